@@ -1,0 +1,68 @@
+/**
+ * Per-request context, passed explicitly as the second argument of every Service and Filter.
+ * Broadcast fields cross hops (decoded once by the server, encoded once per upstream attempt);
+ * local fields never leave the process.
+ *
+ * @module
+ */
+import type { Dtab, Path } from "../dtab/types.ts";
+import type { Bound } from "../../discovery/types.ts";
+
+/** Fields every Ctx is built from. */
+export interface CtxInit {
+  /** The request target after http_proxy rewriting: Host is the authority. */
+  readonly url: URL;
+  /** Router label (`outgoing`, `incoming`, ...). */
+  readonly router: string;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+  /** Epoch ms the request arrived. */
+  readonly startMs: number;
+  /** Remote peer ip, when known. */
+  readonly remoteAddr?: string;
+}
+
+/** One per request, fixed shape. */
+export class Ctx {
+  readonly url: URL;
+  readonly router: string;
+  readonly signal: AbortSignal;
+  readonly startMs: number;
+  readonly remoteAddr: string;
+  /** Broadcast: epoch-ms deadline, Infinity = none (⇄ `l5d-ctx-deadline`). Only ever shrinks. */
+  deadline = Infinity;
+  /** Broadcast: the local dtab (`l5d-ctx-dtab` ++ `l5d-dtab`), appended to the base dtab. */
+  dtabLocal: Dtab = [];
+  /** Broadcast: the request id / trace id (⇄ `l5d-reqid`, trace headers). */
+  traceId = "";
+  /** Broadcast: the span id of this hop's server span. */
+  spanId = "";
+  /** Broadcast: the parent span id of the inbound request, if any. */
+  parentSpanId = "";
+  /** Broadcast: sampled flag. */
+  sampled = false;
+  /** Local: the logical name the identifier produced, e.g. `/svc/hello`. */
+  dst: Path | undefined = undefined;
+  /** Local: `showPath(dst)`. */
+  dstStr = "";
+  /** Local: the bound (client) name chosen for this request. */
+  bound: Bound | undefined = undefined;
+  /** Local: the endpoint (`host:port`) of the latest attempt. */
+  endpoint = "";
+  /** Local: attempt number, 0 for the first try; bumped by retries. */
+  attempt = 0;
+  /** Local: retries spent on this request. */
+  retries = 0;
+  /** Local: classification of the final response (`success`, `failure`, ...), set by the classifier. */
+  classification = "";
+  /** Local: extra upstream request headers set by route-level overrides. */
+  extra: Record<string, unknown> | undefined = undefined;
+
+  constructor(init: CtxInit) {
+    this.url = init.url;
+    this.router = init.router;
+    this.signal = init.signal;
+    this.startMs = init.startMs;
+    this.remoteAddr = init.remoteAddr ?? "";
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Typed errors the router itself raises. Filters throw these; exactly one place
+ * (`router/http/rescue.ts`) turns them into a status + `l5d-err` response.
+ * Statuses follow Linkerd 1.x's ErrorResponder: 400 unknown destination / bad dtab / loop,
+ * 502 no hosts / connect failure, 503 timeouts and shedding.
+ *
+ * @module
+ */
+
+/** Base of every router-made error. */
+export class SwitchyardError extends Error {
+  /** HTTP status the client receives. */
+  readonly status: number;
+  /** True when the request was certainly not delivered, so a caller may retry (`l5d-retryable`). */
+  readonly retryable: boolean;
+  constructor(message: string, status: number, retryable = false, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SwitchyardError";
+    this.status = status;
+    this.retryable = retryable;
+  }
+}
+
+/** No identifier could name the request (400). */
+export class UnknownDestination extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 400);
+    this.name = "UnknownDestination";
+  }
+}
+
+/** A malformed dtab in config or in an `l5d-dtab`/`l5d-ctx-dtab` header (400). */
+export class BadDtab extends SwitchyardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 400, false, options);
+    this.name = "BadDtab";
+  }
+}
+
+/** Other malformed request input (400). */
+export class BadRequest extends SwitchyardError {
+  constructor(message: string, status = 400) {
+    super(message, status);
+    this.name = "BadRequest";
+  }
+}
+
+/** More `Via` hops than `maxCallDepth`: a proxy loop (400). */
+export class MaxCallDepth extends SwitchyardError {
+  constructor(depth: number, max: number) {
+    super(`Maximum number of hops exceeded: ${depth} > ${max} (maxCallDepth); is there a proxy loop?`, 400);
+    this.name = "MaxCallDepth";
+  }
+}
+
+/** Nothing bound for the name (502), in Linkerd's familiar wording. */
+export class NoHostsAvailable extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 502);
+    this.name = "NoHostsAvailable";
+  }
+}
+
+/** The dtab bound the name to `!` or `/$/fail` (502). */
+export class BindFailed extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 502);
+    this.name = "BindFailed";
+  }
+}
+
+/** Could not connect to (or write the request to) an endpoint; never delivered, so retryable (502). */
+export class ConnectFailed extends SwitchyardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 502, true, options);
+    this.name = "ConnectFailed";
+  }
+}
+
+/** The upstream broke the exchange after the request was (maybe) delivered (502). */
+export class UpstreamError extends SwitchyardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 502, false, options);
+    this.name = "UpstreamError";
+  }
+}
+
+/** The total timeout or the propagated deadline passed (503). */
+export class DeadlineExceeded extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 503);
+    this.name = "DeadlineExceeded";
+  }
+}
+
+/** One attempt exceeded `requestAttemptTimeoutMs` (503; retryable by the classifier's rules). */
+export class RequestTimeout extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 503, false);
+    this.name = "RequestTimeout";
+  }
+}
+
+/** A concurrency limit shed the request (503). */
+export class Overloaded extends SwitchyardError {
+  constructor(message: string) {
+    super(message, 503, true);
+    this.name = "Overloaded";
+  }
+}
+
+/** Find the first typed error in an error's `cause` chain. */
+export function findSwitchyardError(e: unknown): SwitchyardError | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 8 && cur; i++) {
+    if (cur instanceof SwitchyardError) return cur;
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * The one abstraction: a proxy is a function from a request to an eventual response
+ * (Finagle's "your server as a function"), on web-standard `Request`/`Response`.
+ *
+ * @module
+ */
+import type { Ctx } from "./ctx.ts";
+
+/** A service answers one request. A failure is a rejected promise holding a typed error. */
+export type Service = (req: Request, ctx: Ctx) => Promise<Response>;
+
+/** A filter wraps a service: it sees the request going down and the response coming up. */
+export type Filter = (req: Request, ctx: Ctx, next: Service) => Promise<Response>;
+
+/** Health of a node a balancer holds, best first. */
+export type Status = "open" | "busy" | "closed";
+
+/**
+ * Bind a filter to the service below it. Called once when a stack is built, never per request.
+ *
+ * @example
+ * ```ts
+ * import { andThen, type Service } from "./service.ts";
+ * const leaf: Service = () => Promise.resolve(new Response("ok"));
+ * const svc = andThen((req, ctx, next) => next(req, ctx), leaf);
+ * ```
+ */
+export function andThen(filter: Filter, next: Service): Service {
+  return function filtered(req, ctx) {
+    return filter(req, ctx, next);
+  };
+}
+
+/** Compose filters top to bottom over a leaf service; `null` entries (disabled modules) cost nothing. */
+export function stack(filters: readonly (Filter | null)[], leaf: Service): Service {
+  let svc = leaf;
+  for (let i = filters.length - 1; i >= 0; i--) {
+    const f = filters[i];
+    if (f) svc = andThen(f, svc);
+  }
+  return svc;
+}
