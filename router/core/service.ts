@@ -40,3 +40,22 @@ export function stack(filters: readonly (Filter | null)[], leaf: Service): Servi
   }
   return svc;
 }
+
+/**
+ * A balancer's view of one endpoint: a service plus health and load.
+ * Health and lifecycle live here, not on the hot `Service` type.
+ */
+export interface Node {
+  /** `host:port`. */
+  readonly id: string;
+  /** Load-balancer weight from the namer (fs `* weight`), default 1. */
+  readonly weight: number;
+  /** Send one request to this endpoint. */
+  readonly call: Service;
+  /** `open` = healthy, `busy` = marked dead / probing, `closed` = gone. */
+  status(): Status;
+  /** Outstanding requests (p2c) or a cost (ewma). */
+  load(): number;
+  /** Release connections and timers. */
+  close(): Promise<void>;
+}
