@@ -20,6 +20,10 @@ export interface CtxInit {
   readonly startMs: number;
   /** Remote peer ip, when known. */
   readonly remoteAddr?: string;
+  /** Effective Host: the absolute-form authority, else the Host header, as sent. */
+  readonly host: string;
+  /** Origin-form target to forward (`/path?query`). */
+  readonly target: string;
 }
 
 /** One per request, fixed shape. */
@@ -29,6 +33,10 @@ export class Ctx {
   readonly signal: AbortSignal;
   readonly startMs: number;
   readonly remoteAddr: string;
+  /** Local: effective Host, forwarded upstream unchanged (Linkerd never rewrites Host). */
+  host: string;
+  /** Local: origin-form target to forward; identifiers with `consume` change it. */
+  target: string;
   /** Broadcast: epoch-ms deadline, Infinity = none (⇄ `l5d-ctx-deadline`). Only ever shrinks. */
   deadline = Infinity;
   /** Broadcast: the local dtab (`l5d-ctx-dtab` ++ `l5d-dtab`), appended to the base dtab. */
@@ -64,5 +72,7 @@ export class Ctx {
     this.signal = init.signal;
     this.startMs = init.startMs;
     this.remoteAddr = init.remoteAddr ?? "";
+    this.host = init.host;
+    this.target = init.target;
   }
 }

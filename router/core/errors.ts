@@ -48,7 +48,10 @@ export class BadRequest extends SwitchyardError {
 /** More `Via` hops than `maxCallDepth`: a proxy loop (400). */
 export class MaxCallDepth extends SwitchyardError {
   constructor(depth: number, max: number) {
-    super(`Maximum number of hops exceeded: ${depth} > ${max} (maxCallDepth); is there a proxy loop?`, 400);
+    super(
+      `Maximum number of hops exceeded: ${depth} > ${max} (maxCallDepth); is there a proxy loop?`,
+      400,
+    );
     this.name = "MaxCallDepth";
   }
 }

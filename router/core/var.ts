@@ -30,7 +30,10 @@ export interface MutableVar<T> extends Var<T> {
  * v.set(2);
  * ```
  */
-export function mutableVar<T>(initial: T, equals: (a: T, b: T) => boolean = Object.is): MutableVar<T> {
+export function mutableVar<T>(
+  initial: T,
+  equals: (a: T, b: T) => boolean = Object.is,
+): MutableVar<T> {
   let value = initial;
   const subs = new Set<(value: T) => void>();
   return {

@@ -19,12 +19,15 @@ export type NameTree<T> =
   | { readonly type: "leaf"; readonly value: T }
   | { readonly type: "alt"; readonly trees: readonly NameTree<T>[] }
   | { readonly type: "union"; readonly trees: readonly Weighted<T>[] }
-  | { readonly type: "neg" }
+  /** `why` (optional, additive): a namer may say why a name is negative, for the delegator. */
+  | { readonly type: "neg"; readonly why?: string }
   | { readonly type: "fail" }
   | { readonly type: "empty" };
 
 /** One element of a dentry prefix: a label, or `*` (matches exactly one segment). */
-export type PrefixElem = { readonly kind: "label"; readonly value: string } | { readonly kind: "any" };
+export type PrefixElem = { readonly kind: "label"; readonly value: string } | {
+  readonly kind: "any";
+};
 
 /** A dentry prefix. */
 export type Prefix = readonly PrefixElem[];

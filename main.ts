@@ -1,0 +1,114 @@
+/**
+ * The `switchyard` command line.
+ *
+ *   switchyard serve CONFIG     run the routers in a Linkerd-style YAML/JSON config (`-` = stdin)
+ *   switchyard CONFIG           same, Linkerd style
+ *   switchyard demo             the embedded hello/world demo
+ *   switchyard check CONFIG     validate; every error with file:line:column
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { VERSION } from "./version.ts";
+import { createLogger, type LogFormat, type LogLevel } from "./telemetry/log.ts";
+import { checkCommand } from "./router/config/mod.ts";
+import { runDemo, runServe } from "./router/run.ts";
+
+interface GlobalOpts {
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+function out(line: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+/** Build the CLI program (exported for tests). */
+export function program(): Command {
+  const p = new Command("switchyard")
+    .description(
+      "Switchyard: a Linkerd-1.x-compatible HTTP router and service-mesh proxy for Deno.",
+    )
+    .version(VERSION, "-V, --version")
+    .addOption(
+      new Option("--log-level <level>", "log level").choices([
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "off",
+      ])
+        .default("info"),
+    )
+    .addOption(
+      new Option("--log-format <format>", "log line format").choices(["text", "json"]).default(
+        "text",
+      ),
+    )
+    .argument("[config]", "config file (YAML or JSON; - for stdin): same as `serve CONFIG`")
+    .showHelpAfterError()
+    .action(async (config: string | undefined, _o, cmd: Command) => {
+      if (!config) {
+        cmd.help();
+        return;
+      }
+      const g = cmd.opts<GlobalOpts>();
+      Deno.exitCode = await runServe(
+        config,
+        createLogger({ level: g.logLevel, format: g.logFormat }),
+      );
+    });
+
+  p.command("serve")
+    .description("run the routers in CONFIG")
+    .argument("<config>", "config file (YAML or JSON); - reads stdin")
+    .addHelpText("after", "\nExample:\n  switchyard serve deploy/examples/linkerd.yaml\n")
+    .action(async (config: string, _o, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      Deno.exitCode = await runServe(
+        config,
+        createLogger({ level: g.logLevel, format: g.logFormat }),
+      );
+    });
+
+  p.command("demo")
+    .description("run the embedded hello/world demo: two sample apps and an `outgoing` router")
+    .option("--router-port <port>", "outgoing router port", "4140")
+    .option("--admin-port <port>", "admin server port", "9990")
+    .option("--hello-port <port>", "hello app port", "7777")
+    .option("--world-port <port>", "world app port", "7778")
+    .option("--ip <ip>", "address everything listens on", "127.0.0.1")
+    .addHelpText(
+      "after",
+      "\nThen try:\n  http_proxy=127.0.0.1:4140 curl -s http://hello\n  curl -s 127.0.0.1:9990/admin/ping\n",
+    )
+    .action(async (o: Record<string, string>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      Deno.exitCode = await runDemo(
+        {
+          ip: o.ip ?? "127.0.0.1",
+          routerPort: Number(o.routerPort),
+          adminPort: Number(o.adminPort),
+          helloPort: Number(o.helloPort),
+          worldPort: Number(o.worldPort),
+        },
+        createLogger({ level: g.logLevel, format: g.logFormat }),
+        out,
+      );
+    });
+
+  p.command("check")
+    .description(
+      "validate CONFIG and exit 0, or print every error (file:line:column key: message) and exit 1",
+    )
+    .argument("<config>", "config file (YAML or JSON)")
+    .action(async (config: string) => {
+      Deno.exitCode = await checkCommand(config, out);
+    });
+
+  return p;
+}
+
+if (import.meta.main) {
+  await program().parseAsync(Deno.args, { from: "user" });
+}

@@ -1,0 +1,47 @@
+/**
+ * Client stacks cached per bound (client) name, e.g. `/#/io.l5d.fs/world`. Many logical names
+ * that bind to the same client share one balancer and one set of endpoint connections
+ * (Linkerd's bound/client cache).
+ *
+ * @module
+ */
+import type { Service } from "./core/service.ts";
+import type { Bound } from "../discovery/types.ts";
+import type { ClientStack, StackFactory } from "./stacks.ts";
+import { LruCache } from "./core/cache.ts";
+
+/** The cache. */
+export interface ClientCache {
+  /** The client service for a bound name (built on first use). */
+  get(bound: Bound): Service;
+  /** False when the bound name's client exists and has no usable endpoint (for failover). */
+  usable(bound: Bound): boolean;
+  /** Cached client ids. */
+  ids(): string[];
+  close(): Promise<void>;
+}
+
+/** Make a client cache for one router. */
+export function createClientCache(router: string, stacks: StackFactory, max: number): ClientCache {
+  const closing: Promise<void>[] = [];
+  const cache = new LruCache<string, ClientStack>(max, (_k, c) => {
+    closing.push(c.close());
+  });
+  function entry(bound: Bound): ClientStack {
+    let c = cache.get(bound.idStr);
+    if (!c) {
+      c = stacks.client(router, bound);
+      cache.set(bound.idStr, c);
+    }
+    return c;
+  }
+  return {
+    get: (bound) => entry(bound).service,
+    usable: (bound) => entry(bound).usable(),
+    ids: () => [...cache.entries()].map(([k]) => k),
+    async close() {
+      cache.clear();
+      await Promise.allSettled(closing);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The one place errors become responses: a typed `SwitchyardError` (found through `cause`)
+ * gives its status; the message goes in `l5d-err` (URL-encoded the way Linkerd does) and in a
+ * `text/plain` body. Unknown errors are 502. With `clearContext` the body is emptied and no
+ * `l5d-*` header is sent, as Linkerd's ClearMiscServerFilter does on edge listeners.
+ *
+ * @module
+ */
+import { findSwitchyardError } from "../core/errors.ts";
+import { H, javaUrlEncode } from "./headers.ts";
+
+/** Options for `rescue`. */
+export interface RescueOptions {
+  /** Edge listener: hide router internals. */
+  readonly clearContext?: boolean;
+  /** Cap on the error body (`maxErrResponseKB`). */
+  readonly maxBodyBytes?: number;
+}
+
+/**
+ * Turn any thrown value into the router's error response.
+ *
+ * @example
+ * ```ts
+ * import { rescue } from "./rescue.ts";
+ * import { NoHostsAvailable } from "../core/errors.ts";
+ * const rsp = rescue(new NoHostsAvailable("No hosts are available for /svc/x"));
+ * ```
+ */
+export function rescue(e: unknown, opts: RescueOptions = {}): Response {
+  const typed = findSwitchyardError(e);
+  const status = typed?.status ?? 502;
+  let msg = typed?.message ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  if (opts.maxBodyBytes !== undefined && msg.length > opts.maxBodyBytes) {
+    msg = msg.slice(0, opts.maxBodyBytes);
+  }
+  if (opts.clearContext) return new Response(null, { status });
+  const headers: [string, string][] = [
+    ["content-type", "text/plain; charset=utf-8"],
+    [H.err, javaUrlEncode(msg)],
+  ];
+  if (typed?.retryable) headers.push([H.retryable, "true"]);
+  return new Response(msg + "\n", { status, headers });
+}

@@ -1,0 +1,92 @@
+/**
+ * A router listener: `Deno.serve` on one `servers[]` entry. Each request gets a Ctx from the
+ * router snapshot current at arrival, runs the router, and any thrown error is rescued into a
+ * status + `l5d-err` response. `Deno.serve` accepts absolute-form targets (http_proxy clients),
+ * HTTP/1.1 and h2c prior knowledge on one port.
+ *
+ * @module
+ */
+import type { Router } from "../router.ts";
+import { rescue } from "./rescue.ts";
+import { findSwitchyardError } from "../core/errors.ts";
+import type { Logger } from "../../telemetry/log.ts";
+
+/** One listener's settings (`routers[].servers[]`). */
+export interface ListenerSpec {
+  readonly ip: string;
+  readonly port: number;
+  readonly clearContext: boolean;
+  readonly maxErrResponseKB?: number;
+}
+
+/** Hooks the telemetry layer attaches to a listener. */
+export interface ListenerObserver {
+  /** A request arrived (server `requests` / `pending`). */
+  start?(): void;
+  /** A response (or error response) was produced after `ms`. */
+  end?(status: number, ms: number, error: unknown): void;
+}
+
+/** A running listener. */
+export interface Listener {
+  readonly ip: string;
+  readonly port: number;
+  /** Stop accepting, let in-flight requests finish. */
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Start a listener that routes with whatever router `current()` returns at each request.
+ *
+ * @throws Deno.errors.AddrInUse when the port is taken.
+ */
+export function listen(
+  spec: ListenerSpec,
+  current: () => Router,
+  log: Logger,
+  observer: ListenerObserver = {},
+): Listener {
+  const rescueOpts = {
+    clearContext: spec.clearContext,
+    maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
+  };
+  const server = Deno.serve({
+    hostname: spec.ip,
+    port: spec.port,
+    onListen() {},
+    onError(e) {
+      log.error("listener error", { port: spec.port, error: e });
+      return rescue(e, rescueOpts);
+    },
+  }, async (req, info) => {
+    const t0 = performance.now();
+    observer.start?.();
+    let status = 500;
+    let err: unknown = undefined;
+    try {
+      const router = current();
+      const ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal);
+      const rsp = await router.serve(req, ctx);
+      status = rsp.status;
+      return rsp;
+    } catch (e: unknown) {
+      err = e;
+      if (!findSwitchyardError(e) && !req.signal.aborted) {
+        log.warn("request failed", { url: req.url, error: e });
+      }
+      const rsp = rescue(e, rescueOpts);
+      status = rsp.status;
+      return rsp;
+    } finally {
+      observer.end?.(status, performance.now() - t0, err);
+    }
+  });
+  const addr = server.addr as Deno.NetAddr;
+  return {
+    ip: addr.hostname,
+    port: addr.port,
+    shutdown: () => server.shutdown(),
+    finished: server.finished,
+  };
+}

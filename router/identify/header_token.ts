@@ -1,0 +1,32 @@
+/**
+ * `io.l5d.header.token` (the default identifier): `/svc/<header value>` as one segment. The value
+ * is used as sent: not lowercased, port kept (`Host: hello:7777` → `/svc/hello:7777`).
+ *
+ * @module
+ */
+import type { Path } from "../dtab/types.ts";
+import type { Identifier } from "./identifier.ts";
+
+/** Linkerd kind. */
+export const kind = "io.l5d.header.token";
+
+/** Options: the header (default `Host`). */
+export interface HeaderTokenOptions {
+  readonly header?: string;
+}
+
+/** Build the identifier for a `dstPrefix`. */
+export function headerTokenIdentifier(prefix: Path, opts: HeaderTokenOptions = {}): Identifier {
+  const header = opts.header ?? "Host";
+  const lower = header.toLowerCase();
+  const absent = `${header} header is absent`;
+  if (lower === "host" || lower === ":authority") {
+    return function identifyHost({ host }) {
+      return host ? { ok: true, dst: [...prefix, host] } : { ok: false, reason: absent };
+    };
+  }
+  return function identifyHeaderToken({ req }) {
+    const v = req.headers.get(lower);
+    return v ? { ok: true, dst: [...prefix, v] } : { ok: false, reason: absent };
+  };
+}

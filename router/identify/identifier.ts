@@ -1,0 +1,61 @@
+/**
+ * Identification: request → logical name (`/svc/hello`). An identifier either names the request
+ * or says why not; a list of identifiers is tried in order and the first name wins (Linkerd's
+ * `Identifier.compose`). Nothing identified → `UnknownDestination` (400).
+ *
+ * @module
+ */
+import type { Path } from "../dtab/types.ts";
+import { UnknownDestination } from "../core/errors.ts";
+
+/** What an identifier sees: the request, its parsed URL and the effective Host. */
+export interface IdentifyInput {
+  readonly req: Request;
+  readonly url: URL;
+  /** Host after http_proxy rewriting (absolute-form authority, else the Host header), as sent. */
+  readonly host: string;
+}
+
+/** A name, and optionally the origin-form target to forward instead (path `consume`). */
+export type Identified =
+  | { readonly ok: true; readonly dst: Path; readonly target?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** One identifier. */
+export type Identifier = (input: IdentifyInput) => Identified;
+
+/**
+ * Try identifiers in order; return the first name or throw `UnknownDestination` with every reason.
+ *
+ * @example
+ * ```ts
+ * import { composeIdentifiers } from "./identifier.ts";
+ * const id = composeIdentifiers([() => ({ ok: true, dst: ["svc", "a"] })]);
+ * ```
+ */
+export function composeIdentifiers(ids: readonly Identifier[]): Identifier {
+  if (ids.length === 1) {
+    const only = ids[0]!;
+    return function identifyOne(input) {
+      const r = only(input);
+      if (!r.ok) throw new UnknownDestination(`Unknown destination: ${r.reason}`);
+      return r;
+    };
+  }
+  return function identifyAny(input) {
+    const reasons: string[] = [];
+    for (const id of ids) {
+      const r = id(input);
+      if (r.ok) return r;
+      reasons.push(r.reason);
+    }
+    throw new UnknownDestination(`Unknown destination: ${reasons.join("; ")}`);
+  };
+}
+
+/** Split a URL pathname into its non-empty segments (raw, not percent-decoded). */
+export function pathSegments(pathname: string): string[] {
+  const out: string[] = [];
+  for (const s of pathname.split("/")) if (s) out.push(s);
+  return out;
+}

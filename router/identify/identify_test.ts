@@ -1,0 +1,86 @@
+import { assertEquals, assertRejects } from "../../tests/support/assert.ts";
+import { composeIdentifiers, type IdentifyInput } from "./identifier.ts";
+import { headerTokenIdentifier } from "./header_token.ts";
+import { methodAndHostIdentifier } from "./method_and_host.ts";
+import { pathIdentifier } from "./path.ts";
+import { headerIdentifier } from "./header.ts";
+import { staticIdentifier } from "./static.ts";
+
+const SVC = ["svc"];
+
+function input(url: string, init: RequestInit = {}, host?: string): IdentifyInput {
+  const req = new Request(url, init);
+  const u = new URL(url);
+  return { req, url: u, host: host ?? u.host };
+}
+
+const simplePath = (s: string) => s.split("/").filter(Boolean);
+
+Deno.test("headerTokenIdentifier() names /svc/<Host> keeping case and port", () => {
+  const id = headerTokenIdentifier(SVC);
+  assertEquals(id(input("http://x/", {}, "Hello:7777")), { ok: true, dst: ["svc", "Hello:7777"] });
+  assertEquals(id(input("http://x/", {}, "")), { ok: false, reason: "Host header is absent" });
+});
+
+Deno.test("headerTokenIdentifier() reads another header when configured", () => {
+  const id = headerTokenIdentifier(SVC, { header: "x-dst" });
+  assertEquals(id(input("http://x/", { headers: { "x-dst": "web" } })), {
+    ok: true,
+    dst: ["svc", "web"],
+  });
+  assertEquals(id(input("http://x/")).ok, false);
+});
+
+Deno.test("methodAndHostIdentifier() names /svc/1.1/METHOD/host, optionally with the uri", () => {
+  assertEquals(methodAndHostIdentifier(SVC)(input("http://Web.Example/a/b", {}, "Web.Example")), {
+    ok: true,
+    dst: ["svc", "1.1", "GET", "web.example"],
+  });
+  const withUri = methodAndHostIdentifier(SVC, { httpUriInDst: true });
+  assertEquals(withUri(input("http://web/a/b?q=1", { method: "POST" })), {
+    ok: true,
+    dst: ["svc", "1.1", "POST", "web", "a", "b"],
+  });
+});
+
+Deno.test("pathIdentifier() takes N segments and consumes them when asked", () => {
+  const id = pathIdentifier(SVC, { segments: 2, consume: true });
+  assertEquals(id(input("http://h/true/love/waits.php?x=1")), {
+    ok: true,
+    dst: ["svc", "true", "love"],
+    target: "/waits.php?x=1",
+  });
+  assertEquals(id(input("http://h/a/b/")), { ok: true, dst: ["svc", "a", "b"], target: "/" });
+  assertEquals(id(input("http://h/a/b/c/")), { ok: true, dst: ["svc", "a", "b"], target: "/c/" });
+  assertEquals(id(input("http://h/a")), { ok: false, reason: "not enough segments in path" });
+  assertEquals(pathIdentifier(SVC)(input("http://h/users/1")), { ok: true, dst: ["svc", "users"] });
+});
+
+Deno.test("headerIdentifier() reads the header value as a path", () => {
+  const id = headerIdentifier(SVC, simplePath);
+  assertEquals(id(input("http://h/", { headers: { "l5d-name": "/a/b" } })), {
+    ok: true,
+    dst: ["svc", "a", "b"],
+  });
+  assertEquals(id(input("http://h/")).ok, false);
+});
+
+Deno.test("staticIdentifier() names every request the same", () => {
+  assertEquals(staticIdentifier(SVC, ["web"])(input("http://h/x")), {
+    ok: true,
+    dst: ["svc", "web"],
+  });
+});
+
+Deno.test("composeIdentifiers() takes the first name and reports every reason otherwise", async () => {
+  const id = composeIdentifiers([
+    headerTokenIdentifier(SVC, { header: "x-a" }),
+    pathIdentifier(SVC),
+  ]);
+  assertEquals(id(input("http://h/web")), { ok: true, dst: ["svc", "web"] });
+  const err = await assertRejects(() => id(input("http://h/")));
+  assertEquals(
+    err.message,
+    "Unknown destination: x-a header is absent; not enough segments in path",
+  );
+});

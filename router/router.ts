@@ -1,0 +1,157 @@
+/**
+ * A Router: one immutable snapshot of a router config (identifiers, base dtab, stacks, caches).
+ * `serve()` runs one request through the server stack: limits and loop check, context decode,
+ * identify → path stack (cached per name + local dtab) → bind → client stack (cached per bound
+ * name) → balancer → endpoint stack → transport. A hot reload builds a new Router and swaps
+ * one reference; in-flight requests finish on the snapshot they started on.
+ *
+ * @module
+ */
+import { Ctx } from "./core/ctx.ts";
+import type { Service } from "./core/service.ts";
+import { BadRequest, BindFailed, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
+import type { Clock } from "./core/clock.ts";
+import type { Dtab, Path } from "./dtab/types.ts";
+import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } from "./dtab/mod.ts";
+import type { NamerLookup } from "../discovery/types.ts";
+import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
+import { H, viaCount } from "./http/headers.ts";
+import type { StackFactory } from "./stacks.ts";
+import { createClientCache } from "./client_cache.ts";
+import { LruCache } from "./core/cache.ts";
+import { newTraceId } from "./http/trace_id.ts";
+
+/** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
+export interface RouterSpec {
+  readonly label: string;
+  readonly dtab: Dtab;
+  readonly dstPrefix: Path;
+  readonly identifiers: readonly Identifier[];
+  readonly maxCallDepth: number;
+  readonly maxHeadersKB: number;
+  readonly maxInitialLineKB: number;
+  readonly bindingTimeoutMs: number;
+  readonly bindingCacheSize: number;
+}
+
+/** What a router is built with. */
+export interface RouterDeps {
+  readonly lookup: NamerLookup;
+  readonly stacks: StackFactory;
+  readonly clock: Clock;
+}
+
+/** A running router snapshot. */
+export interface Router {
+  readonly spec: RouterSpec;
+  /** Route one request. Rejects with typed errors; the server rescues them. */
+  serve(req: Request, ctx: Ctx): Promise<Response>;
+  /** Build the per-request context (limits, loop check, l5d context headers). */
+  newCtx(req: Request, remoteAddr: string, signal: AbortSignal): Ctx;
+  /** Bound client names currently cached, for admin. */
+  clients(): string[];
+  close(): Promise<void>;
+}
+
+function effectiveHost(url: URL, hostHeader: string | null): string {
+  if (hostHeader === null) return url.host;
+  const lower = hostHeader.toLowerCase();
+  if (lower === url.host || lower === url.host + ":80") return hostHeader;
+  return url.host; // absolute-form target whose authority differs: the URI wins (RFC 9112 §3.2.2)
+}
+
+/**
+ * Build a router snapshot.
+ *
+ * @throws BadDtab never: the config loader has already validated the dtab.
+ */
+export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
+  const identify = composeIdentifiers(spec.identifiers);
+  const baseDtabStr = showDtab(spec.dtab);
+  const bindings = createBindingCache({
+    lookup: deps.lookup,
+    maxEntries: spec.bindingCacheSize,
+    bindingTimeoutMs: spec.bindingTimeoutMs,
+  });
+  const clients = createClientCache(spec.label, deps.stacks, spec.bindingCacheSize);
+  const paths = new LruCache<string, Service>(spec.bindingCacheSize);
+  const maxHeaderBytes = spec.maxHeadersKB * 1024;
+  const maxLineBytes = spec.maxInitialLineKB * 1024;
+  const random = deps.clock.random;
+
+  function pathService(ctx: Ctx): Service {
+    const dst = ctx.dst!;
+    const local = ctx.dtabLocal;
+    const localStr = local.length > 0 ? showDtab(local) : "";
+    const key = localStr ? `${ctx.dstStr} ${localStr}` : ctx.dstStr;
+    let svc = paths.get(key);
+    if (svc) return svc;
+    const dtab = local.length > 0 ? [...spec.dtab, ...local] : spec.dtab;
+    const dtabKey = localStr ? `${baseDtabStr};${localStr}` : baseDtabStr;
+    const dstStr = ctx.dstStr;
+    const noHosts = `No hosts are available for ${dstStr}, Dtab.base=[${baseDtabStr}], ` +
+      `Dtab.local=[${localStr}]. Remote Info: Not Available`;
+    const bindLeaf: Service = async function bind(req, c) {
+      const tree = await bindings.bind(dtab, dtabKey, dst, dstStr);
+      const picked = chooseLeaf(tree, random, clients.usable);
+      if (picked.type === "leaf") {
+        c.bound = picked.bound;
+        return clients.get(picked.bound)(req, c);
+      }
+      if (picked.type === "fail") {
+        throw new BindFailed(`Failed to bind ${dstStr}: the dtab delegates it to a failure (!)`);
+      }
+      throw new NoHostsAvailable(noHosts);
+    };
+    svc = deps.stacks.path(spec.label, dst, dstStr, bindLeaf);
+    paths.set(key, svc);
+    return svc;
+  }
+
+  return {
+    spec,
+    newCtx(req, remoteAddr, signal) {
+      const url = new URL(req.url);
+      const target = url.pathname + url.search;
+      if (target.length + req.method.length + 10 > maxLineBytes) {
+        throw new BadRequest(
+          `Request line exceeds maxInitialLineKB (${spec.maxInitialLineKB} KB)`,
+          414,
+        );
+      }
+      let headerBytes = 0;
+      for (const [k, v] of req.headers) headerBytes += k.length + v.length + 4;
+      if (headerBytes > maxHeaderBytes) {
+        throw new BadRequest(`Request headers exceed maxHeadersKB (${spec.maxHeadersKB} KB)`, 431);
+      }
+      const via = viaCount(req.headers.get(H.via));
+      if (via > spec.maxCallDepth) throw new MaxCallDepth(via, spec.maxCallDepth);
+      const ctx = new Ctx({
+        url,
+        router: spec.label,
+        signal,
+        startMs: deps.clock.now(),
+        remoteAddr,
+        host: effectiveHost(url, req.headers.get(H.host)),
+        target,
+      });
+      ctx.dtabLocal = dtabFromHeaders(req.headers);
+      ctx.traceId = req.headers.get(H.reqId) ?? newTraceId(random);
+      return ctx;
+    },
+    serve(req, ctx) {
+      const id = identify({ req, url: ctx.url, host: ctx.host });
+      if (!id.ok) throw new Error("unreachable: composeIdentifiers throws");
+      ctx.dst = id.dst;
+      ctx.dstStr = showPath(id.dst);
+      if (id.target !== undefined) ctx.target = id.target;
+      return pathService(ctx)(req, ctx);
+    },
+    clients: () => clients.ids(),
+    async close() {
+      paths.clear();
+      await clients.close();
+      bindings.close();
+    },
+  };
+}
