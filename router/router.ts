@@ -72,6 +72,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     lookup: deps.lookup,
     maxEntries: spec.bindingCacheSize,
     bindingTimeoutMs: spec.bindingTimeoutMs,
+    bindOptions: { failover: true },
+    clock: deps.clock,
   });
   const clients = createClientCache(spec.label, deps.stacks, spec.bindingCacheSize);
   const paths = new LruCache<string, Service>(spec.bindingCacheSize);

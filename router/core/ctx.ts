@@ -33,6 +33,11 @@ export class Ctx {
   readonly signal: AbortSignal;
   readonly startMs: number;
   readonly remoteAddr: string;
+  /**
+   * Local: the narrowest cancellation signal in force for the upstream call. Timeout filters
+   * narrow it (resilience/upstream_signal.ts); the transport passes it to its client.
+   */
+  upstreamSignal: AbortSignal;
   /** Local: effective Host, forwarded upstream unchanged (Linkerd never rewrites Host). */
   host: string;
   /** Local: origin-form target to forward; identifiers with `consume` change it. */
@@ -70,6 +75,7 @@ export class Ctx {
     this.url = init.url;
     this.router = init.router;
     this.signal = init.signal;
+    this.upstreamSignal = init.signal;
     this.startMs = init.startMs;
     this.remoteAddr = init.remoteAddr ?? "";
     this.host = init.host;

@@ -71,7 +71,7 @@ export function forwardTo(client: H1Client, host: string, port: number): Service
       target: ctx.target,
       headers,
       body: req.body,
-      signal: ctx.signal,
+      signal: ctx.upstreamSignal,
     });
     rsp.headers.append(H.via, VIA_VALUE);
     return rsp;

@@ -1,0 +1,159 @@
+/**
+ * Folder-private helpers for namer results: `Activity<NameTree<Name>>` constructors, a
+ * structural equality (so Vars only notify on real changes), and a derived Var.
+ *
+ * @module
+ */
+import type { NameTree, Path } from "../router/dtab/types.ts";
+import type { Var } from "../router/core/var.ts";
+import type { Activity, Bound, Name } from "./types.ts";
+import { pathEquals } from "./_path.ts";
+
+/** A lookup result. */
+export type Lookup = Activity<NameTree<Name>>;
+
+/** Still resolving. */
+export const PENDING: Lookup = Object.freeze({ state: "pending" });
+/** No such name: the dtab falls through to the next alternative. */
+export const NEG: Lookup = Object.freeze({ state: "ok", value: Object.freeze({ type: "neg" }) });
+/** Stop: do not try alternatives (`!`, `/$/fail`). */
+export const FAIL: Lookup = Object.freeze({ state: "ok", value: Object.freeze({ type: "fail" }) });
+/** Bound to nothing (`$`, `/$/nil`). */
+export const EMPTY: Lookup = Object.freeze({
+  state: "ok",
+  value: Object.freeze({ type: "empty" }),
+});
+
+/** A leaf holding a bound name. */
+export function leafBound(bound: Bound): Lookup {
+  return { state: "ok", value: { type: "leaf", value: { kind: "bound", bound } } };
+}
+
+/** A leaf holding a path to delegate again. */
+export function leafPath(path: Path): Lookup {
+  return { state: "ok", value: { type: "leaf", value: { kind: "path", path } } };
+}
+
+/** A failed lookup (an exception, not the `fail` tree). */
+export function failed(error: string): Lookup {
+  return { state: "failed", error };
+}
+
+function boundEquals(a: Bound, b: Bound): boolean {
+  return a === b ||
+    (a.idStr === b.idStr && a.addr === b.addr && pathEquals(a.residual, b.residual));
+}
+
+function nameEquals(a: Name, b: Name): boolean {
+  if (a.kind === "bound") return b.kind === "bound" && boundEquals(a.bound, b.bound);
+  return b.kind === "path" && pathEquals(a.path, b.path);
+}
+
+function treeEquals(a: NameTree<Name>, b: NameTree<Name>): boolean {
+  if (a === b) return true;
+  switch (a.type) {
+    case "leaf":
+      return b.type === "leaf" && nameEquals(a.value, b.value);
+    case "alt":
+      return b.type === "alt" && a.trees.length === b.trees.length &&
+        a.trees.every((t, i) => treeEquals(t, b.trees[i] as NameTree<Name>));
+    case "union":
+      return b.type === "union" && a.trees.length === b.trees.length &&
+        a.trees.every((w, i) => {
+          const o = b.trees[i];
+          return o !== undefined && o.weight === w.weight && treeEquals(w.tree, o.tree);
+        });
+    default:
+      return b.type === a.type;
+  }
+}
+
+/** Structural equality of lookups; bound names compare by id, residual and addr Var identity. */
+export function lookupEquals(a: Lookup, b: Lookup): boolean {
+  if (a === b) return true;
+  if (a.state === "ok") return b.state === "ok" && treeEquals(a.value, b.value);
+  if (a.state === "failed") return b.state === "failed" && b.error === a.error;
+  return b.state === a.state;
+}
+
+/** Map every leaf of a tree. */
+export function mapTree<A, B>(tree: NameTree<A>, f: (a: A) => B): NameTree<B> {
+  switch (tree.type) {
+    case "leaf":
+      return { type: "leaf", value: f(tree.value) };
+    case "alt":
+      return { type: "alt", trees: tree.trees.map((t) => mapTree(t, f)) };
+    case "union":
+      return {
+        type: "union",
+        trees: tree.trees.map((w) => ({ weight: w.weight, tree: mapTree(w.tree, f) })),
+      };
+    default:
+      return tree;
+  }
+}
+
+/**
+ * A Var computed from another: `get()` recomputes only when the source value changed, keeps the
+ * previous result when `equals`, and subscribers are told only about real changes. Holds no
+ * subscription of its own, so dropping it leaks nothing.
+ */
+export function mapVar<A, B>(src: Var<A>, f: (a: A) => B, equals: (x: B, y: B) => boolean): Var<B> {
+  let has = false;
+  let lastIn: A;
+  let lastOut: B;
+  const get = (): B => {
+    const a = src.get();
+    if (!has || !Object.is(a, lastIn)) {
+      const b = f(a);
+      if (!has || !equals(lastOut, b)) lastOut = b;
+      lastIn = a;
+      has = true;
+    }
+    return lastOut;
+  };
+  return {
+    get,
+    subscribe(fn) {
+      let prev = get();
+      return src.subscribe(() => {
+        const next = get();
+        if (next !== prev) {
+          prev = next;
+          fn(next);
+        }
+      });
+    },
+  };
+}
+
+/** A small LRU map: at most `max` entries, least recently used evicted first. */
+export interface BoundedCache<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V): void;
+  clear(): void;
+}
+
+/** Make a BoundedCache. Eviction only loses identity (a later lookup builds a fresh value). */
+export function boundedCache<V>(max: number): BoundedCache<V> {
+  const map = new Map<string, V>();
+  return {
+    get(key) {
+      const v = map.get(key);
+      if (v !== undefined) {
+        map.delete(key);
+        map.set(key, v);
+      }
+      return v;
+    },
+    set(key, value) {
+      map.delete(key);
+      map.set(key, value);
+      if (map.size > max) {
+        const oldest = map.keys().next();
+        if (!oldest.done) map.delete(oldest.value);
+      }
+    },
+    clear: () => map.clear(),
+  };
+}

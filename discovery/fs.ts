@@ -1,0 +1,331 @@
+/**
+ * The `io.l5d.fs` namer (L1 `namer/fs/.../WatchingNamer.scala`, `Watcher.scala`; REF
+ * `linkerd1.md` §3): each file under `rootDir` is a service, sub-directories nest as path
+ * segments. Looking up `/a/b/c` walks the labels: the first one that names a file is the bound
+ * id (`/#/io.l5d.fs/a/b` once qualified) and the rest is the residual; a missing name, or a
+ * path ending at a directory, is Neg (so dtab alternation falls through). File format:
+ * `addr_file.ts` (a malformed line fails that one name only; an empty file binds to nothing).
+ *
+ * Liveness (REF `deno.md` §6): the *directory* is watched recursively with `Deno.watchFs`, events
+ * are debounced (`debounceMs`, trailing, capped at 10×), and each burst triggers a full rescan
+ * that re-reads every file, which covers in-place edits, deletes, atomic `mv` replaces and the
+ * Kubernetes ConfigMap `..data` symlink swap (whose events never name the files). A stat-based
+ * poll every `pollMs` (default 2 s) re-reads only files whose stamp changed and re-creates the
+ * watch if it died or the root was recreated. Updates go into the *same* Vars: each file has
+ * one `Var<Addr>` for the namer's lifetime (set to `neg` while the file is absent), and lookup
+ * Vars derive from the directory shape, flipping between Neg and a leaf as files come and go.
+ *
+ * Linkerd config: `kind: io.l5d.fs`, `rootDir` (required), `prefix` (default `/io.l5d.fs`).
+ * `state()` serves `/namer_state/<prefix>.json` in Linkerd's shape (`WatchingNamerStateHandler`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Clock } from "../router/core/clock.ts";
+import { type MutableVar, mutableVar, type Var } from "../router/core/var.ts";
+import type { Path } from "../router/dtab/types.ts";
+import type { Addr, Bound, Namer } from "./types.ts";
+import { addrVar } from "./addr.ts";
+import { parseAddrFile } from "./addr_file.ts";
+import { makeBound } from "./bound.ts";
+import { type DirScan, scanDir, type ScannedFile } from "./fs_scan.ts";
+import { type FsDirEvents, type FsDirState, javaEventKind, renderFsState } from "./fs_state.ts";
+import { type DirWatch, watchDir } from "./dir_watch.ts";
+import {
+  boundedCache,
+  failed,
+  leafBound,
+  type Lookup,
+  lookupEquals,
+  mapVar,
+  NEG,
+  PENDING,
+} from "./_activity.ts";
+import { pathKey } from "./_path.ts";
+import { isoNow, timerFor } from "./_timer.ts";
+
+/** The Linkerd kind. */
+export const kind = "io.l5d.fs";
+
+/** The kind-specific config keys. */
+export const fsNamerConfig = z.object({ rootDir: z.string().min(1) });
+
+/** Options of `createFsNamer`. */
+export interface FsNamerOptions {
+  /** The directory of service files. */
+  readonly rootDir: string;
+  /** Timer and wall-clock source; default real, unref'd timers. */
+  readonly clock?: Clock;
+  /** Coalesce watch events for this long before rescanning, default 50 ms. */
+  readonly debounceMs?: number;
+  /** Stat-based fallback poll period, default 2000 ms; 0 disables polling. */
+  readonly pollMs?: number;
+  /** Use `Deno.watchFs`, default true (false = poll only). */
+  readonly watch?: boolean;
+  /** Larger files are `failed` (Linkerd: 500 KB), default 512000 bytes. */
+  readonly maxFileBytes?: number;
+}
+
+export type { FsDirState };
+
+/** The fs namer. */
+export interface FsNamer extends Namer {
+  /** Resolves after the first scan. */
+  readonly ready: Promise<void>;
+  /** Rescan and re-read every file now; resolves when done. */
+  refresh(): Promise<void>;
+  /** Linkerd-shaped state of the root directory. */
+  state(): FsDirState;
+  /** Stop the watch and timers, and wait for a scan in flight. */
+  close(): Promise<void>;
+}
+
+type Shape = { readonly scan: DirScan } | { readonly error: string } | undefined;
+
+interface FileState {
+  readonly stamp: string;
+  readonly text?: string;
+  readonly error?: string;
+}
+
+function sameShape(a: DirScan, b: DirScan): boolean {
+  if (a.files.size !== b.files.size || a.dirs.size !== b.dirs.size) return false;
+  for (const k of a.files.keys()) if (!b.files.has(k)) return false;
+  for (const k of a.dirs.keys()) if (!b.dirs.has(k)) return false;
+  return true;
+}
+
+function absolute(dir: string): string {
+  const abs = dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`;
+  return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+}
+
+/**
+ * Make an `io.l5d.fs` namer watching `rootDir`.
+ *
+ * @param opts `rootDir` and tuning knobs.
+ * @returns The namer (lookups are `pending` until the first scan; a missing root is `failed`).
+ * @example
+ * ```ts
+ * import { createFsNamer } from "./fs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/hello`, "127.0.0.1 8080\n");
+ * const fs = createFsNamer({ rootDir: dir });
+ * await fs.ready;
+ * fs.lookup(["hello", "extra"]).get(); // leaf bound /hello, residual /extra
+ * await fs.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function createFsNamer(opts: FsNamerOptions): FsNamer {
+  const { rootDir, clock } = opts;
+  const pollMs = opts.pollMs ?? 2000;
+  const maxFileBytes = opts.maxFileBytes ?? 512_000;
+  const setTimer = timerFor(clock);
+  const shape: MutableVar<Shape> = mutableVar<Shape>(undefined);
+  const addrs = new Map<string, MutableVar<Addr>>(); // one per file name, for the namer's life
+  const contents = new Map<string, FileState>();
+  const events = new Map<string, FsDirEvents>();
+  const lookups = boundedCache<Var<Lookup>>(1000);
+  const bounds = boundedCache<Bound>(1000);
+  const startedAt = isoNow(clock);
+  let stoppedAt: string | null = null;
+  let updatedAt: string | null = null;
+  let closed = false;
+  // event paths are absolute and may be canonical: match against both spellings of the root
+  const roots = [absolute(rootDir)];
+  try {
+    roots.push(Deno.realPathSync(rootDir));
+  } catch {
+    // missing for now
+  }
+
+  const addrOf = (key: string): MutableVar<Addr> => {
+    let v = addrs.get(key);
+    if (!v) addrs.set(key, v = addrVar());
+    return v;
+  };
+
+  // ---- scanning: one at a time; requests made while one is queued merge into it ----
+  let tail: Promise<void> = Promise.resolve();
+  let queued: { full: boolean; p: Promise<void> } | undefined;
+  let rootId: string | undefined;
+
+  /** Re-read one file if needed; false when it vanished since the scan. */
+  async function readFile(key: string, f: ScannedFile, full: boolean): Promise<boolean> {
+    if (!full && contents.get(key)?.stamp === f.stamp) return true;
+    let next: FileState;
+    if (f.size > maxFileBytes) {
+      next = { stamp: f.stamp, error: `${f.size} bytes is over the ${maxFileBytes}-byte limit` };
+    } else {
+      try {
+        next = { stamp: f.stamp, text: await Deno.readTextFile(f.abs) };
+      } catch (e: unknown) {
+        if (e instanceof Deno.errors.NotFound) return false;
+        next = { stamp: f.stamp, error: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    if (closed) return true;
+    contents.set(key, next);
+    addrOf(key).set(
+      next.text !== undefined
+        ? parseAddrFile(next.text, f.abs)
+        : { type: "failed", error: `${f.abs}: ${next.error}` },
+    );
+    return true;
+  }
+
+  async function scan(full: boolean): Promise<void> {
+    let result: DirScan;
+    try {
+      result = await scanDir(rootDir);
+    } catch (e: unknown) {
+      if (closed) return;
+      // Root gone: lookups fail, but Addr Vars keep their last value (keep last good) and the
+      // watch is renewed once the root is back.
+      stopWatch();
+      rootId = undefined;
+      const cur = shape.get();
+      if (!cur || !("error" in cur)) updatedAt = isoNow(clock);
+      shape.set({ error: `io.l5d.fs rootDir ${rootDir}: ${e instanceof Error ? e.message : e}` });
+      return;
+    }
+    if (closed) return;
+    if (rootId !== undefined && rootId !== result.rootId) stopWatch();
+    rootId = result.rootId;
+    const present = new Map(result.files);
+    await Promise.all([...result.files].map(async ([key, f]) => {
+      if (!await readFile(key, f, full)) present.delete(key);
+    }));
+    if (closed) return;
+    const gone = [...contents.keys()].filter((k) => !present.has(k));
+    for (const k of gone) contents.delete(k);
+    const next: DirScan = { ...result, files: present };
+    const cur = shape.get();
+    if (!(cur && "scan" in cur && sameShape(cur.scan, next))) {
+      shape.set({ scan: next }); // lookups depend only on the shape
+      updatedAt = isoNow(clock);
+    }
+    for (const k of gone) addrs.get(k)?.set({ type: "neg" });
+    startWatch();
+  }
+
+  function runScan(full: boolean): Promise<void> {
+    if (queued) {
+      queued.full ||= full;
+      return queued.p;
+    }
+    const q: { full: boolean; p: Promise<void> } = { full, p: Promise.resolve() };
+    q.p = tail.then(() => {
+      queued = undefined;
+      return closed ? undefined : scan(q.full);
+    }).catch(() => {});
+    queued = q;
+    tail = q.p;
+    return q.p;
+  }
+
+  // ---- watching (debounced full rescans) and the polling fallback ----
+  let watch: DirWatch | undefined;
+  const closing = new Set<Promise<void>>();
+
+  function recordEvent(ev: Deno.FsEvent): void {
+    const p = ev.paths[ev.paths.length - 1] ?? "";
+    const root = roots.find((r) => p.startsWith(r + "/"));
+    if (root === undefined) return;
+    const labels = p.slice(root.length).split("/").filter((l) => l !== "");
+    const name = labels.pop();
+    if (name === undefined) return;
+    events.set(pathKey(labels), {
+      lastEventKind: javaEventKind(ev.kind),
+      lastEventName: name,
+      lastEventAt: isoNow(clock),
+    });
+  }
+
+  function startWatch(): void {
+    if (closed || watch?.alive || opts.watch === false) return;
+    stopWatch();
+    const w = watchDir(rootDir, () => void runScan(true), {
+      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+      ...(clock ? { clock } : {}),
+      onEvent: recordEvent,
+    });
+    if (w.alive) watch = w;
+  }
+
+  function stopWatch(): void {
+    if (watch) {
+      const p: Promise<void> = watch.close().finally(() => closing.delete(p));
+      closing.add(p);
+    }
+    watch = undefined;
+  }
+
+  let cancelPoll: (() => void) | undefined;
+  function schedulePoll(): void {
+    if (closed || pollMs <= 0) return;
+    cancelPoll = setTimer(pollMs, () => {
+      cancelPoll = undefined;
+      void runScan(false).then(schedulePoll);
+    });
+  }
+
+  // ---- lookups ----
+  function boundFor(path: Path, n: number): Bound {
+    const key = `${n}${pathKey(path)}`;
+    let b = bounds.get(key);
+    if (!b) {
+      const id = path.slice(0, n);
+      bounds.set(key, b = makeBound(id, addrOf(pathKey(id)), path.slice(n)));
+    }
+    return b;
+  }
+
+  function resolve(s: Shape, path: Path): Lookup {
+    if (s === undefined) return PENDING;
+    if ("error" in s) return failed(s.error);
+    for (let i = 1; i <= path.length; i++) {
+      const key = pathKey(path.slice(0, i));
+      if (s.scan.files.has(key)) return leafBound(boundFor(path, i));
+      if (!s.scan.dirs.has(key)) return NEG;
+    }
+    return NEG;
+  }
+
+  startWatch();
+  const ready = runScan(true);
+  void ready.then(schedulePoll);
+
+  return {
+    kind,
+    ready,
+    lookup(path) {
+      const key = pathKey(path);
+      let v = lookups.get(key);
+      if (!v) lookups.set(key, v = mapVar(shape, (s) => resolve(s, path), lookupEquals));
+      return v;
+    },
+    refresh: () => runScan(true),
+    state() {
+      const s = shape.get();
+      return renderFsState({
+        scan: s && "scan" in s ? s.scan : undefined,
+        contents,
+        events,
+        running: !closed,
+        startedAt,
+        stoppedAt,
+        updatedAt,
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      cancelPoll?.();
+      stopWatch();
+      await Promise.all([tail, ...closing]);
+      stoppedAt = isoNow(clock);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * One pass over an `io.l5d.fs` root directory: every regular file (following symlinks) and
+ * every directory, keyed by its label path, with a cheap stat stamp so a poll can tell which
+ * files changed without reading them. Names starting with `..` are skipped: they are the
+ * Kubernetes ConfigMap writer's internals (`..data`, `..2024_01_01_...`), reached instead
+ * through the visible `name -> ..data/name` symlinks. Symlinked directories are followed (a link back to
+ * an ancestor is cut, so cycles end) and nesting is capped at 32 levels.
+ *
+ * @module
+ */
+import type { Path } from "../router/dtab/types.ts";
+import { pathKey } from "./_path.ts";
+
+/** A regular file found by a scan. */
+export interface ScannedFile {
+  /** Labels below the root, e.g. `["web", "v1"]`. */
+  readonly rel: Path;
+  /** Absolute (or root-relative) file system path. */
+  readonly abs: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** mtime, ctime, size, inode and device: changes when the file (or symlink target) changes. */
+  readonly stamp: string;
+}
+
+/** The result of a scan; keys are `pathKey(rel)`. */
+export interface DirScan {
+  readonly files: ReadonlyMap<string, ScannedFile>;
+  readonly dirs: ReadonlyMap<string, Path>;
+  /** The root directory's inode and device (a recreated root means the watch must be renewed). */
+  readonly rootId: string;
+}
+
+const MAX_DEPTH = 32;
+
+function stampOf(info: Deno.FileInfo): string {
+  return `${info.mtime?.getTime()}:${info.ctime?.getTime()}:${info.size}:${info.ino}:${info.dev}`;
+}
+
+/**
+ * Scan `root` recursively.
+ *
+ * @param root The root directory.
+ * @returns Files, directories and the root's identity.
+ * @throws {Deno.errors.NotFound} When the root does not exist; `Error` when it is not a directory.
+ * @example
+ * ```ts
+ * import { scanDir } from "./fs_scan.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/web`, "127.0.0.1 8080\n");
+ * const scan = await scanDir(dir); // scan.files has '["web"]'
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function scanDir(root: string): Promise<DirScan> {
+  const rootInfo = await Deno.stat(root);
+  if (!rootInfo.isDirectory) throw new Error(`${root} is not a directory`);
+  const files = new Map<string, ScannedFile>();
+  const dirs = new Map<string, Path>();
+  async function walk(
+    absDir: string,
+    rel: Path,
+    depth: number,
+    ancestors: ReadonlySet<string>,
+  ): Promise<void> {
+    const entries: Deno.DirEntry[] = [];
+    try {
+      for await (const e of Deno.readDir(absDir)) entries.push(e);
+    } catch (e: unknown) {
+      if (depth === 0) throw e;
+      return; // a sub-directory vanished or is unreadable mid-scan
+    }
+    const children: Promise<void>[] = [];
+    await Promise.all(entries.map(async (e) => {
+      if (e.name.startsWith("..")) return;
+      const abs = `${absDir}/${e.name}`;
+      const labels = [...rel, e.name];
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(abs);
+      } catch {
+        return; // dangling symlink, or removed since readDir
+      }
+      if (info.isFile) {
+        files.set(pathKey(labels), { rel: labels, abs, size: info.size, stamp: stampOf(info) });
+      } else if (info.isDirectory && depth < MAX_DEPTH) {
+        const real = await Deno.realPath(abs).catch(() => undefined);
+        if (real === undefined || ancestors.has(real)) return; // a symlink cycle
+        dirs.set(pathKey(labels), labels);
+        children.push(walk(abs, labels, depth + 1, new Set([...ancestors, real])));
+      }
+    }));
+    await Promise.all(children);
+  }
+
+  await walk(root, [], 0, new Set([await Deno.realPath(root)]));
+  return { files, dirs, rootId: `${rootInfo.ino}:${rootInfo.dev}` };
+}

@@ -1,0 +1,192 @@
+/**
+ * Failure accrual policies (`client.failureAccrual.kind`), Finagle's `FailureAccrualPolicy`:
+ * fed every classified outcome of one endpoint, a policy says when to mark it dead and for how
+ * long (the next step of its backoff schedule); `revived()` resets history and backoff.
+ *
+ * | kind | marks dead when | params |
+ * |---|---|---|
+ * | `io.l5d.consecutiveFailures` (default, 5) | `failures` failures in a row | `failures` |
+ * | `io.l5d.successRate` | EWMA success rate over ~`requests` requests < `successRate`, after at least `requests` requests | `successRate`, `requests` |
+ * | `io.l5d.successRateWindowed` | EWMA success rate over ~`window` s < `successRate`, after at least `window` s since start/revival | `successRate`, `window` |
+ * | `none` | never (accrual disabled) | |
+ *
+ * Every kind takes an optional `backoff` (`constant` / `jittered`); the default is Finagle's
+ * `equalJittered(5 s, 300 s)`.
+ *
+ * @example
+ * ```ts
+ * import { accrualPolicyFactory } from "./accrual_policy.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const newPolicy = accrualPolicyFactory(undefined, systemClock); // 5 consecutive failures
+ * const policy = newPolicy!();
+ * for (let i = 0; i < 4; i++) policy.markDeadOnFailure(); // undefined
+ * policy.markDeadOnFailure(); // 5000: dead for 5 s
+ * ```
+ *
+ * @module
+ */
+import type { Clock } from "../router/core/clock.ts";
+import { type Backoff, backoffFromConfig, type BackoffConfig, equalJittered } from "./backoff.ts";
+import { Ema } from "./ema.ts";
+
+/** Decides when an endpoint is marked dead. One instance per endpoint. */
+export interface AccrualPolicy {
+  /** A request succeeded. */
+  recordSuccess(): void;
+  /**
+   * A request failed.
+   *
+   * @returns ms to mark the endpoint dead for, or undefined to keep it
+   */
+  markDeadOnFailure(): number | undefined;
+  /** The endpoint came back (a probe succeeded): reset history and backoff. */
+  revived(): void;
+}
+
+/** Linkerd's `failureAccrual` block. */
+export type FailureAccrualConfig =
+  | {
+    readonly kind: "io.l5d.consecutiveFailures";
+    readonly failures: number;
+    readonly backoff?: BackoffConfig | undefined;
+  }
+  | {
+    readonly kind: "io.l5d.successRate";
+    readonly successRate: number;
+    readonly requests: number;
+    readonly backoff?: BackoffConfig | undefined;
+  }
+  | {
+    readonly kind: "io.l5d.successRateWindowed";
+    readonly successRate: number;
+    /** Seconds. */
+    readonly window: number;
+    readonly backoff?: BackoffConfig | undefined;
+  }
+  | { readonly kind: "none" }
+  | { readonly kind: "io.l5d.none" };
+
+/** Finagle's default accrual backoff: `equalJittered(5 s, 300 s)`. */
+export function defaultAccrualBackoff(random: () => number): Backoff {
+  return equalJittered(5_000, 300_000, random);
+}
+
+/**
+ * Mark dead after `failures` consecutive failures.
+ *
+ * @param failures threshold (≥ 1)
+ * @param backoff dead-time schedule
+ * @returns a fresh policy
+ */
+export function consecutiveFailures(failures: number, backoff: Backoff): AccrualPolicy {
+  let run = 0;
+  let next = backoff;
+  return {
+    recordSuccess() {
+      run = 0;
+    },
+    markDeadOnFailure() {
+      run++;
+      if (run < failures) return undefined;
+      const ms = next.ms;
+      next = next.next();
+      return ms;
+    },
+    revived() {
+      run = 0;
+      next = backoff;
+    },
+  };
+}
+
+function successRatePolicy(
+  required: number,
+  window: number,
+  backoff: Backoff,
+  stamp: () => number,
+  resetStamp: () => void,
+): AccrualPolicy {
+  if (!(required >= 0 && required <= 1)) throw new RangeError(`successRate must be in [0, 1]`);
+  if (!(window > 0)) throw new RangeError(`window must be positive`);
+  const sr = new Ema(window);
+  let next = backoff;
+  return {
+    recordSuccess() {
+      sr.update(stamp(), 1);
+    },
+    markDeadOnFailure() {
+      const s = stamp();
+      const rate = sr.update(s, 0);
+      if (s < window || rate >= required) return undefined;
+      const ms = next.ms;
+      next = next.next();
+      return ms;
+    },
+    revived() {
+      next = backoff;
+      resetStamp();
+      sr.reset();
+    },
+  };
+}
+
+/**
+ * Mark dead when the EWMA success rate over about `requests` requests drops below
+ * `successRate` (only once `requests` requests were seen).
+ *
+ * @returns a fresh policy
+ * @throws {RangeError} when `successRate` is outside [0, 1] or `requests` ≤ 0
+ */
+export function successRate(rate: number, requests: number, backoff: Backoff): AccrualPolicy {
+  let n = 0;
+  return successRatePolicy(rate, requests, backoff, () => ++n, () => (n = 0));
+}
+
+/**
+ * Mark dead when the EWMA success rate over about `windowMs` drops below `successRate` (only
+ * once `windowMs` passed since creation or revival).
+ *
+ * @returns a fresh policy
+ * @throws {RangeError} when `successRate` is outside [0, 1] or `windowMs` ≤ 0
+ */
+export function successRateWindowed(
+  rate: number,
+  windowMs: number,
+  backoff: Backoff,
+  clock: Clock,
+): AccrualPolicy {
+  let start = clock.mono();
+  return successRatePolicy(
+    rate,
+    windowMs,
+    backoff,
+    () => clock.mono() - start,
+    () => (start = clock.mono()),
+  );
+}
+
+/**
+ * A policy factory for a config block (one policy per endpoint).
+ *
+ * @param config the `failureAccrual` block; undefined = Linkerd's default (5 consecutive)
+ * @param clock time and randomness for windows and jittered backoffs
+ * @returns a factory, or null for `kind: none` (accrual disabled, zero cost)
+ */
+export function accrualPolicyFactory(
+  config: FailureAccrualConfig | undefined,
+  clock: Clock,
+): (() => AccrualPolicy) | null {
+  const random = () => clock.random();
+  const c: FailureAccrualConfig = config ?? { kind: "io.l5d.consecutiveFailures", failures: 5 };
+  if (c.kind === "none" || c.kind === "io.l5d.none") return null;
+  const cfg = c.backoff;
+  const backoff = () => backoffFromConfig(cfg, random, defaultAccrualBackoff(random));
+  switch (c.kind) {
+    case "io.l5d.consecutiveFailures":
+      return () => consecutiveFailures(c.failures, backoff());
+    case "io.l5d.successRate":
+      return () => successRate(c.successRate, c.requests, backoff());
+    case "io.l5d.successRateWindowed":
+      return () => successRateWindowed(c.successRate, c.window * 1000, backoff(), clock);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The endpoint `Node` a balancer holds: an endpoint stack's Service plus the bookkeeping a
+ * balancer needs — `load()` is the number of requests in flight (what `p2c` and `heap`
+ * compare), `status()` comes from the transport when it knows better (e.g. `closed` after
+ * `close()`), `weight` from the namer (fs `* weight`, default 1).
+ *
+ * Build order per endpoint: `failureAccrual(endpointNode({id, weight, call: endpointStack}))`,
+ * so accrual owns `status()` and the in-flight count covers the whole endpoint stack.
+ *
+ * @example
+ * ```ts
+ * import { endpointNode } from "./node.ts";
+ * const node = endpointNode({
+ *   id: "10.0.0.1:8080",
+ *   weight: 2,
+ *   call: () => Promise.resolve(new Response("ok")),
+ * });
+ * node.load(); // 0
+ * ```
+ *
+ * @module
+ */
+import type { Ctx } from "../../router/core/ctx.ts";
+import type { Node, Service, Status } from "../../router/core/service.ts";
+
+/** A Node that counts its requests in flight. */
+export interface EndpointNode extends Node {
+  /** Requests in flight (the per-endpoint `outstanding` gauge). */
+  readonly outstanding: number;
+}
+
+/** Options of {@link endpointNode}. */
+export interface EndpointNodeOptions {
+  /** `host:port`. */
+  readonly id: string;
+  /** Balancer weight (default 1). */
+  readonly weight?: number | undefined;
+  /** The endpoint stack. */
+  readonly call: Service;
+  /** Transport health (default `open` until closed). */
+  readonly status?: (() => Status) | undefined;
+  /** Release the transport's connections. */
+  readonly close?: (() => Promise<void>) | undefined;
+}
+
+class Counting implements EndpointNode {
+  readonly id: string;
+  readonly weight: number;
+  readonly call: Service;
+  outstanding = 0;
+  #closed = false;
+  readonly #opts: EndpointNodeOptions;
+
+  constructor(opts: EndpointNodeOptions) {
+    this.id = opts.id;
+    this.weight = opts.weight ?? 1;
+    this.#opts = opts;
+    this.call = (req, ctx) => this.#call(req, ctx);
+  }
+
+  status(): Status {
+    if (this.#closed) return "closed";
+    return this.#opts.status?.() ?? "open";
+  }
+
+  load(): number {
+    return this.outstanding;
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#opts.close?.() ?? Promise.resolve();
+  }
+
+  #call(req: Request, ctx: Ctx): Promise<Response> {
+    this.outstanding++;
+    let p: Promise<Response>;
+    try {
+      p = this.#opts.call(req, ctx);
+    } catch (e: unknown) {
+      this.outstanding--;
+      return Promise.reject(e);
+    }
+    return p.then(
+      (res) => {
+        this.outstanding--;
+        return res;
+      },
+      (e: unknown) => {
+        this.outstanding--;
+        throw e;
+      },
+    );
+  }
+}
+
+/**
+ * Make an endpoint node.
+ *
+ * @param opts id, weight, endpoint stack and lifecycle hooks
+ * @returns the node
+ */
+export function endpointNode(opts: EndpointNodeOptions): EndpointNode {
+  return new Counting(opts);
+}

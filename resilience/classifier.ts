@@ -1,0 +1,112 @@
+/**
+ * Response classification: every attempt's outcome (a response or a rejection) is labelled
+ * success / failure / retryable failure. Retries act on `retryable`; stats and failure accrual
+ * act on `success`. An upstream 5xx is a response, not an error: only the label changes.
+ *
+ * This file holds the types and the rules every kind shares (the kinds are in
+ * `classifiers.ts`):
+ * - `l5d-success-class` on a response, set by an upstream Switchyard/Linkerd's classifier, is
+ *   trusted for success ("1.0" success, "0.0" failure; any value > 0 is success, garbage is
+ *   failure, as Linkerd's `ClassifierFilter.successClassClassifier`).
+ * - `l5d-retryable: true` on a failed response upgrades it to retryable (the upstream router
+ *   says the request was never delivered).
+ * - A rejection whose typed error has `retryable` set (`ConnectFailed`, `Overloaded`: certainly
+ *   not delivered) is retryable for every method and every kind.
+ * - Timeouts (`RequestTimeout`) and "written, then the connection broke" errors
+ *   (`UpstreamError`) are retryable only for the retryable kinds and their methods, as
+ *   Linkerd's `TimeoutAndWriteExceptionsOnly` / `ChannelClosedExceptionsOnly`.
+ * - `DeadlineExceeded` and cancellations are never retryable: there is no time left, or nobody
+ *   is waiting.
+ *
+ * @example
+ * ```ts
+ * import { classificationLabel, RETRYABLE_FAILURE } from "./classifier.ts";
+ * classificationLabel(RETRYABLE_FAILURE); // "retryable_failure"
+ * ```
+ *
+ * @module
+ */
+import { findSwitchyardError, RequestTimeout, UpstreamError } from "../router/core/errors.ts";
+
+/** The label of one outcome. */
+export interface ResponseClass {
+  /** Counts as a success (stats, failure accrual). */
+  readonly success: boolean;
+  /** A failure that may be retried (meaningless when `success`). */
+  readonly retryable: boolean;
+}
+
+/** Success. */
+export const SUCCESS: ResponseClass = Object.freeze({ success: true, retryable: false });
+/** Failure, not retryable. */
+export const FAILURE: ResponseClass = Object.freeze({ success: false, retryable: false });
+/** Failure, retryable. */
+export const RETRYABLE_FAILURE: ResponseClass = Object.freeze({ success: false, retryable: true });
+
+/** Classifies attempt outcomes for one logical service (a Linkerd `responseClassifier`). */
+export interface ResponseClassifier {
+  /** The Linkerd kind, e.g. `io.l5d.http.retryableRead5XX`. */
+  readonly kind: string;
+  /** Label a response to `req`. */
+  response(req: Request, res: Response): ResponseClass;
+  /** Label a rejection of `req`. */
+  error(req: Request, err: unknown): ResponseClass;
+}
+
+/** Response header set by an upstream router's classifier (Linkerd wire format). */
+export const SUCCESS_CLASS_HEADER = "l5d-success-class";
+/** Response header marking a failure the caller may retry. */
+export const RETRYABLE_HEADER = "l5d-retryable";
+
+/**
+ * The label as a metric/ctx string.
+ *
+ * @returns `"success"`, `"failure"` or `"retryable_failure"`
+ */
+export function classificationLabel(cls: ResponseClass): string {
+  return cls.success ? "success" : cls.retryable ? "retryable_failure" : "failure";
+}
+
+/**
+ * The `l5d-success-class` value this hop reports for a classification (Linkerd prints
+ * `fractionalSuccess` as a double).
+ *
+ * @returns `"1.0"` or `"0.0"`
+ */
+export function successClassValue(cls: ResponseClass): string {
+  return cls.success ? "1.0" : "0.0";
+}
+
+/**
+ * Build a response classifier from a kind's status rule, applying the shared header rules.
+ *
+ * @param kind the Linkerd kind
+ * @param isFailure whether a status is a failure for this kind (5xx for all but allSuccessful)
+ * @param retryableMethod whether failures of this method may be retried for this kind
+ * @returns the classifier
+ */
+export function makeClassifier(
+  kind: string,
+  isFailure: (status: number) => boolean,
+  retryableMethod: (method: string) => boolean,
+): ResponseClassifier {
+  return {
+    kind,
+    response(req, res) {
+      const h = res.headers;
+      const sc = h.get(SUCCESS_CLASS_HEADER);
+      const failed = sc !== null ? !(Number(sc) > 0) : isFailure(res.status);
+      if (!failed) return SUCCESS;
+      if (isFailure(res.status) && retryableMethod(req.method)) return RETRYABLE_FAILURE;
+      return h.get(RETRYABLE_HEADER)?.trim().toLowerCase() === "true" ? RETRYABLE_FAILURE : FAILURE;
+    },
+    error(req, err) {
+      const e = findSwitchyardError(err);
+      if (e?.retryable) return RETRYABLE_FAILURE;
+      if ((e instanceof RequestTimeout || e instanceof UpstreamError) && retryableMethod(req.method)) {
+        return RETRYABLE_FAILURE;
+      }
+      return FAILURE;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Deadline wire formats, as pure functions on header *values* (header names and the one place
+ * that reads/writes them live in `router/http`):
+ *
+ * - `l5d-ctx-deadline: "<timestamp_ns> <deadline_ns>"` — Finagle's `Deadline` marshalled by
+ *   Linkerd 1.x: when the deadline was set and when it expires, both in ns since the epoch.
+ *   Several values (repeated headers, or a local deadline) combine to the strictest: latest
+ *   timestamp, earliest deadline (Finagle `Deadline.combined`).
+ * - `grpc-timeout: <n><unit>` — at most 8 digits, unit `H M S m u n` (gRPC over HTTP/2 spec).
+ *
+ * The server's ctx decoder turns either into `ctx.deadline = min(ctx.deadline, ...)`, and the
+ * endpoint ctx encoder re-emits `ctx.deadline` downstream. Linkerd treats the deadline as
+ * advisory; Switchyard enforces it with `enforceDeadline` / `totalTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { formatL5dDeadline, parseGrpcTimeout, parseL5dDeadline } from "./deadline.ts";
+ * const d = parseL5dDeadline("1700000000000000000 1700000000050000000");
+ * // d = { timestampMs: 1700000000000, deadlineMs: 1700000000050 }
+ * formatL5dDeadline(d!); // "1700000000000000000 1700000000050000000"
+ * parseGrpcTimeout("250m"); // 250
+ * ```
+ *
+ * @module
+ */
+
+/** A Finagle deadline in epoch milliseconds. */
+export interface L5dDeadline {
+  /** When the deadline was set. */
+  readonly timestampMs: number;
+  /** When it expires. */
+  readonly deadlineMs: number;
+}
+
+const NS_PER_MS = 1_000_000n;
+const ENTRY = /^\s*(-?\d{1,20}) (-?\d{1,20})\s*$/;
+
+/**
+ * Parse an `l5d-ctx-deadline` value. Comma-joined values (what `Headers.get` returns for a
+ * repeated header) are combined to the strictest; malformed entries are ignored.
+ *
+ * @param value the header value, or null when absent
+ * @returns the combined deadline, or undefined when there is no valid entry
+ */
+export function parseL5dDeadline(value: string | null | undefined): L5dDeadline | undefined {
+  if (!value) return undefined;
+  let out: L5dDeadline | undefined;
+  for (const part of value.split(",")) {
+    const m = ENTRY.exec(part);
+    if (!m) continue;
+    const d = { timestampMs: nsToMs(BigInt(m[1]!)), deadlineMs: nsToMs(BigInt(m[2]!)) };
+    out = out ? combineDeadlines(out, d) : d;
+  }
+  return out;
+}
+
+/**
+ * Format an `l5d-ctx-deadline` value.
+ *
+ * @param d the deadline (finite)
+ * @returns `"<timestamp_ns> <deadline_ns>"`
+ */
+export function formatL5dDeadline(d: L5dDeadline): string {
+  return `${msToNs(d.timestampMs)} ${msToNs(d.deadlineMs)}`;
+}
+
+/**
+ * The strictest combination of two deadlines (Finagle `Deadline.combined`).
+ *
+ * @returns latest timestamp, earliest deadline
+ */
+export function combineDeadlines(a: L5dDeadline, b: L5dDeadline): L5dDeadline {
+  return {
+    timestampMs: Math.max(a.timestampMs, b.timestampMs),
+    deadlineMs: Math.min(a.deadlineMs, b.deadlineMs),
+  };
+}
+
+const GRPC = /^(\d{1,8})([HMSmun])$/;
+const UNIT_MS: Readonly<Record<string, number>> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 1e-3,
+  n: 1e-6,
+};
+/** Units finest first, with how many of each make one ms. */
+const PER_MS: readonly (readonly [string, number])[] = [
+  ["n", 1e6],
+  ["u", 1e3],
+  ["m", 1],
+  ["S", 1e-3],
+  ["M", 1 / 60_000],
+  ["H", 1 / 3_600_000],
+];
+
+/**
+ * Parse a `grpc-timeout` value.
+ *
+ * @param value e.g. `"100m"`, `"5S"`, `"1H"`
+ * @returns the timeout in ms, or undefined when malformed or absent
+ */
+export function parseGrpcTimeout(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const m = GRPC.exec(value.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/**
+ * Format a `grpc-timeout` value as gRPC-Go does: the finest unit whose value fits in 8 digits,
+ * rounded up.
+ *
+ * @param ms remaining time in ms (negative counts as 0)
+ * @returns e.g. `"50000000n"` for 50 ms, `"250000u"` for 250 ms, `"100000m"` for 100 s
+ */
+export function formatGrpcTimeout(ms: number): string {
+  const t = Math.max(0, ms);
+  for (const [unit, perMs] of PER_MS) {
+    const v = Math.max(0, Math.ceil(t * perMs - 1e-6));
+    if (v < 100_000_000) return `${v}${unit}`;
+  }
+  return "99999999H";
+}
+
+function nsToMs(ns: bigint): number {
+  const whole = ns / NS_PER_MS;
+  const frac = ns % NS_PER_MS;
+  return Number(whole) + Number(frac) / 1e6;
+}
+
+function msToNs(ms: number): bigint {
+  const whole = Math.floor(ms);
+  const frac = Math.round((ms - whole) * 1e6);
+  return BigInt(whole) * NS_PER_MS + BigInt(frac);
+}

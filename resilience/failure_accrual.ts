@@ -1,0 +1,194 @@
+/**
+ * Per-endpoint failure accrual (`client.failureAccrual`), a request-driven circuit breaker with
+ * Finagle's `FailureAccrualFactory` state machine, wrapping one endpoint `Node`:
+ *
+ * ```
+ * Alive ──policy says dead──▶ Dead ──backoff elapsed──▶ ProbeOpen ──next request──▶ ProbeClosed
+ *   ▲                                                                                   │
+ *   └──────────────── probe succeeded ◀──────────────────────────────────────────────────┤
+ *                     probe failed ──▶ Dead again, for the next backoff step ◀──────────┘
+ * ```
+ *
+ * - `status()` is `busy` while Dead or ProbeClosed, so balancers avoid the node (and fall back
+ *   to it only in panic mode); ProbeOpen reports the inner status, so live traffic picks it and
+ *   exactly one request becomes the probe.
+ * - Outcomes are labelled by the service's classifier (default `nonRetryable5XX`: 5XX and
+ *   errors are failures). Not the endpoint's fault, hence ignored: cancellations from above
+ *   (the upstream signal seen on entry aborted: client gone, total timeout), `Overloaded`
+ *   (shed locally) and `DeadlineExceeded`. An ignored probe reopens probing, as Finagle's
+ *   `Ignorable`.
+ * - Successes while Dead only feed the policy; revival needs a probe (an in-flight success
+ *   must not undo a fresh ejection).
+ *
+ * Stack position (endpoint): **the outermost endpoint layer**, a `Node` wrapper directly under
+ * the balancer (it must own `status()`), **above requestTimeout** (so attempt timeouts count
+ * as failures) and the transport. Counters: `markedDead` (removals), `revivals`, `probes`,
+ * current `state`.
+ *
+ * @example
+ * ```ts
+ * import { failureAccrual } from "./failure_accrual.ts";
+ * import { consecutiveFailures, defaultAccrualBackoff } from "./accrual_policy.ts";
+ * import { endpointNode } from "./balancer/node.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const node = failureAccrual(
+ *   endpointNode({ id: "10.0.0.1:8080", call: () => Promise.resolve(new Response("ok")) }),
+ *   { policy: consecutiveFailures(5, defaultAccrualBackoff(Math.random)), clock: systemClock },
+ * );
+ * node.state; // "alive"
+ * ```
+ *
+ * @module
+ */
+import type { Clock } from "../router/core/clock.ts";
+import type { Ctx } from "../router/core/ctx.ts";
+import type { Node, Service, Status } from "../router/core/service.ts";
+import { DeadlineExceeded, findSwitchyardError, Overloaded } from "../router/core/errors.ts";
+import type { AccrualPolicy } from "./accrual_policy.ts";
+import type { ResponseClassifier } from "./classifier.ts";
+import { nonRetryable5XX } from "./classifiers.ts";
+import { upstreamSignal } from "./upstream_signal.ts";
+
+/** Finagle's accrual states. */
+export type AccrualState = "alive" | "dead" | "probeOpen" | "probeClosed";
+
+/** A Node with failure accrual. */
+export interface AccrualNode extends Node {
+  /** Current state. */
+  readonly state: AccrualState;
+  /** Times the node went from alive to dead (`failure_accrual/removals`). */
+  readonly markedDead: number;
+  /** Successful probes (`failure_accrual/revivals`). */
+  readonly revivals: number;
+  /** Probe requests sent (`failure_accrual/probes`). */
+  readonly probes: number;
+  /** The wrapped node. */
+  readonly inner: Node;
+}
+
+/** Options of {@link failureAccrual}. */
+export interface FailureAccrualOptions {
+  /** A fresh policy for this endpoint. */
+  readonly policy: AccrualPolicy;
+  /** Timers for the dead period. */
+  readonly clock: Clock;
+  /** Labels outcomes (default `io.l5d.http.nonRetryable5XX`). */
+  readonly classifier?: ResponseClassifier | undefined;
+  /** Called when the node is marked dead, with the dead period. */
+  readonly onMarkedDead?: ((node: AccrualNode, ms: number) => void) | undefined;
+  /** Called when a probe revives the node. */
+  readonly onRevived?: ((node: AccrualNode) => void) | undefined;
+}
+
+class Accrual implements AccrualNode {
+  readonly inner: Node;
+  readonly id: string;
+  readonly weight: number;
+  readonly call: Service;
+  state: AccrualState = "alive";
+  markedDead = 0;
+  revivals = 0;
+  probes = 0;
+  readonly #policy: AccrualPolicy;
+  readonly #clock: Clock;
+  readonly #classifier: ResponseClassifier;
+  readonly #opts: FailureAccrualOptions;
+  #cancelTimer: (() => void) | undefined;
+
+  constructor(inner: Node, opts: FailureAccrualOptions) {
+    this.inner = inner;
+    this.id = inner.id;
+    this.weight = inner.weight;
+    this.#policy = opts.policy;
+    this.#clock = opts.clock;
+    this.#classifier = opts.classifier ?? nonRetryable5XX;
+    this.#opts = opts;
+    this.call = (req, ctx) => this.#call(req, ctx);
+  }
+
+  status(): Status {
+    const s = this.inner.status();
+    if (s === "closed") return s;
+    return this.state === "dead" || this.state === "probeClosed" ? "busy" : s;
+  }
+
+  load(): number {
+    return this.inner.load();
+  }
+
+  close(): Promise<void> {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    return this.inner.close();
+  }
+
+  #call(req: Request, ctx: Ctx): Promise<Response> {
+    if (this.state === "probeOpen") {
+      this.state = "probeClosed";
+      this.probes++;
+    }
+    const signal = upstreamSignal(ctx);
+    return this.inner.call(req, ctx).then(
+      (res) => {
+        if (signal.aborted) this.#ignored();
+        else if (this.#classifier.response(req, res).success) this.#succeeded();
+        else this.#failed();
+        return res;
+      },
+      (e: unknown) => {
+        if (signal.aborted || isLocal(e)) this.#ignored();
+        else if (this.#classifier.error(req, e).success) this.#succeeded();
+        else this.#failed();
+        throw e;
+      },
+    );
+  }
+
+  #succeeded(): void {
+    if (this.state === "probeClosed") {
+      this.revivals++;
+      this.#policy.revived();
+      this.state = "alive";
+      this.#opts.onRevived?.(this);
+    }
+    this.#policy.recordSuccess();
+  }
+
+  #failed(): void {
+    if (this.state !== "alive" && this.state !== "probeClosed") return;
+    const ms = this.#policy.markDeadOnFailure();
+    if (ms !== undefined) this.#markDead(ms);
+    else if (this.state === "probeClosed") this.state = "probeOpen";
+  }
+
+  #ignored(): void {
+    if (this.state === "probeClosed") this.state = "probeOpen";
+  }
+
+  #markDead(ms: number): void {
+    if (this.state === "alive") this.markedDead++;
+    this.state = "dead";
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.#clock.setTimer(ms, () => {
+      this.#cancelTimer = undefined;
+      this.state = "probeOpen";
+    });
+    this.#opts.onMarkedDead?.(this, ms);
+  }
+}
+
+function isLocal(e: unknown): boolean {
+  const err = findSwitchyardError(e);
+  return err instanceof Overloaded || err instanceof DeadlineExceeded;
+}
+
+/**
+ * Wrap an endpoint node with failure accrual.
+ *
+ * @param node the endpoint
+ * @param opts policy (fresh per node), clock, classifier and hooks
+ * @returns the wrapped node; its `status()` reflects accrual
+ */
+export function failureAccrual(node: Node, opts: FailureAccrualOptions): AccrualNode {
+  return new Accrual(node, opts);
+}

@@ -1,0 +1,86 @@
+/**
+ * Requeues (`client.requeueBudget`): re-send, immediately, a request that certainly never
+ * reached an endpoint — a rejection whose typed error has `retryable` set (`ConnectFailed`:
+ * could not connect / write; `Overloaded`: a host pool shed it) — so the balancer can pick
+ * another endpoint. Finagle's `RequeueFilter` semantics: its own budget (same keys and defaults
+ * as the retry budget), one deposit per request, at most `ceil(maxRequeuesPerRequest ×
+ * balance)` requeues per request (0.2, so one request cannot drain the budget), no backoff,
+ * and only while `canRequeue()` (e.g. the balancer has an open node; Finagle's "stack status is
+ * Open"). Responses are never requeued: a response means the request was delivered.
+ *
+ * Stack position (client stack): **directly above the balancer leaf** and below client stats,
+ * so each requeue re-picks a node and stats count the logical client request once. It sits
+ * below the path stack's `retries`, which may still retry what requeues gave up on.
+ *
+ * @example
+ * ```ts
+ * import { requeues } from "./requeues.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = requeues({ budget: new RetryBudget({}, systemClock) });
+ * ```
+ *
+ * @module
+ */
+import type { Ctx } from "../router/core/ctx.ts";
+import type { Filter } from "../router/core/service.ts";
+import { findSwitchyardError } from "../router/core/errors.ts";
+import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
+import type { RetryBudget } from "./retry_budget.ts";
+import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
+
+/** Options of {@link requeues}. */
+export interface RequeuesOptions {
+  /** The client's requeue budget. */
+  readonly budget: RetryBudget;
+  /** Fraction of the budget balance one request may use (default 0.2, Finagle's). */
+  readonly maxRequeuesPerRequest?: number | undefined;
+  /** Replay buffer per request (default 64 KiB). */
+  readonly maxReplayBytes?: number | undefined;
+  /** Whether requeueing makes sense now (default always). */
+  readonly canRequeue?: (() => boolean) | undefined;
+  /** Called for each requeue about to be sent (`requeues`). */
+  readonly onRequeue?: ((ctx: Ctx) => void) | undefined;
+  /** Called when the budget refused a requeue (`requeues/budget_exhausted`). */
+  readonly onBudgetExhausted?: ((ctx: Ctx) => void) | undefined;
+}
+
+/**
+ * The requeues filter.
+ *
+ * @param opts budget and hooks
+ * @returns a Filter that re-sends never-delivered requests
+ * @throws the last rejection when it gives up
+ */
+export function requeues(opts: RequeuesOptions): Filter {
+  const { budget, onRequeue, onBudgetExhausted } = opts;
+  const perRequest = opts.maxRequeuesPerRequest ?? 0.2;
+  const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
+  const canRequeue = opts.canRequeue ?? (() => true);
+
+  return async function requeuesFilter(req, ctx, next) {
+    budget.deposit();
+    const signal = upstreamSignal(ctx);
+    const replay = replayable(req, maxBytes);
+    let left = Math.ceil(perRequest * budget.balance());
+    for (;;) {
+      setUpstreamSignal(ctx, signal);
+      try {
+        return await next(replay.attempt(), ctx);
+      } catch (e: unknown) {
+        if (
+          !findSwitchyardError(e)?.retryable || signal.aborted || !replay.canReplay ||
+          !canRequeue()
+        ) throw e;
+        if (left <= 0) throw e;
+        if (!budget.tryWithdraw()) {
+          onBudgetExhausted?.(ctx);
+          throw e;
+        }
+        left--;
+        ctx.attempt++;
+        onRequeue?.(ctx);
+      }
+    }
+  };
+}

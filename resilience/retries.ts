@@ -1,0 +1,139 @@
+/**
+ * `service.retries`: retry retryable failures of a logical service — responses and rejections
+ * the classifier labels `retryable` — bounded by the retry budget, the request deadline and the
+ * replay buffer (Linkerd's `ClassifiedRetries` + Finagle's `RetryFilter`).
+ *
+ * Before each retry, in order: the failure must be retryable; the per-request cap
+ * (`maxRetries`, default unlimited as in Linkerd: the budget is the cap) not reached; the client
+ * still waiting (upstream signal not aborted); the body still replayable (see
+ * `replay_body.ts`); the time left, `ctx.deadline - now - backoff`, at least the typical
+ * latency (`latencyEstimateMs()`, by default a moving average of this filter's own attempts);
+ * and finally the budget must grant a withdrawal (else `onBudgetExhausted`). Only then is the
+ * failed response's body cancelled (releasing its connection), the backoff waited (aborted with
+ * the request), `ctx.attempt` and `ctx.retries` bumped and `onRetry` called. The final outcome's
+ * label goes to `ctx.classification`.
+ *
+ * Every request deposits into the budget, once. Backoff defaults to immediate (Linkerd's
+ * `Backoff.const(0)`).
+ *
+ * Stack position (path stack): **below totalTimeout** (which bounds all attempts and sets the
+ * deadline read here) and **below service stats** (which count one logical request), **above
+ * binding and the client stack** (a retry re-binds and re-balances, so it can land on another
+ * endpoint). Requeues of never-delivered requests are the separate `requeues` filter.
+ *
+ * @example
+ * ```ts
+ * import { retries } from "./retries.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { classifierFor } from "./classifiers.ts";
+ * import { constantBackoff } from "./backoff.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = retries({
+ *   classifier: classifierFor("io.l5d.http.retryableRead5XX"),
+ *   budget: new RetryBudget({}, systemClock),
+ *   backoff: constantBackoff(0),
+ *   clock: systemClock,
+ * });
+ * ```
+ *
+ * @module
+ */
+import type { Clock } from "../router/core/clock.ts";
+import type { Ctx } from "../router/core/ctx.ts";
+import type { Filter } from "../router/core/service.ts";
+import type { Backoff } from "./backoff.ts";
+import { constantBackoff } from "./backoff.ts";
+import { classificationLabel, type ResponseClass, type ResponseClassifier } from "./classifier.ts";
+import { LatencyEstimate } from "./latency_estimate.ts";
+import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
+import type { RetryBudget } from "./retry_budget.ts";
+import { discardBody, sleep } from "./_timeout.ts";
+import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
+
+/** Options of {@link retries}. */
+export interface RetriesOptions {
+  /** Labels each attempt's outcome. */
+  readonly classifier: ResponseClassifier;
+  /** This service's budget (deposit per request, withdraw per retry). */
+  readonly budget: RetryBudget;
+  /** Waits before retries; default immediate. */
+  readonly backoff?: Backoff | undefined;
+  /** Time source and timers. */
+  readonly clock: Clock;
+  /** Extra per-request cap on retries (default unlimited: the budget decides). */
+  readonly maxRetries?: number | undefined;
+  /** Replay buffer per request (default 64 KiB); a longer body is not retried. */
+  readonly maxReplayBytes?: number | undefined;
+  /** Typical attempt latency, ms; default: a moving average of this filter's attempts. */
+  readonly latencyEstimateMs?: (() => number) | undefined;
+  /** Called for each retry about to be sent (`retries/total`). */
+  readonly onRetry?: ((ctx: Ctx, cls: ResponseClass) => void) | undefined;
+  /** Called when the budget refused a retry (`retries/budget_exhausted`). */
+  readonly onBudgetExhausted?: ((ctx: Ctx) => void) | undefined;
+}
+
+/**
+ * The retries filter.
+ *
+ * @param opts classifier, budget, backoff, clock and hooks
+ * @returns a Filter that retries retryable failures
+ * @throws the final attempt's rejection (typed errors pass through unchanged)
+ */
+export function retries(opts: RetriesOptions): Filter {
+  const { classifier, budget, clock } = opts;
+  const initial = opts.backoff ?? constantBackoff(0);
+  const maxRetries = opts.maxRetries ?? Infinity;
+  const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
+  const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
+  const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
+  const { onRetry, onBudgetExhausted } = opts;
+
+  return async function retriesFilter(req, ctx, next) {
+    budget.deposit();
+    const signal = upstreamSignal(ctx);
+    const replay = replayable(req, maxBytes);
+    let backoff = initial;
+    for (;;) {
+      setUpstreamSignal(ctx, signal);
+      const started = clock.mono();
+      let res: Response | undefined;
+      let err: unknown;
+      let cls: ResponseClass;
+      try {
+        res = await next(replay.attempt(), ctx);
+        cls = classifier.response(req, res);
+      } catch (e: unknown) {
+        err = e;
+        cls = classifier.error(req, e);
+      }
+      own?.observe(clock.mono() - started);
+      const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
+        !signal.aborted && replay.canReplay && timeLeft(ctx, clock, backoff.ms, estimate) &&
+        withdraw(ctx);
+      if (!retry) {
+        ctx.classification = classificationLabel(cls);
+        if (res) return res;
+        throw err;
+      }
+      if (res) discardBody(res);
+      await sleep(clock, backoff.ms, signal);
+      backoff = backoff.next();
+      ctx.attempt++;
+      ctx.retries++;
+      onRetry?.(ctx, cls);
+    }
+  };
+
+  function withdraw(ctx: Ctx): boolean {
+    if (budget.tryWithdraw()) return true;
+    onBudgetExhausted?.(ctx);
+    return false;
+  }
+}
+
+/** Whether a retry started after `waitMs` would still have a typical latency's worth of time. */
+function timeLeft(ctx: Ctx, clock: Clock, waitMs: number, estimate: () => number): boolean {
+  if (ctx.deadline === Infinity) return true;
+  const left = ctx.deadline - clock.now() - waitMs;
+  return left > 0 && left >= estimate();
+}

@@ -1,0 +1,110 @@
+/**
+ * Small schemas shared by several config areas: Finagle paths and prefix patterns, ports,
+ * millisecond durations, `socketOptions`, sessions, retry budgets and backoffs. Defaults are
+ * Linkerd's (see `defaults.ts`).
+ *
+ * @example
+ * ```ts
+ * import { budgetSchema } from "./common_schema.ts";
+ * console.log(budgetSchema.parse({})); // { percentCanRetry: 0.2, minRetriesPerSec: 10, ttlSecs: 10 }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defaults } from "./defaults.ts";
+import { pluginUnion } from "./plugin.ts";
+
+const LABEL = String.raw`(?:[0-9A-Za-z_:.#$%\-]|\\x[0-9A-Fa-f]{2})+`;
+const PATH_RE = new RegExp(`^(?:/|(?:/${LABEL})+)$`);
+const PATTERN_SEG = String.raw`(?:[0-9A-Za-z_:.#$%\-*{}]|\\x[0-9A-Fa-f]{2})+`;
+const PATTERN_RE = new RegExp(`^(?:/|(?:/${PATTERN_SEG})+)$`);
+
+/** A Finagle path such as `/svc/hello` (`/` is the empty path). */
+export const pathString = z.string().regex(PATH_RE, {
+  error: (iss) =>
+    `${JSON.stringify(iss.input)} is not a path: expected /label/label… with labels of ` +
+    "[0-9A-Za-z_:.#$%-] or \\xHH escapes",
+});
+
+/** A static-config prefix: a path whose segments may be `*` or contain `{capture}`s. */
+export const pathPattern = z.string().regex(PATTERN_RE, {
+  error: (iss) =>
+    `${JSON.stringify(iss.input)} is not a prefix: expected /label/… where a label may be * or ` +
+    "contain {captures}",
+});
+
+/** A TCP port; 0 asks the OS for a free one (useful in tests). */
+export const port = z.number().int().min(0).max(65535);
+
+/** A non-negative whole number of milliseconds. */
+export const millis = z.number().int().min(0);
+
+/** A positive whole number of milliseconds (timeouts). */
+export const timeoutMs = z.number().int().min(1);
+
+/** A probability in [0, 1] (trace sample rates). */
+export const sampleRate = z.number().min(0).max(1);
+
+/** A host or IP address to bind or connect to. */
+export const host = z.string().min(1);
+
+/** `socketOptions` on servers and clients (L1 `linkerd/docs/config.md`). */
+export const socketOptionsSchema = z.strictObject({
+  noDelay: z.boolean().default(defaults.socketOptions.noDelay),
+  reuseAddr: z.boolean().default(defaults.socketOptions.reuseAddr),
+  reusePort: z.boolean().default(defaults.socketOptions.reusePort),
+  /** Unbounded when absent. */
+  readTimeoutMs: timeoutMs.optional(),
+  /** Unbounded when absent. */
+  writeTimeoutMs: timeoutMs.optional(),
+  keepAlive: z.boolean().default(defaults.socketOptions.keepAlive),
+  /** OS default when absent. */
+  backlog: z.number().int().min(1).optional(),
+});
+
+/** `serverSession` / `clientSession`: connection idle and life limits (forever when absent). */
+export const sessionSchema = z.strictObject({
+  idleTimeMs: timeoutMs.optional(),
+  lifeTimeMs: timeoutMs.optional(),
+});
+
+/** A retry budget (`service.retries.budget`, `client.requeueBudget`), Finagle's RetryBudget. */
+export const budgetSchema = z.strictObject({
+  percentCanRetry: z.number().min(0).max(1000).default(defaults.retryBudget.percentCanRetry),
+  minRetriesPerSec: z.number().int().min(0).default(defaults.retryBudget.minRetriesPerSec),
+  /** Finagle requires the deposit window to be within [1, 60] seconds. */
+  ttlSecs: z.number().int().min(1).max(60).default(defaults.retryBudget.ttlSecs),
+});
+
+const constantBackoff = z.strictObject({
+  kind: z.literal("constant"),
+  ms: millis.default(defaults.retryBackoffMs),
+});
+
+const jitteredBackoff = z.strictObject({
+  kind: z.literal("jittered"),
+  minMs: millis,
+  maxMs: millis,
+}).superRefine((b, ctx) => {
+  if (b.minMs > b.maxMs) {
+    ctx.addIssue({
+      code: "custom",
+      input: b,
+      path: ["maxMs"],
+      message: `maxMs (${b.maxMs}) must be >= minMs (${b.minMs})`,
+    });
+  }
+});
+
+/** A backoff: `constant {ms}` or `jittered {minMs, maxMs}` (decorrelated jitter). */
+export const backoffSchema = pluginUnion("backoff", [constantBackoff, jitteredBackoff]);
+
+/** Schema output types. */
+export type SocketOptions = z.infer<typeof socketOptionsSchema>;
+/** `serverSession` / `clientSession`. */
+export type SessionConfig = z.infer<typeof sessionSchema>;
+/** A retry or requeue budget. */
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+/** A backoff policy. */
+export type BackoffConfig = z.infer<typeof backoffSchema>;

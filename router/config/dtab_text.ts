@@ -1,0 +1,81 @@
+/**
+ * Dtab strings in config (`routers[].dtab`) are parsed while loading, with the Finagle grammar of
+ * `router/dtab`, so a bad dtab is a load error that points into the YAML file. The issue carries
+ * the offset inside the string as `params.dtabOffset`; `load.ts` maps it to a file line:column.
+ *
+ * @example
+ * ```ts
+ * import { dtabSchema } from "./dtab_text.ts";
+ * console.log(dtabSchema.safeParse("/svc => /#/io.l5d.fs;").success); // true
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { parseDtab } from "../dtab/mod.ts";
+import { BadDtab } from "../core/errors.ts";
+
+/** The `params` key holding the offset of a dtab syntax error within the dtab string. */
+export const DTAB_OFFSET = "dtabOffset";
+
+const OFFSET_RE = /\s*\(offset (\d+)(?:, line \d+, column \d+)?\)\s*$/;
+
+/**
+ * Split a {@linkcode BadDtab} message into its text and the offset it reports, if any.
+ *
+ * @param message The error message.
+ * @returns The message without the trailing `(offset N, line L, column C)` and the offset.
+ * @example
+ * ```ts
+ * import { splitDtabError } from "./dtab_text.ts";
+ * console.log(splitDtabError("'/' expected but 'x' found at '[x]' (offset 0, line 1, column 1)"));
+ * ```
+ */
+export function splitDtabError(message: string): { text: string; offset?: number } {
+  const m = OFFSET_RE.exec(message);
+  if (!m) return { text: message };
+  return { text: message.slice(0, m.index), offset: Number(m[1]) };
+}
+
+/**
+ * A short excerpt of the dtab line around `offset`, with the character there in brackets
+ * (`/x => /y & [;]`), in place of Finagle's copy of the whole dtab.
+ *
+ * @param dtab The dtab text.
+ * @param offset The error offset.
+ * @returns The excerpt.
+ * @example
+ * ```ts
+ * import { dtabExcerpt } from "./dtab_text.ts";
+ * dtabExcerpt("/a => /b;\n/x => ;", 15); // "/x => [;]"
+ * ```
+ */
+export function dtabExcerpt(dtab: string, offset: number): string {
+  const lineStart = dtab.lastIndexOf("\n", offset - 1) + 1;
+  const nl = dtab.indexOf("\n", offset);
+  const lineEnd = nl < 0 ? dtab.length : nl;
+  const from = Math.max(lineStart, offset - 40);
+  const to = Math.min(lineEnd, offset + 20);
+  const ch = offset < lineEnd ? dtab[offset] : "";
+  return (from > lineStart ? "…" : "") + dtab.slice(from, offset) + `[${ch}]` +
+    dtab.slice(Math.min(offset + 1, lineEnd), to) + (to < lineEnd ? "…" : "");
+}
+
+/** A dtab string: must parse; empty means the empty dtab. */
+export const dtabSchema = z.string().check((ctx) => {
+  try {
+    parseDtab(ctx.value);
+  } catch (e: unknown) {
+    if (!(e instanceof BadDtab)) throw e;
+    const { text, offset } = splitDtabError(e.message);
+    const short = offset === undefined
+      ? text
+      : `${text.replace(/ at '[\s\S]*'$/, "")} in "${dtabExcerpt(ctx.value, offset)}"`;
+    ctx.issues.push({
+      code: "custom",
+      input: ctx.value,
+      message: `bad dtab: ${short}`,
+      params: offset === undefined ? {} : { [DTAB_OFFSET]: offset },
+    });
+  }
+});

@@ -1,0 +1,68 @@
+/**
+ * HTTP/1.1 identifiers (`routers[].identifier`, one object or a list tried in order; default
+ * `io.l5d.header.token` on `Host`) with Linkerd's keys and defaults (L1
+ * `linkerd/docs/protocol-http.md` "HTTP/1.1 Identifiers"; REF `linkerd1.md` §2):
+ *
+ * | kind | keys (defaults) |
+ * |---|---|
+ * | `io.l5d.header.token` | `header` (`Host`) |
+ * | `io.l5d.methodAndHost` | `httpUriInDst` (false) |
+ * | `io.l5d.path` | `segments` (1), `consume` (false) |
+ * | `io.l5d.header` | `header` (`l5d-name`) |
+ * | `io.l5d.static` | `path` (required) |
+ * | `switchyard.routes` | `routes` (required; see `routes_schema.ts`) |
+ *
+ * The parsed config always holds a non-empty list.
+ *
+ * @example
+ * ```ts
+ * import { identifierListSchema } from "./identifier_schema.ts";
+ * console.log(identifierListSchema.parse({ kind: "io.l5d.path" })); // [{ kind: "io.l5d.path", segments: 1, consume: false }]
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defaults } from "./defaults.ts";
+import { pathString } from "./common_schema.ts";
+import { pluginUnion } from "./plugin.ts";
+import { asList, routesIdentifierSchema } from "./routes_schema.ts";
+
+const d = defaults.identifier;
+const headerName = z.string().min(1);
+
+/** One identifier config. */
+export const identifierSchema = pluginUnion("identifier", [
+  z.strictObject({
+    kind: z.literal("io.l5d.header.token"),
+    header: headerName.default(d.headerToken),
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.methodAndHost"),
+    httpUriInDst: z.boolean().default(d.httpUriInDst),
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.path"),
+    segments: z.number().int().min(1).default(d.pathSegments),
+    consume: z.boolean().default(d.pathConsume),
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.header"),
+    header: headerName.default(d.header),
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.static"),
+    /** Appended to `dstPrefix`. */
+    path: pathString,
+  }),
+  routesIdentifierSchema,
+]);
+
+/** `identifier`: one object or a list; parsed to a non-empty list. */
+export const identifierListSchema = z.preprocess(
+  asList,
+  z.array(identifierSchema).min(1, { error: "at least one identifier is required" }),
+).prefault([{ kind: "io.l5d.header.token" }]);
+
+/** One identifier. */
+export type IdentifierConfig = z.infer<typeof identifierSchema>;

@@ -1,0 +1,137 @@
+/**
+ * Lint: things that load but are probably wrong, as warnings with a key path (`load.ts` adds the
+ * file position; `switchyard check` prints them). Pure: no file system, no network. Later work
+ * (issue 5: unreachable dentries, names that bind nowhere, weights) adds checks here.
+ *
+ * Current checks:
+ * - a dtab or `services` leaf `/#/<prefix>/…` that no configured namer serves;
+ * - `servers[].announce` with no announcers (it has no effect);
+ * - an admin server reachable from other hosts with control endpoints (shutdown) enabled;
+ * - keys accepted for Linkerd compatibility that have no effect (`admin.workerThreads`).
+ *
+ * @example
+ * ```ts
+ * import { configSchema } from "./schema.ts";
+ * import { lintConfig } from "./lint.ts";
+ * const c = configSchema.parse({ routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.k8s" }] });
+ * console.log(lintConfig(c)[0]?.message); // "/#/io.l5d.k8s refers to no configured namer (...)"
+ * ```
+ *
+ * @module
+ */
+import { type NameTree, parseDtab, parsePath, type Path } from "../dtab/mod.ts";
+import type { Config } from "./schema.ts";
+
+/** One lint finding. */
+export interface LintWarning {
+  /** Key path of the value the warning is about. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+function leaves(tree: NameTree<Path>, out: Path[] = []): Path[] {
+  switch (tree.type) {
+    case "leaf":
+      out.push(tree.value);
+      break;
+    case "alt":
+      for (const t of tree.trees) leaves(t, out);
+      break;
+    case "union":
+      for (const w of tree.trees) leaves(w.tree, out);
+      break;
+  }
+  return out;
+}
+
+function startsWith(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((label, i) => path[i] === label);
+}
+
+function show(path: Path): string {
+  return "/" + path.join("/");
+}
+
+function namerRefs(config: Config): (leaf: Path, where: (string | number)[]) => LintWarning[] {
+  const prefixes = config.namers.map((n) => parsePath(n.prefix));
+  const known = config.namers.map((n) => n.prefix).join(", ") || "none";
+  return (leaf, where) => {
+    if (leaf[0] !== "#" || leaf.length < 2) return [];
+    const rest = leaf.slice(1);
+    if (prefixes.some((p) => p.length > 0 && startsWith(rest, p))) return [];
+    const shown = show(leaf.slice(0, Math.min(leaf.length, 2)));
+    return [{ path: where, message: `${shown} refers to no configured namer (namers: ${known})` }];
+  };
+}
+
+function safeParse<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined; // the loader already reported it
+  }
+}
+
+/**
+ * Find likely mistakes in a config that loaded.
+ *
+ * @param config A parsed config.
+ * @returns Warnings, in config order.
+ * @example
+ * ```ts
+ * import { configSchema } from "./schema.ts";
+ * import { lintConfig } from "./lint.ts";
+ * lintConfig(configSchema.parse({ routers: [{ protocol: "http" }] })); // []
+ * ```
+ */
+export function lintConfig(config: Config): LintWarning[] {
+  const out: LintWarning[] = [];
+  const checkRef = namerRefs(config);
+  config.routers.forEach((r, i) => {
+    const dtab = safeParse(() => parseDtab(r.dtab)) ?? [];
+    const seen = new Set<string>();
+    for (const d of dtab) {
+      for (const leaf of leaves(d.dst)) {
+        for (const w of checkRef(leaf, ["routers", i, "dtab"])) {
+          if (!seen.has(w.message)) out.push(w);
+          seen.add(w.message);
+        }
+      }
+    }
+    r.servers.forEach((s, j) => {
+      if (s.announce.length > 0 && r.announcers.length === 0) {
+        out.push({
+          path: ["routers", i, "servers", j, "announce"],
+          message: "announce has no effect: the router has no announcers",
+        });
+      }
+    });
+  });
+  config.services.forEach((s, i) => {
+    s.versions.forEach((v, j) => {
+      const leaf = safeParse(() => parsePath(v.dst));
+      if (leaf) out.push(...checkRef(leaf, ["services", i, "versions", j, "dst"]));
+    });
+    s.failover.forEach((dst, j) => {
+      const leaf = safeParse(() => parsePath(dst));
+      if (leaf) out.push(...checkRef(leaf, ["services", i, "failover", j]));
+    });
+  });
+  const admin = config.admin;
+  if (!LOOPBACK.has(admin.ip) && (admin.security?.controlEnabled ?? true)) {
+    out.push({
+      path: ["admin", "ip"],
+      message: `the admin server on ${admin.ip} is reachable from other hosts and allows ` +
+        "POST /admin/shutdown; set admin.security.controlEnabled: false or bind 127.0.0.1",
+    });
+  }
+  if (admin.workerThreads !== undefined) {
+    out.push({
+      path: ["admin", "workerThreads"],
+      message: "workerThreads is a JVM setting of Linkerd; Switchyard ignores it",
+    });
+  }
+  return out;
+}

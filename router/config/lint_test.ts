@@ -1,0 +1,45 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { lintConfig } from "./lint.ts";
+import { configSchema } from "./schema.ts";
+
+Deno.test("lintConfig() finds /#/ names that no namer serves", () => {
+  const c = configSchema.parse({
+    namers: [{ kind: "io.l5d.fs", rootDir: "d" }],
+    routers: [{
+      protocol: "http",
+      dtab: "/svc => /#/io.l5d.fs | /#/io.l5d.k8s/default/http; /x => /#/io.l5d.k8s/y",
+    }],
+    services: [{
+      name: "/svc/a",
+      versions: [{ dst: "/#/consul/a" }],
+      failover: ["/#/io.l5d.fs/b"],
+    }],
+  });
+  assertEquals(lintConfig(c), [
+    {
+      path: ["routers", 0, "dtab"],
+      message: "/#/io.l5d.k8s refers to no configured namer (namers: /io.l5d.fs)",
+    },
+    {
+      path: ["services", 0, "versions", 0, "dst"],
+      message: "/#/consul refers to no configured namer (namers: /io.l5d.fs)",
+    },
+  ]);
+});
+
+Deno.test("lintConfig() warns about exposed admin control and ignored keys", () => {
+  const c = configSchema.parse({
+    admin: { ip: "0.0.0.0", workerThreads: 2 },
+    routers: [{ protocol: "http", servers: [{ announce: ["/#/io.l5d.serversets/x"] }] }],
+  });
+  assertEquals(lintConfig(c).map((w) => w.path.join(".")), [
+    "routers.0.servers.0.announce",
+    "admin.ip",
+    "admin.workerThreads",
+  ]);
+  const safe = configSchema.parse({
+    admin: { ip: "0.0.0.0", security: { controlEnabled: false } },
+    routers: [{ protocol: "http" }],
+  });
+  assertEquals(lintConfig(safe), []);
+});

@@ -1,0 +1,218 @@
+/**
+ * YAML (or JSON) text → validated {@linkcode Config}, with every problem reported at
+ * `file:line:column` with its key path: YAML syntax errors, schema issues (unknown keys at the
+ * key's own line, bad values, unsupported kinds), bad dtabs (at the offending character inside the
+ * dtab string), and cross-field conflicts. All problems are returned, not just the first. A
+ * namerd config (top-level `storage` / `interfaces`) is rejected as such. Lint warnings
+ * (`lint.ts`) come back with a successful load.
+ *
+ * `-` as a path reads stdin (Linkerd's convention).
+ *
+ * @example
+ * ```ts
+ * import { formatIssue, parseConfig } from "./mod.ts";
+ * const r = parseConfig("routers:\n- protocol: h2\n", "l5d.yaml");
+ * if (!r.ok) console.log(r.errors.map(formatIssue)); // ["l5d.yaml:2:13: routers[0].protocol: h2 is not supported (...)"]
+ * ```
+ *
+ * @module
+ */
+import { LineCounter, parseDocument, type Scalar } from "yaml";
+import type { z } from "zod";
+import { type Config, configSchema } from "./schema.ts";
+import {
+  type ConfigIssue,
+  formatIssue,
+  formatPath,
+  KEY_MESSAGE_SEPARATOR,
+  zodMessage,
+} from "./issues.ts";
+import { locate, scalarOffset } from "./yaml_positions.ts";
+import { DTAB_OFFSET } from "./dtab_text.ts";
+import { lintConfig } from "./lint.ts";
+
+/** A config that loaded. `warnings` are formatted like issues (`file:line:col: path: message`). */
+export interface ConfigOk {
+  readonly ok: true;
+  readonly config: Config;
+  readonly warnings: string[];
+}
+
+/** A config that did not load, with every problem found. */
+export interface ConfigErr {
+  readonly ok: false;
+  readonly errors: ConfigIssue[];
+}
+
+/** The outcome of {@linkcode parseConfig}. */
+export type ParseResult = ConfigOk | ConfigErr;
+
+/** The outcome of {@linkcode loadConfigFile}: the parse result plus the file's text. */
+export type LoadResult = ParseResult & { readonly file: string; readonly text: string };
+
+const NAMERD_KEYS = ["storage", "interfaces"] as const;
+
+type Doc = ReturnType<typeof parseDocument>;
+
+function issueAt(
+  lc: LineCounter,
+  file: string,
+  offset: number,
+  path: readonly PropertyKey[],
+  message: string,
+): ConfigIssue {
+  const { line, col } = lc.linePos(offset);
+  return { file, line, column: col, path: formatPath(path), message };
+}
+
+function zodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Doc,
+  text: string,
+  lc: LineCounter,
+  file: string,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const iss of issues) {
+    if (iss.code === "unrecognized_keys") {
+      const messages = iss.message.split(KEY_MESSAGE_SEPARATOR);
+      iss.keys.forEach((key, i) => {
+        const loc = locate(doc, [...iss.path, key], { atKey: true });
+        out.push(issueAt(lc, file, loc.offset, loc.path, messages[i] ?? `unknown key "${key}"`));
+      });
+      continue;
+    }
+    const loc = locate(doc, iss.path);
+    let offset = loc.offset;
+    const dtabOffset = iss.code === "custom" ? iss.params?.[DTAB_OFFSET] : undefined;
+    if (typeof dtabOffset === "number" && loc.node && "type" in loc.node) {
+      offset = scalarOffset(text, loc.node as Scalar, dtabOffset);
+    }
+    out.push(issueAt(lc, file, offset, loc.path, iss.message));
+  }
+  return out;
+}
+
+function byPosition(a: ConfigIssue, b: ConfigIssue): number {
+  return a.line - b.line || a.column - b.column || a.path.localeCompare(b.path);
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = formatIssue(i);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Parse and validate a config.
+ *
+ * @param text The YAML or JSON text.
+ * @param filename The name to report in issues (a path, or `<stdin>`).
+ * @returns `{ok: true, config, warnings}` or `{ok: false, errors}` with every problem found.
+ * @example
+ * ```ts
+ * import { parseConfig } from "./load.ts";
+ * const r = parseConfig("routers: [{protocol: http}]", "inline.yaml");
+ * console.log(r.ok && r.config.routers[0]?.servers[0]?.port); // 4140
+ * ```
+ */
+export function parseConfig(text: string, filename: string): ParseResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, merge: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const [from, to] = e.pos;
+        const message = e.code === "DUPLICATE_KEY"
+          ? `duplicate key ${text.slice(from, to).trim() || "(empty)"}`
+          : e.message.split("\n")[0] ?? e.message;
+        return issueAt(lc, filename, from, [], message);
+      }),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e: unknown) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, errors: [issueAt(lc, filename, 0, [], message)] };
+  }
+  if (raw === null || raw === undefined) {
+    return {
+      ok: false,
+      errors: [
+        issueAt(lc, filename, 0, [], "the config is empty; expected a mapping with routers"),
+      ],
+    };
+  }
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    const message = "expected a mapping with routers at the top level";
+    return { ok: false, errors: [issueAt(lc, filename, 0, [], message)] };
+  }
+  if ("apiVersion" in raw && "kind" in raw && !("routers" in raw)) {
+    const kind = String((raw as Record<string, unknown>).kind);
+    const message = `a Kubernetes manifest (kind: ${kind}), not a router config; ` +
+      "put the linkerd config from its ConfigMap in a file of its own";
+    return { ok: false, errors: [issueAt(lc, filename, 0, [], message)] };
+  }
+  const namerdKey = NAMERD_KEYS.find((k) => k in raw);
+  if (namerdKey !== undefined) {
+    const loc = locate(doc, [namerdKey], { atKey: true });
+    const message = `namerd config, not a router config (top-level ${namerdKey}); ` +
+      "Switchyard does not run namerd";
+    return { ok: false, errors: [issueAt(lc, filename, loc.offset, [], message)] };
+  }
+  const parsed = configSchema.safeParse(raw, { error: zodMessage });
+  if (!parsed.success) {
+    const errors = zodIssues(parsed.error.issues, doc, text, lc, filename);
+    return { ok: false, errors: dedupe(errors).sort(byPosition) };
+  }
+  const warnings: ConfigIssue[] = doc.warnings.map((w) =>
+    issueAt(lc, filename, w.pos[0], [], w.message.split("\n")[0] ?? w.message)
+  );
+  for (const w of lintConfig(parsed.data)) {
+    const loc = locate(doc, w.path);
+    warnings.push(issueAt(lc, filename, loc.offset, loc.path, w.message));
+  }
+  return { ok: true, config: parsed.data, warnings: warnings.sort(byPosition).map(formatIssue) };
+}
+
+async function readStdin(): Promise<string> {
+  return await new Response(Deno.stdin.readable).text();
+}
+
+/**
+ * Read and parse a config file (`-` reads stdin and reports it as `<stdin>`). A file that cannot
+ * be read is reported as an issue at line 1, column 1.
+ *
+ * @param path The file path, or `-`.
+ * @returns The parse result, the name used in issues, and the text read (for hashing).
+ * @example
+ * ```ts ignore
+ * import { loadConfigFile } from "./load.ts";
+ * const r = await loadConfigFile("linkerd.yaml");
+ * ```
+ */
+export async function loadConfigFile(path: string): Promise<LoadResult> {
+  const file = path === "-" ? "<stdin>" : path;
+  let text: string;
+  try {
+    text = path === "-" ? await readStdin() : await Deno.readTextFile(path);
+  } catch (e: unknown) {
+    const reason = e instanceof Error ? e.message : String(e);
+    const error: ConfigIssue = {
+      file,
+      line: 1,
+      column: 1,
+      path: "",
+      message: `cannot read config: ${reason}`,
+    };
+    return { ok: false, errors: [error], file, text: "" };
+  }
+  return { ...parseConfig(text, file), file, text };
+}

@@ -1,0 +1,209 @@
+import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
+import { type ConfigIssue, formatIssue, parseConfig } from "./mod.ts";
+import type { Config } from "./schema.ts";
+
+function ok(text: string): Config {
+  const r = parseConfig(text, "t.yaml");
+  if (!r.ok) throw new Error(r.errors.map(formatIssue).join("\n"));
+  return r.config;
+}
+
+function errors(text: string): ConfigIssue[] {
+  const r = parseConfig(text, "t.yaml");
+  if (r.ok) throw new Error("expected the config to be rejected");
+  return r.errors;
+}
+
+function lines(text: string): string[] {
+  return errors(text).map(formatIssue);
+}
+
+Deno.test("parseConfig() reports an unknown key at the key's own line and column", () => {
+  const issues = errors("routers:\n- protocol: http\n  servers:\n  - port: 4140\n    prot: 1\n");
+  assertEquals(issues, [{
+    file: "t.yaml",
+    line: 5,
+    column: 5,
+    path: "routers[0].servers[0].prot",
+    message: 'unknown key "prot" (did you mean "port"?)',
+  }]);
+});
+
+Deno.test("parseConfig() reports YAML syntax errors with line and column", () => {
+  const issues = errors("routers:\n- protocol: http\n  dtab: [/a => /b\nadmin: {}\n");
+  assert(issues.length >= 1);
+  assertEquals(issues[0]!.file, "t.yaml");
+  assert(issues[0]!.line >= 3, formatIssue(issues[0]!));
+  assertEquals(lines("a: 1\na: 2\n"), ["t.yaml:2:1: duplicate key a"]);
+});
+
+Deno.test("parseConfig() rejects unsupported kinds naming the field, value and line", () => {
+  const cases: [string, string][] = [
+    [
+      "routers:\n- protocol: h2\n",
+      "t.yaml:2:13: routers[0].protocol: h2 is not supported",
+    ],
+    [
+      "routers:\n- protocol: thriftmux\n",
+      "t.yaml:2:13: routers[0].protocol: thriftmux is not supported",
+    ],
+    [
+      "namers:\n- kind: io.l5d.k8s\n  host: localhost\nrouters:\n- protocol: http\n",
+      "t.yaml:2:9: namers[0].kind: io.l5d.k8s is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.namerd\n    dst: /$/inet/n/4100\n",
+      "t.yaml:4:11: routers[0].interpreter.kind: io.l5d.namerd is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\n  identifier:\n    kind: io.l5d.ingress\n",
+      "t.yaml:4:11: routers[0].identifier.kind: io.l5d.ingress is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.statsd\n",
+      "t.yaml:4:9: telemetry[0].kind: io.l5d.statsd is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.port\n      port: 4141\n",
+      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.port is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n",
+      "t.yaml:4:11: routers[0].announcers[0].kind: io.l5d.serversets is not supported",
+    ],
+    [
+      "routers:\n- protocol: http\n  service:\n    responseClassifier: {kind: io.l5d.h2.grpc.default}\n",
+      "t.yaml:4:32: routers[0].service.responseClassifier.kind: io.l5d.h2.grpc.default is not supported",
+    ],
+  ];
+  for (const [text, expected] of cases) {
+    const got = lines(text);
+    assertEquals(got.length, 1, `${text} → ${got.join("\n")}`);
+    assertStringIncludes(got[0]!, expected);
+  }
+});
+
+Deno.test("parseConfig() tells unknown kinds from unsupported ones", () => {
+  const [line] = lines("routers:\n- protocol: http\nnamers:\n- kind: io.l5d.fss\n  rootDir: x\n");
+  assertStringIncludes(line!, 'namers[0].kind: unknown namer kind "io.l5d.fss"');
+  assertStringIncludes(line!, "supported namer kinds: io.l5d.fs, io.l5d.rewrite");
+  assertStringIncludes(lines("routers:\n- protocol: gopher\n")[0]!, 'unknown protocol "gopher"');
+  assertStringIncludes(lines("routers:\n- {}\n")[0]!, "protocol is required");
+});
+
+Deno.test("parseConfig() rejects namerd configs and linkerd-tcp routers", () => {
+  const namerd = lines(
+    "storage:\n  kind: io.l5d.inMemory\nnamers: []\ninterfaces:\n- kind: io.l5d.httpController\n",
+  );
+  assertEquals(namerd.length, 1);
+  assertStringIncludes(namerd[0]!, "t.yaml:1:1: namerd config, not a router config");
+  const tcp = lines(
+    "routers:\n- label: redis\n  servers:\n  - port: 7474\n    dstName: /svc/redis\n",
+  );
+  assertStringIncludes(tcp.join("\n"), "routers[0].protocol: protocol is required");
+  assertStringIncludes(tcp.join("\n"), "linkerd-tcp");
+});
+
+Deno.test("parseConfig() checks identifier params", () => {
+  const got = lines(`
+routers:
+- protocol: http
+  identifier:
+  - {kind: io.l5d.path, segments: 0}
+  - {kind: io.l5d.static}
+  - kind: switchyard.routes
+    routes:
+    - match: {path: /a/:id}
+      dst: /svc/{name}
+`);
+  assertEquals(got, [
+    "t.yaml:5:35: routers[0].identifier[0].segments: must be >= 1",
+    "t.yaml:6:5: routers[0].identifier[1].path: required key is missing (expected a string)",
+    "t.yaml:10:12: routers[0].identifier[2].routes[0].dst: {name} is not a param of match.path (params: id)",
+  ]);
+});
+
+Deno.test("parseConfig() returns every error, sorted by position", () => {
+  const got = lines(`
+admin:
+  port: 99999
+namers:
+- kind: io.l5d.consul
+routers:
+- protocol: http
+  maxHeadersKB: big
+  label: a
+  lable: b
+  client:
+    loadBalancer: {kind: p2c, maxEfort: 3}
+- protocol: mux
+telemetry:
+- kind: io.l5d.recentRequests
+`);
+  assertEquals(got, [
+    "t.yaml:3:9: admin.port: must be <= 65535",
+    "t.yaml:5:9: namers[0].kind: io.l5d.consul is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite)",
+    't.yaml:8:17: routers[0].maxHeadersKB: expected a number, got string "big"',
+    't.yaml:10:3: routers[0].lable: unknown key "lable" (did you mean "label"?)',
+    't.yaml:12:31: routers[0].client.loadBalancer.maxEfort: unknown key "maxEfort" (did you mean "maxEffort"?)',
+    "t.yaml:13:13: routers[1].protocol: mux is not supported (supported protocols: http)",
+    "t.yaml:15:3: telemetry[0].sampleRate: required key is missing (expected a number)",
+  ]);
+});
+
+Deno.test("parseConfig() points a bad dtab at the character inside the YAML string", () => {
+  assertEquals(
+    lines("routers:\n- protocol: http\n  dtab: |\n    /svc => /#/io.l5d.fs;\n    /x => /y & ;\n"),
+    [
+      "t.yaml:5:16: routers[0].dtab: bad dtab: name (a path, '!', '~', '$' or '(') expected but ';' found in \"/x => /y & [;]\"",
+    ],
+  );
+  const folded = errors(
+    "routers:\n- protocol: http\n  dtab: >-\n    /svc => /a;\n    /x => /y |\n    ;\n",
+  );
+  assertEquals([folded[0]!.line, folded[0]!.column], [6, 5]);
+  const quoted = errors('routers:\n- protocol: http\n  dtab: "/svc => /a; /b => c"\n');
+  assertEquals([quoted[0]!.line, quoted[0]!.column], [3, 28]);
+  const plain = errors("routers:\n- protocol: http\n  dtab: /svc => /a; /b => c\n");
+  assertEquals([plain[0]!.line, plain[0]!.column], [3, 27]);
+});
+
+Deno.test("parseConfig() rejects clashing labels, listeners and namer prefixes", () => {
+  assertEquals(
+    lines(`
+namers:
+- {kind: io.l5d.fs, rootDir: a}
+- {kind: io.l5d.fs, rootDir: b}
+routers:
+- protocol: http
+  servers: [{port: 4140, ip: 0.0.0.0}]
+- protocol: http
+  servers: [{port: 4140}]
+`),
+    [
+      "t.yaml:4:3: namers[1].prefix: duplicate namer prefix /io.l5d.fs (also namers[0])",
+      't.yaml:8:3: routers[1].label: duplicate router label "http" (also routers[0]); give each router a distinct label',
+      "t.yaml:9:20: routers[1].servers[0].port: 127.0.0.1:4140 conflicts with routers[0].servers[0] (0.0.0.0:4140)",
+    ],
+  );
+  ok(
+    "routers:\n- protocol: http\n  label: a\n  servers: [{port: 0}]\n- protocol: http\n  label: b\n  servers: [{port: 0}]\n",
+  );
+});
+
+Deno.test("parseConfig() rejects non-config documents with one clear issue", () => {
+  assertEquals(lines(""), ["t.yaml:1:1: the config is empty; expected a mapping with routers"]);
+  assertEquals(lines("- a\n"), ["t.yaml:1:1: expected a mapping with routers at the top level"]);
+  assertStringIncludes(lines("apiVersion: v1\nkind: ConfigMap\n")[0]!, "a Kubernetes manifest");
+});
+
+Deno.test("parseConfig() says where keys of older Linkerd releases moved", () => {
+  assertEquals(
+    lines(
+      "routers:\n- protocol: http\n  responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n",
+    ),
+    [
+      't.yaml:3:3: routers[0].responseClassifier: unknown key "responseClassifier" here (Linkerd 1.x uses service.responseClassifier)',
+    ],
+  );
+});

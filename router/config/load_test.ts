@@ -1,0 +1,219 @@
+import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
+import { type ConfigIssue, formatIssue, loadConfigFile, parseConfig } from "./mod.ts";
+import type { Config } from "./schema.ts";
+
+function ok(text: string): Config {
+  const r = parseConfig(text, "t.yaml");
+  if (!r.ok) throw new Error(r.errors.map(formatIssue).join("\n"));
+  return r.config;
+}
+
+function errors(text: string): ConfigIssue[] {
+  const r = parseConfig(text, "t.yaml");
+  if (r.ok) throw new Error("expected the config to be rejected");
+  return r.errors;
+}
+
+function lines(text: string): string[] {
+  return errors(text).map(formatIssue);
+}
+
+Deno.test("parseConfig() fills in Linkerd's defaults", () => {
+  const c = ok("routers:\n- protocol: http\n");
+  assertEquals(c.admin, { ip: "127.0.0.1", port: 9990, shutdownGraceMs: 10000 });
+  assertEquals(c.namers, []);
+  assertEquals(c.telemetry, []);
+  assertEquals(c.usage, { enabled: true });
+  assertEquals(c.services, []);
+  const r = c.routers[0]!;
+  assertEquals(r.label, "http");
+  assertEquals(r.servers, [{ ip: "127.0.0.1", port: 4140, clearContext: false, announce: [] }]);
+  assertEquals(r.dtab, "");
+  assertEquals(r.dstPrefix, "/svc");
+  assertEquals(r.identifier, [{ kind: "io.l5d.header.token", header: "Host" }]);
+  assertEquals(r.interpreter, { kind: "default", transformers: [] });
+  assertEquals(r.bindingTimeoutMs, 10000);
+  assertEquals(r.bindingCache, {
+    paths: 1000,
+    trees: 1000,
+    bounds: 1000,
+    clients: 1000,
+    idleTtlSecs: 600,
+  });
+  assertEquals(r.originator, false);
+  assertEquals(r.maxCallDepth, 1000);
+  assertEquals(r.maxHeadersKB, 8);
+  assertEquals(r.maxInitialLineKB, 4);
+  assertEquals(r.maxErrResponseKB, 5120);
+  assertEquals(r.streamAfterContentLengthKB, 5);
+  assertEquals(r.streamingEnabled, true);
+  assertEquals(r.compressionLevel, -1);
+  assertEquals(r.httpAccessLog, undefined);
+  assertEquals(r.httpAccessLogFormat, "common");
+  assertEquals(r.tracePropagator, { kind: "io.l5d.default" });
+  assertEquals(r.service, {
+    kind: "io.l5d.global",
+    responseClassifier: { kind: "io.l5d.http.nonRetryable5XX" },
+    retries: {
+      budget: { percentCanRetry: 0.2, minRetriesPerSec: 10, ttlSecs: 10 },
+      backoff: { kind: "constant", ms: 0 },
+    },
+  });
+  assertEquals(r.client, {
+    kind: "io.l5d.global",
+    loadBalancer: { kind: "p2c", maxEffort: 5, enableProbation: false },
+    failureAccrual: {
+      kind: "io.l5d.consecutiveFailures",
+      failures: 5,
+      backoff: { kind: "jittered", minMs: 5000, maxMs: 300000 },
+    },
+    hostConnectionPool: { minSize: 0 },
+    requeueBudget: { percentCanRetry: 0.2, minRetriesPerSec: 10, ttlSecs: 10 },
+    failFast: false,
+    clientSession: {},
+  });
+});
+
+Deno.test("parseConfig() accepts every identifier kind, alone or as a list", () => {
+  const c = ok(`
+routers:
+- protocol: http
+  label: one
+  identifier: {kind: io.l5d.methodAndHost}
+- protocol: http
+  label: list
+  servers: [{port: 4141}]
+  identifier:
+  - kind: io.l5d.header.token
+    header: x-host
+  - kind: io.l5d.methodAndHost
+    httpUriInDst: true
+  - kind: io.l5d.path
+  - kind: io.l5d.path
+    segments: 2
+    consume: true
+  - kind: io.l5d.header
+  - kind: io.l5d.static
+    path: /foo/bar
+  - kind: switchyard.routes
+    routes:
+    - match:
+        method: get
+        path: /users/:id
+        host: api.example.com
+        headers: {x-v: "2"}
+        query: {a: b}
+      dst: /svc/users/{id}
+      timeoutMs: 250
+      responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+      requestHeaders: {add: {x-from: switchyard}, remove: [cookie]}
+      responseHeaders: {remove: [server]}
+      rewrite: {path: "/v2/users/{id}"}
+    - match: {path: /static/*}
+      dst: /svc/static
+      rewrite: {stripPrefix: /static}
+`);
+  assertEquals(c.routers[0]!.identifier, [{ kind: "io.l5d.methodAndHost", httpUriInDst: false }]);
+  const ids = c.routers[1]!.identifier;
+  assertEquals(ids.slice(0, 6), [
+    { kind: "io.l5d.header.token", header: "x-host" },
+    { kind: "io.l5d.methodAndHost", httpUriInDst: true },
+    { kind: "io.l5d.path", segments: 1, consume: false },
+    { kind: "io.l5d.path", segments: 2, consume: true },
+    { kind: "io.l5d.header", header: "l5d-name" },
+    { kind: "io.l5d.static", path: "/foo/bar" },
+  ]);
+  const routes = ids[6];
+  assert(routes?.kind === "switchyard.routes");
+  assertEquals(routes.routes[0]!.match.method, ["GET"]);
+  assertEquals(routes.routes[0]!.dst, "/svc/users/{id}");
+  assertEquals(routes.routes[1]!.rewrite, { stripPrefix: "/static" });
+});
+
+Deno.test("parseConfig() keeps io.l5d.static service and client configs as written", () => {
+  const c = ok(`
+routers:
+- protocol: http
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc
+      totalTimeoutMs: 500
+    - prefix: /svc/bar
+      retries:
+        budget: {percentCanRetry: 0.5}
+        backoff: {kind: jittered, minMs: 10, maxMs: 10000}
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /
+      requestAttemptTimeoutMs: 1000
+      loadBalancer: {kind: ewma}
+    - prefix: "/#/*/{service}"
+      tls: {commonName: "{service}.linkerd.io"}
+      failureAccrual: {kind: io.l5d.successRateWindowed, successRate: 0.9, window: 30}
+`);
+  const r = c.routers[0]!;
+  assert(r.service.kind === "io.l5d.static");
+  assertEquals(r.service.configs, [
+    { prefix: "/svc", totalTimeoutMs: 500 },
+    {
+      prefix: "/svc/bar",
+      retries: {
+        budget: { percentCanRetry: 0.5, minRetriesPerSec: 10, ttlSecs: 10 },
+        backoff: { kind: "jittered", minMs: 10, maxMs: 10000 },
+      },
+    },
+  ]);
+  assert(r.client.kind === "io.l5d.static");
+  assertEquals(r.client.configs[0], {
+    prefix: "/",
+    requestAttemptTimeoutMs: 1000,
+    loadBalancer: { kind: "ewma", maxEffort: 5, enableProbation: false, decayTimeMs: 10000 },
+  });
+  assertEquals(r.client.configs[1]!.failureAccrual, {
+    kind: "io.l5d.successRateWindowed",
+    successRate: 0.9,
+    window: 30,
+    backoff: { kind: "jittered", minMs: 5000, maxMs: 300000 },
+  });
+  assertEquals(r.client.configs[1]!.tls?.commonName, "{service}.linkerd.io");
+});
+
+Deno.test("parseConfig() reads JSON configs, with positions", () => {
+  const c = ok('{"routers": [{"protocol": "http", "servers": [{"port": 4141, "ip": "0.0.0.0"}]}]}');
+  assertEquals(c.routers[0]!.servers[0]!.port, 4141);
+  const got = lines('{\n\t"routers": [{"protocol": "http",\n\t\t"servers": [{"port": "x"}]}]\n}\n');
+  assertEquals(got, ['t.yaml:3:24: routers[0].servers[0].port: expected a number, got string "x"']);
+});
+
+Deno.test("parseConfig() returns lint warnings with positions on success", () => {
+  const r = parseConfig(
+    "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.k8s/default/http;\n",
+    "t.yaml",
+  );
+  assert(r.ok);
+  assertEquals(r.warnings, [
+    "t.yaml:3:9: routers[0].dtab: /#/io.l5d.k8s refers to no configured namer (namers: none)",
+  ]);
+});
+
+Deno.test("loadConfigFile() reads a file and reports an unreadable one as an issue", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/l5d.yaml`;
+    await Deno.writeTextFile(path, "routers:\n- protocol: http\n");
+    const r = await loadConfigFile(path);
+    assert(r.ok);
+    assertEquals(r.file, path);
+    assertEquals(r.text, "routers:\n- protocol: http\n");
+    const missing = await loadConfigFile(`${dir}/nope.yaml`);
+    assert(!missing.ok);
+    assertStringIncludes(
+      formatIssue(missing.errors[0]!),
+      `${dir}/nope.yaml:1:1: cannot read config`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,169 @@
+/**
+ * One entry of `routers` (L1 `linkerd/docs/routers.md`, `protocol-http.md`; REF `linkerd1.md`
+ * §0, §2). Only `protocol: http` is supported; `h2`, `thrift`, `mux` and `thriftmux` routers are
+ * rejected as unsupported and a router without a protocol (linkerd-tcp) is rejected too.
+ *
+ * Defaults: `label` = the protocol, `servers` = one server on `127.0.0.1:4140`, `dtab` empty,
+ * `dstPrefix` `/svc`, `identifier` `io.l5d.header.token` on `Host`, `interpreter` `default`,
+ * `bindingTimeoutMs` 10000, `bindingCache` 1000 each with `idleTtlSecs` 600, `originator` false,
+ * `maxCallDepth` 1000, `maxHeadersKB` 8, `maxInitialLineKB` 4, `maxErrResponseKB` 5120,
+ * `streamAfterContentLengthKB` 5, `streamingEnabled` true, `compressionLevel` -1, no access log
+ * (`httpAccessLogFormat` `common`), `tracePropagator` `io.l5d.default`.
+ *
+ * `maxCallDepth` is a *server* key in Linkerd 1.7; Switchyard also accepts it on the router (the
+ * default for its servers). `httpAccessLogFormat` (`common` | `json`) is Switchyard's.
+ *
+ * @example
+ * ```ts
+ * import { routerSchema } from "./router_schema.ts";
+ * const r = routerSchema.parse({ protocol: "http" });
+ * console.log(r.label, r.servers[0]); // http { ip: "127.0.0.1", port: 4140, clearContext: false, announce: [] }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defaults } from "./defaults.ts";
+import {
+  host,
+  pathString,
+  port,
+  sessionSchema,
+  socketOptionsSchema,
+  timeoutMs,
+} from "./common_schema.ts";
+import { serverTlsSchema } from "./tls_schema.ts";
+import { identifierListSchema } from "./identifier_schema.ts";
+import { serviceBlockSchema } from "./service_schema.ts";
+import { clientBlockSchema } from "./client_schema.ts";
+import { transformersSchema } from "./namer_schema.ts";
+import { dtabSchema } from "./dtab_text.ts";
+import { defaultKind, kindOnly, noPluginSupported, pluginUnion } from "./plugin.ts";
+
+const http = defaults.http;
+const kb = z.number().int().min(1);
+
+/** An RFC 7239 `Forwarded` labeler (L1 `protocol-http.md` "Endpoint labelers"). */
+export const forwardedLabelerSchema = pluginUnion("forwardedLabeler", [
+  kindOnly("ip"),
+  kindOnly("ip:port"),
+  kindOnly("connectionRandom"),
+  kindOnly("requestRandom"),
+  kindOnly("router"),
+  z.strictObject({
+    kind: z.literal("static"),
+    label: z.string().regex(/^[A-Za-z0-9._-]+$/, {
+      error: "label must be letters, digits, '.', '_' or '-'",
+    }),
+  }),
+]);
+
+/** `servers[].addForwardedHeader` (off when absent; both labelers default to `requestRandom`). */
+export const addForwardedHeaderSchema = z.strictObject({
+  by: forwardedLabelerSchema.prefault({ kind: "requestRandom" }),
+  for: forwardedLabelerSchema.prefault({ kind: "requestRandom" }),
+});
+
+/** One `servers[]` entry of an http router. */
+export const serverSchema = z.strictObject({
+  ip: host.default(http.ip),
+  port: port.default(http.port),
+  tls: serverTlsSchema.optional(),
+  maxConcurrentRequests: z.number().int().min(1).optional(),
+  /** Strip `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` inbound and `l5d-*` outbound (edge listeners). */
+  clearContext: z.boolean().default(defaults.server.clearContext),
+  addForwardedHeader: addForwardedHeaderSchema.optional(),
+  /** Header that receives the request's arrival time (ms since epoch). */
+  timestampHeader: z.string().min(1).optional(),
+  /** Overrides the router's `maxCallDepth` for this server (Linkerd 1.7 keeps it here). */
+  maxCallDepth: z.number().int().min(1).optional(),
+  /** Concrete names to announce; needs `announcers`, none of which is supported yet. */
+  announce: z.array(pathString).default([]),
+  socketOptions: socketOptionsSchema.optional(),
+  serverSession: sessionSchema.optional(),
+});
+
+/** The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`. */
+export const interpreterUnion = pluginUnion("interpreter", [
+  z.strictObject({ kind: z.literal("default"), transformers: transformersSchema }),
+  z.strictObject({
+    kind: z.literal("io.l5d.fs"),
+    /** A watched file holding the dtab; it replaces the router's `dtab`. */
+    dtabFile: z.string().min(1),
+    experimental: z.boolean().optional(),
+    transformers: transformersSchema,
+  }),
+]);
+
+/** `interpreter` (absent, or without a kind = `default`). */
+export const interpreterSchema = z.preprocess(defaultKind("default"), interpreterUnion).prefault({
+  kind: "default",
+});
+
+/** `tracePropagator`: `io.l5d.default` (l5d-ctx-trace) or `io.l5d.zipkin` (B3 headers). */
+export const tracePropagatorSchema = pluginUnion("tracePropagator", [
+  kindOnly("io.l5d.default"),
+  kindOnly("io.l5d.zipkin"),
+]);
+
+const bc = defaults.router.bindingCache;
+const cacheSize = z.number().int().min(1);
+
+/** `bindingCache` sizes and idle TTL. */
+export const bindingCacheSchema = z.strictObject({
+  paths: cacheSize.default(bc.paths),
+  trees: cacheSize.default(bc.trees),
+  bounds: cacheSize.default(bc.bounds),
+  clients: cacheSize.default(bc.clients),
+  idleTtlSecs: z.number().int().min(1).default(bc.idleTtlSecs),
+});
+
+const httpRouter = z.strictObject({
+  protocol: z.literal("http"),
+  /** Stats scope and UI name; must be unique. Defaults to the protocol. */
+  label: z.string().min(1).default("http"),
+  /** Linkerd < 1.0 required it on new protocols; accepted and ignored. */
+  experimental: z.boolean().optional(),
+  servers: z.array(serverSchema).min(1, { error: "at least one server is required" })
+    .prefault([{}]),
+  dtab: dtabSchema.default(""),
+  dstPrefix: pathString.default(http.dstPrefix),
+  identifier: identifierListSchema,
+  interpreter: interpreterSchema,
+  bindingTimeoutMs: timeoutMs.default(defaults.router.bindingTimeoutMs),
+  bindingCache: bindingCacheSchema.prefault({}),
+  originator: z.boolean().default(defaults.router.originator),
+  announcers: z.array(noPluginSupported("announcer")).default([]),
+  maxCallDepth: z.number().int().min(1).default(http.maxCallDepth),
+  maxHeadersKB: kb.default(http.maxHeadersKB),
+  maxInitialLineKB: kb.default(http.maxInitialLineKB),
+  maxErrResponseKB: kb.default(http.maxErrResponseKB),
+  streamAfterContentLengthKB: kb.default(http.streamAfterContentLengthKB),
+  streamingEnabled: z.boolean().default(http.streamingEnabled),
+  compressionLevel: z.number().int().min(-1).max(9).default(http.compressionLevel),
+  /** Access log file; no access log when absent. */
+  httpAccessLog: z.string().min(1).optional(),
+  /** Switchyard: `common` (NCSA common log format) or `json` (one object per line). */
+  httpAccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
+  /** Linkerd roll policies: `never`, `hourly`, `daily`, or a size such as `100.megabytes`. */
+  httpAccessLogRollPolicy: z.string().min(1).optional(),
+  httpAccessLogAppend: z.boolean().optional(),
+  httpAccessLogRotateCount: z.number().int().min(-1).optional(),
+  tracePropagator: tracePropagatorSchema.prefault({ kind: "io.l5d.default" }),
+  service: serviceBlockSchema,
+  client: clientBlockSchema,
+});
+
+/** One router; discriminated by `protocol`. */
+export const routerSchema = pluginUnion("protocol", [httpRouter], "protocol");
+
+/** One router config. */
+export type RouterConfig = z.infer<typeof routerSchema>;
+/** One server of a router. */
+export type ServerConfig = z.infer<typeof serverSchema>;
+/** A router's interpreter. */
+export type InterpreterConfig = z.infer<typeof interpreterSchema>;
+/** `bindingCache`. */
+export type BindingCacheConfig = z.infer<typeof bindingCacheSchema>;
+/** `servers[].addForwardedHeader`. */
+export type AddForwardedHeaderConfig = z.infer<typeof addForwardedHeaderSchema>;

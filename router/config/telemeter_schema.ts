@@ -1,0 +1,93 @@
+/**
+ * Top-level `telemetry`: a list of telemeters (L1 `linkerd/docs/telemetry.md`; REF `linkerd1.md`
+ * §6). Parsed and kept here; the telemetry work (issue 4) acts on them.
+ *
+ * | kind | keys (defaults) |
+ * |---|---|
+ * | `io.l5d.prometheus` | `path` (`/admin/metrics/prometheus`), `prefix` (none) |
+ * | `io.l5d.zipkin` | `host` (`localhost`), `port` (9410), `sampleRate` (0.001) |
+ * | `io.l5d.recentRequests` | `sampleRate` (required), `capacity` (10) |
+ * | `io.l5d.tracelog` | `sampleRate` (1.0), `level` (`INFO`) |
+ * | `io.l5d.otlp` (Switchyard) | `endpoint` (`http://127.0.0.1:4318/v1/traces`), `sampleRate` (0.001), `serviceName` (`switchyard`), `headers` |
+ * | `io.l5d.zipkinHttp` (Switchyard) | Zipkin v2 JSON over HTTP: `url` (`http://127.0.0.1:9411/api/v2/spans`), `sampleRate` (0.001) |
+ *
+ * Every telemeter also takes Linkerd's `experimental` flag. StatsD, InfluxDB and the
+ * linkerd-zipkin plugin kinds are rejected as unsupported.
+ *
+ * @example
+ * ```ts
+ * import { telemeterSchema } from "./telemeter_schema.ts";
+ * console.log(telemeterSchema.parse({ kind: "io.l5d.zipkin" })); // { kind: "io.l5d.zipkin", host: "localhost", port: 9410, sampleRate: 0.001 }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defaults } from "./defaults.ts";
+import { host, port, sampleRate } from "./common_schema.ts";
+import { pluginUnion } from "./plugin.ts";
+
+const t = defaults.telemetry;
+const experimental = z.boolean().optional();
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+/** One telemeter. */
+export const telemeterSchema = pluginUnion("telemeter", [
+  z.strictObject({
+    kind: z.literal("io.l5d.prometheus"),
+    path: z.string().startsWith("/", { error: "path must start with /" }).default(
+      t.prometheusPath,
+    ),
+    /** Prepended to every metric name. */
+    prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
+      error: "prefix must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+    }).optional(),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.zipkin"),
+    host: host.default(t.zipkinHost),
+    port: port.default(t.zipkinPort),
+    sampleRate: sampleRate.default(t.zipkinSampleRate),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.recentRequests"),
+    sampleRate,
+    capacity: z.number().int().min(1).default(t.recentRequestsCapacity),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.tracelog"),
+    sampleRate: sampleRate.default(t.tracelogSampleRate),
+    level: z.enum(["ALL", "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL", "OFF"])
+      .default(t.tracelogLevel),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.otlp"),
+    endpoint: httpUrl.default(t.otlpEndpoint),
+    sampleRate: sampleRate.default(t.zipkinSampleRate),
+    serviceName: z.string().min(1).default(t.otlpServiceName),
+    headers: z.record(z.string().min(1), z.string()).optional(),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.zipkinHttp"),
+    url: httpUrl.default(t.zipkinHttpUrl),
+    sampleRate: sampleRate.default(t.zipkinSampleRate),
+    experimental,
+  }),
+]);
+
+/** `usage`: Linkerd's anonymous usage reporting. Accepted for compatibility; Switchyard never reports. */
+export const usageSchema = z.strictObject({
+  enabled: z.boolean().default(defaults.usage.enabled),
+  orgId: z.string().optional(),
+  dryRun: z.boolean().optional(),
+});
+
+/** One telemeter config. */
+export type TelemeterConfig = z.infer<typeof telemeterSchema>;
+/** `usage`. */
+export type UsageConfig = z.infer<typeof usageSchema>;

@@ -1,0 +1,263 @@
+/**
+ * One request/response exchange on one connection. Folder-private.
+ *
+ * The exchange owns the connection until both directions end. It goes back to the pool only
+ * when the request body was fully sent, the response body fully read, nothing extra arrived
+ * and the response allows keep-alive; otherwise it is closed. If the response ends while a
+ * streamed request body is still being sent, the upload is cancelled and the connection closed.
+ * An abort of `signal`, a cancel of the response body, a failing request body or `close()` of
+ * the client closes the connection. The exchange is its stream's underlying source and its
+ * signal's abort listener, so a streamed response costs no closures.
+ *
+ * @module
+ */
+import { UpstreamError } from "../../core/errors.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import type { Conn } from "./_conn.ts";
+import type { Pool } from "./_pool.ts";
+import { type PreparedRequest, SendError, writeBytesBody, writeHead, writeStreamBody } from "./_request.ts";
+import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
+import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
+
+/** Limits an exchange enforces. */
+export interface ExchangeLimits {
+  maxHead: number;
+  smallBody: number;
+}
+
+/** A reused connection died before any response byte: the caller may replay on a fresh one. */
+export class StaleConnection extends Error {
+  constructor(readonly replayable: boolean, readonly error: UpstreamError) {
+    super(error.message, { cause: error });
+    this.name = "StaleConnection";
+  }
+}
+
+/** The upstream closed before sending a single byte. */
+class PeerClosed extends UpstreamError {}
+
+const MAX_INTERIM = 32;
+
+/** Runs one exchange; create one per attempt. */
+export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListenerObject {
+  readonly #c: Conn;
+  readonly #pool: Pool;
+  readonly #key: string;
+  readonly #limits: ExchangeLimits;
+  readonly #signal: AbortSignal | undefined;
+  readonly #received0: number;
+  #settled = false;
+  #failed = false;
+  #error: unknown = undefined;
+  #reqDone = true;
+  #resDone = false;
+  #keepAlive = false;
+  #keepAliveMs = -1;
+  #touched = false;
+  #headDone = false;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #body: BodyReader | null = null;
+
+  constructor(c: Conn, pool: Pool, key: string, limits: ExchangeLimits, signal: AbortSignal | undefined) {
+    this.#c = c;
+    this.#pool = pool;
+    this.#key = key;
+    this.#limits = limits;
+    this.#signal = signal;
+    this.#received0 = c.received;
+  }
+
+  /**
+   * Send `p` and resolve with the response once its head arrived.
+   *
+   * @throws {StaleConnection} when a reused connection died before any response byte
+   * @throws {UpstreamError} for any other failure; the signal's reason on abort
+   */
+  async run(p: PreparedRequest): Promise<Response> {
+    const signal = this.#signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#fail(signal.reason);
+        throw signal.reason;
+      }
+      signal.addEventListener("abort", this);
+    }
+    try {
+      if (await writeHead(this.#c, p)) this.#upload(writeBytesBody(this.#c, p.bytes as Uint8Array));
+      else if (p.stream !== null) {
+        const reader = p.stream.getReader();
+        this.#reader = reader;
+        this.#touched = true; // from here on the stream cannot be replayed
+        this.#upload(writeStreamBody(this.#c, reader, p.streamLength));
+      }
+      let h = await this.#readHead();
+      for (let interim = 0; h.status < 200; interim++) {
+        if (h.status === 101) throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
+        if (interim === MAX_INTERIM) throw new UpstreamError(`${this.#key} sent over ${MAX_INTERIM} 1xx responses`);
+        h = await this.#readHead();
+      }
+      this.#headDone = true;
+      return await this.#respond(h, p.isHead);
+    } catch (e: unknown) {
+      throw this.#failWith(e);
+    }
+  }
+
+  /** Abort listener. */
+  handleEvent(): void {
+    this.#fail((this.#signal as AbortSignal).reason);
+  }
+
+  start(ctrl: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#ctrl = ctrl;
+  }
+
+  async pull(ctrl: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    try {
+      const chunk = await (this.#body as BodyReader).next();
+      if (this.#failed) return;
+      if (chunk !== null) return ctrl.enqueue(chunk);
+      ctrl.close();
+      this.#responseDone(this.#keepAlive);
+    } catch (e: unknown) {
+      this.#failWith(e); // errors the stream
+    }
+  }
+
+  cancel(reason: unknown): void {
+    this.#ctrl = null;
+    this.#fail(reason ?? new UpstreamError("response body cancelled"));
+  }
+
+  async #readHead(): Promise<ResponseHead> {
+    const c = this.#c, max = this.#limits.maxHead;
+    let from = 0; // relative to c.s
+    for (;;) {
+      const end = findHeadEnd(c.buf, c.s + from, c.e);
+      if (end >= 0) {
+        if (end - c.s > max) break;
+        const h = parseResponseHead(c.buf, c.s, end);
+        c.s = end;
+        return h;
+      }
+      if (c.e - c.s >= max) break;
+      from = Math.max(0, c.e - c.s - 3);
+      if (!await c.fill()) {
+        if (c.received === this.#received0) throw new PeerClosed(`${this.#key} closed the connection without responding`);
+        throw new UpstreamError(`${this.#key} closed the connection inside a response head`);
+      }
+    }
+    throw new UpstreamError(`${this.#key} sent a response head over ${max} bytes`);
+  }
+
+  async #respond(h: ResponseHead, isHead: boolean): Promise<Response> {
+    const c = this.#c, st = h.status, cl = h.contentLength;
+    const init: ResponseInit = { status: st, statusText: h.reason, headers: h.headers };
+    this.#keepAliveMs = h.keepAliveMs;
+    if (isHead || st === 204 || st === 304 || st === 205) {
+      // 205 must not have content; unless it says so with content-length: 0, do not reuse.
+      const res = new Response(null, init);
+      this.#responseDone(h.keepAlive && (st !== 205 || cl === 0));
+      return res;
+    }
+    if (cl >= 0 && cl <= this.#limits.smallBody) {
+      c.reserve(cl);
+      while (c.e - c.s < cl) {
+        if (!await c.fill()) {
+          throw new UpstreamError(`${this.#key} closed the connection mid-body (${c.e - c.s} of ${cl} bytes)`);
+        }
+      }
+      const res = new Response(cl === 0 ? null : c.buf.subarray(c.s, c.s + cl), init); // copies
+      c.s += cl;
+      this.#responseDone(h.keepAlive);
+      return res;
+    }
+    this.#body = h.chunked ? new ChunkedDecoder(c, this.#limits.maxHead) : cl >= 0 ? new LengthReader(c, cl) : new EofReader(c);
+    this.#keepAlive = h.keepAlive && (h.chunked || cl >= 0);
+    return new Response(new ReadableStream<Uint8Array>(this, { highWaterMark: 0 }), init);
+  }
+
+  /**
+   * Track the body upload running beside the response read. When the socket refuses a write the
+   * upstream may already have answered (e.g. an early 413 before a lingering close), so reading
+   * goes on and only the connection's reuse is lost; any other upload failure (the body stream
+   * errored, or broke its content-length) ends the exchange.
+   */
+  #upload(task: Promise<void>): void {
+    this.#reqDone = false;
+    task.then(
+      () => {
+        this.#reqDone = true;
+        if (this.#resDone) this.#finish();
+      },
+      (e: unknown) => {
+        if (e instanceof SendError) {
+          this.#reader?.cancel(e.cause).catch(() => {});
+          return;
+        }
+        const msg = e instanceof Error ? e.message : String(e);
+        this.#fail(new UpstreamError(`sending the request body to ${this.#key} failed: ${msg}`, { cause: e }));
+      },
+    );
+  }
+
+  #responseDone(keepAlive: boolean): void {
+    this.#resDone = true;
+    this.#keepAlive = keepAlive;
+    if (this.#reqDone) return this.#finish();
+    // The upstream answered before taking the whole body; drop the connection, then stop the
+    // upload (closing first, so a cancelled stream can never be framed as a complete body).
+    this.#settle();
+    this.#c.close();
+    this.#reader?.cancel().catch(() => {});
+  }
+
+  #finish(): void {
+    if (this.#settled) return;
+    this.#settle();
+    const c = this.#c;
+    c.uses++;
+    if (this.#keepAlive && c.s === c.e && !c.closed) this.#pool.release(c, this.#keepAliveMs);
+    else c.close();
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#signal?.removeEventListener("abort", this);
+  }
+
+  /** End the exchange with `err`: close the connection, stop the upload, error the body stream. */
+  #fail(err: unknown): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#failed = true;
+    this.#error = err;
+    this.#c.close();
+    this.#reader?.cancel(err).catch(() => {});
+    try {
+      this.#ctrl?.error(err);
+    } catch { /* stream already closed */ }
+  }
+
+  /** Map a thrown value to what the caller sees, failing the exchange if it is still running. */
+  #failWith(e: unknown): unknown {
+    if (this.#failed) return this.#error;
+    const c = this.#c;
+    const stale = !this.#headDone && c.uses > 0 && c.received === this.#received0 && peerGone(e);
+    let err: unknown = e;
+    if (this.#pool.closed) err = new UpstreamError(`h1 client closed during the exchange with ${this.#key}`, { cause: e });
+    else if (!(e instanceof UpstreamError)) {
+      const msg = e instanceof Error ? e.message : String(e);
+      err = new UpstreamError(`${this.#key}: ${msg}`, { cause: e });
+    }
+    this.#fail(err);
+    return stale && !this.#pool.closed ? new StaleConnection(!this.#touched, err as UpstreamError) : err;
+  }
+}
+
+function peerGone(e: unknown): boolean {
+  return e instanceof PeerClosed || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.BrokenPipe || e instanceof Deno.errors.ConnectionAborted ||
+    e instanceof Deno.errors.UnexpectedEof;
+}

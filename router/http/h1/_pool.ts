@@ -1,0 +1,251 @@
+/**
+ * Per-endpoint connection pool: LIFO idle stacks keyed by `host:port`, idle expiry, a cap on open
+ * connections with a FIFO waiter queue, and connects with a timeout. Folder-private.
+ *
+ * A connection counts against its endpoint from the moment its connect starts until it closes.
+ * A released connection goes to the oldest waiter first, else onto the idle stack (closed when
+ * the stack is full). An idle connection keeps a read pending, so an upstream that closes it is
+ * noticed at once and the connection is evicted. Idle connections expire at `idleTimeoutMs`, or earlier when the upstream
+ * announced `Keep-Alive: timeout=N` (at N − 1 s, at least N / 2), so the pool gives a connection
+ * up before the upstream does. A sweep timer runs only while some connection is idle.
+ *
+ * @module
+ */
+import type { Clock } from "../../core/clock.ts";
+import { ConnectFailed } from "../../core/errors.ts";
+import { Conn } from "./_conn.ts";
+
+/** Opens a transport connection; must honour `signal`. */
+export type Dial = (hostname: string, port: number, signal: AbortSignal) => Promise<Deno.Conn>;
+
+/** Pool settings, already defaulted. */
+export interface PoolSettings {
+  maxIdle: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxConns: number;
+  dial: Dial;
+  clock: Pick<Clock, "mono" | "setTimer">;
+}
+
+interface Waiter {
+  resolve(c: Conn | null): void;
+  reject(e: unknown): void;
+  fresh: boolean;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | null;
+}
+
+class Endpoint {
+  idle: Conn[] = [];
+  open = 0;
+  waiters: Waiter[] = [];
+  constructor(readonly key: string, readonly host: string, readonly port: number) {}
+}
+
+/** The pool behind one client. */
+export class Pool {
+  readonly #cfg: PoolSettings;
+  readonly #eps = new Map<string, Endpoint>();
+  readonly #conns = new Set<Conn>();
+  readonly #dialing = new Set<AbortController>();
+  #idleCount = 0;
+  #cancelSweep: (() => void) | null = null;
+  connects = 0;
+  reused = 0;
+  closed = false;
+
+  constructor(cfg: PoolSettings) {
+    this.#cfg = cfg;
+  }
+
+  /**
+   * A connection to `host:port`: the most recently idled live one unless `fresh`, else a new one
+   * once the endpoint is under its cap.
+   *
+   * @throws {ConnectFailed} on connect failure or timeout, or when the pool is closed
+   */
+  acquire(host: string, port: number, signal: AbortSignal | undefined, fresh: boolean): Conn | Promise<Conn> {
+    if (this.closed) throw new ConnectFailed(`h1 client closed; nothing sent to ${host}:${port}`);
+    const key = host + ":" + port;
+    let ep = this.#eps.get(key);
+    if (ep === undefined) this.#eps.set(key, ep = new Endpoint(key, host, port));
+    if (!fresh) {
+      const now = this.#cfg.clock.mono();
+      while (ep.idle.length > 0) {
+        const c = ep.idle.pop() as Conn;
+        this.#idleCount--;
+        if (c.idleUntil > now) {
+          c.take();
+          this.reused++;
+          return c;
+        }
+        c.close(); // may drop `ep` from the map when it was the last connection
+      }
+      if (ep.open === 0) this.#eps.set(key, ep);
+    }
+    if (ep.open < this.#cfg.maxConns) {
+      ep.open++;
+      return this.#connect(ep, signal);
+    }
+    return this.#wait(ep, signal, fresh);
+  }
+
+  /** Return a connection after a clean exchange; `keepAliveMs` is the upstream's hint or -1. */
+  release(c: Conn, keepAliveMs: number): void {
+    const ep = c.owner as Endpoint;
+    if (this.closed || c.closed) return c.close();
+    c.s = c.e = 0;
+    const w = ep.waiters[0];
+    if (w !== undefined) {
+      if (w.fresh) return c.close(); // frees a slot, which goes to w
+      ep.waiters.shift();
+      this.#settle(w);
+      this.reused++;
+      return w.resolve(c);
+    }
+    const cfg = this.#cfg;
+    let ttl = cfg.idleTimeoutMs;
+    if (keepAliveMs >= 0) ttl = Math.min(ttl, Math.max(keepAliveMs - 1000, keepAliveMs / 2));
+    if (ep.idle.length >= cfg.maxIdle || ttl <= 0) return c.close();
+    c.idleUntil = cfg.clock.mono() + ttl;
+    c.park(this.#evict);
+    ep.idle.push(c);
+    this.#idleCount++;
+    if (this.#cancelSweep === null) this.#scheduleSweep();
+  }
+
+  /** Counters for `H1Client.stats()`. */
+  stats(): { open: number; idle: number; connects: number; reused: number } {
+    return { open: this.#conns.size, idle: this.#idleCount, connects: this.connects, reused: this.reused };
+  }
+
+  /** Close every connection, fail waiters and pending connects; later acquires throw. */
+  close(): void {
+    this.closed = true;
+    this.#cancelSweep?.();
+    this.#cancelSweep = null;
+    for (const ep of this.#eps.values()) {
+      for (const w of ep.waiters.splice(0)) {
+        this.#settle(w);
+        w.reject(new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`));
+      }
+      this.#idleCount -= ep.idle.length;
+      ep.idle.length = 0;
+    }
+    for (const ac of this.#dialing) ac.abort();
+    for (const c of [...this.#conns]) c.close();
+  }
+
+  async #connect(ep: Endpoint, signal: AbortSignal | undefined): Promise<Conn> {
+    let tcp: Deno.Conn;
+    try {
+      tcp = await this.#dial(ep, signal);
+    } catch (e: unknown) {
+      this.#freeSlot(ep);
+      throw e;
+    }
+    if (this.closed) {
+      tcp.close();
+      this.#freeSlot(ep);
+      throw new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`);
+    }
+    this.connects++;
+    const c = new Conn(tcp, ep, (x) => {
+      this.#conns.delete(x);
+      this.#freeSlot(ep);
+    });
+    this.#conns.add(c);
+    return c;
+  }
+
+  async #dial(ep: Endpoint, signal: AbortSignal | undefined): Promise<Deno.Conn> {
+    const cfg = this.#cfg, ac = new AbortController();
+    let timedOut = false;
+    const cancelTimer = cfg.clock.setTimer(cfg.connectTimeoutMs, () => {
+      timedOut = true;
+      ac.abort();
+    });
+    const onAbort = () => ac.abort();
+    signal?.addEventListener("abort", onAbort);
+    this.#dialing.add(ac);
+    try {
+      return await cfg.dial(ep.host, ep.port, ac.signal);
+    } catch (e: unknown) {
+      if (signal?.aborted) throw signal.reason;
+      const why = timedOut
+        ? `timed out after ${cfg.connectTimeoutMs} ms`
+        : this.closed
+        ? "h1 client closed"
+        : e instanceof Error
+        ? e.message
+        : String(e);
+      throw new ConnectFailed(`connect to ${ep.key} failed: ${why}`, { cause: e });
+    } finally {
+      cancelTimer();
+      signal?.removeEventListener("abort", onAbort);
+      this.#dialing.delete(ac);
+    }
+  }
+
+  /** A connection of `ep` closed or failed to open: hand its slot to the oldest waiter. */
+  #freeSlot(ep: Endpoint): void {
+    ep.open--;
+    const w = ep.waiters.shift();
+    if (w !== undefined && !this.closed) {
+      this.#settle(w);
+      ep.open++;
+      w.resolve(null);
+    } else if (ep.open === 0 && ep.idle.length === 0 && ep.waiters.length === 0) {
+      this.#eps.delete(ep.key);
+    }
+  }
+
+  #wait(ep: Endpoint, signal: AbortSignal | undefined, fresh: boolean): Promise<Conn> {
+    signal?.throwIfAborted();
+    return new Promise<Conn | null>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, fresh, signal, onAbort: null };
+      if (signal !== undefined) {
+        w.onAbort = () => {
+          const i = ep.waiters.indexOf(w);
+          if (i >= 0) ep.waiters.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", w.onAbort, { once: true });
+      }
+      ep.waiters.push(w);
+    }).then((c) => c ?? this.#connect(ep, signal));
+  }
+
+  /** An idle connection saw EOF, an error or stray bytes: drop it. */
+  readonly #evict = (c: Conn): void => {
+    const ep = c.owner as Endpoint;
+    const i = ep.idle.indexOf(c);
+    if (i >= 0) {
+      ep.idle.splice(i, 1);
+      this.#idleCount--;
+    }
+    c.close();
+  };
+
+  #settle(w: Waiter): void {
+    if (w.onAbort !== null) w.signal?.removeEventListener("abort", w.onAbort);
+  }
+
+  #scheduleSweep(): void {
+    const every = Math.max(50, Math.min(1000, this.#cfg.idleTimeoutMs / 2));
+    this.#cancelSweep = this.#cfg.clock.setTimer(every, () => {
+      this.#cancelSweep = null;
+      const now = this.#cfg.clock.mono();
+      for (const ep of [...this.#eps.values()]) {
+        const live = ep.idle.filter((c) => c.idleUntil > now);
+        if (live.length === ep.idle.length) continue;
+        const dead = ep.idle.filter((c) => c.idleUntil <= now);
+        ep.idle = live;
+        this.#idleCount -= dead.length;
+        for (const c of dead) c.close();
+      }
+      if (this.#idleCount > 0 && !this.closed) this.#scheduleSweep();
+    });
+  }
+}

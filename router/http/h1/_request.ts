@@ -1,0 +1,188 @@
+/**
+ * Request side of an exchange: build the head once as one string, write it (with a small byte
+ * body) in one `write`, and stream a body with backpressure. Folder-private.
+ *
+ * Framing is the client's: caller `content-length` / `transfer-encoding` fields are not copied.
+ * Byte bodies get `content-length`; a stream gets the caller's `content-length` (verified while
+ * sending) or `transfer-encoding: chunked`; a null body gets `content-length: 0` on POST, PUT and
+ * PATCH and nothing otherwise. A missing `host` is filled in from the endpoint.
+ *
+ * @module
+ */
+import { encodeLatin1 } from "./_bytes.ts";
+import type { Conn } from "./_conn.ts";
+
+/** A request ready to be written, possibly several times (stale-connection retry). */
+export interface PreparedRequest {
+  /** Request line + fields + framing + blank line. */
+  head: string;
+  /** HEAD request: the response has no body whatever it says. */
+  isHead: boolean;
+  /** Byte body, or null. */
+  bytes: Uint8Array | null;
+  /** Streamed body, or null. */
+  stream: ReadableStream<Uint8Array> | null;
+  /** Declared length of `stream`, or -1 for chunked. */
+  streamLength: number;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const TARGET = /^[\x21-\x7e]+$/;
+const DIGITS = /^[0-9]{1,15}$/;
+/** Byte bodies up to this size are copied behind the head and sent in the same write. */
+const INLINE_BODY = 16 * 1024;
+/** Stream chunks up to this size are framed in the scratch buffer and sent in one write. */
+const INLINE_CHUNK = 16 * 1024;
+const enc = new TextEncoder();
+const LAST_CHUNK = enc.encode("0\r\n\r\n");
+const CRLF_LAST_CHUNK = enc.encode("\r\n0\r\n\r\n");
+
+/**
+ * Validate the request and build its head.
+ *
+ * @throws {TypeError} for a bad method, target, field, a CONNECT, or a content-length that
+ *   contradicts a byte or null body
+ */
+export function prepareRequest(
+  host: string,
+  port: number,
+  method: string,
+  target: string,
+  headers: Headers | [string, string][],
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
+): PreparedRequest {
+  if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
+  if (!TARGET.test(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
+  let head = method + " " + target + " HTTP/1.1\r\n";
+  let hasHost = false, declared: string | null = null;
+  const trusted = headers instanceof Headers; // Headers already holds valid names and values
+  for (const [name, value] of headers) {
+    const n = name.length;
+    if (!trusted && (!TOKEN.test(name) || !FIELD_VALUE.test(value))) {
+      throw new TypeError(`invalid request field ${JSON.stringify(name)}`);
+    }
+    if (n === 4 && !hasHost && name.toLowerCase() === "host") hasHost = true;
+    else if (n === 14 && name.toLowerCase() === "content-length") {
+      const v = value.trim();
+      if (!DIGITS.test(v) || (declared !== null && declared !== v)) {
+        throw new TypeError(`invalid content-length ${JSON.stringify(value)}`);
+      }
+      declared = v;
+      continue;
+    } else if (n === 17 && name.toLowerCase() === "transfer-encoding") continue;
+    head += name + ": " + value + "\r\n";
+  }
+  if (!hasHost) head += "host: " + (host.includes(":") ? `[${host}]` : host) + ":" + port + "\r\n";
+  let stream: ReadableStream<Uint8Array> | null = null, bytes: Uint8Array | null = null;
+  let streamLength = -1;
+  if (body === null) {
+    if (declared !== null && Number(declared) !== 0) {
+      throw new TypeError("content-length given for a null body");
+    }
+    if (method === "POST" || method === "PUT" || method === "PATCH") head += "content-length: 0\r\n";
+  } else if (body instanceof Uint8Array) {
+    if (declared !== null && Number(declared) !== body.length) {
+      throw new TypeError(`content-length ${declared} does not match the ${body.length}-byte body`);
+    }
+    bytes = body;
+    head += "content-length: " + body.length + "\r\n";
+  } else {
+    stream = body;
+    if (declared !== null) {
+      streamLength = Number(declared);
+      head += "content-length: " + streamLength + "\r\n";
+    } else head += "transfer-encoding: chunked\r\n";
+  }
+  return { head: head + "\r\n", isHead: method === "HEAD", bytes, stream, streamLength };
+}
+
+/** The socket refused a write: the upstream may still have sent a response worth reading. */
+export class SendError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "SendError";
+  }
+}
+
+async function send(c: Conn, b: Uint8Array): Promise<void> {
+  try {
+    await c.write(b);
+  } catch (e: unknown) {
+    throw new SendError(e);
+  }
+}
+
+/**
+ * Write the head, with a byte body of up to 16 KiB behind it, in one write.
+ *
+ * @returns true when a larger byte body is still to be sent with {@link writeBytesBody}
+ */
+export async function writeHead(c: Conn, p: PreparedRequest): Promise<boolean> {
+  const body = p.bytes;
+  const inline = body !== null && body.length <= INLINE_BODY ? body.length : 0;
+  const buf = c.scratch(p.head.length + inline);
+  let end = encodeLatin1(p.head, buf, 0);
+  if (inline > 0) {
+    buf.set(body as Uint8Array, end);
+    end += inline;
+  }
+  await c.write(buf.subarray(0, end));
+  return body !== null && inline === 0 && body.length > 0;
+}
+
+/**
+ * Send a large byte body; runs while the response is read, so an early answer is not blocked.
+ *
+ * @throws {SendError} when the socket refuses it
+ */
+export function writeBytesBody(c: Conn, body: Uint8Array): Promise<void> {
+  return send(c, body);
+}
+
+/**
+ * Send a streamed body: each chunk is awaited on the socket before the next is read, so a slow
+ * upstream slows the producer. Reads through `reader`, which the caller may cancel.
+ *
+ * @throws {SendError} when the socket refuses a write
+ * @throws {Error} on a chunk that is not a Uint8Array, or a length mismatch
+ */
+export async function writeStreamBody(
+  c: Conn,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  length: number,
+): Promise<void> {
+  let sent = 0, pendingCrlf = false;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    const chunk: unknown = r.value;
+    if (!(chunk instanceof Uint8Array)) throw new TypeError("request body chunk is not a Uint8Array");
+    const n = chunk.length;
+    if (n === 0) continue;
+    if (length >= 0) {
+      if (sent + n > length) throw new Error(`request body is longer than content-length ${length}`);
+      sent += n;
+      await send(c, chunk);
+      continue;
+    }
+    const line = (pendingCrlf ? "\r\n" : "") + n.toString(16) + "\r\n";
+    if (n <= INLINE_CHUNK) {
+      const buf = c.scratch(line.length + n + 2);
+      const o = encodeLatin1(line, buf, 0);
+      buf.set(chunk, o);
+      buf[o + n] = 13;
+      buf[o + n + 1] = 10;
+      await send(c, buf.subarray(0, o + n + 2));
+      pendingCrlf = false;
+    } else {
+      await send(c, enc.encode(line));
+      await send(c, chunk);
+      pendingCrlf = true;
+    }
+  }
+  if (length >= 0) {
+    if (sent !== length) throw new Error(`request body ended after ${sent} of ${length} bytes`);
+  } else await send(c, pendingCrlf ? CRLF_LAST_CHUNK : LAST_CHUNK);
+}

@@ -1,0 +1,75 @@
+/**
+ * Readers for content-length and close-delimited response bodies; the chunked one is
+ * `chunked.ts`. Folder-private.
+ *
+ * Buffered bytes (read together with the head) are copied out; after that each read goes
+ * straight into a fresh chunk of at most 64 KiB, which is handed to the consumer without a copy.
+ *
+ * @module
+ */
+import { UpstreamError } from "../../core/errors.ts";
+import { shrink } from "./_bytes.ts";
+import type { ByteSource } from "./_conn.ts";
+
+/** Yields body pieces (never empty), then null at the end. */
+export interface BodyReader {
+  next(): Promise<Uint8Array | null>;
+}
+
+const READ_SIZE = 64 * 1024;
+
+/** A body of known length. */
+export class LengthReader implements BodyReader {
+  readonly #src: ByteSource;
+  readonly #length: number;
+  #left: number;
+
+  constructor(src: ByteSource, length: number) {
+    this.#src = src;
+    this.#length = length;
+    this.#left = length;
+  }
+
+  async next(): Promise<Uint8Array | null> {
+    if (this.#left === 0) return null;
+    const src = this.#src;
+    const buffered = src.e - src.s;
+    if (buffered > 0) {
+      const n = Math.min(buffered, this.#left);
+      const out = src.buf.slice(src.s, src.s + n);
+      src.s += n;
+      this.#left -= n;
+      return out;
+    }
+    const dst = new Uint8Array(Math.min(this.#left, READ_SIZE));
+    const n = await src.readInto(dst);
+    if (n === null) {
+      throw new UpstreamError(
+        `upstream closed the connection mid-body (${this.#length - this.#left} of ${this.#length} bytes)`,
+      );
+    }
+    this.#left -= n;
+    return shrink(dst, n);
+  }
+}
+
+/** A body delimited by the upstream closing the connection. */
+export class EofReader implements BodyReader {
+  readonly #src: ByteSource;
+
+  constructor(src: ByteSource) {
+    this.#src = src;
+  }
+
+  async next(): Promise<Uint8Array | null> {
+    const src = this.#src;
+    if (src.e > src.s) {
+      const out = src.buf.slice(src.s, src.e);
+      src.s = src.e;
+      return out;
+    }
+    const dst = new Uint8Array(READ_SIZE);
+    const n = await src.readInto(dst);
+    return n === null ? null : shrink(dst, n);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * A pooled HTTP/1.1 upstream client on `Deno.connect`: the proxy's plain-HTTP data path.
+ *
+ * It sends exactly the request it is given (plus framing, and `host` if missing) and returns
+ * exactly what the upstream sent, minus hop-by-hop framing: no decompression, no added headers,
+ * any port. It costs about half of `fetch`'s CPU per request (REF `fast-client.md`). TLS and h2
+ * upstreams stay on `fetch`. It sits at the bottom of the endpoint stack, under request timeout
+ * and ctx encoding (STYLE §a.2); the timeout reaches it through `signal`.
+ *
+ * Supported: keep-alive pooling (LIFO per `host:port`, idle expiry, upstream `Keep-Alive:
+ * timeout` hints, idle connections evicted as soon as the upstream closes them), a per-endpoint
+ * connection cap with a FIFO queue, one replay of a replayable request on a fresh connection
+ * when a reused one turns out dead, content-length / chunked / close-delimited responses with
+ * strict parsing (`response_head.ts`, `chunked.ts`), 1xx skipping, streamed request and response
+ * bodies with backpressure, cancellation by `AbortSignal`.
+ * Not supported: TLS, HTTP/2, pipelining, CONNECT and upgrades (a 101 is an error), trailers
+ * (parsed and dropped), transfer codings other than chunked, waiting for `100 Continue` (the
+ * body is sent at once, which RFC 9110 §10.1.1 allows), no response head or idle-read timeout
+ * of its own (use `signal`).
+ *
+ * @module
+ */
+import type { Clock } from "../../core/clock.ts";
+import { Conn } from "./_conn.ts";
+import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
+import { type Dial, Pool } from "./_pool.ts";
+import { prepareRequest } from "./_request.ts";
+
+/** Client settings; every field is optional. */
+export interface H1ClientOptions {
+  /** Idle connections kept per endpoint (default 64). */
+  maxIdlePerEndpoint?: number;
+  /** Idle connections are closed after this many ms (default 30000, below common upstream keep-alives). */
+  idleTimeoutMs?: number;
+  /** Connect timeout in ms (default 3000). */
+  connectTimeoutMs?: number;
+  /** Largest response head, and trailer section, accepted (default 64 KiB). */
+  maxResponseHeadBytes?: number;
+  /** Open connections per endpoint, idle included (default unbounded); requests over it queue. */
+  maxConnectionsPerEndpoint?: number;
+  /** Content-length bodies up to this size are read whole and returned as bytes (default 64 KiB). */
+  smallBodyBytes?: number;
+  /** Opens connections (default `Deno.connect` with TCP_NODELAY); for tests and unix sockets. */
+  dial?: Dial;
+  /** Monotonic time and timers for idle expiry and connect timeouts (default: real, unref'd timers). */
+  clock?: Pick<Clock, "mono" | "setTimer">;
+}
+
+/** One request. */
+export interface H1Request {
+  /** Method token; CONNECT is rejected. */
+  method: string;
+  /** Request target as sent, normally origin-form `/path?q`. */
+  target: string;
+  /** Fields as sent; the caller removed hop-by-hop fields. Framing fields are the client's. */
+  headers: Headers | [string, string][];
+  /** Body: a stream (chunked, or the caller's content-length), bytes, or null. */
+  body: ReadableStream<Uint8Array> | Uint8Array | null;
+  /** Aborts connect, send and receive; the connection is closed and the promise or body stream rejects with the reason. */
+  signal?: AbortSignal;
+}
+
+/** Pool counters. */
+export interface H1ClientStats {
+  /** Connections open now (idle included). */
+  open: number;
+  /** Idle connections now. */
+  idle: number;
+  /** Connections opened so far. */
+  connects: number;
+  /** Requests that went out on a previously used connection. */
+  reused: number;
+}
+
+/** A pooled HTTP/1.1 client. */
+export interface H1Client {
+  /**
+   * Send `req` to `host:port`; resolves when the response head arrived.
+   *
+   * @throws {ConnectFailed} connect refused, timed out, DNS failure, or client closed (retryable)
+   * @throws {UpstreamError} the exchange failed after the request was (maybe) sent
+   * @throws {TypeError} invalid method, target or field
+   */
+  request(host: string, port: number, req: H1Request): Promise<Response>;
+  /** Close every connection now: idle ones, and in-flight exchanges, which fail with `UpstreamError`. */
+  close(): Promise<void>;
+  /** Pool counters. */
+  stats(): H1ClientStats;
+}
+
+const realClock: Pick<Clock, "mono" | "setTimer"> = {
+  mono: () => performance.now(),
+  setTimer(ms, fn) {
+    const id = setTimeout(fn, ms);
+    Deno.unrefTimer(id);
+    return () => clearTimeout(id);
+  },
+};
+
+async function dialTcp(hostname: string, port: number, signal: AbortSignal): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname, port, transport: "tcp", signal });
+  conn.setNoDelay(true);
+  return conn;
+}
+
+/**
+ * Create a pooled HTTP/1.1 client.
+ *
+ * @param opts pool sizes, limits and timeouts
+ * @returns the client; call `close()` when done
+ * @example
+ * ```ts ignore
+ * import { createH1Client } from "./h1_client.ts";
+ * const client = createH1Client({ idleTimeoutMs: 10_000 });
+ * const res = await client.request("127.0.0.1", 8080, {
+ *   method: "GET", target: "/hello", headers: [["host", "hello.svc"]], body: null,
+ * });
+ * console.log(res.status, await res.text());
+ * await client.close();
+ * ```
+ */
+export function createH1Client(opts: H1ClientOptions = {}): H1Client {
+  const pool = new Pool({
+    maxIdle: opts.maxIdlePerEndpoint ?? 64,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 3_000,
+    maxConns: opts.maxConnectionsPerEndpoint ?? Infinity,
+    dial: opts.dial ?? dialTcp,
+    clock: opts.clock ?? realClock,
+  });
+  const limits: ExchangeLimits = {
+    maxHead: opts.maxResponseHeadBytes ?? 64 * 1024,
+    smallBody: opts.smallBodyBytes ?? 64 * 1024,
+  };
+
+  async function request(host: string, port: number, req: H1Request): Promise<Response> {
+    const p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+    const signal = req.signal;
+    signal?.throwIfAborted();
+    const key = host + ":" + port;
+    const got = pool.acquire(host, port, signal, false);
+    const c = got instanceof Conn ? got : await got;
+    try {
+      return await new Exchange(c, pool, key, limits, signal).run(p);
+    } catch (e: unknown) {
+      if (!(e instanceof StaleConnection)) throw e;
+      if (!e.replayable) throw e.error;
+      const fresh = await pool.acquire(host, port, signal, true);
+      try {
+        return await new Exchange(fresh, pool, key, limits, signal).run(p);
+      } catch (e2: unknown) {
+        throw e2 instanceof StaleConnection ? e2.error : e2;
+      }
+    }
+  }
+
+  return {
+    request,
+    close() {
+      pool.close();
+      return Promise.resolve();
+    },
+    stats: () => pool.stats(),
+  };
+}

@@ -1,0 +1,165 @@
+import { assert, assertEquals } from "../../../tests/support/assert.ts";
+import { UpstreamError } from "../../core/errors.ts";
+import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
+import { assertInstanceOf, bytes } from "./_test_util.ts";
+
+function parse(head: string): ResponseHead {
+  const b = bytes(head);
+  const end = findHeadEnd(b, 0, b.length);
+  assertEquals(end, b.length, `head end of ${JSON.stringify(head)}`);
+  return parseResponseHead(b, 0, end);
+}
+
+function rejects(head: string): UpstreamError {
+  const b = bytes(head);
+  try {
+    const end = findHeadEnd(b, 0, b.length);
+    parseResponseHead(b, 0, end < 0 ? b.length : end);
+  } catch (e: unknown) {
+    return assertInstanceOf(e, UpstreamError, JSON.stringify(head));
+  }
+  throw new Error(`accepted ${JSON.stringify(head)}`);
+}
+
+Deno.test("parseResponseHead() reads status, reason, fields and content-length", () => {
+  const h = parse("HTTP/1.1 201 Created Now\r\nContent-Length: 12\r\nX-A:  b c \r\nx-e:\r\n\r\n");
+  assertEquals(h.status, 201);
+  assertEquals(h.reason, "Created Now");
+  assertEquals(h.minor, 1);
+  assertEquals(h.contentLength, 12);
+  assertEquals(h.chunked, false);
+  assertEquals(h.keepAlive, true);
+  assertEquals(h.headers, [["Content-Length", "12"], ["X-A", "b c"], ["x-e", ""]]);
+});
+
+Deno.test("parseResponseHead() accepts an empty reason with or without the space", () => {
+  assertEquals(parse("HTTP/1.1 200 \r\n\r\n").reason, "");
+  assertEquals(parse("HTTP/1.1 404\r\n\r\n").status, 404);
+  assertEquals(parse("HTTP/1.1 200 OK\r\n\r\n").contentLength, -1);
+});
+
+Deno.test("parseResponseHead() applies HTTP/1.0 and 1.1 keep-alive rules", () => {
+  assertEquals(parse("HTTP/1.0 200 OK\r\n\r\n").keepAlive, false);
+  assertEquals(parse("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n").keepAlive, true);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").keepAlive, false);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nConnection: keep-alive, CLOSE\r\n\r\n").keepAlive, false);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n").keepAlive, true);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nConnection:\r\n\r\n").keepAlive, true);
+  const h9 = parse("HTTP/1.9 200 OK\r\n\r\n");
+  assertEquals([h9.minor, h9.keepAlive], [1, true]);
+});
+
+Deno.test("parseResponseHead() removes hop-by-hop fields and the ones Connection names", () => {
+  const h = parse(
+    "HTTP/1.1 200 OK\r\nConnection: X-Gone, keep-alive\r\nX-Gone: 1\r\nx-gone: 2\r\n" +
+      "Keep-Alive: timeout=7, max=10\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: h2c\r\n" +
+      "Proxy-Connection: close\r\nProxy-Authenticate: Basic\r\nProxy-Authorization: x\r\n" +
+      "Content-Length: 0\r\nX-Kept: yes\r\n\r\n",
+  );
+  assertEquals(h.headers, [["Content-Length", "0"], ["X-Kept", "yes"]]);
+  assertEquals(h.keepAliveMs, 7000);
+});
+
+Deno.test("parseResponseHead() keeps repeated fields apart and preserves Latin-1 bytes", () => {
+  const h = parse(
+    "HTTP/1.1 200 Caf\xe9\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nX-L: \x80caf\xe9\xff\r\n\r\n",
+  );
+  assertEquals(h.reason, "Caf\xe9");
+  assertEquals(h.headers, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2; Path=/"], ["X-L", "\x80caf\xe9\xff"]]);
+});
+
+Deno.test("parseResponseHead() recognises chunked case-insensitively, with empty list elements", () => {
+  assertEquals(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n").chunked, true);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: , chunked ,\r\n\r\n").chunked, true);
+  assertEquals(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").headers, []);
+});
+
+Deno.test("parseResponseHead() rejects framing that allows smuggling", () => {
+  const cases = [
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5 5\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunkedx\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n",
+    "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding : chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n",
+  ];
+  for (const c of cases) rejects(c);
+});
+
+Deno.test("parseResponseHead() rejects malformed lines, obs-fold and bad bytes", () => {
+  const cases = [
+    "HTTP/1.1 200 OK\r\nX-A: b\r\n c\r\n\r\n", // obs-fold
+    "HTTP/1.1 200 OK\r\nX-A: b\r\n\tc\r\n\r\n",
+    "HTTP/1.1 200 OK\r\n X-A: b\r\n\r\n", // whitespace before the first field
+    "HTTP/1.1 200 OK\nX-A: b\n\n", // bare LF
+    "HTTP/1.1 200 OK\r\nX-A: b\n\r\n",
+    "HTTP/1.1 200 OK\r\nX-A: b\rc\r\n\r\n", // bare CR
+    "HTTP/1.1 200 OK\r\nX-A: b\x00c\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX-A: b\x7fc\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX-A: b\x1bc\r\n\r\n",
+    "HTTP/1.1 200 OK\r\n: empty\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX(A): b\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX\xe9: b\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX-A b\r\n\r\n",
+    "HTTP/1.1 200 O\x01K\r\n\r\n",
+    "HTTP/1.1 200 OK\r\r\n\r\n",
+  ];
+  for (const c of cases) rejects(c);
+});
+
+Deno.test("parseResponseHead() rejects bad status lines", () => {
+  const cases = [
+    "HTTP/2 200 OK\r\n\r\n",
+    "HTTP/2.0 200 OK\r\n\r\n",
+    "HTTP/1.1 20 OK\r\n\r\n",
+    "HTTP/1.1 2000 OK\r\n\r\n",
+    "HTTP/1.1 20x OK\r\n\r\n",
+    "HTTP/1.1 600 Nope\r\n\r\n",
+    "HTTP/1.1 099 Low\r\n\r\n",
+    "http/1.1 200 OK\r\n\r\n",
+    "ICY 200 OK\r\n\r\n\r\n\r\n",
+    " HTTP/1.1 200 OK\r\n\r\n",
+    "HTTP/1.1  200 OK\r\n\r\n",
+    "HTTP/1.x 200 OK\r\n\r\n",
+    "\r\nHTTP/1.1 200 OK\r\n\r\n",
+    "HTTP/1.1 200OK\r\n\r\n",
+  ];
+  for (const c of cases) rejects(c);
+});
+
+Deno.test("findHeadEnd() finds the blank line at every split point", () => {
+  const b = bytes("HTTP/1.1 200 OK\r\nA: b\r\n\r\nBODY");
+  const want = b.length - 4;
+  for (let cut = 0; cut <= b.length; cut++) {
+    const first = findHeadEnd(b, 0, cut);
+    if (cut < want) assertEquals(first, -1, `cut ${cut}`);
+    const resumed = first >= 0 ? first : findHeadEnd(b, Math.max(0, cut - 3), b.length);
+    assertEquals(resumed, want, `cut ${cut}`);
+  }
+  assertEquals(findHeadEnd(bytes("HTTP/1.1 200 OK\n\nx"), 0, 18), 17); // bare LF end, rejected later
+});
+
+Deno.test("parseResponseHead() handles many fields (scratch growth)", () => {
+  let head = "HTTP/1.1 200 OK\r\n";
+  for (let i = 0; i < 500; i++) head += `X-${i}: v${i}\r\n`;
+  const h = parse(head + "\r\n");
+  assertEquals(h.headers.length, 500);
+  assertEquals(h.headers[499], ["X-499", "v499"]);
+  assert(h.keepAlive);
+});

@@ -1,0 +1,117 @@
+/**
+ * The long-running commands: `serve CONFIG` and `demo`. Each starts a Linker, waits for
+ * SIGINT/SIGTERM or `POST /admin/shutdown`, drains, and returns the exit code.
+ *
+ * @module
+ */
+import { demoConfigYaml, formatIssue, loadConfigFile, parseConfig } from "./config/mod.ts";
+import type { Config } from "./config/mod.ts";
+import { type Linker, startLinker } from "./linker.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { startHelloWorld } from "../deploy/examples/helloworld/helloworld.ts";
+
+function onSignals(fn: () => void): () => void {
+  const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of sigs) Deno.addSignalListener(s, fn);
+  return () => {
+    for (const s of sigs) Deno.removeSignalListener(s, fn);
+  };
+}
+
+async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
+  const off = onSignals(() => {
+    log.info("signal received, draining");
+    void linker.shutdown();
+  });
+  await linker.finished;
+  off();
+}
+
+/**
+ * `switchyard serve CONFIG`.
+ *
+ * @returns the process exit code
+ */
+export async function runServe(path: string, log: Logger): Promise<number> {
+  const loaded = await loadConfigFile(path);
+  if (!loaded.ok) {
+    for (const issue of loaded.errors) log.error(formatIssue(issue));
+    log.error(`config ${loaded.file} is invalid (${loaded.errors.length} error(s))`);
+    return 1;
+  }
+  for (const w of loaded.warnings) log.warn(w);
+  let linker: Linker;
+  try {
+    linker = await startLinker(loaded.config, { log });
+  } catch (e: unknown) {
+    log.error("cannot start", { error: e });
+    return 1;
+  }
+  await runUntilStopped(linker, log);
+  return 0;
+}
+
+/** Ports and address of the demo. */
+export interface DemoOptions {
+  readonly ip: string;
+  readonly routerPort: number;
+  readonly adminPort: number;
+  readonly helloPort: number;
+  readonly worldPort: number;
+}
+
+/**
+ * `switchyard demo`: the hello/world sample apps, an fs namer directory that names them, and an
+ * `outgoing` router that hello uses as its http_proxy.
+ *
+ * @returns the process exit code
+ */
+export async function runDemo(
+  opts: DemoOptions,
+  log: Logger,
+  out: (line: string) => void,
+): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "switchyard-demo-" });
+  const stops: (() => Promise<void>)[] = [() => Deno.remove(dir, { recursive: true })];
+  const cleanup = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    const world = startHelloWorld({ hostname: opts.ip, port: opts.worldPort, text: "world" });
+    stops.push(() => world.close());
+    const hello = startHelloWorld({
+      hostname: opts.ip,
+      port: opts.helloPort,
+      text: "Hello",
+      target: "world",
+      proxy: `${opts.ip}:${opts.routerPort}`,
+    });
+    stops.push(() => hello.close());
+    await Deno.writeTextFile(`${dir}/hello`, `${opts.ip} ${hello.port}\n`);
+    await Deno.writeTextFile(`${dir}/world`, `${opts.ip} ${world.port}\n`);
+    const yaml = demoConfigYaml({
+      routerPort: opts.routerPort,
+      adminPort: opts.adminPort,
+      rootDir: dir,
+    }).replaceAll("127.0.0.1", opts.ip);
+    const parsed = parseConfig(yaml, "<demo>");
+    if (!parsed.ok) throw new Error(parsed.errors.map(formatIssue).join("\n"));
+    const config: Config = parsed.config;
+    const linker = await startLinker(config, { log });
+    const router = linker.routers[0]!.listeners[0]!;
+    out(
+      `Switchyard demo is running (hello on ${opts.ip}:${hello.port}, world on ${opts.ip}:${world.port}).`,
+    );
+    out(`  http_proxy=${opts.ip}:${router.port} curl -s http://hello`);
+    out(`    → Hello (127.0.0.1) world (127.0.0.1)!!   (hello calls world through the router)`);
+    out(`  curl -s ${linker.admin.ip}:${linker.admin.port}/admin/ping`);
+    out(`  admin: http://${linker.admin.ip}:${linker.admin.port}/   stop with Ctrl-C`);
+    await runUntilStopped(linker, log);
+  } catch (e: unknown) {
+    log.error("demo failed", { error: e });
+    await cleanup();
+    return 1;
+  }
+  await cleanup();
+  return 0;
+}

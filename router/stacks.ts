@@ -1,0 +1,256 @@
+/**
+ * The canonical stacks, top to bottom, with the reason for each position:
+ *
+ * path (per logical name `/svc/x` + local dtab):
+ *   service stats     above timeout and retries, so a timeout counts as one failed request
+ *   total timeout     above retries, so it bounds every attempt; also enforces l5d-ctx-deadline
+ *   retries           classifier + per-service budget + backoff
+ *   → bind (leaf, in router.ts): dtab + namers → bound client name
+ * client (per bound name `/#/io.l5d.fs/x`):
+ *   client stats      what the client saw, requeues included
+ *   requeues          connection failures (never written) go to another endpoint, own budget
+ *   → balancer (leaf) over endpoint nodes kept in sync with the namer's Addr
+ * endpoint (per host:port), as a Node:
+ *   failure accrual   above the request timeout, so timeouts mark an endpoint dead
+ *   outstanding count the balancer's load
+ *   endpoint stats    per instance of the service (beyond Linkerd)
+ *   request timeout   `requestAttemptTimeoutMs`, one attempt
+ *   connection limit  `hostConnectionPool.maxSize/maxWaiters`
+ *   → transport (h1 client)
+ *
+ * @module
+ */
+import type { Node, Service } from "./core/service.ts";
+import { stack } from "./core/service.ts";
+import type { Clock } from "./core/clock.ts";
+import type { Ctx } from "./core/ctx.ts";
+import type { Path } from "./dtab/types.ts";
+import type { Address, Bound } from "../discovery/types.ts";
+import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
+import { resolveClientParams, resolveServiceParams } from "./config/mod.ts";
+import type { H1Client } from "./http/h1/mod.ts";
+import { forwardTo } from "./http/forward.ts";
+import {
+  accrualPolicyFactory,
+  backoffFromConfig,
+  classifierFor,
+  concurrencyLimit,
+  ConcurrencyLimiter,
+  constantBackoff,
+  failureAccrual,
+  requestTimeout,
+  requeues,
+  type ResponseClassifier,
+  retries,
+  RetryBudget,
+  totalTimeout,
+} from "../resilience/mod.ts";
+import { balancerService, createBalancer, endpointNode } from "../resilience/balancer/mod.ts";
+import {
+  clientScope,
+  endpointScope,
+  type MetricsRegistry,
+  scopeStats,
+  serviceScope,
+} from "../telemetry/metrics/mod.ts";
+import { statsFilter, type SuccessOf } from "../telemetry/stats_filter.ts";
+import type { Logger } from "../telemetry/log.ts";
+
+/** A built client: its service, whether any endpoint is usable, and its shutdown. */
+export interface ClientStack {
+  readonly service: Service;
+  usable(): boolean;
+  close(): Promise<void>;
+}
+
+/** Builds path and client stacks for one router. */
+export interface StackFactory {
+  path(router: string, dst: Path, dstStr: string, leaf: Service): Service;
+  client(router: string, bound: Bound): ClientStack;
+}
+
+/** What stacks are built from. */
+export interface StackDeps {
+  readonly registry: MetricsRegistry;
+  readonly clock: Clock;
+  readonly transport: H1Client;
+  readonly service: ServiceConfig;
+  readonly client: ClientConfig;
+  readonly log: Logger;
+}
+
+function successBy(classifier: ResponseClassifier): SuccessOf {
+  return (req, _ctx, rsp, err) =>
+    rsp ? classifier.response(req, rsp).success : classifier.error(req, err).success;
+}
+
+function addrKey(a: Address): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/**
+ * Make the stack factory of one router.
+ *
+ * @example
+ * ```ts ignore
+ * const stacks = createStacks({ registry, clock, transport, service, client, log });
+ * ```
+ */
+export function createStacks(deps: StackDeps): StackFactory {
+  const { registry, clock } = deps;
+  // The classifier of the service a request was identified as, for client/endpoint levels.
+  const classifierOf = new WeakMap<Ctx, ResponseClassifier>();
+  const defaultClassifier = classifierFor();
+  const ctxClassifier = (ctx: Ctx) => classifierOf.get(ctx) ?? defaultClassifier;
+  const successByCtx: SuccessOf = (req, ctx, rsp, err) => {
+    const c = ctxClassifier(ctx);
+    return rsp ? c.response(req, rsp).success : c.error(req, err).success;
+  };
+
+  function path(router: string, _dst: Path, dstStr: string, leaf: Service): Service {
+    const params = resolveServiceParams(deps.service, dstStr);
+    const classifier = classifierFor(params.responseClassifier.kind);
+    const scope = serviceScope(router, dstStr);
+    const stats = scopeStats(registry, scope);
+    const budget = new RetryBudget(params.retries.budget, clock);
+    const retryTotal = registry.counter(scope, "retries/total");
+    const exhausted = registry.counter(scope, "retries/budget_exhausted");
+    registry.gauge(scope, "retries/budget", () => budget.balance());
+    const random = () => clock.random();
+    const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
+      classifierOf.set(ctx, classifier);
+      return next(req, ctx);
+    };
+    return stack([
+      mark,
+      statsFilter(stats, successBy(classifier)),
+      totalTimeout({ ms: params.totalTimeoutMs, clock }),
+      retries({
+        classifier,
+        budget,
+        backoff: backoffFromConfig(params.retries.backoff, random, constantBackoff(0)),
+        clock,
+        onRetry: () => retryTotal.incr(),
+        onBudgetExhausted: () => exhausted.incr(),
+      }),
+    ], leaf);
+  }
+
+  function client(router: string, bound: Bound): ClientStack {
+    const id = bound.idStr;
+    const params = resolveClientParams(deps.client, id);
+    const lb = params.loadBalancer;
+    const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
+    const scope = clientScope(router, id);
+    const stats = scopeStats(registry, scope);
+    const panics = registry.counter(scope, "loadbalancer/panic");
+    const removals = registry.counter(scope, "failure_accrual/removals");
+    const revivals = registry.counter(scope, "failure_accrual/revivals");
+    registry.gauge(scope, "loadbalancer/size", () => balancer.size);
+    registry.gauge(scope, "loadbalancer/available", () => balancer.available);
+    registry.gauge(
+      scope,
+      "loadbalancer/panic_mode",
+      () => balancer.size > 0 && balancer.available === 0 ? 1 : 0,
+    );
+    const accrual = accrualPolicyFactory(params.failureAccrual, clock);
+    const attemptTimeout = requestTimeout({ ms: params.requestAttemptTimeoutMs ?? 0, clock });
+    const pool = params.hostConnectionPool;
+    const requeueBudget = new RetryBudget(params.requeueBudget, clock);
+    const requeueCount = registry.counter(scope, "requeues");
+
+    const nodes = new Map<string, Node>();
+    function makeNode(a: Address): Node {
+      const key = addrKey(a);
+      const epScope = endpointScope(router, id, key);
+      const epStats = scopeStats(registry, epScope);
+      const limiter = pool.maxSize !== undefined
+        ? concurrencyLimit(
+          new ConcurrencyLimiter({
+            maxConcurrent: pool.maxSize,
+            maxWaiters: pool.maxWaiters ?? Infinity,
+            name: `hostConnectionPool of ${key}`,
+          }),
+        )
+        : null;
+      const call = stack(
+        [statsFilter(epStats, successByCtx), attemptTimeout, limiter],
+        forwardTo(deps.transport, a.host, a.port),
+      );
+      const counted = endpointNode({ id: key, weight: a.weight, call });
+      registry.gauge(epScope, "outstanding", () => counted.outstanding);
+      if (!accrual) return counted;
+      const node = failureAccrual(counted, {
+        policy: accrual(),
+        clock,
+        classifier: defaultClassifier,
+        onMarkedDead: (n, ms) => {
+          removals.incr();
+          deps.log.info("endpoint marked dead", {
+            client: id,
+            endpoint: n.id,
+            forMs: Math.round(ms),
+          });
+        },
+        onRevived: (n) => {
+          revivals.incr();
+          deps.log.info("endpoint revived", { client: id, endpoint: n.id });
+        },
+      });
+      registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "open" ? 0 : 1);
+      return node;
+    }
+
+    function sync(): void {
+      const addr = bound.addr.get();
+      if (addr.type !== "bound" && addr.type !== "neg") return; // pending/failed: keep last good
+      const want = new Map<string, Address>();
+      if (addr.type === "bound") { for (const a of addr.addrs) want.set(addrKey(a), a); }
+      let changed = false;
+      for (const [k, n] of nodes) {
+        if (!want.has(k)) {
+          nodes.delete(k);
+          n.close();
+          registry.remove(endpointScope(router, id, k));
+          changed = true;
+        }
+      }
+      for (const [k, a] of want) {
+        const old = nodes.get(k);
+        if (old && old.weight === a.weight) continue;
+        if (old) old.close();
+        nodes.set(k, makeNode(a));
+        changed = true;
+      }
+      if (changed || balancer.size !== nodes.size) balancer.update([...nodes.values()]);
+    }
+    sync();
+    const unsubscribe = bound.addr.subscribe(sync);
+
+    const leaf = balancerService(balancer);
+    const service = stack([
+      statsFilter(stats, successByCtx),
+      requeues({
+        budget: requeueBudget,
+        onRequeue: () => requeueCount.incr(),
+      }),
+      function countPanic(req, ctx, next) {
+        if (balancer.size > 0 && balancer.available === 0) panics.incr();
+        return next(req, ctx);
+      },
+    ], leaf);
+    return {
+      service,
+      usable: () => balancer.available > 0,
+      async close() {
+        unsubscribe();
+        const all = [...nodes.values()];
+        nodes.clear();
+        await Promise.allSettled(all.map((n) => n.close()));
+        registry.remove(scope);
+      },
+    };
+  }
+
+  return { path, client };
+}

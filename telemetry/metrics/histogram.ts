@@ -1,0 +1,242 @@
+/**
+ * Latency histogram over a sliding window, backed by DDSketch.
+ *
+ * Sketch choice: `@datadog/sketches-js` (DDSketch, Apache-2.0, maintained by Datadog, zero runtime
+ * dependencies, plain JS so it runs under Deno with no WASM to load). DDSketch guarantees a
+ * *relative* error bound on every quantile (1% here), which is exactly the guarantee a latency
+ * percentile needs, and sketches with equal accuracy merge exactly, which is what a ring of
+ * sub-windows needs. `hdr-histogram-js` was the alternative: it pulls three dependencies
+ * (AssemblyScript loader, base64-js, pako) and its accuracy is set in significant digits over a
+ * pre-declared range rather than as a relative bound. We use the log-collapsing-lowest variant so a
+ * sketch never holds more than `binLimit` bins whatever values arrive (collapsing, if it ever
+ * happens, costs accuracy only at the lowest latencies).
+ *
+ * Window: a ring of `slices` sub-sketches; the newest takes writes and the ring advances every
+ * `windowMs / slices` (lazily, on the next add or snapshot: no timers). A snapshot merges the ring,
+ * so percentiles, min and max cover the last `windowMs·(slices-1)/slices` to `windowMs` and are
+ * always current; Linkerd 1 instead served the previous fixed one-minute snapshot (linkerd1.md §6).
+ * Lifetime count, sum and fixed `le` bucket counts (for native Prometheus histograms) never reset.
+ *
+ * @module
+ */
+import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
+import type { Clock } from "../../router/core/clock.ts";
+
+/** Default `le` bucket bounds, in ms (`+Inf` is implicit). */
+export const DEFAULT_BUCKETS_MS: readonly number[] = [
+  1,
+  2,
+  5,
+  10,
+  25,
+  50,
+  100,
+  250,
+  500,
+  1000,
+  2500,
+  5000,
+  10000,
+];
+
+/** Sliding-window and sketch settings. */
+export interface HistogramOptions {
+  /** Length of the percentile window in ms. Default 60000 (Linkerd's snapshot interval). */
+  readonly windowMs?: number;
+  /** Number of sub-sketches in the ring. Default 6 (rotate every 10 s). */
+  readonly slices?: number;
+  /** DDSketch relative accuracy. Default 0.01 (1%). */
+  readonly relativeAccuracy?: number;
+  /** Upper bounds of the cumulative `le` buckets, ascending, in ms. Default {@link DEFAULT_BUCKETS_MS}. */
+  readonly bucketsMs?: readonly number[];
+}
+
+/** Summary of the current window, with Linkerd's metrics.json histogram fields. */
+export interface HistogramSnapshot {
+  /** Samples in the window. */
+  readonly count: number;
+  /** Sum of the samples in the window. */
+  readonly sum: number;
+  /** `sum / count`, 0 when empty. */
+  readonly avg: number;
+  /** Smallest sample in the window (exact), 0 when empty. */
+  readonly min: number;
+  /** Largest sample in the window (exact), 0 when empty. */
+  readonly max: number;
+  /** Median. */
+  readonly p50: number;
+  /** 90th percentile. */
+  readonly p90: number;
+  /** 95th percentile. */
+  readonly p95: number;
+  /** 99th percentile. */
+  readonly p99: number;
+  /** 99.9th percentile. */
+  readonly p9990: number;
+  /** 99.99th percentile. */
+  readonly p9999: number;
+}
+
+/** Cumulative bucket counts since creation, for a native Prometheus histogram. */
+export interface CumulativeBuckets {
+  /** Upper bounds in ms, ascending, without `+Inf`. */
+  readonly le: readonly number[];
+  /** `counts[i]` = samples ≤ `le[i]`; one extra last entry for `+Inf` (= `count`). */
+  readonly counts: readonly number[];
+  /** Samples since creation. */
+  readonly count: number;
+  /** Sum of samples since creation. */
+  readonly sum: number;
+}
+
+/** A latency histogram handle: `add()` on the request path, the rest at render time. */
+export interface Histogram {
+  /** Discriminant. */
+  readonly kind: "histogram";
+  /** Samples since creation. */
+  readonly totalCount: number;
+  /** Sum of samples since creation. */
+  readonly totalSum: number;
+  /**
+   * Records one sample; negative or NaN values count as 0. `at` is the clock's `mono()` reading
+   * when the sample was taken: a caller that just read the clock (to compute the latency) passes
+   * it and saves a clock read, which costs more than the rest of `add()`.
+   */
+  add(ms: number, at?: number): void;
+  /** Summary of the sliding window. */
+  snapshot(): HistogramSnapshot;
+  /** Lifetime cumulative `le` buckets. */
+  buckets(): CumulativeBuckets;
+}
+
+const BIN_LIMIT = 2048;
+const EMPTY: HistogramSnapshot = {
+  count: 0,
+  sum: 0,
+  avg: 0,
+  min: 0,
+  max: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  p9990: 0,
+  p9999: 0,
+};
+
+/**
+ * Creates a sliding-window latency histogram.
+ *
+ * @param clock Time source; only `mono()` is used.
+ * @param options Window, accuracy and bucket settings.
+ * @returns A new histogram.
+ * @throws {RangeError} If `windowMs` or `slices` is not positive, or buckets are not ascending.
+ * @example
+ * ```ts
+ * import { createHistogram } from "./histogram.ts";
+ * import { systemClock } from "../../router/core/clock.ts";
+ * const h = createHistogram(systemClock, { windowMs: 60_000, slices: 6 });
+ * h.add(3.2);
+ * h.snapshot().p99;
+ * ```
+ */
+export function createHistogram(clock: Clock, options: HistogramOptions = {}): Histogram {
+  return new SlidingHistogram(clock, options);
+}
+
+class SlidingHistogram implements Histogram {
+  readonly kind = "histogram";
+  totalCount = 0;
+  totalSum = 0;
+  readonly #clock: Clock;
+  readonly #accuracy: number;
+  readonly #sliceMs: number;
+  readonly #ring: LogCollapsingLowestDenseDDSketch[];
+  readonly #bounds: Float64Array;
+  readonly #bucketCounts: Float64Array;
+  #cur = 0;
+  #nextRotate: number;
+
+  constructor(clock: Clock, o: HistogramOptions) {
+    const windowMs = o.windowMs ?? 60_000;
+    const slices = o.slices ?? 6;
+    const bounds = o.bucketsMs ?? DEFAULT_BUCKETS_MS;
+    if (!(windowMs > 0) || !Number.isInteger(slices) || slices < 1) {
+      throw new RangeError(
+        `histogram window must be positive (windowMs=${windowMs}, slices=${slices})`,
+      );
+    }
+    if (bounds.some((b, i) => i > 0 && !(b > (bounds[i - 1] as number)))) {
+      throw new RangeError(`histogram buckets must be ascending: ${bounds.join(",")}`);
+    }
+    this.#clock = clock;
+    this.#accuracy = o.relativeAccuracy ?? 0.01;
+    this.#sliceMs = windowMs / slices;
+    this.#ring = Array.from({ length: slices }, () => this.#sketch());
+    this.#bounds = Float64Array.from(bounds);
+    this.#bucketCounts = new Float64Array(bounds.length + 1);
+    this.#nextRotate = clock.mono() + this.#sliceMs;
+  }
+
+  add(ms: number, at?: number): void {
+    const now = at ?? this.#clock.mono();
+    if (now >= this.#nextRotate) this.#rotate(now);
+    if (!(ms > 0)) ms = 0;
+    (this.#ring[this.#cur] as LogCollapsingLowestDenseDDSketch).accept(ms);
+    this.totalCount++;
+    this.totalSum += ms;
+    const b = this.#bounds;
+    let i = 0;
+    while (i < b.length && ms > (b[i] as number)) i++;
+    (this.#bucketCounts[i] as number)++;
+  }
+
+  snapshot(): HistogramSnapshot {
+    const now = this.#clock.mono();
+    if (now >= this.#nextRotate) this.#rotate(now);
+    const m = this.#sketch();
+    for (const s of this.#ring) if (s.count > 0) m.merge(s);
+    const count = m.count;
+    if (count === 0) return EMPTY;
+    const { min, max, sum } = m;
+    const q = (p: number) => Math.min(max, Math.max(min, m.getValueAtQuantile(p)));
+    return {
+      count,
+      sum,
+      avg: sum / count,
+      min,
+      max,
+      p50: q(0.5),
+      p90: q(0.9),
+      p95: q(0.95),
+      p99: q(0.99),
+      p9990: q(0.999),
+      p9999: q(0.9999),
+    };
+  }
+
+  buckets(): CumulativeBuckets {
+    const counts: number[] = [];
+    let acc = 0;
+    for (const c of this.#bucketCounts) counts.push(acc += c);
+    return { le: [...this.#bounds], counts, count: this.totalCount, sum: this.totalSum };
+  }
+
+  #sketch(): LogCollapsingLowestDenseDDSketch {
+    return new LogCollapsingLowestDenseDDSketch({
+      relativeAccuracy: this.#accuracy,
+      binLimit: BIN_LIMIT,
+    });
+  }
+
+  /** Advances the ring by the number of whole slices elapsed, clearing the slices it enters. */
+  #rotate(now: number): void {
+    const steps = Math.floor((now - this.#nextRotate) / this.#sliceMs) + 1;
+    const n = this.#ring.length;
+    for (let k = 0; k < Math.min(steps, n); k++) {
+      this.#cur = (this.#cur + 1) % n;
+      this.#ring[this.#cur] = this.#sketch();
+    }
+    this.#nextRotate += steps * this.#sliceMs;
+  }
+}

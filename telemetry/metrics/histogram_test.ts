@@ -1,0 +1,144 @@
+import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
+import { createHistogram } from "./histogram.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Log-normal latencies: median e ≈ 2.7 ms, long tail into the hundreds of ms. */
+function latencies(n: number, seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => {
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    return Math.exp(1 + 1.2 * z);
+  });
+}
+
+Deno.test("createHistogram() percentiles are within 1% of the exact ones", () => {
+  const h = createHistogram(new FakeClock());
+  const xs = latencies(100_000, 42);
+  for (const x of xs) h.add(x);
+  const sorted = [...xs].sort((a, b) => a - b);
+  const exact = (q: number) => sorted[Math.floor(q * (sorted.length - 1))] as number;
+  const s = h.snapshot();
+  assertRelative(s.p50, exact(0.5), 0.01, "p50");
+  assertRelative(s.p90, exact(0.9), 0.01, "p90");
+  assertRelative(s.p95, exact(0.95), 0.01, "p95");
+  assertRelative(s.p99, exact(0.99), 0.01, "p99");
+  assertRelative(s.p9990, exact(0.999), 0.01, "p9990");
+  assertRelative(s.p9999, exact(0.9999), 0.01, "p9999");
+  assertEquals(s.min, sorted[0]);
+  assertEquals(s.max, sorted[sorted.length - 1]);
+  assertEquals(s.count, xs.length);
+  const sum = xs.reduce((a, b) => a + b, 0);
+  assertRelative(s.sum, sum, 1e-9, "sum");
+  assertRelative(s.avg, sum / xs.length, 1e-9, "avg");
+});
+
+Deno.test("createHistogram() percentiles stay accurate across merged window slices", () => {
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 6 });
+  const xs = latencies(60_000, 7);
+  xs.forEach((x, i) => {
+    if (i % 10_000 === 0 && i > 0) clock.advance(9_000); // spread over 5 slices, all in the window
+    h.add(x);
+  });
+  const sorted = [...xs].sort((a, b) => a - b);
+  const s = h.snapshot();
+  assertEquals(s.count, xs.length);
+  assertRelative(s.p99, sorted[Math.floor(0.99 * (sorted.length - 1))] as number, 0.01, "p99");
+  assertRelative(s.p50, sorted[Math.floor(0.5 * (sorted.length - 1))] as number, 0.01, "p50");
+});
+
+Deno.test("createHistogram() window slides: old slices drop out, lifetime totals stay", () => {
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 6 });
+  for (let i = 0; i < 100; i++) h.add(1);
+  clock.advance(30_000);
+  for (let i = 0; i < 100; i++) h.add(50);
+  assertEquals([h.snapshot().count, h.snapshot().min, h.snapshot().max], [200, 1, 50]);
+  clock.advance(29_999); // t = 59 999: the t=0 slice is still in
+  assertEquals(h.snapshot().count, 200);
+  clock.advance(1); // t = 60 000: it is out
+  const s = h.snapshot();
+  assertEquals([s.count, s.min, s.p50, s.max], [100, 50, 50, 50]);
+  clock.advance(29_999); // t = 89 999
+  assertEquals(h.snapshot().count, 100);
+  clock.advance(1); // t = 90 000: everything is older than the window
+  assertEquals(h.snapshot(), {
+    count: 0,
+    sum: 0,
+    avg: 0,
+    min: 0,
+    max: 0,
+    p50: 0,
+    p90: 0,
+    p95: 0,
+    p99: 0,
+    p9990: 0,
+    p9999: 0,
+  });
+  assertEquals([h.totalCount, h.totalSum], [200, 100 + 5000]);
+});
+
+Deno.test("createHistogram() survives a clock jump of hours", () => {
+  const clock = new FakeClock();
+  const h = createHistogram(clock);
+  h.add(3);
+  clock.advance(5 * 3600_000 + 1234);
+  assertEquals(h.snapshot().count, 0);
+  h.add(7);
+  clock.advance(10_000);
+  h.add(9);
+  const s = h.snapshot();
+  assertEquals([s.count, s.min, s.max], [2, 7, 9]);
+});
+
+Deno.test("createHistogram() buckets() are cumulative, le inclusive, +Inf last", () => {
+  const h = createHistogram(new FakeClock(), { bucketsMs: [1, 5, 10] });
+  for (const x of [0.5, 1, 3, 10, 11]) h.add(x);
+  assertEquals(h.buckets(), { le: [1, 5, 10], counts: [2, 3, 4, 5], count: 5, sum: 25.5 });
+});
+
+Deno.test("createHistogram() counts negative and NaN samples as 0", () => {
+  const h = createHistogram(new FakeClock());
+  h.add(-5);
+  h.add(Number.NaN);
+  const s = h.snapshot();
+  assertEquals([s.count, s.sum, s.min, s.max, s.p99], [2, 0, 0, 0, 0]);
+  assertEquals(h.buckets().counts[0], 2);
+});
+
+Deno.test("createHistogram() quantiles of one sample are that sample", () => {
+  const h = createHistogram(new FakeClock());
+  h.add(3.25);
+  const s = h.snapshot();
+  for (const v of [s.min, s.p50, s.p90, s.p95, s.p99, s.p9990, s.p9999, s.max]) {
+    assertEquals(v, 3.25);
+  }
+});
+
+Deno.test("createHistogram() takes extreme values in stride", () => {
+  const h = createHistogram(new FakeClock());
+  for (const x of [1e-300, 5e-324, 1e-9, 1, 1e12]) h.add(x);
+  const s = h.snapshot();
+  assertEquals(s.count, 5);
+  assert(s.max === 1e12 && s.min === 5e-324);
+});
+
+Deno.test("createHistogram() rejects a bad window or unsorted buckets", () => {
+  const c = new FakeClock();
+  assertThrows(() => createHistogram(c, { windowMs: 0 }), RangeError);
+  assertThrows(() => createHistogram(c, { slices: 0 }), RangeError);
+  assertThrows(() => createHistogram(c, { slices: 1.5 }), RangeError);
+  assertThrows(() => createHistogram(c, { bucketsMs: [5, 1] }), RangeError);
+});

@@ -1,0 +1,111 @@
+import { assertEquals, assertStrictEquals } from "./_assert.ts";
+import { createRegistry, type MetricsRegistry } from "./registry.ts";
+import { type RequestStats, scopeStats } from "./request_stats.ts";
+import { clientScope } from "./scope.ts";
+import { flatMetrics } from "./metrics_json.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
+
+function setup(): { registry: MetricsRegistry; stats: RequestStats } {
+  const registry = createRegistry({ processStats: false, clock: new FakeClock() });
+  const stats = scopeStats(registry, clientScope("out", "/#/io.l5d.fs/world"));
+  return { registry, stats };
+}
+
+Deno.test("scopeStats() records successes and failures with status and latency", () => {
+  const { registry, stats } = setup();
+  stats.recordSuccess(2, 200);
+  stats.recordSuccess(4, 204);
+  stats.recordFailure(8, 503);
+  stats.recordFailure(16, 0, "ConnectFailed");
+  stats.recordFailure(1, 502, "ConnectFailed");
+  const p = "rt/out/client/#/io.l5d.fs/world/";
+  const m = flatMetrics(registry) ?? {};
+  assertEquals(
+    {
+      requests: m[`${p}requests`],
+      success: m[`${p}success`],
+      failures: m[`${p}failures`],
+      connectFailed: m[`${p}failures/ConnectFailed`],
+      s200: m[`${p}status/200`],
+      s204: m[`${p}status/204`],
+      s2xx: m[`${p}status/2XX`],
+      s5xx: m[`${p}status/5XX`],
+      s503: m[`${p}status/503`],
+      error: m[`${p}status/error`],
+      count: m[`${p}request_latency_ms.count`],
+      max: m[`${p}request_latency_ms.max`],
+      pending: m[`${p}pending`],
+    },
+    {
+      requests: 5,
+      success: 2,
+      failures: 3,
+      connectFailed: 2,
+      s200: 1,
+      s204: 1,
+      s2xx: 2,
+      s5xx: 2,
+      s503: 1,
+      error: 1,
+      count: 5,
+      max: 16,
+      pending: 0,
+    },
+  );
+});
+
+Deno.test("scopeStats() caches per-code and per-reason counters", () => {
+  const { stats } = setup();
+  assertStrictEquals(stats.status(404), stats.status(404));
+  assertStrictEquals(stats.statusClass(404), stats.statusClass(499));
+  assertStrictEquals(stats.failure("Timeout"), stats.failure("Timeout"));
+  assertStrictEquals(stats.status(42), stats.status(700));
+});
+
+Deno.test("scopeStats() registers connections only when asked", () => {
+  const { registry, stats } = setup();
+  const before = registry.size;
+  stats.connections.incr();
+  assertStrictEquals(stats.connections, stats.connections);
+  assertEquals(registry.size, before + 1);
+  assertEquals(stats.connections.value, 1);
+});
+
+Deno.test("scopeStats() twice on one scope shares the counters", () => {
+  const { registry, stats } = setup();
+  const again = scopeStats(registry, clientScope("out", "#/io.l5d.fs/world"));
+  again.recordSuccess(1, 200);
+  assertEquals(stats.requests.value, 1);
+  assertEquals(stats.status(200).value, 1);
+});
+
+Deno.test("scopeStats() failure() keeps a reason one element", () => {
+  const { registry, stats } = setup();
+  stats.failure("a/b").incr();
+  stats.failure("").incr();
+  const keys = [...registry.entries()].map((e) => e.key);
+  assertEquals(keys.includes("rt/out/client/#/io.l5d.fs/world/failures/a_b"), true);
+  assertEquals(keys.includes("rt/out/client/#/io.l5d.fs/world/failures/unknown"), true);
+});
+
+Deno.test("scopeStats() begin()/end*() track pending and measure latency on the clock", () => {
+  const clock = new FakeClock();
+  const registry = createRegistry({ processStats: false, clock });
+  const stats = scopeStats(registry, clientScope("out", "/#/a"));
+  const a = stats.begin();
+  const b = stats.begin();
+  assertEquals(stats.pending.value, 2);
+  clock.advance(7);
+  assertEquals(stats.endSuccess(a, 200), 7);
+  clock.advance(5);
+  assertEquals(stats.endFailure(b, 0, "Timeout"), 12);
+  assertEquals(stats.pending.value, 0);
+  const s = stats.latency.snapshot();
+  assertEquals([s.count, s.min, s.max, s.sum], [2, 7, 12, 19]);
+  assertEquals([stats.requests.value, stats.success.value, stats.failures.value], [2, 1, 1]);
+  assertEquals([stats.status(200).value, stats.status(0).value, stats.failure("Timeout").value], [
+    1,
+    1,
+    1,
+  ]);
+});

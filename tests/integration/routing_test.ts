@@ -1,0 +1,281 @@
+/**
+ * Black-box routing tests: the real process, real curl over loopback.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+function config(rootDir: string, extra = "", dtab = "/svc => /#/io.l5d.fs;") {
+  return `
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${rootDir}
+routers:
+- protocol: http
+  label: outgoing
+  dtab: |
+    ${dtab}
+  servers: [{ip: 127.0.0.1, port: 0}]
+${extra}
+`;
+}
+
+Deno.test("routing: Host and http_proxy absolute-form requests reach the named service", async () => {
+  const hello = startUpstream("hello");
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ hello: hello.fsLine, world: world.fsLine + "\n" });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    // http_proxy mode: absolute-form request line.
+    const r1 = await curl(["-x", `http://${sy.proxy()}`, "http://hello/a/b?c=d"]);
+    assertEquals(r1.status, 200);
+    const j1 = JSON.parse(r1.body);
+    assertEquals(j1.name, "hello");
+    assertEquals(new URL(j1.url).pathname + new URL(j1.url).search, "/a/b?c=d");
+    assertEquals(j1.headers.host, "hello");
+    assertEquals(j1.headers["l5d-dst-service"], "/svc/hello");
+    assertEquals(j1.headers["l5d-dst-client"], "/#/io.l5d.fs/hello");
+    assert(/^[0-9a-f]{16}$/.test(j1.headers["l5d-reqid"]), "l5d-reqid is a 64-bit hex id");
+    assertStringIncludes(j1.headers.via, "1.1 linkerd");
+    assertEquals(j1.headers["proxy-connection"], undefined, "Proxy-Connection is hop-by-hop");
+    // origin-form with a Host header.
+    const r2 = await curl(["-H", "Host: world", `http://${sy.proxy()}/x`]);
+    assertEquals(JSON.parse(r2.body).name, "world");
+    // Via on the response too.
+    assertStringIncludes(r2.headers.get("via") ?? "", "linkerd");
+  } finally {
+    await sy.stop();
+    await hello.close();
+    await world.close();
+  }
+});
+
+Deno.test("routing: hop-by-hop headers are stripped both ways, end-to-end ones kept", async () => {
+  const up = startUpstream(
+    "up",
+    (req) =>
+      new Response(JSON.stringify({ x: req.headers.get("x-secret"), te: req.headers.get("te") }), {
+        headers: { connection: "x-internal", "x-internal": "drop-me", "x-kept": "yes" },
+      }),
+  );
+  const dir = await fsNamerDir({ up: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const r = await curl([
+      "-H",
+      "Host: up",
+      "-H",
+      "Connection: x-secret",
+      "-H",
+      "X-Secret: 1",
+      "-H",
+      "TE: trailers",
+      "-H",
+      "X-End: kept",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(JSON.parse(r.body), { x: null, te: null });
+    assertEquals(up.seen[0]!.headers["x-end"], "kept");
+    assertEquals(r.headers.get("x-internal"), null);
+    assertEquals(r.headers.get("x-kept"), "yes");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("routing: No hosts → 502 with l5d-err naming the dtab; dead upstream → 502 fast", async () => {
+  const dir = await fsNamerDir({ dead: "127.0.0.1 1\n" });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const r = await curl(["-H", "Host: nope", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 502);
+    const err = decodeURIComponent((r.headers.get("l5d-err") ?? "").replaceAll("+", " "));
+    assertEquals(
+      err,
+      "No hosts are available for /svc/nope, Dtab.base=[/svc=>/#/io.l5d.fs], Dtab.local=[]. " +
+        "Remote Info: Not Available",
+    );
+    assertStringIncludes(r.body, "No hosts are available for /svc/nope");
+    const t0 = performance.now();
+    const d = await curl(["-H", "Host: dead", `http://${sy.proxy()}/`]);
+    const ms = performance.now() - t0;
+    assertEquals(d.status, 502);
+    assert(d.headers.get("l5d-err"), "l5d-err set");
+    assert(ms < 5000, `dead upstream answered in ${ms} ms`);
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("routing: dtab precedence — later dentries win, Neg falls back to earlier ones", async () => {
+  const v1 = startUpstream("v1");
+  const v2 = startUpstream("v2");
+  const dir = await fsNamerDir({ "web-v1": v1.fsLine, "web-v2": v2.fsLine });
+  const dtab = "/svc => /#/io.l5d.fs; /svc/web => /svc/web-v1; /svc/web => /svc/web-v2; " +
+    "/svc/api => /svc/web-v1; /svc/api => /svc/missing;";
+  const sy = await startSwitchyard(config(dir, "", dtab));
+  try {
+    const web = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    assertEquals(JSON.parse(web.body).name, "v2", "the later dentry wins");
+    const api = await curl(["-H", "Host: api", `http://${sy.proxy()}/`]);
+    assertEquals(JSON.parse(api.body).name, "v1", "a Neg binding falls back to the earlier dentry");
+  } finally {
+    await sy.stop();
+    await v1.close();
+    await v2.close();
+  }
+});
+
+Deno.test("routing: l5d-dtab overrides per request and travels on as l5d-ctx-dtab; bad one is 400", async () => {
+  const v1 = startUpstream("v1");
+  const v2 = startUpstream("v2");
+  const dir = await fsNamerDir({ "web-v1": v1.fsLine, "web-v2": v2.fsLine });
+  const dtab = "/svc => /#/io.l5d.fs; /svc/web => /svc/web-v1;";
+  const sy = await startSwitchyard(config(dir, "", dtab));
+  try {
+    const plain = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    assertEquals(JSON.parse(plain.body).name, "v1");
+    const over = await curl([
+      "-H",
+      "Host: web",
+      "-H",
+      "l5d-dtab: /svc/web => /svc/web-v2",
+      `http://${sy.proxy()}/`,
+    ]);
+    const j = JSON.parse(over.body);
+    assertEquals(j.name, "v2");
+    assertEquals(j.headers["l5d-ctx-dtab"], "/svc/web=>/svc/web-v2");
+    assertEquals(j.headers["l5d-dtab"], undefined, "l5d-dtab itself is not forwarded");
+    // An inbound l5d-ctx-dtab (from an upstream hop) is honoured the same way.
+    const ctx = await curl([
+      "-H",
+      "Host: web",
+      "-H",
+      "l5d-ctx-dtab: /svc/web => /svc/web-v2",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(JSON.parse(ctx.body).name, "v2");
+    const bad = await curl([
+      "-H",
+      "Host: web",
+      "-H",
+      "l5d-dtab: /svc/web => => nope",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(bad.status, 400);
+    assert(bad.headers.get("l5d-err"), "l5d-err explains the bad dtab");
+  } finally {
+    await sy.stop();
+    await v1.close();
+    await v2.close();
+  }
+});
+
+Deno.test("routing: a weighted union splits 2000 requests within ±5% of its weights", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const dir = await fsNamerDir({ a: a.fsLine, b: b.fsLine });
+  const dtab = "/svc => /#/io.l5d.fs; /svc/web => 0.7 * /svc/a & 0.3 * /svc/b;";
+  const sy = await startSwitchyard(config(dir, "", dtab));
+  try {
+    const n = 2000;
+    const url = `http://${sy.proxy()}/`;
+    const counts: Record<string, number> = { a: 0, b: 0 };
+    // fetch drops a caller-set Host unless the client allows it.
+    using client = Deno.createHttpClient({ allowHost: true });
+    for (let i = 0; i < n; i += 100) {
+      const batch = await Promise.all(
+        Array.from(
+          { length: 100 },
+          () => fetch(url, { headers: { host: "web" }, client }).then((r) => r.json()),
+        ),
+      );
+      for (const j of batch) counts[j.name] = (counts[j.name] ?? 0) + 1;
+    }
+    const share = counts.a! / n;
+    console.log(
+      `weighted split over ${n}: a=${counts.a} (${(share * 100).toFixed(1)}%), b=${counts.b}`,
+    );
+    assert(Math.abs(share - 0.7) <= 0.05, `a got ${share}`);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("routing: fs namer changes apply live without a restart", async () => {
+  const one = startUpstream("one");
+  const two = startUpstream("two");
+  const dir = await fsNamerDir({ svc: one.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const get = async () => {
+      const r = await curl(["-H", "Host: svc", `http://${sy.proxy()}/`]);
+      return r.status === 200 ? JSON.parse(r.body).name : String(r.status);
+    };
+    assertEquals(await get(), "one");
+    await Deno.writeTextFile(`${dir}/svc`, two.fsLine + "\n");
+    assert(await eventually(async () => (await get()) === "two", 5000), "edit applied");
+    await Deno.remove(`${dir}/svc`);
+    assert(await eventually(async () => (await get()) === "502", 5000), "removal applied");
+    await Deno.writeTextFile(`${dir}/svc`, one.fsLine);
+    assert(await eventually(async () => (await get()) === "one", 5000), "re-creation applied");
+  } finally {
+    await sy.stop();
+    await one.close();
+    await two.close();
+  }
+});
+
+Deno.test("routing: a proxy loop stops at maxCallDepth with 400 + l5d-err", async () => {
+  const dir = await fsNamerDir({});
+  // The router forwards /svc/loop to itself; its port is only known after start, so use the
+  // Via-based depth with a header-supplied dtab.
+  const sy = await startSwitchyard(config(dir, "  maxCallDepth: 5"));
+  try {
+    const self = sy.proxy();
+    const [ip, port] = self.split(":");
+    const r = await curl([
+      "-H",
+      "Host: loop",
+      "-H",
+      `l5d-dtab: /svc/loop => /$/inet/${ip}/${port}`,
+      `http://${self}/`,
+    ]);
+    assertEquals(r.status, 400);
+    assertStringIncludes(
+      decodeURIComponent(r.headers.get("l5d-err") ?? "").replaceAll("+", " "),
+      "maxCallDepth",
+    );
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("routing: io.l5d.path with consume routes by path and strips the segments", async () => {
+  const users = startUpstream("users");
+  const dir = await fsNamerDir({ users: users.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  identifier: {kind: io.l5d.path, segments: 1, consume: true}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    const r = await curl([`http://${sy.proxy()}/users/42/?x=1`]);
+    const j = JSON.parse(r.body);
+    assertEquals(j.name, "users");
+    assertEquals(new URL(j.url).pathname + new URL(j.url).search, "/42/?x=1");
+    const none = await curl([`http://${sy.proxy()}/`]);
+    assertEquals(none.status, 400);
+  } finally {
+    await sy.stop();
+    await users.close();
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * Start the real Switchyard process (`deno run -A main.ts … serve CONFIG`) for black-box tests,
+ * with every listener on port 0 and the bound ports read from its JSON log lines.
+ *
+ * @module
+ */
+/** The repo root. */
+export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+/** main.ts. */
+export const MAIN = ROOT + "main.ts";
+
+/** A running Switchyard process. */
+export interface Running {
+  readonly pid: number;
+  /** router label → listener ports, in config order. */
+  readonly ports: Record<string, number[]>;
+  readonly adminPort: number;
+  /** Every log line so far (JSON). */
+  readonly logs: string[];
+  readonly configPath: string;
+  /** `http://127.0.0.1:<admin>`. */
+  readonly admin: string;
+  /** The first listener of a router, `127.0.0.1:<port>` (for curl -x). */
+  proxy(label?: string): string;
+  /** RSS of the process in bytes (from /proc). */
+  rss(): number;
+  /** SIGTERM and wait; returns the exit code. */
+  stop(): Promise<number>;
+  /** Resolves with the exit status when the process ends. */
+  readonly exited: Promise<Deno.CommandStatus>;
+}
+
+/** Options. */
+export interface StartOptions {
+  /** Extra CLI args before `serve`. */
+  readonly args?: readonly string[];
+  /** Wait for this many listeners (default: as many as found before the admin line). */
+  readonly timeoutMs?: number;
+  /** Environment. */
+  readonly env?: Record<string, string>;
+  /** Use this file path instead of a temp file (for reload tests). */
+  readonly configPath?: string;
+}
+
+/**
+ * Write `yaml` to a temp file and start Switchyard on it. Resolves when the admin server is up.
+ *
+ * @throws Error with the process's output if it exits or does not start in time.
+ */
+export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Promise<Running> {
+  const configPath = opts.configPath ?? (await Deno.makeTempFile({ suffix: ".yaml" }));
+  await Deno.writeTextFile(configPath, yaml);
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "--log-format",
+      "json",
+      "--log-level",
+      "debug",
+      ...(opts.args ?? []),
+      "serve",
+      configPath,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
+  });
+  const child = cmd.spawn();
+  const logs: string[] = [];
+  const ports: Record<string, number[]> = {};
+  let adminPort = 0;
+  let ready!: () => void;
+  const readyP = new Promise<void>((r) => (ready = r));
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let buf = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        try {
+          const rec = JSON.parse(line);
+          if (rec.msg === "router listening") (ports[rec.router] ??= []).push(rec.port);
+          if (rec.msg === "admin listening") {
+            adminPort = rec.port;
+            ready();
+          }
+        } catch {
+          // not JSON: keep as is
+        }
+      }
+    }
+    if (buf) logs.push(buf);
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (s) => {
+    await pumps;
+    return s;
+  });
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    readyP.then(() => "ready" as const),
+    exited.then(() => "exited" as const),
+    new Promise<"timeout">((r) => {
+      timer = setTimeout(() => r("timeout"), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "ready") {
+    if (outcome === "timeout") child.kill("SIGKILL");
+    await exited;
+    throw new Error(`switchyard did not start (${outcome}):\n${logs.join("\n")}`);
+  }
+  return {
+    pid: child.pid,
+    ports,
+    adminPort,
+    logs,
+    configPath,
+    admin: `http://127.0.0.1:${adminPort}`,
+    proxy(label?: string) {
+      const l = label ?? Object.keys(ports)[0]!;
+      return `127.0.0.1:${ports[l]![0]}`;
+    },
+    rss() {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      return m ? Number(m[1]) * 1024 : 0;
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      let t: ReturnType<typeof setTimeout> | undefined;
+      const s = await Promise.race([
+        exited,
+        new Promise<null>((r) => {
+          t = setTimeout(() => r(null), 10_000);
+        }),
+      ]);
+      clearTimeout(t);
+      if (s === null) {
+        child.kill("SIGKILL");
+        return (await exited).code;
+      }
+      return s.code;
+    },
+    exited,
+  };
+}
