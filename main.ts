@@ -5,6 +5,9 @@
  *   switchyard CONFIG           same, Linkerd style
  *   switchyard demo             the embedded hello/world demo
  *   switchyard check CONFIG     validate; every error with file:line:column
+ *   switchyard dtab CONFIG PATH how a name delegates (router/cli/)
+ *   switchyard routes CONFIG URL which route names a request (router/cli/)
+ *   switchyard top              live success rate, RPS and latency of a running instance
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { VERSION } from "./version.ts";
 import { createLogger, type LogFormat, type LogLevel } from "./telemetry/log.ts";
 import { checkCommand } from "./router/config/mod.ts";
 import { runDemo, runServe } from "./router/run.ts";
+import { addOperatorCommands } from "./router/cli/mod.ts";
 
 interface GlobalOpts {
   logLevel: LogLevel;
@@ -102,9 +106,17 @@ export function program(): Command {
       "validate CONFIG and exit 0, or print every error (file:line:column key: message) and exit 1",
     )
     .argument("<config>", "config file (YAML or JSON)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  switchyard check linkerd.yaml\n  cat linkerd.yaml | switchyard check -\n\n" +
+        "Also warns about unreachable dentries, names that bind nowhere, odd weights and unknown\n" +
+        "namers, and prints each router's dtab with its compiled services.\n",
+    )
     .action(async (config: string) => {
       Deno.exitCode = await checkCommand(config, out);
     });
+
+  addOperatorCommands(p); // issue 5: dtab, routes, top
 
   return p;
 }

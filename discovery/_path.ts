@@ -1,64 +1,22 @@
 /**
- * Folder-private path helpers: show, read, compare. A stand-in until `router/dtab/path.ts`
- * (written concurrently) lands; switch the imports then. Finagle Path syntax (FIN `Path.scala`):
- * labels are `[0-9A-Za-z_:.#$%-]`, any other byte is written `\xHH`.
+ * Folder-private path helpers. Showing delegates to `router/dtab/path.ts` (Finagle's exact
+ * `Path.show`, so a Bound's `idStr` matches the router's); `readPath` wraps its parser to return
+ * an error instead of throwing; the rest are small comparisons.
  *
  * @module
  */
 import type { Path } from "../router/dtab/types.ts";
+import { parsePath } from "../router/dtab/path.ts";
 
-const LABEL_CHAR = /^[0-9A-Za-z_:.#$%-]$/;
-const encoder = new TextEncoder();
+export { showLabel, showPath } from "../router/dtab/path.ts";
 
-/** One label in path syntax: characters outside the label set become `\xHH` (UTF-8 bytes). */
-export function showLabel(label: string): string {
-  let out = "";
-  for (const ch of label) {
-    if (LABEL_CHAR.test(ch)) {
-      out += ch;
-    } else {
-      for (const b of encoder.encode(ch)) out += "\\x" + b.toString(16).padStart(2, "0");
-    }
-  }
-  return out;
-}
-
-/** `["#", "io.l5d.fs", "hello"]` → `/#/io.l5d.fs/hello`; the empty path → `/`. */
-export function showPath(path: Path): string {
-  if (path.length === 0) return "/";
-  let out = "";
-  for (const label of path) out += "/" + showLabel(label);
-  return out;
-}
-
-/**
- * Parse `/a/b` (with `\xHH` escapes) into labels; `/` is the empty path.
- * Returns an error message instead of throwing.
- */
+/** Parse `/a/b` (with `\xHH` escapes); `/` is the empty path. Returns an error, never throws. */
 export function readPath(text: string): Path | { readonly error: string } {
-  const s = text.trim();
-  if (s === "/") return [];
-  if (!s.startsWith("/")) return { error: `path must start with '/': ${text}` };
-  const labels: string[] = [];
-  for (const raw of s.slice(1).split("/")) {
-    if (raw === "") return { error: `empty label in path: ${text}` };
-    const bytes: number[] = [];
-    for (let i = 0; i < raw.length; i++) {
-      const ch = raw[i] as string;
-      if (ch === "\\") {
-        const m = /^\\x([0-9A-Fa-f]{2})/.exec(raw.slice(i));
-        if (!m) return { error: `bad escape in path: ${text}` };
-        bytes.push(parseInt(m[1] as string, 16));
-        i += 3;
-      } else if (LABEL_CHAR.test(ch)) {
-        bytes.push(ch.charCodeAt(0));
-      } else {
-        return { error: `illegal character ${JSON.stringify(ch)} in path: ${text}` };
-      }
-    }
-    labels.push(new TextDecoder().decode(new Uint8Array(bytes)));
+  try {
+    return parsePath(text);
+  } catch (e: unknown) {
+    return { error: e instanceof Error ? e.message : String(e) };
   }
-  return labels;
 }
 
 /** True when `path` begins with every label of `prefix`. */

@@ -1,10 +1,10 @@
 import { assert, assertEquals } from "../tests/support/assert.ts";
 import { pathEquals, pathKey, pathStartsWith, readPath, showPath } from "./_path.ts";
 
-Deno.test("showPath() joins labels and escapes non-label characters", () => {
+Deno.test("showPath() joins labels and escapes labels with other characters", () => {
   assertEquals(showPath([]), "/");
   assertEquals(showPath(["#", "io.l5d.fs", "hello"]), "/#/io.l5d.fs/hello");
-  assertEquals(showPath(["a b", "c/d"]), "/a\\x20b/c\\x2fd");
+  assertEquals(showPath(["a b", "ok"]), "/\\x61\\x20\\x62/ok");
 });
 
 Deno.test("readPath() parses labels and escapes and rejects bad input", () => {

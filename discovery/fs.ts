@@ -185,9 +185,12 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       // watch is renewed once the root is back.
       stopWatch();
       rootId = undefined;
+      const error = `io.l5d.fs rootDir ${rootDir}: ${e instanceof Error ? e.message : e}`;
       const cur = shape.get();
-      if (!cur || !("error" in cur)) updatedAt = isoNow(clock);
-      shape.set({ error: `io.l5d.fs rootDir ${rootDir}: ${e instanceof Error ? e.message : e}` });
+      if (!cur || !("error" in cur) || cur.error !== error) {
+        shape.set({ error });
+        updatedAt = isoNow(clock);
+      }
       return;
     }
     if (closed) return;

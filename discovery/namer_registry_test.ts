@@ -64,7 +64,7 @@ Deno.test("createNamers() reports bad entries with their key path", () => {
     ],
     [[{ kind: "io.l5d.fs", rootDir: "/", rootdir: "x" }], "namers[0].rootdir", "Unrecognized"],
     [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "disco" }], "namers[0].prefix", ""],
-    [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "/a b" }], "namers[0].prefix", "illegal"],
+    [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "/a b" }], "namers[0].prefix", "expected"],
     [
       [{ kind: "io.l5d.fs", rootDir: "/", transformers: [{ kind: "io.l5d.port" }] }],
       "namers[0].transformers",

@@ -26,7 +26,7 @@
  * @module
  */
 import type { Clock } from "../router/core/clock.ts";
-import { type Backoff, backoffFromConfig, type BackoffConfig, equalJittered } from "./backoff.ts";
+import { type Backoff, type BackoffConfig, backoffFromConfig, equalJittered } from "./backoff.ts";
 import { Ema } from "./ema.ts";
 
 /** Decides when an endpoint is marked dead. One instance per endpoint. */
@@ -66,9 +66,20 @@ export type FailureAccrualConfig =
   | { readonly kind: "none" }
   | { readonly kind: "io.l5d.none" };
 
-/** Finagle's default accrual backoff: `equalJittered(5 s, 300 s)`. */
+/**
+ * Finagle's default accrual backoff: `equalJittered(5 s, 300 s)`.
+ *
+ * @param random uniform [0, 1) (use `clock.random`)
+ * @returns a fresh schedule
+ *
+ * @example
+ * ```ts
+ * import { defaultAccrualBackoff } from "./accrual_policy.ts";
+ * defaultAccrualBackoff(Math.random).ms; // 5000
+ * ```
+ */
 export function defaultAccrualBackoff(random: () => number): Backoff {
-  return equalJittered(5_000, 300_000, random);
+  return equalJittered(5_000, 300_000, { random });
 }
 
 /**
@@ -77,6 +88,12 @@ export function defaultAccrualBackoff(random: () => number): Backoff {
  * @param failures threshold (≥ 1)
  * @param backoff dead-time schedule
  * @returns a fresh policy
+ *
+ * @example
+ * ```ts
+ * import { consecutiveFailures, defaultAccrualBackoff } from "./accrual_policy.ts";
+ * const p = consecutiveFailures(5, defaultAccrualBackoff(Math.random));
+ * ```
  */
 export function consecutiveFailures(failures: number, backoff: Backoff): AccrualPolicy {
   let run = 0;
@@ -130,36 +147,76 @@ function successRatePolicy(
   };
 }
 
+/** Options of {@link successRate}. */
+export interface SuccessRateOptions {
+  /** Required success rate in [0, 1]. */
+  readonly successRate: number;
+  /** Window, in requests. */
+  readonly requests: number;
+  /** Dead-time schedule. */
+  readonly backoff: Backoff;
+}
+
 /**
  * Mark dead when the EWMA success rate over about `requests` requests drops below
  * `successRate` (only once `requests` requests were seen).
  *
+ * @param opts rate, window and backoff
  * @returns a fresh policy
  * @throws {RangeError} when `successRate` is outside [0, 1] or `requests` ≤ 0
+ *
+ * @example
+ * ```ts
+ * import { successRate } from "./accrual_policy.ts";
+ * import { constantBackoff } from "./backoff.ts";
+ * const p = successRate({ successRate: 0.9, requests: 100, backoff: constantBackoff(5000) });
+ * ```
  */
-export function successRate(rate: number, requests: number, backoff: Backoff): AccrualPolicy {
+export function successRate(opts: SuccessRateOptions): AccrualPolicy {
   let n = 0;
-  return successRatePolicy(rate, requests, backoff, () => ++n, () => (n = 0));
+  return successRatePolicy(opts.successRate, opts.requests, opts.backoff, () => ++n, () => (n = 0));
+}
+
+/** Options of {@link successRateWindowed}. */
+export interface SuccessRateWindowedOptions {
+  /** Required success rate in [0, 1]. */
+  readonly successRate: number;
+  /** Window, ms (Linkerd's `window` is in seconds). */
+  readonly windowMs: number;
+  /** Dead-time schedule. */
+  readonly backoff: Backoff;
+  /** Time source. */
+  readonly clock: Clock;
 }
 
 /**
  * Mark dead when the EWMA success rate over about `windowMs` drops below `successRate` (only
  * once `windowMs` passed since creation or revival).
  *
+ * @param opts rate, window, backoff and clock
  * @returns a fresh policy
  * @throws {RangeError} when `successRate` is outside [0, 1] or `windowMs` ≤ 0
+ *
+ * @example
+ * ```ts
+ * import { successRateWindowed } from "./accrual_policy.ts";
+ * import { constantBackoff } from "./backoff.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const p = successRateWindowed({
+ *   successRate: 0.9,
+ *   windowMs: 30_000,
+ *   backoff: constantBackoff(5000),
+ *   clock: systemClock,
+ * });
+ * ```
  */
-export function successRateWindowed(
-  rate: number,
-  windowMs: number,
-  backoff: Backoff,
-  clock: Clock,
-): AccrualPolicy {
+export function successRateWindowed(opts: SuccessRateWindowedOptions): AccrualPolicy {
+  const { clock } = opts;
   let start = clock.mono();
   return successRatePolicy(
-    rate,
-    windowMs,
-    backoff,
+    opts.successRate,
+    opts.windowMs,
+    opts.backoff,
     () => clock.mono() - start,
     () => (start = clock.mono()),
   );
@@ -171,6 +228,13 @@ export function successRateWindowed(
  * @param config the `failureAccrual` block; undefined = Linkerd's default (5 consecutive)
  * @param clock time and randomness for windows and jittered backoffs
  * @returns a factory, or null for `kind: none` (accrual disabled, zero cost)
+ *
+ * @example
+ * ```ts
+ * import { accrualPolicyFactory } from "./accrual_policy.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const newPolicy = accrualPolicyFactory({ kind: "io.l5d.consecutiveFailures", failures: 5 }, systemClock);
+ * ```
  */
 export function accrualPolicyFactory(
   config: FailureAccrualConfig | undefined,
@@ -185,8 +249,15 @@ export function accrualPolicyFactory(
     case "io.l5d.consecutiveFailures":
       return () => consecutiveFailures(c.failures, backoff());
     case "io.l5d.successRate":
-      return () => successRate(c.successRate, c.requests, backoff());
+      return () =>
+        successRate({ successRate: c.successRate, requests: c.requests, backoff: backoff() });
     case "io.l5d.successRateWindowed":
-      return () => successRateWindowed(c.successRate, c.window * 1000, backoff(), clock);
+      return () =>
+        successRateWindowed({
+          successRate: c.successRate,
+          windowMs: c.window * 1000,
+          backoff: backoff(),
+          clock,
+        });
   }
 }

@@ -10,10 +10,13 @@ import { constantBackoff, equalJittered } from "./backoff.ts";
 
 const steps = () => {
   let n = 0;
-  return { ms: 100, next: function next() {
-    n++;
-    return { ms: 100 * 2 ** n, next };
-  } };
+  return {
+    ms: 100,
+    next: function next() {
+      n++;
+      return { ms: 100 * 2 ** n, next };
+    },
+  };
 };
 
 Deno.test("consecutiveFailures() marks dead on the Nth failure in a row", () => {
@@ -34,13 +37,17 @@ Deno.test("consecutiveFailures() resets the run on success", () => {
 
 Deno.test("consecutiveFailures() walks its backoff while dead and restarts it on revival", () => {
   const p = consecutiveFailures(1, steps());
-  assertEquals([p.markDeadOnFailure(), p.markDeadOnFailure(), p.markDeadOnFailure()], [100, 200, 400]);
+  assertEquals([p.markDeadOnFailure(), p.markDeadOnFailure(), p.markDeadOnFailure()], [
+    100,
+    200,
+    400,
+  ]);
   p.revived();
   assertEquals(p.markDeadOnFailure(), 100);
 });
 
 Deno.test("successRate() waits for `requests` requests, then marks dead below the rate", () => {
-  const p = successRate(0.9, 10, constantBackoff(500));
+  const p = successRate({ successRate: 0.9, requests: 10, backoff: constantBackoff(500) });
   for (let i = 0; i < 5; i++) p.recordSuccess();
   // Request 6..9 fail: not yet `requests` (10) requests.
   for (let i = 0; i < 4; i++) assertEquals(p.markDeadOnFailure(), undefined);
@@ -49,7 +56,7 @@ Deno.test("successRate() waits for `requests` requests, then marks dead below th
 });
 
 Deno.test("successRate() keeps a mostly healthy endpoint", () => {
-  const p = successRate(0.8, 20, constantBackoff(500));
+  const p = successRate({ successRate: 0.8, requests: 20, backoff: constantBackoff(500) });
   for (let i = 0; i < 100; i++) {
     if (i % 10 === 9) assertEquals(p.markDeadOnFailure(), undefined, `request ${i}`);
     else p.recordSuccess();
@@ -57,7 +64,7 @@ Deno.test("successRate() keeps a mostly healthy endpoint", () => {
 });
 
 Deno.test("successRate() forgets its history on revival", () => {
-  const p = successRate(0.9, 3, constantBackoff(500));
+  const p = successRate({ successRate: 0.9, requests: 3, backoff: constantBackoff(500) });
   p.markDeadOnFailure();
   p.markDeadOnFailure();
   assertEquals(p.markDeadOnFailure(), 500);
@@ -67,7 +74,12 @@ Deno.test("successRate() forgets its history on revival", () => {
 
 Deno.test("successRateWindowed() marks dead only after a full window of time", () => {
   const clock = new FakeClock();
-  const p = successRateWindowed(0.9, 10_000, constantBackoff(500), clock);
+  const p = successRateWindowed({
+    successRate: 0.9,
+    windowMs: 10_000,
+    backoff: constantBackoff(500),
+    clock,
+  });
   clock.advance(5_000);
   assertEquals(p.markDeadOnFailure(), undefined); // only 5 s observed
   clock.advance(5_000);
@@ -76,7 +88,12 @@ Deno.test("successRateWindowed() marks dead only after a full window of time", (
 
 Deno.test("successRateWindowed() weighs samples by time", () => {
   const clock = new FakeClock();
-  const p = successRateWindowed(0.5, 10_000, constantBackoff(500), clock);
+  const p = successRateWindowed({
+    successRate: 0.5,
+    windowMs: 10_000,
+    backoff: constantBackoff(500),
+    clock,
+  });
   for (let t = 0; t < 20; t++) {
     p.recordSuccess();
     clock.advance(1000);
@@ -100,7 +117,7 @@ Deno.test("accrualPolicyFactory() defaults to 5 consecutive failures with equalJ
   // Same as building the schedule by hand with the same random source.
   const again = accrualPolicyFactory(undefined, new FakeClock())!();
   for (let i = 0; i < 5; i++) again.markDeadOnFailure();
-  const ref = equalJittered(5000, 300_000, () => new FakeClock().random()).next().ms;
+  const ref = equalJittered(5000, 300_000, { random: () => new FakeClock().random() }).next().ms;
   assertEquals(again.markDeadOnFailure(), ref);
 });
 
@@ -123,7 +140,11 @@ Deno.test("accrualPolicyFactory() builds each kind with its backoff, and none di
   }, clock)!();
   sr.markDeadOnFailure();
   assertEquals(sr.markDeadOnFailure(), 50);
-  const w = accrualPolicyFactory({ kind: "io.l5d.successRateWindowed", successRate: 0.9, window: 1 }, clock)!();
+  const w = accrualPolicyFactory({
+    kind: "io.l5d.successRateWindowed",
+    successRate: 0.9,
+    window: 1,
+  }, clock)!();
   clock.advance(1000);
   assertEquals(w.markDeadOnFailure(), 5000);
   // Each call makes an independent policy (one per endpoint).
@@ -136,7 +157,7 @@ Deno.test("accrualPolicyFactory() builds each kind with its backoff, and none di
 Deno.test("successRate() rejects a rate outside [0, 1]", () => {
   let threw = false;
   try {
-    successRate(1.5, 10, constantBackoff());
+    successRate({ successRate: 1.5, requests: 10, backoff: constantBackoff() });
   } catch (e: unknown) {
     threw = e instanceof RangeError;
   }

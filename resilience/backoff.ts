@@ -17,7 +17,7 @@
  * @example
  * ```ts
  * import { decorrelatedJittered } from "./backoff.ts";
- * let b = decorrelatedJittered(100, 1000, Math.random);
+ * let b = decorrelatedJittered(100, 1000, { random: Math.random });
  * const waits: number[] = [];
  * for (let i = 0; i < 5; i++, b = b.next()) waits.push(b.ms); // 100, then 100..300, ...
  * ```
@@ -31,6 +31,12 @@ export interface Backoff {
   readonly ms: number;
   /** The schedule after this wait. */
   next(): Backoff;
+}
+
+/** Where a jittered schedule draws its randomness (use `clock.random`). */
+export interface JitterOptions {
+  /** Uniform [0, 1). */
+  readonly random: () => number;
 }
 
 /** Linkerd's backoff config block (`kind: constant | jittered`). */
@@ -52,6 +58,12 @@ const IMMEDIATE = new Const(0);
  *
  * @param ms the wait (default 0: immediate)
  * @returns a schedule whose every wait is `ms`
+ *
+ * @example
+ * ```ts
+ * import { constantBackoff } from "./backoff.ts";
+ * constantBackoff(100).next().ms; // 100
+ * ```
  */
 export function constantBackoff(ms = 0): Backoff {
   return ms === 0 ? IMMEDIATE : new Const(Math.max(0, ms));
@@ -77,13 +89,20 @@ class Decorrelated implements Backoff {
  *
  * @param minMs first wait (> 0)
  * @param maxMs cap (≥ minMs)
- * @param random uniform [0, 1)
+ * @param opts the random source
  * @returns the schedule
  * @throws {RangeError} when `minMs <= 0` or `maxMs < minMs`
+ *
+ * @example
+ * ```ts
+ * import { decorrelatedJittered } from "./backoff.ts";
+ * const b = decorrelatedJittered(100, 1000, { random: () => 0.5 });
+ * [b.ms, b.next().ms]; // [100, 200]
+ * ```
  */
-export function decorrelatedJittered(minMs: number, maxMs: number, random: () => number): Backoff {
+export function decorrelatedJittered(minMs: number, maxMs: number, opts: JitterOptions): Backoff {
   check(minMs, maxMs);
-  return minMs === maxMs ? new Const(minMs) : new Decorrelated(minMs, maxMs, random);
+  return minMs === maxMs ? new Const(minMs) : new Decorrelated(minMs, maxMs, opts.random);
 }
 
 class EqualJittered implements Backoff {
@@ -108,23 +127,42 @@ class EqualJittered implements Backoff {
  *
  * @param startMs first wait (> 0)
  * @param maxMs cap (≥ startMs)
- * @param random uniform [0, 1)
+ * @param opts the random source
  * @returns the schedule
  * @throws {RangeError} when `startMs <= 0` or `maxMs < startMs`
+ *
+ * @example
+ * ```ts
+ * import { equalJittered } from "./backoff.ts";
+ * const b = equalJittered(5000, 300_000, { random: () => 0.5 });
+ * [b.ms, b.next().ms]; // [5000, 15000]
+ * ```
  */
-export function equalJittered(startMs: number, maxMs: number, random: () => number): Backoff {
+export function equalJittered(startMs: number, maxMs: number, opts: JitterOptions): Backoff {
   check(startMs, maxMs);
-  return startMs === maxMs ? new Const(startMs) : new EqualJittered(startMs, startMs, maxMs, 1, random);
+  return startMs === maxMs
+    ? new Const(startMs)
+    : new EqualJittered(startMs, startMs, maxMs, 1, opts.random);
 }
 
 /**
  * Build a schedule from Linkerd's config block.
  *
  * @param config the `backoff` block, or undefined
- * @param random uniform [0, 1)
+ * @param random uniform [0, 1) (use `clock.random`)
  * @param fallback the schedule when `config` is undefined
  * @returns the schedule
  * @throws {RangeError} for invalid jittered bounds
+ *
+ * @example
+ * ```ts
+ * import { backoffFromConfig, constantBackoff } from "./backoff.ts";
+ * const b = backoffFromConfig(
+ *   { kind: "jittered", minMs: 10, maxMs: 100 },
+ *   Math.random,
+ *   constantBackoff(0),
+ * );
+ * ```
  */
 export function backoffFromConfig(
   config: BackoffConfig | undefined,
@@ -133,7 +171,7 @@ export function backoffFromConfig(
 ): Backoff {
   if (!config) return fallback;
   if (config.kind === "constant") return constantBackoff(config.ms ?? 0);
-  return decorrelatedJittered(config.minMs, config.maxMs, random);
+  return decorrelatedJittered(config.minMs, config.maxMs, { random });
 }
 
 function check(min: number, max: number): void {

@@ -31,27 +31,40 @@ Deno.test("constantBackoff() defaults to immediate and repeats its wait", () => 
 Deno.test("decorrelatedJittered() starts at min and draws from [prev, 3·prev) up to max", () => {
   const half = () => 0.5;
   // 100 → 100 + ⌊0.5·200⌋ = 200 → 400 → (400 ≥ 1000/3: upper = max) 700 → 850 → 925 ...
-  assertEquals(take(decorrelatedJittered(100, 1000, half), 7), [100, 200, 400, 700, 850, 925, 962]);
+  assertEquals(take(decorrelatedJittered(100, 1000, { random: half }), 7), [
+    100,
+    200,
+    400,
+    700,
+    850,
+    925,
+    962,
+  ]);
   const clock = new FakeClock({ seed: 7 });
-  let b = decorrelatedJittered(10, 5000, () => clock.random());
+  let b = decorrelatedJittered(10, 5000, { random: () => clock.random() });
   for (let i = 0; i < 1000; i++) {
     const next = b.next();
     assert(next.ms >= b.ms && next.ms <= Math.min(3 * b.ms, 5000), `${b.ms} → ${next.ms}`);
     b = next;
   }
   // Like Finagle's nextLong(range), a draw never reaches the bound: it converges below max.
-  assertEquals(take(decorrelatedJittered(100, 1000, () => 0.9999), 12).at(-1), 999);
-  assertEquals(take(decorrelatedJittered(50, 50, half), 2), [50, 50]);
+  assertEquals(take(decorrelatedJittered(100, 1000, { random: () => 0.9999 }), 12).at(-1), 999);
+  assertEquals(take(decorrelatedJittered(50, 50, { random: half }), 2), [50, 50]);
 });
 
 Deno.test("equalJittered() doubles with equal jitter and settles at max (5 s–300 s)", () => {
   assertEquals(
-    take(equalJittered(5000, 300_000, () => 0.5), 9),
+    take(equalJittered(5000, 300_000, { random: () => 0.5 }), 9),
     [5000, 15000, 30000, 60000, 120000, 240000, 300000, 300000, 300000],
   );
-  assertEquals(take(equalJittered(5000, 300_000, () => 0), 4), [5000, 10000, 20000, 40000]);
+  assertEquals(take(equalJittered(5000, 300_000, { random: () => 0 }), 4), [
+    5000,
+    10000,
+    20000,
+    40000,
+  ]);
   const clock = new FakeClock({ seed: 3 });
-  let b = equalJittered(5000, 300_000, () => clock.random());
+  let b = equalJittered(5000, 300_000, { random: () => clock.random() });
   for (let n = 1; n < 40; n++) {
     b = b.next();
     const half = Math.min(5000 * 2 ** n, 300_000);
@@ -61,22 +74,31 @@ Deno.test("equalJittered() doubles with equal jitter and settles at max (5 s–3
 });
 
 Deno.test("decorrelatedJittered() and equalJittered() reject bad bounds", () => {
-  assert(throws(() => decorrelatedJittered(0, 10, Math.random)));
-  assert(throws(() => decorrelatedJittered(20, 10, Math.random)));
-  assert(throws(() => equalJittered(-1, 10, Math.random)));
-  assert(throws(() => equalJittered(1, Infinity, Math.random)));
+  assert(throws(() => decorrelatedJittered(0, 10, { random: Math.random })));
+  assert(throws(() => decorrelatedJittered(20, 10, { random: Math.random })));
+  assert(throws(() => equalJittered(-1, 10, { random: Math.random })));
+  assert(throws(() => equalJittered(1, Infinity, { random: Math.random })));
 });
 
 Deno.test("backoffFromConfig() maps Linkerd's constant and jittered blocks", () => {
   const fallback = constantBackoff(7);
   assertEquals(backoffFromConfig(undefined, Math.random, fallback), fallback);
-  assertEquals(take(backoffFromConfig({ kind: "constant" }, Math.random, fallback), 2), [0, 0]);
-  assertEquals(take(backoffFromConfig({ kind: "constant", ms: 30 }, Math.random, fallback), 2), [
-    30,
-    30,
-  ]);
   assertEquals(
-    take(backoffFromConfig({ kind: "jittered", minMs: 10, maxMs: 100 }, () => 0.5, fallback), 3),
+    take(backoffFromConfig({ kind: "constant" }, Math.random, fallback), 2),
+    [0, 0],
+  );
+  assertEquals(
+    take(backoffFromConfig({ kind: "constant", ms: 30 }, Math.random, fallback), 2),
+    [
+      30,
+      30,
+    ],
+  );
+  assertEquals(
+    take(
+      backoffFromConfig({ kind: "jittered", minMs: 10, maxMs: 100 }, () => 0.5, fallback),
+      3,
+    ),
     [10, 20, 40],
   );
 });

@@ -62,6 +62,12 @@ export const RETRYABLE_HEADER = "l5d-retryable";
  * The label as a metric/ctx string.
  *
  * @returns `"success"`, `"failure"` or `"retryable_failure"`
+ *
+ * @example
+ * ```ts
+ * import { classificationLabel, FAILURE } from "./classifier.ts";
+ * classificationLabel(FAILURE); // "failure"
+ * ```
  */
 export function classificationLabel(cls: ResponseClass): string {
   return cls.success ? "success" : cls.retryable ? "retryable_failure" : "failure";
@@ -72,6 +78,12 @@ export function classificationLabel(cls: ResponseClass): string {
  * `fractionalSuccess` as a double).
  *
  * @returns `"1.0"` or `"0.0"`
+ *
+ * @example
+ * ```ts
+ * import { SUCCESS, successClassValue } from "./classifier.ts";
+ * successClassValue(SUCCESS); // "1.0"
+ * ```
  */
 export function successClassValue(cls: ResponseClass): string {
   return cls.success ? "1.0" : "0.0";
@@ -84,6 +96,12 @@ export function successClassValue(cls: ResponseClass): string {
  * @param isFailure whether a status is a failure for this kind (5xx for all but allSuccessful)
  * @param retryableMethod whether failures of this method may be retried for this kind
  * @returns the classifier
+ *
+ * @example
+ * ```ts
+ * import { makeClassifier } from "./classifier.ts";
+ * const only503 = makeClassifier("x.only503", (s) => s === 503, (m) => m === "GET");
+ * ```
  */
 export function makeClassifier(
   kind: string,
@@ -103,7 +121,9 @@ export function makeClassifier(
     error(req, err) {
       const e = findSwitchyardError(err);
       if (e?.retryable) return RETRYABLE_FAILURE;
-      if ((e instanceof RequestTimeout || e instanceof UpstreamError) && retryableMethod(req.method)) {
+      if (
+        (e instanceof RequestTimeout || e instanceof UpstreamError) && retryableMethod(req.method)
+      ) {
         return RETRYABLE_FAILURE;
       }
       return FAILURE;

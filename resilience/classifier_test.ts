@@ -17,8 +17,14 @@ const POST = new Request("http://a/", { method: "POST" });
 
 Deno.test("response() upgrades a failure to retryable on l5d-retryable: true", () => {
   assertEquals(nonRetryable5XX.response(POST, res(503)), FAILURE);
-  assertEquals(nonRetryable5XX.response(POST, res(503, { "l5d-retryable": "true" })), RETRYABLE_FAILURE);
-  assertEquals(nonRetryable5XX.response(POST, res(503, { "l5d-retryable": "TRUE " })), RETRYABLE_FAILURE);
+  assertEquals(
+    nonRetryable5XX.response(POST, res(503, { "l5d-retryable": "true" })),
+    RETRYABLE_FAILURE,
+  );
+  assertEquals(
+    nonRetryable5XX.response(POST, res(503, { "l5d-retryable": "TRUE " })),
+    RETRYABLE_FAILURE,
+  );
   assertEquals(nonRetryable5XX.response(POST, res(503, { "l5d-retryable": "false" })), FAILURE);
   // It never turns a success into a failure.
   assertEquals(nonRetryable5XX.response(POST, res(200, { "l5d-retryable": "true" })), SUCCESS);

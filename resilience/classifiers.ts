@@ -31,8 +31,8 @@
 import {
   FAILURE,
   makeClassifier,
-  RETRYABLE_FAILURE,
   type ResponseClassifier,
+  RETRYABLE_FAILURE,
   SUCCESS,
 } from "./classifier.ts";
 import { findSwitchyardError } from "../router/core/errors.ts";
@@ -114,6 +114,13 @@ const BY_KIND: ReadonlyMap<string, ResponseClassifier> = new Map(
  *   the default `io.l5d.http.nonRetryable5XX`
  * @returns the classifier
  * @throws {Error} for an unknown kind (config validation should have caught it)
+ *
+ * @example
+ * ```ts
+ * import { classifierFor } from "./classifiers.ts";
+ * const c = classifierFor("io.l5d.http.retryableIdempotent5XX");
+ * c.error(new Request("http://a/", { method: "PUT" }), new Error("?")); // FAILURE
+ * ```
  */
 export function classifierFor(kind: string = DEFAULT_CLASSIFIER_KIND): ResponseClassifier {
   const c = BY_KIND.get(kind);

@@ -48,7 +48,16 @@ interface Waiter {
   cancelled: boolean;
 }
 
-/** A counting semaphore with a bounded FIFO wait queue. */
+/**
+ * A counting semaphore with a bounded FIFO wait queue.
+ *
+ * @example
+ * ```ts
+ * import { ConcurrencyLimiter } from "./concurrency_limit.ts";
+ * const limiter = new ConcurrencyLimiter({ maxConcurrent: 1 });
+ * if (limiter.tryAcquire()) limiter.release();
+ * ```
+ */
 export class ConcurrencyLimiter {
   readonly #max: number;
   readonly #maxWaiters: number;
@@ -148,6 +157,12 @@ export class ConcurrencyLimiter {
  * @param limiter the shared limiter (one per server, or one per endpoint)
  * @returns the Filter
  * @throws {Overloaded} (as a rejection) when shed
+ *
+ * @example
+ * ```ts
+ * import { ConcurrencyLimiter, concurrencyLimit } from "./concurrency_limit.ts";
+ * const filter = concurrencyLimit(new ConcurrencyLimiter({ maxConcurrent: 10, maxWaiters: 100 }));
+ * ```
  */
 export function concurrencyLimit(limiter: ConcurrencyLimiter): Filter {
   return function concurrencyLimitFilter(req, ctx, next) {
@@ -181,6 +196,12 @@ function run(limiter: ConcurrencyLimiter, req: Request, ctx: Ctx, next: Service)
  *
  * @param max the limit; undefined = unlimited
  * @returns the Filter, or null (zero cost) when unlimited
+ *
+ * @example
+ * ```ts
+ * import { maxConcurrentRequests } from "./concurrency_limit.ts";
+ * const filter = maxConcurrentRequests(1000); // null when undefined
+ * ```
  */
 export function maxConcurrentRequests(max: number | undefined): Filter | null {
   if (max === undefined || !Number.isFinite(max)) return null;
@@ -195,6 +216,13 @@ export function maxConcurrentRequests(max: number | undefined): Filter | null {
  * @param pool `maxSize` and `maxWaiters`
  * @param endpoint `host:port`, for the error message
  * @returns a limiter, or null when `maxSize` is unbounded
+ *
+ * @example
+ * ```ts
+ * import { concurrencyLimit, hostConnectionPool } from "./concurrency_limit.ts";
+ * const pool = hostConnectionPool({ maxSize: 100, maxWaiters: 50 }, "10.0.0.1:80");
+ * const filter = pool ? concurrencyLimit(pool) : null;
+ * ```
  */
 export function hostConnectionPool(
   pool: { readonly maxSize?: number | undefined; readonly maxWaiters?: number | undefined },

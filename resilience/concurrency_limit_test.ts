@@ -3,8 +3,8 @@ import { FakeClock } from "../tests/support/fake_clock.ts";
 import { Overloaded } from "../router/core/errors.ts";
 import type { Service } from "../router/core/service.ts";
 import {
-  ConcurrencyLimiter,
   concurrencyLimit,
+  ConcurrencyLimiter,
   hostConnectionPool,
   maxConcurrentRequests,
 } from "./concurrency_limit.ts";
@@ -95,7 +95,10 @@ Deno.test("concurrencyLimit() frees the slot when the call fails", async () => {
     })
   );
   assertEquals(limiter.active, 0);
-  assertEquals((await filter(req(), testCtx(clock), () => Promise.resolve(new Response()))).status, 200);
+  assertEquals(
+    (await filter(req(), testCtx(clock), () => Promise.resolve(new Response()))).status,
+    200,
+  );
 });
 
 Deno.test("hostConnectionPool() builds a per-endpoint limiter with Linkerd's unbounded defaults", async () => {

@@ -41,6 +41,12 @@ const ENTRY = /^\s*(-?\d{1,20}) (-?\d{1,20})\s*$/;
  *
  * @param value the header value, or null when absent
  * @returns the combined deadline, or undefined when there is no valid entry
+ *
+ * @example
+ * ```ts
+ * import { parseL5dDeadline } from "./deadline.ts";
+ * parseL5dDeadline("1000000 5000000, 2000000 4000000"); // { timestampMs: 2, deadlineMs: 4 }
+ * ```
  */
 export function parseL5dDeadline(value: string | null | undefined): L5dDeadline | undefined {
   if (!value) return undefined;
@@ -59,6 +65,12 @@ export function parseL5dDeadline(value: string | null | undefined): L5dDeadline 
  *
  * @param d the deadline (finite)
  * @returns `"<timestamp_ns> <deadline_ns>"`
+ *
+ * @example
+ * ```ts
+ * import { formatL5dDeadline } from "./deadline.ts";
+ * formatL5dDeadline({ timestampMs: 1, deadlineMs: 2.5 }); // "1000000 2500000"
+ * ```
  */
 export function formatL5dDeadline(d: L5dDeadline): string {
   return `${msToNs(d.timestampMs)} ${msToNs(d.deadlineMs)}`;
@@ -68,6 +80,12 @@ export function formatL5dDeadline(d: L5dDeadline): string {
  * The strictest combination of two deadlines (Finagle `Deadline.combined`).
  *
  * @returns latest timestamp, earliest deadline
+ *
+ * @example
+ * ```ts
+ * import { combineDeadlines } from "./deadline.ts";
+ * combineDeadlines({ timestampMs: 1, deadlineMs: 9 }, { timestampMs: 2, deadlineMs: 5 });
+ * ```
  */
 export function combineDeadlines(a: L5dDeadline, b: L5dDeadline): L5dDeadline {
   return {
@@ -100,6 +118,12 @@ const PER_MS: readonly (readonly [string, number])[] = [
  *
  * @param value e.g. `"100m"`, `"5S"`, `"1H"`
  * @returns the timeout in ms, or undefined when malformed or absent
+ *
+ * @example
+ * ```ts
+ * import { parseGrpcTimeout } from "./deadline.ts";
+ * parseGrpcTimeout("5S"); // 5000
+ * ```
  */
 export function parseGrpcTimeout(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
@@ -114,6 +138,12 @@ export function parseGrpcTimeout(value: string | null | undefined): number | und
  *
  * @param ms remaining time in ms (negative counts as 0)
  * @returns e.g. `"50000000n"` for 50 ms, `"250000u"` for 250 ms, `"100000m"` for 100 s
+ *
+ * @example
+ * ```ts
+ * import { formatGrpcTimeout } from "./deadline.ts";
+ * formatGrpcTimeout(250); // "250000u"
+ * ```
  */
 export function formatGrpcTimeout(ms: number): string {
   const t = Math.max(0, ms);

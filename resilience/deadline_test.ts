@@ -12,7 +12,10 @@ Deno.test("parseL5dDeadline() reads '<timestamp_ns> <deadline_ns>' as epoch ms",
     timestampMs: 1700000000000,
     deadlineMs: 1700000000050,
   });
-  assertEquals(parseL5dDeadline("1700000000000000000 1700000000050500000")?.deadlineMs, 1700000000050.5);
+  assertEquals(
+    parseL5dDeadline("1700000000000000000 1700000000050500000")?.deadlineMs,
+    1700000000050.5,
+  );
 });
 
 Deno.test("parseL5dDeadline() combines repeated values to the strictest", () => {

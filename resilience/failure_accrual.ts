@@ -188,6 +188,19 @@ function isLocal(e: unknown): boolean {
  * @param node the endpoint
  * @param opts policy (fresh per node), clock, classifier and hooks
  * @returns the wrapped node; its `status()` reflects accrual
+ *
+ * @example
+ * ```ts
+ * import { failureAccrual } from "./failure_accrual.ts";
+ * import { accrualPolicyFactory } from "./accrual_policy.ts";
+ * import { endpointNode } from "./balancer/node.ts";
+ * import { systemClock as clock } from "../router/core/clock.ts";
+ * const newPolicy = accrualPolicyFactory(undefined, clock)!;
+ * const node = failureAccrual(
+ *   endpointNode({ id: "10.0.0.1:80", call: () => Promise.resolve(new Response()) }),
+ *   { policy: newPolicy(), clock },
+ * );
+ * ```
  */
 export function failureAccrual(node: Node, opts: FailureAccrualOptions): AccrualNode {
   return new Accrual(node, opts);

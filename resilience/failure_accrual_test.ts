@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertRejects } from "../tests/support/assert.ts";
 import { FakeClock } from "../tests/support/fake_clock.ts";
-import { ConnectFailed, DeadlineExceeded, Overloaded, RequestTimeout } from "../router/core/errors.ts";
+import {
+  ConnectFailed,
+  DeadlineExceeded,
+  Overloaded,
+  RequestTimeout,
+} from "../router/core/errors.ts";
 import type { Service } from "../router/core/service.ts";
 import {
   type AccrualPolicy,
@@ -20,12 +25,17 @@ function endpoint() {
   const call: Service = () => {
     ep.calls++;
     const a = ep.answer;
-    return a instanceof Error ? Promise.reject(a) : Promise.resolve(new Response(null, { status: a }));
+    return a instanceof Error
+      ? Promise.reject(a)
+      : Promise.resolve(new Response(null, { status: a }));
   };
   return { ep, node: endpointNode({ id: "10.0.0.1:80", call }) };
 }
 
-function setup(policy: (clock: FakeClock) => AccrualPolicy, extra: Partial<FailureAccrualOptions> = {}) {
+function setup(
+  policy: (clock: FakeClock) => AccrualPolicy,
+  extra: Partial<FailureAccrualOptions> = {},
+) {
   const clock = new FakeClock();
   const { ep, node } = endpoint();
   const events: string[] = [];
@@ -41,7 +51,9 @@ function setup(policy: (clock: FakeClock) => AccrualPolicy, extra: Partial<Failu
 }
 
 Deno.test("failureAccrual() consecutiveFailures: Alive → Dead → ProbeOpen → ProbeClosed → Alive", async () => {
-  const { clock, ep, acc, events, send } = setup(() => consecutiveFailures(5, constantBackoff(5000)));
+  const { clock, ep, acc, events, send } = setup(() =>
+    consecutiveFailures(5, constantBackoff(5000))
+  );
   ep.answer = 500;
   for (let i = 0; i < 4; i++) await send();
   assertEquals([acc.state, acc.status()], ["alive", "open"]);
@@ -61,10 +73,13 @@ Deno.test("failureAccrual() consecutiveFailures: Alive → Dead → ProbeOpen �
 
 Deno.test("failureAccrual() marks dead again, for the next backoff, when the probe fails", async () => {
   let n = 0;
-  const backoff = { ms: 1000, next: function next() {
-    n++;
-    return { ms: 1000 * 2 ** n, next };
-  } };
+  const backoff = {
+    ms: 1000,
+    next: function next() {
+      n++;
+      return { ms: 1000 * 2 ** n, next };
+    },
+  };
   const { clock, ep, acc, events, send } = setup(() => consecutiveFailures(2, backoff));
   ep.answer = new ConnectFailed("refused");
   await send();
@@ -170,7 +185,9 @@ Deno.test("failureAccrual() uses the service classifier", async () => {
 });
 
 Deno.test("failureAccrual() successRate: dead below the rate over N requests, then probed", async () => {
-  const { clock, ep, acc, send } = setup(() => successRate(0.8, 10, constantBackoff(1000)));
+  const { clock, ep, acc, send } = setup(() =>
+    successRate({ successRate: 0.8, requests: 10, backoff: constantBackoff(1000) })
+  );
   for (let i = 0; i < 10; i++) await send();
   ep.answer = 500;
   await send();
@@ -201,7 +218,9 @@ Deno.test("failureAccrual() probes again when the policy will not judge a failed
 });
 
 Deno.test("failureAccrual() successRate: a failed probe marks dead again", async () => {
-  const { clock, ep, acc, send } = setup(() => successRate(0.5, 2, constantBackoff(1000)));
+  const { clock, ep, acc, send } = setup(() =>
+    successRate({ successRate: 0.5, requests: 2, backoff: constantBackoff(1000) })
+  );
   ep.answer = 500;
   await send();
   await send();
@@ -212,7 +231,14 @@ Deno.test("failureAccrual() successRate: a failed probe marks dead again", async
 });
 
 Deno.test("failureAccrual() successRateWindowed: dead after a bad window, alive after a good probe", async () => {
-  const { clock, ep, acc, send } = setup((c) => successRateWindowed(0.9, 5000, constantBackoff(2000), c));
+  const { clock, ep, acc, send } = setup((c) =>
+    successRateWindowed({
+      successRate: 0.9,
+      windowMs: 5000,
+      backoff: constantBackoff(2000),
+      clock: c,
+    })
+  );
   ep.answer = 500;
   await send();
   await clock.tick(2500);

@@ -150,6 +150,13 @@ class Used implements Replay {
  * @param req the original request (its body is consumed through the returned attempts only)
  * @param maxBytes the replay buffer cap (default 64 KiB)
  * @returns the attempt source
+ *
+ * @example
+ * ```ts
+ * import { replayable } from "./replay_body.ts";
+ * const replay = replayable(new Request("http://a/", { method: "PUT", body: "x" }), 64 * 1024);
+ * const first = replay.attempt();
+ * ```
  */
 export function replayable(req: Request, maxBytes: number = DEFAULT_MAX_REPLAY_BYTES): Replay {
   if (req.body === null) return new Bodyless(req);

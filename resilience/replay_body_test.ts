@@ -4,7 +4,9 @@ import { replayable } from "./replay_body.ts";
 const enc = new TextEncoder();
 
 /** A request whose body is `chunks`, recording whether the original stream was cancelled. */
-function streaming(chunks: string[]): { req: Request; state: { cancelled: boolean; pulled: number } } {
+function streaming(
+  chunks: string[],
+): { req: Request; state: { cancelled: boolean; pulled: number } } {
   const state = { cancelled: false, pulled: 0 };
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
@@ -48,7 +50,11 @@ Deno.test("replayable() keeps method, url and headers on every attempt", async (
   const r = replayable(req);
   await r.attempt().arrayBuffer();
   const again = r.attempt();
-  assertEquals([again.method, again.url, again.headers.get("x-test")], ["PUT", "http://a/x?y", "1"]);
+  assertEquals([again.method, again.url, again.headers.get("x-test")], [
+    "PUT",
+    "http://a/x?y",
+    "1",
+  ]);
 });
 
 Deno.test("replayable() continues a partly read body on the next attempt", async () => {

@@ -37,6 +37,13 @@ export interface RequestTimeoutOptions {
  * @param opts the attempt timeout and clock
  * @returns a Filter, or null (zero cost) when `ms` is not a positive finite number
  * @throws {RequestTimeout} (as a rejection) when the attempt takes longer than `ms`
+ *
+ * @example
+ * ```ts
+ * import { requestTimeout } from "./request_timeout.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = requestTimeout({ ms: 250, clock: systemClock }); // null when disabled
+ * ```
  */
 export function requestTimeout(opts: RequestTimeoutOptions): Filter | null {
   const { ms, clock } = opts;

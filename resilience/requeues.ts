@@ -51,6 +51,14 @@ export interface RequeuesOptions {
  * @param opts budget and hooks
  * @returns a Filter that re-sends never-delivered requests
  * @throws the last rejection when it gives up
+ *
+ * @example
+ * ```ts
+ * import { requeues } from "./requeues.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = requeues({ budget: new RetryBudget({}, systemClock), maxRequeuesPerRequest: 0.2 });
+ * ```
  */
 export function requeues(opts: RequeuesOptions): Filter {
   const { budget, onRequeue, onBudgetExhausted } = opts;

@@ -78,6 +78,21 @@ export interface RetriesOptions {
  * @param opts classifier, budget, backoff, clock and hooks
  * @returns a Filter that retries retryable failures
  * @throws the final attempt's rejection (typed errors pass through unchanged)
+ *
+ * @example
+ * ```ts
+ * import { retries } from "./retries.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { classifierFor } from "./classifiers.ts";
+ * import { systemClock as clock } from "../router/core/clock.ts";
+ * let retriesTotal = 0;
+ * const filter = retries({
+ *   classifier: classifierFor("io.l5d.http.retryableRead5XX"),
+ *   budget: new RetryBudget({}, clock),
+ *   clock,
+ *   onRetry: () => retriesTotal++,
+ * });
+ * ```
  */
 export function retries(opts: RetriesOptions): Filter {
   const { classifier, budget, clock } = opts;

@@ -111,7 +111,9 @@ Deno.test("retries() counts the backoff against the deadline", async () => {
 Deno.test("retries() learns the typical latency from its own attempts by default", async () => {
   const { clock, filter } = setup({ maxRetries: 2 });
   const svc: Service = () =>
-    new Promise((resolve) => clock.setTimer(100, () => resolve(new Response(null, { status: 503 }))));
+    new Promise((resolve) =>
+      clock.setTimer(100, () => resolve(new Response(null, { status: 503 })))
+    );
   const warm = filter(req(), testCtx(clock), svc);
   await clock.tick(1000); // 3 attempts of 100 ms: the estimate is 100 ms
   await warm;

@@ -46,6 +46,14 @@ const SLICES = 10;
 /**
  * A time-windowed sum: the current slice plus `slices - 1` older ones (Finagle's
  * `WindowedAdder`, same slice arithmetic, single-threaded).
+ *
+ * @example
+ * ```ts
+ * import { WindowedAdder } from "./retry_budget.ts";
+ * const adder = new WindowedAdder(10_000, 10, () => performance.now());
+ * adder.add(3);
+ * adder.sum(); // 3
+ * ```
  */
 export class WindowedAdder {
   readonly #window: number;
@@ -97,7 +105,18 @@ export class WindowedAdder {
   }
 }
 
-/** A retry budget: deposit per request, withdraw per retry. */
+/**
+ * A retry budget: deposit per request, withdraw per retry.
+ *
+ * @example
+ * ```ts
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const budget = new RetryBudget({ percentCanRetry: 0.2, minRetriesPerSec: 10, ttlSecs: 10 }, systemClock);
+ * budget.deposit();
+ * const mayRetry = budget.tryWithdraw();
+ * ```
+ */
 export class RetryBudget {
   readonly #deposit: number;
   readonly #withdraw: number;

@@ -102,15 +102,20 @@ Deno.test("RetryBudget with no percent and no reserve never allows a retry", () 
   const budget = new RetryBudget({ percentCanRetry: 0, minRetriesPerSec: 0 }, new FakeClock());
   budget.deposit();
   assertEquals(budget.tryWithdraw(), false);
-  const reserveOnly = new RetryBudget({ percentCanRetry: 0, minRetriesPerSec: 1, ttlSecs: 2 }, new FakeClock());
+  const reserveOnly = new RetryBudget(
+    { percentCanRetry: 0, minRetriesPerSec: 1, ttlSecs: 2 },
+    new FakeClock(),
+  );
   reserveOnly.deposit();
   assertEquals(reserveOnly.balance(), 2);
 });
 
 Deno.test("RetryBudget rejects values outside Finagle's bounds", () => {
-  for (const bad of [{ percentCanRetry: -1 }, { percentCanRetry: 1001 }, { ttlSecs: 0 }, {
-    ttlSecs: 61,
-  }, { minRetriesPerSec: -1 }]) {
+  for (
+    const bad of [{ percentCanRetry: -1 }, { percentCanRetry: 1001 }, { ttlSecs: 0 }, {
+      ttlSecs: 61,
+    }, { minRetriesPerSec: -1 }]
+  ) {
     let threw = false;
     try {
       new RetryBudget(bad, new FakeClock());

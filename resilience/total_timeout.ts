@@ -42,6 +42,13 @@ export interface TotalTimeoutOptions {
  * @param opts the timeout (optional) and clock
  * @returns a Filter that rejects with `DeadlineExceeded` when `ctx.deadline` passes
  * @throws {DeadlineExceeded} (as a rejection) at the deadline, or at once if it already passed
+ *
+ * @example
+ * ```ts
+ * import { totalTimeout } from "./total_timeout.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = totalTimeout({ ms: 1000, clock: systemClock });
+ * ```
  */
 export function totalTimeout(opts: TotalTimeoutOptions): Filter {
   const { ms, clock } = opts;

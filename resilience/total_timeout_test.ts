@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "../tests/support/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+} from "../tests/support/assert.ts";
 import { FakeClock } from "../tests/support/fake_clock.ts";
 import { DeadlineExceeded } from "../router/core/errors.ts";
 import { stack } from "../router/core/service.ts";
@@ -12,8 +17,10 @@ import { req, slow, testCtx } from "./_testing.ts";
 /** Settle a promise into a result without throwing, so tests can observe timing. */
 function observe<T>(p: Promise<T>): { done: boolean; value?: T; error?: unknown } {
   const out: { done: boolean; value?: T; error?: unknown } = { done: false };
-  p.then((v) => Object.assign(out, { done: true, value: v }), (e) =>
-    Object.assign(out, { done: true, error: e }));
+  p.then(
+    (v) => Object.assign(out, { done: true, value: v }),
+    (e) => Object.assign(out, { done: true, error: e }),
+  );
   return out;
 }
 

@@ -14,9 +14,8 @@
  *   before each call, so an attempt never inherits the previous attempt's (aborted) signal;
  * - a narrowing filter restores its entry signal when its call settles.
  *
- * The value lives in a proposed additive Ctx field, `upstreamSignal: AbortSignal` (local,
- * initialised to `signal` in the constructor). Until `router/core/ctx.ts` declares it, these two
- * accessors are the only code that touches it.
+ * The value lives in the local Ctx field `ctx.upstreamSignal` (initialised to `ctx.signal` by the
+ * Ctx constructor). Filters here go through these accessors; the transport may read the field.
  *
  * @example
  * ```ts
@@ -33,16 +32,21 @@
  */
 import type { Ctx } from "../router/core/ctx.ts";
 
-type WithUpstreamSignal = Ctx & { upstreamSignal?: AbortSignal };
-
 /**
  * The signal the transport must honour for the current upstream call.
  *
  * @param ctx the request context
  * @returns the narrowest signal in force (`ctx.signal` when no filter narrowed it)
+ *
+ * @example
+ * ```ts
+ * import { upstreamSignal } from "./upstream_signal.ts";
+ * import type { Service } from "../router/core/service.ts";
+ * const transport: Service = (req, ctx) => fetch(req.url, { signal: upstreamSignal(ctx) });
+ * ```
  */
 export function upstreamSignal(ctx: Ctx): AbortSignal {
-  return (ctx as WithUpstreamSignal).upstreamSignal ?? ctx.signal;
+  return ctx.upstreamSignal;
 }
 
 /**
@@ -50,9 +54,21 @@ export function upstreamSignal(ctx: Ctx): AbortSignal {
  *
  * @param ctx the request context
  * @param signal the new upstream signal (must abort whenever the previous one does)
+ *
+ * @example
+ * ```ts
+ * import { linkedController, setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
+ * import type { Filter } from "../router/core/service.ts";
+ * const narrowing: Filter = (req, ctx, next) => {
+ *   const parent = upstreamSignal(ctx);
+ *   const { controller, unlink } = linkedController(parent);
+ *   setUpstreamSignal(ctx, controller.signal);
+ *   return next(req, ctx).finally(() => (unlink(), setUpstreamSignal(ctx, parent)));
+ * };
+ * ```
  */
 export function setUpstreamSignal(ctx: Ctx, signal: AbortSignal): void {
-  (ctx as WithUpstreamSignal).upstreamSignal = signal;
+  ctx.upstreamSignal = signal;
 }
 
 /**
@@ -60,6 +76,14 @@ export function setUpstreamSignal(ctx: Ctx, signal: AbortSignal): void {
  *
  * @param parent the enclosing signal
  * @returns the child controller and an `unlink` that removes the listener from `parent`
+ *
+ * @example
+ * ```ts
+ * import { linkedController } from "./upstream_signal.ts";
+ * const client = new AbortController();
+ * const { controller, unlink } = linkedController(client.signal);
+ * unlink();
+ * ```
  */
 export function linkedController(
   parent: AbortSignal,

@@ -1,20 +1,17 @@
 /**
- * The Linker: a whole running process built from one config — namers, routers and their
- * listeners, the metrics registry and the admin server (Linkerd's `Linker`). Everything it starts
- * is owned here and released by `shutdown()`.
+ * The Linker: a whole running process built from one config — the current config snapshot
+ * (namers, routers), the listeners, the metrics registry, the HTTP/1.1 transport and the admin
+ * server (Linkerd's `Linker`). `reload()` swaps in a new snapshot atomically: listeners are kept,
+ * started or drained by `ip:port`; in-flight requests finish on the snapshot they started on,
+ * which is closed once idle (or after `drainMaxMs`). Linkerd 1.x could not do this.
  *
  * @module
  */
-import type { Config, RouterConfig } from "./config/mod.ts";
-import { createRouter, type Router, type RouterSpec } from "./router.ts";
-import { createStacks } from "./stacks.ts";
+import type { Config } from "./config/mod.ts";
+import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
-import { identifiersFromConfig } from "./identify/mod.ts";
 import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
-import type { Dtab } from "./dtab/types.ts";
-import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
-import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { BadRequest } from "./core/errors.ts";
 import {
@@ -27,22 +24,32 @@ import {
   serverScope,
 } from "../telemetry/metrics/mod.ts";
 import { adminApp } from "../telemetry/admin/server.ts";
+import { dashboardHandlers } from "../telemetry/admin/dashboard/mod.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
+import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 
-/** One running router and its listeners. */
-export interface RunningRouter {
+/** One running listener of a router. */
+export interface RunningListener {
   readonly label: string;
-  router: Router;
-  readonly listeners: Listener[];
+  readonly listener: Listener;
 }
 
 /** A running process. */
 export interface Linker {
-  readonly config: Config;
-  readonly routers: readonly RunningRouter[];
+  /** The config now serving. */
+  config(): Config;
+  /** The router now serving a label. */
+  router(label: string): Router | undefined;
+  /** Listeners now open, in config order. */
+  listeners(): readonly RunningListener[];
   readonly registry: MetricsRegistry;
   readonly admin: { readonly ip: string; readonly port: number };
+  /**
+   * Swap in a validated config. Rejects (and keeps the old config serving) when it cannot be
+   * built, e.g. a port that cannot be bound.
+   */
+  reload(config: Config): Promise<void>;
   /** Resolves when the process has shut down. */
   readonly finished: Promise<void>;
   /** Graceful: stop listening, let in-flight requests finish, release everything. */
@@ -53,30 +60,14 @@ export interface Linker {
 export interface LinkerOptions {
   readonly log: Logger;
   readonly clock?: Clock;
-  /** Extra admin routes (the demo adds none; telemetry adds dashboards). */
+  /** Extra admin routes (e.g. `/admin/reload`, which needs the reloader). */
   readonly adminHandlers?: readonly AdminHandler[];
+  /** Longest a retired snapshot waits for its in-flight requests (default 60 s). */
+  readonly drainMaxMs?: number;
 }
 
-function routerDtab(rc: RouterConfig): Dtab {
-  if (rc.interpreter.kind === "io.l5d.fs") {
-    return parseDtab(Deno.readTextFileSync(rc.interpreter.dtabFile));
-  }
-  return parseDtab(rc.dtab);
-}
-
-function routerSpec(rc: RouterConfig): RouterSpec {
-  const dstPrefix = parsePath(rc.dstPrefix);
-  return {
-    label: rc.label,
-    dtab: routerDtab(rc),
-    dstPrefix,
-    identifiers: identifiersFromConfig(rc.identifier, dstPrefix, parsePath),
-    maxCallDepth: rc.maxCallDepth,
-    maxHeadersKB: rc.maxHeadersKB,
-    maxInitialLineKB: rc.maxInitialLineKB,
-    bindingTimeoutMs: rc.bindingTimeoutMs,
-    bindingCacheSize: rc.bindingCache.paths,
-  };
+function listenerKey(label: string, ip: string, port: number): string {
+  return `${label}@${ip}:${port}`;
 }
 
 /**
@@ -88,24 +79,112 @@ function routerSpec(rc: RouterConfig): RouterSpec {
 export async function startLinker(config: Config, opts: LinkerOptions): Promise<Linker> {
   const log = opts.log;
   const clock = opts.clock ?? systemClock;
+  const drainMaxMs = opts.drainMaxMs ?? 60_000;
   const registry = createRegistry({ clock });
-  let namers: ConfiguredNamer[] = [];
-  let lookup: InterpreterLookup | undefined;
-  let transport: H1Client | undefined;
-  const running: RunningRouter[] = [];
+  const transport: H1Client = createH1Client();
+  const deps = { registry, transport, clock, log };
+  let snap: Snapshot = buildSnapshot(config, deps);
+  // Listener key → listener; a listener routes with whatever router its label has *now*.
+  const listeners = new Map<string, RunningListener>();
+  const retiring = new Set<Promise<void>>();
   let adminServer: Deno.HttpServer<Deno.NetAddr> | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
   let stopping: Promise<void> | undefined;
+  const reloads = registry.counter(["switchyard"], "config_reloads");
+
+  function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
+    const started: RunningListener[] = [];
+    try {
+      for (const rc of c.routers) {
+        for (const s of rc.servers) {
+          const key = listenerKey(rc.label, s.ip, s.port);
+          if (listeners.has(key)) continue;
+          const stats = scopeStats(registry, serverScope(rc.label, s.ip, s.port));
+          const label = rc.label;
+          let last: Router | undefined;
+          const listener = listen(
+            {
+              ip: s.ip,
+              port: s.port,
+              clearContext: s.clearContext,
+              maxErrResponseKB: rc.maxErrResponseKB,
+            },
+            () => (last = current().routers.get(label) ?? last)!,
+            log,
+            {
+              start: () => stats.pending.incr(),
+              end: (status, ms) => {
+                stats.pending.decr();
+                if (status < 500) stats.recordSuccess(ms, status);
+                else stats.recordFailure(ms, status);
+              },
+            },
+          );
+          last = current().routers.get(label);
+          const entry = { label, listener };
+          started.push(entry);
+          listeners.set(key, entry);
+          log.info("router listening", { router: label, ip: listener.ip, port: listener.port });
+        }
+      }
+    } catch (e: unknown) {
+      for (const l of started) {
+        listeners.delete(listenerKey(l.label, l.listener.ip, l.listener.port));
+        void l.listener.shutdown();
+      }
+      throw e;
+    }
+    return started;
+  }
+
+  function retire(old: Snapshot): void {
+    const done = (async () => {
+      const end = Date.now() + drainMaxMs;
+      while (old.inflight() > 0 && Date.now() < end && !stopping) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await old.close();
+    })();
+    retiring.add(done);
+    done.finally(() => retiring.delete(done));
+  }
+
+  async function reload(next: Config): Promise<void> {
+    if (stopping) throw new Error("shutting down");
+    const built = buildSnapshot(next, deps, snap.discovery);
+    const wanted = new Set<string>();
+    for (const rc of next.routers) {
+      for (const s of rc.servers) wanted.add(listenerKey(rc.label, s.ip, s.port));
+    }
+    let started: RunningListener[];
+    const previous = snap;
+    try {
+      // New listeners route on the new snapshot from their first request.
+      started = startListeners(next, () => built);
+    } catch (e: unknown) {
+      await built.close();
+      throw e;
+    }
+    snap = built;
+    for (const [key, l] of [...listeners]) {
+      if (wanted.has(key) || started.includes(l)) continue;
+      // Port-0 listeners are keyed by their configured port 0 and kept.
+      listeners.delete(key);
+      log.info("router listener draining", { router: l.label, port: l.listener.port });
+      void l.listener.shutdown();
+    }
+    retire(previous);
+    reloads.incr();
+  }
 
   async function shutdown(): Promise<void> {
     stopping ??= (async () => {
       log.info("shutting down");
-      await Promise.allSettled(running.flatMap((r) => r.listeners.map((l) => l.shutdown())));
-      await Promise.allSettled(running.map((r) => r.router.close()));
-      await transport?.close();
-      await lookup?.close();
-      await closeAll(namers);
+      await Promise.allSettled([...listeners.values()].map((l) => l.listener.shutdown()));
+      await Promise.allSettled([...retiring]);
+      await snap.close();
+      await transport.close();
       await adminServer?.shutdown();
       resolveFinished();
     })();
@@ -113,79 +192,50 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   }
 
   try {
-    namers = createNamers(config.namers as unknown as NamerConfig[], { clock });
-    lookup = createNamerLookup(namers);
-    transport = createH1Client();
-    const stackLog = log;
-    for (const rc of config.routers) {
-      const spec = routerSpec(rc);
-      const stacks = createStacks({
-        registry,
-        clock,
-        transport,
-        service: rc.service,
-        client: rc.client,
-        log: stackLog,
-      });
-      const entry: RunningRouter = {
-        label: rc.label,
-        router: createRouter(spec, { lookup, stacks, clock }),
-        listeners: [],
-      };
-      running.push(entry);
-      for (const s of rc.servers) {
-        const stats = scopeStats(registry, serverScope(rc.label, s.ip, s.port));
-        const listener = listen(
-          {
-            ip: s.ip,
-            port: s.port,
-            clearContext: s.clearContext,
-            maxErrResponseKB: rc.maxErrResponseKB,
-          },
-          () => entry.router,
-          log,
-          {
-            start: () => stats.pending.incr(),
-            end: (status, ms) => {
-              stats.pending.decr();
-              if (status < 500) stats.recordSuccess(ms, status);
-              else stats.recordFailure(ms, status);
-            },
-          },
-        );
-        entry.listeners.push(listener);
-        log.info("router listening", { router: rc.label, ip: listener.ip, port: listener.port });
-      }
-    }
-
-    const promPath = config.telemetry.find((t) => t.kind === "io.l5d.prometheus") as
-      | { path?: string; prefix?: string }
-      | undefined;
+    startListeners(config, () => snap);
+    const promOf = () =>
+      snap.config.telemetry.find((t) => t.kind === "io.l5d.prometheus") as
+        | { path?: string; prefix?: string }
+        | undefined;
+    const prom = promOf();
     const handlers: AdminHandler[] = [
       {
         path: "/admin/metrics.json",
         handler: (req) => metricsJsonResponse(registry, new URL(req.url)),
       },
       {
-        path: promPath?.path ?? "/admin/metrics/prometheus",
-        handler: () =>
-          linkerdPrometheusResponse(registry, promPath?.prefix ? { prefix: promPath.prefix } : {}),
+        path: prom?.path ?? "/admin/metrics/prometheus",
+        handler: () => {
+          const p = promOf();
+          return linkerdPrometheusResponse(registry, p?.prefix ? { prefix: p.prefix } : {});
+        },
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
       {
         path: "/client_state.json",
         handler: () =>
-          Response.json(Object.fromEntries(running.map((r) => [r.label, r.router.clients()]))),
+          Response.json(
+            Object.fromEntries([...snap.routers].map(([label, r]) => [label, r.clients()])),
+          ),
       },
-      ...namers.map((n): AdminHandler => ({
-        path: `/namer_state/${n.prefix.join("/")}.json`,
-        handler: () => Response.json(n.namer.state?.() ?? {}),
-      })),
+      {
+        path: "/namer_state/*",
+        handler: (req) => {
+          const want = new URL(req.url).pathname.slice("/namer_state/".length).replace(
+            /\.json$/,
+            "",
+          );
+          const n = snap.discovery.namers.find((x) => x.prefix.join("/") === want);
+          return n
+            ? Response.json(n.namer.state?.() ?? {})
+            : Response.json({ error: `no namer ${want}` }, { status: 404 });
+        },
+      },
+      ...dashboardHandlers({ registry }),
       ...(opts.adminHandlers ?? []),
     ];
-    const activeLookup = lookup;
     const app = adminApp({
-      config: () => config,
+      config: () => snap.config,
       delegate(namespace, pathText, dtabText) {
         let path;
         try {
@@ -193,11 +243,14 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         } catch (e: unknown) {
           throw new BadRequest(`bad path: ${(e as Error).message}`);
         }
-        const r = namespace === undefined ? running[0] : running.find((x) => x.label === namespace);
+        const routers = [...snap.routers.values()];
+        const r = namespace === undefined
+          ? routers[0]
+          : routers.find((x) => x.spec.label === namespace);
         if (namespace !== undefined && !r) throw new BadRequest(`no router named ${namespace}`);
-        const base = r ? r.router.spec.dtab : [];
+        const base = r ? r.spec.dtab : [];
         const extra = dtabText ? parseDtab(dtabText) : [];
-        return Promise.resolve(delegate([...base, ...extra], path, activeLookup));
+        return Promise.resolve(delegate([...base, ...extra], path, snap.discovery.lookup));
       },
       shutdown: () => void shutdown(),
       handlers,
@@ -214,10 +267,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     throw e;
   }
   return {
-    config,
-    routers: running,
+    config: () => snap.config,
+    router: (label) => snap.routers.get(label),
+    listeners: () => [...listeners.values()],
     registry,
     admin: { ip: adminServer.addr.hostname, port: adminServer.addr.port },
+    reload,
     finished,
     shutdown,
   };

@@ -8,7 +8,7 @@
  * @module
  */
 import { Ctx } from "./core/ctx.ts";
-import type { Service } from "./core/service.ts";
+import { type Filter, type Service, stack } from "./core/service.ts";
 import { BadRequest, BindFailed, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Dtab, Path } from "./dtab/types.ts";
@@ -19,7 +19,7 @@ import { H, viaCount } from "./http/headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
 import { LruCache } from "./core/cache.ts";
-import { newTraceId } from "./http/trace_id.ts";
+import { decodeTraceContext } from "../telemetry/tracing/mod.ts"; // issue 4: tracing
 
 /** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
 export interface RouterSpec {
@@ -39,6 +39,10 @@ export interface RouterDeps {
   readonly lookup: NamerLookup;
   readonly stacks: StackFactory;
   readonly clock: Clock;
+  /** Issue 4: sample rate for new traces (the tracing telemeters'), default 0. */
+  readonly traceSampleRate?: number;
+  /** Issue 4: server-level filters around identify + route (access log, server span), top first. */
+  readonly serverFilters?: readonly (Filter | null)[];
 }
 
 /** A running router snapshot. */
@@ -50,6 +54,8 @@ export interface Router {
   newCtx(req: Request, remoteAddr: string, signal: AbortSignal): Ctx;
   /** Bound client names currently cached, for admin. */
   clients(): string[];
+  /** Requests being routed right now (the listener counts them; hot reload drains on it). */
+  inflight: number;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const maxHeaderBytes = spec.maxHeadersKB * 1024;
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;
+  const traceOpts = { sampleRate: deps.traceSampleRate ?? 0, random }; // issue 4
 
   function pathService(ctx: Ctx): Service {
     const dst = ctx.dst!;
@@ -110,6 +117,16 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     return svc;
   }
 
+  const route: Service = function route(req, ctx) {
+    const id = identify({ req, url: ctx.url, host: ctx.host });
+    if (!id.ok) throw new Error("unreachable: composeIdentifiers throws");
+    ctx.dst = id.dst;
+    ctx.dstStr = showPath(id.dst);
+    if (id.target !== undefined) ctx.target = id.target;
+    return pathService(ctx)(req, ctx);
+  };
+  const serve = stack(deps.serverFilters ?? [], route); // issue 4: access log, server span
+
   return {
     spec,
     newCtx(req, remoteAddr, signal) {
@@ -138,18 +155,12 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         target,
       });
       ctx.dtabLocal = dtabFromHeaders(req.headers);
-      ctx.traceId = req.headers.get(H.reqId) ?? newTraceId(random);
+      decodeTraceContext(req.headers, ctx, traceOpts); // issue 4: traceparent/b3/l5d-ctx-trace
       return ctx;
     },
-    serve(req, ctx) {
-      const id = identify({ req, url: ctx.url, host: ctx.host });
-      if (!id.ok) throw new Error("unreachable: composeIdentifiers throws");
-      ctx.dst = id.dst;
-      ctx.dstStr = showPath(id.dst);
-      if (id.target !== undefined) ctx.target = id.target;
-      return pathService(ctx)(req, ctx);
-    },
+    serve,
     clients: () => clients.ids(),
+    inflight: 0,
     async close() {
       paths.clear();
       await clients.close();

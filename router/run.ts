@@ -7,6 +7,9 @@
 import { demoConfigYaml, formatIssue, loadConfigFile, parseConfig } from "./config/mod.ts";
 import type { Config } from "./config/mod.ts";
 import { type Linker, startLinker } from "./linker.ts";
+import { createReloader, type Reloader } from "./config/reload.ts";
+import { configDependencies } from "./snapshot.ts";
+import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { startHelloWorld } from "../deploy/examples/helloworld/helloworld.ts";
 
@@ -40,14 +43,76 @@ export async function runServe(path: string, log: Logger): Promise<number> {
     return 1;
   }
   for (const w of loaded.warnings) log.warn(w);
+  if (path === "-") {
+    // stdin cannot be re-read: no hot reload.
+    let linker: Linker;
+    try {
+      linker = await startLinker(loaded.config, { log });
+    } catch (e: unknown) {
+      log.error("cannot start", { error: e });
+      return 1;
+    }
+    await runUntilStopped(linker, log);
+    return 0;
+  }
+  let reloader: Reloader | undefined;
+  const reloadHandlers: AdminHandler[] = [
+    {
+      path: "/admin/reload",
+      method: "POST",
+      handler: async () => {
+        if (!reloader) return Response.json({ error: "not ready" }, { status: 503 });
+        const r = await reloader.reload("POST /admin/reload");
+        return Response.json({ result: r, status: reloader.status() }, {
+          status: r.outcome === "rejected" ? 400 : 200,
+        });
+      },
+    },
+    {
+      path: "/admin/reload",
+      handler: () => Response.json(reloader?.status() ?? { error: "not ready" }),
+    },
+  ];
+  // SIGHUP's default action kills the process: take it over before anything listens.
+  let hupEarly = false;
+  const onHup = () => {
+    if (reloader) void reloader.reload("SIGHUP");
+    else hupEarly = true;
+  };
+  Deno.addSignalListener("SIGHUP", onHup);
   let linker: Linker;
   try {
-    linker = await startLinker(loaded.config, { log });
+    linker = await startLinker(loaded.config, { log, adminHandlers: reloadHandlers });
   } catch (e: unknown) {
     log.error("cannot start", { error: e });
+    Deno.removeSignalListener("SIGHUP", onHup);
     return 1;
   }
+  const failures = linker.registry.counter(["switchyard"], "config_reload_failures");
+  const started = Date.now();
+  linker.registry.gauge(
+    ["switchyard"],
+    "config_loaded_at_ms",
+    () => Date.parse(reloader?.status().loadedAt ?? "") || started,
+  );
+  reloader = await createReloader({
+    path,
+    text: loaded.text,
+    log,
+    extraPaths: configDependencies(loaded.config),
+    apply: async (config) => {
+      await linker.reload(config);
+      reloader?.setExtraPaths(configDependencies(config));
+    },
+    onAttempt: (r) => {
+      if (r.outcome === "rejected") failures.incr();
+    },
+  });
+  // The file may have changed between the first read and the watch: check once now.
+  void reloader.reload(hupEarly ? "SIGHUP" : "start");
   await runUntilStopped(linker, log);
+  Deno.removeSignalListener("SIGHUP", onHup);
+  reloader.close();
   return 0;
 }
 
@@ -93,12 +158,13 @@ export async function runDemo(
       routerPort: opts.routerPort,
       adminPort: opts.adminPort,
       rootDir: dir,
-    }).replaceAll("127.0.0.1", opts.ip);
+      ip: opts.ip,
+    });
     const parsed = parseConfig(yaml, "<demo>");
     if (!parsed.ok) throw new Error(parsed.errors.map(formatIssue).join("\n"));
     const config: Config = parsed.config;
     const linker = await startLinker(config, { log });
-    const router = linker.routers[0]!.listeners[0]!;
+    const router = linker.listeners()[0]!.listener;
     out(
       `Switchyard demo is running (hello on ${opts.ip}:${hello.port}, world on ${opts.ip}:${world.port}).`,
     );

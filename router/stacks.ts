@@ -33,6 +33,7 @@ import { forwardTo } from "./http/forward.ts";
 import {
   accrualPolicyFactory,
   backoffFromConfig,
+  classificationLabel,
   classifierFor,
   concurrencyLimit,
   ConcurrencyLimiter,
@@ -55,6 +56,7 @@ import {
 } from "../telemetry/metrics/mod.ts";
 import { statsFilter, type SuccessOf } from "../telemetry/stats_filter.ts";
 import type { Logger } from "../telemetry/log.ts";
+import type { ClassifyAttempt, Tracing } from "../telemetry/tracing/mod.ts"; // issue 4
 
 /** A built client: its service, whether any endpoint is usable, and its shutdown. */
 export interface ClientStack {
@@ -77,6 +79,8 @@ export interface StackDeps {
   readonly service: ServiceConfig;
   readonly client: ClientConfig;
   readonly log: Logger;
+  /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
+  readonly tracing?: Tracing | null;
 }
 
 function successBy(classifier: ResponseClassifier): SuccessOf {
@@ -102,6 +106,11 @@ export function createStacks(deps: StackDeps): StackFactory {
   const classifierOf = new WeakMap<Ctx, ResponseClassifier>();
   const defaultClassifier = classifierFor();
   const ctxClassifier = (ctx: Ctx) => classifierOf.get(ctx) ?? defaultClassifier;
+  // issue 4: the client span's classification label
+  const classifyAttempt: ClassifyAttempt = (req, ctx, rsp, err) =>
+    classificationLabel(
+      rsp ? ctxClassifier(ctx).response(req, rsp) : ctxClassifier(ctx).error(req, err),
+    );
   const successByCtx: SuccessOf = (req, ctx, rsp, err) => {
     const c = ctxClassifier(ctx);
     return rsp ? c.response(req, rsp).success : c.error(req, err).success;
@@ -173,8 +182,15 @@ export function createStacks(deps: StackDeps): StackFactory {
           }),
         )
         : null;
+      const span = deps.tracing?.clientFilter({ // issue 4: one client span per attempt
+        router,
+        client: id,
+        host: a.host,
+        port: a.port,
+        classify: classifyAttempt,
+      }) ?? null;
       const call = stack(
-        [statsFilter(epStats, successByCtx), attemptTimeout, limiter],
+        [span, statsFilter(epStats, successByCtx), attemptTimeout, limiter],
         forwardTo(deps.transport, a.host, a.port),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });

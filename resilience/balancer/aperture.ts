@@ -58,6 +58,13 @@ export interface ApertureDistributor extends Distributor {
  *
  * @param opts load band, minimum and clock
  * @returns the distributor
+ *
+ * @example
+ * ```ts
+ * import { aperture } from "./aperture.ts";
+ * import { systemClock } from "../../router/core/clock.ts";
+ * const dist = aperture({ lowLoad: 0.5, highLoad: 2, minAperture: 1, clock: systemClock });
+ * ```
  */
 export function aperture(opts: ApertureOptions): ApertureDistributor {
   const { clock } = opts;

@@ -176,6 +176,13 @@ class SharedBalancer implements Balancer {
  * @param distributor the algorithm
  * @param opts maxEffort and panic hook
  * @returns the balancer
+ *
+ * @example
+ * ```ts
+ * import { balancerOf } from "./balancer.ts";
+ * import { p2c } from "./p2c.ts";
+ * const balancer = balancerOf(p2c(Math.random), { maxEffort: 5, onPanic: () => {} });
+ * ```
  */
 export function balancerOf(distributor: Distributor, opts: BalancerOptions = {}): Balancer {
   return new SharedBalancer(distributor, opts);
@@ -189,6 +196,13 @@ export function balancerOf(distributor: Distributor, opts: BalancerOptions = {})
  * @param clock time and randomness
  * @returns the balancer
  * @throws {Error} for an unknown kind
+ *
+ * @example
+ * ```ts
+ * import { createBalancer } from "./balancer.ts";
+ * import { systemClock } from "../../router/core/clock.ts";
+ * const balancer = createBalancer("ewma", { maxEffort: 5, decayTimeMs: 10_000 }, systemClock);
+ * ```
  */
 export function createBalancer(
   kind: BalancerKind | string,
@@ -238,6 +252,13 @@ export interface BalancerServiceOptions {
  * @param opts the no-hosts error
  * @returns the leaf Service
  * @throws {NoHostsAvailable} (as a rejection) when the balancer is empty
+ *
+ * @example
+ * ```ts
+ * import { balancerService, createBalancer } from "./balancer.ts";
+ * import { systemClock } from "../../router/core/clock.ts";
+ * const leaf = balancerService(createBalancer("p2c", {}, systemClock));
+ * ```
  */
 export function balancerService(balancer: Balancer, opts: BalancerServiceOptions = {}): Service {
   const noHosts = opts.noHosts ??

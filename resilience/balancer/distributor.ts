@@ -47,6 +47,14 @@ export function costOf(node: Node): number {
  * The better of two nodes: better status, then lower cost; `a` on ties.
  *
  * @returns `a` or `b`
+ *
+ * @example
+ * ```ts
+ * import { better } from "./distributor.ts";
+ * import { endpointNode } from "./node.ts";
+ * const call = () => Promise.resolve(new Response());
+ * better(endpointNode({ id: "a", call }), endpointNode({ id: "b", call })).id; // "a"
+ * ```
  */
 export function better(a: Node, b: Node): Node {
   const ra = statusRank(a.status()), rb = statusRank(b.status());

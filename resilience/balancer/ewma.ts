@@ -6,7 +6,13 @@
  * with time constant `decayTimeMs` (default 10 000), so an avoided slow node is eventually
  * retried. A node never measured costs 0 while idle (it gets traffic at once) and a huge
  * penalty while it has a request in flight (Finagle's `Penalty`), so a new node is not flooded
- * before its first latency is known. Cost is divided by weight.
+ * before its first latency is known.
+ *
+ * Weights, as Finagle's `TrafficDistributor` does for Linkerd 1.x: nodes are grouped into
+ * weight classes, a class is drawn with probability ∝ weight × size, and peak-EWMA p2c runs
+ * within the class. Traffic then splits by weight exactly in any regime (a canary at weight 0.1
+ * gets its share even when idle, where dividing cost by weight would starve it), and latency
+ * awareness works within each class. With one weight (the usual case) there is one class.
  *
  * Per-endpoint gauges: `ewmaMs()` and `outstanding` on each wrapped node (`balancer.nodes`).
  *
@@ -23,7 +29,6 @@ import type { Clock } from "../../router/core/clock.ts";
 import type { Ctx } from "../../router/core/ctx.ts";
 import type { Node, Service, Status } from "../../router/core/service.ts";
 import { better, type Distributor } from "./distributor.ts";
-import { WeightedSampler } from "./_weighted.ts";
 
 /** The Linkerd kind. */
 export const kind = "ewma";
@@ -50,7 +55,11 @@ class Measured implements EwmaNode {
   #stamp = 0;
   #observed = false;
 
-  constructor(readonly inner: Node, private readonly decayMs: number, private readonly clock: Clock) {
+  constructor(
+    readonly inner: Node,
+    private readonly decayMs: number,
+    private readonly clock: Clock,
+  ) {
     this.id = inner.id;
     this.weight = inner.weight;
     this.call = (req, ctx) => this.#call(req, ctx);
@@ -118,13 +127,21 @@ export interface EwmaOptions {
  *
  * @param opts decay and clock
  * @returns the distributor; its nodes are {@link EwmaNode}s
+ *
+ * @example
+ * ```ts
+ * import { ewma } from "./ewma.ts";
+ * import { systemClock } from "../../router/core/clock.ts";
+ * const dist = ewma({ decayTimeMs: 10_000, clock: systemClock });
+ * ```
  */
 export function ewma(opts: EwmaOptions): Distributor {
   const decayMs = opts.decayTimeMs ?? 10_000;
   const clock = opts.clock;
   let wrapped = new Map<Node, Measured>();
   let nodes: readonly Measured[] = [];
-  const sampler = new WeightedSampler();
+  let classes: Measured[][] = [];
+  let cum = new Float64Array(0);
   return {
     kind,
     update(next) {
@@ -132,15 +149,35 @@ export function ewma(opts: EwmaOptions): Distributor {
       for (const n of next) map.set(n, wrapped.get(n) ?? new Measured(n, decayMs, clock));
       wrapped = map;
       nodes = [...map.values()];
-      sampler.reset(nodes);
+      const byWeight = new Map<number, Measured[]>();
+      for (const n of nodes) {
+        const list = byWeight.get(n.weight);
+        if (list) list.push(n);
+        else byWeight.set(n.weight, [n]);
+      }
+      classes = [...byWeight.values()];
+      cum = new Float64Array(classes.length);
+      let sum = 0;
+      classes.forEach((c, i) => (cum[i] = sum += Math.max(0, c[0]!.weight) * c.length));
       return nodes;
     },
     pick() {
-      const n = nodes.length;
-      if (n === 1) return nodes[0]!;
-      const a = sampler.one(clock.random());
-      const b = sampler.other(a, clock.random());
-      return better(nodes[a]!, nodes[b]!);
+      let cls = classes[0]!;
+      if (classes.length > 1) {
+        const total = cum[cum.length - 1]!;
+        let i = 0;
+        if (total > 0) {
+          const x = clock.random() * total;
+          while (i < cum.length - 1 && cum[i]! <= x) i++;
+        } else i = Math.floor(clock.random() * classes.length);
+        cls = classes[i]!;
+      }
+      const n = cls.length;
+      if (n === 1) return cls[0]!;
+      const a = Math.floor(clock.random() * n);
+      let b = Math.floor(clock.random() * (n - 1));
+      if (b >= a) b++;
+      return better(cls[a]!, cls[b]!);
     },
   };
 }

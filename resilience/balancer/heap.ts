@@ -27,6 +27,12 @@ export const kind = "heap";
  * A least-loaded distributor.
  *
  * @returns the distributor
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./heap.ts";
+ * const dist = heap();
+ * ```
  */
 export function heap(): Distributor {
   let nodes: readonly Node[] = [];

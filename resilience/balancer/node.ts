@@ -99,6 +99,12 @@ class Counting implements EndpointNode {
  *
  * @param opts id, weight, endpoint stack and lifecycle hooks
  * @returns the node
+ *
+ * @example
+ * ```ts
+ * import { endpointNode } from "./node.ts";
+ * const node = endpointNode({ id: "10.0.0.1:80", call: () => Promise.resolve(new Response()) });
+ * ```
  */
 export function endpointNode(opts: EndpointNodeOptions): EndpointNode {
   return new Counting(opts);

@@ -24,6 +24,12 @@ export const kind = "p2c";
  *
  * @param random uniform [0, 1) (use `clock.random`)
  * @returns the distributor
+ *
+ * @example
+ * ```ts
+ * import { p2c } from "./p2c.ts";
+ * const dist = p2c(Math.random);
+ * ```
  */
 export function p2c(random: () => number): Distributor {
   let nodes: readonly Node[] = [];

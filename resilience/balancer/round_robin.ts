@@ -24,6 +24,12 @@ export const kind = "roundRobin";
  * A round-robin distributor.
  *
  * @returns the distributor
+ *
+ * @example
+ * ```ts
+ * import { roundRobin } from "./round_robin.ts";
+ * const dist = roundRobin();
+ * ```
  */
 export function roundRobin(): Distributor {
   let nodes: readonly Node[] = [];

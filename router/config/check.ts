@@ -16,6 +16,7 @@ import { loadConfigFile } from "./load.ts";
 import { configHash } from "./config_hash.ts";
 import type { Config } from "./schema.ts";
 import { parseDtab } from "../dtab/mod.ts";
+import { reportRouting } from "../cli/check_report.ts";
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -88,5 +89,5 @@ export async function checkCommand(file: string, out: (line: string) => void): P
   out(`${result.file}: ok (config version ${version})`);
   for (const line of summarizeConfig(result.config)) out(`  ${line}`);
   for (const w of result.warnings) out(`warning: ${w}`);
-  return 0;
+  return reportRouting(result, out); // issue 5: routing lints, route patterns, compiled dtabs
 }

@@ -12,6 +12,7 @@ import type { H1Client } from "./h1/mod.ts";
 import { H, stripHopByHop, VIA_VALUE } from "./headers.ts";
 import { showPath } from "../dtab/path.ts";
 import { showDtab } from "../dtab/dtab.ts";
+import { encodeTraceHeaders } from "../../telemetry/tracing/mod.ts"; // issue 4: tracing
 
 /** Headers never forwarded as-is: the context the router re-encodes. */
 const DROP = [
@@ -44,7 +45,7 @@ export function upstreamHeaders(req: Request, ctx: Ctx): Headers {
     h.set(H.dstClient, bound.idStr);
     if (bound.residual.length > 0) h.set(H.dstResidual, showPath(bound.residual));
   }
-  if (ctx.traceId) h.set(H.reqId, ctx.traceId);
+  encodeTraceHeaders(h, ctx); // issue 4: traceparent, b3, x-b3-*, l5d-ctx-trace, l5d-reqid
   if (ctx.dtabLocal.length > 0) h.set(H.ctxDtab, showDtab(ctx.dtabLocal));
   if (ctx.deadline !== Infinity) {
     const startNs = BigInt(ctx.startMs) * 1_000_000n;

@@ -64,8 +64,9 @@ export function listen(
     observer.start?.();
     let status = 500;
     let err: unknown = undefined;
+    const router = current();
+    router.inflight++;
     try {
-      const router = current();
       const ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal);
       const rsp = await router.serve(req, ctx);
       status = rsp.status;
@@ -79,6 +80,7 @@ export function listen(
       status = rsp.status;
       return rsp;
     } finally {
+      router.inflight--;
       observer.end?.(status, performance.now() - t0, err);
     }
   });

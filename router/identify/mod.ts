@@ -38,12 +38,15 @@ export type IdentifierSpec =
 /**
  * Build identifiers from validated config entries.
  *
- * @throws Error for a kind this module does not know (the config loader rejects those first).
+ * @param custom Builds kinds defined outside this folder (issue 5: `switchyard.routes`, see
+ *   `router/routes/router_extensions.ts`); returns undefined for kinds it does not know.
+ * @throws Error for a kind neither this module nor `custom` knows (the loader rejects those first).
  */
 export function identifiersFromConfig(
   specs: readonly IdentifierSpec[],
   prefix: Path,
   parsePath: (s: string) => Path,
+  custom?: (spec: IdentifierSpec) => Identifier | undefined,
 ): Identifier[] {
   return specs.map((s) => {
     const o = s as Record<string, unknown>;
@@ -61,8 +64,11 @@ export function identifiersFromConfig(
         return headerIdentifier(prefix, parsePath, o.header ? { header: String(o.header) } : {});
       case "io.l5d.static":
         return staticIdentifier(prefix, parsePath(String(o.path)));
-      default:
+      default: {
+        const built = custom?.(s); // issue 5 hook: switchyard.routes
+        if (built) return built;
         throw new Error(`identifier kind ${s.kind} is not supported`);
+      }
     }
   });
 }

@@ -45,6 +45,7 @@ export class Conn implements ByteSource {
   readonly #onClose: (c: Conn) => void;
   #early: Promise<number | null> | null = null;
   #parked = false;
+  #onEvent: ((c: Conn) => void) | null = null;
 
   constructor(tcp: Deno.Conn, owner: unknown, onClose: (c: Conn) => void) {
     this.tcp = tcp;
@@ -96,13 +97,15 @@ export class Conn implements ByteSource {
   park(onEvent: (c: Conn) => void): void {
     this.s = this.e = 0;
     this.#parked = true;
+    this.#onEvent = onEvent;
     const p = this.tcp.read(this.buf);
     this.#early = p;
-    const wake = () => {
-      if (this.#parked) onEvent(this);
-    };
-    p.then(wake, wake);
+    p.then(this.#wake, this.#wake);
   }
+
+  readonly #wake = (): void => {
+    if (this.#parked) this.#onEvent?.(this);
+  };
 
   /** Unpark for an exchange. */
   take(): void {

@@ -15,7 +15,13 @@ import { UpstreamError } from "../../core/errors.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
 import type { Pool } from "./_pool.ts";
-import { type PreparedRequest, SendError, writeBytesBody, writeHead, writeStreamBody } from "./_request.ts";
+import {
+  type PreparedRequest,
+  SendError,
+  writeBytesBody,
+  writeHead,
+  writeStreamBody,
+} from "./_request.ts";
 import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
 import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
 
@@ -59,7 +65,13 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
   #ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
   #body: BodyReader | null = null;
 
-  constructor(c: Conn, pool: Pool, key: string, limits: ExchangeLimits, signal: AbortSignal | undefined) {
+  constructor(
+    c: Conn,
+    pool: Pool,
+    key: string,
+    limits: ExchangeLimits,
+    signal: AbortSignal | undefined,
+  ) {
     this.#c = c;
     this.#pool = pool;
     this.#key = key;
@@ -93,8 +105,12 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       }
       let h = await this.#readHead();
       for (let interim = 0; h.status < 200; interim++) {
-        if (h.status === 101) throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
-        if (interim === MAX_INTERIM) throw new UpstreamError(`${this.#key} sent over ${MAX_INTERIM} 1xx responses`);
+        if (h.status === 101) {
+          throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
+        }
+        if (interim === MAX_INTERIM) {
+          throw new UpstreamError(`${this.#key} sent over ${MAX_INTERIM} 1xx responses`);
+        }
         h = await this.#readHead();
       }
       this.#headDone = true;
@@ -144,7 +160,9 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       if (c.e - c.s >= max) break;
       from = Math.max(0, c.e - c.s - 3);
       if (!await c.fill()) {
-        if (c.received === this.#received0) throw new PeerClosed(`${this.#key} closed the connection without responding`);
+        if (c.received === this.#received0) {
+          throw new PeerClosed(`${this.#key} closed the connection without responding`);
+        }
         throw new UpstreamError(`${this.#key} closed the connection inside a response head`);
       }
     }
@@ -165,7 +183,9 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       c.reserve(cl);
       while (c.e - c.s < cl) {
         if (!await c.fill()) {
-          throw new UpstreamError(`${this.#key} closed the connection mid-body (${c.e - c.s} of ${cl} bytes)`);
+          throw new UpstreamError(
+            `${this.#key} closed the connection mid-body (${c.e - c.s} of ${cl} bytes)`,
+          );
         }
       }
       const res = new Response(cl === 0 ? null : c.buf.subarray(c.s, c.s + cl), init); // copies
@@ -173,7 +193,11 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       this.#responseDone(h.keepAlive);
       return res;
     }
-    this.#body = h.chunked ? new ChunkedDecoder(c, this.#limits.maxHead) : cl >= 0 ? new LengthReader(c, cl) : new EofReader(c);
+    this.#body = h.chunked
+      ? new ChunkedDecoder(c, this.#limits.maxHead)
+      : cl >= 0
+      ? new LengthReader(c, cl)
+      : new EofReader(c);
     this.#keepAlive = h.keepAlive && (h.chunked || cl >= 0);
     return new Response(new ReadableStream<Uint8Array>(this, { highWaterMark: 0 }), init);
   }
@@ -197,7 +221,11 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
           return;
         }
         const msg = e instanceof Error ? e.message : String(e);
-        this.#fail(new UpstreamError(`sending the request body to ${this.#key} failed: ${msg}`, { cause: e }));
+        this.#fail(
+          new UpstreamError(`sending the request body to ${this.#key} failed: ${msg}`, {
+            cause: e,
+          }),
+        );
       },
     );
   }
@@ -246,13 +274,18 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
     const c = this.#c;
     const stale = !this.#headDone && c.uses > 0 && c.received === this.#received0 && peerGone(e);
     let err: unknown = e;
-    if (this.#pool.closed) err = new UpstreamError(`h1 client closed during the exchange with ${this.#key}`, { cause: e });
-    else if (!(e instanceof UpstreamError)) {
+    if (this.#pool.forced) {
+      err = new UpstreamError(`h1 client closed during the exchange with ${this.#key}`, {
+        cause: e,
+      });
+    } else if (!(e instanceof UpstreamError)) {
       const msg = e instanceof Error ? e.message : String(e);
       err = new UpstreamError(`${this.#key}: ${msg}`, { cause: e });
     }
     this.#fail(err);
-    return stale && !this.#pool.closed ? new StaleConnection(!this.#touched, err as UpstreamError) : err;
+    return stale && !this.#pool.closed
+      ? new StaleConnection(!this.#touched, err as UpstreamError)
+      : err;
   }
 }
 

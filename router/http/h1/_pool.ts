@@ -4,10 +4,11 @@
  *
  * A connection counts against its endpoint from the moment its connect starts until it closes.
  * A released connection goes to the oldest waiter first, else onto the idle stack (closed when
- * the stack is full). An idle connection keeps a read pending, so an upstream that closes it is
- * noticed at once and the connection is evicted. Idle connections expire at `idleTimeoutMs`, or earlier when the upstream
- * announced `Keep-Alive: timeout=N` (at N − 1 s, at least N / 2), so the pool gives a connection
- * up before the upstream does. A sweep timer runs only while some connection is idle.
+ * the stack is full). An idle connection keeps a read pending, so an upstream that closes it (or
+ * sends stray bytes) is noticed at once and the connection is evicted. Idle connections expire
+ * at `idleTimeoutMs`, or earlier when the upstream announced `Keep-Alive: timeout=N` (at
+ * N − 1 s, at least N / 2), so the pool gives a connection up before the upstream does. A sweep
+ * timer runs only while some connection is idle.
  *
  * @module
  */
@@ -51,9 +52,12 @@ export class Pool {
   readonly #dialing = new Set<AbortController>();
   #idleCount = 0;
   #cancelSweep: (() => void) | null = null;
+  readonly #drained: (() => void)[] = [];
   connects = 0;
   reused = 0;
   closed = false;
+  /** `close()` closed connections under in-flight exchanges. */
+  forced = false;
 
   constructor(cfg: PoolSettings) {
     this.#cfg = cfg;
@@ -65,7 +69,12 @@ export class Pool {
    *
    * @throws {ConnectFailed} on connect failure or timeout, or when the pool is closed
    */
-  acquire(host: string, port: number, signal: AbortSignal | undefined, fresh: boolean): Conn | Promise<Conn> {
+  acquire(
+    host: string,
+    port: number,
+    signal: AbortSignal | undefined,
+    fresh: boolean,
+  ): Conn | Promise<Conn> {
     if (this.closed) throw new ConnectFailed(`h1 client closed; nothing sent to ${host}:${port}`);
     const key = host + ":" + port;
     let ep = this.#eps.get(key);
@@ -117,24 +126,45 @@ export class Pool {
 
   /** Counters for `H1Client.stats()`. */
   stats(): { open: number; idle: number; connects: number; reused: number } {
-    return { open: this.#conns.size, idle: this.#idleCount, connects: this.connects, reused: this.reused };
+    return {
+      open: this.#conns.size,
+      idle: this.#idleCount,
+      connects: this.connects,
+      reused: this.reused,
+    };
   }
 
-  /** Close every connection, fail waiters and pending connects; later acquires throw. */
-  close(): void {
-    this.closed = true;
-    this.#cancelSweep?.();
-    this.#cancelSweep = null;
-    for (const ep of this.#eps.values()) {
-      for (const w of ep.waiters.splice(0)) {
-        this.#settle(w);
-        w.reject(new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`));
+  /**
+   * Stop: later acquires throw, waiters and pending connects fail, idle connections close now.
+   * In-flight exchanges may finish for `graceMs` (their connections then close instead of
+   * returning); after that the rest are closed under them. Resolves once every connection is
+   * closed.
+   */
+  close(graceMs: number): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.#cancelSweep?.();
+      this.#cancelSweep = null;
+      for (const ep of this.#eps.values()) {
+        for (const w of ep.waiters.splice(0)) {
+          this.#settle(w);
+          w.reject(new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`));
+        }
+        const idle = ep.idle.splice(0);
+        this.#idleCount -= idle.length;
+        for (const c of idle) c.close();
       }
-      this.#idleCount -= ep.idle.length;
-      ep.idle.length = 0;
+      for (const ac of this.#dialing) ac.abort();
     }
-    for (const ac of this.#dialing) ac.abort();
-    for (const c of [...this.#conns]) c.close();
+    if (this.#conns.size === 0) return Promise.resolve();
+    const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
+    const force = () => {
+      this.forced = true;
+      for (const c of [...this.#conns]) c.close();
+    };
+    if (graceMs <= 0) force();
+    else drained.then(this.#cfg.clock.setTimer(graceMs, force));
+    return drained;
   }
 
   async #connect(ep: Endpoint, signal: AbortSignal | undefined): Promise<Conn> {
@@ -154,6 +184,9 @@ export class Pool {
     const c = new Conn(tcp, ep, (x) => {
       this.#conns.delete(x);
       this.#freeSlot(ep);
+      if (this.closed && this.#conns.size === 0) {
+        for (const done of this.#drained.splice(0)) done();
+      }
     });
     this.#conns.add(c);
     return c;

@@ -30,6 +30,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TARGET = /^[\x21-\x7e]+$/;
 const DIGITS = /^[0-9]{1,15}$/;
+const HOSTNAME = /^[\x21-\x7e]+$/;
 /** Byte bodies up to this size are copied behind the head and sent in the same write. */
 const INLINE_BODY = 16 * 1024;
 /** Stream chunks up to this size are framed in the scratch buffer and sent in one write. */
@@ -41,8 +42,8 @@ const CRLF_LAST_CHUNK = enc.encode("\r\n0\r\n\r\n");
 /**
  * Validate the request and build its head.
  *
- * @throws {TypeError} for a bad method, target, field, a CONNECT, or a content-length that
- *   contradicts a byte or null body
+ * @throws {TypeError} for a bad port, method, target or field, a CONNECT, a locked body stream,
+ *   or a content-length that contradicts a byte or null body
  */
 export function prepareRequest(
   host: string,
@@ -53,6 +54,9 @@ export function prepareRequest(
   body: ReadableStream<Uint8Array> | Uint8Array | null,
 ): PreparedRequest {
   if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`invalid port ${port}`);
+  }
   if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
   if (!TARGET.test(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
   let head = method + " " + target + " HTTP/1.1\r\n";
@@ -74,14 +78,19 @@ export function prepareRequest(
     } else if (n === 17 && name.toLowerCase() === "transfer-encoding") continue;
     head += name + ": " + value + "\r\n";
   }
-  if (!hasHost) head += "host: " + (host.includes(":") ? `[${host}]` : host) + ":" + port + "\r\n";
+  if (!hasHost) {
+    if (!HOSTNAME.test(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
+    head += "host: " + (host.includes(":") ? `[${host}]` : host) + ":" + port + "\r\n";
+  }
   let stream: ReadableStream<Uint8Array> | null = null, bytes: Uint8Array | null = null;
   let streamLength = -1;
   if (body === null) {
     if (declared !== null && Number(declared) !== 0) {
       throw new TypeError("content-length given for a null body");
     }
-    if (method === "POST" || method === "PUT" || method === "PATCH") head += "content-length: 0\r\n";
+    if (method === "POST" || method === "PUT" || method === "PATCH") {
+      head += "content-length: 0\r\n";
+    }
   } else if (body instanceof Uint8Array) {
     if (declared !== null && Number(declared) !== body.length) {
       throw new TypeError(`content-length ${declared} does not match the ${body.length}-byte body`);
@@ -89,6 +98,7 @@ export function prepareRequest(
     bytes = body;
     head += "content-length: " + body.length + "\r\n";
   } else {
+    if (body.locked) throw new TypeError("request body stream is locked");
     stream = body;
     if (declared !== null) {
       streamLength = Number(declared);
@@ -158,11 +168,15 @@ export async function writeStreamBody(
     const r = await reader.read();
     if (r.done) break;
     const chunk: unknown = r.value;
-    if (!(chunk instanceof Uint8Array)) throw new TypeError("request body chunk is not a Uint8Array");
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError("request body chunk is not a Uint8Array");
+    }
     const n = chunk.length;
     if (n === 0) continue;
     if (length >= 0) {
-      if (sent + n > length) throw new Error(`request body is longer than content-length ${length}`);
+      if (sent + n > length) {
+        throw new Error(`request body is longer than content-length ${length}`);
+      }
       sent += n;
       await send(c, chunk);
       continue;

@@ -45,7 +45,9 @@ export class LengthReader implements BodyReader {
     const n = await src.readInto(dst);
     if (n === null) {
       throw new UpstreamError(
-        `upstream closed the connection mid-body (${this.#length - this.#left} of ${this.#length} bytes)`,
+        `upstream closed the connection mid-body (${
+          this.#length - this.#left
+        } of ${this.#length} bytes)`,
       );
     }
     this.#left -= n;

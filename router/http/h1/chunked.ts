@@ -80,7 +80,9 @@ export class ChunkedDecoder {
         }
         case DATA_END: {
           while (src.e - src.s < 2) if (!await src.fill()) eof();
-          if (src.buf[src.s] !== 13 || src.buf[src.s + 1] !== 10) bad("chunk data not followed by CRLF");
+          if (src.buf[src.s] !== 13 || src.buf[src.s + 1] !== 10) {
+            bad("chunk data not followed by CRLF");
+          }
           src.s += 2;
           this.#state = SIZE;
           break;

@@ -39,7 +39,10 @@ class MemSource implements ByteSource {
     return Promise.resolve(n);
   }
   get rest(): string {
-    return String.fromCharCode(...this.buf.subarray(this.s, this.e), ...this.#pieces.flatMap((p) => [...p]));
+    return String.fromCharCode(
+      ...this.buf.subarray(this.s, this.e),
+      ...this.#pieces.flatMap((p) => [...p]),
+    );
   }
 }
 
@@ -65,7 +68,8 @@ async function rejects(wire: string): Promise<void> {
   throw new Error(`accepted ${JSON.stringify(wire)}`);
 }
 
-const WIRE = "5\r\nhello\r\n1;name=\"v\" ; x\r\n,\r\nA\r\n world 123\r\n0\r\nX-T: 1\r\nY: \r\n\r\nNEXT";
+const WIRE =
+  '5\r\nhello\r\n1;name="v" ; x\r\n,\r\nA\r\n world 123\r\n0\r\nX-T: 1\r\nY: \r\n\r\nNEXT';
 
 Deno.test("ChunkedDecoder decodes chunks, skips extensions, drops trailers, stops at the end", async () => {
   const [body, src] = await decode([bytes(WIRE)]);

@@ -7,6 +7,7 @@ import {
   cannedServer,
   type RawServer,
   rawServer,
+  readAll,
   RequestReader,
   writeAll,
 } from "./_test_util.ts";
@@ -42,7 +43,10 @@ async function failure(p: Promise<Response>): Promise<unknown> {
 }
 
 Deno.test("createH1Client() reuses one keep-alive connection for sequential requests", async () => {
-  const srv = Deno.serve({ hostname: HOST, port: 0, onListen() {} }, (req) => new Response(`hi ${req.headers.get("host")}`));
+  const srv = Deno.serve(
+    { hostname: HOST, port: 0, onListen() {} },
+    (req) => new Response(`hi ${req.headers.get("host")}`),
+  );
   const client = createH1Client();
   try {
     for (let i = 0; i < 5; i++) {
@@ -88,10 +92,14 @@ Deno.test("request() returns no body for HEAD, 204 and 304 and keeps the connect
   const srv = rawServer(async (conn) => {
     const r = new RequestReader(conn);
     for (let req = await r.read(); req; req = await r.read()) {
-      if (req.method === "HEAD") await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-      else if (req.target === "/204") await writeAll(conn, "HTTP/1.1 204 No Content\r\n\r\n");
+      if (req.method === "HEAD") {
+        await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+      } else if (req.target === "/204") await writeAll(conn, "HTTP/1.1 204 No Content\r\n\r\n");
       else if (req.target === "/304") {
-        await writeAll(conn, "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nContent-Length: 50\r\n\r\n");
+        await writeAll(
+          conn,
+          'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\nContent-Length: 50\r\n\r\n',
+        );
       } else await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }
   });
@@ -101,7 +109,7 @@ Deno.test("request() returns no body for HEAD, 204 and 304 and keeps the connect
     const r204 = await get(client, port, "/204");
     assertEquals([r204.status, r204.body], [204, null]);
     const r304 = await get(client, port, "/304");
-    assertEquals([r304.status, r304.body, r304.headers.get("etag")], [304, null, "\"x\""]);
+    assertEquals([r304.status, r304.body, r304.headers.get("etag")], [304, null, '"x"']);
     assertEquals(await (await get(client, port, "/")).text(), "ok");
     assertEquals(client.stats().connects, 1);
   });
@@ -135,6 +143,26 @@ Deno.test("request() keeps repeated set-cookie fields, Latin-1 bytes and the rea
   });
 });
 
+Deno.test("request() responses carry Latin-1 field bytes unchanged through Deno.serve", async () => {
+  const up = cannedServer("HTTP/1.1 200 OK\r\nX-L: caf\xe9\x80\xff\r\nContent-Length: 2\r\n\r\nok");
+  const client = createH1Client();
+  const front = Deno.serve(
+    { hostname: HOST, port: 0, onListen() {} },
+    () => get(client, up.port),
+  );
+  try {
+    const c = await Deno.connect({ hostname: HOST, port: front.addr.port });
+    await writeAll(c, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    const wire = String.fromCharCode(...await readAll(c));
+    c.close();
+    assert(wire.toLowerCase().includes("\r\nx-l: caf\xe9\x80\xff\r\n"), JSON.stringify(wire));
+  } finally {
+    await client.close();
+    await front.shutdown();
+    await up.close();
+  }
+});
+
 Deno.test("request() sends Latin-1 request fields byte-for-byte", async () => {
   let seen = new Uint8Array(0);
   const srv = rawServer(async (conn) => {
@@ -145,7 +173,12 @@ Deno.test("request() sends Latin-1 request fields byte-for-byte", async () => {
   });
   await withRaw(srv, async (client, port) => {
     const headers = new Headers([["host", "t.svc"], ["x-l", "caf\xe9\xff"]]);
-    await (await client.request(HOST, port, { method: "GET", target: "/a?b=c", headers, body: null })).body?.cancel();
+    await (await client.request(HOST, port, {
+      method: "GET",
+      target: "/a?b=c",
+      headers,
+      body: null,
+    })).body?.cancel();
     assertEquals(seen, bytes("GET /a?b=c HTTP/1.1\r\nhost: t.svc\r\nx-l: caf\xe9\xff\r\n\r\n"));
   });
 });
@@ -190,7 +223,9 @@ Deno.test("request() rejects smuggling and malformed responses with UpstreamErro
 });
 
 Deno.test("request() parses a head and body that arrive one byte per write", async () => {
-  const wire = bytes("HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
+  const wire = bytes(
+    "HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
+  );
   const srv = rawServer(async (conn) => {
     conn.setNoDelay(true);
     await new RequestReader(conn).read();
@@ -214,11 +249,14 @@ Deno.test("request() accepts heads over the initial buffer and limits them by ma
 });
 
 Deno.test("request() pools HTTP/1.0 connections only with Connection: keep-alive", async () => {
-  await withRaw(cannedServer("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na"), async (client, port) => {
-    assertEquals(await (await get(client, port)).text(), "a");
-    assertEquals(await (await get(client, port)).text(), "a");
-    assertEquals(client.stats().connects, 2);
-  });
+  await withRaw(
+    cannedServer("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na"),
+    async (client, port) => {
+      assertEquals(await (await get(client, port)).text(), "a");
+      assertEquals(await (await get(client, port)).text(), "a");
+      assertEquals(client.stats().connects, 2);
+    },
+  );
   const ka = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\na";
   await withRaw(cannedServer(ka), async (client, port) => {
     await (await get(client, port)).text();
@@ -261,12 +299,18 @@ Deno.test("request() streams bodies over smallBodyBytes and returns smaller ones
 });
 
 Deno.test("request() returns a 205 without a body and reuses the connection only after content-length: 0", async () => {
-  await withRaw(cannedServer("HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n"), async (client, port) => {
-    assertEquals((await get(client, port)).status, 205);
-    assertEquals(client.stats().idle, 1);
-  });
-  await withRaw(cannedServer("HTTP/1.1 205 Reset Content\r\nContent-Length: 3\r\n\r\nabc"), async (client, port) => {
-    assertEquals((await get(client, port)).body, null);
-    assert(client.stats().idle === 0);
-  });
+  await withRaw(
+    cannedServer("HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n"),
+    async (client, port) => {
+      assertEquals((await get(client, port)).status, 205);
+      assertEquals(client.stats().idle, 1);
+    },
+  );
+  await withRaw(
+    cannedServer("HTTP/1.1 205 Reset Content\r\nContent-Length: 3\r\n\r\nabc"),
+    async (client, port) => {
+      assertEquals((await get(client, port)).body, null);
+      assert(client.stats().idle === 0);
+    },
+  );
 });

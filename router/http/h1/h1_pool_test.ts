@@ -4,9 +4,9 @@ import { createH1Client, type H1Client, type H1ClientOptions } from "./h1_client
 import {
   assertInstanceOf,
   cannedServer,
-  readAll,
   type RawServer,
   rawServer,
+  readAll,
   RequestReader,
   utf8,
   writeAll,
@@ -54,8 +54,14 @@ async function withRaw(
   }
 }
 
-function get(client: H1Client, port: number, signal?: AbortSignal): Promise<Response> {
-  return client.request(HOST, port, { method: "GET", target: "/", headers: [["host", "t"]], body: null, ...(signal ? { signal } : {}) });
+function get(client: H1Client, port: number, signal?: AbortSignal, host = HOST): Promise<Response> {
+  return client.request(host, port, {
+    method: "GET",
+    target: "/",
+    headers: [["host", "t"]],
+    body: null,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** Poll a condition (socket events have no other hook); bounded. */
@@ -97,7 +103,12 @@ Deno.test("request() replays a replayable request once on a fresh connection whe
   const bodies: string[] = [];
   await withRaw(staleServer(bodies), async (client, port) => {
     assertEquals(await (await get(client, port)).text(), "ok");
-    const res = await client.request(HOST, port, { method: "POST", target: "/", headers: [], body: utf8("again") });
+    const res = await client.request(HOST, port, {
+      method: "POST",
+      target: "/",
+      headers: [],
+      body: utf8("again"),
+    });
     assertEquals(await res.text(), "ok");
     assertEquals(bodies, ["again"]);
     assertEquals([client.stats().connects, client.stats().reused], [2, 1]);
@@ -113,7 +124,9 @@ Deno.test("request() does not replay a streamed body after a pooled connection d
         c.close();
       },
     });
-    const e = await rejection(client.request(HOST, port, { method: "POST", target: "/", headers: [], body }));
+    const e = await rejection(
+      client.request(HOST, port, { method: "POST", target: "/", headers: [], body }),
+    );
     assertInstanceOf(e, UpstreamError);
     assertEquals(client.stats().connects, 1);
   });
@@ -148,10 +161,25 @@ Deno.test("request() fails with ConnectFailed naming host:port when the connecti
   }
 });
 
+Deno.test("request() fails with ConnectFailed when the name does not resolve", async () => {
+  const client = createH1Client({ connectTimeoutMs: 2000 });
+  try {
+    const e = assertInstanceOf(
+      await rejection(get(client, 80, undefined, "no-such-host.invalid")),
+      ConnectFailed,
+    );
+    assertStringIncludes(e.message, "no-such-host.invalid:80");
+  } finally {
+    await client.close();
+  }
+});
+
 Deno.test("request() times out a connect after connectTimeoutMs", async () => {
   const clock = fakeClock();
   const dial = (_h: string, _p: number, signal: AbortSignal) =>
-    new Promise<Deno.Conn>((_, reject) => signal.addEventListener("abort", () => reject(new Error("dial aborted"))));
+    new Promise<Deno.Conn>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error("dial aborted")))
+    );
   const client = createH1Client({ dial, clock, connectTimeoutMs: 250 });
   try {
     const p = rejection(get(client, 9));
@@ -166,7 +194,9 @@ Deno.test("request() times out a connect after connectTimeoutMs", async () => {
 
 Deno.test("request() rejects with the signal's reason when aborted while connecting", async () => {
   const dial = (_h: string, _p: number, signal: AbortSignal) =>
-    new Promise<Deno.Conn>((_, reject) => signal.addEventListener("abort", () => reject(new Error("dial aborted"))));
+    new Promise<Deno.Conn>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error("dial aborted")))
+    );
   const client = createH1Client({ dial });
   try {
     const ac = new AbortController();
@@ -293,6 +323,44 @@ Deno.test("close() fails a request that waits for its response head", async () =
     await client.close();
     assertStringIncludes(assertInstanceOf(await p, UpstreamError).message, "closed");
   });
+});
+
+Deno.test("close(graceMs) lets in-flight exchanges finish, then closes their connections", async () => {
+  const clock = fakeClock();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const srv = rawServer(async (conn) => {
+    await new RequestReader(conn).read();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nfirst");
+    await gate;
+    await writeAll(conn, new Uint8Array(100_000 - 5));
+    await readAll(conn);
+  });
+  await withRaw(srv, async (client, port) => {
+    const res = await get(client, port);
+    let closed = false;
+    const closing = client.close(1000).then(() => closed = true);
+    assertInstanceOf(await rejection(get(client, port)), ConnectFailed);
+    release();
+    assertEquals((await res.arrayBuffer()).byteLength, 100_000);
+    await closing;
+    assert(closed);
+    assertEquals([client.stats().open, clock.pending], [0, 0]);
+  }, { clock });
+});
+
+Deno.test("close(graceMs) fails exchanges still running when the grace period ends", async () => {
+  const clock = fakeClock();
+  await withRaw(stallingServer(() => {}), async (client, port) => {
+    const res = await get(client, port);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const pending = rejection(reader.read());
+    const closing = client.close(1000);
+    clock.advance(1000);
+    await closing;
+    assertStringIncludes(assertInstanceOf(await pending, UpstreamError).message, "client closed");
+  }, { clock });
 });
 
 Deno.test("idle connections expire after idleTimeoutMs", async () => {

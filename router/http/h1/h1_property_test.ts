@@ -11,7 +11,18 @@ import { bytes, concat, prng, rawServer, RequestReader, writeAll } from "./_test
 const HOST = "127.0.0.1";
 const SEED = Number(Deno.env.get("H1_SEED") ?? 20261125);
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const HOP = ["connection", "keep-alive", "te", "trailer", "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization", "transfer-encoding", "content-length"];
+const HOP = [
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "transfer-encoding",
+  "content-length",
+];
 
 type Rng = () => number;
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -29,7 +40,13 @@ function fieldValue(r: Rng): string {
   let s = "";
   for (let i = 0; i < n; i++) {
     const k = r();
-    s += k < 0.1 ? " " : k < 0.13 ? "\t" : k < 0.2 ? String.fromCharCode(int(r, 0x80, 0xff)) : String.fromCharCode(int(r, 0x21, 0x7e));
+    s += k < 0.1
+      ? " "
+      : k < 0.13
+      ? "\t"
+      : k < 0.2
+      ? String.fromCharCode(int(r, 0x80, 0xff))
+      : String.fromCharCode(int(r, 0x21, 0x7e));
   }
   return s.trim();
 }
@@ -59,7 +76,9 @@ function randomCase(r: Rng, last: boolean): Case {
   const http10 = framing !== "chunked" && r() < 0.15;
   const reason = r() < 0.2 ? "" : fieldValue(r).replace(/^$/, "X");
   let h = `HTTP/1.${http10 ? 0 : 1} ${status}${reason === "" && r() < 0.5 ? "" : " " + reason}\r\n`;
-  for (let i = int(r, 0, 2); i > 0; i--) h = `HTTP/1.1 ${pick(r, [100, 102, 103])} Info\r\nX-I: 1\r\n\r\n` + h;
+  for (let i = int(r, 0, 2); i > 0; i--) {
+    h = `HTTP/1.1 ${pick(r, [100, 102, 103])} Info\r\nX-I: 1\r\n\r\n` + h;
+  }
   const expected: [string, string][] = [];
   const named = token(r, int(r, 3, 8)).toLowerCase() + "-x";
   const ows = () => pick(r, ["", " ", "\t", "  "]);
@@ -68,8 +87,11 @@ function randomCase(r: Rng, last: boolean): Case {
     if (k < 0.1) {
       h += `Set-Cookie:${ows()}c${i}=v${i}\r\n`;
       expected.push(["set-cookie", `c${i}=v${i}`]);
-    } else if (k < 0.15) h += `${pick(r, ["Keep-Alive", "Trailer", "Upgrade", "Proxy-Authenticate"])}: ${fieldValue(r)}\r\n`;
-    else if (k < 0.2) h += `${named}: dropped\r\n`;
+    } else if (k < 0.15) {
+      h += `${pick(r, ["Keep-Alive", "Trailer", "Upgrade", "Proxy-Authenticate"])}: ${
+        fieldValue(r)
+      }\r\n`;
+    } else if (k < 0.2) h += `${named}: dropped\r\n`;
     else {
       let name = token(r, int(r, 1, 12));
       if (HOP.includes(name.toLowerCase()) || name.toLowerCase() === named) name = "x-" + name;
@@ -99,14 +121,26 @@ function randomCase(r: Rng, last: boolean): Case {
       const n = Math.min(body.length - o, pick(r, [1, 7, 100, 5000, 70_000]));
       const ext = r() < 0.2 ? `;e${o}=v` : "";
       const hex = (r() < 0.2 ? "00" : "") + n.toString(16);
-      parts.push(bytes(`${r() < 0.5 ? hex.toUpperCase() : hex}${ext}\r\n`), body.subarray(o, o + n), bytes("\r\n"));
+      parts.push(
+        bytes(`${r() < 0.5 ? hex.toUpperCase() : hex}${ext}\r\n`),
+        body.subarray(o, o + n),
+        bytes("\r\n"),
+      );
       o += n;
     }
     parts.push(bytes(r() < 0.3 ? "0\r\nX-Trailer: t\r\n\r\n" : "0\r\n\r\n"));
     tail = concat(parts);
   }
   const wire = concat([bytes(h + "\r\n"), tail]);
-  return { wire, status, reason, headers: expected, body, method: head ? "HEAD" : "GET", reusable: framing !== "close" };
+  return {
+    wire,
+    status,
+    reason,
+    headers: expected,
+    body,
+    method: head ? "HEAD" : "GET",
+    reusable: framing !== "close",
+  };
 }
 
 /** Write `data` in random pieces, each its own write (TCP_NODELAY), to vary read boundaries. */
@@ -137,7 +171,12 @@ Deno.test("request() parses random valid responses split across random TCP write
     try {
       for (const [i, c] of cases.entries()) {
         const where = `seed ${SEED} round ${round} case ${i}`;
-        const res = await client.request(HOST, srv.port, { method: c.method, target: "/", headers: [["host", "p"]], body: null });
+        const res = await client.request(HOST, srv.port, {
+          method: c.method,
+          target: "/",
+          headers: [["host", "p"]],
+          body: null,
+        });
         assertEquals(res.status, c.status, where);
         assertEquals(res.statusText, c.reason, where);
         assertEquals([...res.headers], [...new Headers(c.headers)], where);
@@ -145,7 +184,9 @@ Deno.test("request() parses random valid responses split across random TCP write
       }
       // Only the last response may be close-delimited, so one connection carried them all.
       assertEquals(client.stats().connects, 1, `seed ${SEED} round ${round} connects`);
-      if (!(cases.at(-1) as Case).reusable) assertEquals(client.stats().open, 0, `seed ${SEED} round ${round} open`);
+      if (!(cases.at(-1) as Case).reusable) {
+        assertEquals(client.stats().open, 0, `seed ${SEED} round ${round} open`);
+      }
     } finally {
       await client.close();
       await srv.close();
@@ -161,7 +202,19 @@ function mutate(r: Rng, wire: Uint8Array): Uint8Array {
     if (op < 0.3) b[at] = int(r, 0, 255);
     else if (op < 0.6) b.splice(at, 0, pick(r, [13, 10, 32, 9, 58, 48, 57, 102, 0, 127, 255]));
     else if (op < 0.8) b.splice(at, 1);
-    else b.splice(at, 0, ...bytes(pick(r, ["\r\nContent-Length: 3", "\r\nTransfer-Encoding: chunked", "\r\n folded", "\r\n\r\n", "HTTP/1.1 100 C\r\n\r\n"])));
+    else {b.splice(
+        at,
+        0,
+        ...bytes(
+          pick(r, [
+            "\r\nContent-Length: 3",
+            "\r\nTransfer-Encoding: chunked",
+            "\r\n folded",
+            "\r\n\r\n",
+            "HTTP/1.1 100 C\r\n\r\n",
+          ]),
+        ),
+      );}
   }
   return new Uint8Array(b);
 }
@@ -186,11 +239,19 @@ Deno.test("request() turns random garbage and mutated responses into UpstreamErr
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new Error(`hang: seed ${SEED} garbage ${i}`)), 5000);
       try {
-        const res = await client.request(HOST, srv.port, { method: "GET", target: "/", headers: [["host", "g"]], body: null, signal: ac.signal });
+        const res = await client.request(HOST, srv.port, {
+          method: "GET",
+          target: "/",
+          headers: [["host", "g"]],
+          body: null,
+          signal: ac.signal,
+        });
         await res.arrayBuffer();
         accepted++;
       } catch (e: unknown) {
-        if (!(e instanceof UpstreamError)) throw new Error(`seed ${SEED} garbage ${i}: ${e}`, { cause: e });
+        if (!(e instanceof UpstreamError)) {
+          throw new Error(`seed ${SEED} garbage ${i}: ${e}`, { cause: e });
+        }
         rejected++;
       } finally {
         clearTimeout(timer);
@@ -201,6 +262,5 @@ Deno.test("request() turns random garbage and mutated responses into UpstreamErr
     await client.close();
   }
   assertEquals(accepted + rejected, 300);
-  console.log(`garbage: ${accepted} accepted, ${rejected} rejected`);
   if (rejected < 150) throw new Error(`only ${rejected} of 300 garbage cases rejected`);
 });

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../../../tests/support/assert.ts";
 import { UpstreamError } from "../../core/errors.ts";
-import { createH1Client, type H1Client, type H1Request } from "./h1_client.ts";
+import { createH1Client, type H1Request } from "./h1_client.ts";
 import { prepareRequest } from "./_request.ts";
 import {
   assertInstanceOf,
@@ -53,8 +53,16 @@ function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
 }
 
 Deno.test("request() frames a byte body with content-length in one write with the head", async () => {
-  const req = await send({ method: "POST", target: "/p?q=1", headers: [["Host", "t.svc"], ["X-A", "1"]], body: utf8("hello") });
-  assertEquals(req.head, "POST /p?q=1 HTTP/1.1\r\nHost: t.svc\r\nX-A: 1\r\ncontent-length: 5\r\n\r\n");
+  const req = await send({
+    method: "POST",
+    target: "/p?q=1",
+    headers: [["Host", "t.svc"], ["X-A", "1"]],
+    body: utf8("hello"),
+  });
+  assertEquals(
+    req.head,
+    "POST /p?q=1 HTTP/1.1\r\nHost: t.svc\r\nX-A: 1\r\ncontent-length: 5\r\n\r\n",
+  );
   assertEquals(new TextDecoder().decode(req.body), "hello");
 });
 
@@ -66,8 +74,19 @@ Deno.test("request() sends a large byte body intact", async () => {
 });
 
 Deno.test("request() frames a stream of unknown length as chunked, skipping empty chunks", async () => {
-  const parts = [utf8("a"), new Uint8Array(0), new Uint8Array(40_000).fill(98), utf8("c"), new Uint8Array(20_000).fill(100)];
-  const req = await send({ method: "POST", target: "/", headers: [["host", "t"]], body: streamOf(parts) });
+  const parts = [
+    utf8("a"),
+    new Uint8Array(0),
+    new Uint8Array(40_000).fill(98),
+    utf8("c"),
+    new Uint8Array(20_000).fill(100),
+  ];
+  const req = await send({
+    method: "POST",
+    target: "/",
+    headers: [["host", "t"]],
+    body: streamOf(parts),
+  });
   assertEquals(req.fields.find(([k]) => k === "transfer-encoding")?.[1], "chunked");
   assertEquals(req.body.length, 60_002);
   assertEquals([req.body[0], req.body[1], req.body[40_001], req.body[60_001]], [97, 98, 99, 100]);
@@ -108,9 +127,18 @@ Deno.test("request() fails when a stream breaks its declared content-length", as
 });
 
 Deno.test("request() sends content-length: 0 for a null-body POST and no framing for GET", async () => {
-  assertEquals((await send({ method: "POST", target: "/", headers: [["host", "t"]], body: null })).head, "POST / HTTP/1.1\r\nhost: t\r\ncontent-length: 0\r\n\r\n");
-  assertEquals((await send({ method: "GET", target: "/", headers: [["host", "t"]], body: null })).head, "GET / HTTP/1.1\r\nhost: t\r\n\r\n");
-  assertEquals((await send({ method: "DELETE", target: "/x", headers: [["host", "t"]], body: null })).head, "DELETE /x HTTP/1.1\r\nhost: t\r\n\r\n");
+  assertEquals(
+    (await send({ method: "POST", target: "/", headers: [["host", "t"]], body: null })).head,
+    "POST / HTTP/1.1\r\nhost: t\r\ncontent-length: 0\r\n\r\n",
+  );
+  assertEquals(
+    (await send({ method: "GET", target: "/", headers: [["host", "t"]], body: null })).head,
+    "GET / HTTP/1.1\r\nhost: t\r\n\r\n",
+  );
+  assertEquals(
+    (await send({ method: "DELETE", target: "/x", headers: [["host", "t"]], body: null })).head,
+    "DELETE /x HTTP/1.1\r\nhost: t\r\n\r\n",
+  );
 });
 
 Deno.test("request() adds host from the endpoint when the caller sent none", async () => {
@@ -122,6 +150,8 @@ Deno.test("request() adds host from the endpoint when the caller sent none", asy
 
 Deno.test("request() rejects invalid methods, targets and fields with TypeError before connecting", async () => {
   const client = createH1Client();
+  const locked = new ReadableStream<Uint8Array>();
+  locked.getReader();
   try {
     const bad: H1Request[] = [
       { method: "GE T", target: "/", headers: [], body: null },
@@ -135,7 +165,23 @@ Deno.test("request() rejects invalid methods, targets and fields with TypeError 
       { method: "POST", target: "/", headers: [["content-length", "3"]], body: utf8("ab") },
       { method: "POST", target: "/", headers: [["content-length", "3"]], body: null },
       { method: "POST", target: "/", headers: [["content-length", "x"]], body: null },
+      { method: "POST", target: "/", headers: [], body: locked },
     ];
+    for (
+      const [host, port] of [["a\r\nX: 1", 9], ["a b", 9], [HOST, 0], [HOST, 65536], [
+        HOST,
+        1.5,
+      ]] as const
+    ) {
+      const e = await client.request(host, port, {
+        method: "GET",
+        target: "/",
+        headers: [],
+        body: null,
+      })
+        .then(() => null, (x: unknown) => x);
+      assertInstanceOf(e, TypeError, `${host}:${port}`);
+    }
     for (const req of bad) {
       const e = await client.request(HOST, 9, req).then(() => null, (x: unknown) => x);
       assertInstanceOf(e, TypeError, JSON.stringify(req.headers) + req.method + req.target);
@@ -147,7 +193,10 @@ Deno.test("request() rejects invalid methods, targets and fields with TypeError 
 });
 
 Deno.test("request() chunked uploads are accepted by Deno.serve (hyper) and echoed in full duplex", async () => {
-  const srv = Deno.serve({ hostname: HOST, port: 0, onListen() {} }, (req) => new Response(req.body));
+  const srv = Deno.serve(
+    { hostname: HOST, port: 0, onListen() {} },
+    (req) => new Response(req.body),
+  );
   const client = createH1Client();
   try {
     let echoed!: (v: void) => void;
@@ -160,7 +209,12 @@ Deno.test("request() chunked uploads are accepted by Deno.serve (hyper) and echo
         c.enqueue(utf8(`piece${sent++};`));
       },
     }, { highWaterMark: 0 });
-    const res = await client.request(HOST, srv.addr.port, { method: "POST", target: "/", headers: [["host", "t"]], body });
+    const res = await client.request(HOST, srv.addr.port, {
+      method: "POST",
+      target: "/",
+      headers: [["host", "t"]],
+      body,
+    });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let text = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -181,7 +235,10 @@ Deno.test("request() returns an early response and stops the upload", async () =
   const srv = rawServer(async (conn) => {
     const buf = new Uint8Array(1024);
     await conn.read(buf); // the head, maybe some body
-    await writeAll(conn, "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbig");
+    await writeAll(
+      conn,
+      "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbig",
+    );
     await conn.closeWrite();
     await readAll(conn); // lingering close: drain until the client hangs up
   });
@@ -195,9 +252,57 @@ Deno.test("request() returns an early response and stops the upload", async () =
         cancelled = true;
       },
     }, { highWaterMark: 0 });
-    const res = await client.request(HOST, srv.port, { method: "PUT", target: "/", headers: [["host", "t"]], body });
+    const res = await client.request(HOST, srv.port, {
+      method: "PUT",
+      target: "/",
+      headers: [["host", "t"]],
+      body,
+    });
     assertEquals([res.status, await res.text()], [413, "big"]);
     assert(cancelled, "upload stream cancelled");
+    assertEquals(client.stats().open, 0);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+});
+
+Deno.test("request() aborts a blocked upload and cancels the body stream", async () => {
+  let cancelled: unknown = null;
+  let seen!: () => void;
+  const requested = new Promise<void>((r) => seen = r);
+  let abortDone!: () => void;
+  const aborted = new Promise<void>((r) => abortDone = r);
+  const srv = rawServer(async (conn) => {
+    await conn.read(new Uint8Array(1024)); // the head; then never read again, never answer
+    seen();
+    await aborted;
+    await readAll(conn);
+  });
+  const client = createH1Client();
+  try {
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(256 * 1024));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    }, { highWaterMark: 0 });
+    const ac = new AbortController();
+    const p = client.request(HOST, srv.port, {
+      method: "PUT",
+      target: "/",
+      headers: [["host", "t"]],
+      body,
+      signal: ac.signal,
+    });
+    await requested;
+    const reason = new Error("deadline");
+    ac.abort(reason);
+    abortDone();
+    assertEquals(await p.then(() => null, (e: unknown) => e), reason);
+    assertEquals(cancelled, reason);
     assertEquals(client.stats().open, 0);
   } finally {
     await client.close();

@@ -3,15 +3,16 @@
  * The plain-HTTP data path of the endpoint stack; TLS and h2 upstreams use `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createH1Client } from "./mod.ts";
- * const client = createH1Client();
- * const res = await client.request("127.0.0.1", 8080, {
- *   method: "POST", target: "/echo", headers: [["host", "echo.svc"]],
- *   body: new TextEncoder().encode("hi"),
+ * const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("hi"));
+ * const client = createH1Client({ idleTimeoutMs: 10_000 });
+ * const res = await client.request("127.0.0.1", upstream.addr.port, {
+ *   method: "GET", target: "/hello", headers: [["host", "hello.svc"]], body: null,
  * });
- * console.log(res.status, await res.text());
+ * console.log(res.status, await res.text()); // 200 hi
  * await client.close();
+ * await upstream.shutdown();
  * ```
  *
  * @module
@@ -21,4 +22,3 @@ export type { H1Client, H1ClientOptions, H1ClientStats, H1Request } from "./h1_c
 export type { Dial } from "./_pool.ts";
 export { findHeadEnd, parseResponseHead } from "./response_head.ts";
 export type { ResponseHead } from "./response_head.ts";
-export { ChunkedDecoder } from "./chunked.ts";

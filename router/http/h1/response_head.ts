@@ -5,14 +5,17 @@
  * Decisions (each rejection is an `UpstreamError`):
  * - Lines end in CRLF. Bare LF and bare CR are rejected (RFC 9112 §2.2 allows a recipient to
  *   accept bare LF; a proxy that does so disagrees with stricter peers about where a message ends).
- * - Status line: `HTTP/1.x SP 3DIGIT [SP reason]`; a missing SP before an empty reason is tolerated.
- *   HTTP/1.0 and 1.1 get their own keep-alive defaults; 1.2–1.9 are treated as 1.1.
+ * - Status line: `HTTP/1.x SP 3DIGIT [SP reason]`, status 100–599; a missing SP before an empty
+ *   reason is tolerated. HTTP/1.0 and 1.1 get their own keep-alive defaults; 1.2–1.9 count as 1.1.
+ * - Bytes are never decoded as UTF-8: the head is decoded as Latin-1, so the web `Headers` built
+ *   from it carry each byte as one code unit and `Deno.serve` writes the same bytes back.
  * - Field names are tchar, then `:` with no whitespace before it; values are field-vchar / SP /
  *   HTAB / obs-text, OWS-trimmed; obs-text is kept byte-for-byte as Latin-1 code units.
  *   obs-fold, and any whitespace-led line, is rejected.
  * - Content-Length: 1*DIGIT, at most one field, no lists (`42, 42` is rejected too), ≤ 2^53.
  * - Transfer-Encoding: exactly one `chunked` coding, nothing else (`gzip, chunked` is rejected:
- *   the client decodes only chunked). TE with Content-Length, or in an HTTP/1.0 response, is rejected.
+ *   the client decodes only chunked). TE with Content-Length, or in an HTTP/1.0 response, is
+ *   rejected.
  * - Hop-by-hop fields are dropped from `headers`: Connection and every name it lists, Keep-Alive,
  *   Transfer-Encoding, TE, Trailer, Upgrade, Proxy-Connection, Proxy-Authenticate,
  *   Proxy-Authorization. Content-Length is kept.
@@ -118,7 +121,9 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
     }
     const ns = i;
     while (TCHAR[b[i] as number] === 1) i++;
-    if (i === ns) bad(b[i] === 32 || b[i] === 9 ? "obs-fold or leading whitespace" : "bad field name", i - s);
+    if (i === ns) {
+      bad(b[i] === 32 || b[i] === 9 ? "obs-fold or leading whitespace" : "bad field name", i - s);
+    }
     if (b[i] !== 58) bad("bad byte in field name", i - s);
     const ne = i++;
     while (b[i] === 32 || b[i] === 9) i++;
@@ -166,7 +171,9 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
   for (let k = 0; k < nf; k++) {
     const f = 5 * k, id = scratch[f + 4] as number;
     if (id !== 0 && id !== ID_CL) {
-      if (k === kaField) keepAliveMs = keepAliveTimeout(str.slice(scratch[f + 2]! - s, scratch[f + 3]! - s));
+      if (k === kaField) {
+        keepAliveMs = keepAliveTimeout(str.slice(scratch[f + 2]! - s, scratch[f + 3]! - s));
+      }
       continue;
     }
     const name = str.slice(scratch[f]! - s, scratch[f + 1]! - s);
@@ -191,7 +198,9 @@ function bad(what: string, at: number): never {
 
 /** Lower-case compare of `b[s, s + lit.length)` with an all-lower-case literal of tchars. */
 function eq(b: Uint8Array, s: number, lit: string): boolean {
-  for (let k = 0; k < lit.length; k++) if (((b[s + k] as number) | 0x20) !== lit.charCodeAt(k)) return false;
+  for (let k = 0; k < lit.length; k++) {
+    if (((b[s + k] as number) | 0x20) !== lit.charCodeAt(k)) return false;
+  }
   return true;
 }
 

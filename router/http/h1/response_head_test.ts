@@ -65,7 +65,10 @@ Deno.test("parseResponseHead() keeps repeated fields apart and preserves Latin-1
     "HTTP/1.1 200 Caf\xe9\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nX-L: \x80caf\xe9\xff\r\n\r\n",
   );
   assertEquals(h.reason, "Caf\xe9");
-  assertEquals(h.headers, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2; Path=/"], ["X-L", "\x80caf\xe9\xff"]]);
+  assertEquals(h.headers, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2; Path=/"], [
+    "X-L",
+    "\x80caf\xe9\xff",
+  ]]);
 });
 
 Deno.test("parseResponseHead() recognises chunked case-insensitively, with empty list elements", () => {

@@ -1,0 +1,84 @@
+/**
+ * Idle memory: a fresh Switchyard on the plain config — time until it answers, its RSS when idle
+ * after start, and again after 1000 requests and a rest (what it keeps once its caches, pools
+ * and JIT code exist).
+ *
+ * @module
+ */
+import type { BenchCtx } from "../matrix.ts";
+import { switchyardYaml } from "../conf.ts";
+import { freePort, startOrigin, startSwitchyard } from "../servers.ts";
+import { probeConnect } from "../http_probe.ts";
+import { delay } from "../procs.ts";
+import { median } from "../summary.ts";
+import { rssKib } from "../proc_stat.ts";
+
+/** What the idle run measured. */
+export interface IdleResult {
+  /** From spawn to the first 200, ms (includes Deno start and module loading). */
+  readonly startup_ms: number;
+  /** Median RSS over 2 s, starting 2 s after the first answer, MiB. */
+  readonly idle_rss_mib: number;
+  /** Median RSS after 1000 requests and a 3 s rest, MiB. */
+  readonly after_traffic_rss_mib: number;
+}
+
+/**
+ * Median RSS of a process over `samples` readings `everyMs` apart, MiB.
+ *
+ * @returns MiB
+ */
+export async function settledRssMib(pid: number, samples = 5, everyMs = 500): Promise<number> {
+  const v: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    v.push(rssKib(pid));
+    if (i + 1 < samples) await delay(everyMs);
+  }
+  return (median(v) ?? 0) / 1024;
+}
+
+/**
+ * Run the idle measurement.
+ *
+ * @returns the measurement
+ */
+export async function runIdle(ctx: BenchCtx): Promise<IdleResult> {
+  const originPort = freePort();
+  const origin = await startOrigin(ctx, {
+    name: "idle-origin",
+    port: originPort,
+    cpus: ctx.cpus.origin,
+  });
+  const rootDir = `${ctx.dir}/idle-disco`;
+  await Deno.mkdir(rootDir, { recursive: true });
+  await Deno.writeTextFile(`${rootDir}/origin`, `127.0.0.1 ${originPort}\n`);
+  const port = freePort();
+  const t0 = performance.now();
+  const sy = await startSwitchyard(ctx, {
+    name: "idle-switchyard",
+    port,
+    yaml: switchyardYaml({ port, adminPort: freePort(), rootDir }),
+    cpus: ctx.cpus.proxy,
+  });
+  const startup = performance.now() - t0;
+  try {
+    await delay(2000);
+    const idle = await settledRssMib(sy.proc.pid);
+    const conn = await probeConnect("127.0.0.1", port);
+    try {
+      for (let i = 0; i < 1000; i++) await conn.request("/", { host: "origin" });
+    } finally {
+      conn.close();
+    }
+    await delay(3000);
+    const after = await settledRssMib(sy.proc.pid);
+    ctx.log(
+      `idle: started in ${startup.toFixed(0)} ms, RSS ${idle.toFixed(1)} MiB idle, ` +
+        `${after.toFixed(1)} MiB after 1000 requests`,
+    );
+    return { startup_ms: startup, idle_rss_mib: idle, after_traffic_rss_mib: after };
+  } finally {
+    await sy.stop();
+    await origin.stop();
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Scale: 1000 services × 10 endpoints in the `io.l5d.fs` namer (the endpoints are the origin on
+ * 127.0.0.1 … 127.0.0.10, same port). Measures
+ *
+ * - memory: RSS of a Switchyard that serves one service (baseline), then of one whose namer holds
+ *   all the services, idle, after one service was used, and after every service was used once
+ *   (binding cache, path and client stacks, balancers and pools materialized);
+ * - time to first byte of a name never requested before (bind + stacks + first connection) vs a
+ *   warm one, over one keep-alive connection;
+ * - per-request cost with wrk rotating the Host header over 1 vs all services.
+ *
+ * @module
+ */
+import type { BenchCtx } from "../matrix.ts";
+import { switchyardYaml } from "../conf.ts";
+import { freePort, type Server, startOrigin, startSwitchyard } from "../servers.ts";
+import { probeConnect } from "../http_probe.ts";
+import { delay } from "../procs.ts";
+import { median } from "../summary.ts";
+import { settledRssMib } from "./idle.ts";
+import { ticksOf } from "../proc_stat.ts";
+import { runWrk } from "../wrk.ts";
+
+/** Per-request cost with N active services. */
+export interface ScaleLoad {
+  readonly services: number;
+  readonly rps: number;
+  readonly p50_us: number;
+  readonly p99_us: number;
+  readonly cpu_us_per_req: number | null;
+  readonly errors: number;
+}
+
+/** The scale run. */
+export interface ScaleResult {
+  readonly services: number;
+  readonly endpoints_per_service: number;
+  /** One service in the namer, after using it, MiB. */
+  readonly baseline_rss_mib: number;
+  /** All services in the namer, idle, MiB. */
+  readonly idle_rss_mib: number;
+  /** All services in the namer, after one was used. */
+  readonly one_used_rss_mib: number;
+  /** After every service was used once. */
+  readonly all_used_rss_mib: number;
+  /** all_used − baseline. */
+  readonly extra_mib: number;
+  /** (all_used − one_used) / (services − 1), KiB. */
+  readonly kib_per_service: number;
+  readonly new_name_ttfb_ms: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly warm_ttfb_ms: { readonly p50: number; readonly p99: number };
+  /** Requests to new names that did not answer 200. */
+  readonly new_name_errors: number;
+  readonly load: ScaleLoad[];
+}
+
+function pct(xs: number[], p: number): number {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.floor(p / 100 * v.length))]! : NaN;
+}
+
+async function writeServices(dir: string, n: number, lines: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (let i = 0; i < n; i++) await Deno.writeTextFile(`${dir}/svc-${i}`, lines);
+}
+
+async function sweep(
+  port: number,
+  from: number,
+  to: number,
+): Promise<{ ttfb: number[]; errors: number }> {
+  const ttfb: number[] = [];
+  let errors = 0;
+  let conn = await probeConnect("127.0.0.1", port);
+  try {
+    for (let i = from; i < to; i++) {
+      try {
+        const r = await conn.request("/", { host: `svc-${i}`, timeoutMs: 15_000 });
+        ttfb.push(r.ttfbMs);
+        if (r.status !== 200) errors++;
+      } catch {
+        errors++;
+        conn.close();
+        conn = await probeConnect("127.0.0.1", port);
+      }
+    }
+  } finally {
+    conn.close();
+  }
+  return { ttfb, errors };
+}
+
+async function loadWith(
+  ctx: BenchCtx,
+  sy: Server,
+  services: number,
+  durationS: number,
+): Promise<ScaleLoad> {
+  const pids = sy.pids();
+  const t0 = ticksOf(pids);
+  const w = await runWrk(ctx.procs, {
+    port: sy.port,
+    path: "/",
+    host: "svc-0",
+    conns: 16,
+    durationS,
+    cpus: ctx.cpus.load,
+    rotateHosts: services,
+    dir: ctx.dir,
+  }, ctx.clk);
+  const t1 = ticksOf(pids);
+  if (w instanceof Error) {
+    return { services, rps: 0, p50_us: 0, p99_us: 0, cpu_us_per_req: null, errors: -1 };
+  }
+  return {
+    services,
+    rps: w.requests / (w.duration_us / 1e6),
+    p50_us: w.p50_us,
+    p99_us: w.p99_us,
+    cpu_us_per_req: w.requests > 0 ? (t1 - t0) / ctx.clk * 1e6 / w.requests : null,
+    errors: w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout,
+  };
+}
+
+/**
+ * Run the scale measurement.
+ *
+ * @returns the measurement
+ */
+export async function runScale(
+  ctx: BenchCtx,
+  o: { services: number; endpoints: number; durationS: number },
+): Promise<ScaleResult> {
+  const originPort = freePort();
+  const ips = Array.from({ length: o.endpoints }, (_, i) => `127.0.0.${i + 1}`);
+  const origin = await startOrigin(ctx, {
+    name: "scale-origin",
+    port: originPort,
+    cpus: ctx.cpus.origin,
+    extraListens: ips.slice(1).map((ip) => `${ip}:${originPort}`),
+  });
+  const lines = ips.map((ip) => `${ip} ${originPort}`).join("\n") + "\n";
+  const start = async (name: string, rootDir: string) => {
+    const port = freePort();
+    return await startSwitchyard(ctx, {
+      name,
+      port,
+      yaml: switchyardYaml({ port, adminPort: freePort(), rootDir }),
+      cpus: ctx.cpus.proxy,
+      readyHost: "svc-0",
+    });
+  };
+  try {
+    // Baseline: a namer with one service, used.
+    const oneDir = `${ctx.dir}/scale-one`;
+    await writeServices(oneDir, 1, lines);
+    const base = await start("scale-baseline", oneDir);
+    let baseline: number;
+    try {
+      await sweep(base.port, 0, 1);
+      await delay(2000);
+      baseline = await settledRssMib(base.proc.pid);
+    } finally {
+      await base.stop();
+    }
+    const allDir = `${ctx.dir}/scale-all`;
+    await writeServices(allDir, o.services, lines);
+    const sy = await start("scale-switchyard", allDir);
+    try {
+      await delay(2000);
+      const idle = await settledRssMib(sy.proc.pid);
+      await sweep(sy.port, 0, 1);
+      await delay(1000);
+      const oneUsed = await settledRssMib(sy.proc.pid);
+      const fresh = await sweep(sy.port, 1, o.services);
+      const warm = await sweep(sy.port, 1, o.services);
+      await delay(3000);
+      const allUsed = await settledRssMib(sy.proc.pid);
+      ctx.log(
+        `scale: RSS baseline ${baseline.toFixed(1)}, idle ${idle.toFixed(1)}, one used ` +
+          `${oneUsed.toFixed(1)}, all used ${allUsed.toFixed(1)} MiB; new-name TTFB p50 ` +
+          `${pct(fresh.ttfb, 50).toFixed(2)} ms`,
+      );
+      const load: ScaleLoad[] = [];
+      for (const n of [1, o.services]) {
+        const l = await loadWith(ctx, sy, n, o.durationS);
+        load.push(l);
+        ctx.log(
+          `scale: ${n} active services: ${l.rps.toFixed(0)} req/s, ` +
+            `${l.cpu_us_per_req?.toFixed(1)} µs CPU/req, errors ${l.errors}`,
+        );
+      }
+      return {
+        services: o.services,
+        endpoints_per_service: o.endpoints,
+        baseline_rss_mib: baseline,
+        idle_rss_mib: idle,
+        one_used_rss_mib: oneUsed,
+        all_used_rss_mib: allUsed,
+        extra_mib: allUsed - baseline,
+        kib_per_service: (allUsed - oneUsed) * 1024 / Math.max(1, o.services - 1),
+        new_name_ttfb_ms: {
+          p50: median(fresh.ttfb) ?? NaN,
+          p99: pct(fresh.ttfb, 99),
+          max: Math.max(...fresh.ttfb),
+        },
+        warm_ttfb_ms: { p50: median(warm.ttfb) ?? NaN, p99: pct(warm.ttfb, 99) },
+        new_name_errors: fresh.errors,
+        load,
+      };
+    } finally {
+      await sy.stop();
+    }
+  } finally {
+    await origin.stop();
+  }
+}

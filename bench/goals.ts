@@ -1,0 +1,164 @@
+/**
+ * The performance targets of issue 6, evaluated against a benchmark result. They are printed as
+ * PASS / FAIL / n/a lines in the report — goals to show, never test assertions.
+ *
+ * @module
+ */
+import { type Cell, cellOf } from "./summary.ts";
+
+/** One evaluated target. */
+export interface Goal {
+  /** What the target says. */
+  readonly goal: string;
+  /** The measured value, as text (`n/a (...)` when not measured). */
+  readonly measured: string;
+  /** true = met, false = missed, null = not measured in this run. */
+  readonly pass: boolean | null;
+}
+
+/** The measurements the goals read (all optional: a run measures what it was asked to). */
+export interface GoalInputs {
+  readonly cells?: readonly Cell[] | undefined;
+  /** Idle RSS after start, MiB. */
+  readonly idleRssMib?: number | null | undefined;
+  /** RSS growth while streaming 1 GB, MiB, per direction. */
+  readonly streamDeltaMib?:
+    | { readonly download: number | null; readonly upload: number | null }
+    | undefined;
+  /** Extra memory with 1000 services × 10 endpoints, MiB. */
+  readonly scaleExtraMib?: number | null | undefined;
+  /** CPU µs per request with 1000 active services ÷ with 1. */
+  readonly scaleCpuRatio?: number | null | undefined;
+}
+
+const SY = "switchyard";
+
+function fmt(x: number, d = 2): string {
+  return x.toFixed(d);
+}
+
+function check(
+  goal: string,
+  value: number | null | undefined,
+  ok: (v: number) => boolean,
+  show: (v: number) => string,
+  missing: string,
+): Goal {
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return { goal, measured: `n/a (${missing})`, pass: null };
+  }
+  return { goal, measured: show(value), pass: ok(value) };
+}
+
+/**
+ * Evaluate every target.
+ *
+ * @returns one line per target, in the issue's order
+ */
+export function evaluateGoals(m: GoalInputs): Goal[] {
+  const cells = m.cells ?? [];
+  const c64 = cellOf(cells, SY, "small", 64);
+  const c16 = cellOf(cells, SY, "small", 16);
+  const noCell = (c: number) => `no Switchyard/anchor cell at c=${c}, small body`;
+  const goals: Goal[] = [
+    check(
+      "throughput ≥ 0.6 × nginx at 64 connections (small body)",
+      c64?.x_nginx,
+      (v) => v >= 0.6,
+      (v) => `${fmt(v)}× nginx`,
+      noCell(64),
+    ),
+    check(
+      "throughput ≥ 0.6 × HAProxy at 64 connections (small body)",
+      c64?.x_haproxy,
+      (v) => v >= 0.6,
+      (v) => `${fmt(v)}× HAProxy`,
+      noCell(64),
+    ),
+    check(
+      "proxy CPU per request ≤ 2 × nginx's (c=64, small body)",
+      c64?.cpu_x_nginx,
+      (v) => v <= 2,
+      (v) =>
+        `${fmt(v)}× nginx (${fmt(c64!.proxy_cpu_us_per_req ?? NaN, 1)} µs vs ${
+          fmt((c64!.proxy_cpu_us_per_req ?? NaN) / v, 1)
+        } µs)`,
+      noCell(64),
+    ),
+    check(
+      "latency added over direct: p50 ≤ 0.3 ms at 16 connections",
+      c16?.added_p50_us,
+      (v) => v <= 300,
+      (v) => `+${fmt(v / 1000, 3)} ms`,
+      noCell(16),
+    ),
+    check(
+      "latency added over direct: p99 ≤ 1 ms at 16 connections",
+      c16?.added_p99_us,
+      (v) => v <= 1000,
+      (v) => `+${fmt(v / 1000, 3)} ms`,
+      noCell(16),
+    ),
+    check(
+      "idle RSS ≤ 60 MB",
+      m.idleRssMib,
+      (v) => v <= 60,
+      (v) => `${fmt(v, 1)} MiB`,
+      "not measured",
+    ),
+    check(
+      "RSS under the c=64 load ≤ 120 MB",
+      maxRss(cells, 64),
+      (v) => v <= 120,
+      (v) => `${fmt(v, 1)} MiB peak`,
+      noCell(64),
+    ),
+    check(
+      "streaming 1 GB moves RSS by < 20 MB (each way)",
+      worst(m.streamDeltaMib),
+      (v) => v < 20,
+      () =>
+        `download +${fmt(m.streamDeltaMib?.download ?? NaN, 1)} MiB, upload +${
+          fmt(m.streamDeltaMib?.upload ?? NaN, 1)
+        } MiB`,
+      m.streamDeltaMib ? "a transfer did not complete" : "run with --stream",
+    ),
+    check(
+      "1000 services × 10 endpoints: ≤ 50 MB extra memory",
+      m.scaleExtraMib,
+      (v) => v <= 50,
+      (v) => `+${fmt(v, 1)} MiB`,
+      "run with --scale",
+    ),
+    check(
+      "per-request cost does not grow with the number of services (1000 vs 1, CPU ≤ 1.2×)",
+      m.scaleCpuRatio,
+      (v) => v <= 1.2,
+      (v) => `${fmt(v)}× the CPU per request`,
+      "run with --scale",
+    ),
+  ];
+  return goals;
+}
+
+function maxRss(cells: readonly Cell[], conns: number): number | null {
+  const v = cells.filter((c) => c.target === SY && c.conns === conns && c.peak_rss_mib !== null)
+    .map((c) => c.peak_rss_mib!);
+  return v.length ? Math.max(...v) : null;
+}
+
+function worst(d: GoalInputs["streamDeltaMib"]): number | null {
+  if (!d || d.download === null || d.upload === null) return null;
+  return Math.max(d.download, d.upload);
+}
+
+/**
+ * One report line per goal.
+ *
+ * @returns `PASS  goal: measured` lines
+ */
+export function goalLines(goals: readonly Goal[]): string[] {
+  return goals.map((g) =>
+    `${g.pass === null ? "n/a " : g.pass ? "PASS" : "FAIL"}  ${g.goal}: ${g.measured}`
+  );
+}

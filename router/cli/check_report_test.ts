@@ -1,0 +1,68 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { parseConfig } from "../config/mod.ts";
+import { reportRouting } from "./check_report.ts";
+
+function run(text: string): { code: number; lines: string[] } {
+  const r = parseConfig(text, "l5d.yaml");
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const lines: string[] = [];
+  const code = reportRouting({ config: r.config, text, file: "l5d.yaml" }, (l) => lines.push(l));
+  return { code, lines };
+}
+
+Deno.test("reportRouting() prints lint warnings at their file position", () => {
+  const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: .}]
+routers:
+- protocol: http
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc => /$/inet/127.0.0.1/80;
+`);
+  assertEquals(code, 0);
+  assertEquals(lines, [
+    "warning: l5d.yaml:4:9: routers[0].dtab: dentry 1 (/svc=>/#/io.l5d.fs) is unreachable: dentry 2 (/svc=>/$/inet/127.0.0.1/80) matches every name it matches and never falls through (its destination cannot be negative)",
+  ]);
+});
+
+Deno.test("reportRouting() prints each router's dtab with its compiled services", () => {
+  const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: .}]
+routers:
+- {protocol: http, label: a, dtab: /svc => /#/io.l5d.fs, servers: [{port: 1}]}
+- {protocol: http, label: b, dtab: /svc => /#/io.l5d.fs, servers: [{port: 2}]}
+services:
+- name: /svc/hello
+  versions: [{name: v1, dst: /#/io.l5d.fs/hello-v1, weight: 9}, {name: v2, dst: /#/io.l5d.fs/hello-v2}]
+  routers: [b]
+`);
+  assertEquals(code, 0);
+  assertEquals(lines, [
+    "  router a dtab (its dtab, then 0 service(s)):",
+    "    /svc=>/#/io.l5d.fs;",
+    "  router b dtab (its dtab, then 1 service(s)):",
+    "    /svc=>/#/io.l5d.fs;",
+    "    /svc/hello=>9.00*/#/io.l5d.fs/hello-v1 & /#/io.l5d.fs/hello-v2; # services[0] v1 90%, v2 10%",
+  ]);
+});
+
+Deno.test("reportRouting() fails on a path pattern Hono rejects", () => {
+  const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: .}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  identifier:
+    kind: switchyard.routes
+    routes:
+    - match: {path: "/p/:id{[0-9}"}
+      dst: /svc/p
+`);
+  assertEquals(code, 1);
+  assertEquals(lines.length, 2, lines.join("\n"));
+  assertEquals(
+    lines[0]!.startsWith(
+      "error: l5d.yaml:8:21: routers[0].identifier.routes[0].match.path: bad Hono pattern /p/:id{[0-9}",
+    ),
+    true,
+    lines[0],
+  );
+  assertEquals(lines[1], "l5d.yaml: invalid, 1 error");
+});

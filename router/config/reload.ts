@@ -1,0 +1,242 @@
+/**
+ * Hot reload of the config file: watched (the directory, so editor write-rename and the
+ * Kubernetes ConfigMap `..data` symlink swap are seen), polled as a fallback, and triggered by
+ * SIGHUP or `POST /admin/reload`. Debounced. A new version is parsed and validated first; one that
+ * fails keeps the old config serving, and its errors (file:line:column, key path, message) are
+ * kept for `/admin/reload`, the dashboard and the logs.
+ *
+ * @module
+ */
+import { configHash } from "./config_hash.ts";
+import { type Config, type ConfigIssue, formatIssue, parseConfig } from "./mod.ts";
+import type { Logger } from "../../telemetry/log.ts";
+
+/** What `/admin/reload` reports. */
+export interface ReloadStatus {
+  /** sha-256 of the config text now serving. */
+  version: string;
+  /** When the serving config was loaded (ISO). */
+  loadedAt: string;
+  /** Successful reloads since start. */
+  reloads: number;
+  /** Rejected reloads since start. */
+  failures: number;
+  /** The last attempt: when, and its errors (empty = it applied or changed nothing). */
+  lastAttempt: { at: string; ok: boolean; errors: ConfigIssue[]; message: string } | null;
+}
+
+/** Result of one reload attempt. */
+export type ReloadResult =
+  | { readonly outcome: "applied"; readonly version: string }
+  | { readonly outcome: "unchanged"; readonly version: string }
+  | {
+    readonly outcome: "rejected";
+    readonly errors: readonly ConfigIssue[];
+    readonly message: string;
+  };
+
+/** Options. */
+export interface ReloaderOptions {
+  /** The config file. */
+  readonly path: string;
+  /** The text now serving. */
+  readonly text: string;
+  /** Swap in a validated config (throws to reject it, e.g. a port that cannot be bound). */
+  readonly apply: (config: Config, text: string) => Promise<void>;
+  readonly log: Logger;
+  /** Debounce for watch bursts (ms, default 100). */
+  readonly debounceMs?: number;
+  /** Poll interval (ms, default 1000; 0 = no polling). */
+  readonly pollMs?: number;
+  /** Also watch these files (e.g. an interpreter's dtabFile). */
+  readonly extraPaths?: readonly string[];
+  /** Called after every attempt (metrics). */
+  readonly onAttempt?: (r: ReloadResult) => void;
+}
+
+/** A running reloader. */
+export interface Reloader {
+  /** Re-read the file now (SIGHUP, `POST /admin/reload`). */
+  reload(reason: string): Promise<ReloadResult>;
+  status(): ReloadStatus;
+  /** Watch additional files (replaces the extra list). */
+  setExtraPaths(paths: readonly string[]): void;
+  close(): void;
+}
+
+function dirOf(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : p.slice(0, i);
+}
+
+function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
+
+/**
+ * Start watching and reloading.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await createReloader({ path, text, apply: (c) => linker.reload(c), log });
+ * await r.reload("SIGHUP");
+ * ```
+ */
+export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
+  const { path, log } = opts;
+  const debounceMs = opts.debounceMs ?? 100;
+  const pollMs = opts.pollMs ?? 1000;
+  let extra = [...(opts.extraPaths ?? [])];
+  let version = await configHash(opts.text);
+  let extraSig = await extraSignature();
+  const status: ReloadStatus = {
+    version,
+    loadedAt: new Date().toISOString(),
+    reloads: 0,
+    failures: 0,
+    lastAttempt: null,
+  };
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  async function extraSignature(): Promise<string> {
+    let sig = "";
+    for (const p of extra) {
+      try {
+        sig += await configHash(await Deno.readTextFile(p));
+      } catch {
+        sig += "missing";
+      }
+    }
+    return sig;
+  }
+
+  async function attempt(reason: string, force: boolean): Promise<ReloadResult> {
+    const at = new Date().toISOString();
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (e: unknown) {
+      const message = `cannot read ${path}: ${(e as Error).message}`;
+      status.failures++;
+      status.lastAttempt = { at, ok: false, errors: [], message };
+      log.error("config reload rejected; the old config keeps serving", { reason, error: message });
+      return { outcome: "rejected", errors: [], message };
+    }
+    const hash = await configHash(text);
+    const sig = await extraSignature();
+    if (hash === version && sig === extraSig && !force) return { outcome: "unchanged", version };
+    const parsed = parseConfig(text, path);
+    if (!parsed.ok) {
+      status.failures++;
+      const message = `${parsed.errors.length} error(s) in ${path}`;
+      status.lastAttempt = { at, ok: false, errors: parsed.errors, message };
+      for (const issue of parsed.errors) log.error(formatIssue(issue));
+      log.error("config reload rejected; the old config keeps serving", { reason, version: hash });
+      version = hash; // do not re-report the same bad text on every poll
+      extraSig = sig;
+      return { outcome: "rejected", errors: parsed.errors, message };
+    }
+    try {
+      await opts.apply(parsed.config, text);
+    } catch (e: unknown) {
+      status.failures++;
+      const message = `cannot apply ${path}: ${(e as Error).message}`;
+      status.lastAttempt = { at, ok: false, errors: [], message };
+      log.error("config reload rejected; the old config keeps serving", { reason, error: message });
+      version = hash;
+      extraSig = sig;
+      return { outcome: "rejected", errors: [], message };
+    }
+    version = hash;
+    extraSig = sig;
+    status.version = hash;
+    status.loadedAt = at;
+    status.reloads++;
+    status.lastAttempt = { at, ok: true, errors: [], message: "applied" };
+    log.info("config reloaded", { reason, version: hash.slice(0, 12) });
+    return { outcome: "applied", version: hash };
+  }
+
+  function reload(reason: string, force = false): Promise<ReloadResult> {
+    const next = chain.then(() => attempt(reason, force)).then((r) => {
+      opts.onAttempt?.(r);
+      return r;
+    });
+    chain = next.catch(() => {});
+    return next;
+  }
+
+  // Directory watch, debounced.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (why: string) => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(why), debounceMs);
+  };
+  const watchers: Deno.FsWatcher[] = [];
+  function watchDirs(): void {
+    for (const w of watchers.splice(0)) w.close();
+    const dirs = new Set([dirOf(path), ...extra.map(dirOf)]);
+    const names = new Set([baseOf(path), "..data", ...extra.map(baseOf)]);
+    for (const dir of dirs) {
+      let w: Deno.FsWatcher;
+      try {
+        w = Deno.watchFs(dir, { recursive: false });
+      } catch (e: unknown) {
+        log.warn("cannot watch config directory; polling only", { dir, error: e });
+        continue;
+      }
+      watchers.push(w);
+      (async () => {
+        try {
+          for await (const ev of w) {
+            if (ev.kind === "access") continue;
+            if (ev.paths.some((p) => names.has(baseOf(p)))) schedule("file changed");
+          }
+        } catch {
+          // watcher closed
+        }
+      })();
+    }
+  }
+  watchDirs();
+
+  // Poll fallback: cheap stat, full read only when it changed.
+  let lastStat = "";
+  const statSig = async () => {
+    try {
+      const s = await Deno.stat(path);
+      return `${s.mtime?.getTime()}:${s.size}:${s.ino}`;
+    } catch {
+      return "missing";
+    }
+  };
+  lastStat = await statSig();
+  const poll = pollMs > 0
+    ? setInterval(async () => {
+      const s = await statSig();
+      if (s !== lastStat) {
+        lastStat = s;
+        schedule("poll");
+      } else if (extra.length > 0 && (await extraSignature()) !== extraSig) {
+        schedule("poll");
+      }
+    }, pollMs)
+    : undefined;
+
+  return {
+    reload: (reason) => reload(reason, false),
+    status: () => structuredClone(status),
+    setExtraPaths(paths) {
+      extra = [...paths];
+      watchDirs();
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (poll !== undefined) clearInterval(poll);
+      for (const w of watchers.splice(0)) w.close();
+    },
+  };
+}

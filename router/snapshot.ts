@@ -1,0 +1,164 @@
+/**
+ * A config snapshot: the namers, tracing, access logs and routers one config version describes.
+ * A hot reload builds a new snapshot, swaps it in, and retires the old one once its in-flight
+ * requests are done (bounded by a max age). The HTTP/1.1 transport and the metrics registry
+ * outlive snapshots, so streams in flight and counters continue across reloads.
+ *
+ * @module
+ */
+import type { Config, RouterConfig } from "./config/mod.ts";
+import { createRouter, type Router, type RouterSpec } from "./router.ts";
+import { createStacks } from "./stacks.ts";
+import type { H1Client } from "./http/h1/mod.ts";
+import { identifiersFromConfig } from "./identify/mod.ts";
+import { parseDtab, parsePath } from "./dtab/mod.ts";
+import type { Dtab } from "./dtab/types.ts";
+import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
+import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";
+import type { Clock } from "./core/clock.ts";
+import type { MetricsRegistry } from "../telemetry/metrics/mod.ts";
+import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // issue 5
+import type { Logger } from "../telemetry/log.ts";
+import { createTracing, type Tracing, tracingSampleRate } from "../telemetry/tracing/mod.ts"; // issue 4
+import { type AccessLog, openAccessLog } from "../telemetry/access_log.ts"; // issue 4
+
+/** Namers plus the lookup over them, shared by every router of a snapshot. */
+export interface Discovery {
+  /** JSON of the `namers` config they were built from (reused when a reload keeps it). */
+  readonly key: string;
+  readonly namers: ConfiguredNamer[];
+  readonly lookup: InterpreterLookup;
+  /** Snapshots using this discovery. */
+  users: number;
+}
+
+/** One config version, running. */
+export interface Snapshot {
+  readonly config: Config;
+  readonly routers: Map<string, Router>;
+  readonly discovery: Discovery;
+  /** Requests currently being routed by this snapshot's routers. */
+  inflight(): number;
+  /** Release routers, tracing, access logs (and the namers when no snapshot uses them). */
+  close(): Promise<void>;
+}
+
+/** Process-lifetime dependencies. */
+export interface SnapshotDeps {
+  readonly registry: MetricsRegistry;
+  readonly transport: H1Client;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+function routerDtab(rc: RouterConfig): Dtab {
+  if (rc.interpreter.kind === "io.l5d.fs") {
+    return parseDtab(Deno.readTextFileSync(rc.interpreter.dtabFile));
+  }
+  return parseDtab(rc.dtab);
+}
+
+function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
+  const dstPrefix = parsePath(rc.dstPrefix);
+  return {
+    label: rc.label,
+    dtab: [...routerDtab(rc), ...ext.dentries], // issue 5: compiled `services:` win (later)
+    dstPrefix,
+    identifiers: identifiersFromConfig(rc.identifier, dstPrefix, parsePath, ext.identifier),
+    maxCallDepth: rc.maxCallDepth,
+    maxHeadersKB: rc.maxHeadersKB,
+    maxInitialLineKB: rc.maxInitialLineKB,
+    bindingTimeoutMs: rc.bindingTimeoutMs,
+    bindingCacheSize: rc.bindingCache.paths,
+  };
+}
+
+/** The files a snapshot reads besides the config (watched for reloads). */
+export function configDependencies(config: Config): string[] {
+  const out: string[] = [];
+  for (const rc of config.routers) {
+    if (rc.interpreter.kind === "io.l5d.fs") out.push(rc.interpreter.dtabFile);
+  }
+  return out;
+}
+
+/**
+ * Build a snapshot. Reuses `previous` discovery when the `namers` config is unchanged.
+ *
+ * @throws NamerConfigError, BadDtab, I/O errors: nothing built so far is left running.
+ */
+export function buildSnapshot(
+  config: Config,
+  deps: SnapshotDeps,
+  previous?: Discovery,
+): Snapshot {
+  const { registry, transport, clock, log } = deps;
+  const key = JSON.stringify(config.namers);
+  let discovery: Discovery;
+  if (previous && previous.key === key) {
+    discovery = previous;
+  } else {
+    const namers = createNamers(config.namers as unknown as NamerConfig[], { clock });
+    discovery = { key, namers, lookup: createNamerLookup(namers), users: 0 };
+  }
+  discovery.users++;
+  const tracing: Tracing | null = createTracing(config.telemetry, { clock, log }); // issue 4
+  const accessLogs: AccessLog[] = []; // issue 4
+  const routers = new Map<string, Router>();
+  let inflight = 0;
+  try {
+    for (const rc of config.routers) {
+      const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
+      const spec = routerSpec(rc, ext);
+      // issue 4: the router's access log (off unless `httpAccessLog` is set)
+      const accessLog = rc.httpAccessLog === undefined ? null : openAccessLog({
+        path: rc.httpAccessLog,
+        format: rc.httpAccessLogFormat,
+        append: rc.httpAccessLogAppend ?? true,
+        router: rc.label,
+        log,
+      });
+      if (accessLog) accessLogs.push(accessLog);
+      const stacks = createStacks({
+        registry,
+        clock,
+        transport,
+        service: ext.service, // issue 5: rc.service + per-route classifiers
+        client: rc.client,
+        log,
+        tracing, // issue 4
+      });
+      const router = ext.wrap(createRouter(spec, { // issue 5: route overrides
+        lookup: discovery.lookup,
+        stacks,
+        clock,
+        traceSampleRate: tracingSampleRate(config.telemetry), // issue 4
+        serverFilters: [accessLog?.filter ?? null, tracing?.serverFilter(rc.label) ?? null],
+      }));
+      routers.set(rc.label, router);
+    }
+  } catch (e: unknown) {
+    void closeParts();
+    throw e;
+  }
+
+  async function closeParts(): Promise<void> {
+    await Promise.allSettled([...routers.values()].map((r) => r.close()));
+    await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
+    await tracing?.shutdown(); // issue 4: flush queued spans
+    discovery.users--;
+    if (discovery.users === 0) {
+      await discovery.lookup.close();
+      await closeAll(discovery.namers);
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    routers,
+    discovery,
+    inflight: () => inflight + [...routers.values()].reduce((n, r) => n + r.inflight, 0),
+    close: () => (closing ??= closeParts()),
+  };
+}

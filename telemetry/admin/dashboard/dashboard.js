@@ -1,0 +1,371 @@
+// The admin dashboard: polls /admin/api/summary.json every second and keeps the DOM in step
+// with it, touching only what changed. Rates are computed here from cumulative counters and the
+// server's monotonic time, so the server keeps no per-viewer state.
+import { cls, el, fmtBytes, fmtInt, fmtMs, fmtRate, fmtSr, fmtUptime, put, srClass } from "./common.js";
+import { chart } from "./charts.js";
+import { Series } from "./series.js";
+import { ServiceSection } from "./services.js";
+import { KeyedTable } from "./table.js";
+
+const POLL_MS = 1000;
+const AUTO_OPEN_MAX = 6;
+const OPEN_KEY = "switchyard.dashboard.open";
+
+/** @type {Map<string, Series>} */
+const series = new Map();
+/** @type {Map<string, ServiceSection>} */
+const sections = new Map();
+/** @type {Map<string, {root: HTMLElement, servers: KeyedTable, clients: KeyedTable, summary: HTMLElement}>} */
+const routerBlocks = new Map();
+const state = { polls: 0, sort: "name", filter: "", order: "", openSaved: loadOpen(), last: undefined };
+/** @type {{rps?: ReturnType<typeof chart>, lat?: ReturnType<typeof chart>}} */
+const topCharts = {};
+
+/** @param {string} key */
+function seriesOf(key) {
+  let s = series.get(key);
+  if (!s) series.set(key, s = new Series());
+  return s;
+}
+
+/** @returns {Set<string> | undefined} */
+function loadOpen() {
+  try {
+    const v = sessionStorage.getItem(OPEN_KEY);
+    return v ? new Set(JSON.parse(v)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveOpen() {
+  try {
+    const open = [...sections.values()].filter((s) => s.open).map((s) => s.key);
+    sessionStorage.setItem(OPEN_KEY, JSON.stringify(open));
+  } catch {
+    // private mode: nothing to keep
+  }
+}
+
+const observer = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const sec = sections.get(e.target.getAttribute("data-router") + " " + e.target.getAttribute("data-service"));
+    if (!sec) continue;
+    sec.visible = e.isIntersecting;
+    if (sec.visible && state.last) renderOne(sec, state.last);
+  }
+}, { rootMargin: "200px 0px" });
+
+/** @param {ServiceSection} sec */
+function toggle(sec) {
+  sec.setOpen(!sec.open);
+  saveOpen();
+  if (sec.open && state.last) renderOne(sec, state.last);
+}
+
+/**
+ * What a service section reads besides its own summary: histories and the router's clients.
+ * @param {any} summary
+ * @param {string} router
+ */
+function context(summary, router) {
+  /** @type {Map<string, any>} */
+  const clients = new Map();
+  for (const r of summary.routers) if (r.label === router) for (const c of r.clients) clients.set(c.id, c);
+  return {
+    series: seriesOf,
+    clients,
+    epKey: (/** @type {string} */ id, /** @type {string} */ addr) => `ep ${router} ${id} ${addr}`,
+  };
+}
+
+/** Re-renders one section from the last summary (when it opens or scrolls into view). */
+function renderOne(sec, summary) {
+  const r = summary.routers.find((x) => x.label === sec.router);
+  const svc = r?.services.find((x) => x.name === sec.name);
+  if (svc) sec.update(svc, context(summary, sec.router));
+}
+
+/** @param {string} k @param {string} text @param {number | string} raw @param {string} [c] @param {string} [hint] */
+function card(k, text, raw, c, hint) {
+  const box = document.querySelector(`#top .card[data-k="${k}"]`);
+  if (!box) return;
+  const b = /** @type {HTMLElement} */ (box.querySelector("b"));
+  put(b, text, raw);
+  if (c !== undefined) cls(b, c);
+  if (hint !== undefined) put(/** @type {HTMLElement} */ (box.querySelector("i")), hint);
+}
+
+function renderTop(summary, x) {
+  const top = summary.top;
+  const s = seriesOf("top");
+  s.push(x, summary.t, top.requests, top.success, top.lat);
+  const r = s.rate();
+  card("sr", fmtSr(r.sr), r.sr ?? "", srClass(r.sr), r.sr === undefined ? "" : r.windowed ? "last 10 s" : "all time");
+  card("rps", fmtRate(r.rps), r.rps ?? "");
+  card("requests", fmtInt(top.requests), top.requests);
+  card("status4XX", fmtInt(top.status4XX), top.status4XX, top.status4XX ? "warn" : "");
+  card("status5XX", fmtInt(top.status5XX), top.status5XX, top.status5XX ? "bad" : "");
+  const has = top.lat.count > 0;
+  for (const q of ["p50", "p95", "p99"]) card(q, has ? fmtMs(top.lat[q]) : "—", has ? top.lat[q] : "");
+  drawTopCharts();
+}
+
+/** Creates the TOP LINE charts once uPlot is there, and redraws them from the history. */
+function drawTopCharts() {
+  if (!topCharts.rps && "uPlot" in globalThis) {
+    topCharts.rps = chart(/** @type {HTMLElement} */ (document.getElementById("top-rps")), "volume", 170);
+    topCharts.lat = chart(/** @type {HTMLElement} */ (document.getElementById("top-lat")), "latency", 170);
+    performance.mark("dashboard-charts");
+  }
+  const s = seriesOf("top");
+  topCharts.rps?.update(s);
+  topCharts.lat?.update(s);
+}
+
+function renderRouters(summary) {
+  const list = /** @type {HTMLElement} */ (document.getElementById("router-list"));
+  for (const r of summary.routers) {
+    let b = routerBlocks.get(r.label);
+    if (!b) {
+      const root = el("div", "router");
+      root.setAttribute("data-router", r.label);
+      const h = el("h3", "", r.label);
+      const summaryTag = el("span", "tag");
+      h.append(summaryTag);
+      const servers = new KeyedTable(
+        ["Listener", "Connections", "In flight", "Req/s", "Requests", "Success", "4XX", "5XX", "p50 ms", "p99 ms"],
+        "data-server",
+      );
+      const det = /** @type {HTMLDetailsElement} */ (el("details", "clients"));
+      const sum = el("summary", "", "Clients");
+      const clients = new KeyedTable(
+        ["Client", "Endpoints", "Req/s", "Requests", "Success", "p99 ms"],
+        "data-client",
+      );
+      det.append(sum, clients.root);
+      root.append(h, servers.root, det);
+      list.append(root);
+      b = { root, servers, clients, summary: summaryTag, clientsSummary: sum };
+      routerBlocks.set(r.label, b);
+    }
+    put(b.summary, `${r.services.length} services · ${r.clients.length} clients`);
+    put(b.clientsSummary, `Clients (${r.clients.length})`);
+    b.servers.update(r.servers.map((s) => {
+      const rate = seriesOf(`srv ${r.label} ${s.addr}`).rate();
+      const lat = s.lat && s.lat.count > 0 ? s.lat : undefined;
+      return {
+        key: s.addr,
+        cells: [
+          { text: s.addr.replace("/", ":"), k: "addr" },
+          { text: fmtInt(s.m.connections ?? 0), raw: s.m.connections ?? 0, k: "connections" },
+          { text: fmtInt(s.m.pending ?? 0), raw: s.m.pending ?? 0, k: "pending" },
+          { text: fmtRate(rate.rps), raw: rate.rps ?? "", k: "rps" },
+          { text: fmtInt(s.m.requests ?? 0), raw: s.m.requests ?? 0, k: "requests" },
+          { text: fmtSr(rate.sr), raw: rate.sr ?? "", cls: srClass(rate.sr), k: "sr" },
+          { text: fmtInt(s.m["status/4XX"] ?? 0), raw: s.m["status/4XX"] ?? 0, k: "4XX" },
+          { text: fmtInt(s.m["status/5XX"] ?? 0), raw: s.m["status/5XX"] ?? 0, k: "5XX" },
+          { text: fmtMs(lat?.p50), raw: lat?.p50 ?? "", k: "p50" },
+          { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
+        ],
+      };
+    }));
+    const det = /** @type {HTMLDetailsElement} */ (b.root.querySelector("details"));
+    if (det.open) {
+      b.clients.update(r.clients.map((c) => {
+        const rate = seriesOf(`cl ${r.label} ${c.id}`).rate();
+        const lat = c.lat && c.lat.count > 0 ? c.lat : undefined;
+        const size = c.m["loadbalancer/size"];
+        return {
+          key: c.id,
+          cells: [
+            { text: `/${c.id}`, k: "id" },
+            {
+              text: size === undefined ? String(c.endpoints.length) : `${c.m["loadbalancer/available"] ?? 0}/${size}`,
+              k: "lb",
+            },
+            { text: fmtRate(rate.rps), raw: rate.rps ?? "", k: "rps" },
+            { text: fmtInt(c.m.requests ?? 0), raw: c.m.requests ?? 0, k: "requests" },
+            { text: fmtSr(rate.sr), raw: rate.sr ?? "", cls: srClass(rate.sr), k: "sr" },
+            { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
+          ],
+        };
+      }));
+    }
+  }
+}
+
+/** Feeds every scope's counters into its history (rates need every poll, open or not). */
+function recordSeries(summary, x) {
+  for (const r of summary.routers) {
+    for (const s of r.servers) seriesOf(`srv ${r.label} ${s.addr}`).push(x, summary.t, s.m.requests ?? 0, s.m.success ?? 0, s.lat);
+    for (const s of r.services) seriesOf(`svc ${r.label} ${s.name}`).push(x, summary.t, s.m.requests ?? 0, s.m.success ?? 0, s.lat);
+    for (const c of r.clients) {
+      seriesOf(`cl ${r.label} ${c.id}`).push(x, summary.t, c.m.requests ?? 0, c.m.success ?? 0, c.lat);
+      for (const e of c.endpoints) {
+        seriesOf(`ep ${r.label} ${c.id} ${e.addr}`).push(x, summary.t, e.m.requests ?? 0, e.m.success ?? 0, e.lat);
+      }
+    }
+  }
+}
+
+function renderServices(summary) {
+  const list = /** @type {HTMLElement} */ (document.getElementById("svc-list"));
+  const total = summary.routers.reduce((a, r) => a + r.services.length, 0);
+  const multi = summary.routers.filter((r) => r.services.length > 0).length > 1;
+  const first = sections.size === 0;
+  for (const r of summary.routers) {
+    const ctx = context(summary, r.label);
+    for (const svc of r.services) {
+      const key = `${r.label} ${svc.name}`;
+      let sec = sections.get(key);
+      if (!sec) {
+        sec = new ServiceSection(r.label, svc.name, multi, toggle);
+        sections.set(key, sec);
+        const open = state.openSaved ? state.openSaved.has(key) : first && total <= AUTO_OPEN_MAX;
+        if (open) sec.setOpen(true);
+        list.append(sec.root);
+        observer.observe(sec.root);
+      }
+      sec.update(svc, ctx);
+    }
+  }
+  put(/** @type {HTMLElement} */ (document.getElementById("svc-count")), `${total} total`);
+  /** @type {HTMLElement} */ (document.getElementById("svc-empty")).hidden = total > 0;
+  applyOrder(list);
+}
+
+function applyOrder(list) {
+  const all = [...sections.values()];
+  const by = state.sort;
+  all.sort((a, b) => {
+    const d = by === "volume"
+      ? b.sortValues.volume - a.sortValues.volume
+      : by === "sr"
+      ? a.sortValues.sr - b.sortValues.sr
+      : by === "p99"
+      ? b.sortValues.p99 - a.sortValues.p99
+      : 0;
+    return d !== 0 ? d : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+  const order = all.map((s) => s.key).join("\u0000");
+  if (order !== state.order) {
+    const frag = document.createDocumentFragment();
+    for (const s of all) frag.append(s.root);
+    list.append(frag);
+    state.order = order;
+  }
+  const f = state.filter;
+  for (const s of all) {
+    const hide = f !== "" && !`${s.router} ${s.name}`.toLowerCase().includes(f);
+    if (s.root.hidden !== hide) s.root.hidden = hide;
+  }
+}
+
+function renderStatus(summary, ok) {
+  const dot = /** @type {HTMLElement} */ (document.getElementById("live-dot"));
+  const text = /** @type {HTMLElement} */ (document.getElementById("live-text"));
+  cls(dot, ok ? "dot live" : "dot down");
+  put(text, ok ? `live · ${new Date().toLocaleTimeString()}` : "disconnected · retrying");
+  if (summary) {
+    const p = summary.process;
+    put(
+      /** @type {HTMLElement} */ (document.getElementById("proc")),
+      `uptime ${fmtUptime(p.uptime)} · RSS ${fmtBytes(p.rss_bytes)}`,
+    );
+  }
+}
+
+function render(summary) {
+  const t0 = performance.now();
+  const x = Date.now() / 1000;
+  recordSeries(summary, x);
+  renderTop(summary, x);
+  renderRouters(summary);
+  renderServices(summary);
+  state.last = summary;
+  state.polls++;
+  const ms = performance.now() - t0;
+  document.body.dataset.polls = String(state.polls);
+  document.body.dataset.renderMs = ms.toFixed(1);
+  if (state.polls === 1) {
+    document.body.dataset.ready = "1";
+    performance.mark("dashboard-ready");
+  }
+}
+
+/** The summary the server put in the page, used once, so the first paint needs no request. */
+function takeInitial() {
+  const box = document.getElementById("initial-summary");
+  const text = box?.textContent ?? "";
+  if (box) box.textContent = "";
+  try {
+    return text.trim() ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchSummary() {
+  const rsp = await fetch("/admin/api/summary.json", { cache: "no-store" });
+  if (!rsp.ok) throw new Error(`HTTP ${rsp.status}`);
+  return await rsp.json();
+}
+
+async function poll() {
+  const started = performance.now();
+  try {
+    const summary = takeInitial() ?? await fetchSummary();
+    render(summary);
+    renderStatus(summary, true);
+  } catch (e) {
+    renderStatus(undefined, false);
+    console.warn("dashboard poll failed", e);
+  } finally {
+    setTimeout(poll, Math.max(100, POLL_MS - (performance.now() - started)));
+  }
+}
+
+function wire() {
+  const filter = /** @type {HTMLInputElement} */ (document.getElementById("filter"));
+  filter.addEventListener("input", () => {
+    state.filter = filter.value.trim().toLowerCase();
+    applyOrder(/** @type {HTMLElement} */ (document.getElementById("svc-list")));
+  });
+  const sort = /** @type {HTMLSelectElement} */ (document.getElementById("sort"));
+  sort.addEventListener("change", () => {
+    state.sort = sort.value;
+    applyOrder(/** @type {HTMLElement} */ (document.getElementById("svc-list")));
+  });
+  document.getElementById("expand-all")?.addEventListener("click", () => {
+    for (const s of sections.values()) if (!s.root.hidden && !s.open) s.setOpen(true);
+    saveOpen();
+    if (state.last) for (const s of sections.values()) if (s.open && s.visible) renderOne(s, state.last);
+  });
+  document.getElementById("collapse-all")?.addEventListener("click", () => {
+    for (const s of sections.values()) if (s.open) s.setOpen(false);
+    saveOpen();
+  });
+  // uPlot loads after this script (numbers first): draw the charts as soon as it has.
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!state.last) return;
+    drawTopCharts();
+    for (const s of sections.values()) if (s.open && s.visible) renderOne(s, state.last);
+  });
+  document.addEventListener("toggle", (e) => {
+    if (e.target instanceof HTMLDetailsElement && state.last) renderRouters(state.last);
+  }, true);
+  let pending = 0;
+  addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      topCharts.rps?.resize();
+      topCharts.lat?.resize();
+      for (const s of sections.values()) s.resize();
+    }, 150);
+  });
+}
+
+performance.mark("dashboard-script");
+wire();
+poll();

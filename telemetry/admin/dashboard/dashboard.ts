@@ -1,0 +1,117 @@
+/**
+ * The admin dashboard's routes: the dashboard at `/`, the dtab playground at `/delegator`, the
+ * icon at `/dashboard/favicon.svg` and `/admin/api/summary.json`, which the dashboard polls every
+ * second.
+ *
+ * Each page is built once, when the handlers are made, into one self-contained document (styles,
+ * uPlot and the page's bundled modules inline: `page.ts`). The dashboard also carries the current
+ * summary inline, so its first paint needs no second request; it is `no-store`. The playground and
+ * the icon are static: `ETag` + `cache-control: no-cache`, so a reload is a 304. The summary is
+ * computed from the registry on request and reused for `summaryTtlMs` (default 250 ms), so many
+ * open tabs cost one computation per tick.
+ *
+ * @module
+ */
+import type { AdminHandler } from "../handler.ts";
+import type { MetricsRegistry } from "../../metrics/mod.ts";
+import { dashboardSources } from "./assets.ts";
+import { inlinePage } from "./page.ts";
+import { summarize } from "./summary.ts";
+
+/** What the dashboard reads. */
+export interface DashboardDeps {
+  /** The process's metrics registry. */
+  readonly registry: MetricsRegistry;
+  /** How long one computed summary is reused, ms (default 250; 0 = never). */
+  readonly summaryTtlMs?: number;
+}
+
+/** The summary endpoint's path. */
+export const SUMMARY_PATH = "/admin/api/summary.json";
+
+const HTML = "text/html; charset=utf-8";
+const SLOT = '<script type="application/json" id="initial-summary"></script>';
+
+/** FNV-1a over the UTF-16 code units, as a quoted strong ETag. */
+function etagOf(body: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < body.length; i++) {
+    h ^= body.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `"${(h >>> 0).toString(16)}-${body.length.toString(16)}"`;
+}
+
+function staticHandler(path: string, type: string, body: string): AdminHandler {
+  const etag = etagOf(body);
+  const headers = {
+    "content-type": type,
+    "cache-control": "no-cache",
+    "x-content-type-options": "nosniff",
+    etag,
+  };
+  return {
+    path,
+    handler(req) {
+      const inm = req.headers.get("if-none-match");
+      if (inm !== null && inm.split(",").some((t) => t.trim() === etag)) {
+        return new Response(null, { status: 304, headers });
+      }
+      return new Response(body, { headers });
+    },
+  };
+}
+
+/**
+ * The dashboard's admin handlers; add them to the admin server's `handlers`.
+ *
+ * @param deps The registry (and the summary's reuse time).
+ * @returns Handlers for `/`, `/delegator`, `/dashboard/favicon.svg` and `/admin/api/summary.json`.
+ * @throws {TypeError} If an embedded page links a file that is not embedded (a build defect).
+ * @example
+ * ```ts
+ * import { dashboardHandlers } from "./dashboard.ts";
+ * import { createRegistry } from "../../metrics/mod.ts";
+ * const handlers = dashboardHandlers({ registry: createRegistry() });
+ * const page = await handlers.find((h) => h.path === "/")!.handler(new Request("http://admin/"));
+ * ```
+ */
+export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
+  const { registry } = deps;
+  const ttl = deps.summaryTtlMs ?? 250;
+  const src = dashboardSources();
+  const index = inlinePage(src.index, src.files);
+  const slot = index.indexOf(SLOT);
+  if (slot < 0) throw new TypeError("index.html has no initial-summary slot");
+  const head = index.slice(0, slot) + SLOT.slice(0, SLOT.indexOf("</script>"));
+  const tail = index.slice(slot + SLOT.indexOf("</script>"));
+  let cached: { at: number; body: string } | undefined;
+  const summaryJson = (): string => {
+    const now = registry.clock.mono();
+    if (cached === undefined || now - cached.at >= ttl) {
+      cached = { at: now, body: JSON.stringify(summarize(registry)) };
+    }
+    return cached.body;
+  };
+  return [
+    {
+      path: "/",
+      handler: () =>
+        new Response(head + summaryJson().replaceAll("<", "\\u003c") + tail, {
+          headers: { "content-type": HTML, "cache-control": "no-store" },
+        }),
+    },
+    staticHandler("/delegator", HTML, inlinePage(src.delegator, src.files)),
+    staticHandler("/dashboard/favicon.svg", "image/svg+xml", src.favicon),
+    {
+      path: SUMMARY_PATH,
+      handler: () =>
+        new Response(summaryJson(), {
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+          },
+        }),
+    },
+  ];
+}

@@ -1,0 +1,204 @@
+// The dtab playground: pick a router, add dtab rules, enter a path, and see the delegation tree
+// `/delegator.json` explains — every dentry tried, every alternative, and why a branch was neg or
+// failed. The state lives in the URL (?router=&path=&dtab=), so a tree can be linked to.
+import { el } from "./common.js";
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const routerSel = /** @type {HTMLSelectElement} */ ($("router"));
+const dtabBox = /** @type {HTMLTextAreaElement} */ ($("dtab"));
+const pathBox = /** @type {HTMLInputElement} */ ($("path"));
+/** @type {{label: string, dtab: string, dstPrefix: string}[]} */
+let routers = [];
+
+/** Shows a dtab one dentry a line, prefix and destination coloured. @param {string} text */
+function showDtab(text) {
+  const pre = $("base-dtab");
+  pre.replaceChildren();
+  const entries = text.split(";").map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) {
+    pre.append(el("span", "hint", "(empty)"));
+    return;
+  }
+  for (const d of entries) {
+    const i = d.indexOf("=>");
+    if (i < 0) {
+      pre.append(d + ";\n");
+      continue;
+    }
+    pre.append(
+      el("span", "dt-prefix", d.slice(0, i).trim()),
+      el("span", "dt-arrow", " => "),
+      el("span", "dt-dst", d.slice(i + 2).trim()),
+      ";\n",
+    );
+  }
+}
+
+/**
+ * Marks what binding would choose: a leaf with endpoints is chosen; `alt` takes its first
+ * branch that is not neg; a union takes all its branches. Returns the branch's outcome.
+ * @param {any} n
+ * @returns {"bound" | "neg" | "fail"}
+ */
+function outcome(n) {
+  switch (n.type) {
+    case "leaf":
+      return n.bound?.addr?.type === "neg" ? "neg" : "bound";
+    case "delegate":
+      return outcome(n.delegate);
+    case "alt":
+      for (const c of n.alt) {
+        const o = outcome(c);
+        if (o !== "neg") return o;
+      }
+      return "neg";
+    case "union": {
+      const os = n.union.map((/** @type {any} */ u) => outcome(u.tree));
+      return os.includes("bound") ? "bound" : os.includes("fail") ? "fail" : "neg";
+    }
+    case "fail":
+    case "exception":
+      return "fail";
+    default:
+      return "neg";
+  }
+}
+
+/** @param {any} n @param {Set<any>} chosen */
+function markChosen(n, chosen) {
+  if (n.type === "leaf" && outcome(n) === "bound") chosen.add(n);
+  else if (n.type === "delegate") markChosen(n.delegate, chosen);
+  else if (n.type === "alt") {
+    const c = n.alt.find((/** @type {any} */ x) => outcome(x) !== "neg");
+    if (c) markChosen(c, chosen);
+  } else if (n.type === "union") for (const u of n.union) markChosen(u.tree, chosen);
+}
+
+/** @param {any} n @param {Set<any>} chosen @param {string} [weight] */
+function renderNode(n, chosen, weight) {
+  const li = el("li");
+  const box = el("div", `node t-${n.type}${chosen.has(n) ? " chosen" : ""}`);
+  box.setAttribute("data-type", n.type);
+  const line = el("div", "line");
+  line.append(el("span", "kind", weight ? `${n.type} · ${weight}` : n.type));
+  if (n.path) line.append(el("code", "", n.path));
+  if (n.dentry) {
+    const via = el("span", "via", "via ");
+    via.append(el("code", "", `${n.dentry.prefix} => ${n.dentry.dst}`));
+    line.append(via);
+  }
+  if (chosen.has(n)) line.append(el("span", "tag good", "selected"));
+  box.append(line);
+  if (n.type === "leaf") {
+    const b = n.bound ?? {};
+    const info = el("div", "line");
+    info.append(el("span", "via", "client"), el("code", "", b.id ?? ""));
+    if (b.path && b.path !== "/") info.append(el("span", "via", "residual"), el("code", "", b.path));
+    const t = b.addr?.type ?? "?";
+    info.append(el("span", t === "bound" ? "tag good" : "tag warn", `addr ${t}`));
+    box.append(info);
+    if (b.addr?.type === "bound") {
+      const addrs = el("div", "addrs");
+      for (const a of b.addr.addrs ?? []) {
+        const chip = el("span", "addr", `${a.ip}:${a.port}`);
+        chip.setAttribute("data-addr", `${a.ip}:${a.port}`);
+        addrs.append(chip);
+      }
+      if (!b.addr.addrs?.length) addrs.append(el("span", "hint", "no endpoints"));
+      box.append(addrs);
+    }
+  }
+  if (n.type === "exception" && n.message) box.append(el("div", "why", n.message));
+  if (n.why) box.append(el("div", "why", n.why));
+  li.append(box);
+  /** @type {[any, string | undefined][]} */
+  const kids = n.type === "delegate"
+    ? [[n.delegate, undefined]]
+    : n.type === "alt"
+    ? n.alt.map((/** @type {any} */ c) => [c, undefined])
+    : n.type === "union"
+    ? n.union.map((/** @type {any} */ u) => [u.tree, `weight ${u.weight}`])
+    : [];
+  if (kids.length) {
+    const ul = el("ul");
+    for (const [c, w] of kids) ul.append(renderNode(c, chosen, w));
+    li.append(ul);
+  }
+  return li;
+}
+
+async function run() {
+  const path = pathBox.value.trim();
+  const result = $("result");
+  if (!path) return;
+  const q = new URLSearchParams({ namespace: routerSel.value, path });
+  const dtab = dtabBox.value.trim();
+  if (dtab) q.set("dtab", dtab);
+  const share = new URLSearchParams({ router: routerSel.value, path });
+  if (dtab) share.set("dtab", dtab);
+  history.replaceState(null, "", `?${share}`);
+  $("result-path").textContent = path;
+  result.setAttribute("aria-busy", "true");
+  try {
+    const rsp = await fetch(`/delegator.json?${q}`);
+    const body = await rsp.json();
+    if (!rsp.ok) throw new Error(body.error ?? `HTTP ${rsp.status}`);
+    const chosen = new Set();
+    markChosen(body, chosen);
+    const ul = el("ul", "tree");
+    ul.append(renderNode(body, chosen));
+    result.replaceChildren(ul);
+    $("raw").textContent = JSON.stringify(body, null, 2);
+    $("raw-box").hidden = false;
+  } catch (e) {
+    result.replaceChildren(el("div", "error", e instanceof Error ? e.message : String(e)));
+    $("raw-box").hidden = true;
+  } finally {
+    result.setAttribute("aria-busy", "false");
+    document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1);
+  }
+}
+
+function pickRouter() {
+  const r = routers.find((x) => x.label === routerSel.value);
+  showDtab(r?.dtab ?? "");
+  if (r && !pathBox.value) pathBox.placeholder = `${r.dstPrefix ?? "/svc"}/hello`;
+}
+
+async function init() {
+  const params = new URLSearchParams(location.search);
+  try {
+    const cfg = await (await fetch("/config.json")).json();
+    routers = (cfg.routers ?? []).map((/** @type {any} */ r) => ({
+      label: r.label,
+      dtab: typeof r.dtab === "string" ? r.dtab : "",
+      dstPrefix: r.dstPrefix ?? "/svc",
+    }));
+  } catch {
+    routers = [];
+  }
+  for (const r of routers) routerSel.append(new Option(r.label, r.label));
+  const want = params.get("router");
+  if (want && routers.some((r) => r.label === want)) routerSel.value = want;
+  pathBox.value = params.get("path") ?? "";
+  dtabBox.value = params.get("dtab") ?? "";
+  pickRouter();
+  routerSel.addEventListener("change", () => {
+    pickRouter();
+    if (pathBox.value.trim()) run();
+  });
+  $("form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    run();
+  });
+  dtabBox.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      run();
+    }
+  });
+  document.body.dataset.ready = "1";
+  if (pathBox.value) await run();
+}
+
+init();

@@ -1,0 +1,106 @@
+/**
+ * Linkerd's `l5d-ctx-trace` header: base64 (standard alphabet, padded) of Finagle's
+ * `TraceId.serialize`: `spanId:8 parentId:8 traceId:8 flags:8`, each big-endian, plus
+ * `traceIdHigh:8` when the trace id is 128 bits (40 bytes; Finagle's `deserialize` accepts 32 or
+ * 40). Flags (Finagle `Flags`): bit 0 Debug, bit 1 SamplingKnown, bit 2 Sampled. A root id has
+ * parentId = spanId; Finagle reads a parentId equal to the spanId as "no parent".
+ *
+ * @module
+ */
+import { isValidHexId, normalizeTraceId } from "./ids.ts";
+
+/** Finagle `Flags.Debug`. */
+const DEBUG = 1;
+/** Finagle `Flags.SamplingKnown`. */
+const SAMPLING_KNOWN = 2;
+/** Finagle `Flags.Sampled`. */
+const SAMPLED = 4;
+
+/** One decoded Finagle trace id. */
+export interface FinagleTraceId {
+  /** 16 or 32 hex digits (normalized). */
+  readonly traceId: string;
+  /** The sender's span (16 hex digits). */
+  readonly spanId: string;
+  /** The sender's parent span, `""` for a root span. */
+  readonly parentSpanId: string;
+  /** `undefined` when the sender deferred the decision. Debug counts as sampled. */
+  readonly sampled: boolean | undefined;
+}
+
+function hexToBinary(hex: string): string {
+  let s = "";
+  for (let i = 0; i < hex.length; i += 2) {
+    s += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  }
+  return s;
+}
+
+function binaryToHex(bin: string, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) s += bin.charCodeAt(i).toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * Encode a trace id as an `l5d-ctx-trace` value.
+ *
+ * @param id the span to send; an empty `parentSpanId` encodes a root (parentId = spanId)
+ * @returns base64 of 32 bytes (64-bit trace id) or 40 bytes (128-bit)
+ * @example
+ * ```ts
+ * import { encodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
+ * encodeL5dCtxTrace({
+ *   traceId: "0000000000000003", spanId: "0000000000000001",
+ *   parentSpanId: "0000000000000002", sampled: true,
+ * }); // "AAAAAAAAAAEAAAAAAAAAAgAAAAAAAAADAAAAAAAAAAY="
+ * ```
+ */
+export function encodeL5dCtxTrace(id: FinagleTraceId): string {
+  const flags = id.sampled === undefined
+    ? 0
+    : id.sampled
+    ? SAMPLING_KNOWN | SAMPLED
+    : SAMPLING_KNOWN;
+  const low = id.traceId.length === 32 ? id.traceId.slice(16) : id.traceId;
+  let hex = id.spanId + (id.parentSpanId || id.spanId) + low +
+    flags.toString(16).padStart(16, "0");
+  if (id.traceId.length === 32) hex += id.traceId.slice(0, 16);
+  return btoa(hexToBinary(hex));
+}
+
+/**
+ * Decode an `l5d-ctx-trace` value. Malformed input (bad base64, wrong length, zero ids) gives
+ * `undefined`, never an error.
+ *
+ * @example
+ * ```ts
+ * import { decodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
+ * decodeL5dCtxTrace("AAAAAAAAAAEAAAAAAAAAAgAAAAAAAAADAAAAAAAAAAY=")?.traceId; // "0000000000000003"
+ * ```
+ */
+export function decodeL5dCtxTrace(b64: string): FinagleTraceId | undefined {
+  let bin: string;
+  try {
+    bin = atob(b64.trim());
+  } catch {
+    return undefined;
+  }
+  if (bin.length !== 32 && bin.length !== 40) return undefined;
+  const spanId = binaryToHex(bin, 0, 8);
+  const parent = binaryToHex(bin, 8, 16);
+  const low = binaryToHex(bin, 16, 24);
+  const flags = bin.charCodeAt(31); // the three known flags live in the last byte
+  const high = bin.length === 40 ? binaryToHex(bin, 32, 40) : "";
+  const traceId = normalizeTraceId(high + low);
+  if (!traceId || !isValidHexId(spanId, 16)) return undefined;
+  let sampled: boolean | undefined = undefined;
+  if (flags & DEBUG) sampled = true;
+  else if (flags & SAMPLING_KNOWN) sampled = (flags & SAMPLED) !== 0;
+  return {
+    traceId,
+    spanId,
+    parentSpanId: parent === spanId || !isValidHexId(parent, 16) ? "" : parent,
+    sampled,
+  };
+}

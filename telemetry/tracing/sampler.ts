@@ -1,0 +1,52 @@
+/**
+ * Sampling decisions for new traces. A trace is sampled when its id falls under the rate, so the
+ * decision is a pure function of the trace id (like Finagle's `Sampler`): two routers with the same
+ * rate agree without talking. The rate comes from the `l5d-sample` request header when present
+ * (clamped to [0, 1], Linkerd's `Headers.Sample`), else from the tracing telemeters' `sampleRate`
+ * (Linkerd's default 0.001). A decision that arrives with the request always wins
+ * (see `decodeTraceContext`).
+ *
+ * @module
+ */
+
+/**
+ * Parse an `l5d-sample` header value, clamped to [0, 1].
+ *
+ * @param value the header value, or null when absent
+ * @returns the rate, or `undefined` when absent or not a number
+ * @example
+ * ```ts
+ * import { parseSampleHeader } from "./sampler.ts";
+ * parseSampleHeader("2"); // 1
+ * parseSampleHeader("-1"); // 0
+ * parseSampleHeader("x"); // undefined
+ * ```
+ */
+export function parseSampleHeader(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const s = value.trim();
+  if (s === "") return undefined;
+  const v = Number(s);
+  if (Number.isNaN(v)) return undefined;
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/**
+ * Decide whether a new trace is sampled at `rate`: the trace id's low 32 bits, read as a fraction
+ * of 2^32, must be below the rate. Rate ≥ 1 always samples, ≤ 0 never does.
+ *
+ * @param traceId 16 or 32 lower-case hex digits
+ * @param rate in [0, 1]
+ * @example
+ * ```ts
+ * import { sampledAtRate } from "./sampler.ts";
+ * sampledAtRate("00000000000000007fffffff", 0.5); // true
+ * sampledAtRate("0000000080000000", 0.5); // false
+ * ```
+ */
+export function sampledAtRate(traceId: string, rate: number): boolean {
+  if (rate >= 1) return true;
+  if (!(rate > 0)) return false;
+  const low = parseInt(traceId.slice(-8), 16);
+  return low / 0x100000000 < rate;
+}

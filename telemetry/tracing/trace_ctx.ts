@@ -1,0 +1,243 @@
+/**
+ * Trace context propagation: W3C `traceparent`/`tracestate`, B3 (single `b3` and multi
+ * `x-b3-*`), and Linkerd's `l5d-ctx-trace`, read once when a request arrives and written on every
+ * upstream attempt.
+ *
+ * In: the first *valid* one of `traceparent`, `b3`, `x-b3-*`, `l5d-ctx-trace` gives the trace id,
+ * the caller's span (our parent) and the caller's sampling decision; malformed headers are
+ * ignored. No usable header starts a new trace with a fresh 64-bit id (what Linkerd 1.x makes).
+ * Sampling: a decision carried by the request is honoured; otherwise `l5d-sample` (clamped to
+ * [0, 1]) or the configured `sampleRate` decides (sampler.ts). Linkerd lets `l5d-sample` override
+ * an inbound decision too; we keep the caller's decision so one trace is never cut in half.
+ *
+ * Out: every format at once, all naming the same span, so Linkerd hops, Zipkin (B3) apps and
+ * W3C apps join one trace: `traceparent`, `b3`, `x-b3-traceid`/`spanid`/`parentspanid`/`sampled`
+ * (`x-b3-flags` is dropped: debug is folded into sampled), `l5d-ctx-trace`, and `l5d-reqid` = the
+ * trace id. `tracestate` passes through untouched (we add no vendor entry). `l5d-sample` is never
+ * forwarded (router/http/forward.ts drops it).
+ *
+ * Header names are spelled here, not taken from router/http/headers.ts, because telemetry/ may
+ * only import router/core/; they are the same strings.
+ *
+ * @module
+ */
+import type { Ctx } from "../../router/core/ctx.ts";
+import { isValidHexId, newId64, normalizeTraceId, traceId32 } from "./ids.ts";
+import { decodeL5dCtxTrace, encodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
+import { parseSampleHeader, sampledAtRate } from "./sampler.ts";
+
+/** The trace header names (lower case). */
+export const TRACE_HEADERS = {
+  traceparent: "traceparent",
+  tracestate: "tracestate",
+  b3: "b3",
+  b3TraceId: "x-b3-traceid",
+  b3SpanId: "x-b3-spanid",
+  b3ParentSpanId: "x-b3-parentspanid",
+  b3Sampled: "x-b3-sampled",
+  b3Flags: "x-b3-flags",
+  l5dCtxTrace: "l5d-ctx-trace",
+  l5dReqId: "l5d-reqid",
+  l5dSample: "l5d-sample",
+} as const;
+const T = TRACE_HEADERS;
+
+/** What a request says about its trace. `traceId` is `""` when it carries only a decision. */
+export interface InboundTrace {
+  readonly traceId: string;
+  /** The caller's span id (our parent), `""` when absent. */
+  readonly spanId: string;
+  /** `undefined` = the caller deferred the decision. */
+  readonly sampled: boolean | undefined;
+}
+
+/**
+ * Parse a W3C `traceparent` (version 00, and later versions read as 00 per the spec).
+ *
+ * @returns the trace, or `undefined` when malformed (wrong length, upper case, zero ids, `ff`)
+ * @example
+ * ```ts
+ * import { parseTraceparent } from "./trace_ctx.ts";
+ * parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")?.sampled; // true
+ * ```
+ */
+export function parseTraceparent(v: string): InboundTrace | undefined {
+  const s = v.trim();
+  if (s.length < 55 || s[2] !== "-" || s[35] !== "-" || s[52] !== "-") return undefined;
+  const version = s.slice(0, 2);
+  if (!/^[0-9a-f]{2}$/.test(version) || version === "ff") return undefined;
+  if (version === "00" && s.length !== 55) return undefined;
+  if (s.length > 55 && s[55] !== "-") return undefined;
+  const traceId = s.slice(3, 35), spanId = s.slice(36, 52), flags = s.slice(53, 55);
+  if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
+  if (!/^[0-9a-f]{2}$/.test(flags)) return undefined;
+  return { traceId: normalizeTraceId(traceId), spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
+}
+
+function b3Sampling(v: string): boolean | undefined | null {
+  switch (v) {
+    case "1":
+    case "d":
+    case "true":
+      return true;
+    case "0":
+    case "false":
+      return false;
+    default:
+      return null; // malformed
+  }
+}
+
+/**
+ * Parse a single `b3` header: `{traceId}-{spanId}[-{sampling}[-{parentSpanId}]]` or a lone
+ * sampling state (`0`, `1`, `d`).
+ *
+ * @returns the trace, or `undefined` when malformed
+ * @example
+ * ```ts
+ * import { parseB3Single } from "./trace_ctx.ts";
+ * parseB3Single("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90")?.spanId;
+ * // "e457b5a2e4d86bd1"
+ * ```
+ */
+export function parseB3Single(v: string): InboundTrace | undefined {
+  const parts = v.trim().toLowerCase().split("-");
+  if (parts.length === 1) {
+    const sampled = b3Sampling(parts[0]!);
+    return sampled === null ? undefined : { traceId: "", spanId: "", sampled };
+  }
+  if (parts.length > 4) return undefined;
+  const traceId = normalizeTraceId(parts[0]!);
+  const spanId = parts[1]!;
+  if (!traceId || !isValidHexId(spanId, 16)) return undefined;
+  let sampled: boolean | undefined = undefined;
+  if (parts.length >= 3) {
+    const s = b3Sampling(parts[2]!);
+    if (s === null) return undefined;
+    sampled = s;
+  }
+  if (parts.length === 4 && !isValidHexId(parts[3]!, 16)) return undefined;
+  return { traceId, spanId, sampled };
+}
+
+/**
+ * Parse the multi-header B3 form (`x-b3-traceid`, `x-b3-spanid`, `x-b3-sampled`, `x-b3-flags`).
+ *
+ * @returns the trace, `undefined` when no B3 header is present or the ids are malformed
+ * @example
+ * ```ts
+ * import { parseB3Multi } from "./trace_ctx.ts";
+ * parseB3Multi(new Headers({ "x-b3-sampled": "0" })); // { traceId: "", spanId: "", sampled: false }
+ * ```
+ */
+export function parseB3Multi(h: Headers): InboundTrace | undefined {
+  const rawTrace = h.get(T.b3TraceId), rawSpan = h.get(T.b3SpanId);
+  const rawSampled = h.get(T.b3Sampled), flags = h.get(T.b3Flags);
+  let sampled: boolean | undefined = undefined;
+  if (flags !== null && flags.trim() === "1") sampled = true;
+  else if (rawSampled !== null) {
+    const s = b3Sampling(rawSampled.trim().toLowerCase());
+    if (s !== null) sampled = s;
+  }
+  if (rawTrace === null && rawSpan === null) {
+    return sampled === undefined ? undefined : { traceId: "", spanId: "", sampled };
+  }
+  const traceId = normalizeTraceId((rawTrace ?? "").trim());
+  const spanId = (rawSpan ?? "").trim().toLowerCase();
+  if (!traceId || !isValidHexId(spanId, 16)) return undefined;
+  return { traceId, spanId, sampled };
+}
+
+/**
+ * Read the request's trace: the first valid of `traceparent`, `b3`, `x-b3-*`, `l5d-ctx-trace`.
+ *
+ * @returns the inbound trace, or `undefined` when none is usable
+ */
+export function readInboundTrace(h: Headers): InboundTrace | undefined {
+  const tp = h.get(T.traceparent);
+  const fromTp = tp === null ? undefined : parseTraceparent(tp);
+  if (fromTp) return fromTp;
+  const b3 = h.get(T.b3);
+  const fromB3 = b3 === null ? undefined : parseB3Single(b3);
+  if (fromB3) return fromB3;
+  const fromMulti = parseB3Multi(h);
+  if (fromMulti) return fromMulti;
+  const l5d = h.get(T.l5dCtxTrace);
+  return l5d === null ? undefined : decodeL5dCtxTrace(l5d);
+}
+
+/** What decoding needs besides the headers. */
+export interface TraceDecodeOptions {
+  /** The sample rate for new traces without an `l5d-sample` header. */
+  readonly sampleRate: number;
+  /** Uniform [0, 1) source for new ids. */
+  readonly random: () => number;
+}
+
+/**
+ * Fill `ctx.traceId`, `ctx.spanId` (this hop's server span, new), `ctx.parentSpanId` (the
+ * caller's span) and `ctx.sampled` from the request headers.
+ *
+ * @example
+ * ```ts
+ * import { decodeTraceContext } from "./trace_ctx.ts";
+ * import { Ctx } from "../../router/core/ctx.ts";
+ * const ctx = new Ctx({
+ *   url: new URL("http://a/"), router: "r", signal: new AbortController().signal,
+ *   startMs: 0, host: "a", target: "/",
+ * });
+ * decodeTraceContext(new Headers({ "l5d-sample": "1" }), ctx, { sampleRate: 0, random: Math.random });
+ * ctx.sampled; // true
+ * ```
+ */
+export function decodeTraceContext(h: Headers, ctx: Ctx, opts: TraceDecodeOptions): void {
+  const inbound = readInboundTrace(h);
+  const traceId = inbound?.traceId || newId64(opts.random);
+  ctx.traceId = traceId;
+  ctx.parentSpanId = inbound?.traceId ? inbound.spanId : "";
+  ctx.spanId = newId64(opts.random);
+  if (inbound?.sampled !== undefined) {
+    ctx.sampled = inbound.sampled;
+    return;
+  }
+  const rate = parseSampleHeader(h.get(T.l5dSample)) ?? opts.sampleRate;
+  ctx.sampled = sampledAtRate(traceId, rate);
+}
+
+/**
+ * Write the trace headers for the span in `ctx` (`spanId`, child of `parentSpanId`) onto an
+ * upstream request's headers, replacing any inbound ones.
+ *
+ * @example
+ * ```ts
+ * import { encodeTraceHeaders } from "./trace_ctx.ts";
+ * import { Ctx } from "../../router/core/ctx.ts";
+ * const ctx = new Ctx({
+ *   url: new URL("http://a/"), router: "r", signal: new AbortController().signal,
+ *   startMs: 0, host: "a", target: "/",
+ * });
+ * ctx.traceId = "a3ce929d0e0e4736";
+ * ctx.spanId = "00f067aa0ba902b7";
+ * const h = new Headers();
+ * encodeTraceHeaders(h, ctx);
+ * h.get("traceparent"); // "00-0000000000000000a3ce929d0e0e4736-00f067aa0ba902b7-00"
+ * ```
+ */
+export function encodeTraceHeaders(h: Headers, ctx: Ctx): void {
+  const { traceId, spanId, parentSpanId, sampled } = ctx;
+  if (!traceId || !spanId) return;
+  const flag = sampled ? "1" : "0";
+  h.set(T.traceparent, `00-${traceId32(traceId)}-${spanId}-0${flag}`);
+  h.set(
+    T.b3,
+    parentSpanId ? `${traceId}-${spanId}-${flag}-${parentSpanId}` : `${traceId}-${spanId}-${flag}`,
+  );
+  h.set(T.b3TraceId, traceId);
+  h.set(T.b3SpanId, spanId);
+  if (parentSpanId) h.set(T.b3ParentSpanId, parentSpanId);
+  else h.delete(T.b3ParentSpanId);
+  h.set(T.b3Sampled, flag);
+  h.delete(T.b3Flags);
+  h.set(T.l5dCtxTrace, encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled }));
+  h.set(T.l5dReqId, traceId);
+}

@@ -1,0 +1,224 @@
+import { assert, assertEquals } from "../../tests/support/assert.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
+import { Ctx } from "../../router/core/ctx.ts";
+import {
+  decodeTraceContext,
+  encodeTraceHeaders,
+  parseB3Multi,
+  parseB3Single,
+  parseTraceparent,
+  readInboundTrace,
+} from "./trace_ctx.ts";
+import { decodeL5dCtxTrace, encodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
+import { isValidHexId } from "./ids.ts";
+
+const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+function newCtx(): Ctx {
+  return new Ctx({
+    url: new URL("http://hello/a"),
+    router: "outgoing",
+    signal: new AbortController().signal,
+    startMs: 0,
+    host: "hello",
+    target: "/a",
+  });
+}
+
+Deno.test("parseTraceparent() reads version 00 and ignores malformed values", () => {
+  assertEquals(parseTraceparent(TP), {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    sampled: true,
+  });
+  assertEquals(parseTraceparent(TP.replace(/01$/, "00"))?.sampled, false);
+  assertEquals(parseTraceparent(TP.replace(/01$/, "03"))?.sampled, true, "other flag bits ignored");
+  assertEquals(
+    parseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")?.spanId,
+    "00f067aa0ba902b7",
+    "a later version with more fields is read as 00",
+  );
+  for (
+    const bad of [
+      "",
+      TP + "-extra", // version 00 has exactly 4 fields
+      TP.toUpperCase(),
+      "ff" + TP.slice(2),
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x",
+      "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+    ]
+  ) assertEquals(parseTraceparent(bad), undefined, bad);
+});
+
+Deno.test("parseB3Single() reads ids, sampling state and the decision-only form", () => {
+  assertEquals(
+    parseB3Single("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90"),
+    {
+      traceId: "80f198ee56343ba864fe8b2a57d3eff7",
+      spanId: "e457b5a2e4d86bd1",
+      sampled: true,
+    },
+  );
+  assertEquals(parseB3Single("a3ce929d0e0e4736-e457b5a2e4d86bd1"), {
+    traceId: "a3ce929d0e0e4736",
+    spanId: "e457b5a2e4d86bd1",
+    sampled: undefined,
+  });
+  assertEquals(parseB3Single("a3ce929d0e0e4736-e457b5a2e4d86bd1-d")?.sampled, true, "debug");
+  assertEquals(parseB3Single("0"), { traceId: "", spanId: "", sampled: false });
+  for (
+    const bad of [
+      "",
+      "x",
+      "a3ce929d0e0e4736",
+      "a3ce929d0e0e4736-zz",
+      "a3ce929d0e0e4736-e457b5a2e4d86bd1-2",
+    ]
+  ) assertEquals(parseB3Single(bad), undefined, bad);
+});
+
+Deno.test("parseB3Multi() reads x-b3-* and treats x-b3-flags: 1 as sampled", () => {
+  assertEquals(
+    parseB3Multi(
+      new Headers({
+        "x-b3-traceid": "A3CE929D0E0E4736",
+        "x-b3-spanid": "e457b5a2e4d86bd1",
+        "x-b3-sampled": "0",
+      }),
+    ),
+    { traceId: "a3ce929d0e0e4736", spanId: "e457b5a2e4d86bd1", sampled: false },
+  );
+  assertEquals(
+    parseB3Multi(
+      new Headers({
+        "x-b3-traceid": "a3ce929d0e0e4736",
+        "x-b3-spanid": "e457b5a2e4d86bd1",
+        "x-b3-flags": "1",
+      }),
+    )
+      ?.sampled,
+    true,
+  );
+  assertEquals(parseB3Multi(new Headers()), undefined);
+  assertEquals(
+    parseB3Multi(new Headers({ "x-b3-traceid": "a3ce929d0e0e4736" })),
+    undefined,
+    "no span id",
+  );
+});
+
+Deno.test("readInboundTrace() takes the first valid of traceparent, b3, x-b3-*, l5d-ctx-trace", () => {
+  const l5d = encodeL5dCtxTrace({
+    traceId: "1111111111111111",
+    spanId: "2222222222222222",
+    parentSpanId: "",
+    sampled: true,
+  });
+  const all = {
+    traceparent: TP,
+    b3: "3333333333333333-4444444444444444-1",
+    "x-b3-traceid": "5555555555555555",
+    "x-b3-spanid": "6666666666666666",
+    "l5d-ctx-trace": l5d,
+  };
+  assertEquals(readInboundTrace(new Headers(all))?.spanId, "00f067aa0ba902b7");
+  assertEquals(
+    readInboundTrace(new Headers({ ...all, traceparent: "junk" }))?.spanId,
+    "4444444444444444",
+  );
+  assertEquals(
+    readInboundTrace(new Headers({ ...all, traceparent: "junk", b3: "junk" }))?.spanId,
+    "6666666666666666",
+  );
+  assertEquals(readInboundTrace(new Headers({ "l5d-ctx-trace": l5d }))?.spanId, "2222222222222222");
+  assertEquals(readInboundTrace(new Headers({ "l5d-ctx-trace": "junk" })), undefined);
+});
+
+Deno.test("decodeTraceContext() continues an inbound trace with a new server span id", () => {
+  const clock = new FakeClock();
+  const ctx = newCtx();
+  decodeTraceContext(new Headers({ traceparent: TP }), ctx, {
+    sampleRate: 0,
+    random: () => clock.random(),
+  });
+  assertEquals(ctx.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+  assertEquals(ctx.parentSpanId, "00f067aa0ba902b7");
+  assert(isValidHexId(ctx.spanId, 16) && ctx.spanId !== ctx.parentSpanId);
+  assertEquals(ctx.sampled, true, "the caller's decision wins over sampleRate 0");
+});
+
+Deno.test("decodeTraceContext() starts a 64-bit trace and samples by l5d-sample, else sampleRate", () => {
+  const clock = new FakeClock();
+  const opts = { sampleRate: 1, random: () => clock.random() };
+  const a = newCtx();
+  decodeTraceContext(new Headers(), a, opts);
+  assert(isValidHexId(a.traceId, 16), a.traceId);
+  assertEquals([a.parentSpanId, a.sampled], ["", true]);
+  const b = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "0" }), b, opts);
+  assertEquals(b.sampled, false, "l5d-sample: 0 beats sampleRate 1");
+  const c = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "1.5" }), c, { ...opts, sampleRate: 0 });
+  assertEquals(c.sampled, true, "clamped to 1");
+  const d = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "1", "x-b3-sampled": "0" }), d, opts);
+  assertEquals(d.sampled, false, "an inbound decision is honoured");
+  const e = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "junk" }), e, { ...opts, sampleRate: 0 });
+  assertEquals(e.sampled, false, "a junk l5d-sample falls back to sampleRate");
+});
+
+Deno.test("encodeTraceHeaders() writes every format for the same span", () => {
+  const ctx = newCtx();
+  ctx.traceId = "a3ce929d0e0e4736";
+  ctx.spanId = "00f067aa0ba902b7";
+  ctx.parentSpanId = "1111111111111111";
+  ctx.sampled = true;
+  const h = new Headers({ "x-b3-flags": "1", traceparent: "stale", tracestate: "vendor=x" });
+  encodeTraceHeaders(h, ctx);
+  assertEquals(h.get("traceparent"), "00-0000000000000000a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  assertEquals(h.get("tracestate"), "vendor=x", "tracestate passes through");
+  assertEquals(h.get("b3"), "a3ce929d0e0e4736-00f067aa0ba902b7-1-1111111111111111");
+  assertEquals(h.get("x-b3-traceid"), "a3ce929d0e0e4736");
+  assertEquals(h.get("x-b3-spanid"), "00f067aa0ba902b7");
+  assertEquals(h.get("x-b3-parentspanid"), "1111111111111111");
+  assertEquals(h.get("x-b3-sampled"), "1");
+  assertEquals(h.get("x-b3-flags"), null);
+  assertEquals(h.get("l5d-reqid"), "a3ce929d0e0e4736");
+  assertEquals(decodeL5dCtxTrace(h.get("l5d-ctx-trace")!), {
+    traceId: "a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    parentSpanId: "1111111111111111",
+    sampled: true,
+  });
+});
+
+Deno.test("encodeTraceHeaders() then decodeTraceContext() agree whichever header the next hop reads", () => {
+  const clock = new FakeClock({ seed: 9 });
+  const random = () => clock.random();
+  for (const traceId of ["a3ce929d0e0e4736", "4bf92f3577b34da6a3ce929d0e0e4736"]) {
+    for (const sampled of [true, false]) {
+      const up = newCtx();
+      Object.assign(up, { traceId, spanId: "00f067aa0ba902b7", parentSpanId: "", sampled });
+      const h = new Headers();
+      encodeTraceHeaders(h, up);
+      assertEquals(h.get("x-b3-parentspanid"), null, "no parent header for a root span");
+      for (const only of ["traceparent", "b3", "x-b3-*", "l5d-ctx-trace"]) {
+        const sub = new Headers();
+        for (const [k, v] of h) {
+          if (k === only || (only === "x-b3-*" && k.startsWith("x-b3-"))) sub.set(k, v);
+        }
+        const down = newCtx();
+        decodeTraceContext(sub, down, { sampleRate: sampled ? 0 : 1, random });
+        assertEquals(
+          [down.traceId, down.parentSpanId, down.sampled],
+          [traceId, "00f067aa0ba902b7", sampled],
+          `${only} ${traceId} ${sampled}`,
+        );
+      }
+    }
+  }
+});

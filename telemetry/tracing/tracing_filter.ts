@@ -1,0 +1,188 @@
+/**
+ * The span filters: one SERVER span per request and one CLIENT span per attempt, through
+ * `@opentelemetry/api`. Unsampled requests (`ctx.sampled` false, the common case at Linkerd's
+ * default rate 0.001) take one branch and call `next` directly: no span, no context, no promise.
+ *
+ * Stack positions:
+ * - `serverSpan`: the server level, above identification, so every routed request (and the
+ *   typed error it may end in) is one span. Its id replaces `ctx.spanId` (decoded earlier by
+ *   `decodeTraceContext`, parent = the caller's span).
+ * - `clientSpan`: the top of the endpoint stack, above the request timeout and the transport, so
+ *   each attempt (a retry or a requeue) is its own span and a timed-out attempt ends as an error.
+ *   For the attempt it sets `ctx.spanId` = the client span and `ctx.parentSpanId` = the server
+ *   span, which the transport encodes upstream (`encodeTraceHeaders`): the next hop's server span
+ *   becomes its child, as with Finagle's `Trace.letId` around a client call. Both are restored
+ *   when the attempt ends; attempts of one request never overlap.
+ *
+ * Attributes: `switchyard.router`, `switchyard.service` (`/svc/...`), `switchyard.client` (bound
+ * id), `switchyard.endpoint` (`host:port`), `switchyard.classification`, `switchyard.retry` (client:
+ * this attempt's retry number, 0 = first try) and `switchyard.retries` (server: retries spent),
+ * plus the OTel HTTP conventions `http.request.method`, `http.response.status_code`, `url.path`,
+ * `server.address`/`server.port`, `client.address`, `error.type`.
+ *
+ * @module
+ */
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import type { Ctx } from "../../router/core/ctx.ts";
+import type { Filter, Service } from "../../router/core/service.ts";
+import { findSwitchyardError } from "../../router/core/errors.ts";
+import { childOf, rootIn } from "./tracer.ts";
+
+/** Labels an attempt's outcome (`success`, `failure`, `retryable_failure`, ...). */
+export type ClassifyAttempt = (
+  req: Request,
+  ctx: Ctx,
+  rsp: Response | undefined,
+  err: unknown,
+) => string;
+
+function statusClassification(_req: Request, _ctx: Ctx, rsp: Response | undefined): string {
+  return rsp !== undefined && rsp.status < 500 ? "success" : "failure";
+}
+
+function end(span: Span, status: number, err: unknown, classification: string): void {
+  span.setAttribute("http.response.status_code", status);
+  span.setAttribute("switchyard.classification", classification);
+  if (err !== undefined) {
+    const typed = findSwitchyardError(err);
+    const e = typed ?? (err instanceof Error ? err : new Error(String(err)));
+    span.setAttribute("error.type", e.name);
+    span.recordException(e);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+  } else if (status >= 500) {
+    span.setAttribute("error.type", String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+function errorStatus(err: unknown): number {
+  return findSwitchyardError(err)?.status ?? 502;
+}
+
+/**
+ * The server span filter of one router.
+ *
+ * @param tracer from the Linker's tracer provider
+ * @param router the router label
+ * @example
+ * ```ts
+ * import { serverSpan } from "./tracing_filter.ts";
+ * import { createTracerProvider } from "./tracer.ts";
+ * const tracer = createTracerProvider({
+ *   sink: () => {},
+ *   clock: { now: Date.now, mono: () => performance.now(), random: Math.random },
+ * }).getTracer("switchyard");
+ * const filter = serverSpan(tracer, "outgoing");
+ * ```
+ */
+export function serverSpan(tracer: Tracer, router: string): Filter {
+  async function traced(req: Request, ctx: Ctx, next: Service): Promise<Response> {
+    const parent = ctx.parentSpanId ? childOf(ctx.traceId, ctx.parentSpanId) : rootIn(ctx.traceId);
+    const span = tracer.startSpan(req.method, {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "switchyard.router": router,
+        "http.request.method": req.method,
+        "url.path": ctx.url.pathname,
+        "server.address": ctx.host,
+        "client.address": ctx.remoteAddr,
+      },
+    }, parent);
+    ctx.spanId = span.spanContext().spanId;
+    let rsp: Response | undefined;
+    let err: unknown;
+    try {
+      rsp = await next(req, ctx);
+      return rsp;
+    } catch (e: unknown) {
+      err = e ?? new Error("unknown error");
+      throw e;
+    } finally {
+      if (ctx.dstStr) {
+        span.updateName(`${req.method} ${ctx.dstStr}`);
+        span.setAttribute("switchyard.service", ctx.dstStr);
+      }
+      if (ctx.bound) span.setAttribute("switchyard.client", ctx.bound.idStr);
+      if (ctx.endpoint) span.setAttribute("switchyard.endpoint", ctx.endpoint);
+      span.setAttribute("switchyard.retries", ctx.retries);
+      const status = rsp?.status ?? errorStatus(err);
+      end(span, status, err, ctx.classification || (status < 500 ? "success" : "failure"));
+    }
+  }
+  return function serverSpan(req, ctx, next) {
+    return ctx.sampled ? traced(req, ctx, next) : next(req, ctx);
+  };
+}
+
+/** Where a client span filter sits. */
+export interface ClientSpanTarget {
+  readonly router: string;
+  /** Bound client id, `/#/io.l5d.fs/hello`. */
+  readonly client: string;
+  /** Endpoint host (ip). */
+  readonly host: string;
+  readonly port: number;
+  /** Labels each attempt (default: success below 500). */
+  readonly classify?: ClassifyAttempt;
+}
+
+/**
+ * The client span filter of one endpoint.
+ *
+ * @param tracer from the Linker's tracer provider
+ * @param target the endpoint this stack sends to
+ * @example
+ * ```ts
+ * import { clientSpan } from "./tracing_filter.ts";
+ * import { createTracerProvider } from "./tracer.ts";
+ * const tracer = createTracerProvider({
+ *   sink: () => {},
+ *   clock: { now: Date.now, mono: () => performance.now(), random: Math.random },
+ * }).getTracer("switchyard");
+ * const filter = clientSpan(tracer, {
+ *   router: "outgoing", client: "/#/io.l5d.fs/hello", host: "127.0.0.1", port: 8080,
+ * });
+ * ```
+ */
+export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
+  const endpoint = target.host.includes(":")
+    ? `[${target.host}]:${target.port}`
+    : `${target.host}:${target.port}`;
+  const classify = target.classify ?? statusClassification;
+  async function traced(req: Request, ctx: Ctx, next: Service): Promise<Response> {
+    const serverSpanId = ctx.spanId, serverParent = ctx.parentSpanId;
+    const span = tracer.startSpan(`${req.method} ${target.client}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "switchyard.router": target.router,
+        "switchyard.service": ctx.dstStr,
+        "switchyard.client": target.client,
+        "switchyard.endpoint": endpoint,
+        "switchyard.retry": ctx.attempt,
+        "http.request.method": req.method,
+        "url.path": ctx.url.pathname,
+        "server.address": target.host,
+        "server.port": target.port,
+      },
+    }, childOf(ctx.traceId, serverSpanId));
+    ctx.spanId = span.spanContext().spanId;
+    ctx.parentSpanId = serverSpanId;
+    let rsp: Response | undefined;
+    let err: unknown;
+    try {
+      rsp = await next(req, ctx);
+      return rsp;
+    } catch (e: unknown) {
+      err = e ?? new Error("unknown error");
+      throw e;
+    } finally {
+      ctx.spanId = serverSpanId;
+      ctx.parentSpanId = serverParent;
+      end(span, rsp?.status ?? errorStatus(err), err, classify(req, ctx, rsp, err));
+    }
+  }
+  return function clientSpan(req, ctx, next) {
+    return ctx.sampled ? traced(req, ctx, next) : next(req, ctx);
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The admin server of the real process: ping, config.json, delegator.json, metrics, shutdown.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+Deno.test("admin: ping, config.json, delegator.json with why, metrics, graceful shutdown", async () => {
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ "world-v1": world.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+telemetry: [{kind: io.l5d.prometheus}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: |
+    /srv => /#/io.l5d.fs;
+    /svc => /srv;
+    /svc/world => /srv/world-v1;
+  servers: [{port: 0}]
+`);
+  try {
+    assertEquals((await curl([`${sy.admin}/admin/ping`])).body, "pong");
+    const cfg = JSON.parse((await curl([`${sy.admin}/config.json`])).body);
+    assertEquals(cfg.routers[0].label, "outgoing");
+    assertEquals(cfg.routers[0].dstPrefix, "/svc");
+    assertEquals(cfg.admin.port, 0);
+
+    const d = JSON.parse(
+      (await curl([`${sy.admin}/delegator.json?namespace=outgoing&path=/svc/world`])).body,
+    );
+    const text = JSON.stringify(d);
+    assertStringIncludes(text, `"type":"leaf"`);
+    assertStringIncludes(text, `"port":${world.port}`);
+    assertStringIncludes(text, "/#/io.l5d.fs/world-v1");
+    const neg = JSON.parse(
+      (await curl([`${sy.admin}/delegator.json?namespace=outgoing&path=/svc/nothing`])).body,
+    );
+    assertStringIncludes(JSON.stringify(neg), `"why"`);
+    // An extra dtab in the playground.
+    const over = JSON.parse(
+      (await curl([
+        "--get",
+        "--data-urlencode",
+        "namespace=outgoing",
+        "--data-urlencode",
+        "path=/svc/world",
+        "--data-urlencode",
+        "dtab=/svc/world => /$/inet/127.0.0.1/1",
+        `${sy.admin}/delegator.json`,
+      ])).body,
+    );
+    assertStringIncludes(JSON.stringify(over), "/$/inet/127.0.0.1/1");
+    const bad = await curl([
+      `${sy.admin}/delegator.json?path=/svc/x&dtab=${encodeURIComponent("=>")}`,
+    ]);
+    assertEquals(bad.status, 400);
+
+    // Traffic, then the metrics endpoints.
+    for (let i = 0; i < 5; i++) await curl(["-x", `http://${sy.proxy()}`, "http://world/"]);
+    const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
+    assertEquals(m["rt/outgoing/service/svc/world/requests"], 5);
+    assertEquals(m["rt/outgoing/client/#/io.l5d.fs/world-v1/requests"], 5);
+    const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).body;
+    assertStringIncludes(prom, `rt:service:requests{rt="outgoing", service="svc/world"} 5`);
+    const native = (await curl([`${sy.admin}/metrics`])).body;
+    assertStringIncludes(native, "switchyard_");
+
+    const shut = await curl(["-X", "POST", `${sy.admin}/admin/shutdown`]);
+    assertEquals(shut.status, 200);
+    const status = await sy.exited;
+    assertEquals(status.code, 0);
+    assert(sy.logs.some((l) => l.includes("shutting down")), "logged the shutdown");
+  } finally {
+    await sy.stop();
+    await world.close();
+  }
+});

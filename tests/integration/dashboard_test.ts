@@ -1,0 +1,306 @@
+/**
+ * The admin dashboard and the dtab playground in real headless Chromium (Debian `chromium`,
+ * driven by npm `playwright-core`, which runs fine under Deno): the real process routes real
+ * traffic to real upstreams, the page must show the right counts and success rates, update live,
+ * load in under a second, and stay quick with 100 services. Screenshots and the measured
+ * timings land in `tests/output/dashboard/` (gitignored).
+ */
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
+import { eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+const OUT = `${ROOT}tests/output/dashboard`;
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const LOAD_BUDGET_MS = 1000;
+
+interface Browser {
+  readonly ctx: BrowserContext;
+  readonly page: Page;
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+/** Chromium with a fresh profile; page errors and console errors are collected. */
+async function openBrowser(height = 1000): Promise<Browser> {
+  const profile = await Deno.makeTempDir({ prefix: "sy-chromium-" });
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height },
+  });
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  return {
+    ctx,
+    page,
+    errors,
+    async close() {
+      await ctx.close();
+      await Deno.remove(profile, { recursive: true });
+    },
+  };
+}
+
+/**
+ * Loads the dashboard `times` times; each load is timed from navigation start to the first
+ * summary on screen (`performance.mark("dashboard-ready")`), i.e. what a person waits for.
+ */
+async function timedLoads(page: Page, url: string, times: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    await page.goto(url);
+    await page.waitForSelector("body[data-ready]", { timeout: 10_000 });
+    out.push(await page.evaluate(() => performance.getEntriesByName("dashboard-ready")[0]!.startTime));
+  }
+  return out;
+}
+
+/** `count` GETs of `http://<host>/` through the router, `parallel` at a time; returns statuses. */
+async function traffic(sy: Running, host: string, count: number, parallel = 5): Promise<number[]> {
+  using client = Deno.createHttpClient({ proxy: { url: `http://${sy.proxy()}` } });
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < count) {
+      next++;
+      const rsp = await fetch(`http://${host}/`, { client, signal: AbortSignal.timeout(10_000) });
+      await rsp.body?.cancel();
+      statuses.push(rsp.status);
+    }
+  }));
+  return statuses;
+}
+
+async function attr(page: Page, selector: string, name = "data-v"): Promise<string | null> {
+  return await page.locator(selector).first().getAttribute(name, { timeout: 5000 });
+}
+
+async function num(page: Page, selector: string): Promise<number> {
+  return Number(await attr(page, selector));
+}
+
+/** Polls the page until `selector`'s `data-v` equals `want`; returns the ms it took. */
+async function waitValue(page: Page, selector: string, want: number, ms = 8000): Promise<number> {
+  const t0 = performance.now();
+  const ok = await eventually(async () => (await num(page, selector)) === want, ms);
+  assert(ok, `${selector} should reach ${want}, is ${await attr(page, selector)}`);
+  return performance.now() - t0;
+}
+
+function config(dir: string, dtab = "/svc => /#/io.l5d.fs;"): string {
+  return `
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: |
+    ${dtab}
+  servers: [{port: 0}]
+`;
+}
+
+function svc(name: string): string {
+  return `.svc[data-router="outgoing"][data-service="svc/${name}"]`;
+}
+
+function row(name: string): string {
+  return `${svc(name)} > .svc-row`;
+}
+
+Deno.test("dashboard: shows request counts, success rates and live updates, loads in < 1 s", async () => {
+  await Deno.mkdir(OUT, { recursive: true });
+  const alpha = startUpstream("alpha");
+  let betaCalls = 0;
+  const beta = startUpstream("beta", () => {
+    // Every fifth request fails: exactly 20 %.
+    return ++betaCalls % 5 === 0
+      ? new Response("boom", { status: 500 })
+      : Response.json({ name: "beta" });
+  });
+  const gamma = startUpstream("gamma");
+  const dir = await fsNamerDir({ alpha: alpha.fsLine, beta: beta.fsLine, gamma: gamma.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  let browser: Browser | undefined;
+  try {
+    const sent = [
+      ...(await traffic(sy, "alpha", 30)),
+      ...(await traffic(sy, "beta", 50)),
+      ...(await traffic(sy, "gamma", 20)),
+    ];
+    assertEquals(sent.filter((s) => s === 500).length, 10, "beta failed 10 of 50");
+    assertEquals(beta.seen.length, 50, "no retries of the 500s");
+
+    browser = await openBrowser(2300);
+    const { page } = browser;
+    const loads = await timedLoads(page, sy.admin + "/", 3);
+
+    // TOP LINE: 100 requests through the listener, 90 succeeded, 10 were 5XX.
+    await waitValue(page, `#top [data-k="requests"] b`, 100);
+    assertEquals(await num(page, `#top [data-k="sr"] b`), 0.9);
+    assertEquals(await num(page, `#top [data-k="status5XX"] b`), 10);
+    assertEquals(await num(page, `#top [data-k="status4XX"] b`), 0);
+    assertEquals(await page.locator(`#top [data-k="sr"] b`).textContent(), "90.00%");
+    assert((await num(page, `#top [data-k="p99"] b`)) > 0, "p99 latency shown");
+    // Per service.
+    assertEquals(await page.locator(".svc").count(), 3);
+    assertEquals(await num(page, `${row("alpha")} [data-k="requests"]`), 30);
+    assertEquals(await num(page, `${row("beta")} [data-k="requests"]`), 50);
+    assertEquals(await num(page, `${row("gamma")} [data-k="requests"]`), 20);
+    assertEquals(await num(page, `${row("alpha")} [data-k="sr"]`), 1);
+    assertEquals(await num(page, `${row("beta")} [data-k="sr"]`), 0.8);
+    assertEquals(await page.locator(`${row("beta")} [data-k="sr"]`).textContent(), "80.00%");
+    assertEquals(await num(page, `${row("gamma")} [data-k="sr"]`), 1);
+    // Per router listener.
+    assertEquals(await num(page, `.router[data-router="outgoing"] [data-k="requests"]`), 100);
+    // Per endpoint, under the service (3 services: all sections open).
+    const ep = `${svc("beta")} tr[data-endpoint="127.0.0.1:${beta.port}"]`;
+    await waitValue(page, `${ep} [data-k="requests"]`, 50);
+    assertEquals(await page.locator(`${ep} [data-k="state"]`).textContent(), "alive");
+    assertEquals(await num(page, `${ep} [data-k="sr"]`), 0.8);
+    assertEquals(await num(page, `${ep} [data-k="outstanding"]`), 0);
+    assertStringIncludes(
+      (await page.locator(`${svc("beta")} .client-head`).textContent()) ?? "",
+      "1/1 endpoints available",
+    );
+
+    // Live: more traffic while the page is open shows up within a poll or two.
+    const before = Number(await page.locator("body").getAttribute("data-polls"));
+    await traffic(sy, "alpha", 20);
+    const liveMs = await waitValue(page, `${row("alpha")} [data-k="requests"]`, 50, 5000);
+    assert(liveMs < 2500, `live update took ${liveMs} ms`);
+    await waitValue(page, `#top [data-k="requests"] b`, 120);
+    assert(Number(await page.locator("body").getAttribute("data-polls")) > before, "polled again");
+    assert((await num(page, `${row("alpha")} [data-k="rps"]`)) > 0, "alpha's request rate shown");
+    assertEquals(await num(page, `#top [data-k="sr"] b`), 1, "the last 10 s were all successes");
+    await page.waitForTimeout(1500); // a few more points on the charts
+    await page.screenshot({ path: `${OUT}/dashboard.png`, fullPage: true });
+
+    // The dtab playground: a leaf with the bound address …
+    await page.goto(`${sy.admin}/delegator`);
+    await page.waitForSelector("body[data-ready]");
+    await page.selectOption("#router", "outgoing");
+    assertStringIncludes((await page.locator("#base-dtab").textContent()) ?? "", "/#/io.l5d.fs");
+    await page.fill("#path", "/svc/beta");
+    await page.click("#go");
+    await page.waitForSelector(`.node[data-type="leaf"] .addr[data-addr="127.0.0.1:${beta.port}"]`);
+    assertEquals(await page.locator(`.node.chosen[data-type="leaf"]`).count(), 1);
+    // … a neg with its why …
+    await page.fill("#path", "/svc/nothing");
+    await page.click("#go");
+    const why = page.locator(`.node[data-type="neg"] .why`).first();
+    await why.waitFor();
+    assertStringIncludes((await why.textContent()) ?? "", "io.l5d.fs");
+    // … and a dtab of one's own, layered over the router's: gamma now answers for beta.
+    await page.fill("#dtab", "/svc/beta => /#/io.l5d.fs/gamma;");
+    await page.fill("#path", "/svc/beta");
+    await page.click("#go");
+    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${gamma.port}"]`);
+    assertEquals(await page.locator(`.node[data-type="alt"]`).count(), 1);
+    assertStringIncludes(page.url(), "dtab=");
+    await page.screenshot({ path: `${OUT}/delegator.png`, fullPage: true });
+    // A bad path is an error message, not a broken page.
+    await page.fill("#dtab", "");
+    await page.fill("#path", "not a path");
+    await page.click("#go");
+    await page.locator(".error").waitFor();
+
+    assertEquals(browser.errors, []);
+    await Deno.writeTextFile(
+      `${OUT}/timings.json`,
+      JSON.stringify({ loadsMs: loads, liveUpdateMs: liveMs }, null, 2),
+    );
+    assert(Math.min(...loads) < LOAD_BUDGET_MS, `dashboard loads took ${loads.join(", ")} ms`);
+  } finally {
+    await browser?.close();
+    await sy.stop();
+    await Promise.all([alpha.close(), beta.close(), gamma.close()]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dashboard: 100 services with traffic render all sections quickly", async () => {
+  await Deno.mkdir(OUT, { recursive: true });
+  const up = startUpstream("many");
+  const names = Array.from({ length: 100 }, (_, i) => `s${String(i).padStart(3, "0")}`);
+  const dir = await fsNamerDir(Object.fromEntries(names.map((n) => [n, up.fsLine])));
+  const sy = await startSwitchyard(config(dir));
+  let browser: Browser | undefined;
+  try {
+    // Service i gets 1 + i % 3 requests: 199 in all.
+    const want = new Map(names.map((n, i) => [n, 1 + (i % 3)]));
+    const jobs = names.flatMap((n) => Array.from({ length: want.get(n)! }, () => n));
+    using client = Deno.createHttpClient({ proxy: { url: `http://${sy.proxy()}` } });
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < jobs.length) {
+        const host = jobs[next++]!;
+        const rsp = await fetch(`http://${host}/`, { client, signal: AbortSignal.timeout(10_000) });
+        await rsp.body?.cancel();
+        assertEquals(rsp.status, 200);
+      }
+    }));
+    const total = jobs.length;
+
+    browser = await openBrowser(1000);
+    const { page } = browser;
+    const loads = await timedLoads(page, sy.admin + "/", 3);
+    await waitValue(page, `#top [data-k="requests"] b`, total);
+    assertEquals(await page.locator(".svc").count(), 100);
+    const shown = await page.$$eval(
+      `.svc-row [data-k="requests"]`,
+      (els) => els.map((e) => [e.closest(".svc")!.getAttribute("data-service"), Number(e.getAttribute("data-v"))]),
+    );
+    assertEquals(shown.length, 100);
+    for (const [name, n] of shown) assertEquals(n, want.get(String(name).slice(4)), String(name));
+    // Many services: nothing opens by itself, so the page is 100 rows, not 200 charts.
+    assertEquals(await page.locator(".svc.open").count(), 0);
+    // Steady state: one poll re-renders everything in well under a frame budget's worth.
+    await page.waitForFunction("Number(document.body.dataset.polls) >= 3");
+    const renderMs = Number(await page.locator("body").getAttribute("data-render-ms"));
+
+    // Filter, sort and open one section.
+    await page.fill("#filter", "s04");
+    assertEquals(await page.locator(".svc:not([hidden])").count(), 10);
+    await page.fill("#filter", "");
+    await page.selectOption("#sort", "volume");
+    await page.click(`${svc("s002")} .svc-row`);
+    const ep = `${svc("s002")} tr[data-endpoint="127.0.0.1:${up.port}"] [data-k="requests"]`;
+    await waitValue(page, ep, 3);
+    await page.screenshot({ path: `${OUT}/dashboard_100.png` });
+    // Expand all: sections open, charts only where they are on screen.
+    await page.click("#expand-all");
+    assertEquals(await page.locator(".svc.open").count(), 100);
+    await page.waitForFunction("Number(document.body.dataset.polls) >= 6");
+    const charts = await page.locator(".svc .uplot").count();
+    assert(charts > 0 && charts < 100, `charts only for visible sections (${charts})`);
+
+    assertEquals(browser.errors, []);
+    await Deno.writeTextFile(
+      `${OUT}/timings_100.json`,
+      JSON.stringify({ loadsMs: loads, renderMs, visibleCharts: charts }, null, 2),
+    );
+    assert(Math.min(...loads) < LOAD_BUDGET_MS, `dashboard loads took ${loads.join(", ")} ms`);
+    assert(renderMs < 100, `one poll's render took ${renderMs} ms`);
+  } finally {
+    await browser?.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

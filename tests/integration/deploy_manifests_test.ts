@@ -1,0 +1,400 @@
+/**
+ * deploy/k8s and deploy/viz checked as a whole: every YAML document parses (npm `yaml`), the
+ * Kubernetes objects have linkerd-examples' shape (DaemonSet and LoadBalancer Service `l5d`,
+ * ports outgoing/incoming/admin, RBAC), selectors match pod labels, every embedded Switchyard
+ * config passes the real `switchyard check`, the Prometheus config passes the real `promtool
+ * check config` and keeps exactly the `l5d` Service on the DaemonSet's admin port, and every
+ * Grafana panel has PromQL that `promtool check rules` accepts.
+ */
+import { parse, parseAllDocuments, stringify } from "yaml";
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { ROOT } from "../support/switchyard.ts";
+
+const K8S = `${ROOT}deploy/k8s/`;
+const VIZ = `${ROOT}deploy/viz/`;
+const PROMTOOL = "/usr/bin/promtool";
+const KUBECTL = "/usr/bin/kubectl";
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/** A Kubernetes (or other) YAML document with the file it came from. */
+type Doc = { readonly file: string; readonly obj: Obj };
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const path = `${dir}${e.name}`;
+    if (e.isDirectory) out.push(...yamlFiles(`${path}/`));
+    else if (/\.ya?ml$/.test(e.name)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Every document of every YAML file under `dir`; fails on any parse error. */
+function loadDocs(dir: string): Doc[] {
+  const docs: Doc[] = [];
+  for (const file of yamlFiles(dir)) {
+    for (const d of parseAllDocuments(Deno.readTextFileSync(file))) {
+      assertEquals(d.errors.map(String), [], `${file} parses`);
+      const obj = d.toJS();
+      if (obj !== null && obj !== undefined) docs.push({ file, obj });
+    }
+  }
+  return docs;
+}
+
+const k8sObjects = (docs: Doc[]) => docs.map((d) => d.obj).filter((o) => o.kind && o.apiVersion);
+
+function one(objs: Obj[], kind: string, name: string): Obj {
+  const found = objs.filter((o) => o.kind === kind && o.metadata?.name === name);
+  assertEquals(found.length, 1, `one ${kind} ${name}`);
+  return found[0]!;
+}
+
+function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  const env = { NO_COLOR: "1" };
+  const o = await new Deno.Command(cmd, { args, cwd: ROOT, stdin: "null", env }).output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+/** Run `cmd args… FILE` with `text` in a temp file FILE. */
+async function runOn(text: string, cmd: string, args: string[]) {
+  const file = await Deno.makeTempFile({ prefix: "sy-deploy-", suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(file, text);
+    return await run(cmd, [...args, file]);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+/** `switchyard check` on `text`, through the real CLI. */
+function switchyardCheck(text: string): Promise<{ code: number; out: string }> {
+  return runOn(text, Deno.execPath(), ["run", "-A", `${ROOT}main.ts`, "check"]);
+}
+
+/** Prometheus' relabel regexes are fully anchored. */
+function promRegex(re: string): RegExp {
+  return new RegExp(`^(?:${re})$`);
+}
+
+/** `replace` relabelling as Prometheus does it ($1 … from the anchored match). */
+function relabel(rule: Obj, value: string): string | undefined {
+  const m = promRegex(rule.regex ?? "(.*)").exec(value);
+  if (!m) return undefined;
+  return (rule.replacement ?? "$1").replace(/\$(\d)/g, (_: string, i: string) => m[Number(i)]!);
+}
+
+const k8sDocs = loadDocs(K8S);
+const vizDocs = loadDocs(VIZ);
+const k8s = k8sObjects(k8sDocs);
+const viz = k8sObjects(vizDocs);
+
+Deno.test("deploy/k8s: the DaemonSet, the l5d Service and RBAC have linkerd-examples' shape", () => {
+  assertEquals(
+    [...new Set(k8sDocs.map((d) => d.file.slice(K8S.length)))],
+    ["hello-world.yml", "kustomization.yaml", "switchyard.yml"],
+  );
+  const ds = one(k8s, "DaemonSet", "l5d");
+  assertEquals(ds.apiVersion, "apps/v1");
+  const pod = ds.spec.template.spec;
+  const c = pod.containers.find((x: Obj) => x.name === "l5d");
+  assertEquals(c.image, "switchyard:latest");
+  const ports = Object.fromEntries(c.ports.map((p: Obj) => [p.name, p]));
+  assertEquals(Object.keys(ports).sort(), ["admin", "incoming", "outgoing"]);
+  assertEquals([ports.outgoing.containerPort, ports.outgoing.hostPort], [4140, 4140]);
+  assertEquals(ports.incoming.containerPort, 4141);
+  assertEquals(ports.admin.containerPort, 9990);
+  const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+  assertEquals(env.POD_IP, "status.podIP");
+  assertEquals(env.NODE_NAME, "spec.nodeName");
+  assertEquals(c.readinessProbe.httpGet, { path: "/admin/ping", port: "admin" });
+
+  // The config comes from the ConfigMap, mounted where the args point.
+  const vol = pod.volumes.find((v: Obj) => v.configMap);
+  const cm = one(k8s, "ConfigMap", vol.configMap.name);
+  const mount = c.volumeMounts.find((m: Obj) => m.name === vol.name);
+  const configArg = c.args.at(-1) as string;
+  assert(configArg.startsWith(`${mount.mountPath}/`), `${configArg} is under ${mount.mountPath}`);
+  assert(cm.data[configArg.slice(mount.mountPath.length + 1)], `${configArg} is a ConfigMap key`);
+
+  // The ingress: LoadBalancer Service l5d, ports named as linkerd-viz and the daemonset
+  // transformer expect, reaching the DaemonSet's named ports.
+  const svc = one(k8s, "Service", "l5d");
+  assertEquals(svc.spec.type, "LoadBalancer");
+  assert(matches(svc.spec.selector, ds.spec.template.metadata.labels), "l5d selects the pods");
+  assertEquals(
+    svc.spec.ports.map((p: Obj) => [p.name, p.port, p.targetPort]),
+    [["outgoing", 4140, "outgoing"], ["incoming", 4141, "incoming"], ["admin", 9990, "admin"]],
+  );
+
+  // RBAC: read endpoints, services and pods, bound to the pod's ServiceAccount.
+  const sa = one(k8s, "ServiceAccount", pod.serviceAccountName);
+  const binding = k8s.find((o) =>
+    o.kind === "ClusterRoleBinding" &&
+    o.subjects.some((s: Obj) => s.kind === "ServiceAccount" && s.name === sa.metadata.name)
+  );
+  assert(binding, "a ClusterRoleBinding for the ServiceAccount");
+  const role = one(k8s, "ClusterRole", binding.roleRef.name);
+  const core = role.rules.find((r: Obj) => r.apiGroups.includes(""));
+  for (const r of ["endpoints", "services", "pods"]) assert(core.resources.includes(r), r);
+  assertEquals([...core.verbs].sort(), ["get", "list", "watch"]);
+});
+
+Deno.test("deploy/k8s and deploy/viz: workload selectors match their pods, Services reach ports", () => {
+  for (const objs of [k8s, viz]) {
+    const workloads = objs.filter((o) => ["DaemonSet", "Deployment"].includes(o.kind));
+    assert(workloads.length > 0, "workloads");
+    for (const w of workloads) {
+      assert(
+        matches(w.spec.selector.matchLabels, w.spec.template.metadata.labels),
+        `${w.kind} ${w.metadata.name}: selector matches its template labels`,
+      );
+    }
+    for (const svc of objs.filter((o) => o.kind === "Service")) {
+      const pods = workloads.filter((w) =>
+        matches(svc.spec.selector, w.spec.template.metadata.labels)
+      );
+      assertEquals(pods.length, 1, `Service ${svc.metadata.name} selects one workload`);
+      const cports = pods[0]!.spec.template.spec.containers.flatMap((c: Obj) => c.ports ?? []);
+      for (const p of svc.spec.ports) {
+        const target = p.targetPort ?? p.port;
+        assert(
+          cports.some((c: Obj) => c.name === target || c.containerPort === target),
+          `Service ${svc.metadata.name} port ${p.name} → ${target} exists on the pods`,
+        );
+      }
+    }
+  }
+  // hello calls world through the node's outgoing port.
+  const hello = one(k8s, "Deployment", "hello").spec.template.spec.containers[0];
+  const proxy = hello.env.find((e: Obj) => e.name === "http_proxy");
+  assert(/^\$\(\w+\):4140$/.test(proxy.value), `http_proxy=${proxy.value}`);
+  for (const [name, port] of [["hello", 7777], ["world-v1", 7778]] as const) {
+    const s = one(k8s, "Service", name);
+    assertEquals(s.spec.clusterIP, "None", `${name} is headless (one DNS record per pod)`);
+    assertEquals(s.spec.ports, [{ name: "http", port }]);
+  }
+});
+
+Deno.test("deploy/k8s: every embedded Switchyard config passes `switchyard check`", async () => {
+  const configs = k8s.filter((o) => o.kind === "ConfigMap").flatMap((cm) =>
+    Object.entries(cm.data as Record<string, string>)
+      .filter(([, text]) => /^routers:/m.test(text))
+      .map(([key, text]) => ({ name: `${cm.metadata.name}/${key}`, text }))
+  );
+  assertEquals(configs.map((c) => c.name), ["l5d-config/config.yaml"]);
+  for (const { name, text } of configs) {
+    const r = await switchyardCheck(text);
+    assertEquals(r.code, 0, `${name}: ${r.out}`);
+    assertStringIncludes(r.out, "telemetry io.l5d.prometheus");
+    assert(!r.out.includes("warning:"), `${name} has no lint warnings: ${r.out}`);
+    const config = parse(text);
+    assertEquals([config.admin.ip, config.admin.port], ["0.0.0.0", 9990]);
+    assertEquals(
+      config.routers.map((rt: Obj) => [rt.label, rt.servers[0].port]),
+      [["outgoing", 4140], ["incoming", 4141]],
+    );
+    // Every DNS name in the dtabs is a Service of hello-world.yml on its port.
+    for (const rt of config.routers) {
+      for (const [, port, svc] of rt.dtab.matchAll(/rinet\/(\d+)\/([\w-]+)\.default\.svc/g)) {
+        assertEquals(one(k8s, "Service", svc).spec.ports[0].port, Number(port), `${svc}:${port}`);
+      }
+    }
+  }
+});
+
+Deno.test("deploy/k8s: the commented io.l5d.k8s config is rejected only for not-yet-supported kinds", async () => {
+  const text = one(k8s, "ConfigMap", "l5d-config").data["config.yaml"] as string;
+  const marker = "which `switchyard check` rejects today:\n";
+  const at = text.indexOf(marker);
+  assert(at > 0, "the ConfigMap keeps the linkerd-examples config, commented");
+  const alt = text.slice(at + marker.length).split("\n")
+    .map((l) => l.replace(/^# ?/, "")).join("\n");
+  const r = await switchyardCheck(`admin: {ip: 127.0.0.1, port: 9990}\n${alt}`);
+  if (r.code === 0) return; // io.l5d.k8s landed: time to make it the shipped config.
+  const errors = r.out.split("\n").filter((l) => /:\d+:\d+: /.test(l));
+  assert(errors.length > 0, r.out);
+  for (const e of errors) {
+    assert(/io\.l5d\.k8s\S* is not supported/.test(e), `only k8s kinds: ${e}`);
+  }
+});
+
+Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", () => {
+  const docker = Deno.readTextFileSync(`${K8S}Dockerfile`);
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(docker);
+  assert(entry, "ENTRYPOINT in exec form");
+  assertEquals(JSON.parse(entry[1]!), ["deno", "run", "-A", "--cached-only", "main.ts"]);
+  assert(/^USER \d+(:\d+)?$/m.test(docker), "numeric USER, so runAsNonRoot can verify it");
+  const ignored = Deno.readTextFileSync(`${K8S}Dockerfile.dockerignore`).split("\n");
+  for (const dir of ["node_modules", ".git", "tests"]) assert(ignored.includes(dir), dir);
+  // The hello/world apps run from the same image: the program they name exists.
+  for (const name of ["hello", "world-v1"]) {
+    const c = one(k8s, "Deployment", name).spec.template.spec.containers[0];
+    assertEquals(c.image, "switchyard:latest");
+    assert(exists(`${ROOT}${c.command.at(-1)}`), `${c.command.at(-1)} exists`);
+  }
+});
+
+Deno.test("deploy/viz: prometheus.yml passes promtool and keeps only l5d on the admin port", async () => {
+  const file = `${VIZ}prometheus.yml`;
+  const config = parse(Deno.readTextFileSync(file));
+  assertEquals(config.scrape_configs.length, 1);
+  const job = config.scrape_configs[0];
+  assertEquals(job.metrics_path, "/admin/metrics/prometheus");
+  assertEquals(job.kubernetes_sd_configs, [{ role: "endpoints" }]);
+
+  // The keep rule selects exactly the l5d Service among everything deploy/k8s and viz create.
+  const keep = job.relabel_configs.find((r: Obj) => r.action === "keep");
+  assertEquals(keep.source_labels, ["__meta_kubernetes_service_name"]);
+  const services = [...k8s, ...viz].filter((o) => o.kind === "Service").map((o) => o.metadata.name);
+  assertEquals(services.filter((n) => promRegex(keep.regex).test(n)), ["l5d"]);
+  // Any endpoint port of l5d → the DaemonSet's admin port; instance = the pod IP.
+  const admin = one(k8s, "DaemonSet", "l5d").spec.template.spec.containers[0].ports
+    .find((p: Obj) => p.name === "admin").containerPort;
+  const address = job.relabel_configs.find((r: Obj) => r.target_label === "__address__");
+  const instance = job.relabel_configs.find((r: Obj) => r.target_label === "instance");
+  for (const port of [4140, 4141, 9990]) {
+    assertEquals(relabel(address, `10.1.2.3:${port}`), `10.1.2.3:${admin}`);
+    assertEquals(relabel(instance, `10.1.2.3:${port}`), "10.1.2.3");
+  }
+  // client/service → last path segment (linkerd-viz's metric relabels).
+  const byLabel = Object.fromEntries(
+    job.metric_relabel_configs.map((r: Obj) => [r.target_label, r]),
+  );
+  assertEquals(relabel(byLabel.client, "#/io.l5d.fs/world"), "world");
+  assertEquals(
+    relabel(byLabel.client, "$/io.buoyant.rinet/7778/world-v1.default.svc.cluster.local"),
+    "world-v1.default.svc.cluster.local",
+  );
+  assertEquals(relabel(byLabel.service, "svc/world"), "world");
+
+  if (!exists(PROMTOOL)) {
+    console.log(`deploy_manifests_test: promtool checks skipped, ${PROMTOOL} is absent`);
+    return;
+  }
+  const r = await run(PROMTOOL, ["check", "config", file]);
+  if (r.code === 0) return;
+  // Debian builds Prometheus without Kubernetes discovery ("field kubernetes_sd_configs not
+  // found"). Then check everything else: the same config with static targets in its place.
+  assertStringIncludes(r.out, "field kubernetes_sd_configs not found", r.out);
+  console.log("deploy_manifests_test: this promtool lacks kubernetes_sd_configs (Debian build)");
+  const variant = structuredClone(config);
+  delete variant.scrape_configs[0].kubernetes_sd_configs;
+  variant.scrape_configs[0].static_configs = [{
+    targets: ["10.1.2.3:4140"],
+    labels: { __meta_kubernetes_service_name: "l5d" },
+  }];
+  const v = await runOn(stringify(variant), PROMTOOL, ["check", "config"]);
+  assertEquals(v.code, 0, v.out);
+});
+
+Deno.test("deploy/viz: the Grafana dashboard has linkerd-viz's rows and variables, and PromQL in every panel", async () => {
+  const dashboard = JSON.parse(Deno.readTextFileSync(`${VIZ}grafana/switchyard-viz.json`));
+  const rows = dashboard.panels.filter((p: Obj) => p.type === "row");
+  assertEquals(rows.map((r: Obj) => [r.title, r.repeat]), [
+    ["TOP LINE", undefined],
+    ["SERVICE METRICS: $service", "service"],
+    ["PER-INSTANCE METRICS", undefined],
+  ]);
+  const vars = dashboard.templating.list.map((v: Obj) => v.name);
+  for (const v of ["router", "service", "instance"]) assert(vars.includes(v), `variable ${v}`);
+  const ids = dashboard.panels.map((p: Obj) => p.id);
+  assertEquals(new Set(ids).size, ids.length, "panel ids are unique");
+
+  const panels = dashboard.panels.filter((p: Obj) => p.type !== "row");
+  assert(panels.length >= 15, `${panels.length} panels`);
+  const exprs: string[] = [];
+  for (const p of panels) {
+    assert(p.targets?.length > 0, `panel ${p.title} has a query`);
+    assertEquals(p.datasource, { type: "prometheus", uid: "${datasource}" }, p.title);
+    for (const t of p.targets) {
+      assert(typeof t.expr === "string" && t.expr.trim() !== "", `panel ${p.title}: expr`);
+      for (const [, name] of t.expr.matchAll(/\$(\w+)/g)) {
+        assert(vars.includes(name) || name === "__rate_interval", `${p.title}: $${name} defined`);
+      }
+      exprs.push(t.expr);
+    }
+  }
+  // Top line is cluster-wide like linkerd-viz: jvm:uptime counts the instances.
+  assert(exprs.includes("count(count(jvm:uptime) by (instance))"), "instance count");
+
+  if (!exists(PROMTOOL)) return;
+  // PromQL syntax: every expression, variables substituted, as a recording rule.
+  const rules = {
+    groups: [{
+      name: "switchyard-viz",
+      rules: exprs.map((expr, i) => ({
+        record: `switchyard_viz:panel_${i}`,
+        expr: expr.replaceAll("$__rate_interval", "1m").replace(/\$(\w+)/g, ".*"),
+      })),
+    }],
+  };
+  const r = await runOn(stringify(rules), PROMTOOL, ["check", "rules"]);
+  assertEquals(r.code, 0, r.out);
+  assertStringIncludes(r.out, `${exprs.length} rules found`);
+});
+
+Deno.test("deploy/viz: kustomization, Grafana provisioning and viz.yml agree", async () => {
+  const kustomization = vizDocs.find((d) => d.file.endsWith("/kustomization.yaml"))!.obj;
+  const pod = one(viz, "Deployment", "switchyard-viz").spec.template.spec;
+  const volumes = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
+  const mounts = Object.fromEntries(
+    pod.containers.flatMap((c: Obj) => c.volumeMounts.map((m: Obj) => [m.name, m.mountPath])),
+  );
+  const mountOf: Record<string, string> = {};
+  for (const [name, v] of Object.entries(volumes) as [string, Obj][]) {
+    if (v.configMap) mountOf[v.configMap.name] = mounts[name];
+  }
+  // Every generated ConfigMap is mounted; its files exist here.
+  for (const gen of kustomization.configMapGenerator) {
+    assert(mountOf[gen.name], `ConfigMap ${gen.name} is mounted`);
+    for (const f of gen.files) assert(exists(`${VIZ}${f}`), `${f} exists`);
+  }
+  for (const r of kustomization.resources) assert(exists(`${VIZ}${r}`), `${r} exists`);
+  const prom = pod.containers.find((c: Obj) => c.name === "prometheus");
+  const grafana = pod.containers.find((c: Obj) => c.name === "grafana");
+  assert(
+    prom.args.includes(`--config.file=${mountOf["switchyard-viz-prometheus"]}/prometheus.yml`),
+  );
+  const listen = prom.args.find((a: string) => a.startsWith("--web.listen-address="));
+  const datasources = parse(Deno.readTextFileSync(`${VIZ}grafana/datasources.yaml`)).datasources;
+  assertEquals(datasources[0].type, "prometheus");
+  assertEquals(new URL(datasources[0].url).port, listen.split(":").at(-1));
+  assertEquals(
+    datasources[0].jsonData.timeInterval,
+    parse(Deno.readTextFileSync(`${VIZ}prometheus.yml`)).global.scrape_interval,
+    "Grafana knows the scrape interval ($__rate_interval)",
+  );
+  const providers = parse(Deno.readTextFileSync(`${VIZ}grafana/dashboards.yaml`)).providers;
+  assertEquals(providers[0].options.path, mountOf["switchyard-viz-dashboards"]);
+  const home = grafana.env.find((e: Obj) => e.name === "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH");
+  assertEquals(home.value, `${mountOf["switchyard-viz-dashboards"]}/switchyard-viz.json`);
+
+  // Both kustomizations build (when kubectl, with its bundled kustomize, is installed).
+  if (!exists(KUBECTL)) {
+    console.log(`deploy_manifests_test: kustomize builds skipped, ${KUBECTL} is absent`);
+    return;
+  }
+  for (const dir of [K8S, VIZ]) {
+    const r = await run(KUBECTL, ["kustomize", dir]);
+    assertEquals(r.code, 0, `kubectl kustomize ${dir}: ${r.out}`);
+    const kinds = parseAllDocuments(r.out).map((d) => d.toJS()?.kind);
+    assert(kinds.includes(dir === K8S ? "DaemonSet" : "Deployment"), `${dir} builds objects`);
+  }
+});

@@ -1,0 +1,391 @@
+/**
+ * Black-box tracing: two real Switchyard processes (outgoing → incoming → upstream app) export
+ * to a local collector that decodes OTLP/HTTP JSON and Zipkin v2 JSON on its own, and the test
+ * checks the trace tree, the retry spans and the headers the app receives.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { type Running, startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, startUpstream, type Upstream } from "../support/upstream.ts";
+
+/** One span as the collector decoded it, from either wire format. */
+interface Got {
+  format: "otlp" | "zipkin";
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentId: string;
+  kind: "SERVER" | "CLIENT" | "OTHER";
+  name: string;
+  attrs: Record<string, string>;
+}
+
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+};
+
+function otlpValue(v: AnyValue): string {
+  return String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? "");
+}
+
+/** A collector on loopback: `/v1/traces` (OTLP JSON) and `/api/v2/spans` (Zipkin v2). */
+function startCollector() {
+  const spans: Got[] = [];
+  const bad: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (req.headers.get("content-type") !== "application/json") bad.push(`content-type on ${path}`);
+    const body = await req.json();
+    if (path === "/v1/traces") {
+      for (const rs of body.resourceSpans) {
+        const res: Record<string, string> = {};
+        for (const kv of rs.resource.attributes) res[kv.key] = otlpValue(kv.value);
+        for (const ss of rs.scopeSpans) {
+          for (const s of ss.spans) {
+            const attrs: Record<string, string> = {};
+            for (const kv of s.attributes ?? []) attrs[kv.key] = otlpValue(kv.value);
+            if (
+              !/^\d+$/.test(s.startTimeUnixNano) ||
+              BigInt(s.endTimeUnixNano) < BigInt(s.startTimeUnixNano)
+            ) {
+              bad.push(`otlp times ${s.startTimeUnixNano} ${s.endTimeUnixNano}`);
+            }
+            spans.push({
+              format: "otlp",
+              service: res["service.name"] ?? "",
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentId: s.parentSpanId ?? "",
+              kind: s.kind === 2 ? "SERVER" : s.kind === 3 ? "CLIENT" : "OTHER",
+              name: s.name,
+              attrs,
+            });
+          }
+        }
+      }
+    } else if (path === "/api/v2/spans") {
+      for (const s of body) {
+        if (!(s.timestamp > 1.6e15) || !(s.duration >= 1)) bad.push(`zipkin times ${s.timestamp}`);
+        spans.push({
+          format: "zipkin",
+          service: s.localEndpoint?.serviceName ?? "",
+          traceId: s.traceId,
+          spanId: s.id,
+          parentId: s.parentId ?? "",
+          kind: s.kind ?? "OTHER",
+          name: s.name,
+          attrs: s.tags ?? {},
+        });
+      }
+    } else bad.push(`unexpected path ${path}`);
+    return new Response(null, { status: 202 });
+  });
+  return { port: server.addr.port, spans, bad, close: () => server.shutdown() };
+}
+
+function config(label: string, dstPort: number, collector: number, extra = ""): string {
+  return `
+admin: {ip: 127.0.0.1, port: 0}
+telemetry:
+- kind: io.l5d.otlp
+  endpoint: http://127.0.0.1:${collector}/v1/traces
+  serviceName: ${label}-svc
+  sampleRate: 1.0
+- kind: io.l5d.zipkin
+  host: 127.0.0.1
+  port: ${collector}
+  sampleRate: 1.0
+routers:
+- protocol: http
+  label: ${label}
+  dtab: /svc => /$/inet/127.0.0.1/${dstPort};
+  servers: [{ip: 127.0.0.1, port: 0}]
+${extra}
+`;
+}
+
+/** l5d-ctx-trace decoded here, independently of the product code (Finagle's layout). */
+function l5dTrace(b64: string) {
+  const bin = atob(b64);
+  const hex = (from: number) => {
+    let s = "";
+    for (let i = from; i < from + 8; i++) s += bin.charCodeAt(i).toString(16).padStart(2, "0");
+    return s;
+  };
+  return {
+    len: bin.length,
+    span: hex(0),
+    parent: hex(8),
+    trace: hex(16),
+    flags: bin.charCodeAt(31),
+  };
+}
+
+const pad = (t: string) => t.padStart(32, "0");
+
+async function withTopology(
+  fn: (
+    c: ReturnType<typeof startCollector>,
+    hop1: Running,
+    hop2: Running,
+    app: Upstream,
+  ) => Promise<void>,
+) {
+  const collector = startCollector();
+  const calls = new Map<string, number>();
+  const app = startUpstream("app", (req) => {
+    const path = new URL(req.url).pathname;
+    const n = (calls.get(path) ?? 0) + 1;
+    calls.set(path, n);
+    // `/flaky` fails its first attempt so the incoming router retries it.
+    if (path === "/flaky" && n === 1) return new Response("try again", { status: 503 });
+    return new Response("ok " + path);
+  });
+  const hop2 = await startSwitchyard(config(
+    "incoming",
+    app.port,
+    collector.port,
+    "  service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}",
+  ));
+  let hop1: Running | undefined;
+  try {
+    hop1 = await startSwitchyard(config("outgoing", hop2.ports.incoming![0]!, collector.port));
+    await fn(collector, hop1, hop2, app);
+    assertEquals(collector.bad, [], "the collector could decode everything");
+  } finally {
+    await hop1?.stop();
+    await hop2.stop();
+    await app.close();
+    await collector.close();
+  }
+}
+
+Deno.test("tracing: two hops share one trace, retries are extra client spans, the app sees the same ids", async (t) => {
+  await withTopology(async (collector, hop1, hop2, app) => {
+    await t.step("a sampled request through both hops, retried at the second", async () => {
+      const r = await curl(["-H", "Host: hello", `http://${hop1.proxy()}/flaky`]);
+      assertEquals([r.status, r.body], [200, "ok /flaky"]);
+      const seen = app.seen.filter((s) => new URL(s.url).pathname === "/flaky");
+      assertEquals(seen.length, 2, "the app got the first attempt and the retry");
+      const h = seen[1]!.headers;
+      const trace = h["l5d-reqid"]!;
+      assert(/^[0-9a-f]{16}$/.test(trace), `l5d-reqid ${trace}`);
+      const mine = (f: Got["format"]) =>
+        collector.spans.filter((s) =>
+          s.format === f && s.traceId === (f === "otlp" ? pad(trace) : trace)
+        );
+      assert(
+        await eventually(() => mine("otlp").length >= 5 && mine("zipkin").length >= 5, 10_000),
+        `spans: ${JSON.stringify(collector.spans)}`,
+      );
+      for (const format of ["otlp", "zipkin"] as const) {
+        const spans = mine(format);
+        assertEquals(spans.length, 5, `${format}: 2 server + 3 client spans`);
+        const is = (svc: string, kind: string) =>
+          spans.filter((s) => s.service === svc && s.kind === kind);
+        const names = format === "otlp"
+          ? ["outgoing-svc", "incoming-svc"]
+          : ["outgoing", "incoming"];
+        const [s1] = is(names[0]!, "SERVER"), [c1] = is(names[0]!, "CLIENT");
+        const [s2] = is(names[1]!, "SERVER"), c2 = is(names[1]!, "CLIENT");
+        assert(s1 && c1 && s2 && c2.length === 2, `${format} shape: ${JSON.stringify(spans)}`);
+        assertEquals(s1.parentId, "", `${format}: hop 1 starts the trace`);
+        assertEquals(c1.parentId, s1.spanId, `${format}: hop 1 client ← hop 1 server`);
+        assertEquals(s2.parentId, c1.spanId, `${format}: hop 2 server ← hop 1 client`);
+        c2.sort((a, b) =>
+          Number(a.attrs["switchyard.retry"]) - Number(b.attrs["switchyard.retry"])
+        );
+        for (const c of c2) {
+          assertEquals(c.parentId, s2.spanId, `${format}: hop 2 client ← hop 2 server`);
+        }
+        assertEquals(c2.map((c) => c.attrs["switchyard.retry"]), ["0", "1"]);
+        assertEquals(c2.map((c) => c.attrs["http.response.status_code"]), ["503", "200"]);
+        assertEquals(c2.map((c) => c.attrs["switchyard.classification"]), [
+          "retryable_failure",
+          "success",
+        ]);
+        assertEquals(s2.attrs["switchyard.retries"], "1");
+        assertEquals(s1.attrs["switchyard.service"], "/svc/hello");
+        assertEquals(s1.attrs["switchyard.router"], "outgoing");
+        assertEquals(s1.attrs["http.request.method"], "GET");
+        assertEquals(c1.attrs["switchyard.endpoint"], `127.0.0.1:${hop2.ports.incoming![0]}`);
+        assertEquals(c1.attrs["switchyard.client"], `/$/inet/127.0.0.1/${hop2.ports.incoming![0]}`);
+        assertEquals(c2[1]!.attrs["switchyard.endpoint"], `127.0.0.1:${app.port}`);
+        if (format === "zipkin") {
+          assert(c2[0]!.attrs.error !== undefined, "a 503 attempt is an error");
+        }
+
+        // What the app received names hop 2's last client span, in every format.
+        const last = c2[1]!, first = c2[0]!;
+        assertEquals(h["traceparent"], `00-${pad(trace)}-${last.spanId}-01`);
+        assertEquals(h["b3"], `${trace}-${last.spanId}-1-${s2.spanId}`);
+        assertEquals(
+          [h["x-b3-traceid"], h["x-b3-spanid"], h["x-b3-parentspanid"], h["x-b3-sampled"]],
+          [trace, last.spanId, s2.spanId, "1"],
+        );
+        assertEquals(l5dTrace(h["l5d-ctx-trace"]!), {
+          len: 32,
+          span: last.spanId,
+          parent: s2.spanId,
+          trace,
+          flags: 6, // SamplingKnown | Sampled
+        });
+        assertEquals(
+          seen[0]!.headers["x-b3-spanid"],
+          first.spanId,
+          "the 503 attempt had its own span",
+        );
+      }
+      assertEquals(h["l5d-sample"], undefined);
+    });
+
+    await t.step(
+      "a W3C caller's trace and a Linkerd 1.x caller's l5d-ctx-trace are continued",
+      async () => {
+        const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        const r = await curl([
+          "-H",
+          "Host: hello",
+          "-H",
+          `traceparent: ${tp}`,
+          `http://${hop1.proxy()}/w3c`,
+        ]);
+        assertEquals(r.status, 200);
+        const l5d = "vYKCjy8tCNLy/XgAXXVrDvL9eABddWsOAAAAAAAAAAA="; // from a Linkerd 1.x hop
+        const r2 = await curl([
+          "-H",
+          "Host: hello",
+          "-H",
+          `l5d-ctx-trace: ${l5d}`,
+          `http://${hop1.proxy()}/l5d`,
+        ]);
+        assertEquals(r2.status, 200);
+        const server = (traceId: string) =>
+          collector.spans.find((s) =>
+            s.format === "otlp" && s.traceId === traceId && s.kind === "SERVER" &&
+            s.service === "outgoing-svc"
+          );
+        assert(
+          await eventually(
+            () => !!server("4bf92f3577b34da6a3ce929d0e0e4736") && !!server(pad("f2fd78005d756b0e")),
+            10_000,
+          ),
+        );
+        assertEquals(server("4bf92f3577b34da6a3ce929d0e0e4736")!.parentId, "00f067aa0ba902b7");
+        assertEquals(server(pad("f2fd78005d756b0e"))!.parentId, "bd82828f2f2d08d2");
+        const w3c = app.seen.find((s) => s.url.endsWith("/w3c"))!.headers;
+        assertEquals(
+          w3c["l5d-reqid"],
+          "4bf92f3577b34da6a3ce929d0e0e4736",
+          "128-bit id kept end to end",
+        );
+        assertEquals(
+          l5dTrace(w3c["l5d-ctx-trace"]!).len,
+          40,
+          "128-bit ids use Finagle's 40-byte form",
+        );
+        assertEquals(
+          app.seen.find((s) => s.url.endsWith("/l5d"))!.headers["l5d-reqid"],
+          "f2fd78005d756b0e",
+        );
+      },
+    );
+
+    await t.step("l5d-sample: 0 records nothing, yet the decision travels on", async () => {
+      const r = await curl([
+        "-H",
+        "Host: hello",
+        "-H",
+        "l5d-sample: 0",
+        `http://${hop1.proxy()}/quiet`,
+      ]);
+      assertEquals(r.status, 200);
+      const h = app.seen.find((s) => s.url.endsWith("/quiet"))!.headers;
+      const quiet = h["l5d-reqid"]!;
+      assert(
+        h["traceparent"]!.startsWith(`00-${pad(quiet)}-`) && h["traceparent"]!.endsWith("-00"),
+      );
+      assertEquals([h["x-b3-sampled"], l5dTrace(h["l5d-ctx-trace"]!).flags], ["0", 2]);
+      assertEquals(h["l5d-sample"], undefined, "l5d-sample is not forwarded");
+      // Export is FIFO: once a later sampled request's spans are in, the quiet one's would be too.
+      const r2 = await curl(["-H", "Host: hello", `http://${hop1.proxy()}/after`]);
+      const after = app.seen.find((s) => s.url.endsWith("/after"))!.headers["l5d-reqid"]!;
+      assertEquals(r2.status, 200);
+      assert(
+        await eventually(
+          () =>
+            collector.spans.filter((s) => s.traceId === after || s.traceId === pad(after)).length >=
+              8,
+          10_000,
+        ),
+      );
+      assertEquals(
+        collector.spans.filter((s) => s.traceId === quiet || s.traceId === pad(quiet)),
+        [],
+      );
+    });
+  });
+});
+
+Deno.test("tracing: a hung or refused collector never fails or slows requests, nor stops shutdown", async () => {
+  const app = startUpstream("app");
+  // A collector that accepts connections and never answers (OTLP), and a closed port (Zipkin).
+  const hole = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of hole) held.push(c);
+  })();
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const refused = closed.addr.port;
+  closed.close();
+  const yaml = config("outgoing", app.port, hole.addr.port)
+    .replace(
+      /port: \d+\n {2}sampleRate: 1.0\nrouters/,
+      `port: ${refused}\n  sampleRate: 1.0\nrouters`,
+    );
+  assertStringIncludes(yaml, `port: ${refused}`);
+  const sy = await startSwitchyard(yaml);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      const r = await curl(["-H", "Host: hello", `http://${sy.proxy()}/x${i}`]);
+      times.push(performance.now() - t0);
+      assertEquals(r.status, 200);
+    }
+    times.sort((a, b) => a - b);
+    assert(times[times.length - 1]! < 5000, `no request waits for the 10 s export: ${times}`);
+    assert(
+      await eventually(() => sy.logs.some((l) => l.includes("trace exporter failing")), 10_000),
+      "the failure is logged",
+    );
+    assert(held.length > 0, "the hung collector was reached");
+  } finally {
+    const t0 = performance.now();
+    assertEquals(await sy.stop(), 0);
+    assert(performance.now() - t0 < 8000, "shutdown gives up on the hung collector");
+    await app.close();
+    hole.close();
+    await accepting.catch(() => {});
+    for (const c of held) c.close();
+  }
+});
+
+Deno.test("tracing: spans still queued at shutdown are flushed before the process exits", async () => {
+  const collector = startCollector();
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(config("outgoing", app.port, collector.port));
+  try {
+    const r = await curl(["-H", "Host: hello", `http://${sy.proxy()}/last`]);
+    assertEquals(r.status, 200);
+    const trace = app.seen[0]!.headers["l5d-reqid"]!;
+    assertEquals(await sy.stop(), 0); // well inside the 1 s batch delay
+    const mine = collector.spans.filter((s) => s.traceId === trace || s.traceId === pad(trace));
+    assertEquals(mine.length, 4, "server + client span, in both formats");
+  } finally {
+    await app.close();
+    await collector.close();
+  }
+});
