@@ -178,7 +178,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     reloads.incr();
   }
 
-  async function shutdown(): Promise<void> {
+  function shutdown(): Promise<void> {
     stopping ??= (async () => {
       log.info("shutting down");
       await Promise.allSettled([...listeners.values()].map((l) => l.listener.shutdown()));

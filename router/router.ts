@@ -39,8 +39,8 @@ export interface RouterDeps {
   readonly lookup: NamerLookup;
   readonly stacks: StackFactory;
   readonly clock: Clock;
-  /** Issue 4: sample rate for new traces (the tracing telemeters'), default 0. */
-  readonly traceSampleRate?: number;
+  /** Issue 4: sample rate for new traces; undefined = no tracing telemeter (propagate only). */
+  readonly traceSampleRate?: number | undefined;
   /** Issue 4: server-level filters around identify + route (access log, server span), top first. */
   readonly serverFilters?: readonly (Filter | null)[];
 }
@@ -86,7 +86,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const maxHeaderBytes = spec.maxHeadersKB * 1024;
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;
-  const traceOpts = { sampleRate: deps.traceSampleRate ?? 0, random }; // issue 4
+  const traceOpts = { sampleRate: deps.traceSampleRate, random }; // issue 4
 
   function pathService(ctx: Ctx): Service {
     const dst = ctx.dst!;

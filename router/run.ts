@@ -55,28 +55,29 @@ export async function runServe(path: string, log: Logger): Promise<number> {
     await runUntilStopped(linker, log);
     return 0;
   }
-  let reloader: Reloader | undefined;
+  // Filled in once the linker runs; handlers and the SIGHUP listener exist before it.
+  const ref: { reloader?: Reloader } = {};
   const reloadHandlers: AdminHandler[] = [
     {
       path: "/admin/reload",
       method: "POST",
       handler: async () => {
-        if (!reloader) return Response.json({ error: "not ready" }, { status: 503 });
-        const r = await reloader.reload("POST /admin/reload");
-        return Response.json({ result: r, status: reloader.status() }, {
+        if (!ref.reloader) return Response.json({ error: "not ready" }, { status: 503 });
+        const r = await ref.reloader.reload("POST /admin/reload");
+        return Response.json({ result: r, status: ref.reloader.status() }, {
           status: r.outcome === "rejected" ? 400 : 200,
         });
       },
     },
     {
       path: "/admin/reload",
-      handler: () => Response.json(reloader?.status() ?? { error: "not ready" }),
+      handler: () => Response.json(ref.reloader?.status() ?? { error: "not ready" }),
     },
   ];
   // SIGHUP's default action kills the process: take it over before anything listens.
   let hupEarly = false;
   const onHup = () => {
-    if (reloader) void reloader.reload("SIGHUP");
+    if (ref.reloader) void ref.reloader.reload("SIGHUP");
     else hupEarly = true;
   };
   Deno.addSignalListener("SIGHUP", onHup);
@@ -93,16 +94,16 @@ export async function runServe(path: string, log: Logger): Promise<number> {
   linker.registry.gauge(
     ["switchyard"],
     "config_loaded_at_ms",
-    () => Date.parse(reloader?.status().loadedAt ?? "") || started,
+    () => Date.parse(ref.reloader?.status().loadedAt ?? "") || started,
   );
-  reloader = await createReloader({
+  const reloader = ref.reloader = await createReloader({
     path,
     text: loaded.text,
     log,
     extraPaths: configDependencies(loaded.config),
     apply: async (config) => {
       await linker.reload(config);
-      reloader?.setExtraPaths(configDependencies(config));
+      ref.reloader?.setExtraPaths(configDependencies(config));
     },
     onAttempt: (r) => {
       if (r.outcome === "rejected") failures.incr();

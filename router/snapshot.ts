@@ -105,7 +105,6 @@ export function buildSnapshot(
   const tracing: Tracing | null = createTracing(config.telemetry, { clock, log }); // issue 4
   const accessLogs: AccessLog[] = []; // issue 4
   const routers = new Map<string, Router>();
-  let inflight = 0;
   try {
     for (const rc of config.routers) {
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
@@ -158,7 +157,7 @@ export function buildSnapshot(
     config,
     routers,
     discovery,
-    inflight: () => inflight + [...routers.values()].reduce((n, r) => n + r.inflight, 0),
+    inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),
     close: () => (closing ??= closeParts()),
   };
 }

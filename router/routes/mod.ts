@@ -20,6 +20,10 @@
  *   - dst: /svc/default            # no match = everything
  * ```
  *
+ * `dst` and `rewrite.path` use a route's params as `{name}` (Hono's own `:name` is for patterns
+ * only). YAML: inside a flow mapping (`{path: …}`) quote any value holding `{` or `}` —
+ * `rewrite: {path: "/v2/{id}"}`, `match: {path: "/p/:id{[0-9]+}"}`; block values need no quotes.
+ *
  * - {@linkcode compileRouteTable}: the table (first matching route in table order wins; see
  *   `route_table.ts` for Hono's pattern semantics).
  * - {@linkcode routesIdentifier}: the identifier (dst + rewritten target).

@@ -5,7 +5,7 @@ import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, ROOT } from "../support/switchyard.ts";
 import { curl, eventually } from "../support/upstream.ts";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const p = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -13,7 +13,7 @@ async function freePort(): Promise<number> {
 }
 
 Deno.test("demo: http_proxy curl http://hello prints Hello (…) world (…)!! and admin pings", async () => {
-  const [r, a, h, w] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [r, a, h, w] = [freePort(), freePort(), freePort(), freePort()];
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
