@@ -19,6 +19,7 @@ import { H, viaCount } from "./http/headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
 import { LruCache } from "./core/cache.ts";
+import { parseGrpcTimeout, parseL5dDeadline } from "../resilience/deadline.ts";
 import { decodeTraceContext } from "../telemetry/tracing/mod.ts"; // issue 4: tracing
 
 /** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
@@ -155,6 +156,17 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         target,
       });
       ctx.dtabLocal = dtabFromHeaders(req.headers);
+      // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
+      const dl = req.headers.get(H.ctxDeadline);
+      if (dl !== null) {
+        const d = parseL5dDeadline(dl);
+        if (d) ctx.deadline = Math.min(ctx.deadline, d.deadlineMs);
+      }
+      const gt = req.headers.get(H.grpcTimeout);
+      if (gt !== null) {
+        const ms = parseGrpcTimeout(gt);
+        if (ms !== undefined) ctx.deadline = Math.min(ctx.deadline, ctx.startMs + ms);
+      }
       decodeTraceContext(req.headers, ctx, traceOpts); // issue 4: traceparent/b3/l5d-ctx-trace
       return ctx;
     },

@@ -12,6 +12,7 @@ import type { H1Client } from "./h1/mod.ts";
 import { H, stripHopByHop, VIA_VALUE } from "./headers.ts";
 import { showPath } from "../dtab/path.ts";
 import { showDtab } from "../dtab/dtab.ts";
+import { formatGrpcTimeout } from "../../resilience/deadline.ts";
 import { encodeTraceHeaders } from "../../telemetry/tracing/mod.ts"; // issue 4: tracing
 
 /** Headers never forwarded as-is: the context the router re-encodes. */
@@ -51,6 +52,9 @@ export function upstreamHeaders(req: Request, ctx: Ctx): Headers {
     const startNs = BigInt(ctx.startMs) * 1_000_000n;
     const deadlineNs = BigInt(Math.floor(ctx.deadline)) * 1_000_000n;
     h.set(H.ctxDeadline, `${startNs} ${deadlineNs}`);
+    if (h.has(H.grpcTimeout)) {
+      h.set(H.grpcTimeout, formatGrpcTimeout(Math.max(0, ctx.deadline - Date.now())));
+    }
   }
   const via = req.headers.get(H.via);
   h.set(H.via, via ? `${via}, ${VIA_VALUE}` : VIA_VALUE);

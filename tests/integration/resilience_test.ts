@@ -1,0 +1,285 @@
+/**
+ * Issue 3's proofs against the real process, with the hello/world sample apps' fault knobs as
+ * upstreams and Switchyard's own per-endpoint metrics as the record of attempts.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import {
+  type HelloWorldServer,
+  startHelloWorld,
+} from "../../deploy/examples/helloworld/helloworld.ts";
+
+function worlds(opts: { failureRate?: number; latencyMs?: number }[]): HelloWorldServer[] {
+  return opts.map((o) => startHelloWorld({ hostname: "127.0.0.1", port: 0, text: "world", ...o }));
+}
+
+function yaml(dir: string, service: string, client: string): string {
+  return `
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+  service:
+${service}
+  client:
+${client}
+`;
+}
+
+async function metrics(admin: string): Promise<Record<string, number>> {
+  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
+}
+
+function endpointRequests(m: Record<string, number>, port: number): number {
+  return m[`rt/outgoing/client/#/io.l5d.fs/world/endpoint/127.0.0.1:${port}/requests`] ?? 0;
+}
+
+/** `n` GETs, `conc` at a time, with a keep-alive client; returns the statuses. */
+async function load(url: string, n: number, conc = 16, headers: Record<string, string> = {}) {
+  using client = Deno.createHttpClient({ allowHost: true });
+  const statuses: number[] = [];
+  let next = 0;
+  const deadline = Date.now() + 120_000;
+  await Promise.all(Array.from({ length: conc }, async () => {
+    while (next < n && Date.now() < deadline) {
+      next++;
+      const r = await fetch(url, { headers: { host: "world", ...headers }, client });
+      await r.arrayBuffer();
+      statuses.push(r.status);
+    }
+  }));
+  return statuses;
+}
+
+async function closeAll(ws: HelloWorldServer[]) {
+  await Promise.all(ws.map((w) => w.close()));
+}
+
+Deno.test("resilience 1: retryableRead5XX + accrual: ≥99.9% success, the bad endpoint gets ≤2%", async () => {
+  const ws = worlds([{}, {}, { failureRate: 1 }]);
+  const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5}",
+  ));
+  try {
+    const st = await load(`http://${sy.proxy()}/`, 2000);
+    const ok = st.filter((s) => s === 200).length / st.length;
+    const m = await metrics(sy.admin);
+    const per = ws.map((w) => endpointRequests(m, w.port));
+    const attempts = per.reduce((a, b) => a + b, 0);
+    const badShare = per[2]! / attempts;
+    console.log(
+      `client success ${(ok * 100).toFixed(2)}% over ${st.length}; attempts per endpoint ${
+        per.join("/")
+      }; ` +
+        `bad endpoint ${(badShare * 100).toFixed(2)}%; retries ${
+          m["rt/outgoing/service/svc/world/retries/total"]
+        }`,
+    );
+    assertEquals(st.length, 2000);
+    assert(ok >= 0.999, `success ${ok}`);
+    assert(badShare <= 0.02, `bad endpoint share ${badShare}`);
+  } finally {
+    await sy.stop();
+    await closeAll(ws);
+  }
+});
+
+Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection after 5, probe after backoff", async () => {
+  const ws = worlds([{}, {}, { failureRate: 1 }]);
+  const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5, backoff: {kind: constant, ms: 1500}}",
+  ));
+  try {
+    const st = await load(`http://${sy.proxy()}/`, 300, 4);
+    const failed = st.filter((s) => s === 500).length;
+    const m1 = await metrics(sy.admin);
+    const bad1 = endpointRequests(m1, ws[2]!.port);
+    console.log(
+      `nonRetryable: ${failed} of ${st.length} failed at the client; bad endpoint got ${bad1}`,
+    );
+    assert(failed >= 5, "failures reach the client (not retried)");
+    assertEquals(bad1, 5, "ejected after exactly 5 consecutive failures");
+    assertEquals(m1["rt/outgoing/client/#/io.l5d.fs/world/failure_accrual/removals"], 1);
+    // After the 1.5 s backoff, live traffic probes it (once), and it is marked dead again.
+    await new Promise((r) => setTimeout(r, 1800));
+    await load(`http://${sy.proxy()}/`, 50, 2);
+    const bad2 = endpointRequests(await metrics(sy.admin), ws[2]!.port);
+    console.log(`after backoff: bad endpoint got ${bad2 - bad1} probe(s)`);
+    assertEquals(bad2 - bad1, 1, "exactly one probe after the backoff");
+  } finally {
+    await sy.stop();
+    await closeAll(ws);
+  }
+});
+
+Deno.test("resilience 3: ewma sends <10% to a 200 ms slower endpoint; roundRobin ~33%", async () => {
+  for (
+    const [kind, check] of [["ewma", (s: number) => s < 0.10], [
+      "roundRobin",
+      (s: number) => Math.abs(s - 1 / 3) < 0.05,
+    ]] as const
+  ) {
+    const ws = worlds([{}, {}, { latencyMs: 200 }]);
+    const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
+    const sy = await startSwitchyard(
+      yaml(
+        dir,
+        "    retries: {budget: {percentCanRetry: 0.2}}",
+        `    loadBalancer: {kind: ${kind}}`,
+      ),
+    );
+    try {
+      await load(`http://${sy.proxy()}/`, 600, 8);
+      const m = await metrics(sy.admin);
+      const per = ws.map((w) => endpointRequests(m, w.port));
+      const share = per[2]! / per.reduce((a, b) => a + b, 0);
+      console.log(
+        `${kind}: per endpoint ${per.join("/")}, slow share ${(share * 100).toFixed(1)}%`,
+      );
+      assert(check(share), `${kind} slow share ${share}`);
+    } finally {
+      await sy.stop();
+      await closeAll(ws);
+    }
+  }
+});
+
+Deno.test("resilience 4: all endpoints failing 50%: retries stay within the budget", async () => {
+  const ws = worlds([{ failureRate: 0.5 }, { failureRate: 0.5 }, { failureRate: 0.5 }]);
+  const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+    "    failureAccrual: {kind: none}",
+  ));
+  try {
+    const t0 = Date.now();
+    const st = await load(`http://${sy.proxy()}/`, 2000, 16);
+    const secs = (Date.now() - t0) / 1000;
+    const m = await metrics(sy.admin);
+    const retries = m["rt/outgoing/service/svc/world/retries/total"] ?? 0;
+    const requests = st.length;
+    const bound = 0.2 * requests + 10 * Math.min(secs, 10) + 10 * 10;
+    console.log(
+      `budget: ${requests} requests in ${secs.toFixed(1)} s, ${retries} retries (bound ${
+        bound.toFixed(0)
+      }), ` +
+        `exhausted ${m["rt/outgoing/service/svc/world/retries/budget_exhausted"] ?? 0}, ` +
+        `client success ${(st.filter((s) => s === 200).length / requests * 100).toFixed(1)}%`,
+    );
+    assert(retries > 0, "retries happened");
+    assert(retries <= bound, `retries ${retries} > budget bound ${bound}`);
+    assert(
+      (m["rt/outgoing/service/svc/world/retries/budget_exhausted"] ?? 0) > 0,
+      "the budget ran out",
+    );
+  } finally {
+    await sy.stop();
+    await closeAll(ws);
+  }
+});
+
+Deno.test("resilience 5: totalTimeoutMs 100 vs a 1 s endpoint: 503 + l5d-err in 100–150 ms, upstream cancelled; l5d-ctx-deadline 50 ms too", async () => {
+  let cancelled = 0;
+  const slow = startUpstream("slow", (req) =>
+    new Promise<Response>((resolve) => {
+      const t = setTimeout(() => resolve(new Response("late")), 1000);
+      req.signal.addEventListener("abort", () => {
+        cancelled++;
+        clearTimeout(t);
+        resolve(new Response("aborted"));
+      });
+    }));
+  const dir = await fsNamerDir({ world: slow.fsLine });
+  const sy = await startSwitchyard(
+    yaml(dir, "    totalTimeoutMs: 100", "    failureAccrual: {kind: none}"),
+  );
+  try {
+    using client = Deno.createHttpClient({ allowHost: true });
+    const get = async (headers: Record<string, string> = {}) => {
+      const t0 = performance.now();
+      const r = await fetch(`http://${sy.proxy()}/`, {
+        headers: { host: "world", ...headers },
+        client,
+      });
+      const body = await r.text();
+      return { r, body, ms: performance.now() - t0 };
+    };
+    await get(); // warm up the connection and the binding
+    await new Promise((res) => setTimeout(res, 50));
+    const before = cancelled;
+    const { r, body, ms } = await get();
+    console.log(`totalTimeout: ${r.status} after ${ms.toFixed(0)} ms: ${body.trim()}`);
+    assertEquals(r.status, 503);
+    assertStringIncludes(
+      decodeURIComponent(r.headers.get("l5d-err") ?? "").replaceAll("+", " "),
+      "100",
+    );
+    assert(ms >= 99 && ms < 150, `answered after ${ms} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+    assertEquals(cancelled - before, 1, "the upstream request was cancelled");
+    // An inbound deadline of 50 ms (the local 100 ms timeout would fire later).
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const d = await get({ "l5d-ctx-deadline": `${now} ${now + 50_000_000n}` });
+    console.log(`l5d-ctx-deadline 50 ms: ${d.r.status} after ${d.ms.toFixed(0)} ms`);
+    assertEquals(d.r.status, 503);
+    assert(d.ms >= 45 && d.ms < 100, `deadline honoured in ${d.ms} ms`);
+  } finally {
+    await sy.stop();
+    await slow.close();
+  }
+});
+
+Deno.test("resilience 6: all endpoints marked dead → panic mode keeps traffic flowing, recovers on heal", async () => {
+  const ws = worlds([{ failureRate: 1 }, { failureRate: 1 }]);
+  const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 3, backoff: {kind: constant, ms: 60000}}",
+  ));
+  try {
+    const st1 = await load(`http://${sy.proxy()}/`, 100, 2);
+    const m1 = await metrics(sy.admin);
+    assertEquals(
+      m1["rt/outgoing/client/#/io.l5d.fs/world/loadbalancer/available"],
+      0,
+      "all marked dead",
+    );
+    assert(
+      (m1["rt/outgoing/client/#/io.l5d.fs/world/loadbalancer/panic"] ?? 0) > 0,
+      "panic counted",
+    );
+    assertEquals(st1.length, 100);
+    assert(
+      st1.every((s) => s === 500),
+      "requests still reach the (failing) endpoints, no 'No hosts'",
+    );
+    // Heal: the endpoints answer again; traffic in panic mode reaches them and succeeds.
+    for (const w of ws) {
+      await curl(["-X", "POST", `http://127.0.0.1:${w.port}/setFailureRate?failureRate=0`]);
+    }
+    const st2 = await load(`http://${sy.proxy()}/`, 100, 2);
+    const ok = st2.filter((s) => s === 200).length;
+    const m2 = await metrics(sy.admin);
+    console.log(
+      `panic: healed → ${ok}/100 ok; available ${
+        m2["rt/outgoing/client/#/io.l5d.fs/world/loadbalancer/available"]
+      }`,
+    );
+    assertEquals(ok, 100);
+  } finally {
+    await sy.stop();
+    await closeAll(ws);
+  }
+});
