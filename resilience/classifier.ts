@@ -3,7 +3,10 @@
  * success / failure / retryable failure. Retries act on `retryable`; stats and failure accrual
  * act on `success`. An upstream 5xx is a response, not an error: only the label changes.
  *
- * This file holds the types and the rules every kind shares (the kinds are in
+ * A classifier is configured per logical service (`service.responseClassifier`): `retries` uses
+ * it in the path stack, service stats count with it, and the client/endpoint levels (client
+ * stats, `failureAccrual` via `classifierOf`) get the request's service classifier from the
+ * router. This file holds the types and the rules every kind shares (the kinds are in
  * `classifiers.ts`):
  * - `l5d-success-class` on a response, set by an upstream Switchyard/Linkerd's classifier, is
  *   trusted for success ("1.0" success, "0.0" failure; any value > 0 is success, garbage is

@@ -12,8 +12,8 @@
  * - `status()` is `busy` while Dead or ProbeClosed, so balancers avoid the node (and fall back
  *   to it only in panic mode); ProbeOpen reports the inner status, so live traffic picks it and
  *   exactly one request becomes the probe.
- * - Outcomes are labelled by the service's classifier (default `nonRetryable5XX`: 5XX and
- *   errors are failures). Not the endpoint's fault, hence ignored: cancellations from above
+ * - Outcomes are labelled by the service's classifier (`classifierOf(ctx)`, else `classifier`,
+ *   default `nonRetryable5XX`: 5XX and errors are failures). Not the endpoint's fault, hence ignored: cancellations from above
  *   (the upstream signal seen on entry aborted: client gone, total timeout), `Overloaded`
  *   (shed locally) and `DeadlineExceeded`. An ignored probe reopens probing, as Finagle's
  *   `Ignorable`.
@@ -74,6 +74,11 @@ export interface FailureAccrualOptions {
   readonly clock: Clock;
   /** Labels outcomes (default `io.l5d.http.nonRetryable5XX`). */
   readonly classifier?: ResponseClassifier | undefined;
+  /**
+   * The classifier of the service a request belongs to (the path stack knows it), taking
+   * precedence over `classifier` when it returns one.
+   */
+  readonly classifierOf?: ((ctx: Ctx) => ResponseClassifier | undefined) | undefined;
   /** Called when the node is marked dead, with the dead period. */
   readonly onMarkedDead?: ((node: AccrualNode, ms: number) => void) | undefined;
   /** Called when a probe revives the node. */
@@ -128,16 +133,17 @@ class Accrual implements AccrualNode {
       this.probes++;
     }
     const signal = upstreamSignal(ctx);
+    const classifier = this.#opts.classifierOf?.(ctx) ?? this.#classifier;
     return this.inner.call(req, ctx).then(
       (res) => {
         if (signal.aborted) this.#ignored();
-        else if (this.#classifier.response(req, res).success) this.#succeeded();
+        else if (classifier.response(req, res).success) this.#succeeded();
         else this.#failed();
         return res;
       },
       (e: unknown) => {
         if (signal.aborted || isLocal(e)) this.#ignored();
-        else if (this.#classifier.error(req, e).success) this.#succeeded();
+        else if (classifier.error(req, e).success) this.#succeeded();
         else this.#failed();
         throw e;
       },

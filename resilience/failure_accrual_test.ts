@@ -184,6 +184,20 @@ Deno.test("failureAccrual() uses the service classifier", async () => {
   assertEquals(acc.state, "dead");
 });
 
+Deno.test("failureAccrual() prefers the per-request classifier from classifierOf()", async () => {
+  const lenient = classifierFor("io.l5d.http.allSuccessful");
+  let perRequest: typeof lenient | undefined = lenient;
+  const { ep, acc, send } = setup(() => consecutiveFailures(1, constantBackoff(100)), {
+    classifierOf: () => perRequest,
+  });
+  ep.answer = 503;
+  await send();
+  assertEquals(acc.state, "alive");
+  perRequest = undefined; // falls back to the default nonRetryable5XX
+  await send();
+  assertEquals(acc.state, "dead");
+});
+
 Deno.test("failureAccrual() successRate: dead below the rate over N requests, then probed", async () => {
   const { clock, ep, acc, send } = setup(() =>
     successRate({ successRate: 0.8, requests: 10, backoff: constantBackoff(1000) })

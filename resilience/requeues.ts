@@ -69,15 +69,15 @@ export function requeues(opts: RequeuesOptions): Filter {
   return async function requeuesFilter(req, ctx, next) {
     budget.deposit();
     const signal = upstreamSignal(ctx);
-    const replay = replayable(req, maxBytes);
+    const replay = req.body === null ? undefined : replayable(req, maxBytes);
     let left = Math.ceil(perRequest * budget.balance());
     for (;;) {
       setUpstreamSignal(ctx, signal);
       try {
-        return await next(replay.attempt(), ctx);
+        return await next(replay ? replay.attempt() : req, ctx);
       } catch (e: unknown) {
         if (
-          !findSwitchyardError(e)?.retryable || signal.aborted || !replay.canReplay ||
+          !findSwitchyardError(e)?.retryable || signal.aborted || !(replay?.canReplay ?? true) ||
           !canRequeue()
         ) throw e;
         if (left <= 0) throw e;

@@ -106,7 +106,8 @@ export function retries(opts: RetriesOptions): Filter {
   return async function retriesFilter(req, ctx, next) {
     budget.deposit();
     const signal = upstreamSignal(ctx);
-    const replay = replayable(req, maxBytes);
+    // Bodyless requests (most) reuse `req` for every attempt: no replay state at all.
+    const replay = req.body === null ? undefined : replayable(req, maxBytes);
     let backoff = initial;
     for (;;) {
       setUpstreamSignal(ctx, signal);
@@ -115,7 +116,7 @@ export function retries(opts: RetriesOptions): Filter {
       let err: unknown;
       let cls: ResponseClass;
       try {
-        res = await next(replay.attempt(), ctx);
+        res = await next(replay ? replay.attempt() : req, ctx);
         cls = classifier.response(req, res);
       } catch (e: unknown) {
         err = e;
@@ -123,7 +124,8 @@ export function retries(opts: RetriesOptions): Filter {
       }
       own?.observe(clock.mono() - started);
       const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
-        !signal.aborted && replay.canReplay && timeLeft(ctx, clock, backoff.ms, estimate) &&
+        !signal.aborted && (replay?.canReplay ?? true) &&
+        timeLeft(ctx, clock, backoff.ms, estimate) &&
         withdraw(ctx);
       if (!retry) {
         ctx.classification = classificationLabel(cls);

@@ -109,6 +109,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
               port: s.port,
               clearContext: s.clearContext,
               maxErrResponseKB: rc.maxErrResponseKB,
+              maxConcurrentRequests: s.maxConcurrentRequests,
             },
             () => (last = current().routers.get(label) ?? last)!,
             log,

@@ -36,7 +36,7 @@ import {
   classificationLabel,
   classifierFor,
   concurrencyLimit,
-  ConcurrencyLimiter,
+  hostConnectionPool,
   constantBackoff,
   failureAccrual,
   requestTimeout,
@@ -152,7 +152,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
     const scope = clientScope(router, id);
     const stats = scopeStats(registry, scope);
-    const panics = registry.counter(scope, "loadbalancer/panic");
+    registry.gauge(scope, "loadbalancer/panic", () => balancer.panicCount);
     const removals = registry.counter(scope, "failure_accrual/removals");
     const revivals = registry.counter(scope, "failure_accrual/revivals");
     registry.gauge(scope, "loadbalancer/size", () => balancer.size);
@@ -173,15 +173,8 @@ export function createStacks(deps: StackDeps): StackFactory {
       const key = addrKey(a);
       const epScope = endpointScope(router, id, key);
       const epStats = scopeStats(registry, epScope);
-      const limiter = pool.maxSize !== undefined
-        ? concurrencyLimit(
-          new ConcurrencyLimiter({
-            maxConcurrent: pool.maxSize,
-            maxWaiters: pool.maxWaiters ?? Infinity,
-            name: `hostConnectionPool of ${key}`,
-          }),
-        )
-        : null;
+      const poolLimit = hostConnectionPool(pool, key);
+      const limiter = poolLimit ? concurrencyLimit(poolLimit) : null;
       const span = deps.tracing?.clientFilter({ // issue 4: one client span per attempt
         router,
         client: id,
@@ -200,6 +193,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         policy: accrual(),
         clock,
         classifier: defaultClassifier,
+        classifierOf: ctxClassifier,
         onMarkedDead: (n, ms) => {
           removals.incr();
           deps.log.info("endpoint marked dead", {
@@ -248,12 +242,9 @@ export function createStacks(deps: StackDeps): StackFactory {
       statsFilter(stats, successByCtx),
       requeues({
         budget: requeueBudget,
+        canRequeue: () => balancer.available > 0,
         onRequeue: () => requeueCount.incr(),
       }),
-      function countPanic(req, ctx, next) {
-        if (balancer.size > 0 && balancer.available === 0) panics.incr();
-        return next(req, ctx);
-      },
     ], leaf);
     return {
       service,

@@ -8,7 +8,8 @@
  */
 import type { Router } from "../router.ts";
 import { rescue } from "./rescue.ts";
-import { findSwitchyardError } from "../core/errors.ts";
+import { findSwitchyardError, Overloaded } from "../core/errors.ts";
+import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 
 /** One listener's settings (`routers[].servers[]`). */
@@ -17,6 +18,8 @@ export interface ListenerSpec {
   readonly port: number;
   readonly clearContext: boolean;
   readonly maxErrResponseKB?: number;
+  /** Shed (503 + l5d-err) past this many requests in flight; unlimited when absent. */
+  readonly maxConcurrentRequests?: number | undefined;
 }
 
 /** Hooks the telemetry layer attaches to a listener. */
@@ -51,6 +54,12 @@ export function listen(
     clearContext: spec.clearContext,
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
   };
+  const limiter = spec.maxConcurrentRequests === undefined
+    ? null
+    : new ConcurrencyLimiter({
+      maxConcurrent: spec.maxConcurrentRequests,
+      name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
+    });
   const server = Deno.serve({
     hostname: spec.ip,
     port: spec.port,
@@ -64,6 +73,16 @@ export function listen(
     observer.start?.();
     let status = 500;
     let err: unknown = undefined;
+    if (limiter && !limiter.tryAcquire()) {
+      const rsp = rescue(
+        new Overloaded(
+          `server ${spec.ip}:${spec.port} is at maxConcurrentRequests (${spec.maxConcurrentRequests})`,
+        ),
+        rescueOpts,
+      );
+      observer.end?.(rsp.status, performance.now() - t0, undefined);
+      return rsp;
+    }
     const router = current();
     router.inflight++;
     try {
@@ -81,6 +100,7 @@ export function listen(
       return rsp;
     } finally {
       router.inflight--;
+      limiter?.release();
       observer.end?.(status, performance.now() - t0, err);
     }
   });

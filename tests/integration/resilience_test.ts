@@ -283,3 +283,44 @@ Deno.test("resilience 6: all endpoints marked dead → panic mode keeps traffic 
     await closeAll(ws);
   }
 });
+
+Deno.test("resilience 7: maxConcurrentRequests and hostConnectionPool shed with 503 + l5d-err, never hang", async () => {
+  const slow = startUpstream(
+    "slow",
+    () => new Promise((r) => setTimeout(() => r(new Response("ok")), 400)),
+  );
+  const dir = await fsNamerDir({ world: slow.fsLine, pool: slow.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0, maxConcurrentRequests: 2}]
+- protocol: http
+  label: pooled
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+  client: {hostConnectionPool: {maxSize: 1, maxWaiters: 1}}
+`);
+  try {
+    for (const label of ["outgoing", "pooled"]) {
+      const t0 = performance.now();
+      const rs = await Promise.all(
+        Array.from({ length: 6 }, () => curl(["-H", "Host: world", `http://${sy.proxy(label)}/`])),
+      );
+      const ms = performance.now() - t0;
+      const shed = rs.filter((r) => r.status === 503);
+      const ok = rs.filter((r) => r.status === 200);
+      console.log(`${label}: ${ok.length} ok, ${shed.length} shed in ${ms.toFixed(0)} ms`);
+      assert(shed.length >= 3, `${label} shed some`);
+      assert(ok.length >= 1, `${label} served some`);
+      assert(shed.every((r) => r.headers.get("l5d-err")), "shed responses carry l5d-err");
+      assert(ms < 3000, "nothing hung");
+    }
+  } finally {
+    await sy.stop();
+    await slow.close();
+  }
+});
