@@ -109,6 +109,10 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
       streamDeltaMib: stream ? { download: leg("download"), upload: leg("upload") } : undefined,
       scaleExtraMib: scale?.extra_mib,
       scaleCpuRatio: s1 && sN ? sN / s1 : null,
+      scaleShape: scale && (scale.services !== 1000 || scale.endpoints_per_service !== 10)
+        ? `${scale.services} × ${scale.endpoints_per_service}`
+        : undefined,
+      streamBytes: stream?.legs[0]?.bytes,
     });
     if (!idle && matrix?.switchyardStartRssKib) {
       notes.push(

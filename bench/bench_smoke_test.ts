@@ -18,17 +18,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Children of `ppid` right now (the harness's servers are its direct children). */
-function childrenOf(ppid: number): number[] {
-  const out: number[] = [];
+/** `pid`'s descendants right now (any depth), as pid → command name. */
+function descendantsOf(pid: number): Map<number, string> {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     try {
       const s = Deno.readTextFileSync(`/proc/${e.name}/stat`);
       const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[1]) === ppid) out.push(Number(e.name));
+      parent.set(Number(e.name), Number(f[1]));
+      comm.set(Number(e.name), s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")));
     } catch {
       // gone
+    }
+  }
+  const out = new Map<number, string>();
+  for (const p of parent.keys()) {
+    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) {
+      if (q === pid) {
+        out.set(p, comm.get(p) ?? "");
+        break;
+      }
     }
   }
   return out;
@@ -110,12 +121,18 @@ Deno.test("bench stops every server it started when interrupted with SIGINT", as
       await new Promise((r) => setTimeout(r, 100));
     }
     assertStringIncludes(stderr, "measuring", "the run started");
-    // origin, switchyard and (a moment later) wrk
+    // origin (nginx master + worker), switchyard and (a moment later) wrk under its shell
     const until = performance.now() + 10_000;
-    while ((pids = childrenOf(child.pid)).length < 3 && performance.now() < until) {
+    let tree = descendantsOf(child.pid);
+    while (![...tree.values()].includes("wrk") && performance.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
+      tree = descendantsOf(child.pid);
     }
-    assert(pids.length >= 3, `origin, switchyard and wrk are running (${pids})`);
+    const names = [...tree.values()];
+    for (const want of ["nginx", "wrk", "deno"]) {
+      assert(names.includes(want), `${want} is running under the harness (${names})`);
+    }
+    pids = [...tree.keys()];
     child.kill("SIGINT");
     let t: ReturnType<typeof setTimeout> | undefined;
     const status = await Promise.race([
@@ -127,7 +144,7 @@ Deno.test("bench stops every server it started when interrupted with SIGINT", as
     assertEquals(status.code, 130);
     await pump;
     assertStringIncludes(stderr, "interrupted");
-    assertEquals(await gone(pids), [], "every server is gone");
+    assertEquals(await gone(pids), [], "every process it started (at any depth) is gone");
   } finally {
     try {
       child.kill("SIGKILL");

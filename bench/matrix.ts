@@ -53,6 +53,8 @@ export interface MatrixOptions {
   readonly attempts: number;
   /** Stop starting runs after this many minutes. */
   readonly maxMinutes: number;
+  /** Extra arguments after `serve CONFIG` for Switchyard. */
+  readonly switchyardArgs: readonly string[];
 }
 
 /** Shared run context. */
@@ -93,7 +95,7 @@ const DESCRIPTIONS: Record<string, string> = {
   nginx: "nginx proxy_pass, upstream keepalive 64, 1 worker",
   haproxy: "HAProxy 1 thread, mode http, http-reuse always",
   caddy: "Caddy reverse_proxy, GOMAXPROCS=1",
-  switchyard: "Switchyard main.ts serve: io.l5d.fs, default stack",
+  switchyard: "Switchyard `main.ts serve`: io.l5d.fs namer, default stack",
 };
 
 async function startTarget(
@@ -101,6 +103,7 @@ async function startTarget(
   name: string,
   originPort: number,
   notes: string[],
+  syArgs: readonly string[],
 ): Promise<Target | undefined> {
   if (name === "direct") return { name, port: originPort, server: undefined };
   const port = freePort();
@@ -126,7 +129,7 @@ async function startTarget(
       await Deno.mkdir(rootDir, { recursive: true });
       await Deno.writeTextFile(`${rootDir}/origin`, `127.0.0.1 ${originPort}\n`);
       const yaml = switchyardYaml({ port, adminPort: freePort(), rootDir });
-      server = await startSwitchyard(ctx, { name, port, yaml, cpus });
+      server = await startSwitchyard(ctx, { name, port, yaml, cpus, args: syArgs });
       break;
     }
     default:
@@ -153,7 +156,7 @@ export async function runMatrix(ctx: BenchCtx, o: MatrixOptions): Promise<Matrix
   let startRss: number | null = null;
   for (const name of o.targets) {
     try {
-      const t = await startTarget(ctx, name, originPort, notes);
+      const t = await startTarget(ctx, name, originPort, notes, o.switchyardArgs);
       if (!t) continue;
       const bad = await checkContent(t.port, "origin");
       if (bad) {
@@ -234,7 +237,10 @@ export async function runMatrix(ctx: BenchCtx, o: MatrixOptions): Promise<Matrix
   const info: TargetInfo[] = targets.map((t) => ({
     name: t.name,
     port: t.port,
-    description: DESCRIPTIONS[t.name] ?? t.name,
+    description: (DESCRIPTIONS[t.name] ?? t.name) +
+      (t.name === "switchyard" && o.switchyardArgs.length
+        ? ` (${o.switchyardArgs.join(" ")})`
+        : ""),
     pid: t.server?.proc.pid ?? null,
   }));
   for (const t of targets) await t.server?.stop();

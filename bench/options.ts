@@ -39,6 +39,8 @@ export interface BenchOptions {
   /** Result directory; default `bench/results/<stamp>`. */
   readonly out: string | undefined;
   readonly keepTmp: boolean;
+  /** Extra arguments after `serve CONFIG` for the matrix's Switchyard (e.g. `--workers 2`). */
+  readonly switchyardArgs: readonly string[];
 }
 
 function list(v: string): string[] {
@@ -84,7 +86,11 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     .option("--endpoints <n>", "endpoints per service in the scale run (≤ 250)", int)
     .option("--slow-ms <ms>", "delay of the slow endpoint in the failure run", int)
     .option("--out <dir>", "result directory (default bench/results/<stamp>)")
-    .option("--keep-tmp", "keep the temp run directory (configs, logs)");
+    .option("--keep-tmp", "keep the temp run directory (configs, logs)")
+    .option(
+      "--switchyard-args <args>",
+      "extra args after `serve CONFIG` for the matrix's Switchyard",
+    );
   p.exitOverride();
   p.parse([...args], { from: "user" });
   const o = p.opts<Record<string, unknown>>();
@@ -97,8 +103,8 @@ export function parseOptions(args: readonly string[]): BenchOptions {
       reps: 3,
       durationS: 10,
       warmupS: 3,
-      attempts: 3,
-      quietMaxWaitMs: 60_000,
+      attempts: 2,
+      quietMaxWaitMs: 15_000,
     },
     quick: {
       targets: ["direct", "nginx", "haproxy", "caddy", "switchyard"],
@@ -149,5 +155,6 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     slowMs: (o.slowMs as number | undefined) ?? 50,
     out: o.out as string | undefined,
     keepTmp: o.keepTmp === true,
+    switchyardArgs: o.switchyardArgs ? list(o.switchyardArgs as string) : [],
   };
 }

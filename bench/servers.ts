@@ -268,11 +268,13 @@ export async function startSwitchyard(env: RunEnv, o: {
   cpus?: string | undefined;
   readyHost?: string;
   timeoutMs?: number;
+  /** Extra arguments after `serve CONFIG`. */
+  args?: readonly string[];
 }): Promise<Server> {
   const file = `${env.dir}/${o.name}.yaml`;
   await Deno.writeTextFile(file, o.yaml);
   const proc = env.procs.spawn(o.name, {
-    cmd: [Deno.execPath(), "run", "-A", `${ROOT}main.ts`, "serve", file],
+    cmd: [Deno.execPath(), "run", "-A", `${ROOT}main.ts`, "serve", file, ...(o.args ?? [])],
     cpus: o.cpus,
     cwd: ROOT,
     env: { NO_COLOR: "1" },

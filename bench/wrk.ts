@@ -97,7 +97,10 @@ export async function runWrk(
     cmd: [
       "sh",
       "-c",
-      `timeout -s KILL ${limit} wrk "$@"; rc=$?; echo "BENCHCPU $(cat /proc/$$/stat)"; exit $rc`,
+      // --foreground: timeout stays in our process group (else it makes its own and escapes
+      // the group kill)
+      `timeout --foreground -s KILL ${limit} wrk "$@"; rc=$?; ` +
+      `echo "BENCHCPU $(cat /proc/$$/stat)"; exit $rc`,
       "sh",
       ...args,
     ],

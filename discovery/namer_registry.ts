@@ -4,13 +4,14 @@
  *
  * Common keys: `kind` (required), `prefix` (default `/<kind>`; names resolve under
  * `/#/<prefix>`), `experimental` (must be `true` for experimental kinds) and `transformers`
- * (not supported yet: a non-empty list is rejected rather than silently ignored). Unknown keys
- * are errors, reported with their path (`namers[0].rootDir`).
+ * (applied to this namer's results, in order: `k8s/transformer.ts`). Unknown keys are errors,
+ * reported with their path (`namers[0].rootDir`).
  *
  * Kinds here: `io.l5d.fs` (`rootDir`, which must be a directory, as Linkerd's `Directory` config
- * type requires) and `io.l5d.rewrite` (`pattern`, `name`; `prefix` required, as in Linkerd).
- * The registry is a plain Map built per call, so later kinds (`io.l5d.k8s`, `io.l5d.dnssrv`)
- * are added with `defineNamerFactory` without any global state.
+ * type requires), `io.l5d.rewrite` (`pattern`, `name`; `prefix` required, as in Linkerd),
+ * `io.l5d.k8s` and `io.l5d.k8s.ns` (`k8s/endpoints.ts`) and `io.l5d.dnssrv` (experimental,
+ * `dns_srv.ts`). The registry is a plain Map built per call, so more kinds are added with
+ * `defineNamerFactory` without any global state.
  *
  * @module
  */
@@ -22,6 +23,22 @@ import type { ConfiguredNamer } from "./interpreter.ts";
 import { createFsNamer, fsNamerConfig, kind as fsKind } from "./fs.ts";
 import { createRewriteNamer, kind as rewriteKind, rewriteNamerConfig } from "./rewrite.ts";
 import { readPath } from "./_path.ts";
+import { createDnsSrvNamer, dnsSrvNamerConfig, kind as dnsSrvKind } from "./dns_srv.ts"; // k8s
+import {
+  closeTransformers,
+  createTransformers,
+  k8sConfigProblem,
+  k8sKind,
+  type K8sLog,
+  k8sNamerConfig,
+  k8sNsKind,
+  k8sNsNamerConfig,
+  makeK8sNamer,
+  type NameTreeTransformer,
+  type TransformerConfig,
+  TransformerConfigError,
+  transformNamer,
+} from "./k8s/mod.ts"; // k8s
 
 /** A bad `namers[...]` entry; the message starts with the key path. */
 export class NamerConfigError extends Error {
@@ -47,6 +64,10 @@ export interface NamerFactoryContext {
   readonly clock?: Clock;
   /** The config key path of this entry, e.g. `namers[0]`, for error messages. */
   readonly path: string;
+  /** Warnings from background loops (k8s watches); default silent. */
+  readonly log?: K8sLog;
+  /** Environment lookup (k8s in-cluster settings, `POD_NAMESPACE`); default `Deno.env.get`. */
+  readonly env?: (name: string) => string | undefined;
 }
 
 /** Builds namers of one kind. */
@@ -73,7 +94,7 @@ export const namerCommonConfig = z.object({
   kind: z.string(),
   prefix: z.string().startsWith("/").optional(),
   experimental: z.boolean().optional(),
-  transformers: z.array(z.unknown()).max(0, "namer transformers are not supported yet").optional(),
+  transformers: z.array(z.unknown()).optional(),
 });
 
 /**
@@ -127,13 +148,14 @@ export function defineNamerFactory<S extends z.ZodRawShape>(def: {
 }
 
 /**
- * The built-in factories (`io.l5d.fs`, `io.l5d.rewrite`), as a fresh Map the caller may extend.
+ * The built-in factories (`io.l5d.fs`, `io.l5d.rewrite`, `io.l5d.k8s`, `io.l5d.k8s.ns`,
+ * `io.l5d.dnssrv`), as a fresh Map the caller may extend.
  *
  * @returns kind → factory.
  * @example
  * ```ts
  * import { defaultNamerFactories } from "./namer_registry.ts";
- * [...defaultNamerFactories().keys()]; // ["io.l5d.fs", "io.l5d.rewrite"]
+ * [...defaultNamerFactories().keys()]; // ["io.l5d.fs", "io.l5d.rewrite", "io.l5d.k8s", ...]
  * ```
  */
 export function defaultNamerFactories(): Map<string, NamerFactory> {
@@ -161,7 +183,38 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
     schema: rewriteNamerConfig,
     make: (config) => createRewriteNamer({ pattern: config.pattern, name: config.name }),
   });
-  return new Map([[fs.kind, fs], [rewrite.kind, rewrite]]);
+  // k8s: Kubernetes and DNS-SRV discovery
+  const dnssrv = defineNamerFactory({
+    kind: dnsSrvKind,
+    defaultPrefix: [dnsSrvKind],
+    experimental: true,
+    schema: dnsSrvNamerConfig,
+    make: (config, ctx) =>
+      createDnsSrvNamer({
+        refreshMs: (config.refreshIntervalSeconds ?? 5) * 1000,
+        ...(config.dnsHosts ? { dnsHosts: config.dnsHosts } : {}),
+        ...(ctx.clock ? { clock: ctx.clock } : {}),
+      }),
+  });
+  const k8s = [[k8sKind, k8sNamerConfig], [k8sNsKind, k8sNsNamerConfig]] as const;
+  const k8sFactories = k8s.map(([kind, schema]) =>
+    defineNamerFactory({
+      kind,
+      defaultPrefix: [kind],
+      schema: schema as typeof k8sNsNamerConfig,
+      check(config, ctx) {
+        const problem = k8sConfigProblem(config, ctx);
+        if (problem) throw new NamerConfigError(`${ctx.path}.${problem.key}`, problem.message);
+      },
+      make: (config, ctx) => makeK8sNamer(config, ctx),
+    })
+  );
+  return new Map([
+    [fs.kind, fs],
+    [rewrite.kind, rewrite],
+    ...k8sFactories.map((f) => [f.kind, f] as const),
+    [dnssrv.kind, dnssrv],
+  ]);
 }
 
 /** Options of `createNamers`. */
@@ -172,6 +225,10 @@ export interface CreateNamersOptions {
   readonly clock?: Clock;
   /** Key path of the list in error messages, default `namers`. */
   readonly path?: string;
+  /** Passed to factories and transformers (k8s watch warnings). */
+  readonly log?: K8sLog;
+  /** Passed to factories and transformers; default `Deno.env.get`. */
+  readonly env?: (name: string) => string | undefined;
 }
 
 /**
@@ -180,8 +237,8 @@ export interface CreateNamersOptions {
  * @param configs The `namers:` list.
  * @param opts Factories, clock, error path.
  * @returns `{ prefix, namer }` entries for `createNamerLookup`.
- * @throws {NamerConfigError} On an unknown kind, a bad or missing key, or a bad prefix; all
- *   entries are validated before any namer starts.
+ * @throws {NamerConfigError} On an unknown kind, a bad or missing key, a bad prefix, or a bad
+ *   `transformers` entry; all entries are validated before any namer starts.
  * @example
  * ```ts
  * import { closeAll, createNamers } from "./namer_registry.ts";
@@ -196,9 +253,32 @@ export function createNamers(
 ): ConfiguredNamer[] {
   const factories = opts.factories ?? defaultNamerFactories();
   const listPath = opts.path ?? "namers";
+  const built: NameTreeTransformer[][] = []; // k8s: closed again if a later entry is bad
+  const ctxOf = (path: string): NamerFactoryContext => ({
+    path,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   // Validate everything first, so a bad entry leaves nothing running.
-  const plans = configs.map((config, i) => {
-    const path = `${listPath}[${i}]`;
+  let plans;
+  try {
+    plans = configs.map((config, i) => plan(config, `${listPath}[${i}]`));
+  } catch (e: unknown) {
+    for (const ts of built) void closeTransformers(ts);
+    throw e;
+  }
+  return plans.map(({ prefix, make, transformers }) => {
+    const namer = make();
+    return {
+      prefix,
+      namer: transformers.length > 0
+        ? transformNamer(namer, ["#", ...prefix], transformers)
+        : namer,
+    };
+  });
+
+  function plan(config: NamerConfig, path: string) {
     const factory = factories.get(config.kind);
     if (!factory) {
       const known = [...factories.keys()].join(", ");
@@ -213,18 +293,35 @@ export function createNamers(
         `${factory.kind} is experimental; set experimental: true to use it`,
       );
     }
-    const make = factory.prepare(config, { path, ...(opts.clock ? { clock: opts.clock } : {}) });
+    const make = factory.prepare(config, ctxOf(path));
+    let prefix: Path;
     if (config.prefix === undefined) {
       if (!factory.defaultPrefix) {
         throw new NamerConfigError(`${path}.prefix`, `required for ${factory.kind}`);
       }
-      return { prefix: factory.defaultPrefix, make };
+      prefix = factory.defaultPrefix;
+    } else {
+      const p = readPath(config.prefix);
+      if ("error" in p) throw new NamerConfigError(`${path}.prefix`, p.error);
+      prefix = p;
     }
-    const prefix = readPath(config.prefix);
-    if ("error" in prefix) throw new NamerConfigError(`${path}.prefix`, prefix.error);
-    return { prefix, make };
-  });
-  return plans.map(({ prefix, make }) => ({ prefix, namer: make() }));
+    return { prefix, make, transformers: namerTransformers(config, path) };
+  }
+
+  function namerTransformers(config: NamerConfig, path: string): NameTreeTransformer[] {
+    const list = (config.transformers ?? []) as TransformerConfig[];
+    if (list.length === 0) return [];
+    try {
+      const ts = createTransformers(list, { ...ctxOf(`${path}.transformers`), env: opts.env });
+      built.push(ts);
+      return ts;
+    } catch (e: unknown) {
+      if (e instanceof TransformerConfigError) {
+        throw new NamerConfigError(e.path, e.message.slice(e.path.length + 2));
+      }
+      throw e;
+    }
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import {
 } from "./namer_registry.ts";
 import { createNilNamer } from "./nil.ts";
 import { createNamerLookup } from "./interpreter.ts";
+import { waitFor } from "./_testing.ts";
+import { startFakeK8sApi } from "./k8s/fake_api.ts";
 
 function configError(fn: () => unknown): NamerConfigError {
   try {
@@ -67,9 +69,11 @@ Deno.test("createNamers() reports bad entries with their key path", () => {
     [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "/a b" }], "namers[0].prefix", "expected"],
     [
       [{ kind: "io.l5d.fs", rootDir: "/", transformers: [{ kind: "io.l5d.port" }] }],
-      "namers[0].transformers",
-      "not supported",
+      "namers[0].transformers[0].kind",
+      "unknown transformer kind",
     ],
+    [[{ kind: "io.l5d.k8s", hots: "localhost" }], "namers[0].hots", "Unrecognized"],
+    [[{ kind: "io.l5d.dnssrv" }], "namers[0].experimental", "experimental"],
     [[{ kind: "io.l5d.rewrite", prefix: "/r", pattern: "/x" }], "namers[0].name", ""],
   ];
   for (const [configs, path, msg] of cases) {
@@ -92,8 +96,8 @@ Deno.test("createNamers() validates every entry before starting any namer", asyn
 Deno.test("defineNamerFactory() adds kinds, including experimental ones", async () => {
   const factories = defaultNamerFactories();
   const f = defineNamerFactory({
-    kind: "io.l5d.dnssrv",
-    defaultPrefix: ["io.l5d.dnssrv"],
+    kind: "io.l5d.example",
+    defaultPrefix: ["io.l5d.example"],
     experimental: true,
     schema: z.object({ refreshIntervalSeconds: z.number().default(5) }),
     make: (config) => {
@@ -102,10 +106,78 @@ Deno.test("defineNamerFactory() adds kinds, including experimental ones", async 
     },
   });
   factories.set(f.kind, f);
-  const e = configError(() => createNamers([{ kind: "io.l5d.dnssrv" }], { factories }));
+  const e = configError(() => createNamers([{ kind: "io.l5d.example" }], { factories }));
   assertEquals(e.path, "namers[0].experimental");
-  const namers = createNamers([{ kind: "io.l5d.dnssrv", experimental: true }], { factories });
-  assertEquals(namers[0]?.prefix, ["io.l5d.dnssrv"]);
-  assert(!defaultNamerFactories().has("io.l5d.dnssrv"), "no global registry");
+  const namers = createNamers([{ kind: "io.l5d.example", experimental: true }], { factories });
+  assertEquals(namers[0]?.prefix, ["io.l5d.example"]);
+  assert(!defaultNamerFactories().has("io.l5d.example"), "no global registry");
   await closeAll(namers);
+});
+
+Deno.test("createNamers() builds io.l5d.k8s and io.l5d.k8s.ns with their prefixes", async () => {
+  const env = (n: string) => (n === "POD_NAMESPACE" ? "prod" : undefined);
+  const namers = createNamers([
+    { kind: "io.l5d.k8s", host: "127.0.0.1", port: 8001 },
+    { kind: "io.l5d.k8s.ns", host: "127.0.0.1", port: 8001, labelSelector: "version" },
+    { kind: "io.l5d.dnssrv", experimental: true, refreshIntervalSeconds: 1 },
+  ], { env });
+  assertEquals(namers.map((n) => n.prefix), [["io.l5d.k8s"], ["io.l5d.k8s.ns"], ["io.l5d.dnssrv"]]);
+  assertEquals(namers.map((n) => n.namer.kind), ["io.l5d.k8s", "io.l5d.k8s.ns", "io.l5d.dnssrv"]);
+  await closeAll(namers);
+});
+
+Deno.test("createNamers() checks what io.l5d.k8s needs from the environment", () => {
+  const none = () => undefined;
+  let e = configError(() => createNamers([{ kind: "io.l5d.k8s.ns" }], { env: none }));
+  assertEquals(e.path, "namers[0].envVar");
+  assertStringIncludes(e.message, "POD_NAMESPACE");
+  e = configError(() =>
+    createNamers([{ kind: "io.l5d.k8s", useServiceAccount: true }], { env: none })
+  );
+  assertEquals(e.path, "namers[0].useServiceAccount");
+});
+
+Deno.test("createNamers() applies namer transformers with qualified ids", async () => {
+  const api = startFakeK8sApi();
+  api.setEndpoints("default", "world", [{ ip: "10.0.1.5", nodeName: "a" }], [
+    { name: "http", port: 7778 },
+  ]);
+  api.setEndpoints("default", "l5d", [{ ip: "10.0.1.2", nodeName: "a" }], [
+    { name: "incoming", port: 4141 },
+  ]);
+  // linkerd-examples' linkerd-egress.yaml: a k8s namer with its own daemonset transformer
+  const namers = createNamers([{
+    kind: "io.l5d.k8s",
+    prefix: "/io.l5d.k8s.ds",
+    host: api.hostname,
+    port: api.port,
+    transformers: [{
+      kind: "io.l5d.k8s.daemonset",
+      namespace: "default",
+      port: "incoming",
+      service: "l5d",
+      k8sHost: api.hostname,
+      k8sPort: api.port,
+    }],
+  }]);
+  const lookup = createNamerLookup(namers);
+  try {
+    const v = lookup(["#", "io.l5d.k8s.ds", "default", "http", "world", "rest"])!;
+    const a = await waitFor(v, (x) => x.state !== "pending", 3000, "the transformed lookup");
+    assert(a.state === "ok" && a.value.type === "leaf" && a.value.value.kind === "bound");
+    const b = a.value.value.bound;
+    assertEquals(
+      b.idStr,
+      "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s.ds/default/http/world",
+    );
+    assertEquals(b.residual, ["rest"]);
+    const addr = await waitFor(b.addr, (x) => x.type !== "pending", 3000, "endpoints");
+    assertEquals(addr.type === "bound" ? addr.addrs.map((x) => `${x.host}:${x.port}`) : [], [
+      "10.0.1.2:4141",
+    ]);
+  } finally {
+    await lookup.close();
+    await closeAll(namers);
+    await api.close();
+  }
 });

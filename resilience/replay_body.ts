@@ -135,7 +135,10 @@ class Tee implements Replay {
   }
 }
 
-/** A body someone already consumed: one attempt (which will fail to send it), no replays. */
+/**
+ * One attempt with the original request and no replays: a body someone already consumed, or one
+ * that is chunked or larger than the cap (streamed through untouched).
+ */
 class Used implements Replay {
   constructor(private readonly req: Request) {}
   readonly canReplay = false;
@@ -161,6 +164,11 @@ class Used implements Replay {
 export function replayable(req: Request, maxBytes: number = DEFAULT_MAX_REPLAY_BYTES): Replay {
   if (req.body === null) return new Bodyless(req);
   if (req.bodyUsed || req.body.locked) return new Used(req);
+  // Known up front not to fit (or of unknown length, i.e. chunked — which Linkerd never
+  // retries either): send the original body straight through, no tee, no copies.
+  const cl = req.headers.get("content-length");
+  if (cl !== null && !(Number(cl) <= maxBytes)) return new Used(req);
+  if (req.headers.get("transfer-encoding")?.includes("chunked")) return new Used(req);
   return new Tee(req, maxBytes);
 }
 

@@ -111,3 +111,24 @@ Deno.test("replayable() marks a body that failed to read as not replayable", asy
   await assertRejects(() => r.attempt().text());
   assertEquals(r.canReplay, false);
 });
+
+Deno.test("replayable() passes a chunked or over-cap body straight through, not replayable", async () => {
+  const chunked = new Request("http://a/", {
+    method: "POST",
+    body: "abc",
+    headers: { "transfer-encoding": "chunked" },
+  });
+  const r1 = replayable(chunked, 1024);
+  assertEquals(r1.attempt(), chunked);
+  assertEquals(r1.canReplay, false);
+  const big = new Request("http://a/", {
+    method: "POST",
+    body: "x".repeat(2048),
+    headers: { "content-length": "2048" },
+  });
+  const r2 = replayable(big, 1024);
+  const a = r2.attempt();
+  assertEquals(a, big);
+  assertEquals(await a.text(), "x".repeat(2048));
+  assertEquals(r2.canReplay, false);
+});

@@ -21,6 +21,12 @@ import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // is
 import type { Logger } from "../telemetry/log.ts";
 import { createTracing, type Tracing, tracingSampleRate } from "../telemetry/tracing/mod.ts"; // issue 4
 import { type AccessLog, openAccessLog } from "../telemetry/access_log.ts"; // issue 4
+import {
+  closeTransformers,
+  createTransformers,
+  type NameTreeTransformer,
+  transformLookup,
+} from "../discovery/k8s/mod.ts"; // k8s
 
 /** Namers plus the lookup over them, shared by every router of a snapshot. */
 export interface Discovery {
@@ -98,15 +104,23 @@ export function buildSnapshot(
   if (previous && previous.key === key) {
     discovery = previous;
   } else {
-    const namers = createNamers(config.namers as unknown as NamerConfig[], { clock });
+    const namers = createNamers(config.namers as unknown as NamerConfig[], { clock, log }); // k8s: log
     discovery = { key, namers, lookup: createNamerLookup(namers), users: 0 };
   }
   discovery.users++;
   const tracing: Tracing | null = createTracing(config.telemetry, { clock, log }); // issue 4
   const accessLogs: AccessLog[] = []; // issue 4
+  const transformers: NameTreeTransformer[] = []; // k8s
   const routers = new Map<string, Router>();
   try {
     for (const rc of config.routers) {
+      // k8s: `interpreter.transformers` wrap this router's view of the namers
+      const own = createTransformers(rc.interpreter.transformers, {
+        path: `routers[${config.routers.indexOf(rc)}].interpreter.transformers`,
+        clock,
+        log,
+      });
+      transformers.push(...own);
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
       const spec = routerSpec(rc, ext);
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
@@ -128,7 +142,7 @@ export function buildSnapshot(
         tracing, // issue 4
       });
       const router = ext.wrap(createRouter(spec, { // issue 5: route overrides
-        lookup: discovery.lookup,
+        lookup: transformLookup(discovery.lookup, own), // k8s
         stacks,
         clock,
         traceSampleRate: tracingSampleRate(config.telemetry), // issue 4
@@ -145,6 +159,7 @@ export function buildSnapshot(
     await Promise.allSettled([...routers.values()].map((r) => r.close()));
     await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
     await tracing?.shutdown(); // issue 4: flush queued spans
+    await closeTransformers(transformers); // k8s
     discovery.users--;
     if (discovery.users === 0) {
       await discovery.lookup.close();

@@ -41,7 +41,7 @@ async function curl(
   name: string,
   script: string,
   limitS: number,
-): Promise<{ out: string; ok: boolean }> {
+): Promise<{ out: string; ok: boolean; timedOut: boolean }> {
   const file = `${ctx.dir}/${name}.out`;
   const proc = ctx.procs.spawn(name, {
     cmd: ["sh", "-c", script],
@@ -56,7 +56,7 @@ async function curl(
   clearTimeout(t);
   if (done === null) await proc.stop(1000);
   const out = await Deno.readTextFile(file).catch(() => "");
-  return { out: out.trim(), ok: done === true };
+  return { out: out.trim(), ok: done === true, timedOut: done === null };
 }
 
 /**
@@ -131,7 +131,11 @@ export async function runStream(ctx: BenchCtx, bytes = 1 << 30): Promise<StreamR
         rss_peak_mib: peak,
         rss_delta_mib: peak - before,
         rss_after_mib: after,
-        ...(ok ? {} : { error: `curl: ${r.out.slice(0, 200) || "no output"}` }),
+        ...(ok ? {} : {
+          error: r.timedOut
+            ? `not finished after ${limitS.toFixed(0)} s`
+            : `curl: ${r.out.slice(0, 200) || "no output"}`,
+        }),
       });
       ctx.log(
         `stream ${direction}: ${moved} B in ${seconds.toFixed(1)} s, RSS ${before.toFixed(1)} → ` +

@@ -54,7 +54,13 @@ export function summarizeConfig(config: Config): string[] {
     lines.push(`router ${r.label} (${r.protocol}) on ${listeners}; identifier ${ids}; ${interp}`);
   }
   for (const n of config.namers) {
-    const detail = n.kind === "io.l5d.fs" ? `rootDir ${n.rootDir}` : `${n.pattern} => ${n.name}`;
+    const detail = n.kind === "io.l5d.fs"
+      ? `rootDir ${n.rootDir}`
+      : n.kind === "io.l5d.rewrite"
+      ? `${n.pattern} => ${n.name}`
+      : n.kind === "io.l5d.dnssrv" // k8s
+      ? `dns ${n.dnsHosts?.join(" ") ?? "system resolver"}`
+      : `api ${n.host ?? "default"}:${n.port ?? "default"}`; // k8s
     lines.push(`namer ${n.kind} at /#${n.prefix} (${detail})`);
   }
   if (config.telemetry.length > 0) {

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { unsupportedKinds } from "./kinds.ts";
- * console.log(unsupportedKinds.namer.includes("io.l5d.k8s")); // true
+ * console.log(unsupportedKinds.namer.includes("io.l5d.consul")); // true
  * ```
  *
  * @module
@@ -36,8 +36,6 @@ export type PluginArea =
 export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> = {
   protocol: ["h2", "thrift", "mux", "thriftmux"],
   namer: [
-    "io.l5d.k8s",
-    "io.l5d.k8s.ns",
     "io.l5d.k8s.external",
     "io.l5d.k8s.istio",
     "io.l5d.consul",
@@ -45,7 +43,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.zkLeader",
     "io.l5d.curator",
     "io.l5d.marathon",
-    "io.l5d.dnssrv",
     "io.l5d.rancher",
     "io.l5d.istio",
   ],
@@ -57,8 +54,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.consul.interpreter",
   ],
   transformer: [
-    "io.l5d.k8s.daemonset",
-    "io.l5d.k8s.localnode",
     "io.l5d.localhost",
     "io.l5d.specificHost",
     "io.l5d.port",

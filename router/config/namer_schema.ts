@@ -6,9 +6,15 @@
  * |---|---|
  * | `io.l5d.fs` | `rootDir` (required), `prefix` (`/io.l5d.fs`) |
  * | `io.l5d.rewrite` | `pattern`, `name` (required; `{var}` captures), `prefix` (`/io.l5d.rewrite`) |
+ * | `io.l5d.k8s` | `host`, `port` (`localhost:8001`), `labelSelector`, `useServiceAccount`, `prefix` (`/io.l5d.k8s`) |
+ * | `io.l5d.k8s.ns` | as `io.l5d.k8s` plus `envVar` (`POD_NAMESPACE`), `prefix` (`/io.l5d.k8s.ns`) |
+ * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
  *
- * All take `experimental` and `transformers`; no transformer kind is supported yet, so any entry
- * there is rejected. Kubernetes, Consul, ZooKeeper, Marathon, DNS-SRV… namers are rejected as
+ * All take `experimental` and `transformers` (kinds `io.l5d.k8s.daemonset`: `namespace`,
+ * `service`, `port` required, `k8sHost`, `k8sPort`, `useServiceAccount`, `hostNetwork`, `prefix`;
+ * `io.l5d.k8s.localnode`: `hostNetwork`, `prefix`). `host`/`port` of the k8s namer have no
+ * config-level default: leaving both out lets Switchyard use the service account when it runs
+ * in a pod (`discovery/k8s/api.ts`). Consul, ZooKeeper, Marathon… namers are rejected as
  * unsupported (table in `kinds.ts`).
  *
  * @example
@@ -21,11 +27,79 @@
  */
 import { z } from "zod";
 import { defaults } from "./defaults.ts";
-import { pathPattern, pathString } from "./common_schema.ts";
-import { noPluginSupported, pluginUnion } from "./plugin.ts";
+import { host, pathPattern, pathString } from "./common_schema.ts";
+import { pluginUnion } from "./plugin.ts";
 
-/** `transformers` on a namer or interpreter: none supported yet, so only `[]` parses. */
-export const transformersSchema = z.array(noPluginSupported("transformer")).default([]);
+// k8s: the transformer kinds (discovery/k8s/transformer_registry.ts builds them)
+const transformerPrefix = pathString.optional();
+
+/** One transformer (Linkerd's `TransformerConfig`; each takes an optional `prefix`). */
+export const transformerSchema = pluginUnion("transformer", [
+  z.strictObject({
+    kind: z.literal("io.l5d.k8s.daemonset"),
+    /** The daemonset's Service: namespace, name and port *name* (e.g. `incoming`). */
+    namespace: z.string().min(1),
+    service: z.string().min(1),
+    port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]),
+    /** The k8s API for the gateway lookup (default `localhost:8001`). */
+    k8sHost: host.optional(),
+    k8sPort: z.number().int().min(1).max(65535).optional(),
+    useServiceAccount: z.boolean().optional(),
+    /** Match gateways by node name instead of /24 (pods on the host network). */
+    hostNetwork: z.boolean().optional(),
+    prefix: transformerPrefix,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.k8s.localnode"),
+    /** Keep endpoints on node `NODE_NAME` instead of the /24 of `POD_IP`. */
+    hostNetwork: z.boolean().optional(),
+    prefix: transformerPrefix,
+  }),
+]);
+
+/** `transformers` on a namer or interpreter, applied in order. */
+export const transformersSchema = z.array(transformerSchema).default([]);
+
+/** One transformer config. */
+export type TransformerConfig = z.infer<typeof transformerSchema>;
+
+const k8sKeys = {
+  /** API host; unset with `port` unset = in-cluster service account when in a pod. */
+  host: host.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** A label key: names get a `/<label-value>` segment selecting `<key>=<value>`. */
+  labelSelector: z.string().min(1).optional(),
+  /** Switchyard: HTTPS with the pod's service account instead of a kubectl proxy. */
+  useServiceAccount: z.boolean().optional(),
+  experimental: z.boolean().optional(),
+};
+
+const k8sNamer = z.strictObject({
+  kind: z.literal("io.l5d.k8s"),
+  prefix: pathString.default("/io.l5d.k8s"),
+  ...k8sKeys,
+  transformers: transformersSchema,
+});
+
+const k8sNsNamer = z.strictObject({
+  kind: z.literal("io.l5d.k8s.ns"),
+  prefix: pathString.default("/io.l5d.k8s.ns"),
+  ...k8sKeys,
+  /** The environment variable holding the namespace. */
+  envVar: z.string().min(1).optional(),
+  transformers: transformersSchema,
+});
+
+const dnsSrvNamer = z.strictObject({
+  kind: z.literal("io.l5d.dnssrv"),
+  prefix: pathString.default("/io.l5d.dnssrv"),
+  /** Must be true: the namer is experimental in Linkerd. */
+  experimental: z.literal(true, { error: "io.l5d.dnssrv is experimental; set experimental: true" }),
+  refreshIntervalSeconds: z.number().int().min(1).optional(),
+  /** Name servers (`ip`, `ip:port`, or a host name); default the system resolver. */
+  dnsHosts: z.array(z.string().min(1)).optional(),
+  transformers: transformersSchema,
+});
 
 const fsNamer = z.strictObject({
   kind: z.literal("io.l5d.fs"),
@@ -62,7 +136,13 @@ const rewriteNamer = z.strictObject({
 });
 
 /** One namer. */
-export const namerSchema = pluginUnion("namer", [fsNamer, rewriteNamer]);
+export const namerSchema = pluginUnion("namer", [
+  fsNamer,
+  rewriteNamer,
+  k8sNamer, // k8s
+  k8sNsNamer, // k8s
+  dnsSrvNamer, // k8s
+]);
 
 /** One namer config. */
 export type NamerConfig = z.infer<typeof namerSchema>;

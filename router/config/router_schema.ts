@@ -83,7 +83,11 @@ export const serverSchema = z.strictObject({
   serverSession: sessionSchema.optional(),
 });
 
-/** The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`. */
+/**
+ * The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`. Both take
+ * `transformers` (k8s: `io.l5d.k8s.daemonset`, `io.l5d.k8s.localnode`; `namer_schema.ts`),
+ * applied to every name the router binds.
+ */
 export const interpreterUnion = pluginUnion("interpreter", [
   z.strictObject({ kind: z.literal("default"), transformers: transformersSchema }),
   z.strictObject({

@@ -23,7 +23,7 @@
  */
 import { z } from "zod";
 import { adminSchema } from "./admin_schema.ts";
-import { namerSchema } from "./namer_schema.ts";
+import { namerSchema, transformerSchema } from "./namer_schema.ts";
 import { telemeterSchema, usageSchema } from "./telemeter_schema.ts";
 import {
   forwardedLabelerSchema,
@@ -166,7 +166,7 @@ export const supportedKinds: Readonly<Record<PluginArea, readonly string[]>> = {
   protocol: kindsOf(routerSchema, "protocol"),
   namer: kindsOf(namerSchema),
   interpreter: kindsOf(interpreterUnion),
-  transformer: [],
+  transformer: kindsOf(transformerSchema), // k8s
   identifier: kindsOf(identifierSchema),
   telemeter: kindsOf(telemeterSchema),
   announcer: [],

@@ -20,9 +20,15 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     }
   }
   assertEquals(supportedKinds.protocol, ["http"]);
-  assertEquals(supportedKinds.namer, ["io.l5d.fs", "io.l5d.rewrite"]);
+  assertEquals(supportedKinds.namer, [
+    "io.l5d.fs",
+    "io.l5d.rewrite",
+    "io.l5d.k8s",
+    "io.l5d.k8s.ns",
+    "io.l5d.dnssrv",
+  ]);
   assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs"]);
-  assertEquals(supportedKinds.transformer, []);
+  assertEquals(supportedKinds.transformer, ["io.l5d.k8s.daemonset", "io.l5d.k8s.localnode"]);
   assertEquals(supportedKinds.identifier, [
     "io.l5d.header.token",
     "io.l5d.methodAndHost",

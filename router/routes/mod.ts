@@ -12,7 +12,7 @@
  *   - match: {method: GET, path: "/api/users/:id{[0-9]+}", host: api.example.com}
  *     dst: /svc/users/{id}          # {id} → the captured value, raw
  *     timeoutMs: 500
- *     rewrite: {path: /v2/users/{id}}
+ *     rewrite: {path: "/v2/users/{id}"}
  *   - match: {path: /static/*}
  *     dst: /svc/static
  *     rewrite: {stripPrefix: /static}

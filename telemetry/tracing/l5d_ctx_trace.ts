@@ -28,12 +28,31 @@ export interface FinagleTraceId {
   readonly sampled: boolean | undefined;
 }
 
-function hexToBinary(hex: string): string {
-  let s = "";
-  for (let i = 0; i < hex.length; i += 2) {
-    s += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87; // '0'-'9', 'a'-'f' (ids are validated lower-case hex)
+}
+
+/** Base64 of the bytes a lower-case hex string spells, without intermediate strings. */
+function hexToBase64(hex: string): string {
+  const n = hex.length >> 1;
+  const byte = (i: number) =>
+    (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+  let out = "";
+  let i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
   }
-  return s;
+  if (n - i === 1) {
+    const v = byte(i) << 16;
+    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + "==";
+  } else if (n - i === 2) {
+    const v = (byte(i) << 16) | (byte(i + 1) << 8);
+    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + "=";
+  }
+  return out;
 }
 
 function binaryToHex(bin: string, from: number, to: number): string {
@@ -66,7 +85,7 @@ export function encodeL5dCtxTrace(id: FinagleTraceId): string {
   let hex = id.spanId + (id.parentSpanId || id.spanId) + low +
     flags.toString(16).padStart(16, "0");
   if (id.traceId.length === 32) hex += id.traceId.slice(0, 16);
-  return btoa(hexToBinary(hex));
+  return hexToBase64(hex);
 }
 
 /**

@@ -2,7 +2,8 @@
  * OTLP/HTTP JSON trace exporter (`io.l5d.otlp`): POSTs `ExportTraceServiceRequest` as JSON to
  * the configured endpoint (default `http://127.0.0.1:4318/v1/traces`), per the OTLP spec's JSON
  * mapping: `resourceSpans[].scopeSpans[].spans[]`, trace and span ids as hex strings, 64-bit
- * integers (`*UnixNano`, `intValue`) as decimal strings, enums as numbers.
+ * integers (`*UnixNano`, `intValue`) as decimal strings, enums as numbers. Sent with `fetch`,
+ * which refuses WHATWG "bad ports" (e.g. 6000, 10080): put collectors elsewhere.
  *
  * @module
  */

@@ -10,6 +10,12 @@
  * [0, 1]) or the configured `sampleRate` decides (sampler.ts). Linkerd lets `l5d-sample` override
  * an inbound decision too; we keep the caller's decision so one trace is never cut in half.
  *
+ * Without a tracing telemeter (`sampleRate` undefined) this hop makes no span, so it stays
+ * transparent: an inbound context goes on with the caller's span as the parent (nothing points at
+ * a span no collector will ever see), and a request without one gets only what Linkerd 1.x sent
+ * when it had no tracer: a trace id in `l5d-reqid` and a root `l5d-ctx-trace` with no sampling
+ * decision, leaving W3C and Zipkin apps to start their own traces as before.
+ *
  * Out: every format at once, all naming the same span, so Linkerd hops, Zipkin (B3) apps and
  * W3C apps join one trace: `traceparent`, `b3`, `x-b3-traceid`/`spanid`/`parentspanid`/`sampled`
  * (`x-b3-flags` is dropped: debug is folded into sampled), `l5d-ctx-trace`, and `l5d-reqid` = the
@@ -168,15 +174,20 @@ export function readInboundTrace(h: Headers): InboundTrace | undefined {
 
 /** What decoding needs besides the headers. */
 export interface TraceDecodeOptions {
-  /** The sample rate for new traces without an `l5d-sample` header. */
-  readonly sampleRate: number;
+  /**
+   * The sample rate for new traces without an `l5d-sample` header; `undefined` when no tracing
+   * telemeter is configured (this hop records nothing and propagates transparently).
+   */
+  readonly sampleRate: number | undefined;
   /** Uniform [0, 1) source for new ids. */
   readonly random: () => number;
 }
 
 /**
  * Fill `ctx.traceId`, `ctx.spanId` (this hop's server span, new), `ctx.parentSpanId` (the
- * caller's span) and `ctx.sampled` from the request headers.
+ * caller's span) and `ctx.sampled` from the request headers. Without a tracer
+ * (`opts.sampleRate` undefined), `ctx.spanId` is the caller's span, or `""` for a new trace with
+ * no sampling decision.
  *
  * @example
  * ```ts
@@ -192,16 +203,20 @@ export interface TraceDecodeOptions {
  */
 export function decodeTraceContext(h: Headers, ctx: Ctx, opts: TraceDecodeOptions): void {
   const inbound = readInboundTrace(h);
-  const traceId = inbound?.traceId || newId64(opts.random);
-  ctx.traceId = traceId;
-  ctx.parentSpanId = inbound?.traceId ? inbound.spanId : "";
-  ctx.spanId = newId64(opts.random);
-  if (inbound?.sampled !== undefined) {
-    ctx.sampled = inbound.sampled;
-    return;
+  const headerRate = parseSampleHeader(h.get(T.l5dSample));
+  const transparent = opts.sampleRate === undefined;
+  if (inbound?.traceId) {
+    ctx.traceId = inbound.traceId;
+    ctx.parentSpanId = transparent ? "" : inbound.spanId;
+    ctx.spanId = transparent ? inbound.spanId : newId64(opts.random);
+  } else {
+    ctx.traceId = newId64(opts.random);
+    ctx.parentSpanId = "";
+    const deferred = transparent && headerRate === undefined && inbound?.sampled === undefined;
+    ctx.spanId = deferred ? "" : newId64(opts.random);
   }
-  const rate = parseSampleHeader(h.get(T.l5dSample)) ?? opts.sampleRate;
-  ctx.sampled = sampledAtRate(traceId, rate);
+  ctx.sampled = inbound?.sampled ??
+    sampledAtRate(ctx.traceId, headerRate ?? opts.sampleRate ?? 0);
 }
 
 /**
@@ -225,7 +240,17 @@ export function decodeTraceContext(h: Headers, ctx: Ctx, opts: TraceDecodeOption
  */
 export function encodeTraceHeaders(h: Headers, ctx: Ctx): void {
   const { traceId, spanId, parentSpanId, sampled } = ctx;
-  if (!traceId || !spanId) return;
+  if (!traceId) return;
+  h.set(T.l5dReqId, traceId);
+  if (!spanId) {
+    // No span here and no decision: a Finagle root id (span = parent = trace), sampling unknown.
+    const root = traceId.length === 32 ? traceId.slice(16) : traceId;
+    h.set(
+      T.l5dCtxTrace,
+      encodeL5dCtxTrace({ traceId, spanId: root, parentSpanId: "", sampled: undefined }),
+    );
+    return;
+  }
   const flag = sampled ? "1" : "0";
   h.set(T.traceparent, `00-${traceId32(traceId)}-${spanId}-0${flag}`);
   h.set(
@@ -239,5 +264,4 @@ export function encodeTraceHeaders(h: Headers, ctx: Ctx): void {
   h.set(T.b3Sampled, flag);
   h.delete(T.b3Flags);
   h.set(T.l5dCtxTrace, encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled }));
-  h.set(T.l5dReqId, traceId);
 }

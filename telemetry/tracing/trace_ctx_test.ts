@@ -222,3 +222,46 @@ Deno.test("encodeTraceHeaders() then decodeTraceContext() agree whichever header
     }
   }
 });
+
+Deno.test("decodeTraceContext() without a tracer keeps the caller's span as the parent downstream", () => {
+  const clock = new FakeClock();
+  const opts = { sampleRate: undefined, random: () => clock.random() };
+  const ctx = newCtx();
+  decodeTraceContext(new Headers({ traceparent: TP, tracestate: "v=1" }), ctx, opts);
+  assertEquals([ctx.traceId, ctx.spanId, ctx.parentSpanId, ctx.sampled], [
+    "4bf92f3577b34da6a3ce929d0e0e4736",
+    "00f067aa0ba902b7",
+    "",
+    true,
+  ]);
+  const h = new Headers({ traceparent: TP, tracestate: "v=1" });
+  encodeTraceHeaders(h, ctx);
+  assertEquals(h.get("traceparent"), TP, "the app sees what the caller sent");
+  assertEquals(h.get("tracestate"), "v=1");
+  assertEquals(h.get("l5d-reqid"), "4bf92f3577b34da6a3ce929d0e0e4736");
+});
+
+Deno.test("decodeTraceContext() without a tracer starts an undecided Linkerd root trace", () => {
+  const clock = new FakeClock();
+  const ctx = newCtx();
+  decodeTraceContext(new Headers(), ctx, { sampleRate: undefined, random: () => clock.random() });
+  assertEquals([ctx.spanId, ctx.sampled], ["", false]);
+  const h = new Headers();
+  encodeTraceHeaders(h, ctx);
+  assertEquals([...h.keys()].sort(), ["l5d-ctx-trace", "l5d-reqid"], "no W3C/B3 decision imposed");
+  assertEquals(h.get("l5d-reqid"), ctx.traceId);
+  assertEquals(decodeL5dCtxTrace(h.get("l5d-ctx-trace")!), {
+    traceId: ctx.traceId,
+    spanId: ctx.traceId, // Finagle's root: span = parent = trace
+    parentSpanId: "",
+    sampled: undefined,
+  });
+  // An explicit l5d-sample still decides, and then every format carries it.
+  const forced = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "1" }), forced, {
+    sampleRate: undefined,
+    random: () => clock.random(),
+  });
+  assertEquals(forced.sampled, true);
+  assert(isValidHexId(forced.spanId, 16));
+});

@@ -3,8 +3,8 @@
  * (`io.l5d.otlp`, `io.l5d.zipkin`, `io.l5d.zipkinHttp`) each become an exporter behind one batch
  * processor and one tracer provider (owned here, never the global one, so two Linkers in one
  * process stay apart). The sample rate for new traces is the largest `sampleRate` among them
- * (Linkerd's default 0.001); with no tracing telemeter nothing is exported, but trace headers
- * still propagate (decoding and encoding do not depend on this object).
+ * (Linkerd's default 0.001); with no tracing telemeter nothing is exported and the router only
+ * propagates trace headers (decoding and encoding do not depend on this object).
  *
  * @module
  */
@@ -68,7 +68,8 @@ export interface TracingOptions {
 }
 
 /**
- * The sample rate for new traces: the largest `sampleRate` of the tracing telemeters, 0 if none.
+ * The sample rate for new traces: the largest `sampleRate` of the tracing telemeters, or
+ * `undefined` when there is none (then the router only propagates, see `decodeTraceContext`).
  *
  * @example
  * ```ts
@@ -77,10 +78,10 @@ export interface TracingOptions {
  * // 0.5
  * ```
  */
-export function tracingSampleRate(telemeters: readonly TracingTelemeter[]): number {
-  let rate = 0;
+export function tracingSampleRate(telemeters: readonly TracingTelemeter[]): number | undefined {
+  let rate: number | undefined = undefined;
   for (const t of telemeters) {
-    if (TRACING_KINDS.includes(t.kind)) rate = Math.max(rate, t.sampleRate ?? 0.001);
+    if (TRACING_KINDS.includes(t.kind)) rate = Math.max(rate ?? 0, t.sampleRate ?? 0.001);
   }
   return rate;
 }
@@ -144,7 +145,7 @@ export function createTracing(
     .getTracer("switchyard");
   for (const e of exporters) log?.info("tracing", { exporter: e.name });
   return {
-    sampleRate: tracingSampleRate(telemeters),
+    sampleRate: tracingSampleRate(telemeters) ?? 0,
     tracer,
     serverFilter: (router) => serverSpan(tracer, router),
     clientFilter: (target) => clientSpan(tracer, target),

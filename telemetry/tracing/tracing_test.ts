@@ -4,14 +4,14 @@ import { systemClock } from "../../router/core/clock.ts";
 import { createTracing, tracingSampleRate } from "./tracing.ts";
 import { decodeTraceContext } from "./trace_ctx.ts";
 
-Deno.test("tracingSampleRate() takes the largest tracing telemeter rate, 0 without one", () => {
-  assertEquals(tracingSampleRate([]), 0);
+Deno.test("tracingSampleRate() takes the largest tracing telemeter rate, undefined without one", () => {
+  assertEquals(tracingSampleRate([]), undefined);
   assertEquals(
     tracingSampleRate([{ kind: "io.l5d.prometheus" }, {
       kind: "io.l5d.recentRequests",
       sampleRate: 1,
     }]),
-    0,
+    undefined,
   );
   assertEquals(tracingSampleRate([{ kind: "io.l5d.zipkin" }]), 0.001, "Linkerd's default");
   assertEquals(

@@ -4,7 +4,8 @@
  * to `host:port` (default `localhost:9410`); Scribe is gone from current Zipkin, so the same
  * `host`/`port` keys now name a Zipkin HTTP collector, and `io.l5d.zipkinHttp` takes a full
  * `url`. Trace ids keep their 64-bit spelling when the high half is zero; attributes become
- * string tags; an ERROR status adds the `error` tag Zipkin UIs highlight.
+ * string tags; an ERROR status adds the `error` tag Zipkin UIs highlight. Sent with `fetch`, which
+ * refuses WHATWG "bad ports" (e.g. 6000, 10080).
  *
  * @module
  */

@@ -175,6 +175,50 @@ Deno.test("routes: a per-route timeout answers 503 and cancels the upstream call
   }
 });
 
+Deno.test("routes: a per-route response classifier makes that route's 5xx retryable", async () => {
+  const failFirst = (name: string) => {
+    let n = 0;
+    return startUpstream(
+      name,
+      () => n++ === 0 ? new Response("try again", { status: 503 }) : Response.json({ name, n }),
+    );
+  };
+  const retried = failFirst("retried");
+  const plain = failFirst("plain");
+  const dir = await fsNamerDir({ retried: retried.fsLine, plain: plain.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{ip: 127.0.0.1, port: 0}]
+  identifier:
+    kind: switchyard.routes
+    routes:
+    - match: {path: /r/*}
+      dst: /svc/retried
+      responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+    - match: {path: /p/*}
+      dst: /svc/plain
+`);
+  try {
+    const r = await curl([`http://${sy.proxy()}/r/x`]);
+    assertEquals(r.status, 200, "GET is a read: the classified route retries the 503");
+    assertEquals(JSON.parse(r.body).name, "retried");
+    const p = await curl([`http://${sy.proxy()}/p/x`]);
+    assertEquals(p.status, 503, "the default classifier does not retry");
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    assertEquals(m["rt/edge/service/svc/retried/retries/total"], 1);
+  } finally {
+    await sy.stop();
+    await retried.close();
+    await plain.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 function servicesConfig(rootDir: string, versions: string, failover: string): string {
   return `
 admin: {ip: 127.0.0.1, port: 0}

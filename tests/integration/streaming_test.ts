@@ -1,35 +1,39 @@
 /**
- * Bodies stream both ways through the real process with flat memory: 1 GB each way.
+ * Bodies stream both ways through the real process with flat memory: 1 GB each way with curl,
+ * against a bulk upstream in its own process.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { ROOT, startSwitchyard } from "../support/switchyard.ts";
+import { fsNamerDir } from "../support/upstream.ts";
 
-const GB = 1024 * 1024 * 1024;
-const CHUNK = new Uint8Array(1024 * 1024).fill(97);
+async function startBulk(): Promise<{ port: number; child: Deno.ChildProcess }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}tests/support/bulk_upstream.ts`],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening (\d+)/.test(text)) {
+    const r = await reader.read();
+    if (r.done) throw new Error("bulk upstream did not start");
+    text += r.value;
+  }
+  reader.releaseLock();
+  void child.stdout.cancel().catch(() => {});
+  return { port: Number(/listening (\d+)/.exec(text)![1]), child };
+}
 
-function bytesStream(total: number): ReadableStream<Uint8Array> {
-  let sent = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (sent >= total) return c.close();
-      const n = Math.min(CHUNK.length, total - sent);
-      c.enqueue(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n));
-      sent += n;
-    },
-  });
+async function sh(cmd: string): Promise<string> {
+  const out = await new Deno.Command("bash", { args: ["-c", cmd], stdout: "piped", stderr: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).trim();
 }
 
 Deno.test("streaming: 1 GB down and 1 GB up through the router keep its RSS flat", async () => {
-  const up = startUpstream("big", async (req) => {
-    if (req.method === "POST") {
-      let n = 0;
-      for await (const c of req.body!) n += c.length;
-      return Response.json({ received: n });
-    }
-    return new Response(bytesStream(GB), { headers: { "content-length": String(GB) } });
-  });
-  const dir = await fsNamerDir({ big: up.fsLine });
+  const bulk = await startBulk();
+  const dir = await fsNamerDir({ big: `127.0.0.1 ${bulk.port}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
 namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
@@ -38,49 +42,39 @@ routers:
   dtab: /svc => /#/io.l5d.fs;
   servers: [{port: 0}]
 `);
-  using client = Deno.createHttpClient({ allowHost: true });
   try {
-    // Warm up, then take the baseline.
-    await (await fetch(`http://${sy.proxy()}/`, {
-      method: "POST",
-      body: "x",
-      headers: { host: "big" },
-      client,
-    })).text();
+    const url = `http://${sy.proxy()}`;
+    // Warm up both directions with 64 MiB, then take the baseline.
+    await sh(`curl -s -m 60 -H 'Host: big' '${url}/?mb=64' -o /dev/null`);
+    await sh(`head -c 67108864 /dev/zero | curl -s -m 60 -H 'Host: big' -T - -X POST '${url}/'`);
     const base = sy.rss();
     let peak = base;
     const sampler = setInterval(() => (peak = Math.max(peak, sy.rss())), 100);
     try {
       const t0 = performance.now();
-      const down = await fetch(`http://${sy.proxy()}/`, { headers: { host: "big" }, client });
-      assertEquals(down.status, 200);
-      let n = 0;
-      for await (const c of down.body!) n += c.length;
-      assertEquals(n, GB);
-      const t1 = performance.now();
-      const upRsp = await fetch(`http://${sy.proxy()}/`, {
-        method: "POST",
-        body: bytesStream(GB),
-        headers: { host: "big" },
-        client,
-      });
-      assertEquals((await upRsp.json()).received, GB);
-      const t2 = performance.now();
-      const growth = (peak - base) / 1024 / 1024;
-      console.log(
-        `1 GB down in ${((t1 - t0) / 1000).toFixed(1)} s, 1 GB up in ${
-          ((t2 - t1) / 1000).toFixed(1)
-        } s; ` +
-          `router RSS ${(base / 1048576).toFixed(0)} MB → peak ${
-            (peak / 1048576).toFixed(0)
-          } MB (+${growth.toFixed(1)} MB)`,
+      const down = await sh(
+        `curl -s -m 240 -H 'Host: big' '${url}/?mb=1024' -o /dev/null -w '%{http_code} %{size_download}'`,
       );
-      assert(growth < 60, `RSS grew by ${growth.toFixed(1)} MB`);
+      const t1 = performance.now();
+      assertEquals(down, "200 1073741824");
+      const up = await sh(
+        `head -c 1073741824 /dev/zero | curl -s -m 240 -H 'Host: big' -T - -X POST '${url}/'`,
+      );
+      const t2 = performance.now();
+      assertEquals(JSON.parse(up).received, 1073741824);
+      const growth = (peak - base) / 1048576;
+      console.log(
+        `1 GB down in ${((t1 - t0) / 1000).toFixed(1)} s, 1 GB up (chunked) in ` +
+          `${((t2 - t1) / 1000).toFixed(1)} s; router RSS ${(base / 1048576).toFixed(0)} MB → ` +
+          `peak ${(peak / 1048576).toFixed(0)} MB (+${growth.toFixed(1)} MB)`,
+      );
+      assert(growth < 40, `RSS grew by ${growth.toFixed(1)} MB`);
     } finally {
       clearInterval(sampler);
     }
   } finally {
     await sy.stop();
-    await up.close();
+    bulk.child.kill("SIGTERM");
+    await bulk.child.status;
   }
 });

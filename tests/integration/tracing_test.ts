@@ -3,9 +3,9 @@
  * to a local collector that decodes OTLP/HTTP JSON and Zipkin v2 JSON on its own, and the test
  * checks the trace tree, the retry spans and the headers the app receives.
  */
-import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { assert, assertEquals } from "../support/assert.ts";
 import { type Running, startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, startUpstream, type Upstream } from "../support/upstream.ts";
+import { curl, eventually, startUpstream } from "../support/upstream.ts";
 
 /** One span as the collector decoded it, from either wire format. */
 interface Got {
@@ -19,16 +19,8 @@ interface Got {
   attrs: Record<string, string>;
 }
 
-type AnyValue = {
-  stringValue?: string;
-  intValue?: string | number;
-  boolValue?: boolean;
-  doubleValue?: number;
-};
-
-function otlpValue(v: AnyValue): string {
-  return String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? "");
-}
+/** An OTLP AnyValue (`{stringValue}`, `{intValue}`, ...) as a string. */
+const otlpValue = (v: Record<string, unknown>) => String(Object.values(v)[0] ?? "");
 
 /** A collector on loopback: `/v1/traces` (OTLP JSON) and `/api/v2/spans` (Zipkin v2). */
 function startCollector() {
@@ -85,7 +77,7 @@ function startCollector() {
   return { port: server.addr.port, spans, bad, close: () => server.shutdown() };
 }
 
-function config(label: string, dstPort: number, collector: number, extra = ""): string {
+function config(label: string, dst: number, collector: number, extra = "", zipkin = collector) {
   return `
 admin: {ip: 127.0.0.1, port: 0}
 telemetry:
@@ -95,12 +87,12 @@ telemetry:
   sampleRate: 1.0
 - kind: io.l5d.zipkin
   host: 127.0.0.1
-  port: ${collector}
+  port: ${zipkin}
   sampleRate: 1.0
 routers:
 - protocol: http
   label: ${label}
-  dtab: /svc => /$/inet/127.0.0.1/${dstPort};
+  dtab: /svc => /$/inet/127.0.0.1/${dst};
   servers: [{ip: 127.0.0.1, port: 0}]
 ${extra}
 `;
@@ -114,25 +106,13 @@ function l5dTrace(b64: string) {
     for (let i = from; i < from + 8; i++) s += bin.charCodeAt(i).toString(16).padStart(2, "0");
     return s;
   };
-  return {
-    len: bin.length,
-    span: hex(0),
-    parent: hex(8),
-    trace: hex(16),
-    flags: bin.charCodeAt(31),
-  };
+  const [span, parent, trace] = [hex(0), hex(8), hex(16)];
+  return { len: bin.length, span, parent, trace, flags: bin.charCodeAt(31) };
 }
 
 const pad = (t: string) => t.padStart(32, "0");
 
-async function withTopology(
-  fn: (
-    c: ReturnType<typeof startCollector>,
-    hop1: Running,
-    hop2: Running,
-    app: Upstream,
-  ) => Promise<void>,
-) {
+Deno.test("tracing: two hops share one trace, retries are extra client spans, the app sees the same ids", async (t) => {
   const collector = startCollector();
   const calls = new Map<string, number>();
   const app = startUpstream("app", (req) => {
@@ -143,27 +123,13 @@ async function withTopology(
     if (path === "/flaky" && n === 1) return new Response("try again", { status: 503 });
     return new Response("ok " + path);
   });
-  const hop2 = await startSwitchyard(config(
-    "incoming",
-    app.port,
-    collector.port,
-    "  service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}",
-  ));
-  let hop1: Running | undefined;
+  const retrying = "  service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}";
+  const hop2 = await startSwitchyard(config("incoming", app.port, collector.port, retrying));
+  let started: Running | undefined;
   try {
-    hop1 = await startSwitchyard(config("outgoing", hop2.ports.incoming![0]!, collector.port));
-    await fn(collector, hop1, hop2, app);
-    assertEquals(collector.bad, [], "the collector could decode everything");
-  } finally {
-    await hop1?.stop();
-    await hop2.stop();
-    await app.close();
-    await collector.close();
-  }
-}
-
-Deno.test("tracing: two hops share one trace, retries are extra client spans, the app sees the same ids", async (t) => {
-  await withTopology(async (collector, hop1, hop2, app) => {
+    const hop1 = started = await startSwitchyard(
+      config("outgoing", hop2.ports.incoming![0]!, collector.port),
+    );
     await t.step("a sampled request through both hops, retried at the second", async () => {
       const r = await curl(["-H", "Host: hello", `http://${hop1.proxy()}/flaky`]);
       assertEquals([r.status, r.body], [200, "ok /flaky"]);
@@ -207,7 +173,10 @@ Deno.test("tracing: two hops share one trace, retries are extra client spans, th
           "success",
         ]);
         assertEquals(s2.attrs["switchyard.retries"], "1");
-        assertEquals(s1.attrs["switchyard.service"], "/svc/hello");
+        assertEquals([s1.name.toUpperCase(), s1.attrs["switchyard.service"]], [
+          "GET /SVC/HELLO",
+          "/svc/hello",
+        ]);
         assertEquals(s1.attrs["switchyard.router"], "outgoing");
         assertEquals(s1.attrs["http.request.method"], "GET");
         assertEquals(c1.attrs["switchyard.endpoint"], `127.0.0.1:${hop2.ports.incoming![0]}`);
@@ -326,7 +295,13 @@ Deno.test("tracing: two hops share one trace, retries are extra client spans, th
         [],
       );
     });
-  });
+    assertEquals(collector.bad, [], "the collector could decode everything");
+  } finally {
+    await started?.stop();
+    await hop2.stop();
+    await app.close();
+    await collector.close();
+  }
 });
 
 Deno.test("tracing: a hung or refused collector never fails or slows requests, nor stops shutdown", async () => {
@@ -340,13 +315,7 @@ Deno.test("tracing: a hung or refused collector never fails or slows requests, n
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const refused = closed.addr.port;
   closed.close();
-  const yaml = config("outgoing", app.port, hole.addr.port)
-    .replace(
-      /port: \d+\n {2}sampleRate: 1.0\nrouters/,
-      `port: ${refused}\n  sampleRate: 1.0\nrouters`,
-    );
-  assertStringIncludes(yaml, `port: ${refused}`);
-  const sy = await startSwitchyard(yaml);
+  const sy = await startSwitchyard(config("outgoing", app.port, hole.addr.port, "", refused));
   try {
     const times: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -387,5 +356,42 @@ Deno.test("tracing: spans still queued at shutdown are flushed before the proces
   } finally {
     await app.close();
     await collector.close();
+  }
+});
+
+Deno.test("tracing: without a tracing telemeter a router records nothing and stays transparent", async () => {
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(
+    config("plain", app.port, 1).replace(/telemetry:[\s\S]*?routers:/, "routers:"),
+  );
+  try {
+    const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await curl([
+      "-H",
+      "Host: hello",
+      "-H",
+      `traceparent: ${tp}`,
+      "-H",
+      "tracestate: v=1",
+      `http://${sy.proxy()}/a`,
+    ]);
+    await curl(["-H", "Host: hello", `http://${sy.proxy()}/b`]);
+    const [a, b] = [app.seen[0]!.headers, app.seen[1]!.headers];
+    assertEquals([a["traceparent"], a["tracestate"], a["x-b3-spanid"]], [
+      tp,
+      "v=1",
+      "00f067aa0ba902b7",
+    ]);
+    assertEquals([b["traceparent"], b["b3"], b["x-b3-sampled"]], [undefined, undefined, undefined]);
+    assertEquals(l5dTrace(b["l5d-ctx-trace"]!), {
+      len: 32,
+      span: b["l5d-reqid"]!,
+      parent: b["l5d-reqid"]!,
+      trace: b["l5d-reqid"]!,
+      flags: 0, // no sampling decision: the next Linkerd hop decides, as with Linkerd 1.x
+    });
+  } finally {
+    await sy.stop();
+    await app.close();
   }
 });

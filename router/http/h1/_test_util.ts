@@ -200,3 +200,57 @@ export function assertInstanceOf<T>(e: unknown, cls: new (...a: never[]) => T, m
 export function utf8(s: string): Uint8Array {
   return enc.encode(s);
 }
+
+/** Monotonic time and timers under test control. */
+export function fakeClock() {
+  let now = 0;
+  let timers: { at: number; fn: () => void }[] = [];
+  return {
+    mono: () => now,
+    setTimer(ms: number, fn: () => void) {
+      const t = { at: now + ms, fn };
+      timers.push(t);
+      return () => {
+        timers = timers.filter((x) => x !== t);
+      };
+    },
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+    get pending() {
+      return timers.length;
+    },
+  };
+}
+
+/** Poll a condition (socket events have no other hook); bounded. */
+export async function eventually(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The value `p` rejects with (fails if it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e: unknown) {
+    return e;
+  }
+  throw new Error("expected a rejection");
+}
+
+/** Head + 10 body bytes of a 1 MB body, then silence until the client closes. */
+export function stallingServer(onEof: () => void): RawServer {
+  return rawServer(async (conn) => {
+    await new RequestReader(conn).read();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n0123456789");
+    await readAll(conn);
+    onEof();
+  });
+}

@@ -177,7 +177,7 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
       continue;
     }
     const name = str.slice(scratch[f]! - s, scratch[f + 1]! - s);
-    if (connNames !== null && connNames.includes(name.toLowerCase())) continue;
+    if (connNames !== null && isNamed(connNames, name)) continue;
     headers.push([name, str.slice(scratch[f + 2]! - s, scratch[f + 3]! - s)]);
   }
   return {
@@ -276,8 +276,14 @@ function scanConnection(b: Uint8Array, vs: number, ve: number): number {
   return r;
 }
 
+/** The lower-cased tokens of a Connection value (non-ASCII bytes can match no field name). */
 function connectionNames(b: Uint8Array, vs: number, ve: number): string[] {
-  return latin1(b, vs, ve, false).split(",").map((x) => x.trim().toLowerCase()).filter((x) => x);
+  return latin1(b, vs, ve, true).toLowerCase().split(",").map((x) => x.trim()).filter((x) => x);
+}
+
+function isNamed(names: string[], name: string): boolean {
+  for (const n of names) if (n.length === name.length && n === name.toLowerCase()) return true;
+  return false;
 }
 
 /** `Keep-Alive: timeout=5, max=100` → 5000; -1 when there is no usable timeout parameter. */

@@ -12,10 +12,12 @@ import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import indexHtml from "./index.html" with { type: "text" };
 import delegatorHtml from "./delegator.html" with { type: "text" };
 import styleCss from "./style.css" with { type: "text" };
+import delegatorCss from "./delegator.css" with { type: "text" };
 import commonJs from "./common.js" with { type: "text" };
 import seriesJs from "./series.js" with { type: "text" };
 import chartsJs from "./charts.js" with { type: "text" };
 import tableJs from "./table.js" with { type: "text" };
+import routersJs from "./routers.js" with { type: "text" };
 import servicesJs from "./services.js" with { type: "text" };
 import dashboardJs from "./dashboard.js" with { type: "text" };
 import delegatorJs from "./delegator.js" with { type: "text" };
@@ -50,12 +52,14 @@ export function dashboardSources(): DashboardSources {
     favicon: faviconSvg,
     files: {
       "style.css": styleCss,
+      "delegator.css": delegatorCss,
       "uplot.min.css": uplotCss,
       "uplot.iife.min.js": uplotJs,
       "common.js": commonJs,
       "series.js": seriesJs,
       "charts.js": chartsJs,
       "table.js": tableJs,
+      "routers.js": routersJs,
       "services.js": servicesJs,
       "dashboard.js": dashboardJs,
       "delegator.js": delegatorJs,

@@ -1,6 +1,7 @@
 // uPlot charts in the dashboard's dark theme. uPlot (MIT, ~50 KB) is served by the admin server
 // from the copy embedded in the binary (`/dashboard/uplot.iife.min.js`), so there is no network.
 
+const IDLE = "#3a4350";
 const GRID = "rgba(240, 246, 252, 0.06)";
 const AXIS = "#8b949e";
 const FONT = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -174,6 +175,7 @@ export function sparkline(canvas, values, color) {
   if (n < 2) return;
   let max = 0;
   for (const v of values) if (v !== null && v > max) max = v;
+  if (max === 0) color = IDLE; // no traffic: a quiet baseline, not a coloured one
   const step = w / (Math.max(MIN_SPAN_S, n) - 1);
   const x0 = w - (n - 1) * step;
   const y = (/** @type {number | null} */ v) => h - 1 - ((v ?? 0) / (max || 1)) * (h - 3);

@@ -1,11 +1,11 @@
 // The admin dashboard: polls /admin/api/summary.json every second and keeps the DOM in step
 // with it, touching only what changed. Rates are computed here from cumulative counters and the
 // server's monotonic time, so the server keeps no per-viewer state.
-import { cls, el, fmtBytes, fmtInt, fmtMs, fmtRate, fmtSr, fmtUptime, put, srClass } from "./common.js";
+import { cls, fmtBytes, fmtInt, fmtMs, fmtRate, fmtSr, fmtUptime, put, srClass } from "./common.js";
 import { chart } from "./charts.js";
 import { Series } from "./series.js";
 import { ServiceSection } from "./services.js";
-import { KeyedTable } from "./table.js";
+import { routerPanel } from "./routers.js";
 
 const POLL_MS = 1000;
 const AUTO_OPEN_MAX = 6;
@@ -15,11 +15,20 @@ const OPEN_KEY = "switchyard.dashboard.open";
 const series = new Map();
 /** @type {Map<string, ServiceSection>} */
 const sections = new Map();
-/** @type {Map<string, {root: HTMLElement, servers: KeyedTable, clients: KeyedTable, summary: HTMLElement}>} */
-const routerBlocks = new Map();
-const state = { polls: 0, sort: "name", filter: "", order: "", openSaved: loadOpen(), last: undefined };
+const state = {
+  polls: 0,
+  sort: "name",
+  filter: "",
+  order: "",
+  openSaved: loadOpen(),
+  last: undefined,
+};
 /** @type {{rps?: ReturnType<typeof chart>, lat?: ReturnType<typeof chart>}} */
 const topCharts = {};
+const renderRouters = routerPanel(
+  /** @type {HTMLElement} */ (document.getElementById("router-list")),
+  seriesOf,
+);
 
 /** @param {string} key */
 function seriesOf(key) {
@@ -49,7 +58,9 @@ function saveOpen() {
 
 const observer = new IntersectionObserver((entries) => {
   for (const e of entries) {
-    const sec = sections.get(e.target.getAttribute("data-router") + " " + e.target.getAttribute("data-service"));
+    const sec = sections.get(
+      e.target.getAttribute("data-router") + " " + e.target.getAttribute("data-service"),
+    );
     if (!sec) continue;
     sec.visible = e.isIntersecting;
     if (sec.visible && state.last) renderOne(sec, state.last);
@@ -71,7 +82,9 @@ function toggle(sec) {
 function context(summary, router) {
   /** @type {Map<string, any>} */
   const clients = new Map();
-  for (const r of summary.routers) if (r.label === router) for (const c of r.clients) clients.set(c.id, c);
+  for (const r of summary.routers) {
+    if (r.label === router) { for (const c of r.clients) clients.set(c.id, c); }
+  }
   return {
     series: seriesOf,
     clients,
@@ -101,21 +114,37 @@ function renderTop(summary, x) {
   const s = seriesOf("top");
   s.push(x, summary.t, top.requests, top.success, top.lat);
   const r = s.rate();
-  card("sr", fmtSr(r.sr), r.sr ?? "", srClass(r.sr), r.sr === undefined ? "" : r.windowed ? "last 10 s" : "all time");
+  card(
+    "sr",
+    fmtSr(r.sr),
+    r.sr ?? "",
+    srClass(r.sr),
+    r.sr === undefined ? "" : r.windowed ? "last 10 s" : "all time",
+  );
   card("rps", fmtRate(r.rps), r.rps ?? "");
   card("requests", fmtInt(top.requests), top.requests);
   card("status4XX", fmtInt(top.status4XX), top.status4XX, top.status4XX ? "warn" : "");
   card("status5XX", fmtInt(top.status5XX), top.status5XX, top.status5XX ? "bad" : "");
   const has = top.lat.count > 0;
-  for (const q of ["p50", "p95", "p99"]) card(q, has ? fmtMs(top.lat[q]) : "—", has ? top.lat[q] : "");
+  for (const q of ["p50", "p95", "p99"]) {
+    card(q, has ? fmtMs(top.lat[q]) : "—", has ? top.lat[q] : "");
+  }
   drawTopCharts();
 }
 
 /** Creates the TOP LINE charts once uPlot is there, and redraws them from the history. */
 function drawTopCharts() {
   if (!topCharts.rps && "uPlot" in globalThis) {
-    topCharts.rps = chart(/** @type {HTMLElement} */ (document.getElementById("top-rps")), "volume", 170);
-    topCharts.lat = chart(/** @type {HTMLElement} */ (document.getElementById("top-lat")), "latency", 170);
+    topCharts.rps = chart(
+      /** @type {HTMLElement} */ (document.getElementById("top-rps")),
+      "volume",
+      170,
+    );
+    topCharts.lat = chart(
+      /** @type {HTMLElement} */ (document.getElementById("top-lat")),
+      "latency",
+      170,
+    );
     performance.mark("dashboard-charts");
   }
   const s = seriesOf("top");
@@ -123,90 +152,23 @@ function drawTopCharts() {
   topCharts.lat?.update(s);
 }
 
-function renderRouters(summary) {
-  const list = /** @type {HTMLElement} */ (document.getElementById("router-list"));
-  for (const r of summary.routers) {
-    let b = routerBlocks.get(r.label);
-    if (!b) {
-      const root = el("div", "router");
-      root.setAttribute("data-router", r.label);
-      const h = el("h3", "", r.label);
-      const summaryTag = el("span", "tag");
-      h.append(summaryTag);
-      const servers = new KeyedTable(
-        ["Listener", "Connections", "In flight", "Req/s", "Requests", "Success", "4XX", "5XX", "p50 ms", "p99 ms"],
-        "data-server",
-      );
-      const det = /** @type {HTMLDetailsElement} */ (el("details", "clients"));
-      const sum = el("summary", "", "Clients");
-      const clients = new KeyedTable(
-        ["Client", "Endpoints", "Req/s", "Requests", "Success", "p99 ms"],
-        "data-client",
-      );
-      det.append(sum, clients.root);
-      root.append(h, servers.root, det);
-      list.append(root);
-      b = { root, servers, clients, summary: summaryTag, clientsSummary: sum };
-      routerBlocks.set(r.label, b);
-    }
-    put(b.summary, `${r.services.length} services · ${r.clients.length} clients`);
-    put(b.clientsSummary, `Clients (${r.clients.length})`);
-    b.servers.update(r.servers.map((s) => {
-      const rate = seriesOf(`srv ${r.label} ${s.addr}`).rate();
-      const lat = s.lat && s.lat.count > 0 ? s.lat : undefined;
-      return {
-        key: s.addr,
-        cells: [
-          { text: s.addr.replace("/", ":"), k: "addr" },
-          { text: fmtInt(s.m.connections ?? 0), raw: s.m.connections ?? 0, k: "connections" },
-          { text: fmtInt(s.m.pending ?? 0), raw: s.m.pending ?? 0, k: "pending" },
-          { text: fmtRate(rate.rps), raw: rate.rps ?? "", k: "rps" },
-          { text: fmtInt(s.m.requests ?? 0), raw: s.m.requests ?? 0, k: "requests" },
-          { text: fmtSr(rate.sr), raw: rate.sr ?? "", cls: srClass(rate.sr), k: "sr" },
-          { text: fmtInt(s.m["status/4XX"] ?? 0), raw: s.m["status/4XX"] ?? 0, k: "4XX" },
-          { text: fmtInt(s.m["status/5XX"] ?? 0), raw: s.m["status/5XX"] ?? 0, k: "5XX" },
-          { text: fmtMs(lat?.p50), raw: lat?.p50 ?? "", k: "p50" },
-          { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
-        ],
-      };
-    }));
-    const det = /** @type {HTMLDetailsElement} */ (b.root.querySelector("details"));
-    if (det.open) {
-      b.clients.update(r.clients.map((c) => {
-        const rate = seriesOf(`cl ${r.label} ${c.id}`).rate();
-        const lat = c.lat && c.lat.count > 0 ? c.lat : undefined;
-        const size = c.m["loadbalancer/size"];
-        return {
-          key: c.id,
-          cells: [
-            { text: `/${c.id}`, k: "id" },
-            {
-              text: size === undefined ? String(c.endpoints.length) : `${c.m["loadbalancer/available"] ?? 0}/${size}`,
-              k: "lb",
-            },
-            { text: fmtRate(rate.rps), raw: rate.rps ?? "", k: "rps" },
-            { text: fmtInt(c.m.requests ?? 0), raw: c.m.requests ?? 0, k: "requests" },
-            { text: fmtSr(rate.sr), raw: rate.sr ?? "", cls: srClass(rate.sr), k: "sr" },
-            { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
-          ],
-        };
-      }));
-    }
-  }
-}
-
 /** Feeds every scope's counters into its history (rates need every poll, open or not). */
 function recordSeries(summary, x) {
+  const seen = new Set(["top"]);
+  const feed = (/** @type {string} */ key, /** @type {any} */ scope) => {
+    seen.add(key);
+    seriesOf(key).push(x, summary.t, scope.m.requests ?? 0, scope.m.success ?? 0, scope.lat);
+  };
   for (const r of summary.routers) {
-    for (const s of r.servers) seriesOf(`srv ${r.label} ${s.addr}`).push(x, summary.t, s.m.requests ?? 0, s.m.success ?? 0, s.lat);
-    for (const s of r.services) seriesOf(`svc ${r.label} ${s.name}`).push(x, summary.t, s.m.requests ?? 0, s.m.success ?? 0, s.lat);
+    for (const s of r.servers) feed(`srv ${r.label} ${s.addr}`, s);
+    for (const s of r.services) feed(`svc ${r.label} ${s.name}`, s);
     for (const c of r.clients) {
-      seriesOf(`cl ${r.label} ${c.id}`).push(x, summary.t, c.m.requests ?? 0, c.m.success ?? 0, c.lat);
-      for (const e of c.endpoints) {
-        seriesOf(`ep ${r.label} ${c.id} ${e.addr}`).push(x, summary.t, e.m.requests ?? 0, e.m.success ?? 0, e.lat);
-      }
+      feed(`cl ${r.label} ${c.id}`, c);
+      for (const e of c.endpoints) feed(`ep ${r.label} ${c.id} ${e.addr}`, e);
     }
   }
+  // A scope the registry dropped (an idle client, a removed endpoint) takes its history along.
+  for (const key of series.keys()) if (!seen.has(key)) series.delete(key);
 }
 
 function renderServices(summary) {
@@ -271,7 +233,16 @@ function renderStatus(summary, ok) {
     const p = summary.process;
     put(
       /** @type {HTMLElement} */ (document.getElementById("proc")),
-      `uptime ${fmtUptime(p.uptime)} · RSS ${fmtBytes(p.rss_bytes)}`,
+      [
+        `uptime ${fmtUptime(p.uptime)}`,
+        `RSS ${fmtBytes(p.rss_bytes)}`,
+        ...(summary.switchyard?.config_reloads
+          ? [`config reloads ${summary.switchyard.config_reloads}`]
+          : []),
+        ...(summary.switchyard?.config_reload_failures
+          ? [`rejected configs ${summary.switchyard.config_reload_failures}`]
+          : []),
+      ].join(" · "),
     );
   }
 }
@@ -340,7 +311,14 @@ function wire() {
   document.getElementById("expand-all")?.addEventListener("click", () => {
     for (const s of sections.values()) if (!s.root.hidden && !s.open) s.setOpen(true);
     saveOpen();
-    if (state.last) for (const s of sections.values()) if (s.open && s.visible) renderOne(s, state.last);
+    // The observer reports the new layout a frame later; ask the layout now instead.
+    if (!state.last) return;
+    for (const s of sections.values()) {
+      if (s.open && s.onScreen()) {
+        s.visible = true;
+        renderOne(s, state.last);
+      }
+    }
   });
   document.getElementById("collapse-all")?.addEventListener("click", () => {
     for (const s of sections.values()) if (s.open) s.setOpen(false);

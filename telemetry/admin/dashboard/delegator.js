@@ -71,20 +71,25 @@ function markChosen(n, chosen) {
   else if (n.type === "alt") {
     const c = n.alt.find((/** @type {any} */ x) => outcome(x) !== "neg");
     if (c) markChosen(c, chosen);
-  } else if (n.type === "union") for (const u of n.union) markChosen(u.tree, chosen);
+  } else if (n.type === "union") { for (const u of n.union) markChosen(u.tree, chosen); }
 }
 
-/** @param {any} n @param {Set<any>} chosen @param {string} [weight] */
-function renderNode(n, chosen, weight) {
+/**
+ * One node and its subtree. A node's dentry is shown only where it differs from its parent's:
+ * the branches one rule produced all carry that rule.
+ * @param {any} n @param {Set<any>} chosen @param {string} [weight] @param {string} [parentVia]
+ */
+function renderNode(n, chosen, weight, parentVia) {
   const li = el("li");
   const box = el("div", `node t-${n.type}${chosen.has(n) ? " chosen" : ""}`);
   box.setAttribute("data-type", n.type);
   const line = el("div", "line");
   line.append(el("span", "kind", weight ? `${n.type} · ${weight}` : n.type));
   if (n.path) line.append(el("code", "", n.path));
-  if (n.dentry) {
+  const rule = n.dentry ? `${n.dentry.prefix} => ${n.dentry.dst}` : undefined;
+  if (rule && rule !== parentVia) {
     const via = el("span", "via", "via ");
-    via.append(el("code", "", `${n.dentry.prefix} => ${n.dentry.dst}`));
+    via.append(el("code", "", rule));
     line.append(via);
   }
   if (chosen.has(n)) line.append(el("span", "tag good", "selected"));
@@ -93,7 +98,9 @@ function renderNode(n, chosen, weight) {
     const b = n.bound ?? {};
     const info = el("div", "line");
     info.append(el("span", "via", "client"), el("code", "", b.id ?? ""));
-    if (b.path && b.path !== "/") info.append(el("span", "via", "residual"), el("code", "", b.path));
+    if (b.path && b.path !== "/") {
+      info.append(el("span", "via", "residual"), el("code", "", b.path));
+    }
     const t = b.addr?.type ?? "?";
     info.append(el("span", t === "bound" ? "tag good" : "tag warn", `addr ${t}`));
     box.append(info);
@@ -121,7 +128,7 @@ function renderNode(n, chosen, weight) {
     : [];
   if (kids.length) {
     const ul = el("ul");
-    for (const [c, w] of kids) ul.append(renderNode(c, chosen, w));
+    for (const [c, w] of kids) ul.append(renderNode(c, chosen, w, rule));
     li.append(ul);
   }
   return li;

@@ -35,18 +35,33 @@ function knots(s: HistogramSnapshot): number[] {
   return xs;
 }
 
-/** The piecewise-linear CDF through one summary's knots, right-continuous at ties. */
+/** The piecewise-linear CDF through one summary's knots at `x`, right-continuous at ties. */
 function cdf(xs: readonly number[], x: number): number {
   const n = xs.length;
   if (x < (xs[0] as number)) return 0;
   if (x >= (xs[n - 1] as number)) return 1;
-  let k = 0;
-  while (k + 1 < n && (xs[k + 1] as number) <= x) k++;
+  let k = 0; // the last knot at or below x: the top level of a tie
+  while ((xs[k + 1] as number) <= x) k++;
+  return lerp(xs, k, x);
+}
+
+/** The same CDF's left limit at `x` (below a jump, where several knots tie at `x`). */
+function cdfBelow(xs: readonly number[], x: number): number {
+  const n = xs.length;
+  if (x <= (xs[0] as number)) return 0;
+  if (x > (xs[n - 1] as number)) return 1;
+  let k = 0; // the last knot strictly below x
+  while ((xs[k + 1] as number) < x) k++;
+  return lerp(xs, k, x);
+}
+
+/** Level at `x` on the segment from knot `k` to knot `k + 1` (which are apart). */
+function lerp(xs: readonly number[], k: number, x: number): number {
   const x0 = xs[k] as number;
   const x1 = xs[k + 1] as number;
   const f0 = LEVELS[k] as number;
   const f1 = LEVELS[k + 1] as number;
-  return x1 === x0 ? f1 : f0 + (f1 - f0) * (x - x0) / (x1 - x0);
+  return f0 + (f1 - f0) * (x - x0) / (x1 - x0);
 }
 
 /**
@@ -74,17 +89,20 @@ export function mixQuantiles(windows: readonly HistogramSnapshot[]): LatencyQuan
   }
   const shapes = live.map((w) => ({ xs: knots(w), weight: w.count / count }));
   const all = [...new Set(shapes.flatMap((s) => s.xs))].sort((a, b) => a - b);
-  const mix = (x: number) => shapes.reduce((a, s) => a + s.weight * cdf(s.xs, x), 0);
-  const levels = all.map(mix);
+  const mix = (f: typeof cdf, x: number) => shapes.reduce((a, s) => a + s.weight * f(s.xs, x), 0);
+  // The mix is linear between knots and may jump at one: keep both sides of each knot.
+  const at = all.map((x) => mix(cdf, x));
+  const below = all.map((x) => mix(cdfBelow, x));
   const quantile = (q: number): number => {
     for (let i = 0; i < all.length; i++) {
-      const f1 = levels[i] as number;
-      if (f1 < q) continue;
-      if (i === 0) return all[0] as number;
-      const f0 = levels[i - 1] as number;
-      const x0 = all[i - 1] as number;
       const x1 = all[i] as number;
-      return f1 === f0 ? x1 : x0 + (x1 - x0) * (q - f0) / (f1 - f0);
+      const fb = below[i] as number;
+      if (i > 0 && q < fb) {
+        const x0 = all[i - 1] as number;
+        const f0 = at[i - 1] as number;
+        return x0 + (x1 - x0) * (q - f0) / (fb - f0);
+      }
+      if (q <= (at[i] as number)) return x1;
     }
     return max;
   };

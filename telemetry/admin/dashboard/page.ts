@@ -13,7 +13,9 @@ const SCRIPT = /<script( type="module")? src="\/dashboard\/([^"]+)"><\/script>/g
 
 function file(files: Readonly<Record<string, string>>, name: string): string {
   const text = files[name];
-  if (text === undefined) throw new TypeError(`the page links /dashboard/${name}, which is not embedded`);
+  if (text === undefined) {
+    throw new TypeError(`the page links /dashboard/${name}, which is not embedded`);
+  }
   return text;
 }
 

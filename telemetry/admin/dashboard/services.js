@@ -23,8 +23,8 @@ function leafIds(node, out = new Set()) {
   if (!node || typeof node !== "object") return out;
   if (node.type === "leaf" && node.bound?.id) out.add(String(node.bound.id).replace(/^\//, ""));
   if (node.type === "delegate") leafIds(node.delegate, out);
-  if (node.type === "alt") for (const n of node.alt ?? []) leafIds(n, out);
-  if (node.type === "union") for (const u of node.union ?? []) leafIds(u.tree, out);
+  if (node.type === "alt") { for (const n of node.alt ?? []) leafIds(n, out); }
+  if (node.type === "union") { for (const u of node.union ?? []) leafIds(u.tree, out); }
   return out;
 }
 
@@ -47,7 +47,7 @@ export class ServiceSection {
     this.linking = false;
     /** @type {{rate: ReturnType<typeof chart>, lat: ReturnType<typeof chart>} | undefined} */
     this.charts = undefined;
-    /** @type {Map<string, {box: HTMLElement, head: HTMLElement, table: KeyedTable}>} */
+    /** @type {Map<string, {box: HTMLElement, head: HTMLElement, table: KeyedTable, ewma: boolean, headKey?: string}>} */
     this.clientBoxes = new Map();
     this.sortValues = { volume: 0, sr: 1, p99: 0 };
 
@@ -147,7 +147,7 @@ export class ServiceSection {
   /** @param {Service} svc @param {Series} s @param {Ctx} ctx */
   updateBody(svc, s, ctx) {
     if (this.visible) {
-      if (!this.charts && this.rateBox && this.latBox && "uPlot" in globalThis) {
+      if (!this.charts && this.rateBox && this.latBox && "uPlot" in globalThis && this.onScreen()) {
         this.charts = { rate: chart(this.rateBox, "service"), lat: chart(this.latBox, "latency") };
       }
       this.charts?.rate.update(s);
@@ -166,7 +166,9 @@ export class ServiceSection {
       this.clientHint.hidden = ids.length > 0;
       if (this.linkedAt > 0) this.clientHint.textContent = "No client has served this name yet.";
     }
-    for (const id of ids.sort()) this.renderClient(/** @type {Client} */ (ctx.clients.get(id)), ctx);
+    for (const id of ids.sort()) {
+      this.renderClient(/** @type {Client} */ (ctx.clients.get(id)), ctx);
+    }
   }
 
   /** @param {Service} svc @param {Ctx} _ctx */
@@ -176,22 +178,38 @@ export class ServiceSection {
     const tags = [];
     for (const k of ["2XX", "3XX", "4XX", "5XX"]) {
       const v = m[`status/${k}`];
-      if (v) tags.push([k, `${k} ${fmtInt(v)}`, k === "5XX" ? "tag bad" : k === "4XX" ? "tag warn" : "tag"]);
+      if (v) {
+        tags.push([
+          k,
+          `${k} ${fmtInt(v)}`,
+          k === "5XX" ? "tag bad" : k === "4XX" ? "tag warn" : "tag",
+        ]);
+      }
     }
-    if (m["status/error"]) tags.push(["error", `no response ${fmtInt(m["status/error"])}`, "tag bad"]);
+    if (m["status/error"]) {
+      tags.push(["error", `no response ${fmtInt(m["status/error"])}`, "tag bad"]);
+    }
     for (const [k, v] of Object.entries(m)) {
       if (k.startsWith("failures/") && v > 0) {
         tags.push([k, `${k.slice(9)} ×${fmtInt(v)}`, "tag bad"]);
       }
     }
     if (m["retries/total"] !== undefined) {
-      tags.push(["retries", `retries ${fmtInt(m["retries/total"])}`, m["retries/total"] ? "tag warn" : "tag"]);
+      tags.push([
+        "retries",
+        `retries ${fmtInt(m["retries/total"])}`,
+        m["retries/total"] ? "tag warn" : "tag",
+      ]);
     }
     if (m["retries/budget"] !== undefined) {
       tags.push(["budget", `retry budget ${fmtInt(m["retries/budget"])}`, "tag"]);
     }
     if (m["retries/budget_exhausted"]) {
-      tags.push(["exhausted", `budget exhausted ×${fmtInt(m["retries/budget_exhausted"])}`, "tag bad"]);
+      tags.push([
+        "exhausted",
+        `budget exhausted ×${fmtInt(m["retries/budget_exhausted"])}`,
+        "tag bad",
+      ]);
     }
     if (m.pending) tags.push(["pending", `in flight ${fmtInt(m.pending)}`, "tag"]);
     const key = tags.map((t) => t[1] + t[2]).join("|");
@@ -213,7 +231,16 @@ export class ServiceSection {
       const root = el("div", "client");
       root.setAttribute("data-client", client.id);
       const head = el("div", "client-head");
-      const headers = ["Endpoint", "State", "Req/s", "Requests", "Success", "Outstanding", "p50 ms", "p99 ms"];
+      const headers = [
+        "Endpoint",
+        "State",
+        "Req/s",
+        "Requests",
+        "Success",
+        "Outstanding",
+        "p50 ms",
+        "p99 ms",
+      ];
       if (hasEwma) headers.push("EWMA ms");
       const table = new KeyedTable(headers, "data-endpoint");
       root.append(head, table.root);
@@ -281,6 +308,15 @@ export class ServiceSection {
         this.linking = false;
         this.linkedAt = Date.now();
       });
+  }
+
+  /**
+   * Whether the section is within a screen of the viewport now. The observer's flag can lag a
+   * layout change (expanding many sections at once), so a chart is only built after this check.
+   */
+  onScreen() {
+    const r = this.root.getBoundingClientRect();
+    return r.bottom > -200 && r.top < innerHeight + 200;
   }
 
   resize() {

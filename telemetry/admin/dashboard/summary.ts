@@ -93,6 +93,8 @@ export interface DashboardSummary {
   readonly t: number;
   /** Process gauges (`process/uptime`, `process/rss_bytes`, …) by name without `process/`. */
   readonly process: Record<string, number>;
+  /** Process-wide Switchyard stats (`switchyard/config_reloads`, …) by name without `switchyard/`. */
+  readonly switchyard: Record<string, number>;
   readonly top: TopLine;
   readonly routers: readonly RouterSummary[];
 }
@@ -124,7 +126,13 @@ function round(x: number): number {
 }
 
 function latency(s: HistogramSnapshot): LatencyQuantiles {
-  return { count: s.count, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) };
+  return {
+    count: s.count,
+    p50: round(s.p50),
+    p95: round(s.p95),
+    p99: round(s.p99),
+    max: round(s.max),
+  };
 }
 
 function finish(s: MutableScope): ScopeSummary {
@@ -162,13 +170,19 @@ function sum(list: readonly ScopeSummary[], name: string): number {
 export function summarize(registry: MetricsRegistry): DashboardSummary {
   const routers = new Map<string, MutableRouter>();
   const process: Record<string, number> = {};
+  const switchyard: Record<string, number> = {};
   const newScope = (): MutableScope => ({ m: {} });
   for (const e of registry.entries()) {
     const p = parseScope(e.path);
     if (p.kind === "other") {
-      if (e.path[0] === "process" && e.metric.kind !== "histogram") {
+      const into = e.path[0] === "process"
+        ? process
+        : e.path[0] === "switchyard"
+        ? switchyard
+        : undefined;
+      if (into !== undefined && e.metric.kind !== "histogram") {
         const v = readValue(e.metric);
-        if (v !== undefined) process[e.path.slice(1).join("/")] = v;
+        if (v !== undefined) into[e.path.slice(1).join("/")] = v;
       }
       continue;
     }
@@ -236,6 +250,7 @@ export function summarize(registry: MetricsRegistry): DashboardSummary {
   return {
     t: round(registry.clock.mono()),
     process,
+    switchyard,
     top: {
       requests: sum(allServers, "requests"),
       success: sum(allServers, "success"),

@@ -1,0 +1,276 @@
+/**
+ * The `io.l5d.dnssrv` namer (L1 `namer/dnssrv/.../DnsSrvNamer.scala`; REF `linkerd1.md` §3):
+ * `/#/io.l5d.dnssrv/<srv-record>[/residual...]` binds the endpoints of a DNS SRV record, e.g.
+ * `/#/io.l5d.dnssrv/_http._tcp.web.example.org`. The bound id is `/<srv-record>`.
+ *
+ * Config: `experimental: true` (required, as in Linkerd), `refreshIntervalSeconds` (default 5),
+ * `dnsHosts` (name servers to ask, `ip`, `ip:port`, `[v6]:port` or a host name resolved through
+ * the system resolver; tried in order; default the system resolver), `prefix` (default
+ * `/io.l5d.dnssrv`).
+ *
+ * - Each SRV answer's target is resolved (A and AAAA, through the same name servers) and paired
+ *   with the record's port. Targets that do not resolve, and the "no service" target `.`, are
+ *   skipped. All weights are 1, as in Linkerd (SRV priority and weight are not used).
+ * - Pending until the first answer, then re-queried every `refreshIntervalSeconds`; updates go
+ *   into the same endpoint Var. NXDOMAIN, no records or no usable target is **Neg** (Linkerd
+ *   maps every failure to Neg); any other error is Neg at first but, unlike Linkerd, keeps the
+ *   last good endpoints once there are some (`keepLastGood`), so a DNS hiccup does not drain
+ *   traffic. Timers are unref'd; `close()` stops them and aborts queries in flight.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Clock } from "../router/core/clock.ts";
+import type { MutableVar, Var } from "../router/core/var.ts";
+import type { NameTree } from "../router/dtab/types.ts";
+import type { Addr, Address, Namer } from "./types.ts";
+import { address, addrVar, boundAddr, keepLastGood } from "./addr.ts";
+import { makeBound } from "./bound.ts";
+import { parseIpLiteral } from "./ip_literal.ts";
+import {
+  boundedCache,
+  leafBound,
+  type Lookup,
+  lookupEquals,
+  mapVar,
+  PENDING,
+} from "./_activity.ts";
+import { pathKey } from "./_path.ts";
+import { timerFor } from "./_timer.ts";
+
+/** The Linkerd kind. */
+export const kind = "io.l5d.dnssrv";
+
+/** The kind-specific config keys. */
+export const dnsSrvNamerConfig = z.object({
+  refreshIntervalSeconds: z.number().int().min(1).optional(),
+  dnsHosts: z.array(z.string().min(1)).optional(),
+});
+
+/**
+ * Resolve an SRV record to endpoints. Reject with `Deno.errors.NotFound` when the record does
+ * not exist (→ Neg); other rejections are transient failures.
+ */
+export type SrvResolver = (name: string, signal: AbortSignal) => Promise<readonly Address[]>;
+
+/** Options of {@linkcode createDnsSrvNamer}. */
+export interface DnsSrvNamerOptions {
+  /** Re-query period, default 5000 ms. */
+  readonly refreshMs?: number;
+  /** Name servers (see the module doc); default the system resolver. */
+  readonly dnsHosts?: readonly string[];
+  /** The resolver; default {@linkcode resolveSrv} over `dnsHosts`. */
+  readonly resolve?: SrvResolver;
+  /** Timer source (tests); default real, unref'd timers. */
+  readonly clock?: Clock;
+}
+
+/** The namer. */
+export interface DnsSrvNamer extends Namer {
+  close(): Promise<void>;
+}
+
+type NameServer = Deno.ResolveDnsOptions["nameServer"];
+
+/** Parse `ip`, `ip:port` or `[v6]:port`; a host name gives `undefined`. */
+function parseNameServer(text: string): NameServer | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) {
+    const ip = parseIpLiteral(bracketed[1] as string);
+    return ip ? { ipAddr: ip, port: Number(bracketed[2] ?? 53) } : undefined;
+  }
+  const direct = parseIpLiteral(text);
+  if (direct) return { ipAddr: direct, port: 53 };
+  const m = /^([^:]+):(\d+)$/.exec(text);
+  if (m) {
+    const ip = parseIpLiteral(m[1] as string);
+    return ip ? { ipAddr: ip, port: Number(m[2]) } : undefined;
+  }
+  return undefined;
+}
+
+async function nameServers(
+  hosts: readonly string[],
+  signal: AbortSignal,
+): Promise<(NameServer | undefined)[]> {
+  if (hosts.length === 0) return [undefined];
+  const out: NameServer[] = [];
+  for (const h of hosts) {
+    const direct = parseNameServer(h);
+    if (direct) {
+      out.push(direct);
+      continue;
+    }
+    const [name, port] = h.includes(":") ? h.split(":") : [h, "53"];
+    try {
+      for (const ip of await Deno.resolveDns(name as string, "A", { signal })) {
+        out.push({ ipAddr: ip, port: Number(port) });
+      }
+    } catch {
+      // an unresolvable name server is skipped
+    }
+  }
+  return out;
+}
+
+async function resolveTarget(
+  target: string,
+  port: number,
+  ns: NameServer | undefined,
+  signal: AbortSignal,
+): Promise<Address[]> {
+  const ip = parseIpLiteral(target.replace(/\.$/, ""));
+  if (ip) return [address(ip, port)];
+  const opts = ns ? { nameServer: ns, signal } : { signal };
+  const results = await Promise.allSettled([
+    Deno.resolveDns(target, "A", opts),
+    Deno.resolveDns(target, "AAAA", opts),
+  ]);
+  return results.flatMap((r) =>
+    r.status === "fulfilled" ? r.value.map((a) => address(a, port)) : []
+  );
+}
+
+/**
+ * Resolve an SRV record and its targets with `Deno.resolveDns`, asking `dnsHosts` in order (the
+ * first that answers, even "no such name", wins).
+ *
+ * @param name The SRV record name.
+ * @param dnsHosts Name servers; empty = the system resolver.
+ * @param signal Aborts the queries.
+ * @returns The endpoints (possibly empty when no target resolves).
+ * @throws {Deno.errors.NotFound} When the record does not exist; other errors when no server
+ *   answers.
+ * @example
+ * ```ts ignore
+ * import { resolveSrv } from "./dns_srv.ts";
+ * const addrs = await resolveSrv("_http._tcp.example.org", [], AbortSignal.timeout(2000));
+ * ```
+ */
+export async function resolveSrv(
+  name: string,
+  dnsHosts: readonly string[],
+  signal: AbortSignal,
+): Promise<Address[]> {
+  let lastError: unknown = new Error(`no name server answered for ${name}`);
+  for (const ns of await nameServers(dnsHosts, signal)) {
+    let records: Deno.SrvRecord[];
+    try {
+      records = await Deno.resolveDns(name, "SRV", ns ? { nameServer: ns, signal } : { signal });
+    } catch (e: unknown) {
+      if (e instanceof Deno.errors.NotFound) throw e;
+      lastError = e;
+      continue;
+    }
+    const usable = records.filter((r) => r.target !== "." && r.target !== "");
+    const addrs = await Promise.all(usable.map((r) => resolveTarget(r.target, r.port, ns, signal)));
+    return addrs.flat();
+  }
+  throw lastError;
+}
+
+interface Entry {
+  readonly addr: MutableVar<Addr>;
+  cancelTimer?: () => void;
+  abort?: AbortController;
+  inflight?: Promise<void>;
+}
+
+function neg(why: string): Lookup {
+  const value: NameTree<never> = { type: "neg", why };
+  return { state: "ok", value };
+}
+
+/**
+ * Make the `io.l5d.dnssrv` namer.
+ *
+ * @param opts Refresh period, name servers, resolver, clock.
+ * @returns The namer; `close()` stops its timers.
+ * @example
+ * ```ts
+ * import { createDnsSrvNamer } from "./dns_srv.ts";
+ * const namer = createDnsSrvNamer({
+ *   resolve: () => Promise.resolve([{ host: "10.0.0.1", port: 8080, weight: 1 }]),
+ * });
+ * namer.lookup(["_http._tcp.web", "rest"]).get(); // pending, then a leaf with residual /rest
+ * await namer.close();
+ * ```
+ */
+export function createDnsSrvNamer(opts: DnsSrvNamerOptions = {}): DnsSrvNamer {
+  const refreshMs = opts.refreshMs ?? 5000;
+  const dnsHosts = opts.dnsHosts ?? [];
+  const resolve: SrvResolver = opts.resolve ??
+    ((name, signal) => resolveSrv(name, dnsHosts, signal));
+  const setTimer = timerFor(opts.clock);
+  const entries = new Map<string, Entry>();
+  const lookups = boundedCache<Var<Lookup>>(1000);
+  let closed = false;
+
+  function start(name: string, entry: Entry): void {
+    const run = async (): Promise<void> => {
+      if (closed) return;
+      const abort = new AbortController();
+      entry.abort = abort;
+      let next: Addr;
+      try {
+        const addrs = await resolve(name, abort.signal);
+        next = addrs.length > 0 ? boundAddr(addrs) : { type: "neg" };
+      } catch (e: unknown) {
+        next = e instanceof Deno.errors.NotFound
+          ? { type: "neg" }
+          : { type: "failed", error: `dnssrv ${name}: ${e instanceof Error ? e.message : e}` };
+      }
+      if (closed) return;
+      entry.addr.set(keepLastGood(entry.addr.get(), next));
+      entry.cancelTimer = setTimer(refreshMs, () => {
+        entry.inflight = run();
+      });
+    };
+    entry.inflight = run();
+  }
+
+  function addrOf(name: string): Var<Addr> {
+    let entry = entries.get(name);
+    if (!entry) {
+      entry = { addr: addrVar() };
+      entries.set(name, entry);
+      if (!closed) start(name, entry);
+    }
+    return entry.addr;
+  }
+
+  return {
+    kind,
+    lookup(path) {
+      const key = pathKey(path);
+      const hit = lookups.get(key);
+      if (hit) return hit;
+      const name = path[0];
+      let v: Var<Lookup>;
+      if (name === undefined) {
+        v = { get: () => neg("dnssrv: no record name"), subscribe: () => () => {} };
+      } else {
+        const addr = addrOf(name);
+        const leaf = leafBound(makeBound([name], addr, path.slice(1)));
+        v = mapVar(addr, (a): Lookup => {
+          if (a.type === "pending") return PENDING;
+          if (a.type === "bound") return leaf;
+          return neg(a.type === "failed" ? a.error : `dnssrv: no endpoints for ${name}`);
+        }, lookupEquals);
+      }
+      lookups.set(key, v);
+      return v;
+    },
+    async close() {
+      closed = true;
+      const waits: Promise<void>[] = [];
+      for (const e of entries.values()) {
+        e.cancelTimer?.();
+        e.abort?.abort();
+        if (e.inflight) waits.push(e.inflight);
+      }
+      await Promise.allSettled(waits);
+      lookups.clear();
+    },
+  };
+}

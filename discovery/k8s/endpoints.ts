@@ -1,0 +1,236 @@
+/**
+ * The `io.l5d.k8s` namer (L1 `k8s/.../EndpointsNamer.scala` `MultiNsNamer`; REF `linkerd1.md`
+ * §3) and its single-namespace variant `io.l5d.k8s.ns` (`SingleNsNamer`).
+ *
+ * Names: `/#/io.l5d.k8s/<namespace>/<port>/<service>[/<label-value>]/residual...`, and
+ * `/#/io.l5d.k8s.ns/<port>/<service>[/<label-value>]/...` for `io.l5d.k8s.ns`. The leading
+ * segments are lowercased (Kubernetes names are); the rest is the residual. With the config's
+ * `labelSelector: <key>`, the extra segment selects `<key>=<label-value>`: the Endpoints (and
+ * Service) object must carry that label. A path too short for the form is Neg.
+ *
+ * - `<port>` is an endpoint port name (`http`), or a number: a numbered port is looked up in the
+ *   Service, whose port of that number names the endpoints port (`resources.ts`), so
+ *   `/default/80/web` reaches the pods' target port.
+ * - Resolution watches the Endpoints object (and the Service, for numbered ports) through
+ *   `source.ts` / `watch.ts`: list, then watch from the resourceVersion, resume, re-list on
+ *   410, jittered backoff. Changes reach the bound name's endpoint Var without a rebind.
+ * - Pending until the first list. A missing service or port is **Neg** (the dtab falls through
+ *   to its next alternative), with a `why` for the delegator; a port with no ready pod binds to
+ *   an empty set. Addresses carry `meta.nodeName` (for the daemonset and localnode transformers)
+ *   and `meta.pod`.
+ * - The bound id is `/<namespace>/<port>/<service>[/<label-value>]` (lowercased), qualified to
+ *   `/#/io.l5d.k8s/...` by the interpreter. One endpoint Var per (object, port) for the namer's
+ *   lifetime, so client caches keyed by id keep following updates.
+ * - `state()` serves `/namer_state/io.l5d.k8s.json`: `{endpoints, portMappings}` keyed
+ *   `ns/svc[:selector]`, each with the object and the watch status (Linkerd's shape).
+ *
+ * @module
+ */
+import type { Clock } from "../../router/core/clock.ts";
+import { constVar, type Var } from "../../router/core/var.ts";
+import type { NameTree, Path } from "../../router/dtab/types.ts";
+import type { Addr, Namer } from "../types.ts";
+import type { Lookup } from "../_activity.ts";
+import { boundedCache, leafBound, lookupEquals, mapVar, PENDING } from "../_activity.ts";
+import { addrEquals, boundAddr } from "../addr.ts";
+import { makeBound } from "../bound.ts";
+import { pathKey, showPath } from "../_path.ts";
+import type { K8sApi } from "./api.ts";
+import {
+  addressesForPortName,
+  addressesForPortNumber,
+  type Endpoints,
+  type Service,
+} from "./resources.ts";
+import { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
+import type { BackoffOptions } from "./watch.ts";
+import { derivedVar } from "./_derived.ts";
+
+/** The multi-namespace kind. */
+export const kind = "io.l5d.k8s";
+/** The single-namespace kind. */
+export const nsKind = "io.l5d.k8s.ns";
+
+/** Options of {@linkcode createK8sNamer}. */
+export interface K8sNamerOptions extends BackoffOptions {
+  /** The API client (closed with the namer when `ownsApi`). */
+  readonly api: K8sApi;
+  readonly ownsApi?: boolean;
+  /** The label key selected by the extra name segment (Linkerd `labelSelector`). */
+  readonly labelSelector?: string | undefined;
+  /** Fixed namespace (`io.l5d.k8s.ns`); names then start with the port. */
+  readonly namespace?: string | undefined;
+  /** Stop watching objects unused for this long, default 600000 ms. */
+  readonly idleMs?: number;
+  readonly clock?: Clock | undefined;
+  readonly log?: K8sLog | undefined;
+}
+
+/** One watched object in `/namer_state`. */
+export interface K8sObjectState {
+  readonly state: unknown;
+  readonly watch: unknown;
+}
+
+/** `/namer_state/<prefix>.json`. */
+export interface K8sNamerState {
+  readonly endpoints: Record<string, K8sObjectState>;
+  readonly portMappings: Record<string, K8sObjectState>;
+}
+
+/** The namer. */
+export interface K8sNamer extends Namer {
+  state(): K8sNamerState;
+  close(): Promise<void>;
+}
+
+interface Entry<T> {
+  readonly source: Source<T>;
+  /** port → endpoint Var (endpoints entries only). */
+  readonly addrs: Map<string, Var<Addr>>;
+}
+
+const NUMBER = /^\d+$/;
+
+function negLookup(why: string): Lookup {
+  const value: NameTree<never> = { type: "neg", why };
+  return { state: "ok", value };
+}
+
+function objState(s: ObjState<unknown>): unknown {
+  return s.loaded ? s.obj : "pending";
+}
+
+/**
+ * Make an `io.l5d.k8s` (or, with `namespace`, `io.l5d.k8s.ns`) namer.
+ *
+ * @param opts The API client, label key, namespace, backoff, idle time.
+ * @returns The namer; `close()` stops every watch.
+ * @example
+ * ```ts
+ * import { createK8sApi } from "./api.ts";
+ * import { createK8sNamer } from "./endpoints.ts";
+ * const namer = createK8sNamer({ api: createK8sApi({ host: "127.0.0.1", port: 1 }), ownsApi: true });
+ * namer.lookup(["default", "http"]).get(); // Neg: too short
+ * await namer.close();
+ * ```
+ */
+export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
+  const { api, labelSelector, namespace } = opts;
+  const fixed = namespace !== undefined ? 1 : 0;
+  const width = 3 - fixed + (labelSelector !== undefined ? 1 : 0);
+  const endpoints = new Map<string, Entry<Endpoints>>();
+  const services = new Map<string, Entry<Service>>();
+  const lookups = boundedCache<Var<Lookup>>(1000);
+  const live = new Set<Source<unknown>>();
+  const closing = new AbortController();
+
+  function entry<T extends Endpoints | Service>(
+    map: Map<string, Entry<T>>,
+    resource: string,
+    ns: string,
+    name: string,
+    selector: string | undefined,
+  ): Entry<T> {
+    const key = `${ns}/${name}${selector ? `:${selector}` : ""}`;
+    let e = map.get(key);
+    if (e) return e;
+    const source: Source<T> = createSource<T>({
+      ...opts,
+      namespace: ns,
+      resource,
+      name,
+      labelSelector: selector,
+      signal: closing.signal,
+      onStart: () => live.add(source as Source<unknown>),
+      onIdle() {
+        live.delete(source as Source<unknown>);
+        if (map.get(key) === e) map.delete(key);
+        lookups.clear(); // cached lookups may refer to the retired source
+      },
+    });
+    e = { source, addrs: new Map() };
+    map.set(key, e);
+    return e;
+  }
+
+  function addrVar(ns: string, port: string, svc: string, selector: string | undefined): Var<Addr> {
+    const ep = entry(endpoints, "endpoints", ns, svc, selector);
+    let v = ep.addrs.get(port);
+    if (v) return v;
+    if (NUMBER.test(port)) {
+      const sv = entry(services, "services", ns, svc, selector);
+      const n = Number(port);
+      v = derivedVar((read): Addr => {
+        const e = read(ep.source.state);
+        const s = read(sv.source.state);
+        if (!e.loaded || !s.loaded) return { type: "pending" };
+        const addrs = s.obj ? addressesForPortNumber(s.obj, e.obj, n) : undefined;
+        return addrs ? boundAddr(addrs) : { type: "neg" };
+      }, addrEquals);
+    } else {
+      v = derivedVar((read): Addr => {
+        const e = read(ep.source.state);
+        if (!e.loaded) return { type: "pending" };
+        const addrs = e.obj ? addressesForPortName(e.obj, port) : undefined;
+        return addrs ? boundAddr(addrs) : { type: "neg" };
+      }, addrEquals);
+    }
+    ep.addrs.set(port, v);
+    return v;
+  }
+
+  function lookupService(path: Path): Var<Lookup> {
+    const id = path.slice(0, width).map((s) => s.toLowerCase());
+    const residual = path.slice(width);
+    const ns = namespace ?? (id[0] as string);
+    const port = id[1 - fixed] as string;
+    const svc = id[2 - fixed] as string;
+    const label = labelSelector !== undefined ? `${labelSelector}=${id[3 - fixed]}` : undefined;
+    const addr = addrVar(ns, port, svc, label);
+    const bound = makeBound(id, addr, residual);
+    const leaf = leafBound(bound);
+    const what = `${ns}/${svc}${label ? ` (${label})` : ""}`;
+    return mapVar(addr, (a): Lookup => {
+      if (a.type === "pending") return PENDING;
+      if (a.type !== "neg") return leaf;
+      return negLookup(`k8s: no service ${what} with port ${port}`);
+    }, lookupEquals);
+  }
+
+  function describe<T>(map: Map<string, Entry<T>>): Record<string, K8sObjectState> {
+    const out: Record<string, K8sObjectState> = {};
+    for (const [key, e] of map) {
+      out[key] = { state: objState(e.source.peek()), watch: e.source.status() ?? null };
+    }
+    return out;
+  }
+
+  return {
+    kind: namespace !== undefined ? nsKind : kind,
+    lookup(path) {
+      const key = pathKey(path);
+      let v = lookups.get(key);
+      if (v) return v;
+      v = path.length < width || closing.signal.aborted
+        ? constVar(negLookup(`k8s: ${showPath(path)} has fewer than ${width} segments`))
+        : lookupService(path);
+      lookups.set(key, v);
+      return v;
+    },
+    state() {
+      return { endpoints: describe(endpoints), portMappings: describe(services) };
+    },
+    async close() {
+      closing.abort();
+      const all = new Set<Source<unknown>>(live);
+      for (const e of endpoints.values()) all.add(e.source as Source<unknown>);
+      for (const e of services.values()) all.add(e.source as Source<unknown>);
+      endpoints.clear();
+      services.clear();
+      lookups.clear();
+      await Promise.allSettled([...all].map((s) => s.close()));
+      if (opts.ownsApi) api.close();
+    },
+  };
+}

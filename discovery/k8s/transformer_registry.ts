@@ -1,0 +1,137 @@
+/**
+ * Builds transformers from config entries (`interpreter.transformers[]`,
+ * `namers[].transformers[]`): validates each with its kind's schema (strict: unknown keys are
+ * errors naming their path) and constructs it. Kinds: `io.l5d.k8s.daemonset`
+ * (`daemonset.ts`) and `io.l5d.k8s.localnode` (`localnode.ts`); every transformer takes an
+ * optional `prefix`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { createK8sApi, type K8sApi } from "./api.ts";
+import { createDaemonSetTransformer, kind as daemonsetKind } from "./daemonset.ts";
+import { createLocalNodeTransformer, kind as localnodeKind } from "./localnode.ts";
+import {
+  closeTransformers,
+  type NameTreeTransformer,
+  TransformerConfigError,
+  type TransformerContext,
+  transformerPrefix,
+} from "./transformer.ts";
+
+/** One raw transformer entry. */
+export interface TransformerConfig {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}
+
+const prefixKey = z.string().startsWith("/").optional();
+
+/** `io.l5d.k8s.daemonset` keys. */
+export const daemonsetConfig = z.strictObject({
+  kind: z.literal(daemonsetKind),
+  namespace: z.string().min(1),
+  service: z.string().min(1),
+  port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]),
+  k8sHost: z.string().min(1).optional(),
+  k8sPort: z.number().int().min(1).max(65535).optional(),
+  useServiceAccount: z.boolean().optional(),
+  hostNetwork: z.boolean().optional(),
+  prefix: prefixKey,
+});
+
+/** `io.l5d.k8s.localnode` keys. */
+export const localnodeConfig = z.strictObject({
+  kind: z.literal(localnodeKind),
+  hostNetwork: z.boolean().optional(),
+  prefix: prefixKey,
+});
+
+/** The supported transformer kinds. */
+export const transformerKinds: readonly string[] = [daemonsetKind, localnodeKind];
+
+function parse<T>(schema: z.ZodType<T>, config: unknown, path: string): T {
+  const r = schema.safeParse(config);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const sub = issue?.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`) ?? [];
+  const keys = issue?.code === "unrecognized_keys" ? `.${issue.keys.join(",")}` : "";
+  throw new TransformerConfigError(`${path}${sub.join("")}${keys}`, issue?.message ?? "invalid");
+}
+
+function createOne(config: TransformerConfig, ctx: TransformerContext): NameTreeTransformer {
+  const path = ctx.path;
+  if (config.kind === daemonsetKind) {
+    const c = parse(daemonsetConfig, config, path);
+    const port = String(c.port);
+    let api: K8sApi;
+    try {
+      api = createK8sApi({
+        host: c.k8sHost,
+        port: c.k8sPort,
+        useServiceAccount: c.useServiceAccount,
+        ...(ctx.env ? { env: ctx.env } : {}),
+        ...(ctx.serviceAccountDir ? { serviceAccountDir: ctx.serviceAccountDir } : {}),
+      });
+    } catch (e: unknown) {
+      throw new TransformerConfigError(path, e instanceof Error ? e.message : String(e));
+    }
+    return createDaemonSetTransformer({
+      namespace: c.namespace,
+      port,
+      service: c.service,
+      hostNetwork: c.hostNetwork,
+      prefix: transformerPrefix(c.prefix, [daemonsetKind, c.namespace, port, c.service], path),
+      api,
+      ownsApi: true,
+      clock: ctx.clock,
+      log: ctx.log,
+    });
+  }
+  if (config.kind === localnodeKind) {
+    const c = parse(localnodeConfig, config, path);
+    const prefix = transformerPrefix(c.prefix, [localnodeKind], path);
+    try {
+      return createLocalNodeTransformer({ hostNetwork: c.hostNetwork, prefix, env: ctx.env });
+    } catch (e: unknown) {
+      throw new TransformerConfigError(path, e instanceof Error ? e.message : String(e));
+    }
+  }
+  throw new TransformerConfigError(
+    `${path}.kind`,
+    `unknown transformer kind '${config.kind}' (known: ${transformerKinds.join(", ")})`,
+  );
+}
+
+/**
+ * Build transformers from config, in order. All or nothing: when one fails, those already
+ * built are closed.
+ *
+ * @param configs The entries.
+ * @param ctx `path` is the list's config path (e.g. `routers[0].interpreter.transformers`);
+ *   entries get `[i]` appended. Clock, log and environment are passed on.
+ * @returns The transformers.
+ * @throws {TransformerConfigError} On a bad entry or a missing `POD_IP` / `NODE_NAME`.
+ * @example
+ * ```ts
+ * import { createTransformers } from "./transformer_registry.ts";
+ * const ts = createTransformers([{ kind: "io.l5d.k8s.localnode" }], {
+ *   path: "routers[0].interpreter.transformers",
+ *   env: (n) => (n === "POD_IP" ? "10.0.0.5" : undefined),
+ * });
+ * ts[0]?.prefix; // ["%", "io.l5d.k8s.localnode", "10.0.0.5"]
+ * ```
+ */
+export function createTransformers(
+  configs: readonly TransformerConfig[],
+  ctx: TransformerContext,
+): NameTreeTransformer[] {
+  const out: NameTreeTransformer[] = [];
+  try {
+    configs.forEach((c, i) => out.push(createOne(c, { ...ctx, path: `${ctx.path}[${i}]` })));
+  } catch (e: unknown) {
+    void closeTransformers(out);
+    throw e;
+  }
+  return out;
+}
