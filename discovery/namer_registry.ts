@@ -217,6 +217,13 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
   ]);
 }
 
+/** One validated `namers[...]` entry, ready to start. */
+interface Plan {
+  readonly prefix: Path;
+  readonly make: () => Namer;
+  readonly transformers: NameTreeTransformer[];
+}
+
 /** Options of `createNamers`. */
 export interface CreateNamersOptions {
   /** kind → factory; default `defaultNamerFactories()`. */
@@ -261,7 +268,7 @@ export function createNamers(
     ...(opts.env ? { env: opts.env } : {}),
   });
   // Validate everything first, so a bad entry leaves nothing running.
-  let plans;
+  let plans: Plan[];
   try {
     plans = configs.map((config, i) => plan(config, `${listPath}[${i}]`));
   } catch (e: unknown) {
@@ -278,7 +285,7 @@ export function createNamers(
     };
   });
 
-  function plan(config: NamerConfig, path: string) {
+  function plan(config: NamerConfig, path: string): Plan {
     const factory = factories.get(config.kind);
     if (!factory) {
       const known = [...factories.keys()].join(", ");

@@ -20,6 +20,7 @@ import {
   metricsJsonResponse,
   type MetricsRegistry,
   nativePrometheusResponse,
+  type RequestStats,
   scopeStats,
   serverScope,
 } from "../telemetry/metrics/mod.ts";
@@ -100,8 +101,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         for (const s of rc.servers) {
           const key = listenerKey(rc.label, s.ip, s.port);
           if (listeners.has(key)) continue;
-          const stats = scopeStats(registry, serverScope(rc.label, s.ip, s.port));
           const label = rc.label;
+          // Server stats are scoped by the bound port (a port-0 listener gets its real one).
+          let stats: RequestStats | undefined;
           let last: Router | undefined;
           const listener = listen(
             {
@@ -114,8 +116,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             () => (last = current().routers.get(label) ?? last)!,
             log,
             {
-              start: () => stats.pending.incr(),
+              start: () => stats?.pending.incr(),
               end: (status, ms) => {
+                if (!stats) return;
                 stats.pending.decr();
                 if (status < 500) stats.recordSuccess(ms, status);
                 else stats.recordFailure(ms, status);
@@ -123,6 +126,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             },
           );
           last = current().routers.get(label);
+          stats = scopeStats(registry, serverScope(label, listener.ip, listener.port));
           const entry = { label, listener };
           started.push(entry);
           listeners.set(key, entry);

@@ -139,8 +139,9 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
           414,
         );
       }
+      const headerList = [...req.headers];
       let headerBytes = 0;
-      for (const [k, v] of req.headers) headerBytes += k.length + v.length + 4;
+      for (const e of headerList) headerBytes += e[0].length + e[1].length + 4;
       if (headerBytes > maxHeaderBytes) {
         throw new BadRequest(`Request headers exceed maxHeadersKB (${spec.maxHeadersKB} KB)`, 431);
       }
@@ -155,6 +156,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         host: effectiveHost(url, req.headers.get(H.host)),
         target,
       });
+      ctx.headerList = headerList;
+      ctx.headerSource = req;
       ctx.dtabLocal = dtabFromHeaders(req.headers);
       // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
       const dl = req.headers.get(H.ctxDeadline);

@@ -36,9 +36,9 @@ import {
   classificationLabel,
   classifierFor,
   concurrencyLimit,
-  hostConnectionPool,
   constantBackoff,
   failureAccrual,
+  hostConnectionPool,
   requestTimeout,
   requeues,
   type ResponseClassifier,
@@ -188,6 +188,12 @@ export function createStacks(deps: StackDeps): StackFactory {
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);
+      if (lb.kind === "ewma") {
+        registry.gauge(epScope, "ewma_ms", () => {
+          const n = balancer.nodes.find((x) => x.id === key) as { ewmaMs?: () => number } | undefined;
+          return n?.ewmaMs?.() ?? 0;
+        });
+      }
       if (!accrual) return counted;
       const node = failureAccrual(counted, {
         policy: accrual(),

@@ -38,6 +38,13 @@ export class Ctx {
    * narrow it (resilience/upstream_signal.ts); the transport passes it to its client.
    */
   upstreamSignal: AbortSignal;
+  /**
+   * Local: the inbound headers as a list, read once by the server (its size check) and reused by
+   * the transport to build the upstream head. Undefined when a filter replaced the request.
+   */
+  headerList: readonly (readonly [string, string])[] | undefined = undefined;
+  /** Local: the request `headerList` was read from (a filter that replaces it invalidates it). */
+  headerSource: Request | undefined = undefined;
   /** Local: effective Host, forwarded upstream unchanged (Linkerd never rewrites Host). */
   host: string;
   /** Local: origin-form target to forward; identifiers with `consume` change it. */

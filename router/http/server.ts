@@ -54,12 +54,10 @@ export function listen(
     clearContext: spec.clearContext,
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
   };
-  const limiter = spec.maxConcurrentRequests === undefined
-    ? null
-    : new ConcurrencyLimiter({
-      maxConcurrent: spec.maxConcurrentRequests,
-      name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
-    });
+  const limiter = spec.maxConcurrentRequests === undefined ? null : new ConcurrencyLimiter({
+    maxConcurrent: spec.maxConcurrentRequests,
+    name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
+  });
   const server = Deno.serve({
     hostname: spec.ip,
     port: spec.port,

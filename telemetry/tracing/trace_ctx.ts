@@ -33,6 +33,12 @@ import { decodeL5dCtxTrace, encodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
 import { parseSampleHeader, sampledAtRate } from "./sampler.ts";
 
 /** The trace header names (lower case). */
+/** Where trace headers are written: a `Headers`, or the router's upstream header list. */
+export interface HeaderSink {
+  set(name: string, value: string): void;
+  delete(name: string): void;
+}
+
 export const TRACE_HEADERS = {
   traceparent: "traceparent",
   tracestate: "tracestate",
@@ -238,7 +244,7 @@ export function decodeTraceContext(h: Headers, ctx: Ctx, opts: TraceDecodeOption
  * h.get("traceparent"); // "00-0000000000000000a3ce929d0e0e4736-00f067aa0ba902b7-00"
  * ```
  */
-export function encodeTraceHeaders(h: Headers, ctx: Ctx): void {
+export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
   const { traceId, spanId, parentSpanId, sampled } = ctx;
   if (!traceId) return;
   h.set(T.l5dReqId, traceId);
