@@ -103,7 +103,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
-          let stats: RequestStats | undefined;
+          const scoped: { stats?: RequestStats } = {};
           let last: Router | undefined;
           const listener = listen(
             {
@@ -116,8 +116,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             () => (last = current().routers.get(label) ?? last)!,
             log,
             {
-              start: () => stats?.pending.incr(),
+              start: () => scoped.stats?.pending.incr(),
               end: (status, ms) => {
+                const stats = scoped.stats;
                 if (!stats) return;
                 stats.pending.decr();
                 if (status < 500) stats.recordSuccess(ms, status);
@@ -126,7 +127,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             },
           );
           last = current().routers.get(label);
-          stats = scopeStats(registry, serverScope(label, listener.ip, listener.port));
+          scoped.stats = scopeStats(registry, serverScope(label, listener.ip, listener.port));
           const entry = { label, listener };
           started.push(entry);
           listeners.set(key, entry);

@@ -190,7 +190,9 @@ export function createStacks(deps: StackDeps): StackFactory {
       registry.gauge(epScope, "outstanding", () => counted.outstanding);
       if (lb.kind === "ewma") {
         registry.gauge(epScope, "ewma_ms", () => {
-          const n = balancer.nodes.find((x) => x.id === key) as { ewmaMs?: () => number } | undefined;
+          const n = balancer.nodes.find((x) => x.id === key) as
+            | { ewmaMs?: () => number }
+            | undefined;
           return n?.ewmaMs?.() ?? 0;
         });
       }

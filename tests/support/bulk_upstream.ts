@@ -15,7 +15,7 @@ if (import.meta.main) {
   }, async (req) => {
     if (req.method === "POST" || req.method === "PUT") {
       let n = 0;
-      if (req.body) for await (const c of req.body) n += c.length;
+      if (req.body) { for await (const c of req.body) n += c.length; }
       return Response.json({ received: n });
     }
     const mb = Number(new URL(req.url).searchParams.get("mb") ?? "1");
