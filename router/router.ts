@@ -52,13 +52,20 @@ export interface Router {
   /** Route one request. Rejects with typed errors; the server rescues them. */
   serve(req: Request, ctx: Ctx): Promise<Response>;
   /** Build the per-request context (limits, loop check, l5d context headers). */
-  newCtx(req: Request, remoteAddr: string, signal: AbortSignal): Ctx;
+  /**
+   * Build the per-request context (limits, loop check, l5d context headers). With
+   * `clearContext` (edge listeners) the inbound `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` and trace
+   * context are ignored, as Linkerd's ClearContext filter does.
+   */
+  newCtx(req: Request, remoteAddr: string, signal: AbortSignal, clearContext?: boolean): Ctx;
   /** Bound client names currently cached, for admin. */
   clients(): string[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
   inflight: number;
   close(): Promise<void>;
 }
+
+const EMPTY_HEADERS = new Headers();
 
 function effectiveHost(url: URL, hostHeader: string | null): string {
   if (hostHeader === null) return url.host;
@@ -130,7 +137,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
 
   return {
     spec,
-    newCtx(req, remoteAddr, signal) {
+    newCtx(req, remoteAddr, signal, clearContext = false) {
       const url = new URL(req.url);
       const target = url.pathname + url.search;
       if (target.length + req.method.length + 10 > maxLineBytes) {
@@ -158,6 +165,11 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       });
       ctx.headerList = headerList;
       ctx.headerSource = req;
+      if (clearContext) {
+        // Untrusted edge: no inbound dtab, deadline or trace context; a fresh trace.
+        decodeTraceContext(EMPTY_HEADERS, ctx, traceOpts);
+        return ctx;
+      }
       ctx.dtabLocal = dtabFromHeaders(req.headers);
       // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
       const dl = req.headers.get(H.ctxDeadline);

@@ -20,7 +20,8 @@
  *
  * @module
  */
-import type { Node, Service } from "./core/service.ts";
+import type { Filter, Node, Service } from "./core/service.ts";
+import { H } from "./http/headers.ts";
 import { stack } from "./core/service.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Ctx } from "./core/ctx.ts";
@@ -44,6 +45,7 @@ import {
   type ResponseClassifier,
   retries,
   RetryBudget,
+  successClassValue,
   totalTimeout,
 } from "../resilience/mod.ts";
 import { balancerService, createBalancer, endpointNode } from "../resilience/balancer/mod.ts";
@@ -126,6 +128,17 @@ export function createStacks(deps: StackDeps): StackFactory {
     const exhausted = registry.counter(scope, "retries/budget_exhausted");
     registry.gauge(scope, "retries/budget", () => budget.balance());
     const random = () => clock.random();
+    // Tell the caller (an upstream Linkerd or Switchyard) how this hop classified the final
+    // response: its classifier trusts `l5d-success-class` ahead of its own 5XX rule.
+    const successClass: Filter = async function successClass(req, ctx, next) {
+      const rsp = await next(req, ctx);
+      try {
+        rsp.headers.set(H.successClass, successClassValue(classifier.response(req, rsp)));
+      } catch {
+        // immutable headers: leave the response as it is
+      }
+      return rsp;
+    };
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
       classifierOf.set(ctx, classifier);
       return next(req, ctx);
@@ -133,6 +146,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     return stack([
       mark,
       statsFilter(stats, successBy(classifier)),
+      successClass,
       totalTimeout({ ms: params.totalTimeoutMs, clock }),
       retries({
         classifier,

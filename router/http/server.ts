@@ -12,6 +12,17 @@ import { findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 
+/** Remove every `l5d-*` response header (edge listeners hide router internals). */
+function clearL5dHeaders(rsp: Response): void {
+  const names: string[] = [];
+  for (const name of rsp.headers.keys()) if (name.startsWith("l5d-")) names.push(name);
+  try {
+    for (const name of names) rsp.headers.delete(name);
+  } catch {
+    // immutable headers (not from our client): nothing to clear we could reach
+  }
+}
+
 /** One listener's settings (`routers[].servers[]`). */
 export interface ListenerSpec {
   readonly ip: string;
@@ -84,9 +95,10 @@ export function listen(
     const router = current();
     router.inflight++;
     try {
-      const ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal);
+      const ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
       const rsp = await router.serve(req, ctx);
       status = rsp.status;
+      if (spec.clearContext) clearL5dHeaders(rsp);
       return rsp;
     } catch (e: unknown) {
       err = e;

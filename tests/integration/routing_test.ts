@@ -279,3 +279,40 @@ routers:
     await users.close();
   }
 });
+
+Deno.test("routing: clearContext ignores inbound l5d context and hides l5d-* response headers; l5d-success-class otherwise", async () => {
+  const v1 = startUpstream("v1");
+  const v2 = startUpstream("v2", () => new Response("boom", { status: 500 }));
+  const dir = await fsNamerDir({ "web-v1": v1.fsLine, "web-v2": v2.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs; /svc/web => /svc/web-v1;
+  servers: [{port: 0, clearContext: true}]
+- protocol: http
+  label: inner
+  dtab: /svc => /#/io.l5d.fs; /svc/web => /svc/web-v1;
+  servers: [{port: 0}]
+`);
+  try {
+    const over = ["-H", "Host: web", "-H", "l5d-dtab: /svc/web => /svc/web-v2"];
+    const edge = await curl([...over, `http://${sy.proxy("edge")}/`]);
+    assertEquals(JSON.parse(edge.body).name, "v1", "the edge ignores l5d-dtab");
+    assertEquals([...edge.headers.keys()].filter((k) => k.startsWith("l5d-")), []);
+    const miss = await curl(["-H", "Host: nothing", `http://${sy.proxy("edge")}/`]);
+    assertEquals(miss.status, 502);
+    assertEquals(miss.headers.get("l5d-err"), null, "no router internals at the edge");
+    const inner = await curl([...over, `http://${sy.proxy("inner")}/`]);
+    assertEquals(inner.status, 500, "the inner router honours l5d-dtab (→ v2, which fails)");
+    assertEquals(inner.headers.get("l5d-success-class"), "0.0");
+    const ok = await curl(["-H", "Host: web", `http://${sy.proxy("inner")}/`]);
+    assertEquals(ok.headers.get("l5d-success-class"), "1.0");
+  } finally {
+    await sy.stop();
+    await v1.close();
+    await v2.close();
+  }
+});
