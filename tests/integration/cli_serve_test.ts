@@ -1,0 +1,94 @@
+/**
+ * `switchyard CONFIG` (Linkerd style) and `switchyard serve -` (config on stdin), and `check`
+ * with file:line:column errors, against the real process.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { MAIN, ROOT } from "../support/switchyard.ts";
+import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+}
+
+async function runUntilServing(args: string[], stdin: string | null, probe: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    cwd: ROOT,
+    stdin: stdin === null ? "null" : "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  if (stdin !== null) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const up = await eventually(async () => {
+    try {
+      return (await curl([probe])).body === "pong";
+    } catch {
+      return false;
+    }
+  }, 20_000);
+  return { child, up };
+}
+
+Deno.test("cli: `switchyard CONFIG` and `switchyard serve -` run the routers", async () => {
+  const up = startUpstream("hello");
+  const dir = await fsNamerDir({ hello: up.fsLine });
+  for (const mode of ["file", "stdin"] as const) {
+    const [rp, ap] = [freePort(), freePort()];
+    const yaml = `admin: {port: ${ap}}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: ${rp}}]
+`;
+    const file = await Deno.makeTempFile({ suffix: ".yaml" });
+    await Deno.writeTextFile(file, yaml);
+    const { child, up: ok } = await runUntilServing(
+      mode === "file" ? [file] : ["serve", "-"],
+      mode === "file" ? null : yaml,
+      `http://127.0.0.1:${ap}/admin/ping`,
+    );
+    try {
+      assert(ok, `${mode}: admin answered`);
+      const r = await curl(["-x", `http://127.0.0.1:${rp}`, "http://hello/"]);
+      assertEquals(JSON.parse(r.body).name, "hello");
+    } finally {
+      child.kill("SIGTERM");
+      assertEquals((await child.status).code, 0, `${mode}: clean exit on SIGTERM`);
+    }
+  }
+  await up.close();
+});
+
+Deno.test("cli: check reports every error as file:line:column key: message and exits 1", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(
+    file,
+    `routers:
+- protocol: http
+  dtab: /svc => => nope;
+  servers: [{port: 4140, colour: blue}]
+namers:
+- kind: io.l5d.serversets
+`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "check", file],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 1);
+  assertStringIncludes(text, `${file}:4:`);
+  assertStringIncludes(text, "colour");
+  assertStringIncludes(text, "io.l5d.serversets is not supported");
+  assert(new RegExp(`${file}:3:\\d+: routers\\[0\\]\\.dtab`).test(text), text);
+});
