@@ -51,6 +51,7 @@ import {
 import { balancerService, createBalancer, endpointNode } from "../resilience/balancer/mod.ts";
 import {
   clientScope,
+  clientServiceScope,
   endpointScope,
   type MetricsRegistry,
   scopeStats,
@@ -260,8 +261,23 @@ export function createStacks(deps: StackDeps): StackFactory {
     const unsubscribe = bound.addr.subscribe(sync);
 
     const leaf = balancerService(balancer);
+    // Per client × service stats (beyond Linkerd): which logical names use this client, and how
+    // each fares on it. Handles are resolved once per name.
+    const perService = new Map<string, Filter>();
+    const byService: Filter = function clientServiceStats(req, ctx, next) {
+      let f = perService.get(ctx.dstStr);
+      if (!f) {
+        f = statsFilter(
+          scopeStats(registry, clientServiceScope(router, id, ctx.dstStr)),
+          successByCtx,
+        );
+        perService.set(ctx.dstStr, f);
+      }
+      return f(req, ctx, next);
+    };
     const service = stack([
       statsFilter(stats, successByCtx),
+      byService,
       requeues({
         budget: requeueBudget,
         canRequeue: () => balancer.available > 0,
@@ -276,7 +292,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         const all = [...nodes.values()];
         nodes.clear();
         await Promise.allSettled(all.map((n) => n.close()));
-        registry.remove(scope);
+        // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
+        // same handles.
       },
     };
   }

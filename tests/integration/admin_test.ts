@@ -63,6 +63,12 @@ routers:
     const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
     assertEquals(m["rt/outgoing/service/svc/world/requests"], 5);
     assertEquals(m["rt/outgoing/client/#/io.l5d.fs/world-v1/requests"], 5);
+    // Beyond Linkerd: per client × service and per endpoint.
+    assertEquals(m["rt/outgoing/client/#/io.l5d.fs/world-v1/service/svc/world/requests"], 5);
+    assertEquals(
+      m[`rt/outgoing/client/#/io.l5d.fs/world-v1/endpoint/127.0.0.1:${world.port}/requests`],
+      5,
+    );
     const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).body;
     assertStringIncludes(prom, `rt:service:requests{rt="outgoing", service="svc/world"} 5`);
     const native = (await curl([`${sy.admin}/metrics`])).body;

@@ -164,3 +164,33 @@ Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a re
     await a.close();
   }
 });
+
+Deno.test("reload: a Kubernetes ConfigMap-style ..data symlink swap is picked up", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const dir = await fsNamerDir({ a: a.fsLine, b: b.fsLine });
+  const cm = await Deno.makeTempDir();
+  await Deno.mkdir(`${cm}/..v1`);
+  await Deno.writeTextFile(`${cm}/..v1/config.yaml`, cfg(dir, "a"));
+  await Deno.symlink("..v1", `${cm}/..data`);
+  await Deno.symlink("..data/config.yaml", `${cm}/config.yaml`);
+  const sy = await startSwitchyard(cfg(dir, "a"), { configPath: `${cm}/config.yaml` });
+  const name = async () => {
+    const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    return r.status === 200 ? JSON.parse(r.body).name : String(r.status);
+  };
+  try {
+    assertEquals(await name(), "a");
+    // What the kubelet does: a new timestamped dir, a temp symlink, an atomic rename over ..data.
+    await Deno.mkdir(`${cm}/..v2`);
+    await Deno.writeTextFile(`${cm}/..v2/config.yaml`, cfg(dir, "b"));
+    await Deno.symlink("..v2", `${cm}/..data_tmp`);
+    await Deno.rename(`${cm}/..data_tmp`, `${cm}/..data`);
+    await Deno.remove(`${cm}/..v1`, { recursive: true });
+    assert(await eventually(async () => (await name()) === "b", 3000), "the swap applied");
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
