@@ -358,3 +358,27 @@ Deno.test("dashboard: 100 services with traffic render all sections quickly", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("dashboard: a rejected config reload shows its file:line:column error until a good one applies", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/switchyard.yaml`;
+  const sy = await startSwitchyard(config(dir), { configPath: path });
+  const b = await openBrowser();
+  try {
+    await b.page.goto(`${sy.admin}/`);
+    await b.page.waitForSelector("body[data-ready='1']", { timeout: 10_000 });
+    assert(await b.page.locator("#reload-error").isHidden(), "no banner while the config is good");
+    await Deno.writeTextFile(path, config(dir) + "  colour: blue\n");
+    await b.page.waitForSelector("#reload-error:not([hidden])", { timeout: 10_000 });
+    const text = (await b.page.locator("#reload-error").textContent()) ?? "";
+    assertStringIncludes(text, "previous config keeps serving");
+    assert(new RegExp(`${path}:\\d+:\\d+: .*colour`).test(text), text);
+    await screenshot(b.page, `${OUT}/reload_error.png`);
+    await Deno.writeTextFile(path, config(dir, "/svc => /#/io.l5d.fs; /svc/x => /svc/y;"));
+    await b.page.waitForSelector("#reload-error[hidden]", { state: "attached", timeout: 10_000 });
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+  }
+});

@@ -2,18 +2,38 @@
  * deploy/k8s and deploy/viz checked as a whole: every YAML document parses (npm `yaml`), the
  * Kubernetes objects have linkerd-examples' shape (DaemonSet and LoadBalancer Service `l5d`,
  * ports outgoing/incoming/admin, RBAC), selectors match pod labels, every embedded Switchyard
- * config passes the real `switchyard check`, the Prometheus config passes the real `promtool
- * check config` and keeps exactly the `l5d` Service on the DaemonSet's admin port, and every
- * Grafana panel has PromQL that `promtool check rules` accepts.
+ * config passes the real `switchyard check` and the shipped one is linkerd-examples' k8s-daemonset
+ * config, the Prometheus config passes the real `promtool check config` and keeps exactly the
+ * `l5d` Service on the DaemonSet's admin port, and every Grafana panel has PromQL that
+ * `promtool check rules` accepts.
+ *
+ * And for real: two Switchyard processes run the ConfigMap's config as the l5d pods of two
+ * nodes (loopback /24s), against the fake Kubernetes API server, with the apps started from the
+ * Deployments' args and env. One request goes hello → outgoing (node A) → incoming (node B) →
+ * world; then the ConfigMap volume is updated the way the kubelet does it (the `..data` symlink
+ * swap): a broken version is rejected while the old config keeps serving, and an edited dtab
+ * applies live in both processes.
  */
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { ROOT } from "../support/switchyard.ts";
+import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually } from "../support/upstream.ts";
+import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+import {
+  helloWorldOptionsFromEnv,
+  type HelloWorldServer,
+  parseHelloWorldArgs,
+  startHelloWorld,
+} from "../../deploy/examples/helloworld/helloworld.ts";
 
 const K8S = `${ROOT}deploy/k8s/`;
 const VIZ = `${ROOT}deploy/viz/`;
 const PROMTOOL = "/usr/bin/promtool";
 const KUBECTL = "/usr/bin/kubectl";
+const LINKERD_EXAMPLES = new URL(
+  "../../../shared/compat/linkerd-examples/k8s-daemonset/k8s/linkerd.yml",
+  import.meta.url,
+);
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
@@ -108,7 +128,7 @@ const viz = k8sObjects(vizDocs);
 Deno.test("deploy/k8s: the DaemonSet, the l5d Service and RBAC have linkerd-examples' shape", () => {
   assertEquals(
     [...new Set(k8sDocs.map((d) => d.file.slice(K8S.length)))],
-    ["hello-world.yml", "kustomization.yaml", "switchyard.yml"],
+    ["hello-world.yml", "kustomization.yaml", "switchyard.yml", "world-v2.yml"],
   );
   const ds = one(k8s, "DaemonSet", "l5d");
   assertEquals(ds.apiVersion, "apps/v1");
@@ -198,7 +218,7 @@ Deno.test("deploy/k8s: every embedded Switchyard config passes `switchyard check
       .filter(([, text]) => /^routers:/m.test(text))
       .map(([key, text]) => ({ name: `${cm.metadata.name}/${key}`, text }))
   );
-  assertEquals(configs.map((c) => c.name), ["l5d-config/config.yaml"]);
+  assertEquals(configs.map((c) => c.name), ["l5d-config/config.yaml", "l5d-config/config-dns.yaml"]);
   for (const { name, text } of configs) {
     const r = await switchyardCheck(text);
     assertEquals(r.code, 0, `${name}: ${r.out}`);
@@ -210,7 +230,7 @@ Deno.test("deploy/k8s: every embedded Switchyard config passes `switchyard check
       config.routers.map((rt: Obj) => [rt.label, rt.servers[0].port]),
       [["outgoing", 4140], ["incoming", 4141]],
     );
-    // Every DNS name in the dtabs is a Service of hello-world.yml on its port.
+    // Every DNS name in the fallback's dtabs is a Service of deploy/k8s on its port.
     for (const rt of config.routers) {
       for (const [, port, svc] of rt.dtab.matchAll(/rinet\/(\d+)\/([\w-]+)\.default\.svc/g)) {
         assertEquals(one(k8s, "Service", svc).spec.ports[0].port, Number(port), `${svc}:${port}`);
@@ -219,20 +239,29 @@ Deno.test("deploy/k8s: every embedded Switchyard config passes `switchyard check
   }
 });
 
-Deno.test("deploy/k8s: the commented io.l5d.k8s config is rejected only for not-yet-supported kinds", async () => {
-  const text = one(k8s, "ConfigMap", "l5d-config").data["config.yaml"] as string;
-  const marker = "which `switchyard check` rejects today:\n";
-  const at = text.indexOf(marker);
-  assert(at > 0, "the ConfigMap keeps the linkerd-examples config, commented");
-  const alt = text.slice(at + marker.length).split("\n")
-    .map((l) => l.replace(/^# ?/, "")).join("\n");
-  const r = await switchyardCheck(`admin: {ip: 127.0.0.1, port: 9990}\n${alt}`);
-  if (r.code === 0) return; // io.l5d.k8s landed: time to make it the shipped config.
-  const errors = r.out.split("\n").filter((l) => /:\d+:\d+: /.test(l));
-  assert(errors.length > 0, r.out);
-  for (const e of errors) {
-    assert(/io\.l5d\.k8s\S* is not supported/.test(e), `only k8s kinds: ${e}`);
-  }
+Deno.test("deploy/k8s: the shipped config is linkerd-examples' k8s-daemonset config, in-cluster", () => {
+  const ours = parse(one(k8s, "ConfigMap", "l5d-config").data["config.yaml"]);
+  const theirs = parse(
+    parseAllDocuments(Deno.readTextFileSync(LINKERD_EXAMPLES)).map((d) => d.toJS())
+      .find((o) => o?.kind === "ConfigMap").data["config.yaml"],
+  );
+  // The namer talks to the API server with the service account, not through kubectl proxy.
+  assertEquals(theirs.namers, [{ kind: "io.l5d.k8s", host: "localhost", port: 8001 }]);
+  assertEquals(ours.namers, [{ kind: "io.l5d.k8s", useServiceAccount: true }]);
+  assertEquals(ours.telemetry, [{ kind: "io.l5d.prometheus" }]);
+  // The routers are theirs verbatim, except that the daemonset transformer (which has its own
+  // API client) uses the service account too.
+  const routers = structuredClone(ours.routers);
+  const daemonset = routers[0].interpreter.transformers[0];
+  assertEquals([daemonset.kind, daemonset.useServiceAccount], ["io.l5d.k8s.daemonset", true]);
+  delete daemonset.useServiceAccount;
+  assertEquals(routers, theirs.routers);
+  // The gateways the daemonset transformer looks up: Service l5d's `incoming` port.
+  const svcPorts = one(k8s, "Service", daemonset.service).spec.ports.map((p: Obj) => p.name);
+  assert(svcPorts.includes(daemonset.port), `Service ${daemonset.service} has port ${daemonset.port}`);
+  const pod = one(k8s, "DaemonSet", "l5d").spec.template.spec;
+  assertEquals(pod.automountServiceAccountToken, true, "the token the namer reads is mounted");
+  assert(!pod.containers.some((c: Obj) => c.name === "kubectl"), "no kubectl-proxy sidecar");
 });
 
 Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", () => {

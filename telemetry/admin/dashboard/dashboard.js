@@ -17,6 +17,7 @@ const series = new Map();
 const sections = new Map();
 const state = {
   polls: 0,
+  reloadKey: "",
   sort: "name",
   filter: "",
   order: "",
@@ -283,12 +284,44 @@ async function fetchSummary() {
   return await rsp.json();
 }
 
+/** Show why the last config reload was rejected (from `/admin/reload`), or nothing. */
+async function renderReload(summary) {
+  const sw = summary?.switchyard ?? {};
+  const key = `${sw.config_reloads ?? 0}/${sw.config_reload_failures ?? 0}`;
+  if (key === state.reloadKey) return;
+  state.reloadKey = key;
+  const box = /** @type {HTMLElement} */ (document.getElementById("reload-error"));
+  if (!sw.config_reload_failures) {
+    box.hidden = true;
+    return;
+  }
+  try {
+    const rsp = await fetch("/admin/reload", { cache: "no-store" });
+    const st = rsp.ok ? await rsp.json() : undefined;
+    const last = st?.lastAttempt;
+    if (!last || last.ok) {
+      box.hidden = true;
+      return;
+    }
+    const lines = (last.errors ?? []).map((e) =>
+      `${e.file}:${e.line}:${e.column}: ${e.path ? e.path + ": " : ""}${e.message}`
+    );
+    box.textContent =
+      `Config reload rejected at ${last.at} — the previous config keeps serving.\n` +
+      (lines.length ? lines.join("\n") : last.message);
+    box.hidden = false;
+  } catch {
+    // the status endpoint exists only for `serve CONFIG`; nothing to show otherwise
+  }
+}
+
 async function poll() {
   const started = performance.now();
   try {
     const summary = takeInitial() ?? await fetchSummary();
     render(summary);
     renderStatus(summary, true);
+    void renderReload(summary);
   } catch (e) {
     renderStatus(undefined, false);
     console.warn("dashboard poll failed", e);
