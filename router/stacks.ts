@@ -106,9 +106,9 @@ function addrKey(a: Address): string {
 export function createStacks(deps: StackDeps): StackFactory {
   const { registry, clock } = deps;
   // The classifier of the service a request was identified as, for client/endpoint levels.
-  const classifierOf = new WeakMap<Ctx, ResponseClassifier>();
   const defaultClassifier = classifierFor();
-  const ctxClassifier = (ctx: Ctx) => classifierOf.get(ctx) ?? defaultClassifier;
+  const ctxClassifier = (ctx: Ctx) =>
+    (ctx.classifier as ResponseClassifier | undefined) ?? defaultClassifier;
   // issue 4: the client span's classification label
   const classifyAttempt: ClassifyAttempt = (req, ctx, rsp, err) =>
     classificationLabel(
@@ -141,7 +141,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       return rsp;
     };
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
-      classifierOf.set(ctx, classifier);
+      ctx.classifier = classifier;
       return next(req, ctx);
     };
     return stack([

@@ -1,14 +1,20 @@
 /**
- * A bounded least-recently-used map for per-target services (Linkerd's `bindingCache`).
- * `get` refreshes recency; inserting past capacity evicts the oldest entry and calls `onEvict`.
+ * A bounded cache for per-target services (Linkerd's `bindingCache`), with CLOCK (second chance)
+ * eviction: a hit only sets a flag — no reordering on the request path — and an insert past
+ * capacity evicts the oldest entry not used since it was last considered, calling `onEvict`.
  *
  * @module
  */
 
-/** LRU cache over a Map (insertion order = recency order). */
+interface Slot<V> {
+  value: V;
+  used: boolean;
+}
+
+/** Bounded cache over a Map (insertion order = the clock hand's order). */
 export class LruCache<K, V> {
   readonly #max: number;
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, Slot<V>>();
   readonly #onEvict: ((key: K, value: V) => void) | undefined;
 
   constructor(max: number, onEvict?: (key: K, value: V) => void) {
@@ -16,27 +22,35 @@ export class LruCache<K, V> {
     this.#onEvict = onEvict;
   }
 
-  /** The value, refreshed as most recent. */
+  /** The value, marked as recently used. */
   get(key: K): V | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
+    const s = this.#map.get(key);
+    if (s === undefined) return undefined;
+    s.used = true;
+    return s.value;
   }
 
-  /** Insert, evicting the least recent entry past capacity. */
+  /** Insert (or replace), evicting an entry not used recently past capacity. */
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) {
+    const old = this.#map.get(key);
+    if (old) {
+      old.value = value;
+      old.used = true;
+      return;
+    }
+    this.#map.set(key, { value, used: false });
+    while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
-      if (!oldest.done) {
-        const old = this.#map.get(oldest.value)!;
-        this.#map.delete(oldest.value);
-        this.#onEvict?.(oldest.value, old);
+      if (oldest.done) break;
+      const k = oldest.value;
+      const s = this.#map.get(k)!;
+      this.#map.delete(k);
+      if (s.used) {
+        s.used = false;
+        this.#map.set(k, s); // second chance: to the back of the clock
+        continue;
       }
+      this.#onEvict?.(k, s.value);
     }
   }
 
@@ -45,15 +59,15 @@ export class LruCache<K, V> {
     return this.#map.size;
   }
 
-  /** All entries, least recent first. */
-  entries(): IterableIterator<[K, V]> {
-    return this.#map.entries();
+  /** All entries, in the clock's order. */
+  *entries(): IterableIterator<[K, V]> {
+    for (const [k, s] of this.#map) yield [k, s.value];
   }
 
   /** Remove every entry, calling `onEvict` for each. */
   clear(): void {
     const all = [...this.#map];
     this.#map.clear();
-    for (const [k, v] of all) this.#onEvict?.(k, v);
+    for (const [k, s] of all) this.#onEvict?.(k, s.value);
   }
 }

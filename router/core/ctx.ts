@@ -75,6 +75,11 @@ export class Ctx {
   retries = 0;
   /** Local: classification of the final response (`success`, `failure`, ...), set by the classifier. */
   classification = "";
+  /**
+   * Local: the response classifier of the service the request was identified as (set by the path
+   * stack, read by the client and endpoint levels). Typed loosely: core imports nothing.
+   */
+  classifier: unknown = undefined;
   /** Local: extra upstream request headers set by route-level overrides. */
   extra: Record<string, unknown> | undefined = undefined;
 

@@ -1,0 +1,25 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { LruCache } from "./cache.ts";
+
+Deno.test("LruCache() keeps recently used entries and evicts the others past capacity", () => {
+  const evicted: string[] = [];
+  const c = new LruCache<string, number>(2, (k) => evicted.push(k));
+  c.set("a", 1);
+  c.set("b", 2);
+  assertEquals(c.get("a"), 1); // a is used: it survives the next insert
+  c.set("c", 3);
+  assertEquals(evicted, ["b"]);
+  assertEquals(c.get("b"), undefined);
+  assertEquals([...c.entries()].map(([k]) => k).sort(), ["a", "c"]);
+  c.clear();
+  assertEquals(evicted.sort(), ["a", "b", "c"]);
+  assertEquals(c.size, 0);
+});
+
+Deno.test("LruCache() replacing a key keeps one entry", () => {
+  const c = new LruCache<string, number>(2);
+  c.set("a", 1);
+  c.set("a", 2);
+  assertEquals(c.size, 1);
+  assertEquals(c.get("a"), 2);
+});
