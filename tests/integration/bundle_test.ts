@@ -4,14 +4,7 @@
  */
 import { assertEquals } from "../support/assert.ts";
 import { ROOT } from "../support/switchyard.ts";
-import { eventually } from "../support/upstream.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
-}
+import { eventually, freePort } from "../support/upstream.ts";
 
 Deno.test("bundle: the single-file bundle serves the demo from a directory without node_modules", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-bundle-" });

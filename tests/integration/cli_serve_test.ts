@@ -4,14 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, ROOT } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
-}
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 async function runUntilServing(args: string[], stdin: string | null, probe: string) {
   const child = new Deno.Command(Deno.execPath(), {

@@ -3,14 +3,7 @@
  */
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, ROOT } from "../support/switchyard.ts";
-import { curl, eventually } from "../support/upstream.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
-}
+import { curl, eventually, freePort } from "../support/upstream.ts";
 
 Deno.test("demo: http_proxy curl http://hello prints Hello (…) world (…)!! and admin pings", async () => {
   const [r, a, h, w] = [freePort(), freePort(), freePort(), freePort()];

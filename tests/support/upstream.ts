@@ -92,3 +92,11 @@ export async function eventually(
   }
   return await fn();
 }
+
+/** A port that was free a moment ago on 127.0.0.1 (for CLIs that need a fixed port number). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+}
