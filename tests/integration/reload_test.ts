@@ -194,3 +194,44 @@ Deno.test("reload: a Kubernetes ConfigMap-style ..data symlink swap is picked up
     await b.close();
   }
 });
+
+Deno.test("reload: a long download in flight finishes on the config it started with", async () => {
+  const slow = startUpstream("slow", () => {
+    let n = 0;
+    const chunk = new Uint8Array(1024).fill(120);
+    return new Response(
+      new ReadableStream({
+        async pull(c) {
+          if (n++ >= 30) return c.close();
+          await new Promise((r) => setTimeout(r, 50));
+          c.enqueue(chunk);
+        },
+      }),
+      { headers: { "content-length": String(30 * 1024) } },
+    );
+  });
+  const b = startUpstream("b");
+  const dir = await fsNamerDir({ a: slow.fsLine, b: b.fsLine });
+  const cfgDir = await Deno.makeTempDir();
+  const path = `${cfgDir}/cfg.yaml`;
+  const sy = await startSwitchyard(cfg(dir, "a"), { configPath: path });
+  try {
+    using client = Deno.createHttpClient({ allowHost: true });
+    const download = fetch(`http://${sy.proxy()}/`, { headers: { host: "web" }, client })
+      .then(async (r) => (await r.arrayBuffer()).byteLength);
+    await new Promise((r) => setTimeout(r, 300));
+    await Deno.writeTextFile(path, cfg(dir, "b"));
+    assert(
+      await eventually(async () => {
+        const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+        return r.status === 200 && r.body.includes('"name":"b"');
+      }, 3000),
+      "new requests follow the new config",
+    );
+    assertEquals(await download, 30 * 1024, "the download that started before finished whole");
+  } finally {
+    await sy.stop();
+    await slow.close();
+    await b.close();
+  }
+});
