@@ -31,6 +31,11 @@ export interface ListenerSpec {
   readonly maxErrResponseKB?: number;
   /** Shed (503 + l5d-err) past this many requests in flight; unlimited when absent. */
   readonly maxConcurrentRequests?: number | undefined;
+  /**
+   * Share the port with other listeners that set it too (SO_REUSEPORT, Linux): the kernel spreads
+   * connections over them. Used by `--workers`.
+   */
+  readonly reusePort?: boolean;
 }
 
 /** Hooks the telemetry layer attaches to a listener. */
@@ -72,6 +77,7 @@ export function listen(
   const server = Deno.serve({
     hostname: spec.ip,
     port: spec.port,
+    ...(spec.reusePort ? { reusePort: true } : {}),
     onListen() {},
     onError(e) {
       log.error("listener error", { port: spec.port, error: e });
