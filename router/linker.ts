@@ -65,10 +65,33 @@ export interface LinkerOptions {
   readonly adminHandlers?: readonly AdminHandler[];
   /** Longest a retired snapshot waits for its in-flight requests (default 60 s). */
   readonly drainMaxMs?: number;
+  /** Open router listeners with SO_REUSEPORT (a `--workers` worker). Default false. */
+  readonly reusePort?: boolean;
+  /** Start the admin server (default true; a worker does not, its metrics go to the main). */
+  readonly admin?: boolean;
+  /**
+   * Open router listeners (default true). The main of `--workers` builds the snapshot (for
+   * `/config.json`, `/delegator.json`) but the workers serve.
+   */
+  readonly listenRouters?: boolean;
+  /** Use this registry instead of a new one (e.g. the merged registry of `--workers`). */
+  readonly registry?: MetricsRegistry;
+  /** Awaited before every admin request (e.g. to collect the workers' metrics). */
+  readonly beforeAdmin?: (req: Request) => Promise<void>;
 }
 
 function listenerKey(label: string, ip: string, port: number): string {
   return `${label}@${ip}:${port}`;
+}
+
+function wrapAdmin(
+  before: (req: Request) => Promise<void>,
+  fetch: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>,
+): (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
+  return async (req, info) => {
+    await before(req);
+    return fetch(req, info);
+  };
 }
 
 /**
@@ -81,8 +104,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const log = opts.log;
   const clock = opts.clock ?? systemClock;
   const drainMaxMs = opts.drainMaxMs ?? 60_000;
-  const registry = createRegistry({ clock });
+  const registry = opts.registry ?? createRegistry({ clock });
   const transport: H1Client = createH1Client();
+  // Upstream connection pool (all endpoints): open, idle, dialled and reused connections.
+  for (const k of ["open", "idle", "connects", "reused"] as const) {
+    registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
+  }
   const deps = { registry, transport, clock, log };
   let snap: Snapshot = buildSnapshot(config, deps);
   // Listener key → listener; a listener routes with whatever router its label has *now*.
@@ -96,6 +123,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
     const started: RunningListener[] = [];
+    if (opts.listenRouters === false) return started;
     try {
       for (const rc of c.routers) {
         for (const s of rc.servers) {
@@ -112,6 +140,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
               clearContext: s.clearContext,
               maxErrResponseKB: rc.maxErrResponseKB,
               maxConcurrentRequests: s.maxConcurrentRequests,
+              ...(opts.reusePort ? { reusePort: true } : {}),
             },
             () => (last = current().routers.get(label) ?? last)!,
             log,
@@ -199,6 +228,18 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   try {
     startListeners(config, () => snap);
+    if (opts.admin === false) {
+      return {
+        config: () => snap.config,
+        router: (label) => snap.routers.get(label),
+        listeners: () => [...listeners.values()],
+        registry,
+        admin: { ip: config.admin.ip, port: 0 },
+        reload,
+        finished,
+        shutdown,
+      };
+    }
     const promOf = () =>
       snap.config.telemetry.find((t) => t.kind === "io.l5d.prometheus") as
         | { path?: string; prefix?: string }
@@ -266,7 +307,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       hostname: config.admin.ip,
       port: config.admin.port,
       onListen() {},
-    }, app.fetch);
+    }, opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch);
     log.info("admin listening", { ip: adminServer.addr.hostname, port: adminServer.addr.port });
   } catch (e: unknown) {
     await shutdown();
