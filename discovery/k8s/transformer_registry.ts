@@ -12,6 +12,15 @@ import { createK8sApi, type K8sApi } from "./api.ts";
 import { createDaemonSetTransformer, kind as daemonsetKind } from "./daemonset.ts";
 import { createLocalNodeTransformer, kind as localnodeKind } from "./localnode.ts";
 import {
+  createLocalhostTransformer,
+  createPortTransformer,
+  createSpecificHostTransformer,
+  localAddresses,
+  localhostKind,
+  portKind,
+  specificHostKind,
+} from "./host_transformers.ts";
+import {
   closeTransformers,
   type NameTreeTransformer,
   TransformerConfigError,
@@ -47,8 +56,34 @@ export const localnodeConfig = z.strictObject({
   prefix: prefixKey,
 });
 
+/** `io.l5d.port` keys. */
+export const portConfig = z.strictObject({
+  kind: z.literal(portKind),
+  port: z.number().int().min(1).max(65535),
+  prefix: prefixKey,
+});
+
+/** `io.l5d.localhost` keys. */
+export const localhostConfig = z.strictObject({
+  kind: z.literal(localhostKind),
+  prefix: prefixKey,
+});
+
+/** `io.l5d.specificHost` keys. */
+export const specificHostConfig = z.strictObject({
+  kind: z.literal(specificHostKind),
+  host: z.string().min(1),
+  prefix: prefixKey,
+});
+
 /** The supported transformer kinds. */
-export const transformerKinds: readonly string[] = [daemonsetKind, localnodeKind];
+export const transformerKinds: readonly string[] = [
+  daemonsetKind,
+  localnodeKind,
+  portKind,
+  localhostKind,
+  specificHostKind,
+];
 
 function parse<T>(schema: z.ZodType<T>, config: unknown, path: string): T {
   const r = schema.safeParse(config);
@@ -96,6 +131,27 @@ function createOne(config: TransformerConfig, ctx: TransformerContext): NameTree
     } catch (e: unknown) {
       throw new TransformerConfigError(path, e instanceof Error ? e.message : String(e));
     }
+  }
+  if (config.kind === portKind) {
+    const c = parse(portConfig, config, path);
+    return createPortTransformer(
+      c.port,
+      transformerPrefix(c.prefix, [portKind, String(c.port)], path),
+    );
+  }
+  if (config.kind === localhostKind) {
+    const c = parse(localhostConfig, config, path);
+    return createLocalhostTransformer(
+      localAddresses(),
+      transformerPrefix(c.prefix, [localhostKind], path),
+    );
+  }
+  if (config.kind === specificHostKind) {
+    const c = parse(specificHostConfig, config, path);
+    return createSpecificHostTransformer(
+      c.host,
+      transformerPrefix(c.prefix, [specificHostKind, c.host], path),
+    );
   }
   throw new TransformerConfigError(
     `${path}.kind`,

@@ -64,8 +64,8 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:4:9: telemetry[0].kind: io.l5d.statsd is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.port\n      port: 4141\n",
-      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.port is not supported",
+      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.replace\n      path: /x\n",
+      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.replace is not supported",
     ],
     [
       "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n",

@@ -55,6 +55,20 @@ export const transformerSchema = pluginUnion("transformer", [
     hostNetwork: z.boolean().optional(),
     prefix: transformerPrefix,
   }),
+  /** Every endpoint's port becomes `port`. */
+  z.strictObject({
+    kind: z.literal("io.l5d.port"),
+    port: z.number().int().min(1).max(65535),
+    prefix: transformerPrefix,
+  }),
+  /** Keep endpoints on this host. */
+  z.strictObject({ kind: z.literal("io.l5d.localhost"), prefix: transformerPrefix }),
+  /** Keep endpoints with this IP. */
+  z.strictObject({
+    kind: z.literal("io.l5d.specificHost"),
+    host: z.string().min(1),
+    prefix: transformerPrefix,
+  }),
 ]);
 
 /** `transformers` on a namer or interpreter, applied in order. */

@@ -28,7 +28,13 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.dnssrv",
   ]);
   assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs"]);
-  assertEquals(supportedKinds.transformer, ["io.l5d.k8s.daemonset", "io.l5d.k8s.localnode"]);
+  assertEquals(supportedKinds.transformer, [
+    "io.l5d.k8s.daemonset",
+    "io.l5d.k8s.localnode",
+    "io.l5d.port",
+    "io.l5d.localhost",
+    "io.l5d.specificHost",
+  ]);
   assertEquals(supportedKinds.identifier, [
     "io.l5d.header.token",
     "io.l5d.methodAndHost",
