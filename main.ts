@@ -11,16 +11,36 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.ts";
 import { createLogger, type LogFormat, type LogLevel } from "./telemetry/log.ts";
 import { checkCommand } from "./router/config/mod.ts";
 import { runDemo, runServe } from "./router/run.ts";
 import { addOperatorCommands } from "./router/cli/mod.ts";
+import { parseWorkers } from "./router/workers/options.ts";
 
 interface GlobalOpts {
   logLevel: LogLevel;
   logFormat: LogFormat;
+  workers?: number;
+}
+
+function workersOption(): Option {
+  return new Option(
+    "--workers <n>",
+    "workers sharing each router port (SO_REUSEPORT, Linux): a number or auto (one per core)",
+  ).argParser((v: string) => {
+    try {
+      return parseWorkers(v);
+    } catch (e: unknown) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  });
+}
+
+function serveWorkers(g: GlobalOpts, own?: number) {
+  const workers = own ?? g.workers ?? 1;
+  return workers > 1 ? { workers, logLevel: g.logLevel, logFormat: g.logFormat } : undefined;
 }
 
 function out(line: string): void {
@@ -49,6 +69,7 @@ export function program(): Command {
         "text",
       ),
     )
+    .addOption(workersOption())
     .argument("[config]", "config file (YAML or JSON; - for stdin): same as `serve CONFIG`")
     .showHelpAfterError()
     .action(async (config: string | undefined, _o, cmd: Command) => {
@@ -60,18 +81,25 @@ export function program(): Command {
       Deno.exitCode = await runServe(
         config,
         createLogger({ level: g.logLevel, format: g.logFormat }),
+        serveWorkers(g),
       );
     });
 
   p.command("serve")
     .description("run the routers in CONFIG")
     .argument("<config>", "config file (YAML or JSON); - reads stdin")
-    .addHelpText("after", "\nExample:\n  switchyard serve deploy/examples/linkerd.yaml\n")
-    .action(async (config: string, _o, cmd: Command) => {
+    .addOption(workersOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  switchyard serve deploy/examples/linkerd.yaml\n" +
+        "  switchyard serve --workers auto deploy/examples/linkerd.yaml\n",
+    )
+    .action(async (config: string, o: { workers?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOpts>();
       Deno.exitCode = await runServe(
         config,
         createLogger({ level: g.logLevel, format: g.logFormat }),
+        serveWorkers(g, o.workers),
       );
     });
 

@@ -300,6 +300,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         return Promise.resolve(delegate([...base, ...extra], path, snap.discovery.lookup));
       },
       shutdown: () => void shutdown(),
+      security: () => snap.config.admin.security,
       handlers,
       log,
     });

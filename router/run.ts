@@ -12,6 +12,7 @@ import { configDependencies } from "./snapshot.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { startHelloWorld } from "../deploy/examples/helloworld/helloworld.ts";
+import { runServeWorkers, type ServeWorkersOptions } from "./workers/serve.ts";
 
 function onSignals(fn: () => void): () => void {
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -31,11 +32,17 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
 }
 
 /**
- * `switchyard serve CONFIG`.
+ * `switchyard serve CONFIG`. With `workers.workers` > 1, N workers share every router port
+ * (router/workers/); otherwise one isolate serves everything.
  *
  * @returns the process exit code
  */
-export async function runServe(path: string, log: Logger): Promise<number> {
+export async function runServe(
+  path: string,
+  log: Logger,
+  workers?: ServeWorkersOptions,
+): Promise<number> {
+  if (workers && workers.workers > 1) return await runServeWorkers(path, log, workers);
   const loaded = await loadConfigFile(path);
   if (!loaded.ok) {
     for (const issue of loaded.errors) log.error(formatIssue(issue));

@@ -21,6 +21,17 @@ export interface AdminDeps {
   shutdown(): void;
   /** Extra routes. */
   readonly handlers: readonly AdminHandler[];
+  /**
+   * Linkerd's `admin.security`: `controlEnabled: false` refuses the control endpoints
+   * (shutdown, reload) with 403; `uiEnabled: false` refuses the dashboard pages;
+   * `pathBlacklist` / `pathWhitelist` regexes refuse (or only allow) matching paths.
+   */
+  readonly security?: () => {
+    controlEnabled?: boolean;
+    uiEnabled?: boolean;
+    pathWhitelist?: readonly string[] | undefined;
+    pathBlacklist?: readonly string[] | undefined;
+  } | undefined;
   readonly log: Logger;
 }
 
@@ -48,6 +59,22 @@ function errorStatus(e: unknown): number {
  */
 export function adminApp(deps: AdminDeps): Hono {
   const app = new Hono();
+  const CONTROL = new Set(["/admin/shutdown", "/admin/reload", "/logging.json"]);
+  const UI = new Set(["/", "/delegator", "/dashboard"]);
+  app.use("*", async (c, next) => {
+    const sec = deps.security?.();
+    if (sec) {
+      const path = c.req.path;
+      const control = CONTROL.has(path) && (c.req.method === "POST" || path === "/admin/shutdown");
+      const refuse = (control && sec.controlEnabled === false) ||
+        (UI.has(path) && sec.uiEnabled === false) ||
+        (sec.pathBlacklist?.some((re) => new RegExp(re).test(path)) ?? false) ||
+        (sec.pathWhitelist !== undefined &&
+          !sec.pathWhitelist.some((re) => new RegExp(re).test(path)));
+      if (refuse) return c.text(`forbidden by admin.security: ${path}\n`, 403);
+    }
+    await next();
+  });
   app.get("/admin/ping", (c) => c.text("pong"));
   app.get("/config.json", (c) => c.json(deps.config() as object));
   async function delegator(namespace: string | undefined, path: string | undefined, dtab?: string) {

@@ -109,6 +109,55 @@ export interface Histogram {
   buckets(): CumulativeBuckets;
 }
 
+/**
+ * The positive bins and summary of a DDSketch, as plain data (structured-cloneable): `bins[i]` is
+ * the count of key `offset + i`.
+ */
+export interface SketchState {
+  /** DDSketch relative accuracy the keys were computed with. */
+  readonly relativeAccuracy: number;
+  /** Key of `bins[0]`. */
+  readonly offset: number;
+  /** Counts of consecutive keys from `offset`. */
+  readonly bins: readonly number[];
+  /** Samples at (or below the sketch's smallest positive value) 0. */
+  readonly zeroCount: number;
+  /** Samples in the sketch. */
+  readonly count: number;
+  /** Sum of the samples. */
+  readonly sum: number;
+  /** Smallest sample (`Infinity` when empty). */
+  readonly min: number;
+  /** Largest sample (`-Infinity` when empty). */
+  readonly max: number;
+}
+
+/** A histogram as plain data, for another isolate to merge (see `merge.ts`). */
+export interface HistogramState {
+  /** The sliding window, merged into one sketch. */
+  readonly window: SketchState;
+  /** Samples since creation. */
+  readonly totalCount: number;
+  /** Sum of samples since creation. */
+  readonly totalSum: number;
+  /** `le` bounds in ms, ascending, without `+Inf`. */
+  readonly le: readonly number[];
+  /** Non-cumulative counts per `le` bucket, plus one last for `+Inf`. */
+  readonly bucketCounts: readonly number[];
+}
+
+/**
+ * Exports a histogram's window sketch, lifetime totals and buckets as plain data.
+ *
+ * @param h A histogram made by {@link createHistogram} (or any with a `state()` method).
+ * @returns Its state, or undefined for a histogram that cannot export one.
+ */
+export function histogramState(h: Histogram): HistogramState | undefined {
+  if (h instanceof SlidingHistogram) return h.state();
+  const s = (h as { state?: () => HistogramState }).state;
+  return typeof s === "function" ? s.call(h) : undefined;
+}
+
 const BIN_LIMIT = 2048;
 const EMPTY: HistogramSnapshot = {
   count: 0,
@@ -212,6 +261,33 @@ class SlidingHistogram implements Histogram {
       p99: q(0.99),
       p9990: q(0.999),
       p9999: q(0.9999),
+    };
+  }
+
+  /** See {@link histogramState}. */
+  state(): HistogramState {
+    const now = this.#clock.mono();
+    if (now >= this.#nextRotate) this.#rotate(now);
+    const m = this.#sketch();
+    for (const s of this.#ring) if (s.count > 0) m.merge(s);
+    const st = m.store;
+    const lo = st.minKey - st.offset;
+    const bins = m.store.count > 0 ? st.bins.slice(lo, st.maxKey - st.offset + 1) : [];
+    return {
+      window: {
+        relativeAccuracy: this.#accuracy,
+        offset: m.store.count > 0 ? st.minKey : 0,
+        bins,
+        zeroCount: m.zeroCount,
+        count: m.count,
+        sum: m.sum,
+        min: m.min,
+        max: m.max,
+      },
+      totalCount: this.totalCount,
+      totalSum: this.totalSum,
+      le: [...this.#bounds],
+      bucketCounts: [...this.#bucketCounts],
     };
   }
 

@@ -84,3 +84,26 @@ routers:
     await world.close();
   }
 });
+
+Deno.test("admin: admin.security controlEnabled false refuses shutdown and reload; path lists apply", async () => {
+  const dir = await fsNamerDir({});
+  const sy = await startSwitchyard(`
+admin:
+  port: 0
+  security: {controlEnabled: false, pathBlacklist: ["^/config\\\\.json$"]}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 403);
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/reload`])).status, 403);
+    assertEquals((await curl([`${sy.admin}/config.json`])).status, 403);
+    assertEquals((await curl([`${sy.admin}/admin/ping`])).body, "pong");
+    assertEquals((await curl([`${sy.admin}/admin/reload`])).status, 200, "status stays readable");
+  } finally {
+    await sy.stop();
+  }
+});

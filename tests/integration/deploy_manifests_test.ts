@@ -218,7 +218,10 @@ Deno.test("deploy/k8s: every embedded Switchyard config passes `switchyard check
       .filter(([, text]) => /^routers:/m.test(text))
       .map(([key, text]) => ({ name: `${cm.metadata.name}/${key}`, text }))
   );
-  assertEquals(configs.map((c) => c.name), ["l5d-config/config.yaml", "l5d-config/config-dns.yaml"]);
+  assertEquals(configs.map((c) => c.name), [
+    "l5d-config/config.yaml",
+    "l5d-config/config-dns.yaml",
+  ]);
   for (const { name, text } of configs) {
     const r = await switchyardCheck(text);
     assertEquals(r.code, 0, `${name}: ${r.out}`);
@@ -258,10 +261,280 @@ Deno.test("deploy/k8s: the shipped config is linkerd-examples' k8s-daemonset con
   assertEquals(routers, theirs.routers);
   // The gateways the daemonset transformer looks up: Service l5d's `incoming` port.
   const svcPorts = one(k8s, "Service", daemonset.service).spec.ports.map((p: Obj) => p.name);
-  assert(svcPorts.includes(daemonset.port), `Service ${daemonset.service} has port ${daemonset.port}`);
+  assert(
+    svcPorts.includes(daemonset.port),
+    `Service ${daemonset.service} has port ${daemonset.port}`,
+  );
   const pod = one(k8s, "DaemonSet", "l5d").spec.template.spec;
   assertEquals(pod.automountServiceAccountToken, true, "the token the namer reads is mounted");
   assert(!pod.containers.some((c: Obj) => c.name === "kubectl"), "no kubectl-proxy sidecar");
+});
+
+/** A node of the loopback cluster: its IP, its l5d pod's IP (same /24) and its name. */
+interface Node {
+  readonly ip: string;
+  readonly l5d: string;
+  readonly name: string;
+}
+
+const NODE_A: Node = { ip: "127.0.41.1", l5d: "127.0.41.2", name: "node-a" };
+const NODE_B: Node = { ip: "127.0.42.1", l5d: "127.0.42.2", name: "node-b" };
+
+/**
+ * The ConfigMap's config as one l5d pod runs it here: the namer and the daemonset transformer
+ * use the fake API in proxy mode (host/port instead of the service account, which needs a real
+ * pod), the routers listen on the pod's IP on free ports, admin on 127.0.0.1. Nothing else
+ * changes: dtabs, transformers, classifier are the shipped ones.
+ */
+function onLoopback(text: string, podIp: string, apiPort: number): string {
+  const config = parse(text);
+  config.admin = { ip: "127.0.0.1", port: 0 };
+  for (const namer of config.namers) {
+    assertEquals(namer.useServiceAccount, true, "shipped in service-account mode");
+    delete namer.useServiceAccount;
+    Object.assign(namer, { host: "127.0.0.1", port: apiPort });
+  }
+  for (const router of config.routers) {
+    router.servers = router.servers.map(() => ({ ip: podIp, port: 0 }));
+    for (const t of router.interpreter.transformers) {
+      if (t.kind !== "io.l5d.k8s.daemonset") continue;
+      delete t.useServiceAccount;
+      Object.assign(t, { k8sHost: "127.0.0.1", k8sPort: apiPort });
+    }
+  }
+  return stringify(config);
+}
+
+/**
+ * A ConfigMap volume laid out as the kubelet's AtomicWriter does: the files in a hidden
+ * timestamped directory, `..data` → that directory, each key a symlink through `..data`.
+ * `update()` writes a new directory and renames a fresh `..data` symlink over the old one.
+ */
+async function configMapVolume(data: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "sy-configmap-" });
+  let version = 0;
+  async function writeVersion(files: Record<string, string>): Promise<string> {
+    const name = `..2026_01_01_00_00_0${version++}.000000001`;
+    await Deno.mkdir(`${dir}/${name}`);
+    for (const [key, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}/${key}`, text);
+    }
+    return name;
+  }
+  let current = await writeVersion(data);
+  await Deno.symlink(current, `${dir}/..data`);
+  for (const key of Object.keys(data)) await Deno.symlink(`..data/${key}`, `${dir}/${key}`);
+  return {
+    dir,
+    async update(files: Record<string, string>): Promise<void> {
+      const next = await writeVersion(files);
+      await Deno.symlink(next, `${dir}/..data_tmp`);
+      await Deno.rename(`${dir}/..data_tmp`, `${dir}/..data`);
+      await Deno.remove(`${dir}/${current}`, { recursive: true });
+      current = next;
+    },
+  };
+}
+
+/** A container's environment: downward-API `fields`, then `$(VAR)` expanded as the kubelet does. */
+function containerEnv(c: Obj, fields: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of c.env ?? []) {
+    if (e.valueFrom) {
+      const value = fields[e.valueFrom.fieldRef.fieldPath];
+      assert(value !== undefined, `${e.name}: ${e.valueFrom.fieldRef.fieldPath}`);
+      env[e.name] = value;
+    } else {
+      env[e.name] = String(e.value).replace(/\$\((\w+)\)/g, (m, v: string) => env[v] ?? m);
+    }
+  }
+  return env;
+}
+
+/**
+ * Start the app of Deployment `name` as a pod on `node` with IP `podIp`: the container's args
+ * and env from the manifest, the pod's IP on a free port, and its http_proxy (the node's
+ * hostPort) mapped to where the node's l5d pod listens.
+ */
+function startPod(
+  name: string,
+  podIp: string,
+  node: Node,
+  hostPorts: Map<string, string>,
+): HelloWorldServer {
+  const c = one(k8s, "Deployment", name).spec.template.spec.containers[0];
+  const fields = { "status.podIP": podIp, "status.hostIP": node.ip, "spec.nodeName": node.name };
+  const env = containerEnv(c, fields);
+  const opts = helloWorldOptionsFromEnv(parseHelloWorldArgs(c.args), (n) => env[n]);
+  const proxy = opts.proxy === undefined ? undefined : hostPorts.get(opts.proxy);
+  assert(opts.proxy === undefined || proxy, `${name}: http_proxy ${opts.proxy} is a hostPort`);
+  return startHelloWorld({ ...opts, addr: `${podIp}:0`, ...(proxy ? { proxy } : {}) });
+}
+
+/** A request counter from `/admin/metrics.json` (0 when absent). */
+async function counter(p: Running, key: string): Promise<number> {
+  const res = await fetch(`${p.admin}/admin/metrics.json`, { signal: AbortSignal.timeout(5000) });
+  return (await res.json())[key] ?? 0;
+}
+
+async function reloadStatus(p: Running): Promise<Obj> {
+  const res = await fetch(`${p.admin}/admin/reload`, { signal: AbortSignal.timeout(5000) });
+  return await res.json();
+}
+
+/** One l5d pod of the DaemonSet: its node, its ConfigMap volume, its process. */
+interface L5dPod {
+  readonly node: Node;
+  readonly volume: { dir: string; update(files: Record<string, string>): Promise<void> };
+  readonly proc: Running;
+}
+
+Deno.test("deploy/k8s: the ConfigMap's config routes hello → outgoing → incoming → world, and follows ConfigMap edits live", async () => {
+  const cm = one(k8s, "ConfigMap", "l5d-config").data as Record<string, string>;
+  const l5d = one(k8s, "DaemonSet", "l5d").spec.template.spec.containers
+    .find((c: Obj) => c.name === "l5d");
+  const hostPort = l5d.ports.find((p: Obj) => p.hostPort).hostPort as number;
+  const key = (l5d.args.at(-1) as string).split("/").at(-1)!; // config.yaml
+  const api = startFakeK8sApi();
+  const dirs: string[] = [];
+  const pods: L5dPod[] = [];
+  const apps: HelloWorldServer[] = [];
+  // What the kubelet does on a ConfigMap edit, on every node.
+  const editConfigMap = (text: string) =>
+    Promise.all(
+      pods.map((p) => p.volume.update({ [key]: onLoopback(text, p.node.l5d, api.port) })),
+    );
+  const callHello = async (app: HelloWorldServer) =>
+    (await curl([`http://${app.hostname}:${app.port}/`])).body;
+  try {
+    // The two l5d pods, each reading its ConfigMap volume, with the DaemonSet's env.
+    for (const node of [NODE_A, NODE_B]) {
+      const volume = await configMapVolume({ [key]: onLoopback(cm[key]!, node.l5d, api.port) });
+      dirs.push(volume.dir);
+      const fields = {
+        "status.podIP": node.l5d,
+        "status.hostIP": node.ip,
+        "spec.nodeName": node.name,
+      };
+      const proc = await startSwitchyard(Deno.readTextFileSync(`${volume.dir}/${key}`), {
+        configPath: `${volume.dir}/${key}`,
+        env: containerEnv(l5d, fields),
+      });
+      pods.push({ node, volume, proc });
+    }
+    const [a, b] = pods.map((p) => p.proc) as [Running, Running];
+    assertEquals(Object.keys(a.ports), ["outgoing", "incoming"]);
+    const hostPorts = new Map(pods.map((p) => [
+      `${p.node.ip}:${hostPort}`,
+      `${p.node.l5d}:${p.proc.ports.outgoing![0]}`,
+    ]));
+
+    // The apps: hello and world-v2 on node A, world-v1 on node B.
+    const hello = startPod("hello", "127.0.41.10", NODE_A, hostPorts);
+    const world = startPod("world-v1", "127.0.42.11", NODE_B, hostPorts);
+    const earth = startPod("world-v2", "127.0.41.12", NODE_A, hostPorts);
+    apps.push(hello, world, earth);
+
+    // What the API server knows: the Endpoints of Service l5d (one subset per pod, as each
+    // process picked its own ports) and of the apps' Services, port names from the manifests.
+    const address = (ip: string, node: Node) => ({
+      ip,
+      nodeName: node.name,
+      targetRef: { kind: "Pod", namespace: "default", name: `pod-${ip}` },
+    });
+    api.setEndpoints("default", "l5d", [], [], {
+      subsets: pods.map(({ node, proc }) => ({
+        addresses: [address(node.l5d, node)],
+        ports: one(k8s, "Service", "l5d").spec.ports.map((sp: Obj) => ({
+          name: sp.name,
+          port: sp.name === "admin" ? proc.adminPort : proc.ports[sp.name]![0]!,
+        })),
+      })),
+    });
+    const placed = [
+      { svc: "hello", app: hello, node: NODE_A },
+      { svc: "world-v1", app: world, node: NODE_B },
+      { svc: "world-v2", app: earth, node: NODE_A },
+    ];
+    for (const { svc, app, node } of placed) {
+      const name = one(k8s, "Service", svc).spec.ports[0].name as string;
+      api.setEndpoints("default", svc, [address(app.hostname, node)], [{ name, port: app.port }]);
+    }
+
+    // One request to hello; hello calls world through its node's outgoing router, whose
+    // daemonset transformer sends it to node B's incoming router, which delivers it locally.
+    assertEquals(await callHello(hello), "Hello (127.0.41.10) world (127.0.42.11)!!");
+    const gateway =
+      "%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s/default/http/world-v1";
+    const local = `%/io.l5d.k8s.localnode/${NODE_B.l5d}/#/io.l5d.k8s/default/http/world-v1`;
+    const incomingB = `${NODE_B.l5d}:${b.ports.incoming![0]}`;
+    const hops = () =>
+      Promise.all([
+        counter(a, `rt/outgoing/client/${gateway}/endpoint/${incomingB}/requests`),
+        counter(b, `rt/incoming/client/${local}/requests`),
+        counter(a, "rt/incoming/service/svc/world/requests"),
+        counter(b, "rt/outgoing/service/svc/world/requests"),
+      ]);
+    let seen: number[] = [];
+    await eventually(async () => (seen = await hops()).join() === "1,1,0,0", 2000);
+    assertEquals(seen, [1, 1, 0, 0], "outgoing A → incoming B, and nothing else");
+
+    // The ingress way (http_proxy=<l5d>:4140 curl http://hello) takes the same path twice.
+    const ingress = await curl(["-x", hostPorts.get(`${NODE_A.ip}:${hostPort}`)!, "http://hello/"]);
+    assertEquals(ingress.body, "Hello (127.0.41.10) world (127.0.42.11)!!");
+
+    // A per-request dtab override (world-v2.yml's example) reaches both hops: hello passes the
+    // l5d-ctx-* headers on, and incoming on node A must honour it, as world-v2 runs there only.
+    const override = await curl([
+      ...["-x", hostPorts.get(`${NODE_A.ip}:${hostPort}`)!, "http://hello/"],
+      ...["-H", "l5d-dtab: /host/world => /srv/world-v2;"],
+    ]);
+    assertEquals(override.body, "Hello (127.0.41.10) earth (127.0.41.12)!!");
+
+    // deploy/viz shows outgoing's client on A and incoming's on B as `world-v1`.
+    const job = parse(Deno.readTextFileSync(`${VIZ}prometheus.yml`)).scrape_configs[0];
+    const rule = job.metric_relabel_configs.find((r: Obj) => r.target_label === "client");
+    for (const [p, router] of [[a, "outgoing"], [b, "incoming"]] as const) {
+      const prom = await (await fetch(`${p.admin}/admin/metrics/prometheus`, {
+        signal: AbortSignal.timeout(5000),
+      })).text();
+      const clients = prom.split("\n").filter((l) => l.startsWith("rt:client:requests{"))
+        .map((l) =>
+          Object.fromEntries([...l.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+        )
+        .filter((labels) => labels.rt === router).map((labels) => relabel(rule, labels.client!));
+      assert(clients.includes("world-v1"), `${router}: ${clients.join(", ")}`);
+    }
+
+    // The ConfigMap is edited to a version that does not validate: both pods reject it and
+    // keep serving the config before it.
+    const broken = cm[key]!.replace("/host/world => /srv/world-v1;", "/host/world => ;");
+    assert(broken !== cm[key], "the edit applies");
+    await editConfigMap(broken);
+    for (const { proc } of pods) {
+      const rejected = async () => (await reloadStatus(proc)).failures === 1;
+      assert(await eventually(rejected, 10_000), "the broken version is rejected");
+    }
+    assertEquals(await callHello(hello), "Hello (127.0.41.10) world (127.0.42.11)!!");
+
+    // Then world is moved to world-v2 in both routers: the same processes pick it up (hello →
+    // outgoing A → incoming A → world-v2 on node A).
+    await editConfigMap(cm[key]!.replaceAll("=> /srv/world-v1;", "=> /srv/world-v2;"));
+    let last = "";
+    const shifted = async () =>
+      (last = await callHello(hello)) === "Hello (127.0.41.10) earth (127.0.41.12)!!";
+    assert(await eventually(shifted, 10_000), last);
+    for (const { proc } of pods) {
+      const status = await reloadStatus(proc);
+      assertEquals([status.reloads, status.failures], [1, 1], JSON.stringify(status));
+      assert(proc.logs.some((l) => l.includes('"config reloaded"')), "reloaded, not restarted");
+    }
+  } finally {
+    await Promise.allSettled(apps.map((s) => s.close()));
+    await Promise.allSettled(pods.map((p) => p.proc.stop()));
+    await api.close();
+    await Promise.allSettled(dirs.map((d) => Deno.remove(d, { recursive: true })));
+  }
 });
 
 Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", () => {
@@ -273,7 +546,7 @@ Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", 
   const ignored = Deno.readTextFileSync(`${K8S}Dockerfile.dockerignore`).split("\n");
   for (const dir of ["node_modules", ".git", "tests"]) assert(ignored.includes(dir), dir);
   // The hello/world apps run from the same image: the program they name exists.
-  for (const name of ["hello", "world-v1"]) {
+  for (const name of ["hello", "world-v1", "world-v2"]) {
     const c = one(k8s, "Deployment", name).spec.template.spec.containers[0];
     assertEquals(c.image, "switchyard:latest");
     assert(exists(`${ROOT}${c.command.at(-1)}`), `${c.command.at(-1)} exists`);

@@ -1,0 +1,150 @@
+/**
+ * The main side of `--workers`: starts N Web Workers (worker_main.ts), each running the routers
+ * on the same ports with SO_REUSEPORT, and talks to them (protocol.ts).
+ *
+ * Web Workers rather than child processes: one process (one RSS, one pid for signals and
+ * `/proc`), structured-clone messages instead of a pipe protocol, and each worker is still its own
+ * isolate on its own thread, so the N event loops use N cores.
+ *
+ * @module
+ */
+import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
+import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
+import type { FromWorker, PortOverride, ToWorker } from "./protocol.ts";
+
+/** What every worker is started with. */
+export interface PoolOptions {
+  /** Number of workers (≥ 1). */
+  readonly count: number;
+  /** Config text and the file it came from (relative paths resolve against it). */
+  readonly text: string;
+  readonly file: string;
+  readonly overrides: readonly PortOverride[];
+  readonly log: Logger;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Longest a metrics request waits for a worker before using its last answer (default 2 s). */
+  readonly metricsTimeoutMs?: number;
+}
+
+/** Running workers. */
+export interface WorkerPool {
+  readonly count: number;
+  /** Every worker's metrics (the last known one for a worker that did not answer in time). */
+  metrics(): Promise<RegistrySnapshot[]>;
+  /**
+   * Reload every worker.
+   * @throws Error naming the workers that rejected it (the others run the new config).
+   */
+  reload(text: string, file: string, overrides: readonly PortOverride[]): Promise<void>;
+  /** Drain and stop every worker. */
+  shutdown(): Promise<void>;
+}
+
+type Reply = Extract<FromWorker, { t: "reply" }>;
+
+class Handle {
+  readonly worker: Worker;
+  readonly pending = new Map<number, (r: Reply) => void>();
+  lastMetrics: RegistrySnapshot = [];
+  #seq = 0;
+  constructor(readonly id: number, log: Logger, onStart: (m: FromWorker) => void) {
+    this.worker = new Worker(new URL("./worker_main.ts", import.meta.url), { type: "module" });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+      const m = ev.data;
+      if (m.t === "reply") {
+        const r = this.pending.get(m.seq);
+        this.pending.delete(m.seq);
+        r?.(m);
+      } else onStart(m);
+    };
+    this.worker.onerror = (ev) => {
+      ev.preventDefault();
+      log.error("worker error", { worker: id, error: ev.message });
+      onStart({ t: "failed", error: ev.message });
+    };
+  }
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+  request(make: (seq: number) => ToWorker): Promise<Reply> {
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.pending.set(seq, resolve);
+      this.post(make(seq));
+    });
+  }
+}
+
+/**
+ * Starts the workers and waits until every one listens.
+ *
+ * @throws Error when a worker cannot start (the others are stopped first).
+ */
+export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
+  const timeoutMs = o.metricsTimeoutMs ?? 2000;
+  const handles: Handle[] = [];
+  const starts: Promise<void>[] = [];
+  for (let id = 1; id <= o.count; id++) {
+    let settle!: (m: FromWorker) => void;
+    starts.push(
+      new Promise<void>((resolve, reject) => {
+        settle = (m) => {
+          if (m.t === "started") resolve();
+          else if (m.t === "failed") reject(new Error(`worker ${id}: ${m.error}`));
+        };
+      }),
+    );
+    const h = new Handle(id, o.log, (m) => settle(m));
+    handles.push(h);
+    h.post({
+      t: "start",
+      id,
+      text: o.text,
+      file: o.file,
+      overrides: o.overrides,
+      logLevel: o.logLevel,
+      logFormat: o.logFormat,
+    });
+  }
+  const terminateAll = () => {
+    for (const h of handles) h.worker.terminate();
+  };
+  const results = await Promise.allSettled(starts);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) {
+    terminateAll();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    count: handles.length,
+    metrics: () =>
+      Promise.all(handles.map(async (h) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<undefined>((r) => (timer = setTimeout(() =>
+          r(undefined), timeoutMs))
+        );
+        const r = await Promise.race([h.request((seq) => ({ t: "metrics", seq })), timeout]);
+        clearTimeout(timer);
+        if (r?.ok && r.metrics) h.lastMetrics = r.metrics;
+        return h.lastMetrics;
+      })),
+    async reload(text, file, overrides) {
+      const replies = await Promise.all(
+        handles.map((h) => h.request((seq) => ({ t: "reload", seq, text, file, overrides }))),
+      );
+      const bad = replies.map((r, i) => (r.ok ? "" : `worker ${i + 1}: ${r.error}`)).filter((x) =>
+        x
+      );
+      if (bad.length > 0) throw new Error(bad.join("; "));
+    },
+    shutdown() {
+      stopping ??= (async () => {
+        await Promise.all(handles.map((h) => h.request((seq) => ({ t: "stop", seq }))));
+        terminateAll();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The messages between the `--workers` main and its workers (structured-cloneable plain data).
+ * Every request but `start` carries a `seq` the reply echoes.
+ *
+ * @module
+ */
+import type { LogFormat, LogLevel } from "../../telemetry/log.ts";
+import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
+
+/** A router server whose configured port 0 the main replaced with a real one. */
+export interface PortOverride {
+  /** Router label. */
+  readonly label: string;
+  /** Index in `servers[]`. */
+  readonly index: number;
+  /** The port every worker binds (with SO_REUSEPORT). */
+  readonly port: number;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+    readonly t: "start";
+    readonly id: number;
+    readonly text: string;
+    readonly file: string;
+    readonly overrides: readonly PortOverride[];
+    readonly logLevel: LogLevel;
+    readonly logFormat: LogFormat;
+  }
+  | {
+    readonly t: "reload";
+    readonly seq: number;
+    readonly text: string;
+    readonly file: string;
+    readonly overrides: readonly PortOverride[];
+  }
+  | { readonly t: "metrics"; readonly seq: number }
+  | { readonly t: "stop"; readonly seq: number };
+
+/** Worker → main. */
+export type FromWorker =
+  | { readonly t: "started" }
+  | { readonly t: "failed"; readonly error: string }
+  | {
+    readonly t: "reply";
+    readonly seq: number;
+    readonly ok: boolean;
+    readonly error?: string;
+    readonly metrics?: RegistrySnapshot;
+  };

@@ -1,0 +1,166 @@
+/**
+ * `switchyard serve CONFIG --workers N`: N workers share every router port (SO_REUSEPORT), each
+ * with its own router state; the main runs the admin server once, on a snapshot of the same config
+ * (for `/config.json`, `/delegator.json`, namer state) that listens on no router port, and renders
+ * the workers' metrics merged (`telemetry/metrics/merge.ts`), collected before each admin request.
+ * Reloads are validated once by the main's reloader and then sent to every worker.
+ *
+ * @module
+ */
+import { formatIssue, loadConfigFile } from "../config/mod.ts";
+import { type Linker, startLinker } from "../linker.ts";
+import { createReloader, type Reloader } from "../config/reload.ts";
+import { configDependencies } from "../snapshot.ts";
+import type { AdminHandler } from "../../telemetry/admin/handler.ts";
+import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
+import { createRegistry } from "../../telemetry/metrics/mod.ts";
+import { createMergedRegistry } from "../../telemetry/metrics/merge.ts";
+import { startWorkerPool, type WorkerPool } from "./pool.ts";
+import { applyPorts, choosePorts } from "./ports.ts";
+import type { PortOverride } from "./protocol.ts";
+
+/** Options of {@link runServeWorkers}. */
+export interface ServeWorkersOptions {
+  /** Number of workers (≥ 1). */
+  readonly workers: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+function workerRequests(
+  snaps: readonly (readonly { key: string; kind: string; value?: number }[])[],
+) {
+  return snaps.map((snap, i) => {
+    let requests = 0;
+    for (const e of snap) {
+      if (e.kind === "counter" && /^rt\/[^/]+\/server\/[^/]+\/[^/]+\/requests$/.test(e.key)) {
+        requests += e.value ?? 0;
+      }
+    }
+    return { worker: i + 1, serverRequests: requests };
+  });
+}
+
+/**
+ * Runs `serve` with workers until SIGINT/SIGTERM or `POST /admin/shutdown`.
+ *
+ * @returns the process exit code
+ */
+export async function runServeWorkers(
+  path: string,
+  log: Logger,
+  opts: ServeWorkersOptions,
+): Promise<number> {
+  const loaded = await loadConfigFile(path);
+  if (!loaded.ok) {
+    for (const issue of loaded.errors) log.error(formatIssue(issue));
+    log.error(`config ${loaded.file} is invalid (${loaded.errors.length} error(s))`);
+    return 1;
+  }
+  for (const w of loaded.warnings) log.warn(w);
+  let overrides: PortOverride[] = choosePorts(loaded.config);
+  let pool: WorkerPool;
+  try {
+    pool = await startWorkerPool({
+      count: opts.workers,
+      text: loaded.text,
+      file: loaded.file,
+      overrides,
+      log,
+      logLevel: opts.logLevel,
+      logFormat: opts.logFormat,
+    });
+  } catch (e: unknown) {
+    log.error("cannot start", { error: e });
+    return 1;
+  }
+  log.info("workers started", { workers: pool.count });
+  const merged = createMergedRegistry(createRegistry());
+  const ref: { reloader?: Reloader } = {};
+  const handlers: AdminHandler[] = [
+    {
+      path: "/admin/workers.json",
+      handler: async () => Response.json(workerRequests(await pool.metrics())),
+    },
+  ];
+  if (path !== "-") {
+    handlers.push(
+      {
+        path: "/admin/reload",
+        method: "POST",
+        handler: async () => {
+          if (!ref.reloader) return Response.json({ error: "not ready" }, { status: 503 });
+          const r = await ref.reloader.reload("POST /admin/reload");
+          return Response.json({ result: r, status: ref.reloader.status() }, {
+            status: r.outcome === "rejected" ? 400 : 200,
+          });
+        },
+      },
+      {
+        path: "/admin/reload",
+        handler: () => Response.json(ref.reloader?.status() ?? { error: "not ready" }),
+      },
+    );
+  }
+  let hupEarly = false;
+  const onHup = () => {
+    if (ref.reloader) void ref.reloader.reload("SIGHUP");
+    else hupEarly = true;
+  };
+  if (path !== "-") Deno.addSignalListener("SIGHUP", onHup);
+  let linker: Linker;
+  try {
+    linker = await startLinker(applyPorts(loaded.config, overrides), {
+      log,
+      adminHandlers: handlers,
+      registry: merged,
+      listenRouters: false,
+      beforeAdmin: async () => merged.update(await pool.metrics()),
+    });
+  } catch (e: unknown) {
+    log.error("cannot start", { error: e });
+    if (path !== "-") Deno.removeSignalListener("SIGHUP", onHup);
+    await pool.shutdown();
+    return 1;
+  }
+  const stop = () => {
+    log.info("signal received, draining");
+    void pool.shutdown().finally(() => linker.shutdown());
+  };
+  const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of sigs) Deno.addSignalListener(s, stop);
+  if (path !== "-") {
+    const failures = linker.registry.counter(["switchyard"], "config_reload_failures");
+    const started = Date.now();
+    linker.registry.gauge(
+      ["switchyard"],
+      "config_loaded_at_ms",
+      () => Date.parse(ref.reloader?.status().loadedAt ?? "") || started,
+    );
+    const reloader = ref.reloader = await createReloader({
+      path,
+      text: loaded.text,
+      log,
+      extraPaths: configDependencies(loaded.config),
+      apply: async (config, text) => {
+        const next = choosePorts(config, overrides);
+        // Workers first: a port one cannot bind rejects the config (the main binds none).
+        await pool.reload(text, loaded.file, next);
+        overrides = next;
+        await linker.reload(applyPorts(config, next));
+        ref.reloader?.setExtraPaths(configDependencies(config));
+      },
+      onAttempt: (r) => {
+        if (r.outcome === "rejected") failures.incr();
+      },
+    });
+    void reloader.reload(hupEarly ? "SIGHUP" : "start");
+  }
+  await linker.finished;
+  // `POST /admin/shutdown` stops the main's linker: stop the workers too.
+  await pool.shutdown();
+  for (const s of sigs) Deno.removeSignalListener(s, stop);
+  if (path !== "-") Deno.removeSignalListener("SIGHUP", onHup);
+  ref.reloader?.close();
+  return 0;
+}
