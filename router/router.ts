@@ -138,6 +138,9 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   return {
     spec,
     newCtx(req, remoteAddr, signal, clearContext = false) {
+      if (req.method === "CONNECT") {
+        throw new BadRequest("CONNECT tunnelling (https_proxy) is not supported", 501);
+      }
       const url = new URL(req.url);
       const target = url.pathname + url.search;
       if (target.length + req.method.length + 10 > maxLineBytes) {

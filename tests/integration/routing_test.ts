@@ -316,3 +316,23 @@ routers:
     await v2.close();
   }
 });
+
+Deno.test("routing: CONNECT is refused with 501 + l5d-err, never hangs", async () => {
+  const dir = await fsNamerDir({});
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const [ip, port] = sy.proxy().split(":");
+    const conn = await Deno.connect({ hostname: ip!, port: Number(port) });
+    await conn.write(
+      new TextEncoder().encode("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
+    );
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    conn.close();
+    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    assertStringIncludes(head, "HTTP/1.1 501");
+    assertStringIncludes(head.toLowerCase(), "l5d-err: connect+tunnelling");
+  } finally {
+    await sy.stop();
+  }
+});
