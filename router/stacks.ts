@@ -29,7 +29,9 @@ import type { Path } from "./dtab/types.ts";
 import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/mod.ts";
-import type { H1Client } from "./http/h1/mod.ts";
+import { createH1Client, type H1Client } from "./http/h1/mod.ts";
+import { readClientTls, tlsDial } from "./http/tls_dial.ts";
+import { ConnectFailed } from "./core/errors.ts";
 import { forwardTo } from "./http/forward.ts";
 import {
   accrualPolicyFactory,
@@ -163,6 +165,15 @@ export function createStacks(deps: StackDeps): StackFactory {
   function client(router: string, bound: Bound): ClientStack {
     const id = bound.idStr;
     const params = resolveClientParams(deps.client, id);
+    // TLS origination (`client.tls`): a transport of its own that dials TLS with the
+    // configured commonName as SNI; released with the client (in-flight bodies get 30 s).
+    const tls = params.tls && params.tls.enabled !== false ? params.tls : undefined;
+    if (tls?.clientAuth) {
+      deps.log.warn("client.tls.clientAuth is not supported yet; requests to this client fail", {
+        client: id,
+      });
+    }
+    const transport = tls ? createH1Client({ dial: tlsDial(readClientTls(tls)) }) : deps.transport;
     const lb = params.loadBalancer;
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
     const scope = clientScope(router, id);
@@ -199,7 +210,12 @@ export function createStacks(deps: StackDeps): StackFactory {
       }) ?? null;
       const call = stack(
         [span, statsFilter(epStats, successByCtx), attemptTimeout, limiter],
-        forwardTo(deps.transport, a.host, a.port),
+        tls?.clientAuth
+          ? () =>
+            Promise.reject(
+              new ConnectFailed(`client.tls.clientAuth (mTLS origination) is not supported yet`),
+            )
+          : forwardTo(transport, a.host, a.port),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);
@@ -292,6 +308,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         const all = [...nodes.values()];
         nodes.clear();
         await Promise.allSettled(all.map((n) => n.close()));
+        if (transport !== deps.transport) await transport.close(30_000);
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
         // same handles.
       },

@@ -29,6 +29,8 @@ export interface ListenerSpec {
   readonly port: number;
   readonly clearContext: boolean;
   readonly maxErrResponseKB?: number;
+  /** TLS termination (`servers[].tls`): PEM certificate chain and PKCS#8 key, already read. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
   /** Shed (503 + l5d-err) past this many requests in flight; unlimited when absent. */
   readonly maxConcurrentRequests?: number | undefined;
   /**
@@ -78,6 +80,7 @@ export function listen(
     hostname: spec.ip,
     port: spec.port,
     ...(spec.reusePort ? { reusePort: true } : {}),
+    ...(spec.tls ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
     onListen() {},
     onError(e) {
       log.error("listener error", { port: spec.port, error: e });

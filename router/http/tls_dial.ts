@@ -1,0 +1,64 @@
+/**
+ * TLS origination for the HTTP/1.1 client (Linkerd `client.tls`): connect to the endpoint's
+ * address, then start TLS with the configured `commonName` as SNI and verified name — connecting
+ * to an IP while verifying a service name, which `fetch` cannot do. `trustCertsBundle`
+ * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` skips the name
+ * check. Client certificates (`clientAuth`) are not available on `Deno.startTls`.
+ *
+ * @module
+ */
+import type { Dial } from "./h1/mod.ts";
+
+/** Resolved client TLS settings. */
+export interface ClientTls {
+  /** SNI and expected certificate name; the endpoint's host when absent. */
+  readonly commonName?: string | undefined;
+  /** Extra trusted CA certificates (PEM). */
+  readonly caCerts: readonly string[];
+  /** Skip the certificate name check (`disableValidation`). */
+  readonly disableValidation: boolean;
+}
+
+/** Read a `client.tls` block's files into `ClientTls`. */
+export function readClientTls(tls: {
+  commonName?: string | undefined;
+  trustCertsBundle?: string | undefined;
+  trustCerts?: readonly string[] | undefined;
+  caCertPath?: string | undefined;
+  disableValidation?: boolean | undefined;
+}): ClientTls {
+  const files = [tls.trustCertsBundle, tls.caCertPath, ...(tls.trustCerts ?? [])].filter((
+    f,
+  ): f is string => typeof f === "string");
+  return {
+    commonName: tls.commonName,
+    caCerts: files.map((f) => Deno.readTextFileSync(f)),
+    disableValidation: tls.disableValidation ?? false,
+  };
+}
+
+/**
+ * A dialer for `createH1Client({ dial })` that speaks TLS.
+ *
+ * @example
+ * ```ts ignore
+ * const client = createH1Client({ dial: tlsDial({ commonName: "world.svc", caCerts: [ca], disableValidation: false }) });
+ * ```
+ */
+export function tlsDial(tls: ClientTls): Dial {
+  return async function dialTls(hostname, port, signal) {
+    const tcp = await Deno.connect({ hostname, port, signal });
+    tcp.setNoDelay(true);
+    try {
+      return await Deno.startTls(tcp, {
+        hostname: tls.commonName ?? hostname,
+        caCerts: [...tls.caCerts],
+        alpnProtocols: ["http/1.1"],
+        ...(tls.disableValidation ? { unsafelyDisableHostnameVerification: true } : {}),
+      });
+    } catch (e: unknown) {
+      tcp.close();
+      throw e;
+    }
+  };
+}
