@@ -280,6 +280,14 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
       {
+        // Linkerd's bound names: every concrete name a router has bound so far.
+        path: "/bound-names.json",
+        handler: () =>
+          Response.json(
+            [...new Set([...snap.routers.values()].flatMap((r) => r.clients()))].sort(),
+          ),
+      },
+      {
         path: "/client_state.json",
         handler: () =>
           Response.json(

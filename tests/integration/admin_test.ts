@@ -69,6 +69,9 @@ routers:
       m[`rt/outgoing/client/#/io.l5d.fs/world-v1/endpoint/127.0.0.1:${world.port}/requests`],
       5,
     );
+    assertEquals(JSON.parse((await curl([`${sy.admin}/bound-names.json`])).body), [
+      "/#/io.l5d.fs/world-v1",
+    ]);
     const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).body;
     assertStringIncludes(prom, `rt:service:requests{rt="outgoing", service="svc/world"} 5`);
     const native = (await curl([`${sy.admin}/metrics`])).body;
