@@ -68,7 +68,9 @@ export interface Router {
 const EMPTY_HEADERS = new Headers();
 
 function effectiveHost(url: URL, hostHeader: string | null): string {
-  if (hostHeader === null) return url.host;
+  // No Host header (HTTP/1.0): Deno.serve fills the URL with `localhost:<port>` for an
+  // origin-form target, which names nothing; only an absolute-form target names a host.
+  if (hostHeader === null) return url.hostname === "localhost" ? "" : url.host;
   const lower = hostHeader.toLowerCase();
   if (lower === url.host || lower === url.host + ":80") return hostHeader;
   return url.host; // absolute-form target whose authority differs: the URI wins (RFC 9112 §3.2.2)

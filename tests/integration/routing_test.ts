@@ -336,3 +336,37 @@ Deno.test("routing: CONNECT is refused with 501 + l5d-err, never hangs", async (
     await sy.stop();
   }
 });
+
+Deno.test("routing: an HTTP/1.0 request without Host is 400 'Host header is absent'; with an absolute URI it routes", async () => {
+  const hello = startUpstream("hello");
+  const dir = await fsNamerDir({ hello: hello.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const send = async (raw: string) => {
+      const [ip, port] = sy.proxy().split(":");
+      const c = await Deno.connect({ hostname: ip!, port: Number(port) });
+      await c.write(new TextEncoder().encode(raw));
+      let text = "";
+      const buf = new Uint8Array(4096);
+      for (;;) {
+        const n = await c.read(buf);
+        if (n === null) break;
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      c.close();
+      return text;
+    };
+    const noHost = await send("GET / HTTP/1.0\r\n\r\n");
+    assertStringIncludes(noHost, " 400 ");
+    assertStringIncludes(
+      noHost.toLowerCase(),
+      "l5d-err: unknown+destination%3a+host+header+is+absent",
+    );
+    const proxied = await send("GET http://hello/x HTTP/1.0\r\n\r\n");
+    assertStringIncludes(proxied, " 200 ");
+    assertStringIncludes(proxied, '"name":"hello"');
+  } finally {
+    await sy.stop();
+    await hello.close();
+  }
+});
