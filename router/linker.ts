@@ -26,6 +26,7 @@ import {
 } from "../telemetry/metrics/mod.ts";
 import { adminApp } from "../telemetry/admin/server.ts";
 import { dashboardHandlers } from "../telemetry/admin/dashboard/mod.ts";
+import { recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
@@ -279,6 +280,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         },
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
+      { path: "/requests.json", handler: () => Response.json(snap.recent?.list() ?? []) },
+      { path: "/requests", handler: () => recentRequestsPage(snap.recent?.list() ?? []) },
       {
         // Linkerd's bound names: every concrete name a router has bound so far.
         path: "/bound-names.json",

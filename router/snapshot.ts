@@ -21,6 +21,7 @@ import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // is
 import type { Logger } from "../telemetry/log.ts";
 import { createTracing, type Tracing, tracingSampleRate } from "../telemetry/tracing/mod.ts"; // issue 4
 import { type AccessLog, openAccessLog } from "../telemetry/access_log.ts"; // issue 4
+import { createRecentRequests, type RecentRequests } from "../telemetry/recent_requests.ts";
 import {
   closeTransformers,
   createTransformers,
@@ -45,6 +46,8 @@ export interface Snapshot {
   readonly discovery: Discovery;
   /** Requests currently being routed by this snapshot's routers. */
   inflight(): number;
+  /** `io.l5d.recentRequests`, when configured. */
+  readonly recent: RecentRequests | null;
   /** Release routers, tracing, access logs (and the namers when no snapshot uses them). */
   close(): Promise<void>;
 }
@@ -110,6 +113,10 @@ export function buildSnapshot(
   discovery.users++;
   const tracing: Tracing | null = createTracing(config.telemetry, { clock, log }); // issue 4
   const accessLogs: AccessLog[] = []; // issue 4
+  const rr = config.telemetry.find((t) => t.kind === "io.l5d.recentRequests") as
+    | { sampleRate: number; capacity: number }
+    | undefined;
+  const recent = rr ? createRecentRequests(rr) : null;
   const transformers: NameTreeTransformer[] = []; // k8s
   const routers = new Map<string, Router>();
   try {
@@ -146,7 +153,11 @@ export function buildSnapshot(
         stacks,
         clock,
         traceSampleRate: tracingSampleRate(config.telemetry), // issue 4
-        serverFilters: [accessLog?.filter ?? null, tracing?.serverFilter(rc.label) ?? null],
+        serverFilters: [
+          recent?.filter(rc.label) ?? null,
+          accessLog?.filter ?? null,
+          tracing?.serverFilter(rc.label) ?? null,
+        ],
       }));
       routers.set(rc.label, router);
     }
@@ -172,6 +183,7 @@ export function buildSnapshot(
     config,
     routers,
     discovery,
+    recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),
     close: () => (closing ??= closeParts()),
   };

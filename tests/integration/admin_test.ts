@@ -110,3 +110,31 @@ routers:
     await sy.stop();
   }
 });
+
+Deno.test("admin: io.l5d.recentRequests keeps the last sampled requests at /requests.json and /requests", async () => {
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ world: world.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+telemetry: [{kind: io.l5d.recentRequests, sampleRate: 1.0, capacity: 3}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    for (let i = 0; i < 5; i++) await curl(["-x", `http://${sy.proxy()}`, `http://world/r${i}`]);
+    const list = JSON.parse((await curl([`${sy.admin}/requests.json`])).body);
+    assertEquals(list.length, 3);
+    assertEquals(list.map((r: { uri: string }) => r.uri), ["world/r4", "world/r3", "world/r2"]);
+    assertEquals(list[0].service, "/svc/world");
+    assertEquals(list[0].client, "/#/io.l5d.fs/world");
+    assertEquals(list[0].status, 200);
+    assertStringIncludes((await curl([`${sy.admin}/requests`])).body, "world/r4");
+  } finally {
+    await sy.stop();
+    await world.close();
+  }
+});
