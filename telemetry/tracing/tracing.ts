@@ -20,6 +20,7 @@ import { clientSpan, type ClientSpanTarget, serverSpan } from "./tracing_filter.
 
 /** The telemeter kinds that export spans. */
 export const TRACING_KINDS: readonly string[] = [
+  "io.l5d.tracelog",
   "io.l5d.otlp",
   "io.l5d.zipkin",
   "io.l5d.zipkinHttp",
@@ -39,6 +40,8 @@ export interface TracingTelemeter {
   readonly endpoint?: string | undefined;
   /** `io.l5d.otlp`. */
   readonly serviceName?: string | undefined;
+  /** `io.l5d.tracelog`: the log level spans are written at (Linkerd's `level`, e.g. `INFO`). */
+  readonly level?: string | undefined;
   /** `io.l5d.otlp`. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
@@ -93,7 +96,37 @@ function zipkinUrl(t: TracingTelemeter): string {
   return `http://${h}:${t.port ?? 9410}/api/v2/spans`;
 }
 
-function exporterOf(t: TracingTelemeter): SpanExporter | undefined {
+/** `io.l5d.tracelog`: every finished span as one log line (Linkerd's trace log telemeter). */
+function tracelogExporter(level: string, log: Logger | undefined): SpanExporter {
+  const l = level.toLowerCase();
+  const write = l === "debug" || l === "trace" || l === "all"
+    ? log?.debug
+    : l === "warning" || l === "warn"
+    ? log?.warn
+    : l === "error" || l === "fatal" || l === "critical"
+    ? log?.error
+    : log?.info;
+  return {
+    name: "tracelog",
+    export(spans) {
+      for (const s of spans) {
+        write?.("span", {
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId,
+          name: s.name,
+          kind: s.kind,
+          durationMs: Math.round((s.endMs - s.startMs) * 1000) / 1000,
+          ...s.attributes,
+        });
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function exporterOf(t: TracingTelemeter, log?: Logger): SpanExporter | undefined {
+  if (t.kind === "io.l5d.tracelog") return tracelogExporter(t.level ?? "INFO", log);
   if (t.kind === "io.l5d.otlp") {
     return otlpExporter({
       endpoint: t.endpoint ?? "http://127.0.0.1:4318/v1/traces",
@@ -129,7 +162,9 @@ export function createTracing(
   telemeters: readonly TracingTelemeter[],
   opts: TracingOptions,
 ): Tracing | null {
-  const exporters = telemeters.map(exporterOf).filter((e): e is SpanExporter => e !== undefined);
+  const exporters = telemeters.map((t) => exporterOf(t, opts.log)).filter((
+    e,
+  ): e is SpanExporter => e !== undefined);
   if (exporters.length === 0) return null;
   const log = opts.log;
   const processor: BatchProcessor = createBatchProcessor({

@@ -3,7 +3,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 Deno.test("admin: ping, config.json, delegator.json with why, metrics, graceful shutdown", async () => {
   const world = startUpstream("world");
@@ -133,6 +133,34 @@ routers:
     assertEquals(list[0].client, "/#/io.l5d.fs/world");
     assertEquals(list[0].status, 200);
     assertStringIncludes((await curl([`${sy.admin}/requests`])).body, "world/r4");
+  } finally {
+    await sy.stop();
+    await world.close();
+  }
+});
+
+Deno.test("telemetry: io.l5d.tracelog writes each span as a log line", async () => {
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ world: world.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+telemetry: [{kind: io.l5d.tracelog, sampleRate: 1.0, level: INFO}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    await curl(["-x", `http://${sy.proxy()}`, "http://world/"]);
+    const spans = () => sy.logs.filter((l) => l.includes(`"msg":"span"`)).map((l) => JSON.parse(l));
+    assert(await eventually(() => spans().length >= 2, 5000), "server and client spans logged");
+    const all = spans();
+    const server = all.find((s) => s.kind === "server" || s.kind === 1 || s.kind === "SERVER");
+    assert(server, JSON.stringify(all));
+    assert(all.every((s) => s.traceId === all[0].traceId), "one trace");
+    assert(all.some((s) => s["switchyard.service"] === "/svc/world"), JSON.stringify(all));
   } finally {
     await sy.stop();
     await world.close();
