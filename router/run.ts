@@ -7,9 +7,8 @@
 import { demoConfigYaml, formatIssue, loadConfigFile, parseConfig } from "./config/mod.ts";
 import type { Config } from "./config/mod.ts";
 import { type Linker, startLinker } from "./linker.ts";
-import { createReloader, type Reloader } from "./config/reload.ts";
+import { createReloader, reloadAdminHandlers, type Reloader } from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
-import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { startHelloWorld } from "../deploy/examples/helloworld/helloworld.ts";
 import { runServeWorkers, type ServeWorkersOptions } from "./workers/serve.ts";
@@ -64,23 +63,7 @@ export async function runServe(
   }
   // Filled in once the linker runs; handlers and the SIGHUP listener exist before it.
   const ref: { reloader?: Reloader } = {};
-  const reloadHandlers: AdminHandler[] = [
-    {
-      path: "/admin/reload",
-      method: "POST",
-      handler: async () => {
-        if (!ref.reloader) return Response.json({ error: "not ready" }, { status: 503 });
-        const r = await ref.reloader.reload("POST /admin/reload");
-        return Response.json({ result: r, status: ref.reloader.status() }, {
-          status: r.outcome === "rejected" ? 400 : 200,
-        });
-      },
-    },
-    {
-      path: "/admin/reload",
-      handler: () => Response.json(ref.reloader?.status() ?? { error: "not ready" }),
-    },
-  ];
+  const reloadHandlers = reloadAdminHandlers(() => ref.reloader);
   // SIGHUP's default action kills the process: take it over before anything listens.
   let hupEarly = false;
   const onHup = () => {

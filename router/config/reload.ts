@@ -10,6 +10,7 @@
 import { configHash } from "./config_hash.ts";
 import { type Config, type ConfigIssue, formatIssue, parseConfig } from "./mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
+import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 
 /** What `/admin/reload` reports. */
 export interface ReloadStatus {
@@ -239,4 +240,29 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
       for (const w of watchers.splice(0)) w.close();
     },
   };
+}
+
+/**
+ * The admin routes of a reloader: `POST /admin/reload` (reload now; 400 when rejected) and
+ * `GET /admin/reload` (status). `get` returns the reloader once it exists.
+ */
+export function reloadAdminHandlers(get: () => Reloader | undefined): AdminHandler[] {
+  return [
+    {
+      path: "/admin/reload",
+      method: "POST",
+      handler: async () => {
+        const reloader = get();
+        if (!reloader) return Response.json({ error: "not ready" }, { status: 503 });
+        const r = await reloader.reload("POST /admin/reload");
+        return Response.json({ result: r, status: reloader.status() }, {
+          status: r.outcome === "rejected" ? 400 : 200,
+        });
+      },
+    },
+    {
+      path: "/admin/reload",
+      handler: () => Response.json(get()?.status() ?? { error: "not ready" }),
+    },
+  ];
 }

@@ -9,7 +9,7 @@
  */
 import { formatIssue, loadConfigFile } from "../config/mod.ts";
 import { type Linker, startLinker } from "../linker.ts";
-import { createReloader, type Reloader } from "../config/reload.ts";
+import { createReloader, reloadAdminHandlers, type Reloader } from "../config/reload.ts";
 import { configDependencies } from "../snapshot.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
@@ -83,25 +83,7 @@ export async function runServeWorkers(
       handler: async () => Response.json(workerRequests(await pool.metrics())),
     },
   ];
-  if (path !== "-") {
-    handlers.push(
-      {
-        path: "/admin/reload",
-        method: "POST",
-        handler: async () => {
-          if (!ref.reloader) return Response.json({ error: "not ready" }, { status: 503 });
-          const r = await ref.reloader.reload("POST /admin/reload");
-          return Response.json({ result: r, status: ref.reloader.status() }, {
-            status: r.outcome === "rejected" ? 400 : 200,
-          });
-        },
-      },
-      {
-        path: "/admin/reload",
-        handler: () => Response.json(ref.reloader?.status() ?? { error: "not ready" }),
-      },
-    );
-  }
+  if (path !== "-") handlers.push(...reloadAdminHandlers(() => ref.reloader));
   let hupEarly = false;
   const onHup = () => {
     if (ref.reloader) void ref.reloader.reload("SIGHUP");

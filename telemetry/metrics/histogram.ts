@@ -158,8 +158,10 @@ export function histogramState(h: Histogram): HistogramState | undefined {
   return typeof s === "function" ? s.call(h) : undefined;
 }
 
-const BIN_LIMIT = 2048;
-const EMPTY: HistogramSnapshot = {
+/** Bin cap of every window sketch (shared with merges). */
+export const BIN_LIMIT = 2048;
+/** The snapshot of a histogram with no samples in its window. */
+export const EMPTY_SNAPSHOT: HistogramSnapshot = Object.freeze({
   count: 0,
   sum: 0,
   avg: 0,
@@ -171,7 +173,7 @@ const EMPTY: HistogramSnapshot = {
   p99: 0,
   p9990: 0,
   p9999: 0,
-};
+});
 
 /**
  * Creates a sliding-window latency histogram.
@@ -246,7 +248,7 @@ class SlidingHistogram implements Histogram {
     const m = this.#sketch();
     for (const s of this.#ring) if (s.count > 0) m.merge(s);
     const count = m.count;
-    if (count === 0) return EMPTY;
+    if (count === 0) return EMPTY_SNAPSHOT;
     const { min, max, sum } = m;
     const q = (p: number) => Math.min(max, Math.max(min, m.getValueAtQuantile(p)));
     return {

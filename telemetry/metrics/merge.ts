@@ -15,7 +15,9 @@
  */
 import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
 import {
+  BIN_LIMIT,
   type CumulativeBuckets,
+  EMPTY_SNAPSHOT,
   type Histogram,
   type HistogramSnapshot,
   type HistogramState,
@@ -62,21 +64,6 @@ export function snapshotRegistry(registry: MetricsRegistry): RegistrySnapshot {
   }
   return out;
 }
-
-const BIN_LIMIT = 2048;
-const EMPTY_SNAPSHOT: HistogramSnapshot = {
-  count: 0,
-  sum: 0,
-  avg: 0,
-  min: 0,
-  max: 0,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p99: 0,
-  p9990: 0,
-  p9999: 0,
-};
 
 function sketchOf(s: SketchState): LogCollapsingLowestDenseDDSketch {
   const sk = new LogCollapsingLowestDenseDDSketch({
