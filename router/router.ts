@@ -16,6 +16,7 @@ import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } f
 import type { NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
+import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context_headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
 import { LruCache } from "./core/cache.ts";
@@ -64,8 +65,6 @@ export interface Router {
   inflight: number;
   close(): Promise<void>;
 }
-
-const EMPTY_HEADERS = new Headers();
 
 function effectiveHost(url: URL, hostHeader: string | null): string {
   // No Host header (HTTP/1.0): Deno.serve fills the URL with `localhost:<port>` for an
@@ -153,11 +152,19 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       }
       const headerList = [...req.headers];
       let headerBytes = 0;
-      for (const e of headerList) headerBytes += e[0].length + e[1].length + 4;
+      let host: string | null = null;
+      let context: Map<string, string> | undefined;
+      for (const e of headerList) {
+        const name = e[0];
+        headerBytes += name.length + e[1].length + 4;
+        if (name === H.host) host = e[1];
+        else if (isContextHeader(name)) (context ??= new Map()).set(name, e[1]);
+      }
       if (headerBytes > maxHeaderBytes) {
         throw new BadRequest(`Request headers exceed maxHeadersKB (${spec.maxHeadersKB} KB)`, 431);
       }
-      const via = viaCount(req.headers.get(H.via));
+      const h = context ? contextView(context) : NO_CONTEXT_HEADERS;
+      const via = viaCount(h.get(H.via));
       if (via > spec.maxCallDepth) throw new MaxCallDepth(via, spec.maxCallDepth);
       const ctx = new Ctx({
         url,
@@ -165,29 +172,33 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         signal,
         startMs: deps.clock.now(),
         remoteAddr,
-        host: effectiveHost(url, req.headers.get(H.host)),
+        host: effectiveHost(url, host),
         target,
       });
       ctx.headerList = headerList;
       ctx.headerSource = req;
       if (clearContext) {
         // Untrusted edge: no inbound dtab, deadline or trace context; a fresh trace.
-        decodeTraceContext(EMPTY_HEADERS, ctx, traceOpts);
+        decodeTraceContext(NO_CONTEXT_HEADERS, ctx, traceOpts);
         return ctx;
       }
-      ctx.dtabLocal = dtabFromHeaders(req.headers);
+      if (!context) {
+        decodeTraceContext(NO_CONTEXT_HEADERS, ctx, traceOpts); // the common case: a new trace
+        return ctx;
+      }
+      ctx.dtabLocal = dtabFromHeaders(h);
       // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
-      const dl = req.headers.get(H.ctxDeadline);
+      const dl = h.get(H.ctxDeadline);
       if (dl !== null) {
         const d = parseL5dDeadline(dl);
         if (d) ctx.deadline = Math.min(ctx.deadline, d.deadlineMs);
       }
-      const gt = req.headers.get(H.grpcTimeout);
+      const gt = h.get(H.grpcTimeout);
       if (gt !== null) {
         const ms = parseGrpcTimeout(gt);
         if (ms !== undefined) ctx.deadline = Math.min(ctx.deadline, ctx.startMs + ms);
       }
-      decodeTraceContext(req.headers, ctx, traceOpts); // issue 4: traceparent/b3/l5d-ctx-trace
+      decodeTraceContext(h, ctx, traceOpts); // issue 4: traceparent/b3/l5d-ctx-trace
       return ctx;
     },
     serve,

@@ -56,6 +56,7 @@ import {
   clientServiceScope,
   endpointScope,
   type MetricsRegistry,
+  type RequestStats,
   scopeStats,
   serviceScope,
 } from "../telemetry/metrics/mod.ts";
@@ -278,22 +279,19 @@ export function createStacks(deps: StackDeps): StackFactory {
 
     const leaf = balancerService(balancer);
     // Per client × service stats (beyond Linkerd): which logical names use this client, and how
-    // each fares on it. Handles are resolved once per name.
-    const perService = new Map<string, Filter>();
-    const byService: Filter = function clientServiceStats(req, ctx, next) {
-      let f = perService.get(ctx.dstStr);
-      if (!f) {
-        f = statsFilter(
-          scopeStats(registry, clientServiceScope(router, id, ctx.dstStr)),
-          successByCtx,
-        );
-        perService.set(ctx.dstStr, f);
+    // each fares on it. Handles are resolved once per name; recorded by the client's own stats
+    // filter with the same timing.
+    const perService = new Map<string, RequestStats>();
+    const byService = (ctx: Ctx): RequestStats => {
+      let s = perService.get(ctx.dstStr);
+      if (!s) {
+        s = scopeStats(registry, clientServiceScope(router, id, ctx.dstStr));
+        perService.set(ctx.dstStr, s);
       }
-      return f(req, ctx, next);
+      return s;
     };
     const service = stack([
-      statsFilter(stats, successByCtx),
-      byService,
+      statsFilter(stats, successByCtx, byService),
       requeues({
         budget: requeueBudget,
         canRequeue: () => balancer.available > 0,

@@ -22,6 +22,12 @@ const X_DTAB = "x-dtab-";
 const EMPTY: Dtab = Object.freeze([]) as Dtab;
 const utf8 = new TextDecoder();
 
+/** What the decoder reads: a `Headers`, or the router's view of a request's context headers. */
+export type HeaderLookup = Iterable<[string, string]> & {
+  get(name: string): string | null;
+  has(name: string): boolean;
+};
+
 /** Header values are ByteStrings; show non-ASCII ones as the UTF-8 text they carry. */
 function readable(value: string): string {
   for (let i = 0; i < value.length; i++) {
@@ -48,12 +54,12 @@ function b64Decode(value: string): string | undefined {
  * request. Finagle's encoder numbered pairs from 00 (or 01), so probe those names first and
  * iterate only when one is present.
  */
-function mayHaveXDtab(headers: Headers): boolean {
+function mayHaveXDtab(headers: HeaderLookup): boolean {
   return headers.has("x-dtab-00-a") || headers.has("x-dtab-01-a") ||
     headers.has("x-dtab-00-b") || headers.has("x-dtab-01-b");
 }
 
-function readXDtab(headers: Headers): Dtab {
+function readXDtab(headers: HeaderLookup): Dtab {
   if (!mayHaveXDtab(headers)) return EMPTY;
   let keys: string[] | undefined;
   for (const [name] of headers) {
@@ -99,7 +105,7 @@ function readXDtab(headers: Headers): Dtab {
  * `Dtab-Local` on commas (a comma is never part of a dtab): try the whole value first, then
  * its comma-separated parts.
  */
-function readHeader(headers: Headers, name: string): Dtab {
+function readHeader(headers: HeaderLookup, name: string): Dtab {
   const value = headers.get(name);
   if (value === null) return EMPTY;
   try {
@@ -133,7 +139,7 @@ function readHeader(headers: Headers, name: string): Dtab {
  * dtab.length; // 1
  * ```
  */
-export function dtabFromHeaders(headers: Headers): Dtab {
+export function dtabFromHeaders(headers: HeaderLookup): Dtab {
   const x = readXDtab(headers);
   const local = readHeader(headers, "dtab-local");
   const ctx = readHeader(headers, "l5d-ctx-dtab");

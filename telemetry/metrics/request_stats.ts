@@ -52,13 +52,16 @@ export interface RequestStats {
    * `recordFailure()`. Returns the latency in ms.
    */
   endFailure(start: number, status: number, reason?: string): number;
-  /** Records a request classified as success: requests, success, status, latency. */
-  recordSuccess(latencyMs: number, status: number): void;
+  /**
+   * Records a request classified as success: requests, success, status, latency. `at` is the
+   * monotonic time the request ended, when the caller has it (saves a clock read).
+   */
+  recordSuccess(latencyMs: number, status: number, at?: number): void;
   /**
    * Records a request classified as failure: requests, failures, `failures/<reason>` when a
    * reason is given, status (`0` = no response → `status/error`), latency.
    */
-  recordFailure(latencyMs: number, status: number, reason?: string): void;
+  recordFailure(latencyMs: number, status: number, reason?: string, at?: number): void;
 }
 
 /**
@@ -165,19 +168,19 @@ class ScopeStats implements RequestStats {
     return ms;
   }
 
-  recordSuccess(latencyMs: number, status: number): void {
+  recordSuccess(latencyMs: number, status: number, at?: number): void {
     this.requests.incr();
     this.success.incr();
     this.#recordStatus(status);
-    this.latency.add(latencyMs);
+    this.latency.add(latencyMs, at);
   }
 
-  recordFailure(latencyMs: number, status: number, reason?: string): void {
+  recordFailure(latencyMs: number, status: number, reason?: string, at?: number): void {
     this.requests.incr();
     this.failures.incr();
     if (reason !== undefined) this.failure(reason).incr();
     this.#recordStatus(status);
-    this.latency.add(latencyMs);
+    this.latency.add(latencyMs, at);
   }
 
   #recordStatus(code: number): void {

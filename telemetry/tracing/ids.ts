@@ -13,8 +13,15 @@
 
 const ZERO16 = "0000000000000000";
 
+/** Two hex digits per byte value: building an id is four lookups, no `toString`/`padStart`. */
+const HEX2: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+
 function hex8(random: () => number): string {
-  return ((random() * 0x100000000) >>> 0).toString(16).padStart(8, "0");
+  const v = (random() * 0x100000000) >>> 0;
+  return HEX2[v >>> 24]! + HEX2[(v >>> 16) & 255]! + HEX2[(v >>> 8) & 255]! + HEX2[v & 255]!;
 }
 
 /**

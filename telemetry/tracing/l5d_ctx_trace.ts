@@ -28,28 +28,36 @@ export interface FinagleTraceId {
   readonly sampled: boolean | undefined;
 }
 
+/** The flags word as 16 hex digits, for the flag values we send (0, 2, 6). */
+const FLAGS_HEX: readonly string[] = Array.from(
+  { length: 8 },
+  (_, f) => f.toString(16).padStart(16, "0"),
+);
+
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 function nibble(c: number): number {
   return c <= 57 ? c - 48 : c - 87; // '0'-'9', 'a'-'f' (ids are validated lower-case hex)
 }
 
+function byteAt(hex: string, i: number): number {
+  return (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+}
+
 /** Base64 of the bytes a lower-case hex string spells, without intermediate strings. */
 function hexToBase64(hex: string): string {
   const n = hex.length >> 1;
-  const byte = (i: number) =>
-    (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
   let out = "";
   let i = 0;
   for (; i + 3 <= n; i += 3) {
-    const v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8) | byteAt(hex, i + 2);
     out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
   }
   if (n - i === 1) {
-    const v = byte(i) << 16;
+    const v = byteAt(hex, i) << 16;
     out += B64[v >> 18]! + B64[(v >> 12) & 63]! + "==";
   } else if (n - i === 2) {
-    const v = (byte(i) << 16) | (byte(i + 1) << 8);
+    const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8);
     out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + "=";
   }
   return out;
@@ -82,8 +90,7 @@ export function encodeL5dCtxTrace(id: FinagleTraceId): string {
     ? SAMPLING_KNOWN | SAMPLED
     : SAMPLING_KNOWN;
   const low = id.traceId.length === 32 ? id.traceId.slice(16) : id.traceId;
-  let hex = id.spanId + (id.parentSpanId || id.spanId) + low +
-    flags.toString(16).padStart(16, "0");
+  let hex = id.spanId + (id.parentSpanId || id.spanId) + low + FLAGS_HEX[flags]!;
   if (id.traceId.length === 32) hex += id.traceId.slice(0, 16);
   return hexToBase64(hex);
 }

@@ -33,6 +33,11 @@ import { decodeL5dCtxTrace, encodeL5dCtxTrace } from "./l5d_ctx_trace.ts";
 import { parseSampleHeader, sampledAtRate } from "./sampler.ts";
 
 /** The trace header names (lower case). */
+/** What decoding reads: a `Headers`, or any map-like view of the request's headers. */
+export interface HeaderGet {
+  get(name: string): string | null;
+}
+
 /** Where trace headers are written: a `Headers`, or the router's upstream header list. */
 export interface HeaderSink {
   set(name: string, value: string): void;
@@ -142,7 +147,7 @@ export function parseB3Single(v: string): InboundTrace | undefined {
  * parseB3Multi(new Headers({ "x-b3-sampled": "0" })); // { traceId: "", spanId: "", sampled: false }
  * ```
  */
-export function parseB3Multi(h: Headers): InboundTrace | undefined {
+export function parseB3Multi(h: HeaderGet): InboundTrace | undefined {
   const rawTrace = h.get(T.b3TraceId), rawSpan = h.get(T.b3SpanId);
   const rawSampled = h.get(T.b3Sampled), flags = h.get(T.b3Flags);
   let sampled: boolean | undefined = undefined;
@@ -165,7 +170,7 @@ export function parseB3Multi(h: Headers): InboundTrace | undefined {
  *
  * @returns the inbound trace, or `undefined` when none is usable
  */
-export function readInboundTrace(h: Headers): InboundTrace | undefined {
+export function readInboundTrace(h: HeaderGet): InboundTrace | undefined {
   const tp = h.get(T.traceparent);
   const fromTp = tp === null ? undefined : parseTraceparent(tp);
   if (fromTp) return fromTp;
@@ -207,7 +212,7 @@ export interface TraceDecodeOptions {
  * ctx.sampled; // true
  * ```
  */
-export function decodeTraceContext(h: Headers, ctx: Ctx, opts: TraceDecodeOptions): void {
+export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOptions): void {
   const inbound = readInboundTrace(h);
   const headerRate = parseSampleHeader(h.get(T.l5dSample));
   const transparent = opts.sampleRate === undefined;
