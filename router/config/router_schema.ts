@@ -70,6 +70,12 @@ export const serverSchema = z.strictObject({
   port: port.default(http.port),
   tls: serverTlsSchema.optional(),
   maxConcurrentRequests: z.number().int().min(1).optional(),
+  /**
+   * HTTP engine (Switchyard): `raw` (default for plain HTTP: our own HTTP/1.1 server on
+   * `Deno.listen`, connection stats, upgrade tunnels) or `serve` (`Deno.serve`: h2c, and always
+   * used with `tls`).
+   */
+  engine: z.enum(["raw", "serve"]).optional(),
   /** Strip `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` inbound and `l5d-*` outbound (edge listeners). */
   clearContext: z.boolean().default(defaults.server.clearContext),
   addForwardedHeader: addForwardedHeaderSchema.optional(),

@@ -8,7 +8,8 @@
  */
 import type { Router } from "../router.ts";
 import { rescue } from "./rescue.ts";
-import { findSwitchyardError, Overloaded } from "../core/errors.ts";
+import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
+import { serveRaw } from "./raw/raw_server.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 
@@ -38,6 +39,13 @@ export interface ListenerSpec {
    * connections over them. Used by `--workers`.
    */
   readonly reusePort?: boolean;
+  /** `raw` (default without TLS) or `serve` (`Deno.serve`; always with TLS). */
+  readonly engine?: "raw" | "serve" | undefined;
+  /** The router's head limits (the router checks them; the raw engine's sit just above). */
+  readonly maxHeadersKB?: number;
+  readonly maxInitialLineKB?: number;
+  /** `serverSession.idleTimeMs`: close keep-alive connections idle this long (raw engine). */
+  readonly idleTimeMs?: number | undefined;
 }
 
 /** Hooks the telemetry layer attaches to a listener. */
@@ -46,6 +54,10 @@ export interface ListenerObserver {
   start?(): void;
   /** A response (or error response) was produced after `ms`. */
   end?(status: number, ms: number, error: unknown): void;
+  /** A client connection opened (raw engine only: `Deno.serve` has no connection events). */
+  connect?(): void;
+  /** A client connection closed or was handed over to a tunnel. */
+  disconnect?(): void;
 }
 
 /** A running listener. */
@@ -54,6 +66,8 @@ export interface Listener {
   readonly port: number;
   /** Stop accepting, let in-flight requests finish. */
   shutdown(): Promise<void>;
+  /** Which engine serves it. */
+  readonly engine: "raw" | "serve";
   readonly finished: Promise<void>;
 }
 
@@ -76,17 +90,7 @@ export function listen(
     maxConcurrent: spec.maxConcurrentRequests,
     name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
   });
-  const server = Deno.serve({
-    hostname: spec.ip,
-    port: spec.port,
-    ...(spec.reusePort ? { reusePort: true } : {}),
-    ...(spec.tls ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
-    onListen() {},
-    onError(e) {
-      log.error("listener error", { port: spec.port, error: e });
-      return rescue(e, rescueOpts);
-    },
-  }, async (req, info) => {
+  const handler = async (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
     const t0 = performance.now();
     observer.start?.();
     let status = 500;
@@ -122,11 +126,36 @@ export function listen(
       limiter?.release();
       observer.end?.(status, performance.now() - t0, err);
     }
-  });
+  };
+  const raw = spec.engine !== "serve" && !spec.tls;
+  const server = raw
+    ? serveRaw({
+      hostname: spec.ip,
+      port: spec.port,
+      ...(spec.reusePort ? { reusePort: true } : {}),
+      maxHeadBytes: ((spec.maxHeadersKB ?? 8) + (spec.maxInitialLineKB ?? 4)) * 1024 + 1024,
+      maxLineBytes: (spec.maxInitialLineKB ?? 4) * 1024 + 1024,
+      ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
+      ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
+      ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+      onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
+    }, handler)
+    : Deno.serve({
+      hostname: spec.ip,
+      port: spec.port,
+      ...(spec.reusePort ? { reusePort: true } : {}),
+      ...(spec.tls ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
+      onListen() {},
+      onError(e) {
+        log.error("listener error", { port: spec.port, error: e });
+        return rescue(e, rescueOpts);
+      },
+    }, handler);
   const addr = server.addr as Deno.NetAddr;
   return {
     ip: addr.hostname,
     port: addr.port,
+    engine: raw ? "raw" : "serve",
     shutdown: () => server.shutdown(),
     finished: server.finished,
   };

@@ -9,12 +9,127 @@
  */
 import type { Ctx } from "../core/ctx.ts";
 import { ConnectFailed } from "../core/errors.ts";
-import { H } from "./headers.ts";
+import { H, VIA_VALUE } from "./headers.ts";
+import { takeConnection, takeovers } from "./raw/tunnel.ts";
+import { pipe } from "./raw/tunnel.ts";
+import { findHeadEnd, parseResponseHead } from "./h1/mod.ts";
 
 /** True for a WebSocket upgrade request. */
 export function isWebSocketUpgrade(req: Request): boolean {
   const up = req.headers.get("upgrade");
   return up !== null && up.toLowerCase() === "websocket";
+}
+
+/** True when the request came from the raw engine (its connection can be taken over). */
+export function isRawUpgrade(req: Request): boolean {
+  return takeovers.has(req);
+}
+
+const MAX_HEAD = 64 * 1024;
+
+function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+async function writeAll(c: Deno.Conn, b: Uint8Array): Promise<void> {
+  let o = 0;
+  while (o < b.length) o += await c.write(b.subarray(o));
+}
+
+/**
+ * Upgrade pass-through on the raw engine, for any `Upgrade` protocol (WebSocket included): send
+ * the upgrade request to `host:port` on a fresh connection; on `101 Switching Protocols` take
+ * the client's socket, relay the 101 (plus `Via`) and copy bytes both ways until either side
+ * ends. Any other answer is returned as a plain response (its body when it has a content-length
+ * up to 64 KiB) and the upstream connection is closed.
+ *
+ * @throws ConnectFailed when the upstream cannot be reached or closes before answering
+ */
+export async function tunnelUpgrade(
+  req: Request,
+  ctx: Ctx,
+  host: string,
+  port: number,
+  headers: [string, string][],
+): Promise<Response> {
+  const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  let up: Deno.TcpConn;
+  try {
+    up = await Deno.connect({ hostname: host, port, transport: "tcp", signal: ctx.upstreamSignal });
+  } catch (e: unknown) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ConnectFailed(`upgrade to ${authority}${ctx.target} failed: ${msg}`, { cause: e });
+  }
+  try {
+    up.setNoDelay(true);
+    const protocol = req.headers.get("upgrade") ?? "websocket";
+    let head = `${req.method} ${ctx.target} HTTP/1.1\r\n`;
+    for (const [k, v] of headers) head += `${k}: ${v}\r\n`;
+    head += `connection: upgrade\r\nupgrade: ${protocol}\r\n\r\n`;
+    await writeAll(up, latin1Bytes(head));
+    let buf = new Uint8Array(16 * 1024);
+    let e = 0;
+    let end = -1;
+    while ((end = findHeadEnd(buf, 0, e)) < 0) {
+      if (e === buf.length) {
+        if (buf.length >= MAX_HEAD) throw new Error(`response head over ${MAX_HEAD} bytes`);
+        const bigger = new Uint8Array(buf.length * 2);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const n = await up.read(buf.subarray(e));
+      if (n === null) throw new Error("closed the connection without answering the upgrade");
+      e += n;
+    }
+    const h = parseResponseHead(buf, 0, end);
+    if (h.status !== 101) {
+      let body: Uint8Array<ArrayBuffer> | null = null;
+      if (h.contentLength > 0 && h.contentLength <= MAX_HEAD) {
+        body = new Uint8Array(h.contentLength);
+        const have = Math.min(e - end, h.contentLength);
+        body.set(buf.subarray(end, end + have));
+        let got = have;
+        while (got < body.length) {
+          const n = await up.read(body.subarray(got));
+          if (n === null) break;
+          got += n;
+        }
+        body = body.subarray(0, got);
+      }
+      up.close();
+      const rsp = new Response(body, { status: h.status, headers: h.headers });
+      rsp.headers.append(H.via, VIA_VALUE);
+      return rsp;
+    }
+    const taken = takeConnection(req);
+    if (!taken) throw new Error("the client connection cannot be taken over");
+    let out = `HTTP/1.1 101 ${h.reason || "Switching Protocols"}\r\n`;
+    for (const [k, v] of h.headers) out += `${k}: ${v}\r\n`;
+    out += `connection: upgrade\r\nupgrade: ${protocol}\r\nvia: ${VIA_VALUE}\r\n\r\n`;
+    const rest = buf.subarray(end, e);
+    const first = new Uint8Array(out.length + rest.length);
+    first.set(latin1Bytes(out));
+    first.set(rest, out.length);
+    void writeAll(taken.conn, first).then(
+      () => pipe(taken.conn, up, taken.buffered),
+      () => {
+        try {
+          taken.conn.close();
+        } catch { /* gone */ }
+        up.close();
+      },
+    );
+    return taken.response;
+  } catch (e: unknown) {
+    try {
+      up.close();
+    } catch { /* closed */ }
+    if (e instanceof ConnectFailed) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ConnectFailed(`upgrade to ${authority}${ctx.target} failed: ${msg}`, { cause: e });
+  }
 }
 
 /** Close codes a peer may not send in a close frame; relay them as a normal close. */

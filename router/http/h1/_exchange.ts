@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { responseBytes } from "../raw/response_bytes.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
@@ -188,7 +189,11 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
           );
         }
       }
-      const res = new Response(cl === 0 ? null : c.buf.subarray(c.s, c.s + cl), init); // copies
+      // The raw front end writes registered bytes straight to the client (no body stream);
+      // `Response` copies its own, so the connection buffer is free for the next exchange.
+      const bytes = cl === 0 ? null : c.buf.slice(c.s, c.s + cl);
+      const res = new Response(bytes, init);
+      if (bytes !== null) responseBytes.set(res, bytes);
       c.s += cl;
       this.#responseDone(h.keepAlive);
       return res;

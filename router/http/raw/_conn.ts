@@ -1,0 +1,193 @@
+/**
+ * One accepted client connection with its read buffer. Folder-private.
+ *
+ * The read buffer starts at 16 KiB and grows only when a head or a chunk-size line needs it;
+ * `buf[s, e)` are the unread bytes. At most one socket read is outstanding: `fill()` joins a read
+ * the server started to watch the socket while a request is in flight (so a client that goes
+ * away aborts `req.signal`; pipelined bytes land in the buffer for the next request).
+ *
+ * @module
+ */
+import type { ByteSource } from "../h1/_conn.ts";
+
+const INITIAL_BUFFER = 16 * 1024;
+
+/** Phases of a connection, for the timeout sweeper. */
+export const IDLE = 0, HEAD = 1, BUSY = 2;
+
+/** A client connection owned by the raw server. */
+export class ServerConn implements ByteSource {
+  buf: Uint8Array<ArrayBuffer> = new Uint8Array(INITIAL_BUFFER);
+  s = 0;
+  e = 0;
+  /** Write scratch (response heads, chunk framing); grown on demand. */
+  wbuf: Uint8Array = new Uint8Array(4096);
+  /** IDLE (between requests), HEAD (reading a head), BUSY (a request is in flight). */
+  phase = HEAD;
+  /** `performance.now()` deadline of the current phase (Infinity = none). */
+  deadline = Infinity;
+  /** The read side ended (EOF or error). */
+  eof = false;
+  /** The socket was closed (by us, or handed over). */
+  closed = false;
+  /** A rejection was answered: read no further request. */
+  rejected = false;
+  /** Close after the current response (shutdown in progress, or the server decided so). */
+  closeAfter = false;
+  /** Aborts the in-flight request's signal when the client goes away. */
+  ac: AbortController | null = null;
+  readonly tcp: Deno.Conn;
+  readonly remote: Deno.NetAddr;
+  /** Handler info, one object per connection. */
+  readonly info: { remoteAddr: Deno.NetAddr };
+  #pending: Promise<boolean> | null = null;
+  #lingering: Promise<void> | null = null;
+
+  constructor(tcp: Deno.Conn) {
+    this.tcp = tcp;
+    this.remote = tcp.remoteAddr as Deno.NetAddr;
+    this.info = { remoteAddr: this.remote };
+  }
+
+  /** Read more bytes after `e` (joins an outstanding read); false on EOF or error. */
+  fill(): Promise<boolean> {
+    if (this.#pending !== null) return this.#pending;
+    if (this.eof) return Promise.resolve(false);
+    if (this.e === this.buf.length) this.reserve(this.e - this.s + 1);
+    return this.#read();
+  }
+
+  /** True while a socket read is outstanding. */
+  get reading(): boolean {
+    return this.#pending !== null;
+  }
+
+  #read(): Promise<boolean> {
+    const p = this.tcp.read(this.buf.subarray(this.e)).then(this.#onRead, this.#onError);
+    this.#pending = p;
+    return p;
+  }
+
+  readonly #onRead = (n: number | null): boolean => {
+    this.#pending = null;
+    if (n === null) {
+      this.#gone();
+      return false;
+    }
+    this.e += n;
+    return true;
+  };
+
+  readonly #onError = (): boolean => {
+    this.#pending = null;
+    this.#gone();
+    return false;
+  };
+
+  #gone(): void {
+    this.eof = true;
+    this.ac?.abort(new DOMException("the client closed the connection", "AbortError"));
+  }
+
+  /**
+   * While a request is in flight: start one background read if the buffer is empty, so that a
+   * client that closes or resets aborts the request's signal. Bytes it gets (a pipelined next
+   * request) stay in the buffer and end the watch, so a complete buffered head never has a read
+   * outstanding behind it (which `takeConnection` relies on).
+   */
+  watch(): void {
+    if (this.#pending !== null || this.eof || this.closed || this.e !== this.s) return;
+    this.s = this.e = 0;
+    this.#read().catch(() => {});
+  }
+
+  reserve(n: number): void {
+    const have = this.e - this.s;
+    if (this.buf.length - this.s >= n) return;
+    if (this.buf.length >= n) {
+      this.buf.copyWithin(0, this.s, this.e);
+    } else {
+      const grown = new Uint8Array(Math.max(n, this.buf.length * 2));
+      grown.set(this.buf.subarray(this.s, this.e));
+      this.buf = grown;
+    }
+    this.s = 0;
+    this.e = have;
+  }
+
+  async readInto(dst: Uint8Array): Promise<number | null> {
+    if (this.#pending !== null || this.e > this.s) {
+      if (this.e === this.s && !await this.fill()) return null;
+      const n = Math.min(dst.length, this.e - this.s);
+      dst.set(this.buf.subarray(this.s, this.s + n));
+      this.s += n;
+      return n;
+    }
+    if (this.eof) return null;
+    try {
+      const n = await this.tcp.read(dst);
+      if (n === null) this.#gone();
+      return n;
+    } catch {
+      this.#gone();
+      return null;
+    }
+  }
+
+  /** Write all of `b`. */
+  async write(b: Uint8Array): Promise<void> {
+    let o = await this.tcp.write(b);
+    while (o < b.length) o += await this.tcp.write(b.subarray(o));
+  }
+
+  /** A write scratch of at least `n` bytes; growing keeps the bytes already in it. */
+  scratch(n: number): Uint8Array {
+    if (this.wbuf.length < n) {
+      const grown = new Uint8Array(Math.max(n, this.wbuf.length * 2));
+      grown.set(this.wbuf);
+      this.wbuf = grown;
+    }
+    return this.wbuf;
+  }
+
+  /**
+   * Close gracefully: send FIN, then read and discard what the client still sends (up to
+   * `maxBytes`, for at most `ms`) before closing, so that unread input does not make the kernel
+   * answer with a reset that destroys the response the client has not read yet.
+   */
+  linger(ms: number, maxBytes: number): Promise<void> {
+    return this.#lingering ??= this.#linger(ms, maxBytes);
+  }
+
+  async #linger(ms: number, maxBytes: number): Promise<void> {
+    if (this.closed) return;
+    this.ac = null;
+    if (!this.eof) {
+      try {
+        await this.tcp.closeWrite();
+      } catch {
+        this.close();
+        return;
+      }
+      const timer = setTimeout(() => this.close(), ms);
+      let n = 0;
+      while (!this.closed && n < maxBytes) {
+        n += this.e - this.s;
+        this.s = this.e;
+        if (!await this.fill()) break;
+      }
+      clearTimeout(timer);
+    }
+    this.close();
+  }
+
+  /** Close the socket (idempotent); an in-flight request's signal aborts. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.tcp.close();
+    } catch { /* already closed */ }
+    this.#gone();
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * `serveRaw`: an HTTP/1.1 server on `Deno.listen` with a strict byte-level request parser, for
+ * Switchyard's plaintext listeners. Same shape as `Deno.serve` (handler `(req, {remoteAddr})`,
+ * `addr`, `shutdown()`, `finished`), at a fraction of its per-request cost, plus connection
+ * events and error answers in the router's style (status + `l5d-err`).
+ *
+ * Behaviour (RFC 9110 / 9112; see `request_head.ts` for the parser's rules):
+ * - `req.url` is `http://<Host><target>` for origin-form (`localhost:<port>` without a Host, as
+ *   `Deno.serve` does), the target itself for absolute-form, `http://<target>` for CONNECT.
+ *   CONNECT/TRACE/TRACK, which `new Request` refuses, are built as GET and carry the real
+ *   method on an own `method` property (`fetch(req)` would send GET: do not fetch them).
+ * - Body: `null` for GET/HEAD/CONNECT (a GET/HEAD body is read and discarded, as Deno.serve
+ *   does); otherwise a pull-driven stream decoding Content-Length or chunked.
+ * - `req.signal` aborts when the client closes or resets while the handler or the response
+ *   is in flight.
+ * - Keep-alive per RFC 9112 §9.3, sequential pipelining; idle keep-alive connections close after
+ *   `idleTimeoutMs`; a head must arrive within `headerTimeoutMs` (408).
+ * - Rejections before the handler (parse errors, limits, timeouts) answer `onReject(status,
+ *   message)` with `connection: close`, then close. A handler that throws gets a 500 the same way.
+ * - `shutdown()` stops accepting, closes idle connections, lets in-flight requests finish.
+ *
+ * @module
+ */
+import { findRequestEnd, HttpReject, parseRequestHead, type RequestHead } from "./request_head.ts";
+import { BUSY, HEAD, IDLE, ServerConn } from "./_conn.ts";
+import { RequestBody } from "./_body.ts";
+import { DateCache, writeResponse } from "./response_writer.ts";
+import { type Takeover, takeovers } from "./tunnel.ts";
+import { buildRequest } from "./build_request.ts";
+import { defaultReject } from "./default_reject.ts";
+
+/** Options of {@link serveRaw}. */
+export interface RawServeOptions {
+  /** Address to listen on. */
+  hostname: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Share the port with other listeners (SO_REUSEPORT). */
+  reusePort?: boolean;
+  /** Request line + header bytes limit → 431 (default 65536). */
+  maxHeadBytes?: number;
+  /** Request line limit → 414 (default 8192). */
+  maxLineBytes?: number;
+  /** Header field count limit → 431 (default 100). */
+  maxHeaders?: number;
+  /** The whole head must arrive within this many ms → 408 + close (default 30000). */
+  headerTimeoutMs?: number;
+  /** Close a keep-alive connection idle this long (default 60000). */
+  idleTimeoutMs?: number;
+  /** Unread request body drained after the response before reuse; more → close (1 MiB). */
+  maxDrainBytes?: number;
+  /** A client connected. */
+  onConnect?(remote: Deno.NetAddr): void;
+  /** A client connection closed (or was handed over with `takeConnection`). */
+  onDisconnect?(remote: Deno.NetAddr): void;
+  /**
+   * Build the error response for a request rejected before the handler.
+   * Default: `status` + `l5d-err: <message>` + a text body.
+   */
+  onReject?(status: number, message: string): Response;
+}
+
+/** A running raw server. */
+export interface RawServer {
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  /** Stop accepting, close idle connections, let in-flight requests finish; resolves when done. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server stopped and every connection is closed. */
+  readonly finished: Promise<void>;
+  /** Client connections currently open. */
+  connections(): number;
+}
+
+/** The request handler: same shape as `Deno.ServeHandler`. */
+export type RawHandler = (
+  req: Request,
+  info: { remoteAddr: Deno.NetAddr },
+) => Response | Promise<Response>;
+
+/** Graceful close: how long / how much unread input to discard after our FIN. */
+const LINGER_MS = 2000, LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Serve HTTP/1.1 on a raw TCP listener.
+ *
+ * @param opts address, limits, timeouts, connection hooks
+ * @param handler called once per request
+ * @returns the running server
+ * @throws {Deno.errors.AddrInUse} when the port is taken
+ * @example
+ * ```ts
+ * import { serveRaw } from "./raw_server.ts";
+ * const srv = serveRaw({ hostname: "127.0.0.1", port: 0 }, () => new Response("hi\n"));
+ * const rsp = await fetch(`http://127.0.0.1:${srv.addr.port}/`);
+ * console.log(await rsp.text()); // hi
+ * await srv.shutdown();
+ * ```
+ */
+export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer {
+  const listener = Deno.listen({
+    hostname: opts.hostname,
+    port: opts.port,
+    transport: "tcp",
+    ...(opts.reusePort ? { reusePort: true } : {}),
+  });
+  return new Engine(listener, opts, handler);
+}
+
+class Engine implements RawServer {
+  readonly addr: Deno.NetAddr;
+  readonly finished: Promise<void>;
+  readonly #listener: Deno.TcpListener;
+  readonly #handler: RawHandler;
+  readonly #opts: RawServeOptions;
+  readonly #conns = new Set<ServerConn>();
+  readonly #date = new DateCache();
+  readonly #limits: { maxLineBytes: number; maxHeaders: number };
+  readonly #maxHead: number;
+  readonly #headerMs: number;
+  readonly #idleMs: number;
+  readonly #drain: number;
+  readonly #reject: (status: number, message: string) => Response;
+  readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #hostDefault: string;
+  #stopping = false;
+  /** Coarse clock (ms), advanced by the sweeper: deadlines need no per-request clock read. */
+  #now = performance.now();
+  #accepting: Promise<void>;
+  #resolveFinished!: () => void;
+
+  constructor(listener: Deno.TcpListener, opts: RawServeOptions, handler: RawHandler) {
+    this.#listener = listener;
+    this.addr = listener.addr as Deno.NetAddr;
+    this.#handler = handler;
+    this.#opts = opts;
+    this.#limits = { maxLineBytes: opts.maxLineBytes ?? 8192, maxHeaders: opts.maxHeaders ?? 100 };
+    this.#maxHead = opts.maxHeadBytes ?? 65536;
+    this.#headerMs = opts.headerTimeoutMs ?? 30_000;
+    this.#idleMs = opts.idleTimeoutMs ?? 60_000;
+    this.#drain = opts.maxDrainBytes ?? 1024 * 1024;
+    this.#reject = opts.onReject ?? defaultReject;
+    this.#hostDefault = `localhost:${this.addr.port}`;
+    const tick = Math.max(10, Math.min(1000, Math.min(this.#headerMs, this.#idleMs) / 10));
+    this.#sweep = setInterval(() => this.#sweepTimeouts(), tick);
+    this.finished = new Promise((r) => this.#resolveFinished = r);
+    this.#accepting = this.#accept();
+  }
+
+  connections(): number {
+    return this.#conns.size;
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      try {
+        this.#listener.close();
+      } catch { /* already closed */ }
+      for (const c of this.#conns) {
+        c.closeAfter = true;
+        if (c.phase !== BUSY) c.close();
+      }
+      this.#maybeFinished();
+    }
+    await this.finished;
+  }
+
+  async #accept(): Promise<void> {
+    for (;;) {
+      let tcp: Deno.TcpConn;
+      try {
+        tcp = await this.#listener.accept();
+      } catch {
+        if (this.#stopping) break;
+        // e.g. EMFILE: keep serving the connections we have, retry accepting a bit later
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (this.#stopping) {
+        tcp.close();
+        break;
+      }
+      try {
+        tcp.setNoDelay(true);
+      } catch { /* closed already */ }
+      const c = new ServerConn(tcp);
+      c.deadline = this.#now + this.#headerMs;
+      this.#conns.add(c);
+      this.#hook(this.#opts.onConnect, c.remote);
+      this.#serve(c).catch(() => {}).then(() => c.linger(LINGER_MS, LINGER_BYTES)).finally(() =>
+        this.#done(c)
+      );
+    }
+  }
+
+  #done(c: ServerConn): void {
+    if (!this.#conns.delete(c)) return;
+    c.close();
+    this.#hook(this.#opts.onDisconnect, c.remote);
+    this.#maybeFinished();
+  }
+
+  /** Run a connection hook; a throwing hook must not take the accept loop down. */
+  #hook(f: ((remote: Deno.NetAddr) => void) | undefined, remote: Deno.NetAddr): void {
+    try {
+      f?.(remote);
+    } catch { /* the hook's problem */ }
+  }
+
+  #maybeFinished(): void {
+    if (this.#stopping && this.#conns.size === 0) {
+      clearInterval(this.#sweep);
+      this.#accepting.then(() => this.#resolveFinished());
+    }
+  }
+
+  #sweepTimeouts(): void {
+    const now = this.#now = performance.now();
+    for (const c of this.#conns) {
+      if (c.deadline > now) continue;
+      c.deadline = Infinity;
+      if (c.phase === IDLE) c.close();
+      else if (c.phase === HEAD) {
+        this.#rejectAndClose(c, new HttpReject(408, "request head not received in time"))
+          .then(() => c.linger(LINGER_MS, LINGER_BYTES));
+      }
+    }
+  }
+
+  /** Serve requests on one connection until it must close. */
+  async #serve(c: ServerConn): Promise<void> {
+    for (;;) {
+      const end = await this.#readHead(c);
+      if (end < 0) return;
+      let h: RequestHead;
+      try {
+        h = parseRequestHead(c.buf, c.s, end, this.#limits);
+      } catch (e: unknown) {
+        return await this.#rejectAndClose(c, e);
+      }
+      c.s = end;
+      c.phase = BUSY;
+      c.deadline = Infinity;
+      if (!await this.#exchange(c, h)) return;
+      if (this.#stopping || c.closeAfter) return;
+      c.phase = IDLE;
+      c.deadline = this.#now + (c.e > c.s ? this.#headerMs : this.#idleMs);
+    }
+  }
+
+  /** Wait for a complete head; returns its end, or -1 when the connection is done. */
+  async #readHead(c: ServerConn): Promise<number> {
+    let from = c.s;
+    for (;;) {
+      const b = c.buf;
+      while (c.e - c.s >= 2 && b[c.s] === 13 && b[c.s + 1] === 10) from = c.s += 2; // RFC 9112 §2.2
+      const end = c.e > c.s ? findRequestEnd(b, from, c.e) : -1;
+      if (end >= 0) {
+        if (end - c.s > this.#maxHead) {
+          await this.#rejectAndClose(c, tooBig(b, c.s, c.e, this.#limits.maxLineBytes));
+          return -1;
+        }
+        return end;
+      }
+      const have = c.e - c.s;
+      if (have >= this.#maxHead) {
+        await this.#rejectAndClose(c, tooBig(b, c.s, c.e, this.#limits.maxLineBytes));
+        return -1;
+      }
+      if (have > this.#limits.maxLineBytes && b.indexOf(10, c.s) === -1) {
+        await this.#rejectAndClose(c, new HttpReject(414, "request line too long"));
+        return -1;
+      }
+      from = Math.max(c.s, c.e - 3);
+      if (c.closed || c.rejected) return -1;
+      if (!await c.fill() || c.rejected) return -1;
+      if (c.phase === IDLE) {
+        c.phase = HEAD;
+        c.deadline = this.#now + this.#headerMs;
+      }
+    }
+  }
+
+  async #rejectAndClose(c: ServerConn, e: unknown): Promise<void> {
+    if (c.rejected) return;
+    c.rejected = true;
+    c.phase = BUSY;
+    c.deadline = Infinity;
+    const status = e instanceof HttpReject ? e.status : 400;
+    const msg = e instanceof Error ? e.message : String(e);
+    try {
+      const rsp = this.#reject(status, msg);
+      await writeResponse(c, rsp, {
+        head: false,
+        minor: 1,
+        keepAlive: false,
+        date: this.#date.value(),
+      });
+    } catch {
+      c.close(); // the client is gone
+    }
+  }
+
+  /** One request/response; returns true when the connection can carry another request. */
+  async #exchange(c: ServerConn, h: RequestHead): Promise<boolean> {
+    const method = h.method;
+    const bodyless = method === "GET" || method === "HEAD" || method === "CONNECT";
+    const hasBody = h.chunked || h.contentLength > 0;
+    const body = hasBody || !bodyless
+      ? new RequestBody(c, h.chunked ? -1 : Math.max(0, h.contentLength), h.expectContinue)
+      : null;
+    const ac = new AbortController();
+    let req: Request;
+    try {
+      req = buildRequest(
+        h,
+        body !== null && !bodyless ? body.stream() : null,
+        ac.signal,
+        this.#hostDefault,
+      );
+    } catch (e: unknown) {
+      await this.#rejectAndClose(c, new HttpReject(400, `invalid request: ${String(e)}`));
+      return false;
+    }
+    const takeable = method === "CONNECT" || h.upgrade;
+    let takeover: Takeover | null = null;
+    if (takeable) {
+      takeover = { take: () => this.#handOver(c), response: null };
+      takeovers.set(req, takeover);
+    } else if (body === null || body.done) {
+      c.ac = ac;
+      c.watch();
+    }
+    let rsp: Response;
+    try {
+      rsp = await this.#handler(req, c.info);
+    } catch (e: unknown) {
+      rsp = this.#reject(500, `handler failed: ${e instanceof Error ? e.message : String(e)}`);
+      c.closeAfter = true;
+    }
+    if (takeover !== null && takeover.response !== null) {
+      if (rsp === takeover.response) return false; // the caller owns the socket now
+      c.closeAfter = true; // taken but not returned: nothing sane can follow
+    }
+    if (c.closed) return false;
+    if (body !== null) body.responded = true;
+    let keep = h.keepAlive && !c.closeAfter && !this.#stopping && method !== "CONNECT";
+    if (body !== null && body.awaitingContinue) keep = false;
+    try {
+      keep = await writeResponse(c, rsp, {
+        head: method === "HEAD",
+        minor: h.minor,
+        keepAlive: keep,
+        date: this.#date.value(),
+      });
+    } catch {
+      ac.abort(new DOMException("the client went away during the response", "AbortError"));
+      c.ac = null;
+      return false;
+    }
+    c.ac = null;
+    if (body !== null && !await body.finish(this.#drain)) return false;
+    return keep && !c.eof;
+  }
+
+  #handOver(c: ServerConn): { conn: Deno.Conn; buffered: Uint8Array } {
+    const buffered = c.buf.slice(c.s, c.e);
+    c.s = c.e;
+    c.closed = true; // the engine no longer closes it
+    c.ac = null;
+    if (this.#conns.delete(c)) {
+      this.#hook(this.#opts.onDisconnect, c.remote);
+      this.#maybeFinished();
+    }
+    return { conn: c.tcp, buffered };
+  }
+}
+
+function tooBig(b: Uint8Array, s: number, e: number, maxLine: number): HttpReject {
+  const lf = b.indexOf(10, s);
+  if ((lf === -1 || lf >= e ? e : lf) - s > maxLine) {
+    return new HttpReject(414, "request line too long");
+  }
+  return new HttpReject(431, "request header fields too large");
+}

@@ -1,0 +1,301 @@
+/**
+ * Serialise a web `Response` onto a raw HTTP/1.1 connection (RFC 9112 §4, §6, §7).
+ *
+ * - Status line `HTTP/1.1 <status> <reason>`, the reason from a table. Fields from
+ *   `response.headers` (each `set-cookie` kept apart); `connection`, `keep-alive` and
+ *   `transfer-encoding` set by the handler are replaced by the engine's own framing; `date` is
+ *   added when absent (cached per second).
+ * - No body for HEAD, 1xx, 204 and 304 (the handler's body is cancelled, its `content-length`
+ *   kept). Otherwise the framing is, in order: bytes registered in {@link responseBytes}
+ *   (content-length); the handler's `content-length` (the stream is held to exactly that many
+ *   bytes, else the connection is closed); a body that ends after its first chunk
+ *   (content-length); else chunked for HTTP/1.1 clients and close-delimited (`connection:
+ *   close`) for HTTP/1.0 clients.
+ * - The head and the first body bytes go out in one write. Each later write is awaited before
+ *   the next read from the body stream (backpressure). When the client goes away the body
+ *   stream is cancelled.
+ *
+ * @module
+ */
+import { encodeLatin1 } from "../h1/_bytes.ts";
+import type { ServerConn } from "./_conn.ts";
+import { responseBytes } from "./response_bytes.ts";
+import { reasonPhrase } from "./reason_phrase.ts";
+import { peekResponse, utf8 } from "./_response_internals.ts";
+
+/** What the writer needs to know about the request being answered. */
+export interface WriteTarget {
+  /** The request was HEAD. */
+  head: boolean;
+  /** HTTP/1.minor of the request (0 or 1). */
+  minor: number;
+  /** The connection should stay open after this response if the framing allows it. */
+  keepAlive: boolean;
+  /** Current `date` value (from {@link DateCache}). */
+  date: string;
+}
+
+/** The IMF-fixdate string for the current second, recomputed at most once a second. */
+export class DateCache {
+  #sec = -1;
+  #value = "";
+
+  /** @returns the `date` header value for now */
+  value(): string {
+    const now = Date.now();
+    const sec = Math.floor(now / 1000);
+    if (sec !== this.#sec) {
+      this.#sec = sec;
+      this.#value = new Date(now).toUTCString();
+    }
+    return this.#value;
+  }
+}
+
+const NOT_YET = Promise.resolve(null);
+const F_OTHER = 0, F_CONNECTION = 1, F_HOP = 2, F_LENGTH = 3, F_DATE = 4;
+
+/** Which of the fields the writer handles itself `name` is (any case). */
+function fieldId(name: string): number {
+  switch (name.length) {
+    case 4:
+      return name.toLowerCase() === "date" ? F_DATE : F_OTHER;
+    case 10: {
+      const n = name.toLowerCase();
+      return n === "connection" ? F_CONNECTION : n === "keep-alive" ? F_HOP : F_OTHER;
+    }
+    case 14:
+      return name.toLowerCase() === "content-length" ? F_LENGTH : F_OTHER;
+    case 17:
+      return name.toLowerCase() === "transfer-encoding" ? F_HOP : F_OTHER;
+    default:
+      return F_OTHER;
+  }
+}
+const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+const COPY_LIMIT = 256 * 1024;
+
+/**
+ * Write `rsp` as the answer to one request.
+ *
+ * @param c the client connection
+ * @param rsp the handler's response
+ * @param t request facts and the date
+ * @returns true when the connection may carry another request afterwards
+ * @throws when the socket write fails (the client went away); the body stream is cancelled first
+ * @example
+ * ```ts ignore
+ * const keep = await writeResponse(conn, new Response("hi"), { head: false, minor: 1, keepAlive: true, date });
+ * ```
+ */
+export async function writeResponse(
+  c: ServerConn,
+  rsp: Response,
+  t: WriteTarget,
+): Promise<boolean> {
+  const status = rsp.status;
+  let keep = t.keepAlive;
+  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+  let cl = -1, hasDate = false;
+  const parts = peekResponse(rsp);
+  let bytes = responseBytes.get(rsp);
+  let noBody = false;
+  if (bytes === undefined && parts !== null && parts.body !== undefined) {
+    if (parts.body === null) noBody = true;
+    else bytes = typeof parts.body === "string" ? utf8(parts.body) : parts.body;
+  }
+  for (const [k, v] of parts !== null ? parts.headers : rsp.headers) {
+    switch (fieldId(k)) {
+      case F_CONNECTION:
+        if (/(^|[\s,])close($|[\s,])/i.test(v)) keep = false;
+        continue;
+      case F_HOP:
+        continue;
+      case F_LENGTH:
+        if (bytes !== undefined && !t.head) continue;
+        cl = /^\d{1,15}$/.test(v) ? Number(v) : -1;
+        if (cl < 0) continue;
+        break;
+      case F_DATE:
+        hasDate = true;
+        break;
+    }
+    head += `${k}: ${v}\r\n`;
+  }
+  if (!hasDate) head += `date: ${t.date}\r\n`;
+
+  if (t.head || status < 200 || status === 204 || status === 304) {
+    const body = bytes !== undefined || noBody ? null : rsp.body;
+    if (body !== null) body.cancel().catch(() => {});
+    if (status < 200) keep = false; // a 1xx as a final answer: nothing sane can follow
+    else if (t.head && cl === -1 && bytes !== undefined) {
+      head += `content-length: ${bytes.length}\r\n`; // as Deno.serve does for HEAD
+    }
+    await c.write(encodeHead(c, head, keep, t.minor, 0, null));
+    return keep;
+  }
+
+  if (bytes !== undefined) {
+    head += `content-length: ${bytes.length}\r\n`;
+    await c.write(encodeHead(c, head, keep, t.minor, bytes.length, bytes));
+    return keep;
+  }
+  const body = noBody ? null : rsp.body;
+  if (body === null) {
+    if (cl === -1) head += "content-length: 0\r\n";
+    else if (cl !== 0) keep = false;
+    await c.write(encodeHead(c, head, keep, t.minor, 0, null));
+    return keep;
+  }
+
+  const reader = body.getReader();
+  try {
+    let first = await reader.read();
+    while (!first.done && first.value.length === 0) first = await reader.read();
+    if (cl !== -1) return await copyLength(c, reader, first, head, cl, keep, t.minor);
+    if (first.done) {
+      await c.write(encodeHead(c, head + "content-length: 0\r\n", keep, t.minor, 0, null));
+      return keep;
+    }
+    const chunk = first.value;
+    const second = reader.read();
+    const settled = await Promise.race([second, NOT_YET]);
+    if (settled !== null && settled.done) {
+      head += `content-length: ${chunk.length}\r\n`;
+      await c.write(encodeHead(c, head, keep, t.minor, chunk.length, chunk));
+      return keep;
+    }
+    if (t.minor === 0) return await copyClose(c, reader, chunk, second, head);
+    return await copyChunked(c, reader, chunk, second, head, keep);
+  } catch (e: unknown) {
+    reader.cancel(e).catch(() => {});
+    throw e;
+  }
+}
+
+/** Head (+ `connection`) and optionally the first body bytes, Latin-1 encoded into scratch. */
+function encodeHead(
+  c: ServerConn,
+  head: string,
+  keep: boolean,
+  minor: number,
+  n: number,
+  body: Uint8Array | null,
+): Uint8Array {
+  if (!keep) head += "connection: close\r\n\r\n";
+  else if (minor === 0) head += "connection: keep-alive\r\n\r\n";
+  else head += "\r\n";
+  const copy = body !== null && n <= COPY_LIMIT;
+  const buf = c.scratch(head.length + (copy ? n : 0));
+  const o = encodeLatin1(head, buf, 0);
+  if (!copy) return buf.subarray(0, o);
+  buf.set(body, o);
+  return buf.subarray(0, o + n);
+}
+
+async function copyLength(
+  c: ServerConn,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  first: ReadableStreamReadResult<Uint8Array>,
+  head: string,
+  cl: number,
+  keep: boolean,
+  minor: number,
+): Promise<boolean> {
+  let left = cl;
+  let piece = first.done ? null : first.value;
+  if (piece !== null && piece.length > left) piece = piece.subarray(0, left);
+  const n = piece?.length ?? 0;
+  const firstWrite = encodeHead(c, head, keep, minor, n, piece);
+  await c.write(firstWrite);
+  if (piece !== null && n > COPY_LIMIT) await c.write(piece);
+  left -= n;
+  while (left > 0) {
+    if (c.eof) throw new Error("client went away");
+    const r = await reader.read();
+    if (r.done) return false; // short body: the client sees a truncated message
+    const p = r.value.length > left ? r.value.subarray(0, left) : r.value;
+    await c.write(p);
+    left -= p.length;
+  }
+  const rest = await Promise.race([reader.read(), NOT_YET]);
+  if (rest === null || !rest.done) {
+    reader.cancel().catch(() => {});
+    return rest === null ? keep : false; // longer than content-length: close
+  }
+  return keep;
+}
+
+async function copyChunked(
+  c: ServerConn,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  chunk: Uint8Array,
+  next: Promise<ReadableStreamReadResult<Uint8Array>>,
+  head: string,
+  keep: boolean,
+): Promise<boolean> {
+  head += "transfer-encoding: chunked\r\n";
+  const hb = encodeHead(c, head, keep, 1, 0, null);
+  const hl = hb.length;
+  let piece: Uint8Array | null = chunk;
+  let prefix = hl; // bytes of head already in scratch
+  for (;;) {
+    if (piece === null) {
+      if (prefix > 0) {
+        const buf = c.scratch(prefix + LAST_CHUNK.length);
+        buf.set(LAST_CHUNK, prefix);
+        await c.write(buf.subarray(0, prefix + LAST_CHUNK.length));
+      } else await c.write(LAST_CHUNK);
+      return keep;
+    }
+    if (piece.length > 0) {
+      const size = piece.length.toString(16);
+      const n = piece.length;
+      if (n <= COPY_LIMIT) {
+        const buf = c.scratch(prefix + size.length + n + 4);
+        let o = encodeLatin1(size, buf, prefix);
+        buf[o++] = 13;
+        buf[o++] = 10;
+        buf.set(piece, o);
+        o += n;
+        buf[o++] = 13;
+        buf[o++] = 10;
+        await c.write(buf.subarray(0, o));
+      } else {
+        const buf = c.scratch(prefix + size.length + 2);
+        let o = encodeLatin1(size, buf, prefix);
+        buf[o++] = 13;
+        buf[o++] = 10;
+        await c.write(buf.subarray(0, o));
+        await c.write(piece);
+        await c.write(LAST_CHUNK.subarray(3));
+      }
+      prefix = 0;
+    }
+    if (c.eof) throw new Error("client went away");
+    const r = await next;
+    if (r.done) piece = null;
+    else {
+      piece = r.value;
+      next = reader.read();
+    }
+  }
+}
+
+async function copyClose(
+  c: ServerConn,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  chunk: Uint8Array,
+  next: Promise<ReadableStreamReadResult<Uint8Array>>,
+  head: string,
+): Promise<boolean> {
+  await c.write(encodeHead(c, head, false, 0, chunk.length, chunk));
+  if (chunk.length > COPY_LIMIT) await c.write(chunk);
+  for (;;) {
+    if (c.eof) throw new Error("client went away");
+    const r = await next;
+    if (r.done) return false;
+    next = reader.read();
+    if (r.value.length > 0) await c.write(r.value);
+  }
+}

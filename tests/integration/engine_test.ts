@@ -1,0 +1,216 @@
+/**
+ * The raw HTTP/1.1 engine (default for plain-HTTP listeners) with the real process: server
+ * `connects`/`connections` stats, malformed requests rejected with a status and `l5d-err`,
+ * any `Upgrade` protocol tunnelled to the endpoint, and `engine: serve` still available.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function readUntil(c: Deno.Conn, marker: string, ms = 5000): Promise<string> {
+  const buf = new Uint8Array(65536);
+  let text = "";
+  const deadline = Date.now() + ms;
+  while (!text.includes(marker)) {
+    if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(marker)} in ${text}`);
+    const n = await c.read(buf);
+    if (n === null) break;
+    text += dec.decode(buf.subarray(0, n));
+  }
+  return text;
+}
+
+async function exchange(port: number, raw: string): Promise<string> {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await c.write(enc.encode(raw));
+    return await readUntil(c, "\r\n\r\n");
+  } finally {
+    c.close();
+  }
+}
+
+function metric(json: Record<string, number>, key: string): number {
+  return json[key] ?? -1;
+}
+
+Deno.test("engine: server connects/connections count client connections", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  const conns: Deno.Conn[] = [];
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const base = `rt/edge/server/127.0.0.1/${port}`;
+    for (let i = 0; i < 3; i++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(c);
+      await c.write(enc.encode("GET / HTTP/1.1\r\nHost: web\r\n\r\n"));
+      const head = await readUntil(c, "\r\n\r\n");
+      assertStringIncludes(head, "HTTP/1.1 200");
+    }
+    const open = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    assertEquals(metric(open, `${base}/connections`), 3);
+    assert(metric(open, `${base}/connects`) >= 3, `connects ${metric(open, `${base}/connects`)}`);
+    const prom = await (await fetch(`${sy.admin}/admin/metrics/prometheus`)).text();
+    assertStringIncludes(prom, `rt:server:connections{rt="edge", server="127.0.0.1/${port}"} 3`);
+    for (const c of conns.splice(0)) c.close();
+    await eventually(async () => {
+      const after = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+      return metric(after, `${base}/connections`) === 0;
+    });
+  } finally {
+    for (const c of conns) c.close();
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("engine: malformed and oversized requests get a status and l5d-err, the server keeps serving", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  maxHeadersKB: 1
+  servers: [{port: 0}]
+`);
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const cases: [string, string][] = [
+      ["GET / HTTP/1.1\r\nHost : web\r\n\r\n", "400"],
+      ["GET / HTTP/1.1\nHost: web\n\n", "400"],
+      [
+        "POST / HTTP/1.1\r\nHost: web\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "400",
+      ],
+      ["GET / HTTP/1.1\r\nHost: web\r\nX-A: 1\r\n folded\r\n\r\n", "400"],
+      ["GET / HTTP/1.1\r\n\r\n", "400"],
+      [`GET / HTTP/1.1\r\nHost: web\r\nX-Big: ${"a".repeat(4000)}\r\n\r\n`, "431"],
+    ];
+    for (const [req, status] of cases) {
+      const head = await exchange(port, req);
+      assert(head.startsWith(`HTTP/1.1 ${status} `), `${JSON.stringify(req)} → ${head}`);
+      assert(/\r\nl5d-err: .+\r\n/.test(head), `no l5d-err in ${head}`);
+    }
+    const ok = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    assertEquals(ok.status, 200);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+/** An endpoint that switches any `Upgrade: echo` request to a byte echo. */
+function echoProtocolServer(): { port: number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const c of listener) {
+      (async () => {
+        try {
+          const head = await readUntil(c, "\r\n\r\n");
+          if (!/\r\nupgrade: echo\r\n/i.test(head)) {
+            await c.write(
+              enc.encode("HTTP/1.1 426 Upgrade Required\r\ncontent-length: 4\r\n\r\nnope"),
+            );
+            return c.close();
+          }
+          const dst = /\r\nl5d-dst-service: ([^\r]*)/i.exec(head)?.[1] ?? "";
+          await c.write(
+            enc.encode(
+              `HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\nx-dst: ${dst}\r\n\r\n`,
+            ),
+          );
+          const buf = new Uint8Array(4096);
+          for (;;) {
+            const n = await c.read(buf);
+            if (n === null) break;
+            await c.write(enc.encode(dec.decode(buf.subarray(0, n)).toUpperCase()));
+          }
+          c.close();
+        } catch { /* client went away */ }
+      })();
+    }
+  })().catch(() => {});
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
+}
+
+Deno.test("engine: any Upgrade protocol is tunnelled to the routed endpoint; a refusal is relayed", async () => {
+  const echo = echoProtocolServer();
+  const dir = await fsNamerDir({ echo: `127.0.0.1 ${echo.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const c = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await c.write(
+        enc.encode("GET /x HTTP/1.1\r\nHost: echo\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"),
+      );
+      const head = await readUntil(c, "\r\n\r\n");
+      assert(head.startsWith("HTTP/1.1 101 "), head);
+      assertStringIncludes(head.toLowerCase(), "x-dst: /svc/echo");
+      assertStringIncludes(head.toLowerCase(), "via: 1.1 linkerd (switchyard)");
+      for (const word of ["hello", "tunnel"]) {
+        await c.write(enc.encode(word));
+        assertEquals(await readUntil(c, word.toUpperCase()), word.toUpperCase());
+      }
+    } finally {
+      c.close();
+    }
+    const refused = await exchange(
+      port,
+      "GET /x HTTP/1.1\r\nHost: echo\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n",
+    );
+    assert(refused.startsWith("HTTP/1.1 426 "), refused);
+  } finally {
+    await sy.stop();
+    echo.close();
+  }
+});
+
+Deno.test("engine: `engine: serve` runs the listener on Deno.serve", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0, engine: serve}]
+`);
+  try {
+    const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/hi`]);
+    assertEquals(r.status, 200);
+    assertEquals(new URL(JSON.parse(r.body).url).pathname, "/hi");
+    const port = Number(sy.proxy().split(":")[1]);
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    assertEquals(m[`rt/edge/server/127.0.0.1/${port}/connects`], undefined);
+    assertEquals(m[`rt/edge/server/127.0.0.1/${port}/requests`], 1);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
