@@ -16,6 +16,7 @@ import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } f
 import type { NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
+import { isTunnelableConnect } from "./http/connect.ts";
 import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context_headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
@@ -139,8 +140,11 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   return {
     spec,
     newCtx(req, remoteAddr, signal, clearContext = false) {
-      if (req.method === "CONNECT") {
-        throw new BadRequest("CONNECT tunnelling (https_proxy) is not supported", 501);
+      if (req.method === "CONNECT" && !isTunnelableConnect(req)) {
+        throw new BadRequest(
+          "CONNECT tunnelling (https_proxy) is not supported on this listener (engine: serve)",
+          501,
+        );
       }
       const url = new URL(req.url);
       const target = url.pathname + url.search;

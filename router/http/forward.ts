@@ -14,6 +14,7 @@ import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
 import type { H1Client } from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE } from "./headers.ts";
+import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
 import { showPath } from "../dtab/path.ts";
 import { showDtab } from "../dtab/dtab.ts";
@@ -113,6 +114,7 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
  */
 export function forwardTo(client: H1Client, host: string, port: number): Service {
   return async function forward(req, ctx) {
+    if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
     if (isRawUpgrade(req)) return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx));
     if (isWebSocketUpgrade(req)) {
       return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx));

@@ -214,3 +214,41 @@ routers:
     await up.close();
   }
 });
+
+Deno.test("engine: CONNECT (https_proxy) is routed by host:port and tunnelled to the endpoint", async () => {
+  const up = startUpstream("tunnelled");
+  const dir = await fsNamerDir({ "web.local:443": `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: out
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    // curl --proxytunnel: CONNECT web.local:443 through the router, then HTTP inside the tunnel.
+    for (let i = 0; i < 2; i++) {
+      const r = await curl(["-p", "-x", `http://${sy.proxy()}`, "http://web.local:443/inside"]);
+      assertEquals(r.status, 200);
+      const body = JSON.parse(r.body);
+      assertEquals(body.name, "tunnelled");
+      assertEquals(new URL(body.url).pathname, "/inside");
+    }
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    assertEquals(m["rt/out/service/svc/web.local:443/requests"], 2);
+    assertEquals(
+      m["rt/out/client/#/io.l5d.fs/web.local:443/requests"],
+      2,
+    );
+    const missing = await exchange(
+      Number(sy.proxy().split(":")[1]),
+      "CONNECT nowhere:443 HTTP/1.1\r\nHost: nowhere:443\r\n\r\n",
+    );
+    assert(missing.startsWith("HTTP/1.1 502 "), missing);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});

@@ -317,11 +317,10 @@ routers:
   }
 });
 
-Deno.test("routing: CONNECT is refused with 501 + l5d-err, never hangs", async () => {
+Deno.test("routing: CONNECT to a name that binds nowhere is 502 + l5d-err; on engine: serve 501; never hangs", async () => {
   const dir = await fsNamerDir({});
-  const sy = await startSwitchyard(config(dir));
-  try {
-    const [ip, port] = sy.proxy().split(":");
+  const connect = async (proxy: string) => {
+    const [ip, port] = proxy.split(":");
     const conn = await Deno.connect({ hostname: ip!, port: Number(port) });
     await conn.write(
       new TextEncoder().encode("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
@@ -329,11 +328,31 @@ Deno.test("routing: CONNECT is refused with 501 + l5d-err, never hangs", async (
     const buf = new Uint8Array(4096);
     const n = await conn.read(buf);
     conn.close();
-    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  };
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const head = await connect(sy.proxy());
+    assertStringIncludes(head, "HTTP/1.1 502");
+    assertStringIncludes(
+      head.toLowerCase(),
+      "l5d-err: no+hosts+are+available+for+%2fsvc%2fexample.com%3a443",
+    );
+  } finally {
+    await sy.stop();
+  }
+  const served = await startSwitchyard(
+    config(dir).replace(
+      "servers: [{ip: 127.0.0.1, port: 0}]",
+      "servers: [{ip: 127.0.0.1, port: 0, engine: serve}]",
+    ),
+  );
+  try {
+    const head = await connect(served.proxy());
     assertStringIncludes(head, "HTTP/1.1 501");
     assertStringIncludes(head.toLowerCase(), "l5d-err: connect+tunnelling");
   } finally {
-    await sy.stop();
+    await served.stop();
   }
 });
 
