@@ -234,6 +234,8 @@ export function switchyardYaml(o: {
   rootDir: string;
   /** Extra YAML lines appended under the router (indented by the caller, 2 spaces). */
   routerExtra?: string | undefined;
+  /** `servers[].engine` (default: Switchyard's default, the raw engine). */
+  engine?: "raw" | "serve" | undefined;
 }): string {
   return `# switchyard bench: plain config
 admin:
@@ -250,5 +252,5 @@ routers:
   servers:
   - ip: 127.0.0.1
     port: ${o.port}
-${o.routerExtra ?? ""}`;
+${o.engine ? `    engine: ${o.engine}\n` : ""}${o.routerExtra ?? ""}`;
 }

@@ -33,7 +33,14 @@ import { runWrk } from "./wrk.ts";
 import { delay } from "./procs.ts";
 
 /** Target names the matrix knows. */
-export const ALL_TARGETS = ["direct", "nginx", "haproxy", "caddy", "switchyard"] as const;
+export const ALL_TARGETS = [
+  "direct",
+  "nginx",
+  "haproxy",
+  "caddy",
+  "switchyard",
+  "switchyard-serve",
+] as const;
 
 /** What the matrix runs. */
 export interface MatrixOptions {
@@ -95,7 +102,8 @@ const DESCRIPTIONS: Record<string, string> = {
   nginx: "nginx proxy_pass, upstream keepalive 64, 1 worker",
   haproxy: "HAProxy 1 thread, mode http, http-reuse always",
   caddy: "Caddy reverse_proxy, GOMAXPROCS=1",
-  switchyard: "Switchyard `main.ts serve`: io.l5d.fs namer, default stack",
+  switchyard: "Switchyard `main.ts serve`: io.l5d.fs namer, default stack, raw HTTP/1.1 engine",
+  "switchyard-serve": "the same Switchyard config with `engine: serve` (Deno.serve front end)",
 };
 
 async function startTarget(
@@ -124,11 +132,13 @@ async function startTarget(
       }
       server = await startCaddy(ctx, { name, port, upstream: up[0]!, cpus });
       break;
-    case "switchyard": {
+    case "switchyard":
+    case "switchyard-serve": {
       const rootDir = `${ctx.dir}/disco`;
       await Deno.mkdir(rootDir, { recursive: true });
       await Deno.writeTextFile(`${rootDir}/origin`, `127.0.0.1 ${originPort}\n`);
-      const yaml = switchyardYaml({ port, adminPort: freePort(), rootDir });
+      const engine = name === "switchyard-serve" ? "serve" : undefined;
+      const yaml = switchyardYaml({ port, adminPort: freePort(), rootDir, engine });
       server = await startSwitchyard(ctx, { name, port, yaml, cpus, args: syArgs });
       break;
     }

@@ -71,7 +71,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     .option("--scale", "1000 services × 10 endpoints in the fs namer")
     .option("--failure", "latency with 1 of 3 endpoints failing/slow vs nginx/HAProxy")
     .option("--no-matrix", "skip the throughput matrix (run only the extras)")
-    .option("--targets <list>", "direct,nginx,haproxy,caddy,switchyard")
+    .option("--targets <list>", "direct,nginx,haproxy,caddy,switchyard,switchyard-serve")
     .option("--bodies <list>", "small,16k")
     .option("--conns <list>", "e.g. 1,16,64")
     .option("--reps <n>", "repetitions", int)
@@ -97,7 +97,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
   const mode = o.smoke ? "smoke" : o.quick ? "quick" : "full";
   const d = {
     full: {
-      targets: ["direct", "nginx", "haproxy", "caddy", "switchyard"],
+      targets: ["direct", "nginx", "haproxy", "caddy", "switchyard", "switchyard-serve"],
       bodies: ["small", "16k"],
       conns: [1, 16, 64],
       reps: 3,
@@ -107,7 +107,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
       quietMaxWaitMs: 15_000,
     },
     quick: {
-      targets: ["direct", "nginx", "haproxy", "caddy", "switchyard"],
+      targets: ["direct", "nginx", "haproxy", "caddy", "switchyard", "switchyard-serve"],
       bodies: ["small"],
       conns: [64],
       reps: 1,

@@ -103,6 +103,7 @@ const HELP: Record<string, string> = {
   failures: "Requests classified as failures.",
   pending: "Requests in flight.",
   connections: "Open connections.",
+  connects: "Connections accepted.",
   request_latency_ms: "Request latency in milliseconds.",
   uptime: "Process uptime in milliseconds.",
   rss_bytes: "Resident set size in bytes.",
