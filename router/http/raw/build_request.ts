@@ -8,25 +8,52 @@
  *   header stays in the headers.
  * - authority-form (CONNECT): `http://<host:port>/` (the URL parser adds the `/`).
  * - asterisk-form (`OPTIONS *`): `http://<Host>/*`.
- * - CONNECT, TRACE and TRACK are methods `new Request` refuses: the request is built as GET and
- *   carries the real method as an own `method` property. `fetch(req)` or `req.clone()` would
- *   see GET: the router must not forward these with `fetch`.
+ * - The method is normalised as `new Request` does (a case-insensitive DELETE, GET, HEAD,
+ *   OPTIONS, POST or PUT is upper-cased; anything else kept as sent). A GET or HEAD with a body
+ *   throws, as `new Request` does.
+ *
+ * Two ways to build it:
+ *
+ * - Fast (the default, see `_request_internals.ts`): a real `Request` built through Deno's
+ *   internal brand constructor, as `Deno.serve` builds its own: no WebIDL conversion, no header
+ *   copy, headers built lazily on first use from the head's list with names lower-cased (the
+ *   head's `headers` array is lower-cased in place and becomes the request's list) and guard
+ *   `"immutable"` as with `Deno.serve`; `req.signal` is `signal` itself; CONNECT, TRACE and TRACK
+ *   are carried as real methods (`req.clone()` and `new Request(req)` keep them too).
+ * - Fallback, when the load-time self-test of the internals fails (another Deno version) or
+ *   the fast path is switched off (`setFastRequests(false)`, tests only): the public
+ *   `new Request(url, init)`. Headers are then mutable (guard `"request"`), `req.signal` follows
+ *   `signal`, and CONNECT, TRACE and TRACK, which `new Request` refuses, are built as GET with the
+ *   real method as an own `method` property (`fetch(req)` or `req.clone()` would see GET).
+ *
+ * Either way the router must not forward CONNECT/TRACE/TRACK with `fetch`.
  *
  * @module
  */
+import { fastRequest } from "./_request_internals.ts";
 import type { RequestHead } from "./request_head.ts";
 
 const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+/** The methods the fetch spec normalises (upper-cases when matched case-insensitively). */
+const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/** `new Request`'s method normalisation. */
+function normaliseMethod(m: string): string {
+  if (NORMALISED.has(m)) return m;
+  const upper = m.toUpperCase();
+  return NORMALISED.has(upper) ? upper : m;
+}
 
 /**
  * Build the `Request` for a parsed head.
  *
- * @param h the parsed head
+ * @param h the parsed head (its `headers` array is handed over: names are lower-cased in place
+ *   and the request may keep the array)
  * @param body the body stream, or null
  * @param signal aborts when the client goes away
  * @param hostDefault `localhost:<listener port>`, for requests without a Host
  * @returns the request
- * @throws {TypeError} when the URL is invalid (the caller answers 400)
+ * @throws {TypeError} when the URL is invalid, or a GET/HEAD has a body (the caller answers 400)
  * @example
  * ```ts
  * import { buildRequest } from "./build_request.ts";
@@ -57,11 +84,31 @@ export function buildRequest(
     default:
       url = `http://${h.host || hostDefault}/*`;
   }
-  const forbidden = FORBIDDEN.has(h.method);
-  const method = forbidden ? "GET" : h.method;
+  const method = normaliseMethod(h.method);
+  if (body !== null && (method === "GET" || method === "HEAD")) {
+    throw new TypeError("Request with GET/HEAD method cannot have body.");
+  }
+  const href = new URL(url).href;
+  const headers = h.headers;
+  for (const pair of headers) pair[0] = pair[0].toLowerCase();
+  const fast = fastRequest(method, href, headers, body, signal);
+  if (fast !== null) return fast;
+  return slowRequest(method, href, headers, body, signal);
+}
+
+/** The public-constructor fallback. */
+function slowRequest(
+  method: string,
+  href: string,
+  headers: [string, string][],
+  body: ReadableStream<Uint8Array> | null,
+  signal: AbortSignal,
+): Request {
+  const forbidden = FORBIDDEN.has(method);
+  const m = forbidden ? "GET" : method;
   const req = body === null
-    ? new Request(url, { method, headers: h.headers, signal })
-    : new Request(url, { method, headers: h.headers, body, signal, duplex: "half" } as RequestInit);
-  if (forbidden) Object.defineProperty(req, "method", { value: h.method });
+    ? new Request(href, { method: m, headers, signal })
+    : new Request(href, { method: m, headers, body, signal, duplex: "half" } as RequestInit);
+  if (forbidden) Object.defineProperty(req, "method", { value: method });
   return req;
 }
