@@ -235,7 +235,10 @@ Deno.test("resilience 5: totalTimeoutMs 100 vs a 1 s endpoint: 503 + l5d-err in 
     const d = await get({ "l5d-ctx-deadline": `${now} ${now + 50_000_000n}` });
     console.log(`l5d-ctx-deadline 50 ms: ${d.r.status} after ${d.ms.toFixed(0)} ms`);
     assertEquals(d.r.status, 503);
-    assert(d.ms >= 45 && d.ms < 100, `deadline honoured in ${d.ms} ms`);
+    // The inbound deadline, not the local timeout, ended it (the timing alone can blur on a
+    // loaded machine, where a 50 ms timer may fire late).
+    assertStringIncludes(d.body, "request deadline (l5d-ctx-deadline)");
+    assert(d.ms >= 45 && d.ms < 150, `deadline honoured in ${d.ms} ms`);
   } finally {
     await sy.stop();
     await slow.close();
