@@ -1,6 +1,7 @@
 /**
- * Byte tables and Latin-1 codecs shared by the HTTP/1.1 head parser, the chunked decoder and the
- * request writer. Folder-private.
+ * Byte tables, Latin-1 codecs and head-scanning primitives shared by the HTTP/1.1 parsers (the
+ * client's response heads, the raw server's request heads), the chunked decoder and the request
+ * writer. Private to `router/http/`.
  *
  * Header bytes are Latin-1: every byte 0x00–0xFF maps to the UTF-16 code unit of the same value,
  * so obs-text (0x80–0xFF) survives a round trip byte-for-byte. `TextDecoder("latin1")` is
@@ -84,4 +85,90 @@ export function encodeLatin1(str: string, dst: Uint8Array, off: number): number 
  */
 export function shrink(dst: Uint8Array, n: number): Uint8Array {
   return n === dst.length ? dst : n < 8192 ? dst.slice(0, n) : dst.subarray(0, n);
+}
+
+/**
+ * Find the end of a head in `b[from, to)`: the index just past the blank line, or -1 if more
+ * bytes are needed. A line feed followed by CRLF or LF ends the head (the parsers then reject
+ * bare LFs, so a bare-LF peer fails fast instead of running into the size limit). To resume
+ * after more bytes arrive, call again with `from = max(start, to - 3)`.
+ */
+export function findBlankLine(b: Uint8Array, from: number, to: number): number {
+  for (let i = b.indexOf(10, from); i !== -1 && i < to; i = b.indexOf(10, i + 1)) {
+    if (i + 1 >= to) return -1;
+    const c = b[i + 1];
+    if (c === 10) return i + 2;
+    if (c === 13) {
+      if (i + 2 >= to) return -1;
+      if (b[i + 2] === 10) return i + 3;
+    }
+  }
+  return -1;
+}
+
+/** Case-insensitive compare of `b[s, s + lit.length)` with an all-lower-case literal of tchars. */
+export function eqLower(b: Uint8Array, s: number, lit: string): boolean {
+  for (let k = 0; k < lit.length; k++) {
+    if (((b[s + k] as number) | 0x20) !== lit.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+const MAX_SAFE_DIV10 = Math.floor(Number.MAX_SAFE_INTEGER / 10);
+
+/** `b[vs, ve)` as 1*DIGIT: the value, -1 when empty or not digits, -2 past 2^53. */
+export function parseDigits(b: Uint8Array, vs: number, ve: number): number {
+  if (vs === ve) return -1;
+  let v = 0;
+  for (let k = vs; k < ve; k++) {
+    const d = (b[k] as number) - 48;
+    if (d < 0 || d > 9) return -1;
+    if (v > MAX_SAFE_DIV10) return -2;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** The element {@linkcode nextListElement} found last: `b[TOKEN.s, TOKEN.e)`, OWS trimmed. */
+export const TOKEN: { s: number; e: number } = { s: 0, e: 0 };
+
+/**
+ * Step through a comma-separated field value `b[vs, ve)` (RFC 9110 §5.6.1): put the element that
+ * starts at `k` in {@linkcode TOKEN} (possibly empty) and return where the next one starts. Loop
+ * `for (let k = vs; k <= ve;) { k = nextListElement(b, k, ve); … }`. Synchronous use only.
+ */
+export function nextListElement(b: Uint8Array, k: number, ve: number): number {
+  while (k < ve && (b[k] === 32 || b[k] === 9)) k++;
+  const ts = k;
+  while (k < ve && b[k] !== 44) k++;
+  let te = k;
+  while (te > ts && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
+  TOKEN.s = ts;
+  TOKEN.e = te;
+  return k + 1;
+}
+
+/** A read buffer with its unread window `buf[s, e)`. */
+export interface ReadWindow {
+  buf: Uint8Array;
+  s: number;
+  e: number;
+}
+
+/**
+ * Make room for `n` bytes from `w.s` on: slide the unread bytes to the front, or grow the buffer
+ * (at least doubling) when it is too small.
+ */
+export function reserveWindow(w: ReadWindow, n: number): void {
+  const have = w.e - w.s;
+  if (w.buf.length - w.s >= n) return;
+  if (w.buf.length >= n) {
+    w.buf.copyWithin(0, w.s, w.e);
+  } else {
+    const grown = new Uint8Array(Math.max(n, w.buf.length * 2));
+    grown.set(w.buf.subarray(w.s, w.e));
+    w.buf = grown;
+  }
+  w.s = 0;
+  w.e = have;
 }

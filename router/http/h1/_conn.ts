@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { reserveWindow } from "./_bytes.ts";
 
 /** Buffered byte input, implemented by {@link Conn} and by in-memory sources in tests. */
 export interface ByteSource {
@@ -70,17 +71,7 @@ export class Conn implements ByteSource {
   }
 
   reserve(n: number): void {
-    const have = this.e - this.s;
-    if (this.buf.length - this.s >= n) return;
-    if (this.buf.length >= n) {
-      this.buf.copyWithin(0, this.s, this.e);
-    } else {
-      const grown = new Uint8Array(Math.max(n, this.buf.length * 2));
-      grown.set(this.buf.subarray(this.s, this.e));
-      this.buf = grown;
-    }
-    this.s = 0;
-    this.e = have;
+    reserveWindow(this, n);
   }
 
   async readInto(dst: Uint8Array): Promise<number | null> {

@@ -23,7 +23,16 @@
  * @module
  */
 import { UpstreamError } from "../../core/errors.ts";
-import { FVAL, latin1, TCHAR } from "./_bytes.ts";
+import {
+  eqLower,
+  findBlankLine,
+  FVAL,
+  latin1,
+  nextListElement,
+  parseDigits,
+  TCHAR,
+  TOKEN,
+} from "./_bytes.ts";
 
 /** A parsed response head. */
 export interface ResponseHead {
@@ -46,7 +55,6 @@ export interface ResponseHead {
 }
 
 const ID_CL = 1, ID_TE = 2, ID_CONN = 3, ID_KA = 4, ID_HOP = 5;
-const MAX_SAFE_DIV10 = Math.floor(Number.MAX_SAFE_INTEGER / 10);
 
 let scratch = new Int32Array(5 * 64); // ns, ne, vs, ve, id per field; synchronous use only
 
@@ -57,17 +65,7 @@ let scratch = new Int32Array(5 * 64); // ns, ne, vs, ve, id per field; synchrono
  * after more bytes arrive, call again with `from = max(start, to - 3)`.
  */
 export function findHeadEnd(b: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) {
-    if (b[i] !== 10) continue;
-    if (i + 1 >= to) return -1;
-    const c = b[i + 1];
-    if (c === 10) return i + 2;
-    if (c === 13) {
-      if (i + 2 >= to) return -1;
-      if (b[i + 2] === 10) return i + 3;
-    }
-  }
-  return -1;
+  return findBlankLine(b, from, to);
 }
 
 /**
@@ -196,13 +194,7 @@ function bad(what: string, at: number): never {
   throw new UpstreamError(`invalid response head: ${what} (byte ${at})`);
 }
 
-/** Lower-case compare of `b[s, s + lit.length)` with an all-lower-case literal of tchars. */
-function eq(b: Uint8Array, s: number, lit: string): boolean {
-  for (let k = 0; k < lit.length; k++) {
-    if (((b[s + k] as number) | 0x20) !== lit.charCodeAt(k)) return false;
-  }
-  return true;
-}
+const eq = eqLower;
 
 function nameId(b: Uint8Array, s: number, n: number): number {
   switch (n) {
@@ -228,14 +220,9 @@ function nameId(b: Uint8Array, s: number, n: number): number {
 }
 
 function parseLength(b: Uint8Array, vs: number, ve: number, at: number): number {
-  if (vs === ve) bad("empty content-length", at);
-  let v = 0;
-  for (let k = vs; k < ve; k++) {
-    const d = (b[k] as number) - 48;
-    if (d < 0 || d > 9) bad("content-length is not 1*DIGIT", at);
-    if (v > MAX_SAFE_DIV10) bad("content-length too large", at);
-    v = v * 10 + d;
-  }
+  const v = parseDigits(b, vs, ve);
+  if (v === -1) bad(vs === ve ? "empty content-length" : "content-length is not 1*DIGIT", at);
+  if (v === -2) bad("content-length too large", at);
   return v;
 }
 
@@ -243,12 +230,8 @@ function parseLength(b: Uint8Array, vs: number, ve: number, at: number): number 
 function parseTransferEncoding(b: Uint8Array, vs: number, ve: number, at: number): boolean {
   let seen = false;
   for (let k = vs; k <= ve;) {
-    while (k < ve && (b[k] === 32 || b[k] === 9)) k++;
-    const ts = k;
-    while (k < ve && b[k] !== 44) k++;
-    let te = k;
-    while (te > ts && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
-    k++;
+    k = nextListElement(b, k, ve);
+    const ts = TOKEN.s, te = TOKEN.e;
     if (te === ts) continue;
     if (te - ts !== 7 || !eq(b, ts, "chunked") || seen) bad("unsupported transfer-encoding", at);
     seen = true;
@@ -261,13 +244,8 @@ function parseTransferEncoding(b: Uint8Array, vs: number, ve: number, at: number
 function scanConnection(b: Uint8Array, vs: number, ve: number): number {
   let r = 0;
   for (let k = vs; k <= ve;) {
-    while (k < ve && (b[k] === 32 || b[k] === 9)) k++;
-    const ts = k;
-    while (k < ve && b[k] !== 44) k++;
-    let te = k;
-    while (te > ts && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
-    k++;
-    const n = te - ts;
+    k = nextListElement(b, k, ve);
+    const ts = TOKEN.s, n = TOKEN.e - ts;
     if (n === 0) continue;
     if (n === 5 && eq(b, ts, "close")) r |= 1;
     else if (n === 10 && eq(b, ts, "keep-alive")) r |= 2;

@@ -9,6 +9,7 @@
  * @module
  */
 import type { ByteSource } from "../h1/_conn.ts";
+import { reserveWindow } from "../h1/_bytes.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
 
@@ -102,17 +103,7 @@ export class ServerConn implements ByteSource {
   }
 
   reserve(n: number): void {
-    const have = this.e - this.s;
-    if (this.buf.length - this.s >= n) return;
-    if (this.buf.length >= n) {
-      this.buf.copyWithin(0, this.s, this.e);
-    } else {
-      const grown = new Uint8Array(Math.max(n, this.buf.length * 2));
-      grown.set(this.buf.subarray(this.s, this.e));
-      this.buf = grown;
-    }
-    this.s = 0;
-    this.e = have;
+    reserveWindow(this, n);
   }
 
   async readInto(dst: Uint8Array): Promise<number | null> {

@@ -22,7 +22,16 @@
  *
  * @module
  */
-import { FVAL, latin1, TCHAR } from "../h1/_bytes.ts";
+import {
+  eqLower,
+  findBlankLine,
+  FVAL,
+  latin1,
+  nextListElement,
+  parseDigits,
+  TCHAR,
+  TOKEN,
+} from "../h1/_bytes.ts";
 
 /** A request rejected before the handler runs: answer `status` (with `message`) and close. */
 export class HttpReject extends Error {
@@ -77,7 +86,6 @@ export interface HeadLimits {
 }
 
 const ID_HOST = 1, ID_CL = 2, ID_TE = 3, ID_CONN = 4, ID_EXPECT = 5, ID_UPGRADE = 6;
-const MAX_SAFE_DIV10 = Math.floor(Number.MAX_SAFE_INTEGER / 10);
 
 /** Request-target bytes: VCHAR (0x21–0x7E). */
 const TARGET: Uint8Array = (() => {
@@ -116,16 +124,7 @@ const HOSTCHAR: Uint8Array = (() => {
  * ```
  */
 export function findRequestEnd(b: Uint8Array, from: number, to: number): number {
-  for (let i = b.indexOf(10, from); i !== -1 && i < to; i = b.indexOf(10, i + 1)) {
-    if (i + 1 >= to) return -1;
-    const c = b[i + 1];
-    if (c === 10) return i + 2;
-    if (c === 13) {
-      if (i + 2 >= to) return -1;
-      if (b[i + 2] === 10) return i + 3;
-    }
-  }
-  return -1;
+  return findBlankLine(b, from, to);
 }
 
 /**
@@ -298,13 +297,7 @@ function checkHost(b: Uint8Array, vs: number, ve: number): void {
   for (let k = vs; k < ve; k++) if (HOSTCHAR[b[k] as number] !== 1) bad(400, "invalid host");
 }
 
-/** Lower-case compare of `b[s, s + lit.length)` with a lower-case literal of tchars. */
-function eq(b: Uint8Array, s: number, lit: string): boolean {
-  for (let k = 0; k < lit.length; k++) {
-    if (((b[s + k] as number) | 0x20) !== lit.charCodeAt(k)) return false;
-  }
-  return true;
-}
+const eq = eqLower;
 
 function nameId(b: Uint8Array, s: number, n: number): number {
   switch (n) {
@@ -326,14 +319,9 @@ function nameId(b: Uint8Array, s: number, n: number): number {
 }
 
 function parseLength(b: Uint8Array, vs: number, ve: number): number {
-  if (vs === ve) bad(400, "empty content-length");
-  let v = 0;
-  for (let k = vs; k < ve; k++) {
-    const d = (b[k] as number) - 48;
-    if (d < 0 || d > 9) bad(400, "content-length is not 1*DIGIT");
-    if (v > MAX_SAFE_DIV10) bad(400, "content-length too large");
-    v = v * 10 + d;
-  }
+  const v = parseDigits(b, vs, ve);
+  if (v === -1) bad(400, vs === ve ? "empty content-length" : "content-length is not 1*DIGIT");
+  if (v === -2) bad(400, "content-length too large");
   return v;
 }
 
@@ -345,12 +333,8 @@ function parseLength(b: Uint8Array, vs: number, ve: number): number {
 function transferCodings(b: Uint8Array, vs: number, ve: number, prev: number): number {
   let state = prev, any = false;
   for (let k = vs; k <= ve;) {
-    while (k < ve && (b[k] === 32 || b[k] === 9)) k++;
-    const ts = k;
-    while (k < ve && b[k] !== 44) k++;
-    let te = k;
-    while (te > ts && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
-    k++;
+    k = nextListElement(b, k, ve);
+    const ts = TOKEN.s, te = TOKEN.e;
     if (te === ts) continue;
     any = true;
     if (state === 1 || state === 2) bad(400, "chunked is not the final transfer-coding");
@@ -365,13 +349,8 @@ function transferCodings(b: Uint8Array, vs: number, ve: number, prev: number): n
 function scanConnection(b: Uint8Array, vs: number, ve: number): number {
   let r = 0;
   for (let k = vs; k <= ve;) {
-    while (k < ve && (b[k] === 32 || b[k] === 9)) k++;
-    const ts = k;
-    while (k < ve && b[k] !== 44) k++;
-    let te = k;
-    while (te > ts && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
-    k++;
-    const n = te - ts;
+    k = nextListElement(b, k, ve);
+    const ts = TOKEN.s, n = TOKEN.e - ts;
     if (n === 5 && eq(b, ts, "close")) r |= 1;
     else if (n === 10 && eq(b, ts, "keep-alive")) r |= 2;
     else if (n === 7 && eq(b, ts, "upgrade")) r |= 4;
