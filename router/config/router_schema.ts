@@ -72,8 +72,8 @@ export const serverSchema = z.strictObject({
   maxConcurrentRequests: z.number().int().min(1).optional(),
   /**
    * HTTP engine (Switchyard): `raw` (default for plain HTTP: our own HTTP/1.1 server on
-   * `Deno.listen`, connection stats, upgrade tunnels) or `serve` (`Deno.serve`: h2c, and always
-   * used with `tls`).
+   * `Deno.listen`, connection stats, upgrade and CONNECT tunnels; with `tls`, HTTP/1.1 only) or
+   * `serve` (`Deno.serve`: h2c; the default with `tls`, where it offers h2 by ALPN).
    */
   engine: z.enum(["raw", "serve"]).optional(),
   /** Strip `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` inbound and `l5d-*` outbound (edge listeners). */

@@ -39,7 +39,7 @@ export interface ListenerSpec {
    * connections over them. Used by `--workers`.
    */
   readonly reusePort?: boolean;
-  /** `raw` (default without TLS) or `serve` (`Deno.serve`; always with TLS). */
+  /** `raw` (default without TLS) or `serve` (`Deno.serve`; the default with TLS). */
   readonly engine?: "raw" | "serve" | undefined;
   /** The router's head limits (the router checks them; the raw engine's sit just above). */
   readonly maxHeadersKB?: number;
@@ -127,12 +127,14 @@ export function listen(
       observer.end?.(status, performance.now() - t0, err);
     }
   };
-  const raw = spec.engine !== "serve" && !spec.tls;
+  // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.
+  const raw = spec.engine === "raw" || (spec.engine === undefined && !spec.tls);
   const server = raw
     ? serveRaw({
       hostname: spec.ip,
       port: spec.port,
       ...(spec.reusePort ? { reusePort: true } : {}),
+      ...(spec.tls ? { tls: spec.tls } : {}),
       maxHeadBytes: ((spec.maxHeadersKB ?? 8) + (spec.maxInitialLineKB ?? 4)) * 1024 + 1024,
       maxLineBytes: (spec.maxInitialLineKB ?? 4) * 1024 + 1024,
       ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),

@@ -252,3 +252,78 @@ routers:
     await up.close();
   }
 });
+
+Deno.test("engine: `engine: raw` terminates TLS too (HTTP/1.1 by ALPN) and counts its connections", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const certs = await Deno.makeTempDir();
+  const made = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${certs}/router.key`,
+      "-out",
+      `${certs}/router.pem`,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=web",
+      "-addext",
+      "subjectAltName=DNS:web,IP:127.0.0.1",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert(made.success, "openssl made a certificate");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  servers:
+  - port: 0
+    engine: raw
+    tls: {certPath: ${certs}/router.pem, keyPath: ${certs}/router.key}
+`);
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const r = await curl([
+      "--cacert",
+      `${certs}/router.pem`,
+      "--resolve",
+      `web:${port}:127.0.0.1`,
+      "-H",
+      "Host: web",
+      "-w",
+      "%{http_version}",
+      `https://web:${port}/secure`,
+    ]);
+    assertEquals(r.status, 200, `${r.headers.get("l5d-err")} ${r.body}`);
+    assertStringIncludes(r.body, '"name":"web"');
+    assert(r.body.endsWith("1.1"), `HTTP version ${r.body.slice(-3)}`);
+    const bad = await curl([
+      "--cacert",
+      `${certs}/router.pem`,
+      "--resolve",
+      `web:${port}:127.0.0.1`,
+      "-H",
+      "Host: web",
+      "-H",
+      "X-Bad: a\u0001b",
+      `https://web:${port}/`,
+    ]);
+    assertEquals(bad.status, 400);
+    assert(bad.headers.get("l5d-err"), "l5d-err on a malformed request over TLS");
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    assert(m[`rt/edge/server/127.0.0.1/${port}/connects`] >= 2, "TLS connections counted");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});

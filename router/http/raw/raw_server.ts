@@ -37,6 +37,11 @@ export interface RawServeOptions {
   port: number;
   /** Share the port with other listeners (SO_REUSEPORT). */
   reusePort?: boolean;
+  /**
+   * Terminate TLS (PEM certificate chain and key) with ALPN `http/1.1` only: clients that would
+   * pick h2 speak HTTP/1.1 here.
+   */
+  tls?: { cert: string; key: string } | undefined;
   /** Request line + header bytes limit → 431 (default 65536). */
   maxHeadBytes?: number;
   /** Request line limit → 414 (default 8192). */
@@ -98,19 +103,27 @@ const LINGER_MS = 2000, LINGER_BYTES = 1024 * 1024;
  * ```
  */
 export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer {
-  const listener = Deno.listen({
+  const common = {
     hostname: opts.hostname,
     port: opts.port,
-    transport: "tcp",
+    transport: "tcp" as const,
     ...(opts.reusePort ? { reusePort: true } : {}),
-  });
+  };
+  const listener: Deno.Listener = opts.tls
+    ? Deno.listenTls({
+      ...common,
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      alpnProtocols: ["http/1.1"],
+    })
+    : Deno.listen(common);
   return new Engine(listener, opts, handler);
 }
 
 class Engine implements RawServer {
   readonly addr: Deno.NetAddr;
   readonly finished: Promise<void>;
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Deno.Listener;
   readonly #handler: RawHandler;
   readonly #opts: RawServeOptions;
   readonly #conns = new Set<ServerConn>();
@@ -129,7 +142,7 @@ class Engine implements RawServer {
   #accepting: Promise<void>;
   #resolveFinished!: () => void;
 
-  constructor(listener: Deno.TcpListener, opts: RawServeOptions, handler: RawHandler) {
+  constructor(listener: Deno.Listener, opts: RawServeOptions, handler: RawHandler) {
     this.#listener = listener;
     this.addr = listener.addr as Deno.NetAddr;
     this.#handler = handler;
@@ -168,7 +181,7 @@ class Engine implements RawServer {
 
   async #accept(): Promise<void> {
     for (;;) {
-      let tcp: Deno.TcpConn;
+      let tcp: Deno.Conn;
       try {
         tcp = await this.#listener.accept();
       } catch {
@@ -182,7 +195,7 @@ class Engine implements RawServer {
         break;
       }
       try {
-        tcp.setNoDelay(true);
+        (tcp as Partial<Deno.TcpConn>).setNoDelay?.(true); // TLS connections: not exposed
       } catch { /* closed already */ }
       const c = new ServerConn(tcp);
       c.deadline = this.#now + this.#headerMs;
