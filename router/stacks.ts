@@ -183,6 +183,13 @@ export function createStacks(deps: StackDeps): StackFactory {
     const removals = registry.counter(scope, "failure_accrual/removals");
     const revivals = registry.counter(scope, "failure_accrual/revivals");
     registry.gauge(scope, "loadbalancer/size", () => balancer.size);
+    // Finagle's client `connections`: open connections to this client's endpoints (the pool is
+    // per endpoint, shared by every client that binds to it).
+    registry.gauge(scope, "connections", () => {
+      let n = 0;
+      for (const a of current) n += transport.connectionsTo(a.host, a.port);
+      return n;
+    });
     registry.gauge(scope, "loadbalancer/available", () => balancer.available);
     registry.gauge(
       scope,
@@ -196,6 +203,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     const requeueCount = registry.counter(scope, "requeues");
 
     const nodes = new Map<string, Node>();
+    let current: Address[] = [];
     function makeNode(a: Address): Node {
       const key = addrKey(a);
       const epScope = endpointScope(router, id, key);
@@ -220,6 +228,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);
+      registry.gauge(epScope, "connections", () => transport.connectionsTo(a.host, a.port));
       if (lb.kind === "ewma") {
         registry.gauge(epScope, "ewma_ms", () => {
           const n = balancer.nodes.find((x) => x.id === key) as
@@ -256,6 +265,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (addr.type !== "bound" && addr.type !== "neg") return; // pending/failed: keep last good
       const want = new Map<string, Address>();
       if (addr.type === "bound") { for (const a of addr.addrs) want.set(addrKey(a), a); }
+      current = [...want.values()];
       let changed = false;
       for (const [k, n] of nodes) {
         if (!want.has(k)) {

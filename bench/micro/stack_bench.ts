@@ -40,6 +40,7 @@ const transport = {
     ),
   close: () => Promise.resolve(),
   stats: () => ({}),
+  connectionsTo: () => 0,
 } as unknown as H1Client;
 const snap = buildSnapshot(config, {
   registry: createRegistry({ clock: systemClock }),

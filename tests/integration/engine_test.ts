@@ -63,6 +63,16 @@ routers:
     const open = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
     assertEquals(metric(open, `${base}/connections`), 3);
     assert(metric(open, `${base}/connects`) >= 3, `connects ${metric(open, `${base}/connects`)}`);
+    // The client side: connections open to the endpoint (pooled, kept alive).
+    const client = "rt/edge/client/#/io.l5d.fs/web";
+    assert(
+      metric(open, `${client}/connections`) >= 1,
+      `client connections ${open[`${client}/connections`]}`,
+    );
+    assertEquals(
+      metric(open, `${client}/endpoint/127.0.0.1:${up.port}/connections`),
+      metric(open, `${client}/connections`),
+    );
     const prom = await (await fetch(`${sy.admin}/admin/metrics/prometheus`)).text();
     assertStringIncludes(prom, `rt:server:connections{rt="edge", server="127.0.0.1/${port}"} 3`);
     for (const c of conns.splice(0)) c.close();

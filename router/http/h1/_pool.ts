@@ -124,6 +124,11 @@ export class Pool {
     if (this.#cancelSweep === null) this.#scheduleSweep();
   }
 
+  /** Connections open (or opening) to `host:port` now, idle included. */
+  openTo(key: string): number {
+    return this.#eps.get(key)?.open ?? 0;
+  }
+
   /** Counters for `H1Client.stats()`. */
   stats(): { open: number; idle: number; connects: number; reused: number } {
     return {

@@ -97,6 +97,8 @@ export interface H1Client {
   close(graceMs?: number): Promise<void>;
   /** Pool counters. */
   stats(): H1ClientStats;
+  /** Connections open (or opening) to one endpoint now, idle included. */
+  connectionsTo(host: string, port: number): number;
 }
 
 const realClock: Pick<Clock, "mono" | "setTimer"> = {
@@ -171,5 +173,6 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     request,
     close: (graceMs = 0) => pool.close(graceMs),
     stats: () => pool.stats(),
+    connectionsTo: (host, port) => pool.openTo(host + ":" + port),
   };
 }
