@@ -15,6 +15,7 @@ import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { BadRequest } from "./core/errors.ts";
 import {
+  type Counter,
   createRegistry,
   linkerdPrometheusResponse,
   metricsJsonResponse,
@@ -25,7 +26,8 @@ import {
   serverScope,
 } from "../telemetry/metrics/mod.ts";
 import { adminApp } from "../telemetry/admin/server.ts";
-import { dashboardHandlers } from "../telemetry/admin/dashboard/mod.ts";
+// The dashboard's assets and code load on its first request (issue 6: idle RSS).
+import { lazyDashboardHandlers } from "../telemetry/admin/dashboard/lazy.ts";
 import { recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -52,6 +54,8 @@ export interface Linker {
    * built, e.g. a port that cannot be bound.
    */
   reload(config: Config): Promise<void>;
+  /** Requests the router listeners have accepted so far (a cheap activity signal). */
+  accepted(): number;
   /** Resolves when the process has shut down. */
   readonly finished: Promise<void>;
   /** Graceful: stop listening, let in-flight requests finish, release everything. */
@@ -141,6 +145,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const finished = new Promise<void>((r) => (resolveFinished = r));
   let stopping: Promise<void> | undefined;
   const reloads = registry.counter(["switchyard"], "config_reloads");
+  let accepted = 0;
 
   function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
     const started: RunningListener[] = [];
@@ -152,7 +157,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
-          const scoped: { stats?: RequestStats } = {};
+          const scoped: { stats?: RequestStats; connects?: Counter } = {};
           let last: Router | undefined;
           const listener = listen(
             {
@@ -161,13 +166,25 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
               clearContext: s.clearContext,
               maxErrResponseKB: rc.maxErrResponseKB,
               maxConcurrentRequests: s.maxConcurrentRequests,
+              engine: s.engine,
+              maxHeadersKB: rc.maxHeadersKB,
+              maxInitialLineKB: rc.maxInitialLineKB,
+              idleTimeMs: s.serverSession?.idleTimeMs,
               ...(opts.reusePort ? { reusePort: true } : {}),
               ...(s.tls ? { tls: serverTls(s.tls) } : {}),
             },
             () => (last = current().routers.get(label) ?? last)!,
             log,
             {
-              start: () => scoped.stats?.pending.incr(),
+              start: () => {
+                accepted++;
+                scoped.stats?.pending.incr();
+              },
+              connect: () => {
+                scoped.stats?.connections.incr();
+                scoped.connects?.incr();
+              },
+              disconnect: () => scoped.stats?.connections.decr(),
               end: (status, ms) => {
                 const stats = scoped.stats;
                 if (!stats) return;
@@ -178,7 +195,13 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             },
           );
           last = current().routers.get(label);
-          scoped.stats = scopeStats(registry, serverScope(label, listener.ip, listener.port));
+          const scope = serverScope(label, listener.ip, listener.port);
+          scoped.stats = scopeStats(registry, scope);
+          // Linkerd's server `connects` / `connections` (raw engine: Deno.serve has no events)
+          if (listener.engine === "raw") {
+            scoped.connects = registry.counter(scope, "connects");
+            void scoped.stats.connections;
+          }
           const entry = { label, listener };
           started.push(entry);
           listeners.set(key, entry);
@@ -258,6 +281,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         registry,
         admin: { ip: config.admin.ip, port: 0 },
         reload,
+        accepted: () => accepted,
         finished,
         shutdown,
       };
@@ -310,7 +334,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             : Response.json({ error: `no namer ${want}` }, { status: 404 });
         },
       },
-      ...dashboardHandlers({ registry }),
+      ...lazyDashboardHandlers({ registry }),
       ...(opts.adminHandlers ?? []),
     ];
     const app = adminApp({
@@ -353,6 +377,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     registry,
     admin: { ip: adminServer.addr.hostname, port: adminServer.addr.port },
     reload,
+    accepted: () => accepted,
     finished,
     shutdown,
   };

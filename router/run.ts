@@ -10,8 +10,9 @@ import { type Linker, startLinker } from "./linker.ts";
 import { createReloader, reloadAdminHandlers, type Reloader } from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { startHelloWorld } from "../deploy/examples/helloworld/helloworld.ts";
-import { runServeWorkers, type ServeWorkersOptions } from "./workers/serve.ts";
+import { startHeapTrimmer } from "../telemetry/metrics/mod.ts";
+import type { ServeWorkersOptions } from "./workers/serve.ts";
+// `demo`'s sample apps and `--workers` load only when asked for (issue 6: idle RSS of `serve`).
 
 function onSignals(fn: () => void): () => void {
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -26,7 +27,10 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
     log.info("signal received, draining");
     void linker.shutdown();
   });
+  // Idle: give back the heap that start-up, bursts and new names left committed (issue 6).
+  const trimmer = startHeapTrimmer({ activity: () => linker.accepted() });
   await linker.finished;
+  trimmer.stop();
   off();
 }
 
@@ -41,7 +45,10 @@ export async function runServe(
   log: Logger,
   workers?: ServeWorkersOptions,
 ): Promise<number> {
-  if (workers && workers.workers > 1) return await runServeWorkers(path, log, workers);
+  if (workers && workers.workers > 1) {
+    const { runServeWorkers } = await import("./workers/serve.ts");
+    return await runServeWorkers(path, log, workers);
+  }
   const loaded = await loadConfigFile(path);
   if (!loaded.ok) {
     for (const issue of loaded.errors) log.error(formatIssue(issue));
@@ -133,6 +140,7 @@ export async function runDemo(
     for (const s of stops.reverse()) await s().catch(() => {});
   };
   try {
+    const { startHelloWorld } = await import("../deploy/examples/helloworld/helloworld.ts");
     const world = startHelloWorld({ hostname: opts.ip, port: opts.worldPort, text: "world" });
     stops.push(() => world.close());
     const hello = startHelloWorld({

@@ -21,6 +21,27 @@ export interface IdleResult {
   readonly idle_rss_mib: number;
   /** Median RSS after 1000 requests and a 3 s rest, MiB. */
   readonly after_traffic_rss_mib: number;
+  /**
+   * The idle RSS split (`/proc/<pid>/status` RssAnon / RssFile), MiB: anonymous memory (V8 heap,
+   * malloc) vs pages of mapped files — mostly the ~95 MB `deno` executable's code, ~25 MiB of
+   * which any Deno process touches, shared with every other Deno process on the machine.
+   */
+  readonly idle_rss_split_mib?: { readonly anon: number; readonly file: number };
+}
+
+/**
+ * Anonymous and file-backed parts of a process's RSS, MiB (zero when unreadable).
+ *
+ * @returns `{anon, file}`
+ */
+export function rssSplitMib(pid: number): { anon: number; file: number } {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kib = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0);
+    return { anon: kib("RssAnon") / 1024, file: (kib("RssFile") + kib("RssShmem")) / 1024 };
+  } catch {
+    return { anon: 0, file: 0 };
+  }
 }
 
 /**
@@ -64,6 +85,7 @@ export async function runIdle(ctx: BenchCtx): Promise<IdleResult> {
   try {
     await delay(2000);
     const idle = await settledRssMib(sy.proc.pid);
+    const split = rssSplitMib(sy.proc.pid);
     const conn = await probeConnect("127.0.0.1", port);
     try {
       for (let i = 0; i < 1000; i++) await conn.request("/", { host: "origin" });
@@ -74,9 +96,17 @@ export async function runIdle(ctx: BenchCtx): Promise<IdleResult> {
     const after = await settledRssMib(sy.proc.pid);
     ctx.log(
       `idle: started in ${startup.toFixed(0)} ms, RSS ${idle.toFixed(1)} MiB idle, ` +
-        `${after.toFixed(1)} MiB after 1000 requests`,
+        `${after.toFixed(1)} MiB after 1000 requests (idle: ${
+          split.anon.toFixed(1)
+        } MiB anonymous, ` +
+        `${split.file.toFixed(1)} MiB mapped files)`,
     );
-    return { startup_ms: startup, idle_rss_mib: idle, after_traffic_rss_mib: after };
+    return {
+      startup_ms: startup,
+      idle_rss_mib: idle,
+      after_traffic_rss_mib: after,
+      idle_rss_split_mib: split,
+    };
   } finally {
     await sy.stop();
     await origin.stop();

@@ -82,3 +82,9 @@ export {
   renderLinkerdPrometheus,
 } from "./prometheus.ts";
 export { nativePrometheusResponse, renderNativePrometheus } from "./prometheus_native.ts";
+export {
+  type HeapTrimmer,
+  type HeapTrimOptions,
+  startHeapTrimmer,
+  v8Collector,
+} from "./heap_trim.ts";

@@ -122,18 +122,63 @@ function registerProcessStats(registry: MetricsRegistry): void {
   registry.gauge(["process"], "heap_used_bytes", () => Deno.memoryUsage().heapUsed);
 }
 
-class CounterHandle implements Counter {
+/**
+ * The metrics of one scope. Its canonical path and key are stored once here, not once per metric.
+ */
+class ScopeNode {
+  readonly key: string;
+  readonly path: readonly string[];
+  /** A scope holds a few to a dozen metrics: a list scanned by name (registration time only). */
+  readonly slots: Entry[] = [];
+  constructor(path: string[]) {
+    this.path = path;
+    this.key = path.join("/");
+  }
+  find(name: string): Entry | undefined {
+    for (const s of this.slots) if (s.name === name) return s;
+    return undefined;
+  }
+}
+
+/**
+ * One registered metric. `key` and `path` are derived when a renderer asks (render time, not
+ * request time): storing them per metric cost ~0.3 KiB each, ×~100 metrics per service (issue 6).
+ * Counters and gauges are their own entries (one object per metric); a histogram has one.
+ */
+abstract class Entry implements MetricEntry {
+  readonly node: ScopeNode;
+  readonly name: string;
+  abstract readonly metric: Metric;
+  constructor(node: ScopeNode, name: string) {
+    this.node = node;
+    this.name = name;
+  }
+  get key(): string {
+    return this.node.key === "" ? this.name : `${this.node.key}/${this.name}`;
+  }
+  get path(): readonly string[] {
+    return [...this.node.path, ...this.name.split("/")];
+  }
+}
+
+class CounterHandle extends Entry implements Counter {
   readonly kind = "counter";
   value = 0;
+  get metric(): Counter {
+    return this;
+  }
   incr(n = 1): void {
     this.value += n;
   }
 }
 
-class GaugeHandle implements Gauge {
+class GaugeHandle extends Entry implements Gauge {
   readonly kind = "gauge";
   v = 0;
   fn: (() => number) | undefined = undefined;
+  get metric(): Gauge {
+    return this;
+  }
   get value(): number {
     return this.fn === undefined ? this.v : this.fn();
   }
@@ -148,10 +193,21 @@ class GaugeHandle implements Gauge {
   }
 }
 
+class HistogramEntry extends Entry {
+  readonly metric: Histogram;
+  constructor(node: ScopeNode, name: string, metric: Histogram) {
+    super(node, name);
+    this.metric = metric;
+  }
+}
+
 class Registry implements MetricsRegistry {
   readonly clock: Clock;
   readonly #histogramOptions: HistogramOptions;
-  readonly #byKey = new Map<string, MetricEntry>();
+  /** Scope key → its metrics. */
+  readonly #scopes = new Map<string, ScopeNode>();
+  /** Every metric, in registration order. */
+  readonly #order = new Set<Entry>();
 
   constructor(clock: Clock, histogramOptions: HistogramOptions) {
     this.clock = clock;
@@ -159,15 +215,21 @@ class Registry implements MetricsRegistry {
   }
 
   get size(): number {
-    return this.#byKey.size;
+    return this.#order.size;
   }
 
   counter(scope: Scope, name: string): Counter {
-    return this.#getOrCreate(scope, name, "counter", () => new CounterHandle());
+    return this.#getOrCreate(scope, name, "counter", (n, k) => new CounterHandle(n, k))
+      .metric as Counter;
   }
 
   gauge(scope: Scope, name: string, fn?: () => number): Gauge {
-    const g = this.#getOrCreate(scope, name, "gauge", () => new GaugeHandle()) as GaugeHandle;
+    const g = this.#getOrCreate(
+      scope,
+      name,
+      "gauge",
+      (n, k) => new GaugeHandle(n, k),
+    ) as GaugeHandle;
     if (fn !== undefined) g.fn = fn;
     return g;
   }
@@ -177,47 +239,61 @@ class Registry implements MetricsRegistry {
       scope,
       name,
       "histogram",
-      () => createHistogram(this.clock, this.#histogramOptions),
-    );
+      (n, k) => new HistogramEntry(n, k, createHistogram(this.clock, this.#histogramOptions)),
+    ).metric as Histogram;
   }
 
   remove(scope: Scope): number {
     const prefix = normalizeScope(scope);
     let n = 0;
-    for (const [key, e] of this.#byKey) {
-      if (prefix.length <= e.path.length && prefix.every((el, i) => e.path[i] === el)) {
-        this.#byKey.delete(key);
+    for (const [key, node] of this.#scopes) {
+      // A metric's name parts extend its scope's path: a prefix longer than the scope's path can
+      // still cover some of its metrics (`remove([..., "status"])`).
+      const p = node.path;
+      if (!prefix.every((el, i) => i >= p.length || p[i] === el)) continue;
+      const kept = node.slots.filter((slot) => {
+        if (prefix.length > p.length && !covers(prefix, slot.path)) return true;
+        this.#order.delete(slot);
         n++;
-      }
+        return false;
+      });
+      node.slots.splice(0, node.slots.length, ...kept);
+      if (kept.length === 0) this.#scopes.delete(key);
     }
     return n;
   }
 
   entries(): IterableIterator<MetricEntry> {
-    return this.#byKey.values();
+    return this.#order.values();
   }
 
-  #getOrCreate<M extends Metric>(
+  #getOrCreate(
     scope: Scope,
     name: string,
-    kind: M["kind"],
-    make: () => M,
-  ): M {
-    const path = normalizeScope(scope);
+    kind: Metric["kind"],
+    make: (node: ScopeNode, name: string) => Entry,
+  ): Entry {
     for (const part of name.split("/")) {
       if (part.length === 0) throw new RangeError(`bad metric name ${JSON.stringify(name)}`);
-      path.push(part);
     }
-    const key = path.join("/");
-    const found = this.#byKey.get(key);
+    const path = normalizeScope(scope);
+    const scopeKey = path.join("/");
+    let node = this.#scopes.get(scopeKey);
+    if (node === undefined) this.#scopes.set(scopeKey, node = new ScopeNode(path));
+    const found = node.find(name);
     if (found !== undefined) {
       if (found.metric.kind !== kind) {
-        throw new TypeError(`metric ${key} is a ${found.metric.kind}, not a ${kind}`);
+        throw new TypeError(`metric ${found.key} is a ${found.metric.kind}, not a ${kind}`);
       }
-      return found.metric as M;
+      return found;
     }
-    const metric = make();
-    this.#byKey.set(key, { key, path, metric });
-    return metric;
+    const entry = make(node, name);
+    node.slots.push(entry);
+    this.#order.add(entry);
+    return entry;
   }
+}
+
+function covers(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((el, i) => path[i] === el);
 }

@@ -97,9 +97,16 @@ class ScopeStats implements RequestStats {
   readonly #registry: MetricsRegistry;
   readonly #clock: Clock;
   readonly #scope: Scope;
-  readonly #codes: (Counter | undefined)[] = new Array(600).fill(undefined);
+  /**
+   * `status/<code>` handles as `[code, counter, code, counter, …]`, in first-seen order. A scope
+   * sees a handful of codes, so a scan of this short list is as fast as indexing a table, and
+   * far smaller: a 600-slot table cost ~4.7 KiB per scope, with ~12 scopes per service (service,
+   * client, one per endpoint), which was most of what 1000 services cost (issue 6).
+   */
+  readonly #codes: (number | Counter)[] = [];
   readonly #classes: (Counter | undefined)[] = new Array(6).fill(undefined);
-  readonly #reasons = new Map<string, Counter>();
+  /** `failures/<reason>` handles; made on the first failure with a reason. */
+  #reasons: Map<string, Counter> | undefined = undefined;
   #error: Counter | undefined = undefined;
   #connections: Gauge | undefined = undefined;
 
@@ -121,7 +128,13 @@ class ScopeStats implements RequestStats {
   status(code: number): Counter {
     if (!(code >= 100 && code < 600)) return this.#errorCounter();
     const i = code | 0;
-    return this.#codes[i] ??= this.#registry.counter(this.#scope, `status/${i}`);
+    const codes = this.#codes;
+    for (let k = 0; k < codes.length; k += 2) {
+      if (codes[k] === i) return codes[k + 1] as Counter;
+    }
+    const c = this.#registry.counter(this.#scope, `status/${i}`);
+    codes.push(i, c);
+    return c;
   }
 
   statusClass(code: number): Counter {
@@ -131,11 +144,12 @@ class ScopeStats implements RequestStats {
   }
 
   failure(reason: string): Counter {
-    let c = this.#reasons.get(reason);
+    const reasons = this.#reasons ??= new Map();
+    let c = reasons.get(reason);
     if (c === undefined) {
       const part = reason.replaceAll("/", "_") || "unknown";
       c = this.#registry.counter(this.#scope, `failures/${part}`);
-      this.#reasons.set(reason, c);
+      reasons.set(reason, c);
     }
     return c;
   }
