@@ -24,6 +24,7 @@ import {
   writeStreamBody,
 } from "./_request.ts";
 import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
+import { makeResponse } from "./_response_internals.ts";
 import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
 
 /** Limits an exchange enforces. */
@@ -172,11 +173,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
 
   async #respond(h: ResponseHead, isHead: boolean): Promise<Response> {
     const c = this.#c, st = h.status, cl = h.contentLength;
-    const init: ResponseInit = { status: st, statusText: h.reason, headers: h.headers };
     this.#keepAliveMs = h.keepAliveMs;
     if (isHead || st === 204 || st === 304 || st === 205) {
       // 205 must not have content; unless it says so with content-length: 0, do not reuse.
-      const res = new Response(null, init);
+      const res = makeResponse(st, h.reason, h.headers, null);
       this.#responseDone(h.keepAlive && (st !== 205 || cl === 0));
       return res;
     }
@@ -189,10 +189,11 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
           );
         }
       }
-      // The raw front end writes registered bytes straight to the client (no body stream);
-      // `Response` copies its own, so the connection buffer is free for the next exchange.
+      // The raw front end writes registered bytes straight to the client (no body stream).
+      // A copy out of the connection buffer, which is free for the next exchange; the response
+      // takes it as its static body as is (the fallback `new Response` copies it once more).
       const bytes = cl === 0 ? null : c.buf.slice(c.s, c.s + cl);
-      const res = new Response(bytes, init);
+      const res = makeResponse(st, h.reason, h.headers, bytes);
       if (bytes !== null) responseBytes.set(res, bytes);
       c.s += cl;
       this.#responseDone(h.keepAlive);
@@ -204,7 +205,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       ? new LengthReader(c, cl)
       : new EofReader(c);
     this.#keepAlive = h.keepAlive && (h.chunked || cl >= 0);
-    return new Response(new ReadableStream<Uint8Array>(this, { highWaterMark: 0 }), init);
+    const stream = new ReadableStream<Uint8Array>(this, { highWaterMark: 0 });
+    return makeResponse(st, h.reason, h.headers, stream);
   }
 
   /**

@@ -1,0 +1,350 @@
+/**
+ * A guarded fast constructor for the web `Response` the upstream HTTP/1.1 client returns, built
+ * the way Deno builds its own responses from known-good parts (`fromInnerResponse` in Deno's
+ * `ext/fetch/23_response.js`) instead of through the public `new Response(body, init)` (WebIDL
+ * conversion of the init, status text and header validation and copy, a copy of the body bytes
+ * in `extractBody`, and a native pre-built response for `Deno.serve` through
+ * `setServeNativeFromHeaders` plus its finalization registration). Folder-private.
+ *
+ * The response is a real `Response`: made with the constructor's brand fast path
+ * (`new Response(webidl.brand)`), then given the private fields `initializeResponseBase` sets, in
+ * the same order (so it has the same hidden class as Deno's), and an inner response of the shape
+ * of `newInnerResponse` (type `"default"`, empty URL list, status, status message, the header
+ * list, an `InnerBody`). Headers are built lazily on first `rsp.headers` from the inner list with
+ * guard `"response"`, so filters can `set`/`append`/`delete` them and `Deno.serve` and the raw
+ * engine's writer both send the edited list. A static body is an `InnerBody` around the bytes
+ * exactly as `extractBody` makes it (without the copy); a stream body is the very stream.
+ *
+ * What differs from `new Response` on purpose, and is not observable through the web API:
+ * - the "serve fast" fields and the native response stay unset, so `Deno.serve` sends it through
+ *   its ordinary inner-response path (`fastSyncResponseOrStream`), as it does for every response
+ *   whose headers were touched (which our stack always does);
+ * - header names are lower-cased in place (Deno keeps the first spelling of each name; the web
+ *   API lower-cases on read anyway, and `Deno.serve` sends lower-case names); only the raw
+ *   engine's wire spelling changes.
+ *
+ * It relies on Deno 2.9's private symbols (found at load by their descriptions on a probe
+ * instance, and required to be exactly the list and order of 2.9.6), the inner response's and
+ * `InnerBody`'s own keys, and the `InnerBody` constructor (taken from a probe response). A
+ * self-test at load time builds fast responses from known parts and compares them with
+ * `new Response` on every public property (status, statusText, ok, type, url, redirected,
+ * headers, body, bodyUsed), the inner state the body methods and both consumers read, a header
+ * mutation round trip, `clone()` and `new Response(rsp.body, rsp)`. When anything differs or
+ * throws (another Deno version), the fast path stays off for the life of the process and
+ * {@link makeResponse} uses `new Response`.
+ *
+ * The caller's inputs must be what the strict head parser (`response_head.ts`) gives: a status in
+ * 200–599, a reason phrase of HTAB / SP / VCHAR / obs-text, header names that are tokens and
+ * values without CR/LF/NUL, OWS-trimmed. They are not validated here.
+ *
+ * @module
+ */
+
+type Bag = Record<symbol, unknown>;
+
+/** The static body of an `InnerBody`. */
+interface StaticBody {
+  body: Uint8Array;
+  consumed: boolean;
+}
+
+/** Deno's `InnerBody` (ext/fetch/22_body.js), as far as this module touches it. */
+interface InnerBody {
+  streamOrStatic: ReadableStream<Uint8Array> | StaticBody;
+  source: unknown;
+  length: number | null;
+}
+
+type InnerBodyCtor = new (streamOrStatic: ReadableStream<Uint8Array> | StaticBody) => InnerBody;
+
+/** Deno's inner response (`newInnerResponse`), as far as this module touches it. */
+interface InnerResponse {
+  type: string;
+  body: InnerBody | null;
+  headerList: [string, string][];
+  urlList: string[];
+  status: number;
+  statusMessage: string;
+  aborted: boolean;
+  bodyDecoded: boolean;
+  url(this: InnerResponse): string | null;
+}
+
+/** Own symbol descriptions of a Deno 2.9.6 `Response`, in `initializeResponseBase` order. */
+const SYMBOLS = [
+  "[[webidl.brand]]",
+  "response",
+  "headers",
+  "headers guard",
+  "serve fast status",
+  "serve fast body",
+  "serve fast header kind",
+  "serve fast content type",
+  "serve fast consumed",
+  "serve native response",
+  "lazy static body",
+  "lazy static content type",
+];
+
+/** Own keys of a Deno 2.9.6 inner response. */
+const INNER_KEYS = "type,body,headerList,urlList,status,statusMessage,aborted,bodyDecoded,url";
+
+/** Own keys of a Deno 2.9.6 `InnerBody`. */
+const BODY_KEYS = "streamOrStatic,source,length";
+
+/** The values `initializeResponseBase` gives every field but the inner response. */
+const BASE: unknown[] = [null, "response", 0, null, 0, null, false, null, null, null];
+
+/** The private symbols, or null when the probe does not have Deno 2.9.6's shape. */
+function discover(): { syms: symbol[]; InnerBody: InnerBodyCtor } | null {
+  try {
+    const probe = new Response(null) as unknown as Bag;
+    const syms = Object.getOwnPropertySymbols(probe);
+    if (syms.map((s) => s.description).join() !== SYMBOLS.join()) return null;
+    if (probe[syms[0] as symbol] !== syms[0]) return null; // the brand marks itself
+    for (let i = 0; i < BASE.length; i++) {
+      if (probe[syms[i + 2] as symbol] !== BASE[i]) return null;
+    }
+    const inner = probe[syms[1] as symbol] as InnerResponse;
+    if (Object.keys(inner).join() !== INNER_KEYS || inner.body !== null) return null;
+    const withBody = new Response(new Uint8Array(1)) as unknown as Bag;
+    const body = (withBody[syms[1] as symbol] as InnerResponse).body;
+    if (body === null || Object.keys(body).join() !== BODY_KEYS) return null;
+    if (typeof body.constructor !== "function") return null;
+    return { syms, InnerBody: body.constructor as InnerBodyCtor };
+  } catch {
+    return null;
+  }
+}
+
+const FOUND = discover();
+const SYMS: symbol[] = FOUND?.syms ?? [];
+const BRAND = SYMS[0] as symbol;
+const S_RESPONSE = SYMS[1] as symbol;
+const S_HEADERS = SYMS[2] as symbol;
+const S_GUARD = SYMS[3] as symbol;
+const S_FAST_STATUS = SYMS[4] as symbol;
+const S_FAST_BODY = SYMS[5] as symbol;
+const S_FAST_KIND = SYMS[6] as symbol;
+const S_FAST_TYPE = SYMS[7] as symbol;
+const S_FAST_CONSUMED = SYMS[8] as symbol;
+const S_NATIVE = SYMS[9] as symbol;
+const S_LAZY_BODY = SYMS[10] as symbol;
+const S_LAZY_TYPE = SYMS[11] as symbol;
+const InnerBodyCtor = FOUND?.InnerBody as InnerBodyCtor;
+const ResponseCtor = Response as unknown as new (brand: symbol) => Response;
+
+/** `url()` of an inner response, as Deno's `newInnerResponse` defines it (shared, not per object). */
+function innerUrl(this: InnerResponse): string | null {
+  if (this.urlList.length == 0) return null;
+  return this.urlList[this.urlList.length - 1] as string;
+}
+
+/** The fast path proper; only called once the self-test passed (or by the self-test). */
+function build(
+  status: number,
+  statusText: string,
+  headers: [string, string][],
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+): Response {
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i] as [string, string];
+    h[0] = h[0].toLowerCase();
+  }
+  let inner: InnerBody | null = null;
+  if (body instanceof Uint8Array) {
+    inner = new InnerBodyCtor({ body, consumed: false });
+    inner.source = body;
+    inner.length = body.byteLength;
+  } else if (body !== null) {
+    inner = new InnerBodyCtor(body);
+  }
+  const rsp = new ResponseCtor(BRAND);
+  const r = rsp as unknown as Bag;
+  r[S_RESPONSE] = {
+    type: "default",
+    body: inner,
+    headerList: headers,
+    urlList: [],
+    status,
+    statusMessage: statusText,
+    aborted: false,
+    bodyDecoded: false,
+    url: innerUrl,
+  };
+  r[S_HEADERS] = null;
+  r[S_GUARD] = "response";
+  r[S_FAST_STATUS] = 0;
+  r[S_FAST_BODY] = null;
+  r[S_FAST_KIND] = 0;
+  r[S_FAST_TYPE] = null;
+  r[S_FAST_CONSUMED] = false;
+  r[S_NATIVE] = null;
+  r[S_LAZY_BODY] = null;
+  r[S_LAZY_TYPE] = null;
+  return rsp;
+}
+
+/** The inner response of `rsp`. */
+function innerOf(rsp: Response): InnerResponse {
+  return (rsp as unknown as Bag)[S_RESPONSE] as InnerResponse;
+}
+
+/** A comparable picture of an inner body: what the body methods and both consumers read. */
+function bodyPicture(b: InnerBody | null): string {
+  if (b === null) return "null";
+  if (Object.keys(b).join() !== BODY_KEYS || !(b instanceof InnerBodyCtor)) return "bad";
+  const s = b.streamOrStatic;
+  const src = b.source instanceof Uint8Array ? `u8:${b.source.join()}` : String(b.source);
+  if (s instanceof ReadableStream) {
+    return `stream:${s.locked}:${src}:${b.length}`;
+  }
+  return `static:${s.body instanceof Uint8Array}:${s.body.join()}:${s.consumed}:${src}:${b.length}`;
+}
+
+/** Everything observable about a response without reading its body, plus its inner state. */
+function picture(rsp: Response): string {
+  const i = innerOf(rsp);
+  const syms = Object.getOwnPropertySymbols(rsp).map((s) => s.description).join();
+  return JSON.stringify([
+    rsp instanceof Response,
+    Object.prototype.toString.call(rsp),
+    syms,
+    rsp.type,
+    rsp.url,
+    rsp.redirected,
+    rsp.status,
+    rsp.statusText,
+    rsp.ok,
+    rsp.bodyUsed,
+    rsp.body === null ? "null" : rsp.body instanceof ReadableStream,
+    [...rsp.headers],
+    rsp.headers.get("x-a"),
+    rsp.headers.getSetCookie(),
+    Object.keys(i).join(),
+    i.headerList,
+    i.urlList,
+    i.url(),
+    i.aborted,
+    i.bodyDecoded,
+    (rsp as unknown as Bag)[S_GUARD],
+    bodyPicture(i.body),
+  ]);
+}
+
+/** The head every self-test case uses: names mixed-case for the fast side, lower for the slow. */
+function headList(lower: boolean): [string, string][] {
+  const list: [string, string][] = [
+    ["Content-Type", "text/plain"],
+    ["X-A", "1"],
+    ["x-a", "2"],
+    ["Set-Cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["Content-Length", "3"],
+    ["X-Latin", "caf\xe9"],
+  ];
+  return lower ? list.map(([n, v]) => [n.toLowerCase(), v]) : list;
+}
+
+/** Build one case both ways and compare; then mutate, clone and re-wrap both and compare again. */
+function sameCase(
+  status: number,
+  reason: string,
+  body: () => Uint8Array | ReadableStream<Uint8Array> | null,
+): boolean {
+  const fastBody = body();
+  const fast = build(status, reason, headList(false), fastBody);
+  const slow = new Response(body() as BodyInit | null, {
+    status,
+    statusText: reason,
+    headers: headList(true),
+  });
+  // Nothing read yet: the inner state before `headers` is first touched.
+  if (bodyPicture(innerOf(fast).body) !== bodyPicture(innerOf(slow).body)) return false;
+  if (JSON.stringify(innerOf(fast).headerList) !== JSON.stringify(innerOf(slow).headerList)) {
+    return false;
+  }
+  if (fastBody instanceof ReadableStream && fast.body !== fastBody) return false;
+  if (picture(fast) !== picture(slow)) return false;
+  // Header mutation round trip: the edits land in the inner list both consumers send.
+  for (const r of [fast, slow]) {
+    r.headers.set("via", "1.1 switchyard");
+    r.headers.append("x-a", "3");
+    r.headers.delete("content-length");
+    r.headers.set("l5d-success-class", "1.0");
+  }
+  if (picture(fast) !== picture(slow)) return false;
+  if (!innerOf(fast).headerList.some(([n, v]) => n === "via" && v === "1.1 switchyard")) {
+    return false;
+  }
+  if (fast.body === null) return picture(fast.clone()) === picture(slow.clone());
+  // `clone()` (tees a stream, copies a static body) and `new Response(rsp.body, rsp)`.
+  if (picture(fast.clone()) !== picture(slow.clone())) return false;
+  if (picture(fast) !== picture(slow)) return false;
+  const fw = new Response(fast.body, fast), sw = new Response(slow.body, slow);
+  return picture(fw) === picture(sw) && picture(fast) === picture(slow);
+}
+
+function selfTest(): boolean {
+  if (FOUND === null) return false;
+  try {
+    const enc = new TextEncoder();
+    return sameCase(200, "OK", () => enc.encode("abc")) &&
+      sameCase(404, "", () => enc.encode("n\xf6")) &&
+      sameCase(503, "Service Unavailable", () => new ReadableStream<Uint8Array>()) &&
+      sameCase(204, "No Content", () => null) &&
+      sameCase(200, "OK", () => null);
+  } catch {
+    return false;
+  }
+}
+
+const AVAILABLE = selfTest();
+let enabled = AVAILABLE;
+
+/**
+ * Build the client's response: through Deno's internals when the fast path is on, else with
+ * `new Response(body, {status, statusText, headers})`.
+ *
+ * On the fast path `headers` becomes the response's header list (not copied: hand over a list
+ * nobody else mutates; its names are lower-cased in place), and a `Uint8Array` body is used as
+ * is (not copied: hand over bytes nobody else mutates). Nothing is validated (see the module doc
+ * for what the caller guarantees).
+ *
+ * @param status the status code, 200–599
+ * @param statusText the reason phrase as sent
+ * @param headers the header list, repeated names apart
+ * @param body a static body, a body stream, or null
+ * @returns the response
+ * @example
+ * ```ts ignore
+ * const rsp = makeResponse(200, "OK", [["content-type", "text/plain"]], bytes);
+ * ```
+ */
+export function makeResponse(
+  status: number,
+  statusText: string,
+  headers: [string, string][],
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+): Response {
+  if (enabled) return build(status, statusText, headers, body);
+  return new Response(body as BodyInit | null, { status, statusText, headers });
+}
+
+/** True when this Deno version passed the load-time self-test (the fast path can be used). */
+export function fastResponsesAvailable(): boolean {
+  return AVAILABLE;
+}
+
+/**
+ * Switch the fast path on or off (tests and benchmarks only: it is process-wide). Switching on
+ * has no effect when the self-test failed.
+ *
+ * @param on true to use the fast path when available
+ * @returns whether it was on before
+ */
+export function setFastResponses(on: boolean): boolean {
+  const was = enabled;
+  enabled = on && AVAILABLE;
+  return was;
+}
