@@ -65,7 +65,7 @@ Deno.test("startHeapTrimmer() collects again only after the heap grew by minGrow
 
 Deno.test("startHeapTrimmer() waits for quietChecks intervals without a new request", () => {
   const { h, opts } = fakeHeap();
-  const t = startHeapTrimmer({ ...opts, quietChecks: 3 });
+  const t = startHeapTrimmer({ ...opts, quietChecks: 3, firstQuietChecks: 3 });
   try {
     t.check();
     t.check();
@@ -77,6 +77,24 @@ Deno.test("startHeapTrimmer() waits for quietChecks intervals without a new requ
     assertEquals(h.collections, 0);
     t.check();
     assertEquals(h.collections, 1);
+  } finally {
+    t.stop();
+  }
+});
+
+Deno.test("startHeapTrimmer() trims soon after start-up, later only after a long silence", () => {
+  const { h, opts } = fakeHeap();
+  const t = startHeapTrimmer({ ...opts, quietChecks: 5, firstQuietChecks: 1 });
+  try {
+    t.check();
+    assertEquals(h.collections, 1); // start-up garbage goes back after one quiet interval
+    h.requests++;
+    t.check();
+    h.total += 5e6; // a burst grew the heap
+    for (let i = 0; i < 4; i++) t.check();
+    assertEquals(h.collections, 1); // a short pause does not shrink the heap under the next burst
+    t.check();
+    assertEquals(h.collections, 2);
   } finally {
     t.stop();
   }
