@@ -10,7 +10,7 @@ import { type Linker, startLinker } from "./linker.ts";
 import { createReloader, reloadAdminHandlers, type Reloader } from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { startHeapTrimmer } from "../telemetry/metrics/mod.ts";
+import { disableMemoryReducer, startHeapTrimmer } from "../telemetry/metrics/mod.ts";
 import type { ServeWorkersOptions } from "./workers/serve.ts";
 // `demo`'s sample apps and `--workers` load only when asked for (issue 6: idle RSS of `serve`).
 
@@ -29,6 +29,7 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
   });
   // Idle: give back the heap that start-up, bursts and new names left committed (issue 6).
   const trimmer = startHeapTrimmer({ activity: () => linker.accepted() });
+  void disableMemoryReducer();
   await linker.finished;
   trimmer.stop();
   off();

@@ -83,6 +83,7 @@ export {
 } from "./prometheus.ts";
 export { nativePrometheusResponse, renderNativePrometheus } from "./prometheus_native.ts";
 export {
+  disableMemoryReducer,
   type HeapTrimmer,
   type HeapTrimOptions,
   startHeapTrimmer,
