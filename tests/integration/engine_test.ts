@@ -33,6 +33,19 @@ async function exchange(port: number, raw: string): Promise<string> {
   }
 }
 
+/** One `edge` router over an fs namer in `dir`; `router` lines go under the router. */
+function edgeConfig(dir: string, servers: string, router = ""): string {
+  return `
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;${router}
+  servers: ${servers}
+`;
+}
+
 function metric(json: Record<string, number>, key: string): number {
   return json[key] ?? -1;
 }
@@ -40,15 +53,7 @@ function metric(json: Record<string, number>, key: string): number {
 Deno.test("engine: server connects/connections count client connections", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: edge
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-`);
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
   const conns: Deno.Conn[] = [];
   try {
     const port = Number(sy.proxy().split(":")[1]);
@@ -90,15 +95,7 @@ routers:
 Deno.test("engine: malformed and oversized requests get a status and l5d-err, the server keeps serving", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  dtab: /svc => /#/io.l5d.fs;
-  maxHeadersKB: 1
-  servers: [{port: 0}]
-`);
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]", "\n  maxHeadersKB: 1"));
   try {
     const port = Number(sy.proxy().split(":")[1]);
     const cases: [string, string][] = [
@@ -162,14 +159,7 @@ function echoProtocolServer(): { port: number; close(): void } {
 Deno.test("engine: any Upgrade protocol is tunnelled to the routed endpoint; a refusal is relayed", async () => {
   const echo = echoProtocolServer();
   const dir = await fsNamerDir({ echo: `127.0.0.1 ${echo.port}` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-`);
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
   try {
     const port = Number(sy.proxy().split(":")[1]);
     const c = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -202,15 +192,7 @@ routers:
 Deno.test("engine: `engine: serve` runs the listener on Deno.serve", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: edge
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0, engine: serve}]
-`);
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0, engine: serve}]"));
   try {
     const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/hi`]);
     assertEquals(r.status, 200);
@@ -228,15 +210,7 @@ routers:
 Deno.test("engine: CONNECT (https_proxy) is routed by host:port and tunnelled to the endpoint", async () => {
   const up = startUpstream("tunnelled");
   const dir = await fsNamerDir({ "web.local:443": `127.0.0.1 ${up.port}` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: out
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-`);
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
   try {
     // curl --proxytunnel: CONNECT web.local:443 through the router, then HTTP inside the tunnel.
     for (let i = 0; i < 2; i++) {
@@ -247,9 +221,9 @@ routers:
       assertEquals(new URL(body.url).pathname, "/inside");
     }
     const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
-    assertEquals(m["rt/out/service/svc/web.local:443/requests"], 2);
+    assertEquals(m["rt/edge/service/svc/web.local:443/requests"], 2);
     assertEquals(
-      m["rt/out/client/#/io.l5d.fs/web.local:443/requests"],
+      m["rt/edge/client/#/io.l5d.fs/web.local:443/requests"],
       2,
     );
     const missing = await exchange(
@@ -289,18 +263,10 @@ Deno.test("engine: `engine: raw` terminates TLS too (HTTP/1.1 by ALPN) and count
     stderr: "null",
   }).output();
   assert(made.success, "openssl made a certificate");
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: edge
-  dtab: /svc => /#/io.l5d.fs;
-  servers:
-  - port: 0
-    engine: raw
-    tls: {certPath: ${certs}/router.pem, keyPath: ${certs}/router.key}
-`);
+  const sy = await startSwitchyard(edgeConfig(
+    dir,
+    `[{port: 0, engine: raw, tls: {certPath: ${certs}/router.pem, keyPath: ${certs}/router.key}}]`,
+  ));
   try {
     const port = Number(sy.proxy().split(":")[1]);
     const r = await curl([
