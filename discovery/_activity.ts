@@ -76,22 +76,8 @@ export function lookupEquals(a: Lookup, b: Lookup): boolean {
   return b.state === a.state;
 }
 
-/** Map every leaf of a tree. */
-export function mapTree<A, B>(tree: NameTree<A>, f: (a: A) => B): NameTree<B> {
-  switch (tree.type) {
-    case "leaf":
-      return { type: "leaf", value: f(tree.value) };
-    case "alt":
-      return { type: "alt", trees: tree.trees.map((t) => mapTree(t, f)) };
-    case "union":
-      return {
-        type: "union",
-        trees: tree.trees.map((w) => ({ weight: w.weight, tree: mapTree(w.tree, f) })),
-      };
-    default:
-      return tree;
-  }
-}
+/** Map every leaf of a tree (the dtab module's, re-exported for the namers). */
+export { mapTree } from "../router/dtab/name_tree.ts";
 
 /**
  * A Var computed from another: `get()` recomputes only when the source value changed, keeps the

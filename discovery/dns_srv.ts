@@ -21,10 +21,11 @@
  */
 import { z } from "zod";
 import type { Clock } from "../router/core/clock.ts";
-import type { MutableVar, Var } from "../router/core/var.ts";
+import type { Var } from "../router/core/var.ts";
 import type { NameTree } from "../router/dtab/types.ts";
 import type { Addr, Address, Namer } from "./types.ts";
-import { address, addrVar, boundAddr, keepLastGood } from "./addr.ts";
+import { address, boundAddr } from "./addr.ts";
+import { refreshedAddrs } from "./_refresh.ts";
 import { makeBound } from "./bound.ts";
 import { parseIpLiteral } from "./ip_literal.ts";
 import {
@@ -169,13 +170,6 @@ export async function resolveSrv(
   throw lastError;
 }
 
-interface Entry {
-  readonly addr: MutableVar<Addr>;
-  cancelTimer?: () => void;
-  abort?: AbortController;
-  inflight?: Promise<void>;
-}
-
 function neg(why: string): Lookup {
   const value: NameTree<never> = { type: "neg", why };
   return { state: "ok", value };
@@ -202,41 +196,14 @@ export function createDnsSrvNamer(opts: DnsSrvNamerOptions = {}): DnsSrvNamer {
   const resolve: SrvResolver = opts.resolve ??
     ((name, signal) => resolveSrv(name, dnsHosts, signal));
   const setTimer = timerFor(opts.clock);
-  const entries = new Map<string, Entry>();
+  const refreshed = refreshedAddrs(refreshMs, setTimer);
   const lookups = boundedCache<Var<Lookup>>(1000);
-  let closed = false;
-
-  function start(name: string, entry: Entry): void {
-    const run = async (): Promise<void> => {
-      if (closed) return;
-      const abort = new AbortController();
-      entry.abort = abort;
-      let next: Addr;
-      try {
-        const addrs = await resolve(name, abort.signal);
-        next = addrs.length > 0 ? boundAddr(addrs) : { type: "neg" };
-      } catch (e: unknown) {
-        next = e instanceof Deno.errors.NotFound
-          ? { type: "neg" }
-          : { type: "failed", error: `dnssrv ${name}: ${e instanceof Error ? e.message : e}` };
-      }
-      if (closed) return;
-      entry.addr.set(keepLastGood(entry.addr.get(), next));
-      entry.cancelTimer = setTimer(refreshMs, () => {
-        entry.inflight = run();
-      });
-    };
-    entry.inflight = run();
-  }
 
   function addrOf(name: string): Var<Addr> {
-    let entry = entries.get(name);
-    if (!entry) {
-      entry = { addr: addrVar() };
-      entries.set(name, entry);
-      if (!closed) start(name, entry);
-    }
-    return entry.addr;
+    return refreshed.addr(name, `dnssrv ${name}`, async (signal) => {
+      const addrs = await resolve(name, signal);
+      return addrs.length > 0 ? boundAddr(addrs) : { type: "neg" };
+    });
   }
 
   return {
@@ -262,14 +229,7 @@ export function createDnsSrvNamer(opts: DnsSrvNamerOptions = {}): DnsSrvNamer {
       return v;
     },
     async close() {
-      closed = true;
-      const waits: Promise<void>[] = [];
-      for (const e of entries.values()) {
-        e.cancelTimer?.();
-        e.abort?.abort();
-        if (e.inflight) waits.push(e.inflight);
-      }
-      await Promise.allSettled(waits);
+      await refreshed.close();
       lookups.clear();
     },
   };

@@ -16,10 +16,11 @@
  * @module
  */
 import type { Clock } from "../router/core/clock.ts";
-import { constVar, type MutableVar, type Var } from "../router/core/var.ts";
+import { constVar, type Var } from "../router/core/var.ts";
 import type { Path } from "../router/dtab/types.ts";
 import type { Addr, Namer } from "./types.ts";
-import { address, addrVar, boundAddr, keepLastGood } from "./addr.ts";
+import { address, boundAddr } from "./addr.ts";
+import { refreshedAddrs } from "./_refresh.ts";
 import { makeBound } from "./bound.ts";
 import { parseIpLiteral } from "./ip_literal.ts";
 import { boundedCache, failed, leafBound, type Lookup } from "./_activity.ts";
@@ -103,13 +104,6 @@ export function parseInetPath(
   return { host, port, consumed };
 }
 
-interface Entry {
-  readonly addr: MutableVar<Addr>;
-  cancelTimer?: () => void;
-  abort?: AbortController;
-  inflight?: Promise<void>;
-}
-
 /**
  * Make the `/$/inet` namer.
  *
@@ -127,33 +121,9 @@ export function createInetNamer(opts: InetNamerOptions = {}): InetNamer {
   const refreshMs = opts.refreshMs ?? 5000;
   const resolve = opts.resolve ?? resolveHost;
   const setTimer = timerFor(opts.clock);
-  const entries = new Map<string, Entry>();
+  const refreshed = refreshedAddrs(refreshMs, setTimer);
   const literals = new Map<string, Var<Addr>>();
   const lookups = boundedCache<Var<Lookup>>(opts.maxCachedLookups ?? 1000);
-  let closed = false;
-
-  function start(host: string, port: number, entry: Entry): void {
-    const run = async (): Promise<void> => {
-      if (closed) return;
-      const abort = new AbortController();
-      entry.abort = abort;
-      let next: Addr;
-      try {
-        const ips = await resolve(host, abort.signal);
-        next = boundAddr(ips.map((ip) => address(ip, port)));
-      } catch (e: unknown) {
-        next = e instanceof Deno.errors.NotFound
-          ? { type: "neg" }
-          : { type: "failed", error: `inet ${host}: ${e instanceof Error ? e.message : e}` };
-      }
-      if (closed) return;
-      entry.addr.set(keepLastGood(entry.addr.get(), next));
-      entry.cancelTimer = setTimer(refreshMs, () => {
-        entry.inflight = run();
-      });
-    };
-    entry.inflight = run();
-  }
 
   function addrOf(host: string, port: number): Var<Addr> {
     const key = `${host} ${port}`;
@@ -163,13 +133,11 @@ export function createInetNamer(opts: InetNamerOptions = {}): InetNamer {
       if (!v) literals.set(key, v = constVar(boundAddr([address(ip, port)])));
       return v;
     }
-    let entry = entries.get(key);
-    if (!entry) {
-      entry = { addr: addrVar() };
-      entries.set(key, entry);
-      if (!closed) start(host, port, entry);
-    }
-    return entry.addr;
+    return refreshed.addr(
+      key,
+      `inet ${host}`,
+      async (signal) => boundAddr((await resolve(host, signal)).map((ip) => address(ip, port))),
+    );
   }
 
   return {
@@ -191,14 +159,7 @@ export function createInetNamer(opts: InetNamerOptions = {}): InetNamer {
       return result;
     },
     async close() {
-      closed = true;
-      const waits: Promise<void>[] = [];
-      for (const e of entries.values()) {
-        e.cancelTimer?.();
-        e.abort?.abort();
-        if (e.inflight) waits.push(e.inflight);
-      }
-      await Promise.allSettled(waits);
+      await refreshed.close();
       lookups.clear();
     },
   };
