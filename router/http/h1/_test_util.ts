@@ -5,8 +5,47 @@
  * @module
  */
 
+import { createH1Client, type H1Client, type H1ClientOptions } from "./h1_client.ts";
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** Loopback address of the test servers. */
+export const HOST = "127.0.0.1";
+
+/** A complete 200 response with the body `ok`. */
+export const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/** Run `fn` with a fresh client against `srv`; closes both afterwards. */
+export async function withRaw(
+  srv: RawServer,
+  fn: (client: H1Client, port: number) => Promise<void>,
+  opts: H1ClientOptions = {},
+): Promise<void> {
+  const client = createH1Client(opts);
+  try {
+    await fn(client, srv.port);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+}
+
+/** `GET /` with `host: t`, optionally cancellable. */
+export function get(
+  client: H1Client,
+  port: number,
+  signal?: AbortSignal,
+  host = HOST,
+): Promise<Response> {
+  return client.request(host, port, {
+    method: "GET",
+    target: "/",
+    headers: [["host", "t"]],
+    body: null,
+    ...(signal ? { signal } : {}),
+  });
+}
 
 /** Encode a string as Latin-1 bytes (one byte per code unit). */
 export function bytes(s: string): Uint8Array<ArrayBuffer> {

@@ -1,32 +1,17 @@
 import { assert, assertEquals } from "../../../tests/support/assert.ts";
 import { UpstreamError } from "../../core/errors.ts";
-import { createH1Client, type H1Client, type H1ClientOptions } from "./h1_client.ts";
+import { createH1Client, type H1Client } from "./h1_client.ts";
 import {
   assertInstanceOf,
   bytes,
   cannedServer,
-  type RawServer,
+  HOST,
   rawServer,
   readAll,
   RequestReader,
+  withRaw,
   writeAll,
 } from "./_test_util.ts";
-
-const HOST = "127.0.0.1";
-
-async function withRaw(
-  srv: RawServer,
-  fn: (client: H1Client, port: number) => Promise<void>,
-  opts: H1ClientOptions = {},
-): Promise<void> {
-  const client = createH1Client(opts);
-  try {
-    await fn(client, srv.port);
-  } finally {
-    await client.close();
-    await srv.close();
-  }
-}
 
 function get(client: H1Client, port: number, target = "/", method = "GET"): Promise<Response> {
   return client.request(HOST, port, { method, target, headers: [["host", "t.svc"]], body: null });

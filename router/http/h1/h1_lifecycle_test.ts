@@ -1,45 +1,19 @@
 import { assert, assertEquals, assertStringIncludes } from "../../../tests/support/assert.ts";
 import { ConnectFailed, UpstreamError } from "../../core/errors.ts";
-import { createH1Client, type H1Client, type H1ClientOptions } from "./h1_client.ts";
 import {
   assertInstanceOf,
   cannedServer,
   fakeClock,
-  type RawServer,
+  get,
+  OK,
   rawServer,
   readAll,
   rejection,
   RequestReader,
   stallingServer,
+  withRaw,
   writeAll,
 } from "./_test_util.ts";
-
-const HOST = "127.0.0.1";
-const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-
-async function withRaw(
-  srv: RawServer,
-  fn: (client: H1Client, port: number) => Promise<void>,
-  opts: H1ClientOptions = {},
-): Promise<void> {
-  const client = createH1Client(opts);
-  try {
-    await fn(client, srv.port);
-  } finally {
-    await client.close();
-    await srv.close();
-  }
-}
-
-function get(client: H1Client, port: number, signal?: AbortSignal, host = HOST): Promise<Response> {
-  return client.request(host, port, {
-    method: "GET",
-    target: "/",
-    headers: [["host", "t"]],
-    body: null,
-    ...(signal ? { signal } : {}),
-  });
-}
 
 Deno.test("close() fails in-flight exchanges with UpstreamError and later requests with ConnectFailed", async () => {
   await withRaw(stallingServer(() => {}), async (client, port) => {
