@@ -179,6 +179,31 @@ export const EMPTY_SNAPSHOT: HistogramSnapshot = Object.freeze({
 });
 
 /**
+ * The summary of a sketch: count, sum, min, max and the quantiles, each clamped to [min, max];
+ * `EMPTY_SNAPSHOT` for no sketch or an empty one.
+ */
+export function sketchSnapshot(
+  m: LogCollapsingLowestDenseDDSketch | null | undefined,
+): HistogramSnapshot {
+  if (!m || m.count === 0) return EMPTY_SNAPSHOT;
+  const { min, max, sum, count } = m;
+  const q = (p: number) => Math.min(max, Math.max(min, m.getValueAtQuantile(p)));
+  return {
+    count,
+    sum,
+    avg: sum / count,
+    min,
+    max,
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    p9990: q(0.999),
+    p9999: q(0.9999),
+  };
+}
+
+/**
  * Creates a sliding-window latency histogram.
  *
  * @param clock Time source; only `mono()` is used.
@@ -262,25 +287,7 @@ class SlidingHistogram implements Histogram {
   }
 
   snapshot(): HistogramSnapshot {
-    const m = this.#merged();
-    if (!m) return EMPTY_SNAPSHOT;
-    const count = m.count;
-    if (count === 0) return EMPTY_SNAPSHOT;
-    const { min, max, sum } = m;
-    const q = (p: number) => Math.min(max, Math.max(min, m.getValueAtQuantile(p)));
-    return {
-      count,
-      sum,
-      avg: sum / count,
-      min,
-      max,
-      p50: q(0.5),
-      p90: q(0.9),
-      p95: q(0.95),
-      p99: q(0.99),
-      p9990: q(0.999),
-      p9999: q(0.9999),
-    };
+    return sketchSnapshot(this.#merged());
   }
 
   /** See {@link histogramState}. */

@@ -17,11 +17,11 @@ import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
 import {
   BIN_LIMIT,
   type CumulativeBuckets,
-  EMPTY_SNAPSHOT,
   type Histogram,
   type HistogramSnapshot,
   type HistogramState,
   histogramState,
+  sketchSnapshot,
   type SketchState,
 } from "./histogram.ts";
 import type { Counter, Gauge, MetricEntry, MetricsRegistry } from "./registry.ts";
@@ -114,26 +114,7 @@ class MergedHistogram implements Histogram {
       count: totalCount,
       sum: totalSum,
     };
-    if (m === undefined || m.count === 0) {
-      this.#snapshot = EMPTY_SNAPSHOT;
-    } else {
-      const sk = m;
-      const { min, max, sum, count } = sk;
-      const q = (p: number) => Math.min(max, Math.max(min, sk.getValueAtQuantile(p)));
-      this.#snapshot = {
-        count,
-        sum,
-        avg: sum / count,
-        min,
-        max,
-        p50: q(0.5),
-        p90: q(0.9),
-        p95: q(0.95),
-        p99: q(0.99),
-        p9990: q(0.999),
-        p9999: q(0.9999),
-      };
-    }
+    this.#snapshot = sketchSnapshot(m);
     const w = m;
     const st = w?.store;
     this.#state = {
