@@ -7,7 +7,12 @@
 import { demoConfigYaml, formatIssue, loadConfigFile, parseConfig } from "./config/mod.ts";
 import type { Config } from "./config/mod.ts";
 import { type Linker, startLinker } from "./linker.ts";
-import { createReloader, reloadAdminHandlers, type Reloader } from "./config/reload.ts";
+import {
+  createReloader,
+  reloadAdminHandlers,
+  type Reloader,
+  reloadMetrics,
+} from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { disableMemoryReducer, startHeapTrimmer } from "../telemetry/metrics/mod.ts";
@@ -87,13 +92,7 @@ export async function runServe(
     Deno.removeSignalListener("SIGHUP", onHup);
     return 1;
   }
-  const failures = linker.registry.counter(["switchyard"], "config_reload_failures");
-  const started = Date.now();
-  linker.registry.gauge(
-    ["switchyard"],
-    "config_loaded_at_ms",
-    () => Date.parse(ref.reloader?.status().loadedAt ?? "") || started,
-  );
+  const onAttempt = reloadMetrics(linker.registry, () => ref.reloader);
   const reloader = ref.reloader = await createReloader({
     path,
     text: loaded.text,
@@ -103,9 +102,7 @@ export async function runServe(
       await linker.reload(config);
       ref.reloader?.setExtraPaths(configDependencies(config));
     },
-    onAttempt: (r) => {
-      if (r.outcome === "rejected") failures.incr();
-    },
+    onAttempt,
   });
   // The file may have changed between the first read and the watch: check once now.
   void reloader.reload(hupEarly ? "SIGHUP" : "start");

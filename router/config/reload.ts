@@ -11,6 +11,7 @@ import { configHash } from "./config_hash.ts";
 import { type Config, type ConfigIssue, formatIssue, parseConfig } from "./mod.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
+import type { MetricsRegistry } from "../../telemetry/metrics/mod.ts";
 
 /** What `/admin/reload` reports. */
 export interface ReloadStatus {
@@ -239,6 +240,28 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
       if (poll !== undefined) clearInterval(poll);
       for (const w of watchers.splice(0)) w.close();
     },
+  };
+}
+
+/**
+ * Register the reload metrics — `switchyard/config_reload_failures` and
+ * `switchyard/config_loaded_at_ms` (the time the current config loaded; the process start until
+ * a reload applies) — and return the `onAttempt` hook that counts failures. `get` returns the
+ * reloader once it exists.
+ */
+export function reloadMetrics(
+  registry: MetricsRegistry,
+  get: () => Reloader | undefined,
+): (r: ReloadResult) => void {
+  const failures = registry.counter(["switchyard"], "config_reload_failures");
+  const started = Date.now();
+  registry.gauge(
+    ["switchyard"],
+    "config_loaded_at_ms",
+    () => Date.parse(get()?.status().loadedAt ?? "") || started,
+  );
+  return (r) => {
+    if (r.outcome === "rejected") failures.incr();
   };
 }
 

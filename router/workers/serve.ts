@@ -9,7 +9,12 @@
  */
 import { formatIssue, loadConfigFile } from "../config/mod.ts";
 import { type Linker, startLinker } from "../linker.ts";
-import { createReloader, reloadAdminHandlers, type Reloader } from "../config/reload.ts";
+import {
+  createReloader,
+  reloadAdminHandlers,
+  type Reloader,
+  reloadMetrics,
+} from "../config/reload.ts";
 import { configDependencies } from "../snapshot.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
@@ -112,13 +117,7 @@ export async function runServeWorkers(
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of sigs) Deno.addSignalListener(s, stop);
   if (path !== "-") {
-    const failures = linker.registry.counter(["switchyard"], "config_reload_failures");
-    const started = Date.now();
-    linker.registry.gauge(
-      ["switchyard"],
-      "config_loaded_at_ms",
-      () => Date.parse(ref.reloader?.status().loadedAt ?? "") || started,
-    );
+    const onAttempt = reloadMetrics(linker.registry, () => ref.reloader);
     const reloader = ref.reloader = await createReloader({
       path,
       text: loaded.text,
@@ -132,9 +131,7 @@ export async function runServeWorkers(
         await linker.reload(applyPorts(config, next));
         ref.reloader?.setExtraPaths(configDependencies(config));
       },
-      onAttempt: (r) => {
-        if (r.outcome === "rejected") failures.incr();
-      },
+      onAttempt,
     });
     void reloader.reload(hupEarly ? "SIGHUP" : "start");
   }
