@@ -1,18 +1,7 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
 import { createHistogram } from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from "../../tests/support/prng.ts";
 
 /** Log-normal latencies: median e ≈ 2.7 ms, long tail into the hundreds of ms. */
 function latencies(n: number, seed: number): number[] {

@@ -5,6 +5,7 @@
  * @module
  */
 
+export { prng } from "../../../tests/support/prng.ts";
 import { createH1Client, type H1Client, type H1ClientOptions } from "./h1_client.ts";
 
 const enc = new TextEncoder();
@@ -212,18 +213,6 @@ export function cannedServer(response: string | Uint8Array): RawServer {
     const r = new RequestReader(conn);
     while (await r.read()) await writeAll(conn, response);
   });
-}
-
-/** Seeded PRNG (mulberry32) so randomized tests are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The error is an instance of `cls`; returns it typed. */
