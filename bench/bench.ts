@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { V8_FLAGS, v8FlagsArg } from "../router/v8_flags.ts";
 import { createProcs, type Procs } from "./procs.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { prepareRunDir, ROOT } from "./servers.ts";
@@ -57,10 +58,19 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
   };
   try {
     const cpus = cpuPlan(opts.pin);
-    const ctx: BenchCtx = { procs, dir, clk: await clockTicks(), cpus, log };
+    const ctx: BenchCtx = {
+      procs,
+      dir,
+      clk: await clockTicks(),
+      cpus,
+      log,
+      ...(opts.v8Flags ? { v8Flags: opts.v8Flags } : {}),
+    };
     const env = await envInfo();
     log(`bench ${opts.mode}: ${env.cpus} CPUs, load ${env.loadavg}; pinning: ${cpus.text}`);
-    const notes: string[] = [];
+    const notes: string[] = [
+      `Switchyard runs as \`deno run -A ${v8FlagsArg(opts.v8Flags ?? V8_FLAGS)} main.ts serve\`.`,
+    ];
     const section = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
       try {
         return await fn();
@@ -122,7 +132,12 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
     const result: BenchResult = {
       stamp,
       mode: opts.mode,
-      settings: { ...opts, pinning: cpus.text, clk_tck: ctx.clk },
+      settings: {
+        ...opts,
+        v8Flags: opts.v8Flags ?? V8_FLAGS,
+        pinning: cpus.text,
+        clk_tck: ctx.clk,
+      },
       env,
       matrix,
       idle,

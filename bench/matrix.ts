@@ -77,6 +77,8 @@ export interface BenchCtx {
   };
   /** Progress lines (stderr + run log). */
   log(line: string): void;
+  /** Switchyard's V8 flags when not router/v8_flags.ts's (bench `--v8-flags`). */
+  readonly v8Flags?: readonly string[];
 }
 
 /** Description of a started target. */

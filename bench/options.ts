@@ -41,6 +41,8 @@ export interface BenchOptions {
   readonly keepTmp: boolean;
   /** Extra arguments after `serve CONFIG` for the matrix's Switchyard (e.g. `--workers 2`). */
   readonly switchyardArgs: readonly string[];
+  /** Switchyard's V8 flags, when not router/v8_flags.ts's. */
+  readonly v8Flags: readonly string[] | undefined;
 }
 
 function list(v: string): string[] {
@@ -87,6 +89,10 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     .option("--slow-ms <ms>", "delay of the slow endpoint in the failure run", int)
     .option("--out <dir>", "result directory (default bench/results/<stamp>)")
     .option("--keep-tmp", "keep the temp run directory (configs, logs)")
+    .option(
+      "--v8-flags <flags>",
+      "Switchyard's V8 flags (default router/v8_flags.ts; none: no flags)",
+    )
     .option(
       "--switchyard-args <args>",
       "extra args after `serve CONFIG` for the matrix's Switchyard",
@@ -156,5 +162,10 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     out: o.out as string | undefined,
     keepTmp: o.keepTmp === true,
     switchyardArgs: o.switchyardArgs ? list(o.switchyardArgs as string) : [],
+    v8Flags: o.v8Flags === undefined
+      ? undefined
+      : o.v8Flags === "none"
+      ? []
+      : list(o.v8Flags as string),
   };
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { V8_FLAGS, v8FlagsArg } from "../router/v8_flags.ts";
 import { caddyfile, haproxyCfg, type HostPort, nginxProxyConf, originNginxConf } from "./conf.ts";
 import type { RetryConf } from "./conf.ts";
 import { type Proc, type Procs, waitUntil } from "./procs.ts";
@@ -25,6 +26,8 @@ export interface RunEnv {
   readonly procs: Procs;
   /** Temp run directory (configs, pids, logs). */
   readonly dir: string;
+  /** V8 flags for Switchyard (default: router/v8_flags.ts's, what `deno task serve` uses). */
+  readonly v8Flags?: readonly string[];
 }
 
 /** A started server. */
@@ -256,7 +259,8 @@ export async function startCaddy(env: RunEnv, o: {
 }
 
 /**
- * Start Switchyard: `deno run -A main.ts serve CONFIG` from the repository root.
+ * Start Switchyard: `deno run -A --v8-flags=… main.ts serve CONFIG` from the repository root, with
+ * the V8 flags `deno task serve` uses (router/v8_flags.ts) unless the run overrides them.
  *
  * @param readyHost Host header of the readiness request (a name the namer knows)
  * @returns the server, ready
@@ -274,7 +278,16 @@ export async function startSwitchyard(env: RunEnv, o: {
   const file = `${env.dir}/${o.name}.yaml`;
   await Deno.writeTextFile(file, o.yaml);
   const proc = env.procs.spawn(o.name, {
-    cmd: [Deno.execPath(), "run", "-A", `${ROOT}main.ts`, "serve", file, ...(o.args ?? [])],
+    cmd: [
+      Deno.execPath(),
+      "run",
+      "-A",
+      ...[v8FlagsArg(env.v8Flags ?? V8_FLAGS)].filter((a) => a !== ""),
+      `${ROOT}main.ts`,
+      "serve",
+      file,
+      ...(o.args ?? []),
+    ],
     cpus: o.cpus,
     cwd: ROOT,
     env: { NO_COLOR: "1" },
