@@ -12,6 +12,7 @@
  * @module
  */
 import { responseBytes } from "../raw/response_bytes.ts";
+import { recyclableBodies, streamChunks } from "../raw/chunk_pool.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
@@ -206,6 +207,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
       : new EofReader(c);
     this.#keepAlive = h.keepAlive && (h.chunked || cl >= 0);
     const stream = new ReadableStream<Uint8Array>(this, { highWaterMark: 0 });
+    recyclableBodies.set(stream, streamChunks); // its chunks come from there, untouched
     return makeResponse(st, h.reason, h.headers, stream);
   }
 

@@ -3,13 +3,15 @@
  * `chunked.ts`. Folder-private.
  *
  * Buffered bytes (read together with the head) are copied out; after that each read goes
- * straight into a fresh chunk of at most 64 KiB, which is handed to the consumer without a copy.
+ * straight into a chunk of at most 64 KiB (recycled by the raw engine: `../raw/chunk_pool.ts`),
+ * which is handed to the consumer without a copy.
  *
  * @module
  */
 import { UpstreamError } from "../../core/errors.ts";
 import { shrink } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
+import { streamChunks } from "../raw/chunk_pool.ts";
 
 /** Yields body pieces (never empty), then null at the end. */
 export interface BodyReader {
@@ -17,6 +19,13 @@ export interface BodyReader {
 }
 
 const READ_SIZE = 64 * 1024;
+
+/** `shrink()` for a pooled read buffer: when the bytes were copied out, the buffer goes back. */
+export function shrinkPooled(dst: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
+  const out = shrink(dst, n);
+  if (out.buffer !== dst.buffer) streamChunks.give(dst);
+  return out;
+}
 
 /** A body of known length. */
 export class LengthReader implements BodyReader {
@@ -41,7 +50,7 @@ export class LengthReader implements BodyReader {
       this.#left -= n;
       return out;
     }
-    const dst = new Uint8Array(Math.min(this.#left, READ_SIZE));
+    const dst = streamChunks.take(Math.min(this.#left, READ_SIZE));
     const n = await src.readInto(dst);
     if (n === null) {
       throw new UpstreamError(
@@ -51,7 +60,7 @@ export class LengthReader implements BodyReader {
       );
     }
     this.#left -= n;
-    return shrink(dst, n);
+    return shrinkPooled(dst, n);
   }
 }
 
@@ -70,8 +79,8 @@ export class EofReader implements BodyReader {
       src.s = src.e;
       return out;
     }
-    const dst = new Uint8Array(READ_SIZE);
+    const dst = streamChunks.take(READ_SIZE);
     const n = await src.readInto(dst);
-    return n === null ? null : shrink(dst, n);
+    return n === null ? null : shrinkPooled(dst, n);
   }
 }

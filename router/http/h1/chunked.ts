@@ -13,8 +13,10 @@
  * @module
  */
 import { UpstreamError } from "../../core/errors.ts";
-import { FVAL, HEX, shrink, TCHAR } from "./_bytes.ts";
+import { FVAL, HEX, TCHAR } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
+import { streamChunks } from "../raw/chunk_pool.ts";
+import { shrinkPooled } from "./_response_body.ts";
 
 const SIZE = 0, DATA = 1, DATA_END = 2, TRAILERS = 3, DONE = 4;
 const MAX_LINE = 4096;
@@ -72,11 +74,11 @@ export class ChunkedDecoder {
             if ((this.#left -= n) === 0) this.#state = DATA_END;
             return out;
           }
-          const dst = new Uint8Array(Math.min(this.#left, READ_SIZE));
+          const dst = streamChunks.take(Math.min(this.#left, READ_SIZE));
           const n = await src.readInto(dst);
           if (n === null) eof();
           if ((this.#left -= n) === 0) this.#state = DATA_END;
-          return shrink(dst, n);
+          return shrinkPooled(dst, n);
         }
         case DATA_END: {
           while (src.e - src.s < 2) if (!await src.fill()) eof();

@@ -20,6 +20,7 @@
 import { encodeLatin1 } from "../h1/_bytes.ts";
 import type { ServerConn } from "./_conn.ts";
 import { responseBytes } from "./response_bytes.ts";
+import { type ChunkPool, recyclableBodies } from "./chunk_pool.ts";
 import { reasonPhrase } from "./reason_phrase.ts";
 import { peekResponse, utf8 } from "./_response_internals.ts";
 
@@ -149,10 +150,12 @@ export async function writeResponse(
   }
 
   const reader = body.getReader();
+  // Chunks of an upstream body go back to their pool once written (chunk_pool.ts).
+  const pool = recyclableBodies.get(body) ?? NO_POOL;
   try {
     let first = await reader.read();
     while (!first.done && first.value.length === 0) first = await reader.read();
-    if (cl !== -1) return await copyLength(c, reader, first, head, cl, keep, t.minor);
+    if (cl !== -1) return await copyLength(c, reader, first, head, cl, keep, t.minor, pool);
     if (first.done) {
       await c.write(encodeHead(c, head + "content-length: 0\r\n", keep, t.minor, 0, null));
       return keep;
@@ -163,15 +166,20 @@ export async function writeResponse(
     if (settled !== null && settled.done) {
       head += `content-length: ${chunk.length}\r\n`;
       await c.write(encodeHead(c, head, keep, t.minor, chunk.length, chunk));
+      if (chunk.length > COPY_LIMIT) await c.write(chunk);
+      pool.give(chunk);
       return keep;
     }
-    if (t.minor === 0) return await copyClose(c, reader, chunk, second, head);
-    return await copyChunked(c, reader, chunk, second, head, keep);
+    if (t.minor === 0) return await copyClose(c, reader, chunk, second, head, pool);
+    return await copyChunked(c, reader, chunk, second, head, keep, pool);
   } catch (e: unknown) {
     reader.cancel(e).catch(() => {});
     throw e;
   }
 }
+
+/** Gives nothing back: the pool of bodies that are not an upstream client's. */
+const NO_POOL: ChunkPool = { take: (n) => new Uint8Array(n), give: () => {}, free: 0 };
 
 /** Head (+ `connection`) and optionally the first body bytes, Latin-1 encoded into scratch. */
 function encodeHead(
@@ -201,6 +209,7 @@ async function copyLength(
   cl: number,
   keep: boolean,
   minor: number,
+  pool: ChunkPool,
 ): Promise<boolean> {
   let left = cl;
   let piece = first.done ? null : first.value;
@@ -208,7 +217,10 @@ async function copyLength(
   const n = piece?.length ?? 0;
   const firstWrite = encodeHead(c, head, keep, minor, n, piece);
   await c.write(firstWrite);
-  if (piece !== null && n > COPY_LIMIT) await c.write(piece);
+  if (piece !== null) {
+    if (n > COPY_LIMIT) await c.write(piece);
+    pool.give(piece);
+  }
   left -= n;
   while (left > 0) {
     if (c.eof) throw new Error("client went away");
@@ -216,6 +228,7 @@ async function copyLength(
     if (r.done) return false; // short body: the client sees a truncated message
     const p = r.value.length > left ? r.value.subarray(0, left) : r.value;
     await c.write(p);
+    pool.give(p);
     left -= p.length;
   }
   const rest = await Promise.race([reader.read(), NOT_YET]);
@@ -233,6 +246,7 @@ async function copyChunked(
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
   head: string,
   keep: boolean,
+  pool: ChunkPool,
 ): Promise<boolean> {
   head += "transfer-encoding: chunked\r\n";
   const hb = encodeHead(c, head, keep, 1, 0, null);
@@ -270,6 +284,7 @@ async function copyChunked(
         await c.write(piece);
         await c.write(LAST_CHUNK.subarray(3));
       }
+      pool.give(piece);
       prefix = 0;
     }
     if (c.eof) throw new Error("client went away");
@@ -288,14 +303,17 @@ async function copyClose(
   chunk: Uint8Array,
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
   head: string,
+  pool: ChunkPool,
 ): Promise<boolean> {
   await c.write(encodeHead(c, head, false, 0, chunk.length, chunk));
   if (chunk.length > COPY_LIMIT) await c.write(chunk);
+  pool.give(chunk);
   for (;;) {
     if (c.eof) throw new Error("client went away");
     const r = await next;
     if (r.done) return false;
     next = reader.read();
     if (r.value.length > 0) await c.write(r.value);
+    pool.give(r.value);
   }
 }

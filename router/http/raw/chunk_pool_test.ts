@@ -1,0 +1,110 @@
+import { assert, assertEquals } from "../../../tests/support/assert.ts";
+import { createChunkPool, streamChunks } from "./chunk_pool.ts";
+import { start } from "./_test_util.ts";
+import { createH1Client } from "../h1/h1_client.ts";
+
+Deno.test("createChunkPool() hands a given-back buffer out again, a view is enough", () => {
+  const pool = createChunkPool(1024, 2);
+  const a = pool.take(1024);
+  assertEquals(a.length, 1024);
+  pool.give(a.subarray(0, 10));
+  assertEquals(pool.free, 1);
+  assert(pool.take(1024).buffer === a.buffer);
+  assertEquals(pool.free, 0);
+});
+
+Deno.test("createChunkPool() ignores foreign and twice-given buffers and keeps at most maxFree", () => {
+  const pool = createChunkPool(16, 2);
+  pool.give(new Uint8Array(16)); // not from take()
+  assertEquals(pool.free, 0);
+  const odd = pool.take(8); // not the chunk size: a plain buffer
+  pool.give(odd);
+  assertEquals(pool.free, 0);
+  const [a, b, c] = [pool.take(16), pool.take(16), pool.take(16)];
+  pool.give(a);
+  pool.give(a); // twice: once only
+  assertEquals(pool.free, 1);
+  pool.give(b);
+  pool.give(c); // over maxFree: dropped
+  assertEquals(pool.free, 2);
+  assert(new Set([pool.take(16).buffer, pool.take(16).buffer, pool.take(16).buffer]).size === 3);
+});
+
+/** An upstream whose body is `blocks` 64 KiB blocks, block i filled with byte i. */
+function blockUpstream(blocks: number): Deno.HttpServer<Deno.NetAddr> {
+  const body = new Uint8Array(blocks * 65536);
+  for (let i = 0; i < blocks; i++) body.fill(i, i * 65536, (i + 1) * 65536);
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response(body));
+}
+
+function checkBlocks(got: Uint8Array, blocks: number): void {
+  assertEquals(got.length, blocks * 65536);
+  for (let i = 0; i < blocks; i++) {
+    const bad = got.subarray(i * 65536, (i + 1) * 65536).findIndex((x) => x !== i);
+    assertEquals(bad, -1, `block ${i} corrupted at ${bad}`);
+  }
+}
+
+Deno.test("serveRaw() recycles an upstream body's chunks, and never a tee()d body's", async () => {
+  const blocks = 64; // 4 MiB: more chunks than the pool keeps
+  const up = blockUpstream(blocks);
+  const client = createH1Client();
+  const kept: Uint8Array[] = []; // chunks of the tee()d branch, held without copying
+  let teeRead: Promise<void> | undefined;
+  const srv = start(async (req) => {
+    const rsp = await client.request("127.0.0.1", up.addr.port, {
+      method: "GET",
+      target: "/",
+      headers: [["host", "up"]],
+      body: null,
+    });
+    if (new URL(req.url).pathname !== "/tee") return rsp; // straight through: recycled
+    const [mine, other] = rsp.body!.tee();
+    teeRead = (async () => {
+      for await (const chunk of other) kept.push(chunk);
+    })();
+    return new Response(mine, { headers: rsp.headers });
+  });
+  try {
+    const fetchAll = async (path: string) =>
+      new Uint8Array(await (await fetch(`http://127.0.0.1:${srv.addr.port}${path}`)).arrayBuffer());
+    const before = streamChunks.free;
+    checkBlocks(await fetchAll("/"), blocks);
+    assert(streamChunks.free > before, `no chunk came back (${before} → ${streamChunks.free})`);
+    checkBlocks(await fetchAll("/tee"), blocks);
+    await teeRead;
+    // Churn the pool: if a tee()d chunk had been given back, these reads would overwrite it.
+    checkBlocks(await fetchAll("/"), blocks);
+    checkBlocks(await fetchAll("/"), blocks);
+    const joined = new Uint8Array(kept.reduce((n, k) => n + k.length, 0));
+    let o = 0;
+    for (const k of kept) joined.set(k, (o += k.length) - k.length);
+    checkBlocks(joined, blocks);
+  } finally {
+    await srv.shutdown();
+    await client.close();
+    await up.shutdown();
+  }
+});
+
+Deno.test("serveRaw() writes a lone stream chunk larger than its copy limit", async () => {
+  const big = new Uint8Array(300_000).fill(65);
+  const srv = start(() =>
+    new Response(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(big);
+          c.close();
+        },
+      }),
+    )
+  );
+  try {
+    const rsp = await fetch(`http://127.0.0.1:${srv.addr.port}/`);
+    const got = new Uint8Array(await rsp.arrayBuffer());
+    assertEquals(got.length, big.length);
+    assertEquals(got.every((x) => x === 65), true);
+  } finally {
+    await srv.shutdown();
+  }
+});
