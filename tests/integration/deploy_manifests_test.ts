@@ -14,6 +14,7 @@
  * swap): a broken version is rejected while the old config keeps serving, and an edited dtab
  * applies live in both processes.
  */
+import { v8FlagsArg } from "../../router/v8_flags.ts";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
@@ -541,7 +542,14 @@ Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", 
   const docker = Deno.readTextFileSync(`${K8S}Dockerfile`);
   const entry = /^ENTRYPOINT (\[.*\])$/m.exec(docker);
   assert(entry, "ENTRYPOINT in exec form");
-  assertEquals(JSON.parse(entry[1]!), ["deno", "run", "-A", "--cached-only", "main.ts"]);
+  assertEquals(JSON.parse(entry[1]!), [
+    "deno",
+    "run",
+    "-A",
+    v8FlagsArg(),
+    "--cached-only",
+    "main.ts",
+  ]);
   assert(/^USER \d+(:\d+)?$/m.test(docker), "numeric USER, so runAsNonRoot can verify it");
   const ignored = Deno.readTextFileSync(`${K8S}Dockerfile.dockerignore`).split("\n");
   for (const dir of ["node_modules", ".git", "tests"]) assert(ignored.includes(dir), dir);

@@ -104,7 +104,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
         const reader = p.stream.getReader();
         this.#reader = reader;
         this.#touched = true; // from here on the stream cannot be replayed
-        this.#upload(writeStreamBody(this.#c, reader, p.streamLength));
+        const pool = recyclableBodies.get(p.stream);
+        this.#upload(writeStreamBody(this.#c, reader, p.streamLength, pool));
       }
       let h = await this.#readHead();
       for (let interim = 0; h.status < 200; interim++) {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { ChunkPool } from "../raw/chunk_pool.ts";
 import { encodeLatin1 } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
 
@@ -153,7 +154,9 @@ export function writeBytesBody(c: Conn, body: Uint8Array): Promise<void> {
 
 /**
  * Send a streamed body: each chunk is awaited on the socket before the next is read, so a slow
- * upstream slows the producer. Reads through `reader`, which the caller may cancel.
+ * upstream slows the producer. Reads through `reader`, which the caller may cancel. When the
+ * stream's chunks come from `pool` (the raw engine's request bodies: `../raw/chunk_pool.ts`),
+ * each goes back to it once written.
  *
  * @throws {SendError} when the socket refuses a write
  * @throws {Error} on a chunk that is not a Uint8Array, or a length mismatch
@@ -162,6 +165,7 @@ export async function writeStreamBody(
   c: Conn,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   length: number,
+  pool?: ChunkPool,
 ): Promise<void> {
   let sent = 0, pendingCrlf = false;
   for (;;) {
@@ -179,6 +183,7 @@ export async function writeStreamBody(
       }
       sent += n;
       await send(c, chunk);
+      pool?.give(chunk);
       continue;
     }
     const line = (pendingCrlf ? "\r\n" : "") + n.toString(16) + "\r\n";
@@ -191,10 +196,12 @@ export async function writeStreamBody(
       await send(c, buf.subarray(0, o + n + 2));
       pendingCrlf = false;
     } else {
-      await send(c, enc.encode(line));
+      const buf = c.scratch(line.length);
+      await send(c, buf.subarray(0, encodeLatin1(line, buf, 0)));
       await send(c, chunk);
       pendingCrlf = true;
     }
+    pool?.give(chunk);
   }
   if (length >= 0) {
     if (sent !== length) throw new Error(`request body ended after ${sent} of ${length} bytes`);

@@ -20,6 +20,22 @@ export interface BodyReader {
 
 const READ_SIZE = 64 * 1024;
 
+/** Pieces of at least this many bytes are copied out of a connection buffer into a pooled one. */
+const POOLED_MIN = 8192;
+
+/**
+ * Take the next `n` buffered bytes of `src` out as a body piece: a copy, into a pooled buffer
+ * when the piece is big enough to be worth one (a small piece must not pin 64 KiB).
+ */
+export function takeBuffered(src: ByteSource, n: number): Uint8Array {
+  const from = src.buf.subarray(src.s, src.s + n);
+  src.s += n;
+  if (n < POOLED_MIN || n > READ_SIZE) return from.slice();
+  const out = streamChunks.take(READ_SIZE).subarray(0, n);
+  out.set(from);
+  return out;
+}
+
 /** `shrink()` for a pooled read buffer: when the bytes were copied out, the buffer goes back. */
 export function shrinkPooled(dst: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
   const out = shrink(dst, n);
@@ -45,10 +61,8 @@ export class LengthReader implements BodyReader {
     const buffered = src.e - src.s;
     if (buffered > 0) {
       const n = Math.min(buffered, this.#left);
-      const out = src.buf.slice(src.s, src.s + n);
-      src.s += n;
       this.#left -= n;
-      return out;
+      return takeBuffered(src, n);
     }
     const dst = streamChunks.take(Math.min(this.#left, READ_SIZE));
     const n = await src.readInto(dst);
@@ -74,11 +88,7 @@ export class EofReader implements BodyReader {
 
   async next(): Promise<Uint8Array | null> {
     const src = this.#src;
-    if (src.e > src.s) {
-      const out = src.buf.slice(src.s, src.e);
-      src.s = src.e;
-      return out;
-    }
+    if (src.e > src.s) return takeBuffered(src, src.e - src.s);
     const dst = streamChunks.take(READ_SIZE);
     const n = await src.readInto(dst);
     return n === null ? null : shrinkPooled(dst, n);

@@ -16,7 +16,7 @@ import { UpstreamError } from "../../core/errors.ts";
 import { FVAL, HEX, TCHAR } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
 import { streamChunks } from "../raw/chunk_pool.ts";
-import { shrinkPooled } from "./_response_body.ts";
+import { shrinkPooled, takeBuffered } from "./_response_body.ts";
 
 const SIZE = 0, DATA = 1, DATA_END = 2, TRAILERS = 3, DONE = 4;
 const MAX_LINE = 4096;
@@ -69,10 +69,8 @@ export class ChunkedDecoder {
           const buffered = src.e - src.s;
           if (buffered > 0) {
             const n = Math.min(buffered, this.#left);
-            const out = src.buf.slice(src.s, src.s + n);
-            src.s += n;
             if ((this.#left -= n) === 0) this.#state = DATA_END;
-            return out;
+            return takeBuffered(src, n);
           }
           const dst = streamChunks.take(Math.min(this.#left, READ_SIZE));
           const n = await src.readInto(dst);

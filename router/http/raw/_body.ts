@@ -16,6 +16,8 @@
 import { BadRequest } from "../../core/errors.ts";
 import { ChunkedDecoder } from "../h1/chunked.ts";
 import type { ServerConn } from "./_conn.ts";
+import { recyclableBodies, streamChunks } from "./chunk_pool.ts";
+import { shrinkPooled, takeBuffered } from "../h1/_response_body.ts";
 
 const READ_SIZE = 64 * 1024;
 const MAX_TRAILER_BYTES = 16 * 1024;
@@ -76,15 +78,12 @@ export class RequestBody implements UnderlyingDefaultSource<Uint8Array> {
       }
       const buffered = c.e - c.s;
       let out: Uint8Array;
-      if (buffered > 0) {
-        const n = Math.min(buffered, this.#left);
-        out = c.buf.slice(c.s, c.s + n);
-        c.s += n;
-      } else {
-        const dst = new Uint8Array(Math.min(this.#left, READ_SIZE));
+      if (buffered > 0) out = takeBuffered(c, Math.min(buffered, this.#left));
+      else {
+        const dst = streamChunks.take(Math.min(this.#left, READ_SIZE));
         const n = await c.readInto(dst);
         if (n === null) throw new BadRequest("the client closed the connection inside the body");
-        out = n === dst.length ? dst : n < 8192 ? dst.slice(0, n) : dst.subarray(0, n);
+        out = shrinkPooled(dst, n);
       }
       if ((this.#left -= out.length) === 0) this.done = true;
       return out;
@@ -112,7 +111,9 @@ export class RequestBody implements UnderlyingDefaultSource<Uint8Array> {
 
   /** A pull-driven stream over this body (highWaterMark 0: no read-ahead). */
   stream(): ReadableStream<Uint8Array> {
-    return new ReadableStream(this, { highWaterMark: 0 });
+    const s = new ReadableStream(this, { highWaterMark: 0 });
+    recyclableBodies.set(s, streamChunks); // the upstream client gives the chunks back
+    return s;
   }
 
   /**
