@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { v8FlagsArg } from "../../router/v8_flags.ts";
+
 /** The repo root. */
 export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 /** main.ts. */
@@ -54,6 +56,7 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
     args: [
       "run",
       "-A",
+      v8FlagsArg(), // the flags Switchyard ships with (router/v8_flags.ts)
       MAIN,
       "--log-format",
       "json",
