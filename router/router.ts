@@ -17,6 +17,7 @@ import type { NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
 import { isTunnelableConnect } from "./http/connect.ts";
+import { requestParts } from "./http/raw/request_parts.ts";
 import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context_headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
@@ -146,7 +147,9 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
           501,
         );
       }
-      const url = new URL(req.url);
+      // The raw engine hands over what it parsed (URL, wire-order header list); else parse.
+      const parts = requestParts.get(req);
+      const url = parts?.url ?? new URL(req.url);
       const target = url.pathname + url.search;
       if (target.length + req.method.length + 10 > maxLineBytes) {
         throw new BadRequest(
@@ -154,15 +157,19 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
           414,
         );
       }
-      const headerList = [...req.headers];
+      const headerList = parts?.headers ?? [...req.headers];
       let headerBytes = 0;
       let host: string | null = null;
       let context: Map<string, string> | undefined;
       for (const e of headerList) {
         const name = e[0];
         headerBytes += name.length + e[1].length + 4;
-        if (name === H.host) host = e[1];
-        else if (isContextHeader(name)) (context ??= new Map()).set(name, e[1]);
+        if (name === H.host) host ??= e[1];
+        else if (isContextHeader(name)) {
+          // Repeats combine, as `Headers` would: "a, b".
+          const seen = (context ??= new Map()).get(name);
+          context.set(name, seen === undefined ? e[1] : `${seen}, ${e[1]}`);
+        }
       }
       if (headerBytes > maxHeaderBytes) {
         throw new BadRequest(`Request headers exceed maxHeadersKB (${spec.maxHeadersKB} KB)`, 431);

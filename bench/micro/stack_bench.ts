@@ -14,6 +14,7 @@ import { createRegistry } from "../../telemetry/metrics/mod.ts";
 import { systemClock } from "../../router/core/clock.ts";
 import { createLogger } from "../../telemetry/log.ts";
 import type { H1Client } from "../../router/http/h1/mod.ts";
+import { requestParts } from "../../router/http/raw/mod.ts";
 
 const dir = Deno.makeTempDirSync();
 Deno.writeTextFileSync(`${dir}/bench`, "127.0.0.1 18080\n");
@@ -52,9 +53,10 @@ const router = snap.routers.get("bench")!;
 const signal = new AbortController().signal;
 
 async function once(): Promise<void> {
-  const req = new Request("http://bench/", {
-    headers: [["host", "bench"], ["user-agent", "wrk"], ["accept", "*/*"]],
-  });
+  const headers: [string, string][] = [["host", "bench"], ["user-agent", "wrk"], ["accept", "*/*"]];
+  const req = new Request("http://bench/", { headers });
+  // What the raw engine (the default) hands the router with each request.
+  requestParts.set(req, { url: new URL(req.url), headers });
   const ctx = router.newCtx(req, "127.0.0.1", signal);
   const rsp = await router.serve(req, ctx);
   await rsp.arrayBuffer();

@@ -44,23 +44,45 @@ function byteAt(hex: string, i: number): number {
   return (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
 }
 
-/** Base64 of the bytes a lower-case hex string spells, without intermediate strings. */
+/** B64's character codes. */
+const B64_CODES: readonly number[] = Array.from(B64, (c) => c.charCodeAt(0));
+
+/** Scratch for one encoding's character codes, by output length (synchronous use only). */
+const SCRATCH = new Map<number, number[]>();
+
+/**
+ * Base64 of the bytes a lower-case hex string spells: the character codes go into a reused
+ * array and become one string at the end (concatenating 4-character pieces allocated ~1 KB per
+ * request, issue 6).
+ */
 function hexToBase64(hex: string): string {
   const n = hex.length >> 1;
-  let out = "";
+  const len = Math.ceil(n / 3) * 4;
+  let out = SCRATCH.get(len);
+  if (out === undefined) SCRATCH.set(len, out = new Array<number>(len).fill(0));
+  let o = 0;
   let i = 0;
   for (; i + 3 <= n; i += 3) {
     const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8) | byteAt(hex, i + 2);
-    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + B64[v & 63]!;
+    out[o++] = B64_CODES[v >> 18]!;
+    out[o++] = B64_CODES[(v >> 12) & 63]!;
+    out[o++] = B64_CODES[(v >> 6) & 63]!;
+    out[o++] = B64_CODES[v & 63]!;
   }
   if (n - i === 1) {
     const v = byteAt(hex, i) << 16;
-    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + "==";
+    out[o++] = B64_CODES[v >> 18]!;
+    out[o++] = B64_CODES[(v >> 12) & 63]!;
+    out[o++] = 61; // =
+    out[o++] = 61;
   } else if (n - i === 2) {
     const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8);
-    out += B64[v >> 18]! + B64[(v >> 12) & 63]! + B64[(v >> 6) & 63]! + "=";
+    out[o++] = B64_CODES[v >> 18]!;
+    out[o++] = B64_CODES[(v >> 12) & 63]!;
+    out[o++] = B64_CODES[(v >> 6) & 63]!;
+    out[o++] = 61;
   }
-  return out;
+  return String.fromCharCode.apply(null, out);
 }
 
 function binaryToHex(bin: string, from: number, to: number): string {

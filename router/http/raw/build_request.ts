@@ -32,6 +32,7 @@
  */
 import { fastRequest } from "./_request_internals.ts";
 import type { RequestHead } from "./request_head.ts";
+import { requestParts } from "./request_parts.ts";
 
 const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
 /** The methods the fetch spec normalises (upper-cases when matched case-insensitively). */
@@ -88,12 +89,14 @@ export function buildRequest(
   if (body !== null && (method === "GET" || method === "HEAD")) {
     throw new TypeError("Request with GET/HEAD method cannot have body.");
   }
-  const href = new URL(url).href;
+  const parsed = new URL(url);
+  const href = parsed.href;
   const headers = h.headers;
   for (const pair of headers) pair[0] = pair[0].toLowerCase();
-  const fast = fastRequest(method, href, headers, body, signal);
-  if (fast !== null) return fast;
-  return slowRequest(method, href, headers, body, signal);
+  const req = fastRequest(method, href, headers, body, signal) ??
+    slowRequest(method, href, headers, body, signal);
+  requestParts.set(req, { url: parsed, headers });
+  return req;
 }
 
 /** The public-constructor fallback. */

@@ -26,6 +26,7 @@ export { serveRaw } from "./raw_server.ts";
 export { defaultReject } from "./default_reject.ts";
 export type { RawHandler, RawServeOptions, RawServer } from "./raw_server.ts";
 export { responseBytes } from "./response_bytes.ts";
+export { type RequestParts, requestParts } from "./request_parts.ts";
 export { pipe, takeConnection } from "./tunnel.ts";
 export type { TakenConnection } from "./tunnel.ts";
 export { HttpReject } from "./request_head.ts";
