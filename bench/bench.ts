@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { V8_FLAGS, v8FlagsArg } from "../router/v8_flags.ts";
+import { runFlags, V8_FLAGS } from "../router/v8_flags.ts";
 import { createProcs, type Procs } from "./procs.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { prepareRunDir, ROOT } from "./servers.ts";
@@ -69,7 +69,9 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
     const env = await envInfo();
     log(`bench ${opts.mode}: ${env.cpus} CPUs, load ${env.loadavg}; pinning: ${cpus.text}`);
     const notes: string[] = [
-      `Switchyard runs as \`deno run -A ${v8FlagsArg(opts.v8Flags ?? V8_FLAGS)} main.ts serve\`.`,
+      `Switchyard runs as \`deno run -A ${
+        runFlags(opts.v8Flags ?? V8_FLAGS).join(" ")
+      } main.ts serve\`.`,
     ];
     const section = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
       try {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { V8_FLAGS, v8FlagsArg } from "../router/v8_flags.ts";
+import { runFlags, V8_FLAGS } from "../router/v8_flags.ts";
 import { caddyfile, haproxyCfg, type HostPort, nginxProxyConf, originNginxConf } from "./conf.ts";
 import type { RetryConf } from "./conf.ts";
 import { type Proc, type Procs, waitUntil } from "./procs.ts";
@@ -259,7 +259,7 @@ export async function startCaddy(env: RunEnv, o: {
 }
 
 /**
- * Start Switchyard: `deno run -A --v8-flags=… main.ts serve CONFIG` from the repository root, with
+ * Start Switchyard: `deno run -A --no-code-cache --v8-flags=… main.ts serve CONFIG` from the repository root, with
  * the V8 flags `deno task serve` uses (router/v8_flags.ts) unless the run overrides them.
  *
  * @param readyHost Host header of the readiness request (a name the namer knows)
@@ -282,7 +282,7 @@ export async function startSwitchyard(env: RunEnv, o: {
       Deno.execPath(),
       "run",
       "-A",
-      ...[v8FlagsArg(env.v8Flags ?? V8_FLAGS)].filter((a) => a !== ""),
+      ...runFlags(env.v8Flags ?? V8_FLAGS),
       `${ROOT}main.ts`,
       "serve",
       file,

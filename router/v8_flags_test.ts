@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../tests/support/assert.ts";
-import { V8_FLAGS, v8FlagsArg } from "./v8_flags.ts";
+import { runFlags, V8_FLAGS, v8FlagsArg } from "./v8_flags.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -9,15 +9,20 @@ Deno.test("v8FlagsArg() joins the flags into one --v8-flags argument", () => {
   assertEquals(v8FlagsArg(), `--v8-flags=${V8_FLAGS.join(",")}`);
 });
 
-Deno.test("V8_FLAGS are the ones deno.json's tasks and the Dockerfile run with", async () => {
+Deno.test("runFlags() adds --no-code-cache to the V8 flags", () => {
+  assertEquals(runFlags([]), ["--no-code-cache"]);
+  assertEquals(runFlags(["--x"]), ["--no-code-cache", "--v8-flags=--x"]);
+});
+
+Deno.test("runFlags() are the ones deno.json's tasks and the Dockerfile run with", async () => {
   const deno = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
-  for (const task of ["start", "serve", "compile"]) {
-    assert(
-      String(deno.tasks[task]).includes(` ${v8FlagsArg()} `),
-      `deno.json task ${task} lacks ${v8FlagsArg()}: ${deno.tasks[task]}`,
-    );
+  const run = runFlags().join(" ");
+  for (const task of ["start", "serve"]) {
+    assert(String(deno.tasks[task]).includes(` ${run} `), `task ${task} lacks ${run}`);
   }
+  assert(String(deno.tasks.compile).includes(` ${v8FlagsArg()} `), `compile lacks ${v8FlagsArg()}`);
   const docker = await Deno.readTextFile(new URL("deploy/k8s/Dockerfile", root));
   const entry = docker.split("\n").find((l) => l.startsWith("ENTRYPOINT"));
-  assert(entry?.includes(`"${v8FlagsArg()}"`), `Dockerfile ENTRYPOINT lacks it: ${entry}`);
+  const want = runFlags().map((f) => `"${f}"`).join(", ");
+  assert(entry?.includes(want), `Dockerfile ENTRYPOINT lacks ${want}: ${entry}`);
 });

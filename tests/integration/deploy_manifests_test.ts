@@ -14,7 +14,7 @@
  * swap): a broken version is rejected while the old config keeps serving, and an edited dtab
  * applies live in both processes.
  */
-import { v8FlagsArg } from "../../router/v8_flags.ts";
+import { runFlags } from "../../router/v8_flags.ts";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
@@ -546,7 +546,7 @@ Deno.test("deploy/k8s: the Dockerfile's entrypoint takes the DaemonSet's args", 
     "deno",
     "run",
     "-A",
-    v8FlagsArg(),
+    ...runFlags(),
     "--cached-only",
     "main.ts",
   ]);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { v8FlagsArg } from "../../router/v8_flags.ts";
+import { runFlags } from "../../router/v8_flags.ts";
 
 /** The repo root. */
 export const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -56,7 +56,7 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
     args: [
       "run",
       "-A",
-      v8FlagsArg(), // the flags Switchyard ships with (router/v8_flags.ts)
+      ...runFlags(), // the flags Switchyard ships with (router/v8_flags.ts)
       MAIN,
       "--log-format",
       "json",
