@@ -10,6 +10,7 @@
  */
 import type { Path } from "../router/dtab/types.ts";
 import { pathKey } from "./_path.ts";
+import { eachLimited } from "./_each_limited.ts";
 
 /** A regular file found by a scan. */
 export interface ScannedFile {
@@ -38,9 +39,13 @@ function stampOf(info: Deno.FileInfo): string {
 }
 
 /**
- * Scan `root` recursively.
+ * Scan `root` recursively. With `prev` (the last scan of the same root), a file whose stamp has
+ * not changed keeps its `ScannedFile` object, a directory its label list, and when nothing at
+ * all changed `prev` itself is returned: a poll of an unchanged root every 2 s then leaves only
+ * short-lived garbage behind, not a new copy of every file's entry (issue 6: 1000 services).
  *
  * @param root The root directory.
+ * @param prev The previous scan of `root`, whose unchanged entries are reused.
  * @returns Files, directories and the root's identity.
  * @throws {Deno.errors.NotFound} When the root does not exist; `Error` when it is not a directory.
  * @example
@@ -52,7 +57,7 @@ function stampOf(info: Deno.FileInfo): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function scanDir(root: string): Promise<DirScan> {
+export async function scanDir(root: string, prev?: DirScan): Promise<DirScan> {
   const rootInfo = await Deno.stat(root);
   if (!rootInfo.isDirectory) throw new Error(`${root} is not a directory`);
   const files = new Map<string, ScannedFile>();
@@ -71,7 +76,7 @@ export async function scanDir(root: string): Promise<DirScan> {
       return; // a sub-directory vanished or is unreadable mid-scan
     }
     const children: Promise<void>[] = [];
-    await Promise.all(entries.map(async (e) => {
+    await eachLimited(entries, async (e) => {
       if (e.name.startsWith("..")) return;
       const abs = `${absDir}/${e.name}`;
       const labels = [...rel, e.name];
@@ -82,17 +87,39 @@ export async function scanDir(root: string): Promise<DirScan> {
         return; // dangling symlink, or removed since readDir
       }
       if (info.isFile) {
-        files.set(pathKey(labels), { rel: labels, abs, size: info.size, stamp: stampOf(info) });
+        const key = pathKey(labels);
+        const stamp = stampOf(info);
+        const old = prev?.files.get(key);
+        if (old !== undefined && old.stamp === stamp && old.abs === abs) files.set(key, old);
+        else files.set(key, { rel: labels, abs, size: info.size, stamp });
       } else if (info.isDirectory && depth < MAX_DEPTH) {
         const real = await Deno.realPath(abs).catch(() => undefined);
         if (real === undefined || ancestors.has(real)) return; // a symlink cycle
-        dirs.set(pathKey(labels), labels);
+        const key = pathKey(labels);
+        dirs.set(key, prev?.dirs.get(key) ?? labels);
         children.push(walk(abs, labels, depth + 1, new Set([...ancestors, real])));
       }
-    }));
+    });
     await Promise.all(children);
   }
 
   await walk(root, [], 0, new Set([await Deno.realPath(root)]));
-  return { files, dirs, rootId: `${rootInfo.ino}:${rootInfo.dev}` };
+  const rootId = `${rootInfo.ino}:${rootInfo.dev}`;
+  if (prev !== undefined && sameScan(prev, files, dirs, rootId)) return prev;
+  return { files, dirs, rootId };
+}
+
+/** True when a new scan found exactly `prev`'s entries (the very same objects). */
+function sameScan(
+  prev: DirScan,
+  files: ReadonlyMap<string, ScannedFile>,
+  dirs: ReadonlyMap<string, Path>,
+  rootId: string,
+): boolean {
+  if (prev.rootId !== rootId || prev.files.size !== files.size || prev.dirs.size !== dirs.size) {
+    return false;
+  }
+  for (const [k, f] of files) if (prev.files.get(k) !== f) return false;
+  for (const [k, d] of dirs) if (prev.dirs.get(k) !== d) return false;
+  return true;
 }

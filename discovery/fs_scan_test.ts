@@ -46,3 +46,25 @@ Deno.test("scanDir() rejects a missing root", async () => {
   }
   assert(threw);
 });
+
+Deno.test("scanDir() with the previous scan reuses unchanged entries, or returns it whole", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/d`);
+    await Deno.writeTextFile(`${dir}/d/a`, "x");
+    await Deno.writeTextFile(`${dir}/b`, "x");
+    const s1 = await scanDir(dir);
+    assert(await scanDir(dir, s1) === s1);
+    await Deno.writeTextFile(`${dir}/b`, "xyz");
+    const s2 = await scanDir(dir, s1);
+    assert(s2 !== s1);
+    assert(s2.files.get('["d","a"]') === s1.files.get('["d","a"]'));
+    assert(s2.dirs.get('["d"]') === s1.dirs.get('["d"]'));
+    assertEquals(s2.files.get('["b"]')?.size, 3);
+    await Deno.remove(`${dir}/d/a`);
+    const s3 = await scanDir(dir, s2);
+    assertEquals([...s3.files.keys()], ['["b"]']);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -96,24 +96,37 @@ export function defaultAccrualBackoff(random: () => number): Backoff {
  * ```
  */
 export function consecutiveFailures(failures: number, backoff: Backoff): AccrualPolicy {
-  let run = 0;
-  let next = backoff;
-  return {
-    recordSuccess() {
-      run = 0;
-    },
-    markDeadOnFailure() {
-      run++;
-      if (run < failures) return undefined;
-      const ms = next.ms;
-      next = next.next();
-      return ms;
-    },
-    revived() {
-      run = 0;
-      next = backoff;
-    },
-  };
+  return new ConsecutiveFailures(failures, backoff);
+}
+
+/** One object per endpoint, no closures (the default policy of every endpoint, issue 6). */
+class ConsecutiveFailures implements AccrualPolicy {
+  #run = 0;
+  #next: Backoff;
+  readonly #failures: number;
+  readonly #backoff: Backoff;
+
+  constructor(failures: number, backoff: Backoff) {
+    this.#failures = failures;
+    this.#backoff = this.#next = backoff;
+  }
+
+  recordSuccess(): void {
+    this.#run = 0;
+  }
+
+  markDeadOnFailure(): number | undefined {
+    this.#run++;
+    if (this.#run < this.#failures) return undefined;
+    const ms = this.#next.ms;
+    this.#next = this.#next.next();
+    return ms;
+  }
+
+  revived(): void {
+    this.#run = 0;
+    this.#next = this.#backoff;
+  }
 }
 
 function successRatePolicy(

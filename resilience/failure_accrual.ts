@@ -42,7 +42,7 @@
  */
 import type { Clock } from "../router/core/clock.ts";
 import type { Ctx } from "../router/core/ctx.ts";
-import type { Node, Service, Status } from "../router/core/service.ts";
+import type { Node, Status } from "../router/core/service.ts";
 import { DeadlineExceeded, findSwitchyardError, Overloaded } from "../router/core/errors.ts";
 import type { AccrualPolicy } from "./accrual_policy.ts";
 import type { ResponseClassifier } from "./classifier.ts";
@@ -89,7 +89,6 @@ class Accrual implements AccrualNode {
   readonly inner: Node;
   readonly id: string;
   readonly weight: number;
-  readonly call: Service;
   state: AccrualState = "alive";
   markedDead = 0;
   revivals = 0;
@@ -108,7 +107,6 @@ class Accrual implements AccrualNode {
     this.#clock = opts.clock;
     this.#classifier = opts.classifier ?? nonRetryable5XX;
     this.#opts = opts;
-    this.call = (req, ctx) => this.#call(req, ctx);
   }
 
   status(): Status {
@@ -127,7 +125,8 @@ class Accrual implements AccrualNode {
     return this.inner.close();
   }
 
-  #call(req: Request, ctx: Ctx): Promise<Response> {
+  /** Send one request (a method, not a per-node closure: call it on the node). */
+  call(req: Request, ctx: Ctx): Promise<Response> {
     if (this.state === "probeOpen") {
       this.state = "probeClosed";
       this.probes++;

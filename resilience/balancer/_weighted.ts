@@ -9,26 +9,34 @@
  */
 import type { Node } from "../../router/core/service.ts";
 
+/** The table of a sampler that needs none (length 0: nothing can be written to it). */
+const NO_WEIGHTS = new Float64Array(0);
+
 /** Samples node indices proportionally to `weight`. */
 export class WeightedSampler {
-  #cum = new Float64Array(0);
+  /** Cumulative weights; empty while every node weighs the same (no table needed, issue 6). */
+  #cum: Float64Array = NO_WEIGHTS;
+  #n = 0;
   #uniform = true;
 
   /** Rebuild for a node list (call from `update`). */
   reset(nodes: readonly Node[]): void {
+    this.#n = nodes.length;
+    const w0 = nodes[0]?.weight;
+    if (nodes.every((n) => n.weight === w0)) {
+      this.#uniform = true;
+      this.#cum = NO_WEIGHTS;
+      return;
+    }
     const cum = new Float64Array(nodes.length);
     let sum = 0;
-    let uniform = true;
-    const w0 = nodes[0]?.weight;
     for (let i = 0; i < nodes.length; i++) {
-      const w = weightOf(nodes[i]!);
-      if (nodes[i]!.weight !== w0) uniform = false;
-      sum += w;
+      sum += weightOf(nodes[i]!);
       cum[i] = sum;
     }
     // All-zero weights: treat as uniform rather than never picking anything.
-    this.#uniform = uniform || sum === 0;
-    this.#cum = cum;
+    this.#uniform = sum === 0;
+    this.#cum = sum === 0 ? NO_WEIGHTS : cum;
   }
 
   /**
@@ -37,7 +45,7 @@ export class WeightedSampler {
    * @param r uniform [0, 1)
    * @param n prefix length (≥ 1)
    */
-  one(r: number, n: number = this.#cum.length): number {
+  one(r: number, n: number = this.#n): number {
     if (this.#uniform) return Math.floor(r * n);
     return this.#search(r * this.#cum[n - 1]!, n);
   }
@@ -49,7 +57,7 @@ export class WeightedSampler {
    * @param r uniform [0, 1)
    * @param n prefix length (≥ 2)
    */
-  other(a: number, r: number, n: number = this.#cum.length): number {
+  other(a: number, r: number, n: number = this.#n): number {
     if (!this.#uniform) {
       const wa = this.#cum[a]! - (a > 0 ? this.#cum[a - 1]! : 0);
       const rest = this.#cum[n - 1]! - wa;

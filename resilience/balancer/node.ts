@@ -46,7 +46,6 @@ export interface EndpointNodeOptions {
 class Counting implements EndpointNode {
   readonly id: string;
   readonly weight: number;
-  readonly call: Service;
   outstanding = 0;
   #closed = false;
   readonly #opts: EndpointNodeOptions;
@@ -55,7 +54,6 @@ class Counting implements EndpointNode {
     this.id = opts.id;
     this.weight = opts.weight ?? 1;
     this.#opts = opts;
-    this.call = (req, ctx) => this.#call(req, ctx);
   }
 
   status(): Status {
@@ -72,7 +70,8 @@ class Counting implements EndpointNode {
     return this.#opts.close?.() ?? Promise.resolve();
   }
 
-  #call(req: Request, ctx: Ctx): Promise<Response> {
+  /** Send one request (a method, not a per-node closure: call it on the node). */
+  call(req: Request, ctx: Ctx): Promise<Response> {
     this.outstanding++;
     let p: Promise<Response>;
     try {

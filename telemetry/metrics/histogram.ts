@@ -158,6 +158,12 @@ export function histogramState(h: Histogram): HistogramState | undefined {
   return typeof s === "function" ? s.call(h) : undefined;
 }
 
+/** Samples a slice keeps as a plain list before it builds its sketch. */
+const RAW_SAMPLES = 16;
+
+/** A slice of the ring: its first samples as a list, then a sketch; null while empty. */
+type Slice = LogCollapsingLowestDenseDDSketch | number[] | null;
+
 /** Bins a window sketch's store grows by (the library's default is 128). */
 const SKETCH_CHUNK = 16;
 
@@ -224,11 +230,14 @@ export function createHistogram(clock: Clock, options: HistogramOptions = {}): H
 }
 
 /**
- * Memory: a histogram costs nothing per slice until a sample lands in it. A ring slot holds a
- * sketch only while its slice has samples (rotation empties the slot), the lifetime `le` counts
- * are allocated on the first sample, and the default bounds are shared. With 1000 services × 10
- * endpoints, most endpoint histograms never see a sample, and an idle one drops its sketches
- * once the window has passed (issue 6: ~1.2 KiB per sketch, 6 per histogram, ~13 per service).
+ * Memory: a histogram costs nothing per slice until a sample lands in it. A ring slot holds
+ * samples only while its slice has some (rotation empties the slot), the lifetime `le` counts
+ * are allocated on the first sample, and the default bounds are shared. A slice keeps its first
+ * {@link RAW_SAMPLES} samples as a plain list and builds its sketch from them, in arrival order,
+ * when one more arrives; a snapshot sketches a list the same way before merging it, so every
+ * result is what the sketch would have given. A sketch holding a few latencies costs ~1.3 KiB
+ * (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most histograms
+ * (per service, client, endpoint) hold a few samples per slice (issue 6).
  */
 class SlidingHistogram implements Histogram {
   readonly kind = "histogram";
@@ -238,7 +247,7 @@ class SlidingHistogram implements Histogram {
   readonly #accuracy: number;
   readonly #sliceMs: number;
   /** One slot per slice; null while the slice has no samples (the ring: until the first sample). */
-  #ring: (LogCollapsingLowestDenseDDSketch | null)[] | null = null;
+  #ring: Slice[] | null = null;
   readonly #slices: number;
   readonly #bounds: readonly number[];
   /**
@@ -274,9 +283,18 @@ class SlidingHistogram implements Histogram {
     const now = at ?? this.#clock.mono();
     if (now >= this.#nextRotate) this.#rotate(now);
     if (!(ms > 0)) ms = 0;
-    const ring = this.#ring ??= new Array<LogCollapsingLowestDenseDDSketch | null>(this.#slices)
-      .fill(null);
-    (ring[this.#cur] ??= this.#sketch()).accept(ms);
+    const ring = this.#ring ??= new Array<Slice>(this.#slices).fill(null);
+    const slice = ring[this.#cur];
+    if (slice === null || slice === undefined) ring[this.#cur] = [ms];
+    else if (!Array.isArray(slice)) slice.accept(ms);
+    // A new list one longer (at most RAW_SAMPLES times a slice): `push` (and a spread) would
+    // leave 17 slots; `concat` allocates the exact length.
+    else if (slice.length < RAW_SAMPLES) ring[this.#cur] = slice.concat(ms);
+    else {
+      const sk = this.#sketchOf(slice);
+      sk.accept(ms);
+      ring[this.#cur] = sk;
+    }
     this.totalCount++;
     this.totalSum += ms;
     const b = this.#bounds;
@@ -331,9 +349,19 @@ class SlidingHistogram implements Histogram {
     if (now >= this.#nextRotate) this.#rotate(now);
     let m: LogCollapsingLowestDenseDDSketch | null = null;
     for (const s of this.#ring ?? []) {
-      if (s && s.count > 0) (m ??= this.#sketch()).merge(s);
+      if (s === null) continue;
+      if (Array.isArray(s)) {
+        if (s.length > 0) (m ??= this.#sketch()).merge(this.#sketchOf(s));
+      } else if (s.count > 0) (m ??= this.#sketch()).merge(s);
     }
     return m;
+  }
+
+  /** A new sketch of a slice's samples, accepted in arrival order. */
+  #sketchOf(samples: readonly number[]): LogCollapsingLowestDenseDDSketch {
+    const s = this.#sketch();
+    for (const v of samples) s.accept(v);
+    return s;
   }
 
   #sketch(): LogCollapsingLowestDenseDDSketch {

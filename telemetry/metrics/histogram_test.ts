@@ -131,3 +131,29 @@ Deno.test("createHistogram() rejects a bad window or unsorted buckets", () => {
   assertThrows(() => createHistogram(c, { slices: 1.5 }), RangeError);
   assertThrows(() => createHistogram(c, { bucketsMs: [5, 1] }), RangeError);
 });
+
+Deno.test("createHistogram() snapshots equal a sketch of the same samples, few or many per slice", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  for (const perSlice of [1, 2, 16, 17, 40]) {
+    const clock = new FakeClock();
+    const h = createHistogram(clock, { windowMs: 60_000, slices: 6 });
+    const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+    const random = rng(perSlice);
+    for (let slice = 0; slice < 3; slice++) {
+      const sk = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+      for (let i = 0; i < perSlice; i++) {
+        const v = random() * 50;
+        h.add(v);
+        sk.accept(v);
+      }
+      ref.merge(sk);
+      clock.advance(10_000);
+    }
+    const s = h.snapshot();
+    const q = (p: number) => Math.min(ref.max, Math.max(ref.min, ref.getValueAtQuantile(p)));
+    assertEquals(
+      [s.count, s.sum, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
+      [ref.count, ref.sum, ref.min, ref.max, q(0.5), q(0.9), q(0.99), q(0.9999)],
+    );
+  }
+});

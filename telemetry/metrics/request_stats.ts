@@ -88,6 +88,8 @@ export function scopeStats(registry: MetricsRegistry, scope: Scope): RequestStat
   return new ScopeStats(registry, scope);
 }
 
+const EMPTY: readonly (number | Counter)[] = Object.freeze([]);
+
 class ScopeStats implements RequestStats {
   readonly requests: Counter;
   readonly success: Counter;
@@ -98,13 +100,15 @@ class ScopeStats implements RequestStats {
   readonly #clock: Clock;
   readonly #scope: Scope;
   /**
-   * `status/<code>` handles as `[code, counter, code, counter, …]`, in first-seen order. A scope
-   * sees a handful of codes, so a scan of this short list is as fast as indexing a table, and
-   * far smaller: a 600-slot table cost ~4.7 KiB per scope, with ~12 scopes per service (service,
-   * client, one per endpoint), which was most of what 1000 services cost (issue 6).
+   * `status/<code>` handles as `[code, counter, code, counter, …]`, in first-seen order, and the
+   * `status/<N>XX` handles in the same list under the key `-N`. A scope sees a handful of codes,
+   * so a scan of this short list is as fast as indexing a table, and far smaller: a 600-slot
+   * table cost ~4.7 KiB per scope, with ~12 scopes per service (service, client, one per
+   * endpoint), which was most of what 1000 services cost (issue 6). The list is replaced by one
+   * a pair longer when a code is first seen (rare), so it never carries spare capacity: `push`
+   * grows a 2-element array to 17 slots.
    */
-  readonly #codes: (number | Counter)[] = [];
-  readonly #classes: (Counter | undefined)[] = new Array(6).fill(undefined);
+  #codes: readonly (number | Counter)[] = EMPTY;
   /** `failures/<reason>` handles; made on the first failure with a reason. */
   #reasons: Map<string, Counter> | undefined = undefined;
   #error: Counter | undefined = undefined;
@@ -128,19 +132,27 @@ class ScopeStats implements RequestStats {
   status(code: number): Counter {
     if (!(code >= 100 && code < 600)) return this.#errorCounter();
     const i = code | 0;
-    const codes = this.#codes;
-    for (let k = 0; k < codes.length; k += 2) {
-      if (codes[k] === i) return codes[k + 1] as Counter;
-    }
-    const c = this.#registry.counter(this.#scope, `status/${i}`);
-    codes.push(i, c);
-    return c;
+    return this.#find(i) ?? this.#add(i, `status/${i}`);
   }
 
   statusClass(code: number): Counter {
     if (!(code >= 100 && code < 600)) return this.#errorCounter();
     const c = (code / 100) | 0;
-    return this.#classes[c] ??= this.#registry.counter(this.#scope, `status/${c}XX`);
+    return this.#find(-c) ?? this.#add(-c, `status/${c}XX`);
+  }
+
+  #find(key: number): Counter | undefined {
+    const codes = this.#codes;
+    for (let k = 0; k < codes.length; k += 2) {
+      if (codes[k] === key) return codes[k + 1] as Counter;
+    }
+    return undefined;
+  }
+
+  #add(key: number, name: string): Counter {
+    const c = this.#registry.counter(this.#scope, name);
+    this.#codes = this.#codes.concat([key, c]); // exact length; a spread over-allocates too
+    return c;
   }
 
   failure(reason: string): Counter {
