@@ -9,14 +9,23 @@
  *   switchyard routes CONFIG URL which route names a request (router/cli/)
  *   switchyard top              live success rate, RPS and latency of a running instance
  *
+ * Hidden: `switchyard config-json CONFIG|- [--name FILE]` prints the validated config as JSON;
+ * `serve`, `demo` and hot reload run it as a child process so that the serving process never
+ * loads the config parser (zod, yaml; issue 6). `check` and the parser load only for the
+ * commands that need them.
+ *
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.ts";
 import { createLogger, type LogFormat, type LogLevel } from "./telemetry/log.ts";
-import { checkCommand } from "./router/config/mod.ts";
 import { runDemo, runServe } from "./router/run.ts";
-import { addOperatorCommands } from "./router/cli/mod.ts";
+import { addOperatorCommands } from "./router/cli/commands.ts";
+import {
+  CONFIG_JSON_COMMAND,
+  configJsonCommand,
+  configLoader,
+} from "./router/config/child_load.ts";
 import { parseWorkers } from "./router/workers/options.ts";
 
 interface GlobalOpts {
@@ -49,6 +58,8 @@ function out(line: string): void {
 
 /** Build the CLI program (exported for tests). */
 export function program(): Command {
+  // The child that validates configs runs this module (a bundle: the bundle) again.
+  const loader = () => configLoader({ entry: import.meta.url });
   const p = new Command("switchyard")
     .description(
       "Switchyard: a Linkerd-1.x-compatible HTTP router and service-mesh proxy for Deno.",
@@ -82,6 +93,7 @@ export function program(): Command {
         config,
         createLogger({ level: g.logLevel, format: g.logFormat }),
         serveWorkers(g),
+        loader(),
       );
     });
 
@@ -100,6 +112,7 @@ export function program(): Command {
         config,
         createLogger({ level: g.logLevel, format: g.logFormat }),
         serveWorkers(g, o.workers),
+        loader(),
       );
     });
 
@@ -126,6 +139,7 @@ export function program(): Command {
         },
         createLogger({ level: g.logLevel, format: g.logFormat }),
         out,
+        loader(),
       );
     });
 
@@ -141,7 +155,16 @@ export function program(): Command {
         "namers, and prints each router's dtab with its compiled services.\n",
     )
     .action(async (config: string) => {
+      const { checkCommand } = await import("./router/config/check.ts");
       Deno.exitCode = await checkCommand(config, out);
+    });
+
+  p.command(CONFIG_JSON_COMMAND, { hidden: true })
+    .description("print CONFIG validated, as one JSON document (used by serve and reload)")
+    .argument("<config>", "config file (YAML or JSON); - reads stdin")
+    .option("--name <file>", "the file name to report in errors (for stdin)")
+    .action(async (config: string, o: { name?: string }) => {
+      Deno.exitCode = await configJsonCommand(config, o.name);
     });
 
   addOperatorCommands(p); // issue 5: dtab, routes, top

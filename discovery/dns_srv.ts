@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { z } from "zod";
 import type { Clock } from "../router/core/clock.ts";
 import type { Var } from "../router/core/var.ts";
 import type { NameTree } from "../router/dtab/types.ts";
@@ -41,12 +40,6 @@ import { timerFor } from "./_timer.ts";
 
 /** The Linkerd kind. */
 export const kind = "io.l5d.dnssrv";
-
-/** The kind-specific config keys. */
-export const dnsSrvNamerConfig = z.object({
-  refreshIntervalSeconds: z.number().int().min(1).optional(),
-  dnsHosts: z.array(z.string().min(1)).optional(),
-});
 
 /**
  * Resolve an SRV record to endpoints. Reject with `Deno.errors.NotFound` when the record does

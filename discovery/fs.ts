@@ -20,7 +20,6 @@
  *
  * @module
  */
-import { z } from "zod";
 import type { Clock } from "../router/core/clock.ts";
 import { type MutableVar, mutableVar, type Var } from "../router/core/var.ts";
 import type { Path } from "../router/dtab/types.ts";
@@ -43,12 +42,10 @@ import {
 } from "./_activity.ts";
 import { pathKey } from "./_path.ts";
 import { isoNow, timerFor } from "./_timer.ts";
+import { eachLimited } from "./_each_limited.ts";
 
 /** The Linkerd kind. */
 export const kind = "io.l5d.fs";
-
-/** The kind-specific config keys. */
-export const fsNamerConfig = z.object({ rootDir: z.string().min(1) });
 
 /** Options of `createFsNamer`. */
 export interface FsNamerOptions {
@@ -150,6 +147,8 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
   let tail: Promise<void> = Promise.resolve();
   let queued: { full: boolean; p: Promise<void> } | undefined;
   let rootId: string | undefined;
+  /** The last scan: a poll reuses its unchanged entries (see `scanDir`). */
+  let lastScan: DirScan | undefined;
 
   /** Re-read one file if needed; false when it vanished since the scan. */
   async function readFile(key: string, f: ScannedFile, full: boolean): Promise<boolean> {
@@ -178,7 +177,7 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
   async function scan(full: boolean): Promise<void> {
     let result: DirScan;
     try {
-      result = await scanDir(rootDir);
+      result = await scanDir(rootDir, lastScan);
     } catch (e: unknown) {
       if (closed) return;
       // Root gone: lookups fail, but Addr Vars keep their last value (keep last good) and the
@@ -196,14 +195,21 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
     if (closed) return;
     if (rootId !== undefined && rootId !== result.rootId) stopWatch();
     rootId = result.rootId;
-    const present = new Map(result.files);
-    await Promise.all([...result.files].map(async ([key, f]) => {
-      if (!await readFile(key, f, full)) present.delete(key);
-    }));
+    lastScan = result;
+    const vanished: string[] = [];
+    await eachLimited(result.files, async ([key, f]) => {
+      if (!await readFile(key, f, full)) vanished.push(key);
+    });
     if (closed) return;
+    let present = result.files;
+    if (vanished.length > 0) {
+      const m = new Map(present);
+      for (const k of vanished) m.delete(k);
+      present = m;
+    }
     const gone = [...contents.keys()].filter((k) => !present.has(k));
     for (const k of gone) contents.delete(k);
-    const next: DirScan = { ...result, files: present };
+    const next: DirScan = present === result.files ? result : { ...result, files: present };
     const cur = shape.get();
     if (!(cur && "scan" in cur && sameShape(cur.scan, next))) {
       shape.set({ scan: next }); // lookups depend only on the shape

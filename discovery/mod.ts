@@ -40,13 +40,7 @@ export { makeBound } from "./bound.ts";
 export { type BuiltinNamers, createBuiltinNamers } from "./builtins.ts";
 export { type DirWatch, type DirWatchOptions, watchDir } from "./dir_watch.ts";
 export { createFailNamer } from "./fail.ts";
-export {
-  createFsNamer,
-  type FsDirState,
-  type FsNamer,
-  fsNamerConfig,
-  type FsNamerOptions,
-} from "./fs.ts";
+export { createFsNamer, type FsDirState, type FsNamer, type FsNamerOptions } from "./fs.ts";
 export { type FsDirEvents, renderFsState } from "./fs_state.ts";
 export { type DirScan, scanDir, type ScannedFile } from "./fs_scan.ts";
 export {
@@ -69,7 +63,6 @@ export {
   type CreateNamersOptions,
   defaultNamerFactories,
   defineNamerFactory,
-  namerCommonConfig,
   type NamerConfig,
   NamerConfigError,
   type NamerFactory,
@@ -78,7 +71,7 @@ export {
 } from "./namer_registry.ts";
 export { createNilNamer } from "./nil.ts";
 export { compilePathMatcher, type PathMatcher, substituteVars } from "./path_matcher.ts";
-export { createRewriteNamer, rewriteNamerConfig, type RewriteNamerOptions } from "./rewrite.ts";
+export { createRewriteNamer, type RewriteNamerOptions } from "./rewrite.ts";
 export {
   createRewritingNamer,
   type PathRewrite,

@@ -13,26 +13,34 @@
  * `dns_srv.ts`). The registry is a plain Map built per call, so more kinds are added with
  * `defineNamerFactory` without any global state.
  *
+ * The factories take entries that are already validated (the config loader's
+ * `router/config/namer_schema.ts`, or `validateNamerConfigs` of `namer_registry_schema.ts` for a
+ * raw list): the zod schemas live in `*_schema.ts` files, so the serving process never loads
+ * zod (issue 6). What a schema cannot see (a missing directory, an experimental kind without
+ * `experimental: true`, an unknown kind, a bad prefix, the environment k8s needs) is still
+ * checked here.
+ *
  * @module
  */
-import { z } from "zod";
 import type { Clock } from "../router/core/clock.ts";
 import type { Path } from "../router/dtab/types.ts";
 import type { Namer } from "./types.ts";
 import type { ConfiguredNamer } from "./interpreter.ts";
-import { createFsNamer, fsNamerConfig, kind as fsKind } from "./fs.ts";
-import { createRewriteNamer, kind as rewriteKind, rewriteNamerConfig } from "./rewrite.ts";
+import { createFsNamer, kind as fsKind } from "./fs.ts";
+import type { FsNamerConfig } from "./fs_schema.ts";
+import { createRewriteNamer, kind as rewriteKind } from "./rewrite.ts";
+import type { RewriteNamerOptions } from "./rewrite_schema.ts";
 import { readPath } from "./_path.ts";
-import { createDnsSrvNamer, dnsSrvNamerConfig, kind as dnsSrvKind } from "./dns_srv.ts"; // k8s
+import { createDnsSrvNamer, kind as dnsSrvKind } from "./dns_srv.ts"; // k8s
+import type { DnsSrvNamerConfig } from "./dns_srv_schema.ts"; // k8s
+import type { K8sNamerConfig } from "./k8s/namer_factories_schema.ts"; // k8s
 import {
   closeTransformers,
   createTransformers,
   k8sConfigProblem,
   k8sKind,
   type K8sLog,
-  k8sNamerConfig,
   k8sNsKind,
-  k8sNsNamerConfig,
   makeK8sNamer,
   type NameTreeTransformer,
   type TransformerConfig,
@@ -78,69 +86,55 @@ export interface NamerFactory {
   readonly defaultPrefix: Path | undefined;
   /** Experimental kinds need `experimental: true`. */
   readonly experimental: boolean;
-  /** The full schema: common keys plus the kind's own, strict. */
-  readonly schema: z.ZodType;
-  /** Validate `config` (throwing `NamerConfigError`) and return the namer's constructor. */
-  prepare(config: unknown, ctx: NamerFactoryContext): () => Namer;
+  /**
+   * Check a validated `config` for what a schema cannot see (throwing `NamerConfigError`) and
+   * return the namer's constructor.
+   */
+  prepare(config: NamerConfig, ctx: NamerFactoryContext): () => Namer;
 }
 
-/** A parsed config: the common keys plus the kind's own. */
-export type ParsedConfig<S extends z.ZodRawShape> =
-  & z.infer<typeof namerCommonConfig>
-  & z.infer<z.ZodObject<S>>;
+/** The keys every namer accepts (`namerCommonConfig` of `namer_registry_schema.ts`). */
+export interface NamerCommonConfig {
+  readonly kind: string;
+  readonly prefix?: string | undefined;
+  readonly experimental?: boolean | undefined;
+  readonly transformers?: readonly unknown[] | undefined;
+}
 
-/** The keys every namer accepts. */
-export const namerCommonConfig = z.object({
-  kind: z.string(),
-  prefix: z.string().startsWith("/").optional(),
-  experimental: z.boolean().optional(),
-  transformers: z.array(z.unknown()).optional(),
-});
+/** A validated config: the common keys plus the kind's own (`C`). */
+export type ParsedConfig<C> = NamerCommonConfig & C;
 
 /**
- * Define a factory from a kind-specific schema and a constructor.
+ * Define a factory from a constructor. The config it gets is already validated (the kind's
+ * schema, if it has one, goes to `namer_registry_schema.ts`); `check` sees what a schema
+ * cannot.
  *
- * @param def Kind, default prefix (`undefined` = required), schema of the kind's own keys, an
- *   optional `check` for what a schema cannot see (throw `NamerConfigError`), and `make`, which
- *   receives the parsed config.
+ * @param def Kind, default prefix (`undefined` = required), an optional `check` for what a
+ *   schema cannot see (throw `NamerConfigError`), and `make`, which receives the config.
  * @returns The factory.
  * @example
  * ```ts
- * import { z } from "zod";
  * import { defineNamerFactory } from "./namer_registry.ts";
  * import { createNilNamer } from "./nil.ts";
  * const f = defineNamerFactory({
- *   kind: "example.nil", defaultPrefix: ["example.nil"], schema: z.object({}),
+ *   kind: "example.nil", defaultPrefix: ["example.nil"],
  *   make: () => createNilNamer(),
  * });
  * ```
  */
-export function defineNamerFactory<S extends z.ZodRawShape>(def: {
+export function defineNamerFactory<C = Record<string, unknown>>(def: {
   readonly kind: string;
   readonly defaultPrefix: Path | undefined;
   readonly experimental?: boolean;
-  readonly schema: z.ZodObject<S>;
-  check?(config: ParsedConfig<S>, ctx: NamerFactoryContext): void;
-  make(config: ParsedConfig<S>, ctx: NamerFactoryContext): Namer;
+  check?(config: ParsedConfig<C>, ctx: NamerFactoryContext): void;
+  make(config: ParsedConfig<C>, ctx: NamerFactoryContext): Namer;
 }): NamerFactory {
-  const schema = namerCommonConfig.extend(def.schema.shape).strict();
   return {
     kind: def.kind,
     defaultPrefix: def.defaultPrefix,
     experimental: def.experimental ?? false,
-    schema,
     prepare(config, ctx) {
-      const parsed = schema.safeParse(config);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const sub = issue?.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`);
-        const keys = issue?.code === "unrecognized_keys" ? `.${issue.keys.join(",")}` : "";
-        throw new NamerConfigError(
-          `${ctx.path}${sub?.join("") ?? ""}${keys}`,
-          issue?.message ?? "invalid",
-        );
-      }
-      const data = parsed.data as ParsedConfig<S>;
+      const data = config as unknown as ParsedConfig<C>;
       def.check?.(data, ctx);
       return () => def.make(data, ctx);
     },
@@ -159,10 +153,9 @@ export function defineNamerFactory<S extends z.ZodRawShape>(def: {
  * ```
  */
 export function defaultNamerFactories(): Map<string, NamerFactory> {
-  const fs = defineNamerFactory({
+  const fs = defineNamerFactory<FsNamerConfig>({
     kind: fsKind,
     defaultPrefix: [fsKind],
-    schema: fsNamerConfig,
     check(config, ctx) {
       let isDir = false;
       try {
@@ -177,18 +170,16 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
     make: (config, ctx) =>
       createFsNamer({ rootDir: config.rootDir, ...(ctx.clock ? { clock: ctx.clock } : {}) }),
   });
-  const rewrite = defineNamerFactory({
+  const rewrite = defineNamerFactory<RewriteNamerOptions>({
     kind: rewriteKind,
     defaultPrefix: undefined,
-    schema: rewriteNamerConfig,
     make: (config) => createRewriteNamer({ pattern: config.pattern, name: config.name }),
   });
   // k8s: Kubernetes and DNS-SRV discovery
-  const dnssrv = defineNamerFactory({
+  const dnssrv = defineNamerFactory<DnsSrvNamerConfig>({
     kind: dnsSrvKind,
     defaultPrefix: [dnsSrvKind],
     experimental: true,
-    schema: dnsSrvNamerConfig,
     make: (config, ctx) =>
       createDnsSrvNamer({
         refreshMs: (config.refreshIntervalSeconds ?? 5) * 1000,
@@ -196,12 +187,10 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
         ...(ctx.clock ? { clock: ctx.clock } : {}),
       }),
   });
-  const k8s = [[k8sKind, k8sNamerConfig], [k8sNsKind, k8sNsNamerConfig]] as const;
-  const k8sFactories = k8s.map(([kind, schema]) =>
-    defineNamerFactory({
+  const k8sFactories = [k8sKind, k8sNsKind].map((kind) =>
+    defineNamerFactory<K8sNamerConfig>({
       kind,
       defaultPrefix: [kind],
-      schema: schema as typeof k8sNsNamerConfig,
       check(config, ctx) {
         const problem = k8sConfigProblem(config, ctx);
         if (problem) throw new NamerConfigError(`${ctx.path}.${problem.key}`, problem.message);

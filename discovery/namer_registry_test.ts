@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertStringIncludes } from "../tests/support/assert.ts";
-import { z } from "zod";
 import {
   closeAll,
   createNamers,
@@ -8,6 +7,7 @@ import {
   type NamerConfig,
   NamerConfigError,
 } from "./namer_registry.ts";
+import { validateNamerConfigs } from "./namer_registry_schema.ts";
 import { createNilNamer } from "./nil.ts";
 import { createNamerLookup } from "./interpreter.ts";
 import { waitFor } from "./_testing.ts";
@@ -55,7 +55,7 @@ Deno.test("createNamers() requires a prefix for io.l5d.rewrite and builds it", a
   await closeAll(namers);
 });
 
-Deno.test("createNamers() reports bad entries with their key path", () => {
+Deno.test("validateNamerConfigs() and createNamers() report bad entries with their key path", () => {
   const cases: [NamerConfig[], string, string][] = [
     [[{ kind: "io.l5d.nope" }], "namers[0].kind", "unknown namer kind"],
     [[{ kind: "io.l5d.fs" }], "namers[0].rootDir", ""],
@@ -77,7 +77,7 @@ Deno.test("createNamers() reports bad entries with their key path", () => {
     [[{ kind: "io.l5d.rewrite", prefix: "/r", pattern: "/x" }], "namers[0].name", ""],
   ];
   for (const [configs, path, msg] of cases) {
-    const e = configError(() => createNamers(configs));
+    const e = configError(() => createNamers(validateNamerConfigs(configs)));
     assertEquals(e.path, path, JSON.stringify(configs));
     assertStringIncludes(e.message, msg);
   }
@@ -88,6 +88,9 @@ Deno.test("createNamers() validates every entry before starting any namer", asyn
   try {
     // If the first fs namer were started, the test's leak check would fail.
     configError(() => createNamers([{ kind: "io.l5d.fs", rootDir: dir }, { kind: "bogus" }]));
+    configError(() =>
+      createNamers([{ kind: "io.l5d.fs", rootDir: dir }, { kind: "io.l5d.fs", rootDir: "/nope" }])
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -95,13 +98,12 @@ Deno.test("createNamers() validates every entry before starting any namer", asyn
 
 Deno.test("defineNamerFactory() adds kinds, including experimental ones", async () => {
   const factories = defaultNamerFactories();
-  const f = defineNamerFactory({
+  const f = defineNamerFactory<{ refreshIntervalSeconds?: number }>({
     kind: "io.l5d.example",
     defaultPrefix: ["io.l5d.example"],
     experimental: true,
-    schema: z.object({ refreshIntervalSeconds: z.number().default(5) }),
     make: (config) => {
-      assertEquals(config.refreshIntervalSeconds, 5);
+      assertEquals(config.refreshIntervalSeconds ?? 5, 5);
       return createNilNamer();
     },
   });
@@ -179,5 +181,19 @@ Deno.test("createNamers() applies namer transformers with qualified ids", async 
     await lookup.close();
     await closeAll(namers);
     await api.close();
+  }
+});
+
+Deno.test("createNamers() builds a validated entry without loading zod's schemas", async () => {
+  // The registry itself takes validated entries: an unknown key is the validator's business.
+  const dir = await Deno.makeTempDir();
+  try {
+    const raw = [{ kind: "io.l5d.fs", rootDir: dir, rootdir: "x" }];
+    assertEquals(configError(() => validateNamerConfigs(raw)).path, "namers[0].rootdir");
+    const namers = createNamers(validateNamerConfigs([{ kind: "io.l5d.fs", rootDir: dir }]));
+    assertEquals(namers.map((n) => n.prefix), [["io.l5d.fs"]]);
+    await closeAll(namers);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { RewriteNamerOptions } from "./rewrite_schema.ts";
 import { constVar, type Var } from "../router/core/var.ts";
 import type { Namer } from "./types.ts";
 import { failed, leafPath, type Lookup, NEG } from "./_activity.ts";
@@ -18,14 +18,7 @@ import { compilePathMatcher, substituteVars } from "./path_matcher.ts";
 /** The Linkerd kind. */
 export const kind = "io.l5d.rewrite";
 
-/** The kind-specific config keys. */
-export const rewriteNamerConfig = z.object({
-  pattern: z.string().startsWith("/"),
-  name: z.string().startsWith("/"),
-});
-
-/** Options of `createRewriteNamer` (the parsed config slice). */
-export type RewriteNamerOptions = z.infer<typeof rewriteNamerConfig>;
+export type { RewriteNamerOptions };
 
 /**
  * Make an `io.l5d.rewrite` namer.

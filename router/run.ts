@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { demoConfigYaml, formatIssue, loadConfigFile, parseConfig } from "./config/mod.ts";
-import type { Config } from "./config/mod.ts";
+import { formatIssue } from "./config/issues.ts";
+import { demoConfigYaml } from "./config/demo_config.ts";
+import { type ConfigLoader, configLoader } from "./config/child_load.ts";
+import type { Config } from "./config/schema.ts";
 import { type Linker, startLinker } from "./linker.ts";
 import {
   createReloader,
@@ -17,7 +19,8 @@ import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { disableMemoryReducer, startHeapTrimmer } from "../telemetry/metrics/mod.ts";
 import type { ServeWorkersOptions } from "./workers/serve.ts";
-// `demo`'s sample apps and `--workers` load only when asked for (issue 6: idle RSS of `serve`).
+// `demo`'s sample apps and `--workers` load only when asked for, and the config parser never
+// (a `config-json` child validates the config; `config/child_load.ts`): issue 6, idle RSS.
 
 function onSignals(fn: () => void): () => void {
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -44,18 +47,24 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
  * `switchyard serve CONFIG`. With `workers.workers` > 1, N workers share every router port
  * (router/workers/); otherwise one isolate serves everything.
  *
+ * @param path The config file (`-` = stdin).
+ * @param log The logger.
+ * @param workers `--workers` (more than 1 = router/workers/).
+ * @param loader Parses the config and every reload (default: a `config-json` child of
+ *   `main.ts`, or in-process with `SWITCHYARD_CONFIG_INPROCESS=1`).
  * @returns the process exit code
  */
 export async function runServe(
   path: string,
   log: Logger,
   workers?: ServeWorkersOptions,
+  loader: ConfigLoader = configLoader(),
 ): Promise<number> {
   if (workers && workers.workers > 1) {
     const { runServeWorkers } = await import("./workers/serve.ts");
-    return await runServeWorkers(path, log, workers);
+    return await runServeWorkers(path, log, workers, loader);
   }
-  const loaded = await loadConfigFile(path);
+  const loaded = await loader.load(path);
   if (!loaded.ok) {
     for (const issue of loaded.errors) log.error(formatIssue(issue));
     log.error(`config ${loaded.file} is invalid (${loaded.errors.length} error(s))`);
@@ -97,6 +106,7 @@ export async function runServe(
     path,
     text: loaded.text,
     log,
+    parse: loader.parse,
     extraPaths: configDependencies(loaded.config),
     apply: async (config) => {
       await linker.reload(config);
@@ -125,12 +135,14 @@ export interface DemoOptions {
  * `switchyard demo`: the hello/world sample apps, an fs namer directory that names them, and an
  * `outgoing` router that hello uses as its http_proxy.
  *
+ * @param loader Validates the demo config (as for {@linkcode runServe}).
  * @returns the process exit code
  */
 export async function runDemo(
   opts: DemoOptions,
   log: Logger,
   out: (line: string) => void,
+  loader: ConfigLoader = configLoader(),
 ): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "switchyard-demo-" });
   const stops: (() => Promise<void>)[] = [() => Deno.remove(dir, { recursive: true })];
@@ -157,7 +169,7 @@ export async function runDemo(
       rootDir: dir,
       ip: opts.ip,
     });
-    const parsed = parseConfig(yaml, "<demo>");
+    const parsed = await loader.parse(yaml, "<demo>");
     if (!parsed.ok) throw new Error(parsed.errors.map(formatIssue).join("\n"));
     const config: Config = parsed.config;
     const linker = await startLinker(config, { log });

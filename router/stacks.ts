@@ -10,7 +10,8 @@
  *   client stats      what the client saw, requeues included
  *   requeues          connection failures (never written) go to another endpoint, own budget
  *   → balancer (leaf) over endpoint nodes kept in sync with the namer's Addr
- * endpoint (per host:port), as a Node:
+ * endpoint (per host:port), as a Node built on its first request (lazyNode; its metrics appear
+ * then, as Finagle's endpoint stacks do):
  *   failure accrual   above the request timeout, so timeouts mark an endpoint dead
  *   outstanding count the balancer's load
  *   endpoint stats    per instance of the service (beyond Linkerd)
@@ -28,7 +29,7 @@ import type { Ctx } from "./core/ctx.ts";
 import type { Path } from "./dtab/types.ts";
 import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
-import { resolveClientParams, resolveServiceParams } from "./config/mod.ts";
+import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { ConnectFailed } from "./core/errors.ts";
@@ -50,7 +51,12 @@ import {
   successClassValue,
   totalTimeout,
 } from "../resilience/mod.ts";
-import { balancerService, createBalancer, endpointNode } from "../resilience/balancer/mod.ts";
+import {
+  balancerService,
+  createBalancer,
+  endpointNode,
+  lazyNode,
+} from "../resilience/balancer/mod.ts";
 import {
   clientScope,
   clientServiceScope,
@@ -202,10 +208,26 @@ export function createStacks(deps: StackDeps): StackFactory {
     const requeueBudget = new RetryBudget(params.requeueBudget, clock);
     const requeueCount = registry.counter(scope, "requeues");
 
-    const nodes = new Map<string, Node>();
+    // Shared by the client's endpoints (one closure per client, not per endpoint).
+    const onMarkedDead = (n: Node, ms: number) => {
+      removals.incr();
+      deps.log.info("endpoint marked dead", { client: id, endpoint: n.id, forMs: Math.round(ms) });
+    };
+    const onRevived = (n: Node) => {
+      revivals.incr();
+      deps.log.info("endpoint revived", { client: id, endpoint: n.id });
+    };
+    // The endpoints, in the namer's order: `current[i]` is `nodes[i]`'s address. No map keyed by
+    // `host:port` is kept: a node's id string is made only when it is used (issue 6).
+    let nodes: Node[] = [];
     let current: Address[] = [];
+    const lazySpec = { idOf: addrKey, make: buildNode };
+    // An endpoint's stack, metrics and accrual are built on its first request (issue 6: with
+    // 10 endpoints per service, most are never picked by a client that serves a few requests).
     function makeNode(a: Address): Node {
-      const key = addrKey(a);
+      return lazyNode(a, a.weight, lazySpec);
+    }
+    function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
       const epStats = scopeStats(registry, epScope);
       const poolLimit = hostConnectionPool(pool, key);
@@ -243,18 +265,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         clock,
         classifier: defaultClassifier,
         classifierOf: ctxClassifier,
-        onMarkedDead: (n, ms) => {
-          removals.incr();
-          deps.log.info("endpoint marked dead", {
-            client: id,
-            endpoint: n.id,
-            forMs: Math.round(ms),
-          });
-        },
-        onRevived: (n) => {
-          revivals.incr();
-          deps.log.info("endpoint revived", { client: id, endpoint: n.id });
-        },
+        onMarkedDead,
+        onRevived,
       });
       registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "open" ? 0 : 1);
       return node;
@@ -265,24 +277,30 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (addr.type !== "bound" && addr.type !== "neg") return; // pending/failed: keep last good
       const want = new Map<string, Address>();
       if (addr.type === "bound") { for (const a of addr.addrs) want.set(addrKey(a), a); }
-      current = [...want.values()];
-      let changed = false;
-      for (const [k, n] of nodes) {
-        if (!want.has(k)) {
-          nodes.delete(k);
-          n.close();
-          registry.remove(endpointScope(router, id, k));
-          changed = true;
-        }
-      }
+      const have = new Map<string, Node>();
+      for (let i = 0; i < current.length; i++) have.set(addrKey(current[i]!), nodes[i]!);
+      const next = new Array<Node>(want.size); // exact length: `push` leaves spare slots
+      let changed = have.size !== want.size;
+      let i = 0;
       for (const [k, a] of want) {
-        const old = nodes.get(k);
-        if (old && old.weight === a.weight) continue;
+        const old = have.get(k);
+        have.delete(k);
+        if (old && old.weight === a.weight) {
+          next[i++] = old;
+          continue;
+        }
         if (old) old.close();
-        nodes.set(k, makeNode(a));
+        next[i++] = makeNode(a);
         changed = true;
       }
-      if (changed || balancer.size !== nodes.size) balancer.update([...nodes.values()]);
+      for (const [k, n] of have) { // gone from the namer
+        n.close();
+        registry.remove(endpointScope(router, id, k));
+        changed = true;
+      }
+      current = [...want.values()];
+      nodes = next;
+      if (changed || balancer.size !== nodes.length) balancer.update(nodes);
     }
     sync();
     const unsubscribe = bound.addr.subscribe(sync);
@@ -313,8 +331,9 @@ export function createStacks(deps: StackDeps): StackFactory {
       usable: () => balancer.available > 0,
       async close() {
         unsubscribe();
-        const all = [...nodes.values()];
-        nodes.clear();
+        const all = nodes;
+        nodes = [];
+        current = [];
         await Promise.allSettled(all.map((n) => n.close()));
         if (transport !== deps.transport) await transport.close(30_000);
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the

@@ -49,9 +49,7 @@ export {
 export {
   k8sConfigProblem,
   type K8sNamerConfig,
-  k8sNamerConfig,
   type K8sNamerContext,
-  k8sNsNamerConfig,
   makeK8sNamer,
 } from "./namer_factories.ts";
 export {
@@ -91,8 +89,6 @@ export {
 } from "./transformer.ts";
 export {
   createTransformers,
-  daemonsetConfig,
-  localnodeConfig,
   type TransformerConfig,
   transformerKinds,
 } from "./transformer_registry.ts";

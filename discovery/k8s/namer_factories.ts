@@ -14,25 +14,13 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { K8sNamerConfig } from "./namer_factories_schema.ts";
 import type { Clock } from "../../router/core/clock.ts";
 import { createK8sApi, type K8sApiOptions, resolveK8sEndpoint } from "./api.ts";
 import { createK8sNamer, type K8sNamer, nsKind } from "./endpoints.ts";
 import type { K8sLog } from "./source.ts";
 
-/** `io.l5d.k8s` keys. */
-export const k8sNamerConfig = z.object({
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  labelSelector: z.string().min(1).optional(),
-  useServiceAccount: z.boolean().optional(),
-});
-
-/** `io.l5d.k8s.ns` keys. */
-export const k8sNsNamerConfig = k8sNamerConfig.extend({ envVar: z.string().min(1).optional() });
-
-/** A parsed `io.l5d.k8s` / `io.l5d.k8s.ns` config. */
-export type K8sNamerConfig = z.infer<typeof k8sNsNamerConfig> & { readonly kind: string };
+export type { K8sNamerConfig };
 
 /** What the constructor may use. */
 export interface K8sNamerContext {

@@ -1,13 +1,20 @@
 /**
  * Builds transformers from config entries (`interpreter.transformers[]`,
- * `namers[].transformers[]`): validates each with its kind's schema (strict: unknown keys are
- * errors naming their path) and constructs it. Kinds: `io.l5d.k8s.daemonset`
+ * `namers[].transformers[]`) that are already validated (the config loader, or
+ * `validateTransformerConfig` of `transformer_registry_schema.ts`, whose zod schemas are kept
+ * out of this file so the serving process never loads zod; issue 6) and constructs each. Kinds: `io.l5d.k8s.daemonset`
  * (`daemonset.ts`) and `io.l5d.k8s.localnode` (`localnode.ts`); every transformer takes an
  * optional `prefix`.
  *
  * @module
  */
-import { z } from "zod";
+import type {
+  DaemonsetConfig,
+  LocalhostConfig,
+  LocalnodeConfig,
+  PortConfig,
+  SpecificHostConfig,
+} from "./transformer_registry_schema.ts";
 import { createK8sApi, type K8sApi } from "./api.ts";
 import { createDaemonSetTransformer, kind as daemonsetKind } from "./daemonset.ts";
 import { createLocalNodeTransformer, kind as localnodeKind } from "./localnode.ts";
@@ -34,48 +41,6 @@ export interface TransformerConfig {
   readonly [key: string]: unknown;
 }
 
-const prefixKey = z.string().startsWith("/").optional();
-
-/** `io.l5d.k8s.daemonset` keys. */
-export const daemonsetConfig = z.strictObject({
-  kind: z.literal(daemonsetKind),
-  namespace: z.string().min(1),
-  service: z.string().min(1),
-  port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]),
-  k8sHost: z.string().min(1).optional(),
-  k8sPort: z.number().int().min(1).max(65535).optional(),
-  useServiceAccount: z.boolean().optional(),
-  hostNetwork: z.boolean().optional(),
-  prefix: prefixKey,
-});
-
-/** `io.l5d.k8s.localnode` keys. */
-export const localnodeConfig = z.strictObject({
-  kind: z.literal(localnodeKind),
-  hostNetwork: z.boolean().optional(),
-  prefix: prefixKey,
-});
-
-/** `io.l5d.port` keys. */
-export const portConfig = z.strictObject({
-  kind: z.literal(portKind),
-  port: z.number().int().min(1).max(65535),
-  prefix: prefixKey,
-});
-
-/** `io.l5d.localhost` keys. */
-export const localhostConfig = z.strictObject({
-  kind: z.literal(localhostKind),
-  prefix: prefixKey,
-});
-
-/** `io.l5d.specificHost` keys. */
-export const specificHostConfig = z.strictObject({
-  kind: z.literal(specificHostKind),
-  host: z.string().min(1),
-  prefix: prefixKey,
-});
-
 /** The supported transformer kinds. */
 export const transformerKinds: readonly string[] = [
   daemonsetKind,
@@ -85,19 +50,10 @@ export const transformerKinds: readonly string[] = [
   specificHostKind,
 ];
 
-function parse<T>(schema: z.ZodType<T>, config: unknown, path: string): T {
-  const r = schema.safeParse(config);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const sub = issue?.path.map((p) => typeof p === "number" ? `[${p}]` : `.${String(p)}`) ?? [];
-  const keys = issue?.code === "unrecognized_keys" ? `.${issue.keys.join(",")}` : "";
-  throw new TransformerConfigError(`${path}${sub.join("")}${keys}`, issue?.message ?? "invalid");
-}
-
 function createOne(config: TransformerConfig, ctx: TransformerContext): NameTreeTransformer {
   const path = ctx.path;
   if (config.kind === daemonsetKind) {
-    const c = parse(daemonsetConfig, config, path);
+    const c = config as unknown as DaemonsetConfig;
     const port = String(c.port);
     let api: K8sApi;
     try {
@@ -124,7 +80,7 @@ function createOne(config: TransformerConfig, ctx: TransformerContext): NameTree
     });
   }
   if (config.kind === localnodeKind) {
-    const c = parse(localnodeConfig, config, path);
+    const c = config as unknown as LocalnodeConfig;
     const prefix = transformerPrefix(c.prefix, [localnodeKind], path);
     try {
       return createLocalNodeTransformer({ hostNetwork: c.hostNetwork, prefix, env: ctx.env });
@@ -133,21 +89,21 @@ function createOne(config: TransformerConfig, ctx: TransformerContext): NameTree
     }
   }
   if (config.kind === portKind) {
-    const c = parse(portConfig, config, path);
+    const c = config as unknown as PortConfig;
     return createPortTransformer(
       c.port,
       transformerPrefix(c.prefix, [portKind, String(c.port)], path),
     );
   }
   if (config.kind === localhostKind) {
-    const c = parse(localhostConfig, config, path);
+    const c = config as unknown as LocalhostConfig;
     return createLocalhostTransformer(
       localAddresses(),
       transformerPrefix(c.prefix, [localhostKind], path),
     );
   }
   if (config.kind === specificHostKind) {
-    const c = parse(specificHostConfig, config, path);
+    const c = config as unknown as SpecificHostConfig;
     return createSpecificHostTransformer(
       c.host,
       transformerPrefix(c.prefix, [specificHostKind, c.host], path),

@@ -13,6 +13,7 @@ import {
   transformNamer,
 } from "./transformer.ts";
 import { createTransformers } from "./transformer_registry.ts";
+import { validateTransformerConfigs } from "./transformer_registry_schema.ts";
 
 function boundOf(a: Lookup): Bound {
   if (a.state === "ok" && a.value.type === "leaf" && a.value.value.kind === "bound") {
@@ -103,7 +104,7 @@ Deno.test("createTransformers() builds kinds in order with their prefixes", () =
   ]);
 });
 
-Deno.test("createTransformers() names the failing key path", () => {
+Deno.test("validateTransformerConfigs() and createTransformers() name the failing key path", () => {
   const path = "routers[1].interpreter.transformers";
   const cases: [Record<string, unknown>, string, string][] = [
     [{ kind: "io.l5d.replace", path: "/x" }, `${path}[0].kind`, "unknown transformer kind"],
@@ -120,7 +121,8 @@ Deno.test("createTransformers() names the failing key path", () => {
   for (const [config, at, msg] of cases) {
     let err: unknown;
     try {
-      createTransformers([config as { kind: string }], { path, env: () => undefined });
+      const configs = validateTransformerConfigs([config as { kind: string }], path);
+      createTransformers(configs, { path, env: () => undefined });
     } catch (e: unknown) {
       err = e;
     }

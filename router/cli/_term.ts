@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { ConfigIssue } from "../config/mod.ts";
-import { formatIssue, loadConfigFile } from "../config/mod.ts";
-import type { Config } from "../config/mod.ts";
+import type { ConfigIssue } from "../config/issues.ts";
+import { formatIssue } from "../config/issues.ts";
+import type { Config } from "../config/schema.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -115,6 +115,8 @@ export function report(io: Io, e: unknown): number {
  * @throws {CliError} when the file cannot be read or is invalid.
  */
 export async function loadConfigOrFail(file: string): Promise<Config> {
+  // The parser (zod, yaml) loads only for the commands that read a config (issue 6).
+  const { loadConfigFile } = await import("../config/load.ts");
   const r = await loadConfigFile(file);
   if (r.ok) return r.config;
   const first: ConfigIssue | undefined = r.errors[0];

@@ -23,12 +23,7 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { addDtabCommand } from "./dtab_command.ts";
-import { addRoutesCommand } from "./routes_command.ts";
-import { addTopCommand } from "./top_command.ts";
-import type { Io } from "./_term.ts";
-
+export { addOperatorCommands } from "./commands.ts";
 export { addDtabCommand, type DtabOptions, effectiveDtab, runDtab } from "./dtab_command.ts";
 export { addRoutesCommand, type RoutesOptions, runRoutes } from "./routes_command.ts";
 export { addTopCommand, parseInterval, runTop, type TopOptions } from "./top_command.ts";
@@ -44,15 +39,3 @@ export {
   type TopRow,
 } from "./top_view.ts";
 export type { Io } from "./_term.ts";
-
-/**
- * Add `dtab`, `routes` and `top` to a program.
- *
- * @param program The root `switchyard` command.
- * @param io Output factory (default: the terminal).
- */
-export function addOperatorCommands(program: Command, io?: () => Io): void {
-  addDtabCommand(program, io);
-  addRoutesCommand(program, io);
-  addTopCommand(program, io);
-}

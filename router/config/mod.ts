@@ -9,6 +9,9 @@
  * - {@linkcode resolveServiceParams} / {@linkcode resolveClientParams}: effective `service` /
  *   `client` params for one name under `io.l5d.global` or `io.l5d.static`.
  * - {@linkcode configHash}: the config version for reloads; {@linkcode demoConfigYaml}: the demo.
+ * - {@linkcode configLoader}: parse in a `config-json` child process (what `serve`, `demo` and
+ *   reloads use, so the serving process never loads zod and yaml; issue 6), with
+ *   {@linkcode encodeConfigJson} / {@linkcode decodeConfigJson} carrying the config exactly.
  * - {@linkcode defaults}, {@linkcode supportedKinds}, {@linkcode unsupportedKinds}: the tables.
  *
  * @example
@@ -52,6 +55,13 @@ export { type ConfigIssue, formatIssue, formatPath } from "./issues.ts";
 export { checkCommand, summarizeConfig } from "./check.ts";
 export { lintConfig, type LintWarning } from "./lint.ts";
 export { configHash } from "./config_hash.ts";
+export {
+  type ConfigLoader,
+  configLoader,
+  type ConfigLoaderOptions,
+  INPROCESS_ENV,
+} from "./child_load.ts";
+export { decodeConfigJson, encodeConfigJson } from "./config_json.ts";
 export { type DemoConfigOptions, demoConfigYaml } from "./demo_config.ts";
 export { defaults } from "./defaults.ts";
 export { type PluginArea, unsupportedKinds } from "./kinds.ts";

@@ -20,8 +20,10 @@
  *
  * @module
  */
-import { type ClientConfig, type ClientParams, clientParamsSchema } from "./client_schema.ts";
-import { type ServiceConfig, type ServiceParams, serviceParamsSchema } from "./service_schema.ts";
+import type { ClientConfig, ClientParams } from "./client_schema.ts";
+import type { ServiceConfig, ServiceParams } from "./service_schema.ts";
+// Not the schemas' parse({}): the serving process never loads zod (issue 6).
+import { defaultClientParams, defaultServiceParams } from "./default_params.ts";
 
 const CAPTURE_RE = /\{([A-Za-z0-9.:_-]+)\}/g;
 
@@ -110,7 +112,7 @@ export function resolveServiceParams(service: ServiceConfig, name: string): Serv
     const { kind: _kind, ...params } = service;
     return params;
   }
-  let params = serviceParamsSchema.parse({});
+  let params = defaultServiceParams();
   for (const entry of service.configs) {
     if (matchPrefix(entry.prefix, name)) params = overlay(params, entry);
   }
@@ -135,7 +137,7 @@ export function resolveClientParams(client: ClientConfig, id: string): ClientPar
     const { kind: _kind, ...params } = client;
     return params;
   }
-  let params = clientParamsSchema.parse({});
+  let params = defaultClientParams();
   for (const entry of client.configs) {
     const vars = matchPrefix(entry.prefix, id);
     if (!vars) continue;

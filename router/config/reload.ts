@@ -1,14 +1,18 @@
 /**
  * Hot reload of the config file: watched (the directory, so editor write-rename and the
  * Kubernetes ConfigMap `..data` symlink swap are seen), polled as a fallback, and triggered by
- * SIGHUP or `POST /admin/reload`. Debounced. A new version is parsed and validated first; one that
- * fails keeps the old config serving, and its errors (file:line:column, key path, message) are
- * kept for `/admin/reload`, the dashboard and the logs.
+ * SIGHUP or `POST /admin/reload`. Debounced. A new version is parsed and validated first (by
+ * default in a `config-json` child process, `child_load.ts`, so the serving process never loads
+ * the parser); one that fails keeps the old config serving, and its errors (file:line:column,
+ * key path, message) are kept for `/admin/reload`, the dashboard and the logs.
  *
  * @module
  */
 import { configHash } from "./config_hash.ts";
-import { type Config, type ConfigIssue, formatIssue, parseConfig } from "./mod.ts";
+import { type ConfigIssue, formatIssue } from "./issues.ts";
+import type { Config } from "./schema.ts";
+import type { ParseResult } from "./load.ts";
+import { configLoader } from "./child_load.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 import type { MetricsRegistry } from "../../telemetry/metrics/mod.ts";
@@ -54,6 +58,8 @@ export interface ReloaderOptions {
   readonly extraPaths?: readonly string[];
   /** Called after every attempt (metrics). */
   readonly onAttempt?: (r: ReloadResult) => void;
+  /** Parse and validate a new text (default: `configLoader().parse`, a `config-json` child). */
+  readonly parse?: (text: string, file: string) => Promise<ParseResult>;
 }
 
 /** A running reloader. */
@@ -88,6 +94,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
   const { path, log } = opts;
   const debounceMs = opts.debounceMs ?? 100;
   const pollMs = opts.pollMs ?? 1000;
+  const parse = opts.parse ?? configLoader().parse;
   let extra = [...(opts.extraPaths ?? [])];
   let version = await configHash(opts.text);
   let extraSig = await extraSignature();
@@ -128,7 +135,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     const hash = await configHash(text);
     const sig = await extraSignature();
     if (hash === version && sig === extraSig && !force) return { outcome: "unchanged", version };
-    const parsed = parseConfig(text, path);
+    const parsed = await parse(text, path);
     if (!parsed.ok) {
       status.failures++;
       const message = `${parsed.errors.length} error(s) in ${path}`;

@@ -11,14 +11,14 @@
 import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
 import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
 import type { FromWorker, PortOverride, ToWorker } from "./protocol.ts";
+import type { Config } from "../config/schema.ts";
 
 /** What every worker is started with. */
 export interface PoolOptions {
   /** Number of workers (≥ 1). */
   readonly count: number;
-  /** Config text and the file it came from (relative paths resolve against it). */
-  readonly text: string;
-  readonly file: string;
+  /** The validated config (before port overrides). */
+  readonly config: Config;
   readonly overrides: readonly PortOverride[];
   readonly log: Logger;
   readonly logLevel: LogLevel;
@@ -36,7 +36,7 @@ export interface WorkerPool {
    * Reload every worker.
    * @throws Error naming the workers that rejected it (the others run the new config).
    */
-  reload(text: string, file: string, overrides: readonly PortOverride[]): Promise<void>;
+  reload(config: Config, overrides: readonly PortOverride[]): Promise<void>;
   /** Drain and stop every worker. */
   shutdown(): Promise<void>;
 }
@@ -100,8 +100,7 @@ export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
     h.post({
       t: "start",
       id,
-      text: o.text,
-      file: o.file,
+      config: o.config,
       overrides: o.overrides,
       logLevel: o.logLevel,
       logFormat: o.logFormat,
@@ -130,9 +129,9 @@ export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
         if (r?.ok && r.metrics) h.lastMetrics = r.metrics;
         return h.lastMetrics;
       })),
-    async reload(text, file, overrides) {
+    async reload(config, overrides) {
       const replies = await Promise.all(
-        handles.map((h) => h.request((seq) => ({ t: "reload", seq, text, file, overrides }))),
+        handles.map((h) => h.request((seq) => ({ t: "reload", seq, config, overrides }))),
       );
       const bad = replies.map((r, i) => (r.ok ? "" : `worker ${i + 1}: ${r.error}`)).filter((x) =>
         x

@@ -1,11 +1,13 @@
 /**
  * The messages between the `--workers` main and its workers (structured-cloneable plain data).
- * Every request but `start` carries a `seq` the reply echoes.
+ * Every request but `start` carries a `seq` the reply echoes. Configs travel validated (the main
+ * validated them, in a `config-json` child), so workers never load the config parser (issue 6).
  *
  * @module
  */
 import type { LogFormat, LogLevel } from "../../telemetry/log.ts";
 import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
+import type { Config } from "../config/schema.ts";
 
 /** A router server whose configured port 0 the main replaced with a real one. */
 export interface PortOverride {
@@ -22,8 +24,7 @@ export type ToWorker =
   | {
     readonly t: "start";
     readonly id: number;
-    readonly text: string;
-    readonly file: string;
+    readonly config: Config;
     readonly overrides: readonly PortOverride[];
     readonly logLevel: LogLevel;
     readonly logFormat: LogFormat;
@@ -31,8 +32,7 @@ export type ToWorker =
   | {
     readonly t: "reload";
     readonly seq: number;
-    readonly text: string;
-    readonly file: string;
+    readonly config: Config;
     readonly overrides: readonly PortOverride[];
   }
   | { readonly t: "metrics"; readonly seq: number }

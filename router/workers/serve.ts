@@ -3,11 +3,13 @@
  * with its own router state; the main runs the admin server once, on a snapshot of the same config
  * (for `/config.json`, `/delegator.json`, namer state) that listens on no router port, and renders
  * the workers' metrics merged (`telemetry/metrics/merge.ts`), collected before each admin request.
- * Reloads are validated once by the main's reloader and then sent to every worker.
+ * Configs are validated once, by the main's loader (a `config-json` child: no process or worker
+ * loads the parser; issue 6), and sent validated to every worker; so are reloads.
  *
  * @module
  */
-import { formatIssue, loadConfigFile } from "../config/mod.ts";
+import { formatIssue } from "../config/issues.ts";
+import { type ConfigLoader, configLoader } from "../config/child_load.ts";
 import { type Linker, startLinker } from "../linker.ts";
 import {
   createReloader,
@@ -49,14 +51,16 @@ function workerRequests(
 /**
  * Runs `serve` with workers until SIGINT/SIGTERM or `POST /admin/shutdown`.
  *
+ * @param loader Parses the config and every reload (default {@linkcode configLoader}).
  * @returns the process exit code
  */
 export async function runServeWorkers(
   path: string,
   log: Logger,
   opts: ServeWorkersOptions,
+  loader: ConfigLoader = configLoader(),
 ): Promise<number> {
-  const loaded = await loadConfigFile(path);
+  const loaded = await loader.load(path);
   if (!loaded.ok) {
     for (const issue of loaded.errors) log.error(formatIssue(issue));
     log.error(`config ${loaded.file} is invalid (${loaded.errors.length} error(s))`);
@@ -68,8 +72,7 @@ export async function runServeWorkers(
   try {
     pool = await startWorkerPool({
       count: opts.workers,
-      text: loaded.text,
-      file: loaded.file,
+      config: loaded.config,
       overrides,
       log,
       logLevel: opts.logLevel,
@@ -122,11 +125,12 @@ export async function runServeWorkers(
       path,
       text: loaded.text,
       log,
+      parse: loader.parse,
       extraPaths: configDependencies(loaded.config),
-      apply: async (config, text) => {
+      apply: async (config) => {
         const next = choosePorts(config, overrides);
         // Workers first: a port one cannot bind rejects the config (the main binds none).
-        await pool.reload(text, loaded.file, next);
+        await pool.reload(config, next);
         overrides = next;
         await linker.reload(applyPorts(config, next));
         ref.reloader?.setExtraPaths(configDependencies(config));

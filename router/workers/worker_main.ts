@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { formatIssue, parseConfig } from "../config/mod.ts";
 import { type Linker, startLinker } from "../linker.ts";
 import { createLogger, type Logger } from "../../telemetry/log.ts";
 import { snapshotRegistry } from "../../telemetry/metrics/merge.ts";
-import type { FromWorker, PortOverride, ToWorker } from "./protocol.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
 import { applyPorts } from "./ports.ts";
+// The config arrives validated (protocol.ts): no parser here (issue 6).
 
 interface WorkerScope {
   postMessage(m: FromWorker): void;
@@ -32,12 +32,6 @@ function tagged(log: Logger, id: number): Logger {
   };
 }
 
-function parse(text: string, file: string, overrides: readonly PortOverride[]) {
-  const parsed = parseConfig(text, file);
-  if (!parsed.ok) throw new Error(parsed.errors.map(formatIssue).join("\n"));
-  return applyPorts(parsed.config, overrides);
-}
-
 function message(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
@@ -49,7 +43,7 @@ scope.addEventListener("message", async (ev) => {
   if (m.t === "start") {
     const log = tagged(createLogger({ level: m.logLevel, format: m.logFormat }), m.id);
     try {
-      linker = await startLinker(parse(m.text, m.file, m.overrides), {
+      linker = await startLinker(applyPorts(m.config, m.overrides), {
         log,
         admin: false,
         reusePort: true,
@@ -67,7 +61,7 @@ scope.addEventListener("message", async (ev) => {
   }
   try {
     if (m.t === "reload") {
-      await l.reload(parse(m.text, m.file, m.overrides));
+      await l.reload(applyPorts(m.config, m.overrides));
       scope.postMessage({ t: "reply", seq: m.seq, ok: true });
     } else if (m.t === "metrics") {
       scope.postMessage({

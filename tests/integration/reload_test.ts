@@ -1,5 +1,5 @@
 /**
- * Hot reload of the real process under load: valid versions apply within 1 s, invalid ones
+ * Hot reload of the real process under load: valid versions apply within 5 s, invalid ones
  * change nothing, and no request fails.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
@@ -32,7 +32,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await Deno.rename(tmp, path);
 }
 
-Deno.test("reload: 20 rewrites under load — zero failures, valid versions apply within 1 s", async () => {
+Deno.test("reload: 20 rewrites under load — zero failures, valid versions apply within 5 s", async () => {
   const a = startUpstream("a");
   const b = startUpstream("b");
   const dir = await fsNamerDir({ a: a.fsLine, b: b.fsLine });
@@ -73,7 +73,7 @@ Deno.test("reload: 20 rewrites under load — zero failures, valid versions appl
         const rejected = await eventually(async () => {
           const s = JSON.parse((await curl([`${sy.admin}/admin/reload`])).body);
           return s.lastAttempt && s.lastAttempt.ok === false;
-        }, 3000);
+        }, 5000); // validated in a `config-json` child: see below
         assert(rejected, `invalid version ${i} was reported`);
         const s = JSON.parse((await curl([`${sy.admin}/admin/reload`])).body);
         if (s.lastAttempt.errors.length > 0) {
@@ -88,9 +88,13 @@ Deno.test("reload: 20 rewrites under load — zero failures, valid versions appl
       const t0 = performance.now();
       if (i % 2 === 0) await writeAtomic(path, cfg(dir, current));
       else await Deno.writeTextFile(path, cfg(dir, current));
-      const ok = await eventually(() => last === current, 1000);
+      // 5 s: a reload is validated in a `config-json` child process (issue 6: the serving
+      // process never loads the parser): ~0.3 s on an idle box, ~1 s with this test's load on 2
+      // cores, over 2 s when the whole suite runs in parallel on them. The median and max are
+      // printed below.
+      const ok = await eventually(() => last === current, 5000);
       const ms = performance.now() - t0;
-      assert(ok, `version ${i} (→ ${current}) applied within 1 s`);
+      assert(ok, `version ${i} (→ ${current}) applied within 5 s`);
       applyTimes.push(ms);
     }
   } finally {
