@@ -25,13 +25,13 @@ const POOLED_MIN = 8192;
 
 /**
  * Take the next `n` buffered bytes of `src` out as a body piece: a copy, into a pooled buffer
- * when the piece is big enough to be worth one (a small piece must not pin 64 KiB).
+ * (at most twice its size, `chunk_pool.ts`) when the piece is big enough to be worth one.
  */
 export function takeBuffered(src: ByteSource, n: number): Uint8Array {
   const from = src.buf.subarray(src.s, src.s + n);
   src.s += n;
   if (n < POOLED_MIN || n > READ_SIZE) return from.slice();
-  const out = streamChunks.take(READ_SIZE).subarray(0, n);
+  const out = streamChunks.take(n);
   out.set(from);
   return out;
 }

@@ -13,52 +13,75 @@
  * @example
  * ```ts
  * import { createChunkPool } from "./chunk_pool.ts";
- * const pool = createChunkPool(1024, 2);
- * const a = pool.take(1024);
+ * const pool = createChunkPool(4096, 2, 1024);
+ * const a = pool.take(3000); // 3000 bytes over a 4096-byte buffer
  * pool.give(a.subarray(0, 10)); // a piece of it is enough
- * pool.take(1024).buffer === a.buffer; // true: the same memory again
+ * pool.take(2500).buffer === a.buffer; // true: the same memory again
  * ```
  *
  * @module
  */
 
-/** A bounded free list of equal-size buffers. */
+/** Bounded free lists of buffers in power-of-two size classes. */
 export interface ChunkPool {
-  /** A buffer of `size` bytes: a recycled one when `size` is the pool's chunk size. */
+  /**
+   * `size` bytes: a view over a pooled buffer of the smallest class that holds them (at most
+   * twice as large) when `size` is within the classes, else a plain buffer.
+   */
   take(size: number): Uint8Array<ArrayBuffer>;
   /**
    * Give back a buffer (or a view on one) that `take()` returned and nothing references any
    * more. Views on other memory, and buffers already given back, are ignored.
    */
   give(chunk: Uint8Array): void;
-  /** Buffers on the free list now. */
+  /** Buffers on the free lists now. */
   readonly free: number;
 }
 
 /**
- * A pool of `chunkSize`-byte buffers keeping at most `maxFree` of them.
+ * A pool of buffers of `minSize`, 2 × `minSize`, … up to `maxSize` bytes, keeping at most
+ * `maxFree` free buffers per class. A piece never pins more than twice its size, so a consumer
+ * that keeps pieces (a replay buffer, a handler that collects the body) costs at most 2× what
+ * fresh buffers would.
  *
- * @param chunkSize bytes per buffer (default 64 KiB, the upstream client's read size)
- * @param maxFree free buffers kept (default 32: 2 MiB)
+ * @param maxSize the largest class (default 64 KiB, the read size of the readers)
+ * @param maxFree free buffers kept per class (default 16: < 2 MiB in all)
+ * @param minSize the smallest class (default 8 KiB; smaller pieces are plain copies)
  * @returns the pool
  */
-export function createChunkPool(chunkSize = 64 * 1024, maxFree = 32): ChunkPool {
-  const free: ArrayBuffer[] = [];
+export function createChunkPool(
+  maxSize = 64 * 1024,
+  maxFree = 16,
+  minSize = 8 * 1024,
+): ChunkPool {
+  const classes: number[] = [];
+  for (let c = minSize; c < maxSize; c *= 2) classes.push(c);
+  classes.push(maxSize);
+  const free = new Map<number, ArrayBuffer[]>(classes.map((c) => [c, []]));
   const out = new WeakSet<ArrayBuffer>(); // handed out, not given back yet
+  let count = 0;
   return {
     take(size: number): Uint8Array<ArrayBuffer> {
-      if (size !== chunkSize) return new Uint8Array(size);
-      const b = free.pop() ?? new ArrayBuffer(chunkSize);
+      if (size < minSize || size > maxSize) return new Uint8Array(size);
+      const cls = classes.find((c) => c >= size)!;
+      const list = free.get(cls)!;
+      let b = list.pop();
+      if (b === undefined) b = new ArrayBuffer(cls);
+      else count--;
       out.add(b);
-      return new Uint8Array(b);
+      return new Uint8Array(b, 0, size);
     },
     give(chunk: Uint8Array): void {
       const b = chunk.buffer;
       if (!(b instanceof ArrayBuffer) || !out.delete(b)) return;
-      if (free.length < maxFree) free.push(b);
+      const list = free.get(b.byteLength);
+      if (list !== undefined && list.length < maxFree) {
+        list.push(b);
+        count++;
+      }
     },
     get free() {
-      return free.length;
+      return count;
     },
   };
 }

@@ -4,21 +4,36 @@ import { start } from "./_test_util.ts";
 import { createH1Client } from "../h1/h1_client.ts";
 
 Deno.test("createChunkPool() hands a given-back buffer out again, a view is enough", () => {
-  const pool = createChunkPool(1024, 2);
-  const a = pool.take(1024);
-  assertEquals(a.length, 1024);
+  const pool = createChunkPool(4096, 2, 1024);
+  const a = pool.take(3000);
+  assertEquals([a.length, a.buffer.byteLength], [3000, 4096]);
   pool.give(a.subarray(0, 10));
   assertEquals(pool.free, 1);
-  assert(pool.take(1024).buffer === a.buffer);
+  const b = pool.take(2500); // same class (2049–4096 bytes): the same memory
+  assert(b.buffer === a.buffer);
+  assertEquals(b.length, 2500);
+  assertEquals(pool.free, 0);
+});
+
+Deno.test("createChunkPool() sizes classes so that a piece pins at most twice its bytes", () => {
+  const pool = createChunkPool(65536, 4, 8192);
+  for (const [size, cls] of [[8192, 8192], [8193, 16384], [20000, 32768], [65536, 65536]]) {
+    const v = pool.take(size!);
+    assertEquals([v.length, v.buffer.byteLength], [size, cls]);
+    assert(v.buffer.byteLength < 2 * size! || size === cls, `${size} → ${cls}`);
+  }
+  // Outside the classes: plain buffers of exactly that size, never pooled.
+  for (const size of [100, 8191, 65537]) {
+    const v = pool.take(size);
+    assertEquals(v.buffer.byteLength, size);
+    pool.give(v);
+  }
   assertEquals(pool.free, 0);
 });
 
 Deno.test("createChunkPool() ignores foreign and twice-given buffers and keeps at most maxFree", () => {
-  const pool = createChunkPool(16, 2);
+  const pool = createChunkPool(16, 2, 16);
   pool.give(new Uint8Array(16)); // not from take()
-  assertEquals(pool.free, 0);
-  const odd = pool.take(8); // not the chunk size: a plain buffer
-  pool.give(odd);
   assertEquals(pool.free, 0);
   const [a, b, c] = [pool.take(16), pool.take(16), pool.take(16)];
   pool.give(a);
