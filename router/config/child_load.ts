@@ -104,12 +104,12 @@ function toUrl(arg: string, cwd: string): string {
  *   `deno eval`, …).
  * @example
  * ```ts
- * import { runFlags } from "./child_load.ts";
- * runFlags(["deno", "run", "-A", "--inspect", "main.ts", "serve", "x"], "file:///w/main.ts", "/w");
+ * import { parentRunFlags } from "./child_load.ts";
+ * parentRunFlags(["deno", "run", "-A", "--inspect", "main.ts", "serve", "x"], "file:///w/main.ts", "/w");
  * // ["-A"]
  * ```
  */
-export function runFlags(
+export function parentRunFlags(
   argv: readonly string[],
   mainModule: string,
   cwd: string,
@@ -170,7 +170,7 @@ export function configChildCommand(
   if (facts.standalone) {
     return { command: facts.execPath, args: [CONFIG_JSON_COMMAND, ...args] };
   }
-  const own = facts.argv ? runFlags(facts.argv, facts.mainModule, facts.cwd) : undefined;
+  const own = facts.argv ? parentRunFlags(facts.argv, facts.mainModule, facts.cwd) : undefined;
   const flags = own ?? ["--no-prompt", ...facts.permissionFlags];
   const script = "direct" in entry ? [entry.direct] : [entry.cli, CONFIG_JSON_COMMAND];
   return { command: facts.execPath, args: ["run", ...flags, ...script, ...args] };

@@ -3,8 +3,8 @@ import {
   childEntry,
   configChildCommand,
   configLoader,
+  parentRunFlags,
   type ProcessFacts,
-  runFlags,
 } from "./child_load.ts";
 import { configJsonArgs } from "./config_json_main.ts";
 import { decodeConfigJson } from "./config_json.ts";
@@ -15,10 +15,10 @@ import { loadConfigFile, parseConfig } from "./load.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).href;
 const COMPAT = new URL("../../../shared/compat/linkerd-configs/", import.meta.url);
 
-Deno.test("runFlags() keeps the parent's deno run flags and drops inspector and profiler flags", () => {
+Deno.test("parentRunFlags() keeps the parent's deno run flags and drops inspector and profiler flags", () => {
   const main = "file:///w/main.ts";
   assertEquals(
-    runFlags(
+    parentRunFlags(
       ["deno", "run", "-A", "--inspect=127.0.0.1:9229", "main.ts", "serve", "x"],
       main,
       "/w",
@@ -26,7 +26,7 @@ Deno.test("runFlags() keeps the parent's deno run flags and drops inspector and 
     ["-A"],
   );
   assertEquals(
-    runFlags(
+    parentRunFlags(
       [
         "/bin/deno",
         "run",
@@ -53,10 +53,10 @@ Deno.test("runFlags() keeps the parent's deno run flags and drops inspector and 
     ],
   );
   // `deno main.ts` without `run`, and a script given as a URL.
-  assertEquals(runFlags(["deno", "-A", "file:///w/main.ts"], main, "/x"), ["-A"]);
+  assertEquals(parentRunFlags(["deno", "-A", "file:///w/main.ts"], main, "/x"), ["-A"]);
   // Not a run of the main module (deno test, another script): no flags to copy.
-  assertEquals(runFlags(["deno", "test", "-A", "--parallel"], main, "/w"), undefined);
-  assertEquals(runFlags(["deno", "run", "-A", "other.ts"], main, "/w"), undefined);
+  assertEquals(parentRunFlags(["deno", "test", "-A", "--parallel"], main, "/w"), undefined);
+  assertEquals(parentRunFlags(["deno", "run", "-A", "other.ts"], main, "/w"), undefined);
 });
 
 Deno.test("configChildCommand() runs the binary itself when standalone, else deno run ENTRY", () => {

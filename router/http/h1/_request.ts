@@ -183,23 +183,22 @@ export async function writeStreamBody(
       }
       sent += n;
       await send(c, chunk);
-      pool?.give(chunk);
-      continue;
-    }
-    const line = (pendingCrlf ? "\r\n" : "") + n.toString(16) + "\r\n";
-    if (n <= INLINE_CHUNK) {
-      const buf = c.scratch(line.length + n + 2);
-      const o = encodeLatin1(line, buf, 0);
-      buf.set(chunk, o);
-      buf[o + n] = 13;
-      buf[o + n + 1] = 10;
-      await send(c, buf.subarray(0, o + n + 2));
-      pendingCrlf = false;
     } else {
-      const buf = c.scratch(line.length);
-      await send(c, buf.subarray(0, encodeLatin1(line, buf, 0)));
-      await send(c, chunk);
-      pendingCrlf = true;
+      const line = (pendingCrlf ? "\r\n" : "") + n.toString(16) + "\r\n";
+      if (n <= INLINE_CHUNK) {
+        const buf = c.scratch(line.length + n + 2);
+        const o = encodeLatin1(line, buf, 0);
+        buf.set(chunk, o);
+        buf[o + n] = 13;
+        buf[o + n + 1] = 10;
+        await send(c, buf.subarray(0, o + n + 2));
+        pendingCrlf = false;
+      } else {
+        const buf = c.scratch(line.length);
+        await send(c, buf.subarray(0, encodeLatin1(line, buf, 0)));
+        await send(c, chunk);
+        pendingCrlf = true;
+      }
     }
     pool?.give(chunk);
   }

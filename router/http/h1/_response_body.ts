@@ -9,9 +9,8 @@
  * @module
  */
 import { UpstreamError } from "../../core/errors.ts";
-import { shrink } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
-import { streamChunks } from "../raw/chunk_pool.ts";
+import { shrinkPooled, streamChunks, takeBuffered } from "../raw/chunk_pool.ts";
 
 /** Yields body pieces (never empty), then null at the end. */
 export interface BodyReader {
@@ -19,29 +18,6 @@ export interface BodyReader {
 }
 
 const READ_SIZE = 64 * 1024;
-
-/** Pieces of at least this many bytes are copied out of a connection buffer into a pooled one. */
-const POOLED_MIN = 8192;
-
-/**
- * Take the next `n` buffered bytes of `src` out as a body piece: a copy, into a pooled buffer
- * (at most twice its size, `chunk_pool.ts`) when the piece is big enough to be worth one.
- */
-export function takeBuffered(src: ByteSource, n: number): Uint8Array {
-  const from = src.buf.subarray(src.s, src.s + n);
-  src.s += n;
-  if (n < POOLED_MIN || n > READ_SIZE) return from.slice();
-  const out = streamChunks.take(n);
-  out.set(from);
-  return out;
-}
-
-/** `shrink()` for a pooled read buffer: when the bytes were copied out, the buffer goes back. */
-export function shrinkPooled(dst: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
-  const out = shrink(dst, n);
-  if (out.buffer !== dst.buffer) streamChunks.give(dst);
-  return out;
-}
 
 /** A body of known length. */
 export class LengthReader implements BodyReader {

@@ -15,8 +15,7 @@
 import { UpstreamError } from "../../core/errors.ts";
 import { FVAL, HEX, TCHAR } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
-import { streamChunks } from "../raw/chunk_pool.ts";
-import { shrinkPooled, takeBuffered } from "./_response_body.ts";
+import { shrinkPooled, streamChunks, takeBuffered } from "../raw/chunk_pool.ts";
 
 const SIZE = 0, DATA = 1, DATA_END = 2, TRAILERS = 3, DONE = 4;
 const MAX_LINE = 4096;

@@ -16,8 +16,7 @@
 import { BadRequest } from "../../core/errors.ts";
 import { ChunkedDecoder } from "../h1/chunked.ts";
 import type { ServerConn } from "./_conn.ts";
-import { recyclableBodies, streamChunks } from "./chunk_pool.ts";
-import { shrinkPooled, takeBuffered } from "../h1/_response_body.ts";
+import { recyclableBodies, shrinkPooled, streamChunks, takeBuffered } from "./chunk_pool.ts";
 
 const READ_SIZE = 64 * 1024;
 const MAX_TRAILER_BYTES = 16 * 1024;

@@ -21,6 +21,8 @@
  *
  * @module
  */
+import { shrink } from "../h1/_bytes.ts";
+import type { ByteSource } from "../h1/_conn.ts";
 
 /** Bounded free lists of buffers in power-of-two size classes. */
 export interface ChunkPool {
@@ -86,8 +88,37 @@ export function createChunkPool(
   };
 }
 
-/** The pool the upstream client reads streamed response bodies into. */
+/** The pool the body readers (upstream responses, raw-engine requests) read into. */
 export const streamChunks: ChunkPool = createChunkPool();
+
+/**
+ * Take the next `n` buffered bytes of `src` out as a body piece: a copy, into a pooled buffer
+ * when `n` is within the pool's classes.
+ *
+ * @param src the connection buffer
+ * @param n bytes to take (at most the unread ones)
+ * @returns the piece
+ */
+export function takeBuffered(src: ByteSource, n: number): Uint8Array {
+  const out = streamChunks.take(n);
+  out.set(src.buf.subarray(src.s, src.s + n));
+  src.s += n;
+  return out;
+}
+
+/**
+ * `shrink()` for a pooled read buffer that got `n` bytes: when they were copied out, the buffer
+ * goes back to the pool.
+ *
+ * @param dst the buffer from `streamChunks.take()`
+ * @param n bytes read into it
+ * @returns the piece
+ */
+export function shrinkPooled(dst: Uint8Array<ArrayBuffer>, n: number): Uint8Array {
+  const out = shrink(dst, n);
+  if (out.buffer !== dst.buffer) streamChunks.give(dst);
+  return out;
+}
 
 /**
  * Body streams whose chunks all come from a pool and are referenced by nobody but the stream's

@@ -151,7 +151,7 @@ export async function writeResponse(
 
   const reader = body.getReader();
   // Chunks of an upstream body go back to their pool once written (chunk_pool.ts).
-  const pool = recyclableBodies.get(body) ?? NO_POOL;
+  const pool = recyclableBodies.get(body);
   try {
     let first = await reader.read();
     while (!first.done && first.value.length === 0) first = await reader.read();
@@ -167,7 +167,7 @@ export async function writeResponse(
       head += `content-length: ${chunk.length}\r\n`;
       await c.write(encodeHead(c, head, keep, t.minor, chunk.length, chunk));
       if (chunk.length > COPY_LIMIT) await c.write(chunk);
-      pool.give(chunk);
+      pool?.give(chunk);
       return keep;
     }
     if (t.minor === 0) return await copyClose(c, reader, chunk, second, head, pool);
@@ -177,9 +177,6 @@ export async function writeResponse(
     throw e;
   }
 }
-
-/** Gives nothing back: the pool of bodies that are not an upstream client's. */
-const NO_POOL: ChunkPool = { take: (n) => new Uint8Array(n), give: () => {}, free: 0 };
 
 /** Head (+ `connection`) and optionally the first body bytes, Latin-1 encoded into scratch. */
 function encodeHead(
@@ -209,7 +206,7 @@ async function copyLength(
   cl: number,
   keep: boolean,
   minor: number,
-  pool: ChunkPool,
+  pool: ChunkPool | undefined,
 ): Promise<boolean> {
   let left = cl;
   let piece = first.done ? null : first.value;
@@ -219,7 +216,7 @@ async function copyLength(
   await c.write(firstWrite);
   if (piece !== null) {
     if (n > COPY_LIMIT) await c.write(piece);
-    pool.give(piece);
+    pool?.give(piece);
   }
   left -= n;
   while (left > 0) {
@@ -228,7 +225,7 @@ async function copyLength(
     if (r.done) return false; // short body: the client sees a truncated message
     const p = r.value.length > left ? r.value.subarray(0, left) : r.value;
     await c.write(p);
-    pool.give(p);
+    pool?.give(p);
     left -= p.length;
   }
   const rest = await Promise.race([reader.read(), NOT_YET]);
@@ -246,7 +243,7 @@ async function copyChunked(
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
   head: string,
   keep: boolean,
-  pool: ChunkPool,
+  pool: ChunkPool | undefined,
 ): Promise<boolean> {
   head += "transfer-encoding: chunked\r\n";
   const hb = encodeHead(c, head, keep, 1, 0, null);
@@ -284,7 +281,7 @@ async function copyChunked(
         await c.write(piece);
         await c.write(LAST_CHUNK.subarray(3));
       }
-      pool.give(piece);
+      pool?.give(piece);
       prefix = 0;
     }
     if (c.eof) throw new Error("client went away");
@@ -303,17 +300,17 @@ async function copyClose(
   chunk: Uint8Array,
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
   head: string,
-  pool: ChunkPool,
+  pool: ChunkPool | undefined,
 ): Promise<boolean> {
   await c.write(encodeHead(c, head, false, 0, chunk.length, chunk));
   if (chunk.length > COPY_LIMIT) await c.write(chunk);
-  pool.give(chunk);
+  pool?.give(chunk);
   for (;;) {
     if (c.eof) throw new Error("client went away");
     const r = await next;
     if (r.done) return false;
     next = reader.read();
     if (r.value.length > 0) await c.write(r.value);
-    pool.give(r.value);
+    pool?.give(r.value);
   }
 }
