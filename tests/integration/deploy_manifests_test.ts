@@ -526,6 +526,9 @@ Deno.test("deploy/k8s: the ConfigMap's config routes hello → outgoing → inco
       (last = await callHello(hello)) === "Hello (127.0.41.10) earth (127.0.41.12)!!";
     assert(await eventually(shifted, 10_000), last);
     for (const { proc } of pods) {
+      // Each pod validates the edit in its own config-json child (~0.3–0.5 s): the pod not on
+      // the path checked above may still be at it.
+      await eventually(async () => (await reloadStatus(proc)).reloads === 1, 10_000);
       const status = await reloadStatus(proc);
       assertEquals([status.reloads, status.failures], [1, 1], JSON.stringify(status));
       assert(proc.logs.some((l) => l.includes('"config reloaded"')), "reloaded, not restarted");
