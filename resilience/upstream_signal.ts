@@ -31,6 +31,7 @@
  * @module
  */
 import type { Ctx } from "../router/core/ctx.ts";
+import { offAbort, onAbort } from "../router/core/abort.ts";
 
 /**
  * The signal the transport must honour for the current upstream call.
@@ -93,9 +94,9 @@ export function linkedController(
     controller.abort(parent.reason);
     return { controller, unlink: noop };
   }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener("abort", onAbort, { once: true });
-  return { controller, unlink: () => parent.removeEventListener("abort", onAbort) };
+  const hook = () => controller.abort(parent.reason);
+  onAbort(parent, hook);
+  return { controller, unlink: () => offAbort(parent, hook) };
 }
 
 function noop(): void {}

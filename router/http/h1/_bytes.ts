@@ -79,6 +79,47 @@ export function encodeLatin1(str: string, dst: Uint8Array, off: number): number 
   return off + n;
 }
 
+/** A growable write scratch: `scratch(n)` gives a buffer of at least `n` bytes, keeping its bytes. */
+export interface Scratch {
+  scratch(n: number): Uint8Array;
+}
+
+/** Put `b` into the scratch at `o`; returns the end offset. */
+export function putBytes(w: Scratch, o: number, b: Uint8Array): number {
+  w.scratch(o + b.length).set(b, o);
+  return o + b.length;
+}
+
+/**
+ * Put `s` Latin-1 encoded into the scratch at `o`; returns the end offset. A byte loop, not
+ * `encodeInto`: no flattened copy of a concatenated head string and no result object (issue 6).
+ *
+ * @throws {TypeError} for a code unit above 0xFF (not representable in a head)
+ */
+export function putLatin1(w: Scratch, o: number, s: string): number {
+  const n = s.length;
+  const buf = w.scratch(o + n);
+  for (let i = 0; i < n; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch > 0xff) throw new TypeError(`head has a non-Latin-1 character at ${i} of a field`);
+    buf[o + i] = ch;
+  }
+  return o + n;
+}
+
+/** Put `name: value\r\n` into the scratch at `o`; returns the end offset. */
+export function putField(w: Scratch, o: number, name: string, value: string): number {
+  o = putLatin1(w, o, name);
+  const buf = w.scratch(o + 2);
+  buf[o++] = 58; // ':'
+  buf[o++] = 32; // ' '
+  o = putLatin1(w, o, value);
+  const end = w.scratch(o + 2);
+  end[o++] = 13;
+  end[o++] = 10;
+  return o;
+}
+
 /**
  * `dst[0, n)` as a chunk to hand out: the array itself when full, a copy when small (so a
  * trickling upstream does not pin 64 KiB per few bytes), else a view.

@@ -109,9 +109,13 @@ export class Conn implements ByteSource {
     while (o < b.length) o += await this.tcp.write(b.subarray(o));
   }
 
-  /** A write scratch of at least `n` bytes. */
+  /** A write scratch of at least `n` bytes; growing keeps the bytes already in it. */
   scratch(n: number): Uint8Array {
-    if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, 4096, this.wbuf.length * 2));
+    if (this.wbuf.length < n) {
+      const grown = new Uint8Array(Math.max(n, 4096, this.wbuf.length * 2));
+      grown.set(this.wbuf);
+      this.wbuf = grown;
+    }
     return this.wbuf;
   }
 

@@ -14,6 +14,7 @@
 import { responseBytes } from "../raw/response_bytes.ts";
 import { recyclableBodies, streamChunks } from "../raw/chunk_pool.ts";
 import { UpstreamError } from "../../core/errors.ts";
+import { offAbort, onAbort } from "../../core/abort.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
 import type { Pool } from "./_pool.ts";
@@ -48,7 +49,7 @@ class PeerClosed extends UpstreamError {}
 const MAX_INTERIM = 32;
 
 /** Runs one exchange; create one per attempt. */
-export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListenerObject {
+export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   readonly #c: Conn;
   readonly #pool: Pool;
   readonly #key: string;
@@ -96,7 +97,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
         this.#fail(signal.reason);
         throw signal.reason;
       }
-      signal.addEventListener("abort", this);
+      onAbort(signal, this.#onAbort);
     }
     try {
       if (await writeHead(this.#c, p)) this.#upload(writeBytesBody(this.#c, p.bytes as Uint8Array));
@@ -124,10 +125,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
     }
   }
 
-  /** Abort listener. */
-  handleEvent(): void {
+  /** Abort hook (`../../core/abort.ts`): the caller's signal fired. */
+  readonly #onAbort = (): void => {
     this.#fail((this.#signal as AbortSignal).reason);
-  }
+  };
 
   start(ctrl: ReadableStreamDefaultController<Uint8Array>): void {
     this.#ctrl = ctrl;
@@ -262,7 +263,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array>, EventListe
 
   #settle(): void {
     this.#settled = true;
-    this.#signal?.removeEventListener("abort", this);
+    if (this.#signal !== undefined) offAbort(this.#signal, this.#onAbort);
   }
 
   /** End the exchange with `err`: close the connection, stop the upload, error the body stream. */

@@ -10,13 +10,21 @@
  * @module
  */
 import type { ChunkPool } from "../raw/chunk_pool.ts";
-import { encodeLatin1 } from "./_bytes.ts";
+import { encodeLatin1, putField, putLatin1 } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
 
-/** A request ready to be written, possibly several times (stale-connection retry). */
+/**
+ * A request ready to be written, possibly several times (stale-connection retry). The head is
+ * kept as its parts and encoded straight into the connection's scratch on each write (no head
+ * string: issue 6); {@link headText} gives it as text.
+ */
 export interface PreparedRequest {
-  /** Request line + fields + framing + blank line. */
-  head: string;
+  /** Request line, CRLF included. */
+  line: string;
+  /** The caller's fields to send as they are (framing fields already removed). */
+  fields: readonly (readonly [string, string])[];
+  /** Fields the client adds (host, framing) and the blank line. */
+  tail: string;
   /** HEAD request: the response has no body whatever it says. */
   isHead: boolean;
   /** Byte body, or null. */
@@ -25,6 +33,17 @@ export interface PreparedRequest {
   stream: ReadableStream<Uint8Array> | null;
   /** Declared length of `stream`, or -1 for chunked. */
   streamLength: number;
+}
+
+/**
+ * The head of a prepared request as text (tests, logs).
+ *
+ * @returns request line, fields and blank line
+ */
+export function headText(p: PreparedRequest): string {
+  let h = p.line;
+  for (const [k, v] of p.fields) h += k + ": " + v + "\r\n";
+  return h + p.tail;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -60,10 +79,16 @@ export function prepareRequest(
   }
   if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
   if (!TARGET.test(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
-  let head = method + " " + target + " HTTP/1.1\r\n";
-  let hasHost = false, declared: string | null = null;
-  const trusted = headers instanceof Headers; // Headers already holds valid names and values
-  for (const [name, value] of headers) {
+  const line = method + " " + target + " HTTP/1.1\r\n";
+  let tail = "";
+  let hasHost = false, declared: string | null = null, framing = false;
+  const list: readonly (readonly [string, string])[] = headers instanceof Headers
+    ? [...headers] // Headers already holds valid names and values
+    : headers;
+  const trusted = headers instanceof Headers;
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    const name = f[0], value = f[1];
     const n = name.length;
     if (!trusted && (!TOKEN.test(name) || !FIELD_VALUE.test(value))) {
       throw new TypeError(`invalid request field ${JSON.stringify(name)}`);
@@ -75,13 +100,14 @@ export function prepareRequest(
         throw new TypeError(`invalid content-length ${JSON.stringify(value)}`);
       }
       declared = v;
-      continue;
-    } else if (n === 17 && name.toLowerCase() === "transfer-encoding") continue;
-    head += name + ": " + value + "\r\n";
+      framing = true;
+    } else if (n === 17 && name.toLowerCase() === "transfer-encoding") framing = true;
   }
+  // Framing is the client's: a copy without the caller's framing fields (rare: bodies only).
+  const fields = framing ? list.filter(([k]) => !isFraming(k)) : list;
   if (!hasHost) {
     if (!HOSTNAME.test(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
-    head += "host: " + (host.includes(":") ? `[${host}]` : host) + ":" + port + "\r\n";
+    tail += "host: " + (host.includes(":") ? `[${host}]` : host) + ":" + port + "\r\n";
   }
   let stream: ReadableStream<Uint8Array> | null = null, bytes: Uint8Array | null = null;
   let streamLength = -1;
@@ -90,23 +116,37 @@ export function prepareRequest(
       throw new TypeError("content-length given for a null body");
     }
     if (method === "POST" || method === "PUT" || method === "PATCH") {
-      head += "content-length: 0\r\n";
+      tail += "content-length: 0\r\n";
     }
   } else if (body instanceof Uint8Array) {
     if (declared !== null && Number(declared) !== body.length) {
       throw new TypeError(`content-length ${declared} does not match the ${body.length}-byte body`);
     }
     bytes = body;
-    head += "content-length: " + body.length + "\r\n";
+    tail += "content-length: " + body.length + "\r\n";
   } else {
     if (body.locked) throw new TypeError("request body stream is locked");
     stream = body;
     if (declared !== null) {
       streamLength = Number(declared);
-      head += "content-length: " + streamLength + "\r\n";
-    } else head += "transfer-encoding: chunked\r\n";
+      tail += "content-length: " + streamLength + "\r\n";
+    } else tail += "transfer-encoding: chunked\r\n";
   }
-  return { head: head + "\r\n", isHead: method === "HEAD", bytes, stream, streamLength };
+  return {
+    line,
+    fields,
+    tail: tail + "\r\n",
+    isHead: method === "HEAD",
+    bytes,
+    stream,
+    streamLength,
+  };
+}
+
+function isFraming(name: string): boolean {
+  const n = name.length;
+  return (n === 14 && name.toLowerCase() === "content-length") ||
+    (n === 17 && name.toLowerCase() === "transfer-encoding");
 }
 
 /** The socket refused a write: the upstream may still have sent a response worth reading. */
@@ -133,13 +173,18 @@ async function send(c: Conn, b: Uint8Array): Promise<void> {
 export async function writeHead(c: Conn, p: PreparedRequest): Promise<boolean> {
   const body = p.bytes;
   const inline = body !== null && body.length <= INLINE_BODY ? body.length : 0;
-  const buf = c.scratch(p.head.length + inline);
-  let end = encodeLatin1(p.head, buf, 0);
+  let end = putLatin1(c, 0, p.line);
+  const fields = p.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    end = putField(c, end, f[0], f[1]);
+  }
+  end = putLatin1(c, end, p.tail);
   if (inline > 0) {
-    buf.set(body as Uint8Array, end);
+    c.scratch(end + inline).set(body as Uint8Array, end);
     end += inline;
   }
-  await c.write(buf.subarray(0, end));
+  await c.write(c.scratch(end).subarray(0, end));
   return body !== null && inline === 0 && body.length > 0;
 }
 

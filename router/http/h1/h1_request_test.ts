@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../../tests/support/assert.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { createH1Client, type H1Request } from "./h1_client.ts";
-import { prepareRequest } from "./_request.ts";
+import { headText, prepareRequest } from "./_request.ts";
 import {
   assertInstanceOf,
   type RawRequest,
@@ -145,7 +145,7 @@ Deno.test("request() adds host from the endpoint when the caller sent none", asy
   const req = await send({ method: "GET", target: "/", headers: [], body: null });
   assertStringIncludes(req.head, `host: ${HOST}:`);
   const v6 = prepareRequest("::1", 8080, "GET", "/", [], null);
-  assertEquals(v6.head, "GET / HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
+  assertEquals(headText(v6), "GET / HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
 });
 
 Deno.test("request() rejects invalid methods, targets and fields with TypeError before connecting", async () => {

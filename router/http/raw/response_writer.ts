@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { encodeLatin1 } from "../h1/_bytes.ts";
+import { encodeLatin1, putBytes, putField } from "../h1/_bytes.ts";
 import type { ServerConn } from "./_conn.ts";
 import { responseBytes } from "./response_bytes.ts";
 import { type ChunkPool, recyclableBodies } from "./chunk_pool.ts";
@@ -79,6 +79,9 @@ const COPY_LIMIT = 256 * 1024;
 /**
  * Write `rsp` as the answer to one request.
  *
+ * The head is encoded field by field straight into the connection's write scratch (no head
+ * string is built: issue 6, ~1 KB less garbage per response).
+ *
  * @param c the client connection
  * @param rsp the handler's response
  * @param t request facts and the date
@@ -96,7 +99,7 @@ export async function writeResponse(
 ): Promise<boolean> {
   const status = rsp.status;
   let keep = t.keepAlive;
-  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+  let o = putBytes(c, 0, statusLine(status));
   let cl = -1, hasDate = false;
   const parts = peekResponse(rsp);
   let bytes = responseBytes.get(rsp);
@@ -105,7 +108,10 @@ export async function writeResponse(
     if (parts.body === null) noBody = true;
     else bytes = typeof parts.body === "string" ? utf8(parts.body) : parts.body;
   }
-  for (const [k, v] of parts !== null ? parts.headers : rsp.headers) {
+  const fields = parts !== null ? parts.headers : [...rsp.headers];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const k = f[0], v = f[1];
     switch (fieldId(k)) {
       case F_CONNECTION:
         if (/(^|[\s,])close($|[\s,])/i.test(v)) keep = false;
@@ -121,31 +127,31 @@ export async function writeResponse(
         hasDate = true;
         break;
     }
-    head += `${k}: ${v}\r\n`;
+    o = putField(c, o, k, v);
   }
-  if (!hasDate) head += `date: ${t.date}\r\n`;
+  if (!hasDate) o = putField(c, o, "date", t.date);
 
   if (t.head || status < 200 || status === 204 || status === 304) {
     const body = bytes !== undefined || noBody ? null : rsp.body;
     if (body !== null) body.cancel().catch(() => {});
     if (status < 200) keep = false; // a 1xx as a final answer: nothing sane can follow
     else if (t.head && cl === -1 && bytes !== undefined) {
-      head += `content-length: ${bytes.length}\r\n`; // as Deno.serve does for HEAD
+      o = putField(c, o, "content-length", String(bytes.length)); // as Deno.serve does for HEAD
     }
-    await c.write(encodeHead(c, head, keep, t.minor, 0, null));
+    await c.write(endHead(c, o, keep, t.minor, 0, null));
     return keep;
   }
 
   if (bytes !== undefined) {
-    head += `content-length: ${bytes.length}\r\n`;
-    await c.write(encodeHead(c, head, keep, t.minor, bytes.length, bytes));
+    o = putField(c, o, "content-length", String(bytes.length));
+    await c.write(endHead(c, o, keep, t.minor, bytes.length, bytes));
     return keep;
   }
   const body = noBody ? null : rsp.body;
   if (body === null) {
-    if (cl === -1) head += "content-length: 0\r\n";
+    if (cl === -1) o = putField(c, o, "content-length", "0");
     else if (cl !== 0) keep = false;
-    await c.write(encodeHead(c, head, keep, t.minor, 0, null));
+    await c.write(endHead(c, o, keep, t.minor, 0, null));
     return keep;
   }
 
@@ -155,45 +161,69 @@ export async function writeResponse(
   try {
     let first = await reader.read();
     while (!first.done && first.value.length === 0) first = await reader.read();
-    if (cl !== -1) return await copyLength(c, reader, first, head, cl, keep, t.minor, pool);
+    if (cl !== -1) return await copyLength(c, reader, first, o, cl, keep, t.minor, pool);
     if (first.done) {
-      await c.write(encodeHead(c, head + "content-length: 0\r\n", keep, t.minor, 0, null));
+      o = putField(c, o, "content-length", "0");
+      await c.write(endHead(c, o, keep, t.minor, 0, null));
       return keep;
     }
     const chunk = first.value;
     const second = reader.read();
     const settled = await Promise.race([second, NOT_YET]);
     if (settled !== null && settled.done) {
-      head += `content-length: ${chunk.length}\r\n`;
-      await c.write(encodeHead(c, head, keep, t.minor, chunk.length, chunk));
+      o = putField(c, o, "content-length", String(chunk.length));
+      await c.write(endHead(c, o, keep, t.minor, chunk.length, chunk));
       if (chunk.length > COPY_LIMIT) await c.write(chunk);
       pool?.give(chunk);
       return keep;
     }
-    if (t.minor === 0) return await copyClose(c, reader, chunk, second, head, pool);
-    return await copyChunked(c, reader, chunk, second, head, keep, pool);
+    if (t.minor === 0) return await copyClose(c, reader, chunk, second, o, pool);
+    return await copyChunked(c, reader, chunk, second, o, keep, pool);
   } catch (e: unknown) {
     reader.cancel(e).catch(() => {});
     throw e;
   }
 }
 
-/** Head (+ `connection`) and optionally the first body bytes, Latin-1 encoded into scratch. */
-function encodeHead(
+const STATUS_LINES = new Map<number, Uint8Array>();
+
+/** `HTTP/1.1 <status> <reason>\r\n`, encoded once per status code. */
+function statusLine(status: number): Uint8Array {
+  let b = STATUS_LINES.get(status);
+  if (b === undefined) {
+    b = latin1Bytes(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`);
+    STATUS_LINES.set(status, b);
+  }
+  return b;
+}
+
+function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+const CRLF = latin1Bytes("\r\n");
+const CONN_CLOSE = latin1Bytes("connection: close\r\n\r\n");
+const CONN_KEEP_ALIVE = latin1Bytes("connection: keep-alive\r\n\r\n");
+
+/**
+ * End the head at `o` in the scratch (`connection` field and the blank line), optionally with
+ * the first `n` body bytes behind it.
+ *
+ * @returns the bytes to write: head (+ body)
+ */
+function endHead(
   c: ServerConn,
-  head: string,
+  o: number,
   keep: boolean,
   minor: number,
   n: number,
   body: Uint8Array | null,
 ): Uint8Array {
-  if (!keep) head += "connection: close\r\n\r\n";
-  else if (minor === 0) head += "connection: keep-alive\r\n\r\n";
-  else head += "\r\n";
-  const copy = body !== null && n <= COPY_LIMIT;
-  const buf = c.scratch(head.length + (copy ? n : 0));
-  const o = encodeLatin1(head, buf, 0);
-  if (!copy) return buf.subarray(0, o);
+  o = putBytes(c, o, !keep ? CONN_CLOSE : minor === 0 ? CONN_KEEP_ALIVE : CRLF);
+  if (body === null || n > COPY_LIMIT) return c.wbuf.subarray(0, o);
+  const buf = c.scratch(o + n);
   buf.set(body, o);
   return buf.subarray(0, o + n);
 }
@@ -202,7 +232,7 @@ async function copyLength(
   c: ServerConn,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   first: ReadableStreamReadResult<Uint8Array>,
-  head: string,
+  headEnd: number,
   cl: number,
   keep: boolean,
   minor: number,
@@ -212,7 +242,7 @@ async function copyLength(
   let piece = first.done ? null : first.value;
   if (piece !== null && piece.length > left) piece = piece.subarray(0, left);
   const n = piece?.length ?? 0;
-  const firstWrite = encodeHead(c, head, keep, minor, n, piece);
+  const firstWrite = endHead(c, headEnd, keep, minor, n, piece);
   await c.write(firstWrite);
   if (piece !== null) {
     if (n > COPY_LIMIT) await c.write(piece);
@@ -241,12 +271,12 @@ async function copyChunked(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   chunk: Uint8Array,
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
-  head: string,
+  headEnd: number,
   keep: boolean,
   pool: ChunkPool | undefined,
 ): Promise<boolean> {
-  head += "transfer-encoding: chunked\r\n";
-  const hb = encodeHead(c, head, keep, 1, 0, null);
+  headEnd = putField(c, headEnd, "transfer-encoding", "chunked");
+  const hb = endHead(c, headEnd, keep, 1, 0, null);
   const hl = hb.length;
   let piece: Uint8Array | null = chunk;
   let prefix = hl; // bytes of head already in scratch
@@ -299,10 +329,10 @@ async function copyClose(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   chunk: Uint8Array,
   next: Promise<ReadableStreamReadResult<Uint8Array>>,
-  head: string,
+  headEnd: number,
   pool: ChunkPool | undefined,
 ): Promise<boolean> {
-  await c.write(encodeHead(c, head, false, 0, chunk.length, chunk));
+  await c.write(endHead(c, headEnd, false, 0, chunk.length, chunk));
   if (chunk.length > COPY_LIMIT) await c.write(chunk);
   pool?.give(chunk);
   for (;;) {
