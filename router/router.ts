@@ -17,7 +17,7 @@ import type { NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
 import { isTunnelableConnect } from "./http/connect.ts";
-import { requestParts } from "./http/raw/request_parts.ts";
+import { httpVersion, requestParts } from "./http/raw/request_parts.ts";
 import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context_headers.ts";
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
@@ -71,7 +71,10 @@ export interface Router {
 function effectiveHost(url: URL, hostHeader: string | null): string {
   // No Host header (HTTP/1.0): Deno.serve fills the URL with `localhost:<port>` for an
   // origin-form target, which names nothing; only an absolute-form target names a host.
-  if (hostHeader === null) return url.hostname === "localhost" ? "" : url.host;
+  // An empty Host (`Host:`) names nothing either: "Host header is absent", as in Linkerd.
+  if (hostHeader === null || hostHeader === "") {
+    return url.hostname === "localhost" ? "" : url.host;
+  }
   const lower = hostHeader.toLowerCase();
   if (lower === url.host || lower === url.host + ":80") return hostHeader;
   return url.host; // absolute-form target whose authority differs: the URI wins (RFC 9112 §3.2.2)
@@ -129,7 +132,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   }
 
   const route: Service = function route(req, ctx) {
-    const id = identify({ req, url: ctx.url, host: ctx.host });
+    const id = identify({ req, url: ctx.url, host: ctx.host, version: httpVersion(req) });
     if (!id.ok) throw new Error("unreachable: composeIdentifiers throws");
     ctx.dst = id.dst;
     ctx.dstStr = showPath(id.dst);

@@ -13,7 +13,8 @@
 import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
 import type { H1Client } from "./h1/mod.ts";
-import { H, HOP_BY_HOP, VIA_VALUE } from "./headers.ts";
+import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10 } from "./headers.ts";
+import { httpVersion } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
 import { showPath } from "../dtab/path.ts";
@@ -101,7 +102,8 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
       );
     }
   }
-  out.push([H.via, via ? `${via}, ${VIA_VALUE}` : VIA_VALUE]);
+  const hop = httpVersion(req) === "1.0" ? VIA_VALUE_10 : VIA_VALUE;
+  out.push([H.via, via ? `${via}, ${hop}` : hop]);
   return out;
 }
 

@@ -30,8 +30,14 @@ export const H = {
   forwarded: "forwarded",
 } as const;
 
-/** The `Via` entry this router appends: Linkerd's `1.1 linkerd`, with our name as the comment. */
-export const VIA_VALUE = "1.1 linkerd (switchyard)";
+/**
+ * The `Via` entry this router appends, exactly Linkerd's (`ViaHeaderAppenderFilter`): peers and
+ * tests that match `Via: 1.1 linkerd` keep working across a mixed Linkerd/Switchyard mesh.
+ */
+export const VIA_VALUE = "1.1 linkerd";
+
+/** The `Via` entry for an HTTP/1.0 request (Linkerd names the request's version). */
+export const VIA_VALUE_10 = "1.0 linkerd";
 
 /** Hop-by-hop headers always removed in both directions. */
 export const HOP_BY_HOP: readonly string[] = [

@@ -215,7 +215,7 @@ export async function proxyWebSocket(
     if (upstream.readyState <= WebSocket.OPEN) upstream.close(1011, "client error");
   };
   try {
-    response.headers.append(H.via, "1.1 linkerd (switchyard)");
+    response.headers.append(H.via, VIA_VALUE);
   } catch {
     // the upgrade response's headers may be immutable
   }

@@ -14,6 +14,8 @@ export interface IdentifyInput {
   readonly url: URL;
   /** Host after http_proxy rewriting (absolute-form authority, else the Host header), as sent. */
   readonly host: string;
+  /** HTTP version of the request line, `"1.0"` or `"1.1"` (absent: `"1.1"`). */
+  readonly version?: string;
 }
 
 /** A name, and optionally the origin-form target to forward instead (path `consume`). */

@@ -43,6 +43,23 @@ Deno.test("methodAndHostIdentifier() names /svc/1.1/METHOD/host, optionally with
   });
 });
 
+Deno.test("methodAndHostIdentifier() names an HTTP/1.0 request /svc/1.0/METHOD[/uri], no host needed", () => {
+  const plain = methodAndHostIdentifier(SVC);
+  assertEquals(plain({ ...input("http://localhost/a/b", {}, ""), version: "1.0" }), {
+    ok: true,
+    dst: ["svc", "1.0", "GET"],
+  });
+  const withUri = methodAndHostIdentifier(SVC, { httpUriInDst: true });
+  assertEquals(withUri({ ...input("http://web/a/b", { method: "PUT" }), version: "1.0" }), {
+    ok: true,
+    dst: ["svc", "1.0", "PUT", "a", "b"],
+  });
+  assertEquals(plain({ ...input("http://x/", {}, ""), version: "1.1" }), {
+    ok: false,
+    reason: "Host header is absent",
+  });
+});
+
 Deno.test("pathIdentifier() takes N segments and consumes them when asked", () => {
   const id = pathIdentifier(SVC, { segments: 2, consume: true });
   assertEquals(id(input("http://h/true/love/waits.php?x=1")), {

@@ -389,3 +389,65 @@ Deno.test("routing: an HTTP/1.0 request without Host is 400 'Host header is abse
     await hello.close();
   }
 });
+
+/** Send one raw request and read until the server closes. */
+async function rawExchange(proxy: string, raw: string): Promise<string> {
+  const [ip, port] = proxy.split(":");
+  const c = await Deno.connect({ hostname: ip!, port: Number(port) });
+  await c.write(new TextEncoder().encode(raw));
+  let text = "";
+  const buf = new Uint8Array(4096);
+  for (;;) {
+    const n = await c.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  c.close();
+  return text;
+}
+
+Deno.test("routing: an empty Host header is 400 'Host header is absent' (not a name for localhost)", async () => {
+  const dir = await fsNamerDir({});
+  const sy = await startSwitchyard(config(dir));
+  try {
+    for (const version of ["1.1", "1.0"]) {
+      const rsp = await rawExchange(
+        sy.proxy(),
+        `GET / HTTP/${version}\r\nHost: \r\nConnection: close\r\n\r\n`,
+      );
+      assertStringIncludes(rsp, " 400 ", `HTTP/${version}`);
+      assertStringIncludes(
+        rsp.toLowerCase(),
+        "l5d-err: unknown+destination%3a+host+header+is+absent",
+      );
+    }
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("routing: io.l5d.methodAndHost names HTTP/1.0 requests /svc/1.0/METHOD[/uri] and 1.1 ones /svc/1.1/METHOD/host[/uri]; Via says the version", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine });
+  const yaml = config(
+    dir,
+    `  identifier: {kind: io.l5d.methodAndHost, httpUriInDst: true}`,
+    "/svc/1.0/GET => /#/io.l5d.fs/web; /svc/1.1/GET/h1 => /#/io.l5d.fs/web;",
+  );
+  const sy = await startSwitchyard(yaml);
+  try {
+    const old = await rawExchange(sy.proxy(), "GET /some/path HTTP/1.0\r\n\r\n");
+    assertStringIncludes(old, " 200 ");
+    const body = JSON.parse(old.slice(old.indexOf("\r\n\r\n") + 4));
+    assertEquals(body.headers["l5d-dst-service"], "/svc/1.0/GET/some/path");
+    assertEquals(body.headers["via"], "1.0 linkerd");
+    const cur = await curl(["-H", "Host: H1", `http://${sy.proxy()}/a/b`]);
+    assertEquals(cur.status, 200);
+    const seen = JSON.parse(cur.body);
+    assertEquals(seen.headers["l5d-dst-service"], "/svc/1.1/GET/h1/a/b");
+    assertEquals(seen.headers["via"], "1.1 linkerd");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});

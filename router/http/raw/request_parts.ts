@@ -23,6 +23,19 @@ export interface RequestParts {
   readonly url: URL;
   /** The header fields in wire order, names lower-cased, repeats not combined. */
   readonly headers: [string, string][];
+  /** HTTP/1.minor of the request line (absent: 1). */
+  readonly minor?: number;
+}
+
+/**
+ * The HTTP version of a request as Linkerd names it in `io.l5d.methodAndHost` names and `Via`:
+ * `"1.0"` for an HTTP/1.0 request line the raw engine parsed, else `"1.1"` (Deno.serve does not
+ * say; it answers HTTP/1.0 clients as 1.1 ones).
+ *
+ * @returns `"1.0"` or `"1.1"`
+ */
+export function httpVersion(req: Request): "1.0" | "1.1" {
+  return requestParts.get(req)?.minor === 0 ? "1.0" : "1.1";
 }
 
 /** Parts of the requests the raw engine built, keyed by the `Request`. */
