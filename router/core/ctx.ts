@@ -82,6 +82,12 @@ export class Ctx {
   classifier: unknown = undefined;
   /** Local: extra upstream request headers set by route-level overrides. */
   extra: Record<string, unknown> | undefined = undefined;
+  /**
+   * Local: request headers the server adds upstream, appended after the inbound ones on every
+   * attempt (`addForwardedHeader`, `timestampHeader`: router/http/forwarded.ts). Undefined when the
+   * listener sets neither.
+   */
+  addHeaders: readonly (readonly [string, string])[] | undefined = undefined;
 
   constructor(init: CtxInit) {
     this.url = init.url;

@@ -104,6 +104,11 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
   }
   const hop = httpVersion(req) === "1.0" ? VIA_VALUE_10 : VIA_VALUE;
   out.push([H.via, via ? `${via}, ${hop}` : hop]);
+  // Server options (forwarded.ts): after the inbound ones, so a `Forwarded` chain stays in order.
+  const added = ctx.addHeaders;
+  if (added) {
+    for (const e of added) out.push(e as [string, string]);
+  }
   return out;
 }
 

@@ -7,11 +7,14 @@
  * @module
  */
 import type { Router } from "../router.ts";
+import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
+import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
+import { type ConnInfo, serverHeaders } from "./forwarded.ts";
 
 /** Remove every `l5d-*` response header (edge listeners hide router internals). */
 function clearL5dHeaders(rsp: Response): void {
@@ -46,6 +49,12 @@ export interface ListenerSpec {
   readonly maxInitialLineKB?: number;
   /** `serverSession.idleTimeMs`: close keep-alive connections idle this long (raw engine). */
   readonly idleTimeMs?: number | undefined;
+  /** Router label (the `router` Forwarded labeler); defaults to the router's own. */
+  readonly router?: string | undefined;
+  /** Append an RFC 7239 `Forwarded` element to every request (router/http/forwarded.ts). */
+  readonly addForwardedHeader?: AddForwardedHeaderConfig | undefined;
+  /** Send the request's arrival time (epoch ms) upstream in this header. */
+  readonly timestampHeader?: string | undefined;
 }
 
 /** Hooks the telemetry layer attaches to a listener. */
@@ -90,6 +99,8 @@ export function listen(
     maxConcurrent: spec.maxConcurrentRequests,
     name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
   });
+  // Set once the listener is bound (`by` labels its real address); null = neither option set.
+  let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
   const handler = async (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
     const t0 = performance.now();
     observer.start?.();
@@ -109,6 +120,7 @@ export function listen(
     router.inflight++;
     try {
       const ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
+      if (addHeaders) addHeaders(ctx, info);
       const rsp = await router.serve(req, ctx);
       status = rsp.status;
       if (spec.clearContext) clearL5dHeaders(rsp);
@@ -154,6 +166,16 @@ export function listen(
       },
     }, handler);
   const addr = server.addr as Deno.NetAddr;
+  if (spec.addForwardedHeader || spec.timestampHeader) {
+    addHeaders = serverHeaders({
+      addForwardedHeader: spec.addForwardedHeader,
+      timestampHeader: spec.timestampHeader,
+      router: spec.router ?? current().spec.label,
+      tls: spec.tls !== undefined,
+      local: addr,
+      stableConnInfo: raw, // the raw engine passes one `info` object per connection
+    });
+  }
   return {
     ip: addr.hostname,
     port: addr.port,
