@@ -30,6 +30,9 @@ import { adminApp } from "../telemetry/admin/server.ts";
 import { lazyDashboardHandlers } from "../telemetry/admin/dashboard/lazy.ts";
 import { recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
+import { infoHandlers } from "../telemetry/admin/info_handlers.ts";
+import { configHandlers, type LintFinding } from "../telemetry/admin/config_handlers.ts";
+import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 
@@ -107,6 +110,18 @@ function serverTls(tls: NonNullable<Config["routers"][number]["servers"][number]
 
 function listenerKey(label: string, ip: string, port: number): string {
   return `${label}@${ip}:${port}`;
+}
+
+/**
+ * The warnings `switchyard check` prints (config lint and routing lint) for a loaded config. The
+ * lint modules load on the first `/admin/lint` only: they are not part of the serving graph.
+ */
+async function lintLoaded(config: Config): Promise<LintFinding[]> {
+  const [{ lintConfig }, { lintRouting }] = await Promise.all([
+    import("./config/lint.ts"),
+    import("./cli/routing_lint.ts"),
+  ]);
+  return [...lintConfig(config), ...lintRouting(config)];
 }
 
 function wrapAdmin(
@@ -338,6 +353,17 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         },
       },
       ...lazyDashboardHandlers({ registry }),
+      ...infoHandlers({
+        version: VERSION,
+        startTime: performance.timeOrigin,
+        now: () => clock.now(),
+        servesRouters: opts.listenRouters !== false,
+      }),
+      ...configHandlers({
+        config: () => snap.config,
+        bound: (label, ip, port) => listeners.get(listenerKey(label, ip, port))?.listener.port,
+        lint: () => lintLoaded(snap.config),
+      }),
       ...(opts.adminHandlers ?? []),
     ];
     const app = adminApp({

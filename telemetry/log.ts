@@ -20,6 +20,10 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** True when `level` would be written (skip building expensive fields otherwise). */
   enabled(level: LogLevel): boolean;
+  /** The current minimum level (absent on loggers that cannot report it). */
+  level?(): LogLevel;
+  /** Change the minimum level at runtime (`/logging.json`; absent on fixed-level loggers). */
+  setLevel?(level: LogLevel): void;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, off: 100 };
@@ -57,10 +61,12 @@ function textValue(v: unknown): string {
  * const lines: string[] = [];
  * const log = createLogger({ format: "json", write: (l) => lines.push(l) });
  * log.info("listening", { port: 4140 });
+ * log.setLevel?.("debug"); // e.g. from POST /logging.json
  * ```
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const min = RANK[opts.level ?? "info"];
+  let current: LogLevel = opts.level ?? "info";
+  let min = RANK[current];
   const format = opts.format ?? "text";
   const write = opts.write ?? stderrWrite;
   function emit(level: Exclude<LogLevel, "off">, msg: string, fields?: Record<string, unknown>) {
@@ -83,6 +89,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
-    enabled: (level) => RANK[level] >= min,
+    enabled: (l) => RANK[l] >= min,
+    level: () => current,
+    setLevel(next) {
+      current = next;
+      min = RANK[next];
+    },
   };
 }

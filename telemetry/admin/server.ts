@@ -1,12 +1,15 @@
 /**
  * The admin server (default 127.0.0.1:9990), a Hono app: `/admin/ping`, `/config.json`,
- * `/delegator.json`, `POST /admin/shutdown`, plus every handler contributed by other folders.
+ * `/delegator.json`, `POST /admin/shutdown` (`GET` answers 405 with `allow: POST`, as
+ * twitter-server's), `/logging.json` (`logging_handler.ts`), plus every handler contributed by
+ * other folders.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { AdminHandler } from "./handler.ts";
 import type { Logger } from "../log.ts";
+import { loggingHandlers } from "./logging_handler.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -118,7 +121,11 @@ export function adminApp(deps: AdminDeps): Hono {
     return c.text("shutting down\n");
   };
   app.post("/admin/shutdown", shutdown);
-  for (const h of deps.handlers) {
+  app.get(
+    "/admin/shutdown",
+    (c) => c.text("use POST to shut down\n", 405, { allow: "POST" }),
+  );
+  for (const h of [...loggingHandlers(deps.log), ...deps.handlers]) {
     if (h.method === "POST") app.post(h.path, (c) => h.handler(c.req.raw));
     else app.get(h.path, (c) => h.handler(c.req.raw));
   }

@@ -1,0 +1,79 @@
+/**
+ * `/logging.json` (L1 admin): `GET` reports the log level, `POST` (form or JSON
+ * `{"logger":"root","level":"debug"}`) changes it at runtime. A control endpoint: the admin
+ * server refuses the `POST` with 403 when `admin.security.controlEnabled` is false.
+ *
+ * There is one logger, `root`: the process's {@linkcode Logger}. With `--workers N` this is the
+ * main isolate's logger; each worker keeps the level it started with.
+ *
+ * @module
+ */
+import type { AdminHandler } from "./handler.ts";
+import type { Logger, LogLevel } from "../log.ts";
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "off"];
+/** twitter-server / java.util.logging names accepted too. */
+const ALIASES: Record<string, LogLevel> = { warning: "warn", all: "debug", trace: "debug" };
+
+function parseLevel(text: string): LogLevel | undefined {
+  const l = text.trim().toLowerCase();
+  return (LEVELS as readonly string[]).includes(l) ? l as LogLevel : ALIASES[l];
+}
+
+async function readBody(req: Request): Promise<Record<string, unknown>> {
+  const type = req.headers.get("content-type") ?? "";
+  const text = await req.text();
+  if (type.includes("application/json")) return JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+/**
+ * `GET` and `POST /logging.json` for `log`.
+ *
+ * @param log The process's logger; without `level`/`setLevel` the level is reported as
+ *   `unknown` and a change answers 501.
+ * @returns The two admin handlers.
+ * @example
+ * ```ts
+ * import { loggingHandlers } from "./logging_handler.ts";
+ * import { createLogger } from "../log.ts";
+ * const [get] = loggingHandlers(createLogger({ level: "warn" }));
+ * console.log(await (await get!.handler(new Request("http://x/logging.json"))).json());
+ * // { loggers: { root: "warn" } }
+ * ```
+ */
+export function loggingHandlers(log: Logger): AdminHandler[] {
+  const state = () => ({ loggers: { root: log.level?.() ?? "unknown" } });
+  return [
+    { path: "/logging.json", handler: () => Response.json(state()) },
+    {
+      path: "/logging.json",
+      method: "POST",
+      handler: async (req) => {
+        let body: Record<string, unknown>;
+        try {
+          body = await readBody(req);
+        } catch {
+          return Response.json({ error: "body must be JSON or a form" }, { status: 400 });
+        }
+        const logger = typeof body.logger === "string" && body.logger !== "" ? body.logger : "root";
+        if (logger !== "root") {
+          return Response.json({ error: `no logger ${logger} (loggers: root)` }, { status: 404 });
+        }
+        const level = typeof body.level === "string" ? parseLevel(body.level) : undefined;
+        if (!level) {
+          return Response.json({
+            error: `level must be one of ${LEVELS.join(", ")}, got ${String(body.level)}`,
+          }, { status: 400 });
+        }
+        if (!log.setLevel) {
+          return Response.json({ error: "this logger's level is fixed" }, { status: 501 });
+        }
+        const from = log.level?.();
+        log.setLevel(level);
+        log.info("log level changed via admin", { logger, from, to: level });
+        return Response.json(state());
+      },
+    },
+  ];
+}

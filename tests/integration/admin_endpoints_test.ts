@@ -1,0 +1,207 @@
+/**
+ * The twitter-server / Linkerd 1.x admin endpoints of the real process: `GET /admin/shutdown`
+ * (405), `/admin/server_info`, `/admin/registry.json`, `/admin/threads`, `/admin/lint`,
+ * `/admin/announcer` and `/logging.json` (read and change the log level at runtime).
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { VERSION } from "../../version.ts";
+
+async function json(url: string): Promise<Record<string, unknown>> {
+  const r = await curl([url]);
+  assertEquals(r.status, 200, `${url}: ${r.body}`);
+  assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
+  return JSON.parse(r.body);
+}
+
+Deno.test("admin endpoints: shutdown 405, server_info, registry, threads, lint, announcer, logging", async () => {
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ world: world.fsLine });
+  const before = Date.now();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+telemetry: [{kind: io.l5d.prometheus}]
+routers:
+- protocol: http
+  label: outgoing
+  identifier: {kind: io.l5d.path, segments: 1}
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /k8s => /#/io.l5d.k8s;
+  servers:
+  - {port: 0, announce: [/#/io.l5d.serversets/outgoing]}
+`);
+  try {
+    // 1. GET /admin/shutdown: 405 with allow: POST, and the process keeps serving.
+    const get = await curl([`${sy.admin}/admin/shutdown`]);
+    assertEquals(get.status, 405);
+    assertEquals(get.headers.get("allow"), "POST");
+    assertEquals((await curl([`${sy.admin}/admin/ping`])).body, "pong");
+
+    // 2. server_info: this very process.
+    const info = await json(`${sy.admin}/admin/server_info`);
+    assertEquals(info.name, "switchyard");
+    assertEquals(info.version, VERSION);
+    assertEquals(info.pid, sy.pid);
+    assertEquals(info.deno, Deno.version.deno);
+    assertEquals(info.v8, Deno.version.v8);
+    assertEquals(info.build, Deno.build.target);
+    const start = Date.parse(info.start_time as string);
+    assert(start >= before - 1000 && start <= Date.now(), `start_time ${info.start_time}`);
+    const uptime = info.uptime as number;
+    assert(uptime > 0 && uptime <= Date.now() - before + 1000, `uptime ${uptime}`);
+    await new Promise((r) => setTimeout(r, 50));
+    const later = await json(`${sy.admin}/admin/server_info`);
+    assert((later.uptime as number) >= uptime + 50, "uptime grows");
+    assertEquals(later.start_time, info.start_time);
+
+    // 3. registry.json: what the config loaded, with the port the port-0 server got.
+    const reg = (await json(`${sy.admin}/admin/registry.json`)).registry as Record<string, never>;
+    assertEquals(reg.routers, {
+      outgoing: {
+        protocol: "http",
+        dstPrefix: "/svc",
+        identifier: ["io.l5d.path"],
+        servers: [{ ip: "127.0.0.1", port: 0, bound: sy.ports.outgoing![0] }],
+      },
+    });
+    assertEquals(reg.namers, { "/io.l5d.fs": { kind: "io.l5d.fs" } });
+    assertEquals(reg.telemeters, [{ kind: "io.l5d.prometheus" }]);
+    // The bound port really is the router: a request through it reaches world.
+    const via = await curl(["-x", `http://${sy.proxy("outgoing")}`, "http://x/world/hi"]);
+    assertEquals(via.status, 200, via.body);
+
+    // 4. threads: the main isolate of this process, its live memory.
+    const th = (await json(`${sy.admin}/admin/threads`)).threads as Record<string, never>;
+    const main = th.main as unknown as {
+      thread: string;
+      pid: number;
+      servesRouters: boolean;
+      memory: Deno.MemoryUsage;
+    };
+    assertEquals(Object.keys(th), ["main"]);
+    assertEquals(main.pid, sy.pid);
+    assertEquals(main.servesRouters, true);
+    assert(main.memory.heapUsed > 0 && main.memory.heapUsed <= main.memory.heapTotal);
+    // Its rss is the process's (read from /proc by the test), within 50 %.
+    const rss = sy.rss();
+    assert(Math.abs(main.memory.rss - rss) < rss / 2, `rss ${main.memory.rss} vs /proc ${rss}`);
+
+    // 5. lint: the warnings `switchyard check` gives for this config.
+    const lint = (await json(`${sy.admin}/admin/lint`)).warnings as {
+      path: (string | number)[];
+      message: string;
+    }[];
+    const messages = lint.map((w) => w.message).join("\n");
+    assertStringIncludes(messages, "/#/io.l5d.k8s refers to no configured namer");
+    assertStringIncludes(messages, "announce has no effect");
+    assert(
+      lint.some((w) => JSON.stringify(w.path) === `["routers",0,"servers",0,"announce"]`),
+      JSON.stringify(lint),
+    );
+
+    // 6. announcer: nothing supported, so the configured announce name is not announced.
+    assertEquals(await json(`${sy.admin}/admin/announcer`), {
+      outgoing: {
+        announcers: [],
+        announce: [{
+          server: "127.0.0.1:0",
+          name: "/#/io.l5d.serversets/outgoing",
+          state: "unsupported",
+        }],
+      },
+    });
+
+    // 7. logging.json: started with --log-level debug; change it at runtime.
+    assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "debug" } });
+    const toError = await curl(["-d", "logger=root&level=error", `${sy.admin}/logging.json`]);
+    assertEquals(toError.status, 200, toError.body);
+    assertEquals(JSON.parse(toError.body), { loggers: { root: "error" } });
+    assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "error" } });
+    const toInfo = await curl([
+      "-H",
+      "content-type: application/json",
+      "-d",
+      JSON.stringify({ logger: "root", level: "INFO" }),
+      `${sy.admin}/logging.json`,
+    ]);
+    assertEquals(JSON.parse(toInfo.body), { loggers: { root: "info" } });
+    // The change to error was not logged at info (the level was already error); the change
+    // back to info was, so the logger really filtered by the new level in between.
+    const changes = sy.logs.flatMap((l) => {
+      try {
+        const rec = JSON.parse(l);
+        return rec.msg === "log level changed via admin" ? [rec] : [];
+      } catch {
+        return [];
+      }
+    });
+    assertEquals(changes.map((c) => [c.from, c.to]), [["error", "info"]]);
+    const bad = await curl(["-d", "level=loud", `${sy.admin}/logging.json`]);
+    assertEquals(bad.status, 400);
+    const other = await curl(["-d", "logger=com.twitter&level=info", `${sy.admin}/logging.json`]);
+    assertEquals(other.status, 404);
+    assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "info" } });
+
+    // POST /admin/shutdown still shuts down.
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 200);
+    assertEquals((await sy.exited).code, 0);
+  } finally {
+    await sy.stop();
+    await world.close();
+  }
+});
+
+Deno.test("admin endpoints: controlEnabled false refuses POST /logging.json but not GET", async () => {
+  const sy = await startSwitchyard(`
+admin:
+  port: 0
+  security: {controlEnabled: false}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const post = await curl(["-d", "logger=root&level=error", `${sy.admin}/logging.json`]);
+    assertEquals(post.status, 403);
+    assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "debug" } });
+    assertEquals((await curl([`${sy.admin}/admin/shutdown`])).status, 403);
+    assertEquals((await curl([`${sy.admin}/admin/server_info`])).status, 200);
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("admin endpoints: with --workers 2 the main isolate says it does not serve the routers", async () => {
+  const sy = await startSwitchyard(
+    `
+admin: {port: 0}
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`,
+    { args: ["--workers", "2"] },
+  );
+  try {
+    const th = (await json(`${sy.admin}/admin/threads`)).threads as Record<string, never>;
+    const main = th.main as unknown as { pid: number; servesRouters: boolean };
+    assertEquals(main.pid, sy.pid);
+    assertEquals(main.servesRouters, false);
+    // The main opens no router listener: registry.json has the worker-chosen port, no `bound`.
+    const reg = (await json(`${sy.admin}/admin/registry.json`)).registry as {
+      routers: Record<string, { servers: { port: number; bound?: number }[] }>;
+    };
+    const server = reg.routers.edge!.servers[0]!;
+    assertEquals(server.bound, undefined);
+    // The port the workers listen on (from their "router listening" lines).
+    assert(server.port > 0, JSON.stringify(server));
+    assertEquals(sy.proxy("edge"), `127.0.0.1:${server.port}`);
+  } finally {
+    await sy.stop();
+  }
+});
