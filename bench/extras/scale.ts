@@ -151,12 +151,17 @@ export async function runScale(
     });
   };
   try {
-    // Baseline: a namer with one service, used.
+    // Baseline: a namer with one service, used. Measured in the same state as "all used" below:
+    // after the start-up trim (heap_trim.ts: ~1 s after the last start-up request), then used,
+    // then 2–3 s of rest (no trim: later trims wait for 30 s of silence). Sweeping before the
+    // start-up trim let that trim land before or after the measurement depending on the box's
+    // load, which moved the baseline by up to 20 MiB between runs.
     const oneDir = `${ctx.dir}/scale-one`;
     await writeServices(oneDir, 1, lines);
     const base = await start("scale-baseline", oneDir);
     let baseline: number;
     try {
+      await delay(2000);
       await sweep(base.port, 0, 1);
       await delay(2000);
       baseline = await settledRssMib(base.proc.pid);
