@@ -79,9 +79,12 @@ export interface ProcessFacts {
 }
 
 // Flags that must not be repeated in the child: a second inspector on the same port, a second
-// profile, a watcher; and `--no-code-cache` (router/v8_flags.ts), which saves the long-running
-// parent ~3 MiB but would make every short-lived child compile zod and yaml from source.
-const DROP_RE = /^--(inspect|cpu-prof|watch|hmr|coverage|no-code-cache)/;
+// profile, a watcher; `--no-code-cache` (router/v8_flags.ts), which saves the long-running
+// parent ~3 MiB but would make every short-lived child compile zod and yaml from source; and
+// `--v8-flags`: the parent's heap tuning means nothing to a parser that lives for a second, and a
+// diagnostic flag (`--trace-gc`, `--trace-opt`, ...) prints to stdout, into the child's JSON
+// reply (seen: `--v8-flags=--trace-gc` made every config "invalid" at 1:1).
+const DROP_RE = /^--(inspect|cpu-prof|watch|hmr|coverage|no-code-cache|v8-flags)/;
 const DROP_WITH_VALUE = new Set(["--cpu-prof-dir", "--cpu-prof-name", "--cpu-prof-interval"]);
 
 function toUrl(arg: string, cwd: string): string {

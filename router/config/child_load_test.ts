@@ -15,7 +15,7 @@ import { loadConfigFile, parseConfig } from "./load.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).href;
 const COMPAT = new URL("../../../shared/compat/linkerd-configs/", import.meta.url);
 
-Deno.test("parentRunFlags() keeps the parent's deno run flags and drops inspector and profiler flags", () => {
+Deno.test("parentRunFlags() keeps the parent's deno run flags and drops inspector, profiler and V8 flags", () => {
   const main = "file:///w/main.ts";
   assertEquals(
     parentRunFlags(
@@ -44,13 +44,7 @@ Deno.test("parentRunFlags() keeps the parent's deno run flags and drops inspecto
       main,
       "/",
     ),
-    [
-      "--allow-read=/etc",
-      "--unstable-net",
-      "--v8-flags=--max-old-space-size=64",
-      "-c",
-      "deno.json",
-    ],
+    ["--allow-read=/etc", "--unstable-net", "-c", "deno.json"],
   );
   // `deno main.ts` without `run`, and a script given as a URL.
   assertEquals(parentRunFlags(["deno", "-A", "file:///w/main.ts"], main, "/x"), ["-A"]);

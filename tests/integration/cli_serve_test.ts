@@ -6,9 +6,14 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { MAIN, ROOT } from "../support/switchyard.ts";
 import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
-async function runUntilServing(args: string[], stdin: string | null, probe: string) {
+async function runUntilServing(
+  args: string[],
+  stdin: string | null,
+  probe: string,
+  runFlags: string[] = [],
+) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", "-A", ...runFlags, MAIN, ...args],
     cwd: ROOT,
     stdin: stdin === null ? "null" : "piped",
     stdout: "null",
@@ -84,4 +89,25 @@ namers:
   assertStringIncludes(text, "colour");
   assertStringIncludes(text, "io.l5d.serversets is not supported");
   assert(new RegExp(`${file}:3:\\d+: routers\\[0\\]\\.dtab`).test(text), text);
+});
+
+Deno.test("cli: a diagnostic V8 flag that prints to stdout (--trace-gc) does not break config loading", async () => {
+  const ap = freePort();
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(
+    file,
+    `admin: {port: ${ap}}\nrouters:\n- protocol: http\n  servers: [{port: 0}]\n`,
+  );
+  const { child, up } = await runUntilServing(
+    ["serve", file],
+    null,
+    `http://127.0.0.1:${ap}/admin/ping`,
+    ["--v8-flags=--trace-gc"],
+  );
+  try {
+    assert(up, "serving with --v8-flags=--trace-gc (the config child must not inherit it)");
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
 });
