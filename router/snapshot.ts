@@ -10,7 +10,7 @@ import type { Config, RouterConfig } from "./config/mod.ts";
 import { createRouter, type Router, type RouterSpec } from "./router.ts";
 import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
-import { identifiersFromConfig } from "./identify/mod.ts";
+import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
 import { parseDtab, parsePath } from "./dtab/mod.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
@@ -168,6 +168,10 @@ export function buildSnapshot(
 
   async function closeParts(): Promise<void> {
     await Promise.allSettled([...routers.values()].map((r) => r.close()));
+    // Identifiers with state (io.l5d.ingress: a k8s watch) stop with their router.
+    await Promise.allSettled(
+      [...routers.values()].map((r) => closeIdentifiers(r.spec.identifiers)),
+    );
     await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
     await tracing?.shutdown(); // issue 4: flush queued spans
     await closeTransformers(transformers); // k8s

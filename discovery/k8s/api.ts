@@ -1,6 +1,7 @@
 /**
- * A small client for the Kubernetes core/v1 API: namespaced `list` and `watch` of one resource
- * kind (L1 `k8s/.../Api.scala`, `ClientConfig.scala`).
+ * A small client for the Kubernetes API: `list` and `watch` of one resource kind, core/v1
+ * (`endpoints`) or a named group (`networking.k8s.io/v1/ingresses`), in one namespace or all
+ * (L1 `k8s/.../Api.scala`, `ClientConfig.scala`).
  *
  * Two ways to reach the API server:
  * - **proxy** (Linkerd's only mode): plain HTTP to `host:port`, default `localhost:8001`, i.e. a
@@ -157,20 +158,34 @@ export interface WatchQuery extends K8sQuery {
 }
 
 /**
+ * The collection path of a resource: a core/v1 plural (`endpoints`) lives under `/api/v1`, a
+ * `<group>/<version>/<plural>` (`networking.k8s.io/v1/ingresses`) under `/apis/<group>/<version>`;
+ * the namespace `""` means every namespace (`/apis/networking.k8s.io/v1/ingresses`).
+ */
+function collectionPath(ns: string, resource: string): string {
+  const slash = resource.lastIndexOf("/");
+  const root = slash < 0 ? "/api/v1" : `/apis/${resource.slice(0, slash)}`;
+  const plural = resource.slice(slash + 1);
+  return ns === "" ? `${root}/${plural}` : `${root}/namespaces/${encodeURIComponent(ns)}/${plural}`;
+}
+
+/**
  * The path and query of a list (or, with `watch`, a watch) request.
  *
- * @param ns The namespace.
- * @param resource The plural resource, e.g. `endpoints`.
+ * @param ns The namespace; `""` for every namespace (a cluster-wide list or watch).
+ * @param resource The plural resource, e.g. `endpoints`, or `<group>/<version>/<plural>` for a
+ *   named API group, e.g. `extensions/v1beta1/ingresses`.
  * @param query Selectors, and for a watch the version and timeout.
  * @returns E.g. `/api/v1/namespaces/default/endpoints?fieldSelector=metadata.name%3Dweb`.
  * @example
  * ```ts
  * import { requestPath } from "./api.ts";
  * requestPath("default", "services", {}); // "/api/v1/namespaces/default/services"
+ * requestPath("", "networking.k8s.io/v1/ingresses", {}); // "/apis/networking.k8s.io/v1/ingresses"
  * ```
  */
 export function requestPath(ns: string, resource: string, query: K8sQuery | WatchQuery): string {
-  const base = `/api/v1/namespaces/${encodeURIComponent(ns)}/${resource}`;
+  const base = collectionPath(ns, resource);
   const selectors = { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector };
   if (!("resourceVersion" in query)) return base + queryString(selectors);
   return base + queryString({

@@ -11,6 +11,10 @@
  *   history after `<rv>` first, then live changes. A version older than the last `compact()`
  *   answers 410, as an HTTP status or, with `goneAs: "event"`, as a 200 whose only line is an
  *   `ERROR` event with `code: 410` (the Kubernetes bug Linkerd works around).
+ * - `ingresses` are served the same way under `/apis/<group>/<version>/` (any group serves the
+ *   one stored set, as the API server converts between versions), minus the group versions in
+ *   `unservedApis` (404, as a cluster without that API).
+ * - A path without `namespaces/<ns>/` lists or watches every namespace.
  * - Faults: `failNext(n, status)` answers the next `n` requests with `status`; `endWatches()`
  *   ends every open stream (a server-side watch timeout); `requireToken` answers 401 without
  *   `Authorization: Bearer <token>`; `tls` serves HTTPS.
@@ -45,6 +49,8 @@ export interface FakeK8sApiOptions {
   readonly requireToken?: string;
   /** Serve HTTPS with this PEM certificate and key. */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** Group versions answered 404, e.g. `["networking.k8s.io/v1"]` (an old cluster). */
+  readonly unservedApis?: readonly string[];
 }
 
 /** A stored object: any JSON with metadata. */
@@ -112,7 +118,13 @@ interface Event {
   readonly object: FakeObject;
 }
 
-const KINDS: Record<string, string> = { endpoints: "Endpoints", services: "Service" };
+const KINDS: Record<string, string> = {
+  endpoints: "Endpoints",
+  services: "Service",
+  ingresses: "Ingress",
+};
+const PATH =
+  /^\/(?:api\/v1|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/(endpoints|services|ingresses)(?:\/([^/]+))?$/;
 const enc = new TextEncoder();
 
 function parseLabels(sel: string | null): [string, string][] {
@@ -168,7 +180,7 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
   let paused: { promise: Promise<void>; resolve: () => void } | undefined;
 
   function list(resource: string, ns: string): FakeObject[] {
-    const prefix = `${resource}/${ns}/`;
+    const prefix = ns === "" ? `${resource}/` : `${resource}/${ns}/`;
     return [...objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o);
   }
 
@@ -185,7 +197,8 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
     history.push(ev);
     for (const w of watchers) {
       if (
-        w.resource === resource && w.namespace === object.metadata.namespace &&
+        w.resource === resource &&
+        (w.namespace === "" || w.namespace === object.metadata.namespace) &&
         matches(object, w.name, w.labels)
       ) send(w, type, object);
     }
@@ -227,7 +240,8 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
             object: o,
           }))
           : history.filter((e) =>
-            e.rv > from && e.resource === resource && e.object.metadata.namespace === ns &&
+            e.rv > from && e.resource === resource &&
+            (ns === "" || e.object.metadata.namespace === ns) &&
             matches(e.object, name, labels)
           );
         for (const e of replay) send(watcher, e.type, e.object);
@@ -262,15 +276,16 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
         return status(401, "Unauthorized", "Unauthorized");
       }
     }
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/(endpoints|services)(?:\/([^/]+))?$/.exec(
-      url.pathname,
-    );
-    if (!m || req.method !== "GET") {
+    const m = PATH.exec(url.pathname);
+    const group = m?.[1];
+    const served = m !== null && (group === undefined) === (m[3] !== "ingresses") &&
+      !(group !== undefined && opts.unservedApis?.includes(group));
+    if (!m || !served || req.method !== "GET" || (m[4] !== undefined && m[2] === undefined)) {
       return status(404, "NotFound", "the server could not find the requested resource");
     }
-    const ns = decodeURIComponent(m[1] as string);
-    const resource = m[2] as string;
-    const one = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
+    const ns = m[2] === undefined ? "" : decodeURIComponent(m[2]);
+    const resource = m[3] as string;
+    const one = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
     const name = one ?? parseName(url.searchParams.get("fieldSelector"));
     const labels = parseLabels(url.searchParams.get("labelSelector"));
     if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
@@ -282,7 +297,7 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
     }
     return Response.json({
       kind: `${KINDS[resource]}List`,
-      apiVersion: "v1",
+      apiVersion: group ?? "v1",
       metadata: { resourceVersion: String(rv) },
       items: list(resource, ns).filter((o) => matches(o, name, labels)),
     });

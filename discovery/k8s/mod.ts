@@ -66,6 +66,17 @@ export {
   type ServicePort,
   type WatchEvent,
 } from "./resources.ts";
+export {
+  type Ingress,
+  type IngressApiVersion,
+  type IngressBackend,
+  type IngressHttpPath,
+  type IngressMeta,
+  type IngressRule,
+  type IngressWatch,
+  type IngressWatchOptions,
+  startIngressWatch,
+} from "./ingress.ts";
 export { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
 export { isIpv4, sameSubnet24 } from "./subnet.ts";
 export {

@@ -19,7 +19,7 @@
 import type { Command } from "commander";
 import type { IdentifierConfig } from "../config/mod.ts";
 import { parsePath, showPath } from "../dtab/mod.ts";
-import { identifiersFromConfig } from "../identify/mod.ts";
+import { closeIdentifiers, identifiersFromConfig } from "../identify/mod.ts";
 import type { IdentifyInput } from "../identify/identifier.ts";
 import { type RouteMatch, routeRequest, routerExtensions } from "../routes/mod.ts";
 import { systemClock } from "../core/clock.ts";
@@ -135,37 +135,50 @@ export async function runRoutes(
     const ext = routerExtensions(rc, config.services, systemClock);
     const prefix = parsePath(rc.dstPrefix);
     const ids = identifiersFromConfig(rc.identifier, prefix, parsePath, ext.identifier);
-    const s = style(io.color);
-    io.out(
-      `router ${s.bold(rc.label)}: ${input.req.method} ${input.url.href} (Host: ${input.host})`,
-    );
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const kind = rc.identifier[i]!.kind;
-      io.out(`identifier ${kind}:`);
-      const m = describeTable(ext, id, input, s, io);
-      const r = id(input);
-      if (!r.ok) {
-        if (!ext.tables.has(id)) io.out(`  ${s.red("✗")} ${s.dim(r.reason)}`);
-        continue;
-      }
-      if (m && Object.keys(m.params).length > 0) {
-        const ps = Object.entries(m.params).map(([k, v]) => `${k}=${v ?? "(absent)"}`);
-        io.out(`  params ${ps.join(" ")}`);
-      }
-      io.out(`name    ${s.green(showPath(r.dst))}`);
-      const target = r.target ?? input.url.pathname + input.url.search;
-      io.out(
-        `forward ${input.req.method} ${target}${r.target !== undefined ? " (rewritten)" : ""}`,
-      );
-      if (m) { for (const o of overrides(m)) io.out(`route   ${o}`); }
-      return 0;
+    try {
+      return explain(rc.label, rc.identifier, ids, ext, input, io);
+    } finally {
+      await closeIdentifiers(ids); // io.l5d.ingress watches the k8s API until closed
     }
-    io.out(s.red("no identifier names this request: the router answers 400 Unknown destination"));
-    return 1;
   } catch (e: unknown) {
     return report(io, e);
   }
+}
+
+/** Print how each identifier of router `label` names `input`; the exit code. */
+function explain(
+  label: string,
+  specs: readonly { kind: string }[],
+  ids: ReturnType<typeof identifiersFromConfig>,
+  ext: ReturnType<typeof routerExtensions>,
+  input: ReturnType<typeof requestOf>,
+  io: Io,
+): number {
+  const s = style(io.color);
+  io.out(`router ${s.bold(label)}: ${input.req.method} ${input.url.href} (Host: ${input.host})`);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    io.out(`identifier ${specs[i]!.kind}:`);
+    const m = describeTable(ext, id, input, s, io);
+    const r = id(input);
+    if (!r.ok) {
+      if (!ext.tables.has(id)) io.out(`  ${s.red("✗")} ${s.dim(r.reason)}`);
+      continue;
+    }
+    if (m && Object.keys(m.params).length > 0) {
+      const ps = Object.entries(m.params).map(([k, v]) => `${k}=${v ?? "(absent)"}`);
+      io.out(`  params ${ps.join(" ")}`);
+    }
+    io.out(`name    ${s.green(showPath(r.dst))}`);
+    const target = r.target ?? input.url.pathname + input.url.search;
+    io.out(
+      `forward ${input.req.method} ${target}${r.target !== undefined ? " (rewritten)" : ""}`,
+    );
+    if (m) { for (const o of overrides(m)) io.out(`route   ${o}`); }
+    return 0;
+  }
+  io.out(s.red("no identifier names this request: the router answers 400 Unknown destination"));
+  return 1;
 }
 
 /**

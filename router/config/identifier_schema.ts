@@ -10,6 +10,7 @@
  * | `io.l5d.path` | `segments` (1), `consume` (false) |
  * | `io.l5d.header` | `header` (`l5d-name`) |
  * | `io.l5d.static` | `path` (required) |
+ * | `io.l5d.ingress` | `namespace` (all), `host`/`port` (k8s API, `localhost:8001` or the service account), `useServiceAccount`, `ingressClassAnnotation` (`linkerd`), `ignoreDefaultBackends` (false), `apiVersion` (`auto`: `networking.k8s.io/v1`, else `extensions/v1beta1`) |
  * | `switchyard.routes` | `routes` (required; see `routes_schema.ts`) |
  *
  * The parsed config always holds a non-empty list.
@@ -54,6 +55,19 @@ export const identifierSchema = pluginUnion("identifier", [
     kind: z.literal("io.l5d.static"),
     /** Appended to `dstPrefix`. */
     path: pathString,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.ingress"),
+    /** Watch one namespace; absent = every namespace. */
+    namespace: z.string().min(1).optional(),
+    /** The k8s API (as the `io.l5d.k8s` namer): absent = `localhost:8001`, or in a pod the service account. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    useServiceAccount: z.boolean().optional(),
+    ingressClassAnnotation: z.string().min(1).default("linkerd"),
+    ignoreDefaultBackends: z.boolean().default(false),
+    /** Switchyard: which Ingress API to watch (Linkerd 1.x: `extensions/v1beta1` only). */
+    apiVersion: z.enum(["auto", "networking.k8s.io/v1", "extensions/v1beta1"]).default("auto"),
   }),
   routesIdentifierSchema,
 ]);

@@ -41,6 +41,7 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.path",
     "io.l5d.header",
     "io.l5d.static",
+    "io.l5d.ingress",
     "switchyard.routes",
   ]);
   assertEquals(supportedKinds.loadBalancer, ["p2c", "ewma", "aperture", "heap", "roundRobin"]);

@@ -1,0 +1,142 @@
+/**
+ * Switchyard as a Kubernetes ingress controller (`io.l5d.ingress`, Linkerd's
+ * `linkerd-ingress-controller` example): a real Switchyard process watches Ingress resources on
+ * a fake Kubernetes API (real HTTP, real chunked watch), and curl requests arriving at the
+ * ingress listener reach real upstreams by host rule, path rule and default backend. An ingress
+ * of another class is ignored, and ingresses added and removed through the watch take effect
+ * without a restart. The dtab maps each `/svc/<ns>/<port>/<service>` name to an upstream port,
+ * so the test does not depend on Endpoints.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { curl, eventually, startUpstream, type Upstream } from "../support/upstream.ts";
+import { type Running, startSwitchyard } from "../support/switchyard.ts";
+import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+
+function v1Backend(name: string, port: { number: number } | { name: string }) {
+  return { service: { name, port } };
+}
+
+Deno.test("ingress: host, path and default-backend rules route to real upstreams and follow the watch", async () => {
+  const api = startFakeK8sApi();
+  const names = ["web", "api", "fallback", "nginx", "late"] as const;
+  const ups = Object.fromEntries(names.map((n) => [n, startUpstream(n)])) as Record<
+    typeof names[number],
+    Upstream
+  >;
+  let sy: Running | undefined;
+  try {
+    // networking.k8s.io/v1 shape: a host with two paths (port by name and by number)
+    api.put("ingresses", "shop", {
+      metadata: { name: "web" },
+      spec: {
+        rules: [{
+          host: "web.test",
+          http: {
+            paths: [
+              { path: "/api", pathType: "Prefix", backend: v1Backend("api", { number: 80 }) },
+              { path: "/", pathType: "Prefix", backend: v1Backend("web", { name: "http" }) },
+            ],
+          },
+        }],
+      },
+    });
+    // extensions/v1beta1 shape: only a default backend
+    api.put("ingresses", "shop", {
+      metadata: { name: "catch-all" },
+      spec: { backend: { serviceName: "fallback", servicePort: 8080 } },
+    });
+    // another controller's ingress: ignored
+    api.put("ingresses", "shop", {
+      metadata: { name: "theirs", annotations: { "kubernetes.io/ingress.class": "nginx" } },
+      spec: {
+        rules: [{
+          host: "nginx.test",
+          http: { paths: [{ backend: { serviceName: "nginx", servicePort: 80 } }] },
+        }],
+      },
+    });
+    const inet = (u: Upstream) => `/$/inet/127.0.0.1/${u.port}`;
+    sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  label: ingress
+  identifier:
+    kind: io.l5d.ingress
+    host: 127.0.0.1
+    port: ${api.port}
+  dtab: |
+    /svc/shop/http/web     => ${inet(ups.web)};
+    /svc/shop/80/api       => ${inet(ups.api)};
+    /svc/shop/8080/fallback => ${inet(ups.fallback)};
+    /svc/shop/80/nginx     => ${inet(ups.nginx)};
+    /svc/shop/http/late    => ${inet(ups.late)};
+  servers:
+  - {ip: 127.0.0.1, port: 0, clearContext: true}
+  - {ip: 127.0.0.2, port: 0}
+`);
+    const base = `http://${sy.proxy("ingress")}`;
+    const get = async (host: string, path = "/", to = base) => {
+      const r = await curl(["-H", `Host: ${host}`, `${to}${path}`]);
+      let name: string | undefined;
+      try {
+        name = (JSON.parse(r.body) as { name?: string }).name;
+      } catch {
+        name = undefined;
+      }
+      return { ...r, name };
+    };
+
+    // the first list may still be on its way when the listener is up
+    assert(await eventually(async () => (await get("web.test")).name === "web", 10_000));
+    const host = await get("WEB.test:80", "/index.html");
+    assertEquals([host.status, host.name], [200, "web"]);
+    const path = await get("web.test", "/api/users?id=7");
+    assertEquals([path.status, path.name], [200, "api"]);
+    assertStringIncludes(ups.api.seen.at(-1)!.url, "/api/users?id=7"); // forwarded unchanged
+    const dflt = await get("unknown.test", "/x");
+    assertEquals([dflt.status, dflt.name], [200, "fallback"]);
+    const ignored = await get("nginx.test");
+    assertEquals([ignored.status, ignored.name], [200, "fallback"]);
+    assertEquals(ups.nginx.seen.length, 0);
+
+    // an ingress added through the watch takes effect
+    api.put("ingresses", "shop", {
+      metadata: { name: "late" },
+      spec: {
+        rules: [{
+          host: "late.test",
+          http: {
+            paths: [{
+              path: "/",
+              pathType: "Prefix",
+              backend: v1Backend("late", { name: "http" }),
+            }],
+          },
+        }],
+      },
+    });
+    assert(await eventually(async () => (await get("late.test")).name === "late"));
+
+    // removing the default backend: nothing matches → 400 with l5d-err, as other identifiers
+    // (the clearContext edge listener answers the 400 without it, as Linkerd's ClearContext)
+    api.remove("ingresses", "shop", "catch-all");
+    assert(await eventually(async () => (await get("unknown.test")).status === 400));
+    const edge = await get("unknown.test");
+    assertEquals([edge.status, edge.headers.get("l5d-err")], [400, null]);
+    const plain = sy.logs.map((l) => JSON.parse(l)).find((r) =>
+      r.msg === "router listening" && r.ip === "127.0.0.2"
+    );
+    const none = await get("unknown.test", "/", `http://127.0.0.2:${plain?.port}`);
+    assertEquals(none.status, 400);
+    assertEquals(
+      decodeURIComponent((none.headers.get("l5d-err") ?? "").replaceAll("+", " ")),
+      "Unknown destination: no ingress rule matches",
+    );
+    assertEquals((await get("late.test")).name, "late"); // the others still route
+  } finally {
+    await sy?.stop();
+    await Promise.all(Object.values(ups).map((u) => u.close()));
+    await api.close();
+  }
+});
