@@ -34,6 +34,7 @@ import { infoHandlers } from "../telemetry/admin/info_handlers.ts";
 import { configHandlers, type LintFinding } from "../telemetry/admin/config_handlers.ts";
 import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
+import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 
 /** One running listener of a router. */
@@ -124,6 +125,37 @@ async function lintLoaded(config: Config): Promise<LintFinding[]> {
   return [...lintConfig(config), ...lintRouting(config)];
 }
 
+type StatsdTelemeterConfig = Extract<Config["telemetry"][number], { kind: "io.l5d.statsd" }>;
+
+/**
+ * Starts `io.l5d.statsd` when configured. Its module loads only then (issue 6: idle RSS), and
+ * without it the stacks record through the plain registry (no cost on the request path).
+ */
+async function startStatsdTelemeter(
+  config: Config,
+  registry: MetricsRegistry,
+  log: Logger,
+): Promise<StatsdTelemeter | undefined> {
+  const c = config.telemetry.find((t): t is StatsdTelemeterConfig => t.kind === "io.l5d.statsd");
+  if (c === undefined) return undefined;
+  const { startStatsd } = await import("../telemetry/statsd.ts");
+  log.info("statsd telemeter", { target: `${c.hostname}:${c.port}`, prefix: c.prefix });
+  return startStatsd(registry, c, { log });
+}
+
+/** `/admin/metrics/influxdb` (`io.l5d.influxdb`); its module loads on the first scrape. */
+async function influxDb(
+  config: Config,
+  registry: MetricsRegistry,
+  req: Request,
+): Promise<Response> {
+  if (!config.telemetry.some((t) => t.kind === "io.l5d.influxdb")) {
+    return new Response(`not found: ${new URL(req.url).pathname}\n`, { status: 404 });
+  }
+  const { influxDbResponse } = await import("../telemetry/influxdb.ts");
+  return influxDbResponse(registry, req);
+}
+
 function wrapAdmin(
   before: (req: Request) => Promise<void>,
   fetch: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>,
@@ -144,7 +176,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const log = opts.log;
   const clock = opts.clock ?? systemClock;
   const drainMaxMs = opts.drainMaxMs ?? 60_000;
-  const registry = opts.registry ?? createRegistry({ clock });
+  const base = opts.registry ?? createRegistry({ clock });
+  // The `--workers` main serves no requests: its workers report to StatsD themselves.
+  const statsd = opts.listenRouters === false
+    ? undefined
+    : await startStatsdTelemeter(config, base, log);
+  const registry = statsd?.registry ?? base;
   const transport: H1Client = createH1Client();
   // Upstream connection pool (all endpoints): open, idle, dialled and reused connections.
   for (const k of ["open", "idle", "connects", "reused"] as const) {
@@ -283,6 +320,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       await Promise.allSettled([...retiring]);
       await snap.close();
       await transport.close();
+      await statsd?.close();
       await adminServer?.shutdown();
       resolveFinished();
     })();
@@ -322,6 +360,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         },
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
+      { path: "/admin/metrics/influxdb", handler: (req) => influxDb(snap.config, registry, req) },
       { path: "/requests.json", handler: () => Response.json(snap.recent?.list() ?? []) },
       { path: "/requests", handler: () => recentRequestsPage(snap.recent?.list() ?? []) },
       {

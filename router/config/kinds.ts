@@ -59,14 +59,11 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.filter",
   ],
   identifier: [
-    "io.l5d.ingress",
     "io.l5d.k8s.istio",
     "io.l5d.k8s.istio-ingress",
     "io.l5d.header.path",
   ],
   telemeter: [
-    "io.l5d.statsd",
-    "io.l5d.influxdb",
     "io.l5d.commonMetrics",
     "io.l5d.adminMetricsExport",
     "io.zipkin.http",

@@ -56,12 +56,12 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:4:11: routers[0].interpreter.kind: io.l5d.namerd is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  identifier:\n    kind: io.l5d.ingress\n",
-      "t.yaml:4:11: routers[0].identifier.kind: io.l5d.ingress is not supported",
+      "routers:\n- protocol: http\n  identifier:\n    kind: io.l5d.k8s.istio-ingress\n",
+      "t.yaml:4:11: routers[0].identifier.kind: io.l5d.k8s.istio-ingress is not supported",
     ],
     [
-      "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.statsd\n",
-      "t.yaml:4:9: telemetry[0].kind: io.l5d.statsd is not supported",
+      "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.commonMetrics\n",
+      "t.yaml:4:9: telemetry[0].kind: io.l5d.commonMetrics is not supported",
     ],
     [
       "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.replace\n      path: /x\n",
@@ -205,5 +205,27 @@ Deno.test("parseConfig() says where keys of older Linkerd releases moved", () =>
     [
       't.yaml:3:3: routers[0].responseClassifier: unknown key "responseClassifier" here (Linkerd 1.x uses service.responseClassifier)',
     ],
+  );
+});
+
+Deno.test("parseConfig() loads io.l5d.influxdb and io.l5d.statsd with Linkerd's defaults", () => {
+  const c = ok(
+    "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.influxdb\n- kind: io.l5d.statsd\n  experimental: true\n",
+  );
+  assertEquals(c.telemetry, [
+    { kind: "io.l5d.influxdb" },
+    {
+      kind: "io.l5d.statsd",
+      experimental: true,
+      prefix: "linkerd",
+      hostname: "127.0.0.1",
+      port: 8125,
+      gaugeIntervalMs: 10000,
+      sampleRate: 0.01,
+    },
+  ]);
+  assertStringIncludes(
+    lines("routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.statsd\n")[0]!,
+    "telemetry[0].experimental: io.l5d.statsd is experimental; set experimental: true",
   );
 });

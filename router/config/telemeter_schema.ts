@@ -10,9 +10,11 @@
  * | `io.l5d.tracelog` | `sampleRate` (1.0), `level` (`INFO`) |
  * | `io.l5d.otlp` (Switchyard) | `endpoint` (`http://127.0.0.1:4318/v1/traces`), `sampleRate` (0.001), `serviceName` (`switchyard`), `headers` |
  * | `io.l5d.zipkinHttp` (Switchyard) | Zipkin v2 JSON over HTTP: `url` (`http://127.0.0.1:9411/api/v2/spans`), `sampleRate` (0.001) |
+ * | `io.l5d.influxdb` | none: serves `/admin/metrics/influxdb` (InfluxDB line protocol) |
+ * | `io.l5d.statsd` | `experimental: true` (required), `prefix` (`linkerd`), `hostname` (`127.0.0.1`), `port` (8125), `gaugeIntervalMs` (10000), `sampleRate` (0.01) |
  *
- * Every telemeter also takes Linkerd's `experimental` flag. StatsD, InfluxDB and the
- * linkerd-zipkin plugin kinds are rejected as unsupported.
+ * Every telemeter also takes Linkerd's `experimental` flag. The linkerd-zipkin plugin kinds are
+ * rejected as unsupported.
  *
  * @example
  * ```ts
@@ -30,6 +32,14 @@ import { pluginUnion } from "./plugin.ts";
 const t = defaults.telemetry;
 const experimental = z.boolean().optional();
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+/** `io.l5d.statsd` defaults (L1 `StatsDInitializer.scala` `StatsDConfig`). */
+const statsd = {
+  prefix: "linkerd",
+  hostname: "127.0.0.1",
+  port: 8125,
+  gaugeIntervalMs: 10_000,
+  sampleRate: 0.01,
+} as const;
 
 /** One telemeter. */
 export const telemeterSchema = pluginUnion("telemeter", [
@@ -77,6 +87,22 @@ export const telemeterSchema = pluginUnion("telemeter", [
     url: httpUrl.default(t.zipkinHttpUrl),
     sampleRate: sampleRate.default(t.zipkinSampleRate),
     experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.influxdb"),
+    experimental,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.statsd"),
+    /** Must be true: the telemeter is experimental in Linkerd. */
+    experimental: z.literal(true, {
+      error: "io.l5d.statsd is experimental; set experimental: true",
+    }),
+    prefix: z.string().default(statsd.prefix),
+    hostname: host.default(statsd.hostname),
+    port: port.min(1).default(statsd.port),
+    gaugeIntervalMs: z.number().int().min(1).default(statsd.gaugeIntervalMs),
+    sampleRate: sampleRate.default(statsd.sampleRate),
   }),
 ]);
 

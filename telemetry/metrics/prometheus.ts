@@ -23,23 +23,13 @@
  */
 import type { MetricEntry, MetricsRegistry } from "./registry.ts";
 import { Families, helpFor, readValue, round3 } from "./_prom_text.ts";
-import { parseScope, type ScopeKind } from "./scope.ts";
+import { parseScope, SCOPE_LEVELS } from "./scope.ts";
 
 /** Options of the `io.l5d.prometheus` rendering. */
 export interface LinkerdPrometheusOptions {
   /** Prepended to every metric name (Linkerd's `prefix`), e.g. `linkerd_`. Default none. */
   readonly prefix?: string;
 }
-
-const PREFIX: Record<ScopeKind, readonly string[]> = {
-  server: ["rt", "server"],
-  service: ["rt", "service"],
-  client: ["rt", "client"],
-  clientService: ["rt", "client", "service"],
-  endpoint: ["rt", "client", "endpoint"],
-  router: ["rt"],
-  other: [],
-};
 
 const QUANTILES = [
   ['quantile="0"', "min"],
@@ -112,7 +102,7 @@ function addEntry(families: Families, e: MetricEntry, prefix: string): void {
     rest = rest.slice(0, -1);
   }
   const body = families.labels(labels);
-  const name = escapeName(prefix + [...PREFIX[p.kind], ...rest].join(":"));
+  const name = escapeName(prefix + [...SCOPE_LEVELS[p.kind], ...rest].join(":"));
   const help = helpFor(p.rest, name);
   const m = e.metric;
   if (m.kind === "histogram") {

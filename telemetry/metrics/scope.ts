@@ -30,6 +30,20 @@ export type ScopeKind =
   | "router"
   | "other";
 
+/**
+ * The measurement levels Linkerd's exporters name a metric of each scope kind with
+ * (`rt:client:service:…` in Prometheus, the `rt:client:service` measurement in InfluxDB).
+ */
+export const SCOPE_LEVELS: Record<ScopeKind, readonly string[]> = {
+  server: ["rt", "server"],
+  service: ["rt", "service"],
+  client: ["rt", "client"],
+  clientService: ["rt", "client", "service"],
+  endpoint: ["rt", "client", "endpoint"],
+  router: ["rt"],
+  other: [],
+};
+
 /** A metric path split into its level, the label values its scope carries, and the rest. */
 export interface ParsedScope {
   /** The stack level. */
