@@ -361,20 +361,7 @@ Deno.test("routing: an HTTP/1.0 request without Host is 400 'Host header is abse
   const dir = await fsNamerDir({ hello: hello.fsLine });
   const sy = await startSwitchyard(config(dir));
   try {
-    const send = async (raw: string) => {
-      const [ip, port] = sy.proxy().split(":");
-      const c = await Deno.connect({ hostname: ip!, port: Number(port) });
-      await c.write(new TextEncoder().encode(raw));
-      let text = "";
-      const buf = new Uint8Array(4096);
-      for (;;) {
-        const n = await c.read(buf);
-        if (n === null) break;
-        text += new TextDecoder().decode(buf.subarray(0, n));
-      }
-      c.close();
-      return text;
-    };
+    const send = (raw: string) => rawExchange(sy.proxy(), raw);
     const noHost = await send("GET / HTTP/1.0\r\n\r\n");
     assertStringIncludes(noHost, " 400 ");
     assertStringIncludes(
