@@ -36,6 +36,7 @@ import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
+import { identifierPreviewHandler } from "./identifier_preview.ts";
 
 /** One running listener of a router. */
 export interface RunningListener {
@@ -193,6 +194,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const listeners = new Map<string, RunningListener>();
   const retiring = new Set<Promise<void>>();
   let adminServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let identifierServer: Deno.HttpServer<Deno.NetAddr> | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
   let stopping: Promise<void> | undefined;
@@ -321,6 +323,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       await snap.close();
       await transport.close();
       await statsd?.close();
+      await identifierServer?.shutdown();
       await adminServer?.shutdown();
       resolveFinished();
     })();
@@ -434,6 +437,18 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       onListen() {},
     }, opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch);
     log.info("admin listening", { ip: adminServer.addr.hostname, port: adminServer.addr.port });
+    if (config.admin.httpIdentifierPort !== undefined) {
+      // Linkerd's identifier debug listener (router/identifier_preview.ts), on the admin address.
+      identifierServer = Deno.serve({
+        hostname: config.admin.ip,
+        port: config.admin.httpIdentifierPort,
+        onListen() {},
+      }, identifierPreviewHandler(() => snap.routers));
+      log.info("identifier preview listening", {
+        ip: identifierServer.addr.hostname,
+        port: identifierServer.addr.port,
+      });
+    }
   } catch (e: unknown) {
     await shutdown();
     throw e;

@@ -1,0 +1,72 @@
+/**
+ * `admin.httpIdentifierPort` (Linkerd's identifier debug listener): a request sent to `/…` on
+ * that port is not routed; the answer says, for every http router, which name its identifiers
+ * give it (with the request's local dtab), or why none does. Send the request exactly as the
+ * client would send it to the router: same method, path, `Host` and `l5d-*` headers.
+ *
+ * ```json
+ * { "outgoing": { "identified": true, "path": "/svc/hello", "dtab": "" },
+ *   "edge":     { "identified": false, "error": "Unknown destination: Host header is absent" } }
+ * ```
+ *
+ * @module
+ */
+import type { Router } from "./router.ts";
+import { composeIdentifiers } from "./identify/identifier.ts";
+import { httpVersion } from "./http/raw/request_parts.ts";
+import { showPath } from "./dtab/path.ts";
+import { showDtab } from "./dtab/dtab.ts";
+
+/** One router's answer. */
+export type IdentifierPreview =
+  | { readonly identified: true; readonly path: string; readonly dtab: string }
+  | { readonly identified: false; readonly error: string };
+
+/**
+ * Identify `req` with every router, without routing it.
+ *
+ * @param routers the current routers by label
+ * @param req the request as a client would send it
+ * @param remoteAddr the client address
+ * @returns label → preview
+ * @example
+ * ```ts ignore
+ * const previews = previewIdentification(snap.routers, req, "127.0.0.1");
+ * ```
+ */
+export function previewIdentification(
+  routers: ReadonlyMap<string, Router>,
+  req: Request,
+  remoteAddr: string,
+): Record<string, IdentifierPreview> {
+  const out: Record<string, IdentifierPreview> = {};
+  for (const [label, r] of routers) {
+    try {
+      const ctx = r.newCtx(req, remoteAddr, req.signal);
+      const id = composeIdentifiers(r.spec.identifiers)({
+        req,
+        url: ctx.url,
+        host: ctx.host,
+        version: httpVersion(req),
+      });
+      if (!id.ok) throw new Error(id.reason);
+      out[label] = { identified: true, path: showPath(id.dst), dtab: showDtab(ctx.dtabLocal) };
+    } catch (e: unknown) {
+      out[label] = { identified: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
+}
+
+/**
+ * The listener's handler: any method and path, answered with the previews as JSON.
+ *
+ * @param routers the current routers (read per request, so reloads show)
+ * @returns a `Deno.serve` handler
+ */
+export function identifierPreviewHandler(
+  routers: () => ReadonlyMap<string, Router>,
+): (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response {
+  return (req, info) =>
+    Response.json(previewIdentification(routers(), req, info.remoteAddr.hostname));
+}
