@@ -85,12 +85,7 @@ class StatsdRegistry implements MetricsRegistry {
 
   counter(scope: Scope, name: string): Counter {
     const handle = this.#inner.counter(scope, name);
-    const key = flatKey(scope, name);
-    const found = this.#wrapped.get(key);
-    if (found?.kind === "counter") return found;
-    const c = new SampledCounter(handle, statsdName(this.#sink.prefix, key), this.#sink);
-    this.#wrapped.set(key, c);
-    return c;
+    return this.#wrap(scope, name, "counter", (n) => new SampledCounter(handle, n, this.#sink));
   }
 
   gauge(scope: Scope, name: string, fn?: () => number): Gauge {
@@ -99,12 +94,22 @@ class StatsdRegistry implements MetricsRegistry {
 
   histogram(scope: Scope, name: string): Histogram {
     const handle = this.#inner.histogram(scope, name);
+    return this.#wrap(scope, name, "histogram", (n) => new SampledHistogram(handle, n, this.#sink));
+  }
+
+  /** The one wrapper per flat key (asking twice returns the same handle, as the inner does). */
+  #wrap<T extends Counter | Histogram>(
+    scope: Scope,
+    name: string,
+    kind: T["kind"],
+    make: (statsdName: string) => T,
+  ): T {
     const key = flatKey(scope, name);
     const found = this.#wrapped.get(key);
-    if (found?.kind === "histogram") return found;
-    const h = new SampledHistogram(handle, statsdName(this.#sink.prefix, key), this.#sink);
-    this.#wrapped.set(key, h);
-    return h;
+    if (found?.kind === kind) return found as T;
+    const w = make(statsdName(this.#sink.prefix, key));
+    this.#wrapped.set(key, w);
+    return w;
   }
 
   remove(scope: Scope): number {
@@ -118,6 +123,11 @@ class StatsdRegistry implements MetricsRegistry {
   entries(): IterableIterator<MetricEntry> {
     return this.#inner.entries();
   }
+}
+
+/** One draw: is this record sent (probability `sampleRate`)? */
+function kept(s: StatsdSink): boolean {
+  return s.sampleRate >= 1 || s.random() < s.sampleRate;
 }
 
 function flatKey(scope: Scope, name: string): string {
@@ -147,9 +157,7 @@ class SampledCounter implements Counter {
   incr(n = 1): void {
     this.#inner.incr(n);
     const s = this.#sink;
-    if (s.sampleRate >= 1 || s.random() < s.sampleRate) {
-      s.push(counterLine(this.#name, n, s.sampleRate));
-    }
+    if (kept(s)) s.push(counterLine(this.#name, n, s.sampleRate));
   }
 }
 
@@ -179,9 +187,7 @@ class SampledHistogram implements Histogram {
   add(ms: number, at?: number): void {
     this.#inner.add(ms, at);
     const s = this.#sink;
-    if (s.sampleRate >= 1 || s.random() < s.sampleRate) {
-      s.push(timerLine(this.#name, ms, s.sampleRate));
-    }
+    if (kept(s)) s.push(timerLine(this.#name, ms, s.sampleRate));
   }
 
   snapshot(): HistogramSnapshot {

@@ -14,6 +14,7 @@ import { takeConnection, takeovers } from "./raw/tunnel.ts";
 import { pipe } from "./raw/tunnel.ts";
 import { requestParts } from "./raw/request_parts.ts";
 import { findHeadEnd, parseResponseHead } from "./h1/mod.ts";
+import { latin1Bytes } from "./h1/_bytes.ts";
 
 /**
  * True for a WebSocket upgrade request. A request the raw engine built is answered from its
@@ -40,12 +41,6 @@ export function isRawUpgrade(req: Request): boolean {
 }
 
 const MAX_HEAD = 64 * 1024;
-
-function latin1Bytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
-  return b;
-}
 
 async function writeAll(c: Deno.Conn, b: Uint8Array): Promise<void> {
   let o = 0;

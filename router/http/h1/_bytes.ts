@@ -79,6 +79,13 @@ export function encodeLatin1(str: string, dst: Uint8Array, off: number): number 
   return off + n;
 }
 
+/** `s` as Latin-1 bytes (each code unit's low byte): constant heads, status lines. */
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
 /** A growable write scratch: `scratch(n)` gives a buffer of at least `n` bytes, keeping its bytes. */
 export interface Scratch {
   scratch(n: number): Uint8Array;

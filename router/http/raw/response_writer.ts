@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { encodeLatin1, putBytes, putField } from "../h1/_bytes.ts";
+import { encodeLatin1, latin1Bytes, putBytes, putField } from "../h1/_bytes.ts";
 import type { ServerConn } from "./_conn.ts";
 import { responseBytes } from "./response_bytes.ts";
 import { type ChunkPool, recyclableBodies } from "./chunk_pool.ts";
@@ -194,12 +194,6 @@ function statusLine(status: number): Uint8Array {
     b = latin1Bytes(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`);
     STATUS_LINES.set(status, b);
   }
-  return b;
-}
-
-function latin1Bytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }
 
