@@ -7,6 +7,7 @@
  * @module
  */
 import { reserveWindow } from "./_bytes.ts";
+import { type SocketRead, socketReader } from "../_socket_read.ts";
 
 /** Buffered byte input, implemented by {@link Conn} and by in-memory sources in tests. */
 export interface ByteSource {
@@ -44,7 +45,8 @@ export class Conn implements ByteSource {
   /** The pool's endpoint record (opaque here). */
   readonly owner: unknown;
   readonly #onClose: (c: Conn) => void;
-  #early: Promise<number | null> | null = null;
+  #early: Promise<number> | null = null;
+  readonly #read: SocketRead;
   #parked = false;
   #onEvent: ((c: Conn) => void) | null = null;
 
@@ -52,19 +54,20 @@ export class Conn implements ByteSource {
     this.tcp = tcp;
     this.owner = owner;
     this.#onClose = onClose;
+    this.#read = socketReader(tcp);
   }
 
   async fill(): Promise<boolean> {
-    let n: number | null;
+    let n: number;
     const early = this.#early;
     if (early !== null) {
       this.#early = null;
       n = await early;
     } else {
       if (this.e === this.buf.length) this.reserve(this.e - this.s + 1);
-      n = await this.tcp.read(this.buf.subarray(this.e));
+      n = await this.#read(this.e === 0 ? this.buf : this.buf.subarray(this.e));
     }
-    if (n === null) return false;
+    if (n === 0) return false;
     this.e += n;
     this.received += n;
     return true;
@@ -75,8 +78,10 @@ export class Conn implements ByteSource {
   }
 
   async readInto(dst: Uint8Array): Promise<number | null> {
-    const n = await this.tcp.read(dst);
-    if (n !== null) this.received += n;
+    if (dst.length === 0) return 0;
+    const n = await this.#read(dst);
+    if (n === 0) return null;
+    this.received += n;
     return n;
   }
 
@@ -89,7 +94,7 @@ export class Conn implements ByteSource {
     this.s = this.e = 0;
     this.#parked = true;
     this.#onEvent = onEvent;
-    const p = this.tcp.read(this.buf);
+    const p = this.#read(this.buf);
     this.#early = p;
     p.then(this.#wake, this.#wake);
   }

@@ -10,6 +10,7 @@
  */
 import type { ByteSource } from "../h1/_conn.ts";
 import { reserveWindow } from "../h1/_bytes.ts";
+import { type SocketRead, socketReader } from "../_socket_read.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
 
@@ -42,12 +43,14 @@ export class ServerConn implements ByteSource {
   /** Handler info, one object per connection. */
   readonly info: { remoteAddr: Deno.NetAddr };
   #pending: Promise<boolean> | null = null;
+  readonly #sread: SocketRead;
   #lingering: Promise<void> | null = null;
 
   constructor(tcp: Deno.Conn) {
     this.tcp = tcp;
     this.remote = tcp.remoteAddr as Deno.NetAddr;
     this.info = { remoteAddr: this.remote };
+    this.#sread = socketReader(tcp);
   }
 
   /** Read more bytes after `e` (joins an outstanding read); false on EOF or error. */
@@ -64,14 +67,17 @@ export class ServerConn implements ByteSource {
   }
 
   #read(): Promise<boolean> {
-    const p = this.tcp.read(this.buf.subarray(this.e)).then(this.#onRead, this.#onError);
+    const p = this.#sread(this.e === 0 ? this.buf : this.buf.subarray(this.e)).then(
+      this.#onRead,
+      this.#onError,
+    );
     this.#pending = p;
     return p;
   }
 
-  readonly #onRead = (n: number | null): boolean => {
+  readonly #onRead = (n: number): boolean => {
     this.#pending = null;
-    if (n === null) {
+    if (n === 0) {
       this.#gone();
       return false;
     }
@@ -117,10 +123,12 @@ export class ServerConn implements ByteSource {
       return n;
     }
     if (this.eof) return null;
+    if (dst.length === 0) return 0;
     try {
-      const n = await this.tcp.read(dst);
-      if (n === null) this.#gone();
-      return n;
+      const n = await this.#sread(dst);
+      if (n !== 0) return n;
+      this.#gone();
+      return null;
     } catch {
       this.#gone();
       return null;
