@@ -28,55 +28,59 @@ export interface FinagleTraceId {
   readonly sampled: boolean | undefined;
 }
 
-/** The flags word as 16 hex digits, for the flag values we send (0, 2, 6). */
-const FLAGS_HEX: readonly string[] = Array.from(
-  { length: 8 },
-  (_, f) => f.toString(16).padStart(16, "0"),
-);
-
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-function nibble(c: number): number {
-  return c <= 57 ? c - 48 : c - 87; // '0'-'9', 'a'-'f' (ids are validated lower-case hex)
-}
-
-function byteAt(hex: string, i: number): number {
-  return (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
-}
 
 /** B64's character codes. */
 const B64_CODES: readonly number[] = Array.from(B64, (c) => c.charCodeAt(0));
 
+/** Nibble values of '0'-'9' and 'a'-'f' by character code (ids are validated lower-case hex). */
+const NIBBLE: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 10; c++) t[48 + c] = c;
+  for (let c = 0; c < 6; c++) t[97 + c] = 10 + c;
+  return t;
+})();
+
+/** The serialized id (synchronous use only). */
+const BYTES = new Uint8Array(40);
+
 /** Scratch for one encoding's character codes, by output length (synchronous use only). */
 const SCRATCH = new Map<number, number[]>();
 
+/** Put the 8 bytes `hex[from, from + 16)` spells at `BYTES[o]`. */
+function putId(hex: string, from: number, o: number): void {
+  for (let k = 0; k < 8; k++) {
+    const i = from + 2 * k;
+    BYTES[o + k] = (NIBBLE[hex.charCodeAt(i) & 127]! << 4) | NIBBLE[hex.charCodeAt(i + 1) & 127]!;
+  }
+}
+
 /**
- * Base64 of the bytes a lower-case hex string spells: the character codes go into a reused
+ * Base64 of `BYTES[0, n)` (n a multiple of 8: 32 or 40): the character codes go into a reused
  * array and become one string at the end (concatenating 4-character pieces allocated ~1 KB per
  * request, issue 6).
  */
-function hexToBase64(hex: string): string {
-  const n = hex.length >> 1;
+function bytesToBase64(n: number): string {
   const len = Math.ceil(n / 3) * 4;
   let out = SCRATCH.get(len);
   if (out === undefined) SCRATCH.set(len, out = new Array<number>(len).fill(0));
   let o = 0;
   let i = 0;
   for (; i + 3 <= n; i += 3) {
-    const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8) | byteAt(hex, i + 2);
+    const v = (BYTES[i]! << 16) | (BYTES[i + 1]! << 8) | BYTES[i + 2]!;
     out[o++] = B64_CODES[v >> 18]!;
     out[o++] = B64_CODES[(v >> 12) & 63]!;
     out[o++] = B64_CODES[(v >> 6) & 63]!;
     out[o++] = B64_CODES[v & 63]!;
   }
   if (n - i === 1) {
-    const v = byteAt(hex, i) << 16;
+    const v = BYTES[i]! << 16;
     out[o++] = B64_CODES[v >> 18]!;
     out[o++] = B64_CODES[(v >> 12) & 63]!;
     out[o++] = 61; // =
     out[o++] = 61;
   } else if (n - i === 2) {
-    const v = (byteAt(hex, i) << 16) | (byteAt(hex, i + 1) << 8);
+    const v = (BYTES[i]! << 16) | (BYTES[i + 1]! << 8);
     out[o++] = B64_CODES[v >> 18]!;
     out[o++] = B64_CODES[(v >> 12) & 63]!;
     out[o++] = B64_CODES[(v >> 6) & 63]!;
@@ -111,10 +115,15 @@ export function encodeL5dCtxTrace(id: FinagleTraceId): string {
     : id.sampled
     ? SAMPLING_KNOWN | SAMPLED
     : SAMPLING_KNOWN;
-  const low = id.traceId.length === 32 ? id.traceId.slice(16) : id.traceId;
-  let hex = id.spanId + (id.parentSpanId || id.spanId) + low + FLAGS_HEX[flags]!;
-  if (id.traceId.length === 32) hex += id.traceId.slice(0, 16);
-  return hexToBase64(hex);
+  const wide = id.traceId.length === 32;
+  putId(id.spanId, 0, 0);
+  putId(id.parentSpanId || id.spanId, 0, 8);
+  putId(id.traceId, wide ? 16 : 0, 16);
+  BYTES.fill(0, 24, 31);
+  BYTES[31] = flags;
+  if (!wide) return bytesToBase64(32);
+  putId(id.traceId, 0, 32);
+  return bytesToBase64(40);
 }
 
 /**

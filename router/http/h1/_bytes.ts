@@ -114,16 +114,30 @@ export function putLatin1(w: Scratch, o: number, s: string): number {
   return o + n;
 }
 
-/** Put `name: value\r\n` into the scratch at `o`; returns the end offset. */
+/**
+ * Put `name: value\r\n` into the scratch at `o`; returns the end offset. One scratch check for
+ * the whole field.
+ *
+ * @throws {TypeError} for a code unit above 0xFF (not representable in a head)
+ */
 export function putField(w: Scratch, o: number, name: string, value: string): number {
-  o = putLatin1(w, o, name);
-  const buf = w.scratch(o + 2);
+  const nl = name.length;
+  const vl = value.length;
+  const buf = w.scratch(o + nl + vl + 4);
+  for (let i = 0; i < nl; i++) {
+    const ch = name.charCodeAt(i);
+    if (ch > 0xff) throw new TypeError(`head has a non-Latin-1 character at ${i} of a field`);
+    buf[o++] = ch;
+  }
   buf[o++] = 58; // ':'
   buf[o++] = 32; // ' '
-  o = putLatin1(w, o, value);
-  const end = w.scratch(o + 2);
-  end[o++] = 13;
-  end[o++] = 10;
+  for (let i = 0; i < vl; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch > 0xff) throw new TypeError(`head has a non-Latin-1 character at ${i} of a field`);
+    buf[o++] = ch;
+  }
+  buf[o++] = 13;
+  buf[o++] = 10;
   return o;
 }
 
