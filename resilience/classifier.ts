@@ -30,6 +30,7 @@
  * @module
  */
 import { findSwitchyardError, RequestTimeout, UpstreamError } from "../router/core/errors.ts";
+import type { Ctx } from "../router/core/ctx.ts";
 
 /** The label of one outcome. */
 export interface ResponseClass {
@@ -58,6 +59,33 @@ export interface ResponseClassifier {
 
 /** Response header set by an upstream router's classifier (Linkerd wire format). */
 export const SUCCESS_CLASS_HEADER = "l5d-success-class";
+/**
+ * `classifier.response(req, rsp)`, remembered on `ctx` for that response and classifier: every
+ * level of one request (service, client and endpoint stats, retries, failure accrual,
+ * `l5d-success-class`) classifies the same response with the same classifier, and each call
+ * reads response headers (issue 6).
+ *
+ * @example
+ * ```ts ignore
+ * const cls = classifyResponse(classifier, req, rsp, ctx);
+ * ```
+ */
+export function classifyResponse(
+  classifier: ResponseClassifier,
+  req: Request,
+  rsp: Response,
+  ctx: Ctx,
+): ResponseClass {
+  if (ctx.classifiedRsp === rsp && ctx.classifiedBy === classifier) {
+    return ctx.classified as ResponseClass;
+  }
+  const cls = classifier.response(req, rsp);
+  ctx.classifiedRsp = rsp;
+  ctx.classifiedBy = classifier;
+  ctx.classified = cls;
+  return cls;
+}
+
 /** Response header marking a failure the caller may retry. */
 export const RETRYABLE_HEADER = "l5d-retryable";
 

@@ -45,7 +45,7 @@ import type { Ctx } from "../router/core/ctx.ts";
 import type { Node, Status } from "../router/core/service.ts";
 import { DeadlineExceeded, findSwitchyardError, Overloaded } from "../router/core/errors.ts";
 import type { AccrualPolicy } from "./accrual_policy.ts";
-import type { ResponseClassifier } from "./classifier.ts";
+import { classifyResponse, type ResponseClassifier } from "./classifier.ts";
 import { nonRetryable5XX } from "./classifiers.ts";
 import { upstreamSignal } from "./upstream_signal.ts";
 
@@ -136,7 +136,7 @@ class Accrual implements AccrualNode {
     return this.inner.call(req, ctx).then(
       (res) => {
         if (signal.aborted) this.#ignored();
-        else if (classifier.response(req, res).success) this.#succeeded();
+        else if (classifyResponse(classifier, req, res, ctx).success) this.#succeeded();
         else this.#failed();
         return res;
       },

@@ -70,7 +70,9 @@ export function requeues(opts: RequeuesOptions): Filter {
     budget.deposit();
     const signal = upstreamSignal(ctx);
     const replay = req.body === null ? undefined : replayable(req, maxBytes);
-    let left = Math.ceil(perRequest * budget.balance());
+    // This request's share of the balance, taken at its first failure rather than at its start
+    // (Finagle's RequeueFilter): the same number, without a budget read per request (issue 6).
+    let left = -1;
     for (;;) {
       setUpstreamSignal(ctx, signal);
       try {
@@ -80,6 +82,7 @@ export function requeues(opts: RequeuesOptions): Filter {
           !findSwitchyardError(e)?.retryable || signal.aborted || !(replay?.canReplay ?? true) ||
           !canRequeue()
         ) throw e;
+        if (left < 0) left = Math.ceil(perRequest * budget.balance());
         if (left <= 0) throw e;
         if (!budget.tryWithdraw()) {
           onBudgetExhausted?.(ctx);

@@ -54,6 +54,7 @@ export function totalTimeout(opts: TotalTimeoutOptions): Filter {
   const { ms, clock } = opts;
   const limit = ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
   return function totalTimeoutFilter(req, ctx, next) {
+    if (limit === undefined && ctx.deadline === Infinity) return next(req, ctx); // no clock read
     const now = clock.now();
     let local = false;
     if (limit !== undefined && now + limit <= ctx.deadline) {

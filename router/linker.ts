@@ -242,12 +242,13 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                 scoped.connects?.incr();
               },
               disconnect: () => scoped.stats?.connections.decr(),
-              end: (status, ms) => {
+              mono: () => registry.clock.mono(),
+              end: (status, ms, _err, at) => {
                 const stats = scoped.stats;
                 if (!stats) return;
                 stats.pending.decr();
-                if (status < 500) stats.recordSuccess(ms, status);
-                else stats.recordFailure(ms, status);
+                if (status < 500) stats.recordSuccess(ms, status, at);
+                else stats.recordFailure(ms, status, undefined, at);
               },
             },
           );

@@ -3,8 +3,10 @@
  *
  * path (per logical name `/svc/x` + local dtab):
  *   service stats     above timeout and retries, so a timeout counts as one failed request
+ *                     (times from the request's arrival: the listener calls it synchronously)
  *   total timeout     above retries, so it bounds every attempt; also enforces l5d-ctx-deadline
- *   retries           classifier + per-service budget + backoff
+ *   retries           classifier + per-service budget + backoff; sets `l5d-success-class` on
+ *                     the final response
  *   → bind (leaf, in router.ts): dtab + namers → bound client name
  * client (per bound name `/#/io.l5d.fs/x`):
  *   client stats      what the client saw, requeues included
@@ -21,7 +23,7 @@
  *
  * @module
  */
-import type { Filter, Node, Service } from "./core/service.ts";
+import type { Node, Service } from "./core/service.ts";
 import { H } from "./http/headers.ts";
 import { stack } from "./core/service.ts";
 import type { Clock } from "./core/clock.ts";
@@ -39,12 +41,14 @@ import {
   backoffFromConfig,
   classificationLabel,
   classifierFor,
+  classifyResponse,
   concurrencyLimit,
   constantBackoff,
   failureAccrual,
   hostConnectionPool,
   requestTimeout,
   requeues,
+  type ResponseClass,
   type ResponseClassifier,
   retries,
   RetryBudget,
@@ -96,8 +100,8 @@ export interface StackDeps {
 }
 
 function successBy(classifier: ResponseClassifier): SuccessOf {
-  return (req, _ctx, rsp, err) =>
-    rsp ? classifier.response(req, rsp).success : classifier.error(req, err).success;
+  return (req, ctx, rsp, err) =>
+    rsp ? classifyResponse(classifier, req, rsp, ctx).success : classifier.error(req, err).success;
 }
 
 function addrKey(a: Address): string {
@@ -125,8 +129,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     );
   const successByCtx: SuccessOf = (req, ctx, rsp, err) => {
     const c = ctxClassifier(ctx);
-    return rsp ? c.response(req, rsp).success : c.error(req, err).success;
+    return rsp ? classifyResponse(c, req, rsp, ctx).success : c.error(req, err).success;
   };
+  // The registry's clock times every stats level (ctx.startMono / ctx.endedAt are its readings).
+  const mono = () => registry.clock.mono();
 
   function path(router: string, _dst: Path, dstStr: string, leaf: Service): Service {
     const params = resolveServiceParams(deps.service, dstStr);
@@ -139,15 +145,14 @@ export function createStacks(deps: StackDeps): StackFactory {
     registry.gauge(scope, "retries/budget", () => budget.balance());
     const random = () => clock.random();
     // Tell the caller (an upstream Linkerd or Switchyard) how this hop classified the final
-    // response: its classifier trusts `l5d-success-class` ahead of its own 5XX rule.
-    const successClass: Filter = async function successClass(req, ctx, next) {
-      const rsp = await next(req, ctx);
+    // response: its classifier trusts `l5d-success-class` ahead of its own 5XX rule. Set by
+    // the retries filter, which classifies the final response anyway.
+    const successClass = (rsp: Response, cls: ResponseClass) => {
       try {
-        rsp.headers.set(H.successClass, successClassValue(classifier.response(req, rsp)));
+        rsp.headers.set(H.successClass, successClassValue(cls));
       } catch {
         // immutable headers: leave the response as it is
       }
-      return rsp;
     };
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
       ctx.classifier = classifier;
@@ -155,8 +160,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     };
     return stack([
       mark,
-      statsFilter(stats, successBy(classifier)),
-      successClass,
+      statsFilter(stats, successBy(classifier), { mono, fromArrival: true }),
       totalTimeout({ ms: params.totalTimeoutMs, clock }),
       retries({
         classifier,
@@ -165,6 +169,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         clock,
         onRetry: () => retryTotal.incr(),
         onBudgetExhausted: () => exhausted.incr(),
+        onResponse: successClass,
       }),
     ], leaf);
   }
@@ -240,7 +245,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         classify: classifyAttempt,
       }) ?? null;
       const call = stack(
-        [span, statsFilter(epStats, successByCtx), attemptTimeout, limiter],
+        [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter],
         tls?.clientAuth
           ? () =>
             Promise.reject(
@@ -319,7 +324,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       return s;
     };
     const service = stack([
-      statsFilter(stats, successByCtx, byService),
+      statsFilter(stats, successByCtx, { mono, also: byService }),
       requeues({
         budget: requeueBudget,
         canRequeue: () => balancer.available > 0,

@@ -19,51 +19,90 @@ export type SuccessOf = (
   err: unknown,
 ) => boolean;
 
+/** Options of {@link statsFilter}. */
+export interface StatsFilterOptions {
+  /**
+   * The metrics registry's monotonic clock (`registry.clock.mono`): the one the histograms
+   * window by, and the one `ctx.startMono` / `ctx.endedAt` are read from.
+   */
+  readonly mono: () => number;
+  /**
+   * A second scope (per request, e.g. client × service) recorded with the same timing, so two
+   * nested levels cost one filter.
+   */
+  readonly also?: ((ctx: Ctx) => RequestStats) | undefined;
+  /**
+   * Time from the request's arrival (`ctx.startMono`, when the listener shared it) instead of
+   * reading the clock: for the top of the path stack, which the listener calls synchronously.
+   */
+  readonly fromArrival?: boolean | undefined;
+}
+
 function reasonOf(e: unknown): string {
   if (e instanceof Error) return e.name === "Error" ? "Error" : e.name;
   return "unknown";
 }
 
 /**
- * Make a stats filter over `stats`. Timing uses the registry's clock through `begin()` /
- * `end*()`: two clock reads per request, shared with the latency histogram. `also`, when given,
- * names a second scope (per request, e.g. client × service) recorded with the same timing, so two
- * nested levels cost one filter.
+ * Make a stats filter over `stats`. The end of a request is read once per request, not once per
+ * level: the innermost level reads the clock and leaves the reading on `ctx` with the response
+ * (or error) it timed; each level above, handed the same object a few microtasks later, reuses
+ * it (issue 6).
  *
  * @example
  * ```ts
  * import { statsFilter } from "./stats_filter.ts";
  * import { createRegistry, scopeStats, serviceScope } from "./metrics/mod.ts";
- * const stats = scopeStats(createRegistry(), serviceScope("outgoing", "/svc/world"));
- * const filter = statsFilter(stats, (_q, _c, rsp) => rsp !== undefined && rsp.status < 500);
+ * const registry = createRegistry();
+ * const stats = scopeStats(registry, serviceScope("outgoing", "/svc/world"));
+ * const filter = statsFilter(stats, (_q, _c, rsp) => rsp !== undefined && rsp.status < 500, {
+ *   mono: () => registry.clock.mono(),
+ * });
  * ```
  */
 export function statsFilter(
   stats: RequestStats,
   successOf: SuccessOf,
-  also?: (ctx: Ctx) => RequestStats,
+  opts: StatsFilterOptions,
 ): Filter {
+  const { mono, also } = opts;
+  const fromArrival = opts.fromArrival === true;
+  /** When `outcome` ended: the reading a level below took for it, or a new one. */
+  const endOf = (ctx: Ctx, outcome: unknown): number => {
+    if (ctx.endedWith === outcome && typeof outcome === "object" && outcome !== null) {
+      return ctx.endedAt;
+    }
+    const now = mono();
+    ctx.endedWith = outcome;
+    ctx.endedAt = now;
+    return now;
+  };
   return async function countStats(req, ctx, next) {
     const second = also?.(ctx);
+    stats.pending.incr();
     second?.pending.incr();
-    const t0 = stats.begin();
+    const t0 = fromArrival && ctx.startMono === ctx.startMono ? ctx.startMono : mono();
     try {
       const rsp = await next(req, ctx);
       const status = rsp.status;
+      const now = endOf(ctx, rsp);
+      const ms = now - t0;
       if (successOf(req, ctx, rsp, undefined)) {
-        const ms = stats.endSuccess(t0, status);
-        second?.recordSuccess(ms, status, t0 + ms);
+        stats.recordSuccess(ms, status, now);
+        second?.recordSuccess(ms, status, now);
       } else {
-        const ms = stats.endFailure(t0, status);
-        second?.recordFailure(ms, status, undefined, t0 + ms);
+        stats.recordFailure(ms, status, undefined, now);
+        second?.recordFailure(ms, status, undefined, now);
       }
       return rsp;
     } catch (e: unknown) {
+      const now = endOf(ctx, e);
       const reason = reasonOf(e);
-      const ms = stats.endFailure(t0, 0, reason);
-      second?.recordFailure(ms, 0, reason, t0 + ms);
+      stats.recordFailure(now - t0, 0, reason, now);
+      second?.recordFailure(now - t0, 0, reason, now);
       throw e;
     } finally {
+      stats.pending.decr();
       second?.pending.decr();
     }
   };

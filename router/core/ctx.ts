@@ -88,6 +88,30 @@ export class Ctx {
    * listener sets neither.
    */
   addHeaders: readonly (readonly [string, string])[] | undefined = undefined;
+  /**
+   * Local: monotonic ms (the metrics registry's clock) at which the listener received the
+   * request; NaN when the listener does not share its reading. The path stack's stats start
+   * there instead of reading the clock again (issue 6).
+   */
+  startMono = NaN;
+  /**
+   * Local: the response (or error) a stats level last timed, and its monotonic end time. Each
+   * level above sees the same object a few microtasks later and reuses the reading: one clock
+   * read per request end instead of one per level (issue 6).
+   */
+  endedWith: unknown = undefined;
+  /** Local: see {@linkcode Ctx.endedWith}. */
+  endedAt = 0;
+  /**
+   * Local: a one-entry cache of the last response classification (response, classifier,
+   * result): the stats levels, retries, failure accrual and `l5d-success-class` all classify
+   * the same response with the same classifier. Typed loosely: core imports nothing.
+   */
+  classifiedRsp: Response | undefined = undefined;
+  /** Local: see {@linkcode Ctx.classifiedRsp}. */
+  classifiedBy: unknown = undefined;
+  /** Local: see {@linkcode Ctx.classifiedRsp}. */
+  classified: unknown = undefined;
 
   constructor(init: CtxInit) {
     this.url = init.url;
