@@ -41,7 +41,7 @@
  */
 import type { Clock } from "../router/core/clock.ts";
 import type { Ctx } from "../router/core/ctx.ts";
-import type { Filter } from "../router/core/service.ts";
+import type { Filter, Service } from "../router/core/service.ts";
 import type { Backoff } from "./backoff.ts";
 import { constantBackoff } from "./backoff.ts";
 import {
@@ -51,7 +51,7 @@ import {
   type ResponseClassifier,
 } from "./classifier.ts";
 import { LatencyEstimate } from "./latency_estimate.ts";
-import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
+import { DEFAULT_MAX_REPLAY_BYTES, type Replay, replayable } from "./replay_body.ts";
 import type { RetryBudget } from "./retry_budget.ts";
 import { discardBody, sleep } from "./_timeout.ts";
 import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
@@ -114,48 +114,89 @@ export function retries(opts: RetriesOptions): Filter {
   const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
   const { onRetry, onBudgetExhausted, onResponse } = opts;
 
-  return async function retriesFilter(req, ctx, next) {
+  // Not an async function (issue 6): the first attempt, which is usually the last, costs two
+  // closures instead of a suspended frame; a retry continues in `retryAfter`.
+  return function retriesFilter(req, ctx, next) {
     budget.deposit();
     const signal = upstreamSignal(ctx);
     // Bodyless requests (most) reuse `req` for every attempt: no replay state at all.
     const replay = req.body === null ? undefined : replayable(req, maxBytes);
-    let backoff = initial;
-    for (;;) {
-      setUpstreamSignal(ctx, signal);
-      // The estimate gates retries only under a deadline, so only such attempts are timed
-      // (two clock reads per request saved in the common case, issue 6).
-      const started = own !== undefined && ctx.deadline !== Infinity ? clock.mono() : NaN;
-      let res: Response | undefined;
-      let err: unknown;
-      let cls: ResponseClass;
-      try {
-        res = await next(replay ? replay.attempt() : req, ctx);
-        cls = classifyResponse(classifier, req, res, ctx);
-      } catch (e: unknown) {
-        err = e;
-        cls = classifier.error(req, e);
-      }
-      if (started === started) own!.observe(clock.mono() - started);
-      const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
-        !signal.aborted && (replay?.canReplay ?? true) &&
-        timeLeft(ctx, clock, backoff.ms, estimate) &&
-        withdraw(ctx);
-      if (!retry) {
-        ctx.classification = classificationLabel(cls);
-        if (res) {
-          onResponse?.(res, cls);
-          return res;
-        }
-        throw err;
-      }
-      if (res) discardBody(res);
-      await sleep(clock, backoff.ms, signal);
-      backoff = backoff.next();
-      ctx.attempt++;
-      ctx.retries++;
-      onRetry?.(ctx, cls);
-    }
+    return attempt(req, ctx, next, signal, replay, initial);
   };
+
+  /** Send one attempt and decide on its outcome. */
+  function attempt(
+    req: Request,
+    ctx: Ctx,
+    next: Service,
+    signal: AbortSignal,
+    replay: Replay | undefined,
+    backoff: Backoff,
+  ): Promise<Response> {
+    setUpstreamSignal(ctx, signal);
+    // The estimate gates retries only under a deadline, so only such attempts are timed
+    // (two clock reads per request saved in the common case, issue 6).
+    const started = own !== undefined && ctx.deadline !== Infinity ? clock.mono() : NaN;
+    let p: Promise<Response>;
+    try {
+      p = next(replay ? replay.attempt() : req, ctx);
+    } catch (e: unknown) {
+      p = Promise.reject(e);
+    }
+    return p.then(
+      (res) => decide(req, ctx, next, signal, replay, backoff, started, res, undefined),
+      (e: unknown) => decide(req, ctx, next, signal, replay, backoff, started, undefined, e),
+    );
+  }
+
+  /** The outcome of one attempt: return it, throw it, or retry. */
+  function decide(
+    req: Request,
+    ctx: Ctx,
+    next: Service,
+    signal: AbortSignal,
+    replay: Replay | undefined,
+    backoff: Backoff,
+    started: number,
+    res: Response | undefined,
+    err: unknown,
+  ): Response | Promise<Response> {
+    const cls = res !== undefined
+      ? classifyResponse(classifier, req, res, ctx)
+      : classifier.error(req, err);
+    if (started === started) own!.observe(clock.mono() - started);
+    const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
+      !signal.aborted && (replay?.canReplay ?? true) &&
+      timeLeft(ctx, clock, backoff.ms, estimate) &&
+      withdraw(ctx);
+    if (!retry) {
+      ctx.classification = classificationLabel(cls);
+      if (res !== undefined) {
+        onResponse?.(res, cls);
+        return res;
+      }
+      throw err;
+    }
+    if (res !== undefined) discardBody(res);
+    return retryAfter(req, ctx, next, signal, replay, backoff, cls);
+  }
+
+  /** Wait the backoff, count the retry, send the next attempt. */
+  async function retryAfter(
+    req: Request,
+    ctx: Ctx,
+    next: Service,
+    signal: AbortSignal,
+    replay: Replay | undefined,
+    backoff: Backoff,
+    cls: ResponseClass,
+  ): Promise<Response> {
+    await sleep(clock, backoff.ms, signal);
+    ctx.attempt++;
+    ctx.retries++;
+    onRetry?.(ctx, cls);
+    return await attempt(req, ctx, next, signal, replay, backoff.next());
+  }
 
   function withdraw(ctx: Ctx): boolean {
     if (budget.tryWithdraw()) return true;

@@ -11,9 +11,9 @@ import { Ctx } from "./core/ctx.ts";
 import { type Filter, type Service, stack } from "./core/service.ts";
 import { BadRequest, BindFailed, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
 import type { Clock } from "./core/clock.ts";
-import type { Dtab, Path } from "./dtab/types.ts";
+import type { Dtab, NameTree, Path } from "./dtab/types.ts";
 import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } from "./dtab/mod.ts";
-import type { NamerLookup } from "../discovery/types.ts";
+import type { Bound, NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
 import { isTunnelableConnect } from "./http/connect.ts";
@@ -114,8 +114,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     const dstStr = ctx.dstStr;
     const noHosts = `No hosts are available for ${dstStr}, Dtab.base=[${baseDtabStr}], ` +
       `Dtab.local=[${localStr}]. Remote Info: Not Available`;
-    const bindLeaf: Service = async function bind(req, c) {
-      const tree = await bindings.bind(dtab, dtabKey, dst, dstStr);
+    const routeTo = (tree: NameTree<Bound>, req: Request, c: Ctx): Promise<Response> => {
       const picked = chooseLeaf(tree, random, clients.usable);
       if (picked.type === "leaf") {
         c.bound = picked.bound;
@@ -125,6 +124,16 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         throw new BindFailed(`Failed to bind ${dstStr}: the dtab delegates it to a failure (!)`);
       }
       throw new NoHostsAvailable(noHosts);
+    };
+    // Not async: a cached binding is answered synchronously, so most requests pass this level
+    // without a promise of their own (issue 6). Errors still come out as rejections.
+    const bindLeaf: Service = function bind(req, c) {
+      try {
+        const t = bindings.bind(dtab, dtabKey, dst, dstStr);
+        return t instanceof Promise ? t.then((tree) => routeTo(tree, req, c)) : routeTo(t, req, c);
+      } catch (e: unknown) {
+        return Promise.reject(e);
+      }
     };
     svc = deps.stacks.path(spec.label, dst, dstStr, bindLeaf);
     paths.set(key, svc);

@@ -120,20 +120,28 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
  * @param port endpoint port
  */
 export function forwardTo(client: H1Client, host: string, port: number): Service {
-  return async function forward(req, ctx) {
-    if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
-    if (isRawUpgrade(req)) return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx));
-    if (isWebSocketUpgrade(req)) {
-      return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx));
+  // Not async (issue 6): the common path returns the client's promise with one reaction.
+  return function forward(req, ctx) {
+    try {
+      if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
+      if (isRawUpgrade(req)) return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx));
+      if (isWebSocketUpgrade(req)) {
+        return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx));
+      }
+      return client.request(host, port, {
+        method: req.method,
+        target: ctx.target,
+        headers: upstreamHeaders(req, ctx),
+        body: req.body,
+        signal: ctx.upstreamSignal,
+      }).then(appendVia);
+    } catch (e: unknown) {
+      return Promise.reject(e);
     }
-    const rsp = await client.request(host, port, {
-      method: req.method,
-      target: ctx.target,
-      headers: upstreamHeaders(req, ctx),
-      body: req.body,
-      signal: ctx.upstreamSignal,
-    });
-    rsp.headers.append(H.via, VIA_VALUE);
-    return rsp;
   };
+}
+
+function appendVia(rsp: Response): Response {
+  rsp.headers.append(H.via, VIA_VALUE);
+  return rsp;
 }
