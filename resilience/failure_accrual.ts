@@ -87,8 +87,6 @@ export interface FailureAccrualOptions {
 
 class Accrual implements AccrualNode {
   readonly inner: Node;
-  readonly id: string;
-  readonly weight: number;
   state: AccrualState = "alive";
   markedDead = 0;
   revivals = 0;
@@ -96,17 +94,28 @@ class Accrual implements AccrualNode {
   readonly #policy: AccrualPolicy;
   readonly #clock: Clock;
   readonly #classifier: ResponseClassifier;
-  readonly #opts: FailureAccrualOptions;
+  // The options' callbacks, not the options object: it would be kept alive per endpoint.
+  readonly #classifierOf: FailureAccrualOptions["classifierOf"];
+  readonly #onMarkedDead: FailureAccrualOptions["onMarkedDead"];
+  readonly #onRevived: FailureAccrualOptions["onRevived"];
   #cancelTimer: (() => void) | undefined;
 
   constructor(inner: Node, opts: FailureAccrualOptions) {
     this.inner = inner;
-    this.id = inner.id;
-    this.weight = inner.weight;
     this.#policy = opts.policy;
     this.#clock = opts.clock;
     this.#classifier = opts.classifier ?? nonRetryable5XX;
-    this.#opts = opts;
+    this.#classifierOf = opts.classifierOf;
+    this.#onMarkedDead = opts.onMarkedDead;
+    this.#onRevived = opts.onRevived;
+  }
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  get weight(): number {
+    return this.inner.weight;
   }
 
   status(): Status {
@@ -132,7 +141,7 @@ class Accrual implements AccrualNode {
       this.probes++;
     }
     const signal = upstreamSignal(ctx);
-    const classifier = this.#opts.classifierOf?.(ctx) ?? this.#classifier;
+    const classifier = this.#classifierOf?.(ctx) ?? this.#classifier;
     return this.inner.call(req, ctx).then(
       (res) => {
         if (signal.aborted) this.#ignored();
@@ -154,7 +163,7 @@ class Accrual implements AccrualNode {
       this.revivals++;
       this.#policy.revived();
       this.state = "alive";
-      this.#opts.onRevived?.(this);
+      this.#onRevived?.(this);
     }
     this.#policy.recordSuccess();
   }
@@ -178,7 +187,7 @@ class Accrual implements AccrualNode {
       this.#cancelTimer = undefined;
       this.state = "probeOpen";
     });
-    this.#opts.onMarkedDead?.(this, ms);
+    this.#onMarkedDead?.(this, ms);
   }
 }
 

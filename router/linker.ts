@@ -235,7 +235,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             {
               start: () => {
                 accepted++;
-                scoped.stats?.pending.incr();
+                scoped.stats?.enter();
               },
               connect: () => {
                 scoped.stats?.connections.incr();
@@ -246,7 +246,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
               end: (status, ms, _err, at) => {
                 const stats = scoped.stats;
                 if (!stats) return;
-                stats.pending.decr();
+                stats.leave();
                 if (status < 500) stats.recordSuccess(ms, status, at);
                 else stats.recordFailure(ms, status, undefined, at);
               },

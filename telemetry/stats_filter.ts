@@ -81,8 +81,8 @@ export function statsFilter(
   // over one context are about a third of that (issue 6).
   return function countStats(req, ctx, next) {
     const second = also?.(ctx);
-    stats.pending.incr();
-    second?.pending.incr();
+    stats.enter();
+    second?.enter();
     const t0 = fromArrival && ctx.startMono === ctx.startMono ? ctx.startMono : mono();
     let p: Promise<Response>;
     try {
@@ -91,8 +91,8 @@ export function statsFilter(
       p = Promise.reject(e);
     }
     return p.then((rsp) => {
-      stats.pending.decr();
-      second?.pending.decr();
+      stats.leave();
+      second?.leave();
       const status = rsp.status;
       const now = endOf(ctx, rsp);
       const ms = now - t0;
@@ -105,8 +105,8 @@ export function statsFilter(
       }
       return rsp;
     }, (e: unknown) => {
-      stats.pending.decr();
-      second?.pending.decr();
+      stats.leave();
+      second?.leave();
       const now = endOf(ctx, e);
       const reason = reasonOf(e);
       stats.recordFailure(now - t0, 0, reason, now);

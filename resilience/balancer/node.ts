@@ -48,17 +48,20 @@ class Counting implements EndpointNode {
   readonly weight: number;
   outstanding = 0;
   #closed = false;
-  readonly #opts: EndpointNodeOptions;
+  readonly #call: Service;
+  /** The options, kept only when they carry `status` or `close` (one object less per endpoint). */
+  readonly #hooks: EndpointNodeOptions | undefined;
 
   constructor(opts: EndpointNodeOptions) {
     this.id = opts.id;
     this.weight = opts.weight ?? 1;
-    this.#opts = opts;
+    this.#call = opts.call;
+    this.#hooks = opts.status !== undefined || opts.close !== undefined ? opts : undefined;
   }
 
   status(): Status {
     if (this.#closed) return "closed";
-    return this.#opts.status?.() ?? "open";
+    return this.#hooks?.status?.() ?? "open";
   }
 
   load(): number {
@@ -67,7 +70,7 @@ class Counting implements EndpointNode {
 
   close(): Promise<void> {
     this.#closed = true;
-    return this.#opts.close?.() ?? Promise.resolve();
+    return this.#hooks?.close?.() ?? Promise.resolve();
   }
 
   /** Send one request (a method, not a per-node closure: call it on the node). */
@@ -75,7 +78,7 @@ class Counting implements EndpointNode {
     this.outstanding++;
     let p: Promise<Response>;
     try {
-      p = this.#opts.call(req, ctx);
+      p = this.#call(req, ctx);
     } catch (e: unknown) {
       this.outstanding--;
       return Promise.reject(e);

@@ -226,8 +226,55 @@ export function sketchSnapshot(
  * ```
  */
 export function createHistogram(clock: Clock, options: HistogramOptions = {}): Histogram {
-  return new SlidingHistogram(clock, options);
+  return new SlidingHistogram(histogramConfig(clock, options));
 }
+
+/**
+ * Settings many histograms share (a registry makes one): the clock, window, accuracy and bucket
+ * bounds are then one object, not five fields of every histogram. Package-internal.
+ */
+export interface HistogramConfig {
+  readonly clock: Clock;
+  readonly accuracy: number;
+  readonly sliceMs: number;
+  readonly slices: number;
+  readonly bounds: readonly number[];
+}
+
+/**
+ * Validates and resolves histogram options once, for {@link histogramWith}.
+ *
+ * @throws {RangeError} If `windowMs` or `slices` is not positive, or buckets are not ascending.
+ */
+export function histogramConfig(clock: Clock, o: HistogramOptions = {}): HistogramConfig {
+  const windowMs = o.windowMs ?? 60_000;
+  const slices = o.slices ?? 6;
+  const bounds = o.bucketsMs ?? DEFAULT_BUCKETS_MS;
+  if (!(windowMs > 0) || !Number.isInteger(slices) || slices < 1) {
+    throw new RangeError(
+      `histogram window must be positive (windowMs=${windowMs}, slices=${slices})`,
+    );
+  }
+  if (bounds.some((b, i) => i > 0 && !(b > (bounds[i - 1] as number)))) {
+    throw new RangeError(`histogram buckets must be ascending: ${bounds.join(",")}`);
+  }
+  return Object.freeze({
+    clock,
+    accuracy: o.relativeAccuracy ?? 0.01,
+    sliceMs: windowMs / slices,
+    slices,
+    // The default is frozen and shared; a caller's array is copied (it could change later).
+    bounds: bounds === DEFAULT_BUCKETS_MS ? bounds : Object.freeze([...bounds]),
+  });
+}
+
+/** A new histogram with shared settings from {@link histogramConfig}. Package-internal. */
+export function histogramWith(config: HistogramConfig): Histogram {
+  return new SlidingHistogram(config);
+}
+
+/** Distinct `le` buckets a histogram counts as `[-(i + 1), count, …]` pairs before a full list. */
+const SPARSE_BUCKETS = 3;
 
 /**
  * Memory: a histogram costs nothing per slice until a sample lands in it. A ring slot holds
@@ -238,70 +285,106 @@ export function createHistogram(clock: Clock, options: HistogramOptions = {}): H
  * result is what the sketch would have given. A sketch holding a few latencies costs ~1.3 KiB
  * (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most histograms
  * (per service, client, endpoint) hold a few samples per slice (issue 6).
+ *
+ * Before the ring exists, the window's first {@link RAW_SAMPLES} samples are one flat list of
+ * `[epoch, ms, …]` (the slice a sample fell in and its value); the ring of per-slice lists is
+ * built from it, in arrival order, when it would grow past that. A histogram that saw a couple
+ * of requests is then one short list (~0.1 KiB), not a ring and a list per slice (~0.2 KiB).
  */
 class SlidingHistogram implements Histogram {
-  readonly kind = "histogram";
+  get kind(): "histogram" {
+    return "histogram";
+  }
   totalCount = 0;
   totalSum = 0;
-  readonly #clock: Clock;
-  readonly #accuracy: number;
-  readonly #sliceMs: number;
-  /** One slot per slice; null while the slice has no samples (the ring: until the first sample). */
-  #ring: Slice[] | null = null;
-  readonly #slices: number;
-  readonly #bounds: readonly number[];
+  readonly #cfg: HistogramConfig;
   /**
-   * Non-cumulative counts per `le` bucket plus `+Inf`; null until the first sample. A plain array
-   * of small integers: a Float64Array carries an ArrayBuffer and a backing store (~0.4 KiB more).
+   * One slot per slice (null while the slice has no samples); or, until more than
+   * {@link RAW_SAMPLES} samples are in the window, a flat `[epoch, ms, …]` list; null while empty.
    */
-  #bucketCounts: number[] | null = null;
-  #cur = 0;
+  #ring: Slice[] | number[] | null = null;
+  /**
+   * Lifetime counts per `le` bucket (plus `+Inf`), non-cumulative; null until the first sample.
+   * Sparse while few buckets were hit (`[-(i + 1), count, …]`, at most {@link SPARSE_BUCKETS}
+   * pairs: most histograms of a 1000-service proxy see one or two buckets), then a full list.
+   * Plain arrays of small integers: a Float64Array carries an ArrayBuffer and a backing store
+   * (~0.4 KiB more).
+   */
+  #buckets: number[] | null = null;
+  /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
+  #epoch = 0;
   #nextRotate: number;
 
-  constructor(clock: Clock, o: HistogramOptions) {
-    const windowMs = o.windowMs ?? 60_000;
-    const slices = o.slices ?? 6;
-    const bounds = o.bucketsMs ?? DEFAULT_BUCKETS_MS;
-    if (!(windowMs > 0) || !Number.isInteger(slices) || slices < 1) {
-      throw new RangeError(
-        `histogram window must be positive (windowMs=${windowMs}, slices=${slices})`,
-      );
-    }
-    if (bounds.some((b, i) => i > 0 && !(b > (bounds[i - 1] as number)))) {
-      throw new RangeError(`histogram buckets must be ascending: ${bounds.join(",")}`);
-    }
-    this.#clock = clock;
-    this.#accuracy = o.relativeAccuracy ?? 0.01;
-    this.#sliceMs = windowMs / slices;
-    this.#slices = slices;
-    // The default is frozen and shared; a caller's array is copied (it could change later).
-    this.#bounds = bounds === DEFAULT_BUCKETS_MS ? bounds : Object.freeze([...bounds]);
-    this.#nextRotate = clock.mono() + this.#sliceMs;
+  constructor(cfg: HistogramConfig) {
+    this.#cfg = cfg;
+    this.#nextRotate = cfg.clock.mono() + cfg.sliceMs;
   }
 
   add(ms: number, at?: number): void {
-    const now = at ?? this.#clock.mono();
+    const cfg = this.#cfg;
+    const now = at ?? cfg.clock.mono();
     if (now >= this.#nextRotate) this.#rotate(now);
     if (!(ms > 0)) ms = 0;
-    const ring = this.#ring ??= new Array<Slice>(this.#slices).fill(null);
-    const slice = ring[this.#cur];
-    if (slice === null || slice === undefined) ring[this.#cur] = [ms];
+    const r = this.#ring;
+    if (r === null) this.#ring = [this.#epoch, ms];
+    else if (typeof r[0] === "number") this.#addFlat(r as number[], ms);
+    else this.#addRing(r as Slice[], ms);
+    this.totalCount++;
+    this.totalSum += ms;
+    const b = cfg.bounds;
+    let i = 0;
+    while (i < b.length && ms > (b[i] as number)) i++;
+    const counts = this.#buckets;
+    if (counts === null) this.#buckets = [-(i + 1), 1];
+    else if (!((counts[0] as number) < 0)) (counts[i] as number)++;
+    else {
+      const key = -(i + 1);
+      let k = 0;
+      while (k < counts.length && counts[k] !== key) k += 2;
+      if (k < counts.length) (counts[k + 1] as number)++;
+      else if (counts.length < 2 * SPARSE_BUCKETS) this.#buckets = counts.concat(key, 1);
+      else {
+        const full = this.#counts();
+        (full[i] as number)++;
+        this.#buckets = full;
+      }
+    }
+  }
+
+  #addRing(ring: Slice[], ms: number): void {
+    const cur = this.#epoch % this.#cfg.slices;
+    const slice = ring[cur];
+    if (slice === null || slice === undefined) ring[cur] = [ms];
     else if (!Array.isArray(slice)) slice.accept(ms);
     // A new list one longer (at most RAW_SAMPLES times a slice): `push` (and a spread) would
     // leave 17 slots; `concat` allocates the exact length.
-    else if (slice.length < RAW_SAMPLES) ring[this.#cur] = slice.concat(ms);
+    else if (slice.length < RAW_SAMPLES) ring[cur] = slice.concat(ms);
     else {
       const sk = this.#sketchOf(slice);
       sk.accept(ms);
-      ring[this.#cur] = sk;
+      ring[cur] = sk;
     }
-    this.totalCount++;
-    this.totalSum += ms;
-    const b = this.#bounds;
-    let i = 0;
-    while (i < b.length && ms > (b[i] as number)) i++;
-    const counts = this.#bucketCounts ??= this.#zeroCounts();
-    (counts[i] as number)++;
+  }
+
+  /** Appends to the flat list, dropping samples of expired slices; past the cap, makes the ring. */
+  #addFlat(flat: number[], ms: number): void {
+    const oldest = this.#epoch - this.#cfg.slices; // epochs ≤ this have left the window
+    let k = 0;
+    while (k < flat.length && (flat[k] as number) <= oldest) k += 2;
+    const live = k === 0 ? flat : flat.slice(k);
+    if (live.length < 2 * RAW_SAMPLES) {
+      this.#ring = live.concat(this.#epoch, ms); // exact length
+      return;
+    }
+    const n = this.#cfg.slices;
+    const ring = new Array<Slice>(n).fill(null);
+    for (let j = 0; j < live.length; j += 2) {
+      const slot = (live[j] as number) % n;
+      const list = ring[slot] as number[] | null;
+      ring[slot] = list === null ? [live[j + 1] as number] : list.concat(live[j + 1] as number);
+    }
+    this.#ring = ring;
+    this.#addRing(ring, ms);
   }
 
   snapshot(): HistogramSnapshot {
@@ -316,7 +399,7 @@ class SlidingHistogram implements Histogram {
     const bins = m.store.count > 0 ? st.bins.slice(lo, st.maxKey - st.offset + 1) : [];
     return {
       window: {
-        relativeAccuracy: this.#accuracy,
+        relativeAccuracy: this.#cfg.accuracy,
         offset: m.store.count > 0 ? st.minKey : 0,
         bins,
         zeroCount: m.zeroCount,
@@ -327,34 +410,58 @@ class SlidingHistogram implements Histogram {
       },
       totalCount: this.totalCount,
       totalSum: this.totalSum,
-      le: [...this.#bounds],
-      bucketCounts: this.#bucketCounts ? [...this.#bucketCounts] : this.#zeroCounts(),
+      le: [...this.#cfg.bounds],
+      bucketCounts: this.#counts(),
     };
   }
 
   buckets(): CumulativeBuckets {
     const counts: number[] = [];
     let acc = 0;
-    for (const c of this.#bucketCounts ?? this.#zeroCounts()) counts.push(acc += c);
-    return { le: [...this.#bounds], counts, count: this.totalCount, sum: this.totalSum };
+    for (const c of this.#counts()) counts.push(acc += c);
+    return { le: [...this.#cfg.bounds], counts, count: this.totalCount, sum: this.totalSum };
   }
 
-  #zeroCounts(): number[] {
-    return new Array<number>(this.#bounds.length + 1).fill(0);
+  /** A new full list of the non-cumulative bucket counts. */
+  #counts(): number[] {
+    const out = new Array<number>(this.#cfg.bounds.length + 1).fill(0);
+    const b = this.#buckets;
+    if (b === null) return out;
+    if (!((b[0] as number) < 0)) return b.slice();
+    for (let k = 0; k < b.length; k += 2) out[-(b[k] as number) - 1] = b[k + 1] as number;
+    return out;
   }
 
   /** The window's slices merged into a new sketch; null when every slice is empty. */
   #merged(): LogCollapsingLowestDenseDDSketch | null {
-    const now = this.#clock.mono();
+    const now = this.#cfg.clock.mono();
     if (now >= this.#nextRotate) this.#rotate(now);
     let m: LogCollapsingLowestDenseDDSketch | null = null;
-    for (const s of this.#ring ?? []) {
+    for (const s of this.#slices()) {
       if (s === null) continue;
       if (Array.isArray(s)) {
         if (s.length > 0) (m ??= this.#sketch()).merge(this.#sketchOf(s));
       } else if (s.count > 0) (m ??= this.#sketch()).merge(s);
     }
     return m;
+  }
+
+  /** The window's slices in ring order (from the flat list: new per-slice lists). */
+  #slices(): readonly Slice[] {
+    const r = this.#ring;
+    if (r === null) return [];
+    if (typeof r[0] !== "number") return r as Slice[];
+    const n = this.#cfg.slices;
+    const oldest = this.#epoch - n;
+    const ring = new Array<Slice>(n).fill(null);
+    for (let j = 0; j < r.length; j += 2) {
+      const e = r[j] as number;
+      if (e <= oldest) continue;
+      const list = ring[e % n] as number[] | null;
+      if (list === null) ring[e % n] = [r[j + 1] as number];
+      else list.push(r[j + 1] as number);
+    }
+    return ring;
   }
 
   /** A new sketch of a slice's samples, accepted in arrival order. */
@@ -366,7 +473,7 @@ class SlidingHistogram implements Histogram {
 
   #sketch(): LogCollapsingLowestDenseDDSketch {
     const s = new LogCollapsingLowestDenseDDSketch({
-      relativeAccuracy: this.#accuracy,
+      relativeAccuracy: this.#cfg.accuracy,
       binLimit: BIN_LIMIT,
     });
     // Grow the bins 16 at a time, not 128: a sketch holding one latency costs ~0.3 KiB, not ~2.5.
@@ -378,12 +485,14 @@ class SlidingHistogram implements Histogram {
 
   /** Advances the ring by the number of whole slices elapsed, emptying the slices it enters. */
   #rotate(now: number): void {
-    const steps = Math.floor((now - this.#nextRotate) / this.#sliceMs) + 1;
-    const n = this.#slices;
-    for (let k = 0; k < Math.min(steps, n); k++) {
-      this.#cur = (this.#cur + 1) % n;
-      if (this.#ring) this.#ring[this.#cur] = null;
+    const { sliceMs, slices: n } = this.#cfg;
+    const steps = Math.floor((now - this.#nextRotate) / sliceMs) + 1;
+    const r = this.#ring;
+    if (r !== null && typeof r[0] !== "number") {
+      for (let k = 1; k <= Math.min(steps, n); k++) (r as Slice[])[(this.#epoch + k) % n] = null;
     }
-    this.#nextRotate += steps * this.#sliceMs;
+    if (steps >= n) this.#ring = null; // every slice left the window: nothing to keep
+    this.#epoch += steps;
+    this.#nextRotate += steps * sliceMs;
   }
 }

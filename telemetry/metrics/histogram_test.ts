@@ -157,3 +157,20 @@ Deno.test("createHistogram() snapshots equal a sketch of the same samples, few o
     );
   }
 });
+
+Deno.test("createHistogram() drops expired slices of its first samples before making the ring", () => {
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 6 });
+  for (let i = 0; i < 10; i++) h.add(100); // t = 0: a flat list of samples
+  clock.advance(60_000); // out of the window
+  for (let i = 0; i < 10; i++) h.add(1);
+  clock.advance(10_000);
+  for (let i = 0; i < 10; i++) h.add(2); // 20 in the window: now a ring of slices
+  let s = h.snapshot();
+  assertEquals([s.count, s.min, s.max, s.sum], [20, 1, 2, 30]);
+  clock.advance(50_000); // the slice of the 1s leaves
+  s = h.snapshot();
+  assertEquals([s.count, s.min, s.max], [10, 2, 2]);
+  assertEquals([h.totalCount, h.totalSum], [30, 1030]);
+  assertEquals(h.buckets().counts.at(-1), 30);
+});

@@ -9,11 +9,22 @@
  * `remove(scope)` drops a subtree when its owner goes away (an idle client expiring); handles held
  * past that keep working but are no longer rendered.
  *
+ * Memory (issue 6: ~50 metrics per bound service, 1000 services): a scope keeps its metrics as
+ * one exact-length list of (interned name, handle) pairs, and the standard request stats of a scope
+ * (request_stats.ts) keep their counts as plain fields of one object that the scope's node
+ * refers to, with no handle per count unless someone asks for one.
+ *
  * @module
  */
 import type { Clock } from "../../router/core/clock.ts";
 import { systemClock } from "../../router/core/clock.ts";
-import { createHistogram, type Histogram, type HistogramOptions } from "./histogram.ts";
+import {
+  type Histogram,
+  type HistogramConfig,
+  histogramConfig,
+  type HistogramOptions,
+  histogramWith,
+} from "./histogram.ts";
 import { normalizeScope, type Scope } from "./scope.ts";
 
 /** A monotonically increasing count. */
@@ -126,70 +137,80 @@ function registerProcessStats(registry: MetricsRegistry): void {
 }
 
 /**
- * The metrics of one scope. Its canonical path and key are stored once here, not once per metric.
+ * A scope's numeric metrics kept by their owner (request_stats.ts's compact stats) as plain
+ * fields rather than one handle object each. A slot is identified by a small integer the owner
+ * chose; the registry stores that integer where it would store a handle and asks the owner for
+ * the value when rendering, or wraps it in a handle when someone asks for one. Package-internal.
  */
-class ScopeNode {
+export interface SlotOwner {
+  /** The kind of slot `i`. */
+  slotKind(i: number): "counter" | "gauge";
+  /** The value of slot `i`. */
+  slotValue(i: number): number;
+  /** Adds `n` to slot `i`. */
+  slotAdd(i: number, n: number): void;
+  /** Sets slot `i`. */
+  slotSet(i: number, v: number): void;
+}
+
+/** A registered metric: its handle, or the number of a slot its scope's {@link SlotOwner} keeps. */
+type Slot = Metric | number;
+
+/**
+ * The metrics of one scope. Its canonical path and key are stored once here, not once per metric;
+ * its metrics are one list of (interned name, slot) pairs. A scope holds a few to a dozen
+ * metrics: the list is scanned by name (registration time only) and replaced by a one-pair-longer
+ * copy on registration (`push` would leave up to 16 spare slots). Package-internal.
+ */
+export class ScopeNode {
   readonly key: string;
   readonly path: readonly string[];
-  /**
-   * A scope holds a few to a dozen metrics: a list scanned by name (registration time only),
-   * replaced by a one-longer copy on registration (`push` would leave up to 16 spare slots).
-   */
-  slots: readonly Entry[] = [];
+  /** `[name, slot, name, slot, …]`: metric `i` is at `2i`, `2i + 1`. */
+  list: readonly (string | Slot)[] = [];
+  /** The compact stats whose fields back this scope's numeric slots, if any. */
+  owner: SlotOwner | undefined = undefined;
   constructor(path: string[]) {
     this.path = path;
     this.key = path.join("/");
   }
-  find(name: string): Entry | undefined {
-    for (const s of this.slots) if (s.name === name) return s;
-    return undefined;
+  /** Number of metrics. */
+  get length(): number {
+    return this.list.length >> 1;
+  }
+  /** The name of metric `i`. */
+  nameAt(i: number): string {
+    return this.list[2 * i] as string;
+  }
+  /** The slot of metric `i`. */
+  slotAt(i: number): Slot {
+    return this.list[2 * i + 1] as Slot;
+  }
+  /** The index of the metric named `name`, or -1. */
+  indexOf(name: string): number {
+    const list = this.list;
+    for (let k = 0; k < list.length; k += 2) if (list[k] === name) return k >> 1;
+    return -1;
   }
 }
 
-/**
- * One registered metric. `key` and `path` are derived when a renderer asks (render time, not
- * request time): storing them per metric cost ~0.3 KiB each, ×~100 metrics per service (issue 6).
- * Counters and gauges are their own entries (one object per metric); a histogram has one.
- */
-abstract class Entry implements MetricEntry {
-  readonly node: ScopeNode;
-  readonly name: string;
-  abstract readonly metric: Metric;
-  constructor(node: ScopeNode, name: string) {
-    this.node = node;
-    this.name = name;
-  }
-  get key(): string {
-    return this.node.key === "" ? this.name : `${this.node.key}/${this.name}`;
-  }
-  get path(): readonly string[] {
-    return [...this.node.path, ...this.name.split("/")];
-  }
-}
-
-// `kind` is a prototype getter, not a field: one word less per metric (issue 6).
-class CounterHandle extends Entry implements Counter {
+// `kind` is a prototype getter, not a field: one word less per metric (issue 6). A handle knows
+// neither its scope nor its name (the scope's node does): two words less.
+class CounterHandle implements Counter {
   get kind(): "counter" {
     return "counter";
   }
   value = 0;
-  get metric(): Counter {
-    return this;
-  }
   incr(n = 1): void {
     this.value += n;
   }
 }
 
-class GaugeHandle extends Entry implements Gauge {
+class GaugeHandle implements Gauge {
   get kind(): "gauge" {
     return "gauge";
   }
   v = 0;
   fn: (() => number) | undefined = undefined;
-  get metric(): Gauge {
-    return this;
-  }
   get value(): number {
     return this.fn === undefined ? this.v : this.fn();
   }
@@ -204,17 +225,99 @@ class GaugeHandle extends Entry implements Gauge {
   }
 }
 
-class HistogramEntry extends Entry {
-  readonly metric: Histogram;
-  constructor(node: ScopeNode, name: string, metric: Histogram) {
-    super(node, name);
-    this.metric = metric;
+/** A handle on an owner's counter slot. */
+class SlotCounter implements Counter {
+  readonly #owner: SlotOwner;
+  readonly #i: number;
+  constructor(owner: SlotOwner, i: number) {
+    this.#owner = owner;
+    this.#i = i;
+  }
+  get kind(): "counter" {
+    return "counter";
+  }
+  get value(): number {
+    return this.#owner.slotValue(this.#i);
+  }
+  incr(n = 1): void {
+    this.#owner.slotAdd(this.#i, n);
   }
 }
 
-class Registry implements MetricsRegistry {
+/** A handle on an owner's gauge slot. */
+class SlotGauge implements Gauge {
+  readonly #owner: SlotOwner;
+  readonly #i: number;
+  constructor(owner: SlotOwner, i: number) {
+    this.#owner = owner;
+    this.#i = i;
+  }
+  get kind(): "gauge" {
+    return "gauge";
+  }
+  get value(): number {
+    return this.#owner.slotValue(this.#i);
+  }
+  set(v: number): void {
+    this.#owner.slotSet(this.#i, v);
+  }
+  incr(n = 1): void {
+    this.#owner.slotAdd(this.#i, n);
+  }
+  decr(n = 1): void {
+    this.#owner.slotAdd(this.#i, -n);
+  }
+}
+
+/** A new handle on an owner's slot `i`. Package-internal. */
+export function slotHandle(owner: SlotOwner, i: number): Counter | Gauge {
+  return owner.slotKind(i) === "counter" ? new SlotCounter(owner, i) : new SlotGauge(owner, i);
+}
+
+/** What `entries()` yields: made when a renderer asks (render time, not request time). */
+class RenderedEntry implements MetricEntry {
+  readonly #node: ScopeNode;
+  readonly #name: string;
+  readonly metric: Metric;
+  constructor(node: ScopeNode, name: string, metric: Metric) {
+    this.#node = node;
+    this.#name = name;
+    this.metric = metric;
+  }
+  get key(): string {
+    const k = this.#node.key;
+    return k === "" ? this.#name : `${k}/${this.#name}`;
+  }
+  get path(): readonly string[] {
+    return [...this.#node.path, ...this.#name.split("/")];
+  }
+}
+
+/** The native registry's scope-level access, for request_stats.ts's compact stats. */
+export interface CompactRegistry extends MetricsRegistry {
+  /** The node of a scope, created (empty, unrendered) when missing. */
+  node(scope: Scope): ScopeNode;
+  /** Appends a metric to a node (the caller checked the name is free). */
+  register(node: ScopeNode, name: string, slot: Slot): void;
+  /** The handle of a node's metric `i` (an owner's slot gets one, kept from then on). */
+  handle(node: ScopeNode, i: number): Metric;
+}
+
+/**
+ * The registry as a {@link CompactRegistry} when it is this module's (not a wrapper such as the
+ * StatsD one, whose handles must see every record). Package-internal.
+ */
+export function compactRegistry(registry: MetricsRegistry): CompactRegistry | undefined {
+  return registry instanceof Registry ? registry : undefined;
+}
+
+function kindOf(node: ScopeNode, slot: Slot): Metric["kind"] {
+  return typeof slot === "number" ? node.owner!.slotKind(slot) : slot.kind;
+}
+
+class Registry implements CompactRegistry {
   readonly clock: Clock;
-  readonly #histogramOptions: HistogramOptions;
+  readonly #histogram: HistogramConfig;
   /**
    * Scope key → its metrics; this is also the rendering order (no second index of every metric:
    * a Set entry per metric cost ~24 B, ×~50 metrics per service, issue 6).
@@ -226,7 +329,7 @@ class Registry implements MetricsRegistry {
 
   constructor(clock: Clock, histogramOptions: HistogramOptions) {
     this.clock = clock;
-    this.#histogramOptions = histogramOptions;
+    this.#histogram = histogramConfig(clock, histogramOptions);
   }
 
   get size(): number {
@@ -234,18 +337,17 @@ class Registry implements MetricsRegistry {
   }
 
   counter(scope: Scope, name: string): Counter {
-    return this.#getOrCreate(scope, name, "counter", (n, k) => new CounterHandle(n, k))
-      .metric as Counter;
+    return this.#getOrCreate(scope, name, "counter", () => new CounterHandle()) as Counter;
   }
 
   gauge(scope: Scope, name: string, fn?: () => number): Gauge {
-    const g = this.#getOrCreate(
-      scope,
-      name,
-      "gauge",
-      (n, k) => new GaugeHandle(n, k),
-    ) as GaugeHandle;
-    if (fn !== undefined) g.fn = fn;
+    const g = this.#getOrCreate(scope, name, "gauge", () => new GaugeHandle()) as Gauge;
+    if (fn !== undefined) {
+      if (g instanceof GaugeHandle) g.fn = fn;
+      else {throw new TypeError(
+          `metric ${name} is kept by its scope's stats; it cannot be computed`,
+        );}
+    }
     return g;
   }
 
@@ -254,8 +356,8 @@ class Registry implements MetricsRegistry {
       scope,
       name,
       "histogram",
-      (n, k) => new HistogramEntry(n, k, createHistogram(this.clock, this.#histogramOptions)),
-    ).metric as Histogram;
+      () => histogramWith(this.#histogram),
+    ) as Histogram;
   }
 
   remove(scope: Scope): number {
@@ -266,12 +368,14 @@ class Registry implements MetricsRegistry {
       // still cover some of its metrics (`remove([..., "status"])`).
       const p = node.path;
       if (!prefix.every((el, i) => i >= p.length || p[i] === el)) continue;
-      const kept = node.slots.filter((slot) => {
-        if (prefix.length > p.length && !covers(prefix, slot.path)) return true;
-        n++;
-        return false;
-      });
-      node.slots = kept;
+      const kept: (string | Slot)[] = [];
+      for (let i = 0; i < node.length; i++) {
+        const name = node.nameAt(i);
+        if (prefix.length > p.length && !covers(prefix, [...p, ...name.split("/")])) {
+          kept.push(name, node.slotAt(i));
+        } else n++;
+      }
+      node.list = kept.slice(); // exact length
       if (kept.length === 0) this.#scopes.delete(key);
     }
     this.#size -= n;
@@ -279,35 +383,63 @@ class Registry implements MetricsRegistry {
   }
 
   *entries(): IterableIterator<MetricEntry> {
-    for (const node of this.#scopes.values()) yield* node.slots;
+    for (const node of this.#scopes.values()) {
+      const list = node.list;
+      for (let k = 0; k < list.length; k += 2) {
+        const s = list[k + 1] as Slot;
+        const metric = typeof s === "number" ? slotHandle(node.owner!, s) : s;
+        yield new RenderedEntry(node, list[k] as string, metric);
+      }
+    }
+  }
+
+  node(scope: Scope): ScopeNode {
+    const path = normalizeScope(scope);
+    const scopeKey = path.join("/");
+    let node = this.#scopes.get(scopeKey);
+    if (node === undefined) this.#scopes.set(scopeKey, node = new ScopeNode(path));
+    return node;
+  }
+
+  register(node: ScopeNode, name: string, slot: Slot): void {
+    let interned = this.#names.get(name);
+    if (interned === undefined) this.#names.set(name, interned = name);
+    // Exact-length copies: `push` would leave spare capacity in every scope's lists.
+    node.list = node.list.concat([interned, slot]);
+    // A node `remove()` dropped still takes an owner's new codes, unrendered and uncounted.
+    if (this.#scopes.get(node.key) === node) this.#size++;
+  }
+
+  handle(node: ScopeNode, i: number): Metric {
+    const s = node.slotAt(i);
+    if (typeof s !== "number") return s;
+    const h = slotHandle(node.owner!, s);
+    node.list = node.list.with(2 * i + 1, h); // asking twice returns the same handle
+    return h;
   }
 
   #getOrCreate(
     scope: Scope,
     name: string,
     kind: Metric["kind"],
-    make: (node: ScopeNode, name: string) => Entry,
-  ): Entry {
+    make: () => Metric,
+  ): Metric {
     for (const part of name.split("/")) {
       if (part.length === 0) throw new RangeError(`bad metric name ${JSON.stringify(name)}`);
     }
-    const path = normalizeScope(scope);
-    const scopeKey = path.join("/");
-    let node = this.#scopes.get(scopeKey);
-    if (node === undefined) this.#scopes.set(scopeKey, node = new ScopeNode(path));
-    const found = node.find(name);
-    if (found !== undefined) {
-      if (found.metric.kind !== kind) {
-        throw new TypeError(`metric ${found.key} is a ${found.metric.kind}, not a ${kind}`);
+    const node = this.node(scope);
+    const i = node.indexOf(name);
+    if (i >= 0) {
+      const found = kindOf(node, node.slotAt(i));
+      if (found !== kind) {
+        const key = node.key === "" ? name : `${node.key}/${name}`;
+        throw new TypeError(`metric ${key} is a ${found}, not a ${kind}`);
       }
-      return found;
+      return this.handle(node, i);
     }
-    let interned = this.#names.get(name);
-    if (interned === undefined) this.#names.set(name, interned = name);
-    const entry = make(node, interned);
-    node.slots = node.slots.concat([entry]);
-    this.#size++;
-    return entry;
+    const m = make();
+    this.register(node, name, m);
+    return m;
   }
 }
 

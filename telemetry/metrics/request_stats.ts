@@ -17,7 +17,16 @@
  */
 import type { Clock } from "../../router/core/clock.ts";
 import type { Histogram } from "./histogram.ts";
-import type { Counter, Gauge, MetricsRegistry } from "./registry.ts";
+import {
+  type CompactRegistry,
+  compactRegistry,
+  type Counter,
+  type Gauge,
+  type MetricsRegistry,
+  type ScopeNode,
+  slotHandle,
+  type SlotOwner,
+} from "./registry.ts";
 import type { Scope } from "./scope.ts";
 
 /** Request stats for one scope. */
@@ -40,6 +49,10 @@ export interface RequestStats {
   statusClass(code: number): Counter;
   /** `failures/<reason>`, e.g. the error's name (`ConnectFailed`); `/` in a reason becomes `_`. */
   failure(reason: string): Counter;
+  /** `pending` + 1, for a caller that times the request itself (the stats filter). */
+  enter(): void;
+  /** `pending` − 1 (see {@linkcode RequestStats.enter}). */
+  leave(): void;
   /** Marks a request started: `pending` + 1; returns the start time (`clock.mono()`) for `end*()`. */
   begin(): number;
   /**
@@ -85,10 +98,314 @@ export interface RequestStats {
  * ```
  */
 export function scopeStats(registry: MetricsRegistry, scope: Scope): RequestStats {
+  const compact = compactRegistry(registry);
+  if (compact !== undefined) {
+    const node = compact.node(scope);
+    if (node.owner instanceof CompactStats) return node.owner;
+    if (node.owner === undefined && STANDARD.every((n) => node.indexOf(n) < 0)) {
+      return new CompactStats(compact, node);
+    }
+  }
   return new ScopeStats(registry, scope);
 }
 
+/** The metrics every scope's stats register at once, in this order. */
+const STANDARD = ["requests", "success", "failures", "request_latency_ms", "pending"] as const;
+
 const EMPTY: readonly (number | Counter)[] = Object.freeze([]);
+const NO_CODES: readonly number[] = Object.freeze([]);
+
+/** Slot numbers of {@link CompactStats}; a status code's slot is `CODE0` + its pair's index. */
+const REQUESTS = 0, SUCCESS = 1, FAILURES = 2, PENDING = 3, ERROR = 4, CODE0 = 5;
+/** `status/error`'s key among the status keys (codes are 100–599, classes −1 to −5). */
+const ERROR_KEY = 0;
+
+/** What a scope needs rarely: failure reasons, and status counters registered by others. */
+interface Rare {
+  /** `failures/<reason>` handles. */
+  reasons?: Map<string, Counter>;
+  /** `status/…` counters someone registered on the scope before these stats saw the code. */
+  foreign?: Map<number, Counter>;
+  connections?: Gauge;
+}
+
+/**
+ * Request stats of a scope of the native registry, with their counts as plain fields of this one
+ * object: the scope's node refers to it ({@link SlotOwner}) and renders the counts from here, so
+ * a scope costs no handle object per count (issue 6: five such scopes per bound service). Handles
+ * (`requests`, `status(200)`, …) are made when asked for, and kept by the registry, so asking
+ * twice, here or through `registry.counter()`, gives the same one. Recording is field updates.
+ */
+class CompactStats implements RequestStats, SlotOwner {
+  readonly latency: Histogram;
+  readonly #registry: CompactRegistry;
+  readonly #clock: Clock;
+  readonly #node: ScopeNode;
+  #requests = 0;
+  #success = 0;
+  #failures = 0;
+  #pending = 0;
+  /** `status/error`; -1 until its first record registers it. */
+  #error = -1;
+  /**
+   * `[key, count, key, count, …]`: `status/<code>` under the key `code`, `status/<N>XX` under
+   * `-N`, in first-seen order (slot `CODE0 + k / 2` for the pair at `k`). A scope sees a handful
+   * of codes, so a scan of this short list is as fast as indexing a table, and far smaller. The
+   * list is replaced by one a pair longer when a code is first seen (rare): exact length.
+   */
+  #codes: readonly number[] = NO_CODES;
+  /** `pending`'s handle, kept once made: the stats filter asks for it on every request. */
+  #pendingHandle: Gauge | undefined = undefined;
+  #rare: Rare | undefined = undefined;
+
+  constructor(registry: CompactRegistry, node: ScopeNode) {
+    this.#registry = registry;
+    this.#clock = registry.clock;
+    this.#node = node;
+    node.owner = this;
+    registry.register(node, "requests", REQUESTS);
+    registry.register(node, "success", SUCCESS);
+    registry.register(node, "failures", FAILURES);
+    this.latency = registry.histogram(node.path, "request_latency_ms");
+    registry.register(node, "pending", PENDING);
+  }
+
+  get requests(): Counter {
+    return this.#handle("requests", REQUESTS) as Counter;
+  }
+
+  get success(): Counter {
+    return this.#handle("success", SUCCESS) as Counter;
+  }
+
+  get failures(): Counter {
+    return this.#handle("failures", FAILURES) as Counter;
+  }
+
+  get pending(): Gauge {
+    return this.#pendingHandle ??= this.#handle("pending", PENDING) as Gauge;
+  }
+
+  get connections(): Gauge {
+    const rare = this.#rare ??= {};
+    return rare.connections ??= this.#registry.gauge(this.#node.path, "connections");
+  }
+
+  /**
+   * The registry's handle of this scope's metric `name`, kept in slot `slot` (made on first ask,
+   * then kept by the registry).
+   */
+  #handle(name: string, slot: number): Counter | Gauge {
+    const i = this.#node.indexOf(name);
+    if (i >= 0) return this.#registry.handle(this.#node, i) as Counter | Gauge;
+    // Removed from the registry (`remove()`): a handle that keeps counting, unrendered.
+    return slotHandle(this, slot);
+  }
+
+  slotKind(i: number): "counter" | "gauge" {
+    return i === PENDING ? "gauge" : "counter";
+  }
+
+  slotValue(i: number): number {
+    switch (i) {
+      case REQUESTS:
+        return this.#requests;
+      case SUCCESS:
+        return this.#success;
+      case FAILURES:
+        return this.#failures;
+      case PENDING:
+        return this.#pending;
+      case ERROR:
+        return Math.max(0, this.#error);
+      default:
+        return this.#codes[2 * (i - CODE0) + 1] ?? 0;
+    }
+  }
+
+  slotAdd(i: number, n: number): void {
+    this.slotSet(i, this.slotValue(i) + n);
+  }
+
+  slotSet(i: number, v: number): void {
+    switch (i) {
+      case REQUESTS:
+        this.#requests = v;
+        break;
+      case SUCCESS:
+        this.#success = v;
+        break;
+      case FAILURES:
+        this.#failures = v;
+        break;
+      case PENDING:
+        this.#pending = v;
+        break;
+      case ERROR:
+        this.#error = v;
+        break;
+      default:
+        (this.#codes as number[])[2 * (i - CODE0) + 1] = v;
+    }
+  }
+
+  status(code: number): Counter {
+    if (!(code >= 100 && code < 600)) return this.#errorHandle();
+    const i = code | 0;
+    return this.#codeHandle(i, `status/${i}`);
+  }
+
+  statusClass(code: number): Counter {
+    if (!(code >= 100 && code < 600)) return this.#errorHandle();
+    const c = (code / 100) | 0;
+    return this.#codeHandle(-c, `status/${c}XX`);
+  }
+
+  #errorHandle(): Counter {
+    const foreign = this.#rare?.foreign?.get(ERROR_KEY);
+    if (foreign !== undefined) return foreign;
+    if (this.#error < 0) {
+      if (this.#adopt(ERROR_KEY, "status/error")) return this.#errorHandle();
+      this.#registry.register(this.#node, "status/error", ERROR);
+      this.#error = 0;
+    }
+    return this.#handle("status/error", ERROR) as Counter;
+  }
+
+  #codeHandle(key: number, name: string): Counter {
+    const foreign = this.#rare?.foreign?.get(key);
+    if (foreign !== undefined) return foreign;
+    let k = this.#find(key);
+    if (k < 0) {
+      if (this.#adopt(key, name)) return this.#codeHandle(key, name);
+      k = this.#add(key, name);
+    }
+    return this.#handle(name, CODE0 + (k - 1) / 2) as Counter;
+  }
+
+  /** Index of `key`'s count in `#codes`, or -1. */
+  #find(key: number): number {
+    const codes = this.#codes;
+    for (let k = 0; k < codes.length; k += 2) {
+      if (codes[k] === key) return k + 1;
+    }
+    return -1;
+  }
+
+  /** A new code: a new pair, registered as a slot. Returns the index of its count. */
+  #add(key: number, name: string): number {
+    const k = this.#codes.length;
+    this.#codes = this.#codes.concat(key, 0); // exact length; a spread over-allocates too
+    this.#registry.register(this.#node, name, CODE0 + k / 2);
+    return k + 1;
+  }
+
+  /**
+   * When someone registered `name` on this scope before these stats saw the code, its counter is
+   * used from then on (so both keep counting the same metric). Returns whether it did.
+   */
+  #adopt(key: number, name: string): boolean {
+    if (this.#node.indexOf(name) < 0) return false;
+    const rare = this.#rare ??= {};
+    (rare.foreign ??= new Map()).set(key, this.#registry.counter(this.#node.path, name));
+    return true;
+  }
+
+  failure(reason: string): Counter {
+    const rare = this.#rare ??= {};
+    const reasons = rare.reasons ??= new Map();
+    let c = reasons.get(reason);
+    if (c === undefined) {
+      const part = reason.replaceAll("/", "_") || "unknown";
+      c = this.#registry.counter(this.#node.path, `failures/${part}`);
+      reasons.set(reason, c);
+    }
+    return c;
+  }
+
+  enter(): void {
+    this.#pending++;
+  }
+
+  leave(): void {
+    this.#pending--;
+  }
+
+  begin(): number {
+    this.#pending++;
+    return this.#clock.mono();
+  }
+
+  endSuccess(start: number, status: number): number {
+    const now = this.#clock.mono();
+    const ms = now - start;
+    this.#pending--;
+    this.#requests++;
+    this.#success++;
+    this.#recordStatus(status);
+    this.latency.add(ms, now);
+    return ms;
+  }
+
+  endFailure(start: number, status: number, reason?: string): number {
+    const now = this.#clock.mono();
+    const ms = now - start;
+    this.#pending--;
+    this.#requests++;
+    this.#failures++;
+    if (reason !== undefined) this.failure(reason).incr();
+    this.#recordStatus(status);
+    this.latency.add(ms, now);
+    return ms;
+  }
+
+  recordSuccess(latencyMs: number, status: number, at?: number): void {
+    this.#requests++;
+    this.#success++;
+    this.#recordStatus(status);
+    this.latency.add(latencyMs, at);
+  }
+
+  recordFailure(latencyMs: number, status: number, reason?: string, at?: number): void {
+    this.#requests++;
+    this.#failures++;
+    if (reason !== undefined) this.failure(reason).incr();
+    this.#recordStatus(status);
+    this.latency.add(latencyMs, at);
+  }
+
+  #recordStatus(code: number): void {
+    if (code >= 100 && code < 600) {
+      this.#count(code | 0);
+      this.#count(-((code / 100) | 0));
+    } else if (this.#error >= 0) {
+      this.#error++;
+    } else {
+      this.#errorHandle().incr();
+    }
+  }
+
+  #count(key: number): void {
+    const codes = this.#codes as number[];
+    for (let k = 0; k < codes.length; k += 2) {
+      if (codes[k] === key) {
+        (codes[k + 1] as number)++;
+        return;
+      }
+    }
+    this.#countNew(key);
+  }
+
+  /** The first record of a code (or one counted by a foreign counter): rare. */
+  #countNew(key: number): void {
+    const foreign = this.#rare?.foreign?.get(key);
+    if (foreign !== undefined) return foreign.incr();
+    const name = key > 0 ? `status/${key}` : `status/${-key}XX`;
+    if (this.#adopt(key, name)) return this.#rare!.foreign!.get(key)!.incr();
+    const k = this.#add(key, name); // replaces `#codes`: index it after
+    (this.#codes as number[])[k]!++;
+  }
+}
 
 class ScopeStats implements RequestStats {
   readonly requests: Counter;
@@ -164,6 +481,14 @@ class ScopeStats implements RequestStats {
       reasons.set(reason, c);
     }
     return c;
+  }
+
+  enter(): void {
+    this.pending.incr();
+  }
+
+  leave(): void {
+    this.pending.decr();
   }
 
   begin(): number {

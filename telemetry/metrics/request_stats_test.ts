@@ -109,3 +109,50 @@ Deno.test("scopeStats() begin()/end*() track pending and measure latency on the 
     1,
   ]);
 });
+
+Deno.test("scopeStats() shares its counts with registry handles, either way round", () => {
+  const registry = createRegistry({ processStats: false, clock: new FakeClock() });
+  const scope = clientScope("out", "/#/a");
+  const early = registry.counter(scope, "status/503"); // registered before the stats see a 503
+  const stats = scopeStats(registry, scope);
+  stats.recordSuccess(1, 200);
+  stats.recordFailure(1, 503);
+  stats.recordFailure(1, 0);
+  const requests = registry.counter(scope, "requests");
+  assertStrictEquals(requests, stats.requests);
+  requests.incr();
+  assertEquals(stats.requests.value, 4);
+  assertStrictEquals(registry.counter(scope, "status/200"), stats.status(200));
+  assertStrictEquals(stats.status(503), early);
+  assertEquals([early.value, stats.status(0).value, stats.statusClass(200).value], [1, 1, 1]);
+  assertEquals(registry.gauge(scope, "pending").value, 0);
+  assertEquals(
+    [...registry.entries()].map((e) => e.key.slice("rt/out/client/#/a/".length)),
+    [
+      "status/503",
+      "requests",
+      "success",
+      "failures",
+      "request_latency_ms",
+      "pending",
+      "status/200",
+      "status/2XX",
+      "status/5XX",
+      "status/error",
+    ],
+  );
+  assertEquals(registry.size, 10);
+});
+
+Deno.test("scopeStats() keeps counting after remove(), unrendered", () => {
+  const registry = createRegistry({ processStats: false, clock: new FakeClock() });
+  const scope = clientScope("out", "/#/a");
+  const stats = scopeStats(registry, scope);
+  stats.recordSuccess(1, 200);
+  registry.remove(scope);
+  stats.recordSuccess(1, 200);
+  stats.recordSuccess(1, 204);
+  assertEquals([stats.requests.value, stats.status(200).value, registry.size], [3, 2, 0]);
+  const fresh = scopeStats(registry, scope);
+  assertEquals(fresh.requests.value, 0);
+});
