@@ -259,8 +259,28 @@ export async function startCaddy(env: RunEnv, o: {
 }
 
 /**
- * Start Switchyard: `deno run -A --no-code-cache --v8-flags=… main.ts serve CONFIG` from the repository root, with
- * the V8 flags `deno task serve` uses (router/v8_flags.ts) unless the run overrides them.
+ * The Deno executable Switchyard runs from: a copy of the bench's own in the run's directory.
+ * Deployed, Switchyard is the only process mapping its executable (a container running
+ * `deno run`, or the `deno compile` binary); here the bench harness maps the same file, and the
+ * kernel will not page out pages two processes map, so Switchyard's giving back of its start-up
+ * pages (telemetry/metrics/page_out.ts) would mostly not happen in the bench. A copy makes the
+ * executable Switchyard's own, as deployed.
+ */
+async function ownRuntime(dir: string): Promise<string> {
+  const path = `${dir}/deno-switchyard`;
+  try {
+    await Deno.stat(path);
+  } catch {
+    await Deno.copyFile(Deno.execPath(), path);
+    await Deno.chmod(path, 0o755);
+  }
+  return path;
+}
+
+/**
+ * Start Switchyard: `deno run -A --no-code-cache --v8-flags=… main.ts serve CONFIG` from the
+ * repository root, with its own copy of the runtime ({@link ownRuntime}) and the V8 flags
+ * `deno task serve` uses (router/v8_flags.ts) unless the run overrides them.
  *
  * @param readyHost Host header of the readiness request (a name the namer knows)
  * @returns the server, ready
@@ -279,7 +299,7 @@ export async function startSwitchyard(env: RunEnv, o: {
   await Deno.writeTextFile(file, o.yaml);
   const proc = env.procs.spawn(o.name, {
     cmd: [
-      Deno.execPath(),
+      await ownRuntime(env.dir),
       "run",
       "-A",
       ...runFlags(env.v8Flags ?? V8_FLAGS),

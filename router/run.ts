@@ -18,6 +18,7 @@ import {
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { disableMemoryReducer, startHeapTrimmer } from "../telemetry/metrics/mod.ts";
+import { pageOutExecutable } from "../telemetry/metrics/page_out.ts";
 import type { ServeWorkersOptions } from "./workers/serve.ts";
 // `demo`'s sample apps and `--workers` load only when asked for, and the config parser never
 // (a `config-json` child validates the config; `config/child_load.ts`): issue 6, idle RSS.
@@ -35,8 +36,17 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
     log.info("signal received, draining");
     void linker.shutdown();
   });
-  // Idle: give back the heap that start-up, bursts and new names left committed (issue 6).
-  const trimmer = startHeapTrimmer({ activity: () => linker.accepted() });
+  // Idle: give back the heap that start-up, bursts and new names left committed, and after
+  // start-up the executable's pages only start-up used (issue 6).
+  const trimmer = startHeapTrimmer({
+    activity: () => linker.accepted(),
+    onTrim: (n) => {
+      if (n !== 1) return;
+      const r = pageOutExecutable();
+      if (r.ok) log.debug("start-up pages of the executable paged out", { mappings: r.mappings });
+      else log.debug("start-up pages of the executable kept", { reason: r.reason });
+    },
+  });
   void disableMemoryReducer();
   await linker.finished;
   trimmer.stop();

@@ -57,6 +57,8 @@ export interface HeapTrimOptions {
    * passing through leaves its chunks' buffers there until a collection); for tests.
    */
   readonly heapTotal?: () => number;
+  /** Called after each collection with the number of collections so far (1 = start-up's). */
+  readonly onTrim?: (trims: number) => void;
 }
 
 function gcOwnedBytes(): number {
@@ -143,6 +145,9 @@ export function startHeapTrimmer(options: HeapTrimOptions): HeapTrimmer {
     c();
     trims++;
     trimmedAt = heapTotal();
+    try {
+      options.onTrim?.(trims);
+    } catch { /* the hook's problem */ }
   };
   const check = () => {
     const now = options.activity();

@@ -3,7 +3,7 @@
  * with file:line:column errors, against the real process.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { MAIN, ROOT } from "../support/switchyard.ts";
+import { MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 async function runUntilServing(
@@ -110,4 +110,47 @@ Deno.test("cli: a diagnostic V8 flag that prints to stdout (--trace-gc) does not
     child.kill("SIGTERM");
     await child.status;
   }
+});
+
+Deno.test({
+  name:
+    "serve: once idle after start-up, the executable's start-up pages leave the resident set (issue 6)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const up = startUpstream("web");
+    const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+    const sy = await startSwitchyard(`
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  servers:
+  - port: 0
+`);
+    // Pages of the executable only this process maps (Private_Clean): the test runner maps the
+    // same executable, and the kernel pages out only pages one process maps.
+    const privateClean = () => {
+      const t = Deno.readTextFileSync(`/proc/${sy.pid}/smaps_rollup`);
+      return Number(/^Private_Clean:\s+(\d+)/m.exec(t)![1]) * 1024;
+    };
+    try {
+      const before = privateClean();
+      const paged = await eventually(
+        () => sy.logs.some((l) => l.includes("start-up pages of the executable paged out")),
+        15_000,
+      );
+      assert(paged, `no page-out logged:\n${sy.logs.join("\n")}`);
+      const after = privateClean();
+      assert(after < before / 2, `Private_Clean ${before} → ${after} bytes`);
+      const r = await curl(["-x", `http://${sy.proxy()}`, "http://web/"]);
+      assertEquals(r.status, 200);
+      assertEquals(JSON.parse(r.body).name, "web");
+    } finally {
+      await sy.stop();
+      await up.close();
+    }
+  },
 });
