@@ -7,7 +7,7 @@
  * @module
  */
 import { reserveWindow } from "./_bytes.ts";
-import { type SocketRead, socketReader } from "../_socket_read.ts";
+import { type SocketRead, socketReader, type SocketWrite, socketWriter } from "../_socket_io.ts";
 
 /** Buffered byte input, implemented by {@link Conn} and by in-memory sources in tests. */
 export interface ByteSource {
@@ -47,6 +47,7 @@ export class Conn implements ByteSource {
   readonly #onClose: (c: Conn) => void;
   #early: Promise<number> | null = null;
   readonly #read: SocketRead;
+  readonly #swrite: SocketWrite;
   #parked = false;
   #onEvent: ((c: Conn) => void) | null = null;
 
@@ -55,6 +56,7 @@ export class Conn implements ByteSource {
     this.owner = owner;
     this.#onClose = onClose;
     this.#read = socketReader(tcp);
+    this.#swrite = socketWriter(tcp);
   }
 
   async fill(): Promise<boolean> {
@@ -109,9 +111,8 @@ export class Conn implements ByteSource {
   }
 
   /** Write all of `b`. */
-  async write(b: Uint8Array): Promise<void> {
-    let o = await this.tcp.write(b);
-    while (o < b.length) o += await this.tcp.write(b.subarray(o));
+  write(b: Uint8Array): Promise<void> {
+    return this.#swrite(b);
   }
 
   /** A write scratch of at least `n` bytes; growing keeps the bytes already in it. */

@@ -19,6 +19,7 @@ import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
 import type { Pool } from "./_pool.ts";
 import {
+  bodyAfterHead,
   type PreparedRequest,
   SendError,
   writeBytesBody,
@@ -100,7 +101,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       onAbort(signal, this.#onAbort);
     }
     try {
-      if (await writeHead(this.#c, p)) this.#upload(writeBytesBody(this.#c, p.bytes as Uint8Array));
+      await writeHead(this.#c, p);
+      if (bodyAfterHead(p)) this.#upload(writeBytesBody(this.#c, p.bytes as Uint8Array));
       else if (p.stream !== null) {
         const reader = p.stream.getReader();
         this.#reader = reader;
@@ -174,7 +176,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     throw new UpstreamError(`${this.#key} sent a response head over ${max} bytes`);
   }
 
-  async #respond(h: ResponseHead, isHead: boolean): Promise<Response> {
+  /** The response for head `h`: at once when its body is absent, streamed or already buffered. */
+  #respond(h: ResponseHead, isHead: boolean): Response | Promise<Response> {
     const c = this.#c, st = h.status, cl = h.contentLength;
     this.#keepAliveMs = h.keepAliveMs;
     if (isHead || st === 204 || st === 304 || st === 205) {
@@ -185,22 +188,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     }
     if (cl >= 0 && cl <= this.#limits.smallBody) {
       c.reserve(cl);
-      while (c.e - c.s < cl) {
-        if (!await c.fill()) {
-          throw new UpstreamError(
-            `${this.#key} closed the connection mid-body (${c.e - c.s} of ${cl} bytes)`,
-          );
-        }
-      }
-      // The raw front end writes registered bytes straight to the client (no body stream).
-      // A copy out of the connection buffer, which is free for the next exchange; the response
-      // takes it as its static body as is (the fallback `new Response` copies it once more).
-      const bytes = cl === 0 ? null : c.buf.slice(c.s, c.s + cl);
-      const res = makeResponse(st, h.reason, h.headers, bytes);
-      if (bytes !== null) responseBytes.set(res, bytes);
-      c.s += cl;
-      this.#responseDone(h.keepAlive);
-      return res;
+      // Usually the body came with the head: no async step (issue 6).
+      return c.e - c.s < cl ? this.#fillSmall(h, cl) : this.#small(h, cl);
     }
     this.#body = h.chunked
       ? new ChunkedDecoder(c, this.#limits.maxHead)
@@ -211,6 +200,33 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     const stream = new ReadableStream<Uint8Array>(this, { highWaterMark: 0 });
     recyclableBodies.set(stream, streamChunks); // its chunks come from there, untouched
     return makeResponse(st, h.reason, h.headers, stream);
+  }
+
+  /** Read the rest of a small body into the buffer, then answer as {@link #small}. */
+  async #fillSmall(h: ResponseHead, cl: number): Promise<Response> {
+    const c = this.#c;
+    while (c.e - c.s < cl) {
+      if (!await c.fill()) {
+        throw new UpstreamError(
+          `${this.#key} closed the connection mid-body (${c.e - c.s} of ${cl} bytes)`,
+        );
+      }
+    }
+    return this.#small(h, cl);
+  }
+
+  /** A response whose `cl`-byte body is in the buffer. */
+  #small(h: ResponseHead, cl: number): Response {
+    const c = this.#c;
+    // The raw front end writes registered bytes straight to the client (no body stream).
+    // A copy out of the connection buffer, which is free for the next exchange; the response
+    // takes it as its static body as is (the fallback `new Response` copies it once more).
+    const bytes = cl === 0 ? null : c.buf.slice(c.s, c.s + cl);
+    const res = makeResponse(h.status, h.reason, h.headers, bytes);
+    if (bytes !== null) responseBytes.set(res, bytes);
+    c.s += cl;
+    this.#responseDone(h.keepAlive);
+    return res;
   }
 
   /**

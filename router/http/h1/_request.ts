@@ -165,12 +165,19 @@ async function send(c: Conn, b: Uint8Array): Promise<void> {
   }
 }
 
+/** Whether {@link writeHead} leaves a (larger) byte body to {@link writeBytesBody}. */
+export function bodyAfterHead(p: PreparedRequest): boolean {
+  const body = p.bytes;
+  return body !== null && body.length > INLINE_BODY;
+}
+
 /**
- * Write the head, with a byte body of up to 16 KiB behind it, in one write.
+ * Write the head, with a byte body of up to 16 KiB behind it, in one write. Not async: the
+ * write's own promise is returned (issue 6).
  *
- * @returns true when a larger byte body is still to be sent with {@link writeBytesBody}
+ * @returns the write; see {@link bodyAfterHead} for what is left
  */
-export async function writeHead(c: Conn, p: PreparedRequest): Promise<boolean> {
+export function writeHead(c: Conn, p: PreparedRequest): Promise<void> {
   const body = p.bytes;
   const inline = body !== null && body.length <= INLINE_BODY ? body.length : 0;
   let end = putLatin1(c, 0, p.line);
@@ -184,8 +191,7 @@ export async function writeHead(c: Conn, p: PreparedRequest): Promise<boolean> {
     c.scratch(end + inline).set(body as Uint8Array, end);
     end += inline;
   }
-  await c.write(c.scratch(end).subarray(0, end));
-  return body !== null && inline === 0 && body.length > 0;
+  return c.write(c.scratch(end).subarray(0, end));
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { ByteSource } from "../h1/_conn.ts";
 import { reserveWindow } from "../h1/_bytes.ts";
-import { type SocketRead, socketReader } from "../_socket_read.ts";
+import { type SocketRead, socketReader, type SocketWrite, socketWriter } from "../_socket_io.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
 
@@ -44,6 +44,7 @@ export class ServerConn implements ByteSource {
   readonly info: { remoteAddr: Deno.NetAddr };
   #pending: Promise<boolean> | null = null;
   readonly #sread: SocketRead;
+  readonly #swrite: SocketWrite;
   #lingering: Promise<void> | null = null;
 
   constructor(tcp: Deno.Conn) {
@@ -51,6 +52,7 @@ export class ServerConn implements ByteSource {
     this.remote = tcp.remoteAddr as Deno.NetAddr;
     this.info = { remoteAddr: this.remote };
     this.#sread = socketReader(tcp);
+    this.#swrite = socketWriter(tcp);
   }
 
   /** Read more bytes after `e` (joins an outstanding read); false on EOF or error. */
@@ -136,9 +138,8 @@ export class ServerConn implements ByteSource {
   }
 
   /** Write all of `b`. */
-  async write(b: Uint8Array): Promise<void> {
-    let o = await this.tcp.write(b);
-    while (o < b.length) o += await this.tcp.write(b.subarray(o));
+  write(b: Uint8Array): Promise<void> {
+    return this.#swrite(b);
   }
 
   /** A write scratch of at least `n` bytes; growing keeps the bytes already in it. */

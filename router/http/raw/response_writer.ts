@@ -92,7 +92,7 @@ const COPY_LIMIT = 256 * 1024;
  * const keep = await writeResponse(conn, new Response("hi"), { head: false, minor: 1, keepAlive: true, date });
  * ```
  */
-export async function writeResponse(
+export function writeResponse(
   c: ServerConn,
   rsp: Response,
   t: WriteTarget,
@@ -138,33 +138,49 @@ export async function writeResponse(
     else if (t.head && cl === -1 && bytes !== undefined) {
       o = putField(c, o, "content-length", String(bytes.length)); // as Deno.serve does for HEAD
     }
-    await c.write(endHead(c, o, keep, t.minor, 0, null));
-    return keep;
+    return written(c.write(endHead(c, o, keep, t.minor, 0, null)), keep);
   }
 
   if (bytes !== undefined) {
     o = putField(c, o, "content-length", String(bytes.length));
-    await c.write(endHead(c, o, keep, t.minor, bytes.length, bytes));
-    return keep;
+    return written(c.write(endHead(c, o, keep, t.minor, bytes.length, bytes)), keep);
   }
   const body = noBody ? null : rsp.body;
   if (body === null) {
     if (cl === -1) o = putField(c, o, "content-length", "0");
     else if (cl !== 0) keep = false;
-    await c.write(endHead(c, o, keep, t.minor, 0, null));
-    return keep;
+    return written(c.write(endHead(c, o, keep, t.minor, 0, null)), keep);
   }
+  return writeStreamBody(c, body, o, cl, keep, t.minor);
+}
 
+const KEEP = (): boolean => true;
+const CLOSE = (): boolean => false;
+
+/** `keep` once `write` is done (no closure, no async frame: the common case, issue 6). */
+function written(write: Promise<void>, keep: boolean): Promise<boolean> {
+  return write.then(keep ? KEEP : CLOSE);
+}
+
+/** Send a streamed body after the head fields in the scratch up to `o`. */
+async function writeStreamBody(
+  c: ServerConn,
+  body: ReadableStream<Uint8Array>,
+  o: number,
+  cl: number,
+  keep: boolean,
+  minor: number,
+): Promise<boolean> {
   const reader = body.getReader();
   // Chunks of an upstream body go back to their pool once written (chunk_pool.ts).
   const pool = recyclableBodies.get(body);
   try {
     let first = await reader.read();
     while (!first.done && first.value.length === 0) first = await reader.read();
-    if (cl !== -1) return await copyLength(c, reader, first, o, cl, keep, t.minor, pool);
+    if (cl !== -1) return await copyLength(c, reader, first, o, cl, keep, minor, pool);
     if (first.done) {
       o = putField(c, o, "content-length", "0");
-      await c.write(endHead(c, o, keep, t.minor, 0, null));
+      await c.write(endHead(c, o, keep, minor, 0, null));
       return keep;
     }
     const chunk = first.value;
@@ -172,12 +188,12 @@ export async function writeResponse(
     const settled = await Promise.race([second, NOT_YET]);
     if (settled !== null && settled.done) {
       o = putField(c, o, "content-length", String(chunk.length));
-      await c.write(endHead(c, o, keep, t.minor, chunk.length, chunk));
+      await c.write(endHead(c, o, keep, minor, chunk.length, chunk));
       if (chunk.length > COPY_LIMIT) await c.write(chunk);
       pool?.give(chunk);
       return keep;
     }
-    if (t.minor === 0) return await copyClose(c, reader, chunk, second, o, pool);
+    if (minor === 0) return await copyClose(c, reader, chunk, second, o, pool);
     return await copyChunked(c, reader, chunk, second, o, keep, pool);
   } catch (e: unknown) {
     reader.cancel(e).catch(() => {});

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../tests/support/assert.ts";
-import { directReads, socketReader } from "./_socket_read.ts";
+import { directReads, directWrites, socketReader, socketWriter } from "./_socket_io.ts";
 
 async function pair(): Promise<[Deno.Conn, Deno.Conn, Deno.Listener]> {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -56,4 +56,48 @@ Deno.test("socketReader() falls back to conn.read for a connection without a res
   const buf = new Uint8Array(8);
   assertEquals(await read(buf), 2);
   assertEquals(await read(buf), 0);
+});
+
+Deno.test("socketWriter() writes every byte of a buffer larger than the socket takes at once", async () => {
+  const [c, s, l] = await pair();
+  try {
+    assert(directWrites(c), "expected the direct write-all op on a Deno 2.9 TCP connection");
+    const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i & 255);
+    const done = socketWriter(c)(big);
+    const got = new Uint8Array(big.length);
+    const read = socketReader(s);
+    let n = 0;
+    while (n < big.length) {
+      const k = await read(got.subarray(n));
+      if (k === 0) break;
+      n += k;
+    }
+    await done;
+    assertEquals(n, big.length);
+    assertEquals(got, big);
+  } finally {
+    c.close();
+    s.close();
+    l.close();
+  }
+});
+
+Deno.test("socketWriter() rejects on a closed connection; the fallback loops over conn.write", async () => {
+  const [c, s, l] = await pair();
+  const w = socketWriter(c);
+  c.close();
+  await assertRejects(() => w(new Uint8Array(4)));
+  s.close();
+  l.close();
+  const written: number[] = [];
+  const fake = {
+    write(b: Uint8Array): Promise<number> {
+      const n = Math.min(3, b.length); // a short write each time
+      written.push(...b.subarray(0, n));
+      return Promise.resolve(n);
+    },
+  } as unknown as Deno.Conn;
+  assertEquals(directWrites(fake), false);
+  await socketWriter(fake)(new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
+  assertEquals(written, [1, 2, 3, 4, 5, 6, 7]);
 });
