@@ -27,7 +27,7 @@ import type { Clock } from "../../core/clock.ts";
 import { Conn } from "./_conn.ts";
 import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
 import { type Dial, Pool } from "./_pool.ts";
-import { prepareRequest } from "./_request.ts";
+import { type PreparedRequest, prepareRequest } from "./_request.ts";
 
 /** Client settings; every field is optional. */
 export interface H1ClientOptions {
@@ -148,24 +148,45 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     smallBody: opts.smallBodyBytes ?? 64 * 1024,
   };
 
-  async function request(host: string, port: number, req: H1Request): Promise<Response> {
-    const p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+  // Not async (issue 6): the common path is the exchange's own promise plus one reaction that
+  // only does something when a reused connection turned out stale.
+  function request(host: string, port: number, req: H1Request): Promise<Response> {
+    let p: PreparedRequest;
+    let got: Conn | Promise<Conn>;
     const signal = req.signal;
-    signal?.throwIfAborted();
-    const key = host + ":" + port;
-    const got = pool.acquire(host, port, signal, false);
-    const c = got instanceof Conn ? got : await got;
     try {
-      return await new Exchange(c, pool, key, limits, signal).run(p);
+      p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+      signal?.throwIfAborted();
+      got = pool.acquire(host, port, signal, false);
     } catch (e: unknown) {
-      if (!(e instanceof StaleConnection)) throw e;
-      if (!e.replayable) throw e.error;
-      const fresh = await pool.acquire(host, port, signal, true);
-      try {
-        return await new Exchange(fresh, pool, key, limits, signal).run(p);
-      } catch (e2: unknown) {
-        throw e2 instanceof StaleConnection ? e2.error : e2;
-      }
+      return Promise.reject(e);
+    }
+    const key = host + ":" + port;
+    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p);
+    if (!(got instanceof Conn)) {
+      return got.then((c) =>
+        new Exchange(c, pool, key, limits, signal).run(p).then(undefined, onStale)
+      );
+    }
+    return new Exchange(got, pool, key, limits, signal).run(p).then(undefined, onStale);
+  }
+
+  /** A reused connection died before answering: once more on a fresh one, when replayable. */
+  async function retryStale(
+    e: unknown,
+    host: string,
+    port: number,
+    key: string,
+    signal: AbortSignal | undefined,
+    p: PreparedRequest,
+  ): Promise<Response> {
+    if (!(e instanceof StaleConnection)) throw e;
+    if (!e.replayable) throw e.error;
+    const fresh = await pool.acquire(host, port, signal, true);
+    try {
+      return await new Exchange(fresh, pool, key, limits, signal).run(p);
+    } catch (e2: unknown) {
+      throw e2 instanceof StaleConnection ? e2.error : e2;
     }
   }
 
