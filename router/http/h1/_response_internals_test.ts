@@ -244,7 +244,7 @@ async function through(
     } finally {
       setFastResponses(was);
     }
-    sawBytes = responseBytes.has(rsp);
+    sawBytes = responseBytes.get(rsp) !== undefined;
     rsp.headers.set("l5d-success-class", "1.0");
     rsp.headers.append("via", "1.1 switchyard");
     rsp.headers.delete("x-drop");

@@ -2,8 +2,8 @@
  * What the raw engine already parsed for a `Request` it built: the URL and the header list
  * (lower-case names, wire order, repeated fields kept). The router reads them here instead of
  * parsing `req.url` again and iterating `req.headers` (whose iterator sorts and combines into a
- * fresh list: ~5 KB of garbage per request, issue 6). A weak map: entries go away with their
- * requests.
+ * fresh list: ~5 KB of garbage per request, issue 6). Kept on the request (a symbol-keyed
+ * property): it goes away with the request.
  *
  * @example
  * ```ts
@@ -38,5 +38,23 @@ export function httpVersion(req: Request): "1.0" | "1.1" {
   return requestParts.get(req)?.minor === 0 ? "1.0" : "1.1";
 }
 
-/** Parts of the requests the raw engine built, keyed by the `Request`. */
-export const requestParts: WeakMap<Request, RequestParts> = new WeakMap();
+/** Where a request's parts are kept: a symbol-keyed property of the request itself. */
+const PARTS: unique symbol = Symbol("switchyard.requestParts");
+
+type WithParts = { [PARTS]?: RequestParts };
+
+/**
+ * Parts of the requests the raw engine built, kept on the `Request`: a symbol-keyed property,
+ * not a `WeakMap` entry (a weak map's entries are ephemerons the garbage collector processes
+ * apart, and a lookup hashes; this is a property load of a stable shape, issue 6). It goes away
+ * with the request.
+ */
+export const requestParts: {
+  get(req: Request): RequestParts | undefined;
+  set(req: Request, parts: RequestParts): void;
+} = {
+  get: (req) => (req as WithParts)[PARTS],
+  set: (req, parts) => {
+    (req as WithParts)[PARTS] = parts;
+  },
+};

@@ -14,9 +14,23 @@
  * @module
  */
 
+/** Where a response's registered bytes are kept: a symbol-keyed property of the response. */
+const BYTES: unique symbol = Symbol("switchyard.responseBytes");
+
+type WithBytes = { [BYTES]?: Uint8Array };
+
 /**
- * Body bytes for responses handed to `serveRaw`, keyed by the `Response`. The entry wins over
- * `response.body` (which is then not read, nor cancelled) and over a `content-length` header.
- * A weak map: entries go away with their responses, so it holds no state of its own.
+ * Body bytes for responses handed to `serveRaw`, kept on the `Response` (a symbol-keyed
+ * property, not a weak map entry: cheaper to set and read, no ephemeron for the collector,
+ * issue 6). The entry wins over `response.body` (which is then not read, nor cancelled) and over
+ * a `content-length` header. It goes away with its response, so this holds no state of its own.
  */
-export const responseBytes: WeakMap<Response, Uint8Array> = new WeakMap();
+export const responseBytes: {
+  get(rsp: Response): Uint8Array | undefined;
+  set(rsp: Response, bytes: Uint8Array): void;
+} = {
+  get: (rsp) => (rsp as WithBytes)[BYTES],
+  set: (rsp, bytes) => {
+    (rsp as WithBytes)[BYTES] = bytes;
+  },
+};
