@@ -273,6 +273,8 @@ async function ownRuntime(dir: string): Promise<string> {
   } catch {
     await Deno.copyFile(Deno.execPath(), path);
     await Deno.chmod(path, 0o755);
+    using f = await Deno.open(path, { read: true, write: true });
+    await f.sync(); // written back, so its pages are clean ones the kernel can page out
   }
   return path;
 }

@@ -141,7 +141,7 @@ export function retries(opts: RetriesOptions): Filter {
     try {
       p = next(replay ? replay.attempt() : req, ctx);
     } catch (e: unknown) {
-      p = Promise.reject(e);
+      p = Promise.reject(e); // as `await next(...)` in an async function would
     }
     return p.then(
       (res) => decide(req, ctx, next, signal, replay, backoff, started, res, undefined),

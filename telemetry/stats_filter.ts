@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Filter } from "../router/core/service.ts";
+import { type Filter, invoke } from "../router/core/service.ts";
 import type { Ctx } from "../router/core/ctx.ts";
 import type { RequestStats } from "./metrics/mod.ts";
 
@@ -84,13 +84,7 @@ export function statsFilter(
     stats.enter();
     second?.enter();
     const t0 = fromArrival && ctx.startMono === ctx.startMono ? ctx.startMono : mono();
-    let p: Promise<Response>;
-    try {
-      p = next(req, ctx);
-    } catch (e: unknown) {
-      p = Promise.reject(e);
-    }
-    return p.then((rsp) => {
+    return invoke(next, req, ctx).then((rsp) => {
       stats.leave();
       second?.leave();
       const status = rsp.status;

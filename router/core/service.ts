@@ -31,6 +31,27 @@ export function andThen(filter: Filter, next: Service): Service {
   };
 }
 
+/**
+ * Call `svc`, turning a synchronous throw into a rejection: what `await svc(req, ctx)` inside an
+ * async function gives, for filters written as promise chains (issue 6: no async frame).
+ *
+ * @example
+ * ```ts
+ * import { invoke, type Service } from "./service.ts";
+ * const broken: Service = () => {
+ *   throw new Error("sync");
+ * };
+ * // invoke(broken, req, ctx) rejects instead of throwing
+ * ```
+ */
+export function invoke(svc: Service, req: Request, ctx: Ctx): Promise<Response> {
+  try {
+    return svc(req, ctx);
+  } catch (e: unknown) {
+    return Promise.reject(e);
+  }
+}
+
 /** Compose filters top to bottom over a leaf service; `null` entries (disabled modules) cost nothing. */
 export function stack(filters: readonly (Filter | null)[], leaf: Service): Service {
   let svc = leaf;

@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Use this file path instead of a temp file (for reload tests). */
   readonly configPath?: string;
+  /** Run this Deno executable instead of the test runner's (e.g. a private copy of it). */
+  readonly exe?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface StartOptions {
 export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Promise<Running> {
   const configPath = opts.configPath ?? (await Deno.makeTempFile({ suffix: ".yaml" }));
   await Deno.writeTextFile(configPath, yaml);
-  const cmd = new Deno.Command(Deno.execPath(), {
+  const cmd = new Deno.Command(opts.exe ?? Deno.execPath(), {
     args: [
       "run",
       "-A",
