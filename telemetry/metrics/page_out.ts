@@ -11,7 +11,9 @@
  * 37–38 MiB, peak RSS under that load 101–115 → 95–99 MiB (issue 6).
  *
  * The pages are clean copies of the file: nothing is lost, the kernel keeps them in its page
- * cache while it has room, and a page needed again is mapped back on its next use.
+ * cache while it has room, and a page needed again is mapped back on its next use. The call is
+ * synchronous and takes ~50–60 ms here (it blocks the event loop once, after the first idle
+ * second; a request arriving then waits that long).
  *
  * It needs Linux ≥ 5.4 (`MADV_PAGEOUT`), glibc's `libc.so.6` and the `ffi` permission (granted
  * by `-A`, as every documented way of running Switchyard does); it checks the permission without
