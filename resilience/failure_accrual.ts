@@ -85,6 +85,12 @@ export interface FailureAccrualOptions {
   readonly onRevived?: ((node: AccrualNode) => void) | undefined;
 }
 
+/** What failure accrual uses of a counting endpoint node (balancer/node.ts `EndpointNode`). */
+interface Unsettled {
+  callUnsettled(req: Request, ctx: Ctx): Promise<Response>;
+  settled(): void;
+}
+
 class Accrual implements AccrualNode {
   readonly inner: Node;
   state: AccrualState = "alive";
@@ -99,9 +105,15 @@ class Accrual implements AccrualNode {
   readonly #onMarkedDead: FailureAccrualOptions["onMarkedDead"];
   readonly #onRevived: FailureAccrualOptions["onRevived"];
   #cancelTimer: (() => void) | undefined;
+  /** The inner node when it counts outstanding requests (`EndpointNode`): see `call`. */
+  readonly #counted: Unsettled | undefined;
 
   constructor(inner: Node, opts: FailureAccrualOptions) {
     this.inner = inner;
+    const u = inner as Partial<Unsettled>;
+    this.#counted = typeof u.callUnsettled === "function" && typeof u.settled === "function"
+      ? u as Unsettled
+      : undefined;
     this.#policy = opts.policy;
     this.#clock = opts.clock;
     this.#classifier = opts.classifier ?? nonRetryable5XX;
@@ -142,14 +154,19 @@ class Accrual implements AccrualNode {
     }
     const signal = upstreamSignal(ctx);
     const classifier = this.#classifierOf?.(ctx) ?? this.#classifier;
-    return this.inner.call(req, ctx).then(
+    // Over a counting endpoint node, count the request out in this reaction (one, not two).
+    const counted = this.#counted;
+    const p = counted !== undefined ? counted.callUnsettled(req, ctx) : this.inner.call(req, ctx);
+    return p.then(
       (res) => {
+        counted?.settled();
         if (signal.aborted) this.#ignored();
         else if (classifyResponse(classifier, req, res, ctx).success) this.#succeeded();
         else this.#failed();
         return res;
       },
       (e: unknown) => {
+        counted?.settled();
         if (signal.aborted || isLocal(e)) this.#ignored();
         else if (classifier.error(req, e).success) this.#succeeded();
         else this.#failed();

@@ -284,3 +284,36 @@ Deno.test("failureAccrual() passes rejections through unchanged", async () => {
   assert(err instanceof ConnectFailed);
   assertEquals([acc.id, acc.weight, acc.load()], ["10.0.0.1:80", 1, 0]);
 });
+
+Deno.test("failureAccrual() over an endpoint node counts each request out once: answer, error, sync throw", async () => {
+  const clock = new FakeClock();
+  let mode: "ok" | "reject" | "throw" | "hold" = "ok";
+  let release!: () => void;
+  const call: Service = () => {
+    if (mode === "throw") throw new ConnectFailed("sync");
+    if (mode === "reject") return Promise.reject(new ConnectFailed("async"));
+    if (mode === "hold") {
+      return new Promise((r) => release = () => r(new Response(null, { status: 200 })));
+    }
+    return Promise.resolve(new Response(null, { status: 200 }));
+  };
+  const inner = endpointNode({ id: "10.0.0.1:80", call });
+  const node = failureAccrual(inner, {
+    policy: consecutiveFailures(100, constantBackoff(1000)),
+    clock,
+  });
+  await node.call(req(), testCtx(clock));
+  assertEquals(inner.outstanding, 0);
+  mode = "reject";
+  await assertRejects(() => node.call(req(), testCtx(clock)), "async");
+  assertEquals(inner.outstanding, 0);
+  mode = "throw";
+  await assertRejects(() => node.call(req(), testCtx(clock)), "sync");
+  assertEquals(inner.outstanding, 0);
+  mode = "hold";
+  const pending = node.call(req(), testCtx(clock));
+  assertEquals([inner.outstanding, node.load()], [1, 1]); // in flight: the balancer sees it
+  release();
+  await pending;
+  assertEquals(inner.outstanding, 0);
+});

@@ -27,6 +27,15 @@ import type { Node, Service, Status } from "../../router/core/service.ts";
 export interface EndpointNode extends Node {
   /** Requests in flight (the per-endpoint `outstanding` gauge). */
   readonly outstanding: number;
+  /**
+   * `call` without its own completion reaction: the request counts as outstanding until the
+   * caller calls {@linkcode EndpointNode.settled} once, when the returned promise settles. For a
+   * wrapper that reacts to the outcome anyway (failure accrual): one reaction per request instead
+   * of two (issue 6).
+   */
+  callUnsettled(req: Request, ctx: Ctx): Promise<Response>;
+  /** A request started with {@linkcode EndpointNode.callUnsettled} settled. */
+  settled(): void;
 }
 
 /** Options of {@link endpointNode}. */
@@ -71,6 +80,19 @@ class Counting implements EndpointNode {
   close(): Promise<void> {
     this.#closed = true;
     return this.#hooks?.close?.() ?? Promise.resolve();
+  }
+
+  callUnsettled(req: Request, ctx: Ctx): Promise<Response> {
+    this.outstanding++;
+    try {
+      return this.#call(req, ctx);
+    } catch (e: unknown) {
+      return Promise.reject(e); // settles: the caller's settled() counts it out
+    }
+  }
+
+  settled(): void {
+    this.outstanding--;
   }
 
   /** Send one request (a method, not a per-node closure: call it on the node). */
