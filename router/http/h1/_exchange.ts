@@ -110,7 +110,14 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
         const pool = recyclableBodies.get(p.stream);
         this.#upload(writeStreamBody(this.#c, reader, p.streamLength, pool));
       }
-      let h = await this.#readHead();
+      // The head is read here, not in an async helper of its own (one async frame less per
+      // request, issue 6): `#head()` parses what the buffer holds, `fill()` reads more.
+      let h = this.#head(0);
+      while (h === null) {
+        const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
+        if (!await this.#c.fill()) throw this.#closedInHead();
+        h = this.#head(from);
+      }
       for (let interim = 0; h.status < 200; interim++) {
         if (h.status === 101) {
           throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
@@ -153,27 +160,46 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     this.#fail(reason ?? new UpstreamError("response body cancelled"));
   }
 
+  /** A response head read to its end. */
   async #readHead(): Promise<ResponseHead> {
-    const c = this.#c, max = this.#limits.maxHead;
-    let from = 0; // relative to c.s
-    for (;;) {
-      const end = findHeadEnd(c.buf, c.s + from, c.e);
-      if (end >= 0) {
-        if (end - c.s > max) break;
-        const h = parseResponseHead(c.buf, c.s, end);
-        c.s = end;
-        return h;
-      }
-      if (c.e - c.s >= max) break;
-      from = Math.max(0, c.e - c.s - 3);
-      if (!await c.fill()) {
-        if (c.received === this.#received0) {
-          throw new PeerClosed(`${this.#key} closed the connection without responding`);
-        }
-        throw new UpstreamError(`${this.#key} closed the connection inside a response head`);
-      }
+    let h = this.#head(0);
+    while (h === null) {
+      const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
+      if (!await this.#c.fill()) throw this.#closedInHead();
+      h = this.#head(from);
     }
-    throw new UpstreamError(`${this.#key} sent a response head over ${max} bytes`);
+    return h;
+  }
+
+  /**
+   * The response head the buffer holds, parsed and consumed, or null when it is not complete yet
+   * (scan from `from`, relative to the unread start).
+   *
+   * @throws {UpstreamError} when the head is over the limit
+   */
+  #head(from: number): ResponseHead | null {
+    const c = this.#c, max = this.#limits.maxHead;
+    const end = findHeadEnd(c.buf, c.s + from, c.e);
+    if (end >= 0) {
+      if (end - c.s > max) {
+        throw new UpstreamError(`${this.#key} sent a response head over ${max} bytes`);
+      }
+      const h = parseResponseHead(c.buf, c.s, end);
+      c.s = end;
+      return h;
+    }
+    if (c.e - c.s >= max) {
+      throw new UpstreamError(`${this.#key} sent a response head over ${max} bytes`);
+    }
+    return null;
+  }
+
+  /** The error for a connection that ended before a whole head arrived. */
+  #closedInHead(): Error {
+    if (this.#c.received === this.#received0) {
+      return new PeerClosed(`${this.#key} closed the connection without responding`);
+    }
+    return new UpstreamError(`${this.#key} closed the connection inside a response head`);
   }
 
   /** The response for head `h`: at once when its body is absent, streamed or already buffered. */
