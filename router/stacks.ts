@@ -99,11 +99,6 @@ export interface StackDeps {
   readonly tracing?: Tracing | null;
 }
 
-function successBy(classifier: ResponseClassifier): SuccessOf {
-  return (req, ctx, rsp, err) =>
-    rsp ? classifyResponse(classifier, req, rsp, ctx).success : classifier.error(req, err).success;
-}
-
 function addrKey(a: Address): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
@@ -160,7 +155,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     };
     return stack([
       mark,
-      statsFilter(stats, successBy(classifier), { mono, fromArrival: true }),
+      statsFilter(stats, successByCtx, { mono, fromArrival: true }), // markClassifier set it
       totalTimeout({ ms: params.totalTimeoutMs, clock }),
       retries({
         classifier,

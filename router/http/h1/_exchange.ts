@@ -111,21 +111,23 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
         this.#upload(writeStreamBody(this.#c, reader, p.streamLength, pool));
       }
       // The head is read here, not in an async helper of its own (one async frame less per
-      // request, issue 6): `#head()` parses what the buffer holds, `fill()` reads more.
-      let h = this.#head(0);
-      while (h === null) {
-        const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
-        if (!await this.#c.fill()) throw this.#closedInHead();
-        h = this.#head(from);
-      }
-      for (let interim = 0; h.status < 200; interim++) {
+      // request, issue 6): `#head()` parses what the buffer holds, `fill()` reads more. 1xx
+      // heads are skipped, up to MAX_INTERIM of them.
+      let h: ResponseHead | null;
+      for (let interim = 0;; interim++) {
+        h = this.#head(0);
+        while (h === null) {
+          const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
+          if (!await this.#c.fill()) throw this.#closedInHead();
+          h = this.#head(from);
+        }
+        if (h.status >= 200) break;
         if (h.status === 101) {
           throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
         }
         if (interim === MAX_INTERIM) {
           throw new UpstreamError(`${this.#key} sent over ${MAX_INTERIM} 1xx responses`);
         }
-        h = await this.#readHead();
       }
       this.#headDone = true;
       return await this.#respond(h, p.isHead);
@@ -158,17 +160,6 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   cancel(reason: unknown): void {
     this.#ctrl = null;
     this.#fail(reason ?? new UpstreamError("response body cancelled"));
-  }
-
-  /** A response head read to its end. */
-  async #readHead(): Promise<ResponseHead> {
-    let h = this.#head(0);
-    while (h === null) {
-      const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
-      if (!await this.#c.fill()) throw this.#closedInHead();
-      h = this.#head(from);
-    }
-    return h;
   }
 
   /**
