@@ -167,6 +167,49 @@ type Slice = LogCollapsingLowestDenseDDSketch | number[] | null;
 /** Bins a window sketch's store grows by (the library's default is 128). */
 const SKETCH_CHUNK = 16;
 
+/** The fields of a sketches-js dense store that {@link resetSketch} rewinds (library internals). */
+interface StoreFields {
+  bins: number[];
+  count: number;
+  minKey: number;
+  maxKey: number;
+  offset: number;
+  isCollapsed: boolean;
+}
+
+function resetStore(st: StoreFields): void {
+  st.bins.fill(0);
+  st.count = 0;
+  st.isCollapsed = false;
+  if (st.bins.length > 0) {
+    // The whole allocated range counts as in use (its bins are zero): a key inside it is then
+    // counted in place, where an empty store's range would be re-centred (two new bin arrays).
+    st.minKey = st.offset;
+    st.maxKey = st.offset + st.bins.length - 1;
+  } else {
+    st.minKey = Infinity;
+    st.maxKey = -Infinity;
+  }
+}
+
+/**
+ * Empties a window sketch for reuse, keeping its bin arrays where they are (issue 6: a new
+ * sketch per slice re-grew and re-centred its bins sample by sample, ~1.5 KiB of arrays per
+ * slice that outlived a young-generation collection; with 1000 services that was most of what
+ * V8 promoted). Every quantile of the reused sketch equals a new one's: bins outside the samples'
+ * keys are zero, and a quantile walks the bins by count. Checked once at load
+ * ({@link REUSE_SKETCHES}); a library whose fields differ gets new sketches instead.
+ */
+function resetSketch(s: LogCollapsingLowestDenseDDSketch): void {
+  resetStore(s.store as unknown as StoreFields);
+  resetStore(s.negativeStore as unknown as StoreFields);
+  s.zeroCount = 0;
+  s.count = 0;
+  s.sum = 0;
+  s.min = Infinity;
+  s.max = -Infinity;
+}
+
 /** Bin cap of every window sketch (shared with merges). */
 export const BIN_LIMIT = 2048;
 /** The snapshot of a histogram with no samples in its window. */
@@ -273,6 +316,65 @@ export function histogramWith(config: HistogramConfig): Histogram {
   return new SlidingHistogram(config);
 }
 
+/** Keys a new window sketch's bins reach below and above its first samples' keys (~×0.7, ×2). */
+const PRESIZE_BELOW = 16;
+const PRESIZE_ABOVE = 35;
+
+/**
+ * Sizes an empty sketch's bins once for samples in `[lo, hi]` and some room around them, so that
+ * accepting them does not grow and re-centre the bins sample by sample (each step two new bin
+ * arrays). Bins only: every quantile is unchanged (checked at load with {@link REUSE_SKETCHES}).
+ */
+function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): void {
+  const m = s.mapping as unknown as { minPossible: number; key(v: number): number };
+  const st = s.store as unknown as { _extendRange?: (a: number, b: number) => void };
+  if (!(hi > m.minPossible) || typeof st._extendRange !== "function") return;
+  const kLo = m.key(lo > m.minPossible ? lo : hi);
+  st._extendRange(kLo - PRESIZE_BELOW, m.key(hi) + PRESIZE_ABOVE);
+}
+
+/** A window sketch with this module's settings. */
+function newSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
+  const s = new LogCollapsingLowestDenseDDSketch({
+    relativeAccuracy: accuracy,
+    binLimit: BIN_LIMIT,
+  });
+  // Grow the bins 16 at a time, not 128: a sketch holding one latency costs ~0.3 KiB, not ~2.5.
+  // Growth granularity only: the keys, the bin limit and so every quantile are unchanged.
+  s.store.chunkSize = SKETCH_CHUNK;
+  s.negativeStore.chunkSize = SKETCH_CHUNK;
+  return s;
+}
+
+/**
+ * Whether window sketches are reused across slices: {@link resetSketch} was checked once, at load,
+ * to give a sketch that answers as a new one, on samples that make the reused store extend both
+ * ways and re-centre. Package-internal (exported for its test).
+ */
+export const REUSE_SKETCHES: boolean = (() => {
+  try {
+    const before = [3.1, 0.4, 12, 0.05, 250, 0, 7.5];
+    const after = [0.2, 900, 1.7, 0, 0.01, 45, 45, 3000, 0.3];
+    const reused = newSketch(0.01);
+    for (const v of before) reused.accept(v);
+    resetSketch(reused);
+    const sized = newSketch(0.01);
+    presize(sized, 1, 2);
+    const fresh = newSketch(0.01);
+    for (const v of after) {
+      reused.accept(v);
+      sized.accept(v);
+      fresh.accept(v);
+    }
+    const b = sketchSnapshot(fresh);
+    const same = (x: HistogramSnapshot) =>
+      (Object.keys(b) as (keyof HistogramSnapshot)[]).every((k) => x[k] === b[k]);
+    return same(sketchSnapshot(reused)) && same(sketchSnapshot(sized));
+  } catch {
+    return false;
+  }
+})();
+
 /** Distinct `le` buckets a histogram counts as `[-(i + 1), count, …]` pairs before a full list. */
 const SPARSE_BUCKETS = 3;
 
@@ -284,7 +386,9 @@ const SPARSE_BUCKETS = 3;
  * when one more arrives; a snapshot sketches a list the same way before merging it, so every
  * result is what the sketch would have given. A sketch holding a few latencies costs ~1.3 KiB
  * (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most histograms
- * (per service, client, endpoint) hold a few samples per slice (issue 6).
+ * (per service, client, endpoint) hold a few samples per slice (issue 6). A busy histogram keeps
+ * one more sketch, the last expired slice's, emptied for reuse (see {@link resetSketch}), and a
+ * slice list grows in place (one growth to 17 slots) rather than by a new list per sample.
  *
  * Before the ring exists, the window's first {@link RAW_SAMPLES} samples are one flat list of
  * `[epoch, ms, …]` (the slice a sample fell in and its value); the ring of per-slice lists is
@@ -311,6 +415,11 @@ class SlidingHistogram implements Histogram {
    * (~0.4 KiB more).
    */
   #buckets: number[] | null = null;
+  /**
+   * A sketch of an expired slice, emptied for the next slice that needs one (see
+   * {@link resetSketch}); dropped when the whole window goes idle.
+   */
+  #spare: LogCollapsingLowestDenseDDSketch | null = null;
   /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
   #epoch = 0;
   #nextRotate: number;
@@ -354,13 +463,35 @@ class SlidingHistogram implements Histogram {
   #addRing(ring: Slice[], ms: number): void {
     const cur = this.#epoch % this.#cfg.slices;
     const slice = ring[cur];
-    if (slice === null || slice === undefined) ring[cur] = [ms];
-    else if (!Array.isArray(slice)) slice.accept(ms);
-    // A new list one longer (at most RAW_SAMPLES times a slice): `push` (and a spread) would
-    // leave 17 slots; `concat` allocates the exact length.
-    else if (slice.length < RAW_SAMPLES) ring[cur] = slice.concat(ms);
+    if (slice === null || slice === undefined) {
+      // A histogram that filled a sketch last slice will likely fill this one: start with it.
+      const spare = this.#spare;
+      if (spare === null) ring[cur] = [ms];
+      else {
+        this.#spare = null;
+        spare.accept(ms);
+        ring[cur] = spare;
+      }
+    } else if (!Array.isArray(slice)) slice.accept(ms);
+    // In place: the list's one growth (1 → 17 slots) holds every sample the slice keeps as a
+    // list. A new exact-length list per sample (`concat`) outlived young collections, being
+    // referenced from the ring (issue 6).
+    else if (slice.length < RAW_SAMPLES) slice.push(ms);
     else {
-      const sk = this.#sketchOf(slice);
+      let sk = this.#spare;
+      this.#spare = null;
+      if (sk === null) {
+        sk = this.#sketch();
+        if (REUSE_SKETCHES) {
+          let lo = ms, hi = ms;
+          for (const v of slice) {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+          presize(sk, lo, hi);
+        }
+      }
+      for (const v of slice) sk.accept(v);
       sk.accept(ms);
       ring[cur] = sk;
     }
@@ -472,15 +603,7 @@ class SlidingHistogram implements Histogram {
   }
 
   #sketch(): LogCollapsingLowestDenseDDSketch {
-    const s = new LogCollapsingLowestDenseDDSketch({
-      relativeAccuracy: this.#cfg.accuracy,
-      binLimit: BIN_LIMIT,
-    });
-    // Grow the bins 16 at a time, not 128: a sketch holding one latency costs ~0.3 KiB, not ~2.5.
-    // Growth granularity only: the keys, the bin limit and so every quantile are unchanged.
-    s.store.chunkSize = SKETCH_CHUNK;
-    s.negativeStore.chunkSize = SKETCH_CHUNK;
-    return s;
+    return newSketch(this.#cfg.accuracy);
   }
 
   /** Advances the ring by the number of whole slices elapsed, emptying the slices it enters. */
@@ -489,9 +612,21 @@ class SlidingHistogram implements Histogram {
     const steps = Math.floor((now - this.#nextRotate) / sliceMs) + 1;
     const r = this.#ring;
     if (r !== null && typeof r[0] !== "number") {
-      for (let k = 1; k <= Math.min(steps, n); k++) (r as Slice[])[(this.#epoch + k) % n] = null;
+      for (let k = 1; k <= Math.min(steps, n); k++) {
+        const slot = (this.#epoch + k) % n;
+        const old = (r as Slice[])[slot];
+        if (REUSE_SKETCHES && this.#spare === null && old && !Array.isArray(old)) {
+          resetSketch(old);
+          this.#spare = old;
+        }
+        (r as Slice[])[slot] = null;
+      }
     }
-    if (steps >= n) this.#ring = null; // every slice left the window: nothing to keep
+    if (steps >= n) {
+      // Every slice left the window: nothing to keep, not even a spare sketch.
+      this.#ring = null;
+      this.#spare = null;
+    }
     this.#epoch += steps;
     this.#nextRotate += steps * sliceMs;
   }

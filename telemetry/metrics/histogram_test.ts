@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
-import { createHistogram } from "./histogram.ts";
+import { createHistogram, REUSE_SKETCHES } from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { prng as rng } from "../../tests/support/prng.ts";
 
@@ -173,4 +173,32 @@ Deno.test("createHistogram() drops expired slices of its first samples before ma
   assertEquals([s.count, s.min, s.max], [10, 2, 2]);
   assertEquals([h.totalCount, h.totalSum], [30, 1030]);
   assertEquals(h.buckets().counts.at(-1), 30);
+});
+
+Deno.test("createHistogram() reuses expired slices' sketches and answers as new ones would", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  assert(REUSE_SKETCHES, "the load-time check of the sketch reset passed");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 6 });
+  const random = rng(7);
+  const slices: number[][] = [];
+  // Each slice's values span a different range, so a reused store has to extend both ways.
+  const scales = [1, 400, 0.05, 20, 3000, 0.5, 80];
+  for (let k = 0; k < 20; k++) {
+    const n = 10 + (k % 4) * 15; // 10, 25, 40, 55: lists and sketches both
+    const vs: number[] = [];
+    for (let i = 0; i < n; i++) vs.push(random() * (scales[k % scales.length] as number));
+    for (const v of vs) h.add(v);
+    slices.push(vs);
+    const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+    for (const v of slices.slice(-6).flat()) ref.accept(v);
+    const s = h.snapshot();
+    const q = (p: number) => Math.min(ref.max, Math.max(ref.min, ref.getValueAtQuantile(p)));
+    assertEquals(
+      [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
+      [ref.count, ref.min, ref.max, q(0.5), q(0.9), q(0.99), q(0.9999)],
+    );
+    assertRelative(s.sum, ref.sum, 1e-9);
+    clock.advance(10_000);
+  }
 });
