@@ -67,7 +67,7 @@ export function requeues(opts: RequeuesOptions): Filter {
   const canRequeue = opts.canRequeue ?? (() => true);
 
   return async function requeuesFilter(req, ctx, next) {
-    budget.deposit();
+    budget.deposit(ctx.startMono);
     const signal = upstreamSignal(ctx);
     const replay = req.body === null ? undefined : replayable(req, maxBytes);
     // This request's share of the balance, taken at its first failure rather than at its start

@@ -117,7 +117,7 @@ export function retries(opts: RetriesOptions): Filter {
   // Not an async function (issue 6): the first attempt, which is usually the last, costs two
   // closures instead of a suspended frame; a retry continues in `retryAfter`.
   return function retriesFilter(req, ctx, next) {
-    budget.deposit();
+    budget.deposit(ctx.startMono);
     const signal = upstreamSignal(ctx);
     // Bodyless requests (most) reuse `req` for every attempt: no replay state at all.
     const replay = req.body === null ? undefined : replayable(req, maxBytes);

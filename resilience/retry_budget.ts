@@ -76,9 +76,15 @@ export class WindowedAdder {
     this.#old = now();
   }
 
-  /** Add `x` to the current slice. */
-  add(x: number): void {
-    if (this.#now() - this.#old >= this.#window) this.#expire();
+  /**
+   * Add `x` to the current slice.
+   *
+   * @param x the amount
+   * @param at the current monotonic time when the caller has it (saves a clock read)
+   */
+  add(x: number, at?: number): void {
+    const now = at === undefined || at !== at ? this.#now() : at;
+    if (now - this.#old >= this.#window) this.#expire();
     this.#writer += x;
   }
 
@@ -148,9 +154,14 @@ export class RetryBudget {
     this.#tokens = new WindowedAdder(ttlSecs * 1000, SLICES, () => clock.mono());
   }
 
-  /** Credit one request. */
-  deposit(): void {
-    if (this.#deposit !== 0) this.#tokens.add(this.#deposit);
+  /**
+   * Credit one request.
+   *
+   * @param at the request's monotonic arrival time when known (`ctx.startMono`; NaN or absent:
+   *   the clock is read)
+   */
+  deposit(at?: number): void {
+    if (this.#deposit !== 0) this.#tokens.add(this.#deposit, at);
   }
 
   /**
