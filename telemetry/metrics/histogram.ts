@@ -451,7 +451,9 @@ class SlidingHistogram implements Histogram {
       let k = 0;
       while (k < counts.length && counts[k] !== key) k += 2;
       if (k < counts.length) (counts[k + 1] as number)++;
-      else if (counts.length < 2 * SPARSE_BUCKETS) this.#buckets = counts.concat(key, 1);
+      // A spread, not `concat`: concat gives a list of small integers another array map than
+      // the literal's, and `add` then met two maps for the same field.
+      else if (counts.length < 2 * SPARSE_BUCKETS) this.#buckets = [...counts, key, 1];
       else {
         const full = this.#counts();
         (full[i] as number)++;
@@ -555,7 +557,9 @@ class SlidingHistogram implements Histogram {
 
   /** A new full list of the non-cumulative bucket counts. */
   #counts(): number[] {
-    const out = new Array<number>(this.#cfg.bounds.length + 1).fill(0);
+    // Built by `push`, so it has the array map of the sparse list (see `add`).
+    const out: number[] = [];
+    for (let i = this.#cfg.bounds.length; i >= 0; i--) out.push(0);
     const b = this.#buckets;
     if (b === null) return out;
     if (!((b[0] as number) < 0)) return b.slice();
