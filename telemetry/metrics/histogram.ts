@@ -392,8 +392,9 @@ const SPARSE_BUCKETS = 3;
  *
  * Before the ring exists, the window's first {@link RAW_SAMPLES} samples are one flat list of
  * `[epoch, ms, …]` (the slice a sample fell in and its value); the ring of per-slice lists is
- * built from it, in arrival order, when it would grow past that. A histogram that saw a couple
- * of requests is then one short list (~0.1 KiB), not a ring and a list per slice (~0.2 KiB).
+ * built from it, in arrival order, when it would grow past that. A histogram that saw one request
+ * is then one two-number list, a few requests one list of 19 slots (~0.2 KiB), not a ring and a
+ * list per slice.
  */
 class SlidingHistogram implements Histogram {
   get kind(): "histogram" {
@@ -506,7 +507,11 @@ class SlidingHistogram implements Histogram {
     while (k < flat.length && (flat[k] as number) <= oldest) k += 2;
     const live = k === 0 ? flat : flat.slice(k);
     if (live.length < 2 * RAW_SAMPLES) {
-      this.#ring = live.concat(this.#epoch, ms); // exact length
+      // In place (two growths at most: 2 → 19 → 44 slots), not a new exact-length list per
+      // sample: referenced from the histogram, each such list outlived a young collection
+      // (issue 6: 1000 services' endpoint histograms live in this mode for their first minute).
+      live.push(this.#epoch, ms);
+      this.#ring = live;
       return;
     }
     const n = this.#cfg.slices;
