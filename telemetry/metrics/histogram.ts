@@ -327,10 +327,16 @@ const PRESIZE_ABOVE = 35;
  */
 function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): void {
   const m = s.mapping as unknown as { minPossible: number; key(v: number): number };
-  const st = s.store as unknown as { _extendRange?: (a: number, b: number) => void };
-  if (!(hi > m.minPossible) || typeof st._extendRange !== "function") return;
-  const kLo = m.key(lo > m.minPossible ? lo : hi);
-  st._extendRange(kLo - PRESIZE_BELOW, m.key(hi) + PRESIZE_ABOVE);
+  const st = s.store as unknown as StoreFields;
+  if (!(hi > m.minPossible) || st.count !== 0 || st.bins.length !== 0) return;
+  const first = m.key(lo > m.minPossible ? lo : hi) - PRESIZE_BELOW;
+  const last = m.key(hi) + PRESIZE_ABOVE;
+  if (!(last - first < BIN_LIMIT)) return;
+  // One array, laid out as `resetStore` leaves a store: the whole range in use, all zero.
+  st.bins = new Array<number>(last - first + 1).fill(0);
+  st.offset = first;
+  st.minKey = first;
+  st.maxKey = last;
 }
 
 /** A window sketch with this module's settings. */
