@@ -114,6 +114,9 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
     };
     const scaleLoad = (n: number) => scale?.load.find((l) => l.services === n)?.cpu_us_per_req;
     const s1 = scaleLoad(1), sN = scale ? scaleLoad(scale.services) : undefined;
+    const firstPass = (n: number) =>
+      scale?.load.find((l) => l.services === n)?.first_pass_cpu_us_per_req;
+    const f1 = firstPass(1), fN = scale ? firstPass(scale.services) : undefined;
     const goals = evaluateGoals({
       cells: matrix?.cells,
       idleRssMib: idle?.idle_rss_mib ??
@@ -121,6 +124,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
       streamDeltaMib: stream ? { download: leg("download"), upload: leg("upload") } : undefined,
       scaleExtraMib: scale?.extra_mib,
       scaleCpuRatio: s1 && sN ? sN / s1 : null,
+      scaleFirstPassCpuRatio: f1 && fN ? fN / f1 : null,
       scaleShape: scale && (scale.services !== 1000 || scale.endpoints_per_service !== 10)
         ? `${scale.services} × ${scale.endpoints_per_service}`
         : undefined,

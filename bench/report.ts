@@ -177,12 +177,12 @@ export function renderReport(r: BenchResult): string {
         n(c.warm_ttfb_ms.p99, 2)
       } ms); errors ${c.new_name_errors}`,
       "",
-      "| active services | req/s | p50 ms | p99 ms | CPU µs/req | errors |",
-      "|--:|--:|--:|--:|--:|--:|",
+      "| active services | req/s | p50 ms | p99 ms | CPU µs/req | first pass CPU µs/req | errors |",
+      "|--:|--:|--:|--:|--:|--:|--:|",
       ...c.load.map((l) =>
         `| ${l.services} | ${n(l.rps)} | ${ms(l.p50_us)} | ${ms(l.p99_us)} | ${
           n(l.cpu_us_per_req, 1)
-        } | ${l.errors} |`
+        } | ${n(l.first_pass_cpu_us_per_req ?? null, 1)} | ${l.errors} |`
       ),
       "",
     );
