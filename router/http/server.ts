@@ -109,11 +109,11 @@ export function listen(
   let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
   const shared = observer.mono !== undefined;
   const mono = observer.mono ?? (() => performance.now());
-  const handler = async (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
+  // Not an async function (issue 6): its suspended frame and the resumption after the router's
+  // promise cost more than one reaction per outcome.
+  const handler = (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
     const t0 = mono();
     observer.start?.();
-    let status = 500;
-    let err: unknown = undefined;
     if (limiter && !limiter.tryAcquire()) {
       const rsp = rescue(
         new Overloaded(
@@ -123,30 +123,13 @@ export function listen(
       );
       const at = mono();
       observer.end?.(rsp.status, at - t0, undefined, at);
-      return rsp;
+      return Promise.resolve(rsp);
     }
     const router = current();
     router.inflight++;
     let ctx: Ctx | undefined;
-    let routed: unknown = undefined; // the response or error the router produced
-    try {
-      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
-      if (shared) ctx.startMono = t0;
-      if (addHeaders) addHeaders(ctx, info);
-      const rsp = await router.serve(req, ctx);
-      routed = rsp;
-      status = rsp.status;
-      if (spec.clearContext) clearL5dHeaders(rsp);
-      return rsp;
-    } catch (e: unknown) {
-      err = routed = e;
-      if (!findSwitchyardError(e) && !req.signal.aborted) {
-        log.warn("request failed", { url: req.url, error: e });
-      }
-      const rsp = rescue(e, rescueOpts);
-      status = rsp.status;
-      return rsp;
-    } finally {
+    /** Once per request, whatever the outcome; `routed` is the response or error the router gave. */
+    const done = (status: number, routed: unknown, err: unknown): void => {
       router.inflight--;
       limiter?.release();
       // The router's stats levels timed this outcome a few microtasks ago: reuse that reading.
@@ -154,7 +137,45 @@ export function listen(
         ? ctx.endedAt
         : mono();
       observer.end?.(status, at - t0, err, at);
+    };
+    const failed = (e: unknown): Response => {
+      let rsp: Response;
+      try {
+        if (!findSwitchyardError(e) && !req.signal.aborted) {
+          log.warn("request failed", { url: req.url, error: e });
+        }
+        rsp = rescue(e, rescueOpts);
+      } catch (e2: unknown) {
+        done(500, e, e);
+        throw e2;
+      }
+      done(rsp.status, e, e);
+      return rsp;
+    };
+    let routed: Promise<Response>;
+    try {
+      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
+      if (shared) ctx.startMono = t0;
+      if (addHeaders) addHeaders(ctx, info);
+      routed = router.serve(req, ctx);
+    } catch (e: unknown) {
+      try {
+        return Promise.resolve(failed(e));
+      } catch (e2: unknown) {
+        return Promise.reject(e2);
+      }
     }
+    return routed.then((rsp) => {
+      if (spec.clearContext) {
+        try {
+          clearL5dHeaders(rsp);
+        } catch (e: unknown) {
+          return failed(e);
+        }
+      }
+      done(rsp.status, rsp, undefined);
+      return rsp;
+    }, failed);
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.
   const raw = spec.engine === "raw" || (spec.engine === undefined && !spec.tls);
