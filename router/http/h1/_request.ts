@@ -10,7 +10,7 @@
  * @module
  */
 import type { ChunkPool } from "../raw/chunk_pool.ts";
-import { encodeLatin1, putField, putLatin1 } from "./_bytes.ts";
+import { encodeLatin1, FVAL, putField, putLatin1, TCHAR } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
 
 /**
@@ -46,9 +46,39 @@ export function headText(p: PreparedRequest): string {
   return h + p.tail;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const TARGET = /^[\x21-\x7e]+$/;
+// Per-request checks walk the parsers' byte tables instead of running a regular expression each
+// (~16 tests a request, ~0.4 µs of it in V8's RegExp builtin: issue 6).
+
+/** A non-empty token (RFC 9110 §5.6.2): the `[!#$%&'*+\-.^_`|~0-9A-Za-z]+` of old. */
+function isToken(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
+/** A field value: HTAB, SP, VCHAR and obs-text only (`[\t\x20-\x7e\x80-\xff]*`). */
+function isFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || FVAL[c] === 0) return false;
+  }
+  return true;
+}
+
+/** Non-empty and visible ASCII only (`[\x21-\x7e]+`): a request target. */
+function isVisible(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
 const DIGITS = /^[0-9]{1,15}$/;
 const HOSTNAME = /^[\x21-\x7e]+$/;
 /** Byte bodies up to this size are copied behind the head and sent in the same write. */
@@ -73,12 +103,12 @@ export function prepareRequest(
   headers: Headers | [string, string][],
   body: ReadableStream<Uint8Array> | Uint8Array | null,
 ): PreparedRequest {
-  if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (!isToken(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TypeError(`invalid port ${port}`);
   }
   if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
-  if (!TARGET.test(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
+  if (!isVisible(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
   const line = method + " " + target + " HTTP/1.1\r\n";
   let tail = "";
   let hasHost = false, declared: string | null = null, framing = false;
@@ -90,7 +120,7 @@ export function prepareRequest(
     const f = list[i]!;
     const name = f[0], value = f[1];
     const n = name.length;
-    if (!trusted && (!TOKEN.test(name) || !FIELD_VALUE.test(value))) {
+    if (!trusted && (!isToken(name) || !isFieldValue(value))) {
       throw new TypeError(`invalid request field ${JSON.stringify(name)}`);
     }
     if (n === 4 && !hasHost && name.toLowerCase() === "host") hasHost = true;

@@ -309,3 +309,41 @@ Deno.test("request() aborts a blocked upload and cancels the body stream", async
     await srv.close();
   }
 });
+
+Deno.test("prepareRequest() accepts exactly the characters the RFC grammars allow, one by one", () => {
+  // The grammars as regular expressions (what the byte-table checks replaced).
+  const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const fieldValue = /^[\t\x20-\x7e\x80-\xff]*$/;
+  const visible = /^[\x21-\x7e]+$/;
+  const ok = (f: () => unknown) => {
+    try {
+      f();
+      return true;
+    } catch (e: unknown) {
+      assertInstanceOf(e, TypeError);
+      return false;
+    }
+  };
+  let checked = 0;
+  for (let c = 0; c < 0x180; c++) {
+    const ch = String.fromCharCode(c);
+    const method = `G${ch}T`, target = `/a${ch}`, name = `x-${ch}`, value = `v${ch}v`;
+    assertEquals(ok(() => prepareRequest(HOST, 80, method, "/", [], null)), token.test(method));
+    assertEquals(ok(() => prepareRequest(HOST, 80, "GET", target, [], null)), visible.test(target));
+    assertEquals(
+      ok(() => prepareRequest(HOST, 80, "GET", "/", [[name, "v"]], null)),
+      token.test(name),
+      `name ${c}`,
+    );
+    assertEquals(
+      ok(() => prepareRequest(HOST, 80, "GET", "/", [["x-a", value]], null)),
+      fieldValue.test(value),
+      `value ${c}`,
+    );
+    checked++;
+  }
+  assertEquals(checked, 0x180);
+  assert(!ok(() => prepareRequest(HOST, 80, "", "/", [], null)), "empty method");
+  assert(!ok(() => prepareRequest(HOST, 80, "GET", "/", [["", "v"]], null)), "empty name");
+  assert(ok(() => prepareRequest(HOST, 80, "GET", "/", [["x-a", ""]], null)), "empty value");
+});
