@@ -20,6 +20,8 @@
  * @module
  */
 
+import { v8FlagsArg } from "../router/v8_flags.ts";
+
 /** Exit code when every failure was a runtime download that could not be made. */
 export const SKIPPED = 3;
 
@@ -34,7 +36,7 @@ export const TARGETS: Readonly<Record<string, string>> = {
 /** Flags of every build: the runtime flags `deno task serve` uses, baked into the binary. */
 export const COMPILE_FLAGS: readonly string[] = [
   "-A",
-  "--v8-flags=--max-semi-space-size=4",
+  v8FlagsArg(),
   "--unstable-no-legacy-abort",
   "--unstable-net",
   "--include",
