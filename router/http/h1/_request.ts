@@ -47,7 +47,8 @@ export function headText(p: PreparedRequest): string {
 }
 
 // Per-request checks walk the parsers' byte tables instead of running a regular expression each
-// (~16 tests a request, ~0.4 µs of it in V8's RegExp builtin: issue 6).
+// (issue 6: ~16 tests a request; with header strings sliced from a parsed head, a prepareRequest
+// call went from 0.63–0.67 to 0.53–0.56 µs).
 
 /** A non-empty token (RFC 9110 §5.6.2): the `[!#$%&'*+\-.^_`|~0-9A-Za-z]+` of old. */
 function isToken(s: string): boolean {
