@@ -13,11 +13,13 @@
  *   failure, as Linkerd's `ClassifierFilter.successClassClassifier`).
  * - `l5d-retryable: true` on a failed response upgrades it to retryable (the upstream router
  *   says the request was never delivered).
- * - A rejection whose typed error has `retryable` set (`ConnectFailed`, `Overloaded`: certainly
- *   not delivered) is retryable for every method and every kind.
- * - Timeouts (`RequestTimeout`) and "written, then the connection broke" errors
- *   (`UpstreamError`) are retryable only for the retryable kinds and their methods, as
- *   Linkerd's `TimeoutAndWriteExceptionsOnly` / `ChannelClosedExceptionsOnly`.
+ * - Rejections are retryable only for the retryable kinds and their methods: a never-delivered
+ *   request (`ConnectFailed`, `Overloaded`: the typed error has `retryable` set), a timeout
+ *   (`RequestTimeout`) and "written, then the connection broke" (`UpstreamError`), as Linkerd's
+ *   `TimeoutAndWriteExceptionsOnly` / `ChannelClosedExceptionsOnly`. Under
+ *   `io.l5d.http.nonRetryable5XX` (the default) nothing is retried at the service level: a
+ *   never-delivered request is requeued by the client (`requeues.ts`, its own budget), which
+ *   does not ask the classifier.
  * - `DeadlineExceeded` and cancellations are never retryable: there is no time left, or nobody
  *   is waiting.
  *
@@ -150,14 +152,11 @@ export function makeClassifier(
       return h.get(RETRYABLE_HEADER)?.trim().toLowerCase() === "true" ? RETRYABLE_FAILURE : FAILURE;
     },
     error(req, err) {
+      if (!retryableMethod(req.method)) return FAILURE;
       const e = findSwitchyardError(err);
-      if (e?.retryable) return RETRYABLE_FAILURE;
-      if (
-        (e instanceof RequestTimeout || e instanceof UpstreamError) && retryableMethod(req.method)
-      ) {
-        return RETRYABLE_FAILURE;
-      }
-      return FAILURE;
+      return e?.retryable || e instanceof RequestTimeout || e instanceof UpstreamError
+        ? RETRYABLE_FAILURE
+        : FAILURE;
     },
   };
 }

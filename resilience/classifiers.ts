@@ -12,8 +12,9 @@
  * Shared rules (headers, never-delivered errors, timeouts) are in `classifier.ts`. The
  * `io.l5d.h2.*` names of the same kinds map to the same classifiers (gRPC trailer classifiers
  * are out of scope here). `allSuccessful` ignores `l5d-success-class`: every *response* is a
- * success; a rejection (no response at all) is still a failure, and a never-delivered one is
- * still retryable, so requeues and failure accrual keep working.
+ * success; a rejection (no response at all) is still a failure (failure accrual counts it), not
+ * retryable. Never-delivered requests are requeued by the client whatever the kind
+ * (`requeues.ts`).
  *
  * Requests whose body went past the replay buffer are made non-retryable by `retries`, not
  * here (Linkerd marks every chunked request non-retryable; we replay up to a cap).
@@ -28,14 +29,7 @@
  *
  * @module
  */
-import {
-  FAILURE,
-  makeClassifier,
-  type ResponseClassifier,
-  RETRYABLE_FAILURE,
-  SUCCESS,
-} from "./classifier.ts";
-import { findSwitchyardError } from "../router/core/errors.ts";
+import { FAILURE, makeClassifier, type ResponseClassifier, SUCCESS } from "./classifier.ts";
 
 /** The default kind. */
 export const DEFAULT_CLASSIFIER_KIND = "io.l5d.http.nonRetryable5XX";
@@ -64,7 +58,7 @@ function never(): boolean {
   return false;
 }
 
-/** 5XX and errors are failures; nothing is retryable except never-delivered requests. */
+/** 5XX and errors are failures; nothing is retryable (requeues still re-send never-delivered ones). */
 export const nonRetryable5XX: ResponseClassifier = makeClassifier(
   "io.l5d.http.nonRetryable5XX",
   is5xx,
@@ -92,11 +86,11 @@ export const retryableAll5XX: ResponseClassifier = makeClassifier(
   (m) => ALL.has(m),
 );
 
-/** Every response is a success; rejections are failures (retryable when never delivered). */
+/** Every response is a success; rejections are failures, not retryable. */
 export const allSuccessful: ResponseClassifier = {
   kind: "io.l5d.http.allSuccessful",
   response: () => SUCCESS,
-  error: (_req, err) => findSwitchyardError(err)?.retryable ? RETRYABLE_FAILURE : FAILURE,
+  error: () => FAILURE,
 };
 
 const BY_KIND: ReadonlyMap<string, ResponseClassifier> = new Map(

@@ -48,14 +48,24 @@ Deno.test("classifierFor() labels every kind × method × status as Linkerd does
   assertEquals(cases, 5 * 8 * 10);
 });
 
-Deno.test("classifierFor() labels errors: never-delivered always retryable, timeouts per kind", () => {
+Deno.test("classifierFor() labels errors: retryable only for the kind's retryable methods", () => {
   for (const kind of CLASSIFIER_KINDS) {
     const c = classifierFor(kind);
     for (const method of METHODS) {
       const r = request(method);
       const retryableMethod = RETRYABLE_METHODS[kind]!.includes(method);
-      assertEquals(c.error(r, new ConnectFailed("refused")), RETRYABLE_FAILURE, `${kind} connect`);
-      assertEquals(c.error(r, new Overloaded("shed")), RETRYABLE_FAILURE, `${kind} shed`);
+      // Never delivered: requeued by the client whatever the kind; retried by the service
+      // only where the kind retries the method (Linkerd's write exceptions).
+      assertEquals(
+        c.error(r, new ConnectFailed("refused")),
+        retryableMethod ? RETRYABLE_FAILURE : FAILURE,
+        `${kind} ${method} connect`,
+      );
+      assertEquals(
+        c.error(r, new Overloaded("shed")),
+        retryableMethod ? RETRYABLE_FAILURE : FAILURE,
+        `${kind} ${method} shed`,
+      );
       assertEquals(
         c.error(r, new RequestTimeout("slow")),
         retryableMethod ? RETRYABLE_FAILURE : FAILURE,
@@ -74,9 +84,11 @@ Deno.test("classifierFor() labels errors: never-delivered always retryable, time
 });
 
 Deno.test("classifierFor() finds typed errors through the cause chain", () => {
-  const c = classifierFor("io.l5d.http.nonRetryable5XX");
+  const c = classifierFor("io.l5d.http.retryableRead5XX");
   const wrapped = new Error("fetch failed", { cause: new ConnectFailed("refused") });
-  assertEquals(c.error(request("POST"), wrapped), RETRYABLE_FAILURE);
+  assertEquals(c.error(request("GET"), wrapped), RETRYABLE_FAILURE);
+  assertEquals(c.error(request("POST"), wrapped), FAILURE);
+  assertEquals(classifierFor().error(request("GET"), wrapped), FAILURE);
 });
 
 Deno.test("classifierFor() accepts h2 and legacy names and defaults to nonRetryable5XX", () => {

@@ -49,11 +49,20 @@ Deno.test("retries() does not retry a POST 5XX for retryableRead5XX", async () =
   assertEquals(svc.calls, 1);
 });
 
-Deno.test("retries() retries a never-delivered POST (ConnectFailed) for every kind", async () => {
-  const { clock, filter } = setup({ classifier: classifierFor("io.l5d.http.nonRetryable5XX") });
+Deno.test("retries() leaves never-delivered requests to requeues unless the kind retries the method", async () => {
+  // Linkerd: nonRetryable5XX retries nothing at the service level; a connection failure was
+  // already requeued by the client (requeues.ts). A retryable kind retries it for its methods.
+  const none = setup({ classifier: classifierFor("io.l5d.http.nonRetryable5XX") });
   const svc = scripted([new ConnectFailed("refused"), 201]);
-  assertEquals((await filter(req("POST", "x"), testCtx(clock), svc)).status, 201);
-  assertEquals(svc.calls, 2);
+  await assertRejects(() => none.filter(req("GET"), testCtx(none.clock), svc), "refused");
+  assertEquals(svc.calls, 1);
+  const read = setup({ classifier: classifierFor("io.l5d.http.retryableRead5XX") });
+  const svc2 = scripted([new ConnectFailed("refused"), 201]);
+  assertEquals((await read.filter(req("GET"), testCtx(read.clock), svc2)).status, 201);
+  assertEquals(svc2.calls, 2);
+  const svc3 = scripted([new ConnectFailed("refused"), 201]);
+  await assertRejects(() => read.filter(req("POST", "x"), testCtx(read.clock), svc3), "refused");
+  assertEquals(svc3.calls, 1);
 });
 
 Deno.test("retries() rethrows the last error when it gives up", async () => {
