@@ -118,6 +118,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       const picked = chooseLeaf(tree, random, clients.usable);
       if (picked.type === "leaf") {
         c.bound = picked.bound;
+        c.noHosts = noHosts;
         return clients.get(picked.bound)(req, c);
       }
       if (picked.type === "fail") {
@@ -201,7 +202,9 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       ctx.headerList = headerList;
       ctx.headerSource = req;
       if (clearContext) {
-        // Untrusted edge: no inbound dtab, deadline or trace context; a fresh trace.
+        // Untrusted edge: no inbound dtab, deadline or trace context; a fresh trace; and no
+        // inbound `l5d-*` header goes upstream (Linkerd's ClearMiscServerFilter).
+        if (context) ctx.headerList = headerList.filter((e) => !e[0].startsWith("l5d-"));
         decodeTraceContext(NO_CONTEXT_HEADERS, ctx, traceOpts);
         return ctx;
       }

@@ -264,7 +264,8 @@ export function balancerService(balancer: Balancer, opts: BalancerServiceOptions
   const noHosts = opts.noHosts ??
     ((ctx: Ctx) =>
       new NoHostsAvailable(
-        `No hosts are available for ${ctx.dstStr || ctx.bound?.idStr || ctx.host}`,
+        ctx.noHosts ||
+          `No hosts are available for ${ctx.dstStr || ctx.bound?.idStr || ctx.host}`,
       ));
   return function balanced(req, ctx) {
     if (balancer.size === 0) return Promise.reject(noHosts(ctx));

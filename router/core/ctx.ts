@@ -67,6 +67,11 @@ export class Ctx {
   dstStr = "";
   /** Local: the bound (client) name chosen for this request. */
   bound: Bound | undefined = undefined;
+  /**
+   * Local: Linkerd's "No hosts are available for …, Dtab.base=[…], Dtab.local=[…]" text of this
+   * request's name and dtab (set by the router with `bound`), for a client with no endpoints.
+   */
+  noHosts = "";
   /** Local: the endpoint (`host:port`) of the latest attempt. */
   endpoint = "";
   /** Local: attempt number, 0 for the first try; bumped by retries. */

@@ -140,7 +140,10 @@ function bindNode<T>(
         const s = bindNode(ctx, trees[i]!, depth, bindLeaf);
         if (s.type === "neg") continue;
         if (s.type === "fail" || s.type === "pending" || s.type === "failed") return s;
-        return ctx.failover ? withFailover(ctx, s, trees, i + 1, depth, bindLeaf) : s;
+        // `$` / `/$/nil` is Finagle's Empty: chosen like any non-negative branch, and final (no
+        // failover past it; failover is for bound names whose endpoints are unusable).
+        if (s.type === "empty" || !ctx.failover) return s;
+        return withFailover(ctx, s, trees, i + 1, depth, bindLeaf);
       }
       return NEG;
     }

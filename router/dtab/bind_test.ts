@@ -128,6 +128,9 @@ Deno.test("bind() with failover keeps later usable alternatives after the chosen
   assertEquals(ids(bindS(dtab, "/svc", n).tree), "/#/fs/a");
   assertEquals(ids(bindS(dtab, "/svc", n, { failover: true }).tree), "/#/fs/a | /#/fs/b");
   assertEquals(ids(bindS(dtab + "; /svc => !", "/svc", n, { failover: true }).tree), "!");
+  // `$` (Finagle's Empty) is chosen like any non-negative branch and ends the alternation.
+  assertEquals(bindS(dtab + "; /svc => $", "/svc", n, { failover: true }).tree.type, "empty");
+  assertEquals(bindS(dtab + "; /svc => $", "/svc", n).tree.type, "empty");
 });
 
 Deno.test("bindTree() binds a whole tree of paths", () => {

@@ -27,6 +27,11 @@ const SKIP = new Set<string>([
   ...HOP_BY_HOP,
   H.dtab,
   H.dtabLocal,
+  // The context Linkerd re-encodes; any other `l5d-ctx-*` header passes through, as Linkerd's
+  // server filters remove only these (apps forward every `l5d-ctx-*` header they receive).
+  H.ctxDtab,
+  H.ctxDeadline,
+  H.ctxTrace,
   H.sample,
   H.addContext,
   H.dstService,
@@ -74,7 +79,6 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
       } else if (name === H.via) via = e[1];
       continue;
     }
-    if (name.startsWith(H.ctxPrefix)) continue; // re-encoded below from ctx
     if (name === H.grpcTimeout) grpcTimeout = true;
     out.push(e as [string, string]);
   }

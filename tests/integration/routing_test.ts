@@ -86,9 +86,17 @@ Deno.test("routing: hop-by-hop headers are stripped both ways, end-to-end ones k
 });
 
 Deno.test("routing: No hosts → 502 with l5d-err naming the dtab; dead upstream → 502 fast", async () => {
-  const dir = await fsNamerDir({ dead: "127.0.0.1 1\n" });
+  const dir = await fsNamerDir({ dead: "127.0.0.1 1\n", empty: "" });
   const sy = await startSwitchyard(config(dir));
   try {
+    // A name that binds to an empty endpoint set gets the same full text.
+    const e = await curl(["-H", "Host: empty", `http://${sy.proxy()}/`]);
+    assertEquals(e.status, 502);
+    assertEquals(
+      decodeURIComponent((e.headers.get("l5d-err") ?? "").replaceAll("+", " ")),
+      "No hosts are available for /svc/empty, Dtab.base=[/svc=>/#/io.l5d.fs], Dtab.local=[]. " +
+        "Remote Info: Not Available",
+    );
     const r = await curl(["-H", "Host: nope", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 502);
     const err = decodeURIComponent((r.headers.get("l5d-err") ?? "").replaceAll("+", " "));
@@ -157,6 +165,26 @@ Deno.test("routing: l5d-dtab overrides per request and travels on as l5d-ctx-dta
       `http://${sy.proxy()}/`,
     ]);
     assertEquals(JSON.parse(ctx.body).name, "v2");
+    // Other l5d-ctx-* headers are an app's context: they pass through (Linkerd strips only the
+    // dtab, deadline and trace headers it re-encodes).
+    const app = await curl([
+      "-H",
+      "Host: web",
+      "-H",
+      "l5d-ctx-user: alice",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(JSON.parse(app.body).headers["l5d-ctx-user"], "alice");
+    // `$` (empty) is chosen like any branch and ends the alternation: no hosts, no fallback.
+    const empty = await curl([
+      "-H",
+      "Host: web",
+      "-H",
+      "l5d-dtab: /svc/web => $",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(empty.status, 502);
+    assertStringIncludes(empty.body, "No hosts are available for /svc/web, Dtab.base=[");
     const bad = await curl([
       "-H",
       "Host: web",
@@ -299,8 +327,9 @@ routers:
 `);
   try {
     const over = ["-H", "Host: web", "-H", "l5d-dtab: /svc/web => /svc/web-v2"];
-    const edge = await curl([...over, `http://${sy.proxy("edge")}/`]);
+    const edge = await curl([...over, "-H", "l5d-ctx-user: x", `http://${sy.proxy("edge")}/`]);
     assertEquals(JSON.parse(edge.body).name, "v1", "the edge ignores l5d-dtab");
+    assertEquals(JSON.parse(edge.body).headers["l5d-ctx-user"], undefined, "no l5d-* goes on");
     assertEquals([...edge.headers.keys()].filter((k) => k.startsWith("l5d-")), []);
     const miss = await curl(["-H", "Host: nothing", `http://${sy.proxy("edge")}/`]);
     assertEquals(miss.status, 502);
