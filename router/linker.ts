@@ -357,10 +357,20 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         handler: (req) => metricsJsonResponse(registry, new URL(req.url)),
       },
       {
+        // Linkerd serves this only with the `io.l5d.prometheus` telemeter configured (checked per
+        // request: a reload may add or remove it). `/metrics` is always there.
         path: prom?.path ?? "/admin/metrics/prometheus",
         handler: () => {
           const p = promOf();
-          return linkerdPrometheusResponse(registry, p?.prefix ? { prefix: p.prefix } : {});
+          if (!p) {
+            return new Response(
+              "the io.l5d.prometheus telemeter is not configured " +
+                "(telemetry: [{kind: io.l5d.prometheus}]); /metrics serves Switchyard's own " +
+                "exposition\n",
+              { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } },
+            );
+          }
+          return linkerdPrometheusResponse(registry, p.prefix ? { prefix: p.prefix } : {});
         },
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
@@ -418,10 +428,11 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         } catch (e: unknown) {
           throw new BadRequest(`bad path: ${(e as Error).message}`);
         }
-        const routers = [...snap.routers.values()];
+        // Without a namespace, Linkerd delegates with the configured namers only (no router's
+        // dtab): just the `dtab` given.
         const r = namespace === undefined
-          ? routers[0]
-          : routers.find((x) => x.spec.label === namespace);
+          ? undefined
+          : [...snap.routers.values()].find((x) => x.spec.label === namespace);
         if (namespace !== undefined && !r) throw new BadRequest(`no router named ${namespace}`);
         const base = r ? r.spec.dtab : [];
         const extra = dtabText ? parseDtab(dtabText) : [];

@@ -63,5 +63,8 @@ export function demoConfigYaml(opts: DemoConfigOptions): string {
     `  - ip: ${ip}`,
     `    port: ${routerPort}`,
     "",
+    "telemetry:",
+    "- kind: io.l5d.prometheus # /admin/metrics/prometheus (Linkerd's shape)",
+    "",
   ].join("\n");
 }

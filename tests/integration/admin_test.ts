@@ -57,6 +57,20 @@ routers:
       `${sy.admin}/delegator.json?path=/svc/x&dtab=${encodeURIComponent("=>")}`,
     ]);
     assertEquals(bad.status, 400);
+    // Without a namespace only the configured namers are used: no router's dtab.
+    const bare = JSON.parse((await curl([`${sy.admin}/delegator.json?path=/svc/world`])).body);
+    assertEquals(bare.type, "neg", JSON.stringify(bare));
+    const given = JSON.parse(
+      (await curl([
+        "--get",
+        "--data-urlencode",
+        "path=/svc/world-v1",
+        "--data-urlencode",
+        "dtab=/svc => /#/io.l5d.fs",
+        `${sy.admin}/delegator.json`,
+      ])).body,
+    );
+    assertStringIncludes(JSON.stringify(given), `"port":${world.port}`);
 
     // Traffic, then the metrics endpoints.
     for (let i = 0; i < 5; i++) await curl(["-x", `http://${sy.proxy()}`, "http://world/"]);
@@ -164,5 +178,24 @@ routers:
   } finally {
     await sy.stop();
     await world.close();
+  }
+});
+
+Deno.test("admin: /admin/metrics/prometheus only with the io.l5d.prometheus telemeter; /metrics always", async () => {
+  const dir = await fsNamerDir({});
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers: [{protocol: http, label: out, dtab: "/svc => /#/io.l5d.fs;", servers: [{port: 0}]}]
+`);
+  try {
+    const off = await curl([`${sy.admin}/admin/metrics/prometheus`]);
+    assertEquals(off.status, 404);
+    assertStringIncludes(off.body, "io.l5d.prometheus");
+    const native = await curl([`${sy.admin}/metrics`]);
+    assertEquals(native.status, 200);
+    assertStringIncludes(native.body, "switchyard_");
+  } finally {
+    await sy.stop();
   }
 });

@@ -37,6 +37,7 @@ async function exchange(port: number, raw: string): Promise<string> {
 function edgeConfig(dir: string, servers: string, router = ""): string {
   return `
 admin: {port: 0}
+telemetry: [{kind: io.l5d.prometheus}]
 namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
 routers:
 - protocol: http

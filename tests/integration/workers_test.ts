@@ -9,6 +9,7 @@ import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream
 function cfg(dir: string, target: string): string {
   return `
 admin: {port: 0}
+telemetry: [{kind: io.l5d.prometheus}]
 namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
 routers:
 - protocol: http
