@@ -81,6 +81,11 @@ export interface RetriesOptions {
    * stack sets `l5d-success-class` here: no filter level of its own).
    */
   readonly onResponse?: ((res: Response, cls: ResponseClass) => void) | undefined;
+  /**
+   * Called once per request when its final outcome (response or rejection) is decided, with
+   * `ctx.retries` final (`retries/per_request`).
+   */
+  readonly onFinal?: ((ctx: Ctx) => void) | undefined;
 }
 
 /**
@@ -112,7 +117,7 @@ export function retries(opts: RetriesOptions): Filter {
   const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
   const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
   const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
-  const { onRetry, onBudgetExhausted, onResponse } = opts;
+  const { onRetry, onBudgetExhausted, onResponse, onFinal } = opts;
 
   // Not an async function (issue 6): the first attempt, which is usually the last, costs two
   // closures instead of a suspended frame; a retry continues in `retryAfter`.
@@ -171,6 +176,7 @@ export function retries(opts: RetriesOptions): Filter {
       withdraw(ctx);
     if (!retry) {
       ctx.classification = classificationLabel(cls);
+      onFinal?.(ctx);
       if (res !== undefined) {
         onResponse?.(res, cls);
         return res;

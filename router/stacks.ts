@@ -137,6 +137,8 @@ export function createStacks(deps: StackDeps): StackFactory {
     const budget = new RetryBudget(params.retries.budget, clock);
     const retryTotal = registry.counter(scope, "retries/total");
     const exhausted = registry.counter(scope, "retries/budget_exhausted");
+    // Finagle's RetryFilter stat: retries spent by each request (0 for most).
+    const perRequest = registry.histogram(scope, "retries/per_request");
     registry.gauge(scope, "retries/budget", () => budget.balance());
     const random = () => clock.random();
     // Tell the caller (an upstream Linkerd or Switchyard) how this hop classified the final
@@ -164,6 +166,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         clock,
         onRetry: () => retryTotal.incr(),
         onBudgetExhausted: () => exhausted.incr(),
+        onFinal: (ctx) => perRequest.add(ctx.retries, ctx.startMono),
         onResponse: successClass,
       }),
     ], leaf);

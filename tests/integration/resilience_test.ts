@@ -181,6 +181,9 @@ Deno.test("resilience 4: all endpoints failing 50%: retries stay within the budg
     );
     assert(retries > 0, "retries happened");
     assert(retries <= bound, `retries ${retries} > budget bound ${bound}`);
+    // retries/per_request: one sample per request, summing to retries/total.
+    const per = "rt/outgoing/service/svc/world/retries/per_request";
+    assertEquals([m[`${per}.count`], m[`${per}.sum`]], [requests, retries]);
     assert(
       (m["rt/outgoing/service/svc/world/retries/budget_exhausted"] ?? 0) > 0,
       "the budget ran out",
