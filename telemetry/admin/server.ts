@@ -1,7 +1,8 @@
 /**
  * The admin server (default 127.0.0.1:9990), a Hono app: `/admin/ping`, `/config.json`,
  * `/delegator.json`, `POST /admin/shutdown` (`GET` answers 405 with `allow: POST`, as
- * twitter-server's), `/logging.json` (`logging_handler.ts`), plus every handler contributed by
+ * twitter-server's), `/logging.json` (`logging_handler.ts`), `/help`, `/logging`,
+ * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), plus every handler contributed by
  * other folders.
  *
  * @module
@@ -10,6 +11,7 @@ import { Hono } from "hono";
 import type { AdminHandler } from "./handler.ts";
 import type { Logger } from "../log.ts";
 import { loggingHandlers } from "./logging_handler.ts";
+import { helpPages } from "./help_pages.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -63,12 +65,14 @@ function errorStatus(e: unknown): number {
 export function adminApp(deps: AdminDeps): Hono {
   const app = new Hono();
   const CONTROL = new Set(["/admin/shutdown", "/admin/reload", "/logging.json"]);
-  const UI = new Set(["/", "/delegator", "/dashboard"]);
+  const UI = new Set(["/", "/delegator", "/dashboard", "/logging", "/help"]);
   app.use("*", async (c, next) => {
     const sec = deps.security?.();
     if (sec) {
       const path = c.req.path;
-      const control = CONTROL.has(path) && (c.req.method === "POST" || path === "/admin/shutdown");
+      const control = (CONTROL.has(path) &&
+        (c.req.method === "POST" || path === "/admin/shutdown")) ||
+        (path === "/admin/tracing" && /[?&](enable|disable)=/.test(c.req.url));
       const refuse = (control && sec.controlEnabled === false) ||
         (UI.has(path) && sec.uiEnabled === false) ||
         (sec.pathBlacklist?.some((re) => new RegExp(re).test(path)) ?? false) ||
@@ -125,7 +129,15 @@ export function adminApp(deps: AdminDeps): Hono {
     "/admin/shutdown",
     (c) => c.text("use POST to shut down\n", 405, { allow: "POST" }),
   );
-  for (const h of [...loggingHandlers(deps.log), ...deps.handlers]) {
+  const own = [...loggingHandlers(deps.log), ...deps.handlers];
+  const gets = [
+    "/admin/ping",
+    "/config.json",
+    "/delegator.json",
+    ...own.filter((h) => h.method !== "POST").map((h) => h.path),
+  ];
+  const pages = helpPages({ log: deps.log, paths: () => gets });
+  for (const h of [...own, ...pages]) {
     if (h.method === "POST") app.post(h.path, (c) => h.handler(c.req.raw));
     else app.get(h.path, (c) => h.handler(c.req.raw));
   }

@@ -183,6 +183,13 @@ export function readInboundTrace(h: HeaderGet): InboundTrace | undefined {
   return l5d === null ? undefined : decodeL5dCtxTrace(l5d);
 }
 
+/**
+ * Whether spans are recorded at all (`/admin/tracing?enable=true|disable=true`, twitter-server's
+ * `Trace.enable`/`disable`). While disabled, trace context is still decoded and propagated with
+ * its sampling decision; only this process's span filters stop recording.
+ */
+export const tracingSwitch: { enabled: boolean } = { enabled: true };
+
 /** What decoding needs besides the headers. */
 export interface TraceDecodeOptions {
   /**

@@ -27,6 +27,7 @@ import type { Ctx } from "../../router/core/ctx.ts";
 import type { Filter, Service } from "../../router/core/service.ts";
 import { findSwitchyardError } from "../../router/core/errors.ts";
 import { childOf, rootIn } from "./tracer.ts";
+import { tracingSwitch } from "./trace_ctx.ts";
 
 /** Labels an attempt's outcome (`success`, `failure`, `retryable_failure`, ...). */
 export type ClassifyAttempt = (
@@ -111,7 +112,7 @@ export function serverSpan(tracer: Tracer, router: string): Filter {
     }
   }
   return function serverSpan(req, ctx, next) {
-    return ctx.sampled ? traced(req, ctx, next) : next(req, ctx);
+    return ctx.sampled && tracingSwitch.enabled ? traced(req, ctx, next) : next(req, ctx);
   };
 }
 
@@ -183,6 +184,6 @@ export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
     }
   }
   return function clientSpan(req, ctx, next) {
-    return ctx.sampled ? traced(req, ctx, next) : next(req, ctx);
+    return ctx.sampled && tracingSwitch.enabled ? traced(req, ctx, next) : next(req, ctx);
   };
 }

@@ -154,6 +154,42 @@ routers:
   }
 });
 
+Deno.test("admin endpoints: /help lists the endpoints, /logging changes the level, pprof says 501", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const help = await curl([`${sy.admin}/help`]);
+    assertEquals(help.status, 200);
+    for (const p of ["/admin/metrics.json", "/delegator.json", "/logging", "/admin/ping"]) {
+      assertStringIncludes(help.body, `<code>${p}</code>`);
+    }
+    const page = await curl([`${sy.admin}/logging`]);
+    assertEquals(page.status, 200);
+    assertStringIncludes(page.body, `level <b id="level">debug</b>`);
+    // The page's buttons POST to /logging.json; the page then shows the new level.
+    const set = await curl([
+      "-H",
+      "content-type: application/json",
+      "-d",
+      `{"logger":"root","level":"warn"}`,
+      `${sy.admin}/logging.json`,
+    ]);
+    assertEquals(set.status, 200);
+    assertStringIncludes((await curl([`${sy.admin}/logging`])).body, `<b id="level">warn</b>`);
+    const pprof = await curl([`${sy.admin}/admin/pprof/heap`]);
+    assertEquals(pprof.status, 501);
+    assertStringIncludes(pprof.body, "--inspect");
+    assertEquals((await curl([`${sy.admin}/admin/tracing?enable=maybe`])).status, 400);
+  } finally {
+    await sy.stop();
+  }
+});
+
 Deno.test("admin endpoints: controlEnabled false refuses POST /logging.json but not GET", async () => {
   const sy = await startSwitchyard(`
 admin:
@@ -170,6 +206,9 @@ routers:
     assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "debug" } });
     assertEquals((await curl([`${sy.admin}/admin/shutdown`])).status, 403);
     assertEquals((await curl([`${sy.admin}/admin/server_info`])).status, 200);
+    // Switching tracing is control; reading its state is not.
+    assertEquals((await curl([`${sy.admin}/admin/tracing?disable=true`])).status, 403);
+    assertEquals((await curl([`${sy.admin}/admin/tracing`])).body, "tracing enabled\n");
   } finally {
     await sy.stop();
   }

@@ -359,6 +359,38 @@ Deno.test("tracing: spans still queued at shutdown are flushed before the proces
   }
 });
 
+Deno.test("tracing: /admin/tracing?disable=true stops span recording, ?enable=true resumes it", async () => {
+  const collector = startCollector();
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(config("outgoing", app.port, collector.port));
+  try {
+    assertEquals((await curl([`${sy.admin}/admin/tracing`])).body, "tracing enabled\n");
+    assertEquals(
+      (await curl([`${sy.admin}/admin/tracing?disable=true`])).body,
+      "tracing disabled\n",
+    );
+    const off = await curl(["-H", "Host: hello", `http://${sy.proxy()}/off`]);
+    assertEquals(off.status, 200);
+    const offTrace = app.seen[0]!.headers["l5d-reqid"]!;
+    assert(offTrace, "context still propagated while disabled");
+    assertEquals((await curl([`${sy.admin}/admin/tracing?enable=true`])).body, "tracing enabled\n");
+    const on = await curl(["-H", "Host: hello", `http://${sy.proxy()}/on`]);
+    assertEquals(on.status, 200);
+    const onTrace = app.seen[1]!.headers["l5d-reqid"]!;
+    assertEquals(await sy.stop(), 0); // flushes the queue
+    const of = (t: string) =>
+      collector.spans.filter((s) => s.traceId === t || s.traceId === pad(t)).length;
+    assertEquals(
+      [of(offTrace), of(onTrace)],
+      [0, 4],
+      "no spans while disabled; 2 × 2 formats after",
+    );
+  } finally {
+    await app.close();
+    await collector.close();
+  }
+});
+
 Deno.test("tracing: without a tracing telemeter a router records nothing and stays transparent", async () => {
   const app = startUpstream("app");
   const sy = await startSwitchyard(
