@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { requestWithMethod } from "../router/core/request_method.ts";
 
 /** Default replay buffer per request. */
 export const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024;
@@ -71,7 +72,8 @@ class Tee implements Replay {
     init.body = this.#stream(n === 0);
     init.redirect = this.#req.redirect;
     (init as RequestInit & { duplex: string }).duplex = "half";
-    return new Request(this.#req.url, init);
+    // TRACE/CONNECT/TRACK are forwarded too: `new Request` alone refuses them.
+    return requestWithMethod(this.#req.url, init as RequestInit & { method: string });
   }
 
   #stream(first: boolean): ReadableStream<Uint8Array> {

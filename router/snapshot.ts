@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { delegationTo } from "./http/diagnostic_tracer.ts";
+import { delegate } from "./dtab/delegate.ts";
 import type { Config, RouterConfig } from "./config/mod.ts";
 import { createRouter, type Router, type RouterSpec } from "./router.ts";
 import { createStacks } from "./stacks.ts";
@@ -139,6 +141,7 @@ export function buildSnapshot(
         log,
       });
       if (accessLog) accessLogs.push(accessLog);
+      const lookup = transformLookup(discovery.lookup, own); // k8s
       const stacks = createStacks({
         registry,
         clock,
@@ -147,9 +150,17 @@ export function buildSnapshot(
         client: rc.client,
         log,
         tracing, // issue 4
+        // Linkerd's diagnostic tracing: how this request's name delegated to its client.
+        delegation: (ctx) =>
+          ctx.dst && ctx.bound
+            ? delegationTo(
+              delegate([...spec.dtab, ...ctx.dtabLocal], ctx.dst, lookup),
+              ctx.bound.idStr,
+            )
+            : [],
       });
       const router = ext.wrap(createRouter(spec, { // issue 5: route overrides
-        lookup: transformLookup(discovery.lookup, own), // k8s
+        lookup,
         stacks,
         clock,
         traceSampleRate: tracingSampleRate(config.telemetry), // issue 4

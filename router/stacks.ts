@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { diagnosticTracer } from "./http/diagnostic_tracer.ts";
 import type { Node, Service } from "./core/service.ts";
 import { H } from "./http/headers.ts";
 import { stack } from "./core/service.ts";
@@ -97,6 +98,11 @@ export interface StackDeps {
   readonly log: Logger;
   /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
   readonly tracing?: Tracing | null;
+  /**
+   * The delegation of a request's name to its client, for diagnostic tracing (`TRACE` with
+   * `l5d-add-context`); no dtab resolution lines when absent.
+   */
+  readonly delegation?: ((ctx: Ctx) => readonly string[]) | undefined;
 }
 
 function addrKey(a: Address): string {
@@ -242,8 +248,14 @@ export function createStacks(deps: StackDeps): StackFactory {
         port: a.port,
         classify: classifyAttempt,
       }) ?? null;
+      const diag = diagnosticTracer({
+        router,
+        endpoint: key,
+        addresses: () => current.map(addrKey),
+        delegation: deps.delegation ?? (() => []),
+      });
       const call = stack(
-        [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter],
+        [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
         tls?.clientAuth
           ? () =>
             Promise.reject(

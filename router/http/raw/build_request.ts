@@ -33,8 +33,8 @@
 import { fastRequest } from "./_request_internals.ts";
 import type { RequestHead } from "./request_head.ts";
 import { requestParts } from "./request_parts.ts";
+import { requestWithMethod } from "../../core/request_method.ts";
 
-const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
 /** The methods the fetch spec normalises (upper-cases when matched case-insensitively). */
 const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
@@ -107,11 +107,10 @@ function slowRequest(
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal,
 ): Request {
-  const forbidden = FORBIDDEN.has(method);
-  const m = forbidden ? "GET" : method;
-  const req = body === null
-    ? new Request(href, { method: m, headers, signal })
-    : new Request(href, { method: m, headers, body, signal, duplex: "half" } as RequestInit);
-  if (forbidden) Object.defineProperty(req, "method", { value: method });
-  return req;
+  return body === null ? requestWithMethod(href, { method, headers, signal }) : requestWithMethod(
+    href,
+    { method, headers, body, signal, duplex: "half" } as RequestInit & {
+      method: string;
+    },
+  );
 }
