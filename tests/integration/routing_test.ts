@@ -472,26 +472,22 @@ Deno.test("routing: TRACE is forwarded; with l5d-add-context each hop appends it
   const web = startUpstream("web", (req) => new Response(`echo ${req.method}`));
   const dir = await fsNamerDir({ web: web.fsLine });
   const sy = await startSwitchyard(config(dir));
-  try {
-    const plain = await curl(["-X", "TRACE", "-H", "Host: web", `http://${sy.proxy()}/`]);
-    assertEquals([plain.status, plain.body], [200, "echo TRACE"]);
-    const traced = await curl([
+  const trace = (...headers: string[]) =>
+    curl([
       "-X",
       "TRACE",
       "-H",
       "Host: web",
-      "-H",
-      "l5d-add-context: true",
-      "-H",
-      "Max-Forwards: 5",
+      ...headers.flatMap((h) => ["-H", h]),
       `http://${sy.proxy()}/`,
     ]);
+  try {
+    const plain = await trace();
+    assertEquals([plain.status, plain.body], [200, "echo TRACE"]);
+    const traced = await trace("l5d-add-context: true", "Max-Forwards: 5");
     assertEquals(traced.status, 200);
     const ep = `127.0.0.1:${web.port}`;
-    assertStringIncludes(
-      traced.body,
-      `echo TRACE\n\n--- Router: outgoing ---\nrequest duration: `,
-    );
+    assertStringIncludes(traced.body, `echo TRACE\n\n--- Router: outgoing ---\nrequest duration: `);
     assertStringIncludes(
       traced.body,
       ` ms\nservice name: /svc/web\nclient name: /#/io.l5d.fs/web\naddresses: [${ep}]\n` +
@@ -500,29 +496,11 @@ Deno.test("routing: TRACE is forwarded; with l5d-add-context each hop appends it
     assertEquals(web.seen.at(-1)!.headers["max-forwards"], "4", "decremented on the way");
     // Max-Forwards: 0 answers at this hop: the app is not called.
     const calls = web.seen.length;
-    const here = await curl([
-      "-X",
-      "TRACE",
-      "-H",
-      "Host: web",
-      "-H",
-      "l5d-add-context: true",
-      "-H",
-      "Max-Forwards: 0",
-      `http://${sy.proxy()}/`,
-    ]);
+    const here = await trace("l5d-add-context: true", "Max-Forwards: 0");
     assertEquals(here.status, 200);
     assertStringIncludes(here.body, "--- Router: outgoing ---");
     assertEquals(web.seen.length, calls);
-    const bad = await curl([
-      "-X",
-      "TRACE",
-      "-H",
-      "Host: web",
-      "-H",
-      "Max-Forwards: x",
-      `http://${sy.proxy()}/`,
-    ]);
+    const bad = await trace("Max-Forwards: x");
     assertEquals([bad.status, bad.body], [400, "Invalid value for Max-Forwards header"]);
   } finally {
     await sy.stop();
