@@ -228,15 +228,35 @@ export const EMPTY_SNAPSHOT: HistogramSnapshot = Object.freeze({
 });
 
 /**
- * The summary of a sketch: count, sum, min, max and the quantiles, each clamped to [min, max];
- * `EMPTY_SNAPSHOT` for no sketch or an empty one.
+ * The DDSketch quantile that answers Finagle's percentile `p` of `count` samples. Finagle's
+ * percentiles are nearest-rank: the ceil(p × n)-th smallest sample (p99 of ten samples is the
+ * largest). DDSketch answers q with the first bin whose cumulative count exceeds q × (n − 1), so
+ * this asks for the rank half-way past the wanted sample's zero-based index.
+ *
+ * @example
+ * ```ts
+ * import { nearestRankQuantile } from "./histogram.ts";
+ * nearestRankQuantile(0.99, 10); // 1: the largest of ten
+ * nearestRankQuantile(0.5, 10); // 0.5: rank 4.5 of 0…9, the 5th smallest
+ * ```
+ */
+export function nearestRankQuantile(p: number, count: number): number {
+  if (count <= 1) return 0;
+  const k = Math.max(0, Math.ceil(p * count) - 1);
+  return Math.min(1, (k + 0.5) / (count - 1));
+}
+
+/**
+ * The summary of a sketch: count, sum, min, max and the nearest-rank quantiles (as Finagle's),
+ * each clamped to [min, max]; `EMPTY_SNAPSHOT` for no sketch or an empty one.
  */
 export function sketchSnapshot(
   m: LogCollapsingLowestDenseDDSketch | null | undefined,
 ): HistogramSnapshot {
   if (!m || m.count === 0) return EMPTY_SNAPSHOT;
   const { min, max, sum, count } = m;
-  const q = (p: number) => Math.min(max, Math.max(min, m.getValueAtQuantile(p)));
+  const q = (p: number) =>
+    Math.min(max, Math.max(min, m.getValueAtQuantile(nearestRankQuantile(p, count))));
   return {
     count,
     sum,

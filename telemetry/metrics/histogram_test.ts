@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
-import { createHistogram, REUSE_SKETCHES } from "./histogram.ts";
+import { createHistogram, nearestRankQuantile, REUSE_SKETCHES } from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { prng as rng } from "../../tests/support/prng.ts";
 
@@ -150,7 +150,11 @@ Deno.test("createHistogram() snapshots equal a sketch of the same samples, few o
       clock.advance(10_000);
     }
     const s = h.snapshot();
-    const q = (p: number) => Math.min(ref.max, Math.max(ref.min, ref.getValueAtQuantile(p)));
+    const q = (p: number) =>
+      Math.min(
+        ref.max,
+        Math.max(ref.min, ref.getValueAtQuantile(nearestRankQuantile(p, ref.count))),
+      );
     assertEquals(
       [s.count, s.sum, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
       [ref.count, ref.sum, ref.min, ref.max, q(0.5), q(0.9), q(0.99), q(0.9999)],
@@ -193,7 +197,11 @@ Deno.test("createHistogram() reuses expired slices' sketches and answers as new 
     const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
     for (const v of slices.slice(-6).flat()) ref.accept(v);
     const s = h.snapshot();
-    const q = (p: number) => Math.min(ref.max, Math.max(ref.min, ref.getValueAtQuantile(p)));
+    const q = (p: number) =>
+      Math.min(
+        ref.max,
+        Math.max(ref.min, ref.getValueAtQuantile(nearestRankQuantile(p, ref.count))),
+      );
     assertEquals(
       [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
       [ref.count, ref.min, ref.max, q(0.5), q(0.9), q(0.99), q(0.9999)],
@@ -201,4 +209,17 @@ Deno.test("createHistogram() reuses expired slices' sketches and answers as new 
     assertRelative(s.sum, ref.sum, 1e-9);
     clock.advance(10_000);
   }
+});
+
+Deno.test("createHistogram() percentiles are nearest-rank, as Finagle's", () => {
+  const h = createHistogram(new FakeClock());
+  for (let v = 1; v <= 10; v++) h.add(v * 10);
+  const s = h.snapshot();
+  const near = (x: number, want: number) => Math.abs(x - want) <= want * 0.01;
+  // ceil(p × 10)-th smallest: p50 → 5th, p90 → 9th, p95/p99/p9999 → 10th.
+  assert(near(s.p50, 50) && near(s.p90, 90), JSON.stringify(s));
+  assert(near(s.p95, 100) && near(s.p99, 100) && near(s.p9999, 100), JSON.stringify(s));
+  const three = createHistogram(new FakeClock());
+  for (const v of [3, 4, 12]) three.add(v);
+  assert(near(three.snapshot().p99, 12) && near(three.snapshot().p50, 4));
 });
