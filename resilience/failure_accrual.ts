@@ -43,7 +43,12 @@
 import type { Clock } from "../router/core/clock.ts";
 import type { Ctx } from "../router/core/ctx.ts";
 import type { Node, Status } from "../router/core/service.ts";
-import { DeadlineExceeded, findSwitchyardError, Overloaded } from "../router/core/errors.ts";
+import {
+  BadRequest,
+  DeadlineExceeded,
+  findSwitchyardError,
+  Overloaded,
+} from "../router/core/errors.ts";
 import type { AccrualPolicy } from "./accrual_policy.ts";
 import { classifyResponse, type ResponseClassifier } from "./classifier.ts";
 import { nonRetryable5XX } from "./classifiers.ts";
@@ -210,7 +215,8 @@ class Accrual implements AccrualNode {
 
 function isLocal(e: unknown): boolean {
   const err = findSwitchyardError(e);
-  return err instanceof Overloaded || err instanceof DeadlineExceeded;
+  // Shed or out of time here, or the request itself was bad: not the endpoint's doing.
+  return err instanceof Overloaded || err instanceof DeadlineExceeded || err instanceof BadRequest;
 }
 
 /**

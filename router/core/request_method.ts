@@ -1,8 +1,9 @@
 /**
  * `new Request(url, init)` for any method: the fetch spec refuses CONNECT, TRACE and TRACK
- * ("Method is forbidden"), but a proxy forwards TRACE (Linkerd's diagnostic tracing rides on
- * it) and tunnels CONNECT. Such a request is built as GET (POST when it has a body) and carries
- * the real method on an own `method` property, which the HTTP/1.1 client writes on the wire.
+ * ("Method is forbidden") and a GET or HEAD with a body, but a proxy forwards TRACE (Linkerd's
+ * diagnostic tracing rides on it), tunnels CONNECT and passes on the body it was sent. Such a
+ * request is built as GET (POST when it has a body) and carries the real method on an own
+ * `method` property, which the HTTP/1.1 client writes on the wire.
  * `fetch(req)` would send the stand-in method: never fetch these.
  *
  * @example
@@ -27,8 +28,11 @@ export const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(["CONNECT", "TRACE
  */
 export function requestWithMethod(url: string, init: RequestInit & { method: string }): Request {
   const method = init.method;
-  if (!FORBIDDEN_METHODS.has(method)) return new Request(url, init);
-  const stand = init.body === null || init.body === undefined ? "GET" : "POST";
+  const hasBody = init.body !== null && init.body !== undefined;
+  if (!FORBIDDEN_METHODS.has(method) && !(hasBody && (method === "GET" || method === "HEAD"))) {
+    return new Request(url, init);
+  }
+  const stand = hasBody ? "POST" : "GET";
   const req = new Request(url, { ...init, method: stand });
   Object.defineProperty(req, "method", { value: method });
   return req;

@@ -123,6 +123,66 @@ Deno.test("engine: malformed and oversized requests get a status and l5d-err, th
   }
 });
 
+Deno.test("engine: a GET body is forwarded; a broken request body is the client's 400, never held against the endpoint", async () => {
+  // Deno.serve drops a GET body, so the endpoint is a raw listener that answers with the bytes
+  // it received after the head (one request per connection).
+  const up = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const c of up) {
+      (async () => {
+        const text = await readUntil(c, "\r\n\r\n");
+        const want = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
+        let got = text.slice(text.indexOf("\r\n\r\n") + 4);
+        const buf = new Uint8Array(4096);
+        while (got.length < want) {
+          const n = await c.read(buf);
+          if (n === null) break;
+          got += dec.decode(buf.subarray(0, n));
+        }
+        const out = `${text.split(" ")[0]} ${got}`;
+        await c.write(enc.encode(`HTTP/1.1 200 OK\r\ncontent-length: ${out.length}\r\n\r\n${out}`));
+        c.close();
+      })().catch(() => {});
+    }
+  })();
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${(up.addr as Deno.NetAddr).port}` });
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const get = await curl([
+      "-X",
+      "GET",
+      "-d",
+      '{"q":1}',
+      "-H",
+      "Host: web",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals([get.status, get.body], [200, 'GET {"q":1}']);
+    const lower = await exchange(port, "get / HTTP/1.1\r\nHost: web\r\nContent-Length: 0\r\n\r\n");
+    assert(lower.startsWith("HTTP/1.1 200 "), lower);
+    // Bad chunking, six times: more than failure accrual's five consecutive failures.
+    for (let i = 0; i < 6; i++) {
+      const head = await exchange(
+        port,
+        "POST / HTTP/1.1\r\nHost: web\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+      );
+      assert(head.startsWith("HTTP/1.1 400 "), head);
+      assertStringIncludes(head, "l5d-err: invalid+request+body");
+    }
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    const client = "rt/edge/client/#/io.l5d.fs/web";
+    assertEquals(metric(m, `${client}/failure_accrual/removals`), 0);
+    assertEquals(metric(m, `${client}/loadbalancer/available`), 1);
+    const ok = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    assertEquals(ok.status, 200);
+  } finally {
+    await sy.stop();
+    up.close();
+    await serving.catch(() => {});
+  }
+});
+
 /** An endpoint that switches any `Upgrade: echo` request to a byte echo. */
 function echoProtocolServer(): { port: number; close(): void } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

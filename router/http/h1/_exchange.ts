@@ -13,7 +13,7 @@
  */
 import { responseBytes } from "../raw/response_bytes.ts";
 import { recyclableBodies, streamChunks } from "../raw/chunk_pool.ts";
-import { UpstreamError } from "../../core/errors.ts";
+import { BadRequest, findSwitchyardError, UpstreamError } from "../../core/errors.ts";
 import { offAbort, onAbort } from "../../core/abort.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import type { Conn } from "./_conn.ts";
@@ -250,7 +250,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
    * Track the body upload running beside the response read. When the socket refuses a write the
    * upstream may already have answered (e.g. an early 413 before a lingering close), so reading
    * goes on and only the connection's reuse is lost; any other upload failure (the body stream
-   * errored, or broke its content-length) ends the exchange.
+   * errored, or broke its content-length) ends the exchange: with the client's `BadRequest` when
+   * the inbound body was at fault, else `UpstreamError`.
    */
   #upload(task: Promise<void>): void {
     this.#reqDone = false;
@@ -264,6 +265,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
           this.#reader?.cancel(e.cause).catch(() => {});
           return;
         }
+        // The client's own body broke (bad chunking, a close mid-upload): its fault, a 400, and
+        // nothing to hold against the endpoint.
+        const bad = findSwitchyardError(e);
+        if (bad instanceof BadRequest) return this.#fail(bad);
         const msg = e instanceof Error ? e.message : String(e);
         this.#fail(
           new UpstreamError(`sending the request body to ${this.#key} failed: ${msg}`, {

@@ -24,6 +24,7 @@
  * @module
  */
 import type { Clock } from "../../core/clock.ts";
+import { BadRequest } from "../../core/errors.ts";
 import { Conn } from "./_conn.ts";
 import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
 import { type Dial, Pool } from "./_pool.ts";
@@ -85,7 +86,7 @@ export interface H1Client {
    *
    * @throws {ConnectFailed} connect refused, timed out, DNS failure, or client closed (retryable)
    * @throws {UpstreamError} the exchange failed after the request was (maybe) sent
-   * @throws {TypeError} invalid method, target or field
+   * @throws {BadRequest} invalid method, target, field or framing (nothing was sent)
    */
   request(host: string, port: number, req: H1Request): Promise<Response>;
   /**
@@ -155,7 +156,14 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     let got: Conn | Promise<Conn>;
     const signal = req.signal;
     try {
-      p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+      try {
+        p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+      } catch (e: unknown) {
+        // Nothing was sent: the request itself cannot be written (the caller's fault, a 400).
+        throw e instanceof TypeError
+          ? new BadRequest(`cannot forward the request: ${e.message}`)
+          : e;
+      }
       signal?.throwIfAborted();
       got = pool.acquire(host, port, signal, false);
     } catch (e: unknown) {

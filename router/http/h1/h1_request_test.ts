@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "../../../tests/support/assert.ts";
-import { UpstreamError } from "../../core/errors.ts";
+import { BadRequest, UpstreamError } from "../../core/errors.ts";
 import { createH1Client, type H1Request } from "./h1_client.ts";
 import { headText, prepareRequest } from "./_request.ts";
 import {
@@ -148,7 +148,7 @@ Deno.test("request() adds host from the endpoint when the caller sent none", asy
   assertEquals(headText(v6), "GET / HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
 });
 
-Deno.test("request() rejects invalid methods, targets and fields with TypeError before connecting", async () => {
+Deno.test("request() rejects invalid methods, targets and fields with BadRequest (400) before connecting", async () => {
   const client = createH1Client();
   const locked = new ReadableStream<Uint8Array>();
   locked.getReader();
@@ -180,11 +180,12 @@ Deno.test("request() rejects invalid methods, targets and fields with TypeError 
         body: null,
       })
         .then(() => null, (x: unknown) => x);
-      assertInstanceOf(e, TypeError, `${host}:${port}`);
+      assertInstanceOf(e, BadRequest, `${host}:${port}`);
     }
     for (const req of bad) {
       const e = await client.request(HOST, 9, req).then(() => null, (x: unknown) => x);
-      assertInstanceOf(e, TypeError, JSON.stringify(req.headers) + req.method + req.target);
+      assertInstanceOf(e, BadRequest, JSON.stringify(req.headers) + req.method + req.target);
+      assertEquals((e as BadRequest).status, 400);
     }
     assertEquals(client.stats().connects, 0);
   } finally {

@@ -9,8 +9,8 @@
  * - authority-form (CONNECT): `http://<host:port>/` (the URL parser adds the `/`).
  * - asterisk-form (`OPTIONS *`): `http://<Host>/*`.
  * - The method is normalised as `new Request` does (a case-insensitive DELETE, GET, HEAD,
- *   OPTIONS, POST or PUT is upper-cased; anything else kept as sent). A GET or HEAD with a body
- *   throws, as `new Request` does.
+ *   OPTIONS, POST or PUT is upper-cased; anything else kept as sent). A GET or HEAD may carry a
+ *   body (which `new Request` refuses): a proxy forwards what it was sent.
  *
  * Two ways to build it:
  *
@@ -23,8 +23,9 @@
  * - Fallback, when the load-time self-test of the internals fails (another Deno version) or
  *   the fast path is switched off (`setFastRequests(false)`, tests only): the public
  *   `new Request(url, init)`. Headers are then mutable (guard `"request"`), `req.signal` follows
- *   `signal`, and CONNECT, TRACE and TRACK, which `new Request` refuses, are built as GET with the
- *   real method as an own `method` property (`fetch(req)` or `req.clone()` would see GET).
+ *   `signal`, and CONNECT, TRACE and TRACK, and a GET or HEAD with a body, which `new Request`
+ *   refuses, are built with a stand-in method and the real one as an own `method` property
+ *   (`requestWithMethod`; `fetch(req)` or `req.clone()` would see the stand-in).
  *
  * Either way the router must not forward CONNECT/TRACE/TRACK with `fetch`.
  *
@@ -39,7 +40,18 @@ import { requestWithMethod } from "../../core/request_method.ts";
 const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
 /** `new Request`'s method normalisation. */
-function normaliseMethod(m: string): string {
+/**
+ * The method as `new Request` normalises it: a case-insensitive DELETE, GET, HEAD, OPTIONS, POST
+ * or PUT is upper-cased; anything else is kept as sent.
+ *
+ * @example
+ * ```ts
+ * import { normaliseMethod } from "./build_request.ts";
+ * normaliseMethod("get"); // "GET"
+ * normaliseMethod("patch"); // "patch"
+ * ```
+ */
+export function normaliseMethod(m: string): string {
   if (NORMALISED.has(m)) return m;
   const upper = m.toUpperCase();
   return NORMALISED.has(upper) ? upper : m;
@@ -86,9 +98,6 @@ export function buildRequest(
       url = `http://${h.host || hostDefault}/*`;
   }
   const method = normaliseMethod(h.method);
-  if (body !== null && (method === "GET" || method === "HEAD")) {
-    throw new TypeError("Request with GET/HEAD method cannot have body.");
-  }
   const parsed = new URL(url);
   const href = parsed.href;
   const headers = h.headers;

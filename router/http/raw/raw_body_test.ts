@@ -5,14 +5,14 @@ function bodies(text: string): unknown[] {
   return [...text.matchAll(/\r\n\r\n(\{[^\n]*?\})(?=HTTP|$)/g)].map((m) => JSON.parse(m[1]!));
 }
 
-Deno.test("serveRaw() discards a GET body (body null) and serves the next pipelined request", async () => {
+Deno.test("serveRaw() hands a GET body to the handler and serves the next pipelined request", async () => {
   const srv = start(echo);
   const r = await rawExchange(srv.addr.port, [
     "GET /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nHELLOGET /b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
   ]);
   assertEquals(statuses(r.text), [200, 200]);
   const [a, b] = bodies(r.text) as { url: string; body: string | null }[];
-  assertEquals([a?.url, a?.body, b?.url], ["http://h/a", null, "http://h/b"]);
+  assertEquals([a?.url, a?.body, b?.url, b?.body], ["http://h/a", "HELLO", "http://h/b", null]);
   await srv.shutdown();
 });
 

@@ -9,8 +9,10 @@
  *   `Deno.serve` does), the target itself for absolute-form, `http://<target>` for CONNECT.
  *   CONNECT/TRACE/TRACK, which `new Request` refuses, are built as GET and carry the real
  *   method on an own `method` property (`fetch(req)` would send GET: do not fetch them).
- * - Body: `null` for GET/HEAD/CONNECT (a GET/HEAD body is read and discarded, as Deno.serve
- *   does); otherwise a pull-driven stream decoding Content-Length or chunked.
+ * - Body: `null` for CONNECT, and for GET/HEAD without content; otherwise (a GET or HEAD with
+ *   content included: a proxy forwards what it was sent) a pull-driven stream decoding
+ *   Content-Length or chunked. A body that breaks (bad chunking, the client closing inside it)
+ *   errors the stream with `BadRequest` (400, the client's fault).
  * - `req.signal` aborts when the client closes or resets while the handler or the response
  *   is in flight.
  * - Keep-alive per RFC 9112 §9.3, sequential pipelining; idle keep-alive connections close after
@@ -26,7 +28,7 @@ import { BUSY, HEAD, IDLE, ServerConn } from "./_conn.ts";
 import { RequestBody } from "./_body.ts";
 import { DateCache, writeResponse } from "./response_writer.ts";
 import { type Takeover, takeovers } from "./tunnel.ts";
-import { buildRequest } from "./build_request.ts";
+import { buildRequest, normaliseMethod } from "./build_request.ts";
 import { defaultReject } from "./default_reject.ts";
 
 /** Options of {@link serveRaw}. */
@@ -317,9 +319,12 @@ class Engine implements RawServer {
 
   /** One request/response; returns true when the connection can carry another request. */
   async #exchange(c: ServerConn, h: RequestHead): Promise<boolean> {
-    const method = h.method;
-    const bodyless = method === "GET" || method === "HEAD" || method === "CONNECT";
+    const method = normaliseMethod(h.method);
     const hasBody = h.chunked || h.contentLength > 0;
+    // A GET or HEAD with content is forwarded with it, as Linkerd (Netty) does; without content
+    // these and CONNECT have no body at all.
+    const bodyless = method === "CONNECT" ||
+      (!hasBody && (method === "GET" || method === "HEAD"));
     const body = hasBody || !bodyless
       ? new RequestBody(c, h.chunked ? -1 : Math.max(0, h.contentLength), h.expectContinue)
       : null;
