@@ -183,6 +183,32 @@ Deno.test("engine: a GET body is forwarded; a broken request body is the client'
   }
 });
 
+Deno.test("engine: an upstream body whose framing breaks before anything was sent is 502 + l5d-err", async () => {
+  const up = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const c of up) {
+      (async () => {
+        await readUntil(c, "\r\n\r\n");
+        await c.write(enc.encode(
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        ));
+        c.close();
+      })().catch(() => {});
+    }
+  })();
+  const dir = await fsNamerDir({ bad: `127.0.0.1 ${(up.addr as Deno.NetAddr).port}` });
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
+  try {
+    const r = await curl(["-H", "Host: bad", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 502);
+    assertStringIncludes(r.headers.get("l5d-err") ?? "", "chunk+size+is+not+hex");
+  } finally {
+    await sy.stop();
+    up.close();
+    await serving.catch(() => {});
+  }
+});
+
 /** An endpoint that switches any `Upgrade: echo` request to a byte echo. */
 function echoProtocolServer(): { port: number; close(): void } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -26,7 +26,7 @@
 import { findRequestEnd, HttpReject, parseRequestHead, type RequestHead } from "./request_head.ts";
 import { BUSY, HEAD, IDLE, ServerConn } from "./_conn.ts";
 import { RequestBody } from "./_body.ts";
-import { DateCache, writeResponse } from "./response_writer.ts";
+import { DateCache, UnsentResponse, writeResponse } from "./response_writer.ts";
 import { type Takeover, takeovers } from "./tunnel.ts";
 import { buildRequest, normaliseMethod } from "./build_request.ts";
 import { defaultReject } from "./default_reject.ts";
@@ -372,9 +372,15 @@ class Engine implements RawServer {
         keepAlive: keep,
         date: this.#date.value(),
       });
-    } catch {
-      ac.abort(new DOMException("the client went away during the response", "AbortError"));
+    } catch (e: unknown) {
       c.ac = null;
+      if (e instanceof UnsentResponse && !c.closed) {
+        // The upstream's body broke before a byte went out: still a proper 502 + l5d-err.
+        await this.#rejectAndClose(c, new HttpReject(502, e.message));
+        c.close();
+        return false;
+      }
+      ac.abort(new DOMException("the client went away during the response", "AbortError"));
       return false;
     }
     c.ac = null;

@@ -87,6 +87,7 @@ const COPY_LIMIT = 256 * 1024;
  * @param t request facts and the date
  * @returns true when the connection may carry another request afterwards
  * @throws when the socket write fails (the client went away); the body stream is cancelled first
+ * @throws {UnsentResponse} when a streamed body failed before anything was written
  * @example
  * ```ts ignore
  * const keep = await writeResponse(conn, new Response("hi"), { head: false, minor: 1, keepAlive: true, date });
@@ -162,6 +163,22 @@ function written(write: Promise<void>, keep: boolean): Promise<boolean> {
   return write.then(keep ? KEEP : CLOSE);
 }
 
+/**
+ * The response body failed before any byte of the response was written (e.g. the upstream's
+ * chunked framing was invalid from the start): the caller can still answer with an error.
+ */
+export class UnsentResponse extends Error {
+  /** @param cause the body stream's error */
+  constructor(cause: unknown) {
+    super(
+      `the response body failed before it was sent: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+  }
+}
+
 /** Send a streamed body after the head fields in the scratch up to `o`. */
 async function writeStreamBody(
   c: ServerConn,
@@ -175,8 +192,13 @@ async function writeStreamBody(
   // Chunks of an upstream body go back to their pool once written (chunk_pool.ts).
   const pool = recyclableBodies.get(body);
   try {
-    let first = await reader.read();
-    while (!first.done && first.value.length === 0) first = await reader.read();
+    let first: ReadableStreamReadResult<Uint8Array>;
+    try {
+      first = await reader.read();
+      while (!first.done && first.value.length === 0) first = await reader.read();
+    } catch (e: unknown) {
+      throw new UnsentResponse(e); // nothing written yet: the server can still answer 502
+    }
     if (cl !== -1) return await copyLength(c, reader, first, o, cl, keep, minor, pool);
     if (first.done) {
       o = putField(c, o, "content-length", "0");
@@ -185,7 +207,13 @@ async function writeStreamBody(
     }
     const chunk = first.value;
     const second = reader.read();
-    const settled = await Promise.race([second, NOT_YET]);
+    let settled: ReadableStreamReadResult<Uint8Array> | null;
+    try {
+      settled = await Promise.race([second, NOT_YET]);
+    } catch (e: unknown) {
+      pool?.give(chunk);
+      throw new UnsentResponse(e);
+    }
     if (settled !== null && settled.done) {
       o = putField(c, o, "content-length", String(chunk.length));
       await c.write(endHead(c, o, keep, minor, chunk.length, chunk));
