@@ -169,7 +169,16 @@ export function parseRequestHead(
     b[i + 8] !== 13 || b[i + 9] !== 10
   ) {
     if (b[i + 8] === 10) bad(400, "bare LF after the request line");
-    bad(505, "malformed request line (version)");
+    // 505 only for a well-formed version we do not speak (HTTP/2.0 on this port, HTTP/9.9);
+    // anything else is a malformed line (RFC 9110 §15.6.6).
+    const digit = (x: number | undefined) => x !== undefined && x >= 48 && x <= 57;
+    const wellFormed = b[i] === 72 && b[i + 1] === 84 && b[i + 2] === 84 && b[i + 3] === 80 &&
+      b[i + 4] === 47 && digit(b[i + 5]) && b[i + 6] === 46 && digit(b[i + 7]) &&
+      b[i + 8] === 13 && b[i + 9] === 10;
+    if (wellFormed) {
+      bad(505, `HTTP version not supported: ${String.fromCharCode(b[i + 5]!, 46, b[i + 7]!)}`);
+    }
+    bad(400, "malformed request line (version)");
   }
   const minor = b[i + 7] === 49 ? 1 : 0;
   i += 10;
