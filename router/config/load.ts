@@ -107,6 +107,14 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   });
 }
 
+/** The duplicated key as written: the error's span may cover only its first character. */
+function duplicateKeyText(text: string, from: number, to: number): string {
+  const eol = text.indexOf("\n", from);
+  const line = eol < 0 ? text.slice(from) : text.slice(from, eol);
+  const key = /^("[^"]*"|'[^']*'|[^:#\n]*?)\s*:(\s|$)/.exec(line)?.[1]?.trim();
+  return key || text.slice(from, to).trim() || "(empty)";
+}
+
 /**
  * Parse and validate a config.
  *
@@ -129,7 +137,7 @@ export function parseConfig(text: string, filename: string): ParseResult {
       errors: doc.errors.map((e) => {
         const [from, to] = e.pos;
         const message = e.code === "DUPLICATE_KEY"
-          ? `duplicate key ${text.slice(from, to).trim() || "(empty)"}`
+          ? `duplicate key ${duplicateKeyText(text, from, to)}`
           : e.message.split("\n")[0] ?? e.message;
         return issueAt(lc, filename, from, [], message);
       }),

@@ -35,6 +35,10 @@ Deno.test("parseConfig() reports YAML syntax errors with line and column", () =>
   assertEquals(issues[0]!.file, "t.yaml");
   assert(issues[0]!.line >= 3, formatIssue(issues[0]!));
   assertEquals(lines("a: 1\na: 2\n"), ["t.yaml:2:1: duplicate key a"]);
+  assertEquals(lines("routers: []\nadmin: {}\nrouters: []\n"), [
+    "t.yaml:3:1: duplicate key routers",
+  ]);
+  assertEquals(lines("admin:\n  port: 1\n  port: 2\n"), ["t.yaml:3:3: duplicate key port"]);
 });
 
 Deno.test("parseConfig() rejects unsupported kinds naming the field, value and line", () => {
