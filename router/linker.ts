@@ -201,6 +201,15 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const reloads = registry.counter(["switchyard"], "config_reloads");
   let accepted = 0;
 
+  /** Run `fn`; a failure's message is prefixed with `what` (which address, which router). */
+  function naming<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e: unknown) {
+      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
   function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
     const started: RunningListener[] = [];
     if (opts.listenRouters === false) return started;
@@ -213,44 +222,48 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
           const scoped: { stats?: RequestStats; connects?: Counter } = {};
           let last: Router | undefined;
-          const listener = listen(
-            {
-              ip: s.ip,
-              port: s.port,
-              clearContext: s.clearContext,
-              maxErrResponseKB: rc.maxErrResponseKB,
-              maxConcurrentRequests: s.maxConcurrentRequests,
-              engine: s.engine,
-              maxHeadersKB: rc.maxHeadersKB,
-              maxInitialLineKB: rc.maxInitialLineKB,
-              idleTimeMs: s.serverSession?.idleTimeMs,
-              router: label,
-              addForwardedHeader: s.addForwardedHeader,
-              timestampHeader: s.timestampHeader,
-              ...(opts.reusePort ? { reusePort: true } : {}),
-              ...(s.tls ? { tls: serverTls(s.tls) } : {}),
-            },
-            () => (last = current().routers.get(label) ?? last)!,
-            log,
-            {
-              start: () => {
-                accepted++;
-                scoped.stats?.enter();
-              },
-              connect: () => {
-                scoped.stats?.connections.incr();
-                scoped.connects?.incr();
-              },
-              disconnect: () => scoped.stats?.connections.decr(),
-              mono: () => registry.clock.mono(),
-              end: (status, ms, _err, at) => {
-                const stats = scoped.stats;
-                if (!stats) return;
-                stats.leave();
-                if (status < 500) stats.recordSuccess(ms, status, at);
-                else stats.recordFailure(ms, status, undefined, at);
-              },
-            },
+          const listener = naming(
+            `router ${label}: cannot listen on ${s.ip}:${s.port}`,
+            () =>
+              listen(
+                {
+                  ip: s.ip,
+                  port: s.port,
+                  clearContext: s.clearContext,
+                  maxErrResponseKB: rc.maxErrResponseKB,
+                  maxConcurrentRequests: s.maxConcurrentRequests,
+                  engine: s.engine,
+                  maxHeadersKB: rc.maxHeadersKB,
+                  maxInitialLineKB: rc.maxInitialLineKB,
+                  idleTimeMs: s.serverSession?.idleTimeMs,
+                  router: label,
+                  addForwardedHeader: s.addForwardedHeader,
+                  timestampHeader: s.timestampHeader,
+                  ...(opts.reusePort ? { reusePort: true } : {}),
+                  ...(s.tls ? { tls: serverTls(s.tls) } : {}),
+                },
+                () => (last = current().routers.get(label) ?? last)!,
+                log,
+                {
+                  start: () => {
+                    accepted++;
+                    scoped.stats?.enter();
+                  },
+                  connect: () => {
+                    scoped.stats?.connections.incr();
+                    scoped.connects?.incr();
+                  },
+                  disconnect: () => scoped.stats?.connections.decr(),
+                  mono: () => registry.clock.mono(),
+                  end: (status, ms, _err, at) => {
+                    const stats = scoped.stats;
+                    if (!stats) return;
+                    stats.leave();
+                    if (status < 500) stats.recordSuccess(ms, status, at);
+                    else stats.recordFailure(ms, status, undefined, at);
+                  },
+                },
+              ),
           );
           last = current().routers.get(label);
           const scope = serverScope(label, listener.ip, listener.port);
