@@ -456,12 +456,25 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       handlers,
       log,
     });
-    adminServer = Deno.serve({
-      hostname: config.admin.ip,
-      port: config.admin.port,
-      onListen() {},
-    }, opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch);
-    log.info("admin listening", { ip: adminServer.addr.hostname, port: adminServer.addr.port });
+    // `admin.tls` (Linkerd's): the admin server answers HTTPS only.
+    const adminTls = config.admin.tls
+      ? naming("admin.tls", () => serverTls(config.admin.tls!))
+      : undefined;
+    adminServer = naming(
+      `admin: cannot listen on ${config.admin.ip}:${config.admin.port}`,
+      () =>
+        Deno.serve({
+          hostname: config.admin.ip,
+          port: config.admin.port,
+          onListen() {},
+          ...(adminTls ? { cert: adminTls.cert, key: adminTls.key } : {}),
+        }, opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch),
+    );
+    log.info("admin listening", {
+      ip: adminServer.addr.hostname,
+      port: adminServer.addr.port,
+      tls: adminTls !== undefined,
+    });
     if (config.admin.httpIdentifierPort !== undefined) {
       // Linkerd's identifier debug listener (router/identifier_preview.ts), on the admin address.
       identifierServer = Deno.serve({

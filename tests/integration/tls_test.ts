@@ -85,3 +85,29 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("tls: admin.tls serves the admin server over HTTPS only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-tls-admin-" });
+  await makeCerts(dir, { admin: "DNS:localhost,IP:127.0.0.1" });
+  const sy = await startSwitchyard(`
+admin:
+  port: 0
+  tls: {certPath: ${dir}/admin.pem, keyPath: ${dir}/admin.key}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const https = await curl([
+      "--cacert",
+      `${dir}/ca.pem`,
+      `https://127.0.0.1:${sy.adminPort}/admin/ping`,
+    ]);
+    assertEquals([https.status, https.body], [200, "pong"]);
+    const plain = await curl([`http://127.0.0.1:${sy.adminPort}/admin/ping`]);
+    assert(plain.status !== 200, `plain HTTP answered ${plain.status}`);
+  } finally {
+    await sy.stop();
+  }
+});
