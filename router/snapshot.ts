@@ -14,6 +14,7 @@ import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
 import { parseDtab, parsePath } from "./dtab/mod.ts";
+import { dtabFileError } from "./config/dtab_text.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
 import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";
@@ -64,7 +65,14 @@ export interface SnapshotDeps {
 
 function routerDtab(rc: RouterConfig): Dtab {
   if (rc.interpreter.kind === "io.l5d.fs") {
-    return parseDtab(Deno.readTextFileSync(rc.interpreter.dtabFile));
+    const file = rc.interpreter.dtabFile;
+    const text = Deno.readTextFileSync(file);
+    try {
+      return parseDtab(text);
+    } catch (e: unknown) {
+      // The dtab file's own line:column (the config file is not where the error is).
+      throw new Error(dtabFileError(file, text, e), { cause: e });
+    }
   }
   return parseDtab(rc.dtab);
 }

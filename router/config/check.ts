@@ -13,6 +13,7 @@
  */
 import { formatIssue } from "./issues.ts";
 import { loadConfigFile } from "./load.ts";
+import { environmentIssues } from "./environment.ts";
 import { configHash } from "./config_hash.ts";
 import type { Config } from "./schema.ts";
 import { parseDtab } from "../dtab/mod.ts";
@@ -85,7 +86,13 @@ export function summarizeConfig(config: Config): string[] {
  * ```
  */
 export async function checkCommand(file: string, out: (line: string) => void): Promise<number> {
-  const result = await loadConfigFile(file);
+  const loaded = await loadConfigFile(file);
+  // What `serve` would refuse at start: unsupported TLS features and a bad dtabFile fail `check`
+  // too; what only this machine lacks (a rootDir, a mounted file) is a warning. At the key.
+  const env = loaded.ok ? environmentIssues(loaded.config, loaded.text, loaded.file) : undefined;
+  const result = env && env.errors.length > 0
+    ? { ok: false as const, errors: env.errors, file: loaded.file }
+    : loaded;
   if (!result.ok) {
     for (const issue of result.errors) out(formatIssue(issue));
     out(`${result.file}: invalid, ${plural(result.errors.length, "error")}`);
@@ -95,5 +102,6 @@ export async function checkCommand(file: string, out: (line: string) => void): P
   out(`${result.file}: ok (config version ${version})`);
   for (const line of summarizeConfig(result.config)) out(`  ${line}`);
   for (const w of result.warnings) out(`warning: ${w}`);
+  for (const w of env?.warnings ?? []) out(`warning: ${formatIssue(w)}`);
   return reportRouting(result, out); // issue 5: routing lints, route patterns, compiled dtabs
 }

@@ -19,7 +19,7 @@ Deno.test("checkCommand() exits 0 with a summary for a valid config", async () =
   const { code, out, path } = await run(`
 namers:
 - kind: io.l5d.fs
-  rootDir: disco
+  rootDir: /tmp
 routers:
 - protocol: http
   label: outgoing
@@ -31,8 +31,44 @@ routers:
   assertEquals(out.slice(1), [
     "  admin 127.0.0.1:9990",
     "  router outgoing (http) on 0.0.0.0:4140; identifier io.l5d.header.token; dtab 1 dentry",
-    "  namer io.l5d.fs at /#/io.l5d.fs (rootDir disco)",
+    "  namer io.l5d.fs at /#/io.l5d.fs (rootDir /tmp)",
   ]);
+});
+
+Deno.test("checkCommand() fails on what serve would refuse anywhere, warns on what this machine lacks", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/bad.dtab`, "# comment\n/svc => => /x;\n");
+  const { code, out, path } = await run(`
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}/missing
+routers:
+- protocol: http
+  interpreter: {kind: io.l5d.fs, dtabFile: ${dir}/bad.dtab}
+  servers:
+  - port: 4140
+    tls: {certPath: ${dir}/bad.dtab, keyPath: ${dir}/bad.dtab, requireClientAuth: true}
+`);
+  assertEquals(code, 1);
+  assertEquals(out.length, 3, out.join("\n"));
+  assertStringIncludes(
+    out[0]!,
+    `${path}:7:44: routers[0].interpreter.dtabFile: ${dir}/bad.dtab:2:9: name`,
+  );
+  assertStringIncludes(out[1]!, "routers[0].servers[0].tls.requireClientAuth: client certificate");
+  assertEquals(out[2], `${path}: invalid, 2 errors`);
+  // Only this machine's lack: a warning, exit 0.
+  const ok = await run(`
+namers: [{kind: io.l5d.fs, rootDir: ${dir}/missing}]
+routers: [{protocol: http}]
+`);
+  assertEquals(ok.code, 0, ok.out.join("\n"));
+  assert(
+    ok.out.some((l) =>
+      l === `warning: ${ok.path}:2:37: namers[0].rootDir: ${dir}/missing is not a directory here`
+    ),
+    ok.out.join("\n"),
+  );
 });
 
 Deno.test("checkCommand() exits 1 and prints every issue", async () => {

@@ -79,3 +79,27 @@ export const dtabSchema = z.string().check((ctx) => {
     });
   }
 });
+
+/**
+ * The message for a dtab file that does not parse (an `io.l5d.fs` interpreter's `dtabFile`):
+ * the file's own `path:line:column`, the reason, and the excerpt around the error.
+ *
+ * @param file The dtab file's path.
+ * @param text Its text.
+ * @param e What `parseDtab` threw.
+ * @returns e.g. `dtab.txt:2:9: name expected but '=' found: /svc => [=]> /x;`
+ * @example
+ * ```ts
+ * import { dtabFileError } from "./dtab_text.ts";
+ * dtabFileError("d.dtab", "/a => ;", new Error("name expected (offset 6, line 1, column 7)"));
+ * // "d.dtab:1:7: name expected: /a => [;]"
+ * ```
+ */
+export function dtabFileError(file: string, text: string, e: unknown): string {
+  const { text: why, offset } = splitDtabError(e instanceof Error ? e.message : String(e));
+  const reason = why.split("\n")[0]!.replace(/ at '.*$/, "");
+  if (offset === undefined) return `${file}: ${reason}`;
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const line = text.slice(0, lineStart).split("\n").length;
+  return `${file}:${line}:${offset - lineStart + 1}: ${reason}: ${dtabExcerpt(text, offset)}`;
+}
