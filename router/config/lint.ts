@@ -107,6 +107,15 @@ export function lintConfig(config: Config): LintWarning[] {
           message: "announce has no effect: the router has no announcers",
         });
       }
+      for (const k of ["protocols", "ciphers"] as const) {
+        if (s.tls?.[k] !== undefined) {
+          out.push({
+            path: ["routers", i, "servers", j, "tls", k],
+            message: `${k} is not applied: Deno's TLS (rustls) negotiates TLS 1.2/1.3 with its ` +
+              "own safe cipher suites",
+          });
+        }
+      }
     });
   });
   config.services.forEach((s, i) => {

@@ -43,3 +43,14 @@ Deno.test("lintConfig() warns about exposed admin control and ignored keys", () 
   });
   assertEquals(lintConfig(safe), []);
 });
+
+Deno.test("lintConfig() warns that TLS protocols and ciphers are not applied", () => {
+  const c = configSchema.parse({
+    routers: [{
+      protocol: "http",
+      dtab: "/svc => /$/inet/127.0.0.1/1;",
+      servers: [{ port: 4140, tls: { certPath: "c", keyPath: "k", protocols: ["TLSv1.2"] } }],
+    }],
+  });
+  assertEquals(lintConfig(c).map((w) => w.path.join(".")), ["routers.0.servers.0.tls.protocols"]);
+});
