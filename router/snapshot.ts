@@ -14,7 +14,7 @@ import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
 import { parseDtab, parsePath } from "./dtab/mod.ts";
-import { dtabFileError } from "./config/dtab_text.ts";
+import { dtabFileError } from "./dtab/error_text.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
 import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";

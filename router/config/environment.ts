@@ -28,7 +28,7 @@ import type { Config } from "./schema.ts";
 import type { ConfigIssue } from "./issues.ts";
 import { locate } from "./yaml_positions.ts";
 import { parseDtab } from "../dtab/dtab.ts";
-import { dtabFileError } from "./dtab_text.ts";
+import { dtabFileError } from "../dtab/error_text.ts";
 
 type Path = readonly (string | number)[];
 

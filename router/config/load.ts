@@ -93,6 +93,42 @@ function zodIssues(
   return out;
 }
 
+/**
+ * Linkerd reads its config with Jackson, which coerces quoted scalars (`port: "4140"`,
+ * `clearContext: "true"`). Where the schema wanted a number or a boolean and found such a
+ * string, replace it in `raw` and report where; the caller validates again.
+ */
+function coerceQuoted(
+  raw: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): { path: PropertyKey[]; value: string }[] {
+  const done: { path: PropertyKey[]; value: string }[] = [];
+  for (const iss of issues) {
+    if (iss.code !== "invalid_type" || iss.path.length === 0) continue;
+    if (iss.expected !== "number" && iss.expected !== "boolean") continue;
+    let parent: unknown = raw;
+    for (const k of iss.path.slice(0, -1)) {
+      parent = parent !== null && typeof parent === "object"
+        ? (parent as Record<PropertyKey, unknown>)[k]
+        : undefined;
+    }
+    if (parent === null || typeof parent !== "object") continue;
+    const key = iss.path.at(-1)!;
+    const v = (parent as Record<PropertyKey, unknown>)[key];
+    if (typeof v !== "string") continue;
+    const t = v.trim();
+    let to: number | boolean | undefined;
+    if (iss.expected === "number" && /^-?\d+(\.\d+)?$/.test(t)) to = Number(t);
+    else if (iss.expected === "boolean" && /^(true|false)$/i.test(t)) {
+      to = t.toLowerCase() === "true";
+    }
+    if (to === undefined) continue;
+    (parent as Record<PropertyKey, unknown>)[key] = to;
+    done.push({ path: [...iss.path], value: v });
+  }
+  return done;
+}
+
 function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return a.line - b.line || a.column - b.column || a.path.localeCompare(b.path);
 }
@@ -175,7 +211,14 @@ export function parseConfig(text: string, filename: string): ParseResult {
       "Switchyard does not run namerd";
     return { ok: false, errors: [issueAt(lc, filename, loc.offset, [], message)] };
   }
-  const parsed = configSchema.safeParse(raw, { error: zodMessage });
+  let parsed = configSchema.safeParse(raw, { error: zodMessage });
+  const coerced: { path: PropertyKey[]; value: string }[] = [];
+  for (let round = 0; round < 4 && !parsed.success; round++) {
+    const c = coerceQuoted(raw, parsed.error.issues);
+    if (c.length === 0) break;
+    coerced.push(...c);
+    parsed = configSchema.safeParse(raw, { error: zodMessage });
+  }
   if (!parsed.success) {
     const errors = zodIssues(parsed.error.issues, doc, text, lc, filename);
     return { ok: false, errors: dedupe(errors).sort(byPosition) };
@@ -183,6 +226,12 @@ export function parseConfig(text: string, filename: string): ParseResult {
   const warnings: ConfigIssue[] = doc.warnings.map((w) =>
     issueAt(lc, filename, w.pos[0], [], w.message.split("\n")[0] ?? w.message)
   );
+  for (const c of coerced) {
+    const loc = locate(doc, c.path);
+    const message = `quoted value ${JSON.stringify(c.value)} read as ${c.value.trim()} ` +
+      "(as Linkerd's Jackson does); write it unquoted";
+    warnings.push(issueAt(lc, filename, loc.offset, loc.path, message));
+  }
   for (const w of lintConfig(parsed.data)) {
     const loc = locate(doc, w.path);
     warnings.push(issueAt(lc, filename, loc.offset, loc.path, w.message));

@@ -217,3 +217,23 @@ Deno.test("loadConfigFile() reads a file and reports an unreadable one as an iss
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseConfig() reads quoted numbers and booleans as Linkerd's Jackson does, with a warning", () => {
+  const r = parseConfig(
+    'admin: {port: "9991"}\nrouters:\n- protocol: http\n  servers: [{port: "4141", clearContext: "TRUE"}]\n',
+    "q.yaml",
+  );
+  assert(r.ok, JSON.stringify(r));
+  assertEquals(r.config.admin.port, 9991);
+  assertEquals([
+    r.config.routers[0]!.servers[0]!.port,
+    r.config.routers[0]!.servers[0]!.clearContext,
+  ], [
+    4141,
+    true,
+  ]);
+  assertEquals(r.warnings.filter((w) => w.includes("quoted value")).length, 3);
+  // Anything else quoted is still an error.
+  const bad = parseConfig('routers:\n- protocol: http\n  servers: [{port: "41a"}]\n', "b.yaml");
+  assert(!bad.ok);
+});
