@@ -201,6 +201,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const reloads = registry.counter(["switchyard"], "config_reloads");
   let accepted = 0;
 
+  /** A counter that counts nothing, until a listener's scope is known. */
+  const LATER: { incr(n: number): void } = { incr() {} };
+
   /** Run `fn`; a failure's message is prefixed with `what` (which address, which router). */
   function naming<T>(what: string, fn: () => T): T {
     try {
@@ -221,6 +224,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
           const scoped: { stats?: RequestStats; connects?: Counter } = {};
+          // Finagle's server byte counters, filled in once the bound port names the scope.
+          const bytes = { received: LATER, sent: LATER };
           let last: Router | undefined;
           const listener = naming(
             `router ${label}: cannot listen on ${s.ip}:${s.port}`,
@@ -254,6 +259,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                     scoped.connects?.incr();
                   },
                   disconnect: () => scoped.stats?.connections.decr(),
+                  bytes: {
+                    received: { incr: (n: number) => bytes.received.incr(n) },
+                    sent: { incr: (n: number) => bytes.sent.incr(n) },
+                  },
                   mono: () => registry.clock.mono(),
                   end: (status, ms, _err, at) => {
                     const stats = scoped.stats;
@@ -272,6 +281,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listener.engine === "raw") {
             scoped.connects = registry.counter(scope, "connects");
             void scoped.stats.connections;
+            bytes.received = registry.counter(scope, "received_bytes");
+            bytes.sent = registry.counter(scope, "sent_bytes");
           }
           const entry = { label, listener };
           started.push(entry);

@@ -11,6 +11,7 @@ import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
+import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
@@ -73,6 +74,8 @@ export interface ListenerObserver {
   connect?(): void;
   /** A client connection closed or was handed over to a tunnel. */
   disconnect?(): void;
+  /** Counters of the bytes read from and written to clients (raw engine only). */
+  bytes?: ByteCounts;
 }
 
 /** A running listener. */
@@ -190,6 +193,7 @@ export function listen(
       ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
       ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+      ...(observer.bytes ? { bytes: observer.bytes } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
     }, handler)
     : Deno.serve({

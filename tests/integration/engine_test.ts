@@ -68,6 +68,13 @@ Deno.test("engine: server connects/connections count client connections", async 
     }
     const open = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
     assertEquals(metric(open, `${base}/connections`), 3);
+    // Finagle's server byte counters: the three request heads in, the three responses out.
+    const head = "GET / HTTP/1.1\r\nHost: web\r\n\r\n".length;
+    assertEquals(metric(open, `${base}/received_bytes`), 3 * head);
+    assert(
+      metric(open, `${base}/sent_bytes`) > 3 * 40,
+      `sent ${metric(open, `${base}/sent_bytes`)}`,
+    );
     assert(metric(open, `${base}/connects`) >= 3, `connects ${metric(open, `${base}/connects`)}`);
     // The client side: connections open to the endpoint (pooled, kept alive).
     const client = "rt/edge/client/#/io.l5d.fs/web";

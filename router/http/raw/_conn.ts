@@ -18,6 +18,16 @@ const INITIAL_BUFFER = 16 * 1024;
 export const IDLE = 0, HEAD = 1, BUSY = 2;
 
 /** A client connection owned by the raw server. */
+/** Where a connection counts the bytes it moves (Finagle's server `received_bytes`/`sent_bytes`). */
+export interface ByteCounts {
+  /** Bytes read from the client. */
+  readonly received: { incr(n: number): void };
+  /** Bytes written to the client. */
+  readonly sent: { incr(n: number): void };
+}
+
+const NOWHERE: ByteCounts = { received: { incr() {} }, sent: { incr() {} } };
+
 export class ServerConn implements ByteSource {
   buf: Uint8Array<ArrayBuffer> = new Uint8Array(INITIAL_BUFFER);
   s = 0;
@@ -47,7 +57,10 @@ export class ServerConn implements ByteSource {
   readonly #swrite: SocketWrite;
   #lingering: Promise<void> | null = null;
 
-  constructor(tcp: Deno.Conn) {
+  readonly #bytes: ByteCounts;
+
+  constructor(tcp: Deno.Conn, bytes: ByteCounts = NOWHERE) {
+    this.#bytes = bytes;
     this.tcp = tcp;
     this.remote = tcp.remoteAddr as Deno.NetAddr;
     this.info = { remoteAddr: this.remote };
@@ -84,6 +97,7 @@ export class ServerConn implements ByteSource {
       return false;
     }
     this.e += n;
+    this.#bytes.received.incr(n);
     return true;
   };
 
@@ -128,7 +142,10 @@ export class ServerConn implements ByteSource {
     if (dst.length === 0) return 0;
     try {
       const n = await this.#sread(dst);
-      if (n !== 0) return n;
+      if (n !== 0) {
+        this.#bytes.received.incr(n);
+        return n;
+      }
       this.#gone();
       return null;
     } catch {
@@ -139,6 +156,7 @@ export class ServerConn implements ByteSource {
 
   /** Write all of `b`. */
   write(b: Uint8Array): Promise<void> {
+    this.#bytes.sent.incr(b.length);
     return this.#swrite(b);
   }
 

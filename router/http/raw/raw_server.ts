@@ -24,7 +24,7 @@
  * @module
  */
 import { findRequestEnd, HttpReject, parseRequestHead, type RequestHead } from "./request_head.ts";
-import { BUSY, HEAD, IDLE, ServerConn } from "./_conn.ts";
+import { BUSY, type ByteCounts, HEAD, IDLE, ServerConn } from "./_conn.ts";
 import { RequestBody } from "./_body.ts";
 import { DateCache, UnsentResponse, writeResponse } from "./response_writer.ts";
 import { type Takeover, takeovers } from "./tunnel.ts";
@@ -56,6 +56,8 @@ export interface RawServeOptions {
   idleTimeoutMs?: number;
   /** Unread request body drained after the response before reuse; more → close (1 MiB). */
   maxDrainBytes?: number;
+  /** Where every connection counts the bytes it reads and writes. */
+  bytes?: ByteCounts | undefined;
   /** A client connected. */
   onConnect?(remote: Deno.NetAddr): void;
   /** A client connection closed (or was handed over with `takeConnection`). */
@@ -199,7 +201,7 @@ class Engine implements RawServer {
       try {
         (tcp as Partial<Deno.TcpConn>).setNoDelay?.(true); // TLS connections: not exposed
       } catch { /* closed already */ }
-      const c = new ServerConn(tcp);
+      const c = new ServerConn(tcp, this.#opts.bytes);
       c.deadline = this.#now + this.#headerMs;
       this.#conns.add(c);
       this.#hook(this.#opts.onConnect, c.remote);
