@@ -202,7 +202,9 @@ Deno.test("serveRaw() frames unknown-length bodies chunked for 1.1 and close-del
 Deno.test("serveRaw() writes HEAD, 204 and 304 without a body and keeps set-cookie apart", async () => {
   const srv = start((req) => {
     const p = new URL(req.url).pathname;
-    if (p === "/204") return new Response(null, { status: 204 });
+    if (p === "/204") {
+      return new Response(null, { status: 204, headers: { "content-length": "5" } });
+    }
     if (p === "/304") return new Response(null, { status: 304 });
     const h = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"]]);
     return new Response("body!", { headers: h });
@@ -211,6 +213,8 @@ Deno.test("serveRaw() writes HEAD, 204 and 304 without a body and keeps set-cook
     "HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /204 HTTP/1.1\r\nHost: a\r\n\r\nGET /304 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
   ]);
   assertEquals(statuses(r.text), [200, 204, 304, 200]);
+  const noContent = r.text.slice(r.text.indexOf("HTTP/1.1 204"), r.text.indexOf("HTTP/1.1 304"));
+  assert(!/content-length/i.test(noContent), `a 204 carries no Content-Length: ${noContent}`);
   assertEquals(r.text.split("body!").length, 2); // only the GET carries it
   assertEquals(r.text.split("set-cookie: a=1\r\nset-cookie: b=2").length, 3);
   assert(/HTTP\/1\.1 200 OK\r\n[^]*date: .* GMT\r\n/.test(r.text));

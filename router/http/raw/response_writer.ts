@@ -121,6 +121,7 @@ export function writeResponse(
         continue;
       case F_LENGTH:
         if (bytes !== undefined && !t.head) continue;
+        if (status < 200 || status === 204) continue; // never sent with these (RFC 9110 §8.6)
         cl = /^\d{1,15}$/.test(v) ? Number(v) : -1;
         if (cl < 0) continue;
         break;
