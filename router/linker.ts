@@ -322,8 +322,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     let started: RunningListener[];
     const previous = snap;
     try {
-      // New listeners route on the new snapshot from their first request.
-      started = startListeners(next, () => built);
+      // New listeners route on the current snapshot, like the others: `snap = built` follows
+      // synchronously, before any request can arrive, and later reloads must reach them too
+      // (a listener pinned to `built` kept its first snapshot's routing forever).
+      started = startListeners(next, () => snap);
     } catch (e: unknown) {
       await built.close();
       throw e;

@@ -123,7 +123,8 @@ Deno.test("reload: 20 rewrites under load — zero failures, valid versions appl
 
 Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a removed one drains", async () => {
   const a = startUpstream("a");
-  const dir = await fsNamerDir({ a: a.fsLine });
+  const b = startUpstream("b");
+  const dir = await fsNamerDir({ a: a.fsLine, b: b.fsLine });
   const cfgDir = await Deno.makeTempDir();
   const path = `${cfgDir}/cfg.yaml`;
   const sy = await startSwitchyard(cfg(dir, "a"), { configPath: path });
@@ -144,6 +145,23 @@ Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a re
         3000,
       ),
       "the new router's port serves:\n" + sy.logs.slice(-8).join("\n"),
+    );
+    // A later reload reaches the listener a reload started (it was pinned to its first snapshot).
+    await Deno.writeTextFile(
+      path,
+      cfg(
+        dir,
+        "a",
+        extra.replace("/svc => /#/io.l5d.fs;", "/svc => /#/io.l5d.fs; /svc/a => /svc/b;"),
+      ),
+    );
+    Deno.kill(sy.pid, "SIGHUP");
+    assert(
+      await eventually(async () => {
+        const r = await curl(["-H", "Host: a", `http://127.0.0.1:${newPort}/`]);
+        return r.status === 200 && JSON.parse(r.body).name === "b";
+      }, 3000),
+      "the new router follows the next reload:\n" + sy.logs.slice(-8).join("\n"),
     );
     // POST /admin/reload with an invalid file: 400 + errors; nothing changes.
     await Deno.writeTextFile(path, "routers: [oops\n");
@@ -166,6 +184,7 @@ Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a re
   } finally {
     await sy.stop();
     await a.close();
+    await b.close();
   }
 });
 
