@@ -177,7 +177,8 @@ async function explain(
     const s = style(io.color);
     for (const line of renderDelegateTree(tree, s)) io.out(line);
   }
-  const choice = chooseLeaf(bound.tree, () => 0);
+  // As the router chooses: an alternation fails over past a branch without endpoints.
+  const choice = chooseLeaf(bound.tree, () => 0, (b) => countEndpoints(b) > 0);
   const shown = showTree(bound.tree, (b: Bound) => {
     const n = countEndpoints(b);
     return `${b.idStr} [${n} endpoint${n === 1 ? "" : "s"}]`;

@@ -78,6 +78,11 @@ Deno.test("runDtab() exits 1 for a name that does not bind, or binds to no endpo
       empty.lines.at(-1),
       "→ /svc/empty binds to /#/io.l5d.fs/empty [0 endpoints] but has no endpoints",
     );
+    // An alternation fails over past the empty branch, as the router does.
+    const over = captureIo();
+    const dtab = "/svc/empty => /#/io.l5d.fs/empty | /#/io.l5d.fs/hello";
+    assertEquals(await runDtab(config, "/svc/empty", { dtab }, over), 0, over.lines.join("\n"));
+    assertStringIncludes(over.lines.at(-1)!, "/#/io.l5d.fs/hello [2 endpoints]");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
