@@ -96,8 +96,12 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
   const pollMs = opts.pollMs ?? 1000;
   const parse = opts.parse ?? configLoader().parse;
   let extra = [...(opts.extraPaths ?? [])];
+  // `version`/`extraSig`: the text last read (applied or rejected), so a watch or poll does not
+  // re-report the same bad text; `appliedSig`: the dependencies' signature when `status.version`
+  // (the serving text) was applied.
   let version = await configHash(opts.text);
   let extraSig = await extraSignature();
+  let appliedSig = extraSig;
   const status: ReloadStatus = {
     version,
     loadedAt: new Date().toISOString(),
@@ -134,7 +138,22 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     }
     const hash = await configHash(text);
     const sig = await extraSignature();
-    if (hash === version && sig === extraSig && !force) return { outcome: "unchanged", version };
+    if (!force && hash === status.version && sig === appliedSig) {
+      // The serving text (perhaps restored after a rejected edit): nothing to rebuild.
+      if (hash !== version || sig !== extraSig) {
+        version = hash;
+        extraSig = sig;
+        status.lastAttempt = { at, ok: true, errors: [], message: "the serving config" };
+        log.info("config file is back to the serving version", { reason });
+      }
+      return { outcome: "unchanged", version: hash };
+    }
+    // The same rejected text again: quiet for the watcher and the poll; a manual reload (SIGHUP,
+    // POST /admin/reload) checks it again and answers with its errors.
+    const automatic = reason === "poll" || reason === "file changed";
+    if (hash === version && sig === extraSig && !force && automatic) {
+      return { outcome: "unchanged", version: status.version };
+    }
     const parsed = await parse(text, path);
     if (!parsed.ok) {
       status.failures++;
@@ -159,6 +178,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     }
     version = hash;
     extraSig = sig;
+    appliedSig = sig;
     status.version = hash;
     status.loadedAt = at;
     status.reloads++;

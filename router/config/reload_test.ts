@@ -1,0 +1,44 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { createReloader } from "./reload.ts";
+import { parseConfig } from "./load.ts";
+import { createLogger } from "../../telemetry/log.ts";
+
+const GOOD = "routers: [{protocol: http, dtab: /svc => /$/inet/127.0.0.1/1;}]\n";
+const OTHER = "routers: [{protocol: http, dtab: /svc => /$/inet/127.0.0.1/2;}]\n";
+const BAD = "routers: [{protocol: http, bogus: 1}]\n";
+
+Deno.test("createReloader(): a rejected text is re-checked on a manual reload; the serving text is unchanged", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/cfg.yaml`;
+  await Deno.writeTextFile(path, GOOD);
+  let applied = 0;
+  const r = await createReloader({
+    path,
+    text: GOOD,
+    apply: () => Promise.resolve(void applied++),
+    log: createLogger({ level: "off" }),
+    pollMs: 0,
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  try {
+    await Deno.writeTextFile(path, BAD);
+    assertEquals((await r.reload("SIGHUP")).outcome, "rejected");
+    // Asked again by hand: the same errors, not "unchanged".
+    const again = await r.reload("POST /admin/reload");
+    assertEquals(again.outcome, "rejected");
+    assertEquals(r.status().failures, 2);
+    // The watcher's or the poll's look at the same bad text stays quiet.
+    assertEquals((await r.reload("poll")).outcome, "unchanged");
+    assertEquals(r.status().failures, 2);
+    // Restoring the serving text rebuilds nothing.
+    await Deno.writeTextFile(path, GOOD);
+    const back = await r.reload("SIGHUP");
+    assertEquals([back.outcome, applied], ["unchanged", 0]);
+    assertEquals(r.status().lastAttempt?.ok, true);
+    await Deno.writeTextFile(path, OTHER);
+    assertEquals([(await r.reload("SIGHUP")).outcome, applied], ["applied", 1]);
+  } finally {
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
