@@ -67,7 +67,9 @@ export function totalTimeout(opts: TotalTimeoutOptions): Filter {
       new DeadlineExceeded(
         local
           ? `exceeded ${limit} ms total timeout (totalTimeoutMs) to ${ctx.dstStr || ctx.host}`
-          : `exceeded the request deadline (l5d-ctx-deadline) to ${ctx.dstStr || ctx.host}`,
+          : `exceeded the request deadline (${ctx.deadlineBy || "l5d-ctx-deadline"}) to ${
+            ctx.dstStr || ctx.host
+          }`,
       );
     if (remaining <= 0) return Promise.reject(error());
     return callWithTimeout(req, ctx, next, remaining, clock, error);

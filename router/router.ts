@@ -217,12 +217,18 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       const dl = h.get(H.ctxDeadline);
       if (dl !== null) {
         const d = parseL5dDeadline(dl);
-        if (d) ctx.deadline = Math.min(ctx.deadline, d.deadlineMs);
+        if (d && d.deadlineMs < ctx.deadline) {
+          ctx.deadline = d.deadlineMs;
+          ctx.deadlineBy = "l5d-ctx-deadline";
+        }
       }
       const gt = h.get(H.grpcTimeout);
       if (gt !== null) {
         const ms = parseGrpcTimeout(gt);
-        if (ms !== undefined) ctx.deadline = Math.min(ctx.deadline, ctx.startMs + ms);
+        if (ms !== undefined && ctx.startMs + ms < ctx.deadline) {
+          ctx.deadline = ctx.startMs + ms;
+          ctx.deadlineBy = "grpc-timeout";
+        }
       }
       decodeTraceContext(h, ctx, traceOpts); // issue 4: traceparent/b3/l5d-ctx-trace
       return ctx;

@@ -51,6 +51,8 @@ export class Ctx {
   target: string;
   /** Broadcast: epoch-ms deadline, Infinity = none (⇄ `l5d-ctx-deadline`). Only ever shrinks. */
   deadline = Infinity;
+  /** What set `deadline` when it was not this hop's `totalTimeoutMs`, for the error text. */
+  deadlineBy = "";
   /** Broadcast: the local dtab (`l5d-ctx-dtab` ++ `l5d-dtab`), appended to the base dtab. */
   dtabLocal: Dtab = [];
   /** Broadcast: the request id / trace id (⇄ `l5d-reqid`, trace headers). */

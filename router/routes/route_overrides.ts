@@ -116,7 +116,13 @@ function around(
   clock: Clock,
 ): Promise<Response> {
   const r = m.route;
-  if (r.timeoutMs !== undefined) ctx.deadline = Math.min(ctx.deadline, clock.now() + r.timeoutMs);
+  if (r.timeoutMs !== undefined) {
+    const d = clock.now() + r.timeoutMs;
+    if (d < ctx.deadline) {
+      ctx.deadline = d;
+      ctx.deadlineBy = `the route's ${r.timeoutMs} ms timeoutMs`;
+    }
+  }
   const edits = r.responseHeaders;
   if (edits === undefined) return next(req, ctx);
   return next(req, ctx).then((rsp) => editResponse(rsp, edits));

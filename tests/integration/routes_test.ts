@@ -159,7 +159,10 @@ Deno.test("routes: a per-route timeout answers 503 and cancels the upstream call
     const r = await curl([`http://${sy.proxy()}/slow/x`]);
     const ms = performance.now() - t0;
     assertEquals(r.status, 503, r.body);
-    assertStringIncludes(decodeURIComponent(r.headers.get("l5d-err") ?? ""), "deadline");
+    assertStringIncludes(
+      decodeURIComponent((r.headers.get("l5d-err") ?? "").replaceAll("+", " ")),
+      "exceeded the request deadline (the route's 300 ms timeoutMs)",
+    );
     assert(ms < 2000, `answered after ${Math.round(ms)} ms, the route allows 300`);
     assert(ms >= 280, `answered after ${Math.round(ms)} ms, before the 300 ms timeout`);
     assert(await eventually(() => slow.aborted() === 1), "the upstream request was cancelled");
