@@ -166,9 +166,9 @@ export function retries(opts: RetriesOptions): Filter {
     res: Response | undefined,
     err: unknown,
   ): Response | Promise<Response> {
-    const cls = res !== undefined
-      ? classifyResponse(classifier, req, res, ctx)
-      : classifier.error(req, err);
+    // The request's classifier when it has one (a route's), else this service's.
+    const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
+    const cls = res !== undefined ? classifyResponse(c, req, res, ctx) : c.error(req, err);
     if (started === started) own!.observe(clock.mono() - started);
     const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
       !signal.aborted && (replay?.canReplay ?? true) &&

@@ -157,8 +157,9 @@ export function createStacks(deps: StackDeps): StackFactory {
         // immutable headers: leave the response as it is
       }
     };
+    // The service's classifier, unless the request's route set its own (route_overrides.ts).
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
-      ctx.classifier = classifier;
+      if (ctx.classifier === undefined) ctx.classifier = classifier;
       return next(req, ctx);
     };
     return stack([

@@ -28,7 +28,6 @@
  *   `route_table.ts` for Hono's pattern semantics).
  * - {@linkcode routesIdentifier}: the identifier (dst + rewritten target).
  * - {@linkcode routeOverrides} / {@linkcode withRouteOverrides}: timeouts and header edits.
- * - {@linkcode routeServiceConfig}: per-route response classifiers.
  * - {@linkcode routerExtensions}: all of the above plus compiled `services:` for one router.
  *
  * @example
@@ -71,5 +70,4 @@ export {
   setRoute,
   withRouteOverrides,
 } from "./route_overrides.ts";
-export { routeServiceConfig } from "./route_service_config.ts";
 export { type RouterExtensions, routerExtensions } from "./router_extensions.ts";

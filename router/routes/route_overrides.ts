@@ -1,7 +1,6 @@
 /**
- * Per-route overrides of `switchyard.routes`: `timeoutMs`, `requestHeaders`, `responseHeaders`
- * (`rewrite` travels in the identifier's `target`; `responseClassifier` is applied per dst by
- * `route_service_config.ts`).
+ * Per-route overrides of `switchyard.routes`: `timeoutMs`, `responseClassifier`,
+ * `requestHeaders`, `responseHeaders` (`rewrite` travels in the identifier's `target`).
  *
  * The matched route rides in the request context as `ctx.extra.route` (a {@linkcode RouteMatch}).
  * Two ways to apply it, same semantics:
@@ -19,6 +18,9 @@
  *   The path stack's `totalTimeout` filter enforces it below service stats (a timed-out request
  *   counts as a failure and answers 503 with `l5d-err`), it bounds every retry, and it is
  *   propagated upstream as `l5d-ctx-deadline`, like `service.totalTimeoutMs`.
+ * - `responseClassifier` is the request's classifier (`ctx.classifier`): the path stack keeps a
+ *   classifier a route set, so its retries, stats and failure accrual judge this route's requests
+ *   with it, and another route with the same `dst` keeps the service's own.
  * - `requestHeaders`: `remove` then `add` (set, replacing), on a copy of the request (inbound
  *   headers are immutable). `add: {host: …}` sets the forwarded Host (`ctx.host`); removing
  *   `host` is ignored. Router headers (`l5d-dst-*`, `Via`, `l5d-ctx-*`) are set after and win.
@@ -41,6 +43,8 @@ import type { Router } from "../router.ts";
 import type { Identifier } from "../identify/identifier.ts";
 import type { HeaderEdits, RouteMatch, RouteTable } from "./route_table.ts";
 import { matchMemo, type RouteMemo } from "./route_identifier.ts";
+import { classifierFor } from "../../resilience/classifiers.ts";
+import type { ResponseClassifier } from "../../resilience/classifier.ts";
 
 /** The `ctx.extra` key holding the matched route. */
 export const ROUTE_KEY = "route";
@@ -107,7 +111,19 @@ export function editResponse(rsp: Response, edits: HeaderEdits): Response {
   }
 }
 
-/** Deadline and response edits (the request edits are done by the caller). */
+const classifiers = new WeakMap<object, ResponseClassifier>();
+
+/** A route's classifier, made once per route. */
+function routeClassifier(r: RouteMatch["route"]): ResponseClassifier {
+  let c = classifiers.get(r);
+  if (c === undefined) {
+    c = classifierFor(r.config.responseClassifier!.kind);
+    classifiers.set(r, c);
+  }
+  return c;
+}
+
+/** Classifier, deadline and response edits (the request edits are done by the caller). */
 function around(
   m: RouteMatch,
   req: Request,
@@ -116,6 +132,7 @@ function around(
   clock: Clock,
 ): Promise<Response> {
   const r = m.route;
+  if (r.config.responseClassifier !== undefined) ctx.classifier = routeClassifier(r);
   if (r.timeoutMs !== undefined) {
     const d = clock.now() + r.timeoutMs;
     if (d < ctx.deadline) {

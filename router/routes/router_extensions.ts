@@ -4,7 +4,7 @@
  * - `dentries`: the compiled top-level `services:` that apply to the router, to append to its
  *   dtab (later dentries win; `/delegator.json` then shows them);
  * - `identifier(spec)`: the builder `identifiersFromConfig` calls for `switchyard.routes`;
- * - `service`: the router's `service` block with per-route response classifiers;
+ * - `service`: the router's `service` block (a route's classifier rides on the request instead);
  * - `wrap(router)`: applies per-route timeouts and header edits (`route_overrides.ts`).
  *
  * Wiring (router/linker.ts):
@@ -36,7 +36,6 @@ import { compileServices } from "../services/mod.ts";
 import { compileRouteTable, type RouteTable } from "./route_table.ts";
 import { kind as routesKind, type RouteMemo, routesIdentifier } from "./route_identifier.ts";
 import { withRouteOverrides } from "./route_overrides.ts";
-import { routeServiceConfig } from "./route_service_config.ts";
 
 /** What issue 5 adds to one router. */
 export interface RouterExtensions {
@@ -88,7 +87,7 @@ export function routerExtensions(
       if (known !== undefined || spec.kind !== routesKind) return known;
       return build((spec as unknown as { routes: readonly RouteConfig[] }).routes); // a copy of a spec
     },
-    service: routeServiceConfig(rc.service, routes),
+    service: rc.service,
     tables,
     wrap: (router) => withRouteOverrides(router, { tables, memo, clock }),
   };

@@ -179,11 +179,12 @@ Deno.test("routes: a per-route timeout answers 503 and cancels the upstream call
 });
 
 Deno.test("routes: a per-route response classifier makes that route's 5xx retryable", async () => {
+  // 503 on every odd request (the 1st, 3rd, …), 200 on the others.
   const failFirst = (name: string) => {
     let n = 0;
     return startUpstream(
       name,
-      () => n++ === 0 ? new Response("try again", { status: 503 }) : Response.json({ name, n }),
+      () => n++ % 2 === 0 ? new Response("try again", { status: 503 }) : Response.json({ name, n }),
     );
   };
   const retried = failFirst("retried");
@@ -205,11 +206,17 @@ routers:
       responseClassifier: {kind: io.l5d.http.retryableRead5XX}
     - match: {path: /p/*}
       dst: /svc/plain
+    - match: {path: /same/*}
+      dst: /svc/retried
 `);
   try {
     const r = await curl([`http://${sy.proxy()}/r/x`]);
     assertEquals(r.status, 200, "GET is a read: the classified route retries the 503");
     assertEquals(JSON.parse(r.body).name, "retried");
+    // Another route to the same dst keeps the service's classifier: the upstream's next 503
+    // reaches the client, not retried.
+    const same = await curl([`http://${sy.proxy()}/same/x`]);
+    assertEquals(same.status, 503, "the unclassified route to the same dst does not retry");
     const p = await curl([`http://${sy.proxy()}/p/x`]);
     assertEquals(p.status, 503, "the default classifier does not retry");
     const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
