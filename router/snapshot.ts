@@ -97,6 +97,10 @@ export function configDependencies(config: Config): string[] {
   const out: string[] = [];
   for (const rc of config.routers) {
     if (rc.interpreter.kind === "io.l5d.fs") out.push(rc.interpreter.dtabFile);
+    for (const id of [rc.identifier].flat()) { // issue 5: route files
+      const file = (id as { routesFile?: unknown }).routesFile;
+      if (typeof file === "string") out.push(file);
+    }
   }
   return out;
 }

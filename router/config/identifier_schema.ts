@@ -11,7 +11,7 @@
  * | `io.l5d.header` | `header` (`l5d-name`) |
  * | `io.l5d.static` | `path` (required) |
  * | `io.l5d.ingress` | `namespace` (all), `host`/`port` (k8s API, `localhost:8001` or the service account), `useServiceAccount`, `ingressClassAnnotation` (`linkerd`), `ignoreDefaultBackends` (false), `apiVersion` (`auto`: `networking.k8s.io/v1`, else `extensions/v1beta1`) |
- * | `switchyard.routes` | `routes` (required; see `routes_schema.ts`) |
+ * | `switchyard.routes` | `routes`, or `routesFile` (a YAML file of routes; see `routes_schema.ts`) |
  *
  * The parsed config always holds a non-empty list.
  *

@@ -30,6 +30,7 @@ import {
 import { locate, scalarOffset } from "./yaml_positions.ts";
 import { DTAB_OFFSET } from "./dtab_text.ts";
 import { lintConfig } from "./lint.ts";
+import { includeRouteFiles, type RouteFile, routeFileOf } from "./route_files.ts";
 
 /** A config that loaded. `warnings` are formatted like issues (`file:line:col: path: message`). */
 export interface ConfigOk {
@@ -71,9 +72,25 @@ function zodIssues(
   text: string,
   lc: LineCounter,
   file: string,
+  routeFiles: readonly RouteFile[] = [],
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const iss of issues) {
+    // Inside a route file read into the config: that file's own line:column.
+    const rf = routeFiles.length > 0 ? routeFileOf(routeFiles, iss.path) : undefined;
+    if (rf !== undefined) {
+      const keys = iss.code === "unrecognized_keys" ? iss.keys : [undefined];
+      const messages = iss.code === "unrecognized_keys"
+        ? iss.message.split(KEY_MESSAGE_SEPARATOR)
+        : [iss.message];
+      keys.forEach((key, i) => {
+        const at = key === undefined ? rf.inner : [...rf.inner, key];
+        const loc = locate(rf.file.doc, at, { atKey: key !== undefined });
+        const message = messages[i] ?? `unknown key "${String(key)}"`;
+        out.push(issueAt(rf.file.lc, rf.file.file, loc.offset, loc.path, message));
+      });
+      continue;
+    }
     if (iss.code === "unrecognized_keys") {
       const messages = iss.message.split(KEY_MESSAGE_SEPARATOR);
       iss.keys.forEach((key, i) => {
@@ -211,6 +228,15 @@ export function parseConfig(text: string, filename: string): ParseResult {
       "Switchyard does not run namerd";
     return { ok: false, errors: [issueAt(lc, filename, loc.offset, [], message)] };
   }
+  const included = includeRouteFiles(raw, filename); // issue 5: `routesFile`
+  if (included.errors.length > 0 || included.keyIssues.length > 0) {
+    const errors = [...included.errors];
+    for (const k of included.keyIssues) {
+      const loc = locate(doc, k.path);
+      errors.push(issueAt(lc, filename, loc.offset, loc.path, k.message));
+    }
+    return { ok: false, errors };
+  }
   let parsed = configSchema.safeParse(raw, { error: zodMessage });
   const coerced: { path: PropertyKey[]; value: string }[] = [];
   for (let round = 0; round < 4 && !parsed.success; round++) {
@@ -220,7 +246,7 @@ export function parseConfig(text: string, filename: string): ParseResult {
     parsed = configSchema.safeParse(raw, { error: zodMessage });
   }
   if (!parsed.success) {
-    const errors = zodIssues(parsed.error.issues, doc, text, lc, filename);
+    const errors = zodIssues(parsed.error.issues, doc, text, lc, filename, included.files);
     return { ok: false, errors: dedupe(errors).sort(byPosition) };
   }
   const warnings: ConfigIssue[] = doc.warnings.map((w) =>

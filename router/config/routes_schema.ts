@@ -5,6 +5,10 @@
  * pattern's params as `{id}`. Per-route overrides: `timeoutMs`, `responseClassifier`,
  * `requestHeaders` / `responseHeaders` `{add, remove}`, `rewrite {path, stripPrefix}`.
  *
+ * The table can live in a file of its own, watched and hot-reloaded with the config:
+ * `routesFile: routes.yaml` (a YAML list of routes, or a mapping with `routes:`), relative to the
+ * config file, instead of `routes:`.
+ *
  * ```yaml
  * identifier:
  *   kind: switchyard.routes
@@ -139,6 +143,12 @@ export const routeSchema = z.strictObject({
 export const routesIdentifierSchema = z.strictObject({
   kind: z.literal("switchyard.routes"),
   routes: z.array(routeSchema).min(1),
+  /**
+   * The YAML file the routes were read from (`routesFile: routes.yaml`, relative to the config
+   * file; `load.ts` reads it into `routes`, reports its errors at its own line:column, and the
+   * reloader watches it).
+   */
+  routesFile: z.string().min(1).optional(),
 });
 
 /** One route of a `switchyard.routes` table. */

@@ -258,3 +258,43 @@ Deno.test("reload: a long download in flight finishes on the config it started w
     await b.close();
   }
 });
+
+Deno.test("reload: a routesFile is watched; a good edit applies, a bad one keeps serving with its line:column", async () => {
+  const a = startUpstream("a");
+  const dir = await fsNamerDir({ a: a.fsLine });
+  const cfgDir = await Deno.makeTempDir();
+  const routes = `${cfgDir}/routes.yaml`;
+  await Deno.writeTextFile(routes, "- match: {path: /one/*}\n  dst: /svc/a\n");
+  const sy = await startSwitchyard(
+    `
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /#/io.l5d.fs;
+  identifier: {kind: switchyard.routes, routesFile: routes.yaml}
+  servers: [{port: 0}]
+`,
+    { configPath: `${cfgDir}/cfg.yaml` },
+  );
+  const status = async (p: string) => (await curl([`http://${sy.proxy()}${p}`])).status;
+  try {
+    assertEquals([await status("/one/x"), await status("/two/x")], [200, 400]);
+    await writeAtomic(routes, "- match: {path: /two/*}\n  dst: /svc/a\n");
+    assert(
+      await eventually(async () => await status("/two/x") === 200, 5000),
+      "the edited route file applies:\n" + sy.logs.slice(-6).join("\n"),
+    );
+    assertEquals(await status("/one/x"), 400);
+    await writeAtomic(routes, "- match: {path: /three/*}\n  dts: /svc/a\n");
+    assert(
+      await eventually(() => sy.logs.some((l) => l.includes(`${routes}:2:3`)), 5000),
+      "the bad route file is reported at its own line:column:\n" + sy.logs.slice(-6).join("\n"),
+    );
+    assertEquals(await status("/two/x"), 200, "the old routes keep serving");
+  } finally {
+    await sy.stop();
+    await a.close();
+  }
+});
