@@ -13,6 +13,7 @@
  * | `…/failures/<reason>` | `…_failures_by_reason_total{…,reason="<reason>"}` |
  * | `…/status/503`, `…/status/error` | `…_responses_total{…,status_code="503"}` |
  * | `…/status/5XX` | `…_responses_by_class_total{…,status_class="5XX"}` |
+ * | `…/success`, `…/failures` | also `…_requests_by_classification_total{…,classification="success"}` / `"failure"` |
  * | `…/request_latency_ms` | `…_request_latency_seconds_bucket{…,le="0.005"}`, `_sum`, `_count` |
  * | `process/uptime`, `process/rss_bytes` | `switchyard_process_uptime_seconds`, `switchyard_process_rss_bytes` |
  *
@@ -104,6 +105,14 @@ function addEntry(families: Families, e: MetricEntry): void {
       families.add(name, counter(help), name, body, m.value, `status_class="${arg}"`);
       return;
     }
+  }
+  if (m.kind === "counter" && rest.length === 1 && (head === "success" || head === "failures")) {
+    // Issue 4's `classification` label: the classifier's verdict as one family (beside the
+    // `_success_total` / `_failures_total` ones), so `sum by (classification)` works.
+    const name = `${base}_requests_by_classification_total`;
+    const help = "Requests by the response classifier's verdict.";
+    const cls = head === "success" ? "success" : "failure";
+    families.add(name, counter(help), name, body, m.value, `classification="${cls}"`);
   }
   const { name, divisor } = unitName(`${base}_${snake(rest)}`);
   const help = convertHelp(helpFor(rest, name), divisor);

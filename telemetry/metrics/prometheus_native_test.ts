@@ -16,6 +16,8 @@ Deno.test("renderNativePrometheus() uses switchyard_ names and router/service/cl
       'switchyard_service_requests_total{router="outgoing",service="/svc/world"} 3',
       `switchyard_client_success_total{${CL}} 2`,
       `switchyard_client_failures_total{${CL}} 1`,
+      `switchyard_client_requests_by_classification_total{${CL},classification="success"} 2`,
+      `switchyard_client_requests_by_classification_total{${CL},classification="failure"} 1`,
       `switchyard_client_failures_by_reason_total{${CL},reason="ConnectFailed"} 1`,
       `switchyard_client_responses_total{${CL},status_code="503"} 1`,
       `switchyard_client_responses_by_class_total{${CL},status_class="2XX"} 2`,
