@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { keepServingOnStrayErrors } from "./core/stray_errors.ts";
 import { formatIssue } from "./config/issues.ts";
 import { demoConfigYaml } from "./config/demo_config.ts";
 import { type ConfigLoader, configLoader } from "./config/child_load.ts";
@@ -32,6 +33,7 @@ function onSignals(fn: () => void): () => void {
 }
 
 async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
+  const keep = keepServingOnStrayErrors(log); // one connection's bug must not drop the others
   const off = onSignals(() => {
     log.info("signal received, draining");
     void linker.shutdown();
@@ -51,6 +53,7 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
   await linker.finished;
   trimmer.stop();
   off();
+  keep();
 }
 
 /**

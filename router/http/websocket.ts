@@ -141,9 +141,28 @@ export async function tunnelUpgrade(
   }
 }
 
-/** Close codes a peer may not send in a close frame; relay them as a normal close. */
+/**
+ * The close code to relay: `WebSocket.close()` takes only 1000 and 3000–4999 (it throws on
+ * 1001 "going away", 1011, and the codes a peer may not send, 1005/1006/1015), so the other
+ * protocol codes are relayed as a normal close.
+ */
 function relayCode(code: number): number {
-  return code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+}
+
+/**
+ * Close `ws` with `code` (made relayable) unless it is closing already; never throws (a throw
+ * in an event handler would end the process).
+ */
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState > WebSocket.OPEN) return;
+  try {
+    ws.close(relayCode(code), reason.length > 120 ? reason.slice(0, 120) : reason);
+  } catch {
+    try {
+      ws.close();
+    } catch { /* already closed */ }
+  }
 }
 
 /**
@@ -197,18 +216,10 @@ export async function proxyWebSocket(
   socket.onmessage = (e) => {
     if (upstream.readyState === WebSocket.OPEN) upstream.send(e.data);
   };
-  upstream.onclose = (e) => {
-    if (socket.readyState <= WebSocket.OPEN) socket.close(relayCode(e.code), e.reason);
-  };
-  socket.onclose = (e) => {
-    if (upstream.readyState <= WebSocket.OPEN) upstream.close(relayCode(e.code), e.reason);
-  };
-  upstream.onerror = () => {
-    if (socket.readyState <= WebSocket.OPEN) socket.close(1011, "upstream error");
-  };
-  socket.onerror = () => {
-    if (upstream.readyState <= WebSocket.OPEN) upstream.close(1011, "client error");
-  };
+  upstream.onclose = (e) => closeQuietly(socket, e.code, e.reason);
+  socket.onclose = (e) => closeQuietly(upstream, e.code, e.reason);
+  upstream.onerror = () => closeQuietly(socket, 1011, "upstream error");
+  socket.onerror = () => closeQuietly(upstream, 1011, "client error");
   try {
     response.headers.append(H.via, VIA_VALUE);
   } catch {

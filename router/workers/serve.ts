@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { keepServingOnStrayErrors } from "../core/stray_errors.ts";
 import { formatIssue } from "../config/issues.ts";
 import { type ConfigLoader, configLoader } from "../config/child_load.ts";
 import { type Linker, startLinker } from "../linker.ts";
@@ -139,7 +140,9 @@ export async function runServeWorkers(
     });
     void reloader.reload(hupEarly ? "SIGHUP" : "start");
   }
+  const keep = keepServingOnStrayErrors(log);
   await linker.finished;
+  keep();
   // `POST /admin/shutdown` stops the main's linker: stop the workers too.
   await pool.shutdown();
   for (const s of sigs) Deno.removeSignalListener(s, stop);

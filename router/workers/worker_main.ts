@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { keepServingOnStrayErrors } from "../core/stray_errors.ts";
 import { type Linker, startLinker } from "../linker.ts";
 import { createLogger, type Logger } from "../../telemetry/log.ts";
 import { snapshotRegistry } from "../../telemetry/metrics/merge.ts";
@@ -48,6 +49,7 @@ scope.addEventListener("message", async (ev) => {
         admin: false,
         reusePort: true,
       });
+      keepServingOnStrayErrors(log); // for the worker's life: one connection's bug, not all
       scope.postMessage({ t: "started" });
     } catch (e: unknown) {
       scope.postMessage({ t: "failed", error: message(e) });

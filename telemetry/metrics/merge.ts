@@ -3,7 +3,8 @@
  * ({@link snapshotRegistry}, structured-cloneable) and the admin side sums them
  * ({@link mergeSnapshots}, {@link createMergedRegistry}).
  *
- * Accuracy: counters and gauges are summed exactly. Histogram lifetime counts, sums and `le`
+ * Accuracy: counters and gauges are summed exactly (except `loadbalancer/size` and `available`,
+ * the same endpoint set in every worker: their largest value). Histogram lifetime counts, sums and `le`
  * buckets are summed exactly. The sliding windows are merged bin by bin: every worker's window is
  * one DDSketch with the same relative accuracy, and DDSketch merges of equal-accuracy sketches are
  * exact, so the merged percentiles carry the same relative-error bound (1% by default) as one
@@ -198,8 +199,12 @@ class FixedGauge implements Gauge {
   decr(): void {}
 }
 
+/** Gauges that describe the shared endpoint set, not per-worker load: merged by maximum. */
+const SHARED_GAUGE = /\/loadbalancer\/(size|available)$/;
+
 /**
- * Merges registry snapshots: counters and gauges with the same key are summed, histograms merged.
+ * Merges registry snapshots: counters and gauges with the same key are summed (the endpoint-set
+ * gauges `loadbalancer/size` and `loadbalancer/available` take the largest), histograms merged.
  *
  * @param snaps One snapshot per worker.
  * @returns Read-only entries, in first-seen order.
@@ -220,9 +225,15 @@ export function mergeSnapshots(snaps: readonly RegistrySnapshot[]): MetricEntry[
       const states = g.map((e) => (e as { state: HistogramState }).state);
       out.push({ key, path: first.path, metric: mergeHistogramStates(states) });
     } else {
-      let sum = 0;
-      for (const e of g) sum += (e as { value: number }).value;
-      const metric = first.kind === "counter" ? new FixedCounter(sum) : new FixedGauge(sum);
+      // Every worker balances over the same endpoints: how many there are is one number, not
+      // one per worker (the largest, as a worker may be a step behind a namer update).
+      const same = first.kind === "gauge" && SHARED_GAUGE.test(key);
+      let v = 0;
+      for (const e of g) {
+        const x = (e as { value: number }).value;
+        v = same ? Math.max(v, x) : v + x;
+      }
+      const metric = first.kind === "counter" ? new FixedCounter(v) : new FixedGauge(v);
       out.push({ key, path: first.path, metric });
     }
   }

@@ -33,6 +33,20 @@ Deno.test("mergeSnapshots() sums counters and gauges exactly", () => {
   assertEquals(pending.kind === "gauge" ? pending.value : -1, 3);
 });
 
+Deno.test("mergeSnapshots() takes the largest loadbalancer size/available: one endpoint set", () => {
+  const worker = (size: number) => {
+    const r = createRegistry({ processStats: false });
+    r.gauge(["rt", "out", "client", "#/fs/x"], "loadbalancer/size").set(size);
+    r.gauge(["rt", "out", "client", "#/fs/x"], "loadbalancer/available").set(size);
+    return snapshotRegistry(r);
+  };
+  const merged = new Map(mergeSnapshots([worker(3), worker(2)]).map((e) => [e.key, e.metric]));
+  for (const k of ["size", "available"]) {
+    const g = merged.get(`rt/out/client/#/fs/x/loadbalancer/${k}`)!;
+    assertEquals(g.kind === "gauge" ? g.value : -1, 3, k);
+  }
+});
+
 Deno.test("mergeHistogramStates() equals one histogram fed every sample", () => {
   const rnd = lcg(42);
   const all = createHistogram(systemClock);

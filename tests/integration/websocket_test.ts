@@ -102,3 +102,59 @@ routers:
     await echo.close();
   }
 });
+
+/** A raw WebSocket client handshake over TCP; returns the socket once the 101 arrived. */
+async function rawWebSocket(addr: string, path: string): Promise<Deno.Conn> {
+  const [hostname, port] = addr.split(":") as [string, string];
+  const c = await Deno.connect({ hostname, port: Number(port) });
+  const head = `GET ${path} HTTP/1.1\r\nHost: ${addr}\r\nUpgrade: websocket\r\n` +
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+    "Sec-WebSocket-Version: 13\r\n\r\n";
+  await c.write(new TextEncoder().encode(head));
+  const buf = new Uint8Array(4096);
+  let text = "";
+  while (!text.includes("\r\n\r\n")) {
+    const n = await c.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  assert(text.startsWith("HTTP/1.1 101"), text);
+  return c;
+}
+
+Deno.test("websocket: a client going away (close 1001) or dropping the socket never takes the process down", async () => {
+  const echo = echoServer("echo");
+  const dir = await fsNamerDir({ chat: `127.0.0.1 ${echo.port}` });
+  // `engine: serve`: the Deno.serve path (also TLS listeners' default) relays with WebSocket
+  // objects, whose close() throws on 1001/1011.
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  identifier: {kind: io.l5d.path, segments: 1}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0, engine: serve}]
+`);
+  try {
+    // A masked close frame with code 1001 ("going away", what a browser sends on tab close).
+    const going = await rawWebSocket(sy.proxy(), "/chat");
+    await going.write(new Uint8Array([0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe9 ^ 2]));
+    await new Promise((r) => setTimeout(r, 300));
+    going.close();
+    // A client that drops the connection without a close frame.
+    const dropped = await rawWebSocket(sy.proxy(), "/chat");
+    dropped.close();
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(
+      (await curl([`${sy.admin}/admin/ping`])).body,
+      "pong",
+      sy.logs.slice(-5).join("\n"),
+    );
+    const again = await rawWebSocket(sy.proxy(), "/chat");
+    again.close();
+  } finally {
+    await sy.stop();
+    await echo.close();
+  }
+});
