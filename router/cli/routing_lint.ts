@@ -187,6 +187,15 @@ function weightFindings(weights: readonly number[], names: readonly string[]): s
       `weights sum to ${+sum.toFixed(6)}, not ${target}: traffic splits ${shares.join(", ")}`,
     );
   }
+  // Fractions beside whole numbers (0.9 & 10): usually a share and a percentage mixed up.
+  if (weights.some((w) => w > 0 && w < 1) && weights.some((w) => w >= 2)) {
+    const shares = weights.map((w, i) => `${names[i]} ${((w / sum) * 100).toFixed(1)}%`);
+    out.push(
+      `weights mix fractions and whole numbers (${weights.join(", ")}): traffic splits ${
+        shares.join(", ")
+      }`,
+    );
+  }
   weights.forEach((w, i) => {
     if (w === 0) out.push(`${names[i]} has weight 0 and is never chosen`);
     else if (weights.length > 1 && sum > 0 && w / sum < 0.001) {

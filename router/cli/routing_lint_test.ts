@@ -111,6 +111,8 @@ services:
   versions: [{dst: /#/io.l5d.fs/b, weight: 5}]
 - name: /svc/c
   versions: [{name: big, dst: /#/io.l5d.fs/c1, weight: 10000}, {name: tiny, dst: /#/io.l5d.fs/c2}]
+- name: /svc/d
+  versions: [{name: d1, dst: /#/io.l5d.fs/d1, weight: 0.9}, {name: d2, dst: /#/io.l5d.fs/d2, weight: 10}]
 `);
   assertEquals(ms, [
     "dentry 1 (/svc=>60.00*/#/io.l5d.fs/a & 39.00*/#/io.l5d.fs/b): weights sum to 99, not 100: traffic splits /#/io.l5d.fs/a 60.6%, /#/io.l5d.fs/b 39.4%",
@@ -118,6 +120,7 @@ services:
     "/svc/a: weights sum to 0.95, not 1: traffic splits v1 52.6%, v2 47.4%",
     "weight 5 has no effect: /svc/b has one version",
     "/svc/c: tiny gets 0.010% of the traffic; is that meant?",
+    "/svc/d: weights mix fractions and whole numbers (0.9, 10): traffic splits d1 8.3%, d2 91.7%",
   ]);
 });
 
