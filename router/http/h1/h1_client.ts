@@ -87,6 +87,7 @@ export interface H1Client {
    * @throws {ConnectFailed} connect refused, timed out, DNS failure, or client closed (retryable)
    * @throws {UpstreamError} the exchange failed after the request was (maybe) sent
    * @throws {BadRequest} invalid method, target, field or framing (nothing was sent)
+   * @throws {TypeError} invalid endpoint host or port
    */
   request(host: string, port: number, req: H1Request): Promise<Response>;
   /**
@@ -159,8 +160,9 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
       try {
         p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
       } catch (e: unknown) {
-        // Nothing was sent: the request itself cannot be written (the caller's fault, a 400).
-        throw e instanceof TypeError
+        // Nothing was sent. A request that cannot be written is the caller's fault (a 400); a bad
+        // endpoint address (from the namer) is not, and stays a TypeError (a 502).
+        throw e instanceof TypeError && !/^invalid (host|port)\b/.test(e.message)
           ? new BadRequest(`cannot forward the request: ${e.message}`)
           : e;
       }

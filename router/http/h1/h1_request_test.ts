@@ -148,7 +148,7 @@ Deno.test("request() adds host from the endpoint when the caller sent none", asy
   assertEquals(headText(v6), "GET / HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
 });
 
-Deno.test("request() rejects invalid methods, targets and fields with BadRequest (400) before connecting", async () => {
+Deno.test("request() rejects invalid requests with BadRequest (400) and bad endpoint addresses with TypeError, before connecting", async () => {
   const client = createH1Client();
   const locked = new ReadableStream<Uint8Array>();
   locked.getReader();
@@ -180,7 +180,7 @@ Deno.test("request() rejects invalid methods, targets and fields with BadRequest
         body: null,
       })
         .then(() => null, (x: unknown) => x);
-      assertInstanceOf(e, BadRequest, `${host}:${port}`);
+      assertInstanceOf(e, TypeError, `${host}:${port}: the endpoint's address, not the request`);
     }
     for (const req of bad) {
       const e = await client.request(HOST, 9, req).then(() => null, (x: unknown) => x);
