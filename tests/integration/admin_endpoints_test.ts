@@ -4,7 +4,7 @@
  * `/admin/announcer` and `/logging.json` (read and change the log level at runtime).
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { IDLE_ROUTER, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { VERSION } from "../../version.ts";
 
@@ -157,11 +157,7 @@ routers:
 Deno.test("admin endpoints: /help lists the endpoints, /logging changes the level, pprof says 501", async () => {
   const sy = await startSwitchyard(`
 admin: {port: 0}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/1;
-  servers: [{port: 0}]
-`);
+${IDLE_ROUTER}`);
   try {
     const help = await curl([`${sy.admin}/help`]);
     assertEquals(help.status, 200);
@@ -195,11 +191,7 @@ Deno.test("admin endpoints: controlEnabled false refuses POST /logging.json but 
 admin:
   port: 0
   security: {controlEnabled: false}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/1;
-  servers: [{port: 0}]
-`);
+${IDLE_ROUTER}`);
   try {
     const post = await curl(["-d", "logger=root&level=error", `${sy.admin}/logging.json`]);
     assertEquals(post.status, 403);

@@ -3,7 +3,7 @@
  * with certificates made by openssl for the test and real curl.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { IDLE_ROUTER, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
 
 async function sh(cmd: string, cwd: string): Promise<void> {
@@ -93,11 +93,7 @@ Deno.test("tls: admin.tls serves the admin server over HTTPS only", async () => 
 admin:
   port: 0
   tls: {certPath: ${dir}/admin.pem, keyPath: ${dir}/admin.key}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/1;
-  servers: [{port: 0}]
-`);
+${IDLE_ROUTER}`);
   try {
     const https = await curl([
       "--cacert",

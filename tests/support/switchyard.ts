@@ -162,3 +162,13 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
     exited,
   };
 }
+
+/**
+ * A router whose names all bind to a closed port (`routers:` YAML): for tests of the admin server
+ * alone, appended after their own `admin:` block.
+ */
+export const IDLE_ROUTER = `routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`;
