@@ -22,7 +22,9 @@ export interface RouteFile {
   /** The file as reported (the resolved path). */
   readonly file: string;
   /** Config paths of the injected list (with and without the single-identifier index 0). */
-  readonly prefixes: readonly (readonly PropertyKey[])[];
+  readonly heads: readonly (readonly PropertyKey[])[];
+  /** Where the list is inside the file's document: `[]` for a list, `["routes"]` for a mapping. */
+  readonly base: readonly PropertyKey[];
   readonly doc: Document;
   readonly lc: LineCounter;
 }
@@ -113,12 +115,7 @@ export function includeRouteFiles(
       o.routesFile = file;
       const base = Array.isArray(value) ? [] : ["routes"];
       const single = Array.isArray(ident) ? [] : [["routers", i, "identifier", 0, "routes"]];
-      files.push({
-        file,
-        prefixes: [[...at, "routes"], ...single].map((p) => [...p, "\u0000", ...base]),
-        doc,
-        lc,
-      });
+      files.push({ file, heads: [[...at, "routes"], ...single], base, doc, lc });
     });
   });
   return { files, keyIssues, errors };
@@ -134,11 +131,9 @@ export function routeFileOf(
   path: readonly PropertyKey[],
 ): { file: RouteFile; inner: PropertyKey[] } | undefined {
   for (const f of files) {
-    for (const prefix of f.prefixes) {
-      const cut = prefix.indexOf("\u0000");
-      const head = prefix.slice(0, cut), base = prefix.slice(cut + 1);
+    for (const head of f.heads) {
       if (path.length < head.length || !head.every((k, n) => path[n] === k)) continue;
-      return { file: f, inner: [...base, ...path.slice(head.length)] };
+      return { file: f, inner: [...f.base, ...path.slice(head.length)] };
     }
   }
   return undefined;
