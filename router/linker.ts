@@ -225,7 +225,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
           const scoped: { stats?: RequestStats; connects?: Counter } = {};
           // Finagle's server byte counters, filled in once the bound port names the scope.
-          const bytes = { received: LATER, sent: LATER };
+          const bytes: { received: { incr(n: number): void }; sent: { incr(n: number): void } } = {
+            received: LATER,
+            sent: LATER,
+          };
           let last: Router | undefined;
           const listener = naming(
             `router ${label}: cannot listen on ${s.ip}:${s.port}`,
@@ -259,10 +262,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                     scoped.connects?.incr();
                   },
                   disconnect: () => scoped.stats?.connections.decr(),
-                  bytes: {
-                    received: { incr: (n: number) => bytes.received.incr(n) },
-                    sent: { incr: (n: number) => bytes.sent.incr(n) },
-                  },
+                  bytes, // its counters are swapped in below; connections read them per use
                   mono: () => registry.clock.mono(),
                   end: (status, ms, _err, at) => {
                     const stats = scoped.stats;
