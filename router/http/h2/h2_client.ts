@@ -1,0 +1,408 @@
+/**
+ * The HTTP/2 upstream client of `protocol: h2` routers (Linkerd's h2 client): one multiplexed
+ * session per endpoint (prior-knowledge h2c, or TLS with ALPN `h2`), built on `node:http2` (the
+ * HTTP/2 stack Deno ships; no hand-rolled framing). It has the HTTP/1.1 client's interface
+ * (`H1Client`), so the endpoint stacks do not know which protocol they drive.
+ *
+ * Responses stream with backpressure, and their trailers travel in a {@link TrailerBox} beside
+ * the `Response`. Linkerd's `classificationTimeoutMs`: after the response head, the client waits
+ * up to that long (default 100 ms) for the stream to end, buffering up to `responseBufferBytes`
+ * (Linkerd's `retryBufferSize.responseBytes`, 16383); a stream that ends in time is returned
+ * whole, with its trailers known, so gRPC classifiers see `grpc-status` and retries can act on
+ * it. A longer stream is returned as it flows (its trailers are sent on, but it is classified on
+ * its head).
+ *
+ * Errors: a session that never connected, or a stream the server refused (`REFUSED_STREAM`),
+ * is `ConnectFailed` (never delivered, retryable); a reset or broken stream after that is
+ * `UpstreamError`.
+ *
+ * @example
+ * ```ts ignore
+ * const client = createH2Client({});
+ * const rsp = await client.request("127.0.0.1", 50051, {
+ *   method: "POST", target: "/hello.Greeter/Say", headers: [["host", "hello"]], body: bytes,
+ * });
+ * ```
+ *
+ * @module
+ */
+import type * as http2 from "node:http2";
+import { http2Module, loadHttp2 } from "./node_http2.ts";
+import type { H1Client, H1ClientStats, H1Request } from "../h1/mod.ts";
+import type { ClientTls } from "../tls_dial.ts";
+import { BadRequest, ConnectFailed, UpstreamError } from "../../core/errors.ts";
+import { attachTrailers, type TrailerBox } from "./trailers.ts";
+
+/** Options of {@link createH2Client}. */
+export interface H2ClientOptions {
+  /** TLS origination (`client.tls`); plaintext prior-knowledge h2c when absent. */
+  readonly tls?: ClientTls | undefined;
+  /** Wait this long for a response stream to end before returning it (default 100). */
+  readonly classificationTimeoutMs?: number;
+  /** Buffer at most this many response bytes while waiting (default 16383). */
+  readonly responseBufferBytes?: number;
+  /** Connect timeout (default 3000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** HTTP/2 SETTINGS sent to upstreams (Linkerd's client `initialStreamWindowBytes`, …). */
+  readonly settings?: http2.Settings;
+}
+
+/** Fields HTTP/2 forbids (RFC 9113 §8.2.2) or carries as pseudo-headers. */
+const NOT_FORWARDED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "host",
+  "http2-settings",
+]);
+
+interface Session {
+  readonly s: http2.ClientHttp2Session;
+  connected: boolean;
+  failure: unknown;
+}
+
+function view(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+function fieldList(headers: http2.IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
+  for (const k in headers) {
+    if (k.charCodeAt(0) === 58) continue; // ':' pseudo-header
+    const v = headers[k];
+    if (Array.isArray(v)) { for (const x of v) out.push([k, x]); }
+    else if (v !== undefined) out.push([k, String(v)]);
+  }
+  return out;
+}
+
+function authorityOf(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * Create an HTTP/2 upstream client.
+ *
+ * @param opts TLS, classification wait and SETTINGS
+ * @returns a client with the `H1Client` interface
+ */
+export function createH2Client(opts: H2ClientOptions = {}): H1Client {
+  const sessions = new Map<string, Session>();
+  const waitMs = opts.classificationTimeoutMs ?? 100;
+  const bufferLimit = opts.responseBufferBytes ?? 16383;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
+  const tls = opts.tls;
+  let closed = false;
+  let connects = 0;
+  let reused = 0;
+
+  function session(host: string, port: number): Session {
+    const key = authorityOf(host, port);
+    const have = sessions.get(key);
+    if (have && !have.s.closed && !have.s.destroyed && have.failure === undefined) {
+      reused++;
+      return have;
+    }
+    connects++;
+    const url = `${tls ? "https" : "http"}://${key}`;
+    const s = http2Module().connect(url, {
+      ...(opts.settings ? { settings: opts.settings } : {}),
+      ...(tls
+        ? {
+          servername: tls.commonName ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
+          ...(tls.caCerts.length > 0 ? { ca: [...tls.caCerts] } : {}),
+          ALPNProtocols: ["h2"],
+          // `disableValidation` trusts any certificate, as Linkerd's insecure trust manager does.
+          ...(tls.disableValidation ? { rejectUnauthorized: false } : {}),
+        }
+        : {}),
+    } as http2.SecureClientSessionOptions);
+    const entry: Session = { s, connected: false, failure: undefined };
+    sessions.set(key, entry);
+    const timer = setTimeout(() => {
+      if (!entry.connected) s.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
+    }, connectTimeoutMs);
+    Deno.unrefTimer(timer as unknown as number);
+    s.on("connect", () => {
+      entry.connected = true;
+      clearTimeout(timer);
+    });
+    s.on("error", (e: unknown) => {
+      entry.failure = e;
+      clearTimeout(timer);
+    });
+    s.on("goaway", () => {
+      if (sessions.get(key) === entry) sessions.delete(key);
+    });
+    s.on("close", () => {
+      clearTimeout(timer);
+      if (sessions.get(key) === entry) sessions.delete(key);
+    });
+    return entry;
+  }
+
+  let ready = false;
+  function request(host: string, port: number, req: H1Request): Promise<Response> {
+    if (!ready) {
+      return loadHttp2().then(() => {
+        ready = true;
+        return request(host, port, req);
+      });
+    }
+    if (closed) return Promise.reject(new ConnectFailed("the h2 client is closed"));
+    const signal = req.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let sess: Session;
+    try {
+      sess = session(host, port);
+    } catch (e: unknown) {
+      return Promise.reject(new ConnectFailed(`h2 connect to ${authorityOf(host, port)}: ${e}`));
+    }
+    const list = req.headers instanceof Headers ? [...req.headers] : req.headers;
+    const head: http2.OutgoingHttpHeaders = {
+      ":method": req.method,
+      ":path": req.target,
+      ":scheme": tls ? "https" : "http",
+    };
+    let grpc = false;
+    for (const [rawName, value] of list) {
+      const name = rawName.toLowerCase();
+      if (name === "host") {
+        head[":authority"] = value;
+        continue;
+      }
+      if (NOT_FORWARDED.has(name)) continue;
+      if (name === "content-type" && value.startsWith("application/grpc")) grpc = true;
+      const seen = head[name];
+      if (seen === undefined) head[name] = value;
+      else head[name] = Array.isArray(seen) ? [...seen, value] : [String(seen), value];
+    }
+    head[":authority"] ??= authorityOf(host, port);
+    if (grpc) head["te"] = "trailers"; // gRPC servers require it; HTTP/2 allows only this value
+
+    return new Promise<Response>((resolve, reject) => {
+      let settled = false;
+      let stream: http2.ClientHttp2Stream;
+      const where = authorityOf(host, port);
+      const fail = (e: unknown): void => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      const classify = (e: unknown): unknown => {
+        if (signal?.aborted) return signal.reason;
+        const code = (e as { code?: string })?.code;
+        const msg = e instanceof Error ? e.message : String(e);
+        if (!sess.connected || (code === "ERR_HTTP2_STREAM_ERROR" && /REFUSED/.test(msg))) {
+          return new ConnectFailed(`h2 connect to ${where} failed: ${msg}`, { cause: e });
+        }
+        return new UpstreamError(`h2 stream to ${where} failed: ${msg}`, { cause: e });
+      };
+      try {
+        stream = sess.s.request(head, { endStream: req.body === null });
+      } catch (e: unknown) {
+        const code = (e as { code?: string })?.code ?? "";
+        if (/HEADER|PSEUDO|INVALID/.test(code)) {
+          reject(new BadRequest(`cannot send this request over HTTP/2: ${e}`));
+        } else reject(classify(e));
+        return;
+      }
+      const onAbort = () => {
+        stream.close(http2Module().constants.NGHTTP2_CANCEL);
+        fail(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const box: TrailerBox = { fields: undefined, ended: false };
+      stream.on("trailers", (t: http2.IncomingHttpHeaders) => {
+        box.fields = fieldList(t);
+      });
+      // Set once the response is handed out as a stream.
+      let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+      let chunks: Uint8Array[] = [];
+      let size = 0;
+      let status = 0;
+      let fields: [string, string][] = [];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let headed = false;
+      const noBody = () => req.method === "HEAD" || NULL_BODY.has(status);
+
+      const build = (body: BodyInit | null): Response => {
+        const rsp = new Response(noBody() ? null : body, { status, headers: fields });
+        attachTrailers(rsp, box); // filled as the stream goes on
+        return rsp;
+      };
+      const deliverWhole = (): void => {
+        if (settled) return;
+        clearTimeout(timer);
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        resolve(build(size === 0 ? null : concat(chunks, size) as Uint8Array<ArrayBuffer>));
+        chunks = [];
+      };
+      const deliverStreaming = (): void => {
+        if (settled) return;
+        clearTimeout(timer);
+        settled = true;
+        const buffered = chunks;
+        chunks = [];
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            controller = c;
+            for (const b of buffered) c.enqueue(b);
+          },
+          pull() {
+            stream.resume();
+          },
+          cancel() {
+            signal?.removeEventListener("abort", onAbort);
+            stream.close(http2Module().constants.NGHTTP2_CANCEL);
+          },
+        }, { highWaterMark: 4 });
+        resolve(build(body));
+      };
+      stream.on("response", (h: http2.IncomingHttpHeaders) => {
+        status = Number(h[":status"]);
+        fields = fieldList(h);
+        headed = true;
+        // Body bytes and the end may be reported before the head (node:http2 in Deno).
+        if (box.ended) deliverWhole();
+        else if (waitMs <= 0 || size > bufferLimit) deliverStreaming();
+        else timer = setTimeout(deliverStreaming, waitMs);
+      });
+      stream.on("data", (b: Uint8Array) => {
+        const v = view(b);
+        if (controller) {
+          controller.enqueue(v);
+          if ((controller.desiredSize ?? 1) <= 0) stream.pause();
+          return;
+        }
+        chunks.push(v);
+        size += v.length;
+        if (size > bufferLimit && headed) deliverStreaming();
+      });
+      stream.on("end", () => {
+        box.ended = true;
+        signal?.removeEventListener("abort", onAbort);
+        if (!settled && headed) deliverWhole();
+        else if (controller) {
+          try {
+            controller.close();
+          } catch {
+            // cancelled by the reader
+          }
+        }
+      });
+      stream.on("error", (e: unknown) => {
+        clearTimeout(timer);
+        const err = classify(e);
+        if (!settled) fail(err);
+        else if (controller) {
+          try {
+            controller.error(err);
+          } catch {
+            // already closed or cancelled
+          }
+        }
+      });
+      stream.on("close", () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (!settled) {
+          fail(
+            classify(new Error(`stream closed before a response (code ${stream.rstCode ?? "?"})`)),
+          );
+        } else if (controller && !box.ended) {
+          try {
+            controller.error(new UpstreamError(`h2 stream to ${where} was reset`));
+          } catch {
+            // already closed or cancelled
+          }
+        }
+      });
+      const body = req.body;
+      if (body instanceof Uint8Array) stream.end(body);
+      else if (body !== null) void pump(body, stream, fail);
+    });
+  }
+
+  return {
+    request,
+    async close(graceMs = 0) {
+      closed = true;
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map((e) =>
+        new Promise<void>((done) => {
+          if (e.s.closed || e.s.destroyed) return done();
+          const t = setTimeout(() => e.s.destroy(), graceMs);
+          e.s.close(() => {
+            clearTimeout(t);
+            done();
+          });
+          e.s.once("close", () => {
+            clearTimeout(t);
+            done();
+          });
+        })
+      ));
+    },
+    stats(): H1ClientStats {
+      return { open: sessions.size, idle: 0, connects, reused };
+    },
+    connectionsTo(host, port) {
+      const e = sessions.get(authorityOf(host, port));
+      return e && !e.s.closed && !e.s.destroyed ? 1 : 0;
+    },
+  };
+}
+
+/** Copy a request body stream into the h2 stream with backpressure. */
+async function pump(
+  body: ReadableStream<Uint8Array>,
+  stream: http2.ClientHttp2Stream,
+  fail: (e: unknown) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (stream.destroyed) {
+        await reader.cancel();
+        return;
+      }
+      if (!stream.write(value)) {
+        await new Promise<void>((r) => {
+          const go = () => {
+            stream.off("drain", go);
+            stream.off("close", go);
+            r();
+          };
+          stream.on("drain", go);
+          stream.on("close", go);
+        });
+      }
+    }
+    if (!stream.destroyed) stream.end();
+  } catch (e: unknown) {
+    stream.close(http2Module().constants.NGHTTP2_CANCEL);
+    fail(new BadRequest(`the request body failed: ${e instanceof Error ? e.message : e}`));
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The HTTP/2 server of `protocol: h2` routers, on `node:http2` (the HTTP/2 stack Deno ships):
+ * prior-knowledge h2c on plain ports, h2 by ALPN with `tls`. Each stream becomes a web
+ * `Request` (`:authority` as `Host`, `:path` as the URL) for the router; the router's `Response`
+ * is written back with backpressure, and the trailers of a response from an h2 upstream (gRPC's
+ * `grpc-status`) follow its body.
+ *
+ * The port is bound once synchronously with `Deno.listen` first, so a taken port fails the
+ * listener's start as the other engines do, and a port-0 listener knows its port at once.
+ *
+ * @example
+ * ```ts ignore
+ * const server = serveH2({ hostname: "127.0.0.1", port: 4142 }, (req) => router(req));
+ * console.log(server.addr.port);
+ * ```
+ *
+ * @module
+ */
+import type * as http2 from "node:http2";
+import { http2Module } from "./node_http2.ts";
+import { requestWithMethod } from "../../core/request_method.ts";
+import { trailersOf } from "./trailers.ts";
+
+/** HTTP/2 SETTINGS a server sends (node:http2's names). */
+export type H2Settings = http2.Settings;
+
+/** Options of {@link serveH2}. */
+export interface H2ServeOptions {
+  readonly hostname: string;
+  readonly port: number;
+  /** TLS termination: PEM chain and key; ALPN offers `h2` only. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** HTTP/2 SETTINGS (Linkerd's server `maxConcurrentStreamsPerConnection`, …). */
+  readonly settings?: http2.Settings;
+  /** Share the port with other listeners (SO_REUSEPORT; `--workers`). */
+  readonly reusePort?: boolean;
+  /** A client connection (session) opened / closed. */
+  readonly onConnect?: () => void;
+  readonly onDisconnect?: () => void;
+  /** A response for a stream that cannot become a request (e.g. CONNECT). */
+  readonly onReject: (status: number, message: string) => Response;
+}
+
+/** A running h2 server. */
+export interface H2Server {
+  readonly addr: Deno.NetAddr;
+  /** Stop accepting, close sessions gracefully (GOAWAY) once their streams are done. */
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+}
+
+/** The handler: a request and the client's address. */
+export type H2Handler = (
+  req: Request,
+  info: { remoteAddr: Deno.NetAddr },
+) => Promise<Response>;
+
+/** Response fields HTTP/2 forbids (RFC 9113 §8.2.2). */
+const CONNECTION_FIELDS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Serve HTTP/2 on `hostname:port`.
+ *
+ * @throws Deno.errors.AddrInUse (and friends) when the port cannot be bound
+ */
+export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
+  // Bind once synchronously: errors surface here, and port 0 becomes a real port.
+  const reusePort = opts.reusePort === true;
+  const probe = Deno.listen({ hostname: opts.hostname, port: opts.port, reusePort });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const scheme = opts.tls ? "https" : "http";
+  const server = opts.tls
+    ? http2Module().createSecureServer({
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      allowHTTP1: false,
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    })
+    : http2Module().createServer(opts.settings ? { settings: opts.settings } : {});
+  const sessions = new Set<http2.Http2Session>();
+  server.on("session", (s: http2.Http2Session) => {
+    sessions.add(s);
+    opts.onConnect?.();
+    s.on("error", () => {}); // a client's broken session must not reach the process
+    s.once("close", () => {
+      sessions.delete(s);
+      opts.onDisconnect?.();
+    });
+  });
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    stream.on("error", () => {}); // resets by the client end the stream; nothing to report
+    let req: Request;
+    const ac = new AbortController();
+    try {
+      req = toRequest(stream, headers, scheme, ac.signal);
+    } catch (e: unknown) {
+      const status = (e as { status?: number }).status ?? 400;
+      void writeResponse(stream, opts.onReject(status, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    stream.once("close", () => {
+      if (!stream.writableFinished) {
+        ac.abort(new DOMException("client reset the stream", "AbortError"));
+      }
+    });
+    const sock = stream.session?.socket;
+    const remoteAddr: Deno.NetAddr = {
+      transport: "tcp",
+      hostname: sock?.remoteAddress ?? "",
+      port: sock?.remotePort ?? 0,
+    };
+    handler(req, { remoteAddr }).then(
+      (rsp) => writeResponse(stream, rsp),
+      () => stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR),
+    );
+  });
+  server.on("error", () => {});
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+  server.once("close", () => resolveFinished());
+  server.listen({ port, host: opts.hostname, reusePort } as { port: number; host: string });
+  return {
+    addr: { transport: "tcp", hostname: opts.hostname, port },
+    shutdown() {
+      server.close();
+      for (const s of sessions) s.close();
+      return finished;
+    },
+    finished,
+  };
+}
+
+class StreamRejected extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+function toRequest(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  scheme: string,
+  signal: AbortSignal,
+): Request {
+  const method = String(headers[":method"] ?? "GET");
+  if (method === "CONNECT") {
+    throw new StreamRejected("CONNECT is not supported on h2 routers", 501);
+  }
+  const authority = headers[":authority"] ?? headers["host"];
+  const path = String(headers[":path"] ?? "/");
+  const fields: [string, string][] = [];
+  if (authority !== undefined) fields.push(["host", String(authority)]);
+  for (const k in headers) {
+    if (k.charCodeAt(0) === 58 || k === "host") continue; // pseudo-headers; host is set above
+    const v = headers[k];
+    if (Array.isArray(v)) { for (const x of v) fields.push([k, x]); }
+    else if (v !== undefined) fields.push([k, String(v)]);
+  }
+  let url: string;
+  try {
+    url = new URL(path, `${scheme}://${authority ?? "localhost"}`).href;
+  } catch {
+    throw new StreamRejected(`invalid :path or :authority (${path}, ${authority})`, 400);
+  }
+  const ended = stream.readableEnded || (stream as { endAfterHeaders?: boolean }).endAfterHeaders;
+  const body = ended ? null : bodyStream(stream);
+  return requestWithMethod(
+    url,
+    {
+      method,
+      headers: fields,
+      body,
+      signal,
+      ...(body ? { duplex: "half" } : {}),
+    } as RequestInit & { method: string },
+  );
+}
+
+function bodyStream(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      stream.on("data", (b: Uint8Array) => {
+        c.enqueue(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        if ((c.desiredSize ?? 1) <= 0) stream.pause();
+      });
+      stream.once("end", () => {
+        try {
+          c.close();
+        } catch {
+          // cancelled
+        }
+      });
+      stream.once("close", () => {
+        if (!stream.readableEnded) {
+          try {
+            c.error(new Error("the client reset the stream"));
+          } catch {
+            // closed or cancelled
+          }
+        }
+      });
+    },
+    pull() {
+      stream.resume();
+    },
+    cancel() {
+      // The router no longer wants the body: leave the stream for the response.
+      stream.resume();
+    },
+  }, { highWaterMark: 4 });
+}
+
+async function writeResponse(stream: http2.ServerHttp2Stream, rsp: Response): Promise<void> {
+  if (stream.destroyed || stream.closed) {
+    await rsp.body?.cancel().catch(() => {});
+    return;
+  }
+  const head: http2.OutgoingHttpHeaders = { ":status": rsp.status };
+  for (const [name, value] of rsp.headers) {
+    if (CONNECTION_FIELDS.has(name) || name === "set-cookie") continue;
+    head[name] = value;
+  }
+  const cookies = rsp.headers.getSetCookie();
+  if (cookies.length > 0) head["set-cookie"] = cookies;
+  // A stream that already ended without trailers (a gRPC "trailers-only" reply carries its
+  // status in the head) ends with its head, as it came.
+  const seen = trailersOf(rsp);
+  const box = seen && !(seen.ended && seen.fields === undefined) ? seen : undefined;
+  const body = rsp.body;
+  try {
+    if (box) {
+      stream.once("wantTrailers", () => {
+        const t: http2.OutgoingHttpHeaders = {};
+        for (const [k, v] of box.fields ?? []) {
+          const seen = t[k];
+          t[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [String(seen), v];
+        }
+        try {
+          stream.sendTrailers(t);
+        } catch {
+          stream.close();
+        }
+      });
+    }
+    stream.respond(head, {
+      endStream: body === null && !box,
+      ...(box ? { waitForTrailers: true } : {}),
+    });
+  } catch {
+    stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR);
+    await body?.cancel().catch(() => {});
+    return;
+  }
+  if (body === null) {
+    if (box) stream.end();
+    return;
+  }
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (stream.destroyed) {
+        await reader.cancel();
+        return;
+      }
+      if (!stream.write(value)) {
+        await new Promise<void>((r) => {
+          const go = () => {
+            stream.off("drain", go);
+            stream.off("close", go);
+            r();
+          };
+          stream.on("drain", go);
+          stream.on("close", go);
+        });
+      }
+    }
+    if (!stream.destroyed) stream.end();
+  } catch {
+    // The upstream body broke mid-stream: reset, so the client does not take it as complete.
+    stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
