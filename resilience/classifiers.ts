@@ -30,6 +30,11 @@
  * @module
  */
 import { FAILURE, makeClassifier, type ResponseClassifier, SUCCESS } from "./classifier.ts";
+import {
+  GRPC_CLASSIFIER_KINDS,
+  grpcClassifier,
+  type GrpcClassifierConfig,
+} from "./grpc_classifiers.ts";
 
 /** The default kind. */
 export const DEFAULT_CLASSIFIER_KIND = "io.l5d.http.nonRetryable5XX";
@@ -102,10 +107,11 @@ const BY_KIND: ReadonlyMap<string, ResponseClassifier> = new Map(
 );
 
 /**
- * The classifier for a Linkerd kind.
+ * The classifier for a Linkerd kind (or a whole `responseClassifier` config, which the gRPC
+ * kinds need for their status-code lists).
  *
- * @param kind `io.l5d.http.<name>`, `io.l5d.h2.<name>` or the old `io.l5d.<name>`; absent =
- *   the default `io.l5d.http.nonRetryable5XX`
+ * @param kind `io.l5d.http.<name>`, `io.l5d.h2.<name>`, `io.l5d.h2.grpc.<name>` or the old
+ *   `io.l5d.<name>`; absent = the default `io.l5d.http.nonRetryable5XX`
  * @returns the classifier
  * @throws {Error} for an unknown kind (config validation should have caught it)
  *
@@ -116,7 +122,13 @@ const BY_KIND: ReadonlyMap<string, ResponseClassifier> = new Map(
  * c.error(new Request("http://a/", { method: "PUT" }), new Error("?")); // FAILURE
  * ```
  */
-export function classifierFor(kind: string = DEFAULT_CLASSIFIER_KIND): ResponseClassifier {
+export function classifierFor(
+  kind: string | GrpcClassifierConfig = DEFAULT_CLASSIFIER_KIND,
+): ResponseClassifier {
+  if (typeof kind !== "string") {
+    if (GRPC_CLASSIFIER_KINDS.includes(kind.kind)) return grpcClassifier(kind);
+    kind = kind.kind;
+  } else if (GRPC_CLASSIFIER_KINDS.includes(kind)) return grpcClassifier({ kind });
   const c = BY_KIND.get(kind);
   if (!c) throw new Error(`unknown responseClassifier kind: ${kind}`);
   return c;

@@ -10,6 +10,9 @@
 import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
+import type { H2Settings } from "./http/h2/h2_server.ts";
+import { loadHttp2 } from "./http/h2/node_http2.ts";
+import type { H2ServerConfig } from "./config/router_schema.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
@@ -110,8 +113,25 @@ function serverTls(tls: NonNullable<Config["routers"][number]["servers"][number]
   return { cert, key: Deno.readTextFileSync(tls.keyPath) };
 }
 
-function listenerKey(label: string, ip: string, port: number): string {
-  return `${label}@${ip}:${port}`;
+/** A listener's identity: router, address and protocol (http → h2 on one port restarts it). */
+function listenerKey(label: string, ip: string, port: number, protocol = "http"): string {
+  return `${label}@${ip}:${port}${protocol === "http" ? "" : `/${protocol}`}`;
+}
+
+/** An h2 server's SETTINGS from its config (L1 `protocol-h2.md` server parameters). */
+function h2Settings(s: H2ServerConfig): H2Settings {
+  return {
+    maxConcurrentStreams: s.maxConcurrentStreamsPerConnection,
+    ...(s.initialStreamWindowBytes ? { initialWindowSize: s.initialStreamWindowBytes } : {}),
+    ...(s.maxFrameBytes ? { maxFrameSize: s.maxFrameBytes } : {}),
+    ...(s.headerTableBytes !== undefined ? { headerTableSize: s.headerTableBytes } : {}),
+    ...(s.maxHeaderListByts !== undefined ? { maxHeaderListSize: s.maxHeaderListByts } : {}),
+  };
+}
+
+/** Load `node:http2` when a config has an h2 router (it costs ~10 MB; http-only skips it). */
+async function prepare(config: Config): Promise<void> {
+  if (config.routers.some((r) => r.protocol === "h2")) await loadHttp2();
 }
 
 /**
@@ -189,6 +209,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
   }
   const deps = { registry, transport, clock, log };
+  await prepare(config);
   let snap: Snapshot = buildSnapshot(config, deps);
   // Listener key → listener; a listener routes with whatever router its label has *now*.
   const listeners = new Map<string, RunningListener>();
@@ -215,11 +236,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
     const started: RunningListener[] = [];
+    const startedKeys: string[] = [];
     if (opts.listenRouters === false) return started;
     try {
       for (const rc of c.routers) {
         for (const s of rc.servers) {
-          const key = listenerKey(rc.label, s.ip, s.port);
+          const key = listenerKey(rc.label, s.ip, s.port, rc.protocol);
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
@@ -240,7 +262,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   clearContext: s.clearContext,
                   maxErrResponseKB: rc.maxErrResponseKB,
                   maxConcurrentRequests: s.maxConcurrentRequests,
-                  engine: s.engine,
+                  engine: rc.protocol === "h2" ? "h2" : "engine" in s ? s.engine : undefined,
+                  h2Settings: "maxConcurrentStreamsPerConnection" in s ? h2Settings(s) : undefined,
                   maxHeadersKB: rc.maxHeadersKB,
                   maxInitialLineKB: rc.maxInitialLineKB,
                   idleTimeMs: s.serverSession?.idleTimeMs,
@@ -278,23 +301,24 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           const scope = serverScope(label, listener.ip, listener.port);
           scoped.stats = scopeStats(registry, scope);
           // Linkerd's server `connects` / `connections` (raw engine: Deno.serve has no events)
-          if (listener.engine === "raw") {
+          if (listener.engine !== "serve") {
             scoped.connects = registry.counter(scope, "connects");
             void scoped.stats.connections;
+          }
+          if (listener.engine === "raw") {
             bytes.received = registry.counter(scope, "received_bytes");
             bytes.sent = registry.counter(scope, "sent_bytes");
           }
           const entry = { label, listener };
           started.push(entry);
+          startedKeys.push(key);
           listeners.set(key, entry);
           log.info("router listening", { router: label, ip: listener.ip, port: listener.port });
         }
       }
     } catch (e: unknown) {
-      for (const l of started) {
-        listeners.delete(listenerKey(l.label, l.listener.ip, l.listener.port));
-        void l.listener.shutdown();
-      }
+      for (const k of startedKeys) listeners.delete(k);
+      for (const l of started) void l.listener.shutdown();
       throw e;
     }
     return started;
@@ -314,10 +338,11 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   async function reload(next: Config): Promise<void> {
     if (stopping) throw new Error("shutting down");
+    await prepare(next);
     const built = buildSnapshot(next, deps, snap.discovery);
     const wanted = new Set<string>();
     for (const rc of next.routers) {
-      for (const s of rc.servers) wanted.add(listenerKey(rc.label, s.ip, s.port));
+      for (const s of rc.servers) wanted.add(listenerKey(rc.label, s.ip, s.port, rc.protocol));
     }
     let started: RunningListener[];
     const previous = snap;
@@ -440,7 +465,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       }),
       ...configHandlers({
         config: () => snap.config,
-        bound: (label, ip, port) => listeners.get(listenerKey(label, ip, port))?.listener.port,
+        bound: (label, ip, port) =>
+          (listeners.get(listenerKey(label, ip, port)) ??
+            listeners.get(listenerKey(label, ip, port, "h2")))?.listener.port,
         lint: () => lintLoaded(snap.config),
       }),
       ...(opts.adminHandlers ?? []),

@@ -12,6 +12,9 @@ import type { Config, RouterConfig } from "./config/mod.ts";
 import { createRouter, type Router, type RouterSpec } from "./router.ts";
 import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
+import { createH2Client } from "./http/h2/h2_client.ts";
+import type { ClientTls } from "./http/tls_dial.ts";
+import { defaults } from "./config/defaults.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
 import { parseDtab, parsePath } from "./dtab/mod.ts";
 import { dtabFileError } from "./dtab/error_text.ts";
@@ -110,6 +113,34 @@ export function configDependencies(config: Config): string[] {
  *
  * @throws NamerConfigError, BadDtab, I/O errors: nothing built so far is left running.
  */
+/**
+ * An h2 router's upstream clients (plain and per-TLS-client), with its service's
+ * `classificationTimeoutMs` and `retryBufferSize.responseBytes` and its client's SETTINGS (the
+ * global blocks'; `io.l5d.static` entries use the defaults).
+ */
+function h2Transports(rc: Config["routers"][number]): {
+  transport: H1Client;
+  tls: (tls: ClientTls) => H1Client;
+} {
+  const svc = rc.service.kind === "io.l5d.global" ? rc.service : undefined;
+  const cl = rc.client.kind === "io.l5d.global" ? rc.client : undefined;
+  const settings = {
+    ...(cl?.initialStreamWindowBytes ? { initialWindowSize: cl.initialStreamWindowBytes } : {}),
+    ...(cl?.maxFrameBytes ? { maxFrameSize: cl.maxFrameBytes } : {}),
+    ...(cl?.headerTableBytes !== undefined ? { headerTableSize: cl.headerTableBytes } : {}),
+    ...(cl?.maxHeaderListByts !== undefined ? { maxHeaderListSize: cl.maxHeaderListByts } : {}),
+  };
+  const opts = {
+    classificationTimeoutMs: svc?.classificationTimeoutMs ?? defaults.h2.classificationTimeoutMs,
+    responseBufferBytes: svc?.retryBufferSize?.responseBytes ?? defaults.h2.retryBufferBytes,
+    settings,
+  };
+  return {
+    transport: createH2Client(opts),
+    tls: (tls) => createH2Client({ ...opts, tls }),
+  };
+}
+
 export function buildSnapshot(
   config: Config,
   deps: SnapshotDeps,
@@ -133,6 +164,7 @@ export function buildSnapshot(
   const recent = rr ? createRecentRequests(rr) : null;
   const transformers: NameTreeTransformer[] = []; // k8s
   const routers = new Map<string, Router>();
+  const owned: H1Client[] = []; // transports this snapshot made (h2 routers')
   try {
     for (const rc of config.routers) {
       // k8s: `interpreter.transformers` wrap this router's view of the namers
@@ -145,19 +177,31 @@ export function buildSnapshot(
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
       const spec = routerSpec(rc, ext);
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
-      const accessLog = rc.httpAccessLog === undefined ? null : openAccessLog({
-        path: rc.httpAccessLog,
-        format: rc.httpAccessLogFormat,
-        append: rc.httpAccessLogAppend ?? true,
+      const logSpec = rc.protocol === "h2"
+        ? { path: rc.h2AccessLog, format: rc.h2AccessLogFormat, append: rc.h2AccessLogAppend }
+        : {
+          path: rc.httpAccessLog,
+          format: rc.httpAccessLogFormat,
+          append: rc.httpAccessLogAppend,
+        };
+      const accessLog = logSpec.path === undefined ? null : openAccessLog({
+        path: logSpec.path,
+        format: logSpec.format,
+        append: logSpec.append ?? true,
         router: rc.label,
         log,
       });
       if (accessLog) accessLogs.push(accessLog);
       const lookup = transformLookup(discovery.lookup, own); // k8s
+      // An h2 router speaks HTTP/2 upstream: its own client, closed with this snapshot.
+      const h2 = rc.protocol === "h2" ? h2Transports(rc) : undefined;
+      if (h2) owned.push(h2.transport);
       const stacks = createStacks({
         registry,
         clock,
-        transport,
+        transport: h2?.transport ?? transport,
+        tlsTransport: h2?.tls,
+        retryBufferBytes: h2 ? defaults.h2.retryBufferBytes : undefined,
         service: ext.service, // issue 5: rc.service + per-route classifiers
         client: rc.client,
         log,
@@ -191,6 +235,7 @@ export function buildSnapshot(
 
   async function closeParts(): Promise<void> {
     await Promise.allSettled([...routers.values()].map((r) => r.close()));
+    await Promise.allSettled(owned.map((t) => t.close(30_000)));
     // Identifiers with state (io.l5d.ingress: a k8s watch) stop with their router.
     await Promise.allSettled(
       [...routers.values()].map((r) => closeIdentifiers(r.spec.identifiers)),

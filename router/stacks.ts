@@ -34,7 +34,7 @@ import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
-import { readClientTls, tlsDial } from "./http/tls_dial.ts";
+import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { ConnectFailed } from "./core/errors.ts";
 import { forwardTo } from "./http/forward.ts";
 import {
@@ -93,8 +93,18 @@ export interface StackDeps {
   readonly registry: MetricsRegistry;
   readonly clock: Clock;
   readonly transport: H1Client;
+  /**
+   * The transport of a client with `client.tls` (released with the client); default: the
+   * HTTP/1.1 client dialling TLS. An h2 router gives its h2 client over TLS.
+   */
+  readonly tlsTransport?: ((tls: ClientTls) => H1Client) | undefined;
   readonly service: ServiceConfig;
   readonly client: ClientConfig;
+  /**
+   * Largest request body kept for a retry when the service sets no `retryBufferSize` (h2
+   * routers: Linkerd's 16383); the retries filter's own default (64 KiB) when absent.
+   */
+  readonly retryBufferBytes?: number | undefined;
   readonly log: Logger;
   /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
   readonly tracing?: Tracing | null;
@@ -137,7 +147,8 @@ export function createStacks(deps: StackDeps): StackFactory {
 
   function path(router: string, _dst: Path, dstStr: string, leaf: Service): Service {
     const params = resolveServiceParams(deps.service, dstStr);
-    const classifier = classifierFor(params.responseClassifier.kind);
+    const classifier = classifierFor(params.responseClassifier);
+    const replayBytes = params.retryBufferSize?.requestBytes ?? deps.retryBufferBytes;
     const scope = serviceScope(router, dstStr);
     const stats = scopeStats(registry, scope);
     const budget = new RetryBudget(params.retries.budget, clock);
@@ -169,6 +180,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       retries({
         classifier,
         budget,
+        ...(replayBytes !== undefined ? { maxReplayBytes: replayBytes } : {}),
         backoff: backoffFromConfig(params.retries.backoff, random, constantBackoff(0)),
         clock,
         onRetry: () => retryTotal.incr(),
@@ -190,7 +202,11 @@ export function createStacks(deps: StackDeps): StackFactory {
         client: id,
       });
     }
-    const transport = tls ? createH1Client({ dial: tlsDial(readClientTls(tls)) }) : deps.transport;
+    const transport = tls
+      ? (deps.tlsTransport ?? ((t: ClientTls) => createH1Client({ dial: tlsDial(t) })))(
+        readClientTls(tls),
+      )
+      : deps.transport;
     const lb = params.loadBalancer;
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
     const scope = clientScope(router, id);

@@ -72,10 +72,12 @@ routers: [{protocol: http}]
 });
 
 Deno.test("checkCommand() exits 1 and prints every issue", async () => {
-  const { code, out, path } = await run("routers:\n- protocol: h2\n- protocol: http\n  bogus: 1\n");
+  const { code, out, path } = await run(
+    "routers:\n- protocol: thrift\n- protocol: http\n  bogus: 1\n",
+  );
   assertEquals(code, 1);
   assertEquals(out, [
-    `${path}:2:13: routers[0].protocol: h2 is not supported (supported protocols: http)`,
+    `${path}:2:13: routers[0].protocol: thrift is not supported (supported protocols: http, h2)`,
     `${path}:4:3: routers[1].bogus: unknown key "bogus"`,
     `${path}: invalid, 2 errors`,
   ]);

@@ -220,7 +220,7 @@ Deno.test("switchyard config-json prints one JSON document and exits 0 or 1", as
     assertEquals(ok.doc.file, path);
     assert(!("text" in ok.doc));
   });
-  const bad = await run("-", "routers:\n- protocol: h2\n");
+  const bad = await run("-", "routers:\n- protocol: thrift\n");
   assertEquals(bad.code, 1);
   assertEquals(bad.doc.ok, false);
   assertEquals(bad.doc.file, "piped.yaml");

@@ -21,6 +21,7 @@ import { defaults } from "./defaults.ts";
 import {
   backoffSchema,
   budgetSchema,
+  h2ClientKeys,
   millis,
   pathPattern,
   sessionSchema,
@@ -119,6 +120,7 @@ export const clientParamsSchema = z.strictObject({
   failFast: z.boolean().default(defaults.client.failFast),
   clientSession: sessionSchema.prefault({}),
   socketOptions: socketOptionsSchema.optional(),
+  ...h2ClientKeys,
 });
 
 /** One `io.l5d.static` client entry: a prefix pattern and only the params it sets. */
@@ -133,6 +135,7 @@ export const clientPrefixConfigSchema = z.strictObject({
   failFast: z.boolean().optional(),
   clientSession: sessionSchema.optional(),
   socketOptions: socketOptionsSchema.optional(),
+  ...h2ClientKeys,
 });
 
 const globalClient = clientParamsSchema.extend({ kind: z.literal("io.l5d.global") });

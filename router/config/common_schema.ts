@@ -108,3 +108,19 @@ export type SessionConfig = z.infer<typeof sessionSchema>;
 export type BudgetConfig = z.infer<typeof budgetSchema>;
 /** A backoff policy. */
 export type BackoffConfig = z.infer<typeof backoffSchema>;
+
+const windowBytes = z.number().int().min(1).max(2 ** 31 - 1);
+
+/** HTTP/2 SETTINGS keys of h2 servers and clients (L1 `protocol-h2.md`). */
+export const h2SettingsKeys = {
+  /** Accepted; node:http2 sends window updates on its own schedule. */
+  windowUpdateRatio: z.number().gt(0).lt(1).optional(),
+  headerTableBytes: z.number().int().min(0).optional(),
+  initialStreamWindowBytes: windowBytes.optional(),
+  maxFrameBytes: z.number().int().min(16384).max(16777215).optional(),
+  /** Linkerd's spelling (sic). */
+  maxHeaderListByts: z.number().int().min(0).optional(),
+};
+
+/** An h2 router's `client` keys beyond the common ones: SETTINGS, `forwardClientCert`. */
+export const h2ClientKeys = { ...h2SettingsKeys, forwardClientCert: z.boolean().optional() };

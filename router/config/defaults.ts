@@ -31,6 +31,18 @@ export const defaults = {
     compressionLevel: -1,
     httpAccessLogFormat: "common",
   },
+  h2: {
+    /** Default server port of an h2 router (L1 `H2Config.scala` `defaultServerPort`). */
+    port: 4142,
+    /** L1 `protocol-h2.md`: h2 servers' `maxCallDepth` default. */
+    maxCallDepth: 10,
+    /** Since Linkerd 1.5.1 (CHANGES.md). */
+    maxConcurrentStreamsPerConnection: 1000,
+    /** `service.classificationTimeoutMs`: how long to wait for a stream's end to classify it. */
+    classificationTimeoutMs: 100,
+    /** `service.retryBufferSize` (L1 `ClassifiedRetryFilter.DefaultBufferSize`). */
+    retryBufferBytes: 16383,
+  },
   router: {
     bindingTimeoutMs: 10_000,
     bindingCache: { paths: 1000, trees: 1000, bounds: 1000, clients: 1000, idleTtlSecs: 600 },

@@ -13,6 +13,9 @@
  * | `io.l5d.ingress` | `namespace` (all), `host`/`port` (k8s API, `localhost:8001` or the service account), `useServiceAccount`, `ingressClassAnnotation` (`linkerd`), `ignoreDefaultBackends` (false), `apiVersion` (`auto`: `networking.k8s.io/v1`, else `extensions/v1beta1`) |
  * | `switchyard.routes` | `routes`, or `routesFile` (a YAML file of routes; see `routes_schema.ts`) |
  *
+ * h2 routers (`h2IdentifierListSchema`, L1 `protocol-h2.md`) default to `io.l5d.header.token` on
+ * `:authority` and add `io.l5d.header.path` (`header` `:path`, `segments` optional).
+ *
  * The parsed config always holds a non-empty list.
  *
  * @example
@@ -32,45 +35,83 @@ import { asList, routesIdentifierSchema } from "./routes_schema.ts";
 const d = defaults.identifier;
 const headerName = z.string().min(1);
 
+const methodAndHost = z.strictObject({
+  kind: z.literal("io.l5d.methodAndHost"),
+  httpUriInDst: z.boolean().default(d.httpUriInDst),
+});
+const pathIdentifier = z.strictObject({
+  kind: z.literal("io.l5d.path"),
+  segments: z.number().int().min(1).default(d.pathSegments),
+  consume: z.boolean().default(d.pathConsume),
+});
+const headerIdentifier = z.strictObject({
+  kind: z.literal("io.l5d.header"),
+  header: headerName.default(d.header),
+});
+const staticIdentifier = z.strictObject({
+  kind: z.literal("io.l5d.static"),
+  /** Appended to `dstPrefix`. */
+  path: pathString,
+});
+const ingressIdentifier = z.strictObject({
+  kind: z.literal("io.l5d.ingress"),
+  /** Watch one namespace; absent = every namespace. */
+  namespace: z.string().min(1).optional(),
+  /** The k8s API (as the `io.l5d.k8s` namer): absent = `localhost:8001`, or in a pod the service account. */
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  useServiceAccount: z.boolean().optional(),
+  ingressClassAnnotation: z.string().min(1).default("linkerd"),
+  ignoreDefaultBackends: z.boolean().default(false),
+  /** Switchyard: which Ingress API to watch (Linkerd 1.x: `extensions/v1beta1` only). */
+  apiVersion: z.enum(["auto", "networking.k8s.io/v1", "extensions/v1beta1"]).default("auto"),
+});
+
 /** One identifier config. */
 export const identifierSchema = pluginUnion("identifier", [
   z.strictObject({
     kind: z.literal("io.l5d.header.token"),
     header: headerName.default(d.headerToken),
   }),
-  z.strictObject({
-    kind: z.literal("io.l5d.methodAndHost"),
-    httpUriInDst: z.boolean().default(d.httpUriInDst),
-  }),
-  z.strictObject({
-    kind: z.literal("io.l5d.path"),
-    segments: z.number().int().min(1).default(d.pathSegments),
-    consume: z.boolean().default(d.pathConsume),
-  }),
-  z.strictObject({
-    kind: z.literal("io.l5d.header"),
-    header: headerName.default(d.header),
-  }),
-  z.strictObject({
-    kind: z.literal("io.l5d.static"),
-    /** Appended to `dstPrefix`. */
-    path: pathString,
-  }),
-  z.strictObject({
-    kind: z.literal("io.l5d.ingress"),
-    /** Watch one namespace; absent = every namespace. */
-    namespace: z.string().min(1).optional(),
-    /** The k8s API (as the `io.l5d.k8s` namer): absent = `localhost:8001`, or in a pod the service account. */
-    host: z.string().min(1).optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-    useServiceAccount: z.boolean().optional(),
-    ingressClassAnnotation: z.string().min(1).default("linkerd"),
-    ignoreDefaultBackends: z.boolean().default(false),
-    /** Switchyard: which Ingress API to watch (Linkerd 1.x: `extensions/v1beta1` only). */
-    apiVersion: z.enum(["auto", "networking.k8s.io/v1", "extensions/v1beta1"]).default("auto"),
-  }),
+  methodAndHost,
+  pathIdentifier,
+  headerIdentifier,
+  staticIdentifier,
+  ingressIdentifier,
   routesIdentifierSchema,
 ]);
+
+/** `io.l5d.header.path` (h2): a path from a header, by default `:path`; `segments` optional. */
+const headerPathIdentifier = z.strictObject({
+  kind: z.literal("io.l5d.header.path"),
+  header: headerName.default(":path"),
+  segments: z.number().int().min(1).optional(),
+});
+
+/**
+ * The identifiers of an h2 router (L1 `protocol-h2.md`): `io.l5d.header.token` on `:authority`
+ * by default, `io.l5d.header.path`, `io.l5d.ingress`, and the http ones that read only the URL
+ * and headers.
+ */
+export const h2IdentifierSchema = pluginUnion("identifier", [
+  z.strictObject({
+    kind: z.literal("io.l5d.header.token"),
+    header: headerName.default(":authority"),
+  }),
+  headerPathIdentifier,
+  methodAndHost,
+  pathIdentifier,
+  headerIdentifier,
+  staticIdentifier,
+  ingressIdentifier,
+  routesIdentifierSchema,
+]);
+
+/** An h2 router's `identifier`: one object or a list; default `io.l5d.header.token`. */
+export const h2IdentifierListSchema = z.preprocess(
+  asList,
+  z.array(h2IdentifierSchema).min(1, { error: "at least one identifier is required" }),
+).prefault([{ kind: "io.l5d.header.token" }]);
 
 /** `identifier`: one object or a list; parsed to a non-empty list. */
 export const identifierListSchema = z.preprocess(
@@ -79,4 +120,6 @@ export const identifierListSchema = z.preprocess(
 ).prefault([{ kind: "io.l5d.header.token" }]);
 
 /** One identifier. */
-export type IdentifierConfig = z.infer<typeof identifierSchema>;
+export type IdentifierConfig =
+  | z.infer<typeof identifierSchema>
+  | z.infer<typeof h2IdentifierSchema>;

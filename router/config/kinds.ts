@@ -34,7 +34,7 @@ export type PluginArea =
 
 /** Known Linkerd 1.x kinds per area that Switchyard rejects for now (L1 docs, 1.7.5). */
 export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> = {
-  protocol: ["h2", "thrift", "mux", "thriftmux"],
+  protocol: ["thrift", "mux", "thriftmux"],
   namer: [
     "io.l5d.k8s.external",
     "io.l5d.k8s.istio",
@@ -61,7 +61,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
   identifier: [
     "io.l5d.k8s.istio",
     "io.l5d.k8s.istio-ingress",
-    "io.l5d.header.path",
   ],
   telemeter: [
     "io.l5d.commonMetrics",
@@ -73,16 +72,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
   ],
   announcer: ["io.l5d.serversets", "io.l5d.curator", "io.l5d.consul"],
   responseClassifier: [
-    "io.l5d.h2.nonRetryable5XX",
-    "io.l5d.h2.retryableRead5XX",
-    "io.l5d.h2.retryableIdempotent5XX",
-    "io.l5d.h2.retryableAll5XX",
-    "io.l5d.h2.allSuccessful",
-    "io.l5d.h2.grpc.default",
-    "io.l5d.h2.grpc.compliant",
-    "io.l5d.h2.grpc.alwaysRetryable",
-    "io.l5d.h2.grpc.neverRetryable",
-    "io.l5d.h2.grpc.retryableStatusCodes",
     "io.l5d.thrift.nonRetryable5XX",
     "io.l5d.mux.nonRetryable5XX",
   ],

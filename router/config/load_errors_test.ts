@@ -44,8 +44,8 @@ Deno.test("parseConfig() reports YAML syntax errors with line and column", () =>
 Deno.test("parseConfig() rejects unsupported kinds naming the field, value and line", () => {
   const cases: [string, string][] = [
     [
-      "routers:\n- protocol: h2\n",
-      "t.yaml:2:13: routers[0].protocol: h2 is not supported",
+      "routers:\n- protocol: thrift\n",
+      "t.yaml:2:13: routers[0].protocol: thrift is not supported",
     ],
     [
       "routers:\n- protocol: thriftmux\n",
@@ -76,8 +76,8 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:4:11: routers[0].announcers[0].kind: io.l5d.serversets is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  service:\n    responseClassifier: {kind: io.l5d.h2.grpc.default}\n",
-      "t.yaml:4:32: routers[0].service.responseClassifier.kind: io.l5d.h2.grpc.default is not supported",
+      "routers:\n- protocol: http\n  service:\n    responseClassifier: {kind: io.l5d.thrift.nonRetryable5XX}\n",
+      "t.yaml:4:32: routers[0].service.responseClassifier.kind: io.l5d.thrift.nonRetryable5XX is not supported",
     ],
   ];
   for (const [text, expected] of cases) {
@@ -150,7 +150,7 @@ telemetry:
     't.yaml:8:17: routers[0].maxHeadersKB: expected a number, got string "big"',
     't.yaml:10:3: routers[0].lable: unknown key "lable" (did you mean "label"?)',
     't.yaml:12:31: routers[0].client.loadBalancer.maxEfort: unknown key "maxEfort" (did you mean "maxEffort"?)',
-    "t.yaml:13:13: routers[1].protocol: mux is not supported (supported protocols: http)",
+    "t.yaml:13:13: routers[1].protocol: mux is not supported (supported protocols: http, h2)",
     "t.yaml:15:3: telemetry[0].sampleRate: required key is missing (expected a number)",
   ]);
 });

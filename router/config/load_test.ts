@@ -18,6 +18,43 @@ function lines(text: string): string[] {
   return errors(text).map(formatIssue);
 }
 
+Deno.test("parseConfig() fills in Linkerd's h2 router defaults (protocol-h2.md)", () => {
+  const r = ok("routers:\n- protocol: h2\n  experimental: true\n").routers[0]!;
+  if (r.protocol !== "h2") throw new Error("an h2 router");
+  assertEquals(r.label, "h2");
+  assertEquals(r.servers, [{
+    ip: "127.0.0.1",
+    port: 4142,
+    clearContext: false,
+    announce: [],
+    maxConcurrentStreamsPerConnection: 1000,
+  }]);
+  assertEquals(r.identifier, [{ kind: "io.l5d.header.token", header: ":authority" }]);
+  assertEquals(r.maxCallDepth, 10);
+  assertEquals(r.dstPrefix, "/svc");
+  const g = ok(`routers:
+- protocol: h2
+  identifier: {kind: io.l5d.header.path, segments: 1}
+  service:
+    responseClassifier: {kind: io.l5d.h2.grpc.retryableStatusCodes, retryableStatusCodes: [14, 4]}
+    classificationTimeoutMs: 50
+    retryBufferSize: {requestBytes: 1024}
+`).routers[0]!;
+  assertEquals(g.identifier, [{ kind: "io.l5d.header.path", header: ":path", segments: 1 }]);
+  if (g.service.kind !== "io.l5d.global") throw new Error("global service");
+  assertEquals(g.service.responseClassifier, {
+    kind: "io.l5d.h2.grpc.retryableStatusCodes",
+    retryableStatusCodes: [14, 4],
+  });
+  assertEquals(g.service.retryBufferSize, { requestBytes: 1024, responseBytes: 16383 });
+  // http routers keep their own identifiers: io.l5d.header.path is h2's.
+  const bad = parseConfig(
+    "routers:\n- protocol: http\n  identifier: {kind: io.l5d.header.path}\n",
+    "l5d.yaml",
+  );
+  assert(!bad.ok);
+});
+
 Deno.test("parseConfig() fills in Linkerd's defaults", () => {
   const c = ok("routers:\n- protocol: http\n");
   assertEquals(c.admin, { ip: "127.0.0.1", port: 9990, shutdownGraceMs: 10000 });
@@ -26,6 +63,7 @@ Deno.test("parseConfig() fills in Linkerd's defaults", () => {
   assertEquals(c.usage, { enabled: true });
   assertEquals(c.services, []);
   const r = c.routers[0]!;
+  if (r.protocol !== "http") throw new Error("an http router");
   assertEquals(r.label, "http");
   assertEquals(r.servers, [{ ip: "127.0.0.1", port: 4140, clearContext: false, announce: [] }]);
   assertEquals(r.dtab, "");

@@ -1,7 +1,8 @@
 /**
- * One entry of `routers` (L1 `linkerd/docs/routers.md`, `protocol-http.md`; REF `linkerd1.md`
- * §0, §2). Only `protocol: http` is supported; `h2`, `thrift`, `mux` and `thriftmux` routers are
- * rejected as unsupported and a router without a protocol (linkerd-tcp) is rejected too.
+ * One entry of `routers` (L1 `linkerd/docs/routers.md`, `protocol-http.md`, `protocol-h2.md`;
+ * REF `linkerd1.md` §0, §2, §7). `protocol: http` and `protocol: h2` are supported; `thrift`,
+ * `mux` and `thriftmux` routers are rejected as unsupported and a router without a protocol
+ * (linkerd-tcp) is rejected too. An h2 router's servers default to port 4142.
  *
  * Defaults: `label` = the protocol, `servers` = one server on `127.0.0.1:4140`, `dtab` empty,
  * `dstPrefix` `/svc`, `identifier` `io.l5d.header.token` on `Host`, `interpreter` `default`,
@@ -25,6 +26,7 @@
 import { z } from "zod";
 import { defaults } from "./defaults.ts";
 import {
+  h2SettingsKeys,
   host,
   pathString,
   port,
@@ -33,7 +35,7 @@ import {
   timeoutMs,
 } from "./common_schema.ts";
 import { serverTlsSchema } from "./tls_schema.ts";
-import { identifierListSchema } from "./identifier_schema.ts";
+import { h2IdentifierListSchema, identifierListSchema } from "./identifier_schema.ts";
 import { serviceBlockSchema } from "./service_schema.ts";
 import { clientBlockSchema } from "./client_schema.ts";
 import { transformersSchema } from "./namer_schema.ts";
@@ -164,13 +166,55 @@ const httpRouter = z.strictObject({
   client: clientBlockSchema,
 });
 
+const h2 = defaults.h2;
+/** One `servers[]` entry of an h2 router: the http server keys (but `engine`), h2 SETTINGS. */
+export const h2ServerSchema = serverSchema.omit({ engine: true }).extend({
+  port: port.default(h2.port),
+  maxConcurrentStreamsPerConnection: z.number().int().min(1).default(
+    h2.maxConcurrentStreamsPerConnection,
+  ),
+  ...h2SettingsKeys,
+});
+
+/**
+ * An HTTP/2 router (L1 `linkerd/docs/protocol-h2.md`): h2c prior knowledge, or h2 by ALPN with
+ * `tls`; identifiers on `:authority` (default) or `:path`; the same dtab, namers, service and
+ * client blocks as http, plus `classificationTimeoutMs` / `retryBufferSize` and gRPC
+ * classifiers. `maxCallDepth` defaults to 10.
+ */
+const h2Router = httpRouter.omit({
+  httpAccessLog: true,
+  httpAccessLogFormat: true,
+  httpAccessLogRollPolicy: true,
+  httpAccessLogAppend: true,
+  httpAccessLogRotateCount: true,
+  streamingEnabled: true,
+  compressionLevel: true,
+  streamAfterContentLengthKB: true,
+}).extend({
+  protocol: z.literal("h2"),
+  label: z.string().min(1).default("h2"),
+  servers: z.array(h2ServerSchema).min(1, { error: "at least one server is required" })
+    .prefault([{}]),
+  identifier: h2IdentifierListSchema,
+  maxCallDepth: z.number().int().min(1).default(h2.maxCallDepth),
+  h2AccessLog: z.string().min(1).optional(),
+  /** Switchyard: `common` (NCSA common log format) or `json` (one object per line). */
+  h2AccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
+  h2AccessLogRollPolicy: z.string().min(1).optional(),
+  h2AccessLogAppend: z.boolean().optional(),
+  h2AccessLogRotateCount: z.number().int().min(-1).optional(),
+});
+
 /** One router; discriminated by `protocol`. */
-export const routerSchema = pluginUnion("protocol", [httpRouter], "protocol");
+export const routerSchema = pluginUnion("protocol", [httpRouter, h2Router], "protocol");
 
 /** One router config. */
 export type RouterConfig = z.infer<typeof routerSchema>;
-/** One server of a router. */
-export type ServerConfig = z.infer<typeof serverSchema>;
+/** One server of an h2 router. */
+export type H2ServerConfig = z.infer<typeof h2ServerSchema>;
+/** One server of a router (an h2 router's servers add HTTP/2 SETTINGS). */
+export type ServerConfig = z.infer<typeof serverSchema> | z.infer<typeof h2ServerSchema>;
 /** A router's interpreter. */
 export type InterpreterConfig = z.infer<typeof interpreterSchema>;
 /** `bindingCache`. */

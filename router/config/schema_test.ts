@@ -19,7 +19,7 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
       assert(!supportedKinds[area].includes(kind), `${area} ${kind} is in both tables`);
     }
   }
-  assertEquals(supportedKinds.protocol, ["http"]);
+  assertEquals(supportedKinds.protocol, ["http", "h2"]);
   assertEquals(supportedKinds.namer, [
     "io.l5d.fs",
     "io.l5d.rewrite",

@@ -21,6 +21,16 @@ import { defaults } from "./defaults.ts";
 import { backoffSchema, budgetSchema, pathPattern, timeoutMs } from "./common_schema.ts";
 import { defaultKind, kindOnly, pluginUnion } from "./plugin.ts";
 
+const grpcCode = z.number().int().min(0);
+
+/** A gRPC classifier kind with its optional `successStatusCodes` (default `[0]`). */
+function grpcKind<K extends string>(kind: K) {
+  return z.strictObject({
+    kind: z.literal(kind),
+    successStatusCodes: z.array(grpcCode).optional(),
+  });
+}
+
 /**
  * `responseClassifier`: which responses are failures, and which failures are retryable
  * (L1 `linkerd/docs/response_classifier.md`); `io.l5d.http.nonRetryable5XX` by default.
@@ -31,7 +41,28 @@ export const responseClassifierSchema = pluginUnion("responseClassifier", [
   kindOnly("io.l5d.http.retryableIdempotent5XX"),
   kindOnly("io.l5d.http.retryableAll5XX"),
   kindOnly("io.l5d.http.allSuccessful"),
+  // h2 routers (L1 `protocol-h2.md`): the same rules, and the gRPC ones (`grpc_classifiers.ts`)
+  kindOnly("io.l5d.h2.nonRetryable5XX"),
+  kindOnly("io.l5d.h2.retryableRead5XX"),
+  kindOnly("io.l5d.h2.retryableIdempotent5XX"),
+  kindOnly("io.l5d.h2.retryableAll5XX"),
+  kindOnly("io.l5d.h2.allSuccessful"),
+  grpcKind("io.l5d.h2.grpc.default"),
+  grpcKind("io.l5d.h2.grpc.compliant"),
+  grpcKind("io.l5d.h2.grpc.alwaysRetryable"),
+  grpcKind("io.l5d.h2.grpc.neverRetryable"),
+  z.strictObject({
+    kind: z.literal("io.l5d.h2.grpc.retryableStatusCodes"),
+    retryableStatusCodes: z.array(grpcCode),
+    successStatusCodes: z.array(grpcCode).optional(),
+  }),
 ]);
+
+/** h2 `retryBufferSize`: streams larger than these cannot be retried (L1 16383 each). */
+export const retryBufferSizeSchema = z.strictObject({
+  requestBytes: z.number().int().min(0).default(defaults.h2.retryBufferBytes),
+  responseBytes: z.number().int().min(0).default(defaults.h2.retryBufferBytes),
+});
 
 /** Whole-object `retries` (global form): both keys defaulted. */
 export const retriesSchema = z.strictObject({
@@ -45,6 +76,10 @@ export const serviceParamsSchema = z.strictObject({
   retries: retriesSchema.prefault({}),
   /** Covers every attempt; unbounded when absent. */
   totalTimeoutMs: timeoutMs.optional(),
+  /** h2: how long to wait for a response stream to end before classifying it (default 100). */
+  classificationTimeoutMs: z.number().int().min(0).optional(),
+  /** h2: how much of a request / response stream is kept for a retry. */
+  retryBufferSize: retryBufferSizeSchema.optional(),
 });
 
 /** One `io.l5d.static` service entry: a prefix and only the params it sets. */
@@ -54,6 +89,8 @@ export const servicePrefixConfigSchema = z.strictObject({
   retries: z.strictObject({ budget: budgetSchema.optional(), backoff: backoffSchema.optional() })
     .optional(),
   totalTimeoutMs: timeoutMs.optional(),
+  classificationTimeoutMs: z.number().int().min(0).optional(),
+  retryBufferSize: retryBufferSizeSchema.optional(),
 });
 
 const globalService = serviceParamsSchema.extend({

@@ -11,6 +11,7 @@ import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
+import { type H2Settings, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
@@ -43,8 +44,13 @@ export interface ListenerSpec {
    * connections over them. Used by `--workers`.
    */
   readonly reusePort?: boolean;
-  /** `raw` (default without TLS) or `serve` (`Deno.serve`; the default with TLS). */
-  readonly engine?: "raw" | "serve" | undefined;
+  /**
+   * `raw` (default without TLS), `serve` (`Deno.serve`; the default with TLS), or `h2` (an h2
+   * router's listener: `node:http2`, h2c prior knowledge or h2 by ALPN; load it first).
+   */
+  readonly engine?: "raw" | "serve" | "h2" | undefined;
+  /** HTTP/2 SETTINGS of an `h2` listener. */
+  readonly h2Settings?: H2Settings | undefined;
   /** The router's head limits (the router checks them; the raw engine's sit just above). */
   readonly maxHeadersKB?: number;
   readonly maxInitialLineKB?: number;
@@ -85,7 +91,7 @@ export interface Listener {
   /** Stop accepting, let in-flight requests finish. */
   shutdown(): Promise<void>;
   /** Which engine serves it. */
-  readonly engine: "raw" | "serve";
+  readonly engine: "raw" | "serve" | "h2";
   readonly finished: Promise<void>;
 }
 
@@ -182,7 +188,18 @@ export function listen(
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.
   const raw = spec.engine === "raw" || (spec.engine === undefined && !spec.tls);
-  const server = raw
+  const server = spec.engine === "h2"
+    ? serveH2({
+      hostname: spec.ip,
+      port: spec.port,
+      tls: spec.tls,
+      ...(spec.reusePort ? { reusePort: true } : {}),
+      ...(spec.h2Settings ? { settings: spec.h2Settings } : {}),
+      ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
+      ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+      onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
+    }, handler)
+    : raw
     ? serveRaw({
       hostname: spec.ip,
       port: spec.port,
@@ -221,7 +238,7 @@ export function listen(
   return {
     ip: addr.hostname,
     port: addr.port,
-    engine: raw ? "raw" : "serve",
+    engine: spec.engine === "h2" ? "h2" : raw ? "raw" : "serve",
     shutdown: () => server.shutdown(),
     finished: server.finished,
   };

@@ -16,6 +16,7 @@ import { methodAndHostIdentifier } from "./method_and_host.ts";
 import { pathIdentifier } from "./path.ts";
 import { headerIdentifier } from "./header.ts";
 import { staticIdentifier } from "./static.ts";
+import { headerPathIdentifier } from "./header_path.ts";
 import { type IngressDeps, ingressIdentifier } from "./ingress.ts";
 import type { IngressApiVersion } from "../../discovery/k8s/mod.ts";
 
@@ -45,6 +46,7 @@ export type IdentifierSpec =
   | { readonly kind: "io.l5d.path"; readonly segments?: number; readonly consume?: boolean }
   | { readonly kind: "io.l5d.header"; readonly header?: string }
   | { readonly kind: "io.l5d.static"; readonly path: string }
+  | { readonly kind: "io.l5d.header.path"; readonly header?: string; readonly segments?: number }
   | {
     readonly kind: "io.l5d.ingress";
     readonly namespace?: string;
@@ -91,6 +93,11 @@ export function identifiersFromConfig(
         return headerIdentifier(prefix, parsePath, o.header ? { header: String(o.header) } : {});
       case "io.l5d.static":
         return staticIdentifier(prefix, parsePath(String(o.path)));
+      case "io.l5d.header.path": // h2
+        return headerPathIdentifier(prefix, parsePath, {
+          header: o.header ? String(o.header) : ":path",
+          segments: typeof o.segments === "number" ? o.segments : undefined,
+        });
       case "io.l5d.ingress":
         return ingressIdentifier(prefix, {
           namespace: typeof o.namespace === "string" ? o.namespace : undefined,

@@ -117,7 +117,7 @@ const classifiers = new WeakMap<object, ResponseClassifier>();
 function routeClassifier(r: RouteMatch["route"]): ResponseClassifier {
   let c = classifiers.get(r);
   if (c === undefined) {
-    c = classifierFor(r.config.responseClassifier!.kind);
+    c = classifierFor(r.config.responseClassifier!);
     classifiers.set(r, c);
   }
   return c;

@@ -47,12 +47,14 @@ export function applyPorts(config: Config, overrides: readonly PortOverride[]): 
   if (overrides.length === 0) return config;
   return {
     ...config,
-    routers: config.routers.map((rc) => ({
-      ...rc,
-      servers: rc.servers.map((s, index) => {
-        const o = overrides.find((x) => x.label === rc.label && x.index === index);
-        return o && s.port === 0 ? { ...s, port: o.port } : s;
-      }),
-    })),
+    routers: config.routers.map((rc) =>
+      ({
+        ...rc,
+        servers: rc.servers.map((s, index) => {
+          const o = overrides.find((x) => x.label === rc.label && x.index === index);
+          return o && s.port === 0 ? { ...s, port: o.port } : s;
+        }),
+      }) as typeof rc
+    ),
   };
 }
