@@ -11,7 +11,7 @@
  * (`httpAccessLogFormat` `common`), `tracePropagator` `io.l5d.default`.
  *
  * `maxCallDepth` is a *server* key in Linkerd 1.7; Switchyard also accepts it on the router (the
- * default for its servers). `httpAccessLogFormat` (`common` | `json`) is Switchyard's.
+ * default for its servers; a server's own value wins). `httpAccessLogFormat` (`common` | `json`) is Switchyard's.
  *
  * @example
  * ```ts

@@ -33,6 +33,8 @@ export interface ListenerSpec {
   readonly ip: string;
   readonly port: number;
   readonly clearContext: boolean;
+  /** `servers[].maxCallDepth`: wins over the router's for requests on this listener. */
+  readonly maxCallDepth?: number | undefined;
   readonly maxErrResponseKB?: number;
   /** TLS termination (`servers[].tls`): PEM certificate chain and PKCS#8 key, already read. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
@@ -104,6 +106,7 @@ export function listen(
     clearContext: spec.clearContext,
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
   };
+  const ctxOpts = { clearContext: spec.clearContext, maxCallDepth: spec.maxCallDepth };
   const limiter = spec.maxConcurrentRequests === undefined ? null : new ConcurrencyLimiter({
     maxConcurrent: spec.maxConcurrentRequests,
     name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
@@ -157,7 +160,7 @@ export function listen(
     };
     let routed: Promise<Response>;
     try {
-      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
+      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, ctxOpts);
       if (shared) ctx.startMono = t0;
       if (addHeaders) addHeaders(ctx, info);
       routed = router.serve(req, ctx);
