@@ -16,15 +16,33 @@ import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
+import { H } from "./headers.ts";
 
-/** Remove every `l5d-*` response header (edge listeners hide router internals). */
-function clearL5dHeaders(rsp: Response): void {
+/**
+ * Edge listeners hide router internals, as Linkerd's ClearMiscServerFilter does: a response
+ * carrying `l5d-err` (ours or an upstream router's) loses its body, and every `l5d-*` response
+ * header is removed.
+ */
+function clearResponse(rsp: Response): Response {
   const names: string[] = [];
   for (const name of rsp.headers.keys()) if (name.startsWith("l5d-")) names.push(name);
+  if (names.length === 0) return rsp;
+  if (rsp.headers.has(H.err) && rsp.status >= 200) {
+    // The upstream's error text (dtabs, addresses) must not reach the client: an empty body.
+    rsp.body?.cancel().catch(() => {});
+    const headers: [string, string][] = [];
+    for (const e of rsp.headers) {
+      if (!e[0].startsWith("l5d-") && e[0] !== "content-length") headers.push(e);
+    }
+    return new Response(null, { status: rsp.status, statusText: rsp.statusText, headers });
+  }
   try {
     for (const name of names) rsp.headers.delete(name);
+    return rsp;
   } catch {
-    // immutable headers (not from our client): nothing to clear we could reach
+    // immutable headers (not from our client): the same response with a filtered copy
+    const headers = [...rsp.headers].filter((e) => !e[0].startsWith("l5d-"));
+    return new Response(rsp.body, { status: rsp.status, statusText: rsp.statusText, headers });
   }
 }
 
@@ -172,15 +190,16 @@ export function listen(
       }
     }
     return routed.then((rsp) => {
+      let out = rsp;
       if (spec.clearContext) {
         try {
-          clearL5dHeaders(rsp);
+          out = clearResponse(rsp);
         } catch (e: unknown) {
           return failed(e);
         }
       }
-      done(rsp.status, rsp, undefined);
-      return rsp;
+      done(out.status, rsp, undefined);
+      return out;
     }, failed);
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.

@@ -379,6 +379,63 @@ routers:
   }
 });
 
+Deno.test("routing: clearContext empties the body of an upstream l5d-err response, on both engines", async () => {
+  const fake = startUpstream(
+    "fake",
+    () =>
+      new Response("Dtab.base=[/secret=>/internal]", {
+        status: 502,
+        headers: { "l5d-err": "secret", "x-app": "kept" },
+      }),
+  );
+  const fine = startUpstream("fine");
+  const dir = await fsNamerDir({ fake: fake.fsLine, fine: fine.fsLine });
+  const inner = freePort();
+  const raw = freePort();
+  const served = freePort();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /$/inet/127.0.0.1/${inner}; /svc/fake => /#/io.l5d.fs/fake;
+  servers:
+  - {ip: 127.0.0.1, port: ${raw}, clearContext: true}
+  - {ip: 127.0.0.1, port: ${served}, clearContext: true, engine: serve}
+- protocol: http
+  label: inner
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{ip: 127.0.0.1, port: ${inner}}]
+`);
+  try {
+    // The inner router's own error (no hosts for /svc/nothing, with its dtab in the text)
+    const direct = await curl(["-H", "Host: nothing", `http://127.0.0.1:${inner}/`]);
+    assertEquals(direct.status, 502);
+    assertStringIncludes(direct.body, "Dtab.base=[/svc=>/#/io.l5d.fs]");
+    for (const port of [raw, served]) {
+      const r = await curl(["-H", "Host: nothing", `http://127.0.0.1:${port}/`]);
+      assertEquals(r.status, 502, `edge ${port}: the inner router's status`);
+      assertEquals(r.body, "", `edge ${port}: no upstream router's error text`);
+      assertEquals([...r.headers.keys()].filter((k) => k.startsWith("l5d-")), []);
+      // An upstream app's response with l5d-err is emptied too; its other headers stay.
+      const f = await curl(["-H", "Host: fake", `http://127.0.0.1:${port}/`]);
+      assertEquals(f.status, 502);
+      assertEquals(f.body, "");
+      assertEquals(f.headers.get("x-app"), "kept");
+      assertEquals(f.headers.get("l5d-err"), null);
+      // Without l5d-err the body passes untouched.
+      const ok = await curl(["-H", "Host: fine", `http://127.0.0.1:${port}/`]);
+      assertEquals(ok.status, 200);
+      assertEquals(JSON.parse(ok.body).name, "fine");
+    }
+  } finally {
+    await sy.stop();
+    await fake.close();
+    await fine.close();
+  }
+});
+
 Deno.test("routing: CONNECT to a name that binds nowhere is 502 + l5d-err; on engine: serve 501; never hangs", async () => {
   const dir = await fsNamerDir({});
   const connect = async (proxy: string) => {
