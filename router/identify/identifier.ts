@@ -7,6 +7,7 @@
  */
 import type { Path } from "../dtab/types.ts";
 import { UnknownDestination } from "../core/errors.ts";
+import { requestParts } from "../http/raw/request_parts.ts";
 
 /** What an identifier sees: the request, its parsed URL and the effective Host. */
 export interface IdentifyInput {
@@ -53,6 +54,27 @@ export function composeIdentifiers(ids: readonly Identifier[]): Identifier {
     }
     throw new UnknownDestination(`Unknown destination: ${reasons.join("; ")}`);
   };
+}
+
+/**
+ * The first value of a request header, as Finagle's `headerMap.get` gives it: `-H 'X: a' -H 'X: b'`
+ * reads `a`, not `a, b`. The raw engine keeps the fields in wire order; a request from elsewhere
+ * (`Deno.serve`) has only the combined value.
+ *
+ * @param req the request
+ * @param name lower-case header name
+ * @returns the first value, or null when the header is absent
+ * @example
+ * ```ts
+ * import { firstHeader } from "./identifier.ts";
+ * firstHeader(new Request("http://a/", { headers: { "x-svc": "a" } }), "x-svc"); // "a"
+ * ```
+ */
+export function firstHeader(req: Request, name: string): string | null {
+  const parts = requestParts.get(req);
+  if (parts === undefined) return req.headers.get(name);
+  for (const e of parts.headers) if (e[0] === name) return e[1];
+  return null;
 }
 
 /** Split a URL pathname into its non-empty segments (raw, not percent-decoded). */
