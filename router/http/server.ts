@@ -217,6 +217,13 @@ export function listen(
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
       ...(observer.bytes ? { bytes: observer.bytes } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
+      // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a
+      // request this server answered: it counts in the server stats, as in Linkerd.
+      onRejected: (status) => {
+        observer.start?.();
+        const at = mono();
+        observer.end?.(status, 0, undefined, at);
+      },
     }, handler)
     : Deno.serve({
       hostname: spec.ip,
