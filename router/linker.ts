@@ -260,6 +260,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   ip: s.ip,
                   port: s.port,
                   clearContext: s.clearContext,
+                  maxCallDepth: s.maxCallDepth,
                   maxErrResponseKB: rc.maxErrResponseKB,
                   maxConcurrentRequests: s.maxConcurrentRequests,
                   engine: rc.protocol === "h2" ? "h2" : "engine" in s ? s.engine : undefined,

@@ -49,18 +49,25 @@ export interface RouterDeps {
   readonly serverFilters?: readonly (Filter | null)[];
 }
 
+/** The listener's settings that shape a request's context (`routers[].servers[]` keys). */
+export interface NewCtxOptions {
+  /** `clearContext`: ignore inbound l5d context (edge listeners). Default false. */
+  readonly clearContext?: boolean | undefined;
+  /** The server's `maxCallDepth`; when set it wins over the router's. */
+  readonly maxCallDepth?: number | undefined;
+}
+
 /** A running router snapshot. */
 export interface Router {
   readonly spec: RouterSpec;
   /** Route one request. Rejects with typed errors; the server rescues them. */
   serve(req: Request, ctx: Ctx): Promise<Response>;
-  /** Build the per-request context (limits, loop check, l5d context headers). */
   /**
    * Build the per-request context (limits, loop check, l5d context headers). With
    * `clearContext` (edge listeners) the inbound `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` and trace
    * context are ignored, as Linkerd's ClearContext filter does.
    */
-  newCtx(req: Request, remoteAddr: string, signal: AbortSignal, clearContext?: boolean): Ctx;
+  newCtx(req: Request, remoteAddr: string, signal: AbortSignal, opts?: NewCtxOptions): Ctx;
   /** Bound client names currently cached, for admin. */
   clients(): string[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
@@ -153,7 +160,9 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
 
   return {
     spec,
-    newCtx(req, remoteAddr, signal, clearContext = false) {
+    newCtx(req, remoteAddr, signal, opts) {
+      const clearContext = opts?.clearContext ?? false;
+      const maxCallDepth = opts?.maxCallDepth ?? spec.maxCallDepth;
       if (req.method === "CONNECT" && !isTunnelableConnect(req)) {
         throw new BadRequest(
           "CONNECT tunnelling (https_proxy) is not supported on this listener (engine: serve)",
@@ -189,7 +198,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       }
       const h = context ? contextView(context) : NO_CONTEXT_HEADERS;
       const via = viaCount(h.get(H.via));
-      if (via > spec.maxCallDepth) throw new MaxCallDepth(via, spec.maxCallDepth);
+      if (via > maxCallDepth) throw new MaxCallDepth(maxCallDepth);
       const ctx = new Ctx({
         url,
         router: spec.label,

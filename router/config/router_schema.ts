@@ -12,7 +12,7 @@
  * (`httpAccessLogFormat` `common`), `tracePropagator` `io.l5d.default`.
  *
  * `maxCallDepth` is a *server* key in Linkerd 1.7; Switchyard also accepts it on the router (the
- * default for its servers). `httpAccessLogFormat` (`common` | `json`) is Switchyard's.
+ * default for its servers; a server's own value wins). `httpAccessLogFormat` (`common` | `json`) is Switchyard's.
  *
  * @example
  * ```ts
@@ -78,7 +78,10 @@ export const serverSchema = z.strictObject({
    * `serve` (`Deno.serve`: h2c; the default with `tls`, where it offers h2 by ALPN).
    */
   engine: z.enum(["raw", "serve"]).optional(),
-  /** Strip `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` inbound and `l5d-*` outbound (edge listeners). */
+  /**
+   * Strip `l5d-ctx-*`, `l5d-dtab`, `l5d-sample` inbound and `l5d-*` outbound, and empty the body of
+   * `l5d-err` responses (edge listeners).
+   */
   clearContext: z.boolean().default(defaults.server.clearContext),
   addForwardedHeader: addForwardedHeaderSchema.optional(),
   /** Header that receives the request's arrival time (ms since epoch). */

@@ -45,11 +45,14 @@ export class BadRequest extends SwitchyardError {
   }
 }
 
-/** More `Via` hops than `maxCallDepth`: a proxy loop (400). */
+/**
+ * More `Via` hops than `maxCallDepth`: a proxy loop (400). The message is Linkerd's
+ * (MaxCallDepthFilter.MaxCallDepthExceeded), which names the limit, not the depth seen.
+ */
 export class MaxCallDepth extends SwitchyardError {
-  constructor(depth: number, max: number) {
+  constructor(max: number) {
     super(
-      `Maximum number of hops exceeded: ${depth} > ${max} (maxCallDepth); is there a proxy loop?`,
+      `Maximum number of calls (${max}) has been exceeded. Please check for proxy loops.`,
       400,
     );
     this.name = "MaxCallDepth";

@@ -1,7 +1,8 @@
 /**
  * The endpoint transport: the leaf Service that sends one attempt to one endpoint. It builds the
  * upstream request head from the inbound one (hop-by-hop removed, `l5d-*` context re-encoded,
- * `l5d-dst-*`, `l5d-reqid` and `Via` added) and sends it with the pooled HTTP/1.1 client.
+ * `l5d-dst-*`, `l5d-reqid` and `Via` added) and sends it with the pooled HTTP/1.1 client (an
+ * HTTP/1.0 request goes as HTTP/1.0, as Linkerd forwards it).
  * Request and response bodies stream through untouched.
  *
  * The head is built as a `[name, value][]` list in one pass over the inbound headers (captured
@@ -138,6 +139,9 @@ export function forwardTo(client: H1Client, host: string, port: number): Service
         headers: upstreamHeaders(req, ctx),
         body: req.body,
         signal: ctx.upstreamSignal,
+        // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the
+        // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
+        http10: httpVersion(req) === "1.0",
       }).then(appendVia);
     } catch (e: unknown) {
       return Promise.reject(e);

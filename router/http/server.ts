@@ -17,15 +17,33 @@ import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
+import { H } from "./headers.ts";
 
-/** Remove every `l5d-*` response header (edge listeners hide router internals). */
-function clearL5dHeaders(rsp: Response): void {
+/**
+ * Edge listeners hide router internals, as Linkerd's ClearMiscServerFilter does: a response
+ * carrying `l5d-err` (ours or an upstream router's) loses its body, and every `l5d-*` response
+ * header is removed.
+ */
+function clearResponse(rsp: Response): Response {
   const names: string[] = [];
   for (const name of rsp.headers.keys()) if (name.startsWith("l5d-")) names.push(name);
+  if (names.length === 0) return rsp;
+  if (rsp.headers.has(H.err) && rsp.status >= 200) {
+    // The upstream's error text (dtabs, addresses) must not reach the client: an empty body.
+    rsp.body?.cancel().catch(() => {});
+    const headers: [string, string][] = [];
+    for (const e of rsp.headers) {
+      if (!e[0].startsWith("l5d-") && e[0] !== "content-length") headers.push(e);
+    }
+    return new Response(null, { status: rsp.status, statusText: rsp.statusText, headers });
+  }
   try {
     for (const name of names) rsp.headers.delete(name);
+    return rsp;
   } catch {
-    // immutable headers (not from our client): nothing to clear we could reach
+    // immutable headers (not from our client): the same response with a filtered copy
+    const headers = [...rsp.headers].filter((e) => !e[0].startsWith("l5d-"));
+    return new Response(rsp.body, { status: rsp.status, statusText: rsp.statusText, headers });
   }
 }
 
@@ -34,6 +52,8 @@ export interface ListenerSpec {
   readonly ip: string;
   readonly port: number;
   readonly clearContext: boolean;
+  /** `servers[].maxCallDepth`: wins over the router's for requests on this listener. */
+  readonly maxCallDepth?: number | undefined;
   readonly maxErrResponseKB?: number;
   /** TLS termination (`servers[].tls`): PEM certificate chain and PKCS#8 key, already read. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
@@ -110,6 +130,7 @@ export function listen(
     clearContext: spec.clearContext,
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
   };
+  const ctxOpts = { clearContext: spec.clearContext, maxCallDepth: spec.maxCallDepth };
   const limiter = spec.maxConcurrentRequests === undefined ? null : new ConcurrencyLimiter({
     maxConcurrent: spec.maxConcurrentRequests,
     name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
@@ -163,7 +184,7 @@ export function listen(
     };
     let routed: Promise<Response>;
     try {
-      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, spec.clearContext);
+      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, ctxOpts);
       if (shared) ctx.startMono = t0;
       if (addHeaders) addHeaders(ctx, info);
       routed = router.serve(req, ctx);
@@ -175,15 +196,16 @@ export function listen(
       }
     }
     return routed.then((rsp) => {
+      let out = rsp;
       if (spec.clearContext) {
         try {
-          clearL5dHeaders(rsp);
+          out = clearResponse(rsp);
         } catch (e: unknown) {
           return failed(e);
         }
       }
-      done(rsp.status, rsp, undefined);
-      return rsp;
+      done(out.status, rsp, undefined);
+      return out;
     }, failed);
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.
@@ -212,6 +234,13 @@ export function listen(
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
       ...(observer.bytes ? { bytes: observer.bytes } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
+      // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a
+      // request this server answered: it counts in the server stats, as in Linkerd.
+      onRejected: (status) => {
+        observer.start?.();
+        const at = mono();
+        observer.end?.(status, 0, undefined, at);
+      },
     }, handler)
     : Deno.serve({
       hostname: spec.ip,

@@ -1,11 +1,13 @@
 /**
  * `io.l5d.header`: `/svc` + the header's value read as a path (it must start with `/`).
- * Default header `l5d-name`.
+ * Default header `l5d-name`. A value that is not a path fails the request (400) at once: a
+ * chain does not go on to the next identifier (Linkerd's `HeaderIdentifier` throws).
  *
  * @module
  */
 import type { Path } from "../dtab/types.ts";
-import type { Identifier } from "./identifier.ts";
+import { firstHeader, type Identifier } from "./identifier.ts";
+import { UnknownDestination } from "../core/errors.ts";
 
 /** Linkerd kind. */
 export const kind = "io.l5d.header";
@@ -23,12 +25,17 @@ export function headerIdentifier(
 ): Identifier {
   const header = (opts.header ?? "l5d-name").toLowerCase();
   return function identifyHeaderPath({ req }) {
-    const v = req.headers.get(header);
+    const v = firstHeader(req, header); // the first of repeated fields, as Finagle's headerMap.get
     if (!v) return { ok: false, reason: `${header} header is absent` };
+    let path: Path;
     try {
-      return { ok: true, dst: [...prefix, ...parsePath(v)] };
+      path = parsePath(v);
     } catch (e: unknown) {
-      return { ok: false, reason: `${header} header is not a path: ${(e as Error).message}` };
+      // Not "unidentified": Linkerd's Path.read throws and the request fails (400) without
+      // trying later identifiers.
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new UnknownDestination(`Unknown destination: ${header} header is not a path: ${msg}`);
     }
+    return { ok: true, dst: [...prefix, ...path] };
   };
 }

@@ -1,11 +1,12 @@
 /**
  * `io.l5d.header.token` (the default identifier): `/svc/<header value>` as one segment. The value
- * is used as sent: not lowercased, port kept (`Host: hello:7777` → `/svc/hello:7777`).
+ * is used as sent: not lowercased, port kept (`Host: hello:7777` → `/svc/hello:7777`). Of a
+ * repeated header the first value counts (`X-Svc: a` then `X-Svc: b` → `/svc/a`).
  *
  * @module
  */
 import type { Path } from "../dtab/types.ts";
-import type { Identifier } from "./identifier.ts";
+import { firstHeader, type Identifier } from "./identifier.ts";
 
 /** Linkerd kind. */
 export const kind = "io.l5d.header.token";
@@ -26,7 +27,7 @@ export function headerTokenIdentifier(prefix: Path, opts: HeaderTokenOptions = {
     };
   }
   return function identifyHeaderToken({ req }) {
-    const v = req.headers.get(lower);
+    const v = firstHeader(req, lower); // the first of repeated fields, as Finagle's headerMap.get
     return v ? { ok: true, dst: [...prefix, v] } : { ok: false, reason: absent };
   };
 }

@@ -89,15 +89,29 @@ Deno.test("staticIdentifier() names every request the same", () => {
   });
 });
 
-Deno.test("composeIdentifiers() takes the first name and reports every reason otherwise", async () => {
+Deno.test("composeIdentifiers() takes the first name and reports the last reason otherwise", async () => {
   const id = composeIdentifiers([
     headerTokenIdentifier(SVC, { header: "x-a" }),
     pathIdentifier(SVC),
   ]);
   assertEquals(id(input("http://h/web")), { ok: true, dst: ["svc", "web"] });
   const err = await assertRejects(() => id(input("http://h/")));
+  assertEquals(err.message, "Unknown destination: not enough segments in path");
+});
+
+Deno.test("composeIdentifiers() stops at an identifier that fails instead of trying the next", async () => {
+  const strict = (s: string) => {
+    if (!s.startsWith("/")) throw new Error("a path starts with /");
+    return simplePath(s);
+  };
+  const id = composeIdentifiers([headerIdentifier(SVC, strict), pathIdentifier(SVC)]);
+  assertEquals(id(input("http://h/web")), { ok: true, dst: ["svc", "web"] }, "absent: next one");
+  const err = await assertRejects(() =>
+    id(input("http://h/web", { headers: { "l5d-name": "x" } }))
+  );
+  assertEquals(err.name, "UnknownDestination");
   assertEquals(
     err.message,
-    "Unknown destination: x-a header is absent; not enough segments in path",
+    "Unknown destination: l5d-name header is not a path: a path starts with /",
   );
 });

@@ -7,13 +7,15 @@
  *   `ingressClassAnnotation` (default `linkerd`); without the annotation, a v1
  *   `spec.ingressClassName` that names another class also excludes it.
  * - A rule matches when its `host` (if set) equals the request's host without its port
- *   (case-insensitive) and its `path` (if set) matches the request path: `pathType: Exact` by
- *   equality, `Prefix` element-wise (`/foo` matches `/foo` and `/foo/bar`, not `/foobar`), and
- *   v1beta1 or `ImplementationSpecific` paths as a plain string prefix. (Linkerd compiled the
- *   path as a regex matching the whole URI, so `/foo` never matched `/foo/bar`.)
+ *   (case-sensitive, as Linkerd's `hostHeader.contains(host)`) and its `path` (if set) matches
+ *   the request path. v1beta1 paths (and v1 `ImplementationSpecific` ones) are Linkerd's: a regex
+ *   that must match the whole path, so `/foo` matches `/foo` only and `/foo/.*` everything under
+ *   it; a path that is not a valid regex matches nothing. The v1 `pathType`s Linkerd never knew
+ *   keep Kubernetes' meaning: `Exact` by equality, `Prefix` element-wise (`/foo` matches `/foo`
+ *   and `/foo/bar`, not `/foobar`).
  * - The rules of every ingress are tried first, in order; only then the first default backend
- *   (`spec.backend` / `spec.defaultBackend`), unless `ignoreDefaultBackends`. (Linkerd tried each
- *   ingress's default right after its own rules, so one default backend hid every later ingress.)
+ *   (`spec.backend` / `spec.defaultBackend`), unless `ignoreDefaultBackends` (Linkerd's
+ *   `IngressCache.getMatchingPath`: rules of all ingresses, then `orElse` the fallbacks).
  *
  * @module
  */
@@ -24,12 +26,14 @@ export const INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 
 /** One compiled rule: where it matches and the service it names. */
 export interface IngressPath {
-  /** Lowercased host; undefined matches any. */
+  /** Host, as written in the rule (compared case-sensitively); undefined matches any. */
   readonly host: string | undefined;
   /** Path; undefined (or empty) matches any. */
   readonly path: string | undefined;
-  /** How `path` matches. */
-  readonly match: "exact" | "prefix" | "segments";
+  /** How `path` matches: v1 `Exact`, v1 `Prefix`, else Linkerd's whole-path regex. */
+  readonly match: "exact" | "segments" | "regex";
+  /** `path` compiled as `^(?:path)$` for `regex`; null when it is not a valid regex. */
+  readonly regex?: RegExp | null;
   readonly namespace: string;
   readonly service: string;
   /** The service port, as a number or a port name. */
@@ -62,7 +66,16 @@ function backendOf(
 function matchKind(pathType: string | undefined): IngressPath["match"] {
   if (pathType === "Exact") return "exact";
   if (pathType === "Prefix") return "segments";
-  return "prefix";
+  return "regex";
+}
+
+/** Linkerd's `path.r` matched with `case cp()`: the whole path must match. */
+function wholePathRegex(path: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${path})$`);
+  } catch {
+    return null; // Linkerd fails to compile the ingress; here the rule matches nothing
+  }
 }
 
 /**
@@ -90,14 +103,17 @@ export function compileIngress(obj: Ingress, ingressClass: string): IngressSpec 
   const namespace = meta?.namespace ?? "default";
   const rules: IngressPath[] = [];
   for (const rule of spec.rules ?? []) {
-    const host = rule.host ? rule.host.toLowerCase() : undefined;
+    const host = rule.host || undefined;
     for (const p of rule.http?.paths ?? []) {
       const b = backendOf(p.backend);
       if (!b) continue;
+      const path = p.path || undefined;
+      const match = matchKind(p.pathType);
       rules.push({
         host,
-        path: p.path || undefined,
-        match: matchKind(p.pathType),
+        path,
+        match,
+        ...(match === "regex" && path !== undefined ? { regex: wholePathRegex(path) } : {}),
         namespace,
         ...b,
       });
@@ -105,20 +121,20 @@ export function compileIngress(obj: Ingress, ingressClass: string): IngressSpec 
   }
   const d = backendOf(spec.defaultBackend ?? spec.backend);
   const fallback: IngressPath | undefined = d
-    ? { host: undefined, path: undefined, match: "prefix", namespace, ...d }
+    ? { host: undefined, path: undefined, match: "regex", namespace, ...d }
     : undefined;
   return { namespace, name: meta?.name ?? "", rules, fallback };
 }
 
 /**
- * The host part of a Host header, lowercased (`Web.Example.com:8080` → `web.example.com`,
- * `[::1]:80` → `[::1]`).
+ * The host part of a Host header, case kept (`Web.Example.com:8080` → `Web.Example.com`,
+ * `[::1]:80` → `[::1]`), as Linkerd's `IngressCache.matchPath` strips the port.
  *
  * @param host The Host header value.
  * @returns The host without its port.
  */
 export function hostWithoutPort(host: string): string {
-  const h = host.toLowerCase();
+  const h = host;
   if (h.startsWith("[")) {
     const end = h.indexOf("]");
     return end < 0 ? h : h.slice(0, end + 1);
@@ -133,8 +149,8 @@ function pathMatches(rule: IngressPath, path: string): boolean {
   switch (rule.match) {
     case "exact":
       return path === p;
-    case "prefix":
-      return path.startsWith(p);
+    case "regex":
+      return rule.regex?.test(path) ?? false;
     case "segments": {
       const base = p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p;
       if (base === "/") return true;
@@ -166,7 +182,7 @@ export function ruleMatches(rule: IngressPath, host: string, path: string): bool
  * @example
  * ```ts
  * import { compileIngress, matchIngress } from "./ingress_rules.ts";
- * const ing = compileIngress({ metadata: { name: "a", namespace: "ns" }, spec: { rules: [{ host: "web", http: { paths: [{ path: "/api", backend: { serviceName: "api", servicePort: "http" } }] } }] } }, "linkerd")!;
+ * const ing = compileIngress({ metadata: { name: "a", namespace: "ns" }, spec: { rules: [{ host: "web", http: { paths: [{ path: "/api/.*", backend: { serviceName: "api", servicePort: "http" } }] } }] } }, "linkerd")!;
  * matchIngress([ing], "web:80", "/api/users", false)?.service; // "api"
  * ```
  */

@@ -26,7 +26,9 @@ const beta = v1beta1("web", {
       host: "web.example.com",
       http: { paths: [{ backend: { serviceName: "site", servicePort: 80 } }] },
     },
-    { http: { paths: [{ path: "/static", backend: { serviceName: "cdn", servicePort: 81 } }] } },
+    {
+      http: { paths: [{ path: "/static/.*", backend: { serviceName: "cdn", servicePort: 81 } }] },
+    },
   ],
 });
 
@@ -46,9 +48,9 @@ Deno.test("compileIngress() reads extensions/v1beta1 rules, port numbers and nam
   assertEquals(c.namespace, "shop");
   assertEquals(c.name, "web");
   assertEquals(c.rules.map((r) => [r.host, r.path, r.service, r.port]), [
-    ["web.example.com", "/api", "api", "http"],
+    ["Web.Example.com", "/api", "api", "http"],
     ["web.example.com", undefined, "site", "80"],
-    [undefined, "/static", "cdn", "81"],
+    [undefined, "/static/.*", "cdn", "81"],
   ]);
   assertEquals(c.fallback?.service, "fallback");
   assertEquals(c.fallback?.port, "8080");
@@ -115,14 +117,26 @@ Deno.test("compileIngress() keeps ingresses of its class or without one, and dro
   assertEquals(compileIngress({ metadata: { name: "nospec" } }, "linkerd"), undefined);
 });
 
-Deno.test("matchIngress() matches host without port case-insensitively and paths as prefixes, first rule wins", () => {
+Deno.test("matchIngress() matches host without port case-sensitively and paths as whole-path regexes, first rule wins", () => {
   const ings = [compiled(beta)];
-  assertEquals(dst(ings, "WEB.example.com:8443", "/api/users"), "shop/http/api");
-  assertEquals(dst(ings, "web.example.com", "/apix"), "shop/http/api"); // a string prefix
+  assertEquals(dst(ings, "Web.Example.com:8443", "/api"), "shop/http/api");
+  assertEquals(dst(ings, "WEB.example.com:8443", "/api"), "shop/8080/fallback"); // host case
+  assertEquals(dst(ings, "web.example.com", "/api"), "shop/80/site"); // the next rule's host
+  assertEquals(dst(ings, "Web.Example.com", "/api/users"), "shop/8080/fallback"); // not a prefix
+  assertEquals(dst(ings, "Web.Example.com", "/apix"), "shop/8080/fallback");
   assertEquals(dst(ings, "web.example.com", "/other"), "shop/80/site");
-  assertEquals(dst(ings, "elsewhere", "/static/app.js"), "shop/81/cdn");
+  assertEquals(dst(ings, "elsewhere", "/static/app.js"), "shop/81/cdn"); // `/static/.*`
+  assertEquals(dst(ings, "elsewhere", "/static"), "shop/8080/fallback");
   assertEquals(dst(ings, "elsewhere", "/"), "shop/8080/fallback");
   assertEquals(dst(ings, "elsewhere", "/", true), undefined);
+});
+
+Deno.test("matchIngress() treats an invalid regex path as matching nothing", () => {
+  const ing = compiled(v1beta1("bad", {
+    rules: [{ http: { paths: [{ path: "/a(", backend: { serviceName: "a", servicePort: 1 } }] } }],
+  }));
+  assertEquals(dst([ing], "h", "/a("), undefined);
+  assertEquals(dst([ing], "h", "/a"), undefined);
 });
 
 Deno.test("matchIngress() honours v1 Exact and element-wise Prefix paths", () => {
@@ -167,8 +181,8 @@ Deno.test("matchIngress() tries every ingress's rules before any default backend
   assertEquals(dst([first, second], "c.test", "/", true), undefined);
 });
 
-Deno.test("hostWithoutPort() drops the port and lowercases, IPv6 literals included", () => {
-  assertEquals(hostWithoutPort("Web.Test:80"), "web.test");
+Deno.test("hostWithoutPort() drops the port and keeps the case, IPv6 literals included", () => {
+  assertEquals(hostWithoutPort("Web.Test:80"), "Web.Test");
   assertEquals(hostWithoutPort("web.test"), "web.test");
   assertEquals(hostWithoutPort("[::1]:4140"), "[::1]");
 });

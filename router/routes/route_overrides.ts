@@ -212,7 +212,7 @@ export function withRouteOverrides(router: Router, opts: RouteOverrideOptions): 
   // `inflight++` on the wrapper counts on the router); only `serve` is decorated.
   return {
     spec: router.spec,
-    newCtx: (req, remoteAddr, signal, clear) => router.newCtx(req, remoteAddr, signal, clear),
+    newCtx: (req, remoteAddr, signal, opts) => router.newCtx(req, remoteAddr, signal, opts),
     clients: () => router.clients(),
     close: () => router.close(),
     get inflight() {

@@ -124,6 +124,14 @@ Deno.test("engine: malformed and oversized requests get a status and l5d-err, th
     }
     const ok = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
     assertEquals(ok.status, 200);
+    // Requests the parser refused count in the server stats too, as in Linkerd.
+    const m = await (await fetch(`${sy.admin}/admin/metrics.json`)).json();
+    const base = `rt/edge/server/127.0.0.1/${port}`;
+    assertEquals(metric(m, `${base}/requests`), cases.length + 1);
+    assertEquals(metric(m, `${base}/status/400`), 5);
+    assertEquals(metric(m, `${base}/status/431`), 1);
+    assertEquals(metric(m, `${base}/status/200`), 1);
+    assertEquals(metric(m, `${base}/pending`), 0);
   } finally {
     await sy.stop();
     await up.close();

@@ -18,7 +18,7 @@ function v1Backend(name: string, port: { number: number } | { name: string }) {
 
 Deno.test("ingress: host, path and default-backend rules route to real upstreams and follow the watch", async () => {
   const api = startFakeK8sApi();
-  const names = ["web", "api", "fallback", "nginx", "late"] as const;
+  const names = ["web", "api", "fallback", "nginx", "late", "old"] as const;
   const ups = Object.fromEntries(names.map((n) => [n, startUpstream(n)])) as Record<
     typeof names[number],
     Upstream
@@ -44,6 +44,18 @@ Deno.test("ingress: host, path and default-backend rules route to real upstreams
     api.put("ingresses", "shop", {
       metadata: { name: "catch-all" },
       spec: { backend: { serviceName: "fallback", servicePort: 8080 } },
+    });
+    // extensions/v1beta1 path rule: Linkerd's regex that must match the whole path
+    api.put("ingresses", "shop", {
+      metadata: { name: "old" },
+      spec: {
+        rules: [{
+          host: "old.test",
+          http: {
+            paths: [{ path: "/old/[0-9]+", backend: { serviceName: "old", servicePort: 80 } }],
+          },
+        }],
+      },
     });
     // another controller's ingress: ignored
     api.put("ingresses", "shop", {
@@ -71,6 +83,7 @@ routers:
     /svc/shop/8080/fallback => ${inet(ups.fallback)};
     /svc/shop/80/nginx     => ${inet(ups.nginx)};
     /svc/shop/http/late    => ${inet(ups.late)};
+    /svc/shop/80/old       => ${inet(ups.old)};
   servers:
   - {ip: 127.0.0.1, port: 0, clearContext: true}
   - {ip: 127.0.0.2, port: 0}
@@ -89,8 +102,18 @@ routers:
 
     // the first list may still be on its way when the listener is up
     assert(await eventually(async () => (await get("web.test")).name === "web", 10_000));
-    const host = await get("WEB.test:80", "/index.html");
+    const host = await get("web.test:80", "/index.html");
     assertEquals([host.status, host.name], [200, "web"]);
+    // hosts compare case-sensitively (Linkerd's IngressCache): another case is the default backend
+    const upper = await get("WEB.test:80", "/index.html");
+    assertEquals([upper.status, upper.name], [200, "fallback"]);
+    // a v1beta1 path is a regex over the whole path, not a prefix
+    assertEquals((await get("old.test", "/old/42?x=1")).name, "old");
+    assertEquals((await get("old.test:8080", "/old/7")).name, "old");
+    assertEquals((await get("old.test", "/old/42/more")).name, "fallback");
+    assertEquals((await get("old.test", "/old/x")).name, "fallback");
+    assertEquals((await get("old.test", "/old")).name, "fallback");
+    assertEquals(ups.old.seen.length, 2);
     const path = await get("web.test", "/api/users?id=7");
     assertEquals([path.status, path.name], [200, "api"]);
     assertStringIncludes(ups.api.seen.at(-1)!.url, "/api/users?id=7"); // forwarded unchanged

@@ -3,7 +3,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 function config(rootDir: string, extra = "", dtab = "/svc => /#/io.l5d.fs;") {
   return `
@@ -274,12 +274,45 @@ Deno.test("routing: a proxy loop stops at maxCallDepth with 400 + l5d-err", asyn
       `http://${self}/`,
     ]);
     assertEquals(r.status, 400);
-    assertStringIncludes(
-      decodeURIComponent(r.headers.get("l5d-err") ?? "").replaceAll("+", " "),
-      "maxCallDepth",
-    );
+    const text = "Maximum number of calls (5) has been exceeded. Please check for proxy loops.";
+    assertEquals(decodeURIComponent(r.headers.get("l5d-err") ?? "").replaceAll("+", " "), text);
+    assertEquals(r.body, text + "\n"); // rescue.ts ends every error body with a newline
   } finally {
     await sy.stop();
+  }
+});
+
+Deno.test("routing: a server's maxCallDepth wins over the router's on that server only", async () => {
+  const up = startUpstream("up");
+  const dir = await fsNamerDir({ up: up.fsLine });
+  const strict = freePort();
+  const lax = freePort();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  maxCallDepth: 4
+  servers:
+  - {ip: 127.0.0.1, port: ${strict}, maxCallDepth: 2}
+  - {ip: 127.0.0.1, port: ${lax}}
+`);
+  try {
+    const get = (port: number, via: string) =>
+      curl(["-H", "Host: up", "-H", `Via: ${via}`, `http://127.0.0.1:${port}/`]);
+    assertEquals((await get(strict, "1.1 a, 1.1 b")).status, 200, "2 hops pass a limit of 2");
+    const r = await get(strict, "1.1 a, 1.1 b, 1.1 c");
+    assertEquals(r.status, 400);
+    const text = "Maximum number of calls (2) has been exceeded. Please check for proxy loops.";
+    assertEquals(decodeURIComponent(r.headers.get("l5d-err") ?? "").replaceAll("+", " "), text);
+    assertEquals(r.body, text + "\n"); // rescue.ts ends every error body with a newline
+    // The other server keeps the router's limit (4).
+    assertEquals((await get(lax, "1.1 a, 1.1 b, 1.1 c")).status, 200);
+    assertEquals((await get(lax, "1.1 a, 1.1 b, 1.1 c, 1.1 d, 1.1 e")).status, 400);
+  } finally {
+    await sy.stop();
+    await up.close();
   }
 });
 
@@ -343,6 +376,63 @@ routers:
     await sy.stop();
     await v1.close();
     await v2.close();
+  }
+});
+
+Deno.test("routing: clearContext empties the body of an upstream l5d-err response, on both engines", async () => {
+  const fake = startUpstream(
+    "fake",
+    () =>
+      new Response("Dtab.base=[/secret=>/internal]", {
+        status: 502,
+        headers: { "l5d-err": "secret", "x-app": "kept" },
+      }),
+  );
+  const fine = startUpstream("fine");
+  const dir = await fsNamerDir({ fake: fake.fsLine, fine: fine.fsLine });
+  const inner = freePort();
+  const raw = freePort();
+  const served = freePort();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /$/inet/127.0.0.1/${inner}; /svc/fake => /#/io.l5d.fs/fake;
+  servers:
+  - {ip: 127.0.0.1, port: ${raw}, clearContext: true}
+  - {ip: 127.0.0.1, port: ${served}, clearContext: true, engine: serve}
+- protocol: http
+  label: inner
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{ip: 127.0.0.1, port: ${inner}}]
+`);
+  try {
+    // The inner router's own error (no hosts for /svc/nothing, with its dtab in the text)
+    const direct = await curl(["-H", "Host: nothing", `http://127.0.0.1:${inner}/`]);
+    assertEquals(direct.status, 502);
+    assertStringIncludes(direct.body, "Dtab.base=[/svc=>/#/io.l5d.fs]");
+    for (const port of [raw, served]) {
+      const r = await curl(["-H", "Host: nothing", `http://127.0.0.1:${port}/`]);
+      assertEquals(r.status, 502, `edge ${port}: the inner router's status`);
+      assertEquals(r.body, "", `edge ${port}: no upstream router's error text`);
+      assertEquals([...r.headers.keys()].filter((k) => k.startsWith("l5d-")), []);
+      // An upstream app's response with l5d-err is emptied too; its other headers stay.
+      const f = await curl(["-H", "Host: fake", `http://127.0.0.1:${port}/`]);
+      assertEquals(f.status, 502);
+      assertEquals(f.body, "");
+      assertEquals(f.headers.get("x-app"), "kept");
+      assertEquals(f.headers.get("l5d-err"), null);
+      // Without l5d-err the body passes untouched.
+      const ok = await curl(["-H", "Host: fine", `http://127.0.0.1:${port}/`]);
+      assertEquals(ok.status, 200);
+      assertEquals(JSON.parse(ok.body).name, "fine");
+    }
+  } finally {
+    await sy.stop();
+    await fake.close();
+    await fine.close();
   }
 });
 

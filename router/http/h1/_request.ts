@@ -91,7 +91,9 @@ const LAST_CHUNK = enc.encode("0\r\n\r\n");
 const CRLF_LAST_CHUNK = enc.encode("\r\n0\r\n\r\n");
 
 /**
- * Validate the request and build its head.
+ * Validate the request and build its head. With `http10` the request line says HTTP/1.0 and
+ * `connection: keep-alive` asks to keep the connection (HTTP/1.0 closes by default); a streamed
+ * body of unknown length needs chunked framing, which HTTP/1.0 lacks, so that request stays 1.1.
  *
  * @throws {TypeError} for a bad port, method, target or field, a CONNECT, a locked body stream,
  *   or a content-length that contradicts a byte or null body
@@ -103,6 +105,7 @@ export function prepareRequest(
   target: string,
   headers: Headers | [string, string][],
   body: ReadableStream<Uint8Array> | Uint8Array | null,
+  http10 = false,
 ): PreparedRequest {
   if (!isToken(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -110,7 +113,7 @@ export function prepareRequest(
   }
   if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
   if (!isVisible(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
-  const line = method + " " + target + " HTTP/1.1\r\n";
+  let line = method + " " + target + " HTTP/1.1\r\n";
   let tail = "";
   let hasHost = false, declared: string | null = null, framing = false;
   const list: readonly (readonly [string, string])[] = headers instanceof Headers
@@ -162,6 +165,10 @@ export function prepareRequest(
       streamLength = Number(declared);
       tail += "content-length: " + streamLength + "\r\n";
     } else tail += "transfer-encoding: chunked\r\n";
+  }
+  if (http10 && (stream === null || streamLength >= 0)) {
+    line = method + " " + target + " HTTP/1.0\r\n";
+    tail += "connection: keep-alive\r\n";
   }
   return {
     line,

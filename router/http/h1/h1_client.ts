@@ -65,6 +65,13 @@ export interface H1Request {
    * stream rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Send an HTTP/1.0 request line (with `connection: keep-alive`), as Linkerd forwards an
+   * HTTP/1.0 request; the response's own version and `Connection` decide reuse, and a 1.0
+   * response without length is read to the close. A streamed body of unknown length is sent as
+   * HTTP/1.1 chunked all the same.
+   */
+  http10?: boolean;
 }
 
 /** Pool counters. */
@@ -158,7 +165,15 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     const signal = req.signal;
     try {
       try {
-        p = prepareRequest(host, port, req.method, req.target, req.headers, req.body);
+        p = prepareRequest(
+          host,
+          port,
+          req.method,
+          req.target,
+          req.headers,
+          req.body,
+          req.http10 === true,
+        );
       } catch (e: unknown) {
         // Nothing was sent. A request that cannot be written is the caller's fault (a 400); a bad
         // endpoint address (from the namer) is not, and stays a TypeError (a 502).

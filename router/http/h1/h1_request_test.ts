@@ -148,6 +148,30 @@ Deno.test("request() adds host from the endpoint when the caller sent none", asy
   assertEquals(headText(v6), "GET / HTTP/1.1\r\nhost: [::1]:8080\r\n\r\n");
 });
 
+Deno.test("prepareRequest() with http10 writes an HTTP/1.0 line asking for keep-alive; a chunked body stays 1.1", () => {
+  assertEquals(
+    headText(prepareRequest("h", 80, "GET", "/x", [["host", "h"]], null, true)),
+    "GET /x HTTP/1.0\r\nhost: h\r\nconnection: keep-alive\r\n\r\n",
+  );
+  assertEquals(
+    headText(prepareRequest("h", 80, "POST", "/", [["host", "h"]], utf8("ab"), true)),
+    "POST / HTTP/1.0\r\nhost: h\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n",
+  );
+  const sized = prepareRequest(
+    "h",
+    80,
+    "POST",
+    "/",
+    [["content-length", "3"]],
+    new ReadableStream(),
+    true,
+  );
+  assertStringIncludes(headText(sized), "POST / HTTP/1.0\r\n");
+  const chunked = prepareRequest("h", 80, "POST", "/", [], new ReadableStream(), true);
+  assertStringIncludes(headText(chunked), "POST / HTTP/1.1\r\n");
+  assertStringIncludes(headText(chunked), "transfer-encoding: chunked\r\n");
+});
+
 Deno.test("request() rejects invalid requests with BadRequest (400) and bad endpoint addresses with TypeError, before connecting", async () => {
   const client = createH1Client();
   const locked = new ReadableStream<Uint8Array>();

@@ -67,6 +67,12 @@ export interface RawServeOptions {
    * Default: `status` + `l5d-err: <message>` + a text body.
    */
   onReject?(status: number, message: string): Response;
+  /**
+   * A request refused before the handler (parse error, limits, head timeout) was answered with
+   * `status`: the listener counts it in its server stats. Handler failures (500) are not reported
+   * here; the handler saw those requests.
+   */
+  onRejected?(status: number): void;
 }
 
 /** A running raw server. */
@@ -138,6 +144,7 @@ class Engine implements RawServer {
   readonly #idleMs: number;
   readonly #drain: number;
   readonly #reject: (status: number, message: string) => Response;
+  readonly #rejected: ((status: number) => void) | undefined;
   readonly #sweep: ReturnType<typeof setInterval>;
   readonly #hostDefault: string;
   #stopping = false;
@@ -157,6 +164,7 @@ class Engine implements RawServer {
     this.#idleMs = opts.idleTimeoutMs ?? 60_000;
     this.#drain = opts.maxDrainBytes ?? 1024 * 1024;
     this.#reject = opts.onReject ?? defaultReject;
+    this.#rejected = opts.onRejected;
     this.#hostDefault = `localhost:${this.addr.port}`;
     const tick = Math.max(10, Math.min(1000, Math.min(this.#headerMs, this.#idleMs) / 10));
     this.#sweep = setInterval(() => this.#sweepTimeouts(), tick);
@@ -308,6 +316,7 @@ class Engine implements RawServer {
     const msg = e instanceof Error ? e.message : String(e);
     try {
       const rsp = this.#reject(status, msg);
+      this.#rejected?.(rsp.status);
       await writeResponse(c, rsp, {
         head: false,
         minor: 1,
