@@ -16,7 +16,9 @@
  * Vars derive from the directory shape, flipping between Neg and a leaf as files come and go.
  *
  * Linkerd config: `kind: io.l5d.fs`, `rootDir` (required), `prefix` (default `/io.l5d.fs`).
- * `state()` serves `/namer_state/<prefix>.json` in Linkerd's shape (`WatchingNamerStateHandler`).
+ * `state()` serves `/namer_state/<prefix>.json` in Linkerd's shape (`WatchingNamerStateHandler`);
+ * `allNames()` lists each file and directory directly under `rootDir` for `/bound-names.json`
+ * (Linkerd's `getAllNames`).
  *
  * @module
  */
@@ -73,6 +75,8 @@ export interface FsNamer extends Namer {
   refresh(): Promise<void>;
   /** Linkerd-shaped state of the root directory. */
   state(): FsDirState;
+  /** Each file and directory directly under the root, after the first scan. */
+  allNames(): Promise<readonly Path[]>;
   /** Stop the watch and timers, and wait for a scan in flight. */
   close(): Promise<void>;
 }
@@ -316,6 +320,14 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       return v;
     },
     refresh: () => runScan(true),
+    // Linkerd's WatchingNamer.getAllNames: each file and directory directly under rootDir.
+    async allNames() {
+      await ready;
+      const s = shape.get();
+      if (!s || !("scan" in s)) return [];
+      const top = [...s.scan.files.values()].map((f) => f.rel).concat([...s.scan.dirs.values()]);
+      return top.filter((rel) => rel.length === 1);
+    },
     state() {
       const s = shape.get();
       return renderFsState({

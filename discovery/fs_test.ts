@@ -246,6 +246,21 @@ Deno.test("createFsNamer() state() has Linkerd's namer_state shape", async () =>
   });
 });
 
+Deno.test("createFsNamer() allNames() lists each file and directory directly under rootDir", async () => {
+  await withFs({ pollMs: 0 }, async (dir) => {
+    await write(`${dir}/web`, "10.0.0.1 80\n");
+    await Deno.mkdir(`${dir}/team`);
+    await write(`${dir}/team/api`, "10.0.0.2 80\n");
+    await write(`${dir}/..data`, "k8s ConfigMap internals are skipped\n");
+  }, async (fs, dir) => {
+    const shown = async () => (await fs.allNames()).map((p) => p.join("/")).sort();
+    assertEquals(await shown(), ["team", "web"]);
+    await write(`${dir}/db`, "10.0.0.4 5432\n");
+    await fs.refresh();
+    assertEquals(await shown(), ["db", "team", "web"]);
+  });
+});
+
 Deno.test("createFsNamer() close() stops updates", async () => {
   await withFs({}, (dir) => write(`${dir}/web`, "10.0.0.1 80\n"), async (fs, dir) => {
     const addr = boundOf(lookup(fs, ["web"])).addr;

@@ -37,6 +37,7 @@ export {
 } from "./addr.ts";
 export { parseAddrFile } from "./addr_file.ts";
 export { makeBound } from "./bound.ts";
+export { allBoundNames } from "./bound_names.ts";
 export { type BuiltinNamers, createBuiltinNamers } from "./builtins.ts";
 export { type DirWatch, type DirWatchOptions, watchDir } from "./dir_watch.ts";
 export { createFailNamer } from "./fail.ts";

@@ -57,6 +57,11 @@ export interface Namer {
   lookup(path: Path): Var<Activity<NameTree<Name>>>;
   /** Namer state for `/namer_state/<prefix>.json`. */
   state?(): unknown;
+  /**
+   * The names this namer can enumerate, relative to its prefix (Linkerd's
+   * `EnumeratingNamer.getAllNames`, listed by `/bound-names.json`). Absent: not enumerable.
+   */
+  allNames?(): Promise<readonly Path[]>;
   /** Stop watches and timers. */
   close?(): void;
 }

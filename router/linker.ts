@@ -39,6 +39,7 @@ import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
+import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
 
 /** One running listener of a router. */
@@ -430,12 +431,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       { path: "/requests.json", handler: () => Response.json(snap.recent?.list() ?? []) },
       { path: "/requests", handler: () => recentRequestsPage(snap.recent?.list() ?? []) },
       {
-        // Linkerd's bound names: every concrete name a router has bound so far.
+        // Linkerd's BoundNamesHandler: what the enumerating namers (io.l5d.fs, io.l5d.k8s) list.
         path: "/bound-names.json",
-        handler: () =>
-          Response.json(
-            [...new Set([...snap.routers.values()].flatMap((r) => r.clients()))].sort(),
-          ),
+        handler: async () => Response.json(await allBoundNames(snap.discovery.namers)),
       },
       {
         path: "/client_state.json",

@@ -28,7 +28,14 @@ import { decodeTraceContext } from "../telemetry/tracing/mod.ts"; // issue 4: tr
 /** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
 export interface RouterSpec {
   readonly label: string;
+  /** The dtab names are bound with: an `io.l5d.fs` interpreter's file, then `baseDtab`. */
   readonly dtab: Dtab;
+  /**
+   * The router's own dtab (its `dtab`, then compiled `services:`), shown as `Dtab.base` in
+   * "No hosts are available" texts as Linkerd shows its router `dtab` there (not the
+   * interpreter's file); default `dtab`.
+   */
+  readonly baseDtab?: Dtab;
   readonly dstPrefix: Path;
   readonly identifiers: readonly Identifier[];
   readonly maxCallDepth: number;
@@ -94,7 +101,8 @@ function effectiveHost(url: URL, hostHeader: string | null): string {
  */
 export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const identify = composeIdentifiers(spec.identifiers);
-  const baseDtabStr = showDtab(spec.dtab);
+  const bindDtabStr = showDtab(spec.dtab);
+  const baseDtabStr = spec.baseDtab ? showDtab(spec.baseDtab) : bindDtabStr;
   const bindings = createBindingCache({
     lookup: deps.lookup,
     maxEntries: spec.bindingCacheSize,
@@ -117,7 +125,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     let svc = paths.get(key);
     if (svc) return svc;
     const dtab = local.length > 0 ? [...spec.dtab, ...local] : spec.dtab;
-    const dtabKey = localStr ? `${baseDtabStr};${localStr}` : baseDtabStr;
+    const dtabKey = localStr ? `${bindDtabStr};${localStr}` : bindDtabStr;
     const dstStr = ctx.dstStr;
     const noHosts = `No hosts are available for ${dstStr}, Dtab.base=[${baseDtabStr}], ` +
       `Dtab.local=[${localStr}]. Remote Info: Not Available`;

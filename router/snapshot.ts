@@ -66,25 +66,31 @@ export interface SnapshotDeps {
   readonly log: Logger;
 }
 
-function routerDtab(rc: RouterConfig): Dtab {
-  if (rc.interpreter.kind === "io.l5d.fs") {
-    const file = rc.interpreter.dtabFile;
-    const text = Deno.readTextFileSync(file);
-    try {
-      return parseDtab(text);
-    } catch (e: unknown) {
-      // The dtab file's own line:column (the config file is not where the error is).
-      throw new Error(dtabFileError(file, text, e), { cause: e });
-    }
+/**
+ * The dentries of an `io.l5d.fs` interpreter's `dtabFile` (none for the `default` interpreter).
+ * Linkerd's ConfiguredDtabNamer binds with `fileDtab ++ (routerDtab ++ localDtab)`: the file
+ * comes first, so the router's own `dtab` (and `l5d-dtab`) entries win over it.
+ */
+function interpreterDtab(rc: RouterConfig): Dtab {
+  if (rc.interpreter.kind !== "io.l5d.fs") return [];
+  const file = rc.interpreter.dtabFile;
+  const text = Deno.readTextFileSync(file);
+  try {
+    return parseDtab(text);
+  } catch (e: unknown) {
+    // The dtab file's own line:column (the config file is not where the error is).
+    throw new Error(dtabFileError(file, text, e), { cause: e });
   }
-  return parseDtab(rc.dtab);
 }
 
 function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
   const dstPrefix = parsePath(rc.dstPrefix);
+  const base = [...parseDtab(rc.dtab), ...ext.dentries]; // issue 5: compiled `services:` win (later)
+  const fileDtab = interpreterDtab(rc);
   return {
     label: rc.label,
-    dtab: [...routerDtab(rc), ...ext.dentries], // issue 5: compiled `services:` win (later)
+    dtab: fileDtab.length > 0 ? [...fileDtab, ...base] : base,
+    baseDtab: base, // Linkerd's Dst.Path baseDtab: the router's dtab, not the interpreter's file
     dstPrefix,
     identifiers: identifiersFromConfig(rc.identifier, dstPrefix, parsePath, ext.identifier),
     maxCallDepth: rc.maxCallDepth,

@@ -23,6 +23,9 @@
  *   lifetime, so client caches keyed by id keep following updates.
  * - `state()` serves `/namer_state/io.l5d.k8s.json`: `{endpoints, portMappings}` keyed
  *   `ns/svc[:selector]`, each with the object and the watch status (Linkerd's shape).
+ * - `allNames()` (for `/bound-names.json`) lists `<namespace>/<port>/<service>` for the objects
+ *   already watched; it starts no watch (Linkerd's namer, which listed whole namespaces, stopped
+ *   enumerating once it watched single objects).
  *
  * @module
  */
@@ -81,11 +84,16 @@ export interface K8sNamerState {
 /** The namer. */
 export interface K8sNamer extends Namer {
   state(): K8sNamerState;
+  allNames(): Promise<readonly Path[]>;
   close(): Promise<void>;
 }
 
 interface Entry<T> {
   readonly source: Source<T>;
+  readonly ns: string;
+  readonly name: string;
+  /** The label value selected (namers with `labelSelector`). */
+  readonly label: string | undefined;
   /** port → endpoint Var (endpoints entries only). */
   readonly addrs: Map<string, Var<Addr>>;
 }
@@ -130,8 +138,9 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
     resource: string,
     ns: string,
     name: string,
-    selector: string | undefined,
+    label: string | undefined,
   ): Entry<T> {
+    const selector = label !== undefined ? `${labelSelector}=${label}` : undefined;
     const key = `${ns}/${name}${selector ? `:${selector}` : ""}`;
     let e = map.get(key);
     if (e) return e;
@@ -149,17 +158,17 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
         lookups.clear(); // cached lookups may refer to the retired source
       },
     });
-    e = { source, addrs: new Map() };
+    e = { source, ns, name, label, addrs: new Map() };
     map.set(key, e);
     return e;
   }
 
-  function addrVar(ns: string, port: string, svc: string, selector: string | undefined): Var<Addr> {
-    const ep = entry(endpoints, "endpoints", ns, svc, selector);
+  function addrVar(ns: string, port: string, svc: string, label: string | undefined): Var<Addr> {
+    const ep = entry(endpoints, "endpoints", ns, svc, label);
     let v = ep.addrs.get(port);
     if (v) return v;
     if (NUMBER.test(port)) {
-      const sv = entry(services, "services", ns, svc, selector);
+      const sv = entry(services, "services", ns, svc, label);
       const n = Number(port);
       v = derivedVar((read): Addr => {
         const e = read(ep.source.state);
@@ -186,16 +195,46 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
     const ns = namespace ?? (id[0] as string);
     const port = id[1 - fixed] as string;
     const svc = id[2 - fixed] as string;
-    const label = labelSelector !== undefined ? `${labelSelector}=${id[3 - fixed]}` : undefined;
+    const label = labelSelector !== undefined ? id[3 - fixed] : undefined;
     const addr = addrVar(ns, port, svc, label);
     const bound = makeBound(id, addr, residual);
     const leaf = leafBound(bound);
-    const what = `${ns}/${svc}${label ? ` (${label})` : ""}`;
+    const what = `${ns}/${svc}${label !== undefined ? ` (${labelSelector}=${label})` : ""}`;
     return mapVar(addr, (a): Lookup => {
       if (a.type === "pending") return PENDING;
       if (a.type !== "neg") return leaf;
       return negLookup(`k8s: no service ${what} with port ${port}`);
     }, lookupEquals);
+  }
+
+  /**
+   * The names of the watched Endpoints objects (Linkerd's old `EndpointsNamer.getAllNames`):
+   * each port name they serve and each numbered port looked up so far that maps to one. Only
+   * what is already watched; nothing is started or fetched.
+   */
+  function allNames(): Path[] {
+    const out: Path[] = [];
+    for (const [key, e] of endpoints) {
+      const s = e.source.peek();
+      if (!s.loaded || !s.obj) continue;
+      const obj = s.obj;
+      const ports = new Set<string>();
+      for (const sub of obj.subsets ?? []) {
+        for (const p of sub.ports ?? []) {
+          if (p.name && addressesForPortName(obj, p.name)) ports.add(p.name.toLowerCase());
+        }
+      }
+      const svc = services.get(key)?.source.peek();
+      for (const port of e.addrs.keys()) {
+        if (!NUMBER.test(port) || !svc?.loaded || !svc.obj) continue;
+        if (addressesForPortNumber(svc.obj, obj, Number(port))) ports.add(port);
+      }
+      for (const port of ports) {
+        const id = namespace !== undefined ? [port, e.name] : [e.ns, port, e.name];
+        out.push(e.label !== undefined ? [...id, e.label] : id);
+      }
+    }
+    return out;
   }
 
   function describe<T>(map: Map<string, Entry<T>>): Record<string, K8sObjectState> {
@@ -221,6 +260,7 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
     state() {
       return { endpoints: describe(endpoints), portMappings: describe(services) };
     },
+    allNames: () => Promise.resolve(allNames()),
     async close() {
       closing.abort();
       const all = new Set<Source<unknown>>(live);

@@ -249,3 +249,37 @@ Deno.test("createK8sNamer() state() shows each watched object and its watch", as
     await fake.close();
   }
 });
+
+Deno.test("createK8sNamer() allNames() lists the watched services' ports and nothing it does not watch", async () => {
+  const fake = startFakeK8sApi();
+  world(fake, ["10.0.1.5"]);
+  fake.setService("default", "world-v1", [{ name: "http", port: 80, targetPort: 7778 }]);
+  fake.setEndpoints("prod", "web", [{ ip: "10.0.0.1" }], [{ name: "admin", port: 9990 }]);
+  const namer = namerFor(fake);
+  try {
+    assertEquals(await namer.allNames(), [], "nothing looked up yet: no watch, no name");
+    await settled(namer.lookup(["default", "80", "world-v1"]));
+    await settled(namer.lookup(["default", "http", "nope"])); // no such object: not listed
+    const names = (await namer.allNames()).map((p) => p.join("/")).sort();
+    assertEquals(names, ["default/80/world-v1", "default/http/world-v1"]);
+    assert(!fake.requests.some((r) => r.includes("/namespaces/prod/")), "prod is never listed");
+  } finally {
+    await namer.close();
+    await fake.close();
+  }
+});
+
+Deno.test("createK8sNamer() allNames() has the io.l5d.k8s.ns and labelSelector shapes", async () => {
+  const fake = startFakeK8sApi();
+  fake.setEndpoints("default", "web", [{ ip: "10.0.0.1" }], [{ name: "http", port: 80 }], {
+    labels: { version: "v1" },
+  });
+  const namer = namerFor(fake, { namespace: "default", labelSelector: "version" });
+  try {
+    await settled(namer.lookup(["http", "web", "v1"]));
+    assertEquals(await namer.allNames(), [["http", "web", "v1"]]);
+  } finally {
+    await namer.close();
+    await fake.close();
+  }
+});

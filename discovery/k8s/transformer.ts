@@ -223,6 +223,7 @@ export function transformNamer(
       ),
     };
   const state = namer.state?.bind(namer);
+  const allNames = namer.allNames?.bind(namer); // ids relative to the namer, as before wrapping
   return {
     kind: namer.kind,
     lookup(path) {
@@ -232,6 +233,7 @@ export function transformNamer(
       return v;
     },
     ...(state ? { state } : {}),
+    ...(allNames ? { allNames } : {}),
     async close() {
       await Promise.allSettled([namer.close?.(), closeTransformers(transformers)]);
     },

@@ -56,11 +56,11 @@ function dtabLines(config: Config): string[] {
   for (const rc of config.routers) {
     const compiled = compileServices(config.services, rc.label);
     lines.push(`router ${rc.label} dtab (its dtab, then ${compiled.services.length} service(s)):`);
+    // io.l5d.fs: the file's dentries come first; the router's own follow and win.
     if (rc.interpreter.kind === "io.l5d.fs") {
       lines.push(`  # dentries of ${rc.interpreter.dtabFile}`);
-    } else {
-      for (const d of parseDtab(rc.dtab)) lines.push(`  ${showDentry(d)};`);
     }
+    for (const d of parseDtab(rc.dtab)) lines.push(`  ${showDentry(d)};`);
     for (const line of compiled.text.split("\n")) if (line) lines.push(`  ${line}`);
   }
   return lines;

@@ -1,10 +1,11 @@
 /**
  * `switchyard dtab CONFIG PATH [--dtab TEXT] [--router LABEL] [--wait MS] [--json]`: how a name
- * delegates, in the terminal. It builds the router's effective dtab exactly as `serve` does (its
- * `dtab` or `interpreter.dtabFile`, then the compiled `services:`, then `--dtab` as if sent in
- * `l5d-dtab`), starts the configured namers, waits up to `--wait` ms (default 2000) for pending
- * lookups, and prints the delegator tree (`router/dtab/delegate.ts`): every dentry tried, why a
- * branch is negative or failed, and the endpoints each leaf binds to. Colored on a terminal.
+ * delegates, in the terminal. It builds the router's effective dtab exactly as `serve` does (an
+ * `io.l5d.fs` interpreter's `dtabFile`, then its `dtab`, then the compiled `services:`, then
+ * `--dtab` as if sent in `l5d-dtab`), starts the configured namers, waits up to `--wait` ms
+ * (default 2000) for pending lookups, and prints the delegator tree (`router/dtab/delegate.ts`):
+ * every dentry tried, why a branch is negative or failed, and the endpoints each leaf binds to.
+ * Colored on a terminal.
  *
  * Exit codes: 0 the name binds to at least one endpoint, 1 it does not (neg, fail, empty or no
  * endpoints), 2 bad input.
@@ -57,8 +58,8 @@ export interface DtabOptions {
   readonly json?: boolean | undefined;
 }
 
-async function baseDtab(rc: RouterConfig): Promise<Dtab> {
-  if (rc.interpreter.kind !== "io.l5d.fs") return parseDtab(rc.dtab);
+async function interpreterDtab(rc: RouterConfig): Promise<Dtab> {
+  if (rc.interpreter.kind !== "io.l5d.fs") return [];
   const file = rc.interpreter.dtabFile;
   let text: string;
   try {
@@ -77,7 +78,9 @@ async function baseDtab(rc: RouterConfig): Promise<Dtab> {
 }
 
 /**
- * The dtab a router serves with: its own, then its compiled services.
+ * The dtab a router serves with: an `io.l5d.fs` interpreter's `dtabFile`, then the router's own
+ * `dtab`, then its compiled services (later entries win, as in Linkerd's ConfiguredDtabNamer,
+ * which binds with `fileDtab ++ routerDtab`).
  *
  * @param config The config.
  * @param rc One of its routers.
@@ -85,7 +88,11 @@ async function baseDtab(rc: RouterConfig): Promise<Dtab> {
  * @throws {CliError} when an `interpreter.dtabFile` cannot be read or parsed.
  */
 export async function effectiveDtab(config: Config, rc: RouterConfig): Promise<Dtab> {
-  return [...await baseDtab(rc), ...compileServices(config.services, rc.label).dentries];
+  return [
+    ...await interpreterDtab(rc),
+    ...parseDtab(rc.dtab),
+    ...compileServices(config.services, rc.label).dentries,
+  ];
 }
 
 function parseArg<T>(what: string, text: string, f: (s: string) => T, fix: string): T {

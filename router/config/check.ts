@@ -49,9 +49,12 @@ export function summarizeConfig(config: Config): string[] {
   for (const r of config.routers) {
     const listeners = r.servers.map((s) => `${s.ip}:${s.port}${s.tls ? " (tls)" : ""}`).join(", ");
     const ids = r.identifier.map((i) => i.kind).join(", ");
-    const interp = r.interpreter.kind === "io.l5d.fs"
-      ? `dtab from ${r.interpreter.dtabFile}`
-      : `dtab ${plural(dentries(r.dtab), "dentry").replace("dentrys", "dentries")}`;
+    const n = dentries(r.dtab);
+    const own = plural(n, "dentry").replace("dentrys", "dentries");
+    // io.l5d.fs: the file's dentries first, then the router's own (which win), as in Linkerd.
+    const interp = r.interpreter.kind !== "io.l5d.fs"
+      ? `dtab ${own}`
+      : `dtab from ${r.interpreter.dtabFile}${n > 0 ? `, then ${own}` : ""}`;
     lines.push(`router ${r.label} (${r.protocol}) on ${listeners}; identifier ${ids}; ${interp}`);
   }
   for (const n of config.namers) {

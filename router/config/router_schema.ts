@@ -103,7 +103,10 @@ export const interpreterUnion = pluginUnion("interpreter", [
   z.strictObject({ kind: z.literal("default"), transformers: transformersSchema }),
   z.strictObject({
     kind: z.literal("io.l5d.fs"),
-    /** A watched file holding the dtab; it replaces the router's `dtab`. */
+    /**
+     * A watched file holding a dtab. Names bind with its dentries first, then the router's
+     * `dtab` (which wins), as Linkerd's ConfiguredDtabNamer binds with `fileDtab ++ dtab`.
+     */
     dtabFile: z.string().min(1),
     experimental: z.boolean().optional(),
     transformers: transformersSchema,

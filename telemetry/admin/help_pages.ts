@@ -35,7 +35,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "/logging.json": "log level; POST {logger, level} changes it",
   "/help": "this page",
   "/config.json": "the running configuration, defaults filled in",
-  "/bound-names.json": "every concrete name bound so far",
+  "/bound-names.json": "every name the io.l5d.fs and io.l5d.k8s namers can enumerate",
   "/client_state.json": "each client's endpoints and their state",
   "/admin/ping": "liveness: pong",
   "/admin/shutdown": "POST: graceful shutdown",

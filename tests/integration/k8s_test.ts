@@ -162,6 +162,12 @@ Deno.test("k8s daemonset: hello → outgoing → incoming → world across two n
     );
     const state = await (await fetch(`${a!.admin}/namer_state/io.l5d.k8s.json`)).json();
     assert("default/world-v1" in state.endpoints, JSON.stringify(Object.keys(state.endpoints)));
+    // /bound-names.json: the services the k8s namer watches, by port name (not the clients)
+    const names = await (await fetch(`${a!.admin}/bound-names.json`)).json();
+    assertEquals(names, [
+      "/#/io.l5d.k8s/default/http/hello",
+      "/#/io.l5d.k8s/default/http/world-v1",
+    ]);
 
     // world's pod on node A goes away: the watch tells both l5ds, and every call now ends on B
     api.setEndpoints("default", "world-v1", [], [], { subsets: [worldSubset(worldB, NODE_B)] });
