@@ -5,6 +5,8 @@
  * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), plus every handler contributed by
  * other folders.
  *
+ * `admin.security` (`security.ts`): a refused path answers 404, as a missing one does.
+ *
  * @module
  */
 import { Hono } from "hono";
@@ -12,6 +14,7 @@ import type { AdminHandler } from "./handler.ts";
 import type { Logger } from "../log.ts";
 import { loggingHandlers } from "./logging_handler.ts";
 import { helpPages } from "./help_pages.ts";
+import { type AdminSecurity, adminSecurity } from "./security.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -27,16 +30,11 @@ export interface AdminDeps {
   /** Extra routes. */
   readonly handlers: readonly AdminHandler[];
   /**
-   * Linkerd's `admin.security`: `controlEnabled: false` refuses the control endpoints
-   * (shutdown, reload) with 403; `uiEnabled: false` refuses the dashboard pages;
-   * `pathBlacklist` / `pathWhitelist` regexes refuse (or only allow) matching paths.
+   * Linkerd's `admin.security`, read per request (a reload may change it): categories ui /
+   * control / diagnostics, `pathWhitelist` re-enables, `pathBlacklist` blocks; refused → 404
+   * (`security.ts`).
    */
-  readonly security?: () => {
-    controlEnabled?: boolean;
-    uiEnabled?: boolean;
-    pathWhitelist?: readonly string[] | undefined;
-    pathBlacklist?: readonly string[] | undefined;
-  } | undefined;
+  readonly security?: () => AdminSecurity | undefined;
   readonly log: Logger;
 }
 
@@ -64,22 +62,15 @@ function errorStatus(e: unknown): number {
  */
 export function adminApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  const CONTROL = new Set(["/admin/shutdown", "/admin/reload", "/logging.json"]);
-  const UI = new Set(["/", "/delegator", "/dashboard", "/logging", "/help"]);
+  let secFor: AdminSecurity | undefined;
+  let allowed: (path: string) => boolean = () => true;
   app.use("*", async (c, next) => {
     const sec = deps.security?.();
-    if (sec) {
-      const path = c.req.path;
-      const control = (CONTROL.has(path) &&
-        (c.req.method === "POST" || path === "/admin/shutdown")) ||
-        (path === "/admin/tracing" && /[?&](enable|disable)=/.test(c.req.url));
-      const refuse = (control && sec.controlEnabled === false) ||
-        (UI.has(path) && sec.uiEnabled === false) ||
-        (sec.pathBlacklist?.some((re) => new RegExp(re).test(path)) ?? false) ||
-        (sec.pathWhitelist !== undefined &&
-          !sec.pathWhitelist.some((re) => new RegExp(re).test(path)));
-      if (refuse) return c.text(`forbidden by admin.security: ${path}\n`, 403);
+    if (sec !== secFor) {
+      secFor = sec;
+      allowed = sec ? adminSecurity(sec) : () => true;
     }
+    if (!allowed(c.req.path)) return c.text(`not found: ${c.req.path}\n`, 404);
     await next();
   });
   app.get("/admin/ping", (c) => c.text("pong"));
