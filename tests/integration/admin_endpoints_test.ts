@@ -258,6 +258,54 @@ ${IDLE_ROUTER}`);
   }
 });
 
+Deno.test("admin endpoints: read-only endpoints answer any method; POST-only ones keep POST", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const req = (method: string, path: string, ...args: string[]) =>
+      curl(["-X", method, ...args, `${sy.admin}${path}`]);
+    assertEquals((await req("POST", "/admin/ping")).body, "pong");
+    assertEquals((await req("PUT", "/admin/ping")).body, "pong");
+    const metrics = await req("POST", "/admin/metrics.json");
+    assertEquals(metrics.status, 200);
+    assert(typeof JSON.parse(metrics.body) === "object");
+    const config = await req("POST", "/config.json");
+    assertEquals(config.status, 200);
+    assertEquals(JSON.parse(config.body).admin.ip, "127.0.0.1");
+    assertEquals((await req("DELETE", "/admin/server_info")).status, 200);
+    // Switching tracing with POST, as Linkerd's muxer ignores the method.
+    assertEquals((await req("POST", "/admin/tracing?disable=true")).body, "tracing disabled\n");
+    assertEquals((await req("POST", "/admin/tracing?enable=true")).body, "tracing enabled\n");
+    // HEAD: the status and headers of GET, no body.
+    const head = await curl(["-I", `${sy.admin}/admin/ping`]);
+    assertEquals(head.status, 200);
+    assert(!head.body.includes("pong"), head.body); // -I prints the head only: no body came
+    assertEquals((await curl(["-I", `${sy.admin}/config.json`])).status, 200);
+    // POST /delegator.json with the parameters in the query (no body) is a delegation too.
+    const del = await req("POST", "/delegator.json?path=/svc/x&namespace=http");
+    assertEquals(del.status, 200, del.body);
+    assertEquals(JSON.parse(del.body).path, "/svc/x");
+    // POST-only control endpoints stay as they are: other methods get 405, POST acts.
+    for (const m of ["GET", "PUT", "DELETE"]) {
+      const r = await req(m, "/admin/shutdown");
+      assertEquals(r.status, 405, m);
+      assertEquals(r.headers.get("allow"), "POST");
+    }
+    assertEquals((await req("POST", "/admin/reload")).status, 200);
+    assertEquals(
+      (await req("GET", "/logging.json")).body,
+      JSON.stringify({ loggers: { root: "debug" } }),
+    );
+    const set = await req("POST", "/logging.json", "-d", "logger=root&level=warn");
+    assertEquals(set.status, 200, set.body);
+    assertEquals(JSON.parse((await req("GET", "/logging.json")).body).loggers.root, "warn");
+    assertEquals((await req("POST", "/no/such/path")).status, 404);
+  } finally {
+    await sy.stop();
+  }
+});
+
 Deno.test("admin endpoints: with --workers 2 the main isolate says it does not serve the routers", async () => {
   const sy = await startSwitchyard(
     `
