@@ -2,7 +2,8 @@
  * The admin server (default 127.0.0.1:9990), a Hono app: `/admin/ping`, `/config.json`,
  * `/delegator.json`, `POST /admin/shutdown` (other methods answer 405 with `allow: POST`, as
  * twitter-server's), `/logging.json` (`logging_handler.ts`), `/help`, `/logging`,
- * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), plus every handler contributed by
+ * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), `/admin` and `/admin/index.txt`
+ * (twitter-server's index: every admin path, one per line), plus every handler contributed by
  * other folders.
  *
  * Methods: Linkerd's `HttpMuxer` routes by path only, so every read-only endpoint answers any
@@ -149,6 +150,14 @@ export function adminApp(deps: AdminDeps): Hono {
   const gets = own.filter((h) => h.method !== "POST").map((h) => h.path);
   const pages = helpPages({ log: deps.log, paths: () => gets });
   const all = [...own, ...pages];
+  // twitter-server's IndexTxtHandler: every admin path, sorted, one per line (a prefix route
+  // `/files/*` shows as `/files/`, as the muxer's prefixes do).
+  const indexText = [
+    ...new Set([...all.map((h) => h.path.replace(/\/\*$/, "/")), "/admin", "/admin/index.txt"]),
+  ].sort().join("\n") + "\n";
+  const index = () =>
+    new Response(indexText, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  all.push({ path: "/admin", handler: index }, { path: "/admin/index.txt", handler: index });
   // POST-specific handlers first: Hono answers with the first matching route.
   for (const h of all) if (h.method === "POST") app.post(h.path, (c) => h.handler(c.req.raw));
   for (const h of all) if (h.method !== "POST") app.all(h.path, (c) => h.handler(c.req.raw));

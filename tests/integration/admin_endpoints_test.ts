@@ -237,6 +237,7 @@ ${IDLE_ROUTER}`);
     // The whitelist re-enables a diagnostics path (whole-path regex match).
     assertEquals(await status(sy.admin, "/admin/server_info"), 200);
     assertEquals(await status(sy.admin, "/admin/threads"), 200);
+    assertEquals(await status(sy.admin, "/admin/threads.json"), 200);
     // UI stays on; the blacklist blocks one ui page only.
     for (const p of ["/", "/config.json", "/admin/metrics.json", "/delegator", "/logging"]) {
       assertEquals(await status(sy.admin, p), 200, p);
@@ -301,6 +302,59 @@ ${IDLE_ROUTER}`);
     assertEquals(set.status, 200, set.body);
     assertEquals(JSON.parse((await req("GET", "/logging.json")).body).loggers.root, "warn");
     assertEquals((await req("POST", "/no/such/path")).status, 404);
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("admin endpoints: /admin and /admin/index.txt, threads.json, lint.json, /files/ assets", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const index = await curl([`${sy.admin}/admin/index.txt`]);
+    assertEquals(index.status, 200);
+    assertStringIncludes(index.headers.get("content-type") ?? "", "text/plain");
+    const paths = index.body.trim().split("\n");
+    for (
+      const p of [
+        "/admin",
+        "/admin/index.txt",
+        "/admin/ping",
+        "/admin/shutdown",
+        "/admin/threads.json",
+        "/admin/lint.json",
+        "/admin/files/",
+        "/files/",
+        "/delegator.json",
+        "/client_state.json",
+      ]
+    ) assert(paths.includes(p), `${p} in ${index.body}`);
+    assertEquals([...paths].sort(), paths, "sorted");
+    assertEquals((await curl([`${sy.admin}/admin`])).body, index.body);
+    // Every listed path answers something other than 404 (but prefixes, the shutdown and the
+    // telemeter renderings, 404 without their telemeter as in Linkerd).
+    const skip = ["/admin/shutdown", "/admin/metrics/prometheus", "/admin/metrics/influxdb"];
+    for (const p of paths.filter((p) => !p.endsWith("/") && !skip.includes(p))) {
+      assert((await curl([`${sy.admin}${p}`])).status !== 404, p);
+    }
+
+    const threads = await json(`${sy.admin}/admin/threads.json`);
+    const main = (threads.threads as Record<string, { pid: number }>).main!;
+    assertEquals(main.pid, sy.pid);
+    assertEquals(await json(`${sy.admin}/admin/lint.json`), await json(`${sy.admin}/admin/lint`));
+
+    const css = await curl([`${sy.admin}/files/style.css`]);
+    assertEquals(css.status, 200);
+    assertStringIncludes(css.headers.get("content-type") ?? "", "text/css");
+    assert(css.body.length > 100, css.body);
+    // Linkerd's folder layout (`/admin/files/js/…`) finds the same embedded file.
+    const js = await curl([`${sy.admin}/admin/files/js/delegator.js`]);
+    assertEquals(js.status, 200);
+    assertStringIncludes(js.headers.get("content-type") ?? "", "javascript");
+    assertStringIncludes(js.body, "/delegator.json");
+    assertEquals((await curl([`${sy.admin}/files/nope.js`])).status, 404);
+    assertEquals((await curl([`${sy.admin}/admin/files/`])).status, 404);
   } finally {
     await sy.stop();
   }
