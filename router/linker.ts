@@ -37,6 +37,7 @@ import type { Logger } from "../telemetry/log.ts";
 import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
+import { clientStateJson } from "./client_state.ts";
 
 /** One running listener of a router. */
 export interface RunningListener {
@@ -408,15 +409,18 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         path: "/bound-names.json",
         handler: () =>
           Response.json(
-            [...new Set([...snap.routers.values()].flatMap((r) => r.clients()))].sort(),
+            [
+              ...new Set(
+                [...snap.routers.values()].flatMap((r) => r.clients().map((b) => b.idStr)),
+              ),
+            ].sort(),
           ),
       },
       {
         path: "/client_state.json",
+        // Linkerd's shape: client id → {state, addresses} (router/client_state.ts).
         handler: () =>
-          Response.json(
-            Object.fromEntries([...snap.routers].map(([label, r]) => [label, r.clients()])),
-          ),
+          Response.json(clientStateJson([...snap.routers.values()].map((r) => r.clients()))),
       },
       {
         path: "/namer_state/*",

@@ -61,8 +61,8 @@ export interface Router {
    * context are ignored, as Linkerd's ClearContext filter does.
    */
   newCtx(req: Request, remoteAddr: string, signal: AbortSignal, clearContext?: boolean): Ctx;
-  /** Bound client names currently cached, for admin. */
-  clients(): string[];
+  /** The bound names of the clients currently cached (id and live Addr), for admin. */
+  clients(): readonly Bound[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
   inflight: number;
   close(): Promise<void>;
@@ -234,7 +234,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       return ctx;
     },
     serve,
-    clients: () => clients.ids(),
+    clients: () => clients.bounds(),
     inflight: 0,
     async close() {
       paths.clear();

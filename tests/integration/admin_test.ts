@@ -102,6 +102,53 @@ routers:
   }
 });
 
+Deno.test("admin: client_state.json has Linkerd's shape (client id → state, addresses), transformers applied", async () => {
+  const ok = startUpstream("ok");
+  const target = startUpstream("target"); // where io.l5d.port sends every endpoint
+  const dir = await fsNamerDir({ ok: ok.fsLine, gone: ok.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: out
+  dtab: /svc => /#/io.l5d.fs;
+  interpreter:
+    kind: default
+    transformers: [{kind: io.l5d.port, port: ${target.port}}]
+  servers: [{port: 0}]
+`);
+  try {
+    const id = `/%/io.l5d.port/${target.port}/#/io.l5d.fs/ok`;
+    // Traffic goes to the transformed client.
+    const r = await curl(["-x", `http://${sy.proxy()}`, "http://ok/"]);
+    assertEquals(r.status, 200, r.body);
+    assertEquals(JSON.parse(r.body).name, "target");
+    // client_state.json: client id → {state, addresses}, as Linkerd's ClientStateHandler.
+    assertEquals(JSON.parse((await curl([`${sy.admin}/client_state.json`])).body), {
+      [id]: { state: "bound", addresses: [`127.0.0.1:${target.port}`] },
+    });
+    // A client whose name goes away: Linkerd's Addr string, no addresses.
+    const goneId = `/%/io.l5d.port/${target.port}/#/io.l5d.fs/gone`;
+    assertEquals((await curl(["-x", `http://${sy.proxy()}`, "http://gone/"])).status, 200);
+    await Deno.remove(`${dir}/gone`);
+    let state: Record<string, { state: string; addresses: string[] }> = {};
+    assert(
+      await eventually(async () => {
+        state = JSON.parse((await curl([`${sy.admin}/client_state.json`])).body);
+        return state[goneId]?.state === "Neg";
+      }, 5000),
+      JSON.stringify(state),
+    );
+    assertEquals(state[goneId], { state: "Neg", addresses: [] });
+    assertEquals(state[id]?.state, "bound");
+  } finally {
+    await sy.stop();
+    await ok.close();
+    await target.close();
+  }
+});
+
 Deno.test("admin: admin.security controlEnabled false hides shutdown and reload (404); blacklist applies", async () => {
   const dir = await fsNamerDir({});
   const sy = await startSwitchyard(`

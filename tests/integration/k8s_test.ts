@@ -139,25 +139,26 @@ Deno.test("k8s daemonset: hello → outgoing → incoming → world across two n
       "Hello (127.0.1.10) world (127.0.2.11)!!",
     ]);
 
-    // the bound names carry the transformer prefixes, as in Linkerd
+    // the bound names carry the transformer prefixes, as in Linkerd; /client_state.json has
+    // Linkerd's shape (client id → {state, addresses}) with the transformed addresses
+    const incoming = (p: Running, n: typeof NODE_A) => `${n.l5d}:${p.ports.incoming![0]}`;
     const clientsA = await (await fetch(`${a!.admin}/client_state.json`)).json();
-    assert(
-      clientsA.outgoing.includes(
-        "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s/default/http/world-v1",
-      ),
-      JSON.stringify(clientsA),
-    );
-    assert(
-      clientsA.incoming.includes(
-        "/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello",
-      ),
+    const worldViaDs =
+      "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s/default/http/world-v1";
+    assertEquals(clientsA[worldViaDs]?.state, "bound", JSON.stringify(clientsA));
+    assertEquals([...clientsA[worldViaDs].addresses].sort(), [
+      incoming(a!, NODE_A),
+      incoming(b!, NODE_B),
+    ]);
+    assertEquals(
+      clientsA["/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello"],
+      { state: "bound", addresses: [`127.0.1.10:${hello.port}`] },
       JSON.stringify(clientsA),
     );
     const clientsB = await (await fetch(`${b!.admin}/client_state.json`)).json();
-    assert(
-      clientsB.incoming.includes(
-        "/%/io.l5d.k8s.localnode/127.0.2.2/#/io.l5d.k8s/default/http/world-v1",
-      ),
+    assertEquals(
+      clientsB["/%/io.l5d.k8s.localnode/127.0.2.2/#/io.l5d.k8s/default/http/world-v1"],
+      { state: "bound", addresses: [`127.0.2.11:${worldB.port}`] },
       JSON.stringify(clientsB),
     );
     const state = await (await fetch(`${a!.admin}/namer_state/io.l5d.k8s.json`)).json();
