@@ -466,7 +466,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         if (namespace !== undefined && !r) throw new BadRequest(`no router named ${namespace}`);
         const base = r ? r.spec.dtab : [];
         const extra = dtabText ? parseDtab(dtabText) : [];
-        return Promise.resolve(delegate([...base, ...extra], path, snap.discovery.lookup));
+        // The router's own lookup: its `interpreter.transformers` apply, so the tree shows the
+        // client ids and endpoints its traffic uses (Linkerd's `delegatingWrap`).
+        const lookup = (r && snap.lookups.get(r.spec.label)) ?? snap.discovery.lookup;
+        return Promise.resolve(delegate([...base, ...extra], path, lookup));
       },
       shutdown: () => void shutdown(),
       security: () => snap.config.admin.security,

@@ -17,7 +17,12 @@ import { parseDtab, parsePath } from "./dtab/mod.ts";
 import { dtabFileError } from "./dtab/error_text.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
-import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";
+import type {
+  ConfiguredNamer,
+  InterpreterLookup,
+  NamerConfig,
+  NamerLookup,
+} from "../discovery/mod.ts";
 import type { Clock } from "./core/clock.ts";
 import type { MetricsRegistry } from "../telemetry/metrics/mod.ts";
 import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // issue 5
@@ -46,6 +51,12 @@ export interface Discovery {
 export interface Snapshot {
   readonly config: Config;
   readonly routers: Map<string, Router>;
+  /**
+   * Each router's view of the namers (label → lookup): `discovery.lookup` wrapped by its
+   * `interpreter.transformers`, the very lookup its traffic binds with. The delegator uses it, as
+   * Linkerd's `DelegatingNameTreeTransformer.delegatingWrap` does.
+   */
+  readonly lookups: ReadonlyMap<string, NamerLookup>;
   readonly discovery: Discovery;
   /** Requests currently being routed by this snapshot's routers. */
   inflight(): number;
@@ -133,6 +144,7 @@ export function buildSnapshot(
   const recent = rr ? createRecentRequests(rr) : null;
   const transformers: NameTreeTransformer[] = []; // k8s
   const routers = new Map<string, Router>();
+  const lookups = new Map<string, NamerLookup>();
   try {
     for (const rc of config.routers) {
       // k8s: `interpreter.transformers` wrap this router's view of the namers
@@ -154,6 +166,7 @@ export function buildSnapshot(
       });
       if (accessLog) accessLogs.push(accessLog);
       const lookup = transformLookup(discovery.lookup, own); // k8s
+      lookups.set(rc.label, lookup);
       const stacks = createStacks({
         registry,
         clock,
@@ -209,6 +222,7 @@ export function buildSnapshot(
   return {
     config,
     routers,
+    lookups,
     discovery,
     recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),

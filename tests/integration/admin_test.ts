@@ -102,7 +102,7 @@ routers:
   }
 });
 
-Deno.test("admin: client_state.json has Linkerd's shape (client id → state, addresses), transformers applied", async () => {
+Deno.test("admin: delegator.json applies interpreter transformers; client_state.json has Linkerd's shape", async () => {
   const ok = startUpstream("ok");
   const target = startUpstream("target"); // where io.l5d.port sends every endpoint
   const dir = await fsNamerDir({ ok: ok.fsLine, gone: ok.fsLine });
@@ -120,10 +120,27 @@ routers:
 `);
   try {
     const id = `/%/io.l5d.port/${target.port}/#/io.l5d.fs/ok`;
-    // Traffic goes to the transformed client.
+    // Traffic goes to the transformed client...
     const r = await curl(["-x", `http://${sy.proxy()}`, "http://ok/"]);
     assertEquals(r.status, 200, r.body);
     assertEquals(JSON.parse(r.body).name, "target");
+    // ...and the delegator shows that very leaf: transformed id, transformed endpoint.
+    const d = await curl([`${sy.admin}/delegator.json?namespace=out&path=/svc/ok`]);
+    assertEquals(d.status, 200, d.body);
+    const leaf = JSON.parse(d.body).delegate;
+    assertEquals(leaf.type, "leaf", d.body);
+    assertEquals(leaf.bound.id, id);
+    assertEquals(leaf.bound.addr.addrs.map((a: { port: number }) => a.port), [target.port]);
+    // The playground's POST form gives the same tree.
+    const post = await curl([
+      "-H",
+      "content-type: application/json",
+      "-d",
+      JSON.stringify({ namespace: "out", path: "/svc/ok", dtab: "" }),
+      `${sy.admin}/delegator.json`,
+    ]);
+    assertEquals(JSON.parse(post.body), JSON.parse(d.body));
+
     // client_state.json: client id → {state, addresses}, as Linkerd's ClientStateHandler.
     assertEquals(JSON.parse((await curl([`${sy.admin}/client_state.json`])).body), {
       [id]: { state: "bound", addresses: [`127.0.0.1:${target.port}`] },
