@@ -360,6 +360,31 @@ ${IDLE_ROUTER}`);
   }
 });
 
+Deno.test("admin endpoints: /admin/lint does not call an admin on 127.0.0.30 reachable from other hosts", async () => {
+  const lo = await startSwitchyard(`
+admin: {ip: 127.0.0.30, port: 0}
+${IDLE_ROUTER}`);
+  const wide = await startSwitchyard(`
+admin: {ip: 0.0.0.0, port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const lint = await json(`http://127.0.0.30:${lo.adminPort}/admin/lint`);
+    assertEquals(lint.warnings, []);
+    // Bound to 127.0.0.30 only: the usual 127.0.0.1 does not answer.
+    assert((await curl([`http://127.0.0.1:${lo.adminPort}/admin/ping`])).code !== 0);
+    // The lint still warns where it should.
+    const w = (await json(`http://127.0.0.1:${wide.adminPort}/admin/lint.json`)).warnings as {
+      path: string[];
+      message: string;
+    }[];
+    assertEquals(w.map((x) => x.path.join(".")), ["admin.ip"]);
+    assertStringIncludes(w[0]!.message, "reachable from other hosts");
+  } finally {
+    await lo.stop();
+    await wide.stop();
+  }
+});
+
 Deno.test("admin endpoints: with --workers 2 the main isolate says it does not serve the routers", async () => {
   const sy = await startSwitchyard(
     `
