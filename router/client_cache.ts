@@ -16,29 +16,29 @@ export interface ClientCache {
   get(bound: Bound): Service;
   /** False when the bound name's client exists and has no usable endpoint (for failover). */
   usable(bound: Bound): boolean;
-  /** Cached client ids. */
-  ids(): string[];
+  /** The bound names of the cached clients (id and live Addr), least recently used first. */
+  bounds(): Bound[];
   close(): Promise<void>;
 }
 
 /** Make a client cache for one router. */
 export function createClientCache(router: string, stacks: StackFactory, max: number): ClientCache {
   const closing: Promise<void>[] = [];
-  const cache = new LruCache<string, ClientStack>(max, (_k, c) => {
-    closing.push(c.close());
+  const cache = new LruCache<string, { stack: ClientStack; bound: Bound }>(max, (_k, c) => {
+    closing.push(c.stack.close());
   });
   function entry(bound: Bound): ClientStack {
     let c = cache.get(bound.idStr);
     if (!c) {
-      c = stacks.client(router, bound);
+      c = { stack: stacks.client(router, bound), bound };
       cache.set(bound.idStr, c);
     }
-    return c;
+    return c.stack;
   }
   return {
     get: (bound) => entry(bound).service,
     usable: (bound) => entry(bound).usable(),
-    ids: () => [...cache.entries()].map(([k]) => k),
+    bounds: () => [...cache.entries()].map(([, c]) => c.bound),
     async close() {
       cache.clear();
       await Promise.allSettled(closing);

@@ -41,6 +41,7 @@ import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
+import { clientStateJson } from "./client_state.ts";
 
 /** One running listener of a router. */
 export interface RunningListener {
@@ -437,10 +438,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       },
       {
         path: "/client_state.json",
+        // Linkerd's shape: client id → {state, addresses} (router/client_state.ts).
         handler: () =>
-          Response.json(
-            Object.fromEntries([...snap.routers].map(([label, r]) => [label, r.clients()])),
-          ),
+          Response.json(clientStateJson([...snap.routers.values()].map((r) => r.clients()))),
       },
       {
         path: "/namer_state/*",
@@ -488,7 +488,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         if (namespace !== undefined && !r) throw new BadRequest(`no router named ${namespace}`);
         const base = r ? r.spec.dtab : [];
         const extra = dtabText ? parseDtab(dtabText) : [];
-        return Promise.resolve(delegate([...base, ...extra], path, snap.discovery.lookup));
+        // The router's own lookup: its `interpreter.transformers` apply, so the tree shows the
+        // client ids and endpoints its traffic uses (Linkerd's `delegatingWrap`).
+        const lookup = (r && snap.lookups.get(r.spec.label)) ?? snap.discovery.lookup;
+        return Promise.resolve(delegate([...base, ...extra], path, lookup));
       },
       shutdown: () => void shutdown(),
       security: () => snap.config.admin.security,

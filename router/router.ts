@@ -75,8 +75,8 @@ export interface Router {
    * context are ignored, as Linkerd's ClearContext filter does.
    */
   newCtx(req: Request, remoteAddr: string, signal: AbortSignal, opts?: NewCtxOptions): Ctx;
-  /** Bound client names currently cached, for admin. */
-  clients(): string[];
+  /** The bound names of the clients currently cached (id and live Addr), for admin. */
+  clients(): readonly Bound[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
   inflight: number;
   close(): Promise<void>;
@@ -251,7 +251,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       return ctx;
     },
     serve,
-    clients: () => clients.ids(),
+    clients: () => clients.bounds(),
     inflight: 0,
     async close() {
       paths.clear();

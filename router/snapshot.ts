@@ -20,7 +20,12 @@ import { parseDtab, parsePath } from "./dtab/mod.ts";
 import { dtabFileError } from "./dtab/error_text.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
-import type { ConfiguredNamer, InterpreterLookup, NamerConfig } from "../discovery/mod.ts";
+import type {
+  ConfiguredNamer,
+  InterpreterLookup,
+  NamerConfig,
+  NamerLookup,
+} from "../discovery/mod.ts";
 import type { Clock } from "./core/clock.ts";
 import type { MetricsRegistry } from "../telemetry/metrics/mod.ts";
 import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // issue 5
@@ -49,6 +54,12 @@ export interface Discovery {
 export interface Snapshot {
   readonly config: Config;
   readonly routers: Map<string, Router>;
+  /**
+   * Each router's view of the namers (label → lookup): `discovery.lookup` wrapped by its
+   * `interpreter.transformers`, the very lookup its traffic binds with. The delegator uses it, as
+   * Linkerd's `DelegatingNameTreeTransformer.delegatingWrap` does.
+   */
+  readonly lookups: ReadonlyMap<string, NamerLookup>;
   readonly discovery: Discovery;
   /** Requests currently being routed by this snapshot's routers. */
   inflight(): number;
@@ -171,6 +182,7 @@ export function buildSnapshot(
   const transformers: NameTreeTransformer[] = []; // k8s
   const routers = new Map<string, Router>();
   const owned: H1Client[] = []; // transports this snapshot made (h2 routers')
+  const lookups = new Map<string, NamerLookup>();
   try {
     for (const rc of config.routers) {
       // k8s: `interpreter.transformers` wrap this router's view of the namers
@@ -202,6 +214,7 @@ export function buildSnapshot(
       // An h2 router speaks HTTP/2 upstream: its own client, closed with this snapshot.
       const h2 = rc.protocol === "h2" ? h2Transports(rc) : undefined;
       if (h2) owned.push(h2.transport);
+      lookups.set(rc.label, lookup);
       const stacks = createStacks({
         registry,
         clock,
@@ -260,6 +273,7 @@ export function buildSnapshot(
   return {
     config,
     routers,
+    lookups,
     discovery,
     recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),

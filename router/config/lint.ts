@@ -21,6 +21,7 @@
  */
 import { type NameTree, parseDtab, parsePath, type Path } from "../dtab/mod.ts";
 import type { Config } from "./schema.ts";
+import { parseIpLiteral } from "../../discovery/mod.ts";
 
 /** One lint finding. */
 export interface LintWarning {
@@ -29,7 +30,17 @@ export interface LintWarning {
   readonly message: string;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+/**
+ * Whether the admin server's `ip` is reachable from this host only: all of 127.0.0.0/8, `::1`
+ * (in any spelling, bracketed or not), its IPv4-mapped form `::ffff:127.x.x.x`, and `localhost`.
+ */
+function isLoopback(ip: string): boolean {
+  const host = ip.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (host === "localhost" || host === "localhost.") return true;
+  const literal = parseIpLiteral(host);
+  if (literal === undefined) return false;
+  return literal.startsWith("127.") || literal === "::1" || /^::ffff:7f[0-9a-f]{2}:/.test(literal);
+}
 
 function leaves(tree: NameTree<Path>, out: Path[] = []): Path[] {
   switch (tree.type) {
@@ -129,7 +140,7 @@ export function lintConfig(config: Config): LintWarning[] {
     });
   });
   const admin = config.admin;
-  if (!LOOPBACK.has(admin.ip) && (admin.security?.controlEnabled ?? true)) {
+  if (!isLoopback(admin.ip) && (admin.security?.controlEnabled ?? true)) {
     out.push({
       path: ["admin", "ip"],
       message: `the admin server on ${admin.ip} is reachable from other hosts and allows ` +

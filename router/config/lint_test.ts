@@ -44,6 +44,19 @@ Deno.test("lintConfig() warns about exposed admin control and ignored keys", () 
   assertEquals(lintConfig(safe), []);
 });
 
+Deno.test("lintConfig() treats all of 127.0.0.0/8, ::1 and localhost as loopback for admin.ip", () => {
+  const warned = (ip: string) =>
+    lintConfig(configSchema.parse({ admin: { ip }, routers: [{ protocol: "http" }] }))
+      .some((w) => w.path.join(".") === "admin.ip");
+  for (const ip of ["127.0.0.1", "127.0.0.30", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"]) {
+    assertEquals(warned(ip), false, ip);
+  }
+  for (const ip of ["localhost", "::ffff:127.0.0.2"]) assertEquals(warned(ip), false, ip);
+  for (const ip of ["0.0.0.0", "10.0.0.1", "128.0.0.1", "::", "::2", "example.com"]) {
+    assertEquals(warned(ip), true, ip);
+  }
+});
+
 Deno.test("lintConfig() warns that TLS protocols and ciphers are not applied", () => {
   const c = configSchema.parse({
     routers: [{

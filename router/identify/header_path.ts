@@ -18,6 +18,7 @@
  */
 import type { Path } from "../dtab/types.ts";
 import type { Identifier } from "./identifier.ts";
+import { UnknownDestination } from "../core/errors.ts";
 
 /** Linkerd kind. */
 export const kind = "io.l5d.header.path";
@@ -55,7 +56,9 @@ export function headerPathIdentifier(
     try {
       p = raw === "" ? [] : parsePath(raw);
     } catch (e: unknown) {
-      return { ok: false, reason: `${header} is not a path: ${(e as Error).message}` };
+      // Linkerd's Path.read throws: the request fails (400) without trying later identifiers.
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new UnknownDestination(`Unknown destination: ${header} is not a path: ${msg}`);
     }
     if (n === undefined) {
       return p.length === 0

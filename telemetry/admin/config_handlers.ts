@@ -140,11 +140,11 @@ export function announcerJson(config: ConfigView): Record<string, {
 }
 
 /**
- * `GET /admin/registry.json`, `GET /admin/announcer` and `GET /admin/lint`
+ * `GET /admin/registry.json`, `GET /admin/announcer` and `GET /admin/lint` = `/admin/lint.json`
  * (`{warnings: [{path, message}]}`; 500 `{error}` when lint fails).
  *
  * @param deps The config now serving, bound ports and lint.
- * @returns The three admin handlers.
+ * @returns The four admin handlers.
  * @example
  * ```ts
  * import { configHandlers } from "./config_handlers.ts";
@@ -153,25 +153,25 @@ export function announcerJson(config: ConfigView): Record<string, {
  *   bound: () => undefined,
  *   lint: () => Promise.resolve([]),
  * });
- * console.log(hs.length); // 3
+ * console.log(hs.length); // 4
  * ```
  */
 export function configHandlers(deps: ConfigViewDeps): AdminHandler[] {
+  const lint = async (): Promise<Response> => {
+    try {
+      return Response.json({ warnings: await deps.lint() });
+    } catch (e: unknown) {
+      return Response.json({ error: (e as Error)?.message ?? String(e) }, { status: 500 });
+    }
+  };
   return [
     {
       path: "/admin/registry.json",
       handler: () => Response.json(registryJson(deps.config(), deps.bound)),
     },
     { path: "/admin/announcer", handler: () => Response.json(announcerJson(deps.config())) },
-    {
-      path: "/admin/lint",
-      handler: async () => {
-        try {
-          return Response.json({ warnings: await deps.lint() });
-        } catch (e: unknown) {
-          return Response.json({ error: (e as Error)?.message ?? String(e) }, { status: 500 });
-        }
-      },
-    },
+    // Linkerd serves the lint at both paths (`/admin/lint.json` "identical to admin/lint").
+    { path: "/admin/lint", handler: lint },
+    { path: "/admin/lint.json", handler: lint },
   ];
 }

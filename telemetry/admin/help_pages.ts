@@ -4,8 +4,9 @@
  * - `/help`: every admin endpoint with one line on what it is (twitter-server's index).
  * - `/logging`: the log level as a page with a button per level (a UI over `/logging.json`).
  * - `/admin/tracing`: `?enable=true` / `?disable=true` switch span recording on and off at
- *   runtime, as twitter-server's `Trace.enable`/`disable` (a control endpoint); without a query
- *   it reports the state. Trace context is still propagated while disabled.
+ *   runtime, as twitter-server's `Trace.enable`/`disable` (any method; `admin.security` counts
+ *   it as diagnostics, as Linkerd does); without a query it reports the state. Trace context is
+ *   still propagated while disabled.
  * - `/admin/pprof/{profile,heap,contention}`: JVM profiles have no Deno equivalent behind an
  *   HTTP endpoint; they answer 501 and name the Deno tool that does the job.
  *
@@ -37,6 +38,11 @@ const DESCRIPTIONS: Record<string, string> = {
   "/config.json": "the running configuration, defaults filled in",
   "/bound-names.json": "every name the io.l5d.fs and io.l5d.k8s namers can enumerate",
   "/client_state.json": "each client's endpoints and their state",
+  "/admin": "every admin path, one per line (= /admin/index.txt)",
+  "/admin/index.txt": "every admin path, one per line",
+  "/files/*": "the dashboard's styles and scripts by file name (= /admin/files/*)",
+  "/admin/threads.json": "= /admin/threads",
+  "/admin/lint.json": "= /admin/lint",
   "/admin/ping": "liveness: pong",
   "/admin/shutdown": "POST: graceful shutdown",
   "/admin/reload": "POST: reload the config file now",

@@ -100,20 +100,22 @@ export function threads(deps: InfoDeps): {
 }
 
 /**
- * `GET /admin/server_info` and `GET /admin/threads`.
+ * `GET /admin/server_info`, `GET /admin/threads` and its twin `/admin/threads.json` (Linkerd
+ * serves both; the JSON is the same).
  *
  * @param deps Version, clock and role of this isolate.
- * @returns The two admin handlers.
+ * @returns The three admin handlers.
  * @example
  * ```ts
  * import { infoHandlers } from "./info_handlers.ts";
  * const hs = infoHandlers({ version: "0.1.0", startTime: 0, now: Date.now, servesRouters: true });
- * console.log(hs.map((h) => h.path)); // ["/admin/server_info", "/admin/threads"]
+ * console.log(hs.map((h) => h.path)); // ["/admin/server_info", "/admin/threads", "/admin/threads.json"]
  * ```
  */
 export function infoHandlers(deps: InfoDeps): AdminHandler[] {
   return [
     { path: "/admin/server_info", handler: () => Response.json(serverInfo(deps)) },
     { path: "/admin/threads", handler: () => Response.json(threads(deps)) },
+    { path: "/admin/threads.json", handler: () => Response.json(threads(deps)) },
   ];
 }

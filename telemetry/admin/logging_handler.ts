@@ -1,7 +1,8 @@
 /**
  * `/logging.json` (L1 admin): `GET` reports the log level, `POST` (form or JSON
- * `{"logger":"root","level":"debug"}`) changes it at runtime. A control endpoint: the admin
- * server refuses the `POST` with 403 when `admin.security.controlEnabled` is false.
+ * `{"logger":"root","level":"debug"}`) changes it at runtime. A control endpoint: with
+ * `admin.security.controlEnabled: false` the admin server answers 404 for every method, as
+ * Linkerd's SecurityFilter does (`security.ts`).
  *
  * There is one logger, `root`: the process's {@linkcode Logger}. With `--workers N` this is the
  * main isolate's logger; each worker keeps the level it started with.

@@ -1,9 +1,16 @@
 /**
  * The admin server (default 127.0.0.1:9990), a Hono app: `/admin/ping`, `/config.json`,
- * `/delegator.json`, `POST /admin/shutdown` (`GET` answers 405 with `allow: POST`, as
+ * `/delegator.json`, `POST /admin/shutdown` (other methods answer 405 with `allow: POST`, as
  * twitter-server's), `/logging.json` (`logging_handler.ts`), `/help`, `/logging`,
- * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), plus every handler contributed by
+ * `/admin/tracing` and `/admin/pprof/*` (`help_pages.ts`), `/admin` and `/admin/index.txt`
+ * (twitter-server's index: every admin path, one per line), plus every handler contributed by
  * other folders.
+ *
+ * Methods: Linkerd's `HttpMuxer` routes by path only, so every read-only endpoint answers any
+ * method (`HEAD` without a body). Only a handler declared `method: "POST"` is POST-specific; when
+ * a path has both, POST goes to that one and every other method to the other.
+ *
+ * `admin.security` (`security.ts`): a refused path answers 404, as a missing one does.
  *
  * @module
  */
@@ -12,6 +19,7 @@ import type { AdminHandler } from "./handler.ts";
 import type { Logger } from "../log.ts";
 import { loggingHandlers } from "./logging_handler.ts";
 import { helpPages } from "./help_pages.ts";
+import { type AdminSecurity, adminSecurity } from "./security.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -27,16 +35,11 @@ export interface AdminDeps {
   /** Extra routes. */
   readonly handlers: readonly AdminHandler[];
   /**
-   * Linkerd's `admin.security`: `controlEnabled: false` refuses the control endpoints
-   * (shutdown, reload) with 403; `uiEnabled: false` refuses the dashboard pages;
-   * `pathBlacklist` / `pathWhitelist` regexes refuse (or only allow) matching paths.
+   * Linkerd's `admin.security`, read per request (a reload may change it): categories ui /
+   * control / diagnostics, `pathWhitelist` re-enables, `pathBlacklist` blocks; refused → 404
+   * (`security.ts`).
    */
-  readonly security?: () => {
-    controlEnabled?: boolean;
-    uiEnabled?: boolean;
-    pathWhitelist?: readonly string[] | undefined;
-    pathBlacklist?: readonly string[] | undefined;
-  } | undefined;
+  readonly security?: () => AdminSecurity | undefined;
   readonly log: Logger;
 }
 
@@ -64,26 +67,17 @@ function errorStatus(e: unknown): number {
  */
 export function adminApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  const CONTROL = new Set(["/admin/shutdown", "/admin/reload", "/logging.json"]);
-  const UI = new Set(["/", "/delegator", "/dashboard", "/logging", "/help"]);
+  let secFor: AdminSecurity | undefined;
+  let allowed: (path: string) => boolean = () => true;
   app.use("*", async (c, next) => {
     const sec = deps.security?.();
-    if (sec) {
-      const path = c.req.path;
-      const control = (CONTROL.has(path) &&
-        (c.req.method === "POST" || path === "/admin/shutdown")) ||
-        (path === "/admin/tracing" && /[?&](enable|disable)=/.test(c.req.url));
-      const refuse = (control && sec.controlEnabled === false) ||
-        (UI.has(path) && sec.uiEnabled === false) ||
-        (sec.pathBlacklist?.some((re) => new RegExp(re).test(path)) ?? false) ||
-        (sec.pathWhitelist !== undefined &&
-          !sec.pathWhitelist.some((re) => new RegExp(re).test(path)));
-      if (refuse) return c.text(`forbidden by admin.security: ${path}\n`, 403);
+    if (sec !== secFor) {
+      secFor = sec;
+      allowed = sec ? adminSecurity(sec) : () => true;
     }
+    if (!allowed(c.req.path)) return c.text(`not found: ${c.req.path}\n`, 404);
     await next();
   });
-  app.get("/admin/ping", (c) => c.text("pong"));
-  app.get("/config.json", (c) => c.json(deps.config() as object));
   async function delegator(namespace: string | undefined, path: string | undefined, dtab?: string) {
     if (!path) {
       return new Response(JSON.stringify({ error: "path is required" }), {
@@ -101,46 +95,72 @@ export function adminApp(deps: AdminDeps): Hono {
       });
     }
   }
-  app.get(
-    "/delegator.json",
-    (c) =>
-      delegator(
-        c.req.query("namespace") ?? c.req.query("router"),
-        c.req.query("path"),
-        c.req.query("dtab"),
-      ),
-  );
-  app.post("/delegator.json", async (c) => {
-    let body: Record<string, string | undefined>;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: "body must be JSON {namespace, dtab, path}" }, 400);
+  // Parameters from the query, overridden by a JSON or form body (Linkerd reads request params,
+  // which include a form body; the playground POSTs JSON).
+  async function delegatorParams(req: Request): Promise<Record<string, string | undefined>> {
+    const q = new URL(req.url).searchParams;
+    const out: Record<string, string | undefined> = {
+      namespace: q.get("namespace") ?? q.get("router") ?? undefined,
+      path: q.get("path") ?? undefined,
+      dtab: q.get("dtab") ?? undefined,
+    };
+    const text = req.body ? await req.text() : "";
+    if (text.trim() === "") return out;
+    const type = req.headers.get("content-type") ?? "";
+    if (type.includes("application/x-www-form-urlencoded")) {
+      const f = new URLSearchParams(text);
+      for (const k of ["namespace", "path", "dtab"]) out[k] = f.get(k) ?? out[k];
+      return out;
     }
-    return delegator(body.namespace, body.path, body.dtab);
-  });
-  const shutdown = (c: { text: (s: string) => Response }) => {
+    const body: unknown = JSON.parse(text); // a SyntaxError: 400 below
+    if (typeof body !== "object" || body === null) throw new SyntaxError("not an object");
+    return { ...out, ...(body as Record<string, string | undefined>) };
+  }
+  const shutdown = (): Response => {
     deps.log.info("shutdown requested via admin");
     setTimeout(() => deps.shutdown(), 10);
-    return c.text("shutting down\n");
+    return new Response("shutting down\n");
   };
-  app.post("/admin/shutdown", shutdown);
-  app.get(
-    "/admin/shutdown",
-    (c) => c.text("use POST to shut down\n", 405, { allow: "POST" }),
-  );
-  const own = [...loggingHandlers(deps.log), ...deps.handlers];
-  const gets = [
-    "/admin/ping",
-    "/config.json",
-    "/delegator.json",
-    ...own.filter((h) => h.method !== "POST").map((h) => h.path),
+  const own: AdminHandler[] = [
+    { path: "/admin/ping", handler: () => new Response("pong") },
+    { path: "/config.json", handler: () => Response.json(deps.config()) },
+    {
+      path: "/delegator.json",
+      async handler(req) {
+        let p;
+        try {
+          p = await delegatorParams(req);
+        } catch {
+          return Response.json({ error: "body must be JSON {namespace, dtab, path}" }, {
+            status: 400,
+          });
+        }
+        return delegator(p.namespace, p.path, p.dtab);
+      },
+    },
+    { path: "/admin/shutdown", method: "POST", handler: shutdown },
+    {
+      path: "/admin/shutdown",
+      handler: () =>
+        new Response("use POST to shut down\n", { status: 405, headers: { allow: "POST" } }),
+    },
+    ...loggingHandlers(deps.log),
+    ...deps.handlers,
   ];
+  const gets = own.filter((h) => h.method !== "POST").map((h) => h.path);
   const pages = helpPages({ log: deps.log, paths: () => gets });
-  for (const h of [...own, ...pages]) {
-    if (h.method === "POST") app.post(h.path, (c) => h.handler(c.req.raw));
-    else app.get(h.path, (c) => h.handler(c.req.raw));
-  }
+  const all = [...own, ...pages];
+  // twitter-server's IndexTxtHandler: every admin path, sorted, one per line (a prefix route
+  // `/files/*` shows as `/files/`, as the muxer's prefixes do).
+  const indexText = [
+    ...new Set([...all.map((h) => h.path.replace(/\/\*$/, "/")), "/admin", "/admin/index.txt"]),
+  ].sort().join("\n") + "\n";
+  const index = () =>
+    new Response(indexText, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  all.push({ path: "/admin", handler: index }, { path: "/admin/index.txt", handler: index });
+  // POST-specific handlers first: Hono answers with the first matching route.
+  for (const h of all) if (h.method === "POST") app.post(h.path, (c) => h.handler(c.req.raw));
+  for (const h of all) if (h.method !== "POST") app.all(h.path, (c) => h.handler(c.req.raw));
   app.notFound((c) => c.text(`not found: ${c.req.path}\n`, 404));
   return app;
 }

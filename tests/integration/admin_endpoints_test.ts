@@ -186,23 +186,202 @@ ${IDLE_ROUTER}`);
   }
 });
 
-Deno.test("admin endpoints: controlEnabled false refuses POST /logging.json but not GET", async () => {
+Deno.test("admin endpoints: controlEnabled false hides /logging.json and shutdown (404, any method)", async () => {
   const sy = await startSwitchyard(`
 admin:
   port: 0
   security: {controlEnabled: false}
 ${IDLE_ROUTER}`);
   try {
+    // Linkerd's SecurityFilter classifies by path: /logging.json is control for GET too.
     const post = await curl(["-d", "logger=root&level=error", `${sy.admin}/logging.json`]);
-    assertEquals(post.status, 403);
-    assertEquals(await json(`${sy.admin}/logging.json`), { loggers: { root: "debug" } });
-    assertEquals((await curl([`${sy.admin}/admin/shutdown`])).status, 403);
+    assertEquals(post.status, 404);
+    assertEquals((await curl([`${sy.admin}/logging.json`])).status, 404);
+    assertEquals((await curl([`${sy.admin}/admin/shutdown`])).status, 404);
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 404);
     assertEquals((await curl([`${sy.admin}/admin/server_info`])).status, 200);
-    // Switching tracing is control; reading its state is not.
-    assertEquals((await curl([`${sy.admin}/admin/tracing?disable=true`])).status, 403);
-    assertEquals((await curl([`${sy.admin}/admin/tracing`])).body, "tracing enabled\n");
+    // The level did not change: the page (ui) still shows debug.
+    assertStringIncludes((await curl([`${sy.admin}/logging`])).body, `<b id="level">debug</b>`);
+    // /admin/tracing is diagnostics in Linkerd, so switching it stays allowed here.
+    assertEquals(
+      (await curl([`${sy.admin}/admin/tracing?disable=true`])).body,
+      "tracing disabled\n",
+    );
+    assertEquals((await curl([`${sy.admin}/admin/tracing?enable=true`])).body, "tracing enabled\n");
   } finally {
     await sy.stop();
+  }
+});
+
+Deno.test("admin endpoints: diagnosticsEnabled false, uiEnabled false, whitelist re-enables, blacklist blocks", async () => {
+  const sy = await startSwitchyard(`
+admin:
+  port: 0
+  security:
+    diagnosticsEnabled: false
+    pathWhitelist: ["^/admin/server_info$", "/admin/thr.*"]
+    pathBlacklist: ["^/help$"]
+${IDLE_ROUTER}`);
+  const ui = await startSwitchyard(`
+admin:
+  port: 0
+  security: {uiEnabled: false, pathWhitelist: ["^/config[.]json$"]}
+${IDLE_ROUTER}`);
+  try {
+    const status = async (base: string, path: string, ...args: string[]) =>
+      (await curl([...args, `${base}${path}`])).status;
+    // Diagnostics off: ping, metrics in Prometheus form, client state are gone (404 as if absent).
+    for (const p of ["/admin/ping", "/metrics", "/client_state.json", "/admin/registry.json"]) {
+      assertEquals(await status(sy.admin, p), 404, p);
+    }
+    // The whitelist re-enables a diagnostics path (whole-path regex match).
+    assertEquals(await status(sy.admin, "/admin/server_info"), 200);
+    assertEquals(await status(sy.admin, "/admin/threads"), 200);
+    assertEquals(await status(sy.admin, "/admin/threads.json"), 200);
+    // UI stays on; the blacklist blocks one ui page only.
+    for (const p of ["/", "/config.json", "/admin/metrics.json", "/delegator", "/logging"]) {
+      assertEquals(await status(sy.admin, p), 200, p);
+    }
+    assertEquals(await status(sy.admin, "/help"), 404);
+    // Control stays on: /logging.json answers.
+    assertEquals(await status(sy.admin, "/logging.json"), 200);
+
+    // uiEnabled false: the dashboard and its data are gone; the whitelist is no allow-list.
+    for (const p of ["/", "/delegator", "/admin/metrics.json", "/logging", "/files/style.css"]) {
+      assertEquals(await status(ui.admin, p), 404, p);
+    }
+    assertEquals(await status(ui.admin, "/config.json"), 200);
+    assertEquals((await curl([`${ui.admin}/admin/ping`])).body, "pong");
+    assertEquals(await status(ui.admin, "/logging.json"), 200);
+  } finally {
+    await sy.stop();
+    await ui.stop();
+  }
+});
+
+Deno.test("admin endpoints: read-only endpoints answer any method; POST-only ones keep POST", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const req = (method: string, path: string, ...args: string[]) =>
+      curl(["-X", method, ...args, `${sy.admin}${path}`]);
+    assertEquals((await req("POST", "/admin/ping")).body, "pong");
+    assertEquals((await req("PUT", "/admin/ping")).body, "pong");
+    const metrics = await req("POST", "/admin/metrics.json");
+    assertEquals(metrics.status, 200);
+    assert(typeof JSON.parse(metrics.body) === "object");
+    const config = await req("POST", "/config.json");
+    assertEquals(config.status, 200);
+    assertEquals(JSON.parse(config.body).admin.ip, "127.0.0.1");
+    assertEquals((await req("DELETE", "/admin/server_info")).status, 200);
+    // Switching tracing with POST, as Linkerd's muxer ignores the method.
+    assertEquals((await req("POST", "/admin/tracing?disable=true")).body, "tracing disabled\n");
+    assertEquals((await req("POST", "/admin/tracing?enable=true")).body, "tracing enabled\n");
+    // HEAD: the status and headers of GET, no body.
+    const head = await curl(["-I", `${sy.admin}/admin/ping`]);
+    assertEquals(head.status, 200);
+    assert(!head.body.includes("pong"), head.body); // -I prints the head only: no body came
+    assertEquals((await curl(["-I", `${sy.admin}/config.json`])).status, 200);
+    // POST /delegator.json with the parameters in the query (no body) is a delegation too.
+    const del = await req("POST", "/delegator.json?path=/svc/x&namespace=http");
+    assertEquals(del.status, 200, del.body);
+    assertEquals(JSON.parse(del.body).path, "/svc/x");
+    // POST-only control endpoints stay as they are: other methods get 405, POST acts.
+    for (const m of ["GET", "PUT", "DELETE"]) {
+      const r = await req(m, "/admin/shutdown");
+      assertEquals(r.status, 405, m);
+      assertEquals(r.headers.get("allow"), "POST");
+    }
+    assertEquals((await req("POST", "/admin/reload")).status, 200);
+    assertEquals(
+      (await req("GET", "/logging.json")).body,
+      JSON.stringify({ loggers: { root: "debug" } }),
+    );
+    const set = await req("POST", "/logging.json", "-d", "logger=root&level=warn");
+    assertEquals(set.status, 200, set.body);
+    assertEquals(JSON.parse((await req("GET", "/logging.json")).body).loggers.root, "warn");
+    assertEquals((await req("POST", "/no/such/path")).status, 404);
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("admin endpoints: /admin and /admin/index.txt, threads.json, lint.json, /files/ assets", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const index = await curl([`${sy.admin}/admin/index.txt`]);
+    assertEquals(index.status, 200);
+    assertStringIncludes(index.headers.get("content-type") ?? "", "text/plain");
+    const paths = index.body.trim().split("\n");
+    for (
+      const p of [
+        "/admin",
+        "/admin/index.txt",
+        "/admin/ping",
+        "/admin/shutdown",
+        "/admin/threads.json",
+        "/admin/lint.json",
+        "/admin/files/",
+        "/files/",
+        "/delegator.json",
+        "/client_state.json",
+      ]
+    ) assert(paths.includes(p), `${p} in ${index.body}`);
+    assertEquals([...paths].sort(), paths, "sorted");
+    assertEquals((await curl([`${sy.admin}/admin`])).body, index.body);
+    // Every listed path answers something other than 404 (but prefixes, the shutdown and the
+    // telemeter renderings, 404 without their telemeter as in Linkerd).
+    const skip = ["/admin/shutdown", "/admin/metrics/prometheus", "/admin/metrics/influxdb"];
+    for (const p of paths.filter((p) => !p.endsWith("/") && !skip.includes(p))) {
+      assert((await curl([`${sy.admin}${p}`])).status !== 404, p);
+    }
+
+    const threads = await json(`${sy.admin}/admin/threads.json`);
+    const main = (threads.threads as Record<string, { pid: number }>).main!;
+    assertEquals(main.pid, sy.pid);
+    assertEquals(await json(`${sy.admin}/admin/lint.json`), await json(`${sy.admin}/admin/lint`));
+
+    const css = await curl([`${sy.admin}/files/style.css`]);
+    assertEquals(css.status, 200);
+    assertStringIncludes(css.headers.get("content-type") ?? "", "text/css");
+    assert(css.body.length > 100, css.body);
+    // Linkerd's folder layout (`/admin/files/js/…`) finds the same embedded file.
+    const js = await curl([`${sy.admin}/admin/files/js/delegator.js`]);
+    assertEquals(js.status, 200);
+    assertStringIncludes(js.headers.get("content-type") ?? "", "javascript");
+    assertStringIncludes(js.body, "/delegator.json");
+    assertEquals((await curl([`${sy.admin}/files/nope.js`])).status, 404);
+    assertEquals((await curl([`${sy.admin}/admin/files/`])).status, 404);
+  } finally {
+    await sy.stop();
+  }
+});
+
+Deno.test("admin endpoints: /admin/lint does not call an admin on 127.0.0.30 reachable from other hosts", async () => {
+  const lo = await startSwitchyard(`
+admin: {ip: 127.0.0.30, port: 0}
+${IDLE_ROUTER}`);
+  const wide = await startSwitchyard(`
+admin: {ip: 0.0.0.0, port: 0}
+${IDLE_ROUTER}`);
+  try {
+    const lint = await json(`http://127.0.0.30:${lo.adminPort}/admin/lint`);
+    assertEquals(lint.warnings, []);
+    // Bound to 127.0.0.30 only: the usual 127.0.0.1 does not answer.
+    assert((await curl([`http://127.0.0.1:${lo.adminPort}/admin/ping`])).code !== 0);
+    // The lint still warns where it should.
+    const w = (await json(`http://127.0.0.1:${wide.adminPort}/admin/lint.json`)).warnings as {
+      path: string[];
+      message: string;
+    }[];
+    assertEquals(w.map((x) => x.path.join(".")), ["admin.ip"]);
+    assertStringIncludes(w[0]!.message, "reachable from other hosts");
+  } finally {
+    await lo.stop();
+    await wide.stop();
   }
 });
 

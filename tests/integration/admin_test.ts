@@ -102,7 +102,71 @@ routers:
   }
 });
 
-Deno.test("admin: admin.security controlEnabled false refuses shutdown and reload; path lists apply", async () => {
+Deno.test("admin: delegator.json applies interpreter transformers; client_state.json has Linkerd's shape", async () => {
+  const ok = startUpstream("ok");
+  const target = startUpstream("target"); // where io.l5d.port sends every endpoint
+  const dir = await fsNamerDir({ ok: ok.fsLine, gone: ok.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: out
+  dtab: /svc => /#/io.l5d.fs;
+  interpreter:
+    kind: default
+    transformers: [{kind: io.l5d.port, port: ${target.port}}]
+  servers: [{port: 0}]
+`);
+  try {
+    const id = `/%/io.l5d.port/${target.port}/#/io.l5d.fs/ok`;
+    // Traffic goes to the transformed client...
+    const r = await curl(["-x", `http://${sy.proxy()}`, "http://ok/"]);
+    assertEquals(r.status, 200, r.body);
+    assertEquals(JSON.parse(r.body).name, "target");
+    // ...and the delegator shows that very leaf: transformed id, transformed endpoint.
+    const d = await curl([`${sy.admin}/delegator.json?namespace=out&path=/svc/ok`]);
+    assertEquals(d.status, 200, d.body);
+    const leaf = JSON.parse(d.body).delegate;
+    assertEquals(leaf.type, "leaf", d.body);
+    assertEquals(leaf.bound.id, id);
+    assertEquals(leaf.bound.addr.addrs.map((a: { port: number }) => a.port), [target.port]);
+    // The playground's POST form gives the same tree.
+    const post = await curl([
+      "-H",
+      "content-type: application/json",
+      "-d",
+      JSON.stringify({ namespace: "out", path: "/svc/ok", dtab: "" }),
+      `${sy.admin}/delegator.json`,
+    ]);
+    assertEquals(JSON.parse(post.body), JSON.parse(d.body));
+
+    // client_state.json: client id → {state, addresses}, as Linkerd's ClientStateHandler.
+    assertEquals(JSON.parse((await curl([`${sy.admin}/client_state.json`])).body), {
+      [id]: { state: "bound", addresses: [`127.0.0.1:${target.port}`] },
+    });
+    // A client whose name goes away: Linkerd's Addr string, no addresses.
+    const goneId = `/%/io.l5d.port/${target.port}/#/io.l5d.fs/gone`;
+    assertEquals((await curl(["-x", `http://${sy.proxy()}`, "http://gone/"])).status, 200);
+    await Deno.remove(`${dir}/gone`);
+    let state: Record<string, { state: string; addresses: string[] }> = {};
+    assert(
+      await eventually(async () => {
+        state = JSON.parse((await curl([`${sy.admin}/client_state.json`])).body);
+        return state[goneId]?.state === "Neg";
+      }, 5000),
+      JSON.stringify(state),
+    );
+    assertEquals(state[goneId], { state: "Neg", addresses: [] });
+    assertEquals(state[id]?.state, "bound");
+  } finally {
+    await sy.stop();
+    await ok.close();
+    await target.close();
+  }
+});
+
+Deno.test("admin: admin.security controlEnabled false hides shutdown and reload (404); blacklist applies", async () => {
   const dir = await fsNamerDir({});
   const sy = await startSwitchyard(`
 admin:
@@ -115,11 +179,13 @@ routers:
   servers: [{port: 0}]
 `);
   try {
-    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 403);
-    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/reload`])).status, 403);
-    assertEquals((await curl([`${sy.admin}/config.json`])).status, 403);
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 404);
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/reload`])).status, 404);
+    // Reload is control by path, as Linkerd's /logging.json: its status is hidden too.
+    assertEquals((await curl([`${sy.admin}/admin/reload`])).status, 404);
+    assertEquals((await curl([`${sy.admin}/config.json`])).status, 404);
     assertEquals((await curl([`${sy.admin}/admin/ping`])).body, "pong");
-    assertEquals((await curl([`${sy.admin}/admin/reload`])).status, 200, "status stays readable");
+    assertEquals((await curl([`${sy.admin}/`])).status, 200, "ui stays on");
   } finally {
     await sy.stop();
   }

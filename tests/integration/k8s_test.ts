@@ -139,26 +139,53 @@ Deno.test("k8s daemonset: hello → outgoing → incoming → world across two n
       "Hello (127.0.1.10) world (127.0.2.11)!!",
     ]);
 
-    // the bound names carry the transformer prefixes, as in Linkerd
+    // the bound names carry the transformer prefixes, as in Linkerd; /client_state.json has
+    // Linkerd's shape (client id → {state, addresses}) with the transformed addresses
+    const incoming = (p: Running, n: typeof NODE_A) => `${n.l5d}:${p.ports.incoming![0]}`;
     const clientsA = await (await fetch(`${a!.admin}/client_state.json`)).json();
-    assert(
-      clientsA.outgoing.includes(
-        "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s/default/http/world-v1",
-      ),
-      JSON.stringify(clientsA),
-    );
-    assert(
-      clientsA.incoming.includes(
-        "/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello",
-      ),
+    const worldViaDs =
+      "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/io.l5d.k8s/default/http/world-v1";
+    assertEquals(clientsA[worldViaDs]?.state, "bound", JSON.stringify(clientsA));
+    assertEquals([...clientsA[worldViaDs].addresses].sort(), [
+      incoming(a!, NODE_A),
+      incoming(b!, NODE_B),
+    ]);
+    assertEquals(
+      clientsA["/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello"],
+      { state: "bound", addresses: [`127.0.1.10:${hello.port}`] },
       JSON.stringify(clientsA),
     );
     const clientsB = await (await fetch(`${b!.admin}/client_state.json`)).json();
-    assert(
-      clientsB.incoming.includes(
-        "/%/io.l5d.k8s.localnode/127.0.2.2/#/io.l5d.k8s/default/http/world-v1",
-      ),
+    assertEquals(
+      clientsB["/%/io.l5d.k8s.localnode/127.0.2.2/#/io.l5d.k8s/default/http/world-v1"],
+      { state: "bound", addresses: [`127.0.2.11:${worldB.port}`] },
       JSON.stringify(clientsB),
+    );
+    // the delegator shows what traffic uses: the router's transformers apply (Linkerd's
+    // delegatingWrap), so the leaf is the daemonset client with the l5d pods' incoming ports
+    const tree = await (await fetch(
+      `${a!.admin}/delegator.json?namespace=outgoing&path=/svc/world`,
+    )).json();
+    const leaves: { bound: { id: string; addr: { addrs: { ip: string; port: number }[] } } }[] = [];
+    const walk = (n: Record<string, unknown>): void => {
+      if (n.type === "leaf") leaves.push(n as never);
+      for (const k of ["delegate", "alt", "union"]) {
+        const v = n[k];
+        for (const c of Array.isArray(v) ? v : v ? [v] : []) walk((c.tree ?? c) as never);
+      }
+    };
+    walk(tree);
+    assertEquals(leaves.map((l) => l.bound.id), [worldViaDs], JSON.stringify(tree));
+    assertEquals(
+      leaves[0]!.bound.addr.addrs.map((x) => `${x.ip}:${x.port}`).sort(),
+      [incoming(a!, NODE_A), incoming(b!, NODE_B)],
+    );
+    const inTree = await (await fetch(
+      `${a!.admin}/delegator.json?namespace=incoming&path=/svc/hello`,
+    )).json();
+    assertStringIncludes(
+      JSON.stringify(inTree),
+      `"id":"/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello"`,
     );
     const state = await (await fetch(`${a!.admin}/namer_state/io.l5d.k8s.json`)).json();
     assert("default/world-v1" in state.endpoints, JSON.stringify(Object.keys(state.endpoints)));

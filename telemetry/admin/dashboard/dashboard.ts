@@ -1,7 +1,9 @@
 /**
  * The admin dashboard's routes: the dashboard at `/`, the dtab playground at `/delegator`, the
- * icon at `/dashboard/favicon.svg` and `/admin/api/summary.json`, which the dashboard polls every
- * second.
+ * icon at `/dashboard/favicon.svg`, `/admin/api/summary.json`, which the dashboard polls every
+ * second, and Linkerd's static-asset prefixes `/files/` and `/admin/files/`, which serve each
+ * embedded style and script by its file name (`/files/style.css`; any folder before the name is
+ * ignored, so Linkerd's `/files/css/…` layout finds the same file) and 404 anything else.
  *
  * Each page is built once, when the handlers are made, into one self-contained document (styles,
  * uPlot and the page's bundled modules inline: `page.ts`). The dashboard also carries the current
@@ -62,11 +64,34 @@ function staticHandler(path: string, type: string, body: string): AdminHandler {
   };
 }
 
+function typeOf(name: string): string {
+  if (name.endsWith(".css")) return "text/css; charset=utf-8";
+  if (name.endsWith(".js")) return "text/javascript; charset=utf-8";
+  if (name.endsWith(".svg")) return "image/svg+xml";
+  return "text/plain; charset=utf-8";
+}
+
+/** A prefix (`/files/*`) serving the embedded files by their last path segment. */
+function filesHandler(path: string, files: ReadonlyMap<string, AdminHandler>): AdminHandler {
+  return {
+    path,
+    handler(req) {
+      const name = new URL(req.url).pathname.split("/").pop() ?? "";
+      const h = files.get(name);
+      return h ? h.handler(req) : new Response(`not found: ${name}\n`, {
+        status: 404,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    },
+  };
+}
+
 /**
  * The dashboard's admin handlers; add them to the admin server's `handlers`.
  *
  * @param deps The registry (and the summary's reuse time).
- * @returns Handlers for `/`, `/delegator`, `/dashboard/favicon.svg` and `/admin/api/summary.json`.
+ * @returns Handlers for `/`, `/delegator`, `/dashboard/favicon.svg`, `/files/*`,
+ *   `/admin/files/*` and `/admin/api/summary.json`.
  * @throws {TypeError} If an embedded page links a file that is not embedded (a build defect).
  * @example
  * ```ts
@@ -85,6 +110,10 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
   if (slot < 0) throw new TypeError("index.html has no initial-summary slot");
   const head = index.slice(0, slot) + SLOT.slice(0, SLOT.indexOf("</script>"));
   const tail = index.slice(slot + SLOT.indexOf("</script>"));
+  const files = new Map<string, AdminHandler>();
+  for (const [name, body] of Object.entries({ ...src.files, "favicon.svg": src.favicon })) {
+    files.set(name, staticHandler(name, typeOf(name), body));
+  }
   let cached: { at: number; body: string } | undefined;
   const summaryJson = (): string => {
     const now = registry.clock.mono();
@@ -103,6 +132,8 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
     },
     staticHandler("/delegator", HTML, inlinePage(src.delegator, src.files)),
     staticHandler("/dashboard/favicon.svg", "image/svg+xml", src.favicon),
+    filesHandler("/files/*", files),
+    filesHandler("/admin/files/*", files),
     {
       path: SUMMARY_PATH,
       handler: () =>

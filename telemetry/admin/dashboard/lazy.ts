@@ -14,6 +14,8 @@ export const DASHBOARD_PATHS: readonly string[] = Object.freeze([
   "/",
   "/delegator",
   "/dashboard/favicon.svg",
+  "/files/*",
+  "/admin/files/*",
   "/admin/api/summary.json",
 ]);
 
@@ -28,7 +30,7 @@ export const DASHBOARD_PATHS: readonly string[] = Object.freeze([
  * import { lazyDashboardHandlers } from "./lazy.ts";
  * import { createRegistry } from "../../metrics/mod.ts";
  * const handlers = lazyDashboardHandlers({ registry: createRegistry() });
- * handlers.map((h) => h.path); // ["/", "/delegator", "/dashboard/favicon.svg", "/admin/api/summary.json"]
+ * handlers.map((h) => h.path); // ["/", "/delegator", "/dashboard/favicon.svg", "/files/*", …]
  * ```
  */
 export function lazyDashboardHandlers(deps: DashboardDeps): AdminHandler[] {
