@@ -131,6 +131,37 @@ function h2Settings(s: H2ServerConfig): H2Settings {
   };
 }
 
+/** Whether a delegation tree still waits on a namer (a pending lookup or endpoint set). */
+function pending(node: unknown): boolean {
+  if (typeof node !== "object" || node === null) return false;
+  const n = node as Record<string, unknown>;
+  if (n.type === "exception" && n.message === "pending") return true;
+  if ((n.bound as { addr?: { type?: string } } | undefined)?.addr?.type === "pending") return true;
+  for (const k of ["delegate", "alt", "union", "tree"]) {
+    const c = n[k];
+    if (Array.isArray(c) ? c.some(pending) : pending(c)) return true;
+  }
+  return false;
+}
+
+/**
+ * A delegation once its namers have answered, as Linkerd's `DelegateApiHandler` waits for the
+ * first settled tree: recomputed every 50 ms; still pending after 2 s → 503 (Linkerd's timeout).
+ */
+async function settledDelegation<T>(compute: () => T, waitMs = 2000): Promise<T> {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const tree = compute();
+    if (!pending(tree)) return tree;
+    if (Date.now() >= end) {
+      throw new Error(
+        `the delegation is still pending after ${waitMs} ms (a namer has not answered)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Load `node:http2` when a config has an h2 router (it costs ~10 MB; http-only skips it). */
 async function prepare(config: Config): Promise<void> {
   if (config.routers.some((r) => r.protocol === "h2")) await loadHttp2();
@@ -262,6 +293,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   ip: s.ip,
                   port: s.port,
                   clearContext: s.clearContext,
+                  compressionLevel: rc.protocol === "http" ? rc.compressionLevel : 0,
                   maxCallDepth: s.maxCallDepth,
                   maxErrResponseKB: rc.maxErrResponseKB,
                   maxConcurrentRequests: s.maxConcurrentRequests,
@@ -491,7 +523,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         // The router's own lookup: its `interpreter.transformers` apply, so the tree shows the
         // client ids and endpoints its traffic uses (Linkerd's `delegatingWrap`).
         const lookup = (r && snap.lookups.get(r.spec.label)) ?? snap.discovery.lookup;
-        return Promise.resolve(delegate([...base, ...extra], path, lookup));
+        return settledDelegation(() => delegate([...base, ...extra], path, lookup));
       },
       shutdown: () => void shutdown(),
       security: () => snap.config.admin.security,

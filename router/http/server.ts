@@ -11,6 +11,7 @@ import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
+import { compressResponse } from "./compression.ts";
 import { type H2Settings, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
@@ -69,6 +70,11 @@ export interface ListenerSpec {
    * router's listener: `node:http2`, h2c prior knowledge or h2 by ALPN; load it first).
    */
   readonly engine?: "raw" | "serve" | "h2" | undefined;
+  /**
+   * Linkerd's `compressionLevel`: -1 (default) gzips textual responses for clients that accept
+   * it, 1–9 every response, 0 none (router/http/compression.ts). h2 listeners never compress.
+   */
+  readonly compressionLevel?: number | undefined;
   /** HTTP/2 SETTINGS of an `h2` listener. */
   readonly h2Settings?: H2Settings | undefined;
   /** The router's head limits (the router checks them; the raw engine's sit just above). */
@@ -138,6 +144,7 @@ export function listen(
   // Set once the listener is bound (`by` labels its real address); null = neither option set.
   let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
   const shared = observer.mono !== undefined;
+  const compression = spec.engine === "h2" ? 0 : spec.compressionLevel ?? -1;
   const mono = observer.mono ?? (() => performance.now());
   // Not an async function (issue 6): its suspended frame and the resumption after the router's
   // promise cost more than one reaction per outcome.
@@ -199,10 +206,14 @@ export function listen(
       let out = rsp;
       if (spec.clearContext) {
         try {
-          out = clearResponse(rsp);
+          out = clearResponse(out);
         } catch (e: unknown) {
           return failed(e);
         }
+      }
+      // Linkerd's compressionLevel (-1: textual responses, for clients that accept gzip)
+      if (compression !== 0 && ctx?.headerList) {
+        out = compressResponse(out, ctx.headerList, req.method, compression);
       }
       done(out.status, rsp, undefined);
       return out;

@@ -187,6 +187,13 @@ Deno.test("k8s daemonset: hello → outgoing → incoming → world across two n
       JSON.stringify(inTree),
       `"id":"/%/io.l5d.k8s.localnode/127.0.1.2/#/io.l5d.k8s/default/http/hello"`,
     );
+    // A name this process has not looked up yet: the delegator waits for the namer's first
+    // answer (Linkerd waits up to 2 s) instead of showing a "pending" exception.
+    const fresh = JSON.stringify(
+      await (await fetch(`${b!.admin}/delegator.json?namespace=outgoing&path=/svc/hello`)).json(),
+    );
+    assert(!fresh.includes("pending"), fresh);
+    assertStringIncludes(fresh, `"type":"leaf"`);
     const state = await (await fetch(`${a!.admin}/namer_state/io.l5d.k8s.json`)).json();
     assert("default/world-v1" in state.endpoints, JSON.stringify(Object.keys(state.endpoints)));
     // /bound-names.json: the services the k8s namer watches, by port name (not the clients)
