@@ -35,7 +35,7 @@ import {
   RETRYABLE_FAILURE,
   SUCCESS,
 } from "./classifier.ts";
-import { trailer, trailersOf } from "../router/http/h2/trailers.ts";
+import { trailer, trailersOf } from "../router/core/trailers.ts";
 import { findSwitchyardError } from "../router/core/errors.ts";
 
 /** A gRPC classifier's config. */

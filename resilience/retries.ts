@@ -80,7 +80,9 @@ export interface RetriesOptions {
    * Called with the final response and its classification, before it is returned (the path
    * stack sets `l5d-success-class` here: no filter level of its own).
    */
-  readonly onResponse?: ((res: Response, cls: ResponseClass) => void) | undefined;
+  readonly onResponse?:
+    | ((res: Response, cls: ResponseClass, req: Request, ctx: Ctx) => void)
+    | undefined;
   /**
    * Called once per request when its final outcome (response or rejection) is decided, with
    * `ctx.retries` final (`retries/per_request`).
@@ -178,7 +180,7 @@ export function retries(opts: RetriesOptions): Filter {
       ctx.classification = classificationLabel(cls);
       onFinal?.(ctx);
       if (res !== undefined) {
-        onResponse?.(res, cls);
+        onResponse?.(res, cls, req, ctx);
         return res;
       }
       throw err;

@@ -35,6 +35,7 @@ import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
+import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { ConnectFailed } from "./core/errors.ts";
 import { forwardTo } from "./http/forward.ts";
 import {
@@ -161,7 +162,17 @@ export function createStacks(deps: StackDeps): StackFactory {
     // Tell the caller (an upstream Linkerd or Switchyard) how this hop classified the final
     // response: its classifier trusts `l5d-success-class` ahead of its own 5XX rule. Set by
     // the retries filter, which classifies the final response anyway.
-    const successClass = (rsp: Response, cls: ResponseClass) => {
+    const successClass = (rsp: Response, cls: ResponseClass, req: Request, ctx: Ctx) => {
+      const box = trailersOf(rsp);
+      if (box !== undefined && !box.ended) {
+        // A stream still flowing (h2): classified when it ends, and the class goes out in its
+        // trailers, as Linkerd's h2 classifier filter does.
+        const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
+        whenEnded(box, () => {
+          (box.fields ??= []).push([H.successClass, successClassValue(c.response(req, rsp))]);
+        });
+        return;
+      }
       try {
         rsp.headers.set(H.successClass, successClassValue(cls));
       } catch {

@@ -9,6 +9,7 @@
  */
 import { type Filter, invoke } from "../router/core/service.ts";
 import type { Ctx } from "../router/core/ctx.ts";
+import { trailersOf, whenEnded } from "../router/core/trailers.ts";
 import type { RequestStats } from "./metrics/mod.ts";
 
 /** Classifies a finished attempt: true = success. */
@@ -90,12 +91,24 @@ export function statsFilter(
       const status = rsp.status;
       const now = endOf(ctx, rsp);
       const ms = now - t0;
-      if (successOf(req, ctx, rsp, undefined)) {
-        stats.recordSuccess(ms, status, now);
-        second?.recordSuccess(ms, status, now);
-      } else {
-        stats.recordFailure(ms, status, undefined, now);
-        second?.recordFailure(ms, status, undefined, now);
+      const record = () => {
+        if (successOf(req, ctx, rsp, undefined)) {
+          stats.recordSuccess(ms, status, now);
+          second?.recordSuccess(ms, status, now);
+        } else {
+          stats.recordFailure(ms, status, undefined, now);
+          second?.recordFailure(ms, status, undefined, now);
+        }
+      };
+      const box = trailersOf(rsp);
+      if (box === undefined || box.ended) record();
+      else {
+        // A stream still flowing (h2, past classificationTimeoutMs): classified when it ends, on
+        // its trailers (gRPC's grpc-status), as Linkerd's stream classifier; timed to its head.
+        whenEnded(box, () => {
+          ctx.classifiedRsp = undefined; // the head-time classification is stale now
+          record();
+        });
       }
       return rsp;
     }, (e: unknown) => {

@@ -142,6 +142,16 @@ async function h2Upstream(): Promise<{ port: number; close(): void }> {
   server.on("stream", (stream, headers) => {
     stream.on("data", () => {});
     stream.on("end", () => {
+      if (headers[":path"] === "/slow") {
+        // A stream that outlasts classificationTimeoutMs, then fails with gRPC UNAVAILABLE.
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+          waitForTrailers: true,
+        });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "14" }));
+        stream.write("part one\n");
+        setTimeout(() => stream.end("part two\n"), 300);
+        return;
+      }
       stream.respond({ ":status": 200, "content-type": "text/plain" }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "abc123" }));
       stream.end(`path=${headers[":path"]} via=${headers["via"]}\n`);
@@ -159,13 +169,18 @@ async function nghttp(args: string[]): Promise<string> {
 
 Deno.test("h2: nghttp prior knowledge routed by :authority; trailers forwarded; l5d-err on no hosts", async () => {
   const up = await h2Upstream();
-  const disco = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const disco = await fsNamerDir({ web: `127.0.0.1 ${up.port}`, rpc: `127.0.0.1 ${up.port}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
 namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
 routers:
 - protocol: h2
   dtab: /svc => /#/io.l5d.fs;
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc/rpc
+      responseClassifier: {kind: io.l5d.h2.grpc.default}
   servers: [{port: 0}]
 `);
   const port = sy.ports.h2![0];
@@ -177,9 +192,17 @@ routers:
     const none = await nghttp(["-v", "-H", ":authority: nowhere", `http://127.0.0.1:${port}/`]);
     assert(/:status: 5\d\d/.test(none), none);
     assert(none.includes("l5d-err:"), none);
+    // A stream still flowing after classificationTimeoutMs is classified when it ends, on its
+    // trailers: a failure in the stats, and l5d-success-class goes out as a trailer.
+    const slow = await nghttp(["-v", "-H", ":authority: rpc", `http://127.0.0.1:${port}/slow`]);
+    assert(slow.includes("part two"), slow);
+    assert(slow.includes("grpc-status: 14"), slow);
+    assert(slow.includes("l5d-success-class: 0.0"), `success class in the trailers:\n${slow}`);
     const m = await metrics(sy.admin);
+    assertEquals(m["rt/h2/service/svc/rpc/failures"], 1);
+    assertEquals(m["rt/h2/service/svc/rpc/success"] ?? 0, 0);
     assertEquals(m["rt/h2/service/svc/web/requests"], 1);
-    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 2);
+    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 3);
   } finally {
     await sy.stop();
     up.close();

@@ -31,7 +31,7 @@ import { http2Module, loadHttp2 } from "./node_http2.ts";
 import type { H1Client, H1ClientStats, H1Request } from "../h1/mod.ts";
 import type { ClientTls } from "../tls_dial.ts";
 import { BadRequest, ConnectFailed, UpstreamError } from "../../core/errors.ts";
-import { attachTrailers, type TrailerBox } from "./trailers.ts";
+import { attachTrailers, endTrailers, type TrailerBox } from "../../core/trailers.ts";
 
 /** Options of {@link createH2Client}. */
 export interface H2ClientOptions {
@@ -298,7 +298,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         if (size > bufferLimit && headed) deliverStreaming();
       });
       stream.on("end", () => {
-        box.ended = true;
+        endTrailers(box);
         signal?.removeEventListener("abort", onAbort);
         if (!settled && headed) deliverWhole();
         else if (controller) {
@@ -324,11 +324,13 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       stream.on("close", () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        const broke = !box.ended;
+        endTrailers(box); // a reset stream has ended too: whoever waits classifies it now
         if (!settled) {
           fail(
             classify(new Error(`stream closed before a response (code ${stream.rstCode ?? "?"})`)),
           );
-        } else if (controller && !box.ended) {
+        } else if (controller && broke) {
           try {
             controller.error(new UpstreamError(`h2 stream to ${where} was reset`));
           } catch {

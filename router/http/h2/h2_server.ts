@@ -19,7 +19,7 @@
 import type * as http2 from "node:http2";
 import { http2Module } from "./node_http2.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
-import { trailersOf } from "./trailers.ts";
+import { trailersOf } from "../../core/trailers.ts";
 
 /** HTTP/2 SETTINGS a server sends (node:http2's names). */
 export type H2Settings = http2.Settings;

@@ -1,8 +1,9 @@
 /**
- * Trailers of an HTTP/2 response, carried beside a web `Response` (which has no trailers). The
- * h2 client fills a response's box when the upstream stream's trailers arrive; the h2 server
- * sends them after the body; gRPC classifiers read `grpc-status` from them. Filters pass the same
- * `Response` object through, so the box travels with it.
+ * Trailers of a streamed response, carried beside a web `Response` (which has no trailers). The
+ * h2 client fills a response's box when the upstream stream's trailers arrive and marks it ended
+ * when the stream ends (or breaks); the h2 server sends them after the body; gRPC classifiers read
+ * `grpc-status` from them, and the stats filters classify a response that was still streaming
+ * once it ended. Filters pass the same `Response` object through, so the box travels with it.
  *
  * @example
  * ```ts
@@ -23,6 +24,31 @@ export interface TrailerBox {
   fields: [string, string][] | undefined;
   /** The upstream stream has ended (trailers, if any, are in `fields`). */
   ended: boolean;
+  /** Called once when the stream ends (see {@link whenEnded}, {@link endTrailers}). */
+  waiters?: (() => void)[] | undefined;
+}
+
+/** Run `fn` when the box's stream has ended (now, if it has). */
+export function whenEnded(box: TrailerBox, fn: () => void): void {
+  if (box.ended) fn();
+  else (box.waiters ??= []).push(fn);
+}
+
+/** Mark the box's stream ended (once) and run its waiters. */
+export function endTrailers(box: TrailerBox): void {
+  if (box.ended) return;
+  box.ended = true;
+  const w = box.waiters;
+  box.waiters = undefined;
+  if (w) {
+    for (const fn of w) {
+      try {
+        fn();
+      } catch {
+        // a waiter's failure is its own
+      }
+    }
+  }
 }
 
 const TRAILERS = Symbol("switchyard.h2.trailers");
