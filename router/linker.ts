@@ -10,11 +10,10 @@
 import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
-import type { H2Settings } from "./http/h2/h2_server.ts";
-import { loadHttp2 } from "./http/h2/node_http2.ts";
-import type { H2ServerConfig } from "./config/router_schema.ts";
+import { h2Settings, prepareH2 } from "./http/h2/config.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
+import { settledDelegation } from "./dtab/settled.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { BadRequest } from "./core/errors.ts";
 import {
@@ -120,53 +119,6 @@ function listenerKey(label: string, ip: string, port: number, protocol = "http")
   return `${label}@${ip}:${port}${protocol === "http" ? "" : `/${protocol}`}`;
 }
 
-/** An h2 server's SETTINGS from its config (L1 `protocol-h2.md` server parameters). */
-function h2Settings(s: H2ServerConfig): H2Settings {
-  return {
-    maxConcurrentStreams: s.maxConcurrentStreamsPerConnection,
-    ...(s.initialStreamWindowBytes ? { initialWindowSize: s.initialStreamWindowBytes } : {}),
-    ...(s.maxFrameBytes ? { maxFrameSize: s.maxFrameBytes } : {}),
-    ...(s.headerTableBytes !== undefined ? { headerTableSize: s.headerTableBytes } : {}),
-    ...(s.maxHeaderListByts !== undefined ? { maxHeaderListSize: s.maxHeaderListByts } : {}),
-  };
-}
-
-/** Whether a delegation tree still waits on a namer (a pending lookup or endpoint set). */
-function pending(node: unknown): boolean {
-  if (typeof node !== "object" || node === null) return false;
-  const n = node as Record<string, unknown>;
-  if (n.type === "exception" && n.message === "pending") return true;
-  if ((n.bound as { addr?: { type?: string } } | undefined)?.addr?.type === "pending") return true;
-  for (const k of ["delegate", "alt", "union", "tree"]) {
-    const c = n[k];
-    if (Array.isArray(c) ? c.some(pending) : pending(c)) return true;
-  }
-  return false;
-}
-
-/**
- * A delegation once its namers have answered, as Linkerd's `DelegateApiHandler` waits for the
- * first settled tree: recomputed every 50 ms; still pending after 2 s → 503 (Linkerd's timeout).
- */
-async function settledDelegation<T>(compute: () => T, waitMs = 2000): Promise<T> {
-  const end = Date.now() + waitMs;
-  for (;;) {
-    const tree = compute();
-    if (!pending(tree)) return tree;
-    if (Date.now() >= end) {
-      throw new Error(
-        `the delegation is still pending after ${waitMs} ms (a namer has not answered)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Load `node:http2` when a config has an h2 router (it costs ~10 MB; http-only skips it). */
-async function prepare(config: Config): Promise<void> {
-  if (config.routers.some((r) => r.protocol === "h2")) await loadHttp2();
-}
-
 /**
  * The warnings `switchyard check` prints (config lint and routing lint) for a loaded config. The
  * lint modules load on the first `/admin/lint` only: they are not part of the serving graph.
@@ -242,7 +194,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
   }
   const deps = { registry, transport, clock, log };
-  await prepare(config);
+  await prepareH2(config);
   let snap: Snapshot = buildSnapshot(config, deps);
   // Listener key → listener; a listener routes with whatever router its label has *now*.
   const listeners = new Map<string, RunningListener>();
@@ -373,7 +325,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   async function reload(next: Config): Promise<void> {
     if (stopping) throw new Error("shutting down");
-    await prepare(next);
+    await prepareH2(next);
     const built = buildSnapshot(next, deps, snap.discovery);
     const wanted = new Set<string>();
     for (const rc of next.routers) {
