@@ -17,12 +17,28 @@ export interface Clock {
   random(): number;
 }
 
+/** `setTimeout`'s limit: a longer delay (2^31 ms ≈ 24.8 days) fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   mono: () => performance.now(),
   setTimer(ms, fn) {
-    const id = setTimeout(fn, ms);
+    if (!(ms > MAX_TIMER_MS)) {
+      const id = setTimeout(fn, ms);
+      return () => clearTimeout(id);
+    }
+    // A far deadline (grpc-timeout allows 99999999H): never, or a chain of maximal timers.
+    if (ms === Infinity) return () => {};
+    let left = ms;
+    let id: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      const step = Math.min(left, MAX_TIMER_MS);
+      left -= step;
+      id = setTimeout(left > 0 ? arm : fn, step);
+    };
+    arm();
     return () => clearTimeout(id);
   },
   random: Math.random,

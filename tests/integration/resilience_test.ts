@@ -341,3 +341,34 @@ routers:
     await slow.close();
   }
 });
+
+Deno.test("deadlines far in the future (grpc-timeout 600H, a 30-day l5d-ctx-deadline) do not fire early", async () => {
+  // setTimeout fires a delay over 2^31 ms (~24.8 days) after 1 ms: the timers chain instead.
+  const up = startUpstream("far");
+  const disco = await fsNamerDir({ far: up.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const month = 30n * 24n * 3600n * 1_000_000_000n;
+    for (
+      const h of [
+        "grpc-timeout: 600H",
+        "grpc-timeout: 99999999H",
+        `l5d-ctx-deadline: ${now} ${now + month}`,
+      ]
+    ) {
+      const r = await curl(["-H", "Host: far", "-H", h, `http://${sy.proxy()}/`]);
+      assertEquals(r.status, 200, `${h}: ${r.body}`);
+    }
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
