@@ -161,6 +161,34 @@ async function h2Upstream(): Promise<{ port: number; close(): void }> {
   return { port: (server.address() as { port: number }).port, close: () => server.close() };
 }
 
+/** An h2c upstream process that writes part of a body, then exits (its connection is lost). */
+async function dyingUpstream(): Promise<{ port: number; child: Deno.ChildProcess }> {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    script,
+    `import http2 from "node:http2";
+const s = http2.createServer();
+s.on("stream", (st) => { st.respond({ ":status": 200 }); st.write("partial\\n"); setTimeout(() => Deno.exit(0), 100); });
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the dying upstream did not start");
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  void child.stdout.cancel();
+  return { port: Number(text.trim()), child };
+}
+
 async function nghttp(args: string[]): Promise<string> {
   const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
     .output();
@@ -169,7 +197,12 @@ async function nghttp(args: string[]): Promise<string> {
 
 Deno.test("h2: nghttp prior knowledge routed by :authority; trailers forwarded; l5d-err on no hosts", async () => {
   const up = await h2Upstream();
-  const disco = await fsNamerDir({ web: `127.0.0.1 ${up.port}`, rpc: `127.0.0.1 ${up.port}` });
+  const dying = await dyingUpstream();
+  const disco = await fsNamerDir({
+    web: `127.0.0.1 ${up.port}`,
+    rpc: `127.0.0.1 ${up.port}`,
+    dying: `127.0.0.1 ${dying.port}`,
+  });
   const sy = await startSwitchyard(`
 admin: {port: 0}
 namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
@@ -198,14 +231,29 @@ routers:
     assert(slow.includes("part two"), slow);
     assert(slow.includes("grpc-status: 14"), slow);
     assert(slow.includes("l5d-success-class: 0.0"), `success class in the trailers:\n${slow}`);
+    // A body cut short by an upstream process that dies is reset downstream, not ended cleanly.
+    const cut = await curl([
+      "--http2-prior-knowledge",
+      "-H",
+      "Host: dying",
+      `http://127.0.0.1:${port}/`,
+    ]);
+    assert(cut.code !== 0, `curl saw the truncated stream as complete: ${cut.code} ${cut.body}`);
+    assert(cut.body.startsWith("partial"), cut.body);
     const m = await metrics(sy.admin);
     assertEquals(m["rt/h2/service/svc/rpc/failures"], 1);
     assertEquals(m["rt/h2/service/svc/rpc/success"] ?? 0, 0);
     assertEquals(m["rt/h2/service/svc/web/requests"], 1);
-    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 3);
+    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 4);
   } finally {
     await sy.stop();
     up.close();
+    try {
+      dying.child.kill();
+    } catch {
+      // it has exited, as it should
+    }
+    await dying.child.status;
   }
 });
 

@@ -298,8 +298,26 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         if (size > bufferLimit && headed) deliverStreaming();
       });
       stream.on("end", () => {
-        endTrailers(box);
         signal?.removeEventListener("abort", onAbort);
+        if (stream.rstCode) {
+          // Not END_STREAM: the stream was reset, or the connection was lost, mid-body. The
+          // body fails (the server resets its stream) instead of ending as if complete.
+          clearTimeout(timer);
+          endTrailers(box);
+          const err = new UpstreamError(
+            `h2 stream to ${where} was reset mid-body (code ${stream.rstCode})`,
+          );
+          if (!settled) fail(err);
+          else if (controller) {
+            try {
+              controller.error(err);
+            } catch {
+              // already closed or cancelled
+            }
+          }
+          return;
+        }
+        endTrailers(box);
         if (!settled && headed) deliverWhole();
         else if (controller) {
           try {
