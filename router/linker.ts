@@ -274,11 +274,11 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   disconnect: () => scoped.stats?.connections.decr(),
                   bytes, // its counters are swapped in below; connections read them per use
                   mono: () => registry.clock.mono(),
-                  end: (status, ms, _err, at) => {
+                  end: (status, ms, _err, at, success) => {
                     const stats = scoped.stats;
                     if (!stats) return;
                     stats.leave();
-                    if (status < 500) stats.recordSuccess(ms, status, at);
+                    if (success ?? status < 500) stats.recordSuccess(ms, status, at);
                     else stats.recordFailure(ms, status, undefined, at);
                   },
                 },

@@ -12,6 +12,7 @@ import { rescue } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
+import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailers.ts";
 import { type H2Settings, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
@@ -46,6 +47,14 @@ function clearResponse(rsp: Response): Response {
     const headers = [...rsp.headers].filter((e) => !e[0].startsWith("l5d-"));
     return new Response(rsp.body, { status: rsp.status, statusText: rsp.statusText, headers });
   }
+}
+
+/** A response's class for the server stats: known, unknown (status decides), or at stream end. */
+type Success = boolean | undefined | TrailerBox;
+
+/** `l5d-success-class` as a success flag (Linkerd: any value > 0 is success). */
+function successClass(v: string | null): boolean | undefined {
+  return v === null ? undefined : Number(v) > 0;
 }
 
 /** One listener's settings (`routers[].servers[]`). */
@@ -100,8 +109,11 @@ export interface ListenerObserver {
    * request's `Ctx` (`startMono`, `endedAt`): fewer clock reads per request (issue 6).
    */
   mono?(): number;
-  /** A response (or error response) was produced after `ms`, at monotonic time `at`. */
-  end?(status: number, ms: number, error: unknown, at: number): void;
+  /**
+   * A response (or error response) was produced after `ms`, at monotonic time `at`. `success` is
+   * the `l5d-success-class` the router's classifier gave it; absent: the status decides (5xx).
+   */
+  end?(status: number, ms: number, error: unknown, at: number, success?: boolean): void;
   /** A client connection opened (raw engine only: `Deno.serve` has no connection events). */
   connect?(): void;
   /** A client connection closed or was handed over to a tunnel. */
@@ -166,14 +178,21 @@ export function listen(
     router.inflight++;
     let ctx: Ctx | undefined;
     /** Once per request, whatever the outcome; `routed` is the response or error the router gave. */
-    const done = (status: number, routed: unknown, err: unknown): void => {
+    const done = (status: number, routed: unknown, err: unknown, success?: Success): void => {
       router.inflight--;
       limiter?.release();
       // The router's stats levels timed this outcome a few microtasks ago: reuse that reading.
       const at = shared && ctx !== undefined && routed !== undefined && ctx.endedWith === routed
         ? ctx.endedAt
         : mono();
-      observer.end?.(status, at - t0, err, at);
+      if (typeof success !== "object") observer.end?.(status, at - t0, err, at, success);
+      else {
+        // A stream still flowing (h2): counted when it ends, on the class in its trailers.
+        const box = success;
+        whenEnded(box, () => {
+          observer.end?.(status, at - t0, err, at, successClass(trailer(box, H.successClass)));
+        });
+      }
     };
     const failed = (e: unknown): Response => {
       let rsp: Response;
@@ -204,6 +223,12 @@ export function listen(
     }
     return routed.then((rsp) => {
       let out = rsp;
+      // Linkerd's server classifier trusts the class the service's classifier gave (Linkerd's
+      // `SuccessClassClassifier`), ahead of the 5xx rule; read before clearContext strips it.
+      const box = trailersOf(rsp);
+      const success: Success = box !== undefined && !box.ended
+        ? box
+        : successClass(rsp.headers.get(H.successClass));
       if (spec.clearContext) {
         try {
           out = clearResponse(out);
@@ -215,7 +240,7 @@ export function listen(
       if (compression !== 0 && ctx?.headerList) {
         out = compressResponse(out, ctx.headerList, req.method, compression);
       }
-      done(out.status, rsp, undefined);
+      done(out.status, rsp, undefined, success);
       return out;
     }, failed);
   };

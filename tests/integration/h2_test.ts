@@ -128,7 +128,11 @@ routers:
     assertEquals(m[`${svc}/failures`], 2);
     assertEquals(m[`${svc}/retries/total`], fails - 1);
     assertEquals(m["rt/grpc/client/#/io.l5d.fs/hello.Greeter/requests"], 3 + fails);
-    assertEquals(m[`rt/grpc/server/127.0.0.1/${sy.ports.grpc![0]}/requests`], 4);
+    // The server level counts the class the service's classifier gave (l5d-success-class), as
+    // Linkerd's SuccessClassClassifier: gRPC failures are failures there too, not 200 successes.
+    const server = `rt/grpc/server/127.0.0.1/${sy.ports.grpc![0]}`;
+    assertEquals(m[`${server}/requests`], 4);
+    assertEquals([m[`${server}/success`], m[`${server}/failures`]], [2, 2]);
   } finally {
     client.close();
     await sy.stop();
