@@ -9,11 +9,16 @@
 import type { Router } from "../router.ts";
 import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
-import { BadRequest, findSwitchyardError, Overloaded } from "../core/errors.ts";
+import {
+  BadRequest,
+  findSwitchyardError,
+  Overloaded,
+  UnknownDestination,
+} from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
 import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailers.ts";
-import { type H2Settings, serveH2 } from "./h2/h2_server.ts";
+import { type H2Settings, RefuseStream, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
@@ -195,6 +200,12 @@ export function listen(
       }
     };
     const failed = (e: unknown): Response => {
+      if (spec.engine === "h2" && findSwitchyardError(e) instanceof UnknownDestination) {
+        // Linkerd's h2 ErrorReseter: an unroutable request is refused (RST_STREAM
+        // REFUSED_STREAM), which gRPC clients see as UNAVAILABLE, not an HTTP 400.
+        done(400, e, e, false);
+        throw new RefuseStream((e as Error).message);
+      }
       let rsp: Response;
       try {
         if (!findSwitchyardError(e) && !req.signal.aborted) {

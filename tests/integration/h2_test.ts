@@ -133,6 +133,11 @@ routers:
     const server = `rt/grpc/server/127.0.0.1/${sy.ports.grpc![0]}`;
     assertEquals(m[`${server}/requests`], 4);
     assertEquals([m[`${server}/success`], m[`${server}/failures`]], [2, 2]);
+
+    // An unroutable request is refused with RST_STREAM REFUSED_STREAM (Linkerd's ErrorReseter),
+    // which a gRPC client sees as UNAVAILABLE, not as an HTTP 400.
+    const refused = await nghttp(["-v", `http://127.0.0.1:${sy.ports.grpc![0]}/`]);
+    assert(/RST_STREAM[\s\S]*REFUSED_STREAM/.test(refused), refused);
   } finally {
     client.close();
     await sy.stop();

@@ -49,6 +49,17 @@ export interface H2Server {
   readonly finished: Promise<void>;
 }
 
+/**
+ * A handler's rejection that resets the stream with `REFUSED_STREAM` (the request was not
+ * processed; a client may retry it elsewhere). Any other rejection resets with `INTERNAL_ERROR`.
+ */
+export class RefuseStream extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RefuseStream";
+  }
+}
+
 /** The handler: a request and the client's address. */
 export type H2Handler = (
   req: Request,
@@ -116,9 +127,13 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       hostname: sock?.remoteAddress ?? "",
       port: sock?.remotePort ?? 0,
     };
+    const codes = http2Module().constants;
     handler(req, { remoteAddr }).then(
       (rsp) => writeResponse(stream, rsp),
-      () => stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR),
+      (e: unknown) =>
+        stream.close(
+          e instanceof RefuseStream ? codes.NGHTTP2_REFUSED_STREAM : codes.NGHTTP2_INTERNAL_ERROR,
+        ),
     );
   });
   server.on("error", () => {});
