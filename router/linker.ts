@@ -311,6 +311,11 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     return started;
   }
 
+  /** Wait until new listeners accept connections (h2's bind is asynchronous). */
+  async function listening(started: readonly RunningListener[]): Promise<void> {
+    await Promise.all(started.map((l) => l.listener.ready));
+  }
+
   function retire(old: Snapshot): void {
     const done = (async () => {
       const end = Date.now() + drainMaxMs;
@@ -352,6 +357,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     }
     retire(previous);
     reloads.incr();
+    await listening(started);
   }
 
   function shutdown(): Promise<void> {
@@ -370,7 +376,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   }
 
   try {
-    startListeners(config, () => snap);
+    await listening(startListeners(config, () => snap));
     if (opts.admin === false) {
       return {
         config: () => snap.config,

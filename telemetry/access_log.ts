@@ -8,8 +8,9 @@
  * hello 127.0.0.1 - - [26/11/2026:00:17:20 UTC] "GET /a?b=1 HTTP/1.1" 200 52 "-" "curl/8.5.0"
  * ```
  * The time is `dd/MM/yyyy:HH:mm:ss z` like Linkerd's, in UTC; the byte count is the response's
- * `Content-Length`, `-` when unknown (streamed), as Linkerd did. The protocol is always printed as
- * `HTTP/1.1` (the listener does not tell h1 from h2c). Unlike Linkerd, requests that end in a router
+ * `Content-Length`, `-` when unknown (streamed), as Linkerd did. The protocol is the request's:
+ * `HTTP/1.0` or `HTTP/1.1` from the raw engine, `HTTP/2.0` on h2 routers (`Deno.serve` listeners
+ * do not tell h1 from h2c: `HTTP/1.1`). Unlike Linkerd, requests that end in a router
  * error are logged too, with the status the client got.
  *
  * `json`: `{"ts","router","host","remote","method","target","protocol","status","bytes",
@@ -29,6 +30,7 @@ import type { Ctx } from "../router/core/ctx.ts";
 import type { Filter } from "../router/core/service.ts";
 import { findSwitchyardError } from "../router/core/errors.ts";
 import type { Logger } from "./log.ts";
+import { httpVersion } from "../router/http/raw/request_parts.ts";
 
 /** `httpAccessLogFormat`. */
 export type AccessLogFormat = "common" | "json";
@@ -45,6 +47,8 @@ export interface AccessLogEntry {
   readonly method: string;
   /** Origin-form target as received (`/path?query`). */
   readonly target: string;
+  /** `HTTP/1.1`, `HTTP/1.0` or `HTTP/2.0`; absent: `HTTP/1.1`. */
+  readonly protocol?: string;
   readonly status: number;
   /** Response Content-Length, undefined when unknown. */
   readonly bytes: number | undefined;
@@ -92,7 +96,7 @@ function quoted(s: string): string {
  */
 export function formatCommon(e: AccessLogEntry): string {
   return `${quoted(e.host)} ${e.remote || "-"} - - [${accessLogTime(e.timeMs)}] ` +
-    `"${e.method} ${quoted(e.target)} HTTP/1.1" ${e.status} ${e.bytes ?? "-"} ` +
+    `"${e.method} ${quoted(e.target)} ${e.protocol ?? "HTTP/1.1"}" ${e.status} ${e.bytes ?? "-"} ` +
     `"${quoted(e.referer)}" "${quoted(e.userAgent)}"`;
 }
 
@@ -117,7 +121,7 @@ export function formatJson(e: AccessLogEntry): string {
     remote: e.remote,
     method: e.method,
     target: e.target,
-    protocol: "HTTP/1.1",
+    protocol: e.protocol ?? "HTTP/1.1",
     status: e.status,
     bytes: e.bytes ?? null,
     durationMs: Math.round(e.durationMs * 1000) / 1000,
@@ -239,6 +243,7 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
       remote: ctx.remoteAddr,
       method: req.method,
       target: ctx.url.pathname + ctx.url.search,
+      protocol: `HTTP/${httpVersion(req)}`,
       status,
       bytes: bytes !== undefined && Number.isFinite(bytes) ? bytes : undefined,
       referer: h.get("referer") ?? "-",

@@ -135,6 +135,8 @@ export interface Listener {
   shutdown(): Promise<void>;
   /** Which engine serves it. */
   readonly engine: "raw" | "serve" | "h2";
+  /** Settles once the listener accepts connections (h2 binds asynchronously; others at once). */
+  readonly ready: Promise<void>;
   readonly finished: Promise<void>;
 }
 
@@ -315,6 +317,7 @@ export function listen(
     ip: addr.hostname,
     port: addr.port,
     engine: spec.engine === "h2" ? "h2" : raw ? "raw" : "serve",
+    ready: "ready" in server ? server.ready : Promise.resolve(),
     shutdown: () => server.shutdown(),
     finished: server.finished,
   };

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Path } from "../dtab/types.ts";
-import { firstHeader, type Identifier } from "./identifier.ts";
+import { firstHeader, lastHeader, type Identifier } from "./identifier.ts";
 
 /** Linkerd kind. */
 export const kind = "io.l5d.header.token";
@@ -26,8 +26,10 @@ export function headerTokenIdentifier(prefix: Path, opts: HeaderTokenOptions = {
       return host ? { ok: true, dst: [...prefix, host] } : { ok: false, reason: absent };
     };
   }
-  return function identifyHeaderToken({ req }) {
-    const v = firstHeader(req, lower); // the first of repeated fields, as Finagle's headerMap.get
+  return function identifyHeaderToken({ req, version }) {
+    // A repeated field: the first for HTTP/1 (Finagle's headerMap.get), the last for h2
+    // (protocol-h2.md: "If there are multiple headers with this name, the last one is used").
+    const v = version === "2.0" ? lastHeader(req, lower) : firstHeader(req, lower);
     return v ? { ok: true, dst: [...prefix, v] } : { ok: false, reason: absent };
   };
 }

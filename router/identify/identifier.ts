@@ -17,7 +17,7 @@ export interface IdentifyInput {
   readonly url: URL;
   /** Host after http_proxy rewriting (absolute-form authority, else the Host header), as sent. */
   readonly host: string;
-  /** HTTP version of the request line, `"1.0"` or `"1.1"` (absent: `"1.1"`). */
+  /** HTTP version, `"1.0"`, `"1.1"` or `"2.0"` (an h2 listener's request; absent: `"1.1"`). */
   readonly version?: string;
 }
 
@@ -85,6 +85,18 @@ export function firstHeader(req: Request, name: string): string | null {
   if (parts === undefined) return req.headers.get(name);
   for (const e of parts.headers) if (e[0] === name) return e[1];
   return null;
+}
+
+/**
+ * The last value of a request field (h2's identifiers), from the wire-order list when the
+ * listener gave one; else the `Headers` value (repeats joined).
+ */
+export function lastHeader(req: Request, name: string): string | null {
+  const parts = requestParts.get(req);
+  if (parts === undefined) return req.headers.get(name);
+  let v: string | null = null;
+  for (const e of parts.headers) if (e[0] === name) v = e[1];
+  return v;
 }
 
 /** Split a URL pathname into its non-empty segments (raw, not percent-decoded). */

@@ -1,84 +1,31 @@
 /**
  * `protocol: h2` routers (L1 `protocol-h2.md`): a real gRPC client and server (`@grpc/grpc-js`)
  * through Switchyard, nghttp (h2c prior knowledge) and curl (h2 by ALPN over TLS), with HTTP/2
- * upstreams on loopback.
+ * upstreams on loopback. The gRPC and HTTP/2 peers run as child processes
+ * (`tests/support/h2_peer.ts`): Deno's node:http2 has aborted a process on closing sessions.
  */
-import * as grpc from "@grpc/grpc-js";
-import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
-
-const http2 = await import("node:http2");
-
-const identity = (b: Uint8Array) => b;
-const GREETER = {
-  Say: {
-    path: "/hello.Greeter/Say",
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Uint8Array) => Buffer.from(b),
-    requestDeserialize: identity,
-    responseSerialize: (b: Uint8Array) => Buffer.from(b),
-    responseDeserialize: identity,
-  },
-};
-
-interface Call {
-  message: string;
-  metadata: Record<string, unknown>;
-}
-
-/** A gRPC server: "fail" → UNAVAILABLE, "bad" → INVALID_ARGUMENT, else "hi <message>". */
-async function grpcUpstream(): Promise<{ port: number; calls: Call[]; close(): void }> {
-  const calls: Call[] = [];
-  const server = new grpc.Server();
-  server.addService(GREETER as unknown as grpc.ServiceDefinition, {
-    Say: (
-      call: grpc.ServerUnaryCall<Uint8Array, Uint8Array>,
-      cb: grpc.sendUnaryData<Uint8Array>,
-    ) => {
-      const message = new TextDecoder().decode(call.request);
-      calls.push({ message, metadata: call.metadata.getMap() });
-      if (message === "fail") cb({ code: grpc.status.UNAVAILABLE, details: "unavailable" });
-      else if (message === "bad") cb({ code: grpc.status.INVALID_ARGUMENT, details: "bad" });
-      else cb(null, Buffer.from(`hi ${message}`));
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (e, p) => e ? reject(e) : resolve(p),
-    )
-  );
-  return { port, calls, close: () => server.forceShutdown() };
-}
-
-/** One unary call; resolves with the reply text or the gRPC status code. */
-function say(
-  client: grpc.Client,
-  message: string | Uint8Array,
-): Promise<{ text?: string; code?: number }> {
-  const body = typeof message === "string" ? new TextEncoder().encode(message) : message;
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      GREETER.Say.path,
-      (b: Uint8Array) => Buffer.from(b),
-      identity,
-      body,
-      (e: grpc.ServiceError | null, r?: Uint8Array) =>
-        resolve(e ? { code: e.code } : { text: new TextDecoder().decode(r) }),
-    );
-  });
-}
+import { grpcCalls, startPortPeer } from "../support/h2_peers.ts";
 
 async function metrics(admin: string): Promise<Record<string, number>> {
   return await (await fetch(`${admin}/admin/metrics.json`)).json();
 }
 
+async function nghttp(args: string[]): Promise<string> {
+  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function sh(cmd: string, cwd: string): Promise<void> {
+  const out = await new Deno.Command("bash", { args: ["-c", cmd], cwd, stderr: "piped" }).output();
+  if (out.code !== 0) throw new Error(`${cmd}: ${new TextDecoder().decode(out.stderr)}`);
+}
+
 Deno.test("h2: gRPC routed by service with io.l5d.header.path, grpc.default retries UNAVAILABLE only", async () => {
-  const up = await grpcUpstream();
+  const up = await startPortPeer("grpc-server");
   const disco = await fsNamerDir({ "hello.Greeter": `127.0.0.1 ${up.port}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
@@ -95,31 +42,32 @@ routers:
       budget: {minRetriesPerSec: 5, percentCanRetry: 0.0}
   servers: [{port: 0}]
 `);
-  const client = new grpc.Client(
-    `127.0.0.1:${sy.ports.grpc![0]}`,
-    grpc.credentials.createInsecure(),
-  );
+  const address = `127.0.0.1:${sy.ports.grpc![0]}`;
+  // The upstream's calls, read from its output as they come.
+  const calls = async (message: string) => {
+    await new Promise((r) => setTimeout(r, 200)); // its last lines
+    return up.peer.lines.filter((l) => l.call === message);
+  };
   try {
-    assertEquals(await say(client, "bob"), { text: "hi bob" });
-    const seen = up.calls[0]!.metadata;
+    const results = await grpcCalls(address, ["bob", "fail", "bad", "@300000"]);
+    assertEquals(results[0], { text: "hi bob" });
+    const seen = (await calls("bob"))[0]!.metadata as Record<string, string>;
     assertEquals(seen["l5d-dst-service"], "/svc/hello.Greeter");
     assertEquals(seen["l5d-dst-client"], "/#/io.l5d.fs/hello.Greeter");
     assertEquals(seen["via"], "1.1 linkerd");
 
     // UNAVAILABLE (14) is retryable under io.l5d.h2.grpc.default: retried within the budget,
     // and the client still gets the upstream's status from the trailers.
-    assertEquals(await say(client, "fail"), { code: grpc.status.UNAVAILABLE });
-    const fails = up.calls.filter((c) => c.message === "fail").length;
+    assertEquals(results[1], { code: 14 }); // UNAVAILABLE
+    const fails = (await calls("fail")).length;
     // The budget holds minRetriesPerSec × ttlSecs (10 s) = 50 retries.
     assert(fails > 1 && fails <= 51, `"fail" reached the upstream ${fails} times`);
     // INVALID_ARGUMENT (3) is a failure that is not retried.
-    assertEquals(await say(client, "bad"), { code: grpc.status.INVALID_ARGUMENT });
-    assertEquals(up.calls.filter((c) => c.message === "bad").length, 1);
+    assertEquals(results[2], { code: 3 }); // INVALID_ARGUMENT
+    assertEquals((await calls("bad")).length, 1);
 
     // A message larger than the response buffer and the stream window streams through.
-    const big = new Uint8Array(300_000).fill(120);
-    const r = await say(client, big);
-    assertEquals(r.text?.length, 300_003);
+    assertEquals(results[3], { text: "len 300003" });
 
     const m = await metrics(sy.admin);
     const svc = "rt/grpc/service/svc/hello.Greeter";
@@ -139,74 +87,14 @@ routers:
     const refused = await nghttp(["-v", `http://127.0.0.1:${sy.ports.grpc![0]}/`]);
     assert(/RST_STREAM[\s\S]*REFUSED_STREAM/.test(refused), refused);
   } finally {
-    client.close();
     await sy.stop();
-    up.close();
+    await up.peer.kill();
   }
 });
 
-/** An h2c upstream: echoes the path and `:authority`, and ends with a trailer. */
-async function h2Upstream(): Promise<{ port: number; close(): void }> {
-  const server = http2.createServer();
-  server.on("stream", (stream, headers) => {
-    stream.on("data", () => {});
-    stream.on("end", () => {
-      if (headers[":path"] === "/slow") {
-        // A stream that outlasts classificationTimeoutMs, then fails with gRPC UNAVAILABLE.
-        stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
-          waitForTrailers: true,
-        });
-        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "14" }));
-        stream.write("part one\n");
-        setTimeout(() => stream.end("part two\n"), 300);
-        return;
-      }
-      stream.respond({ ":status": 200, "content-type": "text/plain" }, { waitForTrailers: true });
-      stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "abc123" }));
-      stream.end(`path=${headers[":path"]} via=${headers["via"]}\n`);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { port: (server.address() as { port: number }).port, close: () => server.close() };
-}
-
-/** An h2c upstream process that writes part of a body, then exits (its connection is lost). */
-async function dyingUpstream(): Promise<{ port: number; child: Deno.ChildProcess }> {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(
-    script,
-    `import http2 from "node:http2";
-const s = http2.createServer();
-s.on("stream", (st) => { st.respond({ ":status": 200 }); st.write("partial\\n"); setTimeout(() => Deno.exit(0), 100); });
-s.listen(0, "127.0.0.1", () => console.log(s.address().port));
-`,
-  );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the dying upstream did not start");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  void child.stdout.cancel();
-  return { port: Number(text.trim()), child };
-}
-
-async function nghttp(args: string[]): Promise<string> {
-  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  return new TextDecoder().decode(out.stdout);
-}
-
 Deno.test("h2: nghttp prior knowledge routed by :authority; trailers forwarded; l5d-err on no hosts", async () => {
-  const up = await h2Upstream();
-  const dying = await dyingUpstream();
+  const up = await startPortPeer("h2-server");
+  const dying = await startPortPeer("h2-dying");
   const disco = await fsNamerDir({
     web: `127.0.0.1 ${up.port}`,
     rpc: `127.0.0.1 ${up.port}`,
@@ -224,13 +112,27 @@ routers:
     - prefix: /svc/rpc
       responseClassifier: {kind: io.l5d.h2.grpc.default}
   servers: [{port: 0}]
+- protocol: h2
+  label: hdr
+  identifier: {kind: io.l5d.header.token, header: x-svc}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
 `);
   const port = sy.ports.h2![0];
   try {
     const ok = await nghttp(["-v", "-H", ":authority: web", `http://127.0.0.1:${port}/a/b?c=1`]);
     assert(ok.includes(":status: 200"), ok);
-    assert(ok.includes("path=/a/b?c=1 via=1.1 linkerd"), ok);
+    assert(ok.includes("path=/a/b?c=1 via=1.1 linkerd authority=web"), ok);
     assert(ok.includes("x-checksum: abc123"), `trailer forwarded:\n${ok}`);
+    // A repeated header names by its last value on h2 (protocol-h2.md).
+    const twice = await nghttp([
+      "-H",
+      "x-svc: nowhere",
+      "-H",
+      "x-svc: web",
+      `http://127.0.0.1:${sy.ports.hdr![0]}/twice`,
+    ]);
+    assert(twice.includes("path=/twice"), twice);
     const none = await nghttp(["-v", "-H", ":authority: nowhere", `http://127.0.0.1:${port}/`]);
     assert(/:status: 5\d\d/.test(none), none);
     assert(none.includes("l5d-err:"), none);
@@ -256,20 +158,10 @@ routers:
     assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 4);
   } finally {
     await sy.stop();
-    up.close();
-    try {
-      dying.child.kill();
-    } catch {
-      // it has exited, as it should
-    }
-    await dying.child.status;
+    await up.peer.kill();
+    await dying.peer.kill();
   }
 });
-
-async function sh(cmd: string, cwd: string): Promise<void> {
-  const out = await new Deno.Command("bash", { args: ["-c", cmd], cwd, stderr: "piped" }).output();
-  if (out.code !== 0) throw new Error(`${cmd}: ${new TextDecoder().decode(out.stderr)}`);
-}
 
 Deno.test("h2: TLS termination by ALPN and TLS origination to an h2 upstream with commonName", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-h2-tls-" });
@@ -285,16 +177,8 @@ Deno.test("h2: TLS termination by ALPN and TLS origination to an h2 upstream wit
       dir,
     );
   }
-  const upstream = http2.createSecureServer({
-    cert: await Deno.readTextFile(`${dir}/world.pem`),
-    key: await Deno.readTextFile(`${dir}/world.key`),
-  });
-  upstream.on("stream", (stream, headers) => {
-    stream.respond({ ":status": 200 });
-    stream.end(`tls h2 upstream saw ${headers[":authority"]}\n`);
-  });
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
-  const upPort = (upstream.address() as { port: number }).port;
+  const upstream = await startPortPeer("h2-server", `${dir}/world.pem`, `${dir}/world.key`);
+  const upPort = upstream.port;
   const disco = await fsNamerDir({ world: `127.0.0.1 ${upPort}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
@@ -320,11 +204,11 @@ routers:
       `https://127.0.0.1:${sy.ports.h2![0]}/`,
     ]);
     assertEquals(r.status, 200, r.body);
-    assert(r.body.includes("tls h2 upstream saw world"), r.body);
+    assert(r.body.includes("authority=world"), r.body);
     assert(r.body.includes("version=2"), `ALPN negotiated h2: ${r.body}`);
   } finally {
     await sy.stop();
-    upstream.close();
+    await upstream.peer.kill();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -19,6 +19,7 @@
 import type * as http2 from "node:http2";
 import { http2Module } from "./node_http2.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
+import { requestParts } from "../raw/request_parts.ts";
 import { trailersOf } from "../../core/trailers.ts";
 
 /** HTTP/2 SETTINGS a server sends (node:http2's names). */
@@ -44,6 +45,8 @@ export interface H2ServeOptions {
 /** A running h2 server. */
 export interface H2Server {
   readonly addr: Deno.NetAddr;
+  /** Settles once the port is listening (node:http2 binds asynchronously). */
+  readonly ready: Promise<void>;
   /** Stop accepting, close sessions gracefully (GOAWAY) once their streams are done. */
   shutdown(): Promise<void>;
   readonly finished: Promise<void>;
@@ -105,12 +108,17 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       opts.onDisconnect?.();
     });
   });
-  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+  server.on("stream", (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    _flags: number,
+    rawHeaders?: string[],
+  ) => {
     stream.on("error", () => {}); // resets by the client end the stream; nothing to report
     let req: Request;
     const ac = new AbortController();
     try {
-      req = toRequest(stream, headers, scheme, ac.signal);
+      req = toRequest(stream, headers, rawHeaders, scheme, ac.signal);
     } catch (e: unknown) {
       const status = (e as { status?: number }).status ?? 400;
       void writeResponse(stream, opts.onReject(status, e instanceof Error ? e.message : String(e)));
@@ -136,13 +144,20 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
         ),
     );
   });
-  server.on("error", () => {});
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
   server.once("close", () => resolveFinished());
+  // node:http2 binds asynchronously: `ready` settles when it listens (or cannot).
+  const ready = new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", (e: unknown) => reject(e));
+  });
+  ready.catch(() => {}); // the linker awaits it; never an unhandled rejection
+  server.on("error", () => {});
   server.listen({ port, host: opts.hostname, reusePort } as { port: number; host: string });
   return {
     addr: { transport: "tcp", hostname: opts.hostname, port },
+    ready,
     shutdown() {
       server.close();
       for (const s of sessions) s.close();
@@ -161,6 +176,7 @@ class StreamRejected extends Error {
 function toRequest(
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
+  rawHeaders: string[] | undefined,
   scheme: string,
   signal: AbortSignal,
 ): Request {
@@ -170,24 +186,34 @@ function toRequest(
   }
   const authority = headers[":authority"] ?? headers["host"];
   const path = String(headers[":path"] ?? "/");
+  // Fields in wire order, repeats apart (the headers object joins them): `rawHeaders` when the
+  // runtime gives them, else the joined object.
   const fields: [string, string][] = [];
   if (authority !== undefined) fields.push(["host", String(authority)]);
-  for (const k in headers) {
-    if (k.charCodeAt(0) === 58 || k === "host") continue; // pseudo-headers; host is set above
-    const v = headers[k];
-    if (Array.isArray(v)) { for (const x of v) fields.push([k, x]); }
-    else if (v !== undefined) fields.push([k, String(v)]);
+  if (rawHeaders) {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const k = rawHeaders[i]!.toLowerCase();
+      if (k.charCodeAt(0) === 58 || k === "host") continue; // pseudo-headers; host is set above
+      fields.push([k, rawHeaders[i + 1]!]);
+    }
+  } else {
+    for (const k in headers) {
+      if (k.charCodeAt(0) === 58 || k === "host") continue;
+      const v = headers[k];
+      if (Array.isArray(v)) { for (const x of v) fields.push([k, x]); }
+      else if (v !== undefined) fields.push([k, String(v)]);
+    }
   }
-  let url: string;
+  let url: URL;
   try {
-    url = new URL(path, `${scheme}://${authority ?? "localhost"}`).href;
+    url = new URL(path, `${scheme}://${authority ?? "localhost"}`);
   } catch {
     throw new StreamRejected(`invalid :path or :authority (${path}, ${authority})`, 400);
   }
   const ended = stream.readableEnded || (stream as { endAfterHeaders?: boolean }).endAfterHeaders;
   const body = ended ? null : bodyStream(stream);
-  return requestWithMethod(
-    url,
+  const req = requestWithMethod(
+    url.href,
     {
       method,
       headers: fields,
@@ -196,6 +222,9 @@ function toRequest(
       ...(body ? { duplex: "half" } : {}),
     } as RequestInit & { method: string },
   );
+  // The router reads the parsed URL and the wire-order fields from here, as the raw engine's.
+  requestParts.set(req, { url, headers: fields, major: 2 });
+  return req;
 }
 
 function bodyStream(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array> {

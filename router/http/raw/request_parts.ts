@@ -25,6 +25,8 @@ export interface RequestParts {
   readonly headers: [string, string][];
   /** HTTP/1.minor of the request line (absent: 1). */
   readonly minor?: number;
+  /** 2 for a request that came over HTTP/2 (an h2 router's listener); absent: 1. */
+  readonly major?: number;
 }
 
 /**
@@ -32,10 +34,13 @@ export interface RequestParts {
  * `"1.0"` for an HTTP/1.0 request line the raw engine parsed, else `"1.1"` (Deno.serve does not
  * say; it answers HTTP/1.0 clients as 1.1 ones).
  *
- * @returns `"1.0"` or `"1.1"`
+ * `"2.0"` for a request an h2 router's listener received.
+ *
+ * @returns `"1.0"`, `"1.1"` or `"2.0"`
  */
-export function httpVersion(req: Request): "1.0" | "1.1" {
-  return requestParts.get(req)?.minor === 0 ? "1.0" : "1.1";
+export function httpVersion(req: Request): "1.0" | "1.1" | "2.0" {
+  const p = requestParts.get(req);
+  return p?.major === 2 ? "2.0" : p?.minor === 0 ? "1.0" : "1.1";
 }
 
 /** Where a request's parts are kept: a symbol-keyed property of the request itself. */

@@ -1,0 +1,129 @@
+/**
+ * HTTP/2 and gRPC peers for the h2 tests, run as child processes (`deno run -A h2_peer.ts MODE`):
+ * Deno's `node:http2` (nghttp2) has aborted a whole process on an assertion while closing
+ * sessions (`find_stream_on_goaway_func`), which in the test runner would take every test of the
+ * file down. Each peer prints one JSON line per event on stdout; servers are killed, never closed.
+ *
+ * Modes:
+ * - `grpc-server`: a gRPC server (`@grpc/grpc-js`) for `/hello.Greeter/Say`: "fail" → UNAVAILABLE,
+ *   "bad" → INVALID_ARGUMENT, else "hi <message>". Prints `{"port"}`, then `{"call", "metadata"}`
+ *   per call.
+ * - `grpc-client ADDRESS MESSAGE...`: one unary call per message (`@N` sends N bytes of "x");
+ *   prints `{"text"}` or `{"code"}` per call, then `{"done": true}`.
+ * - `h2-server [CERT KEY]`: an h2c (or TLS) server: `/slow` streams past the classification
+ *   timeout and ends with `grpc-status: 14`; any other path echoes `path=… via=…` and ends with
+ *   the trailer `x-checksum: abc123`. Prints `{"port"}`.
+ * - `h2-dying`: writes part of a body, then exits (its connection is lost). Prints `{"port"}`.
+ *
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
+import http2 from "node:http2";
+
+const out = (o: unknown) => console.log(JSON.stringify(o));
+const identity = (b: Buffer) => b;
+const SAY = {
+  path: "/hello.Greeter/Say",
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: identity,
+  requestDeserialize: identity,
+  responseSerialize: identity,
+  responseDeserialize: identity,
+};
+
+async function grpcServer(): Promise<void> {
+  const server = new grpc.Server();
+  server.addService({ Say: SAY } as unknown as grpc.ServiceDefinition, {
+    Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      const message = call.request.toString();
+      out({
+        call: message.length > 64 ? `${message.slice(0, 8)}…(${message.length})` : message,
+        metadata: call.metadata.getMap(),
+      });
+      if (message === "fail") cb({ code: grpc.status.UNAVAILABLE, details: "unavailable" });
+      else if (message === "bad") cb({ code: grpc.status.INVALID_ARGUMENT, details: "bad" });
+      else cb(null, Buffer.from(`hi ${message}`));
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (e, p) => e ? reject(e) : resolve(p),
+    )
+  );
+  out({ port });
+}
+
+async function grpcClient(address: string, messages: string[]): Promise<void> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  for (const m of messages) {
+    const body = m.startsWith("@") ? Buffer.alloc(Number(m.slice(1)), "x") : Buffer.from(m);
+    const r = await new Promise<{ text?: string; code?: number }>((resolve) =>
+      client.makeUnaryRequest(
+        SAY.path,
+        identity,
+        identity,
+        body,
+        (e: grpc.ServiceError | null, v?: Buffer) =>
+          resolve(
+            e ? { code: e.code } : { text: v!.length > 64 ? `len ${v!.length}` : v!.toString() },
+          ),
+      )
+    );
+    out(r);
+  }
+  out({ done: true });
+  Deno.exit(0); // no graceful close: the process ends with its connection
+}
+
+function h2Server(cert?: string, key?: string): void {
+  const server = cert && key
+    ? http2.createSecureServer({
+      cert: Deno.readTextFileSync(cert),
+      key: Deno.readTextFileSync(key),
+    })
+    : http2.createServer();
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    stream.on("data", () => {});
+    stream.on("end", () => {
+      if (headers[":path"] === "/slow") {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+          waitForTrailers: true,
+        });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "14" }));
+        stream.write("part one\n");
+        setTimeout(() => stream.end("part two\n"), 300);
+        return;
+      }
+      stream.respond({ ":status": 200, "content-type": "text/plain" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "abc123" }));
+      stream.end(
+        `path=${headers[":path"]} via=${headers["via"]} authority=${headers[":authority"]}\n`,
+      );
+    });
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
+function h2Dying(): void {
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.write("partial\n");
+    setTimeout(() => Deno.exit(0), 100);
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
+if (import.meta.main) {
+  const [mode, ...args] = Deno.args;
+  if (mode === "grpc-server") await grpcServer();
+  else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
+  else if (mode === "h2-server") h2Server(args[0], args[1]);
+  else if (mode === "h2-dying") h2Dying();
+  else throw new Error(`unknown mode ${mode}`);
+}
