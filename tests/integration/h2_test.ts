@@ -95,10 +95,12 @@ routers:
 Deno.test("h2: nghttp prior knowledge routed by :authority; trailers forwarded; l5d-err on no hosts", async () => {
   const up = await startPortPeer("h2-server");
   const dying = await startPortPeer("h2-dying");
+  const limited = await startPortPeer("h2-limited");
   const disco = await fsNamerDir({
     web: `127.0.0.1 ${up.port}`,
     rpc: `127.0.0.1 ${up.port}`,
     dying: `127.0.0.1 ${dying.port}`,
+    limited: `127.0.0.1 ${limited.port}`,
   });
   const sy = await startSwitchyard(`
 admin: {port: 0}
@@ -151,15 +153,35 @@ routers:
     ]);
     assert(cut.code !== 0, `curl saw the truncated stream as complete: ${cut.code} ${cut.body}`);
     assert(cut.body.startsWith("partial"), cut.body);
+    // 30 streams at once to an upstream that allows 5: the client waits for free streams
+    // instead of having them refused (REFUSED_STREAM would be 5xx and mark the endpoint dead).
+    const burst = await new Deno.Command("h2load", {
+      args: [
+        "-n",
+        "30",
+        "-c",
+        "1",
+        "-m",
+        "30",
+        "-H",
+        ":authority: limited",
+        `http://127.0.0.1:${port}/`,
+      ],
+      stdout: "piped",
+    }).output();
+    const summary = new TextDecoder().decode(burst.stdout);
+    assert(summary.includes("status codes: 30 2xx"), summary);
     const m = await metrics(sy.admin);
     assertEquals(m["rt/h2/service/svc/rpc/failures"], 1);
     assertEquals(m["rt/h2/service/svc/rpc/success"] ?? 0, 0);
     assertEquals(m["rt/h2/service/svc/web/requests"], 1);
-    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 4);
+    assertEquals(m[`rt/h2/server/127.0.0.1/${port}/connects`], 5);
+    assertEquals(m["rt/h2/client/#/io.l5d.fs/limited/failures"] ?? 0, 0);
   } finally {
     await sy.stop();
     await up.peer.kill();
     await dying.peer.kill();
+    await limited.peer.kill();
   }
 });
 

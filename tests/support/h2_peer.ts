@@ -14,6 +14,7 @@
  *   timeout and ends with `grpc-status: 14`; any other path echoes `path=… via=…` and ends with
  *   the trailer `x-checksum: abc123`. Prints `{"port"}`.
  * - `h2-dying`: writes part of a body, then exits (its connection is lost). Prints `{"port"}`.
+ * - `h2-limited`: allows 5 concurrent streams, answers each after 200 ms. Prints `{"port"}`.
  *
  * @module
  */
@@ -109,6 +110,23 @@ function h2Server(cert?: string, key?: string): void {
   server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
 }
 
+/** An h2c server that allows 5 concurrent streams and answers each after 200 ms. */
+function h2Limited(): void {
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 5 } });
+  server.on("stream", (stream) => {
+    stream.on("error", () => {});
+    setTimeout(() => {
+      try {
+        stream.respond({ ":status": 200 });
+        stream.end("ok\n");
+      } catch {
+        // the client went away
+      }
+    }, 200);
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
 function h2Dying(): void {
   const server = http2.createServer();
   server.on("stream", (stream) => {
@@ -125,5 +143,6 @@ if (import.meta.main) {
   else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
   else if (mode === "h2-server") h2Server(args[0], args[1]);
   else if (mode === "h2-dying") h2Dying();
+  else if (mode === "h2-limited") h2Limited();
   else throw new Error(`unknown mode ${mode}`);
 }

@@ -30,7 +30,7 @@ import type * as http2 from "node:http2";
 import { http2Module, loadHttp2 } from "./node_http2.ts";
 import type { H1Client, H1ClientStats, H1Request } from "../h1/mod.ts";
 import type { ClientTls } from "../tls_dial.ts";
-import { BadRequest, ConnectFailed, UpstreamError } from "../../core/errors.ts";
+import { BadRequest, ConnectFailed, Overloaded, UpstreamError } from "../../core/errors.ts";
 import { attachTrailers, endTrailers, type TrailerBox } from "../../core/trailers.ts";
 
 /** Options of {@link createH2Client}. */
@@ -63,6 +63,24 @@ interface Session {
   readonly s: http2.ClientHttp2Session;
   connected: boolean;
   failure: unknown;
+  /** Streams open now, and requests waiting for one to close (the peer's stream limit). */
+  active: number;
+  readonly waiting: (() => void)[];
+}
+
+/**
+ * Streams a session may open: the peer's SETTINGS_MAX_CONCURRENT_STREAMS once known, else 100
+ * (RFC 9113's recommended minimum) until the peer's SETTINGS arrive; more would be refused.
+ */
+function streamLimit(sess: Session): number {
+  const n = sess.connected ? sess.s.remoteSettings?.maxConcurrentStreams : undefined;
+  return typeof n === "number" && n > 0 ? n : 100;
+}
+
+/** A stream of `sess` closed: let the next waiting request open one. */
+function release(sess: Session): void {
+  sess.active--;
+  sess.waiting.shift()?.();
 }
 
 function view(b: Uint8Array): Uint8Array {
@@ -134,7 +152,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         }
         : {}),
     } as http2.SecureClientSessionOptions);
-    const entry: Session = { s, connected: false, failure: undefined };
+    const entry: Session = { s, connected: false, failure: undefined, active: 0, waiting: [] };
     sessions.set(key, entry);
     const timer = setTimeout(() => {
       if (!entry.connected) s.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
@@ -196,7 +214,34 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     }
     head[":authority"] ??= authorityOf(host, port);
     if (grpc) head["te"] = "trailers"; // gRPC servers require it; HTTP/2 allows only this value
+    if (sess.active >= streamLimit(sess)) {
+      // The peer would refuse the stream (REFUSED_STREAM): wait for one of ours to close.
+      return new Promise<void>((r) => sess.waiting.push(r)).then(() => {
+        if (signal?.aborted) {
+          sess.waiting.shift()?.(); // pass the slot on
+          throw signal.reason;
+        }
+        return send(sess, host, port, req, head);
+      });
+    }
+    return send(sess, host, port, req, head);
+  }
 
+  function send(
+    sess: Session,
+    host: string,
+    port: number,
+    req: H1Request,
+    head: http2.OutgoingHttpHeaders,
+  ): Promise<Response> {
+    const signal = req.signal;
+    sess.active++;
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      release(sess);
+    };
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
       let stream: http2.ClientHttp2Stream;
@@ -210,14 +255,21 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         if (signal?.aborted) return signal.reason;
         const code = (e as { code?: string })?.code;
         const msg = e instanceof Error ? e.message : String(e);
-        if (!sess.connected || (code === "ERR_HTTP2_STREAM_ERROR" && /REFUSED/.test(msg))) {
+        if (code === "ERR_HTTP2_STREAM_ERROR" && /REFUSED/.test(msg)) {
+          // Not processed by the peer (over its stream limit): requeued, and not the endpoint's
+          // failure for accrual.
+          return new Overloaded(`h2 stream to ${where} was refused (REFUSED_STREAM)`);
+        }
+        if (!sess.connected) {
           return new ConnectFailed(`h2 connect to ${where} failed: ${msg}`, { cause: e });
         }
         return new UpstreamError(`h2 stream to ${where} failed: ${msg}`, { cause: e });
       };
       try {
         stream = sess.s.request(head, { endStream: req.body === null });
+        stream.once("close", done);
       } catch (e: unknown) {
+        done();
         const code = (e as { code?: string })?.code ?? "";
         if (/HEADER|PSEUDO|INVALID/.test(code)) {
           reject(new BadRequest(`cannot send this request over HTTP/2: ${e}`));
