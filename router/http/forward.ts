@@ -74,7 +74,7 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
   let grpcTimeout = false;
   for (const e of src) {
     const name = e[0];
-    if (SKIP.has(name)) {
+    if (SKIP.has(name) || (name.charCodeAt(0) === 112 && name.startsWith("proxy-"))) {
       if (name === "connection") {
         connListed = new Set(e[1].split(",").map((x) => x.trim().toLowerCase()));
       } else if (name === H.via) via = e[1];

@@ -54,9 +54,9 @@ export const HOP_BY_HOP: readonly string[] = [
 
 const HOP_SET = new Set(HOP_BY_HOP);
 
-/** True if `name` (lower case) is a fixed hop-by-hop header. */
+/** True if `name` (lower case) is a hop-by-hop header: the fixed list, and every `proxy-*`. */
 export function isHopByHop(name: string): boolean {
-  return HOP_SET.has(name);
+  return HOP_SET.has(name) || name.startsWith("proxy-");
 }
 
 /**
@@ -79,6 +79,10 @@ export function stripHopByHop(headers: Headers): void {
     }
   }
   for (const name of HOP_BY_HOP) headers.delete(name);
+  // Every `Proxy-*` field is hop-by-hop (RFC 9110 §7.6.1).
+  const proxy: string[] = [];
+  for (const name of headers.keys()) if (name.startsWith("proxy-")) proxy.push(name);
+  for (const name of proxy) headers.delete(name);
 }
 
 /** Number of entries in a `Via` header value (comma separated). */

@@ -9,12 +9,7 @@
 import type { Router } from "../router.ts";
 import type { Ctx } from "../core/ctx.ts";
 import { rescue } from "./rescue.ts";
-import {
-  BadRequest,
-  findSwitchyardError,
-  Overloaded,
-  UnknownDestination,
-} from "../core/errors.ts";
+import { BadRequest, findSwitchyardError, Overloaded, UnknownDestination } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
 import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailers.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Path } from "../dtab/types.ts";
-import { firstHeader, lastHeader, type Identifier } from "./identifier.ts";
+import { firstHeader, type Identifier, lastHeader } from "./identifier.ts";
 
 /** Linkerd kind. */
 export const kind = "io.l5d.header.token";

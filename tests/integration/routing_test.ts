@@ -55,9 +55,21 @@ Deno.test("routing: hop-by-hop headers are stripped both ways, end-to-end ones k
   const up = startUpstream(
     "up",
     (req) =>
-      new Response(JSON.stringify({ x: req.headers.get("x-secret"), te: req.headers.get("te") }), {
-        headers: { connection: "x-internal", "x-internal": "drop-me", "x-kept": "yes" },
-      }),
+      new Response(
+        JSON.stringify({
+          x: req.headers.get("x-secret"),
+          te: req.headers.get("te"),
+          proxy: req.headers.get("proxy-foo"),
+        }),
+        {
+          headers: {
+            connection: "x-internal",
+            "x-internal": "drop-me",
+            "x-kept": "yes",
+            "proxy-bar": "hop",
+          },
+        },
+      ),
   );
   const dir = await fsNamerDir({ up: up.fsLine });
   const sy = await startSwitchyard(config(dir));
@@ -73,9 +85,13 @@ Deno.test("routing: hop-by-hop headers are stripped both ways, end-to-end ones k
       "TE: trailers",
       "-H",
       "X-End: kept",
+      "-H",
+      "Proxy-Foo: hop",
       `http://${sy.proxy()}/`,
     ]);
-    assertEquals(JSON.parse(r.body), { x: null, te: null });
+    // Every Proxy-* field is hop-by-hop (RFC 9110 §7.6.1), not only the three named ones.
+    assertEquals(JSON.parse(r.body), { x: null, te: null, proxy: null });
+    assertEquals(r.headers.get("proxy-bar"), null);
     assertEquals(up.seen[0]!.headers["x-end"], "kept");
     assertEquals(r.headers.get("x-internal"), null);
     assertEquals(r.headers.get("x-kept"), "yes");

@@ -197,6 +197,8 @@ function bad(what: string, at: number): never {
 const eq = eqLower;
 
 function nameId(b: Uint8Array, s: number, n: number): number {
+  // Every `Proxy-*` field is hop-by-hop (RFC 9110 §7.6.1), not only the three named ones.
+  if (n > 6 && (b[s]! | 0x20) === 112 && eq(b, s, "proxy-")) return ID_HOP;
   switch (n) {
     case 2:
       return eq(b, s, "te") ? ID_HOP : 0;
