@@ -189,6 +189,9 @@ Deno.test("dashboard: shows request counts, success rates and live updates, load
     assertEquals(await page.locator(`${ep} [data-k="state"]`).textContent(), "alive");
     assertEquals(await num(page, `${ep} [data-k="sr"]`), 0.8);
     assertEquals(await num(page, `${ep} [data-k="outstanding"]`), 0);
+    // An EWMA latency per endpoint with the default p2c balancer too (issue 4's endpoint table).
+    const ewma = await attr(page, `${ep} [data-k="ewma"]`);
+    assert(ewma !== null && Number(ewma) > 0, `EWMA ms of beta's endpoint: ${ewma}`);
     assertStringIncludes(
       (await page.locator(`${svc("beta")} .client-head`).textContent()) ?? "",
       "1/1 endpoints available",

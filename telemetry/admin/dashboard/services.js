@@ -47,8 +47,10 @@ export class ServiceSection {
     this.linking = false;
     /** @type {{rate: ReturnType<typeof chart>, lat: ReturnType<typeof chart>} | undefined} */
     this.charts = undefined;
-    /** @type {Map<string, {box: HTMLElement, head: HTMLElement, table: KeyedTable, ewma: boolean, headKey?: string}>} */
+    /** @type {Map<string, {box: HTMLElement, head: HTMLElement, table: KeyedTable, headKey?: string}>} */
     this.clientBoxes = new Map();
+    /** @type {Map<string, {v: number, t: number}>} endpoint → latency EWMA (see latencyEwma) */
+    this.ewmas = new Map();
     this.sortValues = { volume: 0, sr: 1, p99: 0 };
 
     this.root = el("div", "svc");
@@ -225,8 +227,7 @@ export class ServiceSection {
   /** @param {Client} client @param {Ctx} ctx */
   renderClient(client, ctx) {
     let box = this.clientBoxes.get(client.id);
-    const hasEwma = client.endpoints.some((e) => ewmaOf(e) !== undefined);
-    if (!box || box.ewma !== hasEwma) {
+    if (!box) {
       box?.box.remove();
       const root = el("div", "client");
       root.setAttribute("data-client", client.id);
@@ -240,11 +241,13 @@ export class ServiceSection {
         "Outstanding",
         "p50 ms",
         "p99 ms",
+        // Every balancer's endpoints: the ewma balancer's own peak-EWMA cost, else an EWMA of
+        // the endpoint's median latency over the polls (10 s decay, as Finagle's).
+        "EWMA ms",
       ];
-      if (hasEwma) headers.push("EWMA ms");
       const table = new KeyedTable(headers, "data-endpoint");
       root.append(head, table.root);
-      box = { box: root, head, table, ewma: hasEwma };
+      box = { box: root, head, table };
       this.clientBoxes.set(client.id, box);
       this.clientsBox?.append(root);
     }
@@ -285,12 +288,31 @@ export class ServiceSection {
         { text: fmtMs(lat?.p50), raw: lat?.p50 ?? "", k: "p50" },
         { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
       ];
-      if (hasEwma) {
-        const w = ewmaOf(e);
-        cells.push({ text: fmtMs(w), raw: w ?? "", k: "ewma" });
-      }
+      const w = ewmaOf(e) ?? this.latencyEwma(`${client.id} ${e.addr}`, lat?.p50);
+      cells.push({ text: fmtMs(w), raw: w ?? "", k: "ewma" });
       return { key: e.addr, cells };
     }));
+  }
+
+  /**
+   * An exponentially weighted moving average of an endpoint's median latency, one sample per
+   * poll, decaying with a 10 s time constant (Finagle's peak-EWMA default). Undefined before the
+   * endpoint has latency.
+   *
+   * @param {string} key @param {number | undefined} sample @returns {number | undefined}
+   */
+  latencyEwma(key, sample) {
+    const now = performance.now();
+    const seen = this.ewmas.get(key);
+    if (sample === undefined) return seen?.v;
+    if (!seen) {
+      this.ewmas.set(key, { v: sample, t: now });
+      return sample;
+    }
+    const a = 1 - Math.exp(-(now - seen.t) / 10_000);
+    seen.v += a * (sample - seen.v);
+    seen.t = now;
+    return seen.v;
   }
 
   /** Learns the bound clients from the delegator (refreshed every 30 s while open and visible). */
