@@ -102,8 +102,9 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
   let version = await configHash(opts.text);
   let extraSig = await extraSignature();
   let appliedSig = extraSig;
+  let appliedHash = version;
   const status: ReloadStatus = {
-    version,
+    version: await versionOf(version, extraSig),
     loadedAt: new Date().toISOString(),
     reloads: 0,
     failures: 0,
@@ -111,6 +112,11 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
   };
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
+
+  /** The config's version: its text's hash, with its route/dtab files' when it has any. */
+  async function versionOf(hash: string, sig: string): Promise<string> {
+    return sig === "" ? hash : await configHash(`${hash}\n${sig}`);
+  }
 
   async function extraSignature(): Promise<string> {
     let sig = "";
@@ -138,7 +144,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     }
     const hash = await configHash(text);
     const sig = await extraSignature();
-    if (!force && hash === status.version && sig === appliedSig) {
+    if (!force && hash === appliedHash && sig === appliedSig) {
       // The serving text (perhaps restored after a rejected edit): nothing to rebuild.
       if (hash !== version || sig !== extraSig) {
         version = hash;
@@ -146,7 +152,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
         status.lastAttempt = { at, ok: true, errors: [], message: "the serving config" };
         log.info("config file is back to the serving version", { reason });
       }
-      return { outcome: "unchanged", version: hash };
+      return { outcome: "unchanged", version: status.version };
     }
     // The same rejected text again: quiet for the watcher and the poll; a manual reload (SIGHUP,
     // POST /admin/reload) checks it again and answers with its errors.
@@ -160,7 +166,10 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
       const message = `${parsed.errors.length} error(s) in ${path}`;
       status.lastAttempt = { at, ok: false, errors: parsed.errors, message };
       for (const issue of parsed.errors) log.error(formatIssue(issue));
-      log.error("config reload rejected; the old config keeps serving", { reason, version: hash });
+      log.error("config reload rejected; the old config keeps serving", {
+        reason,
+        version: (await versionOf(hash, sig)).slice(0, 12),
+      });
       version = hash; // do not re-report the same bad text on every poll
       extraSig = sig;
       return { outcome: "rejected", errors: parsed.errors, message };
@@ -179,12 +188,13 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     version = hash;
     extraSig = sig;
     appliedSig = sig;
-    status.version = hash;
+    appliedHash = hash;
+    status.version = await versionOf(hash, sig);
     status.loadedAt = at;
     status.reloads++;
     status.lastAttempt = { at, ok: true, errors: [], message: "applied" };
-    log.info("config reloaded", { reason, version: hash.slice(0, 12) });
-    return { outcome: "applied", version: hash };
+    log.info("config reloaded", { reason, version: status.version.slice(0, 12) });
+    return { outcome: "applied", version: status.version };
   }
 
   function reload(reason: string, force = false): Promise<ReloadResult> {

@@ -279,14 +279,19 @@ routers:
     { configPath: `${cfgDir}/cfg.yaml` },
   );
   const status = async (p: string) => (await curl([`http://${sy.proxy()}${p}`])).status;
+  const version = async () =>
+    (await (await fetch(`${sy.admin}/admin/reload`)).json()).version as string;
   try {
     assertEquals([await status("/one/x"), await status("/two/x")], [200, 400]);
+    const v1 = await version();
     await writeAtomic(routes, "- match: {path: /two/*}\n  dst: /svc/a\n");
     assert(
       await eventually(async () => await status("/two/x") === 200, 5000),
       "the edited route file applies:\n" + sy.logs.slice(-6).join("\n"),
     );
     assertEquals(await status("/one/x"), 400);
+    // The config's version covers the route files it includes (issue 5: version and reload time).
+    assert(await version() !== v1, "a route-file edit gives a new config version");
     await writeAtomic(routes, "- match: {path: /three/*}\n  dts: /svc/a\n");
     assert(
       await eventually(() => sy.logs.some((l) => l.includes(`${routes}:2:3`)), 5000),
