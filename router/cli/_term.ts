@@ -123,7 +123,10 @@ export async function loadConfigOrFail(file: string): Promise<Config> {
   const more = r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : "";
   const text = first ? formatIssue(first) : `${r.file}: invalid`;
   if (first?.message.startsWith("cannot read config")) {
-    throw new CliError(text, "pass the path of a Linkerd-style YAML or JSON config file");
+    throw new CliError(
+      text.replace(/; fix: .*$/, ""),
+      "pass the path of a Linkerd-style YAML or JSON config file",
+    );
   }
   throw new CliError(text + more, `run \`switchyard check ${file}\` to see every problem`);
 }

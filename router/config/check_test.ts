@@ -93,6 +93,7 @@ Deno.test("checkCommand() exits 1 for a missing file", async () => {
   const out: string[] = [];
   assertEquals(await checkCommand("/nonexistent/switchyard.yaml", (l) => out.push(l)), 1);
   assertStringIncludes(out[0]!, "/nonexistent/switchyard.yaml:1:1: cannot read config");
+  assertStringIncludes(out[0]!, "fix: pass the path of a Linkerd-style YAML or JSON config file");
 });
 
 Deno.test("summarizeConfig() names routers, listeners, namers, telemetry and services", () => {

@@ -29,7 +29,7 @@
  */
 import type { ConfigErr, LoadResult, ParseResult } from "./load.ts";
 import type { ConfigIssue } from "./issues.ts";
-import { decodeConfigJson, encodeConfigJson } from "./config_json.ts";
+import { decodeConfigJson, encodeConfigJson, READ_FIX } from "./config_json.ts";
 
 /** The environment variable that selects in-process parsing (`1`). */
 export const INPROCESS_ENV = "SWITCHYARD_CONFIG_INPROCESS";
@@ -230,7 +230,13 @@ function processFacts(): ProcessFacts {
 /** The issue `loadConfigFile` reports for a file it cannot read. */
 function readIssue(file: string, e: unknown): ConfigIssue {
   const reason = e instanceof Error ? e.message : String(e);
-  return { file, line: 1, column: 1, path: "", message: `cannot read config: ${reason}` };
+  return {
+    file,
+    line: 1,
+    column: 1,
+    path: "",
+    message: `cannot read config: ${reason}; ${READ_FIX}`,
+  };
 }
 
 function childFailure(file: string, message: string): ConfigErr {

@@ -172,3 +172,6 @@ export function encodeConfigJson(value: unknown): string {
 export function decodeConfigJson(text: string): unknown {
   return decodeValue(JSON.parse(text));
 }
+
+/** The fix printed with "cannot read config" (issue 5: one clear line plus the fix). */
+export const READ_FIX = "fix: pass the path of a Linkerd-style YAML or JSON config file";

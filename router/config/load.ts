@@ -31,6 +31,7 @@ import { locate, scalarOffset } from "./yaml_positions.ts";
 import { DTAB_OFFSET } from "./dtab_text.ts";
 import { lintConfig } from "./lint.ts";
 import { includeRouteFiles, type RouteFile, routeFileOf } from "./route_files.ts";
+import { READ_FIX } from "./config_json.ts";
 
 /** A config that loaded. `warnings` are formatted like issues (`file:line:col: path: message`). */
 export interface ConfigOk {
@@ -293,7 +294,7 @@ export async function loadConfigFile(path: string): Promise<LoadResult> {
       line: 1,
       column: 1,
       path: "",
-      message: `cannot read config: ${reason}`,
+      message: `cannot read config: ${reason}; ${READ_FIX}`,
     };
     return { ok: false, errors: [error], file, text: "" };
   }
