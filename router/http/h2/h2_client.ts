@@ -28,6 +28,7 @@
  */
 import type * as http2 from "node:http2";
 import { http2Module, loadHttp2 } from "./node_http2.ts";
+import { pipeBody } from "./_pipe.ts";
 import type { H1Client, H1ClientStats, H1Request } from "../h1/mod.ts";
 import type { ClientTls } from "../tls_dial.ts";
 import { BadRequest, ConnectFailed, Overloaded, UpstreamError } from "../../core/errors.ts";
@@ -445,34 +446,14 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   };
 }
 
-/** Copy a request body stream into the h2 stream with backpressure. */
+/** Copy a request body into the h2 stream; a client body that fails is a 400, not sent on. */
 async function pump(
   body: ReadableStream<Uint8Array>,
   stream: http2.ClientHttp2Stream,
   fail: (e: unknown) => void,
 ): Promise<void> {
-  const reader = body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (stream.destroyed) {
-        await reader.cancel();
-        return;
-      }
-      if (!stream.write(value)) {
-        await new Promise<void>((r) => {
-          const go = () => {
-            stream.off("drain", go);
-            stream.off("close", go);
-            r();
-          };
-          stream.on("drain", go);
-          stream.on("close", go);
-        });
-      }
-    }
-    if (!stream.destroyed) stream.end();
+    await pipeBody(body, stream);
   } catch (e: unknown) {
     stream.close(http2Module().constants.NGHTTP2_CANCEL);
     fail(new BadRequest(`the request body failed: ${e instanceof Error ? e.message : e}`));

@@ -18,6 +18,7 @@
  */
 import type * as http2 from "node:http2";
 import { http2Module } from "./node_http2.ts";
+import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
 import { trailersOf } from "../../core/trailers.ts";
@@ -306,28 +307,8 @@ async function writeResponse(stream: http2.ServerHttp2Stream, rsp: Response): Pr
     if (box) stream.end();
     return;
   }
-  const reader = body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (stream.destroyed) {
-        await reader.cancel();
-        return;
-      }
-      if (!stream.write(value)) {
-        await new Promise<void>((r) => {
-          const go = () => {
-            stream.off("drain", go);
-            stream.off("close", go);
-            r();
-          };
-          stream.on("drain", go);
-          stream.on("close", go);
-        });
-      }
-    }
-    if (!stream.destroyed) stream.end();
+    await pipeBody(body, stream);
   } catch {
     // The upstream body broke mid-stream: reset, so the client does not take it as complete.
     stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR);

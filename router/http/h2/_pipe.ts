@@ -1,0 +1,40 @@
+/**
+ * Copy a body stream into an HTTP/2 stream with backpressure (waits for `drain`), for the h2
+ * client (request bodies) and server (response bodies). Folder-private.
+ *
+ * @module
+ */
+import type * as http2 from "node:http2";
+
+/**
+ * Write `body` into `stream` and end it. Stops quietly when the stream is destroyed (the peer
+ * went away; the body is cancelled).
+ *
+ * @throws whatever reading `body` throws (the caller resets the stream its own way)
+ */
+export async function pipeBody(
+  body: ReadableStream<Uint8Array>,
+  stream: http2.Http2Stream,
+): Promise<void> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (stream.destroyed) {
+      await reader.cancel();
+      return;
+    }
+    if (!stream.write(value)) {
+      await new Promise<void>((r) => {
+        const go = () => {
+          stream.off("drain", go);
+          stream.off("close", go);
+          r();
+        };
+        stream.on("drain", go);
+        stream.on("close", go);
+      });
+    }
+  }
+  if (!stream.destroyed) stream.end();
+}
