@@ -66,14 +66,16 @@ export function compressResponse(
   method: string,
   level: number,
 ): Response {
-  if (level === 0 || rsp.body === null || method === "HEAD") return rsp;
-  const s = rsp.status;
-  if (s < 200 || s === 204 || s === 206 || s === 304) return rsp;
+  if (level === 0 || method === "HEAD") return rsp;
+  // The request's Accept-Encoding first: most proxied requests (API clients, wrk, curl) send
+  // none, and reading `rsp.body` would turn a small body held as bytes into a stream (issue 6).
   let accept: string | undefined;
   for (const e of requestHeaders) {
     if (e[0] === "accept-encoding") accept = accept === undefined ? e[1] : `${accept}, ${e[1]}`;
   }
   if (accept === undefined || !acceptsGzip(accept)) return rsp;
+  const s = rsp.status;
+  if (s < 200 || s === 204 || s === 206 || s === 304 || rsp.body === null) return rsp;
   const h = rsp.headers;
   if (h.has("content-encoding")) return rsp;
   if (level < 0 && !textual(h.get("content-type"))) return rsp;
