@@ -4,29 +4,11 @@
  * and its exit status.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
+import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { VERSION } from "../../version.ts";
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function sy(...args: string[]): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const sy = runCli;
 
 function configYaml(rootDir: string, adminPort = 9990): string {
   return `

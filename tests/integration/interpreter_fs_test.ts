@@ -6,7 +6,7 @@
  * the dtab file) and the real CLI (`dtab`, `check`).
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
+import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 function config(rootDir: string, dtabFile: string, inetPort: number): string {
@@ -25,17 +25,8 @@ routers:
 }
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const r = await runCli(...args);
+  return { code: r.code, stdout: r.stdout + r.stderr };
 }
 
 async function fixture() {

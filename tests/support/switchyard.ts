@@ -172,3 +172,25 @@ export const IDLE_ROUTER = `routers:
   dtab: /svc => /$/inet/127.0.0.1/1;
   servers: [{port: 0}]
 `;
+
+/** What a CLI run printed. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run `main.ts ARGS…` (a one-shot command such as `check` or `dtab`) to its end, at most 60 s. */
+export async function runCli(...args: string[]): Promise<CliRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
