@@ -39,6 +39,13 @@ const methodAndHost = z.strictObject({
   kind: z.literal("io.l5d.methodAndHost"),
   httpUriInDst: z.boolean().default(d.httpUriInDst),
 });
+/** `io.l5d.header.token` with its protocol's default header (`Host`; h2: `:authority`). */
+function headerToken(defaultHeader: string) {
+  return z.strictObject({
+    kind: z.literal("io.l5d.header.token"),
+    header: headerName.default(defaultHeader),
+  });
+}
 const pathIdentifier = z.strictObject({
   kind: z.literal("io.l5d.path"),
   segments: z.number().int().min(1).default(d.pathSegments),
@@ -69,10 +76,7 @@ const ingressIdentifier = z.strictObject({
 
 /** One identifier config. */
 export const identifierSchema = pluginUnion("identifier", [
-  z.strictObject({
-    kind: z.literal("io.l5d.header.token"),
-    header: headerName.default(d.headerToken),
-  }),
+  headerToken(d.headerToken),
   methodAndHost,
   pathIdentifier,
   headerIdentifier,
@@ -94,10 +98,7 @@ const headerPathIdentifier = z.strictObject({
  * and headers.
  */
 export const h2IdentifierSchema = pluginUnion("identifier", [
-  z.strictObject({
-    kind: z.literal("io.l5d.header.token"),
-    header: headerName.default(":authority"),
-  }),
+  headerToken(":authority"),
   headerPathIdentifier,
   methodAndHost,
   pathIdentifier,

@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
 import { grpcCalls, startPortPeer } from "../support/h2_peers.ts";
+import { makeCerts } from "../support/certs.ts";
 
 async function metrics(admin: string): Promise<Record<string, number>> {
   return await (await fetch(`${admin}/admin/metrics.json`)).json();
@@ -17,11 +18,6 @@ async function nghttp(args: string[]): Promise<string> {
   const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
     .output();
   return new TextDecoder().decode(out.stdout);
-}
-
-async function sh(cmd: string, cwd: string): Promise<void> {
-  const out = await new Deno.Command("bash", { args: ["-c", cmd], cwd, stderr: "piped" }).output();
-  if (out.code !== 0) throw new Error(`${cmd}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
 Deno.test("h2: gRPC routed by service with io.l5d.header.path, grpc.default retries UNAVAILABLE only", async () => {
@@ -187,18 +183,7 @@ routers:
 
 Deno.test("h2: TLS termination by ALPN and TLS origination to an h2 upstream with commonName", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-h2-tls-" });
-  await sh(
-    "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=ca 2>/dev/null",
-    dir,
-  );
-  for (const [name, san] of [["world", "DNS:world.svc"], ["router", "IP:127.0.0.1"]]) {
-    await sh(
-      `openssl req -newkey rsa:2048 -nodes -keyout ${name}.key -out ${name}.csr -subj /CN=${name} 2>/dev/null && ` +
-        `printf 'subjectAltName=${san}' > ${name}.ext && ` +
-        `openssl x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ${name}.pem -days 2 -extfile ${name}.ext 2>/dev/null`,
-      dir,
-    );
-  }
+  await makeCerts(dir, { world: "DNS:world.svc", router: "IP:127.0.0.1" });
   const upstream = await startPortPeer("h2-server", `${dir}/world.pem`, `${dir}/world.key`);
   const upPort = upstream.port;
   const disco = await fsNamerDir({ world: `127.0.0.1 ${upPort}` });

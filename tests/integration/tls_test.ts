@@ -5,27 +5,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { IDLE_ROUTER, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
-
-async function sh(cmd: string, cwd: string): Promise<void> {
-  const out = await new Deno.Command("bash", { args: ["-c", cmd], cwd, stderr: "piped" }).output();
-  if (out.code !== 0) throw new Error(`${cmd}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-/** A CA, and leaf certificates signed by it for `names` (DNS and IP SANs). */
-async function makeCerts(dir: string, leaves: Record<string, string>): Promise<void> {
-  await sh(
-    "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca 2>/dev/null",
-    dir,
-  );
-  for (const [name, san] of Object.entries(leaves)) {
-    await sh(
-      `openssl req -newkey rsa:2048 -nodes -keyout ${name}.key -out ${name}.csr -subj /CN=${name} 2>/dev/null && ` +
-        `printf 'subjectAltName=${san}' > ${name}.ext && ` +
-        `openssl x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ${name}.pem -days 2 -extfile ${name}.ext 2>/dev/null`,
-      dir,
-    );
-  }
-}
+import { makeCerts } from "../support/certs.ts";
 
 Deno.test("tls: terminate at the router, originate to the upstream with commonName + trusted CA", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-tls-" });
