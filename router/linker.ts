@@ -19,6 +19,7 @@ import { BadRequest } from "./core/errors.ts";
 import {
   type Counter,
   createRegistry,
+  type Histogram,
   linkerdPrometheusResponse,
   metricsJsonResponse,
   type MetricsRegistry,
@@ -230,7 +231,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
-          const scoped: { stats?: RequestStats; connects?: Counter } = {};
+          const scoped: { stats?: RequestStats; connects?: Counter; handletime?: Histogram } = {};
           // Finagle's server byte counters, filled in once the bound port names the scope.
           const bytes: { received: { incr(n: number): void }; sent: { incr(n: number): void } } = {
             received: LATER,
@@ -272,6 +273,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                     scoped.connects?.incr();
                   },
                   disconnect: () => scoped.stats?.connections.decr(),
+                  handled: (us, at) => scoped.handletime?.add(us, at),
                   bytes, // its counters are swapped in below; connections read them per use
                   mono: () => registry.clock.mono(),
                   end: (status, ms, _err, at, success) => {
@@ -287,6 +289,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           last = current().routers.get(label);
           const scope = serverScope(label, listener.ip, listener.port);
           scoped.stats = scopeStats(registry, scope);
+          // Finagle's HandletimeFilter: time to hand the request on (the synchronous part), µs.
+          scoped.handletime = registry.histogram(scope, "handletime_us");
           // Linkerd's server `connects` / `connections` (raw engine: Deno.serve has no events)
           if (listener.engine !== "serve") {
             scoped.connects = registry.counter(scope, "connects");

@@ -114,6 +114,11 @@ export interface ListenerObserver {
    * the `l5d-success-class` the router's classifier gave it; absent: the status decides (5xx).
    */
   end?(status: number, ms: number, error: unknown, at: number, success?: boolean): void;
+  /**
+   * The router had the request in hand for `us` microseconds before it went on its way (the
+   * synchronous part of serving it: Finagle's `handletime_us`), at monotonic time `at` (ms).
+   */
+  handled?(us: number, at: number): void;
   /** A client connection opened (raw engine only: `Deno.serve` has no connection events). */
   connect?(): void;
   /** A client connection closed or was handed over to a tunnel. */
@@ -160,6 +165,10 @@ export function listen(
   const shared = observer.mono !== undefined;
   const compression = spec.engine === "h2" ? 0 : spec.compressionLevel ?? -1;
   const mono = observer.mono ?? (() => performance.now());
+  const handled = observer.handled === undefined ? (_t0: number) => {} : (t0: number) => {
+    const at = mono();
+    observer.handled!((at - t0) * 1000, at);
+  };
   // Not an async function (issue 6): its suspended frame and the resumption after the router's
   // promise cost more than one reaction per outcome.
   const handler = (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
@@ -172,6 +181,7 @@ export function listen(
         ),
         rescueOpts,
       );
+      handled(t0);
       const at = mono();
       observer.end?.(rsp.status, at - t0, undefined, at);
       return Promise.resolve(rsp);
@@ -223,12 +233,14 @@ export function listen(
       if (addHeaders) addHeaders(ctx, info);
       routed = router.serve(req, ctx);
     } catch (e: unknown) {
+      handled(t0);
       try {
         return Promise.resolve(failed(e));
       } catch (e2: unknown) {
         return Promise.reject(e2);
       }
     }
+    handled(t0);
     return routed.then((rsp) => {
       let out = rsp;
       // Linkerd's server classifier trusts the class the service's classifier gave (Linkerd's

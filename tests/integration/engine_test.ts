@@ -76,6 +76,11 @@ Deno.test("engine: server connects/connections count client connections", async 
       `sent ${metric(open, `${base}/sent_bytes`)}`,
     );
     assert(metric(open, `${base}/connects`) >= 3, `connects ${metric(open, `${base}/connects`)}`);
+    // Finagle's `handletime_us`: one sample per request, the time the router held it (µs), well
+    // under the request's whole latency (which includes the upstream's answer).
+    assertEquals(metric(open, `${base}/handletime_us.count`), 3);
+    const handled = metric(open, `${base}/handletime_us.max`);
+    assert(handled > 0 && handled < 1_000_000, `handletime_us.max ${handled}`);
     // The client side: connections open to the endpoint (pooled, kept alive).
     const client = "rt/edge/client/#/io.l5d.fs/web";
     assert(
