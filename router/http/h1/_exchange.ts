@@ -130,7 +130,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
         }
       }
       this.#headDone = true;
-      return await this.#respond(h, p.isHead);
+      // A bodyless or already-buffered response is returned as is: `return await` of a plain
+      // value still costs a promise and a microtask turn (issue 6).
+      const r = this.#respond(h, p.isHead);
+      return r instanceof Promise ? await r : r;
     } catch (e: unknown) {
       throw this.#failWith(e);
     }
