@@ -96,6 +96,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
           services: opts.services,
           endpoints: opts.endpoints,
           durationS: Math.max(1, Math.min(opts.durationS, 10)),
+          reps: Math.max(1, opts.reps),
         }));
     }
     let failure: FailureResult | undefined;
@@ -123,7 +124,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
         (matrix?.switchyardStartRssKib ? matrix.switchyardStartRssKib / 1024 : null),
       streamDeltaMib: stream ? { download: leg("download"), upload: leg("upload") } : undefined,
       scaleExtraMib: scale?.extra_mib,
-      scaleCpuRatio: s1 && sN ? sN / s1 : null,
+      scaleCpuRatio: scale?.cpu_ratio ?? (s1 && sN ? sN / s1 : null),
       scaleFirstPassCpuRatio: f1 && fN ? fN / f1 : null,
       scaleShape: scale && (scale.services !== 1000 || scale.endpoints_per_service !== 10)
         ? `${scale.services} × ${scale.endpoints_per_service}`

@@ -162,7 +162,7 @@ export function evaluateGoals(m: GoalInputs): Goal[] {
       m.scaleCpuRatio,
       (v) => v <= 1.2,
       (v) =>
-        `${fmt(v)}× the CPU per request${shape} (first pass: ${
+        `${fmt(v)}× the CPU per request${shape}, median of alternated pairs (first pass: ${
           fmt(m.scaleFirstPassCpuRatio ?? NaN)
         }×)`,
       "run with --scale",

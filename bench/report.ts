@@ -185,6 +185,16 @@ export function renderReport(r: BenchResult): string {
         } | ${n(l.first_pass_cpu_us_per_req ?? null, 1)} | ${l.errors} |`
       ),
       "",
+      `- CPU per request with ${c.services} active services ÷ with 1, per measured pair ` +
+        `(adjacent passes, order alternated): ${
+          (c.cpu_ratios ?? []).map((x) => `${n(x, 2)}×`).join(", ") || "none"
+        }; median ${n(c.cpu_ratio ?? null, 2)}× (the goal's number). CPU µs/req above is the ` +
+        `median of the passes (${
+          c.load.map((l) =>
+            `${l.services}: ${(l.passes_cpu_us_per_req ?? []).map((x) => n(x, 1)).join(", ")}`
+          ).join("; ")
+        }).`,
+      "",
     );
   }
   if (r.failure) {

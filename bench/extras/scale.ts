@@ -11,9 +11,9 @@
  *   and compiler threads: ~13 MiB on its own);
  * - time to first byte of a name never requested before (bind + stacks + first connection) vs a
  *   warm one, over one keep-alive connection;
- * - per-request cost with wrk rotating the Host header over 1 vs all services, each measured
- *   after a first pass of the same load (reported too), as the matrix measures a cell after a
- *   warm-up: the first pass also builds each endpoint's stack on its first request.
+ * - per-request cost with wrk rotating the Host header over 1 vs all services: a first pass of
+ *   each (reported too; it also builds each endpoint's stack on its first request), then `reps`
+ *   measured pairs in alternating order; the goal's ratio is the median of the pairs' ratios.
  *
  * @module
  */
@@ -25,7 +25,7 @@ import { delay } from "../procs.ts";
 import { median } from "../summary.ts";
 import { settledRssMib } from "./idle.ts";
 import { ticksOf } from "../proc_stat.ts";
-import { runWrk } from "../wrk.ts";
+import { runWrk, type WrkResult } from "../wrk.ts";
 
 /** Per-request cost with N active services. */
 export interface ScaleLoad {
@@ -33,8 +33,10 @@ export interface ScaleLoad {
   readonly rps: number;
   readonly p50_us: number;
   readonly p99_us: number;
-  /** After a first pass of the same load (the goal's number). */
+  /** Median of the measured passes, each after a first pass of the same load. */
   readonly cpu_us_per_req: number | null;
+  /** Every measured pass, in order. */
+  readonly passes_cpu_us_per_req: (number | null)[];
   /**
    * The first pass over these services: it also builds what their first requests build (each
    * endpoint's stack and stats, each slice's first sketch), so it is kept apart.
@@ -78,6 +80,13 @@ export interface ScaleResult {
   /** Requests to new names that did not answer 200. */
   readonly new_name_errors: number;
   readonly load: ScaleLoad[];
+  /**
+   * CPU per request with all names ÷ with one, per measured pair (adjacent passes): the goal's
+   * number is their median.
+   */
+  readonly cpu_ratios: number[];
+  /** Median of {@link cpu_ratios}; null when no pair was measured. */
+  readonly cpu_ratio: number | null;
 }
 
 function pct(xs: number[], p: number): number {
@@ -121,53 +130,86 @@ async function sweep(
   return { ttfb, errors };
 }
 
-async function loadWith(
+interface Pass {
+  readonly w: WrkResult;
+  readonly cpu: number | null;
+}
+
+/** One wrk pass rotating the Host header over `services` names (16 connections). */
+async function pass(
   ctx: BenchCtx,
   sy: Server,
   services: number,
   durationS: number,
-): Promise<ScaleLoad> {
+): Promise<Pass | null> {
   const pids = sy.pids();
-  const pass = async () => {
-    const t0 = ticksOf(pids);
-    const w = await runWrk(ctx.procs, {
-      port: sy.port,
-      path: "/",
-      host: "svc-0",
-      conns: 16,
-      durationS,
-      cpus: ctx.cpus.load,
-      rotateHosts: services,
-      dir: ctx.dir,
-    }, ctx.clk);
-    const t1 = ticksOf(pids);
-    if (w instanceof Error) return null;
-    return { w, cpu: w.requests > 0 ? (t1 - t0) / ctx.clk * 1e6 / w.requests : null };
-  };
-  // Measured as the matrix measures a cell: after a warm-up of the same shape.
-  const first = await pass();
-  const m = await pass();
-  if (m === null) {
-    return {
-      services,
-      rps: 0,
-      p50_us: 0,
-      p99_us: 0,
-      cpu_us_per_req: null,
-      first_pass_cpu_us_per_req: first?.cpu ?? null,
-      errors: -1,
-    };
+  const t0 = ticksOf(pids);
+  const w = await runWrk(ctx.procs, {
+    port: sy.port,
+    path: "/",
+    host: "svc-0",
+    conns: 16,
+    durationS,
+    cpus: ctx.cpus.load,
+    rotateHosts: services,
+    dir: ctx.dir,
+  }, ctx.clk);
+  const t1 = ticksOf(pids);
+  if (w instanceof Error) return null;
+  return { w, cpu: w.requests > 0 ? (t1 - t0) / ctx.clk * 1e6 / w.requests : null };
+}
+
+function medianOf(xs: (number | null)[]): number | null {
+  return median(xs.filter((x): x is number => x !== null)) ?? null;
+}
+
+/**
+ * The per-request cost with 1 and with `n` active names: a first pass of each (it builds what
+ * their first requests build), then `reps` measured pairs, the order reversed every other pair
+ * as the matrix does, so that a slow spell of the shared machine lands on both sides of a pair.
+ * The goal's ratio is the median of the pairs' ratios.
+ */
+async function loadPairs(
+  ctx: BenchCtx,
+  sy: Server,
+  n: number,
+  durationS: number,
+  reps: number,
+): Promise<{ load: ScaleLoad[]; ratios: number[] }> {
+  const counts = [1, n];
+  const first = new Map<number, Pass | null>();
+  for (const k of counts) first.set(k, await pass(ctx, sy, k, durationS));
+  const measured = new Map<number, (Pass | null)[]>(counts.map((k) => [k, []]));
+  const ratios: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const got = new Map<number, Pass | null>();
+    for (const k of r % 2 === 0 ? counts : [...counts].reverse()) {
+      const p = await pass(ctx, sy, k, durationS);
+      got.set(k, p);
+      measured.get(k)!.push(p);
+    }
+    const one = got.get(1)?.cpu, all = got.get(n)?.cpu;
+    if (one && all) ratios.push(all / one);
   }
-  const w = m.w;
-  return {
-    services,
-    rps: w.requests / (w.duration_us / 1e6),
-    p50_us: w.p50_us,
-    p99_us: w.p99_us,
-    cpu_us_per_req: m.cpu,
-    first_pass_cpu_us_per_req: first?.cpu ?? null,
-    errors: w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout,
-  };
+  const load = counts.map((k): ScaleLoad => {
+    const ps = measured.get(k)!.filter((p): p is Pass => p !== null);
+    return {
+      services: k,
+      rps: medianOf(ps.map((p) => p.w.requests / (p.w.duration_us / 1e6))) ?? 0,
+      p50_us: medianOf(ps.map((p) => p.w.p50_us)) ?? 0,
+      p99_us: medianOf(ps.map((p) => p.w.p99_us)) ?? 0,
+      cpu_us_per_req: medianOf(ps.map((p) => p.cpu)),
+      passes_cpu_us_per_req: ps.map((p) => p.cpu),
+      first_pass_cpu_us_per_req: first.get(k)?.cpu ?? null,
+      errors: ps.length === 0 ? -1 : ps.reduce(
+        (a, p) =>
+          a + p.w.err_connect + p.w.err_read + p.w.err_write + p.w.err_status +
+          p.w.err_timeout,
+        0,
+      ),
+    };
+  });
+  return { load, ratios };
 }
 
 /**
@@ -177,7 +219,7 @@ async function loadWith(
  */
 export async function runScale(
   ctx: BenchCtx,
-  o: { services: number; endpoints: number; durationS: number },
+  o: { services: number; endpoints: number; durationS: number; reps: number },
 ): Promise<ScaleResult> {
   const originPort = freePort();
   const ips = Array.from({ length: o.endpoints }, (_, i) => `127.0.0.${i + 1}`);
@@ -243,16 +285,16 @@ export async function runScale(
           `+${(allUsed - baselineCold).toFixed(1)}); new-name TTFB p50 ` +
           `${pct(fresh.ttfb, 50).toFixed(2)} ms`,
       );
-      const load: ScaleLoad[] = [];
-      for (const n of [1, o.services]) {
-        const l = await loadWith(ctx, sy, n, o.durationS);
-        load.push(l);
+      const { load, ratios } = await loadPairs(ctx, sy, o.services, o.durationS, o.reps);
+      for (const l of load) {
         ctx.log(
-          `scale: ${n} active services: ${l.rps.toFixed(0)} req/s, ` +
-            `${l.cpu_us_per_req?.toFixed(1)} µs CPU/req (first pass ` +
-            `${l.first_pass_cpu_us_per_req?.toFixed(1)}), errors ${l.errors}`,
+          `scale: ${l.services} active services: ${l.rps.toFixed(0)} req/s, ` +
+            `${l.cpu_us_per_req?.toFixed(1)} µs CPU/req (passes ${
+              l.passes_cpu_us_per_req.map((c) => c?.toFixed(1)).join(", ")
+            }; first pass ${l.first_pass_cpu_us_per_req?.toFixed(1)}), errors ${l.errors}`,
         );
       }
+      ctx.log(`scale: CPU ratio per pair ${ratios.map((r) => r.toFixed(2)).join(", ")}`);
       return {
         services: o.services,
         endpoints_per_service: o.endpoints,
@@ -272,6 +314,8 @@ export async function runScale(
         warm_ttfb_ms: { p50: median(warm.ttfb) ?? NaN, p99: pct(warm.ttfb, 99) },
         new_name_errors: fresh.errors,
         load,
+        cpu_ratios: ratios,
+        cpu_ratio: median(ratios) ?? null,
       };
     } finally {
       await sy.stop();
