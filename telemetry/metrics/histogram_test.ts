@@ -215,3 +215,36 @@ Deno.test("createHistogram() percentiles are nearest-rank, as Finagle's", () => 
   for (const v of [3, 4, 12]) three.add(v);
   assert(near(three.snapshot().p99, 12) && near(three.snapshot().p50, 4));
 });
+
+Deno.test("createHistogram() buffered samples land in their own slice and reach every reader", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 6, bucketsMs: [1, 10, 100] });
+  const random = rng(11);
+  const slices: number[][] = [];
+  for (let k = 0; k < 9; k++) {
+    // Past the first list (a sketch, then buffered samples), never a whole buffer at the end, and
+    // no reader between slices: what is pending when the slice ends must stay in that slice.
+    const vs = Array.from({ length: 21 + k * 5 }, () => random() * (k % 2 ? 5 : 500));
+    for (const v of vs) h.add(v);
+    slices.push(vs);
+    clock.advance(10_000);
+  }
+  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+  for (const v of slices.slice(-5).flat()) ref.accept(v); // the window: slices 4…8 and the new one
+  const s = h.snapshot();
+  const r = sketchSnapshot(ref);
+  assertEquals(
+    [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
+    [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9999],
+  );
+  const all = slices.flat();
+  assertEquals(h.totalCount, all.length);
+  const le = (b: number) => all.filter((v) => v <= b).length;
+  assertEquals(h.buckets().counts, [le(1), le(10), le(100), all.length]);
+  // Samples still pending are in the lifetime totals and the buckets at once.
+  for (let i = 0; i < 40; i++) h.add(0.5);
+  assertEquals(h.totalCount, all.length + 40);
+  assertEquals(h.buckets().counts[0], le(1) + 40);
+  assertEquals(h.snapshot().count, r.count + 40);
+});
