@@ -68,7 +68,7 @@ Deno.test("validateNamerConfigs() and createNamers() report bad entries with the
     [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "disco" }], "namers[0].prefix", ""],
     [[{ kind: "io.l5d.fs", rootDir: "/", prefix: "/a b" }], "namers[0].prefix", "expected"],
     [
-      [{ kind: "io.l5d.fs", rootDir: "/", transformers: [{ kind: "io.l5d.replace" }] }],
+      [{ kind: "io.l5d.fs", rootDir: "/", transformers: [{ kind: "io.l5d.filter" }] }],
       "namers[0].transformers[0].kind",
       "unknown transformer kind",
     ],

@@ -190,6 +190,7 @@ export function buildSnapshot(
         path: `routers[${config.routers.indexOf(rc)}].interpreter.transformers`,
         clock,
         log,
+        bind: discovery.lookup, // io.l5d.replace / io.l5d.const bind their path with no dtab
       });
       transformers.push(...own);
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes

@@ -69,6 +69,11 @@ export interface TransformerContext {
   readonly env?: ((name: string) => string | undefined) | undefined;
   /** Service-account directory for in-cluster API access (tests). */
   readonly serviceAccountDir?: string | undefined;
+  /**
+   * The namers' lookup with no dtab (Linkerd's `NameInterpreter.global`), for `io.l5d.replace`
+   * and `io.l5d.const`; a router's transformers get it, a namer's do not.
+   */
+  readonly bind?: NamerLookup | undefined;
 }
 
 /**

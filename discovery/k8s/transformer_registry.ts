@@ -12,6 +12,7 @@ import type {
   DaemonsetConfig,
   LocalhostConfig,
   LocalnodeConfig,
+  PathTransformerConfig,
   PortConfig,
   SpecificHostConfig,
 } from "./transformer_registry_schema.ts";
@@ -27,6 +28,13 @@ import {
   portKind,
   specificHostKind,
 } from "./host_transformers.ts";
+import {
+  constKind,
+  createConstTransformer,
+  createReplaceTransformer,
+  replaceKind,
+} from "./path_transformers.ts";
+import { readPath } from "../_path.ts";
 import {
   closeTransformers,
   type NameTreeTransformer,
@@ -48,6 +56,8 @@ export const transformerKinds: readonly string[] = [
   portKind,
   localhostKind,
   specificHostKind,
+  replaceKind,
+  constKind,
 ];
 
 function createOne(config: TransformerConfig, ctx: TransformerContext): NameTreeTransformer {
@@ -108,6 +118,21 @@ function createOne(config: TransformerConfig, ctx: TransformerContext): NameTree
       c.host,
       transformerPrefix(c.prefix, [specificHostKind, c.host], path),
     );
+  }
+  if (config.kind === replaceKind || config.kind === constKind) {
+    const c = config as unknown as PathTransformerConfig;
+    const target = readPath(c.path);
+    if ("error" in target) throw new TransformerConfigError(`${path}.path`, target.error);
+    if (!ctx.bind) {
+      throw new TransformerConfigError(
+        path,
+        `${c.kind} is supported in a router's interpreter.transformers, not in a namer's`,
+      );
+    }
+    const prefix = transformerPrefix(c.prefix, [c.kind], path);
+    return c.kind === replaceKind
+      ? createReplaceTransformer(ctx.bind, target, prefix)
+      : createConstTransformer(ctx.bind, target, prefix);
   }
   throw new TransformerConfigError(
     `${path}.kind`,

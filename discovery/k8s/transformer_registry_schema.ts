@@ -10,6 +10,7 @@ import { z } from "zod";
 import { kind as daemonsetKind } from "./daemonset.ts";
 import { kind as localnodeKind } from "./localnode.ts";
 import { localhostKind, portKind, specificHostKind } from "./host_transformers.ts";
+import { constKind, replaceKind } from "./path_transformers.ts";
 import { TransformerConfigError } from "./transformer.ts";
 import type { TransformerConfig } from "./transformer_registry.ts";
 
@@ -55,6 +56,25 @@ export const specificHostConfig = z.strictObject({
   prefix: prefixKey,
 });
 
+/** `io.l5d.replace` / `io.l5d.const` keys: the path to bind (`/#/…` or `/$/…`). */
+const pathKey = z.string().startsWith("/");
+
+/** `io.l5d.replace` keys. */
+export const replaceConfig = z.strictObject({
+  kind: z.literal(replaceKind),
+  path: pathKey,
+  prefix: prefixKey,
+});
+
+/** `io.l5d.const` keys. */
+export const constConfig = z.strictObject({
+  kind: z.literal(constKind),
+  path: pathKey,
+  prefix: prefixKey,
+});
+
+/** A validated `io.l5d.replace` or `io.l5d.const` entry. */
+export type PathTransformerConfig = z.infer<typeof replaceConfig> | z.infer<typeof constConfig>;
 /** A validated `io.l5d.k8s.daemonset` entry. */
 export type DaemonsetConfig = z.infer<typeof daemonsetConfig>;
 /** A validated `io.l5d.k8s.localnode` entry. */
@@ -78,6 +98,8 @@ export function transformerSchemas(): Map<string, z.ZodType> {
     [portKind, portConfig],
     [localhostKind, localhostConfig],
     [specificHostKind, specificHostConfig],
+    [replaceKind, replaceConfig],
+    [constKind, constConfig],
   ]);
 }
 

@@ -107,7 +107,7 @@ Deno.test("createTransformers() builds kinds in order with their prefixes", () =
 Deno.test("validateTransformerConfigs() and createTransformers() name the failing key path", () => {
   const path = "routers[1].interpreter.transformers";
   const cases: [Record<string, unknown>, string, string][] = [
-    [{ kind: "io.l5d.replace", path: "/x" }, `${path}[0].kind`, "unknown transformer kind"],
+    [{ kind: "io.l5d.filter", path: "/x" }, `${path}[0].kind`, "unknown transformer kind"],
     [{ kind: "io.l5d.k8s.localnode", hostnetwork: true }, `${path}[0].hostnetwork`, "Unrecognized"],
     [
       { kind: "io.l5d.k8s.daemonset", namespace: "default", port: "incoming" },

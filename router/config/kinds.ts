@@ -54,8 +54,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.consul.interpreter",
   ],
   transformer: [
-    "io.l5d.replace",
-    "io.l5d.const",
     "io.l5d.filter",
   ],
   identifier: [

@@ -68,8 +68,8 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:4:9: telemetry[0].kind: io.l5d.commonMetrics is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.replace\n      path: /x\n",
-      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.replace is not supported",
+      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n",
+      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.filter is not supported",
     ],
     [
       "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n",

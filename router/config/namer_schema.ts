@@ -69,10 +69,33 @@ export const transformerSchema = pluginUnion("transformer", [
     host: z.string().min(1),
     prefix: transformerPrefix,
   }),
+  /** Bound names become what `path` binds to (a negative name stays negative). */
+  z.strictObject({
+    kind: z.literal("io.l5d.replace"),
+    path: pathString,
+    prefix: transformerPrefix,
+  }),
+  /** Every name becomes what `path` binds to. */
+  z.strictObject({ kind: z.literal("io.l5d.const"), path: pathString, prefix: transformerPrefix }),
 ]);
 
-/** `transformers` on a namer or interpreter, applied in order. */
+/** `transformers` on an interpreter, applied in order. */
 export const transformersSchema = z.array(transformerSchema).default([]);
+
+/**
+ * `transformers` on a namer: as on an interpreter, but not `io.l5d.replace` / `io.l5d.const`,
+ * which bind their path through every namer (Switchyard builds them for routers only).
+ */
+export const namerTransformersSchema = z.array(
+  transformerSchema.superRefine((t, ctx) => {
+    if (t.kind === "io.l5d.replace" || t.kind === "io.l5d.const") {
+      ctx.addIssue({
+        code: "custom",
+        message: `${t.kind} is supported in a router's interpreter.transformers, not in a namer's`,
+      });
+    }
+  }),
+).default([]);
 
 /** One transformer config. */
 export type TransformerConfig = z.infer<typeof transformerSchema>;
@@ -92,7 +115,7 @@ const k8sNamer = z.strictObject({
   kind: z.literal("io.l5d.k8s"),
   prefix: pathString.default("/io.l5d.k8s"),
   ...k8sKeys,
-  transformers: transformersSchema,
+  transformers: namerTransformersSchema,
 });
 
 const k8sNsNamer = z.strictObject({
@@ -101,7 +124,7 @@ const k8sNsNamer = z.strictObject({
   ...k8sKeys,
   /** The environment variable holding the namespace. */
   envVar: z.string().min(1).optional(),
-  transformers: transformersSchema,
+  transformers: namerTransformersSchema,
 });
 
 const dnsSrvNamer = z.strictObject({
@@ -112,7 +135,7 @@ const dnsSrvNamer = z.strictObject({
   refreshIntervalSeconds: z.number().int().min(1).optional(),
   /** Name servers (`ip`, `ip:port`, or a host name); default the system resolver. */
   dnsHosts: z.array(z.string().min(1)).optional(),
-  transformers: transformersSchema,
+  transformers: namerTransformersSchema,
 });
 
 const fsNamer = z.strictObject({
@@ -121,7 +144,7 @@ const fsNamer = z.strictObject({
   /** Directory with one file per service (`host port [* weight]` lines); watched. */
   rootDir: z.string().min(1),
   experimental: z.boolean().optional(),
-  transformers: transformersSchema,
+  transformers: namerTransformersSchema,
 });
 
 const CAPTURE_RE = /\{([A-Za-z0-9.:_-]+)\}/g;
@@ -134,7 +157,7 @@ const rewriteNamer = z.strictObject({
   /** The rewritten name; may use the pattern's `{var}`s. */
   name: z.string().startsWith("/", { error: "name must be a path starting with /" }),
   experimental: z.boolean().optional(),
-  transformers: transformersSchema,
+  transformers: namerTransformersSchema,
 }).superRefine((n, ctx) => {
   const vars = new Set([...n.pattern.matchAll(CAPTURE_RE)].map((m) => m[1]));
   for (const m of n.name.matchAll(CAPTURE_RE)) {

@@ -34,6 +34,8 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.port",
     "io.l5d.localhost",
     "io.l5d.specificHost",
+    "io.l5d.replace",
+    "io.l5d.const",
   ]);
   assertEquals(supportedKinds.identifier, [
     "io.l5d.header.token",
