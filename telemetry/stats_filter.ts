@@ -39,6 +39,24 @@ export interface StatsFilterOptions {
   readonly fromArrival?: boolean | undefined;
 }
 
+/** One response's outcome into a level's stats (and its second scope): no closure per request. */
+function record(
+  stats: RequestStats,
+  second: RequestStats | undefined,
+  success: boolean,
+  ms: number,
+  status: number,
+  now: number,
+): void {
+  if (success) {
+    stats.recordSuccess(ms, status, now);
+    second?.recordSuccess(ms, status, now);
+  } else {
+    stats.recordFailure(ms, status, undefined, now);
+    second?.recordFailure(ms, status, undefined, now);
+  }
+}
+
 function reasonOf(e: unknown): string {
   if (e instanceof Error) return e.name === "Error" ? "Error" : e.name;
   return "unknown";
@@ -91,23 +109,15 @@ export function statsFilter(
       const status = rsp.status;
       const now = endOf(ctx, rsp);
       const ms = now - t0;
-      const record = () => {
-        if (successOf(req, ctx, rsp, undefined)) {
-          stats.recordSuccess(ms, status, now);
-          second?.recordSuccess(ms, status, now);
-        } else {
-          stats.recordFailure(ms, status, undefined, now);
-          second?.recordFailure(ms, status, undefined, now);
-        }
-      };
       const box = trailersOf(rsp);
-      if (box === undefined || box.ended) record();
-      else {
+      if (box === undefined || box.ended) {
+        record(stats, second, successOf(req, ctx, rsp, undefined), ms, status, now);
+      } else {
         // A stream still flowing (h2, past classificationTimeoutMs): classified when it ends, on
         // its trailers (gRPC's grpc-status), as Linkerd's stream classifier; timed to its head.
         whenEnded(box, () => {
           ctx.classifiedRsp = undefined; // the head-time classification is stale now
-          record();
+          record(stats, second, successOf(req, ctx, rsp, undefined), ms, status, now);
         });
       }
       return rsp;
