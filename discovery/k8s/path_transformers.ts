@@ -21,6 +21,7 @@
  */
 import type { Var } from "../../router/core/var.ts";
 import type { NameTree, Path } from "../../router/dtab/types.ts";
+import { flatMapTree } from "../../router/dtab/name_tree.ts";
 import type { Bound, Name, NamerLookup } from "../types.ts";
 import { type Lookup, lookupEquals, mapTree, mapVar, NEG } from "../_activity.ts";
 import { makeBound } from "../bound.ts";
@@ -67,19 +68,10 @@ function hasBound(t: NameTree<Name>): boolean {
 
 /** `t` with each bound leaf replaced by `by` (Linkerd's `replace`). */
 function replaceBound(t: NameTree<Name>, by: NameTree<Name>): NameTree<Name> {
-  switch (t.type) {
-    case "leaf":
-      return t.value.kind === "bound" ? by : t;
-    case "alt":
-      return { type: "alt", trees: t.trees.map((x) => replaceBound(x, by)) };
-    case "union":
-      return {
-        type: "union",
-        trees: t.trees.map((w) => ({ weight: w.weight, tree: replaceBound(w.tree, by) })),
-      };
-    default:
-      return t;
-  }
+  return flatMapTree(
+    t,
+    (n): NameTree<Name> => n.kind === "bound" ? by : { type: "leaf", value: n },
+  );
 }
 
 function pathTransformer(

@@ -88,15 +88,29 @@ export function weighted<T>(weight: number, tree: NameTree<T>): Weighted<T> {
  * ```
  */
 export function mapTree<T, U>(tree: NameTree<T>, f: (value: T) => U): NameTree<U> {
+  return flatMapTree(tree, (v) => leaf(f(v)));
+}
+
+/**
+ * Replace each leaf by the tree `f` gives for its value (Finagle's `NameTree.flatMap`); the
+ * constants are kept.
+ *
+ * @example
+ * ```ts
+ * import { alt, flatMapTree, leaf } from "./name_tree.ts";
+ * flatMapTree(leaf(1), (n) => alt(leaf(n), leaf(n + 1))); // alt(leaf(1), leaf(2))
+ * ```
+ */
+export function flatMapTree<T, U>(tree: NameTree<T>, f: (value: T) => NameTree<U>): NameTree<U> {
   switch (tree.type) {
     case "leaf":
-      return { type: "leaf", value: f(tree.value) };
+      return f(tree.value);
     case "alt":
-      return { type: "alt", trees: tree.trees.map((t) => mapTree(t, f)) };
+      return { type: "alt", trees: tree.trees.map((t) => flatMapTree(t, f)) };
     case "union":
       return {
         type: "union",
-        trees: tree.trees.map((w) => ({ weight: w.weight, tree: mapTree(w.tree, f) })),
+        trees: tree.trees.map((w) => ({ weight: w.weight, tree: flatMapTree(w.tree, f) })),
       };
     default:
       return tree;
