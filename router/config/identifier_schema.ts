@@ -74,15 +74,20 @@ const ingressIdentifier = z.strictObject({
   apiVersion: z.enum(["auto", "networking.k8s.io/v1", "extensions/v1beta1"]).default("auto"),
 });
 
-/** One identifier config. */
-export const identifierSchema = pluginUnion("identifier", [
-  headerToken(d.headerToken),
+/** The identifiers http and h2 routers share: they read only the URL and headers. */
+const sharedIdentifiers = [
   methodAndHost,
   pathIdentifier,
   headerIdentifier,
   staticIdentifier,
   ingressIdentifier,
   routesIdentifierSchema,
+] as const;
+
+/** One identifier config. */
+export const identifierSchema = pluginUnion("identifier", [
+  headerToken(d.headerToken),
+  ...sharedIdentifiers,
 ]);
 
 /** `io.l5d.header.path` (h2): a path from a header, by default `:path`; `segments` optional. */
@@ -100,12 +105,7 @@ const headerPathIdentifier = z.strictObject({
 export const h2IdentifierSchema = pluginUnion("identifier", [
   headerToken(":authority"),
   headerPathIdentifier,
-  methodAndHost,
-  pathIdentifier,
-  headerIdentifier,
-  staticIdentifier,
-  ingressIdentifier,
-  routesIdentifierSchema,
+  ...sharedIdentifiers,
 ]);
 
 /** An h2 router's `identifier`: one object or a list; default `io.l5d.header.token`. */
