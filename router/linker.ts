@@ -11,6 +11,7 @@ import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
+import { loadNodeTls } from "./http/node_tls.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
@@ -96,23 +97,37 @@ export interface LinkerOptions {
 }
 
 /**
- * Read a server's TLS files (Linkerd `servers[].tls`). Client-certificate checks
- * (`requireClientAuth`) need a TLS stack Deno.serve does not offer; refused rather than ignored.
+ * Read a server's TLS files (Linkerd `servers[].tls`). With `requireClientAuth`, clients must
+ * present a certificate that verifies against `caCertPath` (served by node:tls, see
+ * `http/node_tls.ts`); the admin server (`Deno.serve`) refuses it rather than ignore it.
  *
  * @throws Error naming the unsupported key, or the unreadable file.
  */
-function serverTls(tls: NonNullable<Config["routers"][number]["servers"][number]["tls"]>): {
-  cert: string;
-  key: string;
-} {
-  if (tls.requireClientAuth) {
-    throw new Error(
-      "servers[].tls.requireClientAuth: client certificate checks are not supported yet",
-    );
+function serverTls(
+  tls: NonNullable<Config["routers"][number]["servers"][number]["tls"]>,
+  where: "router" | "admin" = "router",
+): { cert: string; key: string; ca?: string; requireClientAuth?: boolean } {
+  if (tls.requireClientAuth && where === "admin") {
+    throw new Error("admin.tls.requireClientAuth: client certificate checks are not supported");
   }
   let cert = Deno.readTextFileSync(tls.certPath);
   if (tls.intermediateCertsPath) cert += "\n" + Deno.readTextFileSync(tls.intermediateCertsPath);
-  return { cert, key: Deno.readTextFileSync(tls.keyPath) };
+  const key = Deno.readTextFileSync(tls.keyPath);
+  if (!tls.requireClientAuth) return { cert, key };
+  // Without caCertPath, client certificates verify against the runtime's roots.
+  const ca = tls.caCertPath ? Deno.readTextFileSync(tls.caCertPath) : undefined;
+  return { cert, key, ...(ca ? { ca } : {}), requireClientAuth: true };
+}
+
+/**
+ * Load what a config needs beyond the defaults before building from it: `node:http2` for h2
+ * routers, node:tls for listeners that require client certificates.
+ */
+async function prepareModules(config: Config): Promise<void> {
+  await prepareH2(config);
+  if (config.routers.some((r) => r.servers.some((s) => s.tls?.requireClientAuth))) {
+    await loadNodeTls();
+  }
 }
 
 /** A listener's identity: router, address and protocol (http → h2 on one port restarts it). */
@@ -195,7 +210,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
   }
   const deps = { registry, transport, clock, log };
-  await prepareH2(config);
+  await prepareModules(config);
   let snap: Snapshot = buildSnapshot(config, deps);
   // Listener key → listener; a listener routes with whatever router its label has *now*.
   const listeners = new Map<string, RunningListener>();
@@ -334,7 +349,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   async function reload(next: Config): Promise<void> {
     if (stopping) throw new Error("shutting down");
-    await prepareH2(next);
+    await prepareModules(next);
     const built = buildSnapshot(next, deps, snap.discovery);
     const wanted = new Set<string>();
     for (const rc of next.routers) {
@@ -494,7 +509,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     });
     // `admin.tls` (Linkerd's): the admin server answers HTTPS only.
     const adminTls = config.admin.tls
-      ? naming("admin.tls", () => serverTls(config.admin.tls!))
+      ? naming("admin.tls", () => serverTls(config.admin.tls!, "admin"))
       : undefined;
     adminServer = naming(
       `admin: cannot listen on ${config.admin.ip}:${config.admin.port}`,

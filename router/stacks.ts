@@ -36,7 +36,6 @@ import { resolveClientParams, resolveServiceParams } from "./config/prefix_param
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
-import { ConnectFailed } from "./core/errors.ts";
 import { forwardTo } from "./http/forward.ts";
 import {
   accrualPolicyFactory,
@@ -208,11 +207,6 @@ export function createStacks(deps: StackDeps): StackFactory {
     // TLS origination (`client.tls`): a transport of its own that dials TLS with the
     // configured commonName as SNI; released with the client (in-flight bodies get 30 s).
     const tls = params.tls && params.tls.enabled !== false ? params.tls : undefined;
-    if (tls?.clientAuth) {
-      deps.log.warn("client.tls.clientAuth is not supported yet; requests to this client fail", {
-        client: id,
-      });
-    }
     const transport = tls
       ? (deps.tlsTransport ?? ((t: ClientTls) => createH1Client({ dial: tlsDial(t) })))(
         readClientTls(tls),
@@ -284,12 +278,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       });
       const call = stack(
         [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
-        tls?.clientAuth
-          ? () =>
-            Promise.reject(
-              new ConnectFailed(`client.tls.clientAuth (mTLS origination) is not supported yet`),
-            )
-          : forwardTo(transport, a.host, a.port),
+        forwardTo(transport, a.host, a.port, params.forwardClientCert === true),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);

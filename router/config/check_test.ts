@@ -47,6 +47,7 @@ routers:
   interpreter: {kind: io.l5d.fs, dtabFile: ${dir}/bad.dtab}
   servers:
   - port: 4140
+    engine: serve
     tls: {certPath: ${dir}/bad.dtab, keyPath: ${dir}/bad.dtab, requireClientAuth: true}
 `);
   assertEquals(code, 1);
@@ -55,7 +56,10 @@ routers:
     out[0]!,
     `${path}:7:44: routers[0].interpreter.dtabFile: ${dir}/bad.dtab:2:9: name`,
   );
-  assertStringIncludes(out[1]!, "routers[0].servers[0].tls.requireClientAuth: client certificate");
+  assertStringIncludes(
+    out[1]!,
+    "routers[0].servers[0].tls.requireClientAuth: client certificate checks need engine: raw",
+  );
   assertEquals(out[2], `${path}: invalid, 2 errors`);
   // Only this machine's lack: a warning, exit 0.
   const ok = await run(`

@@ -122,5 +122,8 @@ export const h2SettingsKeys = {
   maxHeaderListByts: z.number().int().min(0).optional(),
 };
 
-/** An h2 router's `client` keys beyond the common ones: SETTINGS, `forwardClientCert`. */
+/**
+ * `client` keys beyond the common ones: the h2 SETTINGS (h2 routers), and `forwardClientCert`
+ * (http and h2: send the client's TLS certificate upstream as `x-forwarded-client-cert`).
+ */
 export const h2ClientKeys = { ...h2SettingsKeys, forwardClientCert: z.boolean().optional() };

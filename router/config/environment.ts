@@ -1,13 +1,14 @@
 /**
  * What `serve` would refuse at start beyond the schema, found by `switchyard check`:
  *
- * - errors (the config cannot work anywhere): the TLS features Switchyard does not offer yet
- *   (`requireClientAuth` on a listener, `clientAuth` on a client), refused rather than ignored;
+ * - errors (the config cannot work anywhere): `requireClientAuth` where Switchyard cannot check
+ *   client certificates (the admin server, an `engine: serve` listener), refused rather than
+ *   ignored;
  *   a readable `io.l5d.fs` interpreter `dtabFile` that is not a valid dtab (reported at the dtab
  *   file's own line and column);
  * - warnings (this machine lacks something the target machine may have, e.g. a ConfigMap
  *   mounted in the pod): an `io.l5d.fs` namer's `rootDir` that is not a directory, an unreadable
- *   `dtabFile`, TLS certificate or key file.
+ *   `dtabFile`, TLS certificate, key or CA file.
  *
  * Paths are relative to the working directory, as `serve` reads them.
  *
@@ -70,25 +71,39 @@ export function environmentIssues(
       missing(path, `cannot read ${name} here: ${reason(e)}`);
     }
   };
-  const serverTls = (base: Path, tls: { certPath: string; keyPath: string } | undefined) => {
+  const serverTls = (
+    base: Path,
+    tls: { certPath: string; keyPath: string } | undefined,
+    engine?: string,
+  ) => {
     if (!tls) return;
     const t = tls as {
       certPath: string;
       keyPath: string;
       requireClientAuth?: boolean;
+      caCertPath?: string;
       intermediateCertsPath?: string;
     };
-    if (t.requireClientAuth) {
-      at([...base, "requireClientAuth"], "client certificate checks are not supported yet");
+    // Client certificates are checked by node:tls on the raw and h2 engines only.
+    if (t.requireClientAuth && (base[0] === "admin" || engine === "serve")) {
+      at(
+        [...base, "requireClientAuth"],
+        base[0] === "admin"
+          ? "client certificate checks are not supported on the admin server"
+          : "client certificate checks need engine: raw (the default), not engine: serve",
+      );
     }
     readable([...base, "certPath"], t.certPath);
     readable([...base, "keyPath"], t.keyPath);
     readable([...base, "intermediateCertsPath"], t.intermediateCertsPath);
+    readable([...base, "caCertPath"], t.caCertPath);
   };
   const clientTls = (base: Path, tls: unknown) => {
-    if (tls && typeof tls === "object" && "clientAuth" in tls && tls.clientAuth) {
-      at([...base, "clientAuth"], "mTLS origination (client certificates) is not supported yet");
-    }
+    const auth = (tls as { clientAuth?: Record<string, string> } | undefined)?.clientAuth;
+    if (!auth) return;
+    readable([...base, "clientAuth", "certPath"], auth.certPath);
+    readable([...base, "clientAuth", "keyPath"], auth.keyPath);
+    readable([...base, "clientAuth", "intermediateCertsPath"], auth.intermediateCertsPath);
   };
 
   config.namers.forEach((n, i) => {
@@ -121,7 +136,9 @@ export function environmentIssues(
         }
       }
     }
-    r.servers.forEach((s, j) => serverTls(["routers", i, "servers", j, "tls"], s.tls));
+    r.servers.forEach((s, j) =>
+      serverTls(["routers", i, "servers", j, "tls"], s.tls, "engine" in s ? s.engine : undefined)
+    );
     const client = r.client as { tls?: unknown; configs?: { tls?: unknown }[] } | undefined;
     clientTls(["routers", i, "client", "tls"], client?.tls);
     client?.configs?.forEach((c, k) =>

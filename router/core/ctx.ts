@@ -96,6 +96,11 @@ export class Ctx {
    */
   addHeaders: readonly (readonly [string, string])[] | undefined = undefined;
   /**
+   * Local: the client's TLS certificate as an `x-forwarded-client-cert` value, on listeners that
+   * require one (`requireClientAuth`); sent upstream by clients with `forwardClientCert`.
+   */
+  clientCert: string | undefined = undefined;
+  /**
    * Local: monotonic ms (the metrics registry's clock) at which the listener received the
    * request; NaN when the listener does not share its reading. The path stack's stats start
    * there instead of reading the clock again (issue 6).

@@ -40,6 +40,9 @@ const SKIP = new Set<string>([
   H.dstResidual,
   H.host,
   H.via,
+  // Linkerd's ClearForwardedClientCertFilter: an inbound one is never trusted (spoofing);
+  // clients with `forwardClientCert` send their own (ForwardClientCertFilter).
+  H.clientCert,
 ]);
 
 /** A header list that the trace encoder can write into (set replaces, delete removes). */
@@ -66,7 +69,11 @@ class HeaderList implements HeaderSink {
  *
  * @returns a new `[name, value][]` list; the request is not modified.
  */
-export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
+export function upstreamHeaders(
+  req: Request,
+  ctx: Ctx,
+  forwardClientCert = false,
+): [string, string][] {
   const src = ctx.headerSource === req && ctx.headerList ? ctx.headerList : [...req.headers];
   const out: [string, string][] = [];
   let connListed: Set<string> | undefined;
@@ -107,6 +114,7 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
       );
     }
   }
+  if (forwardClientCert && ctx.clientCert !== undefined) out.push([H.clientCert, ctx.clientCert]);
   const hop = httpVersion(req) === "1.0" ? VIA_VALUE_10 : VIA_VALUE;
   out.push([H.via, via ? `${via}, ${hop}` : hop]);
   // Server options (forwarded.ts): after the inbound ones, so a `Forwarded` chain stays in order.
@@ -123,20 +131,29 @@ export function upstreamHeaders(req: Request, ctx: Ctx): [string, string][] {
  * @param client the pooled HTTP/1.1 client
  * @param host endpoint ip/host
  * @param port endpoint port
+ * @param forwardClientCert send the client's certificate as `x-forwarded-client-cert` (Linkerd's
+ *   client `forwardClientCert`); an inbound one is dropped either way
  */
-export function forwardTo(client: H1Client, host: string, port: number): Service {
+export function forwardTo(
+  client: H1Client,
+  host: string,
+  port: number,
+  forwardClientCert = false,
+): Service {
   // Not async (issue 6): the common path returns the client's promise with one reaction.
   return function forward(req, ctx) {
     try {
       if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
-      if (isRawUpgrade(req)) return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx));
+      if (isRawUpgrade(req)) {
+        return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
+      }
       if (isWebSocketUpgrade(req)) {
-        return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx));
+        return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
       }
       return client.request(host, port, {
         method: req.method,
         target: ctx.target,
-        headers: upstreamHeaders(req, ctx),
+        headers: upstreamHeaders(req, ctx, forwardClientCert),
         body: req.body,
         signal: ctx.upstreamSignal,
         // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the

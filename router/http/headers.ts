@@ -28,6 +28,7 @@ export const H = {
   tracestate: "tracestate",
   grpcTimeout: "grpc-timeout",
   forwarded: "forwarded",
+  clientCert: "x-forwarded-client-cert",
 } as const;
 
 /**

@@ -20,6 +20,7 @@ import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
 import { H } from "./headers.ts";
+import type { ServerTls } from "./node_tls.ts";
 
 /**
  * Edge listeners hide router internals, as Linkerd's ClearMiscServerFilter does: a response
@@ -65,8 +66,11 @@ export interface ListenerSpec {
   /** `servers[].maxCallDepth`: wins over the router's for requests on this listener. */
   readonly maxCallDepth?: number | undefined;
   readonly maxErrResponseKB?: number;
-  /** TLS termination (`servers[].tls`): PEM certificate chain and PKCS#8 key, already read. */
-  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /**
+   * TLS termination (`servers[].tls`): PEM certificate chain and PKCS#8 key, already read; with
+   * `requireClientAuth`, clients must present a certificate that verifies against `ca`.
+   */
+  readonly tls?: ServerTls | undefined;
   /** Shed (503 + l5d-err) past this many requests in flight; unlimited when absent. */
   readonly maxConcurrentRequests?: number | undefined;
   /**
@@ -171,7 +175,10 @@ export function listen(
   };
   // Not an async function (issue 6): its suspended frame and the resumption after the router's
   // promise cost more than one reaction per outcome.
-  const handler = (req: Request, info: { remoteAddr: Deno.NetAddr }): Promise<Response> => {
+  const handler = (
+    req: Request,
+    info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined },
+  ): Promise<Response> => {
     const t0 = mono();
     observer.start?.();
     if (limiter && !limiter.tryAcquire()) {
@@ -231,6 +238,7 @@ export function listen(
       ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, ctxOpts);
       if (shared) ctx.startMono = t0;
       if (addHeaders) addHeaders(ctx, info);
+      if (info.clientCert !== undefined) ctx.clientCert = info.clientCert;
       routed = router.serve(req, ctx);
     } catch (e: unknown) {
       handled(t0);
@@ -264,8 +272,13 @@ export function listen(
       return out;
     }, failed);
   };
-  // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only.
-  const raw = spec.engine === "raw" || (spec.engine === undefined && !spec.tls);
+  // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only, as
+  // does requireClientAuth (node:tls checks the client certificates; Deno.serve cannot).
+  const mutual = spec.tls?.requireClientAuth === true;
+  if (mutual && spec.engine === "serve") {
+    throw new Error("tls.requireClientAuth needs engine: raw (the default), not engine: serve");
+  }
+  const raw = spec.engine === "raw" || (spec.engine === undefined && (!spec.tls || mutual));
   const server = spec.engine === "h2"
     ? serveH2({
       hostname: spec.ip,

@@ -3,11 +3,13 @@
  * address, then start TLS with the configured `commonName` as SNI and verified name — connecting
  * to an IP while verifying a service name, which `fetch` cannot do. `trustCertsBundle`
  * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` skips the name
- * check. Client certificates (`clientAuth`) are not available on `Deno.startTls`.
+ * check. `Deno.startTls` takes no client certificate: with `clientAuth`, {@link tlsDial} dials
+ * through node:tls instead (`node_tls.ts`).
  *
  * @module
  */
 import type { Dial } from "./h1/mod.ts";
+import { mutualTlsDial } from "./node_tls.ts";
 
 /** Resolved client TLS settings. */
 export interface ClientTls {
@@ -17,6 +19,8 @@ export interface ClientTls {
   readonly caCerts: readonly string[];
   /** Skip the certificate name check (`disableValidation`). */
   readonly disableValidation: boolean;
+  /** The client certificate chain and key to present (`clientAuth`), PEM. */
+  readonly clientAuth?: { readonly cert: string; readonly key: string } | undefined;
 }
 
 /** Read a `client.tls` block's files into `ClientTls`. */
@@ -26,19 +30,35 @@ export function readClientTls(tls: {
   trustCerts?: readonly string[] | undefined;
   caCertPath?: string | undefined;
   disableValidation?: boolean | undefined;
+  clientAuth?: {
+    certPath: string;
+    keyPath: string;
+    intermediateCertsPath?: string | undefined;
+  } | undefined;
 }): ClientTls {
   const files = [tls.trustCertsBundle, tls.caCertPath, ...(tls.trustCerts ?? [])].filter((
     f,
   ): f is string => typeof f === "string");
+  const auth = tls.clientAuth;
+  let clientAuth: ClientTls["clientAuth"];
+  if (auth) {
+    let cert = Deno.readTextFileSync(auth.certPath);
+    if (auth.intermediateCertsPath) {
+      cert += "\n" + Deno.readTextFileSync(auth.intermediateCertsPath);
+    }
+    clientAuth = { cert, key: Deno.readTextFileSync(auth.keyPath) };
+  }
   return {
     commonName: tls.commonName,
     caCerts: files.map((f) => Deno.readTextFileSync(f)),
     disableValidation: tls.disableValidation ?? false,
+    ...(clientAuth ? { clientAuth } : {}),
   };
 }
 
 /**
- * A dialer for `createH1Client({ dial })` that speaks TLS.
+ * A dialer for `createH1Client({ dial })` that speaks TLS (presenting the client certificate of
+ * `clientAuth`, when set).
  *
  * @example
  * ```ts ignore
@@ -46,6 +66,9 @@ export function readClientTls(tls: {
  * ```
  */
 export function tlsDial(tls: ClientTls): Dial {
+  if (tls.clientAuth) {
+    return mutualTlsDial({ commonName: tls.commonName, caCerts: tls.caCerts, ...tls.clientAuth });
+  }
   return async function dialTls(hostname, port, signal) {
     const tcp = await Deno.connect({ hostname, port, signal });
     tcp.setNoDelay(true);

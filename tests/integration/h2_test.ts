@@ -219,3 +219,64 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("h2: requireClientAuth, forwardClientCert and clientAuth end to end (mutual TLS both ways)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-h2-mtls-" });
+  await makeCerts(dir, {
+    world: "DNS:world.svc",
+    router: "IP:127.0.0.1",
+    app: "URI:spiffe://cluster.local/app,DNS:app.svc",
+    linkerd: "DNS:linkerd.svc",
+  });
+  // The upstream requires a client certificate from the test CA and echoes who presented one.
+  const upstream = await startPortPeer(
+    "h2-server",
+    `${dir}/world.pem`,
+    `${dir}/world.key`,
+    `${dir}/ca.pem`,
+  );
+  const disco = await fsNamerDir({ world: `127.0.0.1 ${upstream.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: h2
+  dtab: /svc => /#/io.l5d.fs;
+  servers:
+  - port: 0
+    tls: {certPath: ${dir}/router.pem, keyPath: ${dir}/router.key, requireClientAuth: true, caCertPath: ${dir}/ca.pem}
+  client:
+    forwardClientCert: true
+    tls:
+      commonName: world.svc
+      trustCertsBundle: ${dir}/ca.pem
+      clientAuth: {certPath: ${dir}/linkerd.pem, keyPath: ${dir}/linkerd.key}
+`);
+  const call = (extra: string[]) =>
+    curl([
+      "--http2",
+      "--cacert",
+      `${dir}/ca.pem`,
+      ...extra,
+      "-H",
+      "Host: world",
+      `https://127.0.0.1:${sy.ports.h2![0]}/`,
+    ]);
+  try {
+    const none = await call([]);
+    assert(none.code !== 0 && none.status === 0, `answered without a certificate: ${none.status}`);
+    const r = await call(["--cert", `${dir}/app.pem`, "--key", `${dir}/app.key`]);
+    assertEquals(r.status, 200, r.body);
+    // The upstream saw Switchyard's certificate, and the client's in x-forwarded-client-cert.
+    assert(r.body.includes("peer=linkerd "), r.body);
+    assert(
+      /xfcc=Hash=[0-9A-F]{64};SAN=spiffe:\/\/cluster\.local\/app;DNS=app\.svc;Subject="CN=app"\n/
+        .test(r.body),
+      r.body,
+    );
+  } finally {
+    await sy.stop();
+    await upstream.peer.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -87,3 +87,156 @@ ${IDLE_ROUTER}`);
     await sy.stop();
   }
 });
+
+/** SHA-256 of a PEM certificate's DER bytes, upper-case hex (Linkerd's XFCC `Hash=`). */
+async function certHash(pemFile: string): Promise<string> {
+  const pem = await Deno.readTextFile(pemFile);
+  const b64 = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
+  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+}
+
+Deno.test("tls: requireClientAuth refuses clients without a certificate; forwardClientCert sends x-forwarded-client-cert", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-mtls-" });
+  await makeCerts(dir, {
+    router: "DNS:localhost,IP:127.0.0.1",
+    app: "URI:spiffe://cluster.local/ns/default/sa/app,DNS:app.svc",
+  });
+  // A plain origin that shows what it was sent.
+  const origin = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => Response.json({ xfcc: req.headers.get("x-forwarded-client-cert") }),
+  );
+  const port = (origin.addr as Deno.NetAddr).port;
+  const disco = await fsNamerDir({ fwd: `127.0.0.1 ${port}`, nofwd: `127.0.0.1 ${port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers:
+  - port: 0
+    tls:
+      certPath: ${dir}/router.pem
+      keyPath: ${dir}/router.key
+      requireClientAuth: true
+      caCertPath: ${dir}/ca.pem
+  - {ip: 127.0.0.2, port: 0}
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /#/io.l5d.fs/fwd
+      forwardClientCert: true
+`);
+  try {
+    const [mtlsPort, plainPort] = Object.values(sy.ports)[0]!;
+    const https = (host: string, extra: string[]) =>
+      curl([
+        "--cacert",
+        `${dir}/ca.pem`,
+        ...extra,
+        "-H",
+        `Host: ${host}`,
+        `https://127.0.0.1:${mtlsPort}/`,
+      ]);
+    const withCert = ["--cert", `${dir}/app.pem`, "--key", `${dir}/app.key`];
+    // No client certificate: the handshake fails, no request reaches the router.
+    const none = await https("fwd", []);
+    assert(none.code !== 0 && none.status === 0, `answered without a certificate: ${none.status}`);
+    // A certificate from another CA: refused too.
+    const otherDir = await Deno.makeTempDir({ prefix: "sy-mtls-other-" });
+    await makeCerts(otherDir, { app: "DNS:app.svc" });
+    const foreign = await https("fwd", [
+      "--cert",
+      `${otherDir}/app.pem`,
+      "--key",
+      `${otherDir}/app.key`,
+    ]);
+    assert(foreign.code !== 0 && foreign.status === 0, "a certificate of another CA is refused");
+    await Deno.remove(otherDir, { recursive: true });
+    // With the certificate: forwarded as Linkerd's ForwardClientCertFilter writes it.
+    const fwd = await https("fwd", [...withCert, "-H", "x-forwarded-client-cert: spoofed"]);
+    assertEquals(fwd.status, 200, fwd.body);
+    assertEquals(
+      JSON.parse(fwd.body).xfcc,
+      [
+        `Hash=${await certHash(`${dir}/app.pem`)}`,
+        "SAN=spiffe://cluster.local/ns/default/sa/app",
+        "DNS=app.svc",
+        'Subject="CN=app"',
+      ].join(";"),
+    );
+    // A client without forwardClientCert drops the header, a spoofed one included.
+    const nofwd = await https("nofwd", [...withCert, "-H", "x-forwarded-client-cert: spoofed"]);
+    assertEquals([nofwd.status, JSON.parse(nofwd.body).xfcc], [200, null]);
+    // On a listener without client certificates, a spoofed header never passes.
+    const plain = await curl([
+      "-H",
+      "Host: fwd",
+      "-H",
+      'x-forwarded-client-cert: Hash=00;Subject="CN=admin"',
+      `http://127.0.0.2:${plainPort}/`,
+    ]);
+    assertEquals([plain.status, JSON.parse(plain.body).xfcc], [200, null]);
+  } finally {
+    await sy.stop();
+    await origin.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tls: clientAuth presents a client certificate to an upstream that requires one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-mtls-client-" });
+  await makeCerts(dir, { world: "DNS:world.svc", linkerd: "DNS:linkerd.svc" });
+  // The upstream: TLS that requires a client certificate from the test CA (node:https).
+  const https = await import("node:https");
+  const upstream = https.createServer({
+    cert: await Deno.readTextFile(`${dir}/world.pem`),
+    key: await Deno.readTextFile(`${dir}/world.key`),
+    ca: await Deno.readTextFile(`${dir}/ca.pem`),
+    requestCert: true,
+    rejectUnauthorized: true,
+  }, (req, res) => {
+    const peer = (req.socket as import("node:tls").TLSSocket).getPeerCertificate();
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ peer: peer?.subject?.CN ?? null }));
+  });
+  upstream.on("tlsClientError", () => {});
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+  const port = (upstream.address() as { port: number }).port;
+  const disco = await fsNamerDir({ mtls: `127.0.0.1 ${port}`, nocert: `127.0.0.1 ${port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /#/io.l5d.fs/mtls
+      tls:
+        commonName: world.svc
+        trustCertsBundle: ${dir}/ca.pem
+        clientAuth: {certPath: ${dir}/linkerd.pem, keyPath: ${dir}/linkerd.key}
+    - prefix: /#/io.l5d.fs/nocert
+      tls: {commonName: world.svc, trustCertsBundle: ${dir}/ca.pem}
+`);
+  try {
+    for (let i = 0; i < 3; i++) { // the pooled connection is reused
+      const r = await curl(["-H", "Host: mtls", `http://${sy.proxy()}/`]);
+      assertEquals([r.status, r.body], [200, JSON.stringify({ peer: "linkerd" })]);
+    }
+    // Without clientAuth the upstream refuses the handshake: 502 with l5d-err, no hang.
+    const bad = await curl(["-H", "Host: nocert", `http://${sy.proxy()}/`]);
+    assertEquals(bad.status, 502, bad.body);
+    assert(bad.headers.get("l5d-err"), "l5d-err explains the TLS failure");
+  } finally {
+    await sy.stop();
+    await new Promise((r) => upstream.close(r));
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -10,9 +10,11 @@
  *   per call.
  * - `grpc-client ADDRESS MESSAGE...`: one unary call per message (`@N` sends N bytes of "x");
  *   prints `{"text"}` or `{"code"}` per call, then `{"done": true}`.
- * - `h2-server [CERT KEY]`: an h2c (or TLS) server: `/slow` streams past the classification
- *   timeout and ends with `grpc-status: 14`; any other path echoes `path=… via=…` and ends with
- *   the trailer `x-checksum: abc123`. Prints `{"port"}`.
+ * - `h2-server [CERT KEY [CA]]`: an h2c (or TLS) server: `/slow` streams past the
+ *   classification timeout and ends with `grpc-status: 14`; any other path echoes
+ *   `path=… via=…` and ends with the trailer `x-checksum: abc123`. With `CA`, clients must present
+ *   a certificate it signed, and the echo adds ` peer=<CN> xfcc=<x-forwarded-client-cert>`.
+ *   Prints `{"port"}`.
  * - `h2-dying`: writes part of a body, then exits (its connection is lost). Prints `{"port"}`.
  * - `h2-limited`: allows 5 concurrent streams, answers each after 200 ms. Prints `{"port"}`.
  *
@@ -21,6 +23,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
 
 const out = (o: unknown) => console.log(JSON.stringify(o));
 const identity = (b: Buffer) => b;
@@ -80,13 +83,15 @@ async function grpcClient(address: string, messages: string[]): Promise<void> {
   Deno.exit(0); // no graceful close: the process ends with its connection
 }
 
-function h2Server(cert?: string, key?: string): void {
+function h2Server(cert?: string, key?: string, ca?: string): void {
   const server = cert && key
     ? http2.createSecureServer({
       cert: Deno.readTextFileSync(cert),
       key: Deno.readTextFileSync(key),
+      ...(ca ? { ca: Deno.readTextFileSync(ca), requestCert: true, rejectUnauthorized: true } : {}),
     })
     : http2.createServer();
+  server.on("tlsClientError", () => {});
   server.on("stream", (stream, headers) => {
     stream.on("error", () => {});
     stream.on("data", () => {});
@@ -102,8 +107,15 @@ function h2Server(cert?: string, key?: string): void {
       }
       stream.respond({ ":status": 200, "content-type": "text/plain" }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "abc123" }));
+      const peer = ca
+        ? ` peer=${
+          (stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate()?.subject?.CN
+        } xfcc=${headers["x-forwarded-client-cert"]}`
+        : "";
       stream.end(
-        `path=${headers[":path"]} via=${headers["via"]} authority=${headers[":authority"]}\n`,
+        `path=${headers[":path"]} via=${headers["via"]} authority=${
+          headers[":authority"]
+        }${peer}\n`,
       );
     });
   });
@@ -141,7 +153,7 @@ if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   if (mode === "grpc-server") await grpcServer();
   else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
-  else if (mode === "h2-server") h2Server(args[0], args[1]);
+  else if (mode === "h2-server") h2Server(args[0], args[1], args[2]);
   else if (mode === "h2-dying") h2Dying();
   else if (mode === "h2-limited") h2Limited();
   else throw new Error(`unknown mode ${mode}`);

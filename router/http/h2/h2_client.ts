@@ -150,6 +150,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
           ALPNProtocols: ["h2"],
           // `disableValidation` trusts any certificate, as Linkerd's insecure trust manager does.
           ...(tls.disableValidation ? { rejectUnauthorized: false } : {}),
+          // `clientAuth`: present a client certificate (mTLS origination).
+          ...(tls.clientAuth ? { cert: tls.clientAuth.cert, key: tls.clientAuth.key } : {}),
         }
         : {}),
     } as http2.SecureClientSessionOptions);

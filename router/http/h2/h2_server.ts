@@ -18,6 +18,8 @@
  */
 import type * as http2 from "node:http2";
 import { http2Module } from "./node_http2.ts";
+import type * as tls from "node:tls";
+import { clientCertHeader, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
@@ -31,7 +33,7 @@ export interface H2ServeOptions {
   readonly hostname: string;
   readonly port: number;
   /** TLS termination: PEM chain and key; ALPN offers `h2` only. */
-  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  readonly tls?: ServerTls | undefined;
   /** HTTP/2 SETTINGS (Linkerd's server `maxConcurrentStreamsPerConnection`, …). */
   readonly settings?: http2.Settings;
   /** Share the port with other listeners (SO_REUSEPORT; `--workers`). */
@@ -67,7 +69,7 @@ export class RefuseStream extends Error {
 /** The handler: a request and the client's address. */
 export type H2Handler = (
   req: Request,
-  info: { remoteAddr: Deno.NetAddr },
+  info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined },
 ) => Promise<Response>;
 
 /** Response fields HTTP/2 forbids (RFC 9113 §8.2.2). */
@@ -96,12 +98,30 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       cert: opts.tls.cert,
       key: opts.tls.key,
       allowHTTP1: false,
+      // `requireClientAuth`: refuse clients without a certificate that verifies against `ca`.
+      ...(opts.tls.requireClientAuth
+        ? {
+          requestCert: true,
+          rejectUnauthorized: true,
+          ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
+        }
+        : {}),
       ...(opts.settings ? { settings: opts.settings } : {}),
     })
     : http2Module().createServer(opts.settings ? { settings: opts.settings } : {});
   const sessions = new Set<http2.Http2Session>();
+  // The client certificate of each mutual-TLS session, as `x-forwarded-client-cert` values.
+  const clientCerts = new WeakMap<http2.Http2Session, string>();
   server.on("session", (s: http2.Http2Session) => {
     sessions.add(s);
+    if (opts.tls?.requireClientAuth) {
+      try {
+        const raw = (s.socket as tls.TLSSocket).getPeerCertificate?.(false)?.raw as
+          | Uint8Array
+          | undefined;
+        if (raw && raw.length > 0) clientCerts.set(s, clientCertHeader(raw));
+      } catch { /* no usable certificate details: nothing to forward */ }
+    }
     opts.onConnect?.();
     s.on("error", () => {}); // a client's broken session must not reach the process
     s.once("close", () => {
@@ -137,7 +157,8 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       port: sock?.remotePort ?? 0,
     };
     const codes = http2Module().constants;
-    handler(req, { remoteAddr }).then(
+    const clientCert = stream.session ? clientCerts.get(stream.session) : undefined;
+    handler(req, clientCert === undefined ? { remoteAddr } : { remoteAddr, clientCert }).then(
       (rsp) => writeResponse(stream, rsp),
       (e: unknown) =>
         stream.close(

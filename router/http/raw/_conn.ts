@@ -51,7 +51,7 @@ export class ServerConn implements ByteSource {
   readonly tcp: Deno.Conn;
   readonly remote: Deno.NetAddr;
   /** Handler info, one object per connection. */
-  readonly info: { remoteAddr: Deno.NetAddr };
+  readonly info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined };
   #pending: Promise<boolean> | null = null;
   readonly #sread: SocketRead;
   readonly #swrite: SocketWrite;
@@ -63,7 +63,10 @@ export class ServerConn implements ByteSource {
     this.#bytes = bytes;
     this.tcp = tcp;
     this.remote = tcp.remoteAddr as Deno.NetAddr;
-    this.info = { remoteAddr: this.remote };
+    const clientCert = (tcp as { clientCert?: string }).clientCert;
+    this.info = clientCert === undefined
+      ? { remoteAddr: this.remote }
+      : { remoteAddr: this.remote, clientCert };
     this.#sread = socketReader(tcp);
     this.#swrite = socketWriter(tcp);
   }

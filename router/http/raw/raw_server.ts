@@ -30,6 +30,7 @@ import { DateCache, UnsentResponse, writeResponse } from "./response_writer.ts";
 import { type Takeover, takeovers } from "./tunnel.ts";
 import { buildRequest, normaliseMethod } from "./build_request.ts";
 import { defaultReject } from "./default_reject.ts";
+import { listenMutualTls, type ServerTls } from "../node_tls.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -41,9 +42,11 @@ export interface RawServeOptions {
   reusePort?: boolean;
   /**
    * Terminate TLS (PEM certificate chain and key) with ALPN `http/1.1` only: clients that would
-   * pick h2 speak HTTP/1.1 here.
+   * pick h2 speak HTTP/1.1 here. With `requireClientAuth`, node:tls terminates it and refuses
+   * clients without a certificate that verifies against `ca` (`Deno.listenTls` cannot ask for
+   * one); the handler's `info.clientCert` then describes the client's certificate.
    */
-  tls?: { cert: string; key: string } | undefined;
+  tls?: ServerTls | undefined;
   /** Request line + header bytes limit → 431 (default 65536). */
   maxHeadBytes?: number;
   /** Request line limit → 414 (default 8192). */
@@ -79,6 +82,8 @@ export interface RawServeOptions {
 export interface RawServer {
   /** The bound address. */
   readonly addr: Deno.NetAddr;
+  /** Settles when the listener accepts connections (a mutual-TLS listener binds asynchronously). */
+  readonly ready: Promise<void>;
   /** Stop accepting, close idle connections, let in-flight requests finish; resolves when done. */
   shutdown(): Promise<void>;
   /** Resolves when the server stopped and every connection is closed. */
@@ -90,8 +95,18 @@ export interface RawServer {
 /** The request handler: same shape as `Deno.ServeHandler`. */
 export type RawHandler = (
   req: Request,
-  info: { remoteAddr: Deno.NetAddr },
+  info: RawConnInfo,
 ) => Response | Promise<Response>;
+
+/** What the handler learns of the connection (one object per connection). */
+export interface RawConnInfo {
+  readonly remoteAddr: Deno.NetAddr;
+  /**
+   * On a `requireClientAuth` listener: the client certificate as Linkerd's
+   * `x-forwarded-client-cert` value (`Hash=…;SAN=…;DNS=…;Subject="…"`).
+   */
+  readonly clientCert?: string | undefined;
+}
 
 /** Graceful close: how long / how much unread input to discard after our FIN. */
 const LINGER_MS = 2000, LINGER_BYTES = 1024 * 1024;
@@ -119,6 +134,10 @@ export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer 
     transport: "tcp" as const,
     ...(opts.reusePort ? { reusePort: true } : {}),
   };
+  if (opts.tls?.requireClientAuth) {
+    const mutual = listenMutualTls({ ...common, ...opts.tls, alpnProtocols: ["http/1.1"] });
+    return new Engine(mutual, opts, handler, mutual.ready);
+  }
   const listener: Deno.Listener = opts.tls
     ? Deno.listenTls({
       ...common,
@@ -133,6 +152,7 @@ export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer 
 class Engine implements RawServer {
   readonly addr: Deno.NetAddr;
   readonly finished: Promise<void>;
+  readonly ready: Promise<void>;
   readonly #listener: Deno.Listener;
   readonly #handler: RawHandler;
   readonly #opts: RawServeOptions;
@@ -153,8 +173,14 @@ class Engine implements RawServer {
   #accepting: Promise<void>;
   #resolveFinished!: () => void;
 
-  constructor(listener: Deno.Listener, opts: RawServeOptions, handler: RawHandler) {
+  constructor(
+    listener: Deno.Listener,
+    opts: RawServeOptions,
+    handler: RawHandler,
+    ready: Promise<void> = Promise.resolve(),
+  ) {
     this.#listener = listener;
+    this.ready = ready;
     this.addr = listener.addr as Deno.NetAddr;
     this.#handler = handler;
     this.#opts = opts;

@@ -1,0 +1,397 @@
+/**
+ * Mutual TLS on node:tls, for what Deno's own TLS cannot do: client certificates.
+ *
+ * - {@link listenMutualTls}: a listener that asks every client for a certificate and refuses the
+ *   handshake unless it verifies against the configured CA (Linkerd's
+ *   `servers[].tls.requireClientAuth` with `caCertPath`). `Deno.listenTls` has no client
+ *   authentication.
+ * - {@link mutualTlsDial}: a dialer that presents a client certificate (Linkerd's
+ *   `client.tls.clientAuth`) while verifying a `commonName` other than the address it connects
+ *   to. `Deno.startTls` takes no certificate, and `Deno.connectTls` verifies the address.
+ *
+ * Both hand out `Deno.Conn`s ({@link NodeConn}), so the raw engine and the HTTP/1.1 client run
+ * on them unchanged, through `conn.read` and `conn.write`. A connection accepted by the listener
+ * carries the `x-forwarded-client-cert` value of its client's certificate
+ * ({@link clientCertHeader}), for `forwardClientCert`.
+ *
+ * node:net, node:tls and node:crypto are loaded only when a config uses client certificates
+ * ({@link loadNodeTls}, awaited by the linker): they cost RSS (issue 6's idle goal) that other
+ * processes should not pay.
+ *
+ * @module
+ */
+import type * as NodeNet from "node:net";
+import type * as NodeTls from "node:tls";
+import type * as NodeCrypto from "node:crypto";
+import type { Dial } from "./h1/mod.ts";
+
+interface Modules {
+  net: typeof NodeNet;
+  tls: typeof NodeTls;
+  crypto: typeof NodeCrypto;
+}
+
+let modules: Modules | undefined;
+let loading: Promise<void> | undefined;
+
+/** Load node:net, node:tls and node:crypto (once); needed before {@link listenMutualTls}. */
+export function loadNodeTls(): Promise<void> {
+  if (modules) return Promise.resolve();
+  return (loading ??= Promise.all([import("node:net"), import("node:tls"), import("node:crypto")])
+    .then(([net, tls, crypto]) => {
+      const d = <T>(m: T): T => (m as { default?: T }).default ?? m;
+      modules = { net: d(net), tls: d(tls), crypto: d(crypto) } as Modules;
+    }));
+}
+
+function node(): Modules {
+  if (!modules) throw new Error("node:tls is not loaded yet (await loadNodeTls() first)");
+  return modules;
+}
+
+/** A listener's TLS settings (`servers[].tls`), PEM text already read. */
+export interface ServerTls {
+  /** Certificate chain (the leaf first). */
+  readonly cert: string;
+  /** Private key (PKCS#8 or PKCS#1). */
+  readonly key: string;
+  /** CAs a client certificate must chain to (`caCertPath`); the runtime's roots when absent. */
+  readonly ca?: string | undefined;
+  /** Refuse clients without a valid certificate (`requireClientAuth`). */
+  readonly requireClientAuth?: boolean | undefined;
+}
+
+/** A `Deno.Conn` over a node socket that has finished its TLS handshake. */
+export class NodeConn implements Deno.Conn<Deno.NetAddr> {
+  readonly localAddr: Deno.NetAddr;
+  readonly remoteAddr: Deno.NetAddr;
+  /** The `x-forwarded-client-cert` value of the peer's certificate (accepted connections). */
+  readonly clientCert: string | undefined;
+  readonly #sock: NodeTls.TLSSocket;
+  #chunk: Uint8Array | null = null;
+  #ended = false;
+  #closed = false;
+  #error: unknown = null;
+  #wake: (() => void) | null = null;
+  #readable: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
+  #writable: WritableStream<Uint8Array> | null = null;
+
+  constructor(sock: NodeTls.TLSSocket, clientCert?: string) {
+    this.#sock = sock;
+    this.clientCert = clientCert;
+    this.localAddr = netAddr(sock.localAddress, sock.localPort);
+    this.remoteAddr = netAddr(sock.remoteAddress, sock.remotePort);
+    const wake = (): void => {
+      const w = this.#wake;
+      this.#wake = null;
+      w?.();
+    };
+    sock.on("readable", wake);
+    sock.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    sock.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    sock.on("error", (e: unknown) => {
+      this.#error = e;
+      wake();
+    });
+  }
+
+  /** Read into `p`; null at the end of the stream or after `close()`. */
+  async read(p: Uint8Array): Promise<number | null> {
+    if (p.length === 0) return 0;
+    for (;;) {
+      const c = this.#chunk;
+      if (c !== null) {
+        const n = Math.min(c.length, p.length);
+        p.set(c.subarray(0, n));
+        this.#chunk = n === c.length ? null : c.subarray(n);
+        return n;
+      }
+      if (this.#closed) return null;
+      const next = this.#sock.read() as Uint8Array | null;
+      if (next !== null && next.length > 0) {
+        this.#chunk = next;
+        continue;
+      }
+      if (this.#error !== null) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+
+  /** Write all of `p`; resolves once node has handed it to the socket. */
+  write(p: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(new Deno.errors.BadResource("connection closed"));
+    return new Promise((resolve, reject) => {
+      this.#sock.write(p, (e?: Error | null) => (e ? reject(e) : resolve(p.length)));
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sock.destroy();
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+
+  closeWrite(): Promise<void> {
+    return new Promise((resolve) => this.#sock.end(resolve));
+  }
+
+  /** As `Deno.TcpConn.setNoDelay`. */
+  setNoDelay(noDelay = true): void {
+    this.#sock.setNoDelay(noDelay);
+  }
+
+  /** As `Deno.TcpConn.setKeepAlive`. */
+  setKeepAlive(keepAlive = true): void {
+    this.#sock.setKeepAlive(keepAlive);
+  }
+
+  ref(): void {
+    this.#sock.ref();
+  }
+
+  unref(): void {
+    this.#sock.unref();
+  }
+
+  get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    this.#readable ??= new ReadableStream<Uint8Array<ArrayBuffer>>({
+      pull: async (ctl) => {
+        const buf = new Uint8Array(16 * 1024);
+        const n = await this.read(buf);
+        if (n === null) ctl.close();
+        else ctl.enqueue(buf.subarray(0, n));
+      },
+      cancel: () => this.close(),
+    });
+    return this.#readable;
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    this.#writable ??= new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        await this.write(chunk);
+      },
+      close: () => this.closeWrite(),
+      abort: () => this.close(),
+    });
+    return this.#writable;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function netAddr(hostname: string | undefined, port: number | undefined): Deno.NetAddr {
+  return { transport: "tcp", hostname: hostname ?? "", port: port ?? 0 };
+}
+
+/**
+ * The `x-forwarded-client-cert` value Linkerd's ForwardClientCertFilter gives a certificate:
+ * `Hash=<SHA-256 of the DER, upper-case hex>`, then `;SAN=<uri>` for each URI and `;DNS=<name>`
+ * for each DNS subject alternative name in the certificate's order, then
+ * `;Subject="<subject, RFC 2253>"` (most specific first, as Java's `X500Principal.getName()`).
+ *
+ * @param der the certificate, DER-encoded
+ * @returns the header value
+ * @example
+ * ```ts ignore
+ * clientCertHeader(der); // Hash=91F2…;SAN=spiffe://cluster/ns/default;DNS=client.svc;Subject="CN=client2,O=Acme\, Inc.,C=US"
+ * ```
+ */
+export function clientCertHeader(der: Uint8Array): string {
+  const { createHash, X509Certificate } = node().crypto;
+  let out = `Hash=${createHash("sha256").update(der).digest("hex").toUpperCase()}`;
+  const cert = new X509Certificate(der);
+  for (const name of splitAltNames(cert.subjectAltName ?? "")) {
+    if (name.startsWith("URI:")) out += `;SAN=${name.slice(4)}`;
+    else if (name.startsWith("DNS:")) out += `;DNS=${name.slice(4)}`;
+  }
+  const subject = cert.subject.split("\n").filter((l) => l.length > 0).reverse()
+    .map(rfc2253Rdn).join(",");
+  if (subject.length > 0) out += `;Subject="${subject}"`;
+  return out;
+}
+
+/** `URI:a, DNS:b` → `["URI:a", "DNS:b"]` (node's comma-and-space separated list). */
+function splitAltNames(s: string): string[] {
+  return s.length === 0 ? [] : s.split(/, (?=[A-Za-z ]+:)/);
+}
+
+/** One `TYPE=value` line of node's subject, with the value escaped as RFC 2253 requires. */
+function rfc2253Rdn(line: string): string {
+  const eq = line.indexOf("=");
+  if (eq < 0) return line;
+  const value = line.slice(eq + 1).replace(/[,+"\\<>;]/g, (c) => `\\${c}`)
+    .replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, "\\ ");
+  return `${line.slice(0, eq)}=${value}`;
+}
+
+/** A mutual-TLS listener's settings (PEM text, already read). */
+export interface MutualTlsListen {
+  hostname: string;
+  port: number;
+  reusePort?: boolean | undefined;
+  /** Certificate chain and key of the listener. */
+  cert: string;
+  key: string;
+  /** CAs a client certificate must chain to (`caCertPath`); the runtime's roots when absent. */
+  ca?: string | undefined;
+  /** ALPN protocols offered (the raw engine: `http/1.1`). */
+  alpnProtocols?: string[] | undefined;
+}
+
+/** A `Deno.Listener` whose bind completes asynchronously (`ready`). */
+export interface MutualTlsListener extends Deno.Listener<NodeConn, Deno.NetAddr> {
+  /** Settles when the listener accepts connections (or cannot bind). */
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Listen for TLS connections that must present a client certificate signed by `ca`; a client
+ * without one, or with one that does not verify, fails the handshake and is never accepted.
+ *
+ * The port is bound once synchronously first, so errors surface at once and port 0 becomes a
+ * real port; node:tls then binds it again asynchronously (see `ready`).
+ *
+ * @throws Deno.errors.AddrInUse (and friends) when the port cannot be bound
+ */
+export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
+  const reusePort = opts.reusePort === true;
+  const probe = Deno.listen({ hostname: opts.hostname, port: opts.port, reusePort });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const server = node().tls.createServer({
+    cert: opts.cert,
+    key: opts.key,
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    requestCert: true,
+    rejectUnauthorized: true,
+    ...(opts.alpnProtocols ? { ALPNProtocols: opts.alpnProtocols } : {}),
+  });
+  const queue: NodeConn[] = [];
+  const waiters: { resolve: (c: NodeConn) => void; reject: (e: unknown) => void }[] = [];
+  let closed = false;
+  server.on("secureConnection", (sock: NodeTls.TLSSocket) => {
+    if (closed) {
+      sock.destroy();
+      return;
+    }
+    let xfcc: string | undefined;
+    try {
+      const raw = sock.getPeerCertificate(false)?.raw as Uint8Array | undefined;
+      if (raw && raw.length > 0) xfcc = clientCertHeader(raw);
+    } catch { /* no usable certificate details: nothing to forward */ }
+    const conn = new NodeConn(sock, xfcc);
+    const w = waiters.shift();
+    if (w) w.resolve(conn);
+    else queue.push(conn);
+  });
+  server.on("tlsClientError", () => {}); // a refused handshake: the client sees the alert
+  server.on("error", () => {});
+  const ready = new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve());
+    server.once("error", (e: unknown) => reject(e));
+  });
+  ready.catch(() => {});
+  server.listen({ port, host: opts.hostname, reusePort } as { port: number; host: string });
+  const listener: MutualTlsListener = {
+    addr: { transport: "tcp", hostname: opts.hostname, port },
+    ready,
+    accept(): Promise<NodeConn> {
+      const c = queue.shift();
+      if (c) return Promise.resolve(c);
+      if (closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      server.close();
+      for (const c of queue.splice(0)) c.close();
+      for (const w of waiters.splice(0)) w.reject(new Deno.errors.BadResource("listener closed"));
+    },
+    ref: () => server.ref(),
+    unref: () => server.unref(),
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        try {
+          yield await listener.accept();
+        } catch {
+          return;
+        }
+      }
+    },
+    [Symbol.dispose]: () => listener.close(),
+  };
+  return listener;
+}
+
+/** Client TLS with a client certificate (PEM text, already read). */
+export interface MutualTlsDial {
+  /** SNI and the name the server's certificate must carry; the endpoint's host when absent. */
+  commonName?: string | undefined;
+  /** Trusted CAs; the runtime's roots when empty. */
+  caCerts: readonly string[];
+  /** Client certificate chain and key. */
+  cert: string;
+  key: string;
+}
+
+/**
+ * A dialer for `createH1Client({ dial })` that presents a client certificate: TCP to the
+ * endpoint's address, then TLS verifying `commonName` (ALPN `http/1.1`).
+ *
+ * @example
+ * ```ts ignore
+ * const client = createH1Client({ dial: mutualTlsDial({ commonName: "world.svc", caCerts: [ca], cert, key }) });
+ * ```
+ */
+export function mutualTlsDial(opts: MutualTlsDial): Dial {
+  return async function dialMutualTls(hostname, port, signal) {
+    await loadNodeTls();
+    const { net, tls } = node();
+    return await new Promise<Deno.Conn>((resolve, reject) => {
+      const name = opts.commonName ?? hostname;
+      const tcp = net.connect({ host: hostname, port });
+      tcp.on("error", () => {}); // reported through the TLS socket
+      const sock = tls.connect({
+        socket: tcp,
+        ...(net.isIP(name) === 0 ? { servername: name } : {}),
+        ...(opts.caCerts.length > 0 ? { ca: [...opts.caCerts] } : {}),
+        cert: opts.cert,
+        key: opts.key,
+        ALPNProtocols: ["http/1.1"],
+        checkServerIdentity: (_host: string, cert: NodeTls.PeerCertificate) =>
+          tls.checkServerIdentity(name, cert),
+      });
+      const fail = (e: unknown): void => {
+        signal.removeEventListener("abort", onAbort);
+        sock.destroy();
+        tcp.destroy();
+        reject(e);
+      };
+      const onAbort = (): void => fail(signal.reason);
+      if (signal.aborted) return fail(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      sock.once("error", fail);
+      sock.once("secureConnect", () => {
+        signal.removeEventListener("abort", onAbort);
+        sock.off("error", fail);
+        const conn = new NodeConn(sock);
+        conn.setNoDelay(true);
+        resolve(conn);
+      });
+    });
+  };
+}
