@@ -39,10 +39,12 @@ export interface RequeuesOptions {
   readonly maxReplayBytes?: number | undefined;
   /** Whether requeueing makes sense now (default always). */
   readonly canRequeue?: (() => boolean) | undefined;
-  /** Called for each requeue about to be sent (`requeues`). */
+  /** Called for each requeue about to be sent (Finagle's `retries/requeues`). */
   readonly onRequeue?: ((ctx: Ctx) => void) | undefined;
-  /** Called when the budget refused a requeue (`requeues/budget_exhausted`). */
+  /** Called when the budget refused a requeue (`retries/budget_exhausted`). */
   readonly onBudgetExhausted?: ((ctx: Ctx) => void) | undefined;
+  /** Called when the request used up its share of the budget (`retries/request_limit`). */
+  readonly onRequestLimit?: ((ctx: Ctx) => void) | undefined;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface RequeuesOptions {
  * ```
  */
 export function requeues(opts: RequeuesOptions): Filter {
-  const { budget, onRequeue, onBudgetExhausted } = opts;
+  const { budget, onRequeue, onBudgetExhausted, onRequestLimit } = opts;
   const perRequest = opts.maxRequeuesPerRequest ?? 0.2;
   const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
   const canRequeue = opts.canRequeue ?? (() => true);
@@ -83,7 +85,10 @@ export function requeues(opts: RequeuesOptions): Filter {
           !canRequeue()
         ) throw e;
         if (left < 0) left = Math.ceil(perRequest * budget.balance());
-        if (left <= 0) throw e;
+        if (left <= 0) {
+          onRequestLimit?.(ctx);
+          throw e;
+        }
         if (!budget.tryWithdraw()) {
           onBudgetExhausted?.(ctx);
           throw e;

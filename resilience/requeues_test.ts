@@ -7,12 +7,13 @@ import { req, scripted, testCtx } from "./_testing.ts";
 
 function setup(overrides: Partial<RequeuesOptions> = {}) {
   const clock = new FakeClock();
-  const seen = { requeues: 0, exhausted: 0 };
+  const seen = { requeues: 0, exhausted: 0, limit: 0 };
   const budget = new RetryBudget({}, clock);
   const filter = requeues({
     budget,
     onRequeue: () => seen.requeues++,
     onBudgetExhausted: () => seen.exhausted++,
+    onRequestLimit: () => seen.limit++,
     ...overrides,
   });
   return { clock, filter, seen, budget };
@@ -41,8 +42,9 @@ Deno.test("requeues() caps one request at ceil(0.2 × balance)", async () => {
   const { clock, filter, seen } = setup();
   const svc = scripted([new ConnectFailed("refused")]);
   await assertRejects(() => filter(req(), testCtx(clock), svc), "refused");
-  // balance 100 (reserve) → 20 requeues, and the cap is not "budget exhausted".
-  assertEquals([svc.calls, seen.requeues, seen.exhausted], [21, 20, 0]);
+  // balance 100 (reserve) → 20 requeues; the cap is Finagle's `request_limit`, not
+  // "budget exhausted".
+  assertEquals([svc.calls, seen.requeues, seen.exhausted, seen.limit], [21, 20, 0, 1]);
 });
 
 Deno.test("requeues() stops when its budget is empty", async () => {

@@ -237,7 +237,12 @@ export function createStacks(deps: StackDeps): StackFactory {
     const attemptTimeout = requestTimeout({ ms: params.requestAttemptTimeoutMs ?? 0, clock });
     const pool = params.hostConnectionPool;
     const requeueBudget = new RetryBudget(params.requeueBudget, clock);
-    const requeueCount = registry.counter(scope, "requeues");
+    // Finagle's Retries module stats, scoped `retries/` under the client (Linkerd's
+    // RetriesEndToEndTest reads `client/<id>/retries/{requeues,request_limit,budget}`).
+    const requeueCount = registry.counter(scope, "retries/requeues");
+    const requeueExhausted = registry.counter(scope, "retries/budget_exhausted");
+    const requeueLimit = registry.counter(scope, "retries/request_limit");
+    registry.gauge(scope, "retries/budget", () => requeueBudget.balance());
 
     // Shared by the client's endpoints (one closure per client, not per endpoint).
     const onMarkedDead = (n: Node, ms: number) => {
@@ -356,6 +361,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         budget: requeueBudget,
         canRequeue: () => balancer.available > 0,
         onRequeue: () => requeueCount.incr(),
+        onBudgetExhausted: () => requeueExhausted.incr(),
+        onRequestLimit: () => requeueLimit.incr(),
       }),
     ], leaf);
     return {

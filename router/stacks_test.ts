@@ -104,7 +104,10 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       "connections",
       "loadbalancer/available",
       "loadbalancer/panic_mode",
-      "requeues",
+      "retries/requeues",
+      "retries/budget_exhausted",
+      "retries/request_limit",
+      "retries/budget",
     ]);
     let m = values(registry);
     assertEquals(

@@ -374,3 +374,35 @@ routers:
     await up.close();
   }
 });
+
+Deno.test("requeues of a refused connection are counted under the client's retries/ scope (Finagle's Retries stats)", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dead = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  label: rq
+  dtab: /svc/* => /$/inet/127.0.0.1/${dead};
+  servers: [{port: 0}]
+  client:
+    failureAccrual: {kind: none}
+`);
+  try {
+    const r = await curl(["-H", "Host: foo", `http://${sy.proxy("rq")}/`]);
+    assertEquals(r.status, 502);
+    assertEquals(r.headers.get("l5d-retryable"), "true");
+    const m = await metrics(sy.admin);
+    const c = `rt/rq/client/$/inet/127.0.0.1/${dead}`;
+    const requeues = m[`${c}/retries/requeues`] ?? -1;
+    assert(requeues >= 1, `requeued: ${requeues}`);
+    assertEquals(m[`${c}/endpoint/127.0.0.1:${dead}/requests`], requeues + 1);
+    assertEquals(m[`${c}/retries/budget_exhausted`], 0);
+    assert(typeof m[`${c}/retries/request_limit`] === "number", "request_limit is reported");
+    assert(typeof m[`${c}/retries/budget`] === "number", "the requeue budget gauge is reported");
+    assertEquals(m[`${c}/requeues`], undefined, "no top-level requeues counter");
+  } finally {
+    await sy.stop();
+  }
+});

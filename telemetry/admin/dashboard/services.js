@@ -263,7 +263,8 @@ export class ServiceSection {
     if (m["failure_accrual/removals"]) {
       parts.push(["removals", `marked dead ×${fmtInt(m["failure_accrual/removals"])}`, "tag warn"]);
     }
-    if (m.requeues) parts.push(["requeues", `requeues ${fmtInt(m.requeues)}`, "tag warn"]);
+    const requeues = m["retries/requeues"];
+    if (requeues) parts.push(["requeues", `requeues ${fmtInt(requeues)}`, "tag warn"]);
     const headKey = parts.map((p) => p[1] + p[2]).join("|");
     if (box.headKey !== headKey) {
       box.headKey = headKey;
