@@ -84,10 +84,15 @@ export interface FailureAccrualOptions {
    * precedence over `classifier` when it returns one.
    */
   readonly classifierOf?: ((ctx: Ctx) => ResponseClassifier | undefined) | undefined;
-  /** Called when the node is marked dead, with the dead period. */
-  readonly onMarkedDead?: ((node: AccrualNode, ms: number) => void) | undefined;
+  /**
+   * Called when the node is marked dead, with the dead period; `removal` is false when a failed
+   * probe put it back (Finagle counts `removals` only from alive, `removed_for_ms` every time).
+   */
+  readonly onMarkedDead?: ((node: AccrualNode, ms: number, removal: boolean) => void) | undefined;
   /** Called when a probe revives the node. */
   readonly onRevived?: ((node: AccrualNode) => void) | undefined;
+  /** Called when a request goes out as the dead node's probe (`failure_accrual/probes`). */
+  readonly onProbe?: ((node: AccrualNode) => void) | undefined;
 }
 
 /** What failure accrual uses of a counting endpoint node (balancer/node.ts `EndpointNode`). */
@@ -109,6 +114,7 @@ class Accrual implements AccrualNode {
   readonly #classifierOf: FailureAccrualOptions["classifierOf"];
   readonly #onMarkedDead: FailureAccrualOptions["onMarkedDead"];
   readonly #onRevived: FailureAccrualOptions["onRevived"];
+  readonly #onProbe: FailureAccrualOptions["onProbe"];
   #cancelTimer: (() => void) | undefined;
   /** The inner node when it counts outstanding requests (`EndpointNode`): see `call`. */
   readonly #counted: Unsettled | undefined;
@@ -125,6 +131,7 @@ class Accrual implements AccrualNode {
     this.#classifierOf = opts.classifierOf;
     this.#onMarkedDead = opts.onMarkedDead;
     this.#onRevived = opts.onRevived;
+    this.#onProbe = opts.onProbe;
   }
 
   get id(): string {
@@ -156,6 +163,7 @@ class Accrual implements AccrualNode {
     if (this.state === "probeOpen") {
       this.state = "probeClosed";
       this.probes++;
+      this.#onProbe?.(this);
     }
     const signal = upstreamSignal(ctx);
     const classifier = this.#classifierOf?.(ctx) ?? this.#classifier;
@@ -202,14 +210,15 @@ class Accrual implements AccrualNode {
   }
 
   #markDead(ms: number): void {
-    if (this.state === "alive") this.markedDead++;
+    const removal = this.state === "alive";
+    if (removal) this.markedDead++;
     this.state = "dead";
     this.#cancelTimer?.();
     this.#cancelTimer = this.#clock.setTimer(ms, () => {
       this.#cancelTimer = undefined;
       this.state = "probeOpen";
     });
-    this.#onMarkedDead?.(this, ms);
+    this.#onMarkedDead?.(this, ms, removal);
   }
 }
 

@@ -42,8 +42,9 @@ function setup(
   const acc = failureAccrual(node, {
     policy: policy(clock),
     clock,
-    onMarkedDead: (_n, ms) => events.push(`dead ${ms}`),
+    onMarkedDead: (_n, ms, removal) => events.push(removal ? `dead ${ms}` : `dead again ${ms}`),
     onRevived: () => events.push("revived"),
+    onProbe: () => events.push("probe"),
     ...extra,
   });
   const send = () => acc.call(req(), testCtx(clock)).then((r) => r.status, (e: Error) => e.name);
@@ -68,7 +69,7 @@ Deno.test("failureAccrual() consecutiveFailures: Alive → Dead → ProbeOpen �
   assertEquals([acc.state, acc.status(), acc.probes], ["probeClosed", "busy", 1]);
   await probe;
   assertEquals([acc.state, acc.status(), acc.revivals], ["alive", "open", 1]);
-  assertEquals(events, ["dead 5000", "revived"]);
+  assertEquals(events, ["dead 5000", "probe", "revived"]);
 });
 
 Deno.test("failureAccrual() marks dead again, for the next backoff, when the probe fails", async () => {
@@ -96,7 +97,8 @@ Deno.test("failureAccrual() marks dead again, for the next backoff, when the pro
   ep.answer = 200;
   await send();
   assertEquals(acc.state, "alive");
-  assertEquals(events, ["dead 1000", "dead 2000", "revived"]);
+  // A failed probe is not a removal (Finagle's `removals` counts only from alive).
+  assertEquals(events, ["dead 1000", "probe", "dead again 2000", "probe", "revived"]);
   // Revival restarts the backoff schedule.
   ep.answer = 503;
   await send();

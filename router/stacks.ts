@@ -219,6 +219,8 @@ export function createStacks(deps: StackDeps): StackFactory {
     registry.gauge(scope, "loadbalancer/panic", () => balancer.panicCount);
     const removals = registry.counter(scope, "failure_accrual/removals");
     const revivals = registry.counter(scope, "failure_accrual/revivals");
+    const probes = registry.counter(scope, "failure_accrual/probes");
+    const removedForMs = registry.counter(scope, "failure_accrual/removed_for_ms");
     registry.gauge(scope, "loadbalancer/size", () => balancer.size);
     // Finagle's client `connections`: open connections to this client's endpoints (the pool is
     // per endpoint, shared by every client that binds to it).
@@ -245,10 +247,14 @@ export function createStacks(deps: StackDeps): StackFactory {
     registry.gauge(scope, "retries/budget", () => requeueBudget.balance());
 
     // Shared by the client's endpoints (one closure per client, not per endpoint).
-    const onMarkedDead = (n: Node, ms: number) => {
-      removals.incr();
+    // Finagle's FailureAccrualFactory: `removals` from alive only (a failed probe is not one),
+    // `removed_for_ms` the dead periods, `probes` the requests sent to probe a dead endpoint.
+    const onMarkedDead = (n: Node, ms: number, removal: boolean) => {
+      if (removal) removals.incr();
+      removedForMs.incr(Math.round(ms));
       deps.log.info("endpoint marked dead", { client: id, endpoint: n.id, forMs: Math.round(ms) });
     };
+    const onProbe = () => probes.incr();
     const onRevived = (n: Node) => {
       revivals.incr();
       deps.log.info("endpoint revived", { client: id, endpoint: n.id });
@@ -304,6 +310,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         classifierOf: ctxClassifier,
         onMarkedDead,
         onRevived,
+        onProbe,
       });
       registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "open" ? 0 : 1);
       return node;

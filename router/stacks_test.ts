@@ -100,6 +100,8 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       "loadbalancer/panic",
       "failure_accrual/removals",
       "failure_accrual/revivals",
+      "failure_accrual/probes",
+      "failure_accrual/removed_for_ms",
       "loadbalancer/size",
       "connections",
       "loadbalancer/available",

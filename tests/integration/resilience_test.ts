@@ -120,6 +120,14 @@ Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection af
     const bad2 = endpointRequests(await metrics(sy.admin), ws[2]!.port);
     console.log(`after backoff: bad endpoint got ${bad2 - bad1} probe(s)`);
     assertEquals(bad2 - bad1, 1, "exactly one probe after the backoff");
+    // Finagle's FailureAccrualFactory stats: the failed probe is a probe, not a second removal;
+    // removed_for_ms adds up both dead periods.
+    const m2 = await metrics(sy.admin);
+    const fa = "rt/outgoing/client/#/io.l5d.fs/world/failure_accrual";
+    assertEquals(
+      [m2[`${fa}/removals`], m2[`${fa}/probes`], m2[`${fa}/revivals`], m2[`${fa}/removed_for_ms`]],
+      [1, 1, 0, 3000],
+    );
   } finally {
     await sy.stop();
     await closeAll(ws);
