@@ -38,6 +38,7 @@ import {
   closeTransformers,
   createTransformers,
   k8sConfigProblem,
+  k8sExternalKind,
   k8sKind,
   type K8sLog,
   k8sNsKind,
@@ -187,10 +188,12 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
         ...(ctx.clock ? { clock: ctx.clock } : {}),
       }),
   });
-  const k8sFactories = [k8sKind, k8sNsKind].map((kind) =>
+  const k8sFactories = [k8sKind, k8sNsKind, k8sExternalKind].map((kind) =>
     defineNamerFactory<K8sNamerConfig>({
       kind,
       defaultPrefix: [kind],
+      // io.l5d.k8s.external is experimental in Linkerd (namer.md: `experimental` required).
+      experimental: kind === k8sExternalKind,
       check(config, ctx) {
         const problem = k8sConfigProblem(config, ctx);
         if (problem) throw new NamerConfigError(`${ctx.path}.${problem.key}`, problem.message);

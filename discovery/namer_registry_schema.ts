@@ -25,7 +25,13 @@ import { kind as rewriteKind } from "./rewrite.ts";
 import { rewriteNamerConfig } from "./rewrite_schema.ts";
 import { kind as dnsSrvKind } from "./dns_srv.ts"; // k8s
 import { dnsSrvNamerConfig } from "./dns_srv_schema.ts"; // k8s
-import { k8sKind, k8sNsKind, type TransformerConfig, TransformerConfigError } from "./k8s/mod.ts"; // k8s
+import {
+  k8sExternalKind,
+  k8sKind,
+  k8sNsKind,
+  type TransformerConfig,
+  TransformerConfigError,
+} from "./k8s/mod.ts"; // k8s
 import { k8sNamerConfig, k8sNsNamerConfig } from "./k8s/namer_factories_schema.ts"; // k8s
 import { validateTransformerConfigs } from "./k8s/transformer_registry_schema.ts"; // k8s
 
@@ -65,6 +71,7 @@ export function builtinNamerSchemas(): Map<string, z.ZodType> {
     [rewriteKind, namerEntrySchema(rewriteNamerConfig)],
     [k8sKind, namerEntrySchema(k8sNamerConfig)],
     [k8sNsKind, namerEntrySchema(k8sNsNamerConfig)],
+    [k8sExternalKind, namerEntrySchema(k8sNamerConfig)],
     [dnsSrvKind, namerEntrySchema(dnsSrvNamerConfig)],
   ]);
 }

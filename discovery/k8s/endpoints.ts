@@ -3,7 +3,9 @@
  * §3) and its single-namespace variant `io.l5d.k8s.ns` (`SingleNsNamer`).
  *
  * Names: `/#/io.l5d.k8s/<namespace>/<port>/<service>[/<label-value>]/residual...`, and
- * `/#/io.l5d.k8s.ns/<port>/<service>[/<label-value>]/...` for `io.l5d.k8s.ns`. The leading
+ * `/#/io.l5d.k8s.ns/<port>/<service>[/<label-value>]/...` for `io.l5d.k8s.ns`, and the
+ * `io.l5d.k8s` form for `io.l5d.k8s.external` (experimental; `ServiceNamer.scala`), which binds
+ * the Service's external load-balancer address for a port *name*. The leading
  * segments are lowercased (Kubernetes names are); the rest is the residual. With the config's
  * `labelSelector: <key>`, the extra segment selects `<key>=<label-value>`: the Endpoints (and
  * Service) object must carry that label. A path too short for the form is Neg.
@@ -43,6 +45,7 @@ import {
   addressesForPortName,
   addressesForPortNumber,
   type Endpoints,
+  externalAddressForPortName,
   type Service,
 } from "./resources.ts";
 import { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
@@ -53,6 +56,8 @@ import { derivedVar } from "./_derived.ts";
 export const kind = "io.l5d.k8s";
 /** The single-namespace kind. */
 export const nsKind = "io.l5d.k8s.ns";
+/** The external (load-balancer) kind. */
+export const externalKind = "io.l5d.k8s.external";
 
 /** Options of {@linkcode createK8sNamer}. */
 export interface K8sNamerOptions extends BackoffOptions {
@@ -63,6 +68,11 @@ export interface K8sNamerOptions extends BackoffOptions {
   readonly labelSelector?: string | undefined;
   /** Fixed namespace (`io.l5d.k8s.ns`); names then start with the port. */
   readonly namespace?: string | undefined;
+  /**
+   * `io.l5d.k8s.external`: bind the Service's external load-balancer address for the named
+   * port (`status.loadBalancer.ingress`) instead of its endpoints; only the Service is watched.
+   */
+  readonly external?: boolean | undefined;
   /** Stop watching objects unused for this long, default 600000 ms. */
   readonly idleMs?: number;
   readonly clock?: Clock | undefined;
@@ -94,7 +104,7 @@ interface Entry<T> {
   readonly name: string;
   /** The label value selected (namers with `labelSelector`). */
   readonly label: string | undefined;
-  /** port → endpoint Var (endpoints entries only). */
+  /** port → endpoint Var (endpoints entries; services entries of `io.l5d.k8s.external`). */
   readonly addrs: Map<string, Var<Addr>>;
 }
 
@@ -164,6 +174,19 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
   }
 
   function addrVar(ns: string, port: string, svc: string, label: string | undefined): Var<Addr> {
+    if (opts.external) {
+      const sv = entry(services, "services", ns, svc, label);
+      let v = sv.addrs.get(port);
+      if (v) return v;
+      v = derivedVar((read): Addr => {
+        const s = read(sv.source.state);
+        if (!s.loaded) return { type: "pending" };
+        const a = s.obj ? externalAddressForPortName(s.obj, port) : undefined;
+        return a ? boundAddr([a]) : { type: "neg" };
+      }, addrEquals);
+      sv.addrs.set(port, v);
+      return v;
+    }
     const ep = entry(endpoints, "endpoints", ns, svc, label);
     let v = ep.addrs.get(port);
     if (v) return v;
@@ -246,7 +269,7 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
   }
 
   return {
-    kind: namespace !== undefined ? nsKind : kind,
+    kind: opts.external ? externalKind : namespace !== undefined ? nsKind : kind,
     lookup(path) {
       const key = pathKey(path);
       let v = lookups.get(key);

@@ -148,6 +148,40 @@ Deno.test("createK8sNamer() maps a numbered port through the Service's targetPor
   }
 });
 
+Deno.test("createK8sNamer() external: the Service's load-balancer address for a port name (io.l5d.k8s.external)", async () => {
+  const fake = startFakeK8sApi();
+  world(fake, ["10.0.1.5"]); // endpoints are not what an external namer binds
+  fake.setService("prod", "web", [{ name: "http", port: 80, targetPort: 8080 }], undefined, [
+    { ip: "203.0.113.7" },
+  ]);
+  fake.setService("prod", "pending-lb", [{ name: "http", port: 80 }]);
+  const namer = namerFor(fake, { external: true });
+  try {
+    assertEquals(namer.kind, "io.l5d.k8s.external");
+    const b = boundOf(await settled(namer.lookup(["Prod", "HTTP", "Web", "rest"])));
+    assertEquals([b.idStr, b.residual], ["/prod/http/web", ["rest"]]);
+    assertEquals(hosts(b.addr.get()), ["203.0.113.7:80"], "the service port at the LB address");
+    for (
+      const name of [["prod", "admin", "web"], ["prod", "http", "pending-lb"], [
+        "prod",
+        "http",
+        "nope",
+      ]]
+    ) {
+      assert(isNeg(await settled(namer.lookup(name))), `${name.join("/")} is Neg`);
+    }
+    // A hostname ingress (AWS ELB style) wins over the ip, and the watch carries the change.
+    fake.setService("prod", "web", [{ name: "http", port: 81 }], undefined, [
+      { hostname: "lb.example.com", ip: "203.0.113.8" },
+    ]);
+    await waitFor(b.addr, (a) => hosts(a)[0] === "lb.example.com:81", 1000, "the new LB");
+    assert(!fake.requests.some((r) => r.includes("/endpoints")), "no Endpoints are watched");
+  } finally {
+    await namer.close();
+    await fake.close();
+  }
+});
+
 Deno.test("createK8sNamer() with labelSelector selects objects by the extra segment", async () => {
   const fake = startFakeK8sApi();
   fake.setEndpoints("default", "web", [{ ip: "10.0.0.1" }], [{ name: "http", port: 80 }], {

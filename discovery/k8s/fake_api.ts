@@ -85,6 +85,8 @@ export interface FakeK8sApi {
     name: string,
     ports: readonly ServicePort[],
     labels?: Record<string, string>,
+    /** `status.loadBalancer.ingress` (a LoadBalancer service's external addresses). */
+    ingress?: readonly { ip?: string; hostname?: string }[],
   ): string;
   /** Delete an object (`DELETED`); false when absent. */
   remove(resource: string, namespace: string, name: string): boolean;
@@ -343,10 +345,11 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
         subsets,
       });
     },
-    setService(namespace, name, ports, labels) {
+    setService(namespace, name, ports, labels, ingress) {
       return put("services", namespace, {
         metadata: { name, ...(labels ? { labels } : {}) },
         spec: { ports: [...ports], clusterIP: "10.96.0.10" },
+        ...(ingress ? { status: { loadBalancer: { ingress: [...ingress] } } } : {}),
       });
     },
     remove(resource, namespace, name) {

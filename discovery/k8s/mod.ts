@@ -39,6 +39,7 @@ export {
 } from "./api.ts";
 export {
   createK8sNamer,
+  externalKind as k8sExternalKind,
   type K8sNamer,
   type K8sNamerOptions,
   type K8sNamerState,

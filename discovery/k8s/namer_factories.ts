@@ -17,7 +17,7 @@
 import type { K8sNamerConfig } from "./namer_factories_schema.ts";
 import type { Clock } from "../../router/core/clock.ts";
 import { createK8sApi, type K8sApiOptions, resolveK8sEndpoint } from "./api.ts";
-import { createK8sNamer, type K8sNamer, nsKind } from "./endpoints.ts";
+import { createK8sNamer, externalKind, type K8sNamer, nsKind } from "./endpoints.ts";
 import type { K8sLog } from "./source.ts";
 
 export type { K8sNamerConfig };
@@ -92,6 +92,7 @@ export function makeK8sNamer(config: K8sNamerConfig, ctx: K8sNamerContext): K8sN
     ownsApi: true,
     labelSelector: config.labelSelector,
     ...(namespace !== undefined ? { namespace } : {}),
+    external: config.kind === externalKind,
     clock: ctx.clock,
     log: ctx.log,
   });

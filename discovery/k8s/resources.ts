@@ -77,6 +77,12 @@ export interface Service {
   readonly apiVersion?: string;
   readonly metadata?: ObjectMeta;
   readonly spec?: { readonly ports?: readonly ServicePort[]; readonly clusterIP?: string };
+  /** A `LoadBalancer` service's external addresses (`io.l5d.k8s.external`). */
+  readonly status?: {
+    readonly loadBalancer?: {
+      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[];
+    };
+  };
 }
 
 /** A list response (`EndpointsList`, `ServiceList`). */
@@ -205,4 +211,34 @@ export function resourceVersionOf(o: unknown): string | undefined {
   if (meta === null || typeof meta !== "object") return undefined;
   const rv = (meta as { resourceVersion?: unknown }).resourceVersion;
   return typeof rv === "string" ? rv : undefined;
+}
+
+/**
+ * The external load-balancer address of a service's named port (`io.l5d.k8s.external`, L1
+ * `k8s/.../ServiceNamer.scala`): the service port named `portName` (compared lowercased, as
+ * Linkerd lowercases the name segment) at the last `status.loadBalancer.ingress` entry's
+ * `hostname`, else its `ip`, as Linkerd's map keeps the last. Undefined (Neg) when the port or
+ * an ingress address is missing.
+ *
+ * @param service The Service object.
+ * @param portName The port name from the bound name.
+ * @returns One address, or undefined.
+ * @example
+ * ```ts
+ * import { externalAddressForPortName } from "./resources.ts";
+ * externalAddressForPortName({
+ *   spec: { ports: [{ name: "http", port: 80 }] },
+ *   status: { loadBalancer: { ingress: [{ ip: "203.0.113.7" }] } },
+ * }, "http"); // { host: "203.0.113.7", port: 80, weight: 1 }
+ * ```
+ */
+export function externalAddressForPortName(
+  service: Service,
+  portName: string,
+): Address | undefined {
+  const sp = service.spec?.ports?.find((p) => (p.name ?? "").toLowerCase() === portName);
+  if (!sp) return undefined;
+  let host: string | undefined;
+  for (const i of service.status?.loadBalancer?.ingress ?? []) host = i.hostname || i.ip || host;
+  return host ? { host, port: sp.port, weight: 1 } : undefined;
 }

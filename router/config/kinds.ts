@@ -36,7 +36,6 @@ export type PluginArea =
 export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> = {
   protocol: ["thrift", "mux", "thriftmux"],
   namer: [
-    "io.l5d.k8s.external",
     "io.l5d.k8s.istio",
     "io.l5d.consul",
     "io.l5d.serversets",

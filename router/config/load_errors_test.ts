@@ -146,7 +146,7 @@ telemetry:
 `);
   assertEquals(got, [
     "t.yaml:3:9: admin.port: must be <= 65535",
-    "t.yaml:5:9: namers[0].kind: io.l5d.consul is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite, io.l5d.k8s, io.l5d.k8s.ns, io.l5d.dnssrv)",
+    "t.yaml:5:9: namers[0].kind: io.l5d.consul is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite, io.l5d.k8s, io.l5d.k8s.ns, io.l5d.k8s.external, io.l5d.dnssrv)",
     't.yaml:8:17: routers[0].maxHeadersKB: expected a number, got string "big"',
     't.yaml:10:3: routers[0].lable: unknown key "lable" (did you mean "label"?)',
     't.yaml:12:31: routers[0].client.loadBalancer.maxEfort: unknown key "maxEfort" (did you mean "maxEffort"?)',

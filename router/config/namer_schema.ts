@@ -127,6 +127,17 @@ const k8sNsNamer = z.strictObject({
   transformers: namerTransformersSchema,
 });
 
+/** `io.l5d.k8s.external` (experimental in Linkerd): the io.l5d.k8s keys, `experimental: true`. */
+const k8sExternalNamer = z.strictObject({
+  kind: z.literal("io.l5d.k8s.external"),
+  prefix: pathString.default("/io.l5d.k8s.external"),
+  ...k8sKeys,
+  experimental: z.literal(true, {
+    error: "io.l5d.k8s.external is experimental; set experimental: true",
+  }),
+  transformers: namerTransformersSchema,
+});
+
 const dnsSrvNamer = z.strictObject({
   kind: z.literal("io.l5d.dnssrv"),
   prefix: pathString.default("/io.l5d.dnssrv"),
@@ -178,6 +189,7 @@ export const namerSchema = pluginUnion("namer", [
   rewriteNamer,
   k8sNamer, // k8s
   k8sNsNamer, // k8s
+  k8sExternalNamer, // k8s
   dnsSrvNamer, // k8s
 ]);
 

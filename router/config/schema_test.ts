@@ -25,6 +25,7 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.rewrite",
     "io.l5d.k8s",
     "io.l5d.k8s.ns",
+    "io.l5d.k8s.external",
     "io.l5d.dnssrv",
   ]);
   assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs"]);
