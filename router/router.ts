@@ -9,7 +9,7 @@
  */
 import { Ctx } from "./core/ctx.ts";
 import { type Filter, type Service, stack } from "./core/service.ts";
-import { BadRequest, BindFailed, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
+import { BadRequest, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Dtab, NameTree, Path } from "./dtab/types.ts";
 import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } from "./dtab/mod.ts";
@@ -136,9 +136,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         c.noHosts = noHosts;
         return clients.get(picked.bound)(req, c);
       }
-      if (picked.type === "fail") {
-        throw new BindFailed(`Failed to bind ${dstStr}: the dtab delegates it to a failure (!)`);
-      }
+      // Neg, `!` (`/$/fail`) and `$` (`/$/nil`) alike: Finagle's NameTreeFactory answers each with
+      // NoBrokersAvailableException, which Linkerd shows as "No hosts are available for …" (502).
       throw new NoHostsAvailable(noHosts);
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level

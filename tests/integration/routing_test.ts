@@ -201,6 +201,24 @@ Deno.test("routing: l5d-dtab overrides per request and travels on as l5d-ctx-dta
     ]);
     assertEquals(empty.status, 502);
     assertStringIncludes(empty.body, "No hosts are available for /svc/web, Dtab.base=[");
+    // `!` and `/$/fail` too: Finagle's NameTreeFactory fails Neg, Fail and Empty alike with
+    // NoBrokersAvailableException, which Linkerd answers with its "No hosts" text (502).
+    for (const dst of ["!", "/$/fail", "! | /svc/web-v2"]) {
+      const failed = await curl([
+        "-H",
+        "Host: web",
+        "-H",
+        `l5d-dtab: /svc/web => ${dst}`,
+        `http://${sy.proxy()}/`,
+      ]);
+      assertEquals(failed.status, 502, dst);
+      assertStringIncludes(
+        decodeURIComponent((failed.headers.get("l5d-err") ?? "").replaceAll("+", " ")),
+        "No hosts are available for /svc/web, Dtab.base=[/svc=>/#/io.l5d.fs;/svc/web=>/svc/web-v1], " +
+          "Dtab.local=[/svc/web=>",
+        dst,
+      );
+    }
     const bad = await curl([
       "-H",
       "Host: web",
