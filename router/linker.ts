@@ -13,7 +13,7 @@ import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
 import { loadNodeTls } from "./http/node_tls.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
-import { delegate, parseDtab, parsePath } from "./dtab/mod.ts";
+import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { BadRequest } from "./core/errors.ts";
@@ -483,20 +483,29 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     const app = adminApp({
       config: () => snap.config,
       delegate(namespace, pathText, dtabText) {
+        // Without a namespace, Linkerd delegates with the configured namers only (no router's
+        // dtab): just the `dtab` given. Checked in DelegateApiHandler's order and with its texts:
+        // the namespace (an unknown label gets Finagle's global interpreter, which cannot show
+        // delegations: 501), then the dtab, then the path (400 `Invalid dtab: …`/`Invalid path: …`).
+        const r = namespace === undefined
+          ? undefined
+          : [...snap.routers.values()].find((x) => x.spec.label === namespace);
+        if (namespace !== undefined && !r) {
+          throw new BadRequest(`Name Interpreter for ${namespace} cannot show delegations`, 501);
+        }
+        let extra: Dtab = [];
+        try {
+          if (dtabText) extra = parseDtab(dtabText);
+        } catch (e: unknown) {
+          throw new BadRequest(`Invalid dtab: ${(e as Error).message}`);
+        }
         let path;
         try {
           path = parsePath(pathText);
         } catch (e: unknown) {
-          throw new BadRequest(`bad path: ${(e as Error).message}`);
+          throw new BadRequest(`Invalid path: ${(e as Error).message}`);
         }
-        // Without a namespace, Linkerd delegates with the configured namers only (no router's
-        // dtab): just the `dtab` given.
-        const r = namespace === undefined
-          ? undefined
-          : [...snap.routers.values()].find((x) => x.spec.label === namespace);
-        if (namespace !== undefined && !r) throw new BadRequest(`no router named ${namespace}`);
         const base = r ? r.spec.dtab : [];
-        const extra = dtabText ? parseDtab(dtabText) : [];
         // The router's own lookup: its `interpreter.transformers` apply, so the tree shows the
         // client ids and endpoints its traffic uses (Linkerd's `delegatingWrap`).
         const lookup = (r && snap.lookups.get(r.spec.label)) ?? snap.discovery.lookup;

@@ -226,8 +226,12 @@ function explainTree<T>(
       return explainLeaf(ctx, tree.value, from, dentry, depth);
     case "neg":
       return { type: "neg", path: "~", dentry: jd, why: tree.why ?? `${src} gives ~ (negative)` };
-    case "fail":
-      return { type: "fail", path: "!", dentry: jd, why: `${src} fails the request with !` };
+    case "fail": {
+      // As Linkerd's DelegateApiHandler: a failure from the `/$/fail` namer shows its path,
+      // a dentry's `!` shows "!".
+      const path = from[0] === "$" && from[1] === "fail" ? showPath(from) : "!";
+      return { type: "fail", path, dentry: jd, why: `${src} fails the request with !` };
+    }
     case "empty":
       return { type: "empty", path: "$", dentry: jd };
     case "alt":

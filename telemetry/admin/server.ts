@@ -48,6 +48,18 @@ function errorStatus(e: unknown): number {
   return typeof s === "number" ? s : 500;
 }
 
+function plainError(message: string, status: number): Response {
+  return new Response(message, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/** JSON replacer: a node without a dentry has no `dentry` key, as in Linkerd's output. */
+function withoutNullDentry(key: string, value: unknown): unknown {
+  return key === "dentry" && value === null ? undefined : value;
+}
+
 /**
  * Build the admin Hono app.
  *
@@ -78,21 +90,19 @@ export function adminApp(deps: AdminDeps): Hono {
     if (!allowed(c.req.path)) return c.text(`not found: ${c.req.path}\n`, 404);
     await next();
   });
+  // Linkerd's DelegateApiHandler: the tree as JSON (its mapper omits absent values, so the root's
+  // missing dentry is left out rather than `null`); an error is a plain-text body, e.g.
+  // 400 `Invalid dtab: …`, 400 `Invalid path: …`, 501 for a namespace that cannot delegate.
   async function delegator(namespace: string | undefined, path: string | undefined, dtab?: string) {
-    if (!path) {
-      return new Response(JSON.stringify({ error: "path is required" }), {
-        status: 400,
-        headers: { "content-type": "application/json" },
-      });
-    }
+    if (!path) return plainError("Invalid path: no path given", 400);
     try {
       const tree = await deps.delegate(namespace || undefined, path, dtab || undefined);
-      return Response.json(tree);
+      return new Response(JSON.stringify(tree, withoutNullDentry), {
+        headers: { "content-type": "application/json" },
+      });
     } catch (e: unknown) {
       const status = errorStatus(e);
-      return Response.json({ error: (e as Error).message ?? String(e) }, {
-        status: status === 500 ? 503 : status,
-      });
+      return plainError((e as Error).message ?? String(e), status === 500 ? 503 : status);
     }
   }
   // Parameters from the query, overridden by a JSON or form body (Linkerd reads request params,
@@ -131,9 +141,10 @@ export function adminApp(deps: AdminDeps): Hono {
         try {
           p = await delegatorParams(req);
         } catch {
-          return Response.json({ error: "body must be JSON {namespace, dtab, path}" }, {
-            status: 400,
-          });
+          return plainError(
+            "Malformed delegation request: body must be JSON {namespace, dtab, path}",
+            400,
+          );
         }
         return delegator(p.namespace, p.path, p.dtab);
       },

@@ -57,6 +57,34 @@ routers:
       `${sy.admin}/delegator.json?path=/svc/x&dtab=${encodeURIComponent("=>")}`,
     ]);
     assertEquals(bad.status, 400);
+    // Linkerd's DelegateApiHandler texts: plain-text errors, dtab checked before the path, an
+    // unknown namespace cannot show delegations (501); the root has no dentry key at all.
+    assert(bad.body.startsWith("Invalid dtab: "), bad.body);
+    const badPath = await curl([`${sy.admin}/delegator.json?path=svc&namespace=outgoing`]);
+    assertEquals([badPath.status, badPath.body.startsWith("Invalid path: ")], [400, true]);
+    const noRouter = await curl([`${sy.admin}/delegator.json?path=/svc/x&namespace=nope`]);
+    assertEquals(
+      [noRouter.status, noRouter.body],
+      [501, "Name Interpreter for nope cannot show delegations"],
+    );
+    assertEquals("dentry" in d, false, JSON.stringify(d));
+    assertEquals(d.type, "alt");
+    assertEquals(d.alt[0].dentry, { prefix: "/svc/world", dst: "/srv/world-v1" });
+    const failed = JSON.parse(
+      (await curl([
+        "--get",
+        "--data-urlencode",
+        "namespace=outgoing",
+        "--data-urlencode",
+        "path=/svc/world",
+        "--data-urlencode",
+        "dtab=/svc/world => /$/fail | !",
+        `${sy.admin}/delegator.json`,
+      ])).body,
+    );
+    const fails = JSON.stringify(failed);
+    assertStringIncludes(fails, `{"type":"fail","path":"/$/fail","dentry":`);
+    assertStringIncludes(fails, `{"type":"fail","path":"!","dentry":`);
     // Without a namespace only the configured namers are used: no router's dtab.
     const bare = JSON.parse((await curl([`${sy.admin}/delegator.json?path=/svc/world`])).body);
     assertEquals(bare.type, "neg", JSON.stringify(bare));

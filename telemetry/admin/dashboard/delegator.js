@@ -148,8 +148,10 @@ async function run() {
   result.setAttribute("aria-busy", "true");
   try {
     const rsp = await fetch(`/delegator.json?${q}`);
-    const body = await rsp.json();
-    if (!rsp.ok) throw new Error(body.error ?? `HTTP ${rsp.status}`);
+    // Errors are plain text (Linkerd's `Invalid path: …`), the tree is JSON.
+    const text = await rsp.text();
+    if (!rsp.ok) throw new Error(text || `HTTP ${rsp.status}`);
+    const body = JSON.parse(text);
     const chosen = new Set();
     markChosen(body, chosen);
     const ul = el("ul", "tree");
