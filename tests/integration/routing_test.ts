@@ -509,7 +509,7 @@ Deno.test("routing: CONNECT to a name that binds nowhere is 502 + l5d-err; on en
   }
 });
 
-Deno.test("routing: an HTTP/1.0 request without Host is 400 'Host header is absent'; with an absolute URI it routes", async () => {
+Deno.test("routing: an HTTP/1.0 or 1.1 request without Host is 400 'Host header is absent'; with an absolute URI it routes", async () => {
   const hello = startUpstream("hello");
   const dir = await fsNamerDir({ hello: hello.fsLine });
   const sy = await startSwitchyard(config(dir));
@@ -524,6 +524,17 @@ Deno.test("routing: an HTTP/1.0 request without Host is 400 'Host header is abse
     const proxied = await send("GET http://hello/x HTTP/1.0\r\n\r\n");
     assertStringIncludes(proxied, " 200 ");
     assertStringIncludes(proxied, '"name":"hello"');
+    // HTTP/1.1 too (curl -H 'Host:' drops the field): Linkerd's Netty server accepts the request
+    // and its HeaderIdentifier answers "Host header is absent" (400).
+    const noHost11 = await send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assertStringIncludes(noHost11, " 400 ");
+    assertStringIncludes(
+      noHost11.toLowerCase(),
+      "l5d-err: unknown+destination%3a+host+header+is+absent",
+    );
+    const proxied11 = await send("GET http://hello/x HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assertStringIncludes(proxied11, " 200 ");
+    assertStringIncludes(proxied11, '"name":"hello"');
   } finally {
     await sy.stop();
     await hello.close();

@@ -12,7 +12,8 @@
  *   whitespace before the colon (`Host :`) → 400. Names are tchar, values field-vchar / SP /
  *   HTAB / obs-text (kept byte-for-byte as Latin-1 code units), OWS-trimmed.
  * - More than `maxHeaders` fields → 431.
- * - Host: exactly one on HTTP/1.1 (none or two → 400), at most one on HTTP/1.0; its value must be
+ * - Host: at most one (two → 400); none is accepted on HTTP/1.1 too, as Linkerd (Netty) does, and
+ *   left to the identifier ("Host header is absent"); its value must be
  *   a uri-host[:port] (no `/`, `?`, `#`, `@`, whitespace).
  * - Content-Length: 1*DIGIT ≤ 2^53, one field only (a duplicate, even equal, or a list → 400).
  *   Transfer-Encoding: the codings of all fields must end in `chunked`, else 400; `chunked`
@@ -249,7 +250,8 @@ export function parseRequestHead(
   if (chunked && cl !== -1) bad(400, "both content-length and transfer-encoding");
   if (chunked && minor === 0) bad(400, "transfer-encoding in an HTTP/1.0 request");
   if (hosts > 1) bad(400, "more than one host field");
-  if (hosts === 0 && minor === 1) bad(400, "missing host field");
+  // No Host on HTTP/1.1 is not refused here: as in Linkerd (Netty accepts it), the identifier
+  // decides, so the default one answers 400 "Host header is absent" and io.l5d.path still routes.
 
   const str = latin1(b, s, end, (hi & 2) === 0);
   const method = str.slice(0, me - s);
