@@ -33,7 +33,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "/requests": "recent requests (io.l5d.recentRequests)",
   "/requests.json": "recent requests as JSON",
   "/logging": "log level, with buttons to change it",
-  "/logging.json": "log level; POST {logger, level} changes it",
+  "/logging.json":
+    "loggers and levels ([{logger, level}]); POST logger=root&level=DEBUG changes it",
   "/help": "this page",
   "/config.json": "the running configuration, defaults filled in",
   "/bound-names.json": "every name the io.l5d.fs and io.l5d.k8s namers can enumerate",

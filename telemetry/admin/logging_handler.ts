@@ -1,6 +1,8 @@
 /**
- * `/logging.json` (L1 admin): `GET` reports the log level, `POST` (form or JSON
- * `{"logger":"root","level":"debug"}`) changes it at runtime. A control endpoint: with
+ * `/logging.json` (L1 admin), as Linkerd's `LoggingApiHandler`: `GET` lists the loggers as
+ * `[{"logger":"root","level":"INFO"}]` (twitter-util level names), `POST` with `logger` and
+ * `level` as query parameters or a form (Finagle's `req.params`; a JSON body works too) changes
+ * the level at runtime; other methods answer 405. A control endpoint: with
  * `admin.security.controlEnabled: false` the admin server answers 404 for every method, as
  * Linkerd's SecurityFilter does (`security.ts`).
  *
@@ -14,18 +16,38 @@ import type { Logger, LogLevel } from "../log.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "off"];
 /** twitter-server / java.util.logging names accepted too. */
-const ALIASES: Record<string, LogLevel> = { warning: "warn", all: "debug", trace: "debug" };
+const ALIASES: Record<string, LogLevel> = {
+  warning: "warn",
+  all: "debug",
+  trace: "debug",
+  fatal: "error",
+  critical: "error",
+};
 
 function parseLevel(text: string): LogLevel | undefined {
   const l = text.trim().toLowerCase();
   return (LEVELS as readonly string[]).includes(l) ? l as LogLevel : ALIASES[l];
 }
 
-async function readBody(req: Request): Promise<Record<string, unknown>> {
+/** twitter-util's name for each level (`com.twitter.logging.Level`), as Linkerd reports it. */
+const LINKERD_NAMES: Record<LogLevel, string> = {
+  debug: "DEBUG",
+  info: "INFO",
+  warn: "WARNING",
+  error: "ERROR",
+  off: "OFF",
+};
+
+/** The query parameters, then the body's (a form, or JSON with `content-type: …json`). */
+async function readParams(req: Request): Promise<Record<string, unknown>> {
+  const query = Object.fromEntries(new URL(req.url).searchParams);
   const type = req.headers.get("content-type") ?? "";
   const text = await req.text();
-  if (type.includes("application/json")) return JSON.parse(text) as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(text));
+  if (text.trim() === "") return query;
+  const body = type.includes("application/json")
+    ? JSON.parse(text) as Record<string, unknown>
+    : Object.fromEntries(new URLSearchParams(text));
+  return { ...query, ...body };
 }
 
 /**
@@ -40,20 +62,29 @@ async function readBody(req: Request): Promise<Record<string, unknown>> {
  * import { createLogger } from "../log.ts";
  * const [get] = loggingHandlers(createLogger({ level: "warn" }));
  * console.log(await (await get!.handler(new Request("http://x/logging.json"))).json());
- * // { loggers: { root: "warn" } }
+ * // [ { logger: "root", level: "WARNING" } ]
  * ```
  */
 export function loggingHandlers(log: Logger): AdminHandler[] {
-  const state = () => ({ loggers: { root: log.level?.() ?? "unknown" } });
+  const state = () => {
+    const level = log.level?.();
+    return [{ logger: "root", level: level ? LINKERD_NAMES[level] : "unknown" }];
+  };
   return [
-    { path: "/logging.json", handler: () => Response.json(state()) },
+    {
+      path: "/logging.json",
+      handler: (req) =>
+        req.method === "GET" || req.method === "HEAD"
+          ? Response.json(state())
+          : new Response(null, { status: 405, headers: { allow: "GET, POST" } }),
+    },
     {
       path: "/logging.json",
       method: "POST",
       handler: async (req) => {
         let body: Record<string, unknown>;
         try {
-          body = await readBody(req);
+          body = await readParams(req);
         } catch {
           return Response.json({ error: "body must be JSON or a form" }, { status: 400 });
         }
