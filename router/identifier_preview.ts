@@ -4,9 +4,14 @@
  * give it (with the request's local dtab), or why none does. Send the request exactly as the
  * client would send it to the router: same method, path, `Host` and `l5d-*` headers.
  *
+ * The shape is Linkerd's `HttpIdentifierHandler` (an `IdResult` per router, serialized with
+ * Jackson's `NON_EMPTY`, so an empty local dtab is left out; an unidentified request's `error`
+ * is the identifier's reason, without the 400's "Unknown destination: "):
+ *
  * ```json
- * { "outgoing": { "identified": true, "path": "/svc/hello", "dtab": "" },
- *   "edge":     { "identified": false, "error": "Unknown destination: Host header is absent" } }
+ * { "outgoing": { "path": "/svc/hello" },
+ *   "debug":    { "path": "/svc/hello", "dtab": "/svc/hello=>/#/io.l5d.fs/hello2" },
+ *   "edge":     { "error": "Host header is absent" } }
  * ```
  *
  * @module
@@ -19,8 +24,10 @@ import { showDtab } from "./dtab/dtab.ts";
 
 /** One router's answer. */
 export type IdentifierPreview =
-  | { readonly identified: true; readonly path: string; readonly dtab: string }
-  | { readonly identified: false; readonly error: string };
+  | { readonly path: string; readonly dtab?: string }
+  | { readonly error: string };
+
+const UNKNOWN = "Unknown destination: ";
 
 /**
  * Identify `req` with every router, without routing it.
@@ -50,9 +57,11 @@ export function previewIdentification(
         version: httpVersion(req),
       });
       if (!id.ok) throw new Error(id.reason);
-      out[label] = { identified: true, path: showPath(id.dst), dtab: showDtab(ctx.dtabLocal) };
+      const dtab = showDtab(ctx.dtabLocal);
+      out[label] = dtab === "" ? { path: showPath(id.dst) } : { path: showPath(id.dst), dtab };
     } catch (e: unknown) {
-      out[label] = { identified: false, error: e instanceof Error ? e.message : String(e) };
+      const msg = e instanceof Error ? e.message : String(e);
+      out[label] = { error: msg.startsWith(UNKNOWN) ? msg.slice(UNKNOWN.length) : msg };
     }
   }
   return out;
