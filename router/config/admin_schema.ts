@@ -2,7 +2,9 @@
  * Top-level `admin`: the admin server (default `127.0.0.1:9990`, loopback only), its optional
  * TLS, `shutdownGraceMs` (10000), `httpIdentifierPort` (Linkerd's identifier debug listener) and
  * `security` (`uiEnabled`, `controlEnabled`, `diagnosticsEnabled` all true; `pathWhitelist` /
- * `pathBlacklist` regexes). `workerThreads` is accepted for compatibility (a JVM knob; no effect).
+ * `pathBlacklist` regexes). `workerThreads` is accepted for compatibility (a JVM knob; no effect),
+ * and so is `socketOptions` (Linkerd's "Socket Options", validated as on router servers, where
+ * they are not applied either).
  * L1 `linkerd/docs/config.md` "Administrative interface"; REF `linkerd1.md` §6.
  *
  * @example
@@ -15,7 +17,7 @@
  */
 import { z } from "zod";
 import { defaults } from "./defaults.ts";
-import { host, port, timeoutMs } from "./common_schema.ts";
+import { host, port, socketOptionsSchema, timeoutMs } from "./common_schema.ts";
 import { serverTlsSchema } from "./tls_schema.ts";
 
 const regex = z.string().superRefine((s, ctx) => {
@@ -46,6 +48,8 @@ export const adminSchema = z.strictObject({
   tls: serverTlsSchema.optional(),
   shutdownGraceMs: timeoutMs.default(defaults.admin.shutdownGraceMs),
   httpIdentifierPort: port.optional(),
+  /** L1 config.md: "Socket options to set for the admin interface". Accepted, not applied. */
+  socketOptions: socketOptionsSchema.optional(),
   security: adminSecuritySchema.optional(),
   /** JVM thread pool size in Linkerd; accepted and ignored. */
   workerThreads: z.number().int().min(1).optional(),

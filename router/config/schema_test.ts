@@ -161,6 +161,15 @@ Deno.test("adminSchema accepts Linkerd's admin keys and checks regexes", () => {
     firstMessage(adminSchema.safeParse({ security: { pathBlacklist: ["(("] } })),
     "not a valid regular expression",
   );
+  // L1 config.md lists admin `socketOptions` (the "Socket Options" keys).
+  assertEquals(
+    adminSchema.parse({ socketOptions: { reusePort: true, readTimeoutMs: 61000 } }).socketOptions,
+    { noDelay: true, reuseAddr: true, reusePort: true, readTimeoutMs: 61000, keepAlive: false },
+  );
+  assertStringIncludes(
+    firstMessage(adminSchema.safeParse({ socketOptions: { noSuchOption: true } })),
+    "noSuchOption",
+  );
 });
 
 Deno.test("namerSchema fills prefixes and checks rewrite captures", () => {
