@@ -246,7 +246,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
-          const scoped: { stats?: RequestStats; connects?: Counter; handletime?: Histogram } = {};
+          const scoped: {
+            stats?: RequestStats;
+            connects?: Counter;
+            idle?: Counter;
+            handletime?: Histogram;
+          } = {};
           // Finagle's server byte counters, filled in once the bound port names the scope.
           const bytes: { received: { incr(n: number): void }; sent: { incr(n: number): void } } = {
             received: LATER,
@@ -288,6 +293,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                     scoped.connects?.incr();
                   },
                   disconnect: () => scoped.stats?.connections.decr(),
+                  idleClosed: () => scoped.idle?.incr(),
                   handled: (us, at) => scoped.handletime?.add(us, at),
                   bytes, // its counters are swapped in below; connections read them per use
                   mono: () => registry.clock.mono(),
@@ -312,6 +318,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             void scoped.stats.connections;
           }
           if (listener.engine === "raw") {
+            // Finagle's ExpiringService `idle`: connections closed for idling idleTimeMs.
+            scoped.idle = registry.counter(scope, "idle");
             bytes.received = registry.counter(scope, "received_bytes");
             bytes.sent = registry.counter(scope, "sent_bytes");
           }

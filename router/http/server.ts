@@ -127,6 +127,8 @@ export interface ListenerObserver {
   connect?(): void;
   /** A client connection closed or was handed over to a tunnel. */
   disconnect?(): void;
+  /** A keep-alive connection was closed for idling `idleTimeMs` (raw engine only). */
+  idleClosed?(): void;
   /** Counters of the bytes read from and written to clients (raw engine only). */
   bytes?: ByteCounts;
 }
@@ -301,6 +303,7 @@ export function listen(
       ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
       ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+      ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
       ...(observer.bytes ? { bytes: observer.bytes } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
       // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a

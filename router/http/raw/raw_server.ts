@@ -65,6 +65,8 @@ export interface RawServeOptions {
   onConnect?(remote: Deno.NetAddr): void;
   /** A client connection closed (or was handed over with `takeConnection`). */
   onDisconnect?(remote: Deno.NetAddr): void;
+  /** A keep-alive connection is being closed for idling `idleTimeoutMs` (Finagle's `idle`). */
+  onIdleClose?(remote: Deno.NetAddr): void;
   /**
    * Build the error response for a request rejected before the handler.
    * Default: `status` + `l5d-err: <message>` + a text body.
@@ -271,8 +273,10 @@ class Engine implements RawServer {
     for (const c of this.#conns) {
       if (c.deadline > now) continue;
       c.deadline = Infinity;
-      if (c.phase === IDLE) c.close();
-      else if (c.phase === HEAD) {
+      if (c.phase === IDLE) {
+        this.#hook(this.#opts.onIdleClose, c.remote);
+        c.close();
+      } else if (c.phase === HEAD) {
         this.#rejectAndClose(c, new HttpReject(408, "request head not received in time"))
           .then(() => c.linger(LINGER_MS, LINGER_BYTES));
       }
