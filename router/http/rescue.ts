@@ -35,10 +35,12 @@ export function rescue(e: unknown, opts: RescueOptions = {}): Response {
     msg = msg.slice(0, opts.maxBodyBytes);
   }
   if (opts.clearContext) return new Response(null, { status });
+  // As Linkerd's `Err.respond`: `Content-Type: text/plain` (Finagle's MediaType.Txt), the
+  // message as the body.
   const headers: [string, string][] = [
-    ["content-type", "text/plain; charset=utf-8"],
+    ["content-type", "text/plain"],
     [H.err, javaUrlEncode(msg)],
   ];
   if (typed?.retryable) headers.push([H.retryable, "true"]);
-  return new Response(msg + "\n", { status, headers });
+  return new Response(msg, { status, headers });
 }

@@ -1,45 +1,12 @@
 /**
- * Stats under the names Linkerd's own end-to-end tests read:
- * - the client's requeue stats: Finagle's RequeueFilter is scoped `retries` on the client, so
- *   Linkerd exports `rt/<r>/client/<id>/retries/{requeues,budget,budget_exhausted,
- *   request_limit}` (L1 `linkerd/protocol/http/src/e2e/.../RetriesEndToEndTest`);
- * - the server's `idle` counter: connections closed for idling `serverSession.idleTimeMs`
- *   (Finagle's ExpiringService; L1 `HttpEndToEndTest` "serverSession idleTimeMs ...").
+ * Stats under the names Linkerd's own end-to-end tests read: the server's `idle` counter,
+ * connections closed for idling `serverSession.idleTimeMs` (Finagle's ExpiringService; L1
+ * `HttpEndToEndTest` "serverSession idleTimeMs ..."). The client's `retries/requeues` stats are
+ * checked in `resilience_test.ts`.
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, freePort, startUpstream } from "../support/upstream.ts";
-
-Deno.test("client requeues are counted at retries/requeues, with request_limit and budget", async () => {
-  const dead = freePort(); // nothing listens: every attempt is a refused connection
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-routers:
-- protocol: http
-  label: outgoing
-  dtab: /svc/* => /$/inet/127.0.0.1/${dead};
-  servers: [{port: 0}]
-  client:
-    failureAccrual: {kind: none}
-`);
-  try {
-    const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
-    assertEquals(r.status, 502, r.body);
-    const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
-    const c = `rt/outgoing/client/$/inet/127.0.0.1/${dead}`;
-    // The default requeue budget (reserve 10/s × 10 s = 100): one request may use
-    // ceil(0.2 × 100) = 20 requeues, and the 21st failure hits the per-request limit.
-    assertEquals(m[`${c}/retries/requeues`], 20);
-    assertEquals(m[`${c}/retries/request_limit`], 1);
-    assertEquals(m[`${c}/retries/budget_exhausted`], 0);
-    assertEquals(typeof m[`${c}/retries/budget`], "number");
-    assert(!(`${c}/requeues` in m), "no Switchyard-only requeues key");
-    const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).status;
-    assertEquals(prom, 404); // only with the io.l5d.prometheus telemeter
-  } finally {
-    await sy.stop();
-  }
-});
+import { curl, eventually, startUpstream } from "../support/upstream.ts";
 
 Deno.test("a server connection closed for idling serverSession.idleTimeMs counts in server idle", async () => {
   const up = startUpstream("up");
