@@ -24,6 +24,7 @@
  * @module
  */
 import { requestWithMethod } from "../router/core/request_method.ts";
+import { requestParts } from "../router/http/raw/request_parts.ts";
 
 /** Default replay buffer per request. */
 export const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024;
@@ -73,7 +74,11 @@ class Tee implements Replay {
     init.redirect = this.#req.redirect;
     (init as RequestInit & { duplex: string }).duplex = "half";
     // TRACE/CONNECT/TRACK are forwarded too: `new Request` alone refuses them.
-    return requestWithMethod(this.#req.url, init as RequestInit & { method: string });
+    const out = requestWithMethod(this.#req.url, init as RequestInit & { method: string });
+    // The HTTP version (HTTP/1.0 forwarding, `Via: h2 linkerd`) goes with every attempt.
+    const parts = requestParts.get(this.#req);
+    if (parts !== undefined) requestParts.set(out, parts);
+    return out;
   }
 
   #stream(first: boolean): ReadableStream<Uint8Array> {

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../tests/support/assert.ts";
 import { replayable } from "./replay_body.ts";
+import { httpVersion, requestParts } from "../router/http/raw/request_parts.ts";
 
 const enc = new TextEncoder();
 
@@ -131,4 +132,14 @@ Deno.test("replayable() passes a chunked or over-cap body straight through, not 
   assertEquals(a, big);
   assertEquals(await a.text(), "x".repeat(2048));
   assertEquals(r2.canReplay, false);
+});
+
+Deno.test("replayable() attempts keep the HTTP version the listener recorded (Via, HTTP/1.0)", async () => {
+  const { req } = streaming(["a"]);
+  requestParts.set(req, { url: new URL(req.url), headers: [], major: 2 });
+  const r = replayable(req);
+  const first = r.attempt();
+  assertEquals(httpVersion(first), "2.0");
+  await first.arrayBuffer();
+  assertEquals(httpVersion(r.attempt()), "2.0");
 });

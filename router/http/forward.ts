@@ -14,7 +14,7 @@
 import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
 import type { H1Client } from "./h1/mod.ts";
-import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10 } from "./headers.ts";
+import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
 import { httpVersion } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
@@ -115,7 +115,8 @@ export function upstreamHeaders(
     }
   }
   if (forwardClientCert && ctx.clientCert !== undefined) out.push([H.clientCert, ctx.clientCert]);
-  const hop = httpVersion(req) === "1.0" ? VIA_VALUE_10 : VIA_VALUE;
+  const version = httpVersion(req);
+  const hop = version === "1.0" ? VIA_VALUE_10 : version === "2.0" ? VIA_VALUE_H2 : VIA_VALUE;
   out.push([H.via, via ? `${via}, ${hop}` : hop]);
   // Server options (forwarded.ts): after the inbound ones, so a `Forwarded` chain stays in order.
   const added = ctx.addHeaders;
@@ -150,6 +151,7 @@ export function forwardTo(
       if (isWebSocketUpgrade(req)) {
         return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
       }
+      const version = httpVersion(req);
       return client.request(host, port, {
         method: req.method,
         target: ctx.target,
@@ -158,8 +160,8 @@ export function forwardTo(
         signal: ctx.upstreamSignal,
         // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the
         // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
-        http10: httpVersion(req) === "1.0",
-      }).then(appendVia);
+        http10: version === "1.0",
+      }).then(version === "2.0" ? appendViaH2 : appendVia);
     } catch (e: unknown) {
       return Promise.reject(e);
     }
@@ -168,5 +170,10 @@ export function forwardTo(
 
 function appendVia(rsp: Response): Response {
   rsp.headers.append(H.via, VIA_VALUE);
+  return rsp;
+}
+
+function appendViaH2(rsp: Response): Response {
+  rsp.headers.append(H.via, VIA_VALUE_H2);
   return rsp;
 }

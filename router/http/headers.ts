@@ -40,6 +40,12 @@ export const VIA_VALUE = "1.1 linkerd";
 /** The `Via` entry for an HTTP/1.0 request (Linkerd names the request's version). */
 export const VIA_VALUE_10 = "1.0 linkerd";
 
+/**
+ * The `Via` entry of `protocol: h2` routers, on requests and responses: Linkerd's h2
+ * `ViaHeaderFilter` default (`router/h2/.../ViaHeaderFilter.scala`, `Param("h2 linkerd")`).
+ */
+export const VIA_VALUE_H2 = "h2 linkerd";
+
 /** Hop-by-hop headers always removed in both directions. */
 export const HOP_BY_HOP: readonly string[] = [
   "connection",
