@@ -141,11 +141,12 @@ function h2Transports(rc: Config["routers"][number]): {
 } {
   const svc = rc.service.kind === "io.l5d.global" ? rc.service : undefined;
   const cl = rc.client.kind === "io.l5d.global" ? rc.client : undefined;
+  const maxHeaderList = cl?.maxHeaderListBytes ?? cl?.maxHeaderListByts;
   const settings = {
     ...(cl?.initialStreamWindowBytes ? { initialWindowSize: cl.initialStreamWindowBytes } : {}),
     ...(cl?.maxFrameBytes ? { maxFrameSize: cl.maxFrameBytes } : {}),
     ...(cl?.headerTableBytes !== undefined ? { headerTableSize: cl.headerTableBytes } : {}),
-    ...(cl?.maxHeaderListByts !== undefined ? { maxHeaderListSize: cl.maxHeaderListByts } : {}),
+    ...(maxHeaderList !== undefined ? { maxHeaderListSize: maxHeaderList } : {}),
   };
   const opts = {
     classificationTimeoutMs: svc?.classificationTimeoutMs ?? defaults.h2.classificationTimeoutMs,
@@ -197,7 +198,12 @@ export function buildSnapshot(
       const spec = routerSpec(rc, ext);
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
       const logSpec = rc.protocol === "h2"
-        ? { path: rc.h2AccessLog, format: rc.h2AccessLogFormat, append: rc.h2AccessLogAppend }
+        ? {
+          path: rc.h2AccessLog,
+          // `common` is Linkerd's h2 layout (`+0000`, `HTTP/2`, no byte count)
+          format: rc.h2AccessLogFormat === "json" ? "json" as const : "h2" as const,
+          append: rc.h2AccessLogAppend,
+        }
         : {
           path: rc.httpAccessLog,
           format: rc.httpAccessLogFormat,

@@ -13,6 +13,13 @@
  * do not tell h1 from h2c: `HTTP/1.1`). Unlike Linkerd, requests that end in a router
  * error are logged too, with the status the client got.
  *
+ * `h2` (`protocol: h2` routers' `h2AccessLog`, Linkerd's h2 `AccessLogger`): the same fields, but
+ * the time zone as an offset (`dd/MM/yyyy:HH:mm:ss Z`: `+0000`), the protocol `HTTP/2` and the
+ * byte count always `-`:
+ * ```
+ * web 127.0.0.1 - - [26/11/2026:00:17:20 +0000] "POST /hello.Greeter/Say HTTP/2" 200 - "-" "grpc"
+ * ```
+ *
  * `json`: `{"ts","router","host","remote","method","target","protocol","status","bytes",
  * "durationMs","referer","userAgent","service","client","traceId"}`, one object per line.
  *
@@ -32,8 +39,8 @@ import { findSwitchyardError } from "../router/core/errors.ts";
 import type { Logger } from "./log.ts";
 import { httpVersion } from "../router/http/raw/request_parts.ts";
 
-/** `httpAccessLogFormat`. */
-export type AccessLogFormat = "common" | "json";
+/** `httpAccessLogFormat` (`h2`: the layout of `protocol: h2` routers' `h2AccessLog`). */
+export type AccessLogFormat = "common" | "json" | "h2";
 
 /** One logged request. */
 export interface AccessLogEntry {
@@ -97,6 +104,29 @@ function quoted(s: string): string {
 export function formatCommon(e: AccessLogEntry): string {
   return `${quoted(e.host)} ${e.remote || "-"} - - [${accessLogTime(e.timeMs)}] ` +
     `"${e.method} ${quoted(e.target)} ${e.protocol ?? "HTTP/1.1"}" ${e.status} ${e.bytes ?? "-"} ` +
+    `"${quoted(e.referer)}" "${quoted(e.userAgent)}"`;
+}
+
+/**
+ * Format an entry in the layout of Linkerd's h2 access log (no newline): as
+ * {@link formatCommon}, but `[dd/MM/yyyy:HH:mm:ss +0000]`, `HTTP/2` and no byte count
+ * (`finagle/h2/.../AccessLogger.scala`).
+ *
+ * @example
+ * ```ts
+ * import { formatH2 } from "./access_log.ts";
+ * formatH2({
+ *   timeMs: Date.UTC(2026, 10, 26), durationMs: 1, router: "r", host: "web",
+ *   remote: "127.0.0.1", method: "POST", target: "/a.B/C", status: 200, bytes: 5, referer: "-",
+ *   userAgent: "grpc", service: "/svc/a.B", client: "", traceId: "",
+ * }); // 'web 127.0.0.1 - - [26/11/2026:00:00:00 +0000] "POST /a.B/C HTTP/2" 200 - "-" "grpc"'
+ * ```
+ */
+export function formatH2(e: AccessLogEntry): string {
+  return `${quoted(e.host)} ${e.remote || "-"} - - [${
+    accessLogTime(e.timeMs).slice(0, -3)
+  }+0000] ` +
+    `"${e.method} ${quoted(e.target)} HTTP/2" ${e.status} - ` +
     `"${quoted(e.referer)}" "${quoted(e.userAgent)}"`;
 }
 
@@ -182,7 +212,11 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
     append,
     truncate: !append,
   });
-  const format = opts.format === "json" ? formatJson : formatCommon;
+  const format = opts.format === "json"
+    ? formatJson
+    : opts.format === "h2"
+    ? formatH2
+    : formatCommon;
   const maxPending = opts.maxPendingBytes ?? 4 * 1024 * 1024;
   const now = opts.now ?? Date.now;
   const enc = new TextEncoder();

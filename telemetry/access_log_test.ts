@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../tests/support/assert.ts";
 import { Ctx } from "../router/core/ctx.ts";
 import { NoHostsAvailable } from "../router/core/errors.ts";
 import { stack } from "../router/core/service.ts";
-import { accessLogTime, formatCommon, formatJson, openAccessLog } from "./access_log.ts";
+import { accessLogTime, formatCommon, formatH2, formatJson, openAccessLog } from "./access_log.ts";
 
 const T = Date.UTC(2026, 10, 26, 0, 17, 20);
 
@@ -137,4 +137,28 @@ Deno.test("openAccessLog() throws at startup when the file cannot be opened", ()
     threw = e instanceof Deno.errors.NotFound;
   }
   assert(threw);
+});
+
+Deno.test("formatH2() is Linkerd's h2 AccessLogger layout: +0000, HTTP/2, no byte count", () => {
+  const line = formatH2({
+    timeMs: Date.UTC(2026, 10, 26, 9, 5, 7),
+    durationMs: 1,
+    router: "h2",
+    host: "web:4142",
+    remote: "127.0.0.1",
+    method: "POST",
+    target: "/hello.Greeter/Say?x=1",
+    protocol: "HTTP/2.0",
+    status: 200,
+    bytes: 12,
+    referer: "-",
+    userAgent: "grpc-go/1.0",
+    service: "/svc/hello.Greeter",
+    client: "",
+    traceId: "",
+  });
+  assertEquals(
+    line,
+    'web:4142 127.0.0.1 - - [26/11/2026:09:05:07 +0000] "POST /hello.Greeter/Say?x=1 HTTP/2" 200 - "-" "grpc-go/1.0"',
+  );
 });

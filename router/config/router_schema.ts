@@ -205,7 +205,10 @@ const h2Router = httpRouter.omit({
   identifier: h2IdentifierListSchema,
   maxCallDepth: z.number().int().min(1).default(h2.maxCallDepth),
   h2AccessLog: z.string().min(1).optional(),
-  /** Switchyard: `common` (NCSA common log format) or `json` (one object per line). */
+  /**
+   * Switchyard: `common` (Linkerd's h2 access-log layout: NCSA common log format with `+0000`,
+   * `HTTP/2` and no byte count) or `json` (one object per line).
+   */
   h2AccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
   h2AccessLogRollPolicy: z.string().min(1).optional(),
   h2AccessLogAppend: z.boolean().optional(),

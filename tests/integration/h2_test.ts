@@ -23,6 +23,7 @@ async function nghttp(args: string[]): Promise<string> {
 Deno.test("h2: gRPC routed by service with io.l5d.header.path, grpc.default retries UNAVAILABLE only", async () => {
   const up = await startPortPeer("grpc-server");
   const disco = await fsNamerDir({ "hello.Greeter": `127.0.0.1 ${up.port}` });
+  const accessLog = `${await Deno.makeTempDir()}/access.log`;
   const sy = await startSwitchyard(`
 admin: {port: 0}
 namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
@@ -30,6 +31,7 @@ routers:
 - protocol: h2
   label: grpc
   experimental: true
+  h2AccessLog: ${accessLog}
   identifier: {kind: io.l5d.header.path, segments: 1}
   dtab: /svc => /#/io.l5d.fs;
   service:
@@ -83,6 +85,16 @@ routers:
     // which a gRPC client sees as UNAVAILABLE, not as an HTTP 400.
     const refused = await nghttp(["-v", `http://127.0.0.1:${sy.ports.grpc![0]}/`]);
     assert(/RST_STREAM[\s\S]*REFUSED_STREAM/.test(refused), refused);
+
+    // h2AccessLog: Linkerd's h2 AccessLogger layout (`+0000`, `HTTP/2`, no byte count).
+    const logged = (await Deno.readTextFile(accessLog)).split("\n")[0]!;
+    assert(
+      new RegExp(
+        String.raw`^127\.0\.0\.1:\d+ 127\.0\.0\.1 - - \[\d\d/\d\d/\d{4}:\d\d:\d\d:\d\d \+0000\] ` +
+          String.raw`"POST /hello\.Greeter/Say HTTP/2" 200 - "-" "grpc-node-js/[^"]+"$`,
+      ).test(logged),
+      logged,
+    );
   } finally {
     await sy.stop();
     await up.peer.kill();
