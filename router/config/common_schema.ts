@@ -118,8 +118,10 @@ export const h2SettingsKeys = {
   headerTableBytes: z.number().int().min(0).optional(),
   initialStreamWindowBytes: windowBytes.optional(),
   maxFrameBytes: z.number().int().min(16384).max(16777215).optional(),
-  /** Linkerd's spelling (sic). */
+  /** The spelling of Linkerd's docs (sic). */
   maxHeaderListByts: z.number().int().min(0).optional(),
+  /** The key Linkerd itself reads (`H2EndpointConfig.maxHeaderListBytes`); wins over the above. */
+  maxHeaderListBytes: z.number().int().min(0).optional(),
 };
 
 /**

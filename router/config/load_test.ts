@@ -47,6 +47,15 @@ Deno.test("parseConfig() fills in Linkerd's h2 router defaults (protocol-h2.md)"
     retryableStatusCodes: [14, 4],
   });
   assertEquals(g.service.retryBufferSize, { requestBytes: 1024, responseBytes: 16383 });
+  // SETTINGS_MAX_HEADER_LIST_SIZE: the docs' spelling and the key Linkerd's Jackson reads.
+  const m = ok(`routers:
+- protocol: h2
+  servers: [{maxHeaderListByts: 4096}, {port: 4143, maxHeaderListBytes: 8192}]
+  client: {maxHeaderListBytes: 8192}
+`).routers[0]!;
+  if (m.protocol !== "h2" || m.client.kind !== "io.l5d.global") throw new Error("an h2 router");
+  assertEquals(m.servers.map((s) => s.maxHeaderListByts ?? s.maxHeaderListBytes), [4096, 8192]);
+  assertEquals(m.client.maxHeaderListBytes, 8192);
   // http routers keep their own identifiers: io.l5d.header.path is h2's.
   const bad = parseConfig(
     "routers:\n- protocol: http\n  identifier: {kind: io.l5d.header.path}\n",

@@ -11,12 +11,13 @@ import { loadHttp2 } from "./node_http2.ts";
 
 /** An h2 server's SETTINGS from its config (L1 `protocol-h2.md` server parameters). */
 export function h2Settings(s: H2ServerConfig): H2Settings {
+  const maxHeaderList = s.maxHeaderListBytes ?? s.maxHeaderListByts;
   return {
     maxConcurrentStreams: s.maxConcurrentStreamsPerConnection,
     ...(s.initialStreamWindowBytes ? { initialWindowSize: s.initialStreamWindowBytes } : {}),
     ...(s.maxFrameBytes ? { maxFrameSize: s.maxFrameBytes } : {}),
     ...(s.headerTableBytes !== undefined ? { headerTableSize: s.headerTableBytes } : {}),
-    ...(s.maxHeaderListByts !== undefined ? { maxHeaderListSize: s.maxHeaderListByts } : {}),
+    ...(maxHeaderList !== undefined ? { maxHeaderListSize: maxHeaderList } : {}),
   };
 }
 
