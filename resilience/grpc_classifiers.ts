@@ -58,13 +58,16 @@ const COMPLIANT_HTTP = new Set([429, 502, 503, 504]);
 
 /**
  * The gRPC status of a response: from its head, else its trailers; undefined when neither has
- * one (yet).
+ * one (yet). A head `grpc-status` that is not a number is UNKNOWN (2), as Linkerd's
+ * `GrpcStatus.tryFromHeaders` reads it ("bad status code"); such a trailer is no status at all
+ * (`GrpcStatus.unapply(Frame)`).
  */
 export function grpcStatus(rsp: Response): number | undefined {
-  const v = rsp.headers.get("grpc-status") ?? trailer(trailersOf(rsp), "grpc-status");
+  const head = rsp.headers.get("grpc-status");
+  const v = head ?? trailer(trailersOf(rsp), "grpc-status");
   if (v === null) return undefined;
   const n = Number(v.trim());
-  return Number.isInteger(n) ? n : undefined;
+  return Number.isInteger(n) && v.trim() !== "" ? n : head !== null ? 2 : undefined;
 }
 
 /**
