@@ -16,6 +16,7 @@
  * | `…/success`, `…/failures` | also `…_requests_by_classification_total{…,classification="success"}` / `"failure"` |
  * | `…/request_latency_ms` | `…_request_latency_seconds_bucket{…,le="0.005"}`, `_sum`, `_count` |
  * | `process/uptime`, `process/rss_bytes` | `switchyard_process_uptime_seconds`, `switchyard_process_rss_bytes` |
+ * | `switchyard/config_reload_failures` | `switchyard_config_reload_failures_total` |
  *
  * Latency is recorded in ms and exported in seconds (`le` = the ms bounds / 1000), because
  * Prometheus' conventions, and promtool's lint, want base units: a `_ms` name fails
@@ -83,7 +84,9 @@ function addEntry(families: Families, e: MetricEntry): void {
   const labels = scopeLabels(p);
   const body = families.labels(labels);
   const base = FAMILY[p.kind];
-  const rest = p.rest;
+  // Switchyard's own `switchyard/…` stats (config reloads, upstream pool) are already
+  // `switchyard_`-prefixed: `switchyard_config_reload_failures_total`, not `switchyard_switchyard_…`.
+  const rest = p.kind === "other" && p.rest[0] === "switchyard" ? p.rest.slice(1) : p.rest;
   const m = e.metric;
   const [head, arg] = rest;
   if (m.kind === "counter" && rest.length === 2 && arg !== undefined) {

@@ -107,6 +107,20 @@ Deno.test("renderNativePrometheus() snake-cases other names and converts ms gaug
   ]);
 });
 
+Deno.test("renderNativePrometheus() keeps one switchyard_ prefix on switchyard/* stats", () => {
+  const registry = createRegistry({ processStats: false });
+  registry.counter(["switchyard"], "config_reload_failures").incr();
+  registry.counter(["switchyard"], "config_reloads").incr(2);
+  registry.gauge(["switchyard"], "config_loaded_at_ms").set(1500);
+  registry.gauge(["switchyard", "upstream_connections"], "open").set(3);
+  assertEquals(samples(renderNativePrometheus(registry)), [
+    "switchyard_config_loaded_at_seconds 1.5",
+    "switchyard_config_reload_failures_total 1",
+    "switchyard_config_reloads_total 2",
+    "switchyard_upstream_connections_open 3",
+  ]);
+});
+
 Deno.test("nativePrometheusResponse() is text format 0.0.4", async () => {
   const res = nativePrometheusResponse(createRegistry({ processStats: false }));
   assertEquals(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");

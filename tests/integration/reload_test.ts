@@ -298,6 +298,13 @@ routers:
       "the bad route file is reported at its own line:column:\n" + sy.logs.slice(-6).join("\n"),
     );
     assertEquals(await status("/two/x"), 200, "the old routes keep serving");
+    // The rejection is a metric in both expositions (issue 5's config_reload_failures; issue 4's
+    // switchyard_-prefixed /metrics names, once prefixed).
+    const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
+    assertEquals(m["switchyard/config_reload_failures"], 1);
+    const native = (await curl([`${sy.admin}/metrics`])).body;
+    assert(/^switchyard_config_reload_failures_total 1$/m.test(native), native);
+    assert(/^switchyard_config_reloads_total 1$/m.test(native), "one applied reload");
   } finally {
     await sy.stop();
     await a.close();
