@@ -14,7 +14,8 @@
  * - **Names that bind nowhere.** A leaf of a dentry, a route's `dst`, or the names an identifier
  *   produces (`/svc/<host>` for `io.l5d.header.token`, …) that is not a namer path (`/#/…`,
  *   `/$/…`) and that no dentry prefix can match.
- * - **Weights.** Weights that almost sum to 1 or 100 but do not (`60 & 39`), a union branch of
+ * - **Weights.** Weights that almost sum to 1 or 100 but do not (`60 & 39`), fractions that do
+ *   not sum to 1 (`0.9 & 0.3`: 75 % / 25 %, not 90 / 30), a union branch of
  *   weight 0 (never chosen), a version with under 0.1 % of the traffic, and a weight on the only
  *   version (it has no effect).
  * - **Unknown namers.** `/$/<name>` that is not a built-in namer (`/#/<prefix>` without a
@@ -180,7 +181,9 @@ function weightFindings(weights: readonly number[], names: readonly string[]): s
   const near = (target: number) =>
     Math.abs(sum - target) > 1e-9 && Math.abs(sum - target) <= target * 0.1;
   const fractional = weights.some((w) => !Number.isInteger(w));
-  if (weights.length > 1 && (near(100) || (fractional && near(1)))) {
+  // Every weight a fraction (0.9 & 0.3): written as shares of 1, so any other sum is a slip.
+  const shares = weights.every((w) => w < 1) && Math.abs(sum - 1) > 1e-9 && sum > 0;
+  if (weights.length > 1 && (near(100) || (fractional && near(1)) || shares)) {
     const target = near(100) ? 100 : 1;
     const shares = weights.map((w, i) => `${names[i]} ${((w / sum) * 100).toFixed(1)}%`);
     out.push(

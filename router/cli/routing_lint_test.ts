@@ -104,11 +104,14 @@ routers:
   dtab: |
     /svc => 60 * /#/io.l5d.fs/a & 39 * /#/io.l5d.fs/b;
     /svc/z => 0 * /#/io.l5d.fs/a & 1 * /#/io.l5d.fs/b;
+    /svc/y => 0.9 * /#/io.l5d.fs/a & 0.3 * /#/io.l5d.fs/b;
 services:
 - name: /svc/a
   versions: [{name: v1, dst: /#/io.l5d.fs/a1, weight: 0.5}, {name: v2, dst: /#/io.l5d.fs/a2, weight: 0.45}]
 - name: /svc/b
   versions: [{dst: /#/io.l5d.fs/b, weight: 5}]
+- name: /svc/e
+  versions: [{name: e1, dst: /#/io.l5d.fs/e1, weight: 0.6}, {name: e2, dst: /#/io.l5d.fs/e2, weight: 0.2}]
 - name: /svc/c
   versions: [{name: big, dst: /#/io.l5d.fs/c1, weight: 10000}, {name: tiny, dst: /#/io.l5d.fs/c2}]
 - name: /svc/d
@@ -117,8 +120,10 @@ services:
   assertEquals(ms, [
     "dentry 1 (/svc=>60.00*/#/io.l5d.fs/a & 39.00*/#/io.l5d.fs/b): weights sum to 99, not 100: traffic splits /#/io.l5d.fs/a 60.6%, /#/io.l5d.fs/b 39.4%",
     "dentry 2 (/svc/z=>0.00*/#/io.l5d.fs/a & /#/io.l5d.fs/b): /#/io.l5d.fs/a has weight 0 and is never chosen",
+    "dentry 3 (/svc/y=>0.90*/#/io.l5d.fs/a & 0.30*/#/io.l5d.fs/b): weights sum to 1.2, not 1: traffic splits /#/io.l5d.fs/a 75.0%, /#/io.l5d.fs/b 25.0%",
     "/svc/a: weights sum to 0.95, not 1: traffic splits v1 52.6%, v2 47.4%",
     "weight 5 has no effect: /svc/b has one version",
+    "/svc/e: weights sum to 0.8, not 1: traffic splits e1 75.0%, e2 25.0%",
     "/svc/c: tiny gets 0.010% of the traffic; is that meant?",
     "/svc/d: weights mix fractions and whole numbers (0.9, 10): traffic splits d1 8.3%, d2 91.7%",
   ]);
