@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, type Scalar } from "yaml";
 import type { Config } from "../config/mod.ts";
 import { formatIssue, formatPath } from "../config/issues.ts";
-import { locate } from "../config/yaml_positions.ts";
+import { locate, scalarOffset } from "../config/yaml_positions.ts";
 import { parseDtab, showDentry } from "../dtab/mod.ts";
 import { compileServices } from "../services/mod.ts";
 import { compileRouteTable, RouteTableError } from "../routes/mod.ts";
@@ -85,14 +85,19 @@ export function reportRouting(loaded: LoadedConfig, out: (line: string) => void)
   const { config, text, file } = loaded;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
-  const issue = (path: readonly (string | number)[], message: string) => {
+  const issue = (path: readonly (string | number)[], message: string, dtabOffset?: number) => {
     const loc = locate(doc, path);
-    const { line, col } = lc.linePos(loc.offset);
+    const offset = dtabOffset !== undefined && loc.node && "type" in loc.node
+      ? scalarOffset(text, loc.node as Scalar, dtabOffset)
+      : loc.offset;
+    const { line, col } = lc.linePos(offset);
     return formatIssue({ file, line, column: col, path: formatPath(loc.path), message });
   };
   const errors = routeErrors(config);
   for (const e of errors) out(`error: ${issue(e.path, e.message)}`);
-  for (const w of lintRouting(config)) out(`warning: ${issue(w.path, w.message)}`);
+  for (const w of lintRouting(config)) {
+    out(`warning: ${issue(w.path, w.message, w.dtabOffset)}`);
+  }
   if (errors.length > 0) {
     out(`${file}: invalid, ${errors.length} error${errors.length === 1 ? "" : "s"}`);
     return 1;

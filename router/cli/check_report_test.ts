@@ -20,7 +20,30 @@ routers:
 `);
   assertEquals(code, 0);
   assertEquals(lines, [
-    "warning: l5d.yaml:4:9: routers[0].dtab: dentry 1 (/svc=>/#/io.l5d.fs) is unreachable: dentry 2 (/svc=>/$/inet/127.0.0.1/80) matches every name it matches and never falls through (its destination cannot be negative)",
+    "warning: l5d.yaml:5:5: routers[0].dtab: dentry 1 (/svc=>/#/io.l5d.fs) is unreachable: dentry 2 (/svc=>/$/inet/127.0.0.1/80) matches every name it matches and never falls through (its destination cannot be negative)",
+  ]);
+});
+
+Deno.test("reportRouting() points a dentry's warning at the dentry's own line, in any dtab style", () => {
+  const { lines } = run(`namers: [{kind: io.l5d.fs, rootDir: .}]
+routers:
+- protocol: http
+  servers: [{port: 1}]
+  dtab: |
+    # the base
+    /svc => /#/io.l5d.fs;
+
+    /svc/w => 0.9 * /svc/a & 0.3 * /svc/b;
+    /svc/x => /bar/x;
+- protocol: http
+  label: second
+  servers: [{port: 2}]
+  dtab: "/svc => /#/io.l5d.fs; /svc/y => /$/nosuch/y"
+`);
+  assertEquals(lines.filter((l) => l.startsWith("warning: ")).map((l) => l.split(" ")[1]), [
+    "l5d.yaml:9:5:",
+    "l5d.yaml:10:5:",
+    "l5d.yaml:14:32:",
   ]);
 });
 

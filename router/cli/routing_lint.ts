@@ -39,6 +39,7 @@
 import type { Config, LintWarning, RouteConfig, RouterConfig } from "../config/mod.ts";
 import {
   type Dentry,
+  dentryOffsets,
   type NameTree,
   parseDtab,
   parsePath,
@@ -57,6 +58,8 @@ interface Origin {
   readonly where: Where;
   /** `dentry 2 (/svc=>/#/io.l5d.fs)` or `services[0] (/svc/hello)`. */
   readonly label: string;
+  /** Where a router dtab's dentry starts in its `dtab` string. */
+  readonly dtabOffset?: number | undefined;
 }
 
 /** `null` = any one label; the tail after the known labels is open. */
@@ -222,10 +225,12 @@ function dtabOrigins(config: Config, rc: RouterConfig, i: number): Origin[] | un
   if (rc.interpreter.kind !== "default") return undefined; // dtab lives elsewhere
   const base = safe(() => parseDtab(rc.dtab));
   if (base === undefined) return undefined;
+  const offsets = safe(() => dentryOffsets(rc.dtab)) ?? [];
   const origins: Origin[] = base.map((d, k) => ({
     dentry: d,
     where: ["routers", i, "dtab"],
     label: `dentry ${k + 1} (${showDentry(d)})`,
+    dtabOffset: offsets[k],
   }));
   const compiled = safe(() => compileServices(config.services, rc.label));
   for (const s of compiled?.services ?? []) {
@@ -246,6 +251,7 @@ function lintDtab(origins: readonly Origin[], builtins: Set<string>, out: LintWa
     if (hider) {
       out.push({
         path: a.where,
+        dtabOffset: a.dtabOffset,
         message: `${a.label} is unreachable: ${hider.label} matches every name it matches and ` +
           "never falls through (its destination cannot be negative)",
       });
@@ -256,11 +262,12 @@ function lintDtab(origins: readonly Origin[], builtins: Set<string>, out: LintWa
         const msg = `/$/${leaf[1]} is not a built-in namer (built-ins: ${
           [...builtins].join(", ")
         })`;
-        if (!seen.has(msg)) out.push({ path: a.where, message: msg });
+        if (!seen.has(msg)) out.push({ path: a.where, dtabOffset: a.dtabOffset, message: msg });
         seen.add(msg);
       } else if (!isNamerPath(leaf) && !origins.some((o) => mayMatch(o.dentry.prefix, leaf))) {
         out.push({
           path: a.where,
+          dtabOffset: a.dtabOffset,
           message: `${showPath(leaf)} (in ${a.label}) binds nowhere: no dentry matches it and it ` +
             "is not a namer path (/#/… or /$/…)",
         });
@@ -269,7 +276,9 @@ function lintDtab(origins: readonly Origin[], builtins: Set<string>, out: LintWa
     if (a.where[0] === "routers") {
       const findings: string[] = [];
       unionWeights(a.dentry.dst, findings);
-      for (const f of findings) out.push({ path: a.where, message: `${a.label}: ${f}` });
+      for (const f of findings) {
+        out.push({ path: a.where, dtabOffset: a.dtabOffset, message: `${a.label}: ${f}` });
+      }
     }
   });
 }

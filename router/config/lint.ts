@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { type NameTree, parseDtab, parsePath, type Path } from "../dtab/mod.ts";
+import { dentryOffsets, type NameTree, parseDtab, parsePath, type Path } from "../dtab/mod.ts";
 import type { Config } from "./schema.ts";
 import { parseIpLiteral } from "../../discovery/mod.ts";
 
@@ -28,6 +28,11 @@ export interface LintWarning {
   /** Key path of the value the warning is about. */
   readonly path: readonly (string | number)[];
   readonly message: string;
+  /**
+   * For a finding about one dentry of a `dtab` string: where that dentry starts in the string, so
+   * the report points at its own line rather than at the `dtab:` key.
+   */
+  readonly dtabOffset?: number | undefined;
 }
 
 /**
@@ -102,15 +107,16 @@ export function lintConfig(config: Config): LintWarning[] {
   const checkRef = namerRefs(config);
   config.routers.forEach((r, i) => {
     const dtab = safeParse(() => parseDtab(r.dtab)) ?? [];
+    const offsets = safeParse(() => dentryOffsets(r.dtab)) ?? [];
     const seen = new Set<string>();
-    for (const d of dtab) {
+    dtab.forEach((d, k) => {
       for (const leaf of leaves(d.dst)) {
         for (const w of checkRef(leaf, ["routers", i, "dtab"])) {
-          if (!seen.has(w.message)) out.push(w);
+          if (!seen.has(w.message)) out.push({ ...w, dtabOffset: offsets[k] });
           seen.add(w.message);
         }
       }
-    }
+    });
     r.servers.forEach((s, j) => {
       if (s.announce.length > 0 && r.announcers.length === 0) {
         out.push({

@@ -19,6 +19,7 @@ Deno.test("lintConfig() finds /#/ names that no namer serves", () => {
     {
       path: ["routers", 0, "dtab"],
       message: "/#/io.l5d.k8s refers to no configured namer (namers: /io.l5d.fs)",
+      dtabOffset: 0, // the first dentry naming it
     },
     {
       path: ["services", 0, "versions", 0, "dst"],

@@ -261,7 +261,10 @@ export function parseConfig(text: string, filename: string): ParseResult {
   }
   for (const w of lintConfig(parsed.data)) {
     const loc = locate(doc, w.path);
-    warnings.push(issueAt(lc, filename, loc.offset, loc.path, w.message));
+    const offset = w.dtabOffset !== undefined && loc.node && "type" in loc.node
+      ? scalarOffset(text, loc.node as Scalar, w.dtabOffset)
+      : loc.offset;
+    warnings.push(issueAt(lc, filename, offset, loc.path, w.message));
   }
   return { ok: true, config: parsed.data, warnings: warnings.sort(byPosition).map(formatIssue) };
 }

@@ -173,6 +173,33 @@ export function parseDtab(text: string): Dtab {
 }
 
 /**
+ * Where each dentry of a dtab starts, so a finding about dentry `k` can point at its own line
+ * (config lint: a `dtab: |` block spans many lines).
+ *
+ * @param text A dtab text that {@linkcode parseDtab} accepts.
+ * @returns The offset of each dentry's first character, in order.
+ * @throws {BadDtab} On a syntax error.
+ * @example
+ * ```ts
+ * import { dentryOffsets } from "./dtab.ts";
+ * dentryOffsets("/a => /b;\n  /c => /d;"); // [0, 12]
+ * ```
+ */
+export function dentryOffsets(text: string): number[] {
+  const c: Cursor = { s: text, i: 0 };
+  const out: number[] = [];
+  do {
+    skipWs(c);
+    if (c.i < text.length) {
+      out.push(c.i);
+      scanDentry(c);
+      skipWs(c);
+    }
+  } while (maybeEat(c, 59 /* ; */));
+  return out;
+}
+
+/**
  * Parse one dentry `prefix => tree`.
  *
  * @param text The dentry text.

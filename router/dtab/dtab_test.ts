@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
 import { BadDtab } from "../core/errors.ts";
 import {
+  dentryOffsets,
   lookup,
   parseDentry,
   parseDtab,
@@ -102,4 +103,12 @@ Deno.test("lookup() scans bottom to top and makes every match a candidate", () =
 Deno.test("lookup() returns the dst itself when nothing is left to append", () => {
   const d = parseDtab("/svc => /a | /b");
   assertEquals(lookup(d, ["svc"]), d[0]!.dst);
+});
+
+Deno.test("dentryOffsets() finds where each dentry starts, past comments and blank lines", () => {
+  const text = "# base\n/svc => /#/io.l5d.fs;\n\n  /svc/a => /b | /c; /svc/d=>/e;\n";
+  const offsets = dentryOffsets(text);
+  assertEquals(offsets.map((o) => text.slice(o, o + 6)), ["/svc =", "/svc/a", "/svc/d"]);
+  assertEquals(offsets.length, parseDtab(text).length);
+  assertEquals(dentryOffsets(""), []);
 });

@@ -42,6 +42,7 @@ export {
   weighted,
 } from "./name_tree.ts";
 export {
+  dentryOffsets,
   lookup,
   parseDentry,
   parseDtab,
