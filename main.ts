@@ -125,7 +125,8 @@ export function program(): Command {
     .option("--ip <ip>", "address everything listens on", "127.0.0.1")
     .addHelpText(
       "after",
-      "\nThen try:\n  http_proxy=127.0.0.1:4140 curl -s http://hello\n  curl -s 127.0.0.1:9990/admin/ping\n",
+      "\nExamples:\n  switchyard demo\n  switchyard demo --router-port 4141 --admin-port 9991\n" +
+        "\nThen try:\n  http_proxy=127.0.0.1:4140 curl -s http://hello\n  curl -s 127.0.0.1:9990/admin/ping\n",
     )
     .action(async (o: Record<string, string>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOpts>();
@@ -169,6 +170,15 @@ export function program(): Command {
 
   addOperatorCommands(p); // issue 5: dtab, routes, top
 
+  // Issue 5: a usage error is one clear line plus the fix, not the error buried above the help.
+  p.showHelpAfterError("  fix: run `switchyard --help` for the commands and options");
+  for (const c of p.commands) {
+    c.showHelpAfterError(`  fix: run \`switchyard ${c.name()} --help\` for usage and examples`);
+    // dtab, routes and top document exit status 2 for bad input: a usage error is bad input.
+    if (["dtab", "routes", "top"].includes(c.name())) {
+      c.exitOverride((e) => Deno.exit(e.exitCode === 0 ? 0 : 2));
+    }
+  }
   return p;
 }
 

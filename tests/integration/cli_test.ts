@@ -61,12 +61,33 @@ Deno.test("cli: every command has help with examples", async () => {
     const r = await sy(cmd, "--help");
     assertEquals(r.code, 0, `${cmd}: ${r.stderr}`);
     assertStringIncludes(r.stdout, `Usage: switchyard ${cmd}`);
-    assert(/Example|Then try/.test(r.stdout), `${cmd} --help has no examples:\n${r.stdout}`);
+    assertStringIncludes(r.stdout, "Examples:\n  switchyard ", `${cmd} --help has no examples`);
   }
   const top = await sy("--help");
   for (const cmd of ["dtab", "routes", "top", "check"]) {
     assertStringIncludes(top.stdout, `  ${cmd} `);
   }
+});
+
+Deno.test("cli: a usage error is one line plus the fix; dtab, routes and top exit 2", async () => {
+  const { config } = await fixture();
+  const cases: [string[], number, string][] = [
+    [["routes", config], 2, "error: missing required argument 'method'"],
+    [["dtab", config], 2, "error: missing required argument 'path'"],
+    [["top", "--bogus"], 2, "error: unknown option '--bogus'"],
+    [["check"], 1, "error: missing required argument 'config'"],
+  ];
+  for (const [args, code, line] of cases) {
+    const r = await sy(...args);
+    assertEquals(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    assertEquals(r.stderr.trimEnd().split("\n"), [
+      line,
+      `  fix: run \`switchyard ${args[0]} --help\` for usage and examples`,
+    ]);
+  }
+  const r = await sy("--log-level", "loud", "check", config);
+  assertEquals(r.stderr.trimEnd().split("\n").length, 2, r.stderr);
+  assertStringIncludes(r.stderr, "fix: run `switchyard --help`");
 });
 
 Deno.test("cli: check lints and prints each router's compiled dtab", async () => {
