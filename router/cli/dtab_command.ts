@@ -25,6 +25,7 @@ import {
   chooseLeaf,
   delegate,
   type DelegateNode,
+  delegatorJson,
   type Dtab,
   parseDtab,
   parsePath,
@@ -179,7 +180,7 @@ async function explain(
     for (const u of subs) u();
   }
   if (opts.json) {
-    io.out(JSON.stringify(tree, null, 2));
+    io.out(delegatorJson(tree, 2));
   } else {
     const s = style(io.color);
     for (const line of renderDelegateTree(tree, s)) io.out(line);

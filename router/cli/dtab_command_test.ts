@@ -100,7 +100,11 @@ Deno.test("runDtab() applies --dtab like l5d-dtab, --router and the dtab file in
     assertStringIncludes(io.lines.join("\n"), "via /svc/x=>/#/io.l5d.fs/hello");
     const json = captureIo();
     assertEquals(await runDtab(config, "/svc/hello", { json: true }, json), 0);
-    assertEquals(JSON.parse(json.lines.join("\n")).delegate.bound.id, "/#/io.l5d.fs/hello");
+    const tree = JSON.parse(json.lines.join("\n"));
+    assertEquals(tree.delegate.bound.id, "/#/io.l5d.fs/hello");
+    // The /delegator.json shape: the root has no dentry key (not "dentry": null).
+    assert(!("dentry" in tree), json.lines.join("\n"));
+    assertEquals(tree.delegate.dentry, { prefix: "/svc", dst: "/#/io.l5d.fs" });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -285,3 +285,27 @@ export function delegate(
   };
   return explainPath(ctx, path, null, 0);
 }
+
+/**
+ * The `/delegator.json` text of a tree: a node without a dentry (the root) has no `dentry` key,
+ * as in Linkerd's output (Jackson NON_ABSENT). The admin endpoint and `switchyard dtab --json`
+ * both print it this way.
+ *
+ * @param tree A tree from {@linkcode delegate}.
+ * @param indent `JSON.stringify`'s indent (none by default).
+ * @returns The JSON text.
+ * @example
+ * ```ts
+ * import { delegate, delegatorJson } from "./delegate.ts";
+ * import { parseDtab } from "./dtab.ts";
+ * delegatorJson(delegate(parseDtab(""), ["svc", "x"], () => undefined));
+ * // {"type":"neg","path":"/svc/x","why":"no dentry matches /svc/x"}
+ * ```
+ */
+export function delegatorJson(tree: DelegateNode, indent?: number): string {
+  return JSON.stringify(tree, withoutNullDentry, indent);
+}
+
+function withoutNullDentry(key: string, value: unknown): unknown {
+  return key === "dentry" && value === null ? undefined : value;
+}

@@ -69,5 +69,6 @@ export {
   type DelegateDentry,
   type DelegateNode,
   type DelegateOptions,
+  delegatorJson,
 } from "./delegate.ts";
 export { dtabFromHeaders } from "./headers.ts";

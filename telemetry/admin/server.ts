@@ -20,6 +20,7 @@ import type { Logger } from "../log.ts";
 import { loggingHandlers } from "./logging_handler.ts";
 import { helpPages } from "./help_pages.ts";
 import { type AdminSecurity, adminSecurity } from "./security.ts";
+import { type DelegateNode, delegatorJson } from "../../router/dtab/delegate.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -53,11 +54,6 @@ function plainError(message: string, status: number): Response {
     status,
     headers: { "content-type": "text/plain; charset=utf-8" },
   });
-}
-
-/** JSON replacer: a node without a dentry has no `dentry` key, as in Linkerd's output. */
-function withoutNullDentry(key: string, value: unknown): unknown {
-  return key === "dentry" && value === null ? undefined : value;
 }
 
 /**
@@ -97,7 +93,7 @@ export function adminApp(deps: AdminDeps): Hono {
     if (!path) return plainError("Invalid path: no path given", 400);
     try {
       const tree = await deps.delegate(namespace || undefined, path, dtab || undefined);
-      return new Response(JSON.stringify(tree, withoutNullDentry), {
+      return new Response(delegatorJson(tree as DelegateNode), {
         headers: { "content-type": "application/json" },
       });
     } catch (e: unknown) {
