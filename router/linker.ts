@@ -140,11 +140,11 @@ function listenerKey(label: string, ip: string, port: number, protocol = "http")
  * lint modules load on the first `/admin/lint` only: they are not part of the serving graph.
  */
 async function lintLoaded(config: Config): Promise<LintFinding[]> {
-  const [{ lintConfig }, { lintRouting }] = await Promise.all([
+  const [{ lintConfig }, { lintRouting, localFiles }] = await Promise.all([
     import("./config/lint.ts"),
     import("./cli/routing_lint.ts"),
   ]);
-  return [...lintConfig(config), ...lintRouting(config)];
+  return [...lintConfig(config), ...lintRouting(config, localFiles)];
 }
 
 type StatsdTelemeterConfig = Extract<Config["telemetry"][number], { kind: "io.l5d.statsd" }>;

@@ -24,7 +24,7 @@ import { locate, scalarOffset } from "../config/yaml_positions.ts";
 import { parseDtab, showDentry } from "../dtab/mod.ts";
 import { compileServices } from "../services/mod.ts";
 import { compileRouteTable, RouteTableError } from "../routes/mod.ts";
-import { lintRouting } from "./routing_lint.ts";
+import { lintRouting, localFiles } from "./routing_lint.ts";
 
 /** What {@linkcode reportRouting} reads: a loaded config and its source. */
 export interface LoadedConfig {
@@ -95,7 +95,7 @@ export function reportRouting(loaded: LoadedConfig, out: (line: string) => void)
   };
   const errors = routeErrors(config);
   for (const e of errors) out(`error: ${issue(e.path, e.message)}`);
-  for (const w of lintRouting(config)) {
+  for (const w of lintRouting(config, localFiles)) {
     out(`warning: ${issue(w.path, w.message, w.dtabOffset)}`);
   }
   if (errors.length > 0) {

@@ -48,7 +48,8 @@ routers:
 });
 
 Deno.test("reportRouting() prints each router's dtab with its compiled services", () => {
-  const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: .}]
+  // rootDir is not a directory here: no file-system lint (see the fs test below).
+  const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: /no/such/dir}]
 routers:
 - {protocol: http, label: a, dtab: /svc => /#/io.l5d.fs, servers: [{port: 1}]}
 - {protocol: http, label: b, dtab: /svc => /#/io.l5d.fs, servers: [{port: 2}]}
@@ -88,4 +89,27 @@ routers:
     lines[0],
   );
   assertEquals(lines[1], "l5d.yaml: invalid, 1 error");
+});
+
+Deno.test("reportRouting() warns at the dentry's line when an fs name has no file here", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "sy-lint-fs-" });
+  Deno.writeTextFileSync(`${dir}/hello`, "127.0.0.1 8080\n");
+  try {
+    const { code, lines } = run(`namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc/hello => /#/io.l5d.fs/hello;
+    /svc/gone => /#/io.l5d.fs/gone;
+  servers: [{port: 1}]
+`);
+    assertEquals(code, 0, "a warning, not an error");
+    assertEquals(lines.filter((l) => l.startsWith("warning:")), [
+      `warning: l5d.yaml:7:5: routers[0].dtab: /#/io.l5d.fs/gone (in dentry 3 (/svc/gone=>/#/io.l5d.fs/gone)) ` +
+      `binds nowhere here: ${dir}/gone does not exist (the io.l5d.fs namer answers neg until it does)`,
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

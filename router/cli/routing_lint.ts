@@ -1,8 +1,8 @@
 /**
  * Routing lints for `switchyard check` (issue 5), on top of `router/config/lint.ts`: static
  * checks of each router's effective dtab (its `dtab` followed by the compiled `services:`), its
- * identifiers and route tables. Pure: no file system, no namers. Warnings, not errors: a request's
- * `l5d-dtab` can still change what binds.
+ * identifiers and route tables. Pure (no file system, no namers) unless given a file probe.
+ * Warnings, not errors: a request's `l5d-dtab` can still change what binds.
  *
  * - **Unreachable dentries.** Linkerd tries dentries bottom-up and a `~` (negative) result falls
  *   through to the next matching dentry, so a later dentry only hides an earlier one when (a) its
@@ -13,7 +13,8 @@
  *   missing file.
  * - **Names that bind nowhere.** A leaf of a dentry, a route's `dst`, or the names an identifier
  *   produces (`/svc/<host>` for `io.l5d.header.token`, …) that is not a namer path (`/#/…`,
- *   `/$/…`) and that no dentry prefix can match.
+ *   `/$/…`) and that no dentry prefix can match; with a file probe, also a leaf
+ *   `/#/io.l5d.fs/<file>` whose file the namer's `rootDir` does not have.
  * - **Weights.** Weights that almost sum to 1 or 100 but do not (`60 & 39`), fractions that do
  *   not sum to 1 (`0.9 & 0.3`: 75 % / 25 %, not 90 / 30), a union branch of
  *   weight 0 (never chosen), a version with under 0.1 % of the traffic, and a weight on the only
@@ -360,10 +361,88 @@ function lintServiceWeights(config: Config, out: LintWarning[]): void {
   });
 }
 
+/** What the file-system lint may ask of this machine (see {@link lintRouting}). */
+export interface FileProbe {
+  /** Whether `path` is a directory. */
+  isDirectory(path: string): boolean;
+  /** Whether `path` exists (file or directory). */
+  exists(path: string): boolean;
+}
+
+/** The real file system, for `switchyard check` and `/admin/lint`. */
+export const localFiles: FileProbe = {
+  isDirectory(path) {
+    try {
+      return Deno.statSync(path).isDirectory;
+    } catch {
+      return false;
+    }
+  },
+  exists(path) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+interface FsNamerDir {
+  /** The namer's prefix labels after `#` (`["io.l5d.fs"]`). */
+  readonly prefix: readonly string[];
+  readonly rootDir: string;
+}
+
+/** The `io.l5d.fs` namers whose `rootDir` is a directory here (others: `environment.ts`). */
+function fsNamerDirs(config: Config, files: FileProbe): FsNamerDir[] {
+  const out: FsNamerDir[] = [];
+  for (const n of config.namers) {
+    if (n.kind !== "io.l5d.fs") continue;
+    const { rootDir, prefix } = n as { rootDir: string; prefix?: string };
+    const labels = safe(() => parsePath(prefix ?? "/io.l5d.fs"));
+    if (labels && files.isDirectory(rootDir)) out.push({ prefix: labels, rootDir });
+  }
+  return out;
+}
+
+/**
+ * Leaves that name a file of an `io.l5d.fs` namer (`/#/io.l5d.fs/<file>[/…]`) that its
+ * `rootDir` does not have: the namer answers Neg (Linkerd's fs namer), so the name binds nowhere
+ * until the file appears.
+ */
+function lintFsNames(
+  origins: readonly Origin[],
+  namers: readonly FsNamerDir[],
+  files: FileProbe,
+  out: LintWarning[],
+): void {
+  if (namers.length === 0) return;
+  for (const a of origins) {
+    for (const leaf of leaves(a.dentry.dst)) {
+      if (leaf[0] !== "#") continue;
+      const ns = namers.find((n) =>
+        leaf.length > n.prefix.length + 1 && n.prefix.every((l, j) => leaf[j + 1] === l)
+      );
+      if (!ns) continue;
+      const file = `${ns.rootDir.replace(/\/+$/, "")}/${leaf[ns.prefix.length + 1]}`;
+      if (files.exists(file)) continue;
+      out.push({
+        path: a.where,
+        dtabOffset: a.dtabOffset,
+        message: `${showPath(leaf)} (in ${a.label}) binds nowhere here: ${file} does not exist ` +
+          "(the io.l5d.fs namer answers neg until it does)",
+      });
+    }
+  }
+}
+
 /**
  * Routing lints of a config that loaded.
  *
  * @param config A parsed config.
+ * @param files With a file probe, also the names an `io.l5d.fs` namer cannot bind on this
+ *   machine (its `rootDir` has no such file); without one, the lints are pure.
  * @returns Warnings with key paths (positions are added by the caller).
  * @example
  * ```ts
@@ -372,14 +451,16 @@ function lintServiceWeights(config: Config, out: LintWarning[]): void {
  * lintRouting(configSchema.parse({ routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.fs" }] })); // []
  * ```
  */
-export function lintRouting(config: Config): LintWarning[] {
+export function lintRouting(config: Config, files?: FileProbe): LintWarning[] {
   const out: LintWarning[] = [];
   const builtins = builtinNamers();
+  const fsNamers = files ? fsNamerDirs(config, files) : [];
   config.routers.forEach((rc, i) => {
     const origins = dtabOrigins(config, rc, i);
     if (origins !== undefined) {
       lintDtab(origins, builtins, out);
       lintNames(rc, i, origins, out);
+      if (files) lintFsNames(origins, fsNamers, files, out);
     }
     lintRoutes(rc, i, out);
   });

@@ -175,3 +175,35 @@ services:
   assertEquals(ws[0]!.path, ["routers", 0, "dtab"]);
   assert(ws[0]!.message.includes("unreachable: services[0] (/svc/hello)"), ws[0]!.message);
 });
+
+Deno.test("lintRouting() with a file probe reports fs names whose file the rootDir lacks", () => {
+  const files = new Set(["/disco/hello", "/disco/world-v1"]);
+  const probe = {
+    isDirectory: (p: string) => p === "/disco" || p === "/disco/",
+    exists: (p: string) => files.has(p),
+  };
+  const c = config(`
+namers: [{kind: io.l5d.fs, rootDir: /disco/}, {kind: io.l5d.fs, prefix: /other, rootDir: /nodir}]
+routers:
+- protocol: http
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc/hello => /#/io.l5d.fs/hello;
+    /svc/missing => /#/io.l5d.fs/missing | /#/io.l5d.fs/hello;
+    /svc/x => /#/other/x;
+services:
+- name: /svc/world
+  versions:
+  - {dst: /#/io.l5d.fs/world-v1, weight: 9}
+  - {dst: /#/io.l5d.fs/world-v2, weight: 1}
+`);
+  const ms = lintRouting(c, probe).map((w) => w.message).filter((m) => m.includes("here:"));
+  assertEquals(ms, [
+    "/#/io.l5d.fs/missing (in dentry 3 (/svc/missing=>/#/io.l5d.fs/missing | /#/io.l5d.fs/hello)) " +
+    "binds nowhere here: /disco/missing does not exist (the io.l5d.fs namer answers neg until it does)",
+    "/#/io.l5d.fs/world-v2 (in services[0] (/svc/world)) binds nowhere here: /disco/world-v2 " +
+    "does not exist (the io.l5d.fs namer answers neg until it does)",
+  ]);
+  // Without a probe the lints stay pure: no file-system findings.
+  assert(!lintRouting(c).some((w) => w.message.includes("here:")));
+});
