@@ -166,8 +166,19 @@ function explainPath(ctx: Ctx, path: Path, dentry: Dentry | null, depth: number)
     }
   }
   if (steps.length === 1) return { type: "delegate", path: shown, dentry: jd, delegate: steps[0]! };
-  if (steps.length > 1) return { type: "alt", path: shown, dentry: jd, alt: steps };
+  if (steps.length > 1) return { type: "alt", path: shown, dentry: jd, alt: flattenAlts(steps) };
   return explainNamer(ctx, path, dentry, depth);
+}
+
+/**
+ * An alternation's branches with nested alternations lifted into it, as Finagle's
+ * `DelegateTree.simplify` does (Linkerd's DelegateApiHandlerTest: a dentry `/foo => /bah | /beh`
+ * tried after `/foo => /bar` shows one list `[/bar…, /bah…, /beh…]`, not a list inside a list).
+ * The lifted branches keep their own dentry.
+ */
+function flattenAlts(branches: DelegateNode[]): DelegateNode[] {
+  if (!branches.some((b) => b.type === "alt")) return branches;
+  return branches.flatMap((b) => b.type === "alt" ? b.alt : [b]);
 }
 
 function explainNamer(ctx: Ctx, path: Path, dentry: Dentry | null, depth: number): DelegateNode {
@@ -239,7 +250,9 @@ function explainTree<T>(
         type: "alt",
         path: showPath(from),
         dentry: jd,
-        alt: tree.trees.map((t) => explainTree(ctx, t, from, dentry, depth, explainLeaf)),
+        alt: flattenAlts(
+          tree.trees.map((t) => explainTree(ctx, t, from, dentry, depth, explainLeaf)),
+        ),
       };
     case "union":
       return {

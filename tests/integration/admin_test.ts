@@ -293,3 +293,57 @@ routers: [{protocol: http, label: out, dtab: "/svc => /#/io.l5d.fs;", servers: [
     await sy.stop();
   }
 });
+
+Deno.test("admin: delegator.json gives Linkerd's tree for DelegateApiHandlerTest's dtab (plus why)", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- {protocol: http, label: plain, dtab: /svc => /$/nil, servers: [{port: 0}]}
+`);
+  try {
+    // Linkerd's linkerd/admin/.../DelegateApiHandlerTest.scala "/delegate response", with its
+    // test-only `/#/error` namer replaced by an address.
+    const dtab = "/beh => /$/inet/127.1/8081 ; /bah/humbug => /$/inet/127.1/8080 ; " +
+      "/foo => /bah | /beh | /$/fail ; /foo => /bar ; /boo => /foo ; /meh => /heh ; /neg => ~ ;";
+    const get = async (path: string) => {
+      const url = `${sy.admin}/delegator.json?namespace=plain&path=${encodeURIComponent(path)}` +
+        `&dtab=${encodeURIComponent(dtab)}`;
+      // `why` is Switchyard's (issue 5: why each branch is Neg/fail); the rest is Linkerd's.
+      return JSON.stringify(
+        JSON.parse((await curl([url])).body),
+        (k, v) => k === "why" ? undefined : v,
+      );
+    };
+    const foo = '"dentry":{"prefix":"/foo","dst":"/bah | /beh | /$/fail"}';
+    assertEquals(
+      await get("/boo/humbug"),
+      '{"type":"delegate","path":"/boo/humbug","delegate":{' +
+        '"type":"alt","path":"/foo/humbug","dentry":{"prefix":"/boo","dst":"/foo"},"alt":[' +
+        '{"type":"neg","path":"/bar/humbug","dentry":{"prefix":"/foo","dst":"/bar"}},' +
+        `{"type":"delegate","path":"/bah/humbug",${foo},"delegate":{` +
+        '"type":"leaf","path":"/$/inet/127.1/8080","dentry":{"prefix":"/bah/humbug",' +
+        '"dst":"/$/inet/127.1/8080"},' +
+        '"bound":{"addr":{"type":"bound","addrs":[{"ip":"127.0.0.1","port":8080,"meta":{}}],' +
+        '"meta":{}},"id":"/$/inet/127.1/8080","path":"/"}}},' +
+        `{"type":"delegate","path":"/beh/humbug",${foo},"delegate":{` +
+        '"type":"leaf","path":"/$/inet/127.1/8081/humbug","dentry":{"prefix":"/beh",' +
+        '"dst":"/$/inet/127.1/8081"},' +
+        '"bound":{"addr":{"type":"bound","addrs":[{"ip":"127.0.0.1","port":8081,"meta":{}}],' +
+        '"meta":{}},"id":"/$/inet/127.1/8081","path":"/humbug"}}},' +
+        `{"type":"fail","path":"/$/fail/humbug",${foo}}]}}`,
+    );
+    // "delegates to neg when no matches found", "delegation for explicit neg is shown"
+    assertEquals(
+      await get("/meh"),
+      '{"type":"delegate","path":"/meh","delegate":' +
+        '{"type":"neg","path":"/heh","dentry":{"prefix":"/meh","dst":"/heh"}}}',
+    );
+    assertEquals(
+      await get("/neg"),
+      '{"type":"delegate","path":"/neg","delegate":' +
+        '{"type":"neg","path":"~","dentry":{"prefix":"/neg","dst":"~"}}}',
+    );
+  } finally {
+    await sy.stop();
+  }
+});
