@@ -293,3 +293,56 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("h2: a plaintext h2 server takes prior knowledge and HTTP/1.1 Upgrade: h2c (curl, nghttp -u)", async () => {
+  // The upstream: Deno.serve speaks h2c with prior knowledge, as the h2 router's client does.
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) =>
+      Response.json({
+        method: req.method,
+        body: await req.text(),
+        test: req.headers.get("x-test"),
+        upgrade: req.headers.get("upgrade"),
+      }),
+  );
+  const port = (upstream.addr as Deno.NetAddr).port;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/* => /$/inet/127.0.0.1/${port};
+  servers: [{port: 0}]
+`);
+  const url = `http://127.0.0.1:${sy.ports.h2![0]}/u`;
+  try {
+    // curl --http2 on http:// sends the request as HTTP/1.1 with Upgrade: h2c.
+    const up = await curl(["--http2", "-H", "x-test: 1", "-w", "\nversion=%{http_version}", url]);
+    assertEquals(up.status, 200, up.body);
+    const [json, version] = up.body.split("\n");
+    assertEquals(JSON.parse(json!), { method: "GET", body: "", test: "1", upgrade: null });
+    assertEquals(version, "version=2", "answered over HTTP/2 after 101");
+    // A small body is read before the switch and sent on as stream 1's DATA.
+    const post = await curl(["--http2", "-d", "hello", url]);
+    assertEquals(JSON.parse(post.body), {
+      method: "POST",
+      body: "hello",
+      test: null,
+      upgrade: null,
+    });
+    // nghttp's HTTP Upgrade, and prior knowledge as before.
+    assert((await nghttp(["-u", url])).includes('"method":"GET"'));
+    const pk = await curl(["--http2-prior-knowledge", "-w", "\nversion=%{http_version}", url]);
+    assertEquals(pk.body.split("\n")[1], "version=2");
+    // HTTP/1.1 without the upgrade: a clear refusal, not a reset.
+    const plain = await curl([url]);
+    assertEquals(plain.status, 505);
+    assertEquals(
+      decodeURIComponent(plain.headers.get("l5d-err")!.replaceAll("+", " ")),
+      "this listener speaks HTTP/2: use prior knowledge or Upgrade: h2c",
+    );
+  } finally {
+    await sy.stop();
+    await upstream.shutdown();
+  }
+});

@@ -1,6 +1,7 @@
 /**
  * The HTTP/2 server of `protocol: h2` routers, on `node:http2` (the HTTP/2 stack Deno ships):
- * prior-knowledge h2c on plain ports, h2 by ALPN with `tls`. Each stream becomes a web
+ * h2c on plain ports (prior knowledge, or an HTTP/1.1 `Upgrade: h2c`: `h2c_front.ts`), h2 by
+ * ALPN with `tls`. Each stream becomes a web
  * `Request` (`:authority` as `Host`, `:path` as the URL) for the router; the router's `Response`
  * is written back with backpressure, and the trailers of a response from an h2 upstream (gRPC's
  * `grpc-status`) follow its body.
@@ -17,7 +18,8 @@
  * @module
  */
 import type * as http2 from "node:http2";
-import { http2Module } from "./node_http2.ts";
+import { http2Module, netModule } from "./node_http2.ts";
+import { acceptH2c } from "./h2c_front.ts";
 import type * as tls from "node:tls";
 import { clientCertHeader, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
@@ -166,22 +168,28 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
         ),
     );
   });
+  // TLS: node:http2 listens itself (ALPN h2). Plaintext: a node:net front takes each
+  // connection first, for prior knowledge and `Upgrade: h2c` alike (h2c_front.ts).
+  const listening = opts.tls
+    ? server
+    : netModule().createServer((sock) => acceptH2c(sock, (s) => server.emit("connection", s)));
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-  server.once("close", () => resolveFinished());
-  // node:http2 binds asynchronously: `ready` settles when it listens (or cannot).
+  listening.once("close", () => resolveFinished());
+  // node binds asynchronously: `ready` settles when it listens (or cannot).
   const ready = new Promise<void>((resolve, reject) => {
-    server.once("listening", () => resolve());
-    server.once("error", (e: unknown) => reject(e));
+    listening.once("listening", () => resolve());
+    listening.once("error", (e: unknown) => reject(e));
   });
   ready.catch(() => {}); // the linker awaits it; never an unhandled rejection
+  listening.on("error", () => {});
   server.on("error", () => {});
-  server.listen({ port, host: opts.hostname, reusePort } as { port: number; host: string });
+  listening.listen({ port, host: opts.hostname, reusePort } as { port: number; host: string });
   return {
     addr: { transport: "tcp", hostname: opts.hostname, port },
     ready,
     shutdown() {
-      server.close();
+      listening.close();
       for (const s of sessions) s.close();
       return finished;
     },
