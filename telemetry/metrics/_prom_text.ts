@@ -38,7 +38,7 @@ export class Families {
     meta: { readonly type: PromType; readonly help: string },
     sample: string,
     labels: string,
-    value: number,
+    value: number | string,
     extra = "",
   ): void {
     let f = this.#byName.get(family);
@@ -47,7 +47,11 @@ export class Families {
       this.#byName.set(family, f);
     }
     const body = labels === "" ? extra : extra === "" ? labels : labels + this.separator + extra;
-    f.lines.push(`${sample}${body === "" ? "" : `{${body}}`} ${formatValue(value)}`);
+    f.lines.push(
+      `${sample}${body === "" ? "" : `{${body}}`} ${
+        typeof value === "string" ? value : formatValue(value)
+      }`,
+    );
   }
 
   /** `a="x", b="y"` (no braces), values escaped. */
@@ -77,6 +81,27 @@ export function formatValue(v: number): string {
   if (v === Infinity) return "+Inf";
   if (v === -Infinity) return "-Inf";
   return String(v);
+}
+
+/**
+ * A sample value as Java's `Double.toString` writes it, the way Linkerd prints gauges and
+ * averages: `1.0`, `1.5`, `1.0E7`, `1.0E-4` (non-finite values as {@link formatValue}).
+ *
+ * @example
+ * ```ts
+ * import { formatJavaDouble } from "./_prom_text.ts";
+ * formatJavaDouble(2); // "2.0"
+ * ```
+ */
+export function formatJavaDouble(v: number): string {
+  if (!Number.isFinite(v)) return formatValue(v);
+  const a = Math.abs(v);
+  if (a === 0 || (a >= 1e-3 && a < 1e7)) {
+    const s = String(v === 0 ? 0 : v);
+    return s.includes(".") ? s : `${s}.0`;
+  }
+  const [mant, exp] = v.toExponential().split("e") as [string, string];
+  return `${mant.includes(".") ? mant : `${mant}.0`}E${exp.replace("+", "")}`;
 }
 
 /** Rounds a latency-like value to 3 decimals (µs when the unit is ms). */

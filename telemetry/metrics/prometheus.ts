@@ -8,9 +8,13 @@
  *   `rt:client:service:*` with `service=`; Switchyard's `client/<id>/endpoint/<addr>` →
  *   `rt:client:endpoint:*` with `endpoint=`; `failures/<exn>` → `…:failures{…, exception="<exn>"}`;
  * - labels joined by `", "`, values escaped (`\`, `"`, newline);
+ * - `<stack>/failures/<a>/<b>` → `…:failures{…, exception="a:b"}` and `<stack>/exn/<e>` →
+ *   `…:exceptions{…, exception="e"}` for server, service and client stacks (PrometheusTelemeterTest);
  * - a histogram `h` → `h{quantile="0"|"0.5"|"0.9"|"0.95"|"0.99"|"0.999"|"0.9999"|"1"}` over the
- *   sliding window, `h_count` and `h_sum` since start (monotonic, so `rate()` works; Linkerd's
- *   were per snapshot) and `h_avg` over the window;
+ *   sliding window, as whole numbers as Linkerd's, `h_count` and `h_sum` since start (monotonic,
+ *   so `rate()` works; Linkerd's were per snapshot) and `h_avg` over the window; a histogram
+ *   that never recorded a value is not written;
+ * - gauges and `_avg` as Java doubles (`1.0`, `1.5`), counters as integers, as Linkerd prints them;
  * - `prefix` (Linkerd's option, default none) is prepended to every name.
  *
  * Beyond Linkerd, every family gets `# HELP`/`# TYPE` lines (counters `untyped` as Linkerd's
@@ -22,7 +26,7 @@
  * @module
  */
 import type { MetricEntry, MetricsRegistry } from "./registry.ts";
-import { Families, helpFor, readValue, round3 } from "./_prom_text.ts";
+import { Families, formatJavaDouble, helpFor, readValue, round3 } from "./_prom_text.ts";
 import { parseScope, SCOPE_LEVELS } from "./scope.ts";
 
 /** Options of the `io.l5d.prometheus` rendering. */
@@ -97,7 +101,15 @@ function addEntry(families: Families, e: MetricEntry, prefix: string): void {
   if (p.service !== undefined) labels.push(["service", p.service]);
   if (p.endpoint !== undefined) labels.push(["endpoint", p.endpoint]);
   let rest = p.rest;
-  if (rest.length >= 2 && rest[rest.length - 2] === "failures") {
+  const head = rest[0];
+  if (
+    rest.length >= 2 && (head === "failures" || head === "exn") &&
+    (p.kind === "server" || p.kind === "service" || p.kind === "client")
+  ) {
+    // Linkerd: `<stack>/failures/a/b` → `failures{exception="a:b"}`, `exn/x` → `exceptions`.
+    labels.push(["exception", rest.slice(1).join(":")]);
+    rest = [head === "exn" ? "exceptions" : "failures"];
+  } else if (rest.length >= 2 && rest[rest.length - 2] === "failures") {
     labels.push(["exception", rest[rest.length - 1] as string]);
     rest = rest.slice(0, -1);
   }
@@ -111,7 +123,9 @@ function addEntry(families: Families, e: MetricEntry, prefix: string): void {
   }
   const v = readValue(m);
   if (v === undefined) return;
-  families.add(name, { type: m.kind === "gauge" ? "gauge" : "untyped", help }, name, body, v);
+  if (m.kind === "gauge") {
+    families.add(name, { type: "gauge", help }, name, body, formatJavaDouble(v));
+  } else families.add(name, { type: "untyped", help }, name, body, v);
 }
 
 function addHistogram(
@@ -121,9 +135,12 @@ function addHistogram(
   labels: string,
   h: Extract<MetricEntry["metric"], { kind: "histogram" }>,
 ): void {
+  if (h.totalCount === 0) return; // Linkerd prints no histogram before its first value
   const s = h.snapshot();
   const meta = { type: "summary", help } as const;
-  for (const [q, field] of QUANTILES) families.add(name, meta, name, labels, round3(s[field]), q);
+  for (const [q, field] of QUANTILES) {
+    families.add(name, meta, name, labels, Math.round(s[field]), q);
+  }
   families.add(name, meta, `${name}_count`, labels, h.totalCount);
   families.add(name, meta, `${name}_sum`, labels, round3(h.totalSum));
   families.add(
@@ -131,7 +148,7 @@ function addHistogram(
     { type: "gauge", help: `${help} Mean over the sliding window.` },
     `${name}_avg`,
     labels,
-    round3(s.avg),
+    formatJavaDouble(round3(s.avg)),
   );
 }
 
