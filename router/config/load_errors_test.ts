@@ -233,3 +233,19 @@ Deno.test("parseConfig() loads io.l5d.influxdb and io.l5d.statsd with Linkerd's 
     "telemetry[0].experimental: io.l5d.statsd is experimental; set experimental: true",
   );
 });
+
+Deno.test("parseConfig() refuses streamAfterContentLengthKB with streamingEnabled: false (Linkerd's HttpConfigTest)", () => {
+  const router = (keys: string) =>
+    `routers:\n- protocol: http\n  label: out\n  maxInitialLineKB: 4\n${keys}  servers:\n  - port: 5000\n`;
+  assertEquals(lines(router("  streamAfterContentLengthKB: 5\n  streamingEnabled: false\n")), [
+    "t.yaml:5:31: routers[0].streamAfterContentLengthKB: Conflicting streaming options set. " +
+    "Can't disable streaming and set streamAfterContentLengthKB in out",
+  ]);
+  // The other combinations of HttpConfigTest's DefaultsTest load.
+  assertEquals(ok(router("  streamingEnabled: false\n")).routers[0]!.protocol, "http");
+  const after = ok(router("  streamAfterContentLengthKB: 5\n")).routers[0]!;
+  assert(
+    after.protocol === "http" && after.streamAfterContentLengthKB === 5 && after.streamingEnabled,
+  );
+  ok(router("  streamAfterContentLengthKB: 5\n  streamingEnabled: true\n"));
+});

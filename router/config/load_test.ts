@@ -92,7 +92,7 @@ Deno.test("parseConfig() fills in Linkerd's defaults", () => {
   assertEquals(r.maxHeadersKB, 8);
   assertEquals(r.maxInitialLineKB, 4);
   assertEquals(r.maxErrResponseKB, 5120);
-  assertEquals(r.streamAfterContentLengthKB, 5);
+  assertEquals(r.streamAfterContentLengthKB, undefined); // unset: 5 (defaults.ts)
   assertEquals(r.streamingEnabled, true);
   assertEquals(r.compressionLevel, -1);
   assertEquals(r.httpAccessLog, undefined);

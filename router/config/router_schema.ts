@@ -8,7 +8,8 @@
  * `dstPrefix` `/svc`, `identifier` `io.l5d.header.token` on `Host`, `interpreter` `default`,
  * `bindingTimeoutMs` 10000, `bindingCache` 1000 each with `idleTtlSecs` 600, `originator` false,
  * `maxCallDepth` 1000, `maxHeadersKB` 8, `maxInitialLineKB` 4, `maxErrResponseKB` 5120,
- * `streamAfterContentLengthKB` 5, `streamingEnabled` true, `compressionLevel` -1, no access log
+ * `streamAfterContentLengthKB` 5 (absent from the parsed config when unset; refused together with
+ * `streamingEnabled: false`, as Linkerd's HttpConfig), `streamingEnabled` true, `compressionLevel` -1, no access log
  * (`httpAccessLogFormat` `common`), `tracePropagator` `io.l5d.default`.
  *
  * `maxCallDepth` is a *server* key in Linkerd 1.7; Switchyard also accepts it on the router (the
@@ -156,7 +157,11 @@ const httpRouter = z.strictObject({
   maxHeadersKB: kb.default(http.maxHeadersKB),
   maxInitialLineKB: kb.default(http.maxInitialLineKB),
   maxErrResponseKB: kb.default(http.maxErrResponseKB),
-  streamAfterContentLengthKB: kb.default(http.streamAfterContentLengthKB),
+  /**
+   * Default 5 (`defaults.http.streamAfterContentLengthKB`); left unset here so that setting it
+   * with `streamingEnabled: false` can be refused, as Linkerd's ConflictingStreamingOptions.
+   */
+  streamAfterContentLengthKB: kb.optional(),
   streamingEnabled: z.boolean().default(http.streamingEnabled),
   compressionLevel: z.number().int().min(-1).max(9).default(http.compressionLevel),
   /** Access log file; no access log when absent. */

@@ -88,6 +88,18 @@ function crossChecks(c: z.infer<typeof topLevel>, ctx: z.RefinementCtx): void {
         "give each router a distinct label",
     }));
 
+  c.routers.forEach((r, i) => {
+    if (
+      r.protocol === "http" && !r.streamingEnabled && r.streamAfterContentLengthKB !== undefined
+    ) {
+      add({
+        path: ["routers", i, "streamAfterContentLengthKB"],
+        message: "Conflicting streaming options set. Can't disable streaming and set " +
+          `streamAfterContentLengthKB in ${r.label}`,
+      });
+    }
+  });
+
   duplicates(c.namers, (n) => n.prefix, (i, first, prefix) =>
     add({
       path: ["namers", i, "prefix"],
