@@ -9,9 +9,10 @@
  * - Ports are resolved *per subset*. Linkerd merges the port maps of every subset and applies the
  *   result to every address, which picks a wrong port when pods of one service listen on
  *   different numbers for the same port name (one subset per distinct port set).
- * - A numbered port is mapped through the Service to the *service port's name*, which is the
- *   name the Endpoints object uses; Linkerd looked the service's `targetPort` name up among the
- *   endpoint port names, which only works when both names happen to be equal.
+ * - A numbered port whose `targetPort` is a *name* is mapped through the Service to the
+ *   *service port's name*, which is the name the Endpoints object uses, before the `targetPort`
+ *   name Linkerd looks up among the endpoint port names (equal only by convention). A numeric
+ *   `targetPort` is the pods' port, as in Linkerd.
  *
  * @module
  */
@@ -153,9 +154,12 @@ export function addressesForPortName(
 }
 
 /**
- * The ready addresses behind the service port numbered `portNumber`: the service port names
- * the endpoints port; a subset without that port falls back to a numeric `targetPort` (or the
- * port itself when `targetPort` is absent). `undefined` when the service has no such port.
+ * The ready addresses behind the service port numbered `portNumber` (Linkerd's
+ * `lookupNumberedPort`): a numeric `targetPort` (or the port itself when `targetPort` is absent)
+ * is the pods' port, used for every ready address whatever the Endpoints ports say; a named
+ * `targetPort` is looked up per subset among the endpoints ports, by the service port's name
+ * (the name the Endpoints controller gives it) and then by the `targetPort` name (Linkerd's
+ * rule). `undefined` when the service has no such port.
  *
  * @param service The Service object.
  * @param endpoints Its Endpoints object, `null` when absent.
@@ -179,15 +183,16 @@ export function addressesForPortNumber(
   const sp = service.spec?.ports?.find((p) => p.port === portNumber && isTcp(p));
   if (!sp) return undefined;
   const name = sp.name ?? "";
-  const fallback = typeof sp.targetPort === "number"
-    ? sp.targetPort
-    : sp.targetPort === undefined
-    ? sp.port
-    : undefined;
+  const target = sp.targetPort ?? sp.port;
   const out: Address[] = [];
   for (const subset of endpoints?.subsets ?? []) {
-    const ep = subset.ports?.find((p) => (p.name ?? "") === name && isTcp(p));
-    const port = ep?.port ?? fallback;
+    let port: number | undefined;
+    if (typeof target === "number") port = target;
+    else {
+      const ports = subset.ports?.filter(isTcp) ?? [];
+      port = (ports.find((p) => (p.name ?? "") === name) ??
+        ports.find((p) => p.name === target))?.port;
+    }
     if (port === undefined) continue;
     for (const a of subset.addresses ?? []) out.push(toAddress(a, port));
   }

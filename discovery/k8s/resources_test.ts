@@ -68,3 +68,57 @@ Deno.test("resourceVersionOf() reads metadata.resourceVersion", () => {
   assertEquals(resourceVersionOf({ metadata: {} }), undefined);
   assertEquals(resourceVersionOf(null), undefined);
 });
+
+Deno.test("addressesForPortNumber() on EndpointsNamerTest's vectors (srv/sessions, srv/auth)", () => {
+  const addrs = (ips: string[]) => ips.map((ip) => ({ ip }));
+  const sessions: Endpoints = {
+    subsets: [{
+      addresses: addrs(["10.248.4.9", "10.248.7.11", "10.248.8.9"]),
+      ports: [{ name: "http", port: 8083, protocol: "TCP" }, { name: "admin", port: 9990 }],
+    }],
+  };
+  const sessionsSvc: Service = {
+    spec: {
+      ports: [
+        { name: "http", port: 80, protocol: "TCP", targetPort: 54321 },
+        { name: "admin", port: 9990, protocol: "TCP" },
+      ],
+    },
+  };
+  const ports = (a: ReturnType<typeof addressesForPortNumber>) =>
+    a?.map((x) => `${x.host}:${x.port}`).sort();
+  // "namer accepts port numbers": the numeric targetPort, not the endpoints' http port
+  assertEquals(ports(addressesForPortNumber(sessionsSvc, sessions, 80)), [
+    "10.248.4.9:54321",
+    "10.248.7.11:54321",
+    "10.248.8.9:54321",
+  ]);
+  // "namer accepts port numbers without target port defined"
+  assertEquals(ports(addressesForPortNumber(sessionsSvc, sessions, 9990)), [
+    "10.248.4.9:9990",
+    "10.248.7.11:9990",
+    "10.248.8.9:9990",
+  ]);
+  // "port numbers not defined in service resolve to neg"
+  assertEquals(addressesForPortNumber(sessionsSvc, sessions, 555), undefined);
+  // "port numbers can map to named target port"
+  const auth: Endpoints = {
+    subsets: [{
+      addresses: addrs(["10.248.0.10", "10.248.1.9", "10.248.5.9"]),
+      ports: [{ name: "http", port: 8082 }, { name: "admin", port: 9990 }],
+    }],
+  };
+  const authSvc: Service = {
+    spec: {
+      ports: [{ name: "http", port: 80, targetPort: "http" }, { name: "admin", port: 9990 }],
+    },
+  };
+  assertEquals(ports(addressesForPortNumber(authSvc, auth, 80)), [
+    "10.248.0.10:8082",
+    "10.248.1.9:8082",
+    "10.248.5.9:8082",
+  ]);
+  // a named targetPort that differs from the service port's name (Linkerd's lookup by target)
+  const renamed: Service = { spec: { ports: [{ name: "web", port: 80, targetPort: "http" }] } };
+  assertEquals(addressesForPortNumber(renamed, auth, 80)?.map((a) => a.port), [8082, 8082, 8082]);
+});
