@@ -5,7 +5,9 @@
  * 1. **List** (`GET /api/v1/namespaces/<ns>/<resource>`, with the label and field selectors):
  *    the items replace the state, and the list's `resourceVersion` is where the watch starts.
  * 2. **Watch** from that version; each `ADDED` / `MODIFIED` / `DELETED` event is applied and
- *    its object's `resourceVersion` remembered; `BOOKMARK`s only advance the version.
+ *    its object's `resourceVersion` remembered; `BOOKMARK`s only advance the version. As in
+ *    Linkerd, an event whose numeric `resourceVersion` is lower than one the same stream already
+ *    delivered is out of order and skipped.
  * 3. When the stream **ends** (the server's `timeoutSeconds`, a proxy, a restart), watch again
  *    from the last version, with no re-list.
  * 4. **410 Gone** (as the HTTP status, or as an `ERROR` event with `code: 410` inside a 200, the
@@ -180,6 +182,8 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
     };
     let events = 0;
     let version = rv;
+    /** The highest numeric version this stream delivered (Linkerd orders events by it). */
+    let newest: number | undefined;
     try {
       status.watches++;
       const wq: WatchQuery = { ...query, resourceVersion: rv, timeoutSeconds };
@@ -203,6 +207,9 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
           if (ev.object.code === 410) return { rv: GONE, events };
           throw new Error(`watch ${resource}: error event ${JSON.stringify(ev.object)}`);
         }
+        const n = versionNumber(resourceVersionOf(ev.object));
+        if (n !== undefined && newest !== undefined && n < newest) continue;
+        if (n !== undefined) newest = n;
         events++;
         attempt = 0;
         status.failures = 0;
@@ -216,6 +223,10 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
       if (status.streaming) status.lastStreamEndAt = iso();
       status.streaming = false;
     }
+  }
+
+  function versionNumber(rv: string | undefined): number | undefined {
+    return rv !== undefined && /^\d+$/.test(rv) ? Number(rv) : undefined;
   }
 
   function apply(ev: WatchEvent<T>): void {

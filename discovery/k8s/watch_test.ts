@@ -182,3 +182,49 @@ Deno.test("startWatch() restarts a stream that stays silent past timeoutSeconds"
     await fake.close();
   }
 });
+
+Deno.test("startWatch() skips events older than the stream's newest (EndpointsNamerTest 'out of order resource versions ignored')", async () => {
+  const ep = (rv: string, ips: string[]) =>
+    JSON.stringify({
+      type: "MODIFIED",
+      object: {
+        kind: "Endpoints",
+        metadata: { name: "world-v1", namespace: "liza1626", resourceVersion: rv },
+        subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: "http", port: 7778 }] }],
+      },
+    }) + "\n";
+  // Linkerd's Rsps1626 ScaleUp1, ScaleUp2, ScaleUp3, then ScaleUp2 and ScaleUp1 again
+  const up1 = ep("61492931", ["10.196.5.87"]);
+  const up2 = ep("61492933", ["10.196.5.87", "10.196.5.89"]);
+  const up3 = ep("61492936", ["10.196.5.87", "10.196.5.88", "10.196.5.89"]);
+  const stream = [up1, up2, up3, up2, up1].join("");
+  let served = 0; // one stream; later watches stay open and silent
+  const held: ReadableStreamDefaultController[] = [];
+  const server = Deno.serve({ hostname: "127.0.9.1", port: 0, onListen() {} }, (req) => {
+    const url = new URL(req.url);
+    if (url.searchParams.get("watch") !== "true") {
+      return Response.json({ kind: "EndpointsList", metadata: { resourceVersion: "61412986" } });
+    }
+    if (served++ > 0) return new Response(new ReadableStream({ start: (c) => void held.push(c) }));
+    return new Response(stream);
+  });
+  const api = createK8sApi({ host: "127.0.9.1", port: server.addr.port });
+  const seen: number[] = [];
+  const w = startWatch<Endpoints>({
+    api,
+    namespace: "liza1626",
+    resource: "endpoints",
+    onList: () => {},
+    onEvent: (_type, e) => seen.push(e.subsets?.[0]?.addresses?.length ?? 0),
+  });
+  try {
+    assert(await eventually(() => seen.length >= 3, 3000), JSON.stringify(seen));
+    await new Promise((r) => setTimeout(r, 100));
+    assertEquals(seen, [1, 2, 3], "the lower-numbered versions after the highest are ignored");
+  } finally {
+    await w.close();
+    api.close();
+    for (const c of held) c.close();
+    await server.shutdown();
+  }
+});
