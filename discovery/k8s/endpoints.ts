@@ -20,8 +20,9 @@
  *   to its next alternative), with a `why` for the delegator; a port with no ready pod binds to
  *   an empty set. Addresses carry `meta.nodeName` (for the daemonset and localnode transformers)
  *   and `meta.pod`.
- * - The bound id is `/<namespace>/<port>/<service>[/<label-value>]` (lowercased), qualified to
- *   `/#/io.l5d.k8s/...` by the interpreter. One endpoint Var per (object, port) for the namer's
+ * - The bound id is `/<namespace>/<port>/<service>[/<label-value>]` (lowercased; as written for
+ *   `io.l5d.k8s.external`, as Linkerd's ServiceNamer), qualified to `/#/io.l5d.k8s/...` by the
+ *   interpreter. One endpoint Var per (object, port) for the namer's
  *   lifetime, so client caches keyed by id keep following updates.
  * - `state()` serves `/namer_state/io.l5d.k8s.json`: `{endpoints, portMappings}` keyed
  *   `ns/svc[:selector]`, each with the object and the watch status (Linkerd's shape).
@@ -213,14 +214,16 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
   }
 
   function lookupService(path: Path): Var<Lookup> {
-    const id = path.slice(0, width).map((s) => s.toLowerCase());
+    const raw = path.slice(0, width);
+    const id = raw.map((s) => s.toLowerCase());
     const residual = path.slice(width);
     const ns = namespace ?? (id[0] as string);
     const port = id[1 - fixed] as string;
     const svc = id[2 - fixed] as string;
-    const label = labelSelector !== undefined ? id[3 - fixed] : undefined;
+    const label = labelSelector !== undefined ? (opts.external ? raw : id)[3 - fixed] : undefined;
     const addr = addrVar(ns, port, svc, label);
-    const bound = makeBound(id, addr, residual);
+    // Linkerd's ServiceNamer matches case-insensitively but keeps the name's case in the id
+    const bound = makeBound(opts.external ? raw : id, addr, residual);
     const leaf = leafBound(bound);
     const what = `${ns}/${svc}${label !== undefined ? ` (${labelSelector}=${label})` : ""}`;
     return mapVar(addr, (a): Lookup => {

@@ -159,7 +159,8 @@ Deno.test("createK8sNamer() external: the Service's load-balancer address for a 
   try {
     assertEquals(namer.kind, "io.l5d.k8s.external");
     const b = boundOf(await settled(namer.lookup(["Prod", "HTTP", "Web", "rest"])));
-    assertEquals([b.idStr, b.residual], ["/prod/http/web", ["rest"]]);
+    // ServiceNamerTest "is case insensitive": matched lowercased, the id keeps the name's case
+    assertEquals([b.idStr, b.residual], ["/Prod/HTTP/Web", ["rest"]]);
     assertEquals(hosts(b.addr.get()), ["203.0.113.7:80"], "the service port at the LB address");
     for (
       const name of [["prod", "admin", "web"], ["prod", "http", "pending-lb"], [
