@@ -82,10 +82,17 @@ const constantBackoff = z.strictObject({
   ms: millis.default(defaults.retryBackoffMs),
 });
 
+/** A required `jittered` bound; missing, it is refused with Linkerd's JitteredBackoffConfig text. */
+function jitterBound(key: "minMs" | "maxMs") {
+  return z.number({
+    error: (iss) => iss.input === undefined ? `'${key}' must be specified` : undefined,
+  }).int().min(0);
+}
+
 const jitteredBackoff = z.strictObject({
   kind: z.literal("jittered"),
-  minMs: millis,
-  maxMs: millis,
+  minMs: jitterBound("minMs"),
+  maxMs: jitterBound("maxMs"),
 }).superRefine((b, ctx) => {
   if (b.minMs > b.maxMs) {
     ctx.addIssue({

@@ -249,3 +249,57 @@ Deno.test("parseConfig() refuses streamAfterContentLengthKB with streamingEnable
   );
   ok(router("  streamAfterContentLengthKB: 5\n  streamingEnabled: true\n"));
 });
+
+Deno.test("parseConfig() refuses client.tls disableValidation with clientAuth and loads Linkerd's other TLS client keys (Linkerd's ClientConfigTest)", () => {
+  const router = (tls: string) =>
+    "routers:\n- protocol: http\n  client:\n    tls:\n      commonName: foo\n" +
+    "      clientAuth:\n        certPath: cert.pem\n        keyPath: key.pem\n" +
+    tls + "  servers:\n  - port: 5000\n";
+  assertEquals(lines(router("      disableValidation: true\n")), [
+    "t.yaml:7:9: routers[0].client.tls.clientAuth: disableValidation: true is incompatible with clientAuth",
+  ]);
+  const tlsOf = (keys: string) => {
+    const c = ok(router(keys)).routers[0]!.client;
+    return "tls" in c ? c.tls : undefined;
+  };
+  assertEquals(tlsOf("      disableValidation: false\n")?.disableValidation, false);
+  assertEquals(
+    tlsOf("      trustCertsBundle: trust-certs.pem\n")?.trustCertsBundle,
+    "trust-certs.pem",
+  );
+  assertEquals(tlsOf("      trustCerts:\n      - trust-certs.pem\n")?.trustCerts, [
+    "trust-certs.pem",
+  ]);
+  assertEquals(tlsOf("      protocols:\n      - TLSv1.0\n      - TLSv1.2\n")?.protocols, [
+    "TLSv1.0",
+    "TLSv1.2",
+  ]);
+});
+
+Deno.test("parseConfig() reads service.retries as Linkerd's RetriesConfigTest, a jittered backoff without a bound refused with its text", () => {
+  const router = (retries: string) =>
+    `routers:\n- protocol: http\n  service:\n    retries:\n${retries}  servers:\n  - port: 5000\n`;
+  const retriesOf = (keys: string) => {
+    const s = ok(router(keys)).routers[0]!.service;
+    return "retries" in s ? s.retries : undefined;
+  };
+  assertEquals(retriesOf("      backoff: {kind: constant, ms: 30}\n")?.backoff, {
+    kind: "constant",
+    ms: 30,
+  });
+  assertEquals(retriesOf("      backoff: {kind: jittered, minMs: 30, maxMs: 6000}\n")?.backoff, {
+    kind: "jittered",
+    minMs: 30,
+    maxMs: 6000,
+  });
+  assertEquals(
+    retriesOf("      budget: {ttlSecs: 12, minRetriesPerSec: 20, percentCanRetry: 0.33}\n")?.budget,
+    { ttlSecs: 12, minRetriesPerSec: 20, percentCanRetry: 0.33 },
+  );
+  assertEquals(lines(router("      backoff:\n        kind: jittered\n        maxMs: 6000\n")), [
+    "t.yaml:6:9: routers[0].service.retries.backoff.minMs: 'minMs' must be specified",
+  ]);
+  assertEquals(lines(router("      backoff:\n        kind: jittered\n        minMs: 30\n")), [
+    "t.yaml:6:9: routers[0].service.retries.backoff.maxMs: 'maxMs' must be specified",
+  ]);
+});

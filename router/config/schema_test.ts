@@ -99,7 +99,7 @@ Deno.test("clientTlsSchema requires commonName unless validation or TLS is off",
       disableValidation: true,
       clientAuth: { certPath: "c", keyPath: "k" },
     })),
-    "cannot be combined with clientAuth",
+    "disableValidation: true is incompatible with clientAuth",
   );
   assertEquals(serverTlsSchema.parse({ certPath: "c", keyPath: "k" }), {
     certPath: "c",

@@ -65,7 +65,7 @@ export const clientTlsSchema = z.strictObject({
       code: "custom",
       input: tls,
       path: ["clientAuth"],
-      message: "disableValidation: true cannot be combined with clientAuth",
+      message: "disableValidation: true is incompatible with clientAuth",
     });
   }
   const needsName = tls.enabled && !noValidation && tls.kind !== "io.l5d.boundPath";
