@@ -13,19 +13,23 @@
  * ```text
  * rt:service,host=127.0.0.1:9990,rt=outgoing,service=svc/hello requests=10,success=10,request_latency_ms_p50=1,…
  * rt:service:status,host=127.0.0.1:9990,rt=outgoing,service=svc/hello 200=10,2XX=10
+ * process,host=127.0.0.1:9990 rss_bytes=5.2436992E7,uptime=1234.0
  * ```
  *
- * Counters and gauges are one field each; a histogram `h` is `h_count`, `h_sum` (since start,
- * as in the Prometheus rendering), `h_avg`, `h_min`, `h_max`, `h_p50`, `h_p90`, `h_p95`, `h_p99`,
- * `h_p999` (the 99.9th percentile: Linkerd's field name) and `h_p9999` over the sliding window.
- * Tags and fields are sorted by key, as Linkerd writes them; there is no timestamp (the
- * database stamps the write). Beyond Linkerd, names and values are escaped per the line
- * protocol and non-finite values are left out (InfluxDB rejects them).
+ * Counters and gauges are one field each, gauges written as Java doubles (`1.0`), as Linkerd's
+ * `Float.toString`; a histogram `h` is `h_count`, `h_sum` (since start, as in the Prometheus
+ * rendering), `h_avg` (a Java double), and, as whole numbers, `h_min`, `h_max`, `h_p50`, `h_p90`,
+ * `h_p95`, `h_p99`, `h_p999` (the 99.9th percentile: Linkerd's field name) and `h_p9999` over the
+ * sliding window; a histogram with no value yet is left out. Metrics with no scope are the
+ * fields of one `root` measurement (Linkerd's `rootPrefix`). Tags and fields are sorted by key,
+ * as Linkerd writes them; there is no timestamp (the database stamps the write). Beyond Linkerd,
+ * names and values are escaped per the line protocol and non-finite values are left out
+ * (InfluxDB rejects them). These are Linkerd's InfluxDbTelemeterTest vectors.
  *
  * @module
  */
 import type { MetricEntry, MetricsRegistry } from "./metrics/mod.ts";
-import { parseScope } from "./metrics/mod.ts";
+import { formatJavaDouble, parseScope } from "./metrics/mod.ts";
 import { SCOPE_LEVELS } from "./metrics/scope.ts";
 
 /** The `io.l5d.influxdb` admin path (Linkerd's, not configurable). */
@@ -69,12 +73,16 @@ const SUMMARY = [
 export function renderInfluxDb(registry: MetricsRegistry, options: InfluxDbOptions = {}): string {
   const host = options.host ?? "none";
   // "measurement,tags" → its fields, in the order scopes were first seen.
-  const points = new Map<string, [string, number][]>();
+  const points = new Map<string, [string, number | string][]>();
   for (const e of registry.entries()) addEntry(points, e, host);
   let out = "";
   for (const [series, fields] of points) {
+    if (fields.length === 0) continue;
     fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    out += `${series} ${fields.map(([k, v]) => `${escapeKey(k)}=${fieldValue(v)}`).join(",")}\n`;
+    out += `${series} ${
+      fields.map(([k, v]) => `${escapeKey(k)}=${typeof v === "string" ? v : fieldValue(v)}`)
+        .join(",")
+    }\n`;
   }
   return out;
 }
@@ -99,16 +107,17 @@ export function influxDbResponse(registry: MetricsRegistry, req: Request): Respo
   });
 }
 
-function addEntry(points: Map<string, [string, number][]>, e: MetricEntry, host: string): void {
+function addEntry(
+  points: Map<string, [string, number | string][]>,
+  e: MetricEntry,
+  host: string,
+): void {
   const p = parseScope(e.path);
   const rest = p.rest;
   const parts = [...SCOPE_LEVELS[p.kind], ...rest.slice(0, -1)];
-  let field = rest[rest.length - 1] ?? "value";
-  if (parts.length === 0) {
-    // A top-level metric with no scope: its own measurement.
-    parts.push(field);
-    field = "value";
-  }
+  const field = rest[rest.length - 1] ?? "value";
+  // A top-level metric with no scope: a field of Linkerd's `root` measurement.
+  if (parts.length === 0) parts.push("root");
   const tags: [string, string][] = [["host", host]];
   if (p.router !== undefined) tags.push(["rt", p.router]);
   if (p.server !== undefined) tags.push(["server", p.server]);
@@ -123,14 +132,20 @@ function addEntry(points: Map<string, [string, number][]>, e: MetricEntry, host:
   const m = e.metric;
   if (m.kind !== "histogram") {
     const v = read(m);
-    if (v !== undefined && Number.isFinite(v)) fields.push([field, v]);
+    if (v === undefined || !Number.isFinite(v)) return;
+    fields.push([field, m.kind === "gauge" ? formatJavaDouble(v) : v]);
     return;
   }
+  if (m.totalCount === 0) return; // Linkerd writes no stat before its first value
   const s = m.snapshot();
   fields.push([`${field}_count`, m.totalCount], [`${field}_sum`, round3(m.totalSum)]);
   for (const [suffix, key] of SUMMARY) {
     const v = s[key];
-    if (Number.isFinite(v)) fields.push([`${field}_${suffix}`, round3(v)]);
+    if (!Number.isFinite(v)) continue;
+    fields.push([
+      `${field}_${suffix}`,
+      suffix === "avg" ? formatJavaDouble(round3(v)) : Math.round(v),
+    ]);
   }
 }
 

@@ -10,7 +10,7 @@ import {
 } from "./influxdb.ts";
 
 const LAT = [
-  "request_latency_ms_avg=4",
+  "request_latency_ms_avg=4.0",
   "request_latency_ms_count=2",
   "request_latency_ms_max=4",
   "request_latency_ms_min=4",
@@ -47,8 +47,8 @@ Deno.test("renderInfluxDb() writes one line per scope with Prometheus labels as 
     "rt:service:status,host=l5d:9990,rt=outgoing,service=svc/hello 200=9,503=1",
     "rt:server,host=l5d:9990,rt=incoming,server=127.0.0.1/4141 requests=3",
     "rt:client,client=#/io.l5d.fs/hello,host=l5d:9990,rt=outgoing requests=7",
-    "process,host=l5d:9990 uptime=1234",
-    "top,host=l5d:9990 value=5",
+    "process,host=l5d:9990 uptime=1234.0",
+    "root,host=l5d:9990 top=5",
     "",
   ]);
 });
@@ -60,7 +60,7 @@ Deno.test("renderInfluxDb() covers the standard request stats of a scope", () =>
   stats.recordFailure(2, 503, "ConnectFailed");
   const text = renderInfluxDb(registry);
   assertStringIncludes(text, "rt:service,host=none,rt=outgoing,service=svc/world ");
-  assertStringIncludes(text, "service=svc/world failures=1,pending=0,");
+  assertStringIncludes(text, "service=svc/world failures=1,pending=0.0,");
   assertStringIncludes(text, ",requests=2,success=1");
   assertStringIncludes(text, "request_latency_ms_count=2,");
   assertStringIncludes(
@@ -104,4 +104,62 @@ Deno.test("influxDbResponse() is text/plain tagged with the request's Host", asy
   assertStringIncludes(res.headers.get("content-type") ?? "", "text/plain");
   const body = await res.text();
   assertStringIncludes(body, "rt:server,host=linkerd1:9990,rt=incoming,server=127.0.0.1/4141 ");
+});
+
+Deno.test("renderInfluxDb() gives Linkerd's InfluxDbTelemeterTest lines: root fields, Java-double gauges and averages, whole-number quantiles", () => {
+  const registry = createRegistry({ clock: new FakeClock(), processStats: false });
+  const counter = registry.counter(["foo", "bar"], "bas");
+  counter.incr();
+  assertEquals(renderInfluxDb(registry), "foo:bar,host=none bas=1\n");
+  counter.incr();
+  assertEquals(renderInfluxDb(registry), "foo:bar,host=none bas=2\n");
+
+  const root = createRegistry({ clock: new FakeClock(), processStats: false });
+  root.counter([], "abc").incr();
+  root.counter([], "def").incr(2);
+  assertEquals(renderInfluxDb(root), "root,host=none abc=1,def=2\n");
+
+  let v = 1;
+  const gauges = createRegistry({ clock: new FakeClock(), processStats: false });
+  gauges.gauge(["foo", "bar"], "bas", () => v);
+  gauges.gauge([], "abc", () => v);
+  gauges.gauge([], "def", () => v * 2);
+  assertEquals(
+    renderInfluxDb(gauges),
+    "foo:bar,host=none bas=1.0\nroot,host=none abc=1.0,def=2.0\n",
+  );
+  v = 2;
+  assertEquals(
+    renderInfluxDb(gauges),
+    "foo:bar,host=none bas=2.0\nroot,host=none abc=2.0,def=4.0\n",
+  );
+
+  const stats = createRegistry({ clock: new FakeClock(), processStats: false });
+  const stat = stats.histogram(["foo", "bar"], "bas");
+  assertEquals(renderInfluxDb(stats), "", "no stat before its first value");
+  stat.add(1);
+  assertEquals(
+    renderInfluxDb(stats),
+    "foo:bar,host=none bas_avg=1.0,bas_count=1,bas_max=1,bas_min=1,bas_p50=1,bas_p90=1," +
+      "bas_p95=1,bas_p99=1,bas_p999=1,bas_p9999=1,bas_sum=1\n",
+  );
+  stat.add(2);
+  assertEquals(
+    renderInfluxDb(stats),
+    "foo:bar,host=none bas_avg=1.5,bas_count=2,bas_max=2,bas_min=1,bas_p50=1,bas_p90=2," +
+      "bas_p95=2,bas_p99=2,bas_p999=2,bas_p9999=2,bas_sum=3\n",
+  );
+
+  const labelled = createRegistry({ clock: new FakeClock(), processStats: false });
+  labelled.counter(serviceScope("incoming", "/svc/foo"), "requests").incr();
+  labelled.counter(["rt", "incoming", "client", "#/bar"], "requests").incr();
+  labelled.counter(["rt", "incoming", "client", "#/bar", "service", "svc/foo"], "requests").incr();
+  labelled.counter(serverScope("incoming", "127.0.0.1", 4141), "requests").incr();
+  assertEquals(renderInfluxDb(labelled).split("\n"), [
+    "rt:service,host=none,rt=incoming,service=svc/foo requests=1",
+    "rt:client,client=#/bar,host=none,rt=incoming requests=1",
+    "rt:client:service,client=#/bar,host=none,rt=incoming,service=svc/foo requests=1",
+    "rt:server,host=none,rt=incoming,server=127.0.0.1/4141 requests=1",
+    "",
+  ]);
 });

@@ -82,6 +82,7 @@ export {
   renderLinkerdPrometheus,
 } from "./prometheus.ts";
 export { nativePrometheusResponse, renderNativePrometheus } from "./prometheus_native.ts";
+export { formatJavaDouble } from "./_prom_text.ts";
 export {
   disableMemoryReducer,
   type HeapTrimmer,
