@@ -53,7 +53,9 @@ export function counterLine(name: string, delta: number, rate: number): string {
 }
 
 /**
- * A timer line: `<name>:<ms>|ms` (ms rounded to µs), plus `|@<rate>` when sampled.
+ * A timer line: `<name>:<ms>|ms`, the whole milliseconds truncated as Linkerd's `value.toLong`
+ * (L1 statsd `MetricTest` "Stat records a statsd execution time": 123.4 → `123`), plus
+ * `|@<rate>` when sampled.
  *
  * @param name The StatsD name.
  * @param ms The observation.
@@ -62,11 +64,11 @@ export function counterLine(name: string, delta: number, rate: number): string {
  * @example
  * ```ts
  * import { timerLine } from "./statsd_lines.ts";
- * timerLine("linkerd.rt.r.service.svc.a.request_latency_ms", 12.34567, 1); // "…:12.346|ms"
+ * timerLine("linkerd.rt.r.service.svc.a.request_latency_ms", 12.34567, 1); // "…:12|ms"
  * ```
  */
 export function timerLine(name: string, ms: number, rate: number): string {
-  const v = Number.isFinite(ms) && ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
+  const v = Number.isFinite(ms) && ms > 0 ? Math.trunc(ms) : 0;
   return `${name}:${v}|ms${rateSuffix(rate)}`;
 }
 

@@ -22,13 +22,30 @@ Deno.test("statsdName() turns a flat metric key into a dotted StatsD name", () =
     "linkerd.rt.in.server.127_0_0_1.4141.requests",
   );
   assertEquals(statsdName("", "jvm/uptime"), "jvm.uptime");
+  // Linkerd's StatsDStatsReceiverTest "metric names are correctly rewritten".
+  assertEquals(
+    statsdName("", "foo/$//bar/baz.stuff#word?who//what^when*where\\why/#/^//\\huh?@$%^&"),
+    "foo._.bar.baz_stuff_word_who.what_when_where_why._._._huh______",
+  );
+  assertEquals(
+    statsdName("", "clnt/zipkin-tracer/service_creation/service_acquisition_latency_ms"),
+    "clnt.zipkin_tracer.service_creation.service_acquisition_latency_ms",
+  );
+  assertEquals(
+    statsdName(
+      "",
+      "rt/http/client/#/io.l5d.fs/default/path/http/1.1/GET/default/request_latency_ms",
+    ),
+    "rt.http.client._.io_l5d_fs.default.path.http.1_1.GET.default.request_latency_ms",
+  );
   assertEquals(statsdName("my app.", "a//b"), "my_app.a.b");
 });
 
 Deno.test("counterLine() and timerLine() tag sampled records with the rate", () => {
   assertEquals(counterLine("l.a", 1, 0.01), "l.a:1|c|@0.01");
   assertEquals(counterLine("l.a", 3, 1), "l.a:3|c");
-  assertEquals(timerLine("l.t", 12.34567, 0.5), "l.t:12.346|ms|@0.5");
+  assertEquals(timerLine("l.t", 12.34567, 0.5), "l.t:12|ms|@0.5");
+  assertEquals(timerLine("foo", 123.4, 1), "foo:123|ms"); // Linkerd's MetricTest
   assertEquals(timerLine("l.t", 4, 1), "l.t:4|ms");
   assertEquals(timerLine("l.t", NaN, 1), "l.t:0|ms");
 });

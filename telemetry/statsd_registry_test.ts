@@ -21,7 +21,7 @@ Deno.test("statsdRegistry() reports every counter increment and observation at r
   const stats = scopeStats(registry, serviceScope("outgoing", "/svc/hello"));
   stats.recordSuccess(4.5, 200);
   assertEquals(lines.sort(), [
-    "linkerd.rt.outgoing.service.svc.hello.request_latency_ms:4.5|ms",
+    "linkerd.rt.outgoing.service.svc.hello.request_latency_ms:4|ms",
     "linkerd.rt.outgoing.service.svc.hello.requests:1|c",
     "linkerd.rt.outgoing.service.svc.hello.status.200:1|c",
     "linkerd.rt.outgoing.service.svc.hello.status.2XX:1|c",
