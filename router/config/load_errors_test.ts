@@ -303,3 +303,29 @@ Deno.test("parseConfig() reads service.retries as Linkerd's RetriesConfigTest, a
     "t.yaml:6:9: routers[0].service.retries.backoff.maxMs: 'maxMs' must be specified",
   ]);
 });
+
+Deno.test("parseConfig() loads Linkerd's ZipkinInitializerTest and TracelogInitializerTest telemeters, a tracelog level in any case", () => {
+  const telemeter = (keys: string) => {
+    const c = ok(`telemetry:\n- ${keys}\nrouters:\n- protocol: http\n  servers:\n  - port: 5000\n`);
+    return c.telemetry[0];
+  };
+  assertEquals(telemeter("kind: io.l5d.zipkin\n  sampleRate: 0.02"), {
+    kind: "io.l5d.zipkin",
+    host: "localhost",
+    port: 9410,
+    sampleRate: 0.02,
+  });
+  const zipkin = telemeter("kind: io.l5d.zipkin\n  host: 127.0.0.1\n  port: 9411");
+  assert(zipkin?.kind === "io.l5d.zipkin" && zipkin.host === "127.0.0.1" && zipkin.port === 9411);
+  const tracelog = (keys: string) => {
+    const t = telemeter(`kind: io.l5d.tracelog\n  ${keys}`);
+    return t?.kind === "io.l5d.tracelog" ? [t.sampleRate, t.level] : undefined;
+  };
+  assertEquals(tracelog("sampleRate: 0.02"), [0.02, "INFO"]);
+  assertEquals(tracelog("sampleRate: 1"), [1, "INFO"]);
+  assertEquals(tracelog("level: trace"), [1, "TRACE"]);
+  assertStringIncludes(
+    lines("telemetry:\n- kind: io.l5d.tracelog\n  level: supergood\nrouters: []\n")[0]!,
+    "telemetry[0].level:",
+  );
+});

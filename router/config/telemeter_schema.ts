@@ -70,8 +70,11 @@ export const telemeterSchema = pluginUnion("telemeter", [
   z.strictObject({
     kind: z.literal("io.l5d.tracelog"),
     sampleRate: sampleRate.default(t.tracelogSampleRate),
-    level: z.enum(["ALL", "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL", "OFF"])
-      .default(t.tracelogLevel),
+    /** Any case (`trace`), as Linkerd's LogLevelDeserializer upper-cases it. */
+    level: z.preprocess(
+      (v) => typeof v === "string" ? v.toUpperCase() : v,
+      z.enum(["ALL", "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL", "OFF"]),
+    ).default(t.tracelogLevel),
     experimental,
   }),
   z.strictObject({
