@@ -16,14 +16,14 @@ Deno.test("serveRaw() hands a GET body to the handler and serves the next pipeli
   await srv.shutdown();
 });
 
-Deno.test("serveRaw() reads an HTTP/1.0 Content-Length body and treats no length as empty", async () => {
+Deno.test("serveRaw() reads an HTTP/1.0 Content-Length body and treats no length as no body", async () => {
   const srv = start(echo);
   const r = await rawExchange(srv.addr.port, [
     "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabcPOST /y HTTP/1.0\r\n\r\n",
   ]);
   assertEquals(statuses(r.text), [200, 200]);
   const got = bodies(r.text) as { body: string | null }[];
-  assertEquals(got.map((g) => g.body), ["abc", ""]);
+  assertEquals(got.map((g) => g.body), ["abc", null]);
   assert(r.closed);
   await srv.shutdown();
 });

@@ -79,7 +79,8 @@ function generate(r: () => number, count: number): Gen {
       method,
       url: new URL(`http://${host}${path}`).href,
       headers: sent.filter(([n]) => n !== "x-trailer"),
-      body: method === "GET" || method === "HEAD" ? null : body,
+      // No content (no length or 0, not chunked): no body at all, whatever the method.
+      body: chunked || body.length > 0 ? body : null,
     });
   }
   return { bytes: new Uint8Array(parts), want };

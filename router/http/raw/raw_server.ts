@@ -9,9 +9,10 @@
  *   `Deno.serve` does), the target itself for absolute-form, `http://<target>` for CONNECT.
  *   CONNECT/TRACE/TRACK, which `new Request` refuses, are built as GET and carry the real
  *   method on an own `method` property (`fetch(req)` would send GET: do not fetch them).
- * - Body: `null` for CONNECT, and for GET/HEAD without content; otherwise (a GET or HEAD with
- *   content included: a proxy forwards what it was sent) a pull-driven stream decoding
- *   Content-Length or chunked. A body that breaks (bad chunking, the client closing inside it)
+ * - Body: `null` for CONNECT, and for any request without content (no Content-Length or 0, not
+ *   chunked), so it is forwarded without a body (no `transfer-encoding: chunked`), as Linkerd
+ *   (Netty) does; otherwise (a GET or HEAD with content included: a proxy forwards what it was
+ *   sent) a pull-driven stream decoding Content-Length or chunked. A body that breaks (bad chunking, the client closing inside it)
  *   errors the stream with `BadRequest` (400, the client's fault).
  * - `req.signal` aborts when the client closes or resets while the handler or the response
  *   is in flight.
@@ -362,12 +363,12 @@ class Engine implements RawServer {
   async #exchange(c: ServerConn, h: RequestHead): Promise<boolean> {
     const method = normaliseMethod(h.method);
     const hasBody = h.chunked || h.contentLength > 0;
-    // A GET or HEAD with content is forwarded with it, as Linkerd (Netty) does; without content
-    // these and CONNECT have no body at all.
-    const bodyless = method === "CONNECT" ||
-      (!hasBody && (method === "GET" || method === "HEAD"));
-    const body = hasBody || !bodyless
-      ? new RequestBody(c, h.chunked ? -1 : Math.max(0, h.contentLength), h.expectContinue)
+    // Content is forwarded whatever the method (a GET or HEAD's too), as Linkerd (Netty) does;
+    // without content there is no body at all (an empty stream would go upstream as chunked),
+    // and a CONNECT's is never a request body.
+    const bodyless = method === "CONNECT" || !hasBody;
+    const body = hasBody
+      ? new RequestBody(c, h.chunked ? -1 : h.contentLength, h.expectContinue)
       : null;
     const ac = new AbortController();
     let req: Request;

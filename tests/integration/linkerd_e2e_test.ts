@@ -1,0 +1,137 @@
+/**
+ * Scenarios ported from Linkerd 1.x's own end-to-end tests
+ * (linkerd/protocol/http/src/e2e/.../HttpEndToEndTest.scala), run against the real process. The
+ * upstream is a raw TCP server that records each request head, so the framing Switchyard sends
+ * is visible, and bytes a request leaves behind on a kept-alive connection would show up as a
+ * garbage head.
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl } from "../support/upstream.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A keep-alive upstream that answers 200, or 500 once after `failNext()`; bodies are not read. */
+function recordingUpstream() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const heads: string[] = [];
+  const open = new Set<Deno.Conn>();
+  let failNext = false;
+  const serve = async (c: Deno.Conn) => {
+    const buf = new Uint8Array(16384);
+    let text = "";
+    try {
+      for (;;) {
+        let end = text.indexOf("\r\n\r\n");
+        while (end < 0) {
+          const n = await c.read(buf);
+          if (n === null) return;
+          text += dec.decode(buf.subarray(0, n));
+          end = text.indexOf("\r\n\r\n");
+        }
+        heads.push(text.slice(0, end));
+        text = text.slice(end + 4);
+        const status = failNext ? "500 Internal Server Error" : "200 OK";
+        failNext = false;
+        await c.write(enc.encode(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`));
+      }
+    } catch {
+      // the proxy went away
+    } finally {
+      open.delete(c);
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+  };
+  const accepting = (async () => {
+    for await (const c of listener) {
+      open.add(c);
+      void serve(c);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    heads,
+    failNext() {
+      failNext = true;
+    },
+    async close() {
+      listener.close();
+      for (const c of open) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      await accepting;
+    },
+  };
+}
+
+async function counters(admin: string): Promise<Record<string, number>> {
+  return await (await fetch(`${admin}/admin/metrics.json`)).json();
+}
+
+Deno.test("linkerd HttpEndToEndTest 'retries retryableIdempotent5XX': idempotent methods are retried once, others not; bodyless requests go upstream without a body", async () => {
+  const up = recordingUpstream();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/dog => /$/inet/127.0.0.1/${up.port};
+  service:
+    responseClassifier:
+      kind: io.l5d.http.retryableIdempotent5XX
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const client = `rt/http/client/$/inet/127.0.0.1/${up.port}`;
+  const service = "rt/http/service/svc/dog";
+  try {
+    const methods = ["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "PUT", "POST", "PATCH"];
+    for (const method of methods) {
+      const retryable = method !== "POST" && method !== "PATCH";
+      up.failNext();
+      const before = await counters(sy.admin);
+      const args = method === "HEAD" ? ["-I"] : ["-X", method];
+      const r = await curl([...args, "-H", "Host: dog", `http://${sy.proxy()}/`]);
+      const after = await counters(sy.admin);
+      const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+      assertEquals(r.status, retryable ? 200 : 500, method);
+      assertEquals(
+        [
+          delta(`${client}/requests`),
+          delta(`${client}/success`),
+          delta(`${client}/failures`),
+          delta(`${client}/status/500`),
+          delta(`${service}/requests`),
+          delta(`${service}/retries/total`),
+        ],
+        retryable ? [2, 1, 1, 1, 1, 1] : [1, 0, 1, 1, 1, 0],
+        method,
+      );
+    }
+    // Every head is a request line (nothing left over from a previous body), and a request sent
+    // without content goes upstream without one: no chunked framing, `content-length: 0` only
+    // where a body is expected (POST, PUT, PATCH).
+    const methodsSeen = up.heads.map((h) => h.split(" ")[0]!);
+    assertEquals(methodsSeen.filter((m) => !methods.includes(m)), [], up.heads.join("\n---\n"));
+    for (const head of up.heads) {
+      const lower = head.toLowerCase();
+      assert(!lower.includes("transfer-encoding"), head);
+      const m = head.split(" ")[0]!;
+      assertEquals(
+        lower.includes("\r\ncontent-length: 0"),
+        m === "POST" || m === "PUT" || m === "PATCH",
+        head,
+      );
+    }
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
