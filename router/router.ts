@@ -12,7 +12,13 @@ import { type Filter, type Service, stack } from "./core/service.ts";
 import { BadRequest, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Dtab, NameTree, Path } from "./dtab/types.ts";
-import { chooseLeaf, createBindingCache, dtabFromHeaders, showDtab, showPath } from "./dtab/mod.ts";
+import {
+  chooseLeaf,
+  createBindingCache,
+  l5dDtabFromHeaders,
+  showDtab,
+  showPath,
+} from "./dtab/mod.ts";
 import type { Bound, NamerLookup } from "../discovery/types.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
@@ -228,7 +234,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
         decodeTraceContext(NO_CONTEXT_HEADERS, ctx, traceOpts); // the common case: a new trace
         return ctx;
       }
-      ctx.dtabLocal = dtabFromHeaders(h);
+      ctx.dtabLocal = l5dDtabFromHeaders(h); // not Dtab-Local/X-Dtab, as Linkerd
       // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
       const dl = h.get(H.ctxDeadline);
       if (dl !== null) {

@@ -8,8 +8,8 @@
  * 3. `l5d-ctx-dtab` (set by linkerd, forwarded by apps),
  * 4. `l5d-dtab` (set by users; overrides everything above).
  *
- * The result is appended to the router's base dtab. Header names are case-insensitive. This is
- * the server side only: the ctx-header filter (`router/http/ctx_headers.ts`) strips these
+ * The result is appended to the router's base dtab. Header names are case-insensitive. The
+ * router reads only 3 and 4, as Linkerd ({@link l5dDtabFromHeaders}). This is the server side only: the ctx-header filter (`router/http/ctx_headers.ts`) strips these
  * headers and re-emits the local dtab as `l5d-ctx-dtab` downstream.
  *
  * @module
@@ -146,4 +146,26 @@ export function dtabFromHeaders(headers: HeaderLookup): Dtab {
   const user = readHeader(headers, "l5d-dtab");
   if (x.length + local.length + ctx.length === 0) return user;
   return [...x, ...local, ...ctx, ...user];
+}
+
+/**
+ * Read the local dtab the way Linkerd's HTTP and h2 routers do (LinkerdHeaders `Ctx.Dtab`):
+ * `l5d-ctx-dtab`, then `l5d-dtab` (which wins). Linkerd removes Finagle's dtab context filter
+ * from its server stack, so `Dtab-Local` and `X-Dtab-*` are ordinary headers there: not read,
+ * and forwarded as they came (HttpEndToEndTest "dtab-local header is ignored").
+ *
+ * @param headers The request headers.
+ * @returns The local dtab (empty when neither header is present).
+ * @throws {BadDtab} `Invalid <header> header: <parse error>` on a malformed value.
+ * @example
+ * ```ts
+ * import { l5dDtabFromHeaders } from "./headers.ts";
+ * l5dDtabFromHeaders(new Headers({ "dtab-local": "/a=>/b" })).length; // 0
+ * ```
+ */
+export function l5dDtabFromHeaders(headers: HeaderLookup): Dtab {
+  const ctx = readHeader(headers, "l5d-ctx-dtab");
+  const user = readHeader(headers, "l5d-dtab");
+  if (ctx.length === 0) return user;
+  return user.length === 0 ? ctx : [...ctx, ...user];
 }

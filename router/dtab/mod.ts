@@ -5,7 +5,7 @@
  * the dtab request headers.
  *
  * A request's dtab is the router's base `dtab` (config key `routers[].dtab`, default empty)
- * followed by {@linkcode dtabFromHeaders} (`l5d-ctx-dtab`, `l5d-dtab`, ...); later dentries
+ * followed by {@linkcode l5dDtabFromHeaders} (`l5d-ctx-dtab`, then `l5d-dtab`); later dentries
  * take precedence. The binder (path stack leaf) binds the logical name with the
  * {@linkcode createBindingCache} cache and picks a leaf per request with {@linkcode chooseLeaf}.
  *
@@ -71,4 +71,4 @@ export {
   type DelegateOptions,
   delegatorJson,
 } from "./delegate.ts";
-export { dtabFromHeaders } from "./headers.ts";
+export { dtabFromHeaders, l5dDtabFromHeaders } from "./headers.ts";

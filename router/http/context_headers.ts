@@ -16,7 +16,8 @@ export interface HeaderLookup extends Iterable<[string, string]> {
 
 /**
  * True for a header name a decoder may read (lower-case): `l5d-*`, `x-b3-*`, `x-dtab-*`, `b3`,
- * `traceparent`, `tracestate`, `dtab-local`, `grpc-timeout`, `via`.
+ * `traceparent`, `tracestate`, `grpc-timeout`, `via`. Not `dtab-local` or `x-dtab-*`: as
+ * Linkerd's, the router does not read them (they pass through).
  *
  * @example
  * ```ts
@@ -30,13 +31,11 @@ export function isContextHeader(name: string): boolean {
     case 108: // l
       return name.startsWith("l5d-");
     case 120: // x
-      return name.startsWith("x-b3-") || name.startsWith("x-dtab-");
+      return name.startsWith("x-b3-");
     case 98: // b
       return name === "b3";
     case 116: // t
       return name === "traceparent" || name === "tracestate";
-    case 100: // d
-      return name === "dtab-local";
     case 103: // g
       return name === "grpc-timeout";
     case 118: // v

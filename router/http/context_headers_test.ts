@@ -9,16 +9,28 @@ Deno.test("isContextHeader() picks the names decoders read and nothing else", ()
       "l5d-ctx-deadline",
       "l5d-sample",
       "x-b3-traceid",
-      "x-dtab-00-a",
       "b3",
       "traceparent",
       "tracestate",
-      "dtab-local",
       "grpc-timeout",
       "via",
     ]
   ) assert(isContextHeader(n), n);
-  for (const n of ["host", "accept", "b", "b33", "x-request-id", "trace", "l5d", "viax", ""]) {
+  for (
+    const n of [
+      "host",
+      "accept",
+      "b",
+      "b33",
+      "x-request-id",
+      "trace",
+      "l5d",
+      "viax",
+      "",
+      "dtab-local",
+      "x-dtab-00-a",
+    ]
+  ) {
     assert(!isContextHeader(n), n);
   }
 });

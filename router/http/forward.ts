@@ -27,7 +27,6 @@ import { encodeTraceHeaders, type HeaderSink } from "../../telemetry/tracing/mod
 const SKIP = new Set<string>([
   ...HOP_BY_HOP,
   H.dtab,
-  H.dtabLocal,
   // The context Linkerd re-encodes; any other `l5d-ctx-*` header passes through, as Linkerd's
   // server filters remove only these (apps forward every `l5d-ctx-*` header they receive).
   H.ctxDtab,

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl } from "../support/upstream.ts";
+import { curl, startUpstream } from "../support/upstream.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -133,5 +133,43 @@ routers:
   } finally {
     await sy.stop();
     await up.close();
+  }
+});
+
+Deno.test("linkerd HttpEndToEndTest 'dtab read from l5d-dtab/l5d-ctx-dtab header' and 'dtab-local header is ignored'", async () => {
+  const dog = startUpstream("dog");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${dog.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const get = async (header: string) => {
+      const r = await curl(["-H", "Host: dog", "-H", header, `http://${sy.proxy()}/`]);
+      assertEquals(r.status, 200, header);
+      return (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+    };
+    // Either dtab header is read and goes on as l5d-ctx-dtab only.
+    for (const name of ["l5d-dtab", "l5d-ctx-dtab"]) {
+      const h = await get(`${name}: /a=>/b`);
+      assertEquals([h["l5d-ctx-dtab"], h["l5d-dtab"], h["dtab-local"]], [
+        "/a=>/b",
+        undefined,
+        undefined,
+      ]);
+    }
+    // Linkerd removes Finagle's dtab context filter: dtab-local (and X-Dtab) are not read, and
+    // pass through untouched; a dtab-local that would send the request nowhere changes nothing.
+    const h = await get("dtab-local: /a=>/b");
+    assertEquals([h["dtab-local"], h["l5d-ctx-dtab"]], ["/a=>/b", undefined]);
+    const nowhere = await get("dtab-local: /svc/dog=>/$/fail");
+    assertEquals(nowhere["dtab-local"], "/svc/dog=>/$/fail");
+    const x = await get(`x-dtab-00-a: ${btoa("/svc/dog")}`);
+    assertEquals([x["x-dtab-00-a"], x["l5d-ctx-dtab"]], [btoa("/svc/dog"), undefined]);
+  } finally {
+    await sy.stop();
+    await dog.close();
   }
 });
