@@ -14,6 +14,11 @@
  *   /#/io.l5d.fs/hello (/svc=>/#/io.l5d.fs)
  * ```
  *
+ * A streamed answer (no `content-length`: chunked or close-delimited) is discarded and replaced by
+ * its header lines, `HTTP <code> - <reason>` and Linkerd's "Diagnostic trace encountered chunked
+ * response. Response content discarded." before the context, as Linkerd's DiagnosticTracer does
+ * with a chunked response. `l5d-add-context` goes on upstream, so every hop adds its context.
+ *
  * `Max-Forwards` (RFC 9110 §7.6.2) is honoured as Linkerd does: 0 answers here (200, with the
  * context when asked for, else empty); more is decremented and forwarded; an unparsable value is
  * 400. Any other method passes straight through (one string comparison).
@@ -35,6 +40,7 @@ import type { Ctx } from "../core/ctx.ts";
 import type { Filter } from "../core/service.ts";
 import { requestWithMethod } from "../core/request_method.ts";
 import type { DelegateNode } from "../dtab/delegate.ts";
+import { reasonPhrase } from "./raw/reason_phrase.ts";
 
 /** What the routing context of one endpoint is made of. */
 export interface DiagnosticTraceInfo {
@@ -50,6 +56,19 @@ export interface DiagnosticTraceInfo {
 
 const ADD_CONTEXT = "l5d-add-context";
 const MAX_FORWARDS = "max-forwards";
+const CHUNKED_DISCARDED =
+  "Diagnostic trace encountered chunked response. Response content discarded.";
+
+/** The body of a trace answer: its text, or for a streamed one Linkerd's placeholder. */
+async function traceBody(res: Response): Promise<string> {
+  if (res.body === null || res.headers.has("content-length")) return await res.text();
+  await res.body.cancel();
+  const lines: string[] = [];
+  for (const [k, v] of res.headers) lines.push(`${k}: ${v}`);
+  const reason = res.statusText || reasonPhrase(res.status);
+  lines.push(`HTTP ${res.status} - ${reason}`, CHUNKED_DISCARDED);
+  return lines.join("\n");
+}
 
 function truthy(v: string | null): boolean {
   if (v === null) return false;
@@ -130,7 +149,7 @@ export function diagnosticTracer(info: DiagnosticTraceInfo): Filter {
     const started = performance.now();
     const withContext = async (res: Response): Promise<Response> => {
       if (!addCtx) return res;
-      const text = (await res.text()).trim();
+      const text = (await traceBody(res)).trim();
       const body = `${text}\n\n${formatRouterContext(info, ctx, performance.now() - started)}`;
       const headers = new Headers(res.headers);
       headers.delete("content-length");

@@ -33,7 +33,6 @@ const SKIP = new Set<string>([
   H.ctxDeadline,
   H.ctxTrace,
   H.sample,
-  H.addContext,
   H.dstService,
   H.dstClient,
   H.dstResidual,

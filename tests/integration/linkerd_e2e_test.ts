@@ -173,3 +173,66 @@ routers:
     await dog.close();
   }
 });
+
+Deno.test("linkerd HttpEndToEndTest diagnostic trace: TRACE with Max-Forwards and l5d-add-context goes downstream, prints the dtab resolution, discards a chunked answer", async () => {
+  const dog = startUpstream("dog", (req) => {
+    if (new URL(req.url).pathname === "/chunked") {
+      const parts = ["Chunked", "Response"].map((s) => new TextEncoder().encode(s));
+      return new Response(ReadableStream.from(parts)); // no length: chunked
+    }
+    return new Response("response from downstream");
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /srv => /$/inet/127.0.0.1/${dog.port};
+    /svc => /srv;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const trace = (path: string) =>
+    curl([
+      "-X",
+      "TRACE",
+      "-H",
+      "Host: dog",
+      "-H",
+      "Max-Forwards: 5",
+      "-H",
+      "l5d-add-context: true",
+      `http://${sy.proxy()}${path}`,
+    ]);
+  try {
+    const r = await trace("/");
+    assertEquals(r.status, 200);
+    assert(r.body.includes("response from downstream"), r.body);
+    const seen = dog.seen.at(-1)!;
+    assertEquals(
+      [seen.method, seen.headers["max-forwards"], seen.headers["l5d-add-context"]],
+      ["TRACE", "4", "true"],
+    );
+    const ep = `127.0.0.1:${dog.port}`;
+    assert(
+      r.body.includes(
+        `client name: /$/inet/127.0.0.1/${dog.port}\naddresses: [${ep}]\nselected address: ${ep}\n` +
+          `dtab resolution:\n  /svc/dog\n  /srv/dog (/svc=>/srv)\n` +
+          `  /$/inet/127.0.0.1/${dog.port}/dog (/srv=>/$/inet/127.0.0.1/${dog.port})\n`,
+      ),
+      r.body,
+    );
+    const chunked = await trace("/chunked");
+    assertEquals(chunked.status, 200);
+    assert(
+      chunked.body.includes(
+        "HTTP 200 - OK\nDiagnostic trace encountered chunked response. Response content discarded.",
+      ),
+      chunked.body,
+    );
+    assert(!chunked.body.includes("ChunkedResponse"), chunked.body);
+    assert(chunked.body.includes("--- Router: http ---"), chunked.body);
+  } finally {
+    await sy.stop();
+    await dog.close();
+  }
+});
