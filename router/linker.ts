@@ -250,6 +250,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             stats?: RequestStats;
             connects?: Counter;
             idle?: Counter;
+            lifetime?: Counter;
             handletime?: Histogram;
           } = {};
           // Finagle's server byte counters, filled in once the bound port names the scope.
@@ -275,6 +276,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   maxHeadersKB: rc.maxHeadersKB,
                   maxInitialLineKB: rc.maxInitialLineKB,
                   idleTimeMs: s.serverSession?.idleTimeMs,
+                  lifeTimeMs: s.serverSession?.lifeTimeMs,
                   router: label,
                   addForwardedHeader: s.addForwardedHeader,
                   timestampHeader: s.timestampHeader,
@@ -294,6 +296,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   },
                   disconnect: () => scoped.stats?.connections.decr(),
                   idleClosed: () => scoped.idle?.incr(),
+                  lifetimeClosed: () => scoped.lifetime?.incr(),
                   handled: (us, at) => scoped.handletime?.add(us, at),
                   bytes, // its counters are swapped in below; connections read them per use
                   mono: () => registry.clock.mono(),
@@ -320,6 +323,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           if (listener.engine === "raw") {
             // Finagle's ExpiringService `idle`: connections closed for idling idleTimeMs.
             scoped.idle = registry.counter(scope, "idle");
+            // ... and `lifetime`: connections closed at serverSession.lifeTimeMs.
+            scoped.lifetime = registry.counter(scope, "lifetime");
             bytes.received = registry.counter(scope, "received_bytes");
             bytes.sent = registry.counter(scope, "sent_bytes");
           }

@@ -95,6 +95,8 @@ export interface ListenerSpec {
   readonly maxInitialLineKB?: number;
   /** `serverSession.idleTimeMs`: close keep-alive connections idle this long (raw engine). */
   readonly idleTimeMs?: number | undefined;
+  /** `serverSession.lifeTimeMs`: close connections this long after they opened (raw engine). */
+  readonly lifeTimeMs?: number | undefined;
   /** Router label (the `router` Forwarded labeler); defaults to the router's own. */
   readonly router?: string | undefined;
   /** Append an RFC 7239 `Forwarded` element to every request (router/http/forwarded.ts). */
@@ -129,6 +131,8 @@ export interface ListenerObserver {
   disconnect?(): void;
   /** A keep-alive connection was closed for idling `idleTimeMs` (raw engine only). */
   idleClosed?(): void;
+  /** A connection was closed for reaching `lifeTimeMs` (raw engine only). */
+  lifetimeClosed?(): void;
   /** Counters of the bytes read from and written to clients (raw engine only). */
   bytes?: ByteCounts;
 }
@@ -301,9 +305,11 @@ export function listen(
       maxHeadBytes: ((spec.maxHeadersKB ?? 8) + (spec.maxInitialLineKB ?? 4)) * 1024 + 1024,
       maxLineBytes: (spec.maxInitialLineKB ?? 4) * 1024 + 1024,
       ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
+      ...(spec.lifeTimeMs ? { lifeTimeoutMs: spec.lifeTimeMs } : {}),
       ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
       ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
+      ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
       ...(observer.bytes ? { bytes: observer.bytes } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
       // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, startUpstream } from "../support/upstream.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -234,5 +234,56 @@ routers:
   } finally {
     await sy.stop();
     await dog.close();
+  }
+});
+
+Deno.test("linkerd HttpEndToEndTest 'serverSession lifeTimeMs should close server connections': closed at lifeTimeMs, counted in lifetime", async () => {
+  const fox = startUpstream("fox", () => new Response("what does the fox say?"));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /p/fox => /$/inet/127.0.0.1/${fox.port} ;
+    /svc/century => /p/fox ;
+  servers:
+  - ip: 127.0.0.1
+    port: 0
+    serverSession:
+      idleTimeMs: 3000
+      lifeTimeMs: 1500
+`);
+  const port = Number(sy.proxy().split(":")[1]);
+  const server = `rt/http/server/127.0.0.1/${port}`;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: century\r\n\r\n"));
+    const buf = new Uint8Array(4096);
+    let text = "";
+    while (!text.endsWith("what does the fox say?")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += dec.decode(buf.subarray(0, n));
+    }
+    assert(text.startsWith("HTTP/1.1 200 "), text);
+    let m = await counters(sy.admin);
+    assertEquals([m[`${server}/connects`], m[`${server}/connections`]], [1, 1]);
+    // Kept alive and idle: the 1.5 s lifetime closes it before the 3 s idle limit.
+    const closed = await conn.read(buf);
+    assertEquals(closed, null, "the server closed the connection");
+    const want = JSON.stringify([0, 1, 0]);
+    const got = async () => {
+      m = await counters(sy.admin);
+      return JSON.stringify([
+        m[`${server}/connections`],
+        m[`${server}/lifetime`],
+        m[`${server}/idle`],
+      ]);
+    };
+    assert(await eventually(async () => (await got()) === want), await got());
+  } finally {
+    conn.close();
+    await sy.stop();
+    await fox.close();
   }
 });

@@ -38,6 +38,8 @@ export class ServerConn implements ByteSource {
   phase = HEAD;
   /** `performance.now()` deadline of the current phase (Infinity = none). */
   deadline = Infinity;
+  /** `performance.now()` when the connection's lifetime ends (Infinity = none). */
+  expires = Infinity;
   /** The read side ended (EOF or error). */
   eof = false;
   /** The socket was closed (by us, or handed over). */

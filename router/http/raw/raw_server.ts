@@ -58,6 +58,11 @@ export interface RawServeOptions {
   headerTimeoutMs?: number;
   /** Close a keep-alive connection idle this long (default 60000). */
   idleTimeoutMs?: number;
+  /**
+   * Close a connection this long after it opened (default: never), as Finagle's ExpiringService
+   * `lifeTime`: at once when idle, after the response in flight otherwise.
+   */
+  lifeTimeoutMs?: number;
   /** Unread request body drained after the response before reuse; more → close (1 MiB). */
   maxDrainBytes?: number;
   /** Where every connection counts the bytes it reads and writes. */
@@ -68,6 +73,8 @@ export interface RawServeOptions {
   onDisconnect?(remote: Deno.NetAddr): void;
   /** A keep-alive connection is being closed for idling `idleTimeoutMs` (Finagle's `idle`). */
   onIdleClose?(remote: Deno.NetAddr): void;
+  /** A connection is being closed for reaching `lifeTimeoutMs` (Finagle's `lifetime`). */
+  onLifetimeClose?(remote: Deno.NetAddr): void;
   /**
    * Build the error response for a request rejected before the handler.
    * Default: `status` + `l5d-err: <message>` + a text body.
@@ -165,6 +172,7 @@ class Engine implements RawServer {
   readonly #maxHead: number;
   readonly #headerMs: number;
   readonly #idleMs: number;
+  readonly #lifeMs: number;
   readonly #drain: number;
   readonly #reject: (status: number, message: string) => Response;
   readonly #rejected: ((status: number) => void) | undefined;
@@ -191,11 +199,15 @@ class Engine implements RawServer {
     this.#maxHead = opts.maxHeadBytes ?? 65536;
     this.#headerMs = opts.headerTimeoutMs ?? 30_000;
     this.#idleMs = opts.idleTimeoutMs ?? 60_000;
+    this.#lifeMs = opts.lifeTimeoutMs ?? Infinity;
     this.#drain = opts.maxDrainBytes ?? 1024 * 1024;
     this.#reject = opts.onReject ?? defaultReject;
     this.#rejected = opts.onRejected;
     this.#hostDefault = `localhost:${this.addr.port}`;
-    const tick = Math.max(10, Math.min(1000, Math.min(this.#headerMs, this.#idleMs) / 10));
+    const tick = Math.max(
+      10,
+      Math.min(1000, Math.min(this.#headerMs, this.#idleMs, this.#lifeMs) / 10),
+    );
     this.#sweep = setInterval(() => this.#sweepTimeouts(), tick);
     this.finished = new Promise((r) => this.#resolveFinished = r);
     this.#accepting = this.#accept();
@@ -240,6 +252,7 @@ class Engine implements RawServer {
       } catch { /* closed already */ }
       const c = new ServerConn(tcp, this.#opts.bytes);
       c.deadline = this.#now + this.#headerMs;
+      c.expires = this.#now + this.#lifeMs;
       this.#conns.add(c);
       this.#hook(this.#opts.onConnect, c.remote);
       this.#serve(c).catch(() => {}).then(() => c.linger(LINGER_MS, LINGER_BYTES)).finally(() =>
@@ -272,6 +285,16 @@ class Engine implements RawServer {
   #sweepTimeouts(): void {
     const now = this.#now = performance.now();
     for (const c of this.#conns) {
+      if (c.expires <= now) {
+        c.expires = Infinity;
+        this.#hook(this.#opts.onLifetimeClose, c.remote);
+        if (c.phase === BUSY) c.closeAfter = true; // after the response in flight
+        else {
+          c.deadline = Infinity;
+          c.close();
+          continue;
+        }
+      }
       if (c.deadline > now) continue;
       c.deadline = Infinity;
       if (c.phase === IDLE) {
