@@ -272,6 +272,9 @@ export function createStacks(deps: StackDeps): StackFactory {
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
       const epStats = scopeStats(registry, epScope);
+      // Linkerd's clientSession.idleTimeMs: this client's connections close once idle that long.
+      const idleMs = params.clientSession?.idleTimeMs;
+      if (idleMs) transport.setIdleTimeout?.(a.host, a.port, idleMs);
       const poolLimit = hostConnectionPool(pool, key);
       const limiter = poolLimit ? concurrencyLimit(poolLimit) : null;
       const span = deps.tracing?.clientFilter({ // issue 4: one client span per attempt

@@ -287,3 +287,51 @@ routers:
     await fox.close();
   }
 });
+
+Deno.test("linkerd HttpEndToEndTest 'clientSession idleTimeMs should close client connections' (plain and io.l5d.static), and not when unset", async () => {
+  const foxes = [0, 1, 2].map(() =>
+    startUpstream("fox", () => new Response("what does the fox say?"))
+  );
+  const router = (label: string, port: number, client: string) => `
+- protocol: http
+  label: ${label}
+  dtab: |
+    /p/fox => /$/inet/127.0.0.1/${port} ;
+    /svc/century => /p/fox ;
+  servers: [{ip: 127.0.0.1, port: 0}]
+  client:
+${client}`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+${router("plain", foxes[0]!.port, "    clientSession: {idleTimeMs: 1500}")}
+${
+    router(
+      "static",
+      foxes[1]!.port,
+      "    kind: io.l5d.static\n    configs:\n    - prefix: /*\n      clientSession: {idleTimeMs: 1500}",
+    )
+  }
+${router("unset", foxes[2]!.port, "    forwardClientCert: false")}
+`);
+  const gauge = (m: Record<string, number>, label: string, i: number) =>
+    m[`rt/${label}/client/$/inet/127.0.0.1/${foxes[i]!.port}/connections`];
+  try {
+    for (const label of ["plain", "static", "unset"]) {
+      const r = await curl(["-H", "Host: century", `http://${sy.proxy(label)}/`]);
+      assertEquals([r.status, r.body], [200, "what does the fox say?"], label);
+    }
+    const m0 = await counters(sy.admin);
+    assertEquals([gauge(m0, "plain", 0), gauge(m0, "static", 1), gauge(m0, "unset", 2)], [1, 1, 1]);
+    let m = m0;
+    const closed = await eventually(async () => {
+      m = await counters(sy.admin);
+      return gauge(m, "plain", 0) === 0 && gauge(m, "static", 1) === 0;
+    }, 5000);
+    assert(closed, JSON.stringify([gauge(m, "plain", 0), gauge(m, "static", 1)]));
+    assertEquals(gauge(m, "unset", 2), 1, "no clientSession: the connection stays");
+  } finally {
+    await sy.stop();
+    for (const f of foxes) await f.close();
+  }
+});

@@ -41,13 +41,21 @@ class Endpoint {
   idle: Conn[] = [];
   open = 0;
   waiters: Waiter[] = [];
-  constructor(readonly key: string, readonly host: string, readonly port: number) {}
+  constructor(
+    readonly key: string,
+    readonly host: string,
+    readonly port: number,
+    /** How long a connection may sit idle (the pool's, or the endpoint's own). */
+    public idleMs: number,
+  ) {}
 }
 
 /** The pool behind one client. */
 export class Pool {
   readonly #cfg: PoolSettings;
   readonly #eps = new Map<string, Endpoint>();
+  /** Endpoints with their own idle limit (`clientSession.idleTimeMs`), by `host:port`. */
+  readonly #idleMs = new Map<string, number>();
   readonly #conns = new Set<Conn>();
   readonly #dialing = new Set<AbortController>();
   #idleCount = 0;
@@ -78,7 +86,10 @@ export class Pool {
     if (this.closed) throw new ConnectFailed(`h1 client closed; nothing sent to ${host}:${port}`);
     const key = host + ":" + port;
     let ep = this.#eps.get(key);
-    if (ep === undefined) this.#eps.set(key, ep = new Endpoint(key, host, port));
+    if (ep === undefined) {
+      const idleMs = this.#idleMs.get(key) ?? this.#cfg.idleTimeoutMs;
+      this.#eps.set(key, ep = new Endpoint(key, host, port, idleMs));
+    }
     if (!fresh) {
       const now = this.#cfg.clock.mono();
       while (ep.idle.length > 0) {
@@ -114,7 +125,7 @@ export class Pool {
       return w.resolve(c);
     }
     const cfg = this.#cfg;
-    let ttl = cfg.idleTimeoutMs;
+    let ttl = ep.idleMs;
     if (keepAliveMs >= 0) ttl = Math.min(ttl, Math.max(keepAliveMs - 1000, keepAliveMs / 2));
     if (ep.idle.length >= cfg.maxIdle || ttl <= 0) return c.close();
     c.idleUntil = cfg.clock.mono() + ttl;
@@ -122,6 +133,19 @@ export class Pool {
     ep.idle.push(c);
     this.#idleCount++;
     if (this.#cancelSweep === null) this.#scheduleSweep();
+  }
+
+  /**
+   * Give the endpoint `key` (`host:port`) its own idle limit (Finagle's client
+   * `ExpiringService` idle time): connections idle longer than `ms` close. The shortest asked
+   * for wins, as several clients may share an endpoint.
+   */
+  setIdleTimeout(key: string, ms: number): void {
+    const was = this.#idleMs.get(key);
+    if (was !== undefined && was <= ms) return;
+    this.#idleMs.set(key, ms);
+    const ep = this.#eps.get(key);
+    if (ep !== undefined) ep.idleMs = ms;
   }
 
   /** Connections open (or opening) to `host:port` now, idle included. */

@@ -108,6 +108,11 @@ export interface H1Client {
   stats(): H1ClientStats;
   /** Connections open (or opening) to one endpoint now, idle included. */
   connectionsTo(host: string, port: number): number;
+  /**
+   * Close connections to one endpoint once idle `ms` (a client's `clientSession.idleTimeMs`)
+   * instead of the client's `idleTimeoutMs`; the shortest asked for wins.
+   */
+  setIdleTimeout?(host: string, port: number, ms: number): void;
 }
 
 const realClock: Pick<Clock, "mono" | "setTimer"> = {
@@ -220,5 +225,6 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     close: (graceMs = 0) => pool.close(graceMs),
     stats: () => pool.stats(),
     connectionsTo: (host, port) => pool.openTo(host + ":" + port),
+    setIdleTimeout: (host, port, ms) => pool.setIdleTimeout(host + ":" + port, ms),
   };
 }
