@@ -163,10 +163,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     // the retries filter, which classifies the final response anyway.
     const successClass = (rsp: Response, cls: ResponseClass, req: Request, ctx: Ctx) => {
       const box = trailersOf(rsp);
-      if (box !== undefined && !box.ended) {
-        // A stream still flowing (h2): classified when it ends, and the class goes out in its
-        // trailers, as Linkerd's h2 classifier filter does.
-        const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
+      const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
+      if (box !== undefined && (!box.ended || (rsp.body !== null && !classifiedOnHead(c, rsp)))) {
+        // A stream still flowing (h2), or one with a body that its head does not classify: the
+        // class goes out in its trailers, as Linkerd's h2 classifier filter does.
         whenEnded(box, () => {
           (box.fields ??= []).push([H.successClass, successClassValue(c.response(req, rsp))]);
         });
@@ -392,4 +392,18 @@ export function createStacks(deps: StackDeps): StackFactory {
   }
 
   return { path, client };
+}
+
+/**
+ * Whether Linkerd's h2 classifier filter classifies `rsp` on its head (its classifier's
+ * `responseClassifier` is defined there), so `l5d-success-class` goes in the response headers;
+ * otherwise a response with a body gets it in its trailers. The status classifiers decide on a
+ * 5XX head (`allSuccessful` never does); the gRPC ones on a 4XX/5XX head or a `grpc-status` in it.
+ */
+function classifiedOnHead(c: ResponseClassifier, rsp: Response): boolean {
+  const kind = c.kind;
+  if (kind.startsWith("io.l5d.h2.grpc.")) {
+    return rsp.status >= 400 || rsp.headers.has("grpc-status");
+  }
+  return rsp.status >= 500 && !kind.endsWith("allSuccessful");
 }

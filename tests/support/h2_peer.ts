@@ -11,7 +11,8 @@
  * - `grpc-client ADDRESS MESSAGE...`: one unary call per message (`@N` sends N bytes of "x");
  *   prints `{"text"}` or `{"code"}` per call, then `{"done": true}`.
  * - `h2-server [CERT KEY [CA]]`: an h2c (or TLS) server: `/slow` streams past the
- *   classification timeout and ends with `grpc-status: 14`; any other path echoes
+ *   classification timeout and ends with `grpc-status: 14`; `/empty` is a 200 without a body,
+ *   `/500` a 500 with the body "boom"; any other path echoes
  *   `path=… via=…` and ends with the trailer `x-checksum: abc123`. With `CA`, clients must present
  *   a certificate it signed, and the echo adds ` peer=<CN> xfcc=<x-forwarded-client-cert>`.
  *   Prints `{"port"}`.
@@ -96,6 +97,15 @@ function h2Server(cert?: string, key?: string, ca?: string): void {
     stream.on("error", () => {});
     stream.on("data", () => {});
     stream.on("end", () => {
+      if (headers[":path"] === "/empty") {
+        stream.respond({ ":status": 200 }, { endStream: true });
+        return;
+      }
+      if (headers[":path"] === "/500") {
+        stream.respond({ ":status": 500, "content-type": "text/plain" });
+        stream.end("boom\n");
+        return;
+      }
       if (headers[":path"] === "/slow") {
         stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
           waitForTrailers: true,

@@ -67,6 +67,9 @@ interface Session {
   /** Streams open now, and requests waiting for one to close (the peer's stream limit). */
   active: number;
   readonly waiting: (() => void)[];
+  /** `clientSession.idleTimeMs` of the endpoint (0: none), and its timer while no stream is open. */
+  idleMs: number;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -82,6 +85,17 @@ function streamLimit(sess: Session): number {
 function release(sess: Session): void {
   sess.active--;
   sess.waiting.shift()?.();
+  if (sess.active === 0 && sess.idleMs > 0) armIdle(sess);
+}
+
+/** Close `sess` once no stream has been open on it for its `idleMs` (Finagle's ExpiringService). */
+function armIdle(sess: Session): void {
+  clearTimeout(sess.idleTimer);
+  sess.idleTimer = setTimeout(() => {
+    sess.idleTimer = undefined;
+    if (sess.active === 0 && !sess.s.closed && !sess.s.destroyed) sess.s.close();
+  }, sess.idleMs);
+  Deno.unrefTimer(sess.idleTimer as unknown as number);
 }
 
 function view(b: Uint8Array): Uint8Array {
@@ -124,6 +138,8 @@ const NULL_BODY = new Set([204, 205, 304]);
  */
 export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   const sessions = new Map<string, Session>();
+  /** Per-endpoint `clientSession.idleTimeMs` (the shortest asked for), by authority. */
+  const idleLimits = new Map<string, number>();
   const waitMs = opts.classificationTimeoutMs ?? 100;
   const bufferLimit = opts.responseBufferBytes ?? 16383;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
@@ -155,7 +171,15 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         }
         : {}),
     } as http2.SecureClientSessionOptions);
-    const entry: Session = { s, connected: false, failure: undefined, active: 0, waiting: [] };
+    const entry: Session = {
+      s,
+      connected: false,
+      failure: undefined,
+      active: 0,
+      waiting: [],
+      idleMs: idleLimits.get(key) ?? 0,
+      idleTimer: undefined,
+    };
     sessions.set(key, entry);
     const timer = setTimeout(() => {
       if (!entry.connected) s.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
@@ -174,6 +198,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     });
     s.on("close", () => {
       clearTimeout(timer);
+      clearTimeout(entry.idleTimer);
       if (sessions.get(key) === entry) sessions.delete(key);
     });
     return entry;
@@ -239,6 +264,10 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   ): Promise<Response> {
     const signal = req.signal;
     sess.active++;
+    if (sess.idleTimer !== undefined) {
+      clearTimeout(sess.idleTimer);
+      sess.idleTimer = undefined;
+    }
     let released = false;
     const done = () => {
       if (released) return;
@@ -444,6 +473,17 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     connectionsTo(host, port) {
       const e = sessions.get(authorityOf(host, port));
       return e && !e.s.closed && !e.s.destroyed ? 1 : 0;
+    },
+    setIdleTimeout(host, port, ms) {
+      const key = authorityOf(host, port);
+      const was = idleLimits.get(key);
+      if (was !== undefined && was <= ms) return;
+      idleLimits.set(key, ms);
+      const e = sessions.get(key);
+      if (e !== undefined) {
+        e.idleMs = ms;
+        if (e.active === 0) armIdle(e);
+      }
     },
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * Scenarios of Linkerd 1.x's h2 end-to-end tests (`H2EndToEndTest`,
+ * `StreamClassificationEndToEndTest`) run against the real Switchyard process: an HTTP/2
+ * upstream peer (`tests/support/h2_peer.ts`, a child process) and nghttp as the client.
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { startPortPeer } from "../support/h2_peers.ts";
+
+async function metrics(admin: string): Promise<Record<string, number>> {
+  return await (await fetch(`${admin}/admin/metrics.json`)).json();
+}
+
+async function nghttp(args: string[]): Promise<string> {
+  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
+function headAndTrailers(verbose: string): [string[], string[]] {
+  const head: string[] = [];
+  const trailers: string[] = [];
+  let inHead = true;
+  let seenHead = false;
+  for (const line of verbose.split("\n")) {
+    const m = /recv \(stream_id=\d+\) (\S+: .*)$/.exec(line);
+    if (m) {
+      if (seenHead) inHead = false;
+      (inHead ? head : trailers).push(m[1]!);
+    } else if (/recv HEADERS frame/.test(line) && head.length > 0) seenHead = true;
+  }
+  return [head, trailers];
+}
+
+async function waitFor(f: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await f()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+Deno.test("linkerd H2EndToEndTest: clientSession idleTimeMs closes h2 client connections (global and io.l5d.static), none without it", async () => {
+  const up = await startPortPeer("h2-server");
+  const dst = `/$/inet/127.0.0.1/${up.port}`;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  label: idle
+  dtab: /svc/dog => ${dst};
+  servers: [{port: 0}]
+  client:
+    clientSession: {idleTimeMs: 1500}
+- protocol: h2
+  label: static
+  dtab: /svc/dog => ${dst};
+  servers: [{port: 0}]
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /*
+      clientSession: {idleTimeMs: 1500}
+- protocol: h2
+  label: kept
+  dtab: /svc/dog => ${dst};
+  servers: [{port: 0}]
+  client: {forwardClientCert: false}
+`);
+  try {
+    for (const label of ["idle", "static", "kept"]) {
+      const out = await nghttp([
+        "-H",
+        ":authority: dog",
+        `http://127.0.0.1:${sy.ports[label]![0]}/`,
+      ]);
+      assert(out.includes("path=/ "), out);
+    }
+    const gauge = (m: Record<string, number>, label: string) =>
+      m[`rt/${label}/client/${dst.slice(1)}/connections`];
+    const now = await metrics(sy.admin);
+    for (const label of ["idle", "static", "kept"]) assertEquals(gauge(now, label), 1, label);
+    assert(
+      await waitFor(async () => {
+        const m = await metrics(sy.admin);
+        return gauge(m, "idle") === 0 && gauge(m, "static") === 0;
+      }, 5000),
+      "idle h2 client connections were not closed after idleTimeMs",
+    );
+    assertEquals(gauge(await metrics(sy.admin), "kept"), 1);
+    // A closed session is reopened by the next request.
+    const again = await nghttp(["-H", ":authority: dog", `http://127.0.0.1:${sy.ports.idle![0]}/`]);
+    assert(again.includes("path=/ "), again);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+Deno.test("linkerd StreamClassificationEndToEndTest: l5d-success-class in the trailers of a stream, in the head of an empty or failed one", async () => {
+  const up = await startPortPeer("h2-server");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  label: all
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port};
+  service: {responseClassifier: {kind: io.l5d.h2.allSuccessful}}
+  servers: [{port: 0}]
+- protocol: h2
+  label: five
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port};
+  service: {responseClassifier: {kind: io.l5d.h2.nonRetryable5XX}}
+  servers: [{port: 0}]
+`);
+  const get = async (label: string, path: string) =>
+    headAndTrailers(
+      await nghttp([
+        "-v",
+        "-H",
+        ":authority: foo",
+        `http://127.0.0.1:${sy.ports[label]![0]}${path}`,
+      ]),
+    );
+  try {
+    // "classifier filter sets l5d-success-class headers in stream trailers": a body.
+    const [head, trailers] = await get("all", "/stream");
+    assert(head.includes(":status: 200"), head.join("\n"));
+    assert(!head.some((f) => f.startsWith("l5d-success-class")), head.join("\n"));
+    assert(trailers.includes("l5d-success-class: 1.0"), trailers.join("\n"));
+    assert(trailers.includes("x-checksum: abc123"), trailers.join("\n"));
+    // "classifier filter sets l5d-success-class headers": an empty stream.
+    const [emptyHead] = await get("all", "/empty");
+    assert(emptyHead.includes("l5d-success-class: 1.0"), emptyHead.join("\n"));
+    // allSuccessful never classifies on the head: a 500 with a body gets it in its trailers.
+    const [allHead, allTrailers] = await get("all", "/500");
+    assert(allHead.includes(":status: 500"), allHead.join("\n"));
+    assert(allTrailers.includes("l5d-success-class: 1.0"), allTrailers.join("\n"));
+    // The 5XX classifiers classify a 5XX on its head.
+    const [failHead] = await get("five", "/500");
+    assert(failHead.includes("l5d-success-class: 0.0"), failHead.join("\n"));
+    const [okHead, okTrailers] = await get("five", "/x");
+    assert(!okHead.some((f) => f.startsWith("l5d-success-class")), okHead.join("\n"));
+    assert(okTrailers.includes("l5d-success-class: 1.0"), okTrailers.join("\n"));
+    const m = await metrics(sy.admin);
+    assertEquals(m["rt/all/service/svc/foo/success"], 3);
+    assertEquals(m["rt/five/service/svc/foo/failures"], 1);
+    assertEquals(m["rt/five/service/svc/foo/success"], 1);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
