@@ -8,6 +8,12 @@
  * and only while `canRequeue()` (e.g. the balancer has an open node; Finagle's "stack status is
  * Open"). Responses are never requeued: a response means the request was delivered.
  *
+ * A connection that could not be made (`ConnectFailed`: refused, connect timeout) is Finagle's
+ * service-acquisition failure: it is re-attempted up to {@link ACQUISITION_EFFORT} times without
+ * touching the budget (Finagle's `Retries` module `Effort`), each counted as a requeue; only when
+ * those run out does the budgeted requeue above apply, and each budgeted requeue gets its own
+ * acquisition attempts, as in Finagle, where the RequeueFilter wraps the retrying factory.
+ *
  * Stack position (client stack): **directly above the balancer leaf** and below client stats,
  * so each requeue re-picks a node and stats count the logical client request once. It sits
  * below the path stack's `retries`, which may still retry what requeues gave up on.
@@ -24,10 +30,13 @@
  */
 import type { Ctx } from "../router/core/ctx.ts";
 import type { Filter } from "../router/core/service.ts";
-import { findSwitchyardError } from "../router/core/errors.ts";
+import { ConnectFailed, findSwitchyardError } from "../router/core/errors.ts";
 import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
 import type { RetryBudget } from "./retry_budget.ts";
 import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
+
+/** Re-attempts of a failed connection per (re)queued attempt, free of budget (Finagle's `Effort`). */
+export const ACQUISITION_EFFORT = 25;
 
 /** Options of {@link requeues}. */
 export interface RequeuesOptions {
@@ -75,15 +84,23 @@ export function requeues(opts: RequeuesOptions): Filter {
     // This request's share of the balance, taken at its first failure rather than at its start
     // (Finagle's RequeueFilter): the same number, without a budget read per request (issue 6).
     let left = -1;
+    // Connection attempts left for this attempt (Finagle's service acquisition `Effort`).
+    let effort = ACQUISITION_EFFORT;
     for (;;) {
       setUpstreamSignal(ctx, signal);
       try {
         return await next(replay ? replay.attempt() : req, ctx);
       } catch (e: unknown) {
+        const err = findSwitchyardError(e);
         if (
-          !findSwitchyardError(e)?.retryable || signal.aborted || !(replay?.canReplay ?? true) ||
-          !canRequeue()
+          !err?.retryable || signal.aborted || !(replay?.canReplay ?? true) || !canRequeue()
         ) throw e;
+        if (err instanceof ConnectFailed && effort > 0) {
+          effort--;
+          ctx.attempt++;
+          onRequeue?.(ctx);
+          continue;
+        }
         if (left < 0) left = Math.ceil(perRequest * budget.balance());
         if (left <= 0) {
           onRequestLimit?.(ctx);
@@ -94,6 +111,7 @@ export function requeues(opts: RequeuesOptions): Filter {
           throw e;
         }
         left--;
+        effort = ACQUISITION_EFFORT;
         ctx.attempt++;
         onRequeue?.(ctx);
       }

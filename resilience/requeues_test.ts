@@ -40,8 +40,8 @@ Deno.test("requeues() never re-sends a response or a delivered failure", async (
 
 Deno.test("requeues() caps one request at ceil(0.2 × balance)", async () => {
   const { clock, filter, seen } = setup();
-  const svc = scripted([new ConnectFailed("refused")]);
-  await assertRejects(() => filter(req(), testCtx(clock), svc), "refused");
+  const svc = scripted([new Overloaded("pool full")]);
+  await assertRejects(() => filter(req(), testCtx(clock), svc), "pool full");
   // balance 100 (reserve) → 20 requeues; the cap is Finagle's `request_limit`, not
   // "budget exhausted".
   assertEquals([svc.calls, seen.requeues, seen.exhausted, seen.limit], [21, 20, 0, 1]);
@@ -52,11 +52,11 @@ Deno.test("requeues() stops when its budget is empty", async () => {
     budget: new RetryBudget({ minRetriesPerSec: 0, percentCanRetry: 1 }, new FakeClock()),
     maxRequeuesPerRequest: 5,
   });
-  const svc = scripted([new ConnectFailed("refused")]);
+  const svc = scripted([new Overloaded("pool full")]);
   // One deposit buys one requeue (percentCanRetry 1); the second is refused.
   await assertRejects(() => filter(req(), testCtx(clock), svc));
   assertEquals([svc.calls, seen.requeues, seen.exhausted], [2, 1, 1]);
-  const svc2 = scripted([new ConnectFailed("refused")]);
+  const svc2 = scripted([new Overloaded("pool full")]);
   await assertRejects(() => filter(req(), testCtx(clock), svc2));
   assertEquals([svc2.calls, seen.requeues, seen.exhausted], [2, 2, 2]);
 });
@@ -71,9 +71,27 @@ Deno.test("requeues() reports budget exhaustion", async () => {
     onBudgetExhausted: () => seen.exhausted++,
   });
   budget.deposit(); // balance 0.5 + 0.5 after the request's own deposit → 1 requeue
-  const svc = scripted([new ConnectFailed("refused")]);
+  const svc = scripted([new Overloaded("pool full")]);
   await assertRejects(() => filter(req(), testCtx(clock), svc));
   assertEquals([svc.calls, seen.exhausted], [2, 1]);
+});
+
+Deno.test("requeues() re-attempts a failed connection 25 times without budget (Finagle's acquisition Effort)", async () => {
+  // No budget at all: a refused connection still gets Finagle's 25 acquisition attempts, then the
+  // budgeted requeue hits the per-request limit (Linkerd RetriesEndToEndTest 'requeues').
+  const clock = new FakeClock();
+  const seen = { requeues: 0, limit: 0 };
+  const filter = requeues({
+    budget: new RetryBudget({ minRetriesPerSec: 0, percentCanRetry: 0.5 }, clock),
+    onRequeue: () => seen.requeues++,
+    onRequestLimit: () => seen.limit++,
+  });
+  const svc = scripted([new ConnectFailed("refused")]);
+  await assertRejects(() => filter(req(), testCtx(clock), svc), "refused");
+  assertEquals([svc.calls, seen.requeues, seen.limit], [26, 25, 1]);
+  const ok = scripted([...Array(25).fill(new ConnectFailed("refused")), 200]);
+  assertEquals((await filter(req(), testCtx(clock), ok)).status, 200);
+  assertEquals([ok.calls, seen.requeues, seen.limit], [26, 50, 1]);
 });
 
 Deno.test("requeues() does nothing when canRequeue() says no", async () => {

@@ -335,3 +335,70 @@ ${router("unset", foxes[2]!.port, "    forwardClientCert: false")}
     for (const f of foxes) await f.close();
   }
 });
+
+Deno.test("linkerd RetriesEndToEndTest 'requeues' and 'per-client requeue policy': budget gauges per client; a closed downstream is re-dialed 25 times per attempt (Finagle's acquisition Effort), free of budget", async () => {
+  const a = recordingUpstream();
+  const b = recordingUpstream();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/a => /$/inet/127.0.0.1/${a.port} ;
+    /svc/b => /$/inet/127.0.0.1/${b.port} ;
+  service:
+    retries:
+      budget: {minRetriesPerSec: 0, percentCanRetry: 0.0}
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /
+      failFast: false
+      failureAccrual: {kind: none}
+    - prefix: /$/inet/127.0.0.1/${a.port}
+      requeueBudget: {minRetriesPerSec: 0, percentCanRetry: 1.0, ttlSecs: 10}
+    - prefix: /$/inet/127.0.0.1/${b.port}
+      requeueBudget: {minRetriesPerSec: 0, percentCanRetry: 0.5, ttlSecs: 10}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const stat = (m: Record<string, number>, port: number, k: string) =>
+    m[`rt/http/client/$/inet/127.0.0.1/${port}/retries/${k}`] ?? 0;
+  const get = (host: string) => curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+  try {
+    // percentCanRetry 1.0: one request earns one requeue; 0.5: two requests do.
+    assertEquals((await get("a")).status, 200);
+    assertEquals(stat(await counters(sy.admin), a.port, "budget"), 1);
+    assertEquals((await get("b")).status, 200);
+    assertEquals(stat(await counters(sy.admin), b.port, "budget"), 0);
+    assertEquals((await get("b")).status, 200);
+    let m = await counters(sy.admin);
+    assertEquals(
+      ["budget", "requeues", "request_limit"].map((k) => stat(m, b.port, k)),
+      [1, 0, 0],
+    );
+    // Close b: every dial is refused. Finagle re-acquires the connection 25 times without
+    // touching the budget; then the request's share of the budget (ceil(0.2 × 1) = 1) buys one
+    // requeue, which gets its own 25 dials, and the next failure is over the request's limit.
+    await b.close();
+    const r = await get("b");
+    assertEquals([r.status, r.headers.get("l5d-retryable")], [502, "true"]);
+    m = await counters(sy.admin);
+    assertEquals(
+      ["budget", "requeues", "request_limit", "budget_exhausted"].map((k) => stat(m, b.port, k)),
+      [0, 25 + 1 + 25, 1, 0],
+    );
+    // The next request's deposit brings the balance back to 1: the same again.
+    assertEquals((await get("b")).status, 502);
+    m = await counters(sy.admin);
+    assertEquals(
+      ["budget", "requeues", "request_limit"].map((k) => stat(m, b.port, k)),
+      [0, 51 + 51, 2],
+    );
+    // a's budget is its own.
+    assertEquals(stat(m, a.port, "budget"), 1);
+    assertEquals(stat(m, a.port, "requeues"), 0);
+  } finally {
+    await sy.stop();
+    await a.close();
+  }
+});
