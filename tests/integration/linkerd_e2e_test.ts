@@ -402,3 +402,58 @@ routers:
     await a.close();
   }
 });
+
+Deno.test("linkerd ResponseClassificationEndToEndTest 'per service classification' and 'client stats use service response classifier': server, service and client/<id>/service/<svc> stats follow each service's classifier", async () => {
+  const up = recordingUpstream();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port}
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc/a
+      responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+    - prefix: /svc/b
+      responseClassifier: {kind: io.l5d.http.nonRetryable5XX}
+    - prefix: /svc/c
+      responseClassifier: {kind: io.l5d.http.allSuccessful}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const port = Number(sy.proxy().split(":")[1]);
+  const client = `rt/http/client/$/inet/127.0.0.1/${up.port}`;
+  const server = `rt/http/server/127.0.0.1/${port}`;
+  const sf = (
+    m: Record<string, number>,
+    scope: string,
+  ) => [m[`${scope}/success`] ?? 0, m[`${scope}/failures`] ?? 0];
+  const send = (host: string, method = "GET") =>
+    curl(["-X", method, "-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+  try {
+    // a: retryable, succeeds after one failure.
+    up.failNext();
+    assertEquals((await send("a")).status, 200);
+    let m = await counters(sy.admin);
+    assertEquals(sf(m, server), [1, 0]);
+    assertEquals(sf(m, "rt/http/service/svc/a"), [1, 0]);
+    assertEquals(sf(m, `${client}/service/svc/a`), [1, 1]);
+    // b: not retryable, fails once.
+    up.failNext();
+    assertEquals((await send("b")).status, 500);
+    m = await counters(sy.admin);
+    assertEquals(sf(m, server), [1, 1]);
+    assertEquals(sf(m, "rt/http/service/svc/b"), [0, 1]);
+    assertEquals(sf(m, `${client}/service/svc/b`), [0, 1]);
+    // c: allSuccessful makes a 500 to a POST a success everywhere, the client's stats included.
+    up.failNext();
+    assertEquals((await send("c", "POST")).status, 500);
+    m = await counters(sy.admin);
+    assertEquals(sf(m, server), [2, 1]);
+    assertEquals(sf(m, "rt/http/service/svc/c"), [1, 0]);
+    assertEquals(sf(m, `${client}/service/svc/c`), [1, 0]);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
