@@ -9,10 +9,10 @@
  * Open"). Responses are never requeued: a response means the request was delivered.
  *
  * A connection that could not be made (`ConnectFailed`: refused, connect timeout) is Finagle's
- * service-acquisition failure: it is re-attempted up to {@link ACQUISITION_EFFORT} times without
- * touching the budget (Finagle's `Retries` module `Effort`), each counted as a requeue; only when
- * those run out does the budgeted requeue above apply, and each budgeted requeue gets its own
- * acquisition attempts, as in Finagle, where the RequeueFilter wraps the retrying factory.
+ * service-acquisition failure: it is re-attempted up to {@link ACQUISITION_EFFORT} times per
+ * request without touching the budget (Finagle's `Retries` module: `applySelf(conn, Effort)`),
+ * each counted as a requeue; when those run out the request fails. The budget is not asked: in
+ * Finagle the RequeueFilter wraps only a service that was acquired.
  *
  * Stack position (client stack): **directly above the balancer leaf** and below client stats,
  * so each requeue re-picks a node and stats count the logical client request once. It sits
@@ -35,7 +35,7 @@ import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
 import type { RetryBudget } from "./retry_budget.ts";
 import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
 
-/** Re-attempts of a failed connection per (re)queued attempt, free of budget (Finagle's `Effort`). */
+/** Re-attempts of a failed connection per request, free of budget (Finagle's `Effort`). */
 export const ACQUISITION_EFFORT = 25;
 
 /** Options of {@link requeues}. */
@@ -84,7 +84,7 @@ export function requeues(opts: RequeuesOptions): Filter {
     // This request's share of the balance, taken at its first failure rather than at its start
     // (Finagle's RequeueFilter): the same number, without a budget read per request (issue 6).
     let left = -1;
-    // Connection attempts left for this attempt (Finagle's service acquisition `Effort`).
+    // Connection re-attempts left for this request (Finagle's service acquisition `Effort`).
     let effort = ACQUISITION_EFFORT;
     for (;;) {
       setUpstreamSignal(ctx, signal);
@@ -95,7 +95,8 @@ export function requeues(opts: RequeuesOptions): Filter {
         if (
           !err?.retryable || signal.aborted || !(replay?.canReplay ?? true) || !canRequeue()
         ) throw e;
-        if (err instanceof ConnectFailed && effort > 0) {
+        if (err instanceof ConnectFailed) {
+          if (effort <= 0) throw e;
           effort--;
           ctx.attempt++;
           onRequeue?.(ctx);
@@ -111,7 +112,6 @@ export function requeues(opts: RequeuesOptions): Filter {
           throw e;
         }
         left--;
-        effort = ACQUISITION_EFFORT;
         ctx.attempt++;
         onRequeue?.(ctx);
       }
