@@ -7,18 +7,8 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
-import { grpcCalls, startPortPeer } from "../support/h2_peers.ts";
+import { grpcCalls, metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
 import { makeCerts } from "../support/certs.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
-
-async function nghttp(args: string[]): Promise<string> {
-  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  return new TextDecoder().decode(out.stdout);
-}
 
 Deno.test("h2: gRPC routed by service with io.l5d.header.path, grpc.default retries UNAVAILABLE only", async () => {
   const up = await startPortPeer("grpc-server");

@@ -5,17 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { startPortPeer } from "../support/h2_peers.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
-
-async function nghttp(args: string[]): Promise<string> {
-  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  return new TextDecoder().decode(out.stdout);
-}
+import { metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
 
 /** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
 function headAndTrailers(verbose: string): [string[], string[]] {

@@ -102,3 +102,15 @@ export async function grpcCalls(
   await peer.exited;
   return out;
 }
+
+/** The admin server's flat `metrics.json`. */
+export async function metrics(admin: string): Promise<Record<string, number>> {
+  return await (await fetch(`${admin}/admin/metrics.json`)).json();
+}
+
+/** Run `nghttp` with `args`; its standard output. */
+export async function nghttp(args: string[]): Promise<string> {
+  const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout);
+}

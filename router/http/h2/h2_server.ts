@@ -20,6 +20,7 @@
 import type * as http2 from "node:http2";
 import { http2Module, netModule } from "./node_http2.ts";
 import { acceptH2c } from "./h2c_front.ts";
+import { CONNECTION_FIELDS } from "./_fields.ts";
 import type * as tls from "node:tls";
 import { clientCertHeader, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
@@ -73,15 +74,6 @@ export type H2Handler = (
   req: Request,
   info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined },
 ) => Promise<Response>;
-
-/** Response fields HTTP/2 forbids (RFC 9113 §8.2.2). */
-const CONNECTION_FIELDS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-]);
 
 /**
  * Serve HTTP/2 on `hostname:port`.

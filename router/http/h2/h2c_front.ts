@@ -21,6 +21,7 @@
  */
 import type * as NodeNet from "node:net";
 import { javaUrlEncode } from "../headers.ts";
+import { CONNECTION_FIELDS } from "./_fields.ts";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** The longest HTTP/1.1 request head accepted for an upgrade. */
@@ -29,16 +30,8 @@ const MAX_HEAD = 64 * 1024;
 const MAX_FRAME = 16384;
 /** Default initial stream and connection window: an upgrade's body must fit in it. */
 const MAX_WINDOW = 65535;
-/** Fields HTTP/2 does not carry (RFC 9113 §8.2.2), plus the upgrade's own. */
-const CONNECTION_FIELDS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "http2-settings",
-  "host",
-]);
+/** Fields stream 1 does not carry: HTTP/2's connection-specific ones, the upgrade's, Host. */
+const NOT_CARRIED: ReadonlySet<string> = new Set([...CONNECTION_FIELDS, "http2-settings", "host"]);
 
 /** Why a connection is not served: an HTTP/1.1 status and the `l5d-err` text. */
 interface Refusal {
@@ -218,7 +211,7 @@ function upgradeFrames(h: Head, body: Uint8Array): Uint8Array | Refusal {
   if (authority !== "") field(":authority", authority);
   field(":path", path);
   for (const [name, value] of h.fields) {
-    if (CONNECTION_FIELDS.has(name) || listed.has(name)) continue;
+    if (NOT_CARRIED.has(name) || listed.has(name)) continue;
     if (name === "te" && value.toLowerCase() !== "trailers") continue;
     field(name, value);
   }
