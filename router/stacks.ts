@@ -224,6 +224,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     registry.gauge(scope, "loadbalancer/size", () => balancer.size);
     // Finagle's client `connections`: open connections to this client's endpoints (the pool is
     // per endpoint, shared by every client that binds to it).
+    // Finagle's client `connects`: connections this client's requests opened (the pool is shared
+    // per endpoint; a connection counts for the client whose request dialled it).
+    const connects = registry.counter(scope, "connects");
+    const countConnect = () => connects.incr();
     registry.gauge(scope, "connections", () => {
       let n = 0;
       for (const a of current) n += transport.connectionsTo(a.host, a.port);
@@ -292,7 +296,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       });
       const call = stack(
         [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
-        forwardTo(transport, a.host, a.port, params.forwardClientCert === true),
+        forwardTo(transport, a.host, a.port, params.forwardClientCert === true, countConnect),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);

@@ -103,6 +103,7 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       "failure_accrual/probes",
       "failure_accrual/removed_for_ms",
       "loadbalancer/size",
+      "connects",
       "connections",
       "loadbalancer/available",
       "loadbalancer/panic_mode",

@@ -132,12 +132,14 @@ export function upstreamHeaders(
  * @param port endpoint port
  * @param forwardClientCert send the client's certificate as `x-forwarded-client-cert` (Linkerd's
  *   client `forwardClientCert`); an inbound one is dropped either way
+ * @param onConnect called when a request opens a new connection (the client's `connects`)
  */
 export function forwardTo(
   client: H1Client,
   host: string,
   port: number,
   forwardClientCert = false,
+  onConnect?: () => void,
 ): Service {
   // Not async (issue 6): the common path returns the client's promise with one reaction.
   return function forward(req, ctx) {
@@ -159,6 +161,7 @@ export function forwardTo(
         // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the
         // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
         http10: version === "1.0",
+        onConnect,
       }).then(version === "2.0" ? appendViaH2 : appendVia);
     } catch (e: unknown) {
       return Promise.reject(e);

@@ -1,8 +1,8 @@
 /**
  * Stats under the names Linkerd's own end-to-end tests read: the server's `idle` counter,
  * connections closed for idling `serverSession.idleTimeMs` (Finagle's ExpiringService; L1
- * `HttpEndToEndTest` "serverSession idleTimeMs ..."). The client's `retries/requeues` stats are
- * checked in `resilience_test.ts`.
+ * `HttpEndToEndTest` "serverSession idleTimeMs ..."), and the client's `connects` (H2EndToEndTest
+ * "single request"). The client's `retries/requeues` stats are checked in `resilience_test.ts`.
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
@@ -38,5 +38,46 @@ routers:
   } finally {
     await sy.stop();
     await up.close();
+  }
+});
+
+Deno.test("client connects counts the connections a client's requests opened (H2EndToEndTest 'single request': connects == 1)", async () => {
+  const up = startUpstream("up");
+  // h2: Deno.serve answers h2c with prior knowledge, as the h2 router's client speaks it.
+  const h2up = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("woof"),
+  );
+  const h2port = (h2up.addr as Deno.NetAddr).port;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+- protocol: h2
+  label: h2
+  dtab: /svc/* => /$/inet/127.0.0.1/${h2port};
+  servers: [{port: 0}]
+`);
+  try {
+    for (let i = 0; i < 3; i++) {
+      assertEquals(
+        (await curl(["-H", "Host: web", `http://${sy.proxy("outgoing")}/`])).status,
+        200,
+      );
+      const h2 = await curl(["--http2-prior-knowledge", `http://${sy.proxy("h2")}/`]);
+      assertEquals([h2.status, h2.body], [200, "woof"]);
+    }
+    const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
+    // Three sequential requests: one pooled HTTP/1.1 connection, one multiplexed h2 session.
+    assertEquals(m[`rt/outgoing/client/$/inet/127.0.0.1/${up.port}/connects`], 1);
+    assertEquals(m[`rt/h2/client/$/inet/127.0.0.1/${h2port}/connects`], 1);
+    assertEquals(m[`rt/outgoing/client/$/inet/127.0.0.1/${up.port}/connections`], 1);
+  } finally {
+    await sy.stop();
+    await up.close();
+    await h2up.shutdown();
   }
 });

@@ -82,6 +82,7 @@ export class Pool {
     port: number,
     signal: AbortSignal | undefined,
     fresh: boolean,
+    onConnect?: (() => void) | undefined,
   ): Conn | Promise<Conn> {
     if (this.closed) throw new ConnectFailed(`h1 client closed; nothing sent to ${host}:${port}`);
     const key = host + ":" + port;
@@ -106,9 +107,9 @@ export class Pool {
     }
     if (ep.open < this.#cfg.maxConns) {
       ep.open++;
-      return this.#connect(ep, signal);
+      return this.#connect(ep, signal, onConnect);
     }
-    return this.#wait(ep, signal, fresh);
+    return this.#wait(ep, signal, fresh, onConnect);
   }
 
   /** Return a connection after a clean exchange; `keepAliveMs` is the upstream's hint or -1. */
@@ -196,7 +197,11 @@ export class Pool {
     return drained;
   }
 
-  async #connect(ep: Endpoint, signal: AbortSignal | undefined): Promise<Conn> {
+  async #connect(
+    ep: Endpoint,
+    signal: AbortSignal | undefined,
+    onConnect?: (() => void) | undefined,
+  ): Promise<Conn> {
     let tcp: Deno.Conn;
     try {
       tcp = await this.#dial(ep, signal);
@@ -210,6 +215,7 @@ export class Pool {
       throw new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`);
     }
     this.connects++;
+    onConnect?.();
     const c = new Conn(tcp, ep, (x) => {
       this.#conns.delete(x);
       this.#freeSlot(ep);
@@ -263,7 +269,12 @@ export class Pool {
     }
   }
 
-  #wait(ep: Endpoint, signal: AbortSignal | undefined, fresh: boolean): Promise<Conn> {
+  #wait(
+    ep: Endpoint,
+    signal: AbortSignal | undefined,
+    fresh: boolean,
+    onConnect: (() => void) | undefined,
+  ): Promise<Conn> {
     signal?.throwIfAborted();
     return new Promise<Conn | null>((resolve, reject) => {
       const w: Waiter = { resolve, reject, fresh, signal, onAbort: null };
@@ -276,7 +287,7 @@ export class Pool {
         signal.addEventListener("abort", w.onAbort, { once: true });
       }
       ep.waiters.push(w);
-    }).then((c) => c ?? this.#connect(ep, signal));
+    }).then((c) => c ?? this.#connect(ep, signal, onConnect));
   }
 
   /** An idle connection saw EOF, an error or stray bytes: drop it. */

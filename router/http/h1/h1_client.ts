@@ -72,6 +72,8 @@ export interface H1Request {
    * HTTP/1.1 chunked all the same.
    */
   http10?: boolean;
+  /** Called when this request opens a new connection (Finagle's client `connects` counter). */
+  onConnect?: (() => void) | undefined;
 }
 
 /** Pool counters. */
@@ -187,12 +189,12 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
           : e;
       }
       signal?.throwIfAborted();
-      got = pool.acquire(host, port, signal, false);
+      got = pool.acquire(host, port, signal, false, req.onConnect);
     } catch (e: unknown) {
       return Promise.reject(e);
     }
     const key = host + ":" + port;
-    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p);
+    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req.onConnect);
     if (!(got instanceof Conn)) {
       return got.then((c) =>
         new Exchange(c, pool, key, limits, signal).run(p).then(undefined, onStale)
@@ -209,10 +211,11 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     key: string,
     signal: AbortSignal | undefined,
     p: PreparedRequest,
+    onConnect: (() => void) | undefined,
   ): Promise<Response> {
     if (!(e instanceof StaleConnection)) throw e;
     if (!e.replayable) throw e.error;
-    const fresh = await pool.acquire(host, port, signal, true);
+    const fresh = await pool.acquire(host, port, signal, true, onConnect);
     try {
       return await new Exchange(fresh, pool, key, limits, signal).run(p);
     } catch (e2: unknown) {

@@ -148,7 +148,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   let connects = 0;
   let reused = 0;
 
-  function session(host: string, port: number): Session {
+  function session(host: string, port: number, onConnect?: () => void): Session {
     const key = authorityOf(host, port);
     const have = sessions.get(key);
     if (have && !have.s.closed && !have.s.destroyed && have.failure === undefined) {
@@ -156,6 +156,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       return have;
     }
     connects++;
+    onConnect?.();
     const url = `${tls ? "https" : "http"}://${key}`;
     const s = http2Module().connect(url, {
       ...(opts.settings ? { settings: opts.settings } : {}),
@@ -217,7 +218,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let sess: Session;
     try {
-      sess = session(host, port);
+      sess = session(host, port, req.onConnect);
     } catch (e: unknown) {
       return Promise.reject(new ConnectFailed(`h2 connect to ${authorityOf(host, port)}: ${e}`));
     }
