@@ -63,28 +63,44 @@ export function pageOutExecutable(): PageOutResult {
   if (!granted) return { ok: false, reason: "no ffi permission" };
   let lib: Deno.DynamicLibrary<{
     madvise: { parameters: ["pointer", "usize", "i32"]; result: "i32" };
+    __errno_location: { parameters: []; result: "pointer" };
   }>;
   try {
     lib = Deno.dlopen("libc.so.6", {
       madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+      __errno_location: { parameters: [], result: "pointer" },
     });
   } catch (e: unknown) {
     return { ok: false, reason: `libc.so.6: ${e instanceof Error ? e.message : String(e)}` };
   }
   try {
     const exe = Deno.realPathSync(Deno.execPath());
-    const maps = executableMappings(Deno.readTextFileSync("/proc/self/maps"), exe);
-    let mappings = 0, bytes = 0;
-    for (const [a, b] of maps) {
-      if (lib.symbols.madvise(Deno.UnsafePointer.create(a), b - a, MADV_PAGEOUT) !== 0) {
-        return { ok: false, reason: "madvise(MADV_PAGEOUT) refused (Linux < 5.4?)" };
+    // A transient refusal (EAGAIN; a mapping split or moved between reading the maps and the
+    // call) is tried again with a fresh read of the maps, twice at most.
+    let errno = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const maps = executableMappings(Deno.readTextFileSync("/proc/self/maps"), exe);
+      let mappings = 0, bytes = 0;
+      errno = 0;
+      for (const [a, b] of maps) {
+        if (lib.symbols.madvise(Deno.UnsafePointer.create(a), b - a, MADV_PAGEOUT) !== 0) {
+          const at = lib.symbols.__errno_location();
+          errno = at === null ? -1 : new Deno.UnsafePointerView(at).getInt32();
+          break;
+        }
+        mappings++;
+        bytes += Number(b - a);
       }
-      mappings++;
-      bytes += Number(b - a);
+      if (errno !== 0) continue;
+      return mappings > 0
+        ? { ok: true, mappings, bytes }
+        : { ok: false, reason: `no mapping of ${exe}` };
     }
-    return mappings > 0
-      ? { ok: true, mappings, bytes }
-      : { ok: false, reason: `no mapping of ${exe}` };
+    return {
+      ok: false,
+      reason: `madvise(MADV_PAGEOUT) refused, errno ${errno}` +
+        (errno === 22 ? " (EINVAL: Linux < 5.4?)" : ""),
+    };
   } catch (e: unknown) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   } finally {
