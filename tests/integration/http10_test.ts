@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
+import { rawUpstream } from "../support/raw_upstream.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
 
 const enc = new TextEncoder();
@@ -13,79 +14,23 @@ const dec = new TextDecoder();
 
 /** A raw upstream: one head per request (no bodies), answered by path. */
 function http10Upstream() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const heads: string[] = [];
-  let connections = 0;
-  const open = new Set<Deno.Conn>();
-  const serve = async (c: Deno.Conn) => {
-    const buf = new Uint8Array(16384);
-    let text = "";
-    try {
-      for (;;) {
-        let end = text.indexOf("\r\n\r\n");
-        while (end < 0) {
-          const n = await c.read(buf);
-          if (n === null) return;
-          text += dec.decode(buf.subarray(0, n));
-          end = text.indexOf("\r\n\r\n");
-        }
-        const head = text.slice(0, end);
-        text = text.slice(end + 4);
-        heads.push(head);
-        const line = head.split("\r\n")[0]!;
-        const keepAsked = /\r\nconnection: *keep-alive/i.test(head);
-        if (line.startsWith("GET /keep ") && keepAsked) {
-          await c.write(
-            enc.encode(
-              "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\nkeep",
-            ),
-          );
-          continue;
-        }
-        if (line.endsWith("HTTP/1.1")) {
-          await c.write(enc.encode("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n1.1"));
-          continue;
-        }
-        // HTTP/1.0 without keep-alive: the body runs to the close.
-        await c.write(
-          enc.encode("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nto the close"),
-        );
-        return;
-      }
-    } catch {
-      // the proxy went away
-    } finally {
-      open.delete(c);
-      try {
-        c.close();
-      } catch {
-        // already closed
-      }
+  return rawUpstream(async (head, c) => {
+    const line = head.split("\r\n")[0]!;
+    const keepAsked = /\r\nconnection: *keep-alive/i.test(head);
+    if (line.startsWith("GET /keep ") && keepAsked) {
+      await c.write(
+        enc.encode("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\nkeep"),
+      );
+      return true;
     }
-  };
-  const accepting = (async () => {
-    for await (const c of listener) {
-      connections++;
-      open.add(c);
-      void serve(c);
+    if (line.endsWith("HTTP/1.1")) {
+      await c.write(enc.encode("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n1.1"));
+      return true;
     }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    heads,
-    connections: () => connections,
-    async close() {
-      listener.close();
-      for (const c of open) {
-        try {
-          c.close();
-        } catch {
-          // already closed
-        }
-      }
-      await accepting;
-    },
-  };
+    // HTTP/1.0 without keep-alive: the body runs to the close.
+    await c.write(enc.encode("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nto the close"));
+    return false;
+  });
 }
 
 /** Send one raw request and read until Switchyard closes the connection. */

@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
+import { rawUpstream } from "../support/raw_upstream.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
 
 const enc = new TextEncoder();
@@ -14,62 +15,20 @@ const dec = new TextDecoder();
 
 /** A keep-alive upstream that answers 200, or 500 once after `failNext()`; bodies are not read. */
 function recordingUpstream() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const heads: string[] = [];
-  const open = new Set<Deno.Conn>();
   let failNext = false;
-  const serve = async (c: Deno.Conn) => {
-    const buf = new Uint8Array(16384);
-    let text = "";
-    try {
-      for (;;) {
-        let end = text.indexOf("\r\n\r\n");
-        while (end < 0) {
-          const n = await c.read(buf);
-          if (n === null) return;
-          text += dec.decode(buf.subarray(0, n));
-          end = text.indexOf("\r\n\r\n");
-        }
-        heads.push(text.slice(0, end));
-        text = text.slice(end + 4);
-        const status = failNext ? "500 Internal Server Error" : "200 OK";
-        failNext = false;
-        await c.write(enc.encode(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`));
-      }
-    } catch {
-      // the proxy went away
-    } finally {
-      open.delete(c);
-      try {
-        c.close();
-      } catch {
-        // already closed
-      }
-    }
-  };
-  const accepting = (async () => {
-    for await (const c of listener) {
-      open.add(c);
-      void serve(c);
-    }
-  })().catch(() => {});
+  const up = rawUpstream(async (_head, c) => {
+    const status = failNext ? "500 Internal Server Error" : "200 OK";
+    failNext = false;
+    await c.write(enc.encode(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`));
+    return true;
+  });
   return {
-    port: (listener.addr as Deno.NetAddr).port,
-    heads,
+    port: up.port,
+    heads: up.heads,
     failNext() {
       failNext = true;
     },
-    async close() {
-      listener.close();
-      for (const c of open) {
-        try {
-          c.close();
-        } catch {
-          // already closed
-        }
-      }
-      await accepting;
-    },
+    close: () => up.close(),
   };
 }
 
