@@ -65,12 +65,14 @@ class HeaderList implements HeaderSink {
 /**
  * Build the upstream request head for one attempt.
  *
+ * @param version the request's HTTP version (`httpVersion(req)`; the caller has it already)
  * @returns a new `[name, value][]` list; the request is not modified.
  */
 export function upstreamHeaders(
   req: Request,
   ctx: Ctx,
   forwardClientCert = false,
+  version: string = httpVersion(req),
 ): [string, string][] {
   const src = ctx.headerSource === req && ctx.headerList ? ctx.headerList : [...req.headers];
   const out: [string, string][] = [];
@@ -113,7 +115,6 @@ export function upstreamHeaders(
     }
   }
   if (forwardClientCert && ctx.clientCert !== undefined) out.push([H.clientCert, ctx.clientCert]);
-  const version = httpVersion(req);
   const hop = version === "1.0" ? VIA_VALUE_10 : version === "2.0" ? VIA_VALUE_H2 : VIA_VALUE;
   out.push([H.via, via ? `${via}, ${hop}` : hop]);
   // Server options (forwarded.ts): after the inbound ones, so a `Forwarded` chain stays in order.
@@ -155,7 +156,7 @@ export function forwardTo(
       return client.request(host, port, {
         method: req.method,
         target: ctx.target,
-        headers: upstreamHeaders(req, ctx, forwardClientCert),
+        headers: upstreamHeaders(req, ctx, forwardClientCert, version),
         body: req.body,
         signal: ctx.upstreamSignal,
         // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the

@@ -223,6 +223,19 @@ export function clientCertHeader(der: Uint8Array): string {
   return out;
 }
 
+/**
+ * The {@link clientCertHeader} of a TLS socket's peer certificate; undefined when the peer sent
+ * none or its details cannot be read (nothing to forward).
+ */
+export function peerCertHeader(sock: NodeTls.TLSSocket): string | undefined {
+  try {
+    const raw = sock.getPeerCertificate?.(false)?.raw as Uint8Array | undefined;
+    return raw && raw.length > 0 ? clientCertHeader(raw) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `URI:a, DNS:b` → `["URI:a", "DNS:b"]` (node's comma-and-space separated list). */
 function splitAltNames(s: string): string[] {
   return s.length === 0 ? [] : s.split(/, (?=[A-Za-z ]+:)/);
@@ -287,12 +300,7 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
       sock.destroy();
       return;
     }
-    let xfcc: string | undefined;
-    try {
-      const raw = sock.getPeerCertificate(false)?.raw as Uint8Array | undefined;
-      if (raw && raw.length > 0) xfcc = clientCertHeader(raw);
-    } catch { /* no usable certificate details: nothing to forward */ }
-    const conn = new NodeConn(sock, xfcc);
+    const conn = new NodeConn(sock, peerCertHeader(sock));
     const w = waiters.shift();
     if (w) w.resolve(conn);
     else queue.push(conn);

@@ -22,7 +22,7 @@ import { http2Module, netModule } from "./node_http2.ts";
 import { acceptH2c } from "./h2c_front.ts";
 import { CONNECTION_FIELDS } from "./_fields.ts";
 import type * as tls from "node:tls";
-import { clientCertHeader, type ServerTls } from "../node_tls.ts";
+import { peerCertHeader, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
@@ -109,12 +109,8 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
   server.on("session", (s: http2.Http2Session) => {
     sessions.add(s);
     if (opts.tls?.requireClientAuth) {
-      try {
-        const raw = (s.socket as tls.TLSSocket).getPeerCertificate?.(false)?.raw as
-          | Uint8Array
-          | undefined;
-        if (raw && raw.length > 0) clientCerts.set(s, clientCertHeader(raw));
-      } catch { /* no usable certificate details: nothing to forward */ }
+      const xfcc = peerCertHeader(s.socket as tls.TLSSocket);
+      if (xfcc !== undefined) clientCerts.set(s, xfcc);
     }
     opts.onConnect?.();
     s.on("error", () => {}); // a client's broken session must not reach the process
