@@ -259,15 +259,18 @@ export async function startCaddy(env: RunEnv, o: {
 }
 
 /**
- * The Deno executable Switchyard runs from: a copy of the bench's own in the run's directory.
- * Deployed, Switchyard is the only process mapping its executable (a container running
- * `deno run`, or the `deno compile` binary); here the bench harness maps the same file, and the
- * kernel will not page out pages two processes map, so Switchyard's giving back of its start-up
- * pages (telemetry/metrics/page_out.ts) would mostly not happen in the bench. A copy makes the
- * executable Switchyard's own, as deployed.
+ * The Deno executable a Switchyard process runs from: a copy of the bench's own in the run's
+ * directory, one per process name. Deployed, Switchyard is the only process mapping its
+ * executable (a container running `deno run`, or the `deno compile` binary); here the bench
+ * harness maps the same file, and the kernel will not page out pages two processes map, so
+ * Switchyard's giving back of its start-up pages (telemetry/metrics/page_out.ts) would mostly not
+ * happen in the bench. A copy makes the executable the process's own, as deployed. One copy per
+ * name, because the matrix keeps its two Switchyard targets (raw and `engine: serve`) alive side
+ * by side: sharing one copy put ~27 MiB more in the raw target's RSS (96.9 against 69.5 MiB at
+ * c=16, measured with and without the serve target beside it).
  */
-async function ownRuntime(dir: string): Promise<string> {
-  const path = `${dir}/deno-switchyard`;
+async function ownRuntime(dir: string, name: string): Promise<string> {
+  const path = `${dir}/deno-${name}`;
   try {
     await Deno.stat(path);
   } catch {
@@ -301,7 +304,7 @@ export async function startSwitchyard(env: RunEnv, o: {
   await Deno.writeTextFile(file, o.yaml);
   const proc = env.procs.spawn(o.name, {
     cmd: [
-      await ownRuntime(env.dir),
+      await ownRuntime(env.dir, o.name),
       "run",
       "-A",
       ...runFlags(env.v8Flags ?? V8_FLAGS),
