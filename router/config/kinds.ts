@@ -52,9 +52,7 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.k8s.configMap",
     "io.l5d.consul.interpreter",
   ],
-  transformer: [
-    "io.l5d.filter",
-  ],
+  transformer: [],
   identifier: [
     "io.l5d.k8s.istio",
     "io.l5d.k8s.istio-ingress",

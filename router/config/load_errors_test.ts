@@ -69,7 +69,7 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
     ],
     [
       "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n",
-      "t.yaml:6:13: routers[0].interpreter.transformers[0].kind: io.l5d.filter is not supported",
+      't.yaml:6:13: routers[0].interpreter.transformers[0].kind: unknown transformer kind "io.l5d.filter"',
     ],
     [
       "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n",

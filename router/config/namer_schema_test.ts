@@ -99,7 +99,7 @@ Deno.test("namerSchema reports bad k8s, dnssrv and transformer entries with thei
     ],
     [
       "routers:\n- protocol: http\n  interpreter:\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n",
-      "routers[0].interpreter.transformers[0].kind: io.l5d.filter is not supported (supported transformer kinds: io.l5d.k8s.daemonset, io.l5d.k8s.localnode, io.l5d.port, io.l5d.localhost, io.l5d.specificHost, io.l5d.replace, io.l5d.const)",
+      'routers[0].interpreter.transformers[0].kind: unknown transformer kind "io.l5d.filter" (supported transformer kinds: io.l5d.k8s.daemonset, io.l5d.k8s.localnode, io.l5d.port, io.l5d.localhost, io.l5d.specificHost, io.l5d.replace, io.l5d.const)',
     ],
   ];
   for (const [text, want] of cases) {
