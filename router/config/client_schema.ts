@@ -1,6 +1,6 @@
 /**
  * The router `client` block: per concrete client (`/#/io.l5d.fs/hello`, `/$/inet/...`) policy —
- * `loadBalancer` (p2c, maxEffort 5), `failureAccrual` (5 consecutive failures, jittered backoff
+ * `loadBalancer` (p2c, maxEffort 5), `failureAccrual` (5 consecutive failures, equal-jittered backoff
  * 5 s–300 s), `hostConnectionPool`, `tls`, `requestAttemptTimeoutMs` (unbounded),
  * `requeueBudget` (0.2 / 10 / 10 s), `failFast` (false), `clientSession`, `socketOptions`.
  * `kind: io.l5d.global` (default) or `kind: io.l5d.static` with `configs: [{prefix, ...}]` whose
@@ -58,11 +58,12 @@ export const loadBalancerSchema = pluginUnion("loadBalancer", [
 ]);
 
 const fa = defaults.failureAccrual;
-const accrualBackoff = backoffSchema.prefault({
-  kind: "jittered",
-  minMs: fa.backoffMinMs,
-  maxMs: fa.backoffMaxMs,
-});
+/**
+ * Absent, the policy uses Linkerd's `FailureAccrualConfig.defaultBackoff`, Finagle's
+ * `equalJittered(5 s, 300 s)` (exponential), which no `backoff` block can express: a `jittered`
+ * block is decorrelated jitter.
+ */
+const accrualBackoff = backoffSchema.optional();
 const successRate = z.number().min(0).max(1);
 
 /** `failureAccrual`: when to mark an endpoint dead, and how long before probing it again. */

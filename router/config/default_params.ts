@@ -64,7 +64,6 @@ export function defaultClientParams(): ClientParams {
     failureAccrual: {
       kind: "io.l5d.consecutiveFailures",
       failures: fa.failures,
-      backoff: { kind: "jittered", minMs: fa.backoffMinMs, maxMs: fa.backoffMaxMs },
     },
     hostConnectionPool: { minSize: defaults.hostConnectionPool.minSize },
     requeueBudget: budget(),

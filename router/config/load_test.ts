@@ -112,7 +112,6 @@ Deno.test("parseConfig() fills in Linkerd's defaults", () => {
     failureAccrual: {
       kind: "io.l5d.consecutiveFailures",
       failures: 5,
-      backoff: { kind: "jittered", minMs: 5000, maxMs: 300000 },
     },
     hostConnectionPool: { minSize: 0 },
     requeueBudget: { percentCanRetry: 0.2, minRetriesPerSec: 10, ttlSecs: 10 },
@@ -222,7 +221,6 @@ routers:
     kind: "io.l5d.successRateWindowed",
     successRate: 0.9,
     window: 30,
-    backoff: { kind: "jittered", minMs: 5000, maxMs: 300000 },
   });
   assertEquals(r.client.configs[1]!.tls?.commonName, "{service}.linkerd.io");
 });
