@@ -47,6 +47,7 @@ import { constantBackoff } from "./backoff.ts";
 import {
   classificationLabel,
   classifyResponse,
+  FAILURE,
   type ResponseClass,
   type ResponseClassifier,
 } from "./classifier.ts";
@@ -70,6 +71,13 @@ export interface RetriesOptions {
   readonly maxRetries?: number | undefined;
   /** Replay buffer per request (default 64 KiB); a longer body is not retried. */
   readonly maxReplayBytes?: number | undefined;
+  /**
+   * HTTP/1.1 routers: a request body without `Content-Length`, or longer than this many bytes,
+   * is one Finagle streams (a "chunked" request), and its failures are never retried (Linkerd's
+   * `ResponseClassifiers.NonRetryableChunked`: "Requests with chunked bodies are NEVER considered
+   * to be retryable"). Absent: no such rule (h2 routers, `streamingEnabled: false`).
+   */
+  readonly chunkedAfterBytes?: number | undefined;
   /** Typical attempt latency, ms; default: a moving average of this filter's attempts. */
   readonly latencyEstimateMs?: (() => number) | undefined;
   /** Called for each retry about to be sent (`retries/total`). */
@@ -117,6 +125,7 @@ export function retries(opts: RetriesOptions): Filter {
   const initial = opts.backoff ?? constantBackoff(0);
   const maxRetries = opts.maxRetries ?? Infinity;
   const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
+  const chunkedAfter = opts.chunkedAfterBytes;
   const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
   const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
   const { onRetry, onBudgetExhausted, onResponse, onFinal } = opts;
@@ -170,7 +179,9 @@ export function retries(opts: RetriesOptions): Filter {
   ): Response | Promise<Response> {
     // The request's classifier when it has one (a route's), else this service's.
     const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
-    const cls = res !== undefined ? classifyResponse(c, req, res, ctx) : c.error(req, err);
+    let cls = res !== undefined ? classifyResponse(c, req, res, ctx) : c.error(req, err);
+    // Only a retryable failure asks whether the request was chunked (no cost otherwise).
+    if (cls.retryable && chunkedAfter !== undefined && isChunked(req, chunkedAfter)) cls = FAILURE;
     if (started === started) own!.observe(clock.mono() - started);
     const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
       !signal.aborted && (replay?.canReplay ?? true) &&
@@ -211,6 +222,13 @@ export function retries(opts: RetriesOptions): Filter {
     onBudgetExhausted?.(ctx);
     return false;
   }
+}
+
+/** Whether Finagle would stream `req`'s body: no `Content-Length`, or more than `after` bytes. */
+function isChunked(req: Request, after: number): boolean {
+  if (req.body === null) return false;
+  const length = req.headers.get("content-length");
+  return length === null || Number(length) > after;
 }
 
 /** Whether a retry started after `waitMs` would still have a typical latency's worth of time. */

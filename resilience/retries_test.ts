@@ -199,6 +199,31 @@ Deno.test("retries() does not retry a request whose body passed the replay buffe
   assertEquals(calls, 1);
 });
 
+Deno.test("retries() never retries a chunked request (Linkerd NonRetryableChunked)", async () => {
+  // Linkerd ResponseClassifiersTest "NonRetryableChunked: makes RetryableFailures
+  // NonRetryableFailures when chunked" / "does not change RetryableFailures when not chunked";
+  // response_classifier.md: "Requests with chunked bodies are NEVER considered to be retryable".
+  const { clock, filter } = setup({
+    classifier: classifierFor("io.l5d.http.retryableAll5XX"),
+    chunkedAfterBytes: 5120,
+  });
+  const post = (headers: Record<string, string>, body: string) =>
+    new Request("http://hello.svc/path", { method: "POST", body, headers });
+  // A body with no Content-Length (sent chunked) or past streamAfterContentLengthKB: not retried.
+  for (const r of [post({}, "small"), post({ "content-length": "6000" }, "x".repeat(6000))]) {
+    const svc = scripted([503, 200]);
+    const ctx = testCtx(clock);
+    assertEquals((await filter(r, ctx, svc)).status, 503);
+    assertEquals([svc.calls, ctx.retries, ctx.classification], [1, 0, "failure"]);
+  }
+  // A fixed-length body within the limit, and no body: retried.
+  for (const r of [post({ "content-length": "5" }, "small"), req("DELETE")]) {
+    const svc = scripted([503, 200]);
+    assertEquals((await filter(r, testCtx(clock), svc)).status, 200);
+    assertEquals(svc.calls, 2);
+  }
+});
+
 Deno.test("retries() stops waiting when the request is cancelled during a backoff", async () => {
   const { clock, filter } = setup({ backoff: constantBackoff(1000) });
   const client = new AbortController();

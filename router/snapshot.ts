@@ -228,6 +228,10 @@ export function buildSnapshot(
         transport: h2?.transport ?? transport,
         tlsTransport: h2?.tls,
         retryBufferBytes: h2 ? defaults.h2.retryBufferBytes : undefined,
+        // Linkerd's NonRetryableChunked: what Finagle would stream is never retried (http only).
+        chunkedAfterBytes: rc.protocol === "http" && rc.streamingEnabled
+          ? (rc.streamAfterContentLengthKB ?? defaults.http.streamAfterContentLengthKB) * 1024
+          : undefined,
         service: ext.service, // issue 5: rc.service + per-route classifiers
         client: rc.client,
         log,

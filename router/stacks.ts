@@ -105,6 +105,11 @@ export interface StackDeps {
    * routers: Linkerd's 16383); the retries filter's own default (64 KiB) when absent.
    */
   readonly retryBufferBytes?: number | undefined;
+  /**
+   * HTTP/1.1 routers with streaming on: requests with a body past `streamAfterContentLengthKB`
+   * (or no `Content-Length`) are "chunked" and never retried (Linkerd's NonRetryableChunked).
+   */
+  readonly chunkedAfterBytes?: number | undefined;
   readonly log: Logger;
   /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
   readonly tracing?: Tracing | null;
@@ -191,6 +196,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         classifier,
         budget,
         ...(replayBytes !== undefined ? { maxReplayBytes: replayBytes } : {}),
+        chunkedAfterBytes: deps.chunkedAfterBytes,
         backoff: backoffFromConfig(params.retries.backoff, random, constantBackoff(0)),
         clock,
         onRetry: () => retryTotal.incr(),

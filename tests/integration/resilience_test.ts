@@ -454,3 +454,37 @@ Deno.test("an upstream's l5d-success-class does not change this hop's classifica
     await up.close();
   }
 });
+
+Deno.test("a chunked request, or one past streamAfterContentLengthKB, is never retried (Linkerd NonRetryableChunked)", async () => {
+  // response_classifier.md: "Requests with chunked bodies are NEVER considered to be retryable";
+  // HttpConfig wraps every classifier in ResponseClassifiers.NonRetryableChunked, and Finagle
+  // streams (isChunked) a chunked-encoded body and one longer than streamAfterContentLengthKB.
+  const calls = new Map<string, number>();
+  const up = startUpstream("world", async (req) => {
+    await req.arrayBuffer();
+    const path = new URL(req.url).pathname;
+    const n = (calls.get(path) ?? 0) + 1;
+    calls.set(path, n);
+    return new Response(`${path} ${n}`, { status: n === 1 ? 503 : 200 });
+  });
+  const dir = await fsNamerDir({ world: up.fsLine });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.retryableAll5XX}",
+    "    failureAccrual: {kind: none}",
+  ));
+  const post = (path: string, args: string[]) =>
+    curl(["-X", "POST", "-H", "Host: world", ...args, `http://${sy.proxy()}${path}`]);
+  try {
+    assertEquals((await post("/fixed", ["--data-binary", "hello"])).status, 200);
+    const chunked = ["-H", "Transfer-Encoding: chunked", "--data-binary", "hello"];
+    assertEquals((await post("/chunked", chunked)).status, 503);
+    assertEquals((await post("/big", ["--data-binary", "x".repeat(6 * 1024)])).status, 503);
+    assertEquals(Object.fromEntries(calls), { "/fixed": 2, "/chunked": 1, "/big": 1 });
+    const m = await metrics(sy.admin);
+    assertEquals(m["rt/outgoing/service/svc/world/retries/total"], 1);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
