@@ -285,6 +285,9 @@ export function createStacks(deps: StackDeps): StackFactory {
       // Linkerd's clientSession.idleTimeMs: this client's connections close once idle that long.
       const idleMs = params.clientSession?.idleTimeMs;
       if (idleMs) transport.setIdleTimeout?.(a.host, a.port, idleMs);
+      // clientSession.lifeTimeMs: connections close once that old, after the exchange in flight.
+      const lifeMs = params.clientSession?.lifeTimeMs;
+      if (lifeMs) transport.setLifeTime?.(a.host, a.port, lifeMs);
       const poolLimit = hostConnectionPool(pool, key);
       const limiter = poolLimit ? concurrencyLimit(poolLimit) : null;
       const span = deps.tracing?.clientFilter({ // issue 4: one client span per attempt

@@ -488,3 +488,29 @@ Deno.test("a chunked request, or one past streamAfterContentLengthKB, is never r
     await up.close();
   }
 });
+
+Deno.test("client.clientSession.lifeTimeMs closes upstream connections once that old (Linkerd ClientSessionConfigTest)", async () => {
+  // Finagle's ExpiringService maxLifeTime: a pooled connection is reused until it reaches the
+  // life limit, then closed (after the request in flight) and a new one is dialled.
+  const up = startUpstream("world");
+  const dir = await fsNamerDir({ world: up.fsLine });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+    "    clientSession: {lifeTimeMs: 400}",
+  ));
+  const connects = async () =>
+    (await metrics(sy.admin))["rt/outgoing/client/#/io.l5d.fs/world/connects"];
+  try {
+    for (let i = 0; i < 3; i++) {
+      assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 200);
+    }
+    assertEquals(await connects(), 1, "reused while young");
+    await new Promise((r) => setTimeout(r, 600));
+    assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 200);
+    assertEquals(await connects(), 2, "a new connection once the first reached 400 ms");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});

@@ -38,6 +38,11 @@ export class Conn implements ByteSource {
   uses = 0;
   /** Monotonic ms after which an idle connection must not be reused. */
   idleUntil = 0;
+  /**
+   * Monotonic ms after which the connection must not be reused at all (`clientSession.lifeTimeMs`
+   * of its endpoint, counted from the connect); Infinity when the endpoint sets none.
+   */
+  expiresAt = Infinity;
   /** Bytes received so far (to tell "nothing arrived" apart from a truncated response). */
   received = 0;
   closed = false;

@@ -7,8 +7,10 @@
  * the stack is full). An idle connection keeps a read pending, so an upstream that closes it (or
  * sends stray bytes) is noticed at once and the connection is evicted. Idle connections expire
  * at `idleTimeoutMs`, or earlier when the upstream announced `Keep-Alive: timeout=N` (at
- * N − 1 s, at least N / 2), so the pool gives a connection up before the upstream does. A sweep
- * timer runs only while some connection is idle.
+ * N − 1 s, at least N / 2), so the pool gives a connection up before the upstream does. An
+ * endpoint with a life limit (`clientSession.lifeTimeMs`) closes a connection that reached it
+ * when it is released, after the exchange in flight, and expires an idle one then. A sweep timer
+ * runs only while some connection is idle.
  *
  * @module
  */
@@ -47,6 +49,8 @@ class Endpoint {
     readonly port: number,
     /** How long a connection may sit idle (the pool's, or the endpoint's own). */
     public idleMs: number,
+    /** How long a connection may live from its connect (0: forever). */
+    public lifeMs: number,
   ) {}
 }
 
@@ -56,6 +60,8 @@ export class Pool {
   readonly #eps = new Map<string, Endpoint>();
   /** Endpoints with their own idle limit (`clientSession.idleTimeMs`), by `host:port`. */
   readonly #idleMs = new Map<string, number>();
+  /** Endpoints with a connection life limit (`clientSession.lifeTimeMs`), by `host:port`. */
+  readonly #lifeMs = new Map<string, number>();
   readonly #conns = new Set<Conn>();
   readonly #dialing = new Set<AbortController>();
   #idleCount = 0;
@@ -89,7 +95,8 @@ export class Pool {
     let ep = this.#eps.get(key);
     if (ep === undefined) {
       const idleMs = this.#idleMs.get(key) ?? this.#cfg.idleTimeoutMs;
-      this.#eps.set(key, ep = new Endpoint(key, host, port, idleMs));
+      const lifeMs = this.#lifeMs.get(key) ?? 0;
+      this.#eps.set(key, ep = new Endpoint(key, host, port, idleMs, lifeMs));
     }
     if (!fresh) {
       const now = this.#cfg.clock.mono();
@@ -117,6 +124,9 @@ export class Pool {
     const ep = c.owner as Endpoint;
     if (this.closed || c.closed) return c.close();
     c.s = c.e = 0;
+    // Past its life limit (one comparison; Infinity without one): close after this exchange.
+    // The slot it frees goes to the oldest waiter, which connects afresh.
+    if (c.expiresAt !== Infinity && c.expiresAt <= this.#cfg.clock.mono()) return c.close();
     const w = ep.waiters[0];
     if (w !== undefined) {
       if (w.fresh) return c.close(); // frees a slot, which goes to w
@@ -129,7 +139,7 @@ export class Pool {
     let ttl = ep.idleMs;
     if (keepAliveMs >= 0) ttl = Math.min(ttl, Math.max(keepAliveMs - 1000, keepAliveMs / 2));
     if (ep.idle.length >= cfg.maxIdle || ttl <= 0) return c.close();
-    c.idleUntil = cfg.clock.mono() + ttl;
+    c.idleUntil = Math.min(cfg.clock.mono() + ttl, c.expiresAt);
     c.park(this.#evict);
     ep.idle.push(c);
     this.#idleCount++;
@@ -147,6 +157,19 @@ export class Pool {
     this.#idleMs.set(key, ms);
     const ep = this.#eps.get(key);
     if (ep !== undefined) ep.idleMs = ms;
+  }
+
+  /**
+   * Give the endpoint `key` (`host:port`) a connection life limit (Finagle's client
+   * `ExpiringService` life time): a connection older than `ms` is closed when its exchange ends,
+   * or when idle. Applies to connections opened from now on; the shortest asked for wins.
+   */
+  setLifeTime(key: string, ms: number): void {
+    const was = this.#lifeMs.get(key);
+    if (was !== undefined && was <= ms) return;
+    this.#lifeMs.set(key, ms);
+    const ep = this.#eps.get(key);
+    if (ep !== undefined) ep.lifeMs = ms;
   }
 
   /** Connections open (or opening) to `host:port` now, idle included. */
@@ -223,6 +246,7 @@ export class Pool {
         for (const done of this.#drained.splice(0)) done();
       }
     });
+    if (ep.lifeMs > 0) c.expiresAt = this.#cfg.clock.mono() + ep.lifeMs;
     this.#conns.add(c);
     return c;
   }

@@ -115,6 +115,11 @@ export interface H1Client {
    * instead of the client's `idleTimeoutMs`; the shortest asked for wins.
    */
   setIdleTimeout?(host: string, port: number, ms: number): void;
+  /**
+   * Close connections to one endpoint once they are `ms` old (a client's
+   * `clientSession.lifeTimeMs`), after the exchange in flight; the shortest asked for wins.
+   */
+  setLifeTime?(host: string, port: number, ms: number): void;
 }
 
 const realClock: Pick<Clock, "mono" | "setTimer"> = {
@@ -229,5 +234,6 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     stats: () => pool.stats(),
     connectionsTo: (host, port) => pool.openTo(host + ":" + port),
     setIdleTimeout: (host, port, ms) => pool.setIdleTimeout(host + ":" + port, ms),
+    setLifeTime: (host, port, ms) => pool.setLifeTime(host + ":" + port, ms),
   };
 }

@@ -99,6 +99,31 @@ Deno.test("idle connections expire after idleTimeoutMs", async () => {
   }, { clock, idleTimeoutMs: 1000 });
 });
 
+Deno.test("setLifeTime() closes a connection once it is that old: after its exchange, or while idle", async () => {
+  // Linkerd clientSession.lifeTimeMs (ClientSessionConfigTest; Finagle's ExpiringService
+  // maxLifeTime): connections are kept alive and reused until they reach the life limit.
+  const clock = fakeClock();
+  await withRaw(cannedServer(OK), async (client, port) => {
+    client.setLifeTime!("127.0.0.1", port, 1000);
+    await (await get(client, port)).text();
+    clock.advance(600);
+    await (await get(client, port)).text(); // 600 ms old: reused
+    assertEquals([client.stats().connects, client.stats().reused], [1, 1]);
+    const res = await get(client, port); // reused at 600 ms, released at 1100 ms
+    clock.advance(500);
+    await res.text();
+    assertEquals([client.stats().idle, client.stats().open], [0, 0], "closed when released");
+    await (await get(client, port)).text(); // a new connection, born at 1100 ms
+    assertEquals(client.stats().connects, 2);
+    clock.advance(999); // idle for less than idleTimeoutMs, but 999 ms old
+    await (await get(client, port)).text();
+    assertEquals(client.stats().reused, 3);
+    clock.advance(1); // 1000 ms old, idle: not reused
+    await (await get(client, port)).text();
+    assertEquals(client.stats().connects, 3);
+  }, { clock, idleTimeoutMs: 30_000 });
+});
+
 Deno.test("idle expiry honours the upstream's Keep-Alive timeout hint", async () => {
   const clock = fakeClock();
   const wire = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=4, max=100\r\nContent-Length: 2\r\n\r\nok";
