@@ -3,28 +3,31 @@
  * `servers[].addForwardedHeader` and `servers[].timestampHeader`):
  *
  * - {@linkcode ForwardedHeader}: builds one RFC 7239 `Forwarded` element per request,
- *   `by=<by>;for=<for>;host=<Host>;proto=<http|https>`, from the configured labelers
- *   (L1 `router/http/.../AddForwardedHeader.scala`, `ForwardedHeaderLabeler.scala`). The
- *   transport appends it after any inbound `Forwarded` header, so a chain of proxies reads in order.
+ *   `by=<by>;for=<for>[;host=<Host>][;proto=<scheme>]`, from the configured labelers
+ *   (L1 `router/http/.../AddForwardedHeader.scala`, `ForwardedHeaderLabeler.scala`). As
+ *   Linkerd's, `host` is the Host as sent (not quoted) and `proto` is there only when the request
+ *   target is absolute-form (`GET http://hello/ HTTP/1.1`, an http_proxy client): it is the
+ *   target's scheme. On h2 listeners the element is Linkerd's `H2AddForwardedHeader`'s,
+ *   `;authority=<:authority>;proto=<:scheme>`. The transport appends it after any inbound
+ *   `Forwarded` header, so a chain of proxies reads in order.
  * - {@linkcode serverHeaders}: the per-listener function the server calls once per request to
  *   put these headers on `ctx.addHeaders`; `null` when neither option is set (zero cost).
  *
  * Labelers (`by` labels the listener's address, `for` the client's):
  * - `ip`: `192.0.2.43`, `"[2001:db8::17]"`; a wildcard address (`0.0.0.0`, `::`) is `unknown`.
  * - `ip:port`: `"192.0.2.43:4140"`, `"[2001:db8::17]:4140"`.
- * - `requestRandom`: `_` + 8 random base64url characters, new for each request.
+ * - `requestRandom`: `_` + 6 random letters and digits (`_6Oq8jJ`, Linkerd's ObfuscatedRandom),
+ *   new for each request.
  * - `connectionRandom`: the same, drawn once per client connection.
  * - `router`: `_<router label>`; `static`: `_<label>` (Linkerd's ObfuscatedStatic: a label that
  *   already starts with `_` is kept as is).
- *
- * `host` is quoted when it is not an RFC 7230 token (a `host:port` has a `:`), as RFC 7239 §4
- * requires.
  *
  * @module
  */
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import type { Ctx } from "../core/ctx.ts";
 import { H } from "./headers.ts";
+import { requestParts } from "./raw/request_parts.ts";
 
 /** One `by` / `for` labeler config (`ip`, `ip:port`, `connectionRandom`, ...). */
 export type ForwardedLabelerConfig = AddForwardedHeaderConfig["by"];
@@ -38,8 +41,8 @@ export interface ConnInfo {
 export interface ForwardedOptions {
   /** Router label, for the `router` labeler. */
   readonly router: string;
-  /** The listener terminates TLS: `proto=https`. */
-  readonly tls: boolean;
+  /** An h2 listener: `authority=` and `proto=` from the pseudo-headers (H2AddForwardedHeader). */
+  readonly h2?: boolean;
   /** The listener's bound address, labelled by `by`. */
   readonly local: Deno.NetAddr;
   /**
@@ -50,26 +53,31 @@ export interface ForwardedOptions {
   readonly stableConnInfo: boolean;
 }
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const RANDOM_CHARS = 8;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/** Scala's `rng.alphanumeric.take(6)` in Linkerd's ObfuscatedRandom. */
+const RANDOM_CHARS = 6;
+/** 4 × 62: bytes at or above it are skipped, so every character is equally likely. */
+const BYTE_LIMIT = 248;
 /** Serve engine: remembered connections (by remote `ip:port`), oldest dropped first. */
 const MAX_CONNS = 4096;
 
-/** Random bytes drawn in batches: one `getRandomValues` call per 64 labels. */
+/** Random bytes drawn in batches: one `getRandomValues` call per ~80 labels. */
 class RandomLabels {
-  #buf = new Uint8Array(RANDOM_CHARS * 64);
+  #buf = new Uint8Array(512);
   #pos = this.#buf.length;
 
-  /** `_` + 8 base64url characters (48 random bits). */
+  /** `_` + 6 letters and digits. */
   next(): string {
-    if (this.#pos === this.#buf.length) {
-      crypto.getRandomValues(this.#buf);
-      this.#pos = 0;
-    }
     const b = this.#buf;
     let s = "_";
-    // 64 divides 256: `& 63` keeps every character equally likely.
-    for (let i = 0; i < RANDOM_CHARS; i++) s += ALPHABET[b[this.#pos++]! & 63];
+    while (s.length <= RANDOM_CHARS) {
+      if (this.#pos === b.length) {
+        crypto.getRandomValues(b);
+        this.#pos = 0;
+      }
+      const v = b[this.#pos++]!;
+      if (v < BYTE_LIMIT) s += ALPHABET[v % 62];
+    }
     return s;
   }
 }
@@ -112,13 +120,6 @@ export function obfuscatedLabel(label: string): string {
   return /^[A-Za-z0-9._-]+$/.test(l) ? l : quote(l);
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** An RFC 7239 value: the token as is, anything else as a quoted-string. */
-export function forwardedValue(v: string): string {
-  return TOKEN.test(v) ? v : quote(v);
-}
-
 function quote(v: string): string {
   return `"${v.replace(/["\\]/g, "\\$&")}"`;
 }
@@ -157,7 +158,8 @@ export class ForwardedHeader {
   /** `by` when it does not depend on the request or connection. */
   readonly #byConst: string | undefined;
   readonly #local: Deno.NetAddr;
-  readonly #proto: string;
+  /** `;host=` (HTTP/1) or `;authority=` (h2). */
+  readonly #hostKey: string;
   readonly #random = new RandomLabels();
   readonly #perConn: boolean;
   readonly #stable: boolean;
@@ -172,7 +174,7 @@ export class ForwardedHeader {
     this.#by = compile(config.by, opts.router);
     this.#for = compile(config.for, opts.router);
     this.#local = opts.local;
-    this.#proto = opts.tls ? "https" : "http";
+    this.#hostKey = opts.h2 ? ";authority=" : ";host=";
     this.#stable = opts.stableConnInfo;
     this.#perConn = this.#by.kind === "connection" || this.#for.kind === "connection";
     const b = this.#by;
@@ -186,15 +188,16 @@ export class ForwardedHeader {
   /**
    * The `Forwarded` element for one request.
    *
-   * @param host the request's effective Host (omitted when empty)
+   * @param host the request's Host (h2: `:authority`), as sent; omitted when empty
    * @param info the connection the request came on
+   * @param proto the scheme of an absolute-form target (h2: `:scheme`); omitted when undefined
    */
-  value(host: string, info: ConnInfo): string {
+  value(host: string, info: ConnInfo, proto?: string): string {
     const conn = this.#perConn ? this.#conn(info) : undefined;
     const by = this.#byConst ?? this.#label(this.#by, this.#local, conn, 0);
     const fr = this.#label(this.#for, info.remoteAddr, conn, 1);
-    const h = host ? `;host=${forwardedValue(host)}` : "";
-    return `by=${by};for=${fr}${h};proto=${this.#proto}`;
+    const h = host ? this.#hostKey + host : "";
+    return proto === undefined ? `by=${by};for=${fr}${h}` : `by=${by};for=${fr}${h};proto=${proto}`;
   }
 
   #label(l: Labeler, addr: Deno.NetAddr, conn: ConnLabels | undefined, slot: 0 | 1): string {
@@ -228,6 +231,18 @@ export class ForwardedHeader {
   }
 }
 
+/**
+ * The scheme Linkerd's `Forwarded` reports as `proto`: that of an absolute-form target (Linkerd
+ * reads `new URI(req.uri).getScheme` before its ProxyRewriteFilter), or an h2 request's
+ * `:scheme`; undefined for an origin-form target, or when the engine does not tell
+ * (`engine: serve`).
+ */
+function targetScheme(req: Request | undefined): string | undefined {
+  const parts = req && requestParts.get(req);
+  if (parts === undefined || (parts.major !== 2 && parts.absolute !== true)) return undefined;
+  return parts.url.protocol.slice(0, -1);
+}
+
 /** The header-adding server options of one listener. */
 export interface ServerHeaderOptions extends ForwardedOptions {
   readonly addForwardedHeader?: AddForwardedHeaderConfig | undefined;
@@ -248,7 +263,7 @@ export function serverHeaders(
   if (!fwd && !ts) return null;
   return (ctx, info) => {
     const out: [string, string][] = [];
-    if (fwd) out.push([H.forwarded, fwd.value(ctx.host, info)]);
+    if (fwd) out.push([H.forwarded, fwd.value(ctx.host, info, targetScheme(ctx.headerSource))]);
     if (ts) out.push([ts, String(ctx.startMs)]);
     ctx.addHeaders = out;
   };

@@ -2,7 +2,6 @@ import { assert, assertEquals } from "../../tests/support/assert.ts";
 import {
   ForwardedHeader,
   type ForwardedOptions,
-  forwardedValue,
   ipLabel,
   ipPortLabel,
   obfuscatedLabel,
@@ -10,10 +9,12 @@ import {
 } from "./forwarded.ts";
 import { Ctx } from "../core/ctx.ts";
 import { upstreamHeaders } from "./forward.ts";
+import { requestParts } from "./raw/request_parts.ts";
 
 const local: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 4140 };
-const opts: ForwardedOptions = { router: "outgoing", tls: false, local, stableConnInfo: true };
-const RANDOM = /^_[A-Za-z0-9_-]{8}$/;
+const opts: ForwardedOptions = { router: "outgoing", local, stableConnInfo: true };
+/** Linkerd's ObfuscatedRandom: `_` + `rng.alphanumeric.take(6)` (protocol-http.md: `_6Oq8jJ`). */
+const RANDOM = /^_[A-Za-z0-9]{6}$/;
 
 function info(hostname = "10.0.0.7", port = 51000): { remoteAddr: Deno.NetAddr } {
   return { remoteAddr: { transport: "tcp", hostname, port } };
@@ -54,31 +55,61 @@ Deno.test("obfuscatedLabel() prefixes _ unless present, quotes non-obfnode chara
   assertEquals(obfuscatedLabel("my router"), '"_my router"');
 });
 
-Deno.test("forwardedValue() keeps tokens, quotes and escapes the rest", () => {
-  assertEquals(forwardedValue("hello"), "hello");
-  assertEquals(forwardedValue("hello:8080"), '"hello:8080"');
-  assertEquals(forwardedValue("[::1]:80"), '"[::1]:80"');
-  assertEquals(forwardedValue('a"b\\c'), '"a\\"b\\\\c"');
-});
-
-Deno.test("ForwardedHeader.value() formats by, for, host and proto", () => {
+// Linkerd's AddForwardedHeaderTest: "creates a Forwarded header where none existed"
+// (`by=_http;for=8.8.8.8`, no proto), "supports forwarding host" (`host=buoyant.pizza`) and
+// "supports forwarding proto" (`proto=https` from the absolute URI `https://buoyant.pizza/`).
+Deno.test("ForwardedHeader.value() formats by, for, host (as sent) and proto (absolute-form only)", () => {
   const f = new ForwardedHeader({ by: { kind: "ip:port" }, for: { kind: "ip" } }, opts);
-  assertEquals(f.value("hello", info()), 'by="127.0.0.1:4140";for=10.0.0.7;host=hello;proto=http');
+  assertEquals(f.value("hello", info()), 'by="127.0.0.1:4140";for=10.0.0.7;host=hello');
   assertEquals(
     f.value("hello:7777", info("::1", 9)),
-    'by="127.0.0.1:4140";for="[::1]";host="hello:7777";proto=http',
+    'by="127.0.0.1:4140";for="[::1]";host=hello:7777',
   );
-  assertEquals(f.value("", info()), 'by="127.0.0.1:4140";for=10.0.0.7;proto=http');
-  const tls = new ForwardedHeader({ by: { kind: "router" }, for: { kind: "ip:port" } }, {
-    ...opts,
-    tls: true,
-  });
-  assertEquals(tls.value("h", info("::1", 9)), 'by=_outgoing;for="[::1]:9";host=h;proto=https');
+  assertEquals(f.value("", info()), 'by="127.0.0.1:4140";for=10.0.0.7');
+  assertEquals(f.value("", info(), "https"), 'by="127.0.0.1:4140";for=10.0.0.7;proto=https');
+  const r = new ForwardedHeader({ by: { kind: "router" }, for: { kind: "ip:port" } }, opts);
+  assertEquals(
+    r.value("h", info("::1", 9), "http"),
+    'by=_outgoing;for="[::1]:9";host=h;proto=http',
+  );
   const st = new ForwardedHeader({
     by: { kind: "static", label: "edge-1" },
     for: { kind: "static", label: "_x" },
   }, opts);
-  assertEquals(st.value("h", info()), "by=_edge-1;for=_x;host=h;proto=http");
+  assertEquals(st.value("h", info()), "by=_edge-1;for=_x;host=h");
+  // H2AddForwardedHeader: `authority=` instead of `host=`.
+  const h2 = new ForwardedHeader({ by: { kind: "ip" }, for: { kind: "ip" } }, {
+    ...opts,
+    h2: true,
+  });
+  assertEquals(
+    h2.value("web:80", info(), "http"),
+    "by=127.0.0.1;for=10.0.0.7;authority=web:80;proto=http",
+  );
+});
+
+Deno.test("serverHeaders() gives proto only for an absolute-form target (raw engine) or h2", () => {
+  const add = serverHeaders({
+    ...opts,
+    addForwardedHeader: { by: { kind: "static", label: "l5d" }, for: { kind: "ip" } },
+  })!;
+  const withParts = (url: string, extra: Record<string, unknown>) => {
+    const req = new Request(url);
+    requestParts.set(req, { url: new URL(url), headers: [], ...extra });
+    const ctx = newCtx();
+    ctx.headerSource = req;
+    add(ctx, info());
+    return ctx.addHeaders![0]![1];
+  };
+  assertEquals(withParts("http://hello/x", { absolute: false }), "by=_l5d;for=10.0.0.7;host=hello");
+  assertEquals(
+    withParts("http://hello/x", { absolute: true }),
+    "by=_l5d;for=10.0.0.7;host=hello;proto=http",
+  );
+  assertEquals(
+    withParts("https://hello/x", { major: 2 }),
+    "by=_l5d;for=10.0.0.7;host=hello;proto=https",
+  );
 });
 
 Deno.test("ForwardedHeader.value() labels a wildcard listener unknown", () => {
@@ -147,7 +178,7 @@ Deno.test("serverHeaders() puts Forwarded and the arrival time on ctx.addHeaders
   const ctx = newCtx();
   add(ctx, info());
   assertEquals(ctx.addHeaders, [
-    ["forwarded", "by=_l5d;for=10.0.0.7;host=hello;proto=http"],
+    ["forwarded", "by=_l5d;for=10.0.0.7;host=hello"],
     ["x-request-start", "1700000000123"],
   ]);
   const onlyTs = serverHeaders({ ...opts, timestampHeader: "ts" })!;

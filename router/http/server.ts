@@ -337,7 +337,7 @@ export function listen(
       addForwardedHeader: spec.addForwardedHeader,
       timestampHeader: spec.timestampHeader,
       router: spec.router ?? current().spec.label,
-      tls: spec.tls !== undefined,
+      h2: spec.engine === "h2",
       local: addr,
       stableConnInfo: raw, // the raw engine passes one `info` object per connection
     });

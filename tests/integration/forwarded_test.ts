@@ -38,7 +38,8 @@ routers:${
 `;
 }
 
-const RANDOM = /^_[A-Za-z0-9_-]{8}$/;
+/** Linkerd's ObfuscatedRandom label: `_` + 6 letters and digits (protocol-http.md: `_6Oq8jJ`). */
+const RANDOM = /^_[A-Za-z0-9]{6}$/;
 
 /** `by=…;for=…;host=…;proto=…` → its pairs. */
 function pairs(element: string): Record<string, string> {
@@ -56,11 +57,12 @@ async function send(up: Upstream, urls: string[], headers: string[] = []) {
 
 Deno.test("forwarded: addForwardedHeader labels by/for, keeps an inbound Forwarded; timestampHeader", async () => {
   const up = startUpstream("up");
-  const dir = await fsNamerDir({ up: up.fsLine });
+  const dir = await fsNamerDir({ up: up.fsLine, "up:8080": up.fsLine });
   const sy = await startSwitchyard(config(dir));
   const url = (label: string, path = "/") => `http://127.0.0.1:${sy.ports[label]![0]}${path}`;
   try {
-    // ip:port for by (the listener), ip for for (the client), host and proto; the timestamp.
+    // ip:port for by (the listener), ip for for (the client), host; the timestamp. No proto
+    // for an origin-form target (Linkerd's AddForwardedHeaderTest: `by=_http;for=8.8.8.8`).
     const before = Date.now();
     const [a] = await send(up, [url("addr")]);
     const p = pairs(a!.forwarded!);
@@ -68,6 +70,16 @@ Deno.test("forwarded: addForwardedHeader labels by/for, keeps an inbound Forward
       by: `"127.0.0.1:${sy.ports.addr![0]}"`,
       for: "127.0.0.1",
       host: "up",
+    });
+    // An absolute-form target (an http_proxy client): proto is its scheme ("supports forwarding
+    // proto"), host the Host as sent, not quoted.
+    up.seen.length = 0;
+    const viaProxy = await curl(["-x", `http://127.0.0.1:${sy.ports.addr![0]}`, "http://up:8080/"]);
+    assertEquals(viaProxy.status, 200, viaProxy.body);
+    assertEquals(pairs(up.seen[0]!.headers.forwarded!), {
+      by: `"127.0.0.1:${sy.ports.addr![0]}"`,
+      for: "127.0.0.1",
+      host: "up:8080",
       proto: "http",
     });
     const ts = Number(a!["x-request-start"]);

@@ -104,7 +104,7 @@ export function buildRequest(
   for (const pair of headers) pair[0] = pair[0].toLowerCase();
   const req = fastRequest(method, href, headers, body, signal) ??
     slowRequest(method, href, headers, body, signal);
-  requestParts.set(req, { url: parsed, headers, minor: h.minor });
+  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute: h.form === "absolute" });
   return req;
 }
 

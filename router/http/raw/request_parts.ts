@@ -27,6 +27,8 @@ export interface RequestParts {
   readonly minor?: number;
   /** 2 for a request that came over HTTP/2 (an h2 router's listener); absent: 1. */
   readonly major?: number;
+  /** The request line's target was absolute-form (`GET http://hello/ HTTP/1.1`). */
+  readonly absolute?: boolean;
 }
 
 /**
