@@ -23,9 +23,12 @@ export class SwitchyardError extends Error {
 
 /** No identifier could name the request (400). */
 export class UnknownDestination extends SwitchyardError {
-  constructor(message: string) {
+  /** Why: the identifier's reason, without "Unknown destination: " (Linkerd's `UnknownDst.reason`). */
+  readonly reason: string;
+  constructor(message: string, reason?: string) {
     super(message, 400);
     this.name = "UnknownDestination";
+    this.reason = reason ?? message.replace(/^Unknown destination: /, "");
   }
 }
 

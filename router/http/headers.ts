@@ -101,17 +101,21 @@ export function viaCount(via: string | null): number {
 }
 
 /**
- * Java's `URLEncoder.encode(s, "UTF-8")`, which Linkerd uses for `l5d-err` values:
- * letters, digits and `.-*_` stay, space becomes `+`, everything else `%XX` of its UTF-8 bytes.
+ * Java's `URLEncoder.encode(s, ISO_8859_1)`, which Linkerd uses for `l5d-err` values (its
+ * `LinkerdHeaders.Err.respond`): letters, digits and `.-*_` stay, space becomes `+`, a character
+ * up to U+00FF becomes `%XX` of its Latin-1 byte, and any other character `%3F` (the encoder's
+ * `?` for what Latin-1 cannot hold).
  */
 export function javaUrlEncode(s: string): string {
   let out = "";
-  for (const b of new TextEncoder().encode(s)) {
+  for (const ch of s) {
+    const b = ch.codePointAt(0)!;
     if (
       (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
       b === 0x2e || b === 0x2d || b === 0x2a || b === 0x5f
-    ) out += String.fromCharCode(b);
+    ) out += ch;
     else if (b === 0x20) out += "+";
+    else if (b > 0xff) out += "%3F";
     else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }
   return out;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { findSwitchyardError } from "../core/errors.ts";
+import { findSwitchyardError, UnknownDestination } from "../core/errors.ts";
 import { H, javaUrlEncode } from "./headers.ts";
 
 /** Options for `rescue`. */
@@ -43,4 +43,33 @@ export function rescue(e: unknown, opts: RescueOptions = {}): Response {
   ];
   if (typed?.retryable) headers.push([H.retryable, "true"]);
   return new Response(msg, { status, headers });
+}
+
+/**
+ * Linkerd's `RoutingFactory.UnknownDst` text, which names the request the way Finagle's
+ * `Request.toString` does: `Unknown destination: Request("GET /x?y=1", from /127.0.0.1:50412) /
+ * Host header is absent`. The server calls it on the error path only.
+ *
+ * @param e the identification failure
+ * @param method the request method
+ * @param target the origin-form target (undefined: `/`)
+ * @param remote the client's address
+ * @returns an error with the same reason and Linkerd's message
+ * @example
+ * ```ts
+ * import { unknownDstWithRequest } from "./rescue.ts";
+ * import { UnknownDestination } from "../core/errors.ts";
+ * const e = new UnknownDestination("Unknown destination: Host header is absent");
+ * unknownDstWithRequest(e, "GET", "/", { transport: "tcp", hostname: "127.0.0.1", port: 5 }).message;
+ * // 'Unknown destination: Request("GET /", from /127.0.0.1:5) / Host header is absent'
+ * ```
+ */
+export function unknownDstWithRequest(
+  e: UnknownDestination,
+  method: string,
+  target: string | undefined,
+  remote: Deno.NetAddr,
+): UnknownDestination {
+  const request = `Request("${method} ${target ?? "/"}", from /${remote.hostname}:${remote.port})`;
+  return new UnknownDestination(`Unknown destination: ${request} / ${e.reason}`, e.reason);
 }

@@ -8,7 +8,7 @@
  */
 import type { Router } from "../router.ts";
 import type { Ctx } from "../core/ctx.ts";
-import { rescue } from "./rescue.ts";
+import { rescue, unknownDstWithRequest } from "./rescue.ts";
 import { BadRequest, findSwitchyardError, Overloaded, UnknownDestination } from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
@@ -220,15 +220,23 @@ export function listen(
       }
     };
     const failed = (e: unknown): Response => {
-      if (spec.engine === "h2" && findSwitchyardError(e) instanceof UnknownDestination) {
-        // Linkerd's h2 ErrorReseter: an unroutable request is refused (RST_STREAM
-        // REFUSED_STREAM), which gRPC clients see as UNAVAILABLE, not an HTTP 400.
-        done(400, e, e, false);
-        throw new RefuseStream((e as Error).message);
+      const typed = findSwitchyardError(e);
+      if (typed instanceof UnknownDestination) {
+        if (spec.engine === "h2") {
+          // Linkerd's h2 ErrorReseter: an unroutable request is refused (RST_STREAM
+          // REFUSED_STREAM), which gRPC clients see as UNAVAILABLE, not an HTTP 400.
+          done(400, e, e, false);
+          throw new RefuseStream((e as Error).message);
+        }
+        // Linkerd's UnknownDst text names the request: `Request("GET /x", from /ip:port) / …`.
+        const answer = unknownDstWithRequest(typed, req.method, ctx?.target, info.remoteAddr);
+        const rsp = rescue(answer, rescueOpts);
+        done(rsp.status, e, e);
+        return rsp;
       }
       let rsp: Response;
       try {
-        if (!findSwitchyardError(e) && !req.signal.aborted) {
+        if (!typed && !req.signal.aborted) {
           log.warn("request failed", { url: req.url, error: e });
         }
         rsp = rescue(e, rescueOpts);

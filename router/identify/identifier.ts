@@ -51,7 +51,7 @@ export function composeIdentifiers(ids: readonly Identifier[]): Identifier {
     const only = ids[0]!;
     return function identifyOne(input) {
       const r = only(input);
-      if (!r.ok) throw new UnknownDestination(`Unknown destination: ${r.reason}`);
+      if (!r.ok) throw new UnknownDestination(`Unknown destination: ${r.reason}`, r.reason);
       return r;
     };
   }
@@ -62,7 +62,7 @@ export function composeIdentifiers(ids: readonly Identifier[]): Identifier {
       if (r.ok) return r;
       reason = r.reason;
     }
-    throw new UnknownDestination(`Unknown destination: ${reason}`);
+    throw new UnknownDestination(`Unknown destination: ${reason}`, reason);
   };
 }
 

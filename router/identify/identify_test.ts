@@ -54,9 +54,28 @@ Deno.test("methodAndHostIdentifier() names an HTTP/1.0 request /svc/1.0/METHOD[/
     ok: true,
     dst: ["svc", "1.0", "PUT", "a", "b"],
   });
+  // Linkerd's MethodAndHostIdentifierTest "http/1.1 request without a host header": unidentified,
+  // with MethodAndHostIdentifier's reason.
   assertEquals(plain({ ...input("http://x/", {}, ""), version: "1.1" }), {
     ok: false,
-    reason: "Host header is absent",
+    reason: "HTTP/1.1 request missing hostname",
+  });
+});
+
+// Linkerd's HeaderIdentifierTest "header is absent" / "header is empty": unidentified, and the
+// reason (HeaderIdentifier: `s"$header header is absent"`) names the header as configured.
+Deno.test("headerIdentifier() leaves an absent or empty header unidentified, naming it as configured", () => {
+  const id = headerIdentifier(SVC, simplePath, { header: "My-Header" });
+  const absent = { ok: false, reason: "My-Header header is absent" } as const;
+  assertEquals(id(input("http://h/")), absent);
+  assertEquals(id(input("http://h/", { headers: { "my-header": "" } })), absent);
+  assertEquals(id(input("http://h/", { headers: { "my-header": "/a/b/c" } })), {
+    ok: true,
+    dst: ["svc", "a", "b", "c"],
+  });
+  assertEquals(headerIdentifier(SVC, simplePath)(input("http://h/")), {
+    ok: false,
+    reason: "l5d-name header is absent",
   });
 });
 
@@ -110,8 +129,6 @@ Deno.test("composeIdentifiers() stops at an identifier that fails instead of try
     id(input("http://h/web", { headers: { "l5d-name": "x" } }))
   );
   assertEquals(err.name, "UnknownDestination");
-  assertEquals(
-    err.message,
-    "Unknown destination: l5d-name header is not a path: a path starts with /",
-  );
+  // Linkerd: UnknownDst(req, e.getMessage), the path parser's message.
+  assertEquals(err.message, "Unknown destination: a path starts with /");
 });
