@@ -3,7 +3,9 @@
  * Linkerd's layout (`io.buoyant.linkerd.protocol.http.AccessLogger`) or as JSON
  * (`httpAccessLogFormat: json`).
  *
- * `common` (Linkerd's format: Host, then the NCSA common fields, then referer and user agent):
+ * `common` (Linkerd's format: Host, then the NCSA common fields, then referer and user agent;
+ * the target is the one forwarded, after `io.l5d.path` `consume`, as Linkerd logs it in its
+ * client stack):
  * ```
  * hello 127.0.0.1 - - [26/11/2026:00:17:20 UTC] "GET /a?b=1 HTTP/1.1" 200 52 "-" "curl/8.5.0"
  * ```
@@ -52,7 +54,7 @@ export interface AccessLogEntry {
   readonly host: string;
   readonly remote: string;
   readonly method: string;
-  /** Origin-form target as received (`/path?query`). */
+  /** Origin-form target as forwarded (`/path?query`; after `io.l5d.path` `consume`). */
   readonly target: string;
   /** `HTTP/1.1`, `HTTP/1.0` or `HTTP/2.0`; absent: `HTTP/1.1`. */
   readonly protocol?: string;
@@ -276,7 +278,9 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
       host: h.get("host") ?? (ctx.host || "-"),
       remote: ctx.remoteAddr,
       method: req.method,
-      target: ctx.url.pathname + ctx.url.search,
+      // As forwarded: Linkerd's AccessLogger sits in the client stack, so it logs the URI after
+      // `io.l5d.path` with `consume` has removed the identified segments.
+      target: ctx.target,
       protocol: `HTTP/${httpVersion(req)}`,
       status,
       bytes: bytes !== undefined && Number.isFinite(bytes) ? bytes : undefined,

@@ -139,3 +139,32 @@ routers:
   assert(all.at(-1)!.includes('"GET /last HTTP/1.1" 200'), all.at(-1));
   await Deno.remove(dir, { recursive: true });
 });
+
+// Linkerd's AccessLogger is a client-stack module (HttpConfig: `clientStack.prepend(
+// http.AccessLogger.module)`): it logs `req.uri` after PathIdentifier's consume rewrote it.
+Deno.test("access log: the target is the one forwarded, after io.l5d.path consume", async () => {
+  const app = startUpstream("app");
+  const dir = await Deno.makeTempDir({ prefix: "sy-access-" });
+  const common = `${dir}/access.log`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/true/love => /$/inet/127.0.0.1/${app.port};
+  identifier: {kind: io.l5d.path, segments: 2, consume: true}
+  httpAccessLog: ${common}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/true/love/waits.php?x=1`]);
+    assertEquals(r.status, 200);
+    assertEquals(new URL(app.seen.at(-1)!.url).pathname, "/waits.php");
+    assert(await eventually(async () => (await lines(common)).length >= 1, 10_000));
+    const line = (await lines(common))[0]!;
+    assert(line.includes('"GET /waits.php?x=1 HTTP/1.1" 200'), line);
+  } finally {
+    assertEquals(await sy.stop(), 0);
+    await app.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
