@@ -5,12 +5,13 @@
  * client would send it to the router: same method, path, `Host` and `l5d-*` headers.
  *
  * The shape is Linkerd's `HttpIdentifierHandler` (an `IdResult` per router, serialized with
- * Jackson's `NON_EMPTY`, so an empty local dtab is left out; an unidentified request's `error`
- * is the identifier's reason, without the 400's "Unknown destination: "):
+ * Jackson's `NON_EMPTY`; `dtab` is the name's `dst.dtab`: the router's `dtab` followed by the
+ * request's local dtab, left out when both are empty; an unidentified request's `error` is the
+ * identifier's reason, without the 400's "Unknown destination: "):
  *
  * ```json
- * { "outgoing": { "path": "/svc/hello" },
- *   "debug":    { "path": "/svc/hello", "dtab": "/svc/hello=>/#/io.l5d.fs/hello2" },
+ * { "outgoing": { "path": "/svc/hello", "dtab": "/svc=>/#/io.l5d.fs" },
+ *   "debug":    { "path": "/svc/hello", "dtab": "/svc=>/#/io.l5d.fs;/svc/hello=>/#/io.l5d.fs/b" },
  *   "edge":     { "error": "Host header is absent" } }
  * ```
  *
@@ -57,7 +58,9 @@ export function previewIdentification(
         version: httpVersion(req),
       });
       if (!id.ok) throw new Error(id.reason);
-      const dtab = showDtab(ctx.dtabLocal);
+      // Linkerd: `dst.dtab.show`, the router's dtab (`BaseDtab`) followed by the local dtab.
+      const base = r.spec.baseDtab ?? r.spec.dtab;
+      const dtab = showDtab(ctx.dtabLocal.length > 0 ? [...base, ...ctx.dtabLocal] : base);
       out[label] = dtab === "" ? { path: showPath(id.dst) } : { path: showPath(id.dst), dtab };
     } catch (e: unknown) {
       const msg = e instanceof Error ? e.message : String(e);

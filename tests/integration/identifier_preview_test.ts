@@ -23,6 +23,9 @@ routers:
   identifier: {kind: io.l5d.path, segments: 2}
   dtab: /svc => /#/io.l5d.fs;
   servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: nodtab
+  servers: [{ip: 127.0.0.1, port: 0}]
 `);
   try {
     const r = await curl([
@@ -33,18 +36,23 @@ routers:
       `http://127.0.0.1:${port}/one/two/three`,
     ]);
     assertEquals(r.status, 200);
-    // Linkerd's HttpIdentifierHandler: an IdResult per router, Jackson NON_EMPTY.
+    // Linkerd's HttpIdentifierHandler: an IdResult per router, Jackson NON_EMPTY; `dtab` is
+    // `dst.dtab.show`, the router's dtab (BaseDtab) ++ the local dtab.
+    const both = "/svc=>/#/io.l5d.fs;/svc/hello=>/#/io.l5d.fs/hello";
     assertEquals(JSON.parse(r.body), {
-      byhost: { path: "/svc/hello", dtab: "/svc/hello=>/#/io.l5d.fs/hello" },
-      bypath: { path: "/svc/one/two", dtab: "/svc/hello=>/#/io.l5d.fs/hello" },
+      byhost: { path: "/svc/hello", dtab: both },
+      bypath: { path: "/svc/one/two", dtab: both },
+      nodtab: { path: "/svc/hello", dtab: "/svc/hello=>/#/io.l5d.fs/hello" },
     });
-    // No local dtab: no dtab key; unidentified: the identifier's reason as `error`.
+    // No local dtab: the router's dtab alone, no dtab key when that is empty too; unidentified:
+    // the identifier's reason as `error`.
     const short = JSON.parse(
       (await curl(["-H", "Host: hello", `http://127.0.0.1:${port}/x`])).body,
     );
     assertEquals(short, {
-      byhost: { path: "/svc/hello" },
+      byhost: { path: "/svc/hello", dtab: "/svc=>/#/io.l5d.fs" },
       bypath: { error: "not enough segments in path" },
+      nodtab: { path: "/svc/hello" },
     });
     assertEquals(hello.seen.length, 0, "nothing was routed");
   } finally {
