@@ -35,6 +35,7 @@ import { lazyDashboardHandlers } from "../telemetry/admin/dashboard/lazy.ts";
 import { recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import { infoHandlers } from "../telemetry/admin/info_handlers.ts";
+import { usageHandler } from "../telemetry/admin/usage_handler.ts";
 import { configHandlers, type LintFinding } from "../telemetry/admin/config_handlers.ts";
 import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -483,6 +484,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         startTime: performance.timeOrigin,
         now: () => clock.now(),
         servesRouters: opts.listenRouters !== false,
+      }),
+      usageHandler({
+        config: () => snap.config,
+        registry,
+        version: VERSION,
+        startTime: performance.timeOrigin,
       }),
       ...configHandlers({
         config: () => snap.config,

@@ -54,6 +54,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "/admin/tracing": "?enable=true / ?disable=true switches span recording",
   "/admin/server_info": "version, start time, uptime",
   "/admin/threads": "isolates and their memory",
+  "/admin/contention": "blocked threads and lock owners (none in a JavaScript isolate)",
+  "/admin/metrics/usage": "the usage message Linkerd would send (usage.enabled); never sent",
   "/admin/registry.json": "the configured modules (routers, namers, telemeters)",
   "/admin/announcer": "announcers (none are supported)",
   "/admin/lint": "lint of the running configuration",

@@ -99,17 +99,20 @@ export function threads(deps: InfoDeps): {
   };
 }
 
+/** `/admin/contention`'s body: twitter-server's "Blocked:\n%s\n\nLock Owners:\n%s", both empty. */
+export const CONTENTION = "Blocked:\n\n\nLock Owners:\n";
+
 /**
  * `GET /admin/server_info`, `GET /admin/threads` and its twin `/admin/threads.json` (Linkerd
- * serves both; the JSON is the same).
+ * serves both; the JSON is the same), and `GET /admin/contention`.
  *
  * @param deps Version, clock and role of this isolate.
- * @returns The three admin handlers.
+ * @returns The four admin handlers.
  * @example
  * ```ts
  * import { infoHandlers } from "./info_handlers.ts";
  * const hs = infoHandlers({ version: "0.1.0", startTime: 0, now: Date.now, servesRouters: true });
- * console.log(hs.map((h) => h.path)); // ["/admin/server_info", "/admin/threads", "/admin/threads.json"]
+ * console.log(hs.map((h) => h.path)); // ["/admin/server_info", "/admin/threads", "/admin/threads.json", "/admin/contention"]
  * ```
  */
 export function infoHandlers(deps: InfoDeps): AdminHandler[] {
@@ -117,5 +120,13 @@ export function infoHandlers(deps: InfoDeps): AdminHandler[] {
     { path: "/admin/server_info", handler: () => Response.json(serverInfo(deps)) },
     { path: "/admin/threads", handler: () => Response.json(threads(deps)) },
     { path: "/admin/threads.json", handler: () => Response.json(threads(deps)) },
+    // twitter-server's ContentionHandler (documented in L1 `linkerd/docs/config.md`): blocked
+    // threads and lock owners. A JavaScript isolate has no thread that blocks on a monitor, so
+    // both lists are empty; the text keeps the handler's layout.
+    {
+      path: "/admin/contention",
+      handler: () =>
+        new Response(CONTENTION, { headers: { "content-type": "text/plain; charset=utf-8" } }),
+    },
   ];
 }

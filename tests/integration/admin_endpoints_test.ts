@@ -371,6 +371,64 @@ ${IDLE_ROUTER}`);
   }
 });
 
+// Linkerd's docs (linkerd/docs/config.md) list /admin/contention; "Usage" says the payload
+// UsageDataTelemeter sends can be seen at /admin/metrics/usage (UsageDataTelemeter.scala
+// UsageDataHandler; UsageDataTelemeterTest: enabled by default, orgId configurable, `enabled:
+// false` removes it). Switchyard never sends it.
+Deno.test("admin endpoints: /admin/contention, /admin/metrics/usage (never sent; 404 when disabled)", async () => {
+  const world = startUpstream("world");
+  const dir = await fsNamerDir({ world: world.fsLine });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+usage: {orgId: my-org}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: out
+  identifier: {kind: io.l5d.path, segments: 1}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  const off = await startSwitchyard(`
+admin: {port: 0}
+usage: {enabled: false}
+${IDLE_ROUTER}`);
+  try {
+    const contention = await curl([`${sy.admin}/admin/contention`]);
+    assertEquals(contention.status, 200);
+    assertStringIncludes(contention.headers.get("content-type") ?? "", "text/plain");
+    assertEquals(contention.body, "Blocked:\n\n\nLock Owners:\n");
+
+    for (let i = 0; i < 2; i++) {
+      const r = await curl(["-x", `http://${sy.proxy("out")}`, "http://x/world/hi"]);
+      assertEquals(r.status, 200, r.body);
+    }
+    const usage = await json(`${sy.admin}/admin/metrics/usage`);
+    assertEquals(usage.orgId, "my-org");
+    assertEquals(usage.namers, ["io.l5d.fs"]);
+    assertEquals(usage.routers, [{
+      protocol: "http",
+      interpreter: "default",
+      identifiers: ["io.l5d.path"],
+      transformers: [],
+    }]);
+    assertEquals(usage.counters, [{ name: "srv_requests", value: 2 }]);
+    assert(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/.test(usage.startTime as string), `${usage.startTime}`);
+    assert(/^[0-9a-f-]{36}$/.test(usage.pid as string), `${usage.pid}`);
+    const gauges = (usage.gauges as { name: string }[]).map((g) => g.name);
+    assertEquals(gauges, ["jvm_mem", "jvm/gc/msec", "jvm/uptime", "jvm/num_cpus"]);
+    // Same id on every read: one per process.
+    assertEquals((await json(`${sy.admin}/admin/metrics/usage`)).pid, usage.pid);
+
+    assertEquals((await curl([`${off.admin}/admin/metrics/usage`])).status, 404);
+    assertEquals((await curl([`${off.admin}/admin/contention`])).status, 200);
+  } finally {
+    await sy.stop();
+    await off.stop();
+    await world.close();
+  }
+});
+
 Deno.test("admin endpoints: /admin/lint does not call an admin on 127.0.0.30 reachable from other hosts", async () => {
   const lo = await startSwitchyard(`
 admin: {ip: 127.0.0.30, port: 0}
