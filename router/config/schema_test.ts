@@ -101,6 +101,24 @@ Deno.test("clientTlsSchema requires commonName unless validation or TLS is off",
     })),
     "disableValidation: true is incompatible with clientAuth",
   );
+  // Finagle-buoyant TlsClientConfig.params: both trust settings with a commonName is an error;
+  // with disableValidation neither is read.
+  assertEquals(
+    firstMessage(clientTlsSchema.safeParse({
+      commonName: "foo",
+      trustCerts: ["a.pem"],
+      trustCertsBundle: "b.pem",
+    })),
+    "Both trustCerts and trustCertsBundle have been set. Please use only trustCertsBundle.",
+  );
+  assert(
+    clientTlsSchema.safeParse({
+      disableValidation: true,
+      trustCerts: ["a.pem"],
+      trustCertsBundle: "b.pem",
+    }).success,
+  );
+  assert(clientTlsSchema.safeParse({ commonName: "foo", trustCerts: ["a.pem"] }).success);
   assertEquals(serverTlsSchema.parse({ certPath: "c", keyPath: "k" }), {
     certPath: "c",
     keyPath: "k",

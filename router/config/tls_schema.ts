@@ -68,6 +68,17 @@ export const clientTlsSchema = z.strictObject({
       message: "disableValidation: true is incompatible with clientAuth",
     });
   }
+  // Finagle-buoyant's TlsClientConfig.params refuses both trust settings with a common name
+  // (a disableValidation block trusts anything, so it never reads them).
+  if (!noValidation && tls.trustCerts !== undefined && tls.trustCertsBundle !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      input: tls,
+      path: ["trustCerts"],
+      message:
+        "Both trustCerts and trustCertsBundle have been set. Please use only trustCertsBundle.",
+    });
+  }
   const needsName = tls.enabled && !noValidation && tls.kind !== "io.l5d.boundPath";
   if (needsName && tls.commonName === undefined) {
     ctx.addIssue({
