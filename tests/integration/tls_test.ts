@@ -240,3 +240,60 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Linkerd's TlsBoundPathTest ("tls router + 2 tls backends", "mix of tls and plain backends"):
+// an io.l5d.static prefix captures `{host}` and the client's commonName uses it, so each backend
+// is verified under its own name; a backend no prefix matches is reached in plain HTTP.
+Deno.test("tls: commonName from a bound-path capture ({host}.buoyant.io), beside a plain backend", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-tls-bound-" });
+  await makeCerts(dir, { bill: "DNS:bill.buoyant.io", ted: "DNS:ted.buoyant.io" });
+  const tlsUpstream = async (name: string, body: string) =>
+    Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: await Deno.readTextFile(`${dir}/${name}.pem`),
+      key: await Deno.readTextFile(`${dir}/${name}.key`),
+      onListen() {},
+    }, () => new Response(body));
+  const bill = await tlsUpstream("bill", "whoa");
+  const ted = await tlsUpstream("ted", "dude");
+  const plain = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("party on"),
+  );
+  const port = (s: Deno.HttpServer) => (s.addr as Deno.NetAddr).port;
+  const disco = await fsNamerDir({
+    bill: `127.1 ${port(bill)}`,
+    ted: `127.1 ${port(ted)}`,
+    wyld: `127.1 ${port(plain)}`,
+  });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  dtab: |
+    /svc => /srv ;
+    /srv => /#/io.l5d.fs
+  servers: [{port: 0}]
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: "/#/io.l5d.fs/{host}"
+      tls:
+        commonName: "{host}.buoyant.io"
+        trustCertsBundle: ${dir}/ca.pem
+    - prefix: "/#/io.l5d.fs/wyld"
+      tls: {enabled: false}
+`);
+  try {
+    for (const [host, body] of [["bill", "whoa"], ["ted", "dude"], ["wyld", "party on"]]) {
+      const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+      assertEquals([r.status, r.body], [200, body], host);
+    }
+  } finally {
+    await sy.stop();
+    await Promise.all([bill.shutdown(), ted.shutdown(), plain.shutdown()]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
