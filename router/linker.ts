@@ -36,6 +36,7 @@ import { recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import { infoHandlers } from "../telemetry/admin/info_handlers.ts";
 import { usageHandler } from "../telemetry/admin/usage_handler.ts";
+import { linkerdConfigJson } from "./config/linkerd_config_json.ts";
 import { configHandlers, type LintFinding } from "../telemetry/admin/config_handlers.ts";
 import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -501,7 +502,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       ...(opts.adminHandlers ?? []),
     ];
     const app = adminApp({
-      config: () => snap.config,
+      config: () => linkerdConfigJson(snap.config),
       delegate(namespace, pathText, dtabText) {
         // Without a namespace, Linkerd delegates with the configured namers only (no router's
         // dtab): just the `dtab` given. Checked in DelegateApiHandler's order and with its texts:

@@ -266,7 +266,10 @@ export function parseConfig(text: string, filename: string): ParseResult {
       : loc.offset;
     warnings.push(issueAt(lc, filename, offset, loc.path, w.message));
   }
-  return { ok: true, config: parsed.data, warnings: warnings.sort(byPosition).map(formatIssue) };
+  // `raw` now holds the document as read, with any quoted number or boolean the loop above
+  // coerced: what Linkerd's ConfigHandler re-serializes for `/config.json`.
+  const config: Config = { ...parsed.data, source: raw };
+  return { ok: true, config, warnings: warnings.sort(byPosition).map(formatIssue) };
 }
 
 async function readStdin(): Promise<string> {

@@ -160,8 +160,12 @@ function crossChecks(c: z.infer<typeof topLevel>, ctx: z.RefinementCtx): void {
 /** The whole config file. */
 export const configSchema = topLevel.superRefine(crossChecks);
 
-/** A parsed, defaulted, validated config. */
-export type Config = z.infer<typeof configSchema>;
+/**
+ * A parsed, defaulted, validated config. `source` is the document as the loader read it (before
+ * defaults; quoted numbers read as numbers), which `/config.json` re-serializes as Linkerd does
+ * (`linkerd_config_json.ts`); a config built in code has none.
+ */
+export type Config = z.infer<typeof configSchema> & { readonly source?: unknown };
 
 type Literalish = { value: unknown };
 type Union = { options: readonly { shape: Record<string, unknown> }[] };

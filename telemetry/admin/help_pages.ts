@@ -36,7 +36,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "/logging.json":
     "loggers and levels ([{logger, level}]); POST logger=root&level=DEBUG changes it",
   "/help": "this page",
-  "/config.json": "the running configuration, defaults filled in",
+  "/config.json": "the running configuration as written (Linkerd's re-serialization)",
   "/bound-names.json": "every name the io.l5d.fs and io.l5d.k8s namers can enumerate",
   "/client_state.json": "each client's endpoints and their state",
   "/admin": "every admin path, one per line (= /admin/index.txt)",

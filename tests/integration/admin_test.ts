@@ -25,8 +25,9 @@ routers:
     assertEquals((await curl([`${sy.admin}/admin/ping`])).body, "pong");
     const cfg = JSON.parse((await curl([`${sy.admin}/config.json`])).body);
     assertEquals(cfg.routers[0].label, "outgoing");
-    assertEquals(cfg.routers[0].dstPrefix, "/svc");
-    assertEquals(cfg.admin.port, 0);
+    // As Linkerd's ConfigHandler: the config as written, so no default (dstPrefix) is filled in.
+    assertEquals(cfg.routers[0].dstPrefix, undefined);
+    assertEquals(cfg.admin, { ip: "127.0.0.1", port: 0 });
 
     const d = JSON.parse(
       (await curl([`${sy.admin}/delegator.json?namespace=outgoing&path=/svc/world`])).body,
@@ -343,6 +344,67 @@ routers:
       '{"type":"delegate","path":"/neg","delegate":' +
         '{"type":"neg","path":"~","dentry":{"prefix":"/neg","dst":"~"}}}',
     );
+  } finally {
+    await sy.stop();
+  }
+});
+
+// Linkerd's ConfigHandlerTest ("reserializes config", "specificHost config"): /config.json is the
+// config as written, absent values left out, with Linkerd's re-serialization: every router has
+// `servers`, a client or service without a kind is `io.l5d.global`, a single identifier is a
+// list, a dtab is written as Dtab.show.
+Deno.test("admin: /config.json re-serializes the config as written (ConfigHandlerTest)", async () => {
+  const dir = await fsNamerDir({});
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  identifier: {kind: io.l5d.path, segments: 1}
+  dtab: |
+    /svc => /#/io.l5d.fs ;
+  client:
+    failFast: true
+  servers:
+  - port: 0
+- protocol: http
+  label: second
+  interpreter:
+    kind: default
+    transformers:
+    - kind: io.l5d.specificHost
+      host: 192.168.99.100
+  servers:
+  - port: 0
+`);
+  try {
+    const r = await curl([`${sy.admin}/config.json`]);
+    assertEquals(r.status, 200);
+    assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
+    assertEquals(JSON.parse(r.body), {
+      admin: { port: 0 },
+      namers: [{ kind: "io.l5d.fs", rootDir: dir }],
+      routers: [
+        {
+          protocol: "http",
+          identifier: [{ kind: "io.l5d.path", segments: 1 }],
+          dtab: "/svc=>/#/io.l5d.fs",
+          client: { failFast: true, kind: "io.l5d.global" },
+          servers: [{ port: 0 }],
+        },
+        {
+          protocol: "http",
+          label: "second",
+          interpreter: {
+            kind: "default",
+            transformers: [{ kind: "io.l5d.specificHost", host: "192.168.99.100" }],
+          },
+          servers: [{ port: 0 }],
+        },
+      ],
+    });
   } finally {
     await sy.stop();
   }

@@ -179,7 +179,9 @@ async function init() {
   try {
     const cfg = await (await fetch("/config.json")).json();
     routers = (cfg.routers ?? []).map((/** @type {any} */ r) => ({
-      label: r.label,
+      // /config.json is the config as written (as Linkerd's): an unlabelled router is named
+      // after its protocol, as the loader names it.
+      label: r.label ?? r.protocol,
       dtab: typeof r.dtab === "string" ? r.dtab : "",
       dstPrefix: r.dstPrefix ?? "/svc",
     }));
