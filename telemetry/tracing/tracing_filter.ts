@@ -20,6 +20,14 @@
  * plus the OTel HTTP conventions `http.request.method`, `http.response.status_code`, `url.path`,
  * `server.address`/`server.port`, `client.address`, `error.type`.
  *
+ * Both spans also carry Linkerd's HTTP binary annotations (L1 `router/http/.../TracingFilter.scala`,
+ * on its server and client stacks; `TracingFilterTest`): `http.uri`, `http.req.method`,
+ * `http.req.host`, `http.req.content-length`, `http.req.content-type`,
+ * `http.req.transfer-encoding`, and from the response `http.rsp.status`,
+ * `http.rsp.content-length`, `http.rsp.content-type`, `http.rsp.transfer-encoding` (each only
+ * when the message has it). Not recorded: `http.req.version`/`http.rsp.version` (this layer does
+ * not see the wire version) and `http.rsp.body` (Linkerd's own comment: Zipkin ignores it).
+ *
  * @module
  */
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
@@ -39,6 +47,36 @@ export type ClassifyAttempt = (
 
 function statusClassification(_req: Request, _ctx: Ctx, rsp: Response | undefined): string {
   return rsp !== undefined && rsp.status < 500 ? "success" : "failure";
+}
+
+function headerInt(h: Headers, name: string): number | undefined {
+  const v = h.get(name);
+  if (v === null || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/** Linkerd's `recordRequest` binary annotations (sampled spans only). */
+function annotateRequest(span: Span, req: Request, ctx: Ctx): void {
+  span.setAttribute("http.uri", ctx.target);
+  span.setAttribute("http.req.method", req.method);
+  if (ctx.host) span.setAttribute("http.req.host", ctx.host);
+  const len = headerInt(req.headers, "content-length");
+  if (len !== undefined) span.setAttribute("http.req.content-length", len);
+  const type = req.headers.get("content-type");
+  if (type !== null) span.setAttribute("http.req.content-type", type);
+  const te = req.headers.get("transfer-encoding");
+  if (te !== null) span.setAttribute("http.req.transfer-encoding", te);
+}
+
+/** Linkerd's `recordResponse` binary annotations (sampled spans only). */
+function annotateResponse(span: Span, rsp: Response): void {
+  span.setAttribute("http.rsp.status", rsp.status);
+  const len = headerInt(rsp.headers, "content-length");
+  if (len !== undefined) span.setAttribute("http.rsp.content-length", len);
+  const type = rsp.headers.get("content-type");
+  if (type !== null) span.setAttribute("http.rsp.content-type", type);
+  const te = rsp.headers.get("transfer-encoding");
+  if (te !== null) span.setAttribute("http.rsp.transfer-encoding", te);
 }
 
 function end(span: Span, status: number, err: unknown, classification: string): void {
@@ -90,6 +128,7 @@ export function serverSpan(tracer: Tracer, router: string): Filter {
         "client.address": ctx.remoteAddr,
       },
     }, parent);
+    annotateRequest(span, req, ctx);
     ctx.spanId = span.spanContext().spanId;
     let rsp: Response | undefined;
     let err: unknown;
@@ -107,6 +146,7 @@ export function serverSpan(tracer: Tracer, router: string): Filter {
       if (ctx.bound) span.setAttribute("switchyard.client", ctx.bound.idStr);
       if (ctx.endpoint) span.setAttribute("switchyard.endpoint", ctx.endpoint);
       span.setAttribute("switchyard.retries", ctx.retries);
+      if (rsp) annotateResponse(span, rsp);
       const status = rsp?.status ?? errorStatus(err);
       end(span, status, err, ctx.classification || (status < 500 ? "success" : "failure"));
     }
@@ -167,6 +207,7 @@ export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
         "server.port": target.port,
       },
     }, childOf(ctx.traceId, serverSpanId));
+    annotateRequest(span, req, ctx);
     ctx.spanId = span.spanContext().spanId;
     ctx.parentSpanId = serverSpanId;
     let rsp: Response | undefined;
@@ -180,6 +221,7 @@ export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
     } finally {
       ctx.spanId = serverSpanId;
       ctx.parentSpanId = serverParent;
+      if (rsp) annotateResponse(span, rsp);
       end(span, rsp?.status ?? errorStatus(err), err, classify(req, ctx, rsp, err));
     }
   }

@@ -59,8 +59,13 @@ Deno.test("serverSpan() and clientSpan() link server → client and hand the cli
     "url.path": "/a",
     "server.address": "hello",
     "client.address": "127.0.0.9",
+    "http.uri": "/a?b=1",
+    "http.req.method": "GET",
+    "http.req.host": "hello",
     "switchyard.service": "/svc/hello",
     "switchyard.retries": 0,
+    "http.rsp.status": 201,
+    "http.rsp.content-type": "text/plain;charset=UTF-8",
     "http.response.status_code": 201,
     "switchyard.classification": "success",
   });
@@ -69,6 +74,40 @@ Deno.test("serverSpan() and clientSpan() link server → client and hand the cli
   assertEquals(cl.attributes["switchyard.service"], "/svc/hello");
   assertEquals(cl.attributes["switchyard.retry"], 0);
   assertEquals(cl.status.code, SpanStatusCode.UNSET);
+});
+
+// Linkerd's TracingFilterTest ("tracing filter"): the HTTP binary annotations of the request and
+// the response, on the server span and on the client span.
+Deno.test("serverSpan() and clientSpan() carry Linkerd's http.req.* / http.rsp.* annotations", async () => {
+  const { spans, tracer, ctx } = setup();
+  const transport: Service = () =>
+    Promise.resolve(
+      new Response("x", {
+        status: 402,
+        headers: { "content-type": "application/json", "content-length": "304374" },
+      }),
+    );
+  const svc = stack([serverSpan(tracer, "outgoing"), clientSpan(tracer, target)], transport);
+  const req = new Request("http://monkeys/foo?bar=bah", {
+    method: "POST",
+    body: "y",
+    headers: { "content-type": "text/plain", "content-length": "94114", host: "monkeys" },
+  });
+  ctx.host = "monkeys";
+  ctx.target = "/foo?bar=bah";
+  await svc(req, ctx);
+  assertEquals(spans.length, 2);
+  for (const span of spans) {
+    const a = span.attributes;
+    assertEquals(a["http.uri"], "/foo?bar=bah");
+    assertEquals(a["http.req.method"], "POST");
+    assertEquals(a["http.req.host"], "monkeys");
+    assertEquals(a["http.req.content-type"], "text/plain");
+    assertEquals(a["http.req.content-length"], 94114);
+    assertEquals(a["http.rsp.status"], 402);
+    assertEquals(a["http.rsp.content-type"], "application/json");
+    assertEquals(a["http.rsp.content-length"], 304374);
+  }
 });
 
 Deno.test("clientSpan() makes one span per attempt, numbered by retry", async () => {
