@@ -94,6 +94,22 @@ export class UpstreamError extends SwitchyardError {
   }
 }
 
+/**
+ * The HTTP/2 upstream reset the stream (RST_STREAM `code`; a lost connection is `CANCEL`). An h2
+ * router passes the reset on to its client with the same code instead of answering, as Linkerd's
+ * h2 dispatchers do (`Netty4ServerDispatcher` resets with the `Reset` the service failed with).
+ * 502 where no stream can be reset.
+ */
+export class StreamReset extends UpstreamError {
+  /** The HTTP/2 error code to reset the client's stream with. */
+  readonly code: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.name = "StreamReset";
+    this.code = code;
+  }
+}
+
 /** The total timeout or the propagated deadline passed (503). */
 export class DeadlineExceeded extends SwitchyardError {
   constructor(message: string) {
@@ -116,6 +132,26 @@ export class Overloaded extends SwitchyardError {
     super(message, 503, true);
     this.name = "Overloaded";
   }
+}
+
+/**
+ * The HTTP/2 upstream refused the stream (`REFUSED_STREAM`): not processed, so requeued like
+ * {@link Overloaded}; when the requeues run out, an h2 router resets its client's stream with
+ * `REFUSED_STREAM` too (Linkerd passes `Reset.Refused` on).
+ */
+export class StreamRefused extends Overloaded {
+  /** The HTTP/2 error code to reset the client's stream with (`REFUSED_STREAM`). */
+  readonly code = 7;
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamRefused";
+  }
+}
+
+/** The HTTP/2 error code of an upstream reset in an error's `cause` chain, if there is one. */
+export function resetCodeOf(e: unknown): number | undefined {
+  const typed = findSwitchyardError(e);
+  return typed instanceof StreamReset || typed instanceof StreamRefused ? typed.code : undefined;
 }
 
 /** Find the first typed error in an error's `cause` chain. */

@@ -9,11 +9,17 @@
 import type { Router } from "../router.ts";
 import type { Ctx } from "../core/ctx.ts";
 import { rescue, unknownDstWithRequest } from "./rescue.ts";
-import { BadRequest, findSwitchyardError, Overloaded, UnknownDestination } from "../core/errors.ts";
+import {
+  BadRequest,
+  findSwitchyardError,
+  Overloaded,
+  resetCodeOf,
+  UnknownDestination,
+} from "../core/errors.ts";
 import { serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
 import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailers.ts";
-import { type H2Settings, RefuseStream, serveH2 } from "./h2/h2_server.ts";
+import { type H2Settings, RefuseStream, ResetStream, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import type { Logger } from "../../telemetry/log.ts";
@@ -233,6 +239,13 @@ export function listen(
         const rsp = rescue(answer, rescueOpts);
         done(rsp.status, e, e);
         return rsp;
+      }
+      const resetCode = spec.engine === "h2" ? resetCodeOf(e) : undefined;
+      if (resetCode !== undefined) {
+        // The upstream reset the stream: the client's stream is reset with the same code, as
+        // Linkerd's h2 server dispatcher does (no response, no l5d-err).
+        done(502, e, e, false);
+        throw new ResetStream((e as Error).message, resetCode);
       }
       let rsp: Response;
       try {

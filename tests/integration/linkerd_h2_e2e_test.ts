@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
+import { metrics, nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 /** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
 function headAndTrailers(verbose: string): [string[], string[]] {
@@ -138,6 +138,80 @@ routers:
     assertEquals(m["rt/all/service/svc/foo/success"], 3);
     assertEquals(m["rt/five/service/svc/foo/failures"], 1);
     assertEquals(m["rt/five/service/svc/foo/success"], 1);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+/** The error code of the RST_STREAM nghttp -v received, or undefined. */
+function resetCode(verbose: string): string | undefined {
+  return /recv RST_STREAM frame[^\n]*\n\s*\(error_code=([A-Z_]+)/.exec(verbose)?.[1];
+}
+
+// H2EndToEndTest "server resets client stream" and Netty4ServerDispatcher: a stream the upstream
+// resets is reset downstream with the same code (Linkerd's `Reset` kinds; any other code becomes
+// INTERNAL_ERROR), before the response head or in the body, never answered with l5d-err; and
+// "client resets server stream": the client's reset reaches the upstream with its code.
+Deno.test("linkerd H2EndToEndTest: upstream RST_STREAM codes reach the client; a client reset reaches the upstream", async () => {
+  const up = await startPortPeer("h2-reset");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+`);
+  const port = sy.ports.h2![0];
+  const get = (path: string) =>
+    nghttp(["-v", "-H", ":authority: dog", `http://127.0.0.1:${port}${path}`]);
+  try {
+    for (
+      const [code, name] of [
+        [8, "CANCEL"],
+        [2, "INTERNAL_ERROR"],
+        [11, "ENHANCE_YOUR_CALM"],
+        [1, "PROTOCOL_ERROR"],
+        [7, "REFUSED_STREAM"],
+        [3, "INTERNAL_ERROR"], // FLOW_CONTROL_ERROR: Linkerd has no Reset for it
+      ] as const
+    ) {
+      const before = await get(`/rst/${code}`);
+      assertEquals(resetCode(before), name, before);
+      assert(!before.includes(":status:"), before);
+      assert(!before.includes("l5d-err"), before);
+    }
+    // In the body: after the head went out, or while the router held it for classification
+    // (ClassifiedRetryFilter returns the head, then the stream fails).
+    for (
+      const [path, name] of [
+        ["/mid/8", "CANCEL"],
+        ["/mid/1", "PROTOCOL_ERROR"],
+        ["/early/8", "CANCEL"],
+        ["/early/11", "ENHANCE_YOUR_CALM"],
+      ] as const
+    ) {
+      const mid = await get(path);
+      assert(mid.includes(":status: 200"), mid);
+      assert(mid.includes("partial"), mid);
+      assertEquals(resetCode(mid), name, mid);
+    }
+    // The client resets its stream once the body has started: the upstream stream is reset
+    // with the client's code.
+    for (const code of [8, 11]) {
+      const client = startPeer("h2-reset-client", `127.0.0.1:${port}`, "dog", "/hold", `${code}`);
+      assertEquals((await client.next()).status, 200);
+      await client.exited;
+      assert(
+        await waitFor(
+          () =>
+            Promise.resolve(up.peer.lines.some((l) => l.closed === "/hold" && l.rstCode === code)),
+          5000,
+        ),
+        `the upstream did not see RST_STREAM ${code}: ${JSON.stringify(up.peer.lines)}`,
+      );
+      up.peer.lines.length = 0;
+    }
   } finally {
     await sy.stop();
     await up.peer.kill();

@@ -18,6 +18,11 @@
  *   Prints `{"port"}`.
  * - `h2-dying`: writes part of a body, then exits (its connection is lost). Prints `{"port"}`.
  * - `h2-limited`: allows 5 concurrent streams, answers each after 200 ms. Prints `{"port"}`.
+ * - `h2-reset`: resets streams. `/rst/CODE`: RST_STREAM CODE before a response; `/mid/CODE`: a
+ *   200 with "partial", then RST_STREAM CODE 300 ms later (`/early/CODE`: 20 ms later); `/hold`: a 200 with "partial", then nothing. Prints
+ *   `{"port"}`, then `{"closed": PATH, "rstCode"}` when a stream closes.
+ * - `h2-reset-client ADDRESS AUTHORITY PATH CODE`: one request; after the response head and the
+ *   first DATA it resets the stream with CODE. Prints `{"status"}` then `{"done": true}`.
  *
  * @module
  */
@@ -159,6 +164,45 @@ function h2Dying(): void {
   server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
 }
 
+/** An h2c server that resets its streams (see the module doc). */
+function h2Reset(): void {
+  const server = http2.createServer();
+  server.on("stream", (stream, headers) => {
+    const path = String(headers[":path"]);
+    stream.on("error", () => {});
+    stream.once("close", () => out({ closed: path, rstCode: stream.rstCode }));
+    const [, kind, code] = path.split("/");
+    if (kind === "rst") {
+      stream.close(Number(code));
+      return;
+    }
+    // Waiting for trailers keeps the stream open, so close(code) sends RST_STREAM (Deno's
+    // node:http2 ends a stream without them cleanly).
+    stream.respond({ ":status": 200 }, { waitForTrailers: true });
+    stream.write("partial\n");
+    // `mid`: after the router's classification wait (100 ms); `early`: within it.
+    if (kind === "mid") setTimeout(() => stream.close(Number(code)), 300);
+    if (kind === "early") setTimeout(() => stream.close(Number(code)), 20);
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
+/** One request that the client resets with `code` once the body has started. */
+function h2ResetClient(address: string, authority: string, path: string, code: number): void {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", () => {});
+  const stream = session.request({ ":authority": authority, ":path": path }, { endStream: true });
+  stream.on("error", () => {});
+  stream.on("response", (h) => out({ status: h[":status"] }));
+  stream.once("data", () => {
+    stream.close(code);
+    setTimeout(() => {
+      out({ done: true });
+      Deno.exit(0);
+    }, 300);
+  });
+}
+
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   if (mode === "grpc-server") await grpcServer();
@@ -166,5 +210,7 @@ if (import.meta.main) {
   else if (mode === "h2-server") h2Server(args[0], args[1], args[2]);
   else if (mode === "h2-dying") h2Dying();
   else if (mode === "h2-limited") h2Limited();
+  else if (mode === "h2-reset") h2Reset();
+  else if (mode === "h2-reset-client") h2ResetClient(args[0]!, args[1]!, args[2]!, Number(args[3]));
   else throw new Error(`unknown mode ${mode}`);
 }

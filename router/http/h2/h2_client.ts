@@ -12,9 +12,12 @@
  * it. A longer stream is returned as it flows (its trailers are sent on, but it is classified on
  * its head).
  *
- * Errors: a session that never connected, or a stream the server refused (`REFUSED_STREAM`),
- * is `ConnectFailed` (never delivered, retryable); a reset or broken stream after that is
- * `UpstreamError`.
+ * Errors: a session that never connected is `ConnectFailed` (never delivered, retryable); a
+ * stream the server refused (`REFUSED_STREAM`) is `StreamRefused` (not processed: requeued); a
+ * stream the server reset, or lost with its connection (`CANCEL`), is `StreamReset` with the
+ * code, before the response head or in its body, which the h2 server passes on to its client as
+ * Linkerd does; a request that is cancelled resets its upstream stream with the client's code
+ * (`CANCEL` unless the client's reset said otherwise).
  *
  * @example
  * ```ts ignore
@@ -31,7 +34,14 @@ import { http2Module, loadHttp2 } from "./node_http2.ts";
 import { pipeBody } from "./_pipe.ts";
 import type { H1Client, H1ClientStats, H1Request } from "../h1/mod.ts";
 import type { ClientTls } from "../tls_dial.ts";
-import { BadRequest, ConnectFailed, Overloaded, UpstreamError } from "../../core/errors.ts";
+import {
+  BadRequest,
+  ConnectFailed,
+  StreamRefused,
+  StreamReset,
+  UpstreamError,
+} from "../../core/errors.ts";
+import { abortResetCode } from "./_reset.ts";
 import { attachTrailers, endTrailers, type TrailerBox } from "../../core/trailers.ts";
 
 /** Options of {@link createH2Client}. */
@@ -129,6 +139,9 @@ function authorityOf(host: string, port: number): string {
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
+
+/** Chunks a streamed response body holds before the upstream stream is paused. */
+const BODY_QUEUE = 4;
 
 /**
  * Create an HTTP/2 upstream client.
@@ -277,22 +290,33 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     };
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
-      let stream: http2.ClientHttp2Stream;
+      let headed = false;
+      let stream: http2.ClientHttp2Stream | undefined;
       const where = authorityOf(host, port);
       const fail = (e: unknown): void => {
         if (settled) return;
         settled = true;
         reject(e);
       };
+      /** The stream was reset (RST_STREAM, or its connection was lost: `CANCEL`). */
+      const reset = (when: string): unknown => {
+        if (signal?.aborted) return signal.reason;
+        const code = stream?.rstCode ?? 8;
+        if (code === 7) {
+          // Not processed by the peer (over its stream limit): requeued, and not the endpoint's
+          // failure for accrual.
+          return new StreamRefused(`h2 stream to ${where} was refused (REFUSED_STREAM)`);
+        }
+        if (!sess.connected) return new ConnectFailed(`h2 connect to ${where} failed`);
+        return new StreamReset(`h2 stream to ${where} was reset ${when} (code ${code})`, code);
+      };
       const classify = (e: unknown): unknown => {
         if (signal?.aborted) return signal.reason;
         const code = (e as { code?: string })?.code;
-        const msg = e instanceof Error ? e.message : String(e);
-        if (code === "ERR_HTTP2_STREAM_ERROR" && /REFUSED/.test(msg)) {
-          // Not processed by the peer (over its stream limit): requeued, and not the endpoint's
-          // failure for accrual.
-          return new Overloaded(`h2 stream to ${where} was refused (REFUSED_STREAM)`);
+        if (code === "ERR_HTTP2_STREAM_ERROR" && stream?.rstCode !== undefined) {
+          return reset(headed ? "mid-body" : "before a response");
         }
+        const msg = e instanceof Error ? e.message : String(e);
         if (!sess.connected) {
           return new ConnectFailed(`h2 connect to ${where} failed: ${msg}`, { cause: e });
         }
@@ -310,7 +334,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         return;
       }
       const onAbort = () => {
-        stream.close(http2Module().constants.NGHTTP2_CANCEL);
+        // Linkerd passes the client's reset on (CANCEL for any other cancellation).
+        stream.close(abortResetCode(signal!.reason));
         fail(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -325,7 +350,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       let status = 0;
       let fields: [string, string][] = [];
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let headed = false;
+      /** The error the body ends with once the chunks queued before it are read. */
+      let failure: unknown;
       const noBody = () => req.method === "HEAD" || NULL_BODY.has(status);
 
       const build = (body: BodyInit | null): Response => {
@@ -352,15 +378,36 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
             controller = c;
             for (const b of buffered) c.enqueue(b);
           },
-          pull() {
-            stream.resume();
+          pull(c) {
+            if (failure !== undefined && (c.desiredSize ?? 0) >= BODY_QUEUE) c.error(failure);
+            else stream.resume();
           },
-          cancel() {
+          cancel(reason: unknown) {
             signal?.removeEventListener("abort", onAbort);
-            stream.close(http2Module().constants.NGHTTP2_CANCEL);
+            stream.close(abortResetCode(reason));
           },
-        }, { highWaterMark: 4 });
+        }, { highWaterMark: BODY_QUEUE });
         resolve(build(body));
+      };
+      /**
+       * The stream broke. Before the response head the request fails; after it, the body fails
+       * once what came before the break is read (a head held for classification goes out first,
+       * as Linkerd's ClassifiedRetryFilter returns the response whose stream then fails).
+       */
+      const broken = (err: unknown): void => {
+        clearTimeout(timer);
+        if (!settled) {
+          if (!headed) return fail(err);
+          deliverStreaming();
+        }
+        if (!controller || failure !== undefined) return;
+        failure = err;
+        if ((controller.desiredSize ?? 0) < BODY_QUEUE) return; // chunks still queued: in pull
+        try {
+          controller.error(err);
+        } catch {
+          // already closed or cancelled
+        }
       };
       stream.on("response", (h: http2.IncomingHttpHeaders) => {
         status = Number(h[":status"]);
@@ -387,19 +434,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         if (stream.rstCode) {
           // Not END_STREAM: the stream was reset, or the connection was lost, mid-body. The
           // body fails (the server resets its stream) instead of ending as if complete.
-          clearTimeout(timer);
           endTrailers(box);
-          const err = new UpstreamError(
-            `h2 stream to ${where} was reset mid-body (code ${stream.rstCode})`,
-          );
-          if (!settled) fail(err);
-          else if (controller) {
-            try {
-              controller.error(err);
-            } catch {
-              // already closed or cancelled
-            }
-          }
+          broken(reset(headed ? "mid-body" : "before a response"));
           return;
         }
         endTrailers(box);
@@ -412,34 +448,13 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
           }
         }
       });
-      stream.on("error", (e: unknown) => {
-        clearTimeout(timer);
-        const err = classify(e);
-        if (!settled) fail(err);
-        else if (controller) {
-          try {
-            controller.error(err);
-          } catch {
-            // already closed or cancelled
-          }
-        }
-      });
+      stream.on("error", (e: unknown) => broken(classify(e)));
       stream.on("close", () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         const broke = !box.ended;
         endTrailers(box); // a reset stream has ended too: whoever waits classifies it now
-        if (!settled) {
-          fail(
-            classify(new Error(`stream closed before a response (code ${stream.rstCode ?? "?"})`)),
-          );
-        } else if (controller && broke) {
-          try {
-            controller.error(new UpstreamError(`h2 stream to ${where} was reset`));
-          } catch {
-            // already closed or cancelled
-          }
-        }
+        if (!settled || broke) broken(reset(headed ? "mid-body" : "before a response"));
       });
       const body = req.body;
       if (body instanceof Uint8Array) stream.end(body);

@@ -27,6 +27,8 @@ import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
 import { trailersOf } from "../../core/trailers.ts";
+import { resetCodeOf } from "../../core/errors.ts";
+import { INTERNAL_ERROR, passedResetCode } from "./_reset.ts";
 
 /** HTTP/2 SETTINGS a server sends (node:http2's names). */
 export type H2Settings = http2.Settings;
@@ -59,12 +61,27 @@ export interface H2Server {
 }
 
 /**
- * A handler's rejection that resets the stream with `REFUSED_STREAM` (the request was not
- * processed; a client may retry it elsewhere). Any other rejection resets with `INTERNAL_ERROR`.
+ * A handler's rejection that resets the stream with `code` (an HTTP/2 error code), as Linkerd's
+ * h2 server dispatcher resets a stream whose service failed with a `Reset`. Any other rejection
+ * resets with `INTERNAL_ERROR`.
  */
-export class RefuseStream extends Error {
-  constructor(message: string) {
+export class ResetStream extends Error {
+  /** The HTTP/2 error code of the RST_STREAM. */
+  readonly code: number;
+  constructor(message: string, code: number) {
     super(message);
+    this.name = "ResetStream";
+    this.code = passedResetCode(code);
+  }
+}
+
+/**
+ * A handler's rejection that resets the stream with `REFUSED_STREAM` (the request was not
+ * processed; a client may retry it elsewhere).
+ */
+export class RefuseStream extends ResetStream {
+  constructor(message: string) {
+    super(message, 7);
     this.name = "RefuseStream";
   }
 }
@@ -137,7 +154,8 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
     }
     stream.once("close", () => {
       if (!stream.writableFinished) {
-        ac.abort(new DOMException("client reset the stream", "AbortError"));
+        // The client's reset code goes on to the upstream stream (Linkerd passes a `Reset` on).
+        ac.abort(clientReset(stream));
       }
     });
     const sock = stream.session?.socket;
@@ -146,14 +164,10 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       hostname: sock?.remoteAddress ?? "",
       port: sock?.remotePort ?? 0,
     };
-    const codes = http2Module().constants;
     const clientCert = stream.session ? clientCerts.get(stream.session) : undefined;
     handler(req, clientCert === undefined ? { remoteAddr } : { remoteAddr, clientCert }).then(
       (rsp) => writeResponse(stream, rsp),
-      (e: unknown) =>
-        stream.close(
-          e instanceof RefuseStream ? codes.NGHTTP2_REFUSED_STREAM : codes.NGHTTP2_INTERNAL_ERROR,
-        ),
+      (e: unknown) => stream.close(e instanceof ResetStream ? e.code : INTERNAL_ERROR),
     );
   });
   // TLS: node:http2 listens itself (ALPN h2). Plaintext: a node:net front takes each
@@ -279,6 +293,12 @@ function bodyStream(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array>
   }, { highWaterMark: 4 });
 }
 
+/** The abort reason of a stream the client reset: carries the code to reset the upstream with. */
+function clientReset(stream: http2.Http2Stream): DOMException {
+  const reason = new DOMException("client reset the stream", "AbortError");
+  return Object.assign(reason, { resetCode: passedResetCode(stream.rstCode) });
+}
+
 async function writeResponse(stream: http2.ServerHttp2Stream, rsp: Response): Promise<void> {
   if (stream.destroyed || stream.closed) {
     await rsp.body?.cancel().catch(() => {});
@@ -325,9 +345,13 @@ async function writeResponse(stream: http2.ServerHttp2Stream, rsp: Response): Pr
     return;
   }
   try {
-    await pipeBody(body, stream);
-  } catch {
-    // The upstream body broke mid-stream: reset, so the client does not take it as complete.
-    stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR);
+    await pipeBody(body, stream, clientReset);
+  } catch (e: unknown) {
+    // The upstream body broke mid-stream: reset, so the client does not take it as complete;
+    // an upstream reset goes on with its code (Linkerd's server dispatcher). Deno's node:http2
+    // ends a responding stream cleanly on `close(code)` unless it waits for trailers, so a
+    // stream without them is destroyed (RST_STREAM INTERNAL_ERROR).
+    if (box) stream.close(passedResetCode(resetCodeOf(e) ?? INTERNAL_ERROR));
+    else stream.destroy(e instanceof Error ? e : new Error(String(e)));
   }
 }
