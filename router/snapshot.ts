@@ -13,6 +13,7 @@ import { createRouter, type Router, type RouterSpec } from "./router.ts";
 import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
 import { createH2Client } from "./http/h2/h2_client.ts";
+import { h2FrameSize } from "./http/h2/config.ts";
 import type { ClientTls } from "./http/tls_dial.ts";
 import { defaults } from "./config/defaults.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
@@ -144,7 +145,7 @@ function h2Transports(rc: Config["routers"][number]): {
   const maxHeaderList = cl?.maxHeaderListBytes ?? cl?.maxHeaderListByts;
   const settings = {
     ...(cl?.initialStreamWindowBytes ? { initialWindowSize: cl.initialStreamWindowBytes } : {}),
-    ...(cl?.maxFrameBytes ? { maxFrameSize: cl.maxFrameBytes } : {}),
+    ...(cl?.maxFrameBytes ? { maxFrameSize: h2FrameSize(cl.maxFrameBytes) } : {}),
     ...(cl?.headerTableBytes !== undefined ? { headerTableSize: cl.headerTableBytes } : {}),
     ...(maxHeaderList !== undefined ? { maxHeaderListSize: maxHeaderList } : {}),
   };

@@ -124,7 +124,11 @@ export const h2SettingsKeys = {
   windowUpdateRatio: z.number().gt(0).lt(1).optional(),
   headerTableBytes: z.number().int().min(0).optional(),
   initialStreamWindowBytes: windowBytes.optional(),
-  maxFrameBytes: z.number().int().min(16384).max(16777215).optional(),
+  /**
+   * Any int, as Linkerd parses it (H2ConfigTest sets 8192 on a client); SETTINGS_MAX_FRAME_SIZE
+   * is 16384–16777215 (RFC 9113 §6.5.2), so what is sent is clamped to that range (`h2FrameSize`).
+   */
+  maxFrameBytes: z.number().int().min(0).optional(),
   /** The spelling of Linkerd's docs (sic). */
   maxHeaderListByts: z.number().int().min(0).optional(),
   /** The key Linkerd itself reads (`H2EndpointConfig.maxHeaderListBytes`); wins over the above. */

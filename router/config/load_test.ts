@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
 import { type ConfigIssue, formatIssue, loadConfigFile, parseConfig } from "./mod.ts";
 import type { Config } from "./schema.ts";
+import { h2FrameSize, h2Settings } from "../http/h2/config.ts";
 
 function ok(text: string): Config {
   const r = parseConfig(text, "t.yaml");
@@ -281,4 +282,49 @@ Deno.test("parseConfig() reads quoted numbers and booleans as Linkerd's Jackson 
   // Anything else quoted is still an error.
   const bad = parseConfig('routers:\n- protocol: http\n  servers: [{port: "41a"}]\n', "b.yaml");
   assert(!bad.ok);
+});
+
+// Linkerd's H2ConfigTest "parse config": every h2 key of its YAML parses, including a client
+// `maxFrameBytes` below HTTP/2's minimum frame size (Linkerd takes any int; what is sent is
+// clamped to 16384–16777215).
+Deno.test("parseConfig() takes Linkerd's H2ConfigTest config (client maxFrameBytes: 8192)", () => {
+  const r = ok(`routers:
+- protocol: h2
+  h2AccessLog: logs/access.log
+  h2AccessLogRollPolicy: daily
+  h2AccessLogAppend: true
+  h2AccessLogRotateCount: -1
+  client:
+    windowUpdateRatio: 0.9
+    headerTableBytes: 1024
+    initialStreamWindowBytes: 524288
+    maxFrameBytes: 8192
+    maxHeaderListBytes: 1025
+  service:
+    classificationTimeoutMs: 350
+    retryBufferSize:
+      requestBytes: 16384
+      responseBytes: 16384
+  servers:
+    - port: 5000
+      windowUpdateRatio: 0.5
+      headerTableBytes: 2048
+      initialStreamWindowBytes: 1048576
+      maxConcurrentStreamsPerConnection: 800
+      maxFrameBytes: 16384
+      maxHeaderListBytes: 2049
+`).routers[0]!;
+  if (r.protocol !== "h2" || r.client.kind !== "io.l5d.global") throw new Error("an h2 router");
+  assertEquals(r.client.maxFrameBytes, 8192);
+  assertEquals(r.client.maxHeaderListBytes, 1025);
+  assertEquals(r.servers[0]!.maxConcurrentStreamsPerConnection, 800);
+  assertEquals(h2Settings(r.servers[0]!), {
+    maxConcurrentStreams: 800,
+    initialWindowSize: 1048576,
+    maxFrameSize: 16384,
+    headerTableSize: 2048,
+    maxHeaderListSize: 2049,
+  });
+  assertEquals(h2FrameSize(8192), 16384);
+  assertEquals(h2FrameSize(2 ** 25), 16777215);
 });
