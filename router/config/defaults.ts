@@ -73,7 +73,7 @@ export const defaults = {
   },
   hostConnectionPool: { minSize: 0 },
   client: { failFast: false },
-  namers: { fsPrefix: "/io.l5d.fs", rewritePrefix: "/io.l5d.rewrite" },
+  namers: { fsPrefix: "/io.l5d.fs" },
   telemetry: {
     prometheusPath: "/admin/metrics/prometheus",
     zipkinHost: "localhost",

@@ -5,7 +5,7 @@
  * | kind | keys (defaults) |
  * |---|---|
  * | `io.l5d.fs` | `rootDir` (required), `prefix` (`/io.l5d.fs`) |
- * | `io.l5d.rewrite` | `pattern`, `name` (required; `{var}` captures), `prefix` (`/io.l5d.rewrite`) |
+ * | `io.l5d.rewrite` | `pattern`, `name` (required; `{var}` captures), `prefix` (required: no default) |
  * | `io.l5d.k8s` | `host`, `port` (`localhost:8001`), `labelSelector`, `useServiceAccount`, `prefix` (`/io.l5d.k8s`) |
  * | `io.l5d.k8s.ns` | as `io.l5d.k8s` plus `envVar` (`POD_NAMESPACE`), `prefix` (`/io.l5d.k8s.ns`) |
  * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
@@ -160,9 +160,15 @@ const fsNamer = z.strictObject({
 
 const CAPTURE_RE = /\{([A-Za-z0-9.:_-]+)\}/g;
 
+/** Linkerd's `RewritingNamerConfig.defaultPrefix` message: the rewrite namer has no default. */
+const REWRITE_PREFIX_REQUIRED = "The 'prefix' property is required for the io.l5d.rewrite namer.";
+
 const rewriteNamer = z.strictObject({
   kind: z.literal("io.l5d.rewrite"),
-  prefix: pathString.default(defaults.namers.rewritePrefix),
+  /** Required: Linkerd's namer.md lists it as _required_ (no default prefix). */
+  prefix: z.string({
+    error: (iss) => iss.input === undefined ? REWRITE_PREFIX_REQUIRED : undefined,
+  }).pipe(pathString),
   /** Matched against the residual after `/#/<prefix>`; `*` and `{var}` segments. */
   pattern: pathPattern,
   /** The rewritten name; may use the pattern's `{var}`s. */

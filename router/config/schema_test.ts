@@ -197,14 +197,35 @@ Deno.test("namerSchema fills prefixes and checks rewrite captures", () => {
     rootDir: "disco",
     transformers: [],
   });
+  // L1 namer.md "Rewrite Configuration": prefix is _required_ (RewritingNamerConfig has no
+  // default prefix; Linkerd refuses the config with this message).
+  assertStringIncludes(
+    firstMessage(
+      namerSchema.safeParse({
+        kind: "io.l5d.rewrite",
+        pattern: "/{service}/api",
+        name: "/srv/{s}",
+      }),
+    ),
+    "The 'prefix' property is required for the io.l5d.rewrite namer.",
+  );
   assertEquals(
-    namerSchema.parse({ kind: "io.l5d.rewrite", pattern: "/{service}/api", name: "/srv/{service}" })
-      .prefix,
-    "/io.l5d.rewrite",
+    namerSchema.parse({
+      kind: "io.l5d.rewrite",
+      prefix: "/rewrite",
+      pattern: "/{service}/api",
+      name: "/srv/{service}",
+    }).prefix,
+    "/rewrite",
   );
   assertStringIncludes(
     firstMessage(
-      namerSchema.safeParse({ kind: "io.l5d.rewrite", pattern: "/{a}", name: "/x/{b}" }),
+      namerSchema.safeParse({
+        kind: "io.l5d.rewrite",
+        prefix: "/rw",
+        pattern: "/{a}",
+        name: "/x/{b}",
+      }),
     ),
     "{b} is not captured by pattern /{a}",
   );
