@@ -18,7 +18,9 @@ import { pluginUnion } from "./plugin.ts";
 const LABEL = String.raw`(?:[0-9A-Za-z_:.#$%\-]|\\x[0-9A-Fa-f]{2})+`;
 const PATH_RE = new RegExp(`^(?:/|(?:/${LABEL})+)$`);
 const PATTERN_SEG = String.raw`(?:[0-9A-Za-z_:.#$%\-*{}]|\\x[0-9A-Fa-f]{2})+`;
-const PATTERN_RE = new RegExp(`^(?:/|(?:/${PATTERN_SEG})+)$`);
+// A trailing `/` is allowed: Linkerd's PathMatcher splits on `/` and Java's split drops the
+// trailing empty segment (client_tls.md's `prefix: /%/io.l5d.port/4141/#/io.l5d.fs/`).
+const PATTERN_RE = new RegExp(`^(?:/|(?:/${PATTERN_SEG})+/?)$`);
 
 /** A Finagle path such as `/svc/hello` (`/` is the empty path). */
 export const pathString = z.string().regex(PATH_RE, {
@@ -27,7 +29,10 @@ export const pathString = z.string().regex(PATH_RE, {
     "[0-9A-Za-z_:.#$%-] or \\xHH escapes",
 });
 
-/** A static-config prefix: a path whose segments may be `*` or contain `{capture}`s. */
+/**
+ * A static-config prefix: a path whose segments may be `*` or contain `{capture}`s, optionally
+ * ending with `/` (ignored, as by Linkerd's `PathMatcher`).
+ */
 export const pathPattern = z.string().regex(PATTERN_RE, {
   error: (iss) =>
     `${JSON.stringify(iss.input)} is not a prefix: expected /label/… where a label may be * or ` +
