@@ -56,8 +56,42 @@ Deno.test("io.l5d.localhost and io.l5d.specificHost keep matching endpoints; non
     addrs: [{ host: "10.0.0.2", port: 7778, weight: 1 }],
   });
   const one = boundOf(createSpecificHostTransformer("10.0.0.1").transform(v).get());
-  assertEquals(one.idStr, "/%/io.l5d.specificHost/10.0.0.1/#/io.l5d.k8s/default/http/world");
+  // Linkerd's SpecificHostTransformerConfig.defaultPrefix is /io.l5d.specificHost: no host.
+  assertEquals(one.idStr, "/%/io.l5d.specificHost/#/io.l5d.k8s/default/http/world");
   assertEquals(one.addr.get().type, "bound");
   a.set({ type: "bound", addrs: [{ host: "10.9.9.9", port: 1, weight: 1 }] });
   assertEquals(one.addr.get(), { type: "neg" });
+});
+
+// L1 transformer.md "Specific Host": "addresses that have the same IP address as the specified
+// host" (SpecificHostTransformerConfig: InetAddress.getByName(host)): a name is resolved.
+Deno.test("io.l5d.specificHost resolves a host name and keeps the endpoints with its IP", async () => {
+  const { v } = lookupOf(addrs);
+  let answer!: (ips: string[]) => void;
+  const t = createSpecificHostTransformer(
+    "web.example",
+    undefined,
+    () => new Promise<string[]>((resolve) => (answer = resolve)),
+  );
+  const out = t.transform(v);
+  assertEquals(out.get().state, "pending");
+  answer(["10.0.0.2"]);
+  await Promise.resolve();
+  const b = boundOf(out.get());
+  assertEquals(b.idStr, "/%/io.l5d.specificHost/#/io.l5d.k8s/default/http/world");
+  assertEquals(b.addr.get(), {
+    type: "bound",
+    addrs: [{ host: "10.0.0.2", port: 7778, weight: 1 }],
+  });
+  const bad = createSpecificHostTransformer(
+    "nowhere.example",
+    undefined,
+    () => Promise.reject(new Deno.errors.NotFound("no records")),
+  );
+  const failed = bad.transform(v);
+  await Promise.resolve();
+  await Promise.resolve();
+  assertEquals(failed.get().state, "failed");
+  await t.close();
+  await bad.close();
 });

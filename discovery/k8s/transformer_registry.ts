@@ -116,7 +116,7 @@ function createOne(config: TransformerConfig, ctx: TransformerContext): NameTree
     const c = config as unknown as SpecificHostConfig;
     return createSpecificHostTransformer(
       c.host,
-      transformerPrefix(c.prefix, [specificHostKind, c.host], path),
+      transformerPrefix(c.prefix, [specificHostKind], path),
     );
   }
   if (config.kind === replaceKind || config.kind === constKind) {
