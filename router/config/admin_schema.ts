@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { defaults } from "./defaults.ts";
 import { host, port, socketOptionsSchema, timeoutMs } from "./common_schema.ts";
-import { serverTlsSchema } from "./tls_schema.ts";
+import { serverTlsOption } from "./tls_schema.ts";
 
 const regex = z.string().superRefine((s, ctx) => {
   try {
@@ -45,7 +45,7 @@ export const adminSecuritySchema = z.strictObject({
 export const adminSchema = z.strictObject({
   ip: host.default(defaults.admin.ip),
   port: port.default(defaults.admin.port),
-  tls: serverTlsSchema.optional(),
+  tls: serverTlsOption,
   shutdownGraceMs: timeoutMs.default(defaults.admin.shutdownGraceMs),
   httpIdentifierPort: port.optional(),
   /** L1 config.md: "Socket options to set for the admin interface". Accepted, not applied. */

@@ -151,3 +151,27 @@ Deno.test("client_tls.md examples load, the transformer prefix with its trailing
     ["/%/io.l5d.port/4141/#/io.l5d.fs/"],
   );
 });
+
+Deno.test("client_tls.md 'Server TLS': the example loads, and the table's enabled key (default true; false = no TLS)", () => {
+  const serverTls = (extra: string) =>
+    ok(`routers:
+- protocol: http
+  servers:
+  - port: 4140
+    # accept incoming TLS traffic from remote Linkerd
+    tls:
+${extra}      certPath: /certificates/certificate.pem
+      keyPath: /certificates/key.pem
+  dtab: |
+    /http => /$/inet/127.1/8080;
+`).routers[0]?.servers[0]?.tls;
+  assertEquals(serverTls("")?.certPath, "/certificates/certificate.pem");
+  assertEquals(serverTls("      enabled: true\n")?.keyPath, "/certificates/key.pem");
+  assertEquals(serverTls("      enabled: false\n"), undefined);
+  assertEquals(
+    ok(`admin:\n  tls:\n    enabled: false\n    certPath: c.pem\n    keyPath: k.pem\n${ROUTER}`)
+      .admin
+      .tls,
+    undefined,
+  );
+});

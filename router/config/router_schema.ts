@@ -35,7 +35,7 @@ import {
   socketOptionsSchema,
   timeoutMs,
 } from "./common_schema.ts";
-import { serverTlsSchema } from "./tls_schema.ts";
+import { serverTlsOption } from "./tls_schema.ts";
 import { h2IdentifierListSchema, identifierListSchema } from "./identifier_schema.ts";
 import { serviceBlockSchema } from "./service_schema.ts";
 import { clientBlockSchema } from "./client_schema.ts";
@@ -71,7 +71,7 @@ export const addForwardedHeaderSchema = z.strictObject({
 export const serverSchema = z.strictObject({
   ip: host.default(http.ip),
   port: port.default(http.port),
-  tls: serverTlsSchema.optional(),
+  tls: serverTlsOption,
   maxConcurrentRequests: z.number().int().min(1).optional(),
   /**
    * HTTP engine (Switchyard): `raw` (default for plain HTTP: our own HTTP/1.1 server on

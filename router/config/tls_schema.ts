@@ -18,8 +18,13 @@ import { z } from "zod";
 
 const file = z.string().min(1);
 
-/** `servers[].tls` and `admin.tls`. */
+/**
+ * `servers[].tls` and `admin.tls`. `enabled` (default true) is in client_tls.md's "Server TLS"
+ * table (Linkerd's TlsServerConfig has no such field): `false` serves plain HTTP, see
+ * {@linkcode serverTlsOption}.
+ */
 export const serverTlsSchema = z.strictObject({
+  enabled: z.boolean().optional(),
   certPath: file,
   keyPath: file,
   /** CA used to verify client certificates. */
@@ -30,6 +35,11 @@ export const serverTlsSchema = z.strictObject({
   protocols: z.array(z.string().min(1)).optional(),
   ciphers: z.array(z.string().min(1)).optional(),
 });
+
+/** An optional server `tls` block; one with `enabled: false` is dropped (a plain listener). */
+export const serverTlsOption = serverTlsSchema.optional().transform((tls) =>
+  tls?.enabled === false ? undefined : tls
+).optional();
 
 /** `client.tls.clientAuth` (mTLS client certificate). */
 export const clientAuthSchema = z.strictObject({
