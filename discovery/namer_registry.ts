@@ -24,7 +24,7 @@
  */
 import type { Clock } from "../router/core/clock.ts";
 import type { Path } from "../router/dtab/types.ts";
-import type { Namer } from "./types.ts";
+import type { Namer, NamerLookup } from "./types.ts";
 import type { ConfiguredNamer } from "./interpreter.ts";
 import { createFsNamer, kind as fsKind } from "./fs.ts";
 import type { FsNamerConfig } from "./fs_schema.ts";
@@ -228,6 +228,11 @@ export interface CreateNamersOptions {
   readonly log?: K8sLog;
   /** Passed to factories and transformers; default `Deno.env.get`. */
   readonly env?: (name: string) => string | undefined;
+  /**
+   * The lookup `io.l5d.replace` / `io.l5d.const` in a namer's `transformers` bind their path
+   * with (the namers' own, with no dtab; called lazily, so it may be built after them).
+   */
+  readonly bind?: NamerLookup;
 }
 
 /**
@@ -311,7 +316,11 @@ export function createNamers(
     const list = (config.transformers ?? []) as TransformerConfig[];
     if (list.length === 0) return [];
     try {
-      const ts = createTransformers(list, { ...ctxOf(`${path}.transformers`), env: opts.env });
+      const ts = createTransformers(list, {
+        ...ctxOf(`${path}.transformers`),
+        env: opts.env,
+        ...(opts.bind ? { bind: opts.bind } : {}),
+      });
       built.push(ts);
       return ts;
     } catch (e: unknown) {

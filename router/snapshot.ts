@@ -171,8 +171,13 @@ export function buildSnapshot(
   if (previous && previous.key === key) {
     discovery = previous;
   } else {
-    const namers = createNamers(config.namers as unknown as NamerConfig[], { clock, log }); // k8s: log
-    discovery = { key, namers, lookup: createNamerLookup(namers), users: 0 };
+    // a namer's io.l5d.replace / io.l5d.const bind through the namers' own lookup, made next
+    let global: NamerLookup | undefined;
+    const bind: NamerLookup = (path) => global?.(path);
+    const namers = createNamers(config.namers as unknown as NamerConfig[], { clock, log, bind }); // k8s: log
+    const lookup = createNamerLookup(namers);
+    global = lookup;
+    discovery = { key, namers, lookup, users: 0 };
   }
   discovery.users++;
   const tracing: Tracing | null = createTracing(config.telemetry, { clock, log }); // issue 4

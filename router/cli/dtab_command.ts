@@ -34,7 +34,7 @@ import {
   showTree,
 } from "../dtab/mod.ts";
 import { closeAll, createNamerLookup, createNamers } from "../../discovery/mod.ts";
-import type { Bound, NamerConfig } from "../../discovery/mod.ts";
+import type { Bound, NamerConfig, NamerLookup } from "../../discovery/mod.ts";
 import { compileServices } from "../services/mod.ts";
 import {
   CliError,
@@ -140,12 +140,16 @@ export async function runDtab(
     );
     const dtab = [...await effectiveDtab(config, rc), ...extra];
     let namers;
+    let global: NamerLookup | undefined;
     try {
-      namers = createNamers(config.namers as unknown as NamerConfig[]);
+      namers = createNamers(config.namers as unknown as NamerConfig[], {
+        bind: (p) => global?.(p), // a namer's io.l5d.replace / io.l5d.const
+      });
     } catch (e: unknown) {
       throw new CliError((e as Error).message, `run \`switchyard check ${file}\` and fix namers`);
     }
     const lookup = createNamerLookup(namers);
+    global = lookup;
     try {
       return await explain(dtab, path, lookup, opts, io);
     } finally {

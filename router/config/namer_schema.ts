@@ -12,7 +12,7 @@
  *
  * All take `experimental` and `transformers` (kinds `io.l5d.k8s.daemonset`: `namespace`,
  * `service`, `port` required, `k8sHost`, `k8sPort`, `useServiceAccount`, `hostNetwork`, `prefix`;
- * `io.l5d.k8s.localnode`: `hostNetwork`, `prefix`). `host`/`port` of the k8s namer have no
+ * `io.l5d.k8s.localnode`: `hostNetwork`, `prefix`; and the others). `host`/`port` of the k8s namer have no
  * config-level default: leaving both out lets Switchyard use the service account when it runs
  * in a pod (`discovery/k8s/api.ts`). Consul, ZooKeeper, Marathon… namers are rejected as
  * unsupported (table in `kinds.ts`).
@@ -83,19 +83,12 @@ export const transformerSchema = pluginUnion("transformer", [
 export const transformersSchema = z.array(transformerSchema).default([]);
 
 /**
- * `transformers` on a namer: as on an interpreter, but not `io.l5d.replace` / `io.l5d.const`,
- * which bind their path through every namer (Switchyard builds them for routers only).
+ * `transformers` on a namer (namer.md: "A list of transformers to apply to the resolved
+ * addresses"), applied to the namer's results; every kind, `io.l5d.replace` / `io.l5d.const`
+ * included (they bind their path through the namers with no dtab, as Linkerd's
+ * `NameInterpreter.global`).
  */
-export const namerTransformersSchema = z.array(
-  transformerSchema.superRefine((t, ctx) => {
-    if (t.kind === "io.l5d.replace" || t.kind === "io.l5d.const") {
-      ctx.addIssue({
-        code: "custom",
-        message: `${t.kind} is supported in a router's interpreter.transformers, not in a namer's`,
-      });
-    }
-  }),
-).default([]);
+export const namerTransformersSchema = transformersSchema;
 
 /** One transformer config. */
 export type TransformerConfig = z.infer<typeof transformerSchema>;

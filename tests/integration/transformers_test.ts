@@ -58,24 +58,36 @@ for (const kind of ["io.l5d.replace", "io.l5d.const"]) {
   });
 }
 
-Deno.test("transformers: io.l5d.replace in a namer's transformers is refused with its path", async () => {
-  const dir = await fsNamerDir({ web: "127.0.0.1 1\n" });
-  const yaml = `
+// namer.md: a namer's `transformers` are "A list of transformers to apply to the resolved
+// addresses", of any kind (Linkerd's NamerConfig.mk wraps each around the namer); replace and
+// const bind their path with no dtab, as in a router's interpreter.
+for (const kind of ["io.l5d.replace", "io.l5d.const"]) {
+  Deno.test(`transformers: ${kind} in a namer's transformers applies to that namer's names`, async () => {
+    const named = startUpstream("named");
+    const target = startUpstream("target");
+    const dir = await fsNamerDir({ web: named.fsLine + "\n" });
+    const path = `/$/inet/127.0.0.1/${target.port}`;
+    const sy = await startSwitchyard(`
+admin: {port: 0}
 namers:
 - kind: io.l5d.fs
   rootDir: ${dir}
-  transformers: [{kind: io.l5d.replace, path: /$/inet/127.0.0.1/1}]
+  transformers: [{kind: ${kind}, path: ${path}}]
 routers: [{protocol: http, dtab: /svc => /#/io.l5d.fs;, servers: [{port: 0}]}]
-`;
-  const file = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(file, yaml);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "check", file],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assertEquals(out.code !== 0, true, text);
-  assertStringIncludes(text, "namers[0].transformers[0]");
-  assertStringIncludes(text, "interpreter.transformers");
-});
+`);
+    try {
+      const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/x`]);
+      assertEquals(r.status, 200, r.body);
+      const j = JSON.parse(r.body);
+      assertEquals(j.name, "target");
+      assertEquals(j.headers["l5d-dst-client"], `/%/${kind}${path}`);
+      const absent = await curl(["-H", "Host: absent", `http://${sy.proxy()}/x`]);
+      assertEquals(absent.status, kind === "io.l5d.replace" ? 502 : 200, absent.body);
+    } finally {
+      await sy.stop();
+      await named.close();
+      await target.close();
+    }
+    assertEquals(named.seen.length, 0, "nothing reached the name's own endpoint");
+  });
+}
