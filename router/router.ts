@@ -29,7 +29,7 @@ import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
 import { LruCache } from "./core/cache.ts";
 import { parseGrpcTimeout, parseL5dDeadline } from "../resilience/deadline.ts";
-import { decodeTraceContext } from "../telemetry/tracing/mod.ts"; // issue 4: tracing
+import { decodeTraceContext, type TracePropagatorKind } from "../telemetry/tracing/mod.ts"; // issue 4
 
 /** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
 export interface RouterSpec {
@@ -58,6 +58,8 @@ export interface RouterDeps {
   readonly clock: Clock;
   /** Issue 4: sample rate for new traces; undefined = no tracing telemeter (propagate only). */
   readonly traceSampleRate?: number | undefined;
+  /** `tracePropagator.kind` (default `io.l5d.default`); `io.l5d.zipkin` always writes B3. */
+  readonly tracePropagator?: TracePropagatorKind | undefined;
   /** Issue 4: server-level filters around identify + route (access log, server span), top first. */
   readonly serverFilters?: readonly (Filter | null)[];
 }
@@ -121,7 +123,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const maxHeaderBytes = spec.maxHeadersKB * 1024;
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;
-  const traceOpts = { sampleRate: deps.traceSampleRate, random }; // issue 4
+  const traceOpts = { sampleRate: deps.traceSampleRate, random, propagator: deps.tracePropagator };
 
   function pathService(ctx: Ctx): Service {
     const dst = ctx.dst!;

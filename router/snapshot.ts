@@ -256,6 +256,7 @@ export function buildSnapshot(
         stacks,
         clock,
         traceSampleRate: tracingSampleRate(config.telemetry), // issue 4
+        tracePropagator: rc.tracePropagator.kind,
         serverFilters: [
           recent?.filter(rc.label) ?? null,
           accessLog?.filter ?? null,

@@ -14,7 +14,10 @@
  * transparent: an inbound context goes on with the caller's span as the parent (nothing points at
  * a span no collector will ever see), and a request without one gets only what Linkerd 1.x sent
  * when it had no tracer: a trace id in `l5d-reqid` and a root `l5d-ctx-trace` with no sampling
- * decision, leaving W3C and Zipkin apps to start their own traces as before.
+ * decision, leaving W3C and Zipkin apps to start their own traces as before. With the
+ * `io.l5d.zipkin` trace propagator such a request gets a new span and every header below (B3
+ * included, `x-b3-sampled: 0` unless sampled), as Linkerd's ZipkinTracePropagator writes B3 on
+ * every request.
  *
  * Out: every format at once, all naming the same span, so Linkerd hops, Zipkin (B3) apps and
  * W3C apps join one trace: `traceparent`, `b3`, `x-b3-traceid`/`spanid`/`parentspanid`/`sampled`
@@ -199,7 +202,18 @@ export interface TraceDecodeOptions {
   readonly sampleRate: number | undefined;
   /** Uniform [0, 1) source for new ids. */
   readonly random: () => number;
+  /**
+   * The router's `tracePropagator` kind (default `io.l5d.default`). With `io.l5d.zipkin` every
+   * upstream request carries a span of its own, so the B3 headers (`x-b3-traceid`,
+   * `x-b3-spanid`, required) are written even without a tracer, as Linkerd's
+   * ZipkinTracePropagator writes them on every request (L1 `protocol-http.md`, "Zipkin Trace
+   * Propagator").
+   */
+  readonly propagator?: TracePropagatorKind | undefined;
 }
+
+/** `routers[].tracePropagator.kind` (L1 `protocol-http.md`, "HTTP/1.1 Trace Propagators"). */
+export type TracePropagatorKind = "io.l5d.default" | "io.l5d.zipkin";
 
 /**
  * Fill `ctx.traceId`, `ctx.spanId` (this hop's server span, new), `ctx.parentSpanId` (the
@@ -230,7 +244,8 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
   } else {
     ctx.traceId = newId64(opts.random);
     ctx.parentSpanId = "";
-    const deferred = transparent && headerRate === undefined && inbound?.sampled === undefined;
+    const deferred = transparent && headerRate === undefined && inbound?.sampled === undefined &&
+      opts.propagator !== "io.l5d.zipkin";
     ctx.spanId = deferred ? "" : newId64(opts.random);
   }
   ctx.sampled = inbound?.sampled ??

@@ -427,3 +427,47 @@ Deno.test("tracing: without a tracing telemeter a router records nothing and sta
     await app.close();
   }
 });
+
+// L1 `protocol-http.md`, "Zipkin Trace Propagator": `tracePropagator: {kind: io.l5d.zipkin}`
+// "writes Zipkin B3 trace headers to outgoing requests" (`x-b3-traceid` and `x-b3-spanid` are
+// required) and "processes B3 headers received from upstream as well". Linkerd's
+// ZipkinTracePropagator writes them on every request, with no tracer configured too.
+Deno.test("tracing: the io.l5d.zipkin trace propagator writes B3 headers on every upstream request", async () => {
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(
+    config("zipkin", app.port, 1)
+      .replace(/telemetry:[\s\S]*?routers:/, "routers:")
+      .replace(
+        "- protocol: http\n",
+        "- protocol: http\n  tracePropagator: {kind: io.l5d.zipkin}\n",
+      ),
+  );
+  try {
+    const fresh = await curl(["-H", "Host: hello", `http://${sy.proxy()}/a`]);
+    assertEquals(fresh.status, 200);
+    const a = app.seen[0]!.headers;
+    assert(/^[0-9a-f]{16}([0-9a-f]{16})?$/.test(a["x-b3-traceid"] ?? ""), a["x-b3-traceid"]);
+    assert(/^[0-9a-f]{16}$/.test(a["x-b3-spanid"] ?? ""), a["x-b3-spanid"]);
+    assertEquals(a["x-b3-sampled"], "0"); // no tracer, no decision: Linkerd writes 0
+    // From upstream: the caller's trace goes on.
+    const traceId = "463ac35c9f6413ad48485a3953bb6124";
+    const joined = await curl([
+      "-H",
+      "Host: hello",
+      "-H",
+      `x-b3-traceid: ${traceId}`,
+      "-H",
+      "x-b3-spanid: a2fb4a1d1a96d312",
+      "-H",
+      "x-b3-sampled: 1",
+      `http://${sy.proxy()}/b`,
+    ]);
+    assertEquals(joined.status, 200);
+    const b = app.seen[1]!.headers;
+    assertEquals([b["x-b3-traceid"], b["x-b3-sampled"]], [traceId, "1"]);
+    assert(/^[0-9a-f]{16}$/.test(b["x-b3-spanid"] ?? ""), b["x-b3-spanid"]);
+  } finally {
+    await sy.stop();
+    await app.close();
+  }
+});
