@@ -13,8 +13,10 @@ import { H, javaUrlEncode } from "./headers.ts";
 export interface RescueOptions {
   /** Edge listener: hide router internals. */
   readonly clearContext?: boolean;
-  /** Cap on the error body (`maxErrResponseKB`). */
+  /** Cap on the error body (`maxErrResponseKB`), in characters of the message. */
   readonly maxBodyBytes?: number;
+  /** Cap on the `l5d-err` value (`maxHeadersKB`), in characters of the encoded message. */
+  readonly maxHeaderBytes?: number;
 }
 
 /**
@@ -30,19 +32,24 @@ export interface RescueOptions {
 export function rescue(e: unknown, opts: RescueOptions = {}): Response {
   const typed = findSwitchyardError(e);
   const status = typed?.status ?? 502;
-  let msg = typed?.message ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  if (opts.maxBodyBytes !== undefined && msg.length > opts.maxBodyBytes) {
-    msg = msg.slice(0, opts.maxBodyBytes);
-  }
+  const msg = typed?.message ?? (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   if (opts.clearContext) return new Response(null, { status });
-  // As Linkerd's `Err.respond`: `Content-Type: text/plain` (Finagle's MediaType.Txt), the
-  // message as the body.
+  // As Linkerd's `Err.respond`: `Content-Type: text/plain` (Finagle's MediaType.Txt); `l5d-err`
+  // is the whole message URL-encoded, cut at `maxHeadersKB`, and the body the message cut at
+  // `maxErrResponseKB`, each on its own.
+  let err = javaUrlEncode(msg);
+  if (opts.maxHeaderBytes !== undefined && err.length > opts.maxHeaderBytes) {
+    err = err.slice(0, opts.maxHeaderBytes);
+  }
+  const body = opts.maxBodyBytes !== undefined && msg.length > opts.maxBodyBytes
+    ? msg.slice(0, opts.maxBodyBytes)
+    : msg;
   const headers: [string, string][] = [
     ["content-type", "text/plain"],
-    [H.err, javaUrlEncode(msg)],
+    [H.err, err],
   ];
   if (typed?.retryable) headers.push([H.retryable, "true"]);
-  return new Response(msg, { status, headers });
+  return new Response(body, { status, headers });
 }
 
 /**

@@ -170,6 +170,7 @@ export function listen(
   const rescueOpts = {
     clearContext: spec.clearContext,
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
+    maxHeaderBytes: (spec.maxHeadersKB ?? 8) * 1024,
   };
   const ctxOpts = { clearContext: spec.clearContext, maxCallDepth: spec.maxCallDepth };
   const limiter = spec.maxConcurrentRequests === undefined ? null : new ConcurrencyLimiter({
