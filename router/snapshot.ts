@@ -238,6 +238,11 @@ export function buildSnapshot(
         chunkedAfterBytes: rc.protocol === "http" && rc.streamingEnabled
           ? (rc.streamAfterContentLengthKB ?? defaults.http.streamAfterContentLengthKB) * 1024
           : undefined,
+        // Linkerd's clients get the router's maxInitialLineKB/maxHeadersKB: a response head over
+        // them fails (502).
+        responseHeadLimits: rc.protocol === "http"
+          ? { maxLineBytes: rc.maxInitialLineKB * 1024, maxFieldBytes: rc.maxHeadersKB * 1024 }
+          : undefined,
         service: ext.service, // issue 5: rc.service + per-route classifiers
         client: rc.client,
         log,

@@ -33,7 +33,7 @@ import type { Path } from "./dtab/types.ts";
 import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
-import { createH1Client, type H1Client } from "./http/h1/mod.ts";
+import { createH1Client, type H1Client, type ResponseHeadLimits } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
@@ -110,6 +110,12 @@ export interface StackDeps {
    * (or no `Content-Length`) are "chunked" and never retried (Linkerd's NonRetryableChunked).
    */
   readonly chunkedAfterBytes?: number | undefined;
+  /**
+   * HTTP/1.1 routers: a response whose status line or header section is over the router's
+   * `maxInitialLineKB`/`maxHeadersKB` fails (a 502), as a Finagle client with the router's
+   * params refuses it.
+   */
+  readonly responseHeadLimits?: ResponseHeadLimits | undefined;
   readonly log: Logger;
   /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
   readonly tracing?: Tracing | null;
@@ -305,7 +311,14 @@ export function createStacks(deps: StackDeps): StackFactory {
       });
       const call = stack(
         [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
-        forwardTo(transport, a.host, a.port, params.forwardClientCert === true, countConnect),
+        forwardTo(
+          transport,
+          a.host,
+          a.port,
+          params.forwardClientCert === true,
+          countConnect,
+          deps.responseHeadLimits,
+        ),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);

@@ -13,7 +13,7 @@
  */
 import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
-import type { H1Client } from "./h1/mod.ts";
+import type { H1Client, ResponseHeadLimits } from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
 import { httpVersion } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
@@ -134,6 +134,7 @@ export function upstreamHeaders(
  * @param forwardClientCert send the client's certificate as `x-forwarded-client-cert` (Linkerd's
  *   client `forwardClientCert`); an inbound one is dropped either way
  * @param onConnect called when a request opens a new connection (the client's `connects`)
+ * @param headLimits the router's `maxInitialLineKB`/`maxHeadersKB` for response heads (http)
  */
 export function forwardTo(
   client: H1Client,
@@ -141,6 +142,7 @@ export function forwardTo(
   port: number,
   forwardClientCert = false,
   onConnect?: () => void,
+  headLimits?: ResponseHeadLimits,
 ): Service {
   // Not async (issue 6): the common path returns the client's promise with one reaction.
   return function forward(req, ctx) {
@@ -163,6 +165,7 @@ export function forwardTo(
         // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
         http10: version === "1.0",
         onConnect,
+        headLimits,
       }).then(version === "2.0" ? appendViaH2 : appendVia);
     } catch (e: unknown) {
       return Promise.reject(e);

@@ -4,7 +4,8 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, startUpstream } from "../support/upstream.ts";
+import { curl } from "../support/upstream.ts";
+import { rawUpstream } from "../support/raw_upstream.ts";
 
 /** `l5d-err` decoded as Java's URLEncoder wrote it (`+` is a space). */
 function decodeErr(v: string): string {
@@ -49,5 +50,60 @@ routers:
     assert(full.startsWith(decodeErr(err.replace(/%[0-9A-F]?$/, ""))), err);
   } finally {
     await sy.stop();
+  }
+});
+
+// "maxHeadersKB: The maximum size of all headers in an HTTP message" and "maxInitialLineKB: The
+// maximum size of an initial HTTP message line": Linkerd's clients get the router's params, so a
+// response over them fails in Finagle's client (TooLongMessageException) and the router answers
+// 502 with `l5d-err`, as for any other upstream failure.
+Deno.test("protocol-http: a response over maxHeadersKB or maxInitialLineKB is a 502 with l5d-err", async () => {
+  const enc = new TextEncoder();
+  const up = rawUpstream(async (head, conn) => {
+    const path = head.split(" ")[1] ?? "/";
+    const n = Number(path.slice(path.lastIndexOf("/") + 1));
+    const big = path.startsWith("/line/")
+      ? `HTTP/1.1 200 ${"O".repeat(n)}\r\ncontent-length: 2\r\n\r\nok`
+      : `HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(n)}\r\ncontent-length: 2\r\n\r\nok`;
+    await conn.write(enc.encode(big));
+    return true;
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  label: dflt
+  identifier: {kind: io.l5d.static, path: /up}
+  dtab: /svc/up => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: roomy
+  maxHeadersKB: 16
+  maxInitialLineKB: 8
+  identifier: {kind: io.l5d.static, path: /up}
+  dtab: /svc/up => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const dflt = `http://127.0.0.1:${sy.ports["dflt"]![0]}`;
+    const roomy = `http://127.0.0.1:${sy.ports["roomy"]![0]}`;
+    const small = await curl([`${dflt}/head/7000`]);
+    assertEquals([small.status, small.body, small.headers.get("x-big")?.length], [200, "ok", 7000]);
+    const headers = await curl([`${dflt}/head/9000`]);
+    assertEquals(headers.status, 502);
+    const headersErr = decodeErr(headers.headers.get("l5d-err") ?? "");
+    assert(headersErr.startsWith("HTTP header is larger than 8192 bytes."), headersErr);
+    assertEquals(headers.headers.get("x-big"), null);
+    const line = await curl([`${dflt}/line/5000`]);
+    assertEquals(line.status, 502);
+    const lineErr = decodeErr(line.headers.get("l5d-err") ?? "");
+    assert(lineErr.startsWith("An HTTP line is larger than 4096 bytes."), lineErr);
+    // The same responses within a router's larger limits pass.
+    assertEquals((await curl([`${roomy}/head/9000`])).status, 200);
+    assertEquals((await curl([`${roomy}/line/5000`])).status, 200);
+    assertEquals((await curl([`${roomy}/head/17000`])).status, 502);
+  } finally {
+    await sy.stop();
+    await up.close();
   }
 });

@@ -28,7 +28,13 @@ import {
 } from "./_request.ts";
 import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
 import { makeResponse } from "./_response_internals.ts";
-import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
+import {
+  findHeadEnd,
+  parseResponseHead,
+  type ResponseHead,
+  type ResponseHeadLimits,
+  responseHeadTooLong,
+} from "./response_head.ts";
 
 /** Limits an exchange enforces. */
 export interface ExchangeLimits {
@@ -55,6 +61,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   readonly #pool: Pool;
   readonly #key: string;
   readonly #limits: ExchangeLimits;
+  readonly #headLimits: ResponseHeadLimits | undefined;
+  readonly #maxHead: number;
   readonly #signal: AbortSignal | undefined;
   readonly #received0: number;
   #settled = false;
@@ -76,11 +84,18 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     key: string,
     limits: ExchangeLimits,
     signal: AbortSignal | undefined,
+    headLimits?: ResponseHeadLimits | undefined,
   ) {
     this.#c = c;
     this.#pool = pool;
     this.#key = key;
     this.#limits = limits;
+    this.#headLimits = headLimits;
+    // A head within `headLimits` is never cut short by the client's own cap (a field line costs
+    // at least as many bytes as its CRLF).
+    this.#maxHead = headLimits === undefined
+      ? limits.maxHead
+      : Math.max(limits.maxHead, 2 * (headLimits.maxLineBytes + headLimits.maxFieldBytes) + 4);
     this.#signal = signal;
     this.#received0 = c.received;
   }
@@ -120,6 +135,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
           const from = Math.max(0, this.#c.e - this.#c.s - 3); // resume the scan after a read
           if (!await this.#c.fill()) throw this.#closedInHead();
           h = this.#head(from);
+        }
+        if (this.#headLimits !== undefined) {
+          const tooLong = responseHeadTooLong(h, this.#headLimits, this.#key);
+          if (tooLong !== null) throw tooLong;
         }
         if (h.status >= 200) break;
         if (h.status === 101) {
@@ -172,7 +191,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
    * @throws {UpstreamError} when the head is over the limit
    */
   #head(from: number): ResponseHead | null {
-    const c = this.#c, max = this.#limits.maxHead;
+    const c = this.#c, max = this.#maxHead;
     const end = findHeadEnd(c.buf, c.s + from, c.e);
     if (end >= 0) {
       if (end - c.s > max) {

@@ -29,6 +29,7 @@ import { Conn } from "./_conn.ts";
 import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
 import { type Dial, Pool } from "./_pool.ts";
 import { type PreparedRequest, prepareRequest } from "./_request.ts";
+import type { ResponseHeadLimits } from "./response_head.ts";
 
 /** Client settings; every field is optional. */
 export interface H1ClientOptions {
@@ -74,6 +75,11 @@ export interface H1Request {
   http10?: boolean;
   /** Called when this request opens a new connection (Finagle's client `connects` counter). */
   onConnect?: (() => void) | undefined;
+  /**
+   * Refuse a response whose status line or header section is over these (a router's
+   * `maxInitialLineKB`/`maxHeadersKB`) with an `UpstreamError`; the connection is closed.
+   */
+  headLimits?: ResponseHeadLimits | undefined;
 }
 
 /** Pool counters. */
@@ -199,13 +205,14 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
       return Promise.reject(e);
     }
     const key = host + ":" + port;
-    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req.onConnect);
+    const hl = req.headLimits;
+    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req.onConnect, hl);
     if (!(got instanceof Conn)) {
       return got.then((c) =>
-        new Exchange(c, pool, key, limits, signal).run(p).then(undefined, onStale)
+        new Exchange(c, pool, key, limits, signal, hl).run(p).then(undefined, onStale)
       );
     }
-    return new Exchange(got, pool, key, limits, signal).run(p).then(undefined, onStale);
+    return new Exchange(got, pool, key, limits, signal, hl).run(p).then(undefined, onStale);
   }
 
   /** A reused connection died before answering: once more on a fresh one, when replayable. */
@@ -217,12 +224,13 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     signal: AbortSignal | undefined,
     p: PreparedRequest,
     onConnect: (() => void) | undefined,
+    headLimits: ResponseHeadLimits | undefined,
   ): Promise<Response> {
     if (!(e instanceof StaleConnection)) throw e;
     if (!e.replayable) throw e.error;
     const fresh = await pool.acquire(host, port, signal, true, onConnect);
     try {
-      return await new Exchange(fresh, pool, key, limits, signal).run(p);
+      return await new Exchange(fresh, pool, key, limits, signal, headLimits).run(p);
     } catch (e2: unknown) {
       throw e2 instanceof StaleConnection ? e2.error : e2;
     }

@@ -20,5 +20,5 @@
 export { createH1Client } from "./h1_client.ts";
 export type { H1Client, H1ClientOptions, H1ClientStats, H1Request } from "./h1_client.ts";
 export type { Dial } from "./_pool.ts";
-export { findHeadEnd, parseResponseHead } from "./response_head.ts";
-export type { ResponseHead } from "./response_head.ts";
+export { findHeadEnd, parseResponseHead, responseHeadTooLong } from "./response_head.ts";
+export type { ResponseHead, ResponseHeadLimits } from "./response_head.ts";

@@ -52,6 +52,58 @@ export interface ResponseHead {
   keepAlive: boolean;
   /** `Keep-Alive: timeout=N` in ms, or -1 when absent. */
   keepAliveMs: number;
+  /** Length of the status line in bytes, CRLF excluded. */
+  lineBytes: number;
+  /** Length of the header field lines in bytes, their CRLFs excluded (hop-by-hop ones counted). */
+  fieldBytes: number;
+}
+
+/**
+ * Limits on a response head, as a Finagle client's `MaxInitialLineSize` and `MaxHeaderSize` (a
+ * Linkerd router's `maxInitialLineKB` and `maxHeadersKB`, which its clients get too).
+ */
+export interface ResponseHeadLimits {
+  /** Longest status line, in bytes without CRLF. */
+  readonly maxLineBytes: number;
+  /** Largest header section, in bytes: the field lines without their CRLFs. */
+  readonly maxFieldBytes: number;
+}
+
+/**
+ * The error for a head over `limits`, with Netty's text as Finagle's client passes it on
+ * (`TooLongMessageException`: "… at remote address: /host:port"); null when within them. As
+ * Netty's decoder counts, a line's CR is counted before it is dropped, so a line or section of
+ * exactly the limit is refused too.
+ *
+ * @param h the parsed head
+ * @param limits the router's limits
+ * @param remote the endpoint, `host:port`
+ * @returns the error, or null
+ * @example
+ * ```ts
+ * import { parseResponseHead, responseHeadTooLong } from "./response_head.ts";
+ * const b = new TextEncoder().encode("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(99) + "\r\n\r\n");
+ * const h = parseResponseHead(b, 0, b.length);
+ * responseHeadTooLong(h, { maxLineBytes: 4096, maxFieldBytes: 64 }, "10.0.0.1:80")?.message;
+ * // "HTTP header is larger than 64 bytes. at remote address: /10.0.0.1:80"
+ * ```
+ */
+export function responseHeadTooLong(
+  h: ResponseHead,
+  limits: ResponseHeadLimits,
+  remote: string,
+): UpstreamError | null {
+  if (h.lineBytes >= limits.maxLineBytes) {
+    return new UpstreamError(
+      `An HTTP line is larger than ${limits.maxLineBytes} bytes. at remote address: /${remote}`,
+    );
+  }
+  if (h.fieldBytes >= limits.maxFieldBytes) {
+    return new UpstreamError(
+      `HTTP header is larger than ${limits.maxFieldBytes} bytes. at remote address: /${remote}`,
+    );
+  }
+  return null;
 }
 
 const ID_CL = 1, ID_TE = 2, ID_CONN = 3, ID_KA = 4, ID_HOP = 5;
@@ -108,6 +160,7 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
   const re = i;
   if (b[i] !== 13 || b[i + 1] !== 10) bad("bad byte in status line", i - s);
   i += 2;
+  const fieldsStart = i;
 
   let nf = 0, cl = -1, chunked = false, close = false, ka = false, kaField = -1;
   let connNames: string[] | null = null;
@@ -187,6 +240,8 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
     chunked,
     keepAlive: minorDigit === 0 ? ka && !close : !close,
     keepAliveMs,
+    lineBytes: re - s,
+    fieldBytes: end - fieldsStart - 2 - 2 * nf,
   };
 }
 

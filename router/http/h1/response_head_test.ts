@@ -1,6 +1,11 @@
 import { assert, assertEquals } from "../../../tests/support/assert.ts";
 import { UpstreamError } from "../../core/errors.ts";
-import { findHeadEnd, parseResponseHead, type ResponseHead } from "./response_head.ts";
+import {
+  findHeadEnd,
+  parseResponseHead,
+  type ResponseHead,
+  responseHeadTooLong,
+} from "./response_head.ts";
 import { assertInstanceOf, bytes } from "./_test_util.ts";
 
 function parse(head: string): ResponseHead {
@@ -165,4 +170,21 @@ Deno.test("parseResponseHead() handles many fields (scratch growth)", () => {
   assertEquals(h.headers.length, 500);
   assertEquals(h.headers[499], ["X-499", "v499"]);
   assert(h.keepAlive);
+});
+
+// L1 protocol-http.md, maxHeadersKB / maxInitialLineKB: Netty's decoder counts each line's CR
+// before dropping it, so a status line or header section of exactly the limit is refused.
+Deno.test("responseHeadTooLong: status line and header section against the router's limits", () => {
+  const enc = new TextEncoder();
+  const head = (s: string) => {
+    const b = enc.encode(s);
+    return parseResponseHead(b, 0, b.length);
+  };
+  const h = head("HTTP/1.1 200 OK\r\nA: 12345\r\nConnection: close\r\n\r\n");
+  assertEquals([h.lineBytes, h.fieldBytes], [15, 8 + 17]);
+  const at = (line: number, fields: number) =>
+    responseHeadTooLong(h, { maxLineBytes: line, maxFieldBytes: fields }, "10.0.0.1:80")?.message;
+  assertEquals(at(16, 26), undefined);
+  assertEquals(at(15, 26), "An HTTP line is larger than 15 bytes. at remote address: /10.0.0.1:80");
+  assertEquals(at(16, 25), "HTTP header is larger than 25 bytes. at remote address: /10.0.0.1:80");
 });
