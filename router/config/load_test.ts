@@ -328,3 +328,59 @@ Deno.test("parseConfig() takes Linkerd's H2ConfigTest config (client maxFrameByt
   assertEquals(h2FrameSize(8192), 16384);
   assertEquals(h2FrameSize(2 ** 25), 16777215);
 });
+
+// L1 `linkerd/docs/protocol-http.md`: every example config on the page loads (the istio
+// identifier and request authorizer, deprecated, are not supported). The server "Example:
+// default" writes `timestampHeader: {}`: no header.
+Deno.test("parseConfig() loads the example configs of protocol-http.md", () => {
+  const router = (block: string) => ok(`routers:\n- protocol: http\n${block}`).routers[0]!;
+  const top = router(`  httpAccessLog: access.log
+  httpAccessLogRollPolicy: daily
+  httpAccessLogAppend: true
+  httpAccessLogRotateCount: -1
+  identifier:
+    kind: io.l5d.methodAndHost
+  maxHeadersKB: 8
+  maxInitialLineKB: 4
+  maxErrResponseKB: 5120
+  servers:
+  - port: 5000
+    addForwardedHeader:
+      by: {kind: "ip:port"}
+      for: {kind: ip}
+`);
+  if (top.protocol !== "http") throw new Error("an http router");
+  assertEquals(top.servers[0]!.addForwardedHeader, {
+    by: { kind: "ip:port" },
+    for: { kind: "ip" },
+  });
+  const dflt = router(
+    `  servers:\n  - port: 5000\n    addForwardedHeader: {}\n    timestampHeader: {}\n`,
+  );
+  assertEquals(dflt.servers[0]!.timestampHeader, undefined);
+  assertEquals(dflt.servers[0]!.addForwardedHeader, {
+    by: { kind: "requestRandom" },
+    for: { kind: "requestRandom" },
+  });
+  const ts = router(`  servers:\n  - port: 5000\n    timestampHeader: X-Request-Start\n`);
+  assertEquals(ts.servers[0]!.timestampHeader, "X-Request-Start");
+  router(`  servers:
+  - addForwardedHeader:
+      for: {kind: ip}
+      by:
+        kind: static
+        label: linkerd
+`);
+  for (
+    const id of [
+      "kind: io.l5d.methodAndHost\n    httpUriInDst: true",
+      "kind: io.l5d.path\n    segments: 2\n    consume: true",
+      "kind: io.l5d.header\n    header: my-header",
+      "kind: io.l5d.header.token\n    header: my-header",
+      "kind: io.l5d.ingress\n    namespace: default",
+      "kind: io.l5d.static\n    path: /foo/bar",
+    ]
+  ) router(`  identifier:\n    ${id}\n  servers:\n  - port: 5000\n`);
+  router(`  tracePropagator:\n    kind: io.l5d.zipkin\n`);
+  router(`  client:\n    forwardClientCert: true\n`);
+});

@@ -85,8 +85,15 @@ export const serverSchema = z.strictObject({
    */
   clearContext: z.boolean().default(defaults.server.clearContext),
   addForwardedHeader: addForwardedHeaderSchema.optional(),
-  /** Header that receives the request's arrival time (ms since epoch). */
-  timestampHeader: z.string().min(1).optional(),
+  /**
+   * Header that receives the request's arrival time (ms since epoch). An empty mapping is no
+   * header, as the docs' "Example: default" writes it (`timestampHeader: {}`, L1
+   * `protocol-http.md` "HTTP Servers"; default null).
+   */
+  timestampHeader: z.union([
+    z.string().min(1),
+    z.strictObject({}).transform(() => undefined),
+  ]).optional(),
   /** Overrides the router's `maxCallDepth` for this server (Linkerd 1.7 keeps it here). */
   maxCallDepth: z.number().int().min(1).optional(),
   /** Concrete names to announce; needs `announcers`, none of which is supported yet. */
