@@ -384,3 +384,16 @@ Deno.test("parseConfig() loads the example configs of protocol-http.md", () => {
   router(`  tracePropagator:\n    kind: io.l5d.zipkin\n`);
   router(`  client:\n    forwardClientCert: true\n`);
 });
+
+// L1 `protocol-http.md`: httpAccessLogRollPolicy takes "Never, Hourly, Daily, Weekly(n) (where n
+// is a day of the week), util-style data size strings (e.g. 3.megabytes, 1.gigabyte)"; Linkerd's
+// `Policy.parse` refuses anything else.
+Deno.test("parseConfig() takes the documented httpAccessLogRollPolicy values and refuses others", () => {
+  for (
+    const p of ["never", "Never", "hourly", "Daily", "Weekly(3)", "3.megabytes", "1.gigabyte"]
+  ) ok(`routers:\n- protocol: http\n  httpAccessLog: a.log\n  httpAccessLogRollPolicy: "${p}"\n`);
+  for (const p of ["monthly", "weekly(9)", "3MB", "3.parsecs"]) {
+    const e = lines(`routers:\n- protocol: http\n  httpAccessLogRollPolicy: "${p}"\n`);
+    assertStringIncludes(e.join("\n"), "httpAccessLogRollPolicy: invalid log roll policy");
+  }
+});

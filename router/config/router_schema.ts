@@ -44,6 +44,20 @@ import { dtabSchema } from "./dtab_text.ts";
 import { defaultKind, kindOnly, noPluginSupported, pluginUnion } from "./plugin.ts";
 
 const http = defaults.http;
+
+/**
+ * A log roll policy as twitter-util's `Policy.parse` reads it (L1 `protocol-http.md`
+ * `httpAccessLogRollPolicy`: "Never, Hourly, Daily, Weekly(n) (where n is a day of the week),
+ * util-style data size strings (e.g. 3.megabytes, 1.gigabyte)"); anything else is refused, as
+ * Linkerd fails with "Invalid log roll policy".
+ */
+export const rollPolicySchema = z.string().regex(
+  /^(?:never|hourly|daily|sighup|weekly\([1-7]\)|-?\d+\.(?:byte|kilobyte|megabyte|gigabyte|terabyte|petabyte|exabyte)s?)$/i,
+  {
+    error:
+      "invalid log roll policy: expected never, hourly, daily, weekly(n) or a size such as 3.megabytes",
+  },
+);
 const kb = z.number().int().min(1);
 
 /** An RFC 7239 `Forwarded` labeler (L1 `protocol-http.md` "Endpoint labelers"). */
@@ -175,8 +189,11 @@ const httpRouter = z.strictObject({
   httpAccessLog: z.string().min(1).optional(),
   /** Switchyard: `common` (NCSA common log format) or `json` (one object per line). */
   httpAccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
-  /** Linkerd roll policies: `never`, `hourly`, `daily`, or a size such as `100.megabytes`. */
-  httpAccessLogRollPolicy: z.string().min(1).optional(),
+  /**
+   * Linkerd roll policies (twitter-util's `Policy.parse`, case-insensitive): `never`, `hourly`,
+   * `daily`, `sighup`, `weekly(n)`, or a size such as `3.megabytes` (accepted; not rolled yet).
+   */
+  httpAccessLogRollPolicy: rollPolicySchema.optional(),
   httpAccessLogAppend: z.boolean().optional(),
   httpAccessLogRotateCount: z.number().int().min(-1).optional(),
   tracePropagator: tracePropagatorSchema.prefault({ kind: "io.l5d.default" }),
@@ -222,7 +239,7 @@ const h2Router = httpRouter.omit({
    * `HTTP/2` and no byte count) or `json` (one object per line).
    */
   h2AccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
-  h2AccessLogRollPolicy: z.string().min(1).optional(),
+  h2AccessLogRollPolicy: rollPolicySchema.optional(),
   h2AccessLogAppend: z.boolean().optional(),
   h2AccessLogRotateCount: z.number().int().min(-1).optional(),
 });
