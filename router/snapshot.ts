@@ -243,6 +243,7 @@ export function buildSnapshot(
         responseHeadLimits: rc.protocol === "http"
           ? { maxLineBytes: rc.maxInitialLineKB * 1024, maxFieldBytes: rc.maxHeadersKB * 1024 }
           : undefined,
+        bufferBodies: rc.protocol === "http" && !rc.streamingEnabled,
         service: ext.service, // issue 5: rc.service + per-route classifiers
         client: rc.client,
         log,

@@ -116,6 +116,8 @@ export interface StackDeps {
    * params refuses it.
    */
   readonly responseHeadLimits?: ResponseHeadLimits | undefined;
+  /** HTTP/1.1 routers with `streamingEnabled: false`: bodies are read whole before they go on. */
+  readonly bufferBodies?: boolean | undefined;
   readonly log: Logger;
   /** Issue 4: span filters (client span at the top of each endpoint stack); none when null. */
   readonly tracing?: Tracing | null;
@@ -311,14 +313,12 @@ export function createStacks(deps: StackDeps): StackFactory {
       });
       const call = stack(
         [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
-        forwardTo(
-          transport,
-          a.host,
-          a.port,
-          params.forwardClientCert === true,
-          countConnect,
-          deps.responseHeadLimits,
-        ),
+        forwardTo(transport, a.host, a.port, {
+          forwardClientCert: params.forwardClientCert === true,
+          onConnect: countConnect,
+          headLimits: deps.responseHeadLimits,
+          bufferBodies: deps.bufferBodies,
+        }),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);

@@ -125,25 +125,60 @@ export function upstreamHeaders(
   return out;
 }
 
+/** How {@link forwardTo} sends. */
+export interface ForwardOptions {
+  /**
+   * Send the client's certificate as `x-forwarded-client-cert` (Linkerd's client
+   * `forwardClientCert`); an inbound one is dropped either way.
+   */
+  readonly forwardClientCert?: boolean;
+  /** Called when a request opens a new connection (the client's `connects`). */
+  readonly onConnect?: (() => void) | undefined;
+  /** The router's `maxInitialLineKB`/`maxHeadersKB` for response heads (http). */
+  readonly headLimits?: ResponseHeadLimits | undefined;
+  /**
+   * `streamingEnabled: false` (L1 `protocol-http.md`): bodies are read whole before they go on,
+   * so a chunked request reaches the endpoint with `Content-Length`, and a chunked response the
+   * client, as Finagle's aggregating codec does without streaming.
+   */
+  readonly bufferBodies?: boolean | undefined;
+}
+
 /**
  * The transport Service for one endpoint.
  *
  * @param client the pooled HTTP/1.1 client
  * @param host endpoint ip/host
  * @param port endpoint port
- * @param forwardClientCert send the client's certificate as `x-forwarded-client-cert` (Linkerd's
- *   client `forwardClientCert`); an inbound one is dropped either way
- * @param onConnect called when a request opens a new connection (the client's `connects`)
- * @param headLimits the router's `maxInitialLineKB`/`maxHeadersKB` for response heads (http)
+ * @param opts client certificate forwarding, connect hook, head limits, buffering
  */
 export function forwardTo(
   client: H1Client,
   host: string,
   port: number,
-  forwardClientCert = false,
-  onConnect?: () => void,
-  headLimits?: ResponseHeadLimits,
+  opts: ForwardOptions = {},
 ): Service {
+  const forwardClientCert = opts.forwardClientCert === true;
+  const onConnect = opts.onConnect;
+  const headLimits = opts.headLimits;
+  const send = (req: Request, ctx: Ctx, version: string, body: Request["body"] | Uint8Array) =>
+    client.request(host, port, {
+      method: req.method,
+      target: ctx.target,
+      headers: upstreamHeaders(req, ctx, forwardClientCert, version),
+      body,
+      signal: ctx.upstreamSignal,
+      // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the
+      // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
+      http10: version === "1.0",
+      onConnect,
+      headLimits,
+    }).then(version === "2.0" ? appendViaH2 : appendVia);
+  const buffered = async (req: Request, ctx: Ctx, version: string): Promise<Response> => {
+    const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
+    return aggregate(await send(req, ctx, version, body));
+  };
+  const bufferBodies = opts.bufferBodies === true;
   // Not async (issue 6): the common path returns the client's promise with one reaction.
   return function forward(req, ctx) {
     try {
@@ -155,22 +190,21 @@ export function forwardTo(
         return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
       }
       const version = httpVersion(req);
-      return client.request(host, port, {
-        method: req.method,
-        target: ctx.target,
-        headers: upstreamHeaders(req, ctx, forwardClientCert, version),
-        body: req.body,
-        signal: ctx.upstreamSignal,
-        // Linkerd forwards an HTTP/1.0 request as HTTP/1.0 (ViaHeaderAppenderFilter), so the
-        // upstream answers without HTTP/1.1 features (chunked) its client cannot read.
-        http10: version === "1.0",
-        onConnect,
-        headLimits,
-      }).then(version === "2.0" ? appendViaH2 : appendVia);
+      if (bufferBodies) return buffered(req, ctx, version);
+      return send(req, ctx, version, req.body);
     } catch (e: unknown) {
       return Promise.reject(e);
     }
   };
+}
+
+/** A response whose body is read whole, so it goes on with a `Content-Length`. */
+async function aggregate(rsp: Response): Promise<Response> {
+  if (rsp.body === null) return rsp;
+  const bytes = new Uint8Array(await rsp.arrayBuffer());
+  const headers = new Headers(rsp.headers);
+  headers.set("content-length", String(bytes.length));
+  return new Response(bytes, { status: rsp.status, statusText: rsp.statusText, headers });
 }
 
 function appendVia(rsp: Response): Response {

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl } from "../support/upstream.ts";
+import { curl, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 /** `l5d-err` decoded as Java's URLEncoder wrote it (`+` is a space). */
@@ -102,6 +102,66 @@ routers:
     assertEquals((await curl([`${roomy}/head/9000`])).status, 200);
     assertEquals((await curl([`${roomy}/line/5000`])).status, 200);
     assertEquals((await curl([`${roomy}/head/17000`])).status, 502);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+// "streamingEnabled: Streaming allows Linkerd to work with HTTP messages that have large (or
+// infinite) content bodies using chunked encoding." With it off, Finagle's codec aggregates each
+// message: a chunked request reaches the endpoint with Content-Length, and a chunked response
+// reaches the client with Content-Length.
+Deno.test("protocol-http: streamingEnabled: false sends whole messages with Content-Length both ways", async () => {
+  const up = startUpstream("up", async (req) => {
+    const got = {
+      contentLength: req.headers.get("content-length"),
+      transferEncoding: req.headers.get("transfer-encoding"),
+      body: await req.text(),
+    };
+    const text = JSON.stringify(got);
+    return new Response(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(text.slice(0, 5)));
+          c.enqueue(new TextEncoder().encode(text.slice(5)));
+          c.close();
+        },
+      }),
+    );
+  });
+  const router = (label: string, extra: string) => `
+- protocol: http
+  label: ${label}${extra}
+  identifier: {kind: io.l5d.static, path: /up}
+  dtab: /svc/up => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:${router("whole", "\n  streamingEnabled: false")}${router("streamed", "")}
+`);
+  try {
+    const send = (label: string) =>
+      curl([
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        "hello world",
+        `http://127.0.0.1:${sy.ports[label]![0]}/`,
+      ]);
+    const whole = await send("whole");
+    assertEquals(whole.status, 200);
+    assertEquals(JSON.parse(whole.body), {
+      contentLength: "11",
+      transferEncoding: null,
+      body: "hello world",
+    });
+    assertEquals(whole.headers.get("content-length"), String(whole.body.length));
+    assertEquals(whole.headers.get("transfer-encoding"), null);
+    // Streaming on (the default): chunked stays chunked.
+    const streamed = await send("streamed");
+    assertEquals(JSON.parse(streamed.body).transferEncoding, "chunked");
+    assertEquals(streamed.headers.get("transfer-encoding"), "chunked");
   } finally {
     await sy.stop();
     await up.close();
