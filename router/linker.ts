@@ -273,6 +273,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   maxCallDepth: s.maxCallDepth,
                   maxErrResponseKB: rc.maxErrResponseKB,
                   maxConcurrentRequests: s.maxConcurrentRequests,
+                  timeoutMs: s.timeoutMs,
                   engine: rc.protocol === "h2" ? "h2" : "engine" in s ? s.engine : undefined,
                   h2Settings: "maxConcurrentStreamsPerConnection" in s ? h2Settings(s) : undefined,
                   maxHeadersKB: rc.maxHeadersKB,

@@ -88,6 +88,12 @@ export const serverSchema = z.strictObject({
   tls: serverTlsOption,
   maxConcurrentRequests: z.number().int().min(1).optional(),
   /**
+   * Linkerd's server `timeoutMs` (`ServerConfig`: Finagle's server TimeoutFilter): a request
+   * unanswered after this long fails with 503 + `l5d-err`, and its upstream call is cancelled.
+   * Unbounded when absent.
+   */
+  timeoutMs: timeoutMs.optional(),
+  /**
    * HTTP engine (Switchyard): `raw` (default for plain HTTP: our own HTTP/1.1 server on
    * `Deno.listen`, connection stats, upgrade and CONNECT tunnels; with `tls`, HTTP/1.1 only) or
    * `serve` (`Deno.serve`: h2c; the default with `tls`, where it offers h2 by ALPN).

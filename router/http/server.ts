@@ -13,6 +13,7 @@ import {
   BadRequest,
   findSwitchyardError,
   Overloaded,
+  RequestTimeout,
   resetCodeOf,
   UnknownDestination,
 } from "../core/errors.ts";
@@ -22,6 +23,8 @@ import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailer
 import { type H2Settings, RefuseStream, ResetStream, serveH2 } from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
+import { callWithTimeout } from "../../resilience/_timeout.ts";
+import { systemClock } from "../core/clock.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
@@ -79,6 +82,12 @@ export interface ListenerSpec {
   readonly tls?: ServerTls | undefined;
   /** Shed (503 + l5d-err) past this many requests in flight; unlimited when absent. */
   readonly maxConcurrentRequests?: number | undefined;
+  /**
+   * `servers[].timeoutMs` (Linkerd's server TimeoutFilter): a request not answered this long after
+   * it arrived fails with 503 + `l5d-err`, and its upstream call is cancelled. Unbounded when
+   * absent (and then costs nothing).
+   */
+  readonly timeoutMs?: number | undefined;
   /**
    * Share the port with other listeners that set it too (SO_REUSEPORT, Linux): the kernel spreads
    * connections over them. Used by `--workers`.
@@ -177,6 +186,13 @@ export function listen(
     maxConcurrent: spec.maxConcurrentRequests,
     name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
   });
+  const serveTimeoutMs = spec.timeoutMs;
+  // Finagle's server TimeoutFilter raises an IndividualRequestTimeoutException, a
+  // TimeoutException, which Linkerd's ErrorResponder answers with 503.
+  const serverTimedOut = () =>
+    new RequestTimeout(
+      `exceeded ${serveTimeoutMs} ms server timeout (servers[].timeoutMs) on ${spec.ip}:${spec.port}`,
+    );
   // Set once the listener is bound (`by` labels its real address); null = neither option set.
   let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
   const shared = observer.mono !== undefined;
@@ -267,7 +283,9 @@ export function listen(
       if (shared) ctx.startMono = t0;
       if (addHeaders) addHeaders(ctx, info);
       if (info.clientCert !== undefined) ctx.clientCert = info.clientCert;
-      routed = router.serve(req, ctx);
+      routed = serveTimeoutMs === undefined
+        ? router.serve(req, ctx)
+        : callWithTimeout(req, ctx, router.serve, serveTimeoutMs, systemClock, serverTimedOut);
     } catch (e: unknown) {
       handled(t0);
       try {

@@ -1,0 +1,48 @@
+/**
+ * Black-box checks of what Linkerd 1.x's reference pages state about routers, servers, telemetry
+ * and interpreters (`linkerd/docs/routers.md`, `telemetry.md`, `interpreter.md`, `config.md`),
+ * each against the real process and curl, for the statements an earlier audit found Switchyard
+ * did not hold.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, startUpstream } from "../support/upstream.ts";
+
+// routers.md "Server Parameters"; Linkerd's ServerConfig (linkerd/core Server.scala) reads
+// `timeoutMs` into Finagle's server TimeoutFilter, whose IndividualRequestTimeoutException
+// Linkerd's ErrorResponder answers with 503 + l5d-err.
+Deno.test("servers[].timeoutMs: a request unanswered that long is a 503 with l5d-err", async () => {
+  const slow = startUpstream("slow", async () => {
+    await new Promise((r) => setTimeout(r, 3000));
+    return new Response("late");
+  });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  label: edge
+  dtab: /svc => /$/inet/127.0.0.1/${slow.port};
+  servers:
+  - port: 0
+    timeoutMs: 300
+- protocol: http
+  label: plain
+  dtab: /svc => /$/inet/127.0.0.1/${slow.port};
+  servers:
+  - port: 0
+`);
+  try {
+    const t0 = Date.now();
+    const r = await curl(["-H", "Host: slow", `http://${sy.proxy("edge")}/`]);
+    const took = Date.now() - t0;
+    assertEquals(r.status, 503);
+    assertStringIncludes(r.headers.get("l5d-err") ?? "", "timeout");
+    assert(took < 2500, `answered after ${took} ms, not at the 300 ms server timeout`);
+    const ok = await curl(["-H", "Host: slow", `http://${sy.proxy("plain")}/`]);
+    assertEquals(ok.status, 200);
+    assertEquals(ok.body, "late");
+  } finally {
+    await sy.stop();
+    await slow.close();
+  }
+});
