@@ -270,6 +270,10 @@ export function buildSnapshot(
         ],
       }));
       routers.set(rc.label, router);
+      // routers.md `originator`: "reflects that in the router's stats", as Linkerd's router
+      // module provides the gauge `rt/<label>/originator` = 1 (EchoEndToEndTest).
+      if (rc.originator) registry.gauge(["rt", rc.label], "originator", () => 1);
+      else registry.remove(["rt", rc.label, "originator"]);
     }
   } catch (e: unknown) {
     void closeParts();

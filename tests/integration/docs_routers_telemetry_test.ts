@@ -46,3 +46,32 @@ routers:
     await slow.close();
   }
 });
+
+// routers.md "Router Parameters": `originator: true` "indicates that this router is the first hop
+// for linker-to-linker requests, and reflects that in the router's stats": Linkerd's router
+// module (router/core Router.scala) provides the gauge `originator` = 1 in the router's scope.
+Deno.test("originator: true gives the router's stats the originator gauge (1)", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+telemetry: [{kind: io.l5d.prometheus}]
+routers:
+- protocol: http
+  label: first
+  originator: true
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+- protocol: http
+  label: second
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const json = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
+    assertEquals(json["rt/first/originator"], 1);
+    assertEquals(json["rt/second/originator"], undefined);
+    const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).body;
+    assertStringIncludes(prom, 'rt:originator{rt="first"} 1.0');
+  } finally {
+    await sy.stop();
+  }
+});
