@@ -29,7 +29,7 @@ import {
   timeoutMs,
 } from "./common_schema.ts";
 import { clientTlsSchema } from "./tls_schema.ts";
-import { defaultKind, kindOnly, pluginUnion } from "./plugin.ts";
+import { defaultKind, kindOnly, noPluginSupported, pluginUnion } from "./plugin.ts";
 
 const lb = defaults.loadBalancer;
 const maxEffort = z.number().int().min(1).default(lb.maxEffort);
@@ -121,6 +121,11 @@ export const clientParamsSchema = z.strictObject({
   failFast: z.boolean().default(defaults.client.failFast),
   clientSession: sessionSchema.prefault({}),
   socketOptions: socketOptionsSchema.optional(),
+  /**
+   * routers.md "Client Parameters" `requestAuthorizers` (none by default): Linkerd's only kind,
+   * `io.l5d.k8s.istio`, is not supported, so a listed authorizer is refused by its kind.
+   */
+  requestAuthorizers: z.array(noPluginSupported("requestAuthorizer")).optional(),
   ...h2ClientKeys,
 });
 
@@ -136,6 +141,11 @@ export const clientPrefixConfigSchema = z.strictObject({
   failFast: z.boolean().optional(),
   clientSession: sessionSchema.optional(),
   socketOptions: socketOptionsSchema.optional(),
+  /**
+   * routers.md "Client Parameters" `requestAuthorizers` (none by default): Linkerd's only kind,
+   * `io.l5d.k8s.istio`, is not supported, so a listed authorizer is refused by its kind.
+   */
+  requestAuthorizers: z.array(noPluginSupported("requestAuthorizer")).optional(),
   ...h2ClientKeys,
 });
 

@@ -23,6 +23,7 @@ export type PluginArea =
   | "identifier"
   | "telemeter"
   | "announcer"
+  | "requestAuthorizer"
   | "responseClassifier"
   | "failureAccrual"
   | "loadBalancer"
@@ -66,6 +67,8 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.opencensus",
   ],
   announcer: ["io.l5d.serversets", "io.l5d.curator", "io.l5d.consul"],
+  /** routers.md client `requestAuthorizers`; protocol-http.md / protocol-h2.md list only these. */
+  requestAuthorizer: ["io.l5d.k8s.istio"],
   responseClassifier: [
     "io.l5d.thrift.nonRetryable5XX",
     "io.l5d.mux.nonRetryable5XX",

@@ -128,7 +128,12 @@ export const serverSchema = z.strictObject({
  * applied to every name the router binds.
  */
 export const interpreterUnion = pluginUnion("interpreter", [
-  z.strictObject({ kind: z.literal("default"), transformers: transformersSchema }),
+  z.strictObject({
+    kind: z.literal("default"),
+    /** Linkerd's InterpreterConfig takes `experimental` on every interpreter. */
+    experimental: z.boolean().optional(),
+    transformers: transformersSchema,
+  }),
   z.strictObject({
     kind: z.literal("io.l5d.fs"),
     /**

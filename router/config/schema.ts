@@ -186,6 +186,7 @@ export const supportedKinds: Readonly<Record<PluginArea, readonly string[]>> = {
   identifier: kindsOf(identifierSchema),
   telemeter: kindsOf(telemeterSchema),
   announcer: [],
+  requestAuthorizer: [],
   responseClassifier: kindsOf(responseClassifierSchema),
   failureAccrual: kindsOf(failureAccrualSchema),
   loadBalancer: kindsOf(loadBalancerSchema),

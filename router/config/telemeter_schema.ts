@@ -7,7 +7,7 @@
  * | `io.l5d.prometheus` | `path` (`/admin/metrics/prometheus`), `prefix` (none) |
  * | `io.l5d.zipkin` | `host` (`localhost`), `port` (9410), `sampleRate` (0.001) |
  * | `io.l5d.recentRequests` | `sampleRate` (required), `capacity` (10) |
- * | `io.l5d.tracelog` | `sampleRate` (1.0), `level` (`INFO`) |
+ * | `io.l5d.tracelog` | `sampleRate` (1.0), `level` (`INFO`), `host` (accepted, no effect) |
  * | `io.l5d.otlp` (Switchyard) | `endpoint` (`http://127.0.0.1:4318/v1/traces`), `sampleRate` (0.001), `serviceName` (`switchyard`), `headers` |
  * | `io.l5d.zipkinHttp` (Switchyard) | Zipkin v2 JSON over HTTP: `url` (`http://127.0.0.1:9411/api/v2/spans`), `sampleRate` (0.001) |
  * | `io.l5d.influxdb` | none: serves `/admin/metrics/influxdb` (InfluxDB line protocol) |
@@ -69,6 +69,11 @@ export const telemeterSchema = pluginUnion("telemeter", [
   }),
   z.strictObject({
     kind: z.literal("io.l5d.tracelog"),
+    /**
+     * telemetry.md's TraceLog table lists `host` (default `localhost`); the tracelog only logs,
+     * so it is accepted and has no effect.
+     */
+    host: host.optional(),
     sampleRate: sampleRate.default(t.tracelogSampleRate),
     /** Any case (`trace`), as Linkerd's LogLevelDeserializer upper-cases it. */
     level: z.preprocess(

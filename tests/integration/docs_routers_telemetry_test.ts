@@ -5,7 +5,7 @@
  * did not hold.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, startUpstream } from "../support/upstream.ts";
 
 // routers.md "Server Parameters"; Linkerd's ServerConfig (linkerd/core Server.scala) reads
@@ -73,5 +73,57 @@ routers:
     assertStringIncludes(prom, 'rt:originator{rt="first"} 1.0');
   } finally {
     await sy.stop();
+  }
+});
+
+// Keys the pages list that `check` refused: telemetry.md "TraceLog" lists `host` (default
+// `localhost`); interpreter.md's common keys apply to `default` too, and Linkerd's
+// InterpreterConfig takes `experimental` on every interpreter; routers.md "Client Parameters"
+// lists `requestAuthorizers` (none by default), whose only Linkerd kind, `io.l5d.k8s.istio`
+// (protocol-http.md "HTTP/1.1 Request Authorizers"), must be refused by name, at its line.
+Deno.test("documented keys: tracelog host, interpreter experimental, requestAuthorizers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-docs-" });
+  try {
+    const ok = `${dir}/ok.yaml`;
+    await Deno.writeTextFile(
+      ok,
+      `routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  interpreter:
+    kind: default
+    experimental: true
+  client:
+    requestAuthorizers: []
+  servers: [{port: 0}]
+telemetry:
+- kind: io.l5d.tracelog
+  host: localhost
+  sampleRate: 0.2
+  level: TRACE
+`,
+    );
+    const good = await runCli("check", ok);
+    assertEquals(good.code, 0, good.stdout + good.stderr);
+    const bad = `${dir}/bad.yaml`;
+    await Deno.writeTextFile(
+      bad,
+      `routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+  client:
+    requestAuthorizers:
+    - kind: io.l5d.k8s.istio
+`,
+    );
+    const refused = await runCli("check", bad);
+    assertEquals(refused.code, 1);
+    assertStringIncludes(
+      refused.stdout + refused.stderr,
+      `${bad}:7:13: routers[0].client.requestAuthorizers[0].kind: io.l5d.k8s.istio is not supported`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
