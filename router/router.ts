@@ -48,7 +48,15 @@ export interface RouterSpec {
   readonly maxHeadersKB: number;
   readonly maxInitialLineKB: number;
   readonly bindingTimeoutMs: number;
-  readonly bindingCacheSize: number;
+  /**
+   * routers.md "Binding Cache" sizes: `paths` (services per logical name), `trees` (bindings per
+   * dtab and name), `clients` (client stacks per bound name).
+   */
+  readonly bindingCache: {
+    readonly paths: number;
+    readonly trees: number;
+    readonly clients: number;
+  };
 }
 
 /** What a router is built with. */
@@ -113,13 +121,13 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const baseDtabStr = spec.baseDtab ? showDtab(spec.baseDtab) : bindDtabStr;
   const bindings = createBindingCache({
     lookup: deps.lookup,
-    maxEntries: spec.bindingCacheSize,
+    maxEntries: spec.bindingCache.trees,
     bindingTimeoutMs: spec.bindingTimeoutMs,
     bindOptions: { failover: true },
     clock: deps.clock,
   });
-  const clients = createClientCache(spec.label, deps.stacks, spec.bindingCacheSize);
-  const paths = new LruCache<string, Service>(spec.bindingCacheSize);
+  const clients = createClientCache(spec.label, deps.stacks, spec.bindingCache.clients);
+  const paths = new LruCache<string, Service>(spec.bindingCache.paths);
   const maxHeaderBytes = spec.maxHeadersKB * 1024;
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;

@@ -109,7 +109,7 @@ function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
     maxHeadersKB: rc.maxHeadersKB,
     maxInitialLineKB: rc.maxInitialLineKB,
     bindingTimeoutMs: rc.bindingTimeoutMs,
-    bindingCacheSize: rc.bindingCache.paths,
+    bindingCache: rc.bindingCache,
   };
 }
 

@@ -127,3 +127,32 @@ telemetry:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// routers.md "Binding Cache": `clients` is the "Max number of clients in the clients cache",
+// separate from `paths`; `/client_state.json` lists the cached clients.
+Deno.test("bindingCache.clients bounds the client cache on its own", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/a => /$/inet/127.0.0.1/${a.port};
+    /svc/b => /$/inet/127.0.0.1/${b.port};
+  bindingCache: {paths: 100, trees: 100, bounds: 100, clients: 1}
+  servers: [{port: 0}]
+`);
+  try {
+    for (const host of ["a", "b"]) {
+      assertEquals((await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`])).status, 200);
+    }
+    const state = JSON.parse((await curl([`${sy.admin}/client_state.json`])).body);
+    const clients = Object.keys(state.http ?? state);
+    assertEquals(clients, [`/$/inet/127.0.0.1/${b.port}`]);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
