@@ -18,6 +18,8 @@ export interface ClientCache {
   usable(bound: Bound): boolean;
   /** The bound names of the cached clients (id and live Addr), least recently used first. */
   bounds(): Bound[];
+  /** Close the clients not used since the last sweep (`bindingCache.idleTtlSecs`). */
+  sweep(): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export function createClientCache(router: string, stacks: StackFactory, max: num
     get: (bound) => entry(bound).service,
     usable: (bound) => entry(bound).usable(),
     bounds: () => [...cache.entries()].map(([, c]) => c.bound),
+    sweep: () => void cache.sweep(),
     async close() {
       cache.clear();
       await Promise.allSettled(closing);

@@ -56,6 +56,8 @@ export interface RouterSpec {
     readonly paths: number;
     readonly trees: number;
     readonly clients: number;
+    /** Services and clients unused this long (s) are expired (Linkerd's `idleTtlSecs`). */
+    readonly idleTtlSecs: number;
   };
 }
 
@@ -128,6 +130,15 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   });
   const clients = createClientCache(spec.label, deps.stacks, spec.bindingCache.clients);
   const paths = new LruCache<string, Service>(spec.bindingCache.paths);
+  // routers.md "Binding Cache" `idleTtlSecs`: services and clients idle that long expire.
+  const ttlMs = spec.bindingCache.idleTtlSecs * 1000;
+  let stopSweeping = () => {};
+  const sweep = () => {
+    paths.sweep();
+    clients.sweep();
+    stopSweeping = deps.clock.setTimer(ttlMs, sweep);
+  };
+  if (ttlMs > 0 && Number.isFinite(ttlMs)) stopSweeping = deps.clock.setTimer(ttlMs, sweep);
   const maxHeaderBytes = spec.maxHeadersKB * 1024;
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;
@@ -269,6 +280,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     clients: () => clients.bounds(),
     inflight: 0,
     async close() {
+      stopSweeping();
       paths.clear();
       await clients.close();
       bindings.close();

@@ -64,6 +64,26 @@ export class LruCache<K, V> {
     for (const [k, s] of this.#map) yield [k, s.value];
   }
 
+  /**
+   * Expire idle entries: those not used since the last sweep are removed (calling `onEvict`), the
+   * others are marked unused. Swept every TTL, an entry idle for 1–2 TTLs goes, at no cost to
+   * `get` (it only sets the bit it already sets).
+   *
+   * @returns how many entries were removed
+   */
+  sweep(): number {
+    const idle: [K, V][] = [];
+    for (const [k, s] of this.#map) {
+      if (s.used) s.used = false;
+      else idle.push([k, s.value]);
+    }
+    for (const [k, v] of idle) {
+      this.#map.delete(k);
+      this.#onEvict?.(k, v);
+    }
+    return idle.length;
+  }
+
   /** Remove every entry, calling `onEvict` for each. */
   clear(): void {
     const all = [...this.#map];

@@ -23,3 +23,18 @@ Deno.test("LruCache() replacing a key keeps one entry", () => {
   assertEquals(c.size, 1);
   assertEquals(c.get("a"), 2);
 });
+
+Deno.test("LruCache.sweep() expires entries unused since the last sweep", () => {
+  const evicted: string[] = [];
+  const c = new LruCache<string, number>(10, (k) => evicted.push(k));
+  c.set("a", 1);
+  c.set("b", 2);
+  c.get("a");
+  assertEquals(c.sweep(), 1); // b was never used
+  assertEquals(evicted, ["b"]);
+  c.get("a");
+  assertEquals(c.sweep(), 0); // a was used since the last sweep
+  assertEquals(c.sweep(), 1); // idle for a whole sweep interval
+  assertEquals(evicted, ["b", "a"]);
+  assertEquals(c.size, 0);
+});

@@ -156,3 +156,32 @@ routers:
     await b.close();
   }
 });
+
+// routers.md "Binding Cache": `idleTtlSecs` is "the amount of time, in seconds, to cache idle
+// services and clients before expiring them"; an expired client is closed, and Linkerd's
+// /client_state.json (Finagle's ClientRegistry) no longer lists it.
+Deno.test("bindingCache.idleTtlSecs expires idle clients", async () => {
+  const a = startUpstream("a");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${a.port};
+  bindingCache: {idleTtlSecs: 1}
+  servers: [{port: 0}]
+`);
+  const listed = async () =>
+    Object.keys(JSON.parse((await curl([`${sy.admin}/client_state.json`])).body));
+  try {
+    assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy()}/`])).status, 200);
+    assertEquals(await listed(), [`/$/inet/127.0.0.1/${a.port}`]);
+    await new Promise((r) => setTimeout(r, 3500)); // idle for more than 2 TTLs
+    assertEquals(await listed(), []);
+    // the next request builds the client again
+    assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy()}/`])).status, 200);
+    assertEquals(await listed(), [`/$/inet/127.0.0.1/${a.port}`]);
+  } finally {
+    await sy.stop();
+    await a.close();
+  }
+});
