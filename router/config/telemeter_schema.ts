@@ -48,10 +48,11 @@ export const telemeterSchema = pluginUnion("telemeter", [
     path: z.string().startsWith("/", { error: "path must start with /" }).default(
       t.prometheusPath,
     ),
-    /** Prepended to every metric name. */
-    prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-      error: "prefix must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)",
-    }).optional(),
+    /**
+     * Prepended to every metric name, any string: as Linkerd's PrometheusTelemeter, characters
+     * outside `[a-zA-Z0-9:]` of the prefixed name are written as `_`.
+     */
+    prefix: z.string().optional(),
     experimental,
   }),
   z.strictObject({

@@ -185,3 +185,28 @@ routers:
     await a.close();
   }
 });
+
+// telemetry.md "Prometheus": `path` (default /admin/metrics/prometheus) and `prefix` ("Prefix for
+// exposed Prometheus metrics", any string): Linkerd's PrometheusTelemeter serves only `path` and
+// writes every character of prefix + name outside [a-zA-Z0-9:] as `_`.
+Deno.test("io.l5d.prometheus path and prefix", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+telemetry:
+- kind: io.l5d.prometheus
+  path: /metrics/l5d
+  prefix: linkerd-
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const r = await curl([`${sy.admin}/metrics/l5d`]);
+    assertEquals(r.status, 200);
+    assert(/^linkerd_jvm:uptime /m.test(r.body), r.body.slice(0, 300));
+    assertEquals((await curl([`${sy.admin}/admin/metrics/prometheus`])).status, 404);
+  } finally {
+    await sy.stop();
+  }
+});
