@@ -227,6 +227,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       )
       : deps.transport;
     const lb = params.loadBalancer;
+    const probation = lb.enableProbation === true;
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
     const scope = clientScope(router, id);
     const stats = scopeStats(registry, scope);
@@ -352,6 +353,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (addr.type === "bound") { for (const a of addr.addrs) want.set(addrKey(a), a); }
       const have = new Map<string, Node>();
       for (let i = 0; i < current.length; i++) have.set(addrKey(current[i]!), nodes[i]!);
+      const was = probation ? new Map(current.map((a, i) => [nodes[i]!, a])) : undefined;
       const next = new Array<Node>(want.size); // exact length: `push` leaves spare slots
       let changed = have.size !== want.size;
       let i = 0;
@@ -366,13 +368,23 @@ export function createStacks(deps: StackDeps): StackFactory {
         next[i++] = makeNode(a);
         changed = true;
       }
+      // `enableProbation` (L1 load_balancer.md; Finagle's TrafficDistributor without eager
+      // eviction): an endpoint gone from the namer stays in the pool while it is healthy
+      // (`open`), and is dropped at a later update once it is not.
+      const kept: Node[] = [];
+      const keptAt: Address[] = [];
       for (const [k, n] of have) { // gone from the namer
+        if (was !== undefined && n.status() === "open") {
+          kept.push(n);
+          keptAt.push(was.get(n)!);
+          continue;
+        }
         n.close();
         registry.remove(endpointScope(router, id, k));
         changed = true;
       }
-      current = [...want.values()];
-      nodes = next;
+      current = kept.length === 0 ? [...want.values()] : [...want.values(), ...keptAt];
+      nodes = kept.length === 0 ? next : next.concat(kept);
       if (changed || balancer.size !== nodes.length) balancer.update(nodes);
     }
     sync();

@@ -20,8 +20,8 @@
  * Stack position: the **leaf of the client stack**, below client stats and `requeues` (a
  * requeue re-picks); each node is an endpoint stack (`failureAccrual` → `requestTimeout` →
  * pool limit → ctx encode → transport). Linkerd keys: `kind`, `maxEffort`, `decayTimeMs`,
- * `smoothWindowMs`, `lowLoad`, `highLoad`, `minAperture` (`enableProbation` is accepted and
- * ignored: removed endpoints leave at once).
+ * `smoothWindowMs`, `lowLoad`, `highLoad`, `minAperture`; `enableProbation` is the client
+ * stack's (`router/stacks.ts`): an endpoint removed from discovery stays while healthy.
  *
  * @example
  * ```ts
@@ -69,7 +69,7 @@ export interface BalancerParams {
   readonly highLoad?: number | undefined;
   /** `aperture` minimum size (default 1). */
   readonly minAperture?: number | undefined;
-  /** Accepted for compatibility; ignored. */
+  /** Not read here: the client stack keeps removed endpoints that are still healthy. */
   readonly enableProbation?: boolean | undefined;
 }
 
