@@ -29,7 +29,7 @@ import {
   timeoutMs,
 } from "./common_schema.ts";
 import { clientTlsSchema } from "./tls_schema.ts";
-import { defaultKind, kindOnly, noPluginSupported, pluginUnion } from "./plugin.ts";
+import { defaultKind, noPluginSupported, pluginUnion } from "./plugin.ts";
 
 const lb = defaults.loadBalancer;
 const maxEffort = z.number().int().min(1).default(lb.maxEffort);
@@ -86,7 +86,8 @@ export const failureAccrualSchema = pluginUnion("failureAccrual", [
     window: z.number().int().min(1),
     backoff: accrualBackoff,
   }),
-  kindOnly("none"),
+  // Linkerd's NoneConfig extends FailureAccrualConfig: `backoff` parses, and is never used.
+  z.strictObject({ kind: z.literal("none"), backoff: accrualBackoff }),
 ]);
 
 /** `hostConnectionPool` (watermark pool; unbounded where absent, like Linkerd's Int.MaxValue). */

@@ -397,3 +397,22 @@ Deno.test("parseConfig() takes the documented httpAccessLogRollPolicy values and
     assertStringIncludes(e.join("\n"), "httpAccessLogRollPolicy: invalid log roll policy");
   }
 });
+
+// failure_accrual.md: `backoff` is one of the parameters "available to failure accrual policies
+// regardless of kind", and `none` "does not accept any additional parameters" (beyond those):
+// Linkerd's NoneConfig extends FailureAccrualConfig, whose `backoff` it parses and never uses.
+Deno.test("parseConfig() accepts a backoff on failureAccrual kind none (failure_accrual.md)", () => {
+  const c = ok(`
+routers:
+- protocol: http
+  client:
+    failureAccrual: {kind: none, backoff: {kind: constant, ms: 5}}
+`);
+  const r = c.routers[0]!;
+  assert(r.client.kind === "io.l5d.global");
+  assertEquals(r.client.failureAccrual.kind, "none");
+  assertEquals(
+    lines("routers:\n- protocol: http\n  client:\n    failureAccrual: {kind: none, failures: 3}\n"),
+    ['t.yaml:4:34: routers[0].client.failureAccrual.failures: unknown key "failures"'],
+  );
+});
