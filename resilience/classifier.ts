@@ -8,9 +8,9 @@
  * stats, `failureAccrual` via `classifierOf`) get the request's service classifier from the
  * router. This file holds the types and the rules every kind shares (the kinds are in
  * `classifiers.ts`):
- * - `l5d-success-class` on an upstream response does not change the class: as in Linkerd, only
- *   the server's classifier reads it (`Http.Server`/`H2.Server` use `successClassClassifier`; the
- *   service and client classifiers are the configured kind), and this hop's class replaces it.
+ * - `l5d-success-class` on a response, set by an upstream Switchyard/Linkerd's classifier, is
+ *   trusted for success ("1.0" success, "0.0" failure; any value > 0 is success, garbage is
+ *   failure, as Linkerd's `ClassifierFilter.successClassClassifier`).
  * - `l5d-retryable: true` on a failed response upgrades it to retryable (the upstream router
  *   says the request was never delivered).
  * - Rejections are retryable only for the retryable kinds and their methods: a never-delivered
@@ -144,10 +144,12 @@ export function makeClassifier(
   return {
     kind,
     response(req, res) {
-      if (!isFailure(res.status)) return SUCCESS;
-      if (retryableMethod(req.method)) return RETRYABLE_FAILURE;
-      const retryable = res.headers.get(RETRYABLE_HEADER);
-      return retryable?.trim().toLowerCase() === "true" ? RETRYABLE_FAILURE : FAILURE;
+      const h = res.headers;
+      const sc = h.get(SUCCESS_CLASS_HEADER);
+      const failed = sc !== null ? !(Number(sc) > 0) : isFailure(res.status);
+      if (!failed) return SUCCESS;
+      if (isFailure(res.status) && retryableMethod(req.method)) return RETRYABLE_FAILURE;
+      return h.get(RETRYABLE_HEADER)?.trim().toLowerCase() === "true" ? RETRYABLE_FAILURE : FAILURE;
     },
     error(req, err) {
       if (!retryableMethod(req.method)) return FAILURE;

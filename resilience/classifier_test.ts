@@ -30,23 +30,28 @@ Deno.test("response() upgrades a failure to retryable on l5d-retryable: true", (
   assertEquals(nonRetryable5XX.response(POST, res(200, { "l5d-retryable": "true" })), SUCCESS);
 });
 
-Deno.test("response() ignores an upstream l5d-success-class: the kind's own status rule decides", () => {
-  // Linkerd reads l5d-success-class only in the server's classifier (Http.Server/H2.Server
-  // `successClassClassifier`); the service/client classifiers (ResponseClassifiers.scala) look
-  // at the status alone, as ResponseClassifiersTest's cases do.
-  assertEquals(nonRetryable5XX.response(GET, res(500, { "l5d-success-class": "1.0" })), FAILURE);
-  assertEquals(nonRetryable5XX.response(GET, res(200, { "l5d-success-class": "0.0" })), SUCCESS);
+Deno.test("response() trusts an upstream l5d-success-class for success", () => {
+  assertEquals(nonRetryable5XX.response(GET, res(500, { "l5d-success-class": "1.0" })), SUCCESS);
+  assertEquals(nonRetryable5XX.response(GET, res(500, { "l5d-success-class": "0.5" })), SUCCESS);
+  assertEquals(nonRetryable5XX.response(GET, res(200, { "l5d-success-class": "0.0" })), FAILURE);
+  // Garbage is a failure, as Linkerd's successClassClassifier.
+  assertEquals(nonRetryable5XX.response(GET, res(200, { "l5d-success-class": "yes" })), FAILURE);
+});
+
+Deno.test("response() keeps the kind's retry rule when an upstream says failure", () => {
+  // An upstream Switchyard marks every 5XX "0.0": a read must stay retryable.
   assertEquals(
-    retryableRead5XX.response(GET, res(503, { "l5d-success-class": "1.0" })),
+    retryableRead5XX.response(GET, res(503, { "l5d-success-class": "0.0" })),
     RETRYABLE_FAILURE,
   );
-  // A 200 is a success whatever the headers say (HeaderRetryable only upgrades failures).
+  // A failed 200 is not a 5XX: only l5d-retryable makes it retryable.
+  assertEquals(retryableRead5XX.response(GET, res(200, { "l5d-success-class": "0.0" })), FAILURE);
   assertEquals(
     retryableRead5XX.response(
       GET,
       res(200, { "l5d-success-class": "0.0", "l5d-retryable": "true" }),
     ),
-    SUCCESS,
+    RETRYABLE_FAILURE,
   );
 });
 

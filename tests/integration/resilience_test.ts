@@ -416,45 +416,6 @@ routers:
   }
 });
 
-Deno.test("an upstream's l5d-success-class does not change this hop's classification (Linkerd: only the server classifier reads it)", async () => {
-  // Linkerd's Http.Server/H2.Server classify with successClassClassifier; the service and client
-  // use the configured kind (ResponseClassifiers.scala), whose ClassifierFilter then writes its
-  // own l5d-success-class. A 500 that claims success is a failure here; a 200 that claims
-  // failure is a success (the endpoint is not marked dead).
-  const up = startUpstream(
-    "world",
-    (req) =>
-      new URL(req.url).pathname === "/bad"
-        ? new Response("x", { status: 500, headers: { "l5d-success-class": "1.0" } })
-        : new Response("ok", { headers: { "l5d-success-class": "0.0" } }),
-  );
-  const dir = await fsNamerDir({ world: up.fsLine });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
-    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 2}",
-  ));
-  try {
-    const bad = await curl(["-H", "Host: world", `http://${sy.proxy()}/bad`]);
-    assertEquals(bad.status, 500);
-    assertEquals(bad.headers.get("l5d-success-class"), "0.0");
-    for (let i = 0; i < 3; i++) {
-      const ok = await curl(["-H", "Host: world", `http://${sy.proxy()}/ok`]);
-      assertEquals(ok.status, 200);
-      assertEquals(ok.headers.get("l5d-success-class"), "1.0");
-    }
-    const m = await metrics(sy.admin);
-    const svc = "rt/outgoing/service/svc/world";
-    const client = "rt/outgoing/client/#/io.l5d.fs/world";
-    assertEquals([m[`${svc}/success`], m[`${svc}/failures`]], [3, 1]);
-    assertEquals([m[`${client}/success`], m[`${client}/failures`]], [3, 1]);
-    assertEquals(m[`${client}/failure_accrual/removals`] ?? 0, 0);
-  } finally {
-    await sy.stop();
-    await up.close();
-  }
-});
-
 Deno.test("a chunked request, or one past streamAfterContentLengthKB, is never retried (Linkerd NonRetryableChunked)", async () => {
   // response_classifier.md: "Requests with chunked bodies are NEVER considered to be retryable";
   // HttpConfig wraps every classifier in ResponseClassifiers.NonRetryableChunked, and Finagle
