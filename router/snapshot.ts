@@ -172,11 +172,11 @@ export function buildSnapshot(
     discovery = previous;
   } else {
     // a namer's io.l5d.replace / io.l5d.const bind through the namers' own lookup, made next
-    let global: NamerLookup | undefined;
-    const bind: NamerLookup = (path) => global?.(path);
+    const made: { lookup?: NamerLookup } = {};
+    const bind: NamerLookup = (path) => made.lookup?.(path);
     const namers = createNamers(config.namers as unknown as NamerConfig[], { clock, log, bind }); // k8s: log
     const lookup = createNamerLookup(namers);
-    global = lookup;
+    made.lookup = lookup;
     discovery = { key, namers, lookup, users: 0 };
   }
   discovery.users++;

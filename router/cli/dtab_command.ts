@@ -140,16 +140,16 @@ export async function runDtab(
     );
     const dtab = [...await effectiveDtab(config, rc), ...extra];
     let namers;
-    let global: NamerLookup | undefined;
+    const made: { lookup?: NamerLookup } = {};
     try {
       namers = createNamers(config.namers as unknown as NamerConfig[], {
-        bind: (p) => global?.(p), // a namer's io.l5d.replace / io.l5d.const
+        bind: (p) => made.lookup?.(p), // a namer's io.l5d.replace / io.l5d.const
       });
     } catch (e: unknown) {
       throw new CliError((e as Error).message, `run \`switchyard check ${file}\` and fix namers`);
     }
     const lookup = createNamerLookup(namers);
-    global = lookup;
+    made.lookup = lookup;
     try {
       return await explain(dtab, path, lookup, opts, io);
     } finally {
