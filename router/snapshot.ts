@@ -33,6 +33,7 @@ import { type RouterExtensions, routerExtensions } from "./routes/mod.ts"; // is
 import type { Logger } from "../telemetry/log.ts";
 import { createTracing, type Tracing, tracingSampleRate } from "../telemetry/tracing/mod.ts"; // issue 4
 import { type AccessLog, openAccessLog } from "../telemetry/access_log.ts"; // issue 4
+import { parseRollPolicy } from "../telemetry/log_roll.ts";
 import { createRecentRequests, type RecentRequests } from "../telemetry/recent_requests.ts";
 import {
   closeTransformers,
@@ -209,16 +210,22 @@ export function buildSnapshot(
           // `common` is Linkerd's h2 layout (`+0000`, `HTTP/2`, no byte count)
           format: rc.h2AccessLogFormat === "json" ? "json" as const : "h2" as const,
           append: rc.h2AccessLogAppend,
+          rollPolicy: rc.h2AccessLogRollPolicy,
+          rotateCount: rc.h2AccessLogRotateCount,
         }
         : {
           path: rc.httpAccessLog,
           format: rc.httpAccessLogFormat,
           append: rc.httpAccessLogAppend,
+          rollPolicy: rc.httpAccessLogRollPolicy,
+          rotateCount: rc.httpAccessLogRotateCount,
         };
       const accessLog = logSpec.path === undefined ? null : openAccessLog({
         path: logSpec.path,
         format: logSpec.format,
         append: logSpec.append ?? true,
+        rollPolicy: parseRollPolicy(logSpec.rollPolicy),
+        rotateCount: logSpec.rotateCount ?? -1,
         router: rc.label,
         log,
       });

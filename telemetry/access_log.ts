@@ -29,7 +29,9 @@
  * happen in a background pump that writes everything queued in one `write`, so lines batch up
  * under load. Pending output is capped (`maxPendingBytes`, default 4 MiB); past it lines are
  * dropped and counted, never blocking requests. `close()` writes the rest and closes the file.
- * `httpAccessLogAppend: false` truncates at start; roll policies are not implemented.
+ * `httpAccessLogAppend: false` truncates at start. `httpAccessLogRollPolicy` and
+ * `httpAccessLogRotateCount` roll the file as Linkerd's (twitter-util's FileHandler): see
+ * `log_roll.ts`.
  *
  * Stack position: the top of the server level (above tracing), so it sees the final status.
  *
@@ -40,6 +42,7 @@ import type { Filter } from "../router/core/service.ts";
 import { findSwitchyardError } from "../router/core/errors.ts";
 import type { Logger } from "./log.ts";
 import { httpVersion } from "../router/http/raw/request_parts.ts";
+import { nextRollTime, rollFile, type RollPolicy } from "./log_roll.ts";
 
 /** `httpAccessLogFormat` (`h2`: the layout of `protocol: h2` routers' `h2AccessLog`). */
 export type AccessLogFormat = "common" | "json" | "h2";
@@ -175,6 +178,10 @@ export interface AccessLogOptions {
   readonly append?: boolean;
   /** Router label (JSON `router`). */
   readonly router: string;
+  /** `httpAccessLogRollPolicy`, parsed (default never). */
+  readonly rollPolicy?: RollPolicy;
+  /** `httpAccessLogRotateCount`: rolled files kept (default -1: all). */
+  readonly rotateCount?: number;
   /** Cap on queued output (default 4 MiB). */
   readonly maxPendingBytes?: number;
   /** Epoch ms (default `Date.now`). */
@@ -208,12 +215,12 @@ export interface AccessLog {
  */
 export function openAccessLog(opts: AccessLogOptions): AccessLog {
   const append = opts.append ?? true;
-  const file = Deno.openSync(opts.path, {
-    write: true,
-    create: true,
-    append,
-    truncate: !append,
-  });
+  const open = () =>
+    Deno.openSync(opts.path, { write: true, create: true, append, truncate: !append });
+  let file = open();
+  const policy: RollPolicy = opts.rollPolicy ?? { kind: "never" };
+  const rotateCount = opts.rotateCount ?? -1;
+  const maxSize = policy.kind === "maxSize" ? policy.bytes : Infinity;
   const format = opts.format === "json"
     ? formatJson
     : opts.format === "h2"
@@ -221,6 +228,9 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
     : formatCommon;
   const maxPending = opts.maxPendingBytes ?? 4 * 1024 * 1024;
   const now = opts.now ?? Date.now;
+  let openedMs = now();
+  let rollAt = nextRollTime(policy, openedMs) ?? Infinity;
+  let fileBytes = 0; // written since the file was opened (twitter-util counts from there too)
   const enc = new TextEncoder();
   let queue: AccessLogEntry[] = [];
   let pendingBytes = 0;
@@ -231,6 +241,57 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
   async function writeAll(bytes: Uint8Array): Promise<void> {
     let off = 0;
     while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    fileBytes += bytes.length;
+  }
+
+  /** Close the file, rename it to its rolled name, open a new one. */
+  async function roll(): Promise<void> {
+    file.close();
+    try {
+      await rollFile(opts.path, policy, openedMs, rotateCount);
+    } catch (err: unknown) {
+      opts.log?.warn("access log roll failed", { path: opts.path, error: err });
+    }
+    file = open();
+    openedMs = now();
+    rollAt = nextRollTime(policy, openedMs) ?? Infinity;
+    fileBytes = 0;
+  }
+
+  /** `sighup`: reopen the file (an external logrotate moved it), as twitter-util does. */
+  const reopen = () => {
+    if (closed) return;
+    const old = file;
+    file = open();
+    openedMs = now();
+    fileBytes = 0;
+    old.close();
+  };
+  if (policy.kind === "sighup") Deno.addSignalListener("SIGHUP", reopen);
+
+  /** The batch's lines, rolled by size as twitter-util checks each line before writing it. */
+  async function writeSized(batch: AccessLogEntry[]): Promise<void> {
+    let chunk: Uint8Array[] = [];
+    let chunkBytes = 0;
+    const flushChunk = async () => {
+      if (chunkBytes === 0) return;
+      const all = new Uint8Array(chunkBytes);
+      let o = 0;
+      for (const c of chunk) all.set(c, o), o += c.length;
+      chunk = [];
+      chunkBytes = 0;
+      await writeAll(all);
+    };
+    for (const e of batch) {
+      const line = enc.encode(format(e) + "\n");
+      if (fileBytes + chunkBytes + line.length > maxSize) {
+        await flushChunk();
+        if (fileBytes > 0) await roll(); // a line over the size alone goes in a file of its own
+      }
+      chunk.push(line);
+      chunkBytes += line.length;
+    }
+    await flushChunk();
   }
 
   async function drain(): Promise<void> {
@@ -238,10 +299,14 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
       const batch = queue;
       queue = [];
       pendingBytes = 0;
-      let text = "";
-      for (const e of batch) text += format(e) + "\n";
       try {
-        await writeAll(enc.encode(text));
+        if (now() > rollAt) await roll();
+        if (maxSize !== Infinity) await writeSized(batch);
+        else {
+          let text = "";
+          for (const e of batch) text += format(e) + "\n";
+          await writeAll(enc.encode(text));
+        }
         written += batch.length;
       } catch (err: unknown) {
         dropped += batch.length;
@@ -312,6 +377,7 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
       if (closed) return;
       closed = true;
       while (pump || queue.length > 0) await kick();
+      if (policy.kind === "sighup") Deno.removeSignalListener("SIGHUP", reopen);
       file.close();
     },
     stats: () => ({ written, dropped }),

@@ -168,3 +168,103 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The files of `dir`, name order. */
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) out.push(e.name);
+  return out.sort();
+}
+
+// protocol-http.md: httpAccessLogRollPolicy (a util-style size) and httpAccessLogRotateCount, as
+// twitter-util's FileHandler rolls Linkerd's access log: `access-<yyyyMMdd-HHmmss>.log`, at most
+// the rotate count of rolled files kept, no line lost.
+Deno.test("access log: rolled by size, the rotate count kept, every line in the newest files", async () => {
+  const app = startUpstream("app");
+  const dir = await Deno.makeTempDir({ prefix: "sy-access-roll-" });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/hello => /$/inet/127.0.0.1/${app.port};
+  httpAccessLog: ${dir}/access.log
+  httpAccessLogRollPolicy: 1.kilobyte
+  httpAccessLogRotateCount: 2
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    // ~90 bytes a line: 30 requests are ~2.7 KB, so the file rolls at least twice
+    for (let i = 0; i < 30; i++) {
+      const r = await curl([
+        "-H",
+        "Host: hello",
+        `http://${sy.proxy()}/n/${String(i).padStart(2, "0")}`,
+      ]);
+      assertEquals(r.status, 200);
+    }
+    assert(
+      await eventually(
+        async () => (await lines(`${dir}/access.log`)).some((l) => l.includes("/n/29")),
+        10_000,
+      ),
+    );
+    const names = await files(dir);
+    assertEquals(names.at(-1), "access.log", names.join(" "));
+    const rolled = names.slice(0, -1);
+    assertEquals(rolled.length, 2, `rotateCount 2: ${names.join(" ")}`);
+    for (const n of rolled) assert(/^access-\d{8}-\d{6}(\.\d+)?\.log$/.test(n), n);
+    let kept: string[] = [];
+    for (const n of names) {
+      const ls = await lines(`${dir}/${n}`);
+      const size = (await Deno.stat(`${dir}/${n}`)).size;
+      assert(size <= 1024, `${n} is ${size} bytes`);
+      kept = kept.concat(ls);
+    }
+    // the newest requests, in order and without a gap, end the kept files
+    const targets = kept.map((l) => /"GET \/n\/(\d+) /.exec(l)?.[1]).map(Number);
+    assertEquals(targets.at(-1), 29);
+    assertEquals(targets, targets.map((_, i) => 29 - (targets.length - 1) + i));
+    assert(targets.length >= 10, `kept ${targets.length} lines`);
+  } finally {
+    assertEquals(await sy.stop(), 0);
+    await app.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// protocol-http.md `httpAccessLogRollPolicy: sighup` (twitter-util: on SIGHUP the file is opened
+// again, for an external logrotate that moved it). SIGHUP also reloads the unchanged config.
+Deno.test("access log: with the sighup policy, SIGHUP opens the file again after logrotate moved it", async () => {
+  const app = startUpstream("app");
+  const dir = await Deno.makeTempDir({ prefix: "sy-access-hup-" });
+  const log = `${dir}/access.log`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/hello => /$/inet/127.0.0.1/${app.port};
+  httpAccessLog: ${log}
+  httpAccessLogRollPolicy: SigHup
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    assertEquals((await curl(["-H", "Host: hello", `http://${sy.proxy()}/before`])).status, 200);
+    assert(await eventually(async () => (await lines(log)).length === 1, 10_000));
+    await Deno.rename(log, `${log}.1`); // what logrotate does
+    Deno.kill(sy.pid, "SIGHUP");
+    assert(
+      await eventually(async () => {
+        await curl(["-H", "Host: hello", `http://${sy.proxy()}/after`]);
+        return (await lines(log)).some((l) => l.includes("/after"));
+      }, 10_000),
+      "a new access.log after SIGHUP",
+    );
+    const moved = await lines(`${log}.1`);
+    assertEquals(moved.length, 1);
+    assert(moved[0]!.includes("/before"), moved[0]);
+  } finally {
+    assertEquals(await sy.stop(), 0);
+    await app.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
