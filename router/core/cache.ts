@@ -9,6 +9,8 @@
 interface Slot<V> {
   value: V;
   used: boolean;
+  /** The sweep count when it was inserted: one inserted since the last sweep is not idle yet. */
+  readonly born: number;
 }
 
 /** Bounded cache over a Map (insertion order = the clock hand's order). */
@@ -16,6 +18,7 @@ export class LruCache<K, V> {
   readonly #max: number;
   readonly #map = new Map<K, Slot<V>>();
   readonly #onEvict: ((key: K, value: V) => void) | undefined;
+  #sweeps = 0;
 
   constructor(max: number, onEvict?: (key: K, value: V) => void) {
     this.#max = Math.max(1, max);
@@ -38,7 +41,7 @@ export class LruCache<K, V> {
       old.used = true;
       return;
     }
-    this.#map.set(key, { value, used: false });
+    this.#map.set(key, { value, used: false, born: this.#sweeps });
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done) break;
@@ -65,9 +68,9 @@ export class LruCache<K, V> {
   }
 
   /**
-   * Expire idle entries: those not used since the last sweep are removed (calling `onEvict`), the
-   * others are marked unused. Swept every TTL, an entry idle for 1–2 TTLs goes, at no cost to
-   * `get` (it only sets the bit it already sets).
+   * Expire idle entries: those not used (nor inserted) since the last sweep are removed (calling
+   * `onEvict`), the others are marked unused. Swept every TTL, an entry idle for 1–2 TTLs goes, at
+   * no cost to `get` (it only sets the bit it already sets).
    *
    * @returns how many entries were removed
    */
@@ -75,8 +78,9 @@ export class LruCache<K, V> {
     const idle: [K, V][] = [];
     for (const [k, s] of this.#map) {
       if (s.used) s.used = false;
-      else idle.push([k, s.value]);
+      else if (s.born !== this.#sweeps) idle.push([k, s.value]);
     }
+    this.#sweeps++;
     for (const [k, v] of idle) {
       this.#map.delete(k);
       this.#onEvict?.(k, v);
