@@ -135,7 +135,8 @@ function addEntry(families: Families, e: MetricEntry): void {
   if (v === undefined) return;
   if (m.kind === "counter") {
     const total = name.endsWith("_total") ? name : `${name}_total`;
-    families.add(total, counter(help), total, body, v);
+    // a `_ms` counter (failure accrual's `removed_for_ms`) is exported in seconds too
+    families.add(total, counter(help), total, body, v / divisor);
   } else {
     families.add(name, { type: "gauge", help }, name, body, v / divisor);
   }

@@ -93,13 +93,15 @@ Deno.test("renderNativePrometheus() converts process stats and skips the jvm ali
   assert(!lines.some((l) => l.includes("jvm")));
 });
 
-Deno.test("renderNativePrometheus() snake-cases other names and converts ms gauges", () => {
+Deno.test("renderNativePrometheus() snake-cases other names and converts ms gauges and counters", () => {
   const registry = createRegistry({ processStats: false });
   registry.counter(["rt", "out", "client", "#/a"], "loadBalancer/p2c-picks").incr();
+  registry.counter(["rt", "out", "client", "#/a"], "failure_accrual/removed_for_ms").incr(5000);
   registry.counter(["rt", "out"], "retries/total").incr(3);
   registry.gauge(["rt", "out", "server", "::1", "80"], "handletime_us").set(2500);
   registry.gauge(["rt", "out", "service", "svc/a"], "budget_ms").set(1500);
   assertEquals(samples(renderNativePrometheus(registry)), [
+    'switchyard_client_failure_accrual_removed_for_seconds_total{router="out",client="/#/a"} 5',
     'switchyard_client_load_balancer_p2c_picks_total{router="out",client="/#/a"} 1',
     'switchyard_router_retries_total{router="out"} 3',
     'switchyard_server_handletime_seconds{router="out",server="[::1]:80"} 0.0025',
