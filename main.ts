@@ -170,6 +170,32 @@ export function program(): Command {
 
   addOperatorCommands(p); // issue 5: dtab, routes, top
 
+  // `switchyard help [command]`, as git and npm have it: the command's help with its examples.
+  p.command("help")
+    .description("show the help of a command (or of switchyard)")
+    .argument("[command]", "a command: serve, demo, check, dtab, routes, top")
+    .addHelpText("after", "\nExamples:\n  switchyard help\n  switchyard help dtab\n")
+    .action((name: string | undefined) => {
+      if (name === undefined) return p.outputHelp();
+      const c = p.commands.find((x) => x.name() === name && name !== CONFIG_JSON_COMMAND);
+      if (c) return c.outputHelp();
+      console.error(`error: unknown command '${name}'`);
+      console.error("  fix: run `switchyard --help` for the commands");
+      Deno.exitCode = 2;
+    });
+  p.addHelpText(
+    "after",
+    `
+Examples:
+  switchyard demo                           # the hello/world demo on 127.0.0.1:4140
+  switchyard serve linkerd.yaml             # run the routers of a Linkerd 1.x config
+  switchyard linkerd.yaml                   # the same, Linkerd-style
+  switchyard check linkerd.yaml             # validate and lint; errors as file:line:column
+  switchyard dtab linkerd.yaml /svc/hello   # the delegation tree of a name
+  switchyard help top                       # a command's help and examples
+`,
+  );
+
   // Issue 5: a usage error is one clear line plus the fix, not the error buried above the help.
   p.showHelpAfterError("  fix: run `switchyard --help` for the commands and options");
   for (const c of p.commands) {

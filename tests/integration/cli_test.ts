@@ -64,9 +64,18 @@ Deno.test("cli: every command has help with examples", async () => {
     assertStringIncludes(r.stdout, "Examples:\n  switchyard ", `${cmd} --help has no examples`);
   }
   const top = await sy("--help");
-  for (const cmd of ["dtab", "routes", "top", "check"]) {
+  for (const cmd of ["dtab", "routes", "top", "check", "help"]) {
     assertStringIncludes(top.stdout, `  ${cmd} `);
   }
+  assertStringIncludes(top.stdout, "Examples:\n  switchyard ", "switchyard --help has no examples");
+  // `switchyard help <command>` is that command's help; an unknown one is a usage error
+  const help = await sy("help", "dtab");
+  assertEquals(help.code, 0, help.stderr);
+  assertStringIncludes(help.stdout, "Usage: switchyard dtab");
+  assertStringIncludes(help.stdout, "Examples:\n  switchyard ");
+  const unknown = await sy("help", "nope");
+  assertEquals(unknown.code, 2);
+  assertStringIncludes(unknown.stderr, "error: unknown command 'nope'\n  fix: ");
 });
 
 Deno.test("cli: a usage error is one line plus the fix; dtab, routes and top exit 2", async () => {
