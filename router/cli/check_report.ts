@@ -19,7 +19,7 @@
  */
 import { LineCounter, parseDocument, type Scalar } from "yaml";
 import type { Config } from "../config/mod.ts";
-import { formatIssue, formatPath } from "../config/issues.ts";
+import { formatIssue, formatPath, invalidFix } from "../config/issues.ts";
 import { locate, scalarOffset } from "../config/yaml_positions.ts";
 import { parseDtab, showDentry } from "../dtab/mod.ts";
 import { compileServices } from "../services/mod.ts";
@@ -100,6 +100,7 @@ export function reportRouting(loaded: LoadedConfig, out: (line: string) => void)
   }
   if (errors.length > 0) {
     out(`${file}: invalid, ${errors.length} error${errors.length === 1 ? "" : "s"}`);
+    out(invalidFix(file));
     return 1;
   }
   for (const line of dtabLines(config)) out(`  ${line}`);

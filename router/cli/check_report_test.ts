@@ -80,7 +80,7 @@ routers:
       dst: /svc/p
 `);
   assertEquals(code, 1);
-  assertEquals(lines.length, 2, lines.join("\n"));
+  assertEquals(lines.length, 3, lines.join("\n"));
   assertEquals(
     lines[0]!.startsWith(
       "error: l5d.yaml:8:21: routers[0].identifier.routes[0].match.path: bad Hono pattern /p/:id{[0-9}",
@@ -89,6 +89,7 @@ routers:
     lines[0],
   );
   assertEquals(lines[1], "l5d.yaml: invalid, 1 error");
+  assertEquals(lines[2]!.startsWith("  fix: correct each key"), true, lines[2]);
 });
 
 Deno.test("reportRouting() warns at the dentry's line when an fs name has no file here", () => {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { formatIssue } from "./issues.ts";
+import { formatIssue, invalidFix } from "./issues.ts";
 import { loadConfigFile } from "./load.ts";
 import { environmentIssues } from "./environment.ts";
 import { configHash } from "./config_hash.ts";
@@ -99,6 +99,7 @@ export async function checkCommand(file: string, out: (line: string) => void): P
   if (!result.ok) {
     for (const issue of result.errors) out(formatIssue(issue));
     out(`${result.file}: invalid, ${plural(result.errors.length, "error")}`);
+    out(invalidFix(result.file));
     return 1;
   }
   const version = (await configHash(result.text)).slice(0, 12);

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
 import { checkCommand, summarizeConfig } from "./check.ts";
+import { invalidFix } from "./issues.ts";
 import { configSchema } from "./schema.ts";
 
 async function run(text: string): Promise<{ code: number; out: string[]; path: string }> {
@@ -51,7 +52,7 @@ routers:
     tls: {certPath: ${dir}/bad.dtab, keyPath: ${dir}/bad.dtab, requireClientAuth: true}
 `);
   assertEquals(code, 1);
-  assertEquals(out.length, 3, out.join("\n"));
+  assertEquals(out.length, 4, out.join("\n"));
   assertStringIncludes(
     out[0]!,
     `${path}:7:44: routers[0].interpreter.dtabFile: ${dir}/bad.dtab:2:9: name`,
@@ -61,6 +62,7 @@ routers:
     "routers[0].servers[0].tls.requireClientAuth: client certificate checks need engine: raw",
   );
   assertEquals(out[2], `${path}: invalid, 2 errors`);
+  assertEquals(out[3], invalidFix(path));
   // Only this machine's lack: a warning, exit 0.
   const ok = await run(`
 namers: [{kind: io.l5d.fs, rootDir: ${dir}/missing}]
@@ -84,6 +86,7 @@ Deno.test("checkCommand() exits 1 and prints every issue", async () => {
     `${path}:2:13: routers[0].protocol: thrift is not supported (supported protocols: http, h2)`,
     `${path}:4:3: routers[1].bogus: unknown key "bogus"`,
     `${path}: invalid, 2 errors`,
+    `  fix: correct each key at the file:line:column above (the README's Configuration lists keys and defaults), then run \`switchyard check ${path}\` again`,
   ]);
 });
 

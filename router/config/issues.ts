@@ -231,3 +231,15 @@ export function zodMessage(iss: z.core.$ZodRawIssue): string {
       return "invalid value";
   }
 }
+
+/**
+ * The fix line after an invalid config's errors (issue 5: "errors are one clear line plus the
+ * fix").
+ *
+ * @param file the config file as named in the errors
+ * @returns `  fix: …`
+ */
+export function invalidFix(file: string): string {
+  return `  fix: correct each key at the file:line:column above (the README's Configuration lists ` +
+    `keys and defaults), then run \`switchyard check ${file}\` again`;
+}
