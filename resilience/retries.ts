@@ -4,7 +4,9 @@
  * replay buffer (Linkerd's `ClassifiedRetries` + Finagle's `RetryFilter`).
  *
  * Before each retry, in order: the failure must be retryable; the per-request cap
- * (`maxRetries`, default unlimited as in Linkerd: the budget is the cap) not reached; the client
+ * (`maxRetries`; Linkerd has none, the budget being the cap, but its `minRetriesPerSec` reserve
+ * lets one request that keeps failing retry at that rate for as long as the client waits) not
+ * reached (else `onRequestLimit`); the client
  * still waiting (upstream signal not aborted); the body still replayable (see
  * `replay_body.ts`); the time left, `ctx.deadline - now - backoff`, at least the typical
  * latency (`latencyEstimateMs()`, by default a moving average of this filter's own attempts
@@ -57,6 +59,14 @@ import type { RetryBudget } from "./retry_budget.ts";
 import { discardBody, sleep } from "./_timeout.ts";
 import { setUpstreamSignal, upstreamSignal } from "./upstream_signal.ts";
 
+/**
+ * The router's per-request retry cap: as many retries as the default budget's reserve
+ * (`minRetriesPerSec` 10 × `ttlSecs` 10), so one request against an endpoint that keeps failing
+ * (say, past `requestAttemptTimeoutMs`) ends with its last failure instead of retrying at the
+ * reserve's rate for as long as the client waits.
+ */
+export const DEFAULT_MAX_RETRIES_PER_REQUEST = 100;
+
 /** Options of {@link retries}. */
 export interface RetriesOptions {
   /** Labels each attempt's outcome. */
@@ -67,7 +77,10 @@ export interface RetriesOptions {
   readonly backoff?: Backoff | undefined;
   /** Time source and timers. */
   readonly clock: Clock;
-  /** Extra per-request cap on retries (default unlimited: the budget decides). */
+  /**
+   * Per-request cap on retries (default unlimited: the budget decides). The router sets
+   * {@link DEFAULT_MAX_RETRIES_PER_REQUEST}.
+   */
   readonly maxRetries?: number | undefined;
   /** Replay buffer per request (default 64 KiB); a longer body is not retried. */
   readonly maxReplayBytes?: number | undefined;
@@ -84,6 +97,8 @@ export interface RetriesOptions {
   readonly onRetry?: ((ctx: Ctx, cls: ResponseClass) => void) | undefined;
   /** Called when the budget refused a retry (`retries/budget_exhausted`). */
   readonly onBudgetExhausted?: ((ctx: Ctx) => void) | undefined;
+  /** Called when `maxRetries` refused a retry (`retries/request_limit`). */
+  readonly onRequestLimit?: ((ctx: Ctx) => void) | undefined;
   /**
    * Called with the final response and its classification, before it is returned (the path
    * stack sets `l5d-success-class` here: no filter level of its own).
@@ -128,7 +143,7 @@ export function retries(opts: RetriesOptions): Filter {
   const chunkedAfter = opts.chunkedAfterBytes;
   const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
   const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
-  const { onRetry, onBudgetExhausted, onResponse, onFinal } = opts;
+  const { onRetry, onBudgetExhausted, onRequestLimit, onResponse, onFinal } = opts;
 
   // Not an async function (issue 6): the first attempt, which is usually the last, costs two
   // closures instead of a suspended frame; a retry continues in `retryAfter`.
@@ -183,7 +198,7 @@ export function retries(opts: RetriesOptions): Filter {
     // Only a retryable failure asks whether the request was chunked (no cost otherwise).
     if (cls.retryable && chunkedAfter !== undefined && isChunked(req, chunkedAfter)) cls = FAILURE;
     if (started === started) own!.observe(clock.mono() - started);
-    const retry = !cls.success && cls.retryable && ctx.retries < maxRetries &&
+    const retry = !cls.success && cls.retryable && underLimit(ctx) &&
       !signal.aborted && (replay?.canReplay ?? true) &&
       timeLeft(ctx, clock, backoff.ms, estimate) &&
       withdraw(ctx);
@@ -215,6 +230,12 @@ export function retries(opts: RetriesOptions): Filter {
     ctx.retries++;
     onRetry?.(ctx, cls);
     return await attempt(req, ctx, next, signal, replay, backoff.next());
+  }
+
+  function underLimit(ctx: Ctx): boolean {
+    if (ctx.retries < maxRetries) return true;
+    onRequestLimit?.(ctx);
+    return false;
   }
 
   function withdraw(ctx: Ctx): boolean {

@@ -242,3 +242,12 @@ Deno.test("retries() deposits once per request, not per attempt", async () => {
   await filter(req(), testCtx(clock), scripted([503, 200]));
   assertEquals(budget.balance(), 0); // 1 deposit, 1 withdrawal
 });
+
+Deno.test("retries() stops at maxRetries and says so once (retries/request_limit)", async () => {
+  let limited = 0;
+  const { clock, filter, seen } = setup({ maxRetries: 3, onRequestLimit: () => limited++ });
+  const svc = scripted([503, 503, 503, 503, 503, 200]);
+  const ctx = testCtx(clock);
+  assertEquals((await filter(req(), ctx, svc)).status, 503);
+  assertEquals([svc.calls, ctx.retries, seen.retries, limited, seen.exhausted], [4, 3, 3, 1, 0]);
+});

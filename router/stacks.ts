@@ -45,6 +45,7 @@ import {
   classifyResponse,
   concurrencyLimit,
   constantBackoff,
+  DEFAULT_MAX_RETRIES_PER_REQUEST,
   failureAccrual,
   hostConnectionPool,
   requestTimeout,
@@ -167,6 +168,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     const budget = new RetryBudget(params.retries.budget, clock);
     const retryTotal = registry.counter(scope, "retries/total");
     const exhausted = registry.counter(scope, "retries/budget_exhausted");
+    const requestLimit = registry.counter(scope, "retries/request_limit");
     // Finagle's RetryFilter stat: retries spent by each request (0 for most).
     const perRequest = registry.histogram(scope, "retries/per_request");
     registry.gauge(scope, "retries/budget", () => budget.balance());
@@ -209,6 +211,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         clock,
         onRetry: () => retryTotal.incr(),
         onBudgetExhausted: () => exhausted.incr(),
+        maxRetries: DEFAULT_MAX_RETRIES_PER_REQUEST,
+        onRequestLimit: () => requestLimit.incr(),
         onFinal: (ctx) => perRequest.add(ctx.retries, ctx.startMono),
         onResponse: successClass,
       }),

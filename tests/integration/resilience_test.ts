@@ -475,3 +475,34 @@ Deno.test("client.clientSession.lifeTimeMs closes upstream connections once that
     await up.close();
   }
 });
+
+Deno.test("a request whose every attempt times out ends after the per-request retry cap", async () => {
+  // requestAttemptTimeoutMs with a retryable classifier against an endpoint that never answers in
+  // time: the default budget's reserve (10/s) would retry one request for as long as the client
+  // waits; the router's cap (100 retries, the reserve) ends it with its last failure.
+  const up = startUpstream("world", async () => {
+    await new Promise((r) => setTimeout(r, 2000));
+    return new Response("late");
+  });
+  const dir = await fsNamerDir({ world: up.fsLine });
+  const sy = await startSwitchyard(yaml(
+    dir,
+    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+    "    requestAttemptTimeoutMs: 10\n    failureAccrual: {kind: none}",
+  ));
+  try {
+    const t0 = performance.now();
+    const r = await curl(["-m", "30", "-H", "Host: world", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 503, r.body);
+    assert(r.headers.get("l5d-err") !== null);
+    assert(performance.now() - t0 < 25_000, "bounded, well before the client's 30 s");
+    const m = await metrics(sy.admin);
+    const svc = "rt/outgoing/service/svc/world";
+    assertEquals(m[`${svc}/retries/total`], 100);
+    assertEquals(m[`${svc}/retries/request_limit`], 1);
+    assertEquals(m[`${svc}/retries/budget_exhausted`] ?? 0, 0);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
