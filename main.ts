@@ -52,8 +52,18 @@ function serveWorkers(g: GlobalOpts, own?: number) {
   return workers > 1 ? { workers, logLevel: g.logLevel, logFormat: g.logFormat } : undefined;
 }
 
+let stdoutClosed = false;
+
+/** One line to stdout; a reader that went away (`check … | head -1`) ends the output quietly. */
 function out(line: string): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+  if (stdoutClosed) return;
+  const bytes = new TextEncoder().encode(line + "\n");
+  try {
+    for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+  } catch (e: unknown) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    stdoutClosed = true;
+  }
 }
 
 /** Build the CLI program (exported for tests). */

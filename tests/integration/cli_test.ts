@@ -4,7 +4,7 @@
  * and its exit status.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { runCli, startSwitchyard } from "../support/switchyard.ts";
+import { MAIN, ROOT, runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { VERSION } from "../../version.ts";
 
@@ -97,6 +97,25 @@ Deno.test("cli: a usage error is one line plus the fix; dtab, routes and top exi
   const r = await sy("--log-level", "loud", "check", config);
   assertEquals(r.stderr.trimEnd().split("\n").length, 2, r.stderr);
   assertStringIncludes(r.stderr, "fix: run `switchyard --help`");
+});
+
+Deno.test("cli: check into a pipe that closes early still exits 0, without a BrokenPipe trace", async () => {
+  const { config } = await fixture();
+  // `check … | head -1`: head exits after the first line; the later lines meet a closed pipe
+  const cmd = `"${Deno.execPath()}" run -A "${MAIN}" check "${config}" | head -1; ` +
+    'exit "${PIPESTATUS[0]}"';
+  const r = await new Deno.Command("bash", {
+    args: ["-c", cmd],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  const stderr = dec.decode(r.stderr);
+  assertEquals(r.code, 0, stderr);
+  assertStringIncludes(dec.decode(r.stdout), `${config}: ok (config version `);
+  assert(!stderr.includes("BrokenPipe"), stderr);
 });
 
 Deno.test("cli: check lints and prints each router's compiled dtab", async () => {
