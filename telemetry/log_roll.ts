@@ -16,7 +16,8 @@
  * suffix the time the file was opened: `yyyyMMdd-HH` hourly, `yyyyMMdd` daily and weekly,
  * `yyyyMMdd-HHmmss` by size. With a rotate count ≥ 0, only that many rolled files are kept; the
  * oldest go first. Unlike twitter-util, a rename never replaces an earlier rolled file of the same
- * name (two size rolls in one second): the later one gets `.1`, `.2`… before the extension, and
+ * name (two size rolls in one second): the later one gets `_001`, `_002`… before the extension
+ * (so that names sort in the order the files were rolled: `_` sorts after `.`), and
  * "oldest" is by modification time, not by name.
  *
  * @example
@@ -121,12 +122,12 @@ function splitExt(path: string): [string, string] {
 /**
  * The name a file at `path` opened at `openedMs` is rolled to: `<prefix>-<suffix><ext>`.
  *
- * @param taken the n-th name when earlier ones exist (`<prefix>-<suffix>.<n><ext>`)
+ * @param taken the n-th name when earlier ones exist (`<prefix>-<suffix>_<nnn><ext>`)
  */
 export function rolledName(path: string, policy: RollPolicy, openedMs: number, taken = 0): string {
   const [prefix, ext] = splitExt(path);
   const base = `${prefix}-${timeSuffix(policy, openedMs)}`;
-  return taken === 0 ? `${base}${ext}` : `${base}.${taken}${ext}`;
+  return taken === 0 ? `${base}${ext}` : `${base}_${String(taken).padStart(3, "0")}${ext}`;
 }
 
 /**
@@ -147,7 +148,7 @@ export async function rollFile(
   let next = 0;
   for (const f of await siblings(path)) {
     if (f === `${base}${ext}`) next = Math.max(next, 1);
-    else if (f.startsWith(`${base}.`) && f.endsWith(ext)) {
+    else if (f.startsWith(`${base}_`) && f.endsWith(ext)) {
       const i = Number(f.slice(base.length + 1, f.length - ext.length));
       if (Number.isInteger(i) && i > 0) next = Math.max(next, i + 1);
     }

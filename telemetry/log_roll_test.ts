@@ -56,7 +56,7 @@ Deno.test("rolledName() is <name>-<suffix><ext> with the policy's date format", 
   assertEquals(rolledName("/v.d/access", { kind: "daily" }, at), "/v.d/access-20261126");
   assertEquals(
     rolledName("a.log", { kind: "maxSize", bytes: 1 }, at, 2),
-    "a-20261126-090507.2.log",
+    "a-20261126-090507_002.log",
   );
 });
 
@@ -77,18 +77,19 @@ Deno.test("rollFile() never replaces an earlier rolled file and keeps the newest
     }
     assertEquals(names.map((n) => n.slice(dir.length + 1)), [
       "access-20261126-090507.log",
-      "access-20261126-090507.1.log",
-      "access-20261126-090507.2.log",
-      "access-20261126-090507.3.log",
+      "access-20261126-090507_001.log",
+      "access-20261126-090507_002.log",
+      "access-20261126-090507_003.log",
     ]);
+    assertEquals([...names].sort(), names, "names sort in the order the files were rolled");
     const left = [];
     for await (const e of Deno.readDir(dir)) left.push(e.name);
     assertEquals(left.sort(), [
-      "access-20261126-090507.2.log",
-      "access-20261126-090507.3.log",
+      "access-20261126-090507_002.log",
+      "access-20261126-090507_003.log",
       "other.log",
     ]);
-    assertEquals(await Deno.readTextFile(`${dir}/access-20261126-090507.3.log`), "file 3\n");
+    assertEquals(await Deno.readTextFile(`${dir}/access-20261126-090507_003.log`), "file 3\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

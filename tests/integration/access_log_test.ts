@@ -212,7 +212,7 @@ routers:
     assertEquals(names.at(-1), "access.log", names.join(" "));
     const rolled = names.slice(0, -1);
     assertEquals(rolled.length, 2, `rotateCount 2: ${names.join(" ")}`);
-    for (const n of rolled) assert(/^access-\d{8}-\d{6}(\.\d+)?\.log$/.test(n), n);
+    for (const n of rolled) assert(/^access-\d{8}-\d{6}(_\d{3})?\.log$/.test(n), n);
     let kept: string[] = [];
     for (const n of names) {
       const ls = await lines(`${dir}/${n}`);
