@@ -131,7 +131,8 @@ export function rolledName(path: string, policy: RollPolicy, openedMs: number, t
 }
 
 /**
- * Rename the log file at `path` to its rolled name (never over an existing file), then keep at most
+ * Rename the log file at `path` to its rolled name (after the highest of that name in its
+ * directory, so never over an existing file), then keep at most
  * `rotateCount` rolled files (-1: all).
  *
  * @returns the rolled file's name
@@ -153,44 +154,36 @@ export async function rollFile(
       if (Number.isInteger(i) && i > 0) next = Math.max(next, i + 1);
     }
   }
-  let to = rolledName(path, policy, openedMs, next);
-  while (await exists(to)) to = rolledName(path, policy, openedMs, ++next);
+  const to = rolledName(path, policy, openedMs, next);
   await Deno.rename(path, to);
   if (rotateCount >= 0) await removeOldFiles(path, rotateCount);
   return to;
 }
 
-/** The paths of the files beside `path`, in name order. */
-async function siblings(path: string): Promise<string[]> {
+/** The directory of `path` and the prefix that names a file in it as `path` names itself. */
+function dirOf(path: string): { dir: string; join: string } {
   const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile) out.push(slash >= 0 ? `${dir === "/" ? "" : dir}/${e.name}` : e.name);
-  }
-  return out;
+  if (slash < 0) return { dir: ".", join: "" };
+  const dir = path.slice(0, slash) || "/";
+  return { dir, join: dir === "/" ? "/" : `${dir}/` };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** The paths of the files beside `path`. */
+async function siblings(path: string): Promise<string[]> {
+  const { dir, join } = dirOf(path);
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(join + e.name);
+  return out;
 }
 
 /** Delete all but the newest `keep` rolled files of the log at `path`. */
 async function removeOldFiles(path: string, keep: number): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const name = path.slice(slash + 1);
-  const [prefix, ext] = splitExt(name);
+  const { join } = dirOf(path);
+  const [prefix, ext] = splitExt(path.slice(join.length));
   const rolled: { file: string; mtime: number }[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (!e.isFile || e.name === name) continue;
-    if (!e.name.startsWith(`${prefix}-`) || !e.name.endsWith(ext)) continue;
-    const file = `${dir}/${e.name}`;
+  for (const file of await siblings(path)) {
+    const name = file.slice(join.length);
+    if (file === path || !name.startsWith(`${prefix}-`) || !name.endsWith(ext)) continue;
     const st = await Deno.stat(file);
     rolled.push({ file, mtime: st.mtime?.getTime() ?? 0 });
   }
