@@ -252,6 +252,11 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
     } catch (err: unknown) {
       opts.log?.warn("access log roll failed", { path: opts.path, error: err });
     }
+    openAgain();
+  }
+
+  /** Open the log file anew: its age and size count from now. */
+  function openAgain(): void {
     file = open();
     openedMs = now();
     rollAt = nextRollTime(policy, openedMs) ?? Infinity;
@@ -262,9 +267,7 @@ export function openAccessLog(opts: AccessLogOptions): AccessLog {
   const reopen = () => {
     if (closed) return;
     const old = file;
-    file = open();
-    openedMs = now();
-    fileBytes = 0;
+    openAgain();
     old.close();
   };
   if (policy.kind === "sighup") Deno.addSignalListener("SIGHUP", reopen);
