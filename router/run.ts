@@ -18,7 +18,7 @@ import {
 } from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { disableMemoryReducer, startHeapTrimmer } from "../telemetry/metrics/mod.ts";
+import { startHeapTrimmer } from "../telemetry/metrics/mod.ts";
 import { pageOutExecutable } from "../telemetry/metrics/page_out.ts";
 import type { ServeWorkersOptions } from "./workers/serve.ts";
 // `demo`'s sample apps and `--workers` load only when asked for, and the config parser never
@@ -39,7 +39,8 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
     void linker.shutdown();
   });
   // Idle: give back the heap that start-up, bursts and new names left committed, and after
-  // start-up the executable's pages only start-up used (issue 6).
+  // start-up the executable's pages only start-up used (issue 6). V8's own memory reducer is off
+  // (`--no-memory-reducer`, router/v8_flags.ts): it collected a few seconds after every burst.
   const trimmer = startHeapTrimmer({
     activity: () => linker.accepted(),
     onTrim: (n) => {
@@ -49,7 +50,6 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
       else log.debug("start-up pages of the executable kept", { reason: r.reason });
     },
   });
-  void disableMemoryReducer();
   await linker.finished;
   trimmer.stop();
   off();

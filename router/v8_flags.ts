@@ -11,6 +11,18 @@
  * 125–136 MiB at 4 MiB, with CPU per request within the run-to-run noise (53 vs 55 µs median).
  * 2 MiB is too small: survivors spill into the old generation and p99 grows to 20–30 ms.
  *
+ * `--no-memory-reducer`: V8's memory reducer runs a memory-reducing full collection a few seconds
+ * after allocation slows down, and a full collection of an idle isolate discards the JIT's
+ * optimized code of the hot path (its closures died with the connections that used them): the
+ * next burst runs ~3 s at 60–85% of the throughput with p99 5–8 ms while the code is compiled
+ * again (measured at c=16 on the 2-vCPU bench box, 1 s slices after 4 s idle: 12.0–13.3k req/s
+ * and p99 5.6–9.7 ms in the first second, against 20–23k and 1.1–1.4 ms without the collection;
+ * `--trace-opt` shows ~180 recompilations after it). The idle heap trimmer
+ * (telemetry/metrics/heap_trim.ts) gives memory back instead, after a real silence. The flag must
+ * be given at start: set later through `node:v8` it does not stop the reducer (measured with
+ * `--trace-gc`: two "Mark-Compact (reduce)" collections ~11 s after a burst without it on the
+ * command line, none with it).
+ *
  * `--no-code-cache` (`deno run` only): Deno maps its V8 code cache (a SQLite file under
  * `DENO_DIR`) into the process, and the cached code of every module stays resident. Without it,
  * idle RSS is ~3 MiB lower (measured, 3 alternated starts each: 27.6–27.8 + 40.0–40.6 MiB
@@ -19,16 +31,16 @@
  * @example
  * ```ts
  * import { runFlags, V8_FLAGS, v8FlagsArg } from "./v8_flags.ts";
- * V8_FLAGS.length; // 1
- * v8FlagsArg(); // "--v8-flags=--max-semi-space-size=4"
- * runFlags(); // ["--no-code-cache", "--v8-flags=--max-semi-space-size=4"]
+ * V8_FLAGS.length; // 2
+ * v8FlagsArg(); // "--v8-flags=--max-semi-space-size=4,--no-memory-reducer"
+ * runFlags(); // ["--no-code-cache", "--v8-flags=--max-semi-space-size=4,--no-memory-reducer"]
  * ```
  *
  * @module
  */
 
 /** The flags, one per entry. */
-export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--no-memory-reducer"];
 
 /**
  * The `deno run` argument that passes `flags`.

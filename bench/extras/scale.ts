@@ -243,7 +243,7 @@ export async function runScale(
   try {
     // Baseline: a namer with one service, used. Measured in the same state as "all used" below:
     // after the start-up trim (heap_trim.ts: ~1 s after the last start-up request), then used,
-    // then 2–3 s of rest (no trim: later trims wait for 30 s of silence). Sweeping before the
+    // then 2–3 s of rest (no trim: later trims wait for 5 min of silence). Sweeping before the
     // start-up trim let that trim land before or after the measurement depending on the box's
     // load, which moved the baseline by up to 20 MiB between runs.
     // Read after its first request (cold, the old baseline), then after the same requests as the

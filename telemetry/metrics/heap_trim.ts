@@ -8,7 +8,7 @@
  * bench's plain config: RSS 78 MiB → 70 MiB, V8 heap 24 MiB → 15 MiB (issue 6).
  *
  * The trimmer checks once per `intervalMs`: when no request started during the last
- * `firstQuietChecks` (first time, default 1 s) or `quietChecks` (later, default 30 s) intervals and
+ * `firstQuietChecks` (first time, default 1 s) or `quietChecks` (later, default 5 min) intervals and
  * the committed heap has grown by `minGrowthBytes` since the last trim (or there was none yet), it
  * runs one full collection. Under traffic it never runs (a check costs one `Deno.memoryUsage()`),
  * and an idle process is collected at most once per growth step.
@@ -16,7 +16,12 @@
  * Cost: the collection is synchronous, ~1–3 ms per MiB of live heap (measured on the loaded
  * 2-vCPU bench box: 20–45 ms at the plain config's 17 MiB, 130–190 ms with 1000 services bound,
  * 68 MiB). A request that arrives during it waits that long; with the defaults that can only be
- * the first request after start-up, or after ≥ 30 s of silence, once per 4 MiB of heap growth.
+ * the first request after start-up, or after ≥ 5 min of silence, once per 4 MiB of heap growth.
+ * The larger cost comes after it: a full collection of an idle isolate discards the JIT's
+ * optimized code of the hot path, and the next burst runs ~3 s at 60–85% of the throughput with
+ * p99 5–8 ms while it is compiled again (measured at c=16, 1 s slices after 4 s idle, with and
+ * without the collection; `--trace-opt` shows ~180 recompilations after it). Hence the long
+ * silence before every trim after the first.
  *
  * The collection is V8's `gc()`, exposed once with `--expose-gc` through `node:v8` and taken from
  * a fresh `node:vm` context (the flag only applies to contexts created after it is set). Deno
@@ -36,10 +41,11 @@ export interface HeapTrimOptions {
   /** Check period in ms (default 1000). */
   readonly intervalMs?: number;
   /**
-   * Consecutive checks without a new request before a collection (default 30). A collection
-   * shrinks the heap, so the next burst pays for growing it again (measured: a quick bench run
-   * right after a trim had p99 27 ms and 71 µs CPU per request against 15 ms and 54 µs): trim
-   * only a process that has really gone idle.
+   * Consecutive checks without a new request before a collection after the first (default 300,
+   * 5 min). A collection makes the next burst pay for the JIT's optimized code and the heap again
+   * (module doc; measured: a quick bench run right after a trim had p99 27 ms and 71 µs CPU per
+   * request against 15 ms and 54 µs): trim only a process that has really gone idle, not one
+   * between two bursts of traffic.
    */
   readonly quietChecks?: number;
   /**
@@ -98,25 +104,6 @@ export async function v8Collector(): Promise<(() => void) | undefined> {
 }
 
 /**
- * Turn off V8's memory reducer, which shrinks the heap a few seconds after allocation slows
- * down: a proxy's traffic comes in bursts, and each burst after a shrink pays for regrowing the
- * heap (measured, c=64 after 25 s idle, alternating: 95–103 µs CPU per request with the reducer,
- * 56–80 µs without). The trimmer gives memory back instead, after a real silence.
- *
- * @returns true when the flag was set
- */
-export async function disableMemoryReducer(): Promise<boolean> {
-  try {
-    const v8Name = "node:v8"; // in a variable: no @types/node for the type checker here
-    const v8 = await import(v8Name) as { setFlagsFromString(flags: string): void };
-    v8.setFlagsFromString("--no-memory-reducer");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Starts the idle heap trimmer (its timer does not keep the process alive).
  *
  * @param options Activity source, period, growth threshold.
@@ -135,7 +122,7 @@ export function startHeapTrimmer(options: HeapTrimOptions): HeapTrimmer {
   let loading: Promise<void> | undefined;
   const heapTotal = options.heapTotal ?? gcOwnedBytes;
   const minGrowth = options.minGrowthBytes ?? 4 * 1024 * 1024;
-  const quietChecks = options.quietChecks ?? 30;
+  const quietChecks = options.quietChecks ?? 300;
   const firstQuietChecks = options.firstQuietChecks ?? 1;
   let seen = options.activity();
   let quiet = 0;

@@ -100,6 +100,25 @@ Deno.test("startHeapTrimmer() trims soon after start-up, later only after a long
   }
 });
 
+Deno.test("startHeapTrimmer() by default trims again only after 5 min without a request", () => {
+  const { h, opts } = fakeHeap();
+  const { quietChecks: _fakes, ...defaults } = opts;
+  const t = startHeapTrimmer(defaults); // the default quietChecks; checks are 1 s apart
+  try {
+    t.check();
+    assertEquals(h.collections, 1);
+    h.requests++; // a burst after start-up grows the heap
+    h.total += 8e6;
+    t.check();
+    for (let i = 0; i < 299; i++) t.check();
+    assertEquals(h.collections, 1); // 299 s of silence: the heap stays for the next burst
+    t.check();
+    assertEquals(h.collections, 2);
+  } finally {
+    t.stop();
+  }
+});
+
 Deno.test("v8Collector() returns V8's full collection, which frees unreachable objects", async () => {
   const gc = await v8Collector();
   assert(gc !== undefined, "gc() is available");

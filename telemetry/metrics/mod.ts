@@ -84,7 +84,6 @@ export {
 export { nativePrometheusResponse, renderNativePrometheus } from "./prometheus_native.ts";
 export { formatJavaDouble } from "./_prom_text.ts";
 export {
-  disableMemoryReducer,
   type HeapTrimmer,
   type HeapTrimOptions,
   startHeapTrimmer,

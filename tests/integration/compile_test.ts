@@ -5,12 +5,15 @@
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/switchyard.ts";
 import { compileArgs, isDownloadFailure, SKIPPED, TARGETS } from "../../deploy/compile.ts";
+import { v8FlagsArg } from "../../router/v8_flags.ts";
 
-Deno.test("compile: arguments embed the worker entry, bake the V8 flag and name each target", () => {
+Deno.test("compile: arguments embed the worker entry, bake the V8 flags and name each target", () => {
   const host = compileArgs("dist/switchyard");
   assertEquals(host.slice(-3), ["--output", "dist/switchyard", "main.ts"]);
   assertStringIncludes(host.join(" "), "--include router/workers/worker_main.ts");
-  assertStringIncludes(host.join(" "), "--v8-flags=--max-semi-space-size=4");
+  assertStringIncludes(host.join(" "), v8FlagsArg());
+  assertStringIncludes(v8FlagsArg(), "--max-semi-space-size=4");
+  assertStringIncludes(v8FlagsArg(), "--no-memory-reducer");
   assert(!host.includes("--target"));
   const arm = compileArgs("dist/switchyard-linux-arm64", "aarch64-unknown-linux-gnu");
   assertStringIncludes(arm.join(" "), "--target aarch64-unknown-linux-gnu");
