@@ -78,7 +78,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     .option("--conns <list>", "e.g. 1,16,64")
     .option("--reps <n>", "repetitions", int)
     .option("--duration <s>", "seconds per run", int)
-    .option("--warmup <s>", "warm-up seconds per target and body", int)
+    .option("--warmup <s>", "warm-up seconds per target, body and connection count", int)
     .option("--no-pin", "do not pin the proxy and the load generator to different CPUs")
     .option("--attempts <n>", "attempts per run when other tenants disturb it", int)
     .option("--foreign-max <pct>", "others' CPU (% of a core) above which a run is redone", int)
