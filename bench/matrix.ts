@@ -196,9 +196,10 @@ export async function runMatrix(ctx: BenchCtx, o: MatrixOptions): Promise<Matrix
     foreignMaxPct: o.foreignMaxPct,
   };
   if (o.warmupS > 0) {
-    // Every (body, connections) cell is warmed, not one: a JIT-compiled proxy's code keeps
+    // Every (body, connections) cell is warmed, not one: a JIT-compiled proxy's code can keep
     // changing for its first seconds at a new concurrency (measured: with the warm-up at c=16
-    // only, Switchyard's c=64 repetitions got faster rep after rep, 49.8 → 52.6 → 42.5 µs).
+    // only, the third of Switchyard's c=64 repetitions was its fastest in two runs, e.g. 49.8,
+    // 52.6, 42.5 µs; with a c=64 warm-up 51.3, 49.5, 50.7).
     for (const t of targets) {
       for (const body of o.bodies) {
         for (const conns of o.conns) {
