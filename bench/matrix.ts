@@ -1,8 +1,8 @@
 /**
  * The throughput/latency matrix: the nginx origin, the targets (direct, nginx, HAProxy, Caddy
- * when installed, Switchyard), a warm-up of every cell, then `reps` repetitions of every (body, connections,
- * target) with the target order reversed on every other repetition, each run redone (bounded)
- * when other tenants disturbed it.
+ * when installed, Switchyard), a warm-up of every cell, then `reps` repetitions of every (body,
+ * connections, target) with the target order reversed on every other repetition, each run redone
+ * (bounded) when other tenants disturbed it.
  *
  * @module
  */

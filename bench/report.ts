@@ -95,8 +95,9 @@ export function renderReport(r: BenchResult): string {
   ];
   if (r.matrix) {
     L.push(
-      `- load: wrk -t1 over loopback, ${s.durationS} s per run after ${s.warmupS} s warm-up per cell, ` +
-        `${s.reps} repetition(s), target order reversed every other repetition; medians shown`,
+      `- load: wrk -t1 over loopback, ${s.durationS} s per run after ${s.warmupS} s warm-up ` +
+        `per cell, ${s.reps} repetition(s), target order reversed every other repetition; ` +
+        `medians shown`,
     );
   }
   L.push("");

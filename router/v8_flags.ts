@@ -13,15 +13,14 @@
  *
  * `--no-memory-reducer`: V8's memory reducer runs a memory-reducing full collection a few seconds
  * after allocation slows down, and a full collection of an idle isolate discards the JIT's
- * optimized code of the hot path (its closures died with the connections that used them): the
- * next burst runs ~3 s at 60–85% of the throughput with p99 5–8 ms while the code is compiled
- * again (measured at c=16 on the 2-vCPU bench box, 1 s slices after 4 s idle: 12.0–13.3k req/s
- * and p99 5.6–9.7 ms in the first second, against 20–23k and 1.1–1.4 ms without the collection;
- * `--trace-opt` shows ~180 recompilations after it). The idle heap trimmer
- * (telemetry/metrics/heap_trim.ts) gives memory back instead, after a real silence. The flag must
- * be given at start: set later through `node:v8` it does not stop the reducer (measured with
- * `--trace-gc`: two "Mark-Compact (reduce)" collections ~11 s after a burst without it on the
- * command line, none with it).
+ * optimized code of the hot path: the next burst runs ~3 s at 60–85% of the throughput with p99
+ * 5–8 ms while the code is compiled again (measured at c=16 on the 2-vCPU bench box, 1 s slices
+ * after 4 s idle: 12.0–13.3k req/s and p99 5.6–9.7 ms in the first second, against 20–23k and
+ * 1.1–1.4 ms without the collection; `--trace-opt` shows ~180 recompilations after it). The idle
+ * heap trimmer (telemetry/metrics/heap_trim.ts) gives memory back instead, after a real silence.
+ * The flag must be given at start: set later through `node:v8` it does not stop the reducer
+ * (measured with `--trace-gc`: two "Mark-Compact (reduce)" collections ~11 s after a burst
+ * without it on the command line, none with it).
  *
  * `--no-code-cache` (`deno run` only): Deno maps its V8 code cache (a SQLite file under
  * `DENO_DIR`) into the process, and the cached code of every module stays resident. Without it,

@@ -8,10 +8,10 @@
  * bench's plain config: RSS 78 MiB → 70 MiB, V8 heap 24 MiB → 15 MiB (issue 6).
  *
  * The trimmer checks once per `intervalMs`: when no request started during the last
- * `firstQuietChecks` (first time, default 1 s) or `quietChecks` (later, default 5 min) intervals and
- * the committed heap has grown by `minGrowthBytes` since the last trim (or there was none yet), it
- * runs one full collection. Under traffic it never runs (a check costs one `Deno.memoryUsage()`),
- * and an idle process is collected at most once per growth step.
+ * `firstQuietChecks` (first time, default 1 s) or `quietChecks` (later, default 5 min) intervals
+ * and the committed heap has grown by `minGrowthBytes` since the last trim (or there was none
+ * yet), it runs one full collection. Under traffic it never runs (a check costs one
+ * `Deno.memoryUsage()`), and an idle process is collected at most once per growth step.
  *
  * Cost: the collection is synchronous, ~1–3 ms per MiB of live heap (measured on the loaded
  * 2-vCPU bench box: 20–45 ms at the plain config's 17 MiB, 130–190 ms with 1000 services bound,
