@@ -133,7 +133,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
     });
     if (!idle && matrix?.switchyardStartRssKib) {
       notes.push(
-        "idle RSS is the matrix's Switchyard 1 s after start (run --idle for the settled value).",
+        "idle RSS is the matrix's Switchyard 2–4 s after start, before load (--idle: its own process).",
       );
     }
     const result: BenchResult = {

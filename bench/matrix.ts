@@ -28,7 +28,7 @@ import {
   type RunRecord,
   type Target,
 } from "./measure.ts";
-import { type Cell, summarize } from "./summary.ts";
+import { type Cell, median, summarize } from "./summary.ts";
 import { runWrk } from "./wrk.ts";
 import { delay } from "./procs.ts";
 
@@ -94,7 +94,10 @@ export interface MatrixResult {
   readonly records: RunRecord[];
   readonly cells: Cell[];
   readonly targets: TargetInfo[];
-  /** Switchyard's RSS a second after it started answering, before any load (KiB). */
+  /**
+   * Switchyard's idle RSS before any load (KiB): the median of 5 readings from 2 to 4 s after it
+   * first answered.
+   */
   readonly switchyardStartRssKib: number | null;
   readonly notes: string[];
 }
@@ -177,8 +180,15 @@ export async function runMatrix(ctx: BenchCtx, o: MatrixOptions): Promise<Matrix
         continue;
       }
       if (name === "switchyard" && t.server) {
-        await delay(1000);
-        startRss = t.server.rssKib();
+        // As the idle run reads it: 2 s after the first answer (the start-up pages go back to
+        // the page cache after the first idle second), then the median of 5 readings 0.5 s apart.
+        await delay(2000);
+        const v: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          if (i > 0) await delay(500);
+          v.push(t.server.rssKib());
+        }
+        startRss = median(v) ?? null;
       }
       targets.push(t);
     } catch (e: unknown) {

@@ -116,7 +116,7 @@ export function renderReport(r: BenchResult): string {
     }
     if (r.matrix.switchyardStartRssKib !== null) {
       L.push(
-        `- Switchyard RSS 1 s after start, before load: ${
+        `- Switchyard idle RSS 2–4 s after start, before load: ${
           n(r.matrix.switchyardStartRssKib / 1024, 1)
         } MiB`,
       );
