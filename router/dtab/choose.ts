@@ -3,6 +3,9 @@
  * that yields a leaf, a union picks a branch at random by weight. Allocation-free: leaf results
  * are cached per `Bound`, and the other results are shared constants.
  *
+ * A union branch that is `$` (`/$/nil`, Finagle's Empty) is picked at its weight like any other
+ * and is final: the request fails with "No hosts are available", as Finagle's NameTreeFactory.
+ *
  * With `usable` (e.g. "has a live endpoint"), an alt branch whose leaves are all unusable is
  * skipped when a later branch is usable (failover; pair with `bind(..., {failover: true})`),
  * and a union prefers usable branches. When nothing is usable the plain choice is returned, so
@@ -97,7 +100,11 @@ function choose(
       const i = pickIndex(trees, random);
       let first = i < 0 ? NEG_CHOICE : choose(trees[i]!.tree, random, usable);
       if (first.type === "leaf" && (usable === undefined || usable(first.bound))) return first;
-      // The pick was negative, empty or unusable: take the first branch that does better.
+      // `$` (`/$/nil`) is final, as in Finagle's NameTreeFactory: a union keeps its Empty
+      // branches and a request that picks one fails ("No hosts are available"), so
+      // `9 * /svc/web & 1 * /$/nil` fails a tenth of the requests.
+      if (first.type === "empty") return first;
+      // The pick was negative or unusable: take the first branch that does better.
       for (let k = 0; k < trees.length; k++) {
         if (k === i) continue;
         const c = choose(trees[k]!.tree, random, usable);

@@ -42,9 +42,21 @@ Deno.test("chooseLeaf() picks union branches by weight", () => {
   assertEquals(counts, { "/#/a": 75, "/#/b": 25 });
 });
 
-Deno.test("chooseLeaf() skips negative and empty union branches", () => {
+Deno.test("chooseLeaf() skips negative union branches; an empty one is picked by weight", () => {
   const t = union(weighted(5, NEG), weighted(5, EMPTY), weighted(1, leaf(C)));
-  for (const x of [0, 0.3, 0.6, 0.99]) assertEquals(id(chooseLeaf(t, () => x)), "/#/c");
+  // Finagle's NameTreeFactory: `$` keeps its weight and the request that picks it fails.
+  for (const x of [0, 0.3, 0.8]) assertEquals(id(chooseLeaf(t, () => x)), "empty");
+  assertEquals(id(chooseLeaf(t, () => 0.99)), "/#/c");
+  const nine = union(weighted(9, leaf(A)), weighted(1, EMPTY));
+  assertEquals([0, 0.5, 0.89, 0.91].map((x) => id(chooseLeaf(nine, () => x))), [
+    "/#/a",
+    "/#/a",
+    "/#/a",
+    "empty",
+  ]);
+  const dead = (_: Bound) => false; // failover never looks past an empty pick either
+  assertEquals(id(chooseLeaf(nine, () => 0.95, dead)), "empty");
+  assertEquals(id(chooseLeaf(union(weighted(1, NEG), weighted(1, leaf(B))), () => 0)), "/#/b");
   assertEquals(chooseLeaf(union(weighted(1, NEG), weighted(1, NEG)), () => 0).type, "neg");
   assertEquals(
     id(chooseLeaf(union(weighted(0, leaf(A)), weighted(0, leaf(B))), () => 0.9)),

@@ -268,6 +268,57 @@ Deno.test("routing: a weighted union splits 2000 requests within ±5% of its wei
   }
 });
 
+// Linkerd's per-request override recipe (discourse.linkerd.io "Per-request overrides using HTTP
+// headers", from linkerd/linkerd#1311): "Force 10% of requests to the web service to fail:
+// l5d-dtab: /svc/web => 9 * /svc/web-v1 & 1 * /$/nil". Finagle binds `/$/nil` to Empty, which a
+// union keeps (NameTree.simplify drops only `~` and `!` branches) and NameTreeFactory answers
+// with NoBrokersAvailableException: "No hosts are available" (502) for the requests that pick it.
+Deno.test("routing: a union's /$/nil branch fails its share of requests; ~ and ! branches drop", async () => {
+  const web = startUpstream("web");
+  const dir = await fsNamerDir({ "web-v1": web.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const url = `http://${sy.proxy()}/`;
+    using client = Deno.createHttpClient({ allowHost: true });
+    const run = async (dtab: string, n: number) => {
+      const counts: Record<string, number> = {};
+      const errs = new Set<string>();
+      for (let i = 0; i < n; i += 100) {
+        const batch = await Promise.all(
+          Array.from({ length: 100 }, async () => {
+            const r = await fetch(url, { headers: { host: "web", "l5d-dtab": dtab }, client });
+            await r.body?.cancel();
+            const err = r.headers.get("l5d-err");
+            if (err) errs.add(decodeURIComponent(err.replaceAll("+", " ")).split(",")[0]!);
+            return r.status;
+          }),
+        );
+        for (const st of batch) counts[st] = (counts[st] ?? 0) + 1;
+      }
+      return { counts, errs: [...errs] };
+    };
+    const nil = await run("/svc/web => 9 * /svc/web-v1 & 1 * /$/nil", 1000);
+    console.log(`9 * web-v1 & 1 * /$/nil over 1000: ${JSON.stringify(nil.counts)}`);
+    assertEquals(Object.keys(nil.counts).sort(), ["200", "502"]);
+    const failed = nil.counts["502"]! / 1000;
+    assert(failed >= 0.05 && failed <= 0.15, `failed share ${failed}`);
+    assertEquals(nil.errs, ["No hosts are available for /svc/web"]);
+    // `$` is the same leaf as `/$/nil`.
+    assertEquals(
+      Object.keys((await run("/svc/web => 1 * /svc/web-v1 & 1 * $", 200)).counts).sort(),
+      ["200", "502"],
+    );
+    // A negative or failing branch is dropped from the union: every request succeeds.
+    for (const other of ["~", "!", "/#/io.l5d.fs/missing", "/$/fail"]) {
+      const r = await run(`/svc/web => 1 * /svc/web-v1 & 9 * ${other}`, 200);
+      assertEquals(r.counts, { 200: 200 }, other);
+    }
+  } finally {
+    await sy.stop();
+    await web.close();
+  }
+});
+
 Deno.test("routing: fs namer changes apply live without a restart", async () => {
   const one = startUpstream("one");
   const two = startUpstream("two");
