@@ -244,7 +244,9 @@ function explainTree<T>(
       return { type: "fail", path, dentry: jd, why: `${src} fails the request with !` };
     }
     case "empty":
-      return { type: "empty", path: "$", dentry: jd };
+      // As Linkerd's DelegateTree.Empty: the path that gave it (`/$/nil` for the nil namer,
+      // the rewritten name for a dentry's `$`), not a "$" placeholder.
+      return { type: "empty", path: showPath(from), dentry: jd };
     case "alt":
       return {
         type: "alt",

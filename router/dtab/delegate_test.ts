@@ -101,3 +101,14 @@ Deno.test("delegate() caps the number of nodes when alternatives multiply", () =
   const t = delegate(parseDtab(dtab), ["p0"], () => undefined, { maxNodes: 500 });
   assert(JSON.stringify(t).includes("delegation tree larger than 500 nodes"));
 });
+
+Deno.test("delegate() shows an empty node with the path that gave it, as Linkerd does", () => {
+  const n = fakeNamers();
+  n.tree("/$/nil", { type: "empty" });
+  const nil = run("/nil => /$/nil", "/nil", n);
+  assert(nil.type === "delegate");
+  assertEquals([nil.delegate.type, nil.delegate.path], ["empty", "/$/nil"]);
+  const dollar = run("/dollar => $", "/dollar/x", n);
+  assert(dollar.type === "delegate");
+  assertEquals([dollar.delegate.type, dollar.delegate.path], ["empty", "/dollar/x"]);
+});

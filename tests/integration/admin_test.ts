@@ -305,7 +305,8 @@ routers:
     // Linkerd's linkerd/admin/.../DelegateApiHandlerTest.scala "/delegate response", with its
     // test-only `/#/error` namer replaced by an address.
     const dtab = "/beh => /$/inet/127.1/8081 ; /bah/humbug => /$/inet/127.1/8080 ; " +
-      "/foo => /bah | /beh | /$/fail ; /foo => /bar ; /boo => /foo ; /meh => /heh ; /neg => ~ ;";
+      "/foo => /bah | /beh | /$/fail ; /foo => /bar ; /boo => /foo ; /meh => /heh ; /neg => ~ ;" +
+      " /nil => /$/nil ; /dollar => $ ;";
     const get = async (path: string) => {
       const url = `${sy.admin}/delegator.json?namespace=plain&path=${encodeURIComponent(path)}` +
         `&dtab=${encodeURIComponent(dtab)}`;
@@ -343,6 +344,18 @@ routers:
       await get("/neg"),
       '{"type":"delegate","path":"/neg","delegate":' +
         '{"type":"neg","path":"~","dentry":{"prefix":"/neg","dst":"~"}}}',
+    );
+    // Linkerd's DelegateTree.Empty keeps the path that gave it: the nil namer's `/$/nil`, or
+    // the name a dentry's `$` rewrote (ConfiguredNamersInterpreter.delegateLookup).
+    assertEquals(
+      await get("/nil"),
+      '{"type":"delegate","path":"/nil","delegate":' +
+        '{"type":"empty","path":"/$/nil","dentry":{"prefix":"/nil","dst":"/$/nil"}}}',
+    );
+    assertEquals(
+      await get("/dollar"),
+      '{"type":"delegate","path":"/dollar","delegate":' +
+        '{"type":"empty","path":"/dollar","dentry":{"prefix":"/dollar","dst":"$"}}}',
     );
   } finally {
     await sy.stop();
