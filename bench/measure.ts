@@ -7,7 +7,14 @@
  * @module
  */
 import type { Procs } from "./procs.ts";
-import { processTicks, sampleRss, systemTicks, ticksOf, treePids } from "./proc_stat.ts";
+import {
+  processTicks,
+  sampleRss,
+  systemTicks,
+  sysTicksOf,
+  ticksOf,
+  treePids,
+} from "./proc_stat.ts";
 import type { Server } from "./servers.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -47,6 +54,8 @@ export interface RunRecord extends Omit<WrkResult, "wrk_cpu_s"> {
   readonly proxy_cpu_pct: number | null;
   /** Proxy CPU µs per request; null for direct. */
   readonly proxy_cpu_us_per_req: number | null;
+  /** Of it, the kernel's (stime) µs per request; null for direct (absent in older results). */
+  readonly proxy_sys_us_per_req?: number | null;
   readonly origin_cpu_pct: number;
   readonly wrk_cpu_pct: number;
   /** CPU other tenants used during the run, % of one core. */
@@ -93,7 +102,7 @@ export async function measureRun(
 ): Promise<RunRecord> {
   const proxyPids = t.server ? t.server.pids() : [];
   const originPids = env.origin.pids();
-  const p0 = ticksOf(proxyPids), o0 = ticksOf(originPids);
+  const p0 = ticksOf(proxyPids), o0 = ticksOf(originPids), ps0 = sysTicksOf(proxyPids);
   const us0 = ourTicks(env.procs), s0 = systemTicks();
   const rss = t.server ? sampleRss(t.server.proc.pid, 200) : undefined;
   const w0 = performance.now();
@@ -108,7 +117,7 @@ export async function measureRun(
   }, env.clk);
   const elapsed = (performance.now() - w0) / 1000;
   const peak = rss?.stop() ?? null;
-  const p1 = ticksOf(proxyPids), o1 = ticksOf(originPids);
+  const p1 = ticksOf(proxyPids), o1 = ticksOf(originPids), ps1 = sysTicksOf(proxyPids);
   const us1 = ourTicks(env.procs), s1 = systemTicks();
   const clk = env.clk;
   const pct = (ticks: number) => ticks / clk / elapsed * 100;
@@ -150,6 +159,7 @@ export async function measureRun(
       errors: 0,
       bytes_per_req: 0,
       proxy_cpu_us_per_req: null,
+      proxy_sys_us_per_req: null,
       failed: w.message,
     };
   }
@@ -162,6 +172,9 @@ export async function measureRun(
     errors,
     bytes_per_req: w.requests > 0 ? w.bytes / w.requests : 0,
     proxy_cpu_us_per_req: t.server && w.requests > 0 ? ((p1 - p0) / clk) * 1e6 / w.requests : null,
+    proxy_sys_us_per_req: t.server && w.requests > 0
+      ? ((ps1 - ps0) / clk) * 1e6 / w.requests
+      : null,
   };
 }
 

@@ -71,6 +71,13 @@ export function ticksOf(pids: readonly number[]): number {
   return sum;
 }
 
+/** Sum of stime (CPU time in the kernel) over the given PIDs, in ticks (0 for a gone one). */
+export function sysTicksOf(pids: readonly number[]): number {
+  let sum = 0;
+  for (const p of pids) sum += Number(statFields(p)?.[12] ?? 0);
+  return sum;
+}
+
 /** VmRSS of one process in KiB (0 when gone). */
 export function rssKib(pid: number): number {
   try {

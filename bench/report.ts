@@ -55,8 +55,8 @@ function x(v: number | null): string {
  */
 export function matrixTable(cells: readonly Cell[]): string[] {
   const out = [
-    "| target | body | conns | req/s | ×nginx | ×haproxy | p50 ms | p99 ms | +p50 ms | +p99 ms | CPU µs/req | CPU ×nginx | peak RSS MiB | errors | runs |",
-    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    "| target | body | conns | req/s | ×nginx | ×haproxy | p50 ms | p99 ms | +p50 ms | +p99 ms | CPU µs/req | of it kernel | CPU ×nginx | peak RSS MiB | errors | runs |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   const sorted = [...cells].sort((a, b) => a.body.localeCompare(b.body) * -1 || a.conns - b.conns);
   for (const c of sorted) {
@@ -66,9 +66,9 @@ export function matrixTable(cells: readonly Cell[]): string[] {
         x(c.x_haproxy)
       } | ${ms(c.p50_us)} | ${ms(c.p99_us)} | ${signedMs(c.added_p50_us)} | ${
         signedMs(c.added_p99_us)
-      } | ${n(c.proxy_cpu_us_per_req, 1)} | ${x(c.cpu_x_nginx)} | ${
-        n(c.peak_rss_mib, 1)
-      } | ${c.errors} | ${c.n}${
+      } | ${n(c.proxy_cpu_us_per_req, 1)} | ${n(c.proxy_sys_us_per_req, 1)} | ${
+        x(c.cpu_x_nginx)
+      } | ${n(c.peak_rss_mib, 1)} | ${c.errors} | ${c.n}${
         c.contaminated_runs && !c.only_contaminated ? ` (+${c.contaminated_runs} redone)` : ""
       } |`,
     );
@@ -107,7 +107,8 @@ export function renderReport(r: BenchResult): string {
     L.push(
       "req/s, p50 and p99 are medians over repetitions (wrk's exact histogram); +p50/+p99 are " +
         "added over the direct path (wrk → origin); CPU µs/req is the proxy's utime+stime (all " +
-        "its processes) per request; peak RSS is sampled every 200 ms. ⚠ = every run of the " +
+        'its processes) per request, "of it kernel" its stime part (the socket work: user ' +
+        "space is the rest); peak RSS is sampled every 200 ms. ⚠ = every run of the " +
         "cell was disturbed by other tenants of the machine.",
       "",
     );

@@ -25,6 +25,8 @@ export interface Cell {
   readonly p99_us: number | null;
   readonly p999_us: number | null;
   readonly proxy_cpu_us_per_req: number | null;
+  /** Of it, the kernel's (stime) µs per request. */
+  readonly proxy_sys_us_per_req: number | null;
   readonly proxy_cpu_pct: number | null;
   readonly peak_rss_mib: number | null;
   readonly foreign_cpu_pct_max: number | null;
@@ -112,6 +114,7 @@ export function summarize(records: readonly RunRecord[]): Cell[] {
       p99_us: median(rs.map((r) => r.p99_us)),
       p999_us: median(rs.map((r) => r.p999_us)),
       proxy_cpu_us_per_req: median(rs.map((r) => r.proxy_cpu_us_per_req)),
+      proxy_sys_us_per_req: median(rs.map((r) => r.proxy_sys_us_per_req)),
       proxy_cpu_pct: median(rs.map((r) => r.proxy_cpu_pct)),
       peak_rss_mib: rss === null ? null : rss / 1024,
       foreign_cpu_pct_max: maxOf(rs.map((r) => r.foreign_cpu_pct)),
