@@ -17,13 +17,7 @@
  *
  * @module
  */
-import { parseConfig } from "../../router/config/mod.ts";
-import { buildSnapshot } from "../../router/snapshot.ts";
-import { createRegistry } from "../../telemetry/metrics/mod.ts";
-import { systemClock } from "../../router/core/clock.ts";
-import { createLogger } from "../../telemetry/log.ts";
-import type { H1Client } from "../../router/http/h1/mod.ts";
-import { requestParts } from "../../router/http/raw/mod.ts";
+import { benchSnapshot } from "./_snapshot.ts";
 
 function arg(name: string): string | undefined {
   const i = Deno.args.indexOf(name);
@@ -31,52 +25,10 @@ function arg(name: string): string | undefined {
 }
 
 const NAMES = Number(arg("--names") ?? 1000);
-const dir = Deno.makeTempDirSync({ prefix: "names-bench-" });
 const endpoints = Array.from({ length: 10 }, (_, k) => `127.0.0.${k + 1} 18080`).join("\n");
-for (let i = 0; i < NAMES; i++) Deno.writeTextFileSync(`${dir}/svc-${i}`, `${endpoints}\n`);
-const parsed = parseConfig(
-  `namers:
-- kind: io.l5d.fs
-  rootDir: ${dir}
-routers:
-- protocol: http
-  label: bench
-  dtab: /svc => /#/io.l5d.fs;
-  servers:
-  - port: 14140
-`,
-  "names-bench.yaml",
-);
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-const body = new TextEncoder().encode("Hello world\n");
-const transport = {
-  request: () =>
-    Promise.resolve(
-      new Response(body, { headers: [["content-type", "text/plain"], ["content-length", "12"]] }),
-    ),
-  close: () => Promise.resolve(),
-  stats: () => ({}),
-  connectionsTo: () => 0,
-} as unknown as H1Client;
-const snap = buildSnapshot(parsed.config, {
-  registry: createRegistry({ clock: systemClock }),
-  transport,
-  clock: systemClock,
-  log: createLogger({ level: "error" }),
-});
-const router = snap.routers.get("bench")!;
-const signal = new AbortController().signal;
 const hosts = Array.from({ length: NAMES }, (_, i) => `svc-${i}`);
-
-async function once(host: string): Promise<void> {
-  const headers: [string, string][] = [["host", host], ["user-agent", "wrk"], ["accept", "*/*"]];
-  const req = new Request(`http://${host}/`, { headers });
-  // What the raw engine (the default) hands the router with each request.
-  requestParts.set(req, { url: new URL(req.url), headers });
-  const ctx = router.newCtx(req, "127.0.0.1", signal);
-  const rsp = await router.serve(req, ctx);
-  await rsp.arrayBuffer();
-}
+const snap = benchSnapshot(Object.fromEntries(hosts.map((h) => [h, `${endpoints}\n`])));
+const once = (host: string) => snap.once(host);
 
 /** utime + stime of this process, µs. */
 function cpuUs(): number {
@@ -119,10 +71,8 @@ if (pairs !== undefined || only !== undefined) {
   }
   console.log(out.join("\n"));
   await snap.close();
-  Deno.removeSync(dir, { recursive: true });
   Deno.exit(0);
 } else {
-  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   let i = 0;
   Deno.bench({ name: "one name", group: "names", baseline: true }, async () => {
     await once(hosts[0]!);
