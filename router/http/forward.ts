@@ -83,8 +83,9 @@ export function upstreamHeaders(
     const name = e[0];
     if (SKIP.has(name) || (name.charCodeAt(0) === 112 && name.startsWith("proxy-"))) {
       if (name === "connection") {
-        connListed = new Set(e[1].split(",").map((x) => x.trim().toLowerCase()));
-      } else if (name === H.via) via = e[1];
+        connListed ??= new Set();
+        for (const x of e[1].split(",")) connListed.add(x.trim().toLowerCase());
+      } else if (name === H.via) via = via === undefined ? e[1] : `${via}, ${e[1]}`;
       continue;
     }
     if (name === H.grpcTimeout) grpcTimeout = true;

@@ -101,6 +101,29 @@ Deno.test("routing: hop-by-hop headers are stripped both ways, end-to-end ones k
   }
 });
 
+Deno.test("routing: repeated Via and Connection request lines are one list each (RFC 9110 §5.3)", async () => {
+  const up = startUpstream("up");
+  const dir = await fsNamerDir({ up: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  try {
+    const r = await curl([
+      ...["-H", "Host: up", "-H", "Via: 1.1 a", "-H", "Via: 1.1 b"],
+      ...["-H", "Connection: x-one", "-H", "Connection: x-two"],
+      ...["-H", "X-One: 1", "-H", "X-Two: 2", "-H", "X-Three: 3"],
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(r.status, 200);
+    const h = up.seen[0]!.headers;
+    // Every inbound Via entry is kept ahead of ours, so the next hop counts them all.
+    assertEquals(h.via, "1.1 a, 1.1 b, 1.1 linkerd");
+    // The names of both Connection lines are hop-by-hop.
+    assertEquals([h["x-one"], h["x-two"], h["x-three"]], [undefined, undefined, "3"]);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
 Deno.test("routing: No hosts → 502 with l5d-err naming the dtab; dead upstream → 502 fast", async () => {
   const dir = await fsNamerDir({ dead: "127.0.0.1 1\n", empty: "" });
   const sy = await startSwitchyard(config(dir));
