@@ -352,6 +352,81 @@ routers:
   }
 });
 
+Deno.test("deadlines: the strictest of l5d-ctx-deadline and totalTimeoutMs is re-emitted downstream; grpc-timeout is enforced", async () => {
+  let cancelled = 0;
+  const seen: { deadline: string | null; grpc: string | null }[] = [];
+  const up = startUpstream("dl", (req) => {
+    seen.push({
+      deadline: req.headers.get("l5d-ctx-deadline"),
+      grpc: req.headers.get("grpc-timeout"),
+    });
+    if (!new URL(req.url).pathname.startsWith("/slow")) return new Response("ok");
+    return new Promise<Response>((resolve) => {
+      const t = setTimeout(() => resolve(new Response("late")), 1000);
+      req.signal.addEventListener("abort", () => {
+        cancelled++;
+        clearTimeout(t);
+        resolve(new Response("aborted"));
+      });
+    });
+  });
+  const dir = await fsNamerDir({ world: up.fsLine });
+  const sy = await startSwitchyard(
+    yaml(dir, "    totalTimeoutMs: 2000", "    failureAccrual: {kind: none}"),
+  );
+  // The deadline the upstream saw, in ms after the request was sent.
+  const leftMs = (sentMs: number) => {
+    const [, deadline] = (seen.at(-1)!.deadline ?? "").split(" ");
+    return Number(BigInt(deadline!) / 1_000_000n) - sentMs;
+  };
+  try {
+    const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+    // No inbound deadline: the local 2000 ms total timeout is sent on.
+    let t0 = Date.now();
+    assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 200);
+    let left = leftMs(t0);
+    assert(left > 1900 && left <= 2100, `local timeout re-emitted: ${left} ms`);
+    // An inbound 500 ms deadline is stricter: it wins.
+    t0 = Date.now();
+    let dl = `l5d-ctx-deadline: ${ns(t0)} ${ns(t0 + 500)}`;
+    assertEquals(
+      (await curl(["-H", "Host: world", "-H", dl, `http://${sy.proxy()}/`])).status,
+      200,
+    );
+    left = leftMs(t0);
+    assert(left > 400 && left <= 500, `inbound deadline re-emitted: ${left} ms`);
+    // An inbound 60 s deadline is looser: the local 2000 ms wins.
+    t0 = Date.now();
+    dl = `l5d-ctx-deadline: ${ns(t0)} ${ns(t0 + 60_000)}`;
+    assertEquals(
+      (await curl(["-H", "Host: world", "-H", dl, `http://${sy.proxy()}/`])).status,
+      200,
+    );
+    left = leftMs(t0);
+    assert(left > 1900 && left <= 2100, `local timeout wins: ${left} ms`);
+    // gRPC: grpc-timeout 150 ms against a 1 s endpoint ends in 503 + l5d-err, upstream cancelled.
+    const grpc = ["-H", "Host: world", "-H", "content-type: application/grpc"];
+    t0 = performance.now();
+    const r = await curl([...grpc, "-H", "grpc-timeout: 150m", `http://${sy.proxy()}/slow`]);
+    const ms = performance.now() - t0;
+    console.log(`grpc-timeout 150m: ${r.status} after ${ms.toFixed(0)} ms: ${r.body.trim()}`);
+    assertEquals(r.status, 503);
+    assertStringIncludes(r.body, "grpc-timeout");
+    assert(r.headers.get("l5d-err") !== null, "l5d-err");
+    assert(ms >= 140 && ms < 900, `grpc-timeout honoured in ${ms} ms`);
+    // It went on downstream as the time left (at most 150 ms) beside l5d-ctx-deadline.
+    const g = seen.at(-1)!.grpc ?? "";
+    const unit = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 }[g.slice(-1)];
+    const grpcLeft = Number(g.slice(0, -1)) * (unit ?? NaN);
+    assert(grpcLeft > 0 && grpcLeft <= 150, `grpc-timeout sent on: ${g}`);
+    await new Promise((res) => setTimeout(res, 100));
+    assertEquals(cancelled, 1, "the upstream request was cancelled");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
 Deno.test("deadlines far in the future (grpc-timeout 600H, a 30-day l5d-ctx-deadline) do not fire early", async () => {
   // setTimeout fires a delay over 2^31 ms (~24.8 days) after 1 ms: the timers chain instead.
   const up = startUpstream("far");
