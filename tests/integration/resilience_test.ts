@@ -352,7 +352,7 @@ routers:
   }
 });
 
-Deno.test("deadlines: the strictest of l5d-ctx-deadline and totalTimeoutMs is re-emitted downstream; grpc-timeout is enforced", async () => {
+Deno.test("deadlines: the strictest one goes downstream; grpc-timeout is enforced", async () => {
   let cancelled = 0;
   const seen: { deadline: string | null; grpc: string | null }[] = [];
   const up = startUpstream("dl", (req) => {
