@@ -8,6 +8,9 @@
  *   percent-encoded); a value holding `/` (from a pattern like `:rest{.+}`) becomes several
  *   labels, and a label that ends up empty (an absent optional param `:x?`) is dropped.
  * - `rewrite.path`: plain text substitution; the request's query string is kept.
+ * - Hono's own spelling works in `dst` too: a whole label `:name` naming a param of the route's
+ *   pattern (`dst: /svc/posts/:id` for `/posts/:id{[0-9]+}`) is `{name}`; any other `:` label
+ *   stays literal.
  *
  * @module
  */
@@ -42,6 +45,11 @@ function decodeLiteral(text: string): string {
   return text.includes("\\") ? parsePath("/" + text)[0] ?? "" : text;
 }
 
+/** The params a Hono pattern captures: `:id`, `:id{[0-9]+}`, `:id?`. */
+function patternParamNames(pattern: string): string[] {
+  return [...pattern.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? "");
+}
+
 /** A compiled `dst` template. */
 export interface PathTemplate {
   /** The params it uses. */
@@ -51,15 +59,19 @@ export interface PathTemplate {
 }
 
 /**
- * Compile a `dst` template such as `/svc/users/{id}`.
+ * Compile a `dst` template such as `/svc/users/{id}` (or `/svc/users/:id`).
  *
  * @param text The template (validated by the config schema).
+ * @param pattern The route's Hono pattern (`match.path`), whose params `:name` labels name.
  * @returns The compiled template.
  * @throws BadDtab when a literal label is not valid path text.
  */
-export function compilePathTemplate(text: string): PathTemplate {
+export function compilePathTemplate(text: string, pattern = ""): PathTemplate {
+  const captured = patternParamNames(pattern);
   const labels = text.split("/").filter((s) => s !== "").map((label) =>
-    parts(label).map((p) => (typeof p === "string" ? decodeLiteral(p) : p))
+    label.startsWith(":") && captured.includes(label.slice(1))
+      ? [{ param: label.slice(1) }]
+      : parts(label).map((p) => (typeof p === "string" ? decodeLiteral(p) : p))
   );
   const params = labels.flat().flatMap((p) => (typeof p === "string" ? [] : [p.param]));
   if (params.length === 0) {

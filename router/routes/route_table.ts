@@ -299,7 +299,7 @@ export function compileRouteTable(routes: readonly RouteConfig[]): RouteTable {
       timeoutMs: cfg.timeoutMs,
       requestHeaders: headerEdits(cfg.requestHeaders),
       responseHeaders: headerEdits(cfg.responseHeaders),
-      dst: compilePathTemplate(cfg.dst),
+      dst: compilePathTemplate(cfg.dst, pattern),
     };
     return { route, check: conditions(cfg), methods, pattern, target: targetOf(cfg) };
   });

@@ -101,6 +101,15 @@ Deno.test("compileRouteTable() expands params holding slashes and drops absent o
   assertEquals(t.match(req("GET", "http://h/o/1"))?.dst, ["svc", "o", "1"]);
 });
 
+Deno.test("compileRouteTable() fills Hono-spelled :params in dst; other : labels stay", () => {
+  const t = compileRouteTable(routes(
+    { match: { path: "/posts/:id{[0-9]+}" }, dst: "/svc/posts/:id" },
+    { match: { path: "/u/:name" }, dst: "/svc/u/:name/:other" },
+  ));
+  assertEquals(t.match(req("GET", "http://h/posts/7"))?.dst, ["svc", "posts", "7"]);
+  assertEquals(t.match(req("GET", "http://h/u/bo"))?.dst, ["svc", "u", "bo", ":other"]);
+});
+
 Deno.test("compileRouteTable() keeps raw param values and reads \\xHH in literal labels", () => {
   const t = compileRouteTable(routes({ match: { path: "/u/:id" }, dst: "/svc/\\x61pi/{id}" }));
   assertEquals(t.match(req("GET", "http://h/u/a%20b"))?.dst, ["svc", "api", "a%20b"]);

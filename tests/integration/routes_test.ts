@@ -23,6 +23,8 @@ routers:
     - match: {method: GET, path: "/api/users/:id{[0-9]+}"}
       dst: /svc/users/{id}
       rewrite: {path: "/v2/users/{id}"}
+    - match: {path: "/posts/:id{[0-9]+}"}
+      dst: /svc/users/:id
     - match: {method: [POST, PUT], path: /api/users}
       dst: /svc/writes
     - match: {host: "*.admin.test", path: /api/*}
@@ -88,6 +90,11 @@ Deno.test("routes: a switchyard.routes table routes by method, path params, host
     assertEquals(new URL(u.json!.url).pathname + new URL(u.json!.url).search, "/v2/users/42?x=1");
     assertEquals(u.json?.headers["l5d-dst-service"], "/svc/users/42");
     assertEquals(u.json?.headers["l5d-dst-client"], "/#/io.l5d.fs/users");
+    // Hono's spelling of a param in dst (`:id`) is filled in as `{id}` is.
+    const p = await get("/posts/7");
+    assertEquals(p.json?.name, "users", p.body);
+    assertEquals(p.json?.headers["l5d-dst-service"], "/svc/users/7");
+    assertEquals((await get("/posts/x")).status, 400, "the regex constraint holds");
     // The regex constraint: a non-numeric id falls through to the catch-all.
     assertEquals((await get("/api/users/abc")).json?.name, "default");
     // Method.
