@@ -252,11 +252,20 @@ export function createStacks(deps: StackDeps): StackFactory {
       for (const a of current) n += transport.connectionsTo(a.host, a.port);
       return n;
     });
-    registry.gauge(scope, "loadbalancer/available", () => balancer.available);
+    // A client closed by a hot reload (or the idle sweep) keeps its metric handles for the next
+    // client of the same name, which a reload creates on its first request: until then its
+    // gauges read as that fresh client would (every endpoint available, none dead), not as the
+    // closed nodes (issue 4/5: a reload made every client read `panic_mode 1`, endpoints `dead`).
+    let closed = false;
+    registry.gauge(
+      scope,
+      "loadbalancer/available",
+      () => closed ? balancer.size : balancer.available,
+    );
     registry.gauge(
       scope,
       "loadbalancer/panic_mode",
-      () => balancer.size > 0 && balancer.available === 0 ? 1 : 0,
+      () => !closed && balancer.size > 0 && balancer.available === 0 ? 1 : 0,
     );
     const accrual = accrualPolicyFactory(params.failureAccrual, clock);
     const attemptTimeout = requestTimeout({ ms: params.requestAttemptTimeoutMs ?? 0, clock });
@@ -346,7 +355,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         onRevived,
         onProbe,
       });
-      registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "open" ? 0 : 1);
+      // Dead: marked by failure accrual ("busy"); a closed node (its client closed) is not.
+      registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "busy" ? 1 : 0);
       return node;
     }
 
@@ -422,9 +432,9 @@ export function createStacks(deps: StackDeps): StackFactory {
       usable: () => balancer.available > 0,
       async close() {
         unsubscribe();
+        closed = true;
         const all = nodes;
-        nodes = [];
-        current = [];
+        nodes = []; // `current` stays: the `connections` gauge still counts the pooled ones
         await Promise.allSettled(all.map((n) => n.close()));
         if (transport !== deps.transport) await transport.close(30_000);
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the

@@ -188,6 +188,53 @@ Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a re
   }
 });
 
+Deno.test("reload: a client's load balancer and endpoint state read alive after a reload, not dead", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const dir = await fsNamerDir({ a: a.fsLine, b: b.fsLine });
+  const cfgDir = await Deno.makeTempDir();
+  const path = `${cfgDir}/cfg.yaml`;
+  const sy = await startSwitchyard(cfg(dir, "a"), { configPath: path });
+  const metrics = async () =>
+    JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body) as Record<string, number>;
+  const client = "rt/outgoing/client/#/io.l5d.fs/a";
+  const endpoint = `${client}/endpoint/127.0.0.1:${a.port}`;
+  try {
+    for (let i = 0; i < 3; i++) {
+      assertEquals((await curl(["-H", "Host: web", `http://${sy.proxy()}/`])).status, 200);
+    }
+    const before = await metrics();
+    assertEquals(before[`${endpoint}/failure_accrual/dead`], 0);
+    assertEquals(before[`${client}/loadbalancer/available`], 1);
+    // A reload that changes nothing about this client, and no request since: the old snapshot's
+    // client is closed, the new one not yet built. Nothing failed, so nothing reads dead.
+    await Deno.writeTextFile(path, cfg(dir, "a", "# a comment changes the version\n"));
+    const reloaded = await curl(["-X", "POST", `${sy.admin}/admin/reload`]);
+    assertEquals(reloaded.status, 200, reloaded.body);
+    await new Promise((r) => setTimeout(r, 300)); // the old snapshot retires
+    const after = await metrics();
+    assertEquals(after[`${endpoint}/failure_accrual/dead`], 0, "endpoint dead after a reload");
+    assertEquals(after[`${client}/loadbalancer/available`], 1, "available after a reload");
+    assertEquals(after[`${client}/loadbalancer/panic_mode`], 0, "panic_mode after a reload");
+    assertEquals(after[`${client}/requests`], 3, "the counters carry on");
+    const prom = (await curl([`${sy.admin}/metrics`])).body;
+    assertStringIncludes(
+      prom,
+      `switchyard_endpoint_failure_accrual_dead{router="outgoing",client="/#/io.l5d.fs/a",` +
+        `endpoint="127.0.0.1:${a.port}"} 0\n`,
+    );
+    // The next request builds the new client on the same handles.
+    assertEquals((await curl(["-H", "Host: web", `http://${sy.proxy()}/`])).status, 200);
+    const next = await metrics();
+    assertEquals(next[`${client}/requests`], 4);
+    assertEquals(next[`${endpoint}/failure_accrual/dead`], 0);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
+
 Deno.test("reload: a Kubernetes ConfigMap-style ..data symlink swap is picked up", async () => {
   const a = startUpstream("a");
   const b = startUpstream("b");
