@@ -104,6 +104,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
       failure = await section("failure run", () =>
         runFailure(ctx, {
           durationS: Math.max(1, opts.durationS),
+          warmupS: opts.warmupS,
           conns: 16,
           slowMs: opts.slowMs,
           targets: ["switchyard", "nginx", "haproxy"],

@@ -217,7 +217,8 @@ export function renderReport(r: BenchResult): string {
       "nginx: `proxy_next_upstream error timeout http_500 http_502 http_503`, 3 tries, " +
         "`max_fails=1 fail_timeout=10s`, `least_conn`; HAProxy: `retry-on conn-failure " +
         "empty-response response-timeout 500 502 503`, `retries 2`, `option redispatch`, " +
-        "`balance leastconn`; Switchyard: the default stack.",
+        "`balance leastconn`; Switchyard: the default stack. Each target starts afresh for each " +
+        `scenario and is measured after ${f.warmup_s ?? 0} s of the same load.`,
       "",
     );
   }
