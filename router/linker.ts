@@ -11,7 +11,7 @@ import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
-import { loadNodeTls } from "./http/node_tls.ts";
+import { loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
@@ -108,17 +108,20 @@ export interface LinkerOptions {
 function serverTls(
   tls: NonNullable<Config["routers"][number]["servers"][number]["tls"]>,
   where: "router" | "admin" = "router",
-): { cert: string; key: string; ca?: string; requireClientAuth?: boolean } {
+): ServerTls {
   if (tls.requireClientAuth && where === "admin") {
     throw new Error("admin.tls.requireClientAuth: client certificate checks are not supported");
   }
   let cert = Deno.readTextFileSync(tls.certPath);
   if (tls.intermediateCertsPath) cert += "\n" + Deno.readTextFileSync(tls.intermediateCertsPath);
   const key = Deno.readTextFileSync(tls.keyPath);
-  if (!tls.requireClientAuth) return { cert, key };
+  // `protocols` (routers.md "Server TLS"): the TLS versions a router listener negotiates
+  const versions = where === "router" ? tlsVersionRange(tls.protocols) : undefined;
+  const base = { cert, key, ...(versions ? { versions } : {}) };
+  if (!tls.requireClientAuth) return base;
   // Without caCertPath, client certificates verify against the runtime's roots.
   const ca = tls.caCertPath ? Deno.readTextFileSync(tls.caCertPath) : undefined;
-  return { cert, key, ...(ca ? { ca } : {}), requireClientAuth: true };
+  return { ...base, ...(ca ? { ca } : {}), requireClientAuth: true };
 }
 
 /**
@@ -127,7 +130,9 @@ function serverTls(
  */
 async function prepareModules(config: Config): Promise<void> {
   await prepareH2(config);
-  if (config.routers.some((r) => r.servers.some((s) => s.tls?.requireClientAuth))) {
+  const nodeTls = (t: Config["routers"][number]["servers"][number]["tls"]): boolean =>
+    t !== undefined && (t.requireClientAuth || tlsVersionRange(t.protocols) !== undefined);
+  if (config.routers.some((r) => r.servers.some((s) => nodeTls(s.tls)))) {
     await loadNodeTls();
   }
 }

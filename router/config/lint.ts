@@ -124,7 +124,10 @@ export function lintConfig(config: Config): LintWarning[] {
           message: "announce has no effect: the router has no announcers",
         });
       }
-      for (const k of ["protocols", "ciphers"] as const) {
+      // `protocols` limits the versions of raw-engine and h2 listeners (node:tls); Deno.serve
+      // (`engine: serve`) cannot
+      const serve = "engine" in s && s.engine === "serve";
+      for (const k of serve ? ["protocols", "ciphers"] as const : ["ciphers"] as const) {
         if (s.tls?.[k] !== undefined) {
           out.push({
             path: ["routers", i, "servers", j, "tls", k],

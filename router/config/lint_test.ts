@@ -58,13 +58,21 @@ Deno.test("lintConfig() treats all of 127.0.0.0/8, ::1 and localhost as loopback
   }
 });
 
-Deno.test("lintConfig() warns that TLS protocols and ciphers are not applied", () => {
+Deno.test("lintConfig() warns: TLS ciphers, and protocols on engine: serve, not applied", () => {
+  const tls = { certPath: "c", keyPath: "k", protocols: ["TLSv1.2"] };
   const c = configSchema.parse({
     routers: [{
       protocol: "http",
       dtab: "/svc => /$/inet/127.0.0.1/1;",
-      servers: [{ port: 4140, tls: { certPath: "c", keyPath: "k", protocols: ["TLSv1.2"] } }],
+      servers: [
+        { port: 4140, tls },
+        { port: 4141, engine: "serve", tls },
+        { port: 4142, tls: { ...tls, ciphers: ["TLS_AES_128_GCM_SHA256"] } },
+      ],
     }],
   });
-  assertEquals(lintConfig(c).map((w) => w.path.join(".")), ["routers.0.servers.0.tls.protocols"]);
+  assertEquals(lintConfig(c).map((w) => w.path.join(".")), [
+    "routers.0.servers.1.tls.protocols",
+    "routers.0.servers.2.tls.ciphers",
+  ]);
 });

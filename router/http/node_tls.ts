@@ -59,6 +59,46 @@ export interface ServerTls {
   readonly ca?: string | undefined;
   /** Refuse clients without a valid certificate (`requireClientAuth`). */
   readonly requireClientAuth?: boolean | undefined;
+  /** The TLS versions enabled (`protocols`, see {@linkcode tlsVersionRange}); all when absent. */
+  readonly versions?: TlsVersionRange | undefined;
+}
+
+/** The lowest and highest TLS version a listener negotiates (node:tls names). */
+export interface TlsVersionRange {
+  readonly minVersion: NodeTlsVersion;
+  readonly maxVersion: NodeTlsVersion;
+}
+
+/** node:tls's version names. */
+export type NodeTlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+
+const TLS_VERSIONS: readonly NodeTlsVersion[] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/**
+ * The version range of a TLS `protocols` list (Linkerd's `Protocols.Enabled`, JSSE names
+ * `TLSv1`…`TLSv1.3`; `TLSv1.0` is read as `TLSv1`): from the lowest listed to the highest, so a
+ * list with a gap enables the versions between. Names that are not TLS versions are skipped;
+ * `undefined` (every version) when none is left.
+ *
+ * @param protocols The configured list, e.g. `["TLSv1.2"]`.
+ * @returns The range, or undefined.
+ * @example
+ * ```ts
+ * import { tlsVersionRange } from "./node_tls.ts";
+ * tlsVersionRange(["TLSv1.2"]); // { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" }
+ * ```
+ */
+export function tlsVersionRange(
+  protocols: readonly string[] | undefined,
+): TlsVersionRange | undefined {
+  const found = (protocols ?? [])
+    .map((p) => TLS_VERSIONS.indexOf((p === "TLSv1.0" ? "TLSv1" : p) as NodeTlsVersion))
+    .filter((i) => i >= 0);
+  if (found.length === 0) return undefined;
+  return {
+    minVersion: TLS_VERSIONS[Math.min(...found)]!,
+    maxVersion: TLS_VERSIONS[Math.max(...found)]!,
+  };
 }
 
 /** A `Deno.Conn` over a node socket that has finished its TLS handshake. */
@@ -262,6 +302,10 @@ export interface MutualTlsListen {
   ca?: string | undefined;
   /** ALPN protocols offered (the raw engine: `http/1.1`). */
   alpnProtocols?: string[] | undefined;
+  /** Ask for and verify client certificates (default true; false: TLS `protocols` only). */
+  requireClientAuth?: boolean | undefined;
+  /** The TLS versions enabled; every version node:tls supports when absent. */
+  versions?: TlsVersionRange | undefined;
 }
 
 /** A `Deno.Listener` whose bind completes asynchronously (`ready`). */
@@ -273,6 +317,8 @@ export interface MutualTlsListener extends Deno.Listener<NodeConn, Deno.NetAddr>
 /**
  * Listen for TLS connections that must present a client certificate signed by `ca`; a client
  * without one, or with one that does not verify, fails the handshake and is never accepted.
+ * With `requireClientAuth: false` no certificate is asked for (a listener limited to the TLS
+ * `versions` of its `protocols`, which `Deno.listenTls` cannot be).
  *
  * The port is bound once synchronously first, so errors surface at once and port 0 becomes a
  * real port; node:tls then binds it again asynchronously (see `ready`).
@@ -287,9 +333,12 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
   const server = node().tls.createServer({
     cert: opts.cert,
     key: opts.key,
-    ...(opts.ca ? { ca: opts.ca } : {}),
-    requestCert: true,
-    rejectUnauthorized: true,
+    ...(opts.requireClientAuth === false ? {} : {
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      requestCert: true,
+      rejectUnauthorized: true,
+    }),
+    ...(opts.versions ?? {}),
     ...(opts.alpnProtocols ? { ALPNProtocols: opts.alpnProtocols } : {}),
   });
   const queue: NodeConn[] = [];

@@ -319,9 +319,10 @@ export function listen(
     }, failed);
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only, as
-  // does requireClientAuth (node:tls checks the client certificates; Deno.serve cannot).
-  const mutual = spec.tls?.requireClientAuth === true;
-  if (mutual && spec.engine === "serve") {
+  // do requireClientAuth and `protocols` (node:tls checks the client certificates and limits
+  // the versions; Deno.serve cannot).
+  const mutual = spec.tls?.requireClientAuth === true || spec.tls?.versions !== undefined;
+  if (spec.tls?.requireClientAuth === true && spec.engine === "serve") {
     throw new Error("tls.requireClientAuth needs engine: raw (the default), not engine: serve");
   }
   const raw = spec.engine === "raw" || (spec.engine === undefined && (!spec.tls || mutual));

@@ -297,3 +297,52 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// routers.md "Server TLS": `protocols` is "The list of TLS protocols to enable (TLSv1.2)"
+// (Linkerd's TlsServerConfig: `Protocols.Enabled`). A client that offers only another version
+// fails the handshake, on an http router's listener (node:tls) and an h2 router's.
+Deno.test("tls: a server's tls.protocols limits its TLS versions (http and h2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-tls-" });
+  await makeCerts(dir, { router: "DNS:localhost,IP:127.0.0.1" });
+  const tls = (protocols: string) =>
+    `{certPath: ${dir}/router.pem, keyPath: ${dir}/router.key, protocols: ${protocols}}`;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: http
+  label: only12
+  dtab: /svc => /$/nil;
+  servers: [{port: 0, tls: ${tls("[TLSv1.2]")}}]
+- protocol: http
+  label: both
+  dtab: /svc => /$/nil;
+  servers: [{port: 0, tls: ${tls("[TLSv1.2, TLSv1.3]")}}]
+- protocol: h2
+  label: h2only13
+  dtab: /svc => /$/nil;
+  servers: [{port: 0, tls: ${tls("[TLSv1.3]")}}]
+`);
+  // curl with exactly one TLS version; code 0 and any HTTP status = handshake done
+  const hello = async (label: string, version: "1.2" | "1.3") => {
+    const r = await curl([
+      "--cacert",
+      `${dir}/ca.pem`,
+      `--tlsv${version}`,
+      "--tls-max",
+      version,
+      `https://127.0.0.1:${sy.ports[label]![0]}/`,
+    ]);
+    return r.code === 0 && r.status > 0;
+  };
+  try {
+    assertEquals(await hello("only12", "1.2"), true);
+    assertEquals(await hello("only12", "1.3"), false, "TLSv1.3 refused by [TLSv1.2]");
+    assertEquals(await hello("both", "1.2"), true);
+    assertEquals(await hello("both", "1.3"), true);
+    assertEquals(await hello("h2only13", "1.3"), true);
+    assertEquals(await hello("h2only13", "1.2"), false, "TLSv1.2 refused by [TLSv1.3]");
+  } finally {
+    await sy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

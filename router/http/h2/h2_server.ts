@@ -117,6 +117,8 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
           ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
         }
         : {}),
+      // TLS `protocols`: the versions enabled (minVersion/maxVersion)
+      ...(opts.tls.versions ?? {}),
       ...(opts.settings ? { settings: opts.settings } : {}),
     })
     : http2Module().createServer(opts.settings ? { settings: opts.settings } : {});

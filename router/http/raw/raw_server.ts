@@ -144,8 +144,14 @@ export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer 
     transport: "tcp" as const,
     ...(opts.reusePort ? { reusePort: true } : {}),
   };
-  if (opts.tls?.requireClientAuth) {
-    const mutual = listenMutualTls({ ...common, ...opts.tls, alpnProtocols: ["http/1.1"] });
+  if (opts.tls?.requireClientAuth || opts.tls?.versions) {
+    // node:tls: client certificates, or TLS `protocols` (Deno.listenTls has neither)
+    const mutual = listenMutualTls({
+      ...common,
+      ...opts.tls,
+      requireClientAuth: opts.tls.requireClientAuth === true,
+      alpnProtocols: ["http/1.1"],
+    });
     return new Engine(mutual, opts, handler, mutual.ready);
   }
   const listener: Deno.Listener = opts.tls
