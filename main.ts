@@ -140,6 +140,10 @@ export function program(): Command {
     )
     .action(async (o: Record<string, string>, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOpts>();
+      const log = createLogger({ level: g.logLevel, format: g.logFormat });
+      if ((g.workers ?? 1) > 1) {
+        log.warn("the demo runs one worker: --workers applies to serve", { workers: g.workers });
+      }
       Deno.exitCode = await runDemo(
         {
           ip: o.ip ?? "127.0.0.1",
@@ -148,7 +152,7 @@ export function program(): Command {
           helloPort: Number(o.helloPort),
           worldPort: Number(o.worldPort),
         },
-        createLogger({ level: g.logLevel, format: g.logFormat }),
+        log,
         out,
         loader(),
       );
@@ -218,6 +222,13 @@ Examples:
   return p;
 }
 
+/** Whether this runs in a Web Worker: a `--workers` worker of the single-file bundle. */
+function inWorker(): boolean {
+  return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
+}
+
 if (import.meta.main) {
-  await program().parseAsync(Deno.args, { from: "user" });
+  // The bundle is one module, so its workers run it too (router/workers/pool.ts: workerEntry).
+  if (inWorker()) await import("./router/workers/worker_main.ts");
+  else await program().parseAsync(Deno.args, { from: "user" });
 }

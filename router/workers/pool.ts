@@ -41,6 +41,25 @@ export interface WorkerPool {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The module a worker runs: `worker_main.ts` beside this module (from source, and in the compiled
+ * binary, which `--include`s it); in a single-file bundle (`deno task bundle`), whose modules all
+ * share the bundle's URL, the bundle itself: its `main.ts` starts the worker when it runs in one.
+ *
+ * @param self This module's URL (`import.meta.url`).
+ * @returns The worker's entry module.
+ * @example
+ * ```ts
+ * import { workerEntry } from "./pool.ts";
+ * workerEntry("file:///d/switchyard.js").href; // "file:///d/switchyard.js"
+ * ```
+ */
+export function workerEntry(self: string): URL {
+  return self.endsWith("/router/workers/pool.ts")
+    ? new URL("./worker_main.ts", self)
+    : new URL(self);
+}
+
 type Reply = Extract<FromWorker, { t: "reply" }>;
 
 class Handle {
@@ -49,7 +68,7 @@ class Handle {
   lastMetrics: RegistrySnapshot = [];
   #seq = 0;
   constructor(readonly id: number, log: Logger, onStart: (m: FromWorker) => void) {
-    this.worker = new Worker(new URL("./worker_main.ts", import.meta.url), { type: "module" });
+    this.worker = new Worker(workerEntry(import.meta.url), { type: "module" });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
       if (m.t === "reply") {

@@ -50,6 +50,17 @@ function workerRequests(
 }
 
 /**
+ * Whether Deno's unstable `net` APIs are on (`--unstable-net`, deno.json's `unstable`, or baked
+ * into the compiled binary): `Deno.listen({ reusePort })` needs them, and without them Deno ends
+ * the whole process from inside a worker (exit 70). `Deno.listenDatagram` is one of those APIs.
+ *
+ * @returns Whether workers can share a port.
+ */
+export function reusePortAvailable(): boolean {
+  return typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
+}
+
+/**
  * Runs `serve` with workers until SIGINT/SIGTERM or `POST /admin/shutdown`.
  *
  * @param loader Parses the config and every reload (default {@linkcode configLoader}).
@@ -61,6 +72,14 @@ export async function runServeWorkers(
   opts: ServeWorkersOptions,
   loader: ConfigLoader = configLoader(),
 ): Promise<number> {
+  if (!reusePortAvailable()) {
+    log.error(
+      "--workers needs SO_REUSEPORT (Deno.listen's reusePort), an unstable Deno API: run with " +
+        "--unstable-net, e.g. deno run -A --unstable-net dist/switchyard.js serve --workers " +
+        `${opts.workers} CONFIG (the repo's deno.json and the compiled binary turn it on)`,
+    );
+    return 1;
+  }
   const loaded = await loader.load(path);
   if (!loaded.ok) {
     for (const issue of loaded.errors) log.error(formatIssue(issue));
