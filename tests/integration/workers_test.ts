@@ -3,8 +3,8 @@
  * server's metrics add up exactly across them, a reload reaches both, SIGTERM drains and exits 0.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { MAIN, ROOT, runCli, startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 function cfg(dir: string, target: string): string {
   return `
@@ -126,4 +126,94 @@ Deno.test("serve --workers 2: both serve, metrics add up exactly, reload reaches
     await a.close();
     await b.close();
   }
+});
+
+Deno.test("serve --workers auto: one worker per CPU, statuses add up exactly", async () => {
+  const statuses = [200, 404, 500];
+  const up = startUpstream("s", (req) => {
+    const s = Number(new URL(req.url).searchParams.get("s") ?? "200");
+    return new Response("body", { status: s });
+  });
+  const dir = await fsNamerDir({ s: up.fsLine });
+  const sy = await startSwitchyard(cfg(dir, "s"), { args: ["--workers", "auto"] });
+  try {
+    const cpus = Math.max(1, navigator.hardwareConcurrency || 1);
+    const listening = sy.logs.map((l) => JSON.parse(l)).filter((r) => r.msg === "router listening");
+    assertEquals(listening.length, cpus, "one listener per CPU");
+    // Interleaved, so that no worker sees 5 failures in a row (failure accrual stays out of it).
+    const K = 30;
+    for (let i = 0; i < K; i++) {
+      const r = await curl(["-x", `http://${sy.proxy()}`, `http://x/?s=${statuses[i % 3]}`]);
+      assertEquals(r.status, statuses[i % 3]);
+    }
+    const per = await json(`${sy.admin}/admin/workers.json`).catch(() => undefined);
+    if (cpus > 1) {
+      const list = per as unknown as { serverRequests: number }[];
+      assertEquals(list.reduce((n, w) => n + w.serverRequests, 0), K);
+    }
+    const m = await json(`${sy.admin}/admin/metrics.json`);
+    for (const scope of ["rt/outgoing/service/svc/x", "rt/outgoing/client/#/io.l5d.fs/s"]) {
+      assertEquals(m[`${scope}/requests`], K, scope);
+      assertEquals(m[`${scope}/success`], 20, scope);
+      assertEquals(m[`${scope}/failures`], 10, scope);
+      assertEquals(m[`${scope}/request_latency_ms.count`], K, scope);
+      for (const s of statuses) assertEquals(m[`${scope}/status/${s}`], 10, `${scope} ${s}`);
+      assertEquals(m[`${scope}/status/2XX`], 10, scope);
+      assertEquals(m[`${scope}/status/5XX`], 10, scope);
+    }
+    const server = `rt/outgoing/server/127.0.0.1/${sy.ports.outgoing![0]}`;
+    assertEquals(m[`${server}/requests`], K);
+    assertEquals(m[`${server}/status/500`], 10);
+    assertEquals(m[`${server}/handletime_us.count`], K);
+    const prom = (await curl([`${sy.admin}/admin/metrics/prometheus`])).body;
+    const svc = `{rt="outgoing", service="svc/x"}`;
+    assertStringIncludes(prom, `rt:service:requests${svc} ${K}\n`);
+    assertStringIncludes(prom, `rt:service:status:404${svc} 10\n`);
+    assertStringIncludes(prom, `rt:service:status:500${svc} 10\n`);
+    assertStringIncludes(prom, `rt:service:request_latency_ms_count${svc} ${K}\n`);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("serve --workers: 0, -1, abc, 1.5 and 2000 are usage errors", async () => {
+  const dir = await fsNamerDir({ s: "127.0.0.1 1" });
+  const path = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(path, cfg(dir, "s"));
+  for (const bad of ["0", "-1", "abc", "1.5"]) {
+    const r = await runCli("serve", "--workers", bad, path);
+    assertEquals(r.code, 1, `${bad}: ${r.stderr}`);
+    assertStringIncludes(r.stderr, `--workers must be a positive integer or auto, not ${bad}`);
+  }
+  const r = await runCli("serve", "--workers", "2000", path);
+  assertEquals(r.code, 1, r.stderr);
+  assertStringIncludes(r.stderr, "--workers must be at most 1024, not 2000");
+});
+
+Deno.test("demo --workers 2: says it runs one worker, and serves", async () => {
+  const [r, a, h, w] = [freePort(), freePort(), freePort(), freePort()];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--log-format", "json", "demo", "--workers", "2"].concat(
+      ["--router-port", `${r}`, "--admin-port", `${a}`, "--hello-port", `${h}`],
+      ["--world-port", `${w}`],
+    ),
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  try {
+    const ok = await eventually(async () => {
+      const c = await curl(["-x", `http://127.0.0.1:${r}`, "http://hello"]).catch(() => undefined);
+      return c?.body === "Hello (127.0.0.1) world (127.0.0.1)!!";
+    }, 20_000);
+    assert(ok, "the demo serves");
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
+  assertStringIncludes(await stdout + await stderr, "the demo runs one worker");
 });
