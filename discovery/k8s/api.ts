@@ -23,6 +23,13 @@
  * JSON events, read by {@linkcode readWatchEvents}. The watch loop (resume, 410, backoff) is
  * `watch.ts`.
  *
+ * Linkerd reads one object instead (`k8s/.../resources.scala`): `GET
+ * /api/v1/namespaces/<ns>/endpoints/<name>` and a watch on
+ * `/api/v1/watch/namespaces/<ns>/endpoints/<name>?resourceVersion=<rv>`. A real API server serves
+ * both shapes. When one answers a one-name list (`fieldSelector=metadata.name=<name>`) with 404 (a
+ * server, proxy or fake that serves only Linkerd's paths), this client switches to Linkerd's
+ * shapes for its one-name reads from then on.
+ *
  * @module
  */
 import type { ObjectList, WatchEvent } from "./resources.ts";
@@ -169,6 +176,24 @@ function collectionPath(ns: string, resource: string): string {
   return ns === "" ? `${root}/${plural}` : `${root}/namespaces/${encodeURIComponent(ns)}/${plural}`;
 }
 
+/** The name a one-object query selects (`fieldSelector=metadata.name=<name>`), if it is one. */
+function singleName(query: K8sQuery): string | undefined {
+  const m = /^metadata\.name==?([^,]+)$/.exec(query.fieldSelector ?? "");
+  return m?.[1];
+}
+
+/**
+ * Linkerd's path of one object, or with `watch` of its watch: `/api/v1/namespaces/<ns>/<plural>/
+ * <name>`, `/api/v1/watch/namespaces/<ns>/<plural>/<name>`.
+ */
+function objectPath(ns: string, resource: string, name: string, watch: boolean): string {
+  const slash = resource.lastIndexOf("/");
+  const root = slash < 0 ? "/api/v1" : `/apis/${resource.slice(0, slash)}`;
+  const plural = resource.slice(slash + 1);
+  return `${root}${watch ? "/watch" : ""}/namespaces/${encodeURIComponent(ns)}/${plural}/` +
+    encodeURIComponent(name);
+}
+
 /**
  * The path and query of a list (or, with `watch`, a watch) request.
  *
@@ -248,19 +273,52 @@ export function createK8sApi(opts: K8sApiOptions = {}): K8sApi {
     });
   }
 
+  /** Set once a one-name list was answered 404: read one-name queries as Linkerd does. */
+  let objectPaths = false;
+
+  /** Linkerd's read of one object, as a list of it (empty when the object is absent). */
+  async function getObject<T>(
+    ns: string,
+    resource: string,
+    name: string,
+    query: K8sQuery,
+    signal: AbortSignal,
+  ): Promise<ObjectList<T>> {
+    const path = objectPath(ns, resource, name, false) +
+      queryString({ labelSelector: query.labelSelector });
+    const res = await get(path, signal);
+    const text = await res.text();
+    if (res.status === 404) return { items: [] };
+    if (!res.ok) {
+      throw new K8sApiError(res.status, `GET ${path}: ${res.status} ${text.slice(0, 200)}`);
+    }
+    const obj = JSON.parse(text) as T & { metadata?: { resourceVersion?: string } };
+    const rv = obj.metadata?.resourceVersion;
+    return { metadata: rv === undefined ? {} : { resourceVersion: rv }, items: [obj] };
+  }
+
   return {
     mode,
     baseUrl,
     async list<T>(ns: string, resource: string, query: K8sQuery, signal: AbortSignal) {
-      const path = requestPath(ns, resource, query);
+      const name = ns === "" ? undefined : singleName(query);
       const timeout = new AbortController();
       const timer = setTimeout(
         () => timeout.abort(new Error("k8s list timed out")),
         requestTimeoutMs,
       );
+      const both = AbortSignal.any([signal, timeout.signal]);
       try {
-        const res = await get(path, AbortSignal.any([signal, timeout.signal]));
+        if (objectPaths && name !== undefined) {
+          return await getObject<T>(ns, resource, name, query, both);
+        }
+        const path = requestPath(ns, resource, query);
+        const res = await get(path, both);
         const text = await res.text();
+        if (res.status === 404 && name !== undefined) {
+          objectPaths = true; // this API serves Linkerd's one-object paths only (module doc)
+          return await getObject<T>(ns, resource, name, query, both);
+        }
         if (!res.ok) {
           throw new K8sApiError(res.status, `GET ${path}: ${res.status} ${text.slice(0, 200)}`);
         }
@@ -270,6 +328,15 @@ export function createK8sApi(opts: K8sApiOptions = {}): K8sApi {
       }
     },
     watch(ns, resource, query, signal) {
+      const name = ns === "" ? undefined : singleName(query);
+      if (objectPaths && name !== undefined) {
+        // Linkerd's watch request: the selectors it has and the version, nothing more.
+        const q = queryString({
+          labelSelector: query.labelSelector,
+          resourceVersion: query.resourceVersion || undefined,
+        });
+        return get(objectPath(ns, resource, name, true) + q, signal);
+      }
       const path = requestPath(ns, resource, query);
       return get(path, signal);
     },

@@ -318,3 +318,34 @@ Deno.test("createK8sNamer() allNames() has the io.l5d.k8s.ns and labelSelector s
     await fake.close();
   }
 });
+
+Deno.test("createK8sNamer() reads an API that serves only Linkerd's one-object paths", async () => {
+  // A fake written from Linkerd's EndpointsNamerTest: `GET /api/v1/namespaces/<ns>/endpoints/
+  // <name>` and `GET /api/v1/watch/namespaces/<ns>/endpoints/<name>?resourceVersion=<rv>` only.
+  const fake = startFakeK8sApi({ linkerdPathsOnly: true });
+  world(fake, ["10.0.1.5"]);
+  fake.setService("default", "world-v1", [{ name: "http", port: 80, targetPort: 7778 }]);
+  const namer = namerFor(fake);
+  try {
+    const b = boundOf(await settled(namer.lookup(["default", "http", "world-v1"])));
+    assertEquals(hosts(b.addr.get()), ["10.0.1.5:7778"]);
+    world(fake, ["10.0.1.5", "10.0.1.6"]);
+    await waitFor(b.addr, (a) => hosts(a).length === 2, 2000, "the new pod, through the watch");
+    const n = boundOf(await settled(namer.lookup(["default", "80", "world-v1"])));
+    assertEquals(hosts(n.addr.get()), ["10.0.1.5:7778", "10.0.1.6:7778"], "a numbered port");
+    assert(isNeg(await settled(namer.lookup(["default", "http", "absent"]))), "a missing service");
+    const asked = fake.requests.filter((r) => !r.includes("fieldSelector"));
+    assert(asked.includes("GET /api/v1/namespaces/default/endpoints/world-v1"), asked.join("\n"));
+    assert(
+      asked.some((r) =>
+        /^GET \/api\/v1\/watch\/namespaces\/default\/endpoints\/world-v1\?resourceVersion=\d+$/
+          .test(r)
+      ),
+      asked.join("\n"),
+    );
+    assert(asked.includes("GET /api/v1/namespaces/default/services/world-v1"), asked.join("\n"));
+  } finally {
+    await namer.close();
+    await fake.close();
+  }
+});

@@ -15,6 +15,7 @@
  *   one stored set, as the API server converts between versions), minus the group versions in
  *   `unservedApis` (404, as a cluster without that API).
  * - A path without `namespaces/<ns>/` lists or watches every namespace.
+ * - `linkerdPathsOnly`: only Linkerd's one-object paths (see {@linkcode FakeK8sApiOptions}).
  * - Faults: `failNext(n, status)` answers the next `n` requests with `status`; `endWatches()`
  *   ends every open stream (a server-side watch timeout); `requireToken` answers 401 without
  *   `Authorization: Bearer <token>`; `tls` serves HTTPS.
@@ -51,6 +52,12 @@ export interface FakeK8sApiOptions {
   readonly tls?: { readonly cert: string; readonly key: string };
   /** Group versions answered 404, e.g. `["networking.k8s.io/v1"]` (an old cluster). */
   readonly unservedApis?: readonly string[];
+  /**
+   * Serve only the one-object paths Linkerd's client uses (a fake written from Linkerd's tests):
+   * `GET …/namespaces/<ns>/<resource>/<name>` and its watch `…/watch/namespaces/<ns>/<resource>/
+   * <name>?resourceVersion=<rv>`; collection lists and `?watch=true` answer 404.
+   */
+  readonly linkerdPathsOnly?: boolean;
 }
 
 /** A stored object: any JSON with metadata. */
@@ -126,7 +133,7 @@ const KINDS: Record<string, string> = {
   ingresses: "Ingress",
 };
 const PATH =
-  /^\/(?:api\/v1|apis\/([^/]+\/[^/]+))(?:\/namespaces\/([^/]+))?\/(endpoints|services|ingresses)(?:\/([^/]+))?$/;
+  /^\/(?:api\/v1|apis\/([^/]+\/[^/]+))(\/watch)?(?:\/namespaces\/([^/]+))?\/(endpoints|services|ingresses)(?:\/([^/]+))?$/;
 const enc = new TextEncoder();
 
 function parseLabels(sel: string | null): [string, string][] {
@@ -261,7 +268,7 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
   async function handler(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const isWatch = url.searchParams.get("watch") === "true" ||
-      url.searchParams.get("watch") === "1";
+      url.searchParams.get("watch") === "1" || url.pathname.includes("/watch/");
     while (isWatch && paused) await paused.promise;
     return respond(req);
   }
@@ -280,19 +287,22 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
     }
     const m = PATH.exec(url.pathname);
     const group = m?.[1];
-    const served = m !== null && (group === undefined) === (m[3] !== "ingresses") &&
-      !(group !== undefined && opts.unservedApis?.includes(group));
-    if (!m || !served || req.method !== "GET" || (m[4] !== undefined && m[2] === undefined)) {
+    const watchPath = m?.[2] !== undefined;
+    const watchParam = url.searchParams.get("watch") === "true" ||
+      url.searchParams.get("watch") === "1";
+    const served = m !== null && (group === undefined) === (m[4] !== "ingresses") &&
+      !(group !== undefined && opts.unservedApis?.includes(group)) &&
+      // The watch path prefix only in the Linkerd mode, and there only for one object.
+      (opts.linkerdPathsOnly ? m[5] !== undefined && !watchParam : !watchPath);
+    if (!m || !served || req.method !== "GET" || (m[5] !== undefined && m[3] === undefined)) {
       return status(404, "NotFound", "the server could not find the requested resource");
     }
-    const ns = m[2] === undefined ? "" : decodeURIComponent(m[2]);
-    const resource = m[3] as string;
-    const one = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
+    const ns = m[3] === undefined ? "" : decodeURIComponent(m[3]);
+    const resource = m[4] as string;
+    const one = m[5] === undefined ? undefined : decodeURIComponent(m[5]);
     const name = one ?? parseName(url.searchParams.get("fieldSelector"));
     const labels = parseLabels(url.searchParams.get("labelSelector"));
-    if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
-      return handleWatch(resource, ns, url, name, labels);
-    }
+    if (watchParam || watchPath) return handleWatch(resource, ns, url, name, labels);
     if (one !== undefined) {
       const obj = objects.get(`${resource}/${ns}/${one}`);
       return obj ? Response.json(obj) : status(404, "NotFound", `${resource} "${one}" not found`);
