@@ -151,7 +151,10 @@ routers:
       `http://127.0.0.1:${port}/`,
     ]);
     assert(cut.code !== 0, `curl saw the truncated stream as complete: ${cut.code} ${cut.body}`);
-    assert(cut.body.startsWith("partial"), cut.body);
+    // The bytes that came before the break go on, unless the reset overtakes them: once in a
+    // fresh-clone CI run (parallel suite, loaded box) curl saw the reset with no body. Either way
+    // the client does not take the stream as complete, which is what this checks.
+    assert(cut.body === "" || cut.body.startsWith("partial"), `body: ${JSON.stringify(cut.body)}`);
     // 30 streams at once to an upstream that allows 5: the client waits for free streams
     // instead of having them refused (REFUSED_STREAM would be 5xx and mark the endpoint dead).
     const burst = await new Deno.Command("h2load", {
