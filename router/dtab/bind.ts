@@ -33,6 +33,12 @@ export interface BindOptions {
   /** Recursion limit (Finagle's `namerMaxDepth`); default 100. */
   maxDepth?: number;
   /**
+   * Limit on the paths looked up in one binding; default 10000. Alternations that each branch
+   * again (`/a => /b | /b; /b => /c | /c; …`, a few hundred bytes of `l5d-dtab`) make the work
+   * exponential in the depth: past the limit binding fails, as it does past `maxDepth`.
+   */
+  maxLookups?: number;
+  /**
    * Switchyard extension, default false (Finagle keeps only the chosen branch): keep the later
    * non-negative branches of an alternation after the chosen one, as `alt(chosen, ...rest)`, so
    * that `chooseLeaf` can fail over when every endpoint of the chosen branch is unusable.
@@ -63,6 +69,8 @@ interface BindCtx {
   readonly dtab: Dtab;
   readonly namers: NamerLookup;
   readonly maxDepth: number;
+  readonly maxLookups: number;
+  lookups: number;
   readonly failover: boolean;
   readonly deps: Set<Var<unknown>>;
 }
@@ -77,6 +85,7 @@ function errorText(e: unknown): string {
 
 /** Look a path up (dtab, then namers) and bind the result one level deeper. */
 function bindPath(ctx: BindCtx, path: Path, depth: number): Step {
+  if (++ctx.lookups > ctx.maxLookups) return failed(tooManyLookups(ctx));
   const fromDtab = dtabLookup(ctx.dtab, path);
   if (fromDtab.type !== "neg") return bindNode(ctx, fromDtab, depth + 1, bindPath);
   let v;
@@ -169,8 +178,16 @@ function withFailover<T>(
   return out.length === 1 ? chosen : { type: "alt", trees: out };
 }
 
+function tooManyLookups(ctx: BindCtx): string {
+  return `Max lookups: ${ctx.maxLookups} reached in Namer lookup (too many alternatives)`;
+}
+
 function toResult(ctx: BindCtx, s: Step): BindResult {
   const deps = [...ctx.deps];
+  // Past the limit some branches were cut (a union drops failed ones): the tree is not whole.
+  if (ctx.lookups > ctx.maxLookups) {
+    return { tree: FAIL, deps, pending: false, error: tooManyLookups(ctx) };
+  }
   if (s.type === "pending") return { tree: NEG, deps, pending: true };
   if (s.type === "failed") return { tree: FAIL, deps, pending: false, error: s.error };
   return { tree: s, deps, pending: false };
@@ -181,6 +198,8 @@ function newCtx(dtab: Dtab, namers: NamerLookup, opts: BindOptions | undefined):
     dtab,
     namers,
     maxDepth: opts?.maxDepth ?? 100,
+    maxLookups: opts?.maxLookups ?? 10_000,
+    lookups: 0,
     failover: opts?.failover ?? false,
     deps: new Set(),
   };
@@ -192,7 +211,7 @@ function newCtx(dtab: Dtab, namers: NamerLookup, opts: BindOptions | undefined):
  * @param dtab The full dtab (base ++ local), later dentries first at lookup.
  * @param path The logical name, e.g. `/svc/hello`.
  * @param lookup The global namer lookup for `/#/...` and `/$/...` paths (`undefined` = `~`).
- * @param opts `maxDepth` (default 100), `failover` (default false).
+ * @param opts `maxDepth` (default 100), `maxLookups` (default 10000), `failover` (default false).
  * @returns The bound tree, the Vars consulted, whether it is still pending, and any error.
  * @example
  * ```ts

@@ -137,3 +137,24 @@ Deno.test("bindTree() binds a whole tree of paths", () => {
   assertEquals(bindTree([], parseNameTree("(~ | ! | /test/1)"), () => undefined).tree.type, "fail");
   assertEquals(bindTree([], parseNameTree("~ | $"), () => undefined).tree.type, "empty");
 });
+
+Deno.test("bind() fails past maxLookups instead of binding an exponential tree", () => {
+  const n = fakeNamers();
+  n.bound("/#/fs/a");
+  const dentries = ["/svc => /l0"];
+  for (let i = 0; i < 30; i++) dentries.push(`/l${i} => /l${i + 1} | /l${i + 1}`);
+  dentries.push("/l30 => /#/fs");
+  for (const failover of [false, true]) {
+    const r = bindS(dentries.join(";"), "/svc/a", n, { failover, maxLookups: 1000 });
+    if (!failover) {
+      assertEquals(ids(r.tree), "/#/fs/a", "without failover the first branch is enough");
+      continue;
+    }
+    assertEquals(r.tree.type, "fail");
+    assert(r.error?.startsWith("Max lookups: 1000 reached"), r.error);
+  }
+  // A union keeps its bound branches when some fail; past the limit the whole bind fails.
+  const union = dentries.map((d) => d.replace(/\/l(\d+) \| \/l/, "1 * /l$1 & 1 * /l"));
+  const u = bindS(union.join(";"), "/svc/a", n, { maxLookups: 1000 });
+  assertEquals(u.tree.type, "fail");
+});
