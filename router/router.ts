@@ -205,7 +205,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       }
       // The raw engine hands over what it parsed (URL, wire-order header list); else parse.
       const parts = requestParts.get(req);
-      const url = parts?.url ?? new URL(req.url);
+      const url = parts?.url ?? urlOf(req);
       const target = url.pathname + url.search;
       if (target.length + req.method.length + 10 > maxLineBytes) {
         throw new BadRequest(
@@ -286,4 +286,16 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       bindings.close();
     },
   };
+}
+
+/**
+ * The URL of a request the raw engine did not parse (`Deno.serve`, h2): hyper passes a Host it
+ * cannot make a URL of (`a:99999`, `a b`), which is the client's fault, a 400, not a 502.
+ */
+function urlOf(req: Request): URL {
+  try {
+    return new URL(req.url);
+  } catch (e: unknown) {
+    throw new BadRequest(`invalid request: ${e instanceof Error ? e.message : e}`);
+  }
 }

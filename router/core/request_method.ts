@@ -29,11 +29,20 @@ export const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(["CONNECT", "TRACE
 export function requestWithMethod(url: string, init: RequestInit & { method: string }): Request {
   const method = init.method;
   const hasBody = init.body !== null && init.body !== undefined;
-  if (!FORBIDDEN_METHODS.has(method) && !(hasBody && (method === "GET" || method === "HEAD"))) {
+  if (!FORBIDDEN_METHODS.has(method) && !(hasBody && isGetOrHead(method))) {
     return new Request(url, init);
   }
   const stand = hasBody ? "POST" : "GET";
   const req = new Request(url, { ...init, method: stand });
-  Object.defineProperty(req, "method", { value: method });
+  // `new Request` would have normalised a `get` or `head` (Deno.serve passes the method as sent).
+  const real = hasBody && !FORBIDDEN_METHODS.has(method) ? method.toUpperCase() : method;
+  Object.defineProperty(req, "method", { value: real });
   return req;
+}
+
+/** GET or HEAD in any case: `new Request` normalises both, then refuses them a body. */
+function isGetOrHead(method: string): boolean {
+  if (method === "GET" || method === "HEAD") return true;
+  const c = method.charCodeAt(0) | 0x20; // 'g' or 'h' before the regex (POST, PUT: no)
+  return (c === 0x67 || c === 0x68) && /^(?:get|head)$/i.test(method);
 }

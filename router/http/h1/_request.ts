@@ -10,6 +10,7 @@
  * @module
  */
 import type { ChunkPool } from "../raw/chunk_pool.ts";
+import { BadRequest, findSwitchyardError } from "../../core/errors.ts";
 import { encodeLatin1, FVAL, putField, putLatin1, TCHAR } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
 
@@ -248,6 +249,9 @@ export function writeBytesBody(c: Conn, body: Uint8Array): Promise<void> {
  * each goes back to it once written.
  *
  * @throws {SendError} when the socket refuses a write
+ * @throws {BadRequest} when reading the body fails (the client's stream broke: `Deno.serve`'s
+ *   "Cannot read request body…" on a client that closed inside it), unless it failed with a
+ *   router error (kept)
  * @throws {Error} on a chunk that is not a Uint8Array, or a length mismatch
  */
 export async function writeStreamBody(
@@ -258,7 +262,12 @@ export async function writeStreamBody(
 ): Promise<void> {
   let sent = 0, pendingCrlf = false;
   for (;;) {
-    const r = await reader.read();
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch (e: unknown) {
+      throw bodyReadFailed(e);
+    }
     if (r.done) break;
     const chunk: unknown = r.value;
     if (!(chunk instanceof Uint8Array)) {
@@ -294,4 +303,10 @@ export async function writeStreamBody(
   if (length >= 0) {
     if (sent !== length) throw new Error(`request body ended after ${sent} of ${length} bytes`);
   } else await send(c, pendingCrlf ? CRLF_LAST_CHUNK : LAST_CHUNK);
+}
+
+/** The client's body stream failed: its fault (400), nothing against the endpoint. */
+function bodyReadFailed(e: unknown): unknown {
+  if (findSwitchyardError(e) !== undefined) return e;
+  return new BadRequest(`reading the request body failed: ${e instanceof Error ? e.message : e}`);
 }
