@@ -24,7 +24,13 @@
  *
  * @module
  */
-import { findRequestEnd, HttpReject, parseRequestHead, type RequestHead } from "./request_head.ts";
+import {
+  findRequestEnd,
+  type HeadLimits,
+  HttpReject,
+  parseRequestHead,
+  type RequestHead,
+} from "./request_head.ts";
 import { BUSY, type ByteCounts, HEAD, IDLE, ServerConn } from "./_conn.ts";
 import { RequestBody } from "./_body.ts";
 import { DateCache, UnsentResponse, writeResponse } from "./response_writer.ts";
@@ -336,7 +342,7 @@ class Engine implements RawServer {
 
   /** Wait for a complete head; returns its end, or -1 when the connection is done. */
   async #readHead(c: ServerConn): Promise<number> {
-    let from = c.s;
+    let from = c.s, lineChecked = false;
     for (;;) {
       const b = c.buf;
       while (c.e - c.s >= 2 && b[c.s] === 13 && b[c.s + 1] === 10) from = c.s += 2; // RFC 9112 §2.2
@@ -356,6 +362,20 @@ class Engine implements RawServer {
       if (have > this.#limits.maxLineBytes && b.indexOf(10, c.s) === -1) {
         await this.#rejectAndClose(c, new HttpReject(414, "request line too long"));
         return -1;
+      }
+      // A head that came in pieces: once its request line is whole, a bad one (HTTP/0.9's
+      // `GET /`, which waits for an answer without sending a blank line) is answered at once,
+      // as Netty's decoder does, not at the header timeout.
+      if (!lineChecked && have > 0) {
+        const lf = b.indexOf(10, c.s);
+        if (lf !== -1 && lf < c.e) {
+          lineChecked = true;
+          const err = badRequestLine(b, c.s, lf, this.#limits);
+          if (err !== null) {
+            await this.#rejectAndClose(c, err);
+            return -1;
+          }
+        }
       }
       from = Math.max(c.s, c.e - 3);
       if (c.closed || c.rejected) return -1;
@@ -469,6 +489,20 @@ class Engine implements RawServer {
       this.#maybeFinished();
     }
     return { conn: c.tcp, buffered };
+  }
+}
+
+/** The reject for the request line `b[s, lf]` (LF included) alone, or null when it is valid. */
+function badRequestLine(b: Uint8Array, s: number, lf: number, limits: HeadLimits): unknown {
+  const line = new Uint8Array(lf - s + 3); // the line and a blank line: a head without fields
+  line.set(b.subarray(s, lf + 1));
+  line[lf - s + 1] = 13;
+  line[lf - s + 2] = 10;
+  try {
+    parseRequestHead(line, 0, line.length, limits);
+    return null;
+  } catch (e: unknown) {
+    return e;
   }
 }
 
