@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { AdminHandler } from "./handler.ts";
+import { AdminBodyTooLarge, type AdminHandler, readAdminBody } from "./handler.ts";
 import type { Logger, LogLevel } from "../log.ts";
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "off"];
@@ -42,7 +42,7 @@ const LINKERD_NAMES: Record<LogLevel, string> = {
 async function readParams(req: Request): Promise<Record<string, unknown>> {
   const query = Object.fromEntries(new URL(req.url).searchParams);
   const type = req.headers.get("content-type") ?? "";
-  const text = await req.text();
+  const text = await readAdminBody(req);
   if (text.trim() === "") return query;
   const body = type.includes("application/json")
     ? JSON.parse(text) as Record<string, unknown>
@@ -85,7 +85,10 @@ export function loggingHandlers(log: Logger): AdminHandler[] {
         let body: Record<string, unknown>;
         try {
           body = await readParams(req);
-        } catch {
+        } catch (e: unknown) {
+          if (e instanceof AdminBodyTooLarge) {
+            return Response.json({ error: e.message }, { status: e.status });
+          }
           return Response.json({ error: "body must be JSON or a form" }, { status: 400 });
         }
         const logger = typeof body.logger === "string" && body.logger !== "" ? body.logger : "root";

@@ -15,7 +15,7 @@
  * @module
  */
 import { Hono } from "hono";
-import type { AdminHandler } from "./handler.ts";
+import { AdminBodyTooLarge, type AdminHandler, readAdminBody } from "./handler.ts";
 import type { Logger } from "../log.ts";
 import { loggingHandlers } from "./logging_handler.ts";
 import { helpPages } from "./help_pages.ts";
@@ -110,7 +110,7 @@ export function adminApp(deps: AdminDeps): Hono {
       path: q.get("path") ?? undefined,
       dtab: q.get("dtab") ?? undefined,
     };
-    const text = req.body ? await req.text() : "";
+    const text = await readAdminBody(req);
     if (text.trim() === "") return out;
     const type = req.headers.get("content-type") ?? "";
     if (type.includes("application/x-www-form-urlencoded")) {
@@ -136,7 +136,8 @@ export function adminApp(deps: AdminDeps): Hono {
         let p;
         try {
           p = await delegatorParams(req);
-        } catch {
+        } catch (e: unknown) {
+          if (e instanceof AdminBodyTooLarge) return plainError(e.message, e.status);
           return plainError(
             "Malformed delegation request: body must be JSON {namespace, dtab, path}",
             400,
