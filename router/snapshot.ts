@@ -17,7 +17,7 @@ import { h2FrameSize } from "./http/h2/config.ts";
 import type { ClientTls } from "./http/tls_dial.ts";
 import { defaults } from "./config/defaults.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
-import { parseDtab, parsePath } from "./dtab/mod.ts";
+import { parseDtab, parsePath, showDtab } from "./dtab/mod.ts";
 import { dtabFileError } from "./dtab/error_text.ts";
 import type { Dtab } from "./dtab/types.ts";
 import { closeAll, createNamerLookup, createNamers } from "../discovery/mod.ts";
@@ -273,7 +273,7 @@ export function buildSnapshot(
         serverFilters: [
           recent?.filter(rc.label) ?? null,
           accessLog?.filter ?? null,
-          tracing?.serverFilter(rc.label) ?? null,
+          tracing?.serverFilter(rc.label, showDtab(spec.baseDtab ?? spec.dtab)) ?? null,
         ],
       }));
       routers.set(rc.label, router);

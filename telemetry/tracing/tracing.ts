@@ -1,10 +1,11 @@
 /**
  * Tracing for one Linker, built from the top-level `telemetry` list: the tracing telemeters
- * (`io.l5d.otlp`, `io.l5d.zipkin`, `io.l5d.zipkinHttp`) each become an exporter behind one batch
- * processor and one tracer provider (owned here, never the global one, so two Linkers in one
- * process stay apart). The sample rate for new traces is the largest `sampleRate` among them
- * (Linkerd's default 0.001); with no tracing telemeter nothing is exported and the router only
- * propagates trace headers (decoding and encoding do not depend on this object).
+ * (`io.l5d.otlp`, `io.l5d.zipkin`, `io.l5d.zipkinHttp`, `io.l5d.tracelog`) each become an
+ * exporter behind one batch processor and one tracer provider (owned here, never the global one,
+ * so two Linkers in one process stay apart). The sample rate for new traces is the largest
+ * `sampleRate` among the exporting ones (Linkerd's default 0.001; the tracelog's counts only on
+ * its own, see {@link tracingSampleRate}); with no tracing telemeter nothing is exported and the
+ * router only propagates trace headers (decoding and encoding do not depend on this object).
  *
  * @module
  */
@@ -48,12 +49,12 @@ export interface TracingTelemeter {
 
 /** Tracing of one Linker. */
 export interface Tracing {
-  /** Sample rate for new traces (the largest configured). */
+  /** Sample rate for new traces ({@link tracingSampleRate}). */
   readonly sampleRate: number;
   /** The `@opentelemetry/api` tracer spans are made with. */
   readonly tracer: Tracer;
-  /** The server span filter of a router. */
-  serverFilter(router: string): Filter;
+  /** The server span filter of a router (`baseDtab`: its dtab as shown, `namer.dtab.base`). */
+  serverFilter(router: string, baseDtab?: string): Filter;
   /** The client span filter of an endpoint. */
   clientFilter(target: ClientSpanTarget): Filter;
   /** Export what is queued now. */
@@ -71,22 +72,32 @@ export interface TracingOptions {
 }
 
 /**
- * The sample rate for new traces: the largest `sampleRate` of the tracing telemeters, or
- * `undefined` when there is none (then the router only propagates, see `decodeTraceContext`).
+ * The sample rate for new traces: the largest `sampleRate` of the span-exporting telemeters
+ * (`io.l5d.zipkin`, `io.l5d.zipkinHttp`, `io.l5d.otlp`), or `undefined` when there is no tracing
+ * telemeter (then the router only propagates, see `decodeTraceContext`). `io.l5d.tracelog`'s own
+ * rate decides only when it is the only one: Linkerd's TracelogTracer answers `sampleTrace` with
+ * `None` ("doesn't influence downstream tracing") and logs what the other tracers sampled, so a
+ * tracelog at its default 1.0 beside a Zipkin tracer at 0.001 logs and exports 0.1% of traces
+ * (L1 `telemetry/tracelog/.../TracelogInitializer.scala`).
  *
  * @example
  * ```ts
  * import { tracingSampleRate } from "./tracing.ts";
  * tracingSampleRate([{ kind: "io.l5d.zipkin", sampleRate: 0.5 }, { kind: "io.l5d.prometheus" }]);
  * // 0.5
+ * tracingSampleRate([{ kind: "io.l5d.tracelog", sampleRate: 1 }, { kind: "io.l5d.zipkin" }]);
+ * // 0.001
  * ```
  */
 export function tracingSampleRate(telemeters: readonly TracingTelemeter[]): number | undefined {
   let rate: number | undefined = undefined;
+  let tracelog: number | undefined = undefined;
   for (const t of telemeters) {
-    if (TRACING_KINDS.includes(t.kind)) rate = Math.max(rate ?? 0, t.sampleRate ?? 0.001);
+    if (!TRACING_KINDS.includes(t.kind)) continue;
+    if (t.kind === "io.l5d.tracelog") tracelog = Math.max(tracelog ?? 0, t.sampleRate ?? 1);
+    else rate = Math.max(rate ?? 0, t.sampleRate ?? 0.001);
   }
-  return rate;
+  return rate ?? tracelog;
 }
 
 function zipkinUrl(t: TracingTelemeter): string {
@@ -182,7 +193,7 @@ export function createTracing(
   return {
     sampleRate: tracingSampleRate(telemeters) ?? 0,
     tracer,
-    serverFilter: (router) => serverSpan(tracer, router),
+    serverFilter: (router, baseDtab) => serverSpan(tracer, router, baseDtab),
     clientFilter: (target) => clientSpan(tracer, target),
     flush: () => processor.flush(),
     shutdown: () => processor.shutdown(),

@@ -27,6 +27,14 @@
  * `http.rsp.content-length`, `http.rsp.content-type`, `http.rsp.transfer-encoding` (each only
  * when the message has it). Not recorded: `http.req.version`/`http.rsp.version` (this layer does
  * not see the wire version) and `http.rsp.body` (Linkerd's own comment: Zipkin ignores it).
+ * `http.status_code` is the final status, Finagle's `HttpTracingFilter` key (Zipkin's convention).
+ *
+ * Linkerd's routing annotations: the server span carries `router.label` (L1 `RoutingFactory`),
+ * `namer.path`, `namer.dtab.base`, `namer.dtab.local` (L1 `DstTracing.Path`), `dst.id` and
+ * `dst.path` (the residual, L1 `DstTracing.Bound`), as in Linkerd's `HttpEndToEndTest`
+ * ("linking"); the client span repeats `namer.path`, `dst.id` and `dst.path`. Each attempt's
+ * client span records its classification as L1 `ClassifiedTracing` does: the tag
+ * `l5d.success` (`1.0`) or the annotation `l5d.retryable` / `l5d.failure`.
  *
  * @module
  */
@@ -34,6 +42,8 @@ import { type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry
 import type { Ctx } from "../../router/core/ctx.ts";
 import type { Filter, Service } from "../../router/core/service.ts";
 import { findSwitchyardError } from "../../router/core/errors.ts";
+import { showPath } from "../../router/dtab/path.ts";
+import { showDtab } from "../../router/dtab/dtab.ts";
 import { childOf, rootIn } from "./tracer.ts";
 import { tracingSwitch } from "./trace_ctx.ts";
 
@@ -79,8 +89,25 @@ function annotateResponse(span: Span, rsp: Response): void {
   if (te !== null) span.setAttribute("http.rsp.transfer-encoding", te);
 }
 
+/** Linkerd's `DstTracing` annotations: the logical name and, once bound, the client. */
+function annotateDst(span: Span, ctx: Ctx): void {
+  if (ctx.dstStr) span.setAttribute("namer.path", ctx.dstStr);
+  if (ctx.bound) {
+    span.setAttribute("dst.id", ctx.bound.idStr);
+    span.setAttribute("dst.path", showPath(ctx.bound.residual));
+  }
+}
+
+/** L1 `ClassifiedTracing`: `l5d.success` (a binary annotation) or an `l5d.*` message. */
+function annotateClassification(span: Span, classification: string): void {
+  if (classification === "success") span.setAttribute("l5d.success", "1.0");
+  else if (classification === "retryable_failure") span.addEvent("l5d.retryable");
+  else if (classification === "failure") span.addEvent("l5d.failure");
+}
+
 function end(span: Span, status: number, err: unknown, classification: string): void {
   span.setAttribute("http.response.status_code", status);
+  span.setAttribute("http.status_code", status);
   span.setAttribute("switchyard.classification", classification);
   if (err !== undefined) {
     const typed = findSwitchyardError(err);
@@ -104,6 +131,7 @@ function errorStatus(err: unknown): number {
  *
  * @param tracer from the Linker's tracer provider
  * @param router the router label
+ * @param baseDtab the router's base dtab as shown (`namer.dtab.base`)
  * @example
  * ```ts
  * import { serverSpan } from "./tracing_filter.ts";
@@ -115,7 +143,7 @@ function errorStatus(err: unknown): number {
  * const filter = serverSpan(tracer, "outgoing");
  * ```
  */
-export function serverSpan(tracer: Tracer, router: string): Filter {
+export function serverSpan(tracer: Tracer, router: string, baseDtab = ""): Filter {
   async function traced(req: Request, ctx: Ctx, next: Service): Promise<Response> {
     const parent = ctx.parentSpanId ? childOf(ctx.traceId, ctx.parentSpanId) : rootIn(ctx.traceId);
     const span = tracer.startSpan(req.method, {
@@ -126,6 +154,7 @@ export function serverSpan(tracer: Tracer, router: string): Filter {
         "url.path": ctx.url.pathname,
         "server.address": ctx.host,
         "client.address": ctx.remoteAddr,
+        "router.label": router,
       },
     }, parent);
     annotateRequest(span, req, ctx);
@@ -146,6 +175,11 @@ export function serverSpan(tracer: Tracer, router: string): Filter {
       if (ctx.bound) span.setAttribute("switchyard.client", ctx.bound.idStr);
       if (ctx.endpoint) span.setAttribute("switchyard.endpoint", ctx.endpoint);
       span.setAttribute("switchyard.retries", ctx.retries);
+      if (ctx.dstStr) {
+        span.setAttribute("namer.dtab.base", baseDtab);
+        span.setAttribute("namer.dtab.local", showDtab(ctx.dtabLocal));
+      }
+      annotateDst(span, ctx);
       if (rsp) annotateResponse(span, rsp);
       const status = rsp?.status ?? errorStatus(err);
       end(span, status, err, ctx.classification || (status < 500 ? "success" : "failure"));
@@ -222,7 +256,10 @@ export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
       ctx.spanId = serverSpanId;
       ctx.parentSpanId = serverParent;
       if (rsp) annotateResponse(span, rsp);
-      end(span, rsp?.status ?? errorStatus(err), err, classify(req, ctx, rsp, err));
+      annotateDst(span, ctx);
+      const classification = classify(req, ctx, rsp, err);
+      annotateClassification(span, classification);
+      end(span, rsp?.status ?? errorStatus(err), err, classification);
     }
   }
   return function clientSpan(req, ctx, next) {

@@ -21,6 +21,20 @@ Deno.test("tracingSampleRate() takes the largest tracing telemeter rate, undefin
     }]),
     0.5,
   );
+  // L1 TracelogTracer.sampleTrace is None: the tracelog's rate decides only on its own.
+  assertEquals(tracingSampleRate([{ kind: "io.l5d.tracelog", sampleRate: 0.2 }]), 0.2);
+  assertEquals(tracingSampleRate([{ kind: "io.l5d.tracelog" }]), 1, "tracelog default 1.0");
+  assertEquals(
+    tracingSampleRate([{ kind: "io.l5d.tracelog", sampleRate: 1 }, { kind: "io.l5d.zipkin" }]),
+    0.001,
+  );
+  assertEquals(
+    tracingSampleRate([{ kind: "io.l5d.zipkin", sampleRate: 0 }, {
+      kind: "io.l5d.tracelog",
+      sampleRate: 1,
+    }]),
+    0,
+  );
 });
 
 Deno.test("createTracing() is null without a tracing telemeter", () => {

@@ -471,3 +471,117 @@ Deno.test("tracing: the io.l5d.zipkin trace propagator writes B3 headers on ever
     await app.close();
   }
 });
+
+/** A Zipkin v2 collector on loopback keeping each span as posted (tags and annotations). */
+function rawZipkin() {
+  const spans: {
+    kind?: string;
+    tags?: Record<string, string>;
+    annotations?: { value: string }[];
+  }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    spans.push(...await req.json());
+    return new Response(null, { status: 202 });
+  });
+  return { port: server.addr.port, spans, close: () => server.shutdown() };
+}
+
+// Linkerd's routing annotations on a request's spans (L1 `DstTracing`, `RoutingFactory`,
+// `ClassifiedTracing`; HttpEndToEndTest "linking" and the retry tests): `router.label`,
+// `namer.path`, `namer.dtab.base`/`.local`, `dst.id`, `dst.path`, and per attempt `l5d.success`
+// or the `l5d.failure` annotation; `http.status_code` as Finagle's HttpTracingFilter.
+Deno.test("tracing: spans carry Linkerd's router.label, namer.*, dst.* and l5d.* annotations", async () => {
+  const zipkin = rawZipkin();
+  const app = startUpstream(
+    "app",
+    (req) => new Response("x", { status: new URL(req.url).pathname === "/fail" ? 500 : 200 }),
+  );
+  const dtab = `/svc => /$/inet/127.0.0.1/${app.port}`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+telemetry:
+- {kind: io.l5d.zipkin, host: 127.0.0.1, port: ${zipkin.port}, sampleRate: 1.0}
+routers:
+- protocol: http
+  label: out
+  dtab: ${dtab};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const ok = await curl([
+      "-H",
+      "Host: hello",
+      "-H",
+      "l5d-dtab: /x=>/y",
+      `http://${sy.proxy()}/a`,
+    ]);
+    assertEquals(ok.status, 200);
+    assert(await eventually(() => zipkin.spans.length >= 2, 5000), "no spans");
+    const server = zipkin.spans.find((s) => s.kind === "SERVER")!.tags!;
+    const client = zipkin.spans.find((s) => s.kind === "CLIENT")!;
+    const bound = `/$/inet/127.0.0.1/${app.port}`;
+    assertEquals(
+      [server["router.label"], server["namer.path"], server["dst.id"], server["dst.path"]],
+      ["out", "/svc/hello", bound, "/hello"],
+    );
+    assertEquals([server["namer.dtab.base"], server["namer.dtab.local"]], [
+      dtab.replace(" => ", "=>"), // Finagle's Dtab.show
+      "/x=>/y",
+    ]);
+    assertEquals([server["http.status_code"], server["http.uri"]], ["200", "/a"]);
+    assertEquals([client.tags!["dst.id"], client.tags!["l5d.success"]], [bound, "1.0"]);
+    zipkin.spans.length = 0;
+    const failed = await curl(["-H", "Host: hello", `http://${sy.proxy()}/fail`]);
+    assertEquals(failed.status, 500);
+    assert(await eventually(() => zipkin.spans.length >= 2, 5000), "no spans");
+    const attempt = zipkin.spans.find((s) => s.kind === "CLIENT")!;
+    assertEquals(attempt.annotations?.map((a) => a.value), ["l5d.failure"]);
+    assertEquals([attempt.tags!["l5d.success"], attempt.tags!["http.status_code"]], [
+      undefined,
+      "500",
+    ]);
+  } finally {
+    await sy.stop();
+    await app.close();
+    await zipkin.close();
+  }
+});
+
+// L1 TracelogTracer: "This tracer doesn't influence downstream tracing" (`sampleTrace` is None);
+// it logs what the other tracers sampled. A tracelog at 1.0 beside a Zipkin tracer at 0 neither
+// exports nor logs, and `l5d-sample: 1` turns both on.
+Deno.test("tracing: io.l5d.tracelog's sampleRate does not override io.l5d.zipkin's", async () => {
+  const zipkin = rawZipkin();
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+telemetry:
+- {kind: io.l5d.tracelog, sampleRate: 1.0}
+- {kind: io.l5d.zipkin, host: 127.0.0.1, port: ${zipkin.port}, sampleRate: 0.0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${app.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const spanLogs = () => sy.logs.filter((l) => l.includes('"msg":"span"')).length;
+  try {
+    for (let i = 0; i < 5; i++) {
+      assertEquals((await curl(["-H", "Host: hello", `http://${sy.proxy()}/a`])).status, 200);
+    }
+    const sampled = await curl([
+      "-H",
+      "Host: hello",
+      "-H",
+      "l5d-sample: 1",
+      `http://${sy.proxy()}/b`,
+    ]);
+    assertEquals(sampled.status, 200);
+    assert(await eventually(() => zipkin.spans.length >= 2 && spanLogs() >= 2, 5000));
+    await new Promise((r) => setTimeout(r, 1500)); // a batch of unsampled spans would be out
+    assertEquals([zipkin.spans.length, spanLogs()], [2, 2], "only the l5d-sample: 1 request");
+  } finally {
+    await sy.stop();
+    await app.close();
+    await zipkin.close();
+  }
+});
