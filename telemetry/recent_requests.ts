@@ -3,6 +3,11 @@
  * served by the admin server at `/requests.json` (and `/requests`, a plain table), as Linkerd's
  * recent-requests page. Recording is a server-level filter; unsampled requests cost one random().
  *
+ * The table has L1 `RecentRequestsAdminHandler`'s columns (Timestamp, Source, Router, Logical
+ * Name, Concrete Name, Destination; the names link to the dtab playground as Linkerd's do to
+ * `delegator?router=…#…`), but not its Server column (the listener is not known at this level),
+ * then the method, URI, status and duration.
+ *
  * @module
  */
 import type { Filter } from "../router/core/service.ts";
@@ -10,6 +15,8 @@ import type { Filter } from "../router/core/service.ts";
 /** One sampled request. */
 export interface RecentRequest {
   readonly timestamp: string;
+  /** The caller's address (Linkerd's Source column). */
+  readonly source: string;
   readonly router: string;
   readonly method: string;
   readonly uri: string;
@@ -55,6 +62,7 @@ export function createRecentRequests(
         const t0 = performance.now();
         const base = {
           timestamp: new Date().toISOString(),
+          source: ctx.remoteAddr,
           router,
           method: req.method,
           uri: `${ctx.host}${ctx.target}`,
@@ -92,19 +100,27 @@ function esc(s: string | number): string {
   return String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A name linked to the dtab playground, as Linkerd's `delegator?router=<r>#<name>`. */
+function delegatorLink(router: string, name: string): string {
+  if (name === "") return "";
+  const href = `delegator?router=${encodeURIComponent(router)}#${encodeURIComponent(name)}`;
+  return `<a href="${esc(href)}">${esc(name)}</a>`;
+}
+
 /** `/requests`: the sample as an HTML table. */
 export function recentRequestsPage(list: readonly RecentRequest[]): Response {
   const rows = list.map((r) =>
-    `<tr><td>${esc(r.timestamp)}</td><td>${esc(r.router)}</td><td>${esc(r.method)}</td><td>${
-      esc(r.uri)
-    }</td><td>${esc(r.service)}</td><td>${esc(r.client)}</td><td>${esc(r.endpoint)}</td><td>${
-      esc(r.status)
-    }</td><td>${esc(r.durationMs)}</td></tr>`
+    `<tr><td>${esc(r.timestamp)}</td><td>${esc(r.source)}</td><td>${esc(r.router)}</td><td>${
+      delegatorLink(r.router, r.service)
+    }</td><td>${delegatorLink(r.router, r.client)}</td><td>${esc(r.endpoint)}</td><td>${
+      esc(r.method)
+    }</td><td>${esc(r.uri)}</td><td>${esc(r.status)}</td><td>${esc(r.durationMs)}</td></tr>`
   ).join("\n");
-  const html = `<!doctype html><meta charset="utf-8"><title>Recent requests</title>
+  const html = `<!doctype html><meta charset="utf-8"><title>Recent Requests</title>
 <style>body{font:13px system-ui;margin:20px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}</style>
-<h1>Recent requests</h1><table><tr><th>time</th><th>router</th><th>method</th><th>uri</th>
-<th>service</th><th>client</th><th>endpoint</th><th>status</th><th>ms</th></tr>
-${rows}</table>`;
+<h1>Recent Requests</h1><table><thead><tr><th>Timestamp</th><th>Source</th><th>Router</th>
+<th>Logical Name</th><th>Concrete Name</th><th>Destination</th><th>Method</th><th>URI</th>
+<th>Status</th><th>ms</th></tr></thead><tbody>
+${rows}</tbody></table>`;
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
 }

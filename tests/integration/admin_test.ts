@@ -241,7 +241,14 @@ routers:
     assertEquals(list[0].service, "/svc/world");
     assertEquals(list[0].client, "/#/io.l5d.fs/world");
     assertEquals(list[0].status, 200);
-    assertStringIncludes((await curl([`${sy.admin}/requests`])).body, "world/r4");
+    assertEquals(list[0].source, "127.0.0.1");
+    const page = (await curl([`${sy.admin}/requests`])).body;
+    assertStringIncludes(page, "world/r4");
+    // L1 RecentRequestsAdminHandler's columns; names link to the delegator as Linkerd's do.
+    for (const th of ["Timestamp", "Source", "Router", "Logical Name", "Concrete Name"]) {
+      assertStringIncludes(page, `<th>${th}</th>`);
+    }
+    assertStringIncludes(page, `<a href="delegator?router=outgoing#%2Fsvc%2Fworld">/svc/world</a>`);
   } finally {
     await sy.stop();
     await world.close();
