@@ -185,9 +185,12 @@ export function forwardTo(
     try {
       if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
       if (isRawUpgrade(req)) {
-        return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
-      }
-      if (isWebSocketUpgrade(req)) {
+        // An upgrade request with content goes as a plain request, the upgrade declined (RFC
+        // 9110 §7.8): the tunnel sends a head only, and the connection carries on as HTTP/1.1.
+        if (req.body === null) {
+          return tunnelUpgrade(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
+        }
+      } else if (isWebSocketUpgrade(req)) {
         return proxyWebSocket(req, ctx, host, port, upstreamHeaders(req, ctx, forwardClientCert));
       }
       const version = httpVersion(req);

@@ -13,8 +13,11 @@ import { H, VIA_VALUE } from "./headers.ts";
 import { takeConnection, takeovers } from "./raw/tunnel.ts";
 import { pipe } from "./raw/tunnel.ts";
 import { requestParts } from "./raw/request_parts.ts";
-import { findHeadEnd, parseResponseHead } from "./h1/mod.ts";
-import { latin1Bytes } from "./h1/_bytes.ts";
+import { findHeadEnd, parseResponseHead, type ResponseHead } from "./h1/mod.ts";
+import { latin1Bytes, reserveWindow } from "./h1/_bytes.ts";
+import type { ByteSource } from "./h1/_conn.ts";
+import { type BodyReader, EofReader, LengthReader } from "./h1/_response_body.ts";
+import { ChunkedDecoder } from "./h1/chunked.ts";
 
 /**
  * True for a WebSocket upgrade request. A request the raw engine built is answered from its
@@ -41,6 +44,63 @@ export function isRawUpgrade(req: Request): boolean {
 }
 
 const MAX_HEAD = 64 * 1024;
+
+/** The upstream socket of an upgrade request, buffered for the response parsers. */
+class TunnelSource implements ByteSource {
+  buf: Uint8Array = new Uint8Array(16 * 1024);
+  s = 0;
+  e = 0;
+  readonly #conn: Deno.Conn;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async fill(): Promise<boolean> {
+    if (this.e === this.buf.length) this.reserve(this.e - this.s + 1);
+    const n = await this.#conn.read(this.buf.subarray(this.e));
+    if (n === null) return false;
+    this.e += n;
+    return true;
+  }
+
+  reserve(n: number): void {
+    reserveWindow(this, n);
+  }
+
+  readInto(dst: Uint8Array): Promise<number | null> {
+    return this.#conn.read(dst);
+  }
+}
+
+/** The body of an upstream's non-101 answer to an upgrade request; `up` closes at its end. */
+function declinedBody(src: TunnelSource, h: ResponseHead, up: Deno.Conn): ReadableStream {
+  const reader: BodyReader = h.chunked
+    ? new ChunkedDecoder(src, MAX_HEAD)
+    : h.contentLength > 0
+    ? new LengthReader(src, h.contentLength)
+    : new EofReader(src);
+  const close = (): void => {
+    try {
+      up.close();
+    } catch { /* closed */ }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c): Promise<void> {
+      try {
+        const b = await reader.next();
+        if (b === null) {
+          close();
+          c.close();
+        } else c.enqueue(b);
+      } catch (e: unknown) {
+        close();
+        c.error(e);
+      }
+    },
+    cancel: close,
+  });
+}
 
 async function writeAll(c: Deno.Conn, b: Uint8Array): Promise<void> {
   let o = 0;
@@ -78,37 +138,31 @@ export async function tunnelUpgrade(
     for (const [k, v] of headers) head += `${k}: ${v}\r\n`;
     head += `connection: upgrade\r\nupgrade: ${protocol}\r\n\r\n`;
     await writeAll(up, latin1Bytes(head));
-    let buf = new Uint8Array(16 * 1024);
-    let e = 0;
-    let end = -1;
-    while ((end = findHeadEnd(buf, 0, e)) < 0) {
-      if (e === buf.length) {
-        if (buf.length >= MAX_HEAD) throw new Error(`response head over ${MAX_HEAD} bytes`);
-        const bigger = new Uint8Array(buf.length * 2);
-        bigger.set(buf);
-        buf = bigger;
-      }
-      const n = await up.read(buf.subarray(e));
-      if (n === null) throw new Error("closed the connection without answering the upgrade");
-      e += n;
-    }
-    const h = parseResponseHead(buf, 0, end);
-    if (h.status !== 101) {
-      let body: Uint8Array<ArrayBuffer> | null = null;
-      if (h.contentLength > 0 && h.contentLength <= MAX_HEAD) {
-        body = new Uint8Array(h.contentLength);
-        const have = Math.min(e - end, h.contentLength);
-        body.set(buf.subarray(end, end + have));
-        let got = have;
-        while (got < body.length) {
-          const n = await up.read(body.subarray(got));
-          if (n === null) break;
-          got += n;
+    const src = new TunnelSource(up);
+    let h: ResponseHead;
+    for (;;) {
+      let end: number;
+      while ((end = findHeadEnd(src.buf, src.s, src.e)) < 0) {
+        if (src.e - src.s >= MAX_HEAD) throw new Error(`response head over ${MAX_HEAD} bytes`);
+        if (!await src.fill()) {
+          throw new Error("closed the connection without answering the upgrade");
         }
-        body = body.subarray(0, got);
       }
-      up.close();
-      const rsp = new Response(body, { status: h.status, headers: h.headers });
+      h = parseResponseHead(src.buf, src.s, end);
+      src.s = end;
+      // An interim answer (100 Continue, 103 Early Hints) is skipped: the final one follows.
+      if (h.status === 101 || h.status >= 200) break;
+    }
+    if (h.status !== 101) {
+      // The upgrade was declined: relay the answer with its whole body, framed as the upstream
+      // framed it (content-length, chunked or to the close), then close the upstream connection.
+      const empty = req.method === "HEAD" || h.status === 204 || h.status === 304 ||
+        h.contentLength === 0;
+      const rsp = new Response(empty ? null : declinedBody(src, h, up), {
+        status: h.status,
+        headers: h.headers,
+      });
+      if (empty) up.close();
       rsp.headers.append(H.via, VIA_VALUE);
       return rsp;
     }
@@ -117,7 +171,7 @@ export async function tunnelUpgrade(
     let out = `HTTP/1.1 101 ${h.reason || "Switching Protocols"}\r\n`;
     for (const [k, v] of h.headers) out += `${k}: ${v}\r\n`;
     out += `connection: upgrade\r\nupgrade: ${protocol}\r\nvia: ${VIA_VALUE}\r\n\r\n`;
-    const rest = buf.subarray(end, e);
+    const rest = src.buf.subarray(src.s, src.e);
     const first = new Uint8Array(out.length + rest.length);
     first.set(latin1Bytes(out));
     first.set(rest, out.length);

@@ -296,6 +296,71 @@ Deno.test("engine: any Upgrade protocol is tunnelled to the routed endpoint; a r
   }
 });
 
+/**
+ * An upstream that never upgrades: `/chunked` answers chunked, `/close` to the close, `/big`
+ * 200 KiB by length after a 103; POST bodies are echoed back with the upgrade header it saw.
+ */
+function decliningServer(): { port: number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const c of listener) {
+      (async () => {
+        try {
+          const head = await readUntil(c, "\r\n\r\n");
+          const path = head.split(" ")[1];
+          if (path === "/chunked") {
+            await c.write(enc.encode("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"));
+            for (const w of ["one ", "two ", "three"]) {
+              await c.write(enc.encode(`${w.length.toString(16)}\r\n${w}\r\n`));
+            }
+            await c.write(enc.encode("0\r\n\r\n"));
+          } else if (path === "/close") {
+            await c.write(enc.encode("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nto the close"));
+          } else if (path === "/big") {
+            await c.write(enc.encode("HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n"));
+            await c.write(enc.encode("HTTP/1.1 200 OK\r\ncontent-length: 204800\r\n\r\n"));
+            await c.write(new Uint8Array(204800).fill(97));
+          } else {
+            const len = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+            let body = head.slice(head.indexOf("\r\n\r\n") + 4);
+            if (body.length < len) body += await readUntil(c, "!");
+            const up = /\r\nupgrade: ([^\r]*)/i.exec(head)?.[1] ?? "none";
+            const out = `${body} upgrade=${up}`;
+            await c.write(
+              enc.encode(`HTTP/1.1 200 OK\r\ncontent-length: ${out.length}\r\n\r\n${out}`),
+            );
+          }
+          c.close();
+        } catch { /* client went away */ }
+      })();
+    }
+  })().catch(() => {});
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
+}
+
+Deno.test("engine: a declined Upgrade relays the whole answer; with content it goes plain", async () => {
+  const up = decliningServer();
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
+  try {
+    const url = `http://${sy.proxy()}`;
+    const upgrade = ["-H", "Host: web", "-H", "Connection: Upgrade", "-H", "Upgrade: h2c"];
+    const chunked = await curl([...upgrade, `${url}/chunked`]);
+    assertEquals([chunked.status, chunked.body], [200, "one two three"]);
+    const close = await curl([...upgrade, `${url}/close`]);
+    assertEquals([close.status, close.body], [200, "to the close"]);
+    const big = await curl([...upgrade, `${url}/big`]);
+    assertEquals([big.status, big.body.length], [200, 204800]);
+    // A body with the upgrade (curl --http2 sends one with a POST) reaches the upstream as a
+    // plain request, without the Upgrade field.
+    const post = await curl([...upgrade, "-d", "hello!", `${url}/post`]);
+    assertEquals([post.status, post.body], [200, "hello! upgrade=none"]);
+  } finally {
+    await sy.stop();
+    up.close();
+  }
+});
+
 Deno.test("engine: `engine: serve` runs the listener on Deno.serve", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
