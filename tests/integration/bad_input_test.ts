@@ -36,15 +36,20 @@ async function exchange(
   return { text, closed, ms: performance.now() - t0 };
 }
 
-Deno.test("bad input: raw engine answers HTTP/0.9 `GET /` at once", async () => {
-  const up = startUpstream("up");
-  const sy = await startSwitchyard(`
+/** A router on a free port whose every name goes to the upstream on `port`. */
+function routerTo(port: number, server = ""): string {
+  return `
 admin: {ip: 127.0.0.1, port: 0}
 routers:
 - protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/${up.port};
-  servers: [{ip: 127.0.0.1, port: 0}]
-`);
+  dtab: /svc => /$/inet/127.0.0.1/${port};
+  servers: [{ip: 127.0.0.1, port: 0${server}}]
+`;
+}
+
+Deno.test("bad input: raw engine answers HTTP/0.9 `GET /` at once", async () => {
+  const up = startUpstream("up");
+  const sy = await startSwitchyard(routerTo(up.port));
   try {
     const port = sy.ports["http"]![0]!;
     // Netty's decoder refuses `GET /` (no version) as soon as the line ends.
@@ -72,13 +77,7 @@ routers:
 
 Deno.test("bad input: an exponentially branching l5d-dtab fails fast", async () => {
   const up = startUpstream("up");
-  const sy = await startSwitchyard(`
-admin: {ip: 127.0.0.1, port: 0}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/${up.port};
-  servers: [{ip: 127.0.0.1, port: 0}]
-`);
+  const sy = await startSwitchyard(routerTo(up.port));
   try {
     // ~500 bytes: 2^30 leaves if every branch were bound.
     const dentries = ["/svc=>/l0"];
@@ -101,13 +100,7 @@ routers:
 Deno.test("bad input: engine serve: bad Host 400; broken body 400, no endpoint dead", async () => {
   // Reads the whole body first, so a broken one never gets an answer from here.
   const up = startUpstream("up", async (req) => new Response(`${req.method} ${await req.text()}`));
-  const sy = await startSwitchyard(`
-admin: {ip: 127.0.0.1, port: 0}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/${up.port};
-  servers: [{ip: 127.0.0.1, port: 0, engine: serve}]
-`);
+  const sy = await startSwitchyard(routerTo(up.port, ", engine: serve"));
   try {
     const port = sy.ports["http"]![0]!;
     for (const host of ["a:99999", "a b"]) {
