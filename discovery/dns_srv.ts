@@ -4,6 +4,7 @@
  * `/#/io.l5d.dnssrv/_http._tcp.web.example.org`. The bound id is `/<srv-record>`.
  *
  * Config: `experimental: true` (required, as in Linkerd), `refreshIntervalSeconds` (default 5),
+ * `domain` (default `.`: a record name not ending in `.` gets `.<domain>` appended, namer.md),
  * `dnsHosts` (name servers to ask, `ip`, `ip:port`, `[v6]:port` or a host name resolved through
  * the system resolver; tried in order; default the system resolver), `prefix` (default
  * `/io.l5d.dnssrv`).
@@ -53,6 +54,8 @@ export interface DnsSrvNamerOptions {
   readonly refreshMs?: number;
   /** Name servers (see the module doc); default the system resolver. */
   readonly dnsHosts?: readonly string[];
+  /** Origin appended to relative record names (not ending in `.`); default `.` (none). */
+  readonly domain?: string;
   /** The resolver; default {@linkcode resolveSrv} over `dnsHosts`. */
   readonly resolve?: SrvResolver;
   /** Timer source (tests); default real, unref'd timers. */
@@ -163,6 +166,17 @@ export async function resolveSrv(
   throw lastError;
 }
 
+/**
+ * A record name as Linkerd's `DNS.Name.fromString(address, origin)` reads it: a name ending in
+ * `.` is absolute and kept; any other gets `.<domain>` appended (the domain is always absolute,
+ * with or without its trailing `.`; `.` or none adds nothing).
+ */
+export function absoluteName(name: string, domain: string | undefined): string {
+  if (name.endsWith(".")) return name;
+  const origin = (domain ?? ".").replace(/\.$/, "");
+  return origin === "" ? name : `${name}.${origin}`;
+}
+
 function neg(why: string): Lookup {
   const value: NameTree<never> = { type: "neg", why };
   return { state: "ok", value };
@@ -193,8 +207,9 @@ export function createDnsSrvNamer(opts: DnsSrvNamerOptions = {}): DnsSrvNamer {
   const lookups = boundedCache<Var<Lookup>>(1000);
 
   function addrOf(name: string): Var<Addr> {
-    return refreshed.addr(name, `dnssrv ${name}`, async (signal) => {
-      const addrs = await resolve(name, signal);
+    const fqdn = absoluteName(name, opts.domain);
+    return refreshed.addr(fqdn, `dnssrv ${fqdn}`, async (signal) => {
+      const addrs = await resolve(fqdn, signal);
       return addrs.length > 0 ? boundAddr(addrs) : { type: "neg" };
     });
   }

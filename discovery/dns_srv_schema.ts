@@ -10,6 +10,7 @@ import { z } from "zod";
 /** The kind-specific config keys. */
 export const dnsSrvNamerConfig = z.object({
   refreshIntervalSeconds: z.number().int().min(1).optional(),
+  domain: z.string().min(1).optional(),
   dnsHosts: z.array(z.string().min(1)).optional(),
 });
 

@@ -179,6 +179,34 @@ Deno.test("createDnsSrvNamer() binds a record, is Neg for NXDOMAIN and follows c
   }
 });
 
+Deno.test("createDnsSrvNamer() expands relative names with `domain` (namer.md)", async () => {
+  // namer.md: relative addresses not ending in `.` are expanded with `domain`; absolute ones
+  // ending in `.` are not; the domain is absolute with or without its trailing `.`.
+  const dns = await startFakeDns(zone());
+  const namer = createDnsSrvNamer({
+    dnsHosts: [`127.0.0.1:${dns.port}`],
+    domain: "web.test",
+    refreshMs: 60_000,
+  });
+  try {
+    const rel = namer.lookup(["_http._tcp"]);
+    const b = boundOf(await waitFor(rel, (a) => a.state !== "pending", 3000, "relative name"));
+    assertEquals(b.idStr, "/_http._tcp");
+    assertEquals(hosts(b.addr.get()), ["10.0.0.1:8080", "10.0.0.2:8081", "10.0.0.3:8081"]);
+    const abs = namer.lookup(["_http._tcp.web.test."]);
+    const b2 = boundOf(await waitFor(abs, (a) => a.state !== "pending", 3000, "absolute name"));
+    assertEquals(hosts(b2.addr.get()).length, 3);
+    const absMiss = namer.lookup(["_http._tcp."]); // absolute: not expanded, so NXDOMAIN
+    const neg = await waitFor(absMiss, (a) => a.state !== "pending", 3000, "absolute miss");
+    assert(neg.state === "ok" && neg.value.type === "neg", JSON.stringify(neg));
+    assert(dns.queries.includes("SRV _http._tcp.web.test"), dns.queries.join(", "));
+    assert(dns.queries.includes("SRV _http._tcp"), dns.queries.join(", "));
+  } finally {
+    await namer.close();
+    await dns.close();
+  }
+});
+
 Deno.test("createDnsSrvNamer() keeps the last good endpoints over a transient DNS failure", async () => {
   let fail = false;
   const namer = createDnsSrvNamer({

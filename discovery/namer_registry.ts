@@ -185,6 +185,7 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
       createDnsSrvNamer({
         refreshMs: (config.refreshIntervalSeconds ?? 5) * 1000,
         ...(config.dnsHosts ? { dnsHosts: config.dnsHosts } : {}),
+        ...(config.domain ? { domain: config.domain } : {}),
         ...(ctx.clock ? { clock: ctx.clock } : {}),
       }),
   });

@@ -8,7 +8,7 @@
  * | `io.l5d.rewrite` | `pattern`, `name` (required; `{var}` captures), `prefix` (required: no default) |
  * | `io.l5d.k8s` | `host`, `port` (`localhost:8001`), `labelSelector`, `useServiceAccount`, `prefix` (`/io.l5d.k8s`) |
  * | `io.l5d.k8s.ns` | as `io.l5d.k8s` plus `envVar` (`POD_NAMESPACE`), `prefix` (`/io.l5d.k8s.ns`) |
- * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
+ * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `domain` (`.`), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
  *
  * All take `experimental` and `transformers` (kinds `io.l5d.k8s.daemonset`: `namespace`,
  * `service`, `port` required, `k8sHost`, `k8sPort`, `useServiceAccount`, `hostNetwork`, `prefix`;
@@ -137,6 +137,8 @@ const dnsSrvNamer = z.strictObject({
   /** Must be true: the namer is experimental in Linkerd. */
   experimental: z.literal(true, { error: "io.l5d.dnssrv is experimental; set experimental: true" }),
   refreshIntervalSeconds: z.number().int().min(1).optional(),
+  /** Origin for relative record names (not ending in `.`); default `.` (all absolute). */
+  domain: z.string().min(1).optional(),
   /** Name servers (`ip`, `ip:port`, or a host name); default the system resolver. */
   dnsHosts: z.array(z.string().min(1)).optional(),
   transformers: namerTransformersSchema,

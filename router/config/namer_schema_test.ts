@@ -65,6 +65,7 @@ namers:
 - kind: io.l5d.dnssrv
   experimental: true
   refreshIntervalSeconds: 10
+  domain: srv.dc-1.example.org
   dnsHosts: [127.0.0.1]
 - kind: io.l5d.k8s
   prefix: /io.l5d.k8s.ds
