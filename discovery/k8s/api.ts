@@ -167,11 +167,13 @@ export interface WatchQuery extends K8sQuery {
 /**
  * The collection path of a resource: a core/v1 plural (`endpoints`) lives under `/api/v1`, a
  * `<group>/<version>/<plural>` (`networking.k8s.io/v1/ingresses`) under `/apis/<group>/<version>`;
- * the namespace `""` means every namespace (`/apis/networking.k8s.io/v1/ingresses`).
+ * the namespace `""` means every namespace (`/apis/networking.k8s.io/v1/ingresses`). With
+ * `watchPrefix`, Linkerd's watch path: `/api/v1/watch/namespaces/<ns>/<plural>`.
  */
-function collectionPath(ns: string, resource: string): string {
+function collectionPath(ns: string, resource: string, watchPrefix = false): string {
   const slash = resource.lastIndexOf("/");
-  const root = slash < 0 ? "/api/v1" : `/apis/${resource.slice(0, slash)}`;
+  const root = (slash < 0 ? "/api/v1" : `/apis/${resource.slice(0, slash)}`) +
+    (watchPrefix ? "/watch" : "");
   const plural = resource.slice(slash + 1);
   return ns === "" ? `${root}/${plural}` : `${root}/namespaces/${encodeURIComponent(ns)}/${plural}`;
 }
@@ -187,11 +189,7 @@ function singleName(query: K8sQuery): string | undefined {
  * <name>`, `/api/v1/watch/namespaces/<ns>/<plural>/<name>`.
  */
 function objectPath(ns: string, resource: string, name: string, watch: boolean): string {
-  const slash = resource.lastIndexOf("/");
-  const root = slash < 0 ? "/api/v1" : `/apis/${resource.slice(0, slash)}`;
-  const plural = resource.slice(slash + 1);
-  return `${root}${watch ? "/watch" : ""}/namespaces/${encodeURIComponent(ns)}/${plural}/` +
-    encodeURIComponent(name);
+  return `${collectionPath(ns, resource, watch)}/${encodeURIComponent(name)}`;
 }
 
 /**

@@ -49,18 +49,12 @@ export async function readAdminBody(req: Request, max = MAX_ADMIN_BODY_BYTES): P
     await body.cancel().catch(() => {});
     throw new AdminBodyTooLarge(max);
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let n = 0;
   for await (const chunk of body) {
     n += chunk.length;
     if (n > max) throw new AdminBodyTooLarge(max); // leaving the loop cancels the stream
     chunks.push(chunk);
   }
-  const all = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return await new Blob(chunks).text();
 }
