@@ -31,8 +31,9 @@ Deno.test("demo: http_proxy curl http://hello prints Hello (…) world (…)!! a
   const pump = (async () => {
     for await (const c of child.stdout.pipeThrough(new TextDecoderStream())) out.push(c);
   })();
+  const err: string[] = [];
   const errPump = (async () => {
-    for await (const _ of child.stderr) { /* drain */ }
+    for await (const c of child.stderr.pipeThrough(new TextDecoderStream())) err.push(c);
   })();
   try {
     const up = await eventually(async () => {
@@ -48,7 +49,14 @@ Deno.test("demo: http_proxy curl http://hello prints Hello (…) world (…)!! a
       env: { http_proxy: `127.0.0.1:${r}` },
       stdout: "piped",
     }).output();
-    assertEquals(new TextDecoder().decode(r1.stdout), "Hello (127.0.0.1) world (127.0.0.1)!!");
+    assertEquals(
+      new TextDecoder().decode(r1.stdout),
+      "Hello (127.0.0.1) world (127.0.0.1)!!",
+      // Once in a fresh-clone CI run curl got nothing in 10 s; the demo's own output says why.
+      `curl exit ${r1.code}; ports router ${r} admin ${a} hello ${h} world ${w}; demo stderr:\n${
+        err.join("").slice(-3000)
+      }`,
+    );
     assertStringIncludes(out.join(""), "curl -s http://hello");
   } finally {
     child.kill("SIGTERM");
