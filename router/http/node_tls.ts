@@ -394,20 +394,25 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
   return listener;
 }
 
-/** Client TLS with a client certificate (PEM text, already read). */
+/** Client TLS through node:tls: a client certificate and/or a version range (PEM text, read). */
 export interface MutualTlsDial {
   /** SNI and the name the server's certificate must carry; the endpoint's host when absent. */
   commonName?: string | undefined;
   /** Trusted CAs; the runtime's roots when empty. */
   caCerts: readonly string[];
-  /** Client certificate chain and key. */
-  cert: string;
-  key: string;
+  /** Client certificate chain and key; none presented when absent. */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** Skip the certificate name check (`disableValidation`); the chain is still verified. */
+  disableValidation?: boolean | undefined;
+  /** The TLS versions offered (`protocols`); node's defaults when absent. */
+  versions?: TlsVersionRange | undefined;
 }
 
 /**
- * A dialer for `createH1Client({ dial })` that presents a client certificate: TCP to the
- * endpoint's address, then TLS verifying `commonName` (ALPN `http/1.1`).
+ * A dialer for `createH1Client({ dial })` through node:tls, for what `Deno.startTls` cannot do:
+ * present a client certificate, limit the TLS versions. TCP to the endpoint's address, then TLS
+ * verifying `commonName` (ALPN `http/1.1`).
  *
  * @example
  * ```ts ignore
@@ -426,11 +431,13 @@ export function mutualTlsDial(opts: MutualTlsDial): Dial {
         socket: tcp,
         ...(net.isIP(name) === 0 ? { servername: name } : {}),
         ...(opts.caCerts.length > 0 ? { ca: [...opts.caCerts] } : {}),
-        cert: opts.cert,
-        key: opts.key,
+        ...(opts.cert !== undefined && opts.key !== undefined
+          ? { cert: opts.cert, key: opts.key }
+          : {}),
+        ...(opts.versions ?? {}),
         ALPNProtocols: ["http/1.1"],
         checkServerIdentity: (_host: string, cert: NodeTls.PeerCertificate) =>
-          tls.checkServerIdentity(name, cert),
+          opts.disableValidation ? undefined : tls.checkServerIdentity(name, cert),
       });
       const fail = (e: unknown): void => {
         signal.removeEventListener("abort", onAbort);

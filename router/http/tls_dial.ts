@@ -3,13 +3,13 @@
  * address, then start TLS with the configured `commonName` as SNI and verified name — connecting
  * to an IP while verifying a service name, which `fetch` cannot do. `trustCertsBundle`
  * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` skips the name
- * check. `Deno.startTls` takes no client certificate: with `clientAuth`, {@link tlsDial} dials
- * through node:tls instead (`node_tls.ts`).
+ * check. `Deno.startTls` takes no client certificate and no TLS version range: with
+ * `clientAuth` or `protocols`, {@link tlsDial} dials through node:tls instead (`node_tls.ts`).
  *
  * @module
  */
 import type { Dial } from "./h1/mod.ts";
-import { mutualTlsDial } from "./node_tls.ts";
+import { mutualTlsDial, type TlsVersionRange, tlsVersionRange } from "./node_tls.ts";
 
 /** Resolved client TLS settings. */
 export interface ClientTls {
@@ -21,6 +21,8 @@ export interface ClientTls {
   readonly disableValidation: boolean;
   /** The client certificate chain and key to present (`clientAuth`), PEM. */
   readonly clientAuth?: { readonly cert: string; readonly key: string } | undefined;
+  /** The TLS versions offered (`protocols`, e.g. `[TLSv1.2]`); the runtime's when absent. */
+  readonly versions?: TlsVersionRange | undefined;
 }
 
 /** Read a `client.tls` block's files into `ClientTls`. */
@@ -35,6 +37,7 @@ export function readClientTls(tls: {
     keyPath: string;
     intermediateCertsPath?: string | undefined;
   } | undefined;
+  protocols?: readonly string[] | undefined;
 }): ClientTls {
   const files = [tls.trustCertsBundle, tls.caCertPath, ...(tls.trustCerts ?? [])].filter((
     f,
@@ -48,11 +51,13 @@ export function readClientTls(tls: {
     }
     clientAuth = { cert, key: Deno.readTextFileSync(auth.keyPath) };
   }
+  const versions = tlsVersionRange(tls.protocols);
   return {
     commonName: tls.commonName,
     caCerts: files.map((f) => Deno.readTextFileSync(f)),
     disableValidation: tls.disableValidation ?? false,
     ...(clientAuth ? { clientAuth } : {}),
+    ...(versions ? { versions } : {}),
   };
 }
 
@@ -66,8 +71,15 @@ export function readClientTls(tls: {
  * ```
  */
 export function tlsDial(tls: ClientTls): Dial {
-  if (tls.clientAuth) {
-    return mutualTlsDial({ commonName: tls.commonName, caCerts: tls.caCerts, ...tls.clientAuth });
+  // `Deno.startTls` takes neither a client certificate nor a version range: node:tls does both.
+  if (tls.clientAuth || tls.versions) {
+    return mutualTlsDial({
+      commonName: tls.commonName,
+      caCerts: tls.caCerts,
+      disableValidation: tls.disableValidation,
+      ...(tls.clientAuth ?? {}),
+      ...(tls.versions ? { versions: tls.versions } : {}),
+    });
   }
   return async function dialTls(hostname, port, signal) {
     const tcp = await Deno.connect({ hostname, port, signal });

@@ -346,3 +346,78 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// client_tls.md / linkerd1.md §7: `client.tls.protocols` lists the TLS versions the client
+// offers (Linkerd's TlsClientConfig `protocols`). The upstream takes TLS 1.2 and 1.3 and answers
+// with the version it negotiated: an http router's client and an h2 router's offer only 1.2.
+Deno.test("tls: a client's tls.protocols limits the TLS versions it offers (http and h2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-tls-client-versions-" });
+  await makeCerts(dir, { world: "DNS:world.svc" });
+  const cert = await Deno.readTextFile(`${dir}/world.pem`);
+  const key = await Deno.readTextFile(`${dir}/world.key`);
+  type TlsSocket = import("node:tls").TLSSocket;
+  const https = await import("node:https");
+  const h1 = https.createServer({ cert, key }, (req, res) => {
+    res.end((req.socket as TlsSocket).getProtocol() ?? "none");
+  });
+  const http2 = await import("node:http2");
+  const h2 = http2.createSecureServer({ cert, key }, (req, res) => {
+    res.end((req.stream.session?.socket as TlsSocket | undefined)?.getProtocol() ?? "none");
+  });
+  const listen = (s: typeof h1 | typeof h2) =>
+    new Promise<number>((r) =>
+      s.listen(0, "127.0.0.1", () => r((s.address() as { port: number }).port))
+    );
+  const [p1, p2] = [await listen(h1), await listen(h2)];
+  const disco = await fsNamerDir({
+    v12: `127.0.0.1 ${p1}`,
+    any: `127.0.0.1 ${p1}`,
+    h2v12: `127.0.0.1 ${p2}`,
+    h2any: `127.0.0.1 ${p2}`,
+  });
+  const tls = (protocols: string) =>
+    `{commonName: world.svc, trustCertsBundle: ${dir}/ca.pem${protocols}}`;
+  const client = (a: string, b: string) => `
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /#/io.l5d.fs/${a}
+      tls: ${tls(", protocols: [TLSv1.2]")}
+    - prefix: /#/io.l5d.fs/${b}
+      tls: ${tls("")}`;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  label: h1
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]${client("v12", "any")}
+- protocol: h2
+  label: h2
+  dtab: /svc => /#/io.l5d.fs;
+  identifier: {kind: io.l5d.header.token, header: ":authority"}
+  servers: [{port: 0}]${client("h2v12", "h2any")}
+`);
+  try {
+    const get = async (label: string, host: string, h2c = false) => {
+      const r = await curl([
+        ...(h2c ? ["--http2-prior-knowledge"] : []),
+        "-H",
+        `Host: ${host}`,
+        `http://127.0.0.1:${sy.ports[label]![0]}/`,
+      ]);
+      return [r.status, r.body];
+    };
+    assertEquals(await get("h1", "v12"), [200, "TLSv1.2"]);
+    assertEquals(await get("h1", "any"), [200, "TLSv1.3"]);
+    assertEquals(await get("h2", "h2v12", true), [200, "TLSv1.2"]);
+    assertEquals(await get("h2", "h2any", true), [200, "TLSv1.3"]);
+  } finally {
+    await sy.stop();
+    await new Promise((r) => h1.close(r));
+    await new Promise((r) => h2.close(r));
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(disco, { recursive: true });
+  }
+});

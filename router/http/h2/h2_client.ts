@@ -182,6 +182,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
           ...(tls.disableValidation ? { rejectUnauthorized: false } : {}),
           // `clientAuth`: present a client certificate (mTLS origination).
           ...(tls.clientAuth ? { cert: tls.clientAuth.cert, key: tls.clientAuth.key } : {}),
+          // `protocols`: the TLS versions offered.
+          ...(tls.versions ?? {}),
         }
         : {}),
     } as http2.SecureClientSessionOptions);
