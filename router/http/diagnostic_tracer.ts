@@ -20,8 +20,10 @@
  * with a chunked response. `l5d-add-context` goes on upstream, so every hop adds its context.
  *
  * `Max-Forwards` (RFC 9110 §7.6.2) is honoured as Linkerd does: 0 answers here (200, with the
- * context when asked for, else empty); more is decremented and forwarded; an unparsable value is
- * 400. Any other method passes straight through (one string comparison).
+ * context when asked for, else empty); more is decremented and forwarded; a value Java's
+ * `Integer.parseInt` refuses (not `[+-]digits`, or past 32 bits) is 400; a negative one matches
+ * none of Linkerd's cases, so the request goes on as it came, without context. Any other method
+ * passes straight through (one string comparison).
  *
  * @example
  * ```ts
@@ -68,6 +70,20 @@ async function traceBody(res: Response): Promise<string> {
   const reason = res.statusText || reasonPhrase(res.status);
   lines.push(`HTTP ${res.status} - ${reason}`, CHUNKED_DISCARDED);
   return lines.join("\n");
+}
+
+/**
+ * A header value read as Java's `Integer.parseInt` reads it (Linkerd's `toInt`): an optional sign
+ * and decimal digits, within 32 bits (the header parser has already trimmed the value).
+ *
+ * @param text the header value
+ * @returns the number, or undefined where Java throws `NumberFormatException`
+ */
+function javaInt(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) return undefined;
+  const n = Number(t);
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
 }
 
 function truthy(v: string | null): boolean {
@@ -157,8 +173,8 @@ export function diagnosticTracer(info: DiagnosticTraceInfo): Filter {
       return new Response(body, { status: res.status, statusText: res.statusText, headers });
     };
     if (mfText === null) return next(req, ctx).then(withContext);
-    const mf = /^\s*\d+\s*$/.test(mfText) ? Number(mfText) : NaN;
-    if (!Number.isSafeInteger(mf)) {
+    const mf = javaInt(mfText);
+    if (mf === undefined) {
       return Promise.resolve(
         new Response("Invalid value for Max-Forwards header", {
           status: 400,
@@ -166,6 +182,8 @@ export function diagnosticTracer(info: DiagnosticTraceInfo): Filter {
         }),
       );
     }
+    // A negative count matches none of Linkerd's cases: the request goes on untouched.
+    if (mf < 0) return next(req, ctx);
     if (mf === 0) return withContext(new Response(null, { status: 200 }));
     const headers = new Headers(req.headers);
     headers.set(MAX_FORWARDS, String(mf - 1));
