@@ -13,7 +13,7 @@
  */
 import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
-import type { H1Client, ResponseHeadLimits } from "./h1/mod.ts";
+import { type H1Client, isHttp10Response, type ResponseHeadLimits } from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
 import { httpVersion } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
@@ -211,8 +211,12 @@ async function aggregate(rsp: Response): Promise<Response> {
   return new Response(bytes, { status: rsp.status, statusText: rsp.statusText, headers });
 }
 
+/**
+ * This hop's `Via` on an answer: `<version of the answer> linkerd`, as Linkerd's
+ * ViaHeaderAppenderFilter (an HTTP/1.0 upstream's answer gets `1.0 linkerd`).
+ */
 function appendVia(rsp: Response): Response {
-  rsp.headers.append(H.via, VIA_VALUE);
+  rsp.headers.append(H.via, isHttp10Response(rsp) ? VIA_VALUE_10 : VIA_VALUE);
   return rsp;
 }
 

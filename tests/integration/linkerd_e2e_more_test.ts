@@ -5,6 +5,9 @@
 import { assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, startUpstream } from "../support/upstream.ts";
+import { rawUpstream } from "../support/raw_upstream.ts";
+
+const enc = new TextEncoder();
 
 // Max-Forwards is read as Java's Integer.parseInt reads it: a sign is allowed, over 32 bits is
 // 400, and a negative count passes through.
@@ -48,5 +51,48 @@ routers:
   } finally {
     await sy.stop();
     await dog.close();
+  }
+});
+
+// The Via this hop appends to an answer names the answer's version: an HTTP/1.0 upstream's
+// answer gets "1.0 linkerd" whatever the request's version, an HTTP/1.1 one "1.1 linkerd",
+// after any Via the upstream sent.
+Deno.test("linkerd ViaHeaderAppenderFilterTest: Via on a response names its version", async () => {
+  const http10 = rawUpstream(async (_head, c) => {
+    await c.write(enc.encode("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    return false;
+  });
+  const http11 = rawUpstream(async (_head, c) => {
+    await c.write(
+      enc.encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nVia: 1.0 bob, 1.1 mary\r\n\r\nok"),
+    );
+    return true;
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/old => /$/inet/127.0.0.1/${http10.port};
+    /svc/new => /$/inet/127.0.0.1/${http11.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const via = async (host: string, http10Request: boolean) => {
+    const v = http10Request ? ["-0"] : [];
+    const r = await curl([...v, "-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 200, host);
+    return r.headers.get("via");
+  };
+  try {
+    // 'adds via header to the HTTP 1.0 response if none exists'
+    assertEquals(await via("old", true), "1.0 linkerd");
+    assertEquals(await via("old", false), "1.0 linkerd");
+    // 'appends via header to the response if one already exists'
+    assertEquals(await via("new", false), "1.0 bob, 1.1 mary, 1.1 linkerd");
+    assertEquals(await via("new", true), "1.0 bob, 1.1 mary, 1.1 linkerd");
+  } finally {
+    await sy.stop();
+    await http10.close();
+    await http11.close();
   }
 });

@@ -30,6 +30,7 @@ import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
 import { makeResponse } from "./_response_internals.ts";
 import {
   findHeadEnd,
+  markHttp10Response,
   parseResponseHead,
   type ResponseHead,
   type ResponseHeadLimits,
@@ -152,7 +153,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       // A bodyless or already-buffered response is returned as is: `return await` of a plain
       // value still costs a promise and a microtask turn (issue 6).
       const r = this.#respond(h, p.isHead);
-      return r instanceof Promise ? await r : r;
+      const res = r instanceof Promise ? await r : r;
+      return h.minor === 0 ? markHttp10Response(res) : res;
     } catch (e: unknown) {
       throw this.#failWith(e);
     }

@@ -20,5 +20,10 @@
 export { createH1Client } from "./h1_client.ts";
 export type { H1Client, H1ClientOptions, H1ClientStats, H1Request } from "./h1_client.ts";
 export type { Dial } from "./_pool.ts";
-export { findHeadEnd, parseResponseHead, responseHeadTooLong } from "./response_head.ts";
+export {
+  findHeadEnd,
+  isHttp10Response,
+  parseResponseHead,
+  responseHeadTooLong,
+} from "./response_head.ts";
 export type { ResponseHead, ResponseHeadLimits } from "./response_head.ts";

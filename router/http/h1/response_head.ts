@@ -58,6 +58,33 @@ export interface ResponseHead {
   fieldBytes: number;
 }
 
+/** Where an HTTP/1.0 response is marked: a symbol-keyed property (a 1.1 one has none). */
+const HTTP10: unique symbol = Symbol("switchyard.http10Response");
+
+type Marked = { [HTTP10]?: true };
+
+/**
+ * Mark `res` as an answer whose status line said HTTP/1.0, so the proxy's `Via` on it names that
+ * version (Linkerd's ViaHeaderAppenderFilter appends `<response version> linkerd`).
+ *
+ * @param res the response built from the head
+ * @returns `res`
+ */
+export function markHttp10Response(res: Response): Response {
+  (res as Marked)[HTTP10] = true;
+  return res;
+}
+
+/**
+ * Whether an upstream's answer said HTTP/1.0 (see {@link markHttp10Response}).
+ *
+ * @param res a response from the HTTP/1 client
+ * @returns true for an HTTP/1.0 status line
+ */
+export function isHttp10Response(res: Response): boolean {
+  return (res as Marked)[HTTP10] === true;
+}
+
 /**
  * Limits on a response head, as a Finagle client's `MaxInitialLineSize` and `MaxHeaderSize` (a
  * Linkerd router's `maxInitialLineKB` and `maxHeadersKB`, which its clients get too).
