@@ -43,7 +43,11 @@ export interface ExchangeLimits {
   smallBody: number;
 }
 
-/** A reused connection died before any response byte: the caller may replay on a fresh one. */
+/**
+ * A reused connection died before any response byte: the caller may replay on a fresh one when
+ * `replayable` (the body can be sent again, and either the method is idempotent or the head never
+ * left: RFC 9112 §9.3.1 forbids retrying a non-idempotent request the upstream may have read).
+ */
 export class StaleConnection extends Error {
   constructor(readonly replayable: boolean, readonly error: UpstreamError) {
     super(error.message, { cause: error });
@@ -75,6 +79,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   #keepAliveMs = -1;
   #touched = false;
   #headDone = false;
+  /** The request may be sent again after a stale connection even once written (idempotent). */
+  #replaySafe = true;
+  /** The head's write resolved: the upstream may have read the request. */
+  #sent = false;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
   #body: BodyReader | null = null;
@@ -116,8 +124,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       }
       onAbort(signal, this.#onAbort);
     }
+    this.#replaySafe = p.idempotent;
     try {
       await writeHead(this.#c, p);
+      this.#sent = true;
       if (bodyAfterHead(p)) this.#upload(writeBytesBody(this.#c, p.bytes as Uint8Array));
       else if (p.stream !== null) {
         const reader = p.stream.getReader();
@@ -357,7 +367,10 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     }
     this.#fail(err);
     return stale && !this.#pool.closed
-      ? new StaleConnection(!this.#touched, err as UpstreamError)
+      ? new StaleConnection(
+        !this.#touched && (this.#replaySafe || !this.#sent),
+        err as UpstreamError,
+      )
       : err;
   }
 }

@@ -28,6 +28,11 @@ export interface PreparedRequest {
   tail: string;
   /** HEAD request: the response has no body whatever it says. */
   isHead: boolean;
+  /**
+   * An idempotent method (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE): one the
+   * client may send again after a reused connection died before answering (RFC 9112 §9.3.1).
+   */
+  idempotent: boolean;
   /** Byte body, or null. */
   bytes: Uint8Array | null;
   /** Streamed body, or null. */
@@ -176,10 +181,16 @@ export function prepareRequest(
     fields,
     tail: tail + "\r\n",
     isHead: method === "HEAD",
+    idempotent: isIdempotent(method),
     bytes,
     stream,
     streamLength,
   };
+}
+
+function isIdempotent(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "PUT" || method === "DELETE" ||
+    method === "OPTIONS" || method === "TRACE";
 }
 
 function isFraming(name: string): boolean {

@@ -37,12 +37,12 @@ function staleServer(bodies: string[]): RawServer {
   });
 }
 
-Deno.test("request() replays a replayable request once on a fresh connection when a pooled one is dead", async () => {
+Deno.test("request() replays an idempotent request once on a fresh connection when a pooled one is dead", async () => {
   const bodies: string[] = [];
   await withRaw(staleServer(bodies), async (client, port) => {
     assertEquals(await (await get(client, port)).text(), "ok");
     const res = await client.request(HOST, port, {
-      method: "POST",
+      method: "PUT",
       target: "/",
       headers: [],
       body: utf8("again"),
@@ -50,6 +50,21 @@ Deno.test("request() replays a replayable request once on a fresh connection whe
     assertEquals(await res.text(), "ok");
     assertEquals(bodies, ["again"]);
     assertEquals([client.stats().connects, client.stats().reused], [2, 1]);
+  });
+});
+
+// RFC 9112 §9.3.1: a non-idempotent request is not sent again once the upstream may have read it
+// (as Finagle: a ChannelClosedException after the write is the request's failure, not a requeue).
+Deno.test("request() does not replay a POST that a pooled connection took before it died", async () => {
+  const bodies: string[] = [];
+  await withRaw(staleServer(bodies), async (client, port) => {
+    assertEquals(await (await get(client, port)).text(), "ok");
+    const e = await rejection(
+      client.request(HOST, port, { method: "POST", target: "/", headers: [], body: utf8("once") }),
+    );
+    assertInstanceOf(e, UpstreamError);
+    assertEquals(bodies, []);
+    assertEquals(client.stats().connects, 1);
   });
 });
 
