@@ -9,8 +9,8 @@
  *   AWS "decorrelated jitter" as Finagle's `Backoff.decorrelatedJittered`: the first wait is
  *   `minMs`, then each wait is uniform in `[prev, min(3 × prev, maxMs))`, settling at `maxMs`.
  * - `equalJittered(startMs, maxMs)`: Finagle's `Backoff.equalJittered`, failure accrual's
- *   default (5 s–300 s): first `startMs`, then attempt n waits `h + uniform[0, h)` with
- *   `h = min(startMs × 2ⁿ, maxMs)`, settling at `maxMs`.
+ *   default (5 s–300 s): first `startMs`, then attempt n (from 1) waits `h + uniform[0, h)` with
+ *   `h = min(startMs × 2ⁿ⁻¹, maxMs)`, settling at `maxMs` (5 s, 5–10 s, 10–20 s, …).
  *
  * Randomness comes from the injected `random` (use `clock.random`), so tests are exact.
  *
@@ -114,7 +114,7 @@ class EqualJittered implements Backoff {
     private readonly random: () => number,
   ) {}
   next(): Backoff {
-    const shift = 2 ** Math.min(this.attempt, 62);
+    const shift = 2 ** Math.min(this.attempt - 1, 62);
     const halfExp = this.start >= this.max / shift ? this.max : this.start * shift;
     const jitter = Math.floor(this.random() * halfExp);
     if (halfExp === this.max || halfExp >= this.max - jitter) return new Const(this.max);
@@ -135,7 +135,7 @@ class EqualJittered implements Backoff {
  * ```ts
  * import { equalJittered } from "./backoff.ts";
  * const b = equalJittered(5000, 300_000, { random: () => 0.5 });
- * [b.ms, b.next().ms]; // [5000, 15000]
+ * [b.ms, b.next().ms]; // [5000, 7500]
  * ```
  */
 export function equalJittered(startMs: number, maxMs: number, opts: JitterOptions): Backoff {

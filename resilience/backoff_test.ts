@@ -52,22 +52,25 @@ Deno.test("decorrelatedJittered() starts at min and draws from [prev, 3·prev) u
   assertEquals(take(decorrelatedJittered(50, 50, { random: half }), 2), [50, 50]);
 });
 
+// Finagle 21.4 (Linkerd 1.7.5) Backoff.EqualJittered: `new EqualJittered(start, start, max, 1)`,
+// and `next` shifts by `attempt - 1`, so the second wait is start + [0, start): 5 s, 5–10 s, …
+// (Finagle 20.4's Stream version, Linkerd 1.7.3–1.7.4, also started its shift at 0.)
 Deno.test("equalJittered() doubles with equal jitter and settles at max (5 s–300 s)", () => {
   assertEquals(
     take(equalJittered(5000, 300_000, { random: () => 0.5 }), 9),
-    [5000, 15000, 30000, 60000, 120000, 240000, 300000, 300000, 300000],
+    [5000, 7500, 15000, 30000, 60000, 120000, 240000, 300000, 300000],
   );
   assertEquals(take(equalJittered(5000, 300_000, { random: () => 0 }), 4), [
     5000,
+    5000,
     10000,
     20000,
-    40000,
   ]);
   const clock = new FakeClock({ seed: 3 });
   let b = equalJittered(5000, 300_000, { random: () => clock.random() });
   for (let n = 1; n < 40; n++) {
     b = b.next();
-    const half = Math.min(5000 * 2 ** n, 300_000);
+    const half = Math.min(5000 * 2 ** (n - 1), 300_000);
     assert(b.ms === 300_000 || (b.ms >= half && b.ms < 2 * half), `attempt ${n}: ${b.ms}`);
   }
   assertEquals(b.ms, 300_000);
