@@ -232,9 +232,15 @@ export function retries(opts: RetriesOptions): Filter {
     return await attempt(req, ctx, next, signal, replay, backoff.next());
   }
 
+  /**
+   * The per-request cap. At the cap, a budget that would refuse too is what stopped the request
+   * in Linkerd (no cap there): counted as `budget_exhausted`, so the default budget's numbers
+   * are Linkerd's (a first failing request takes its reserve's 100 retries, then is refused).
+   */
   function underLimit(ctx: Ctx): boolean {
     if (ctx.retries < maxRetries) return true;
-    onRequestLimit?.(ctx);
+    if (budget.canWithdraw()) onRequestLimit?.(ctx);
+    else onBudgetExhausted?.(ctx);
     return false;
   }
 

@@ -251,3 +251,20 @@ Deno.test("retries() stops at maxRetries and says so once (retries/request_limit
   assertEquals((await filter(req(), ctx, svc)).status, 503);
   assertEquals([svc.calls, ctx.retries, seen.retries, limited, seen.exhausted], [4, 3, 3, 1, 0]);
 });
+
+Deno.test("retries() at maxRetries counts budget_exhausted when the budget would refuse too", async () => {
+  // Linkerd's RetryFilter has no cap: the default budget (reserve 100, withdraw 5 per retry, 1
+  // deposited) lets a first failing request retry 100 times, then refuses: budget_exhausted.
+  let limited = 0;
+  const { clock, filter, seen } = setup({ maxRetries: 100, onRequestLimit: () => limited++ });
+  const svc = scripted(Array.from({ length: 102 }, () => 503));
+  const ctx = testCtx(clock);
+  assertEquals((await filter(req(), ctx, svc)).status, 503);
+  assertEquals([svc.calls, ctx.retries, seen.retries, limited, seen.exhausted], [
+    101,
+    100,
+    100,
+    0,
+    1,
+  ]);
+});

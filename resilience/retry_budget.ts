@@ -165,6 +165,15 @@ export class RetryBudget {
   }
 
   /**
+   * Whether {@link tryWithdraw} would grant a retry now, without taking it.
+   *
+   * @returns true when the balance covers one withdrawal
+   */
+  canWithdraw(): boolean {
+    return this.#tokens.sum() + this.#reserve >= this.#withdraw;
+  }
+
+  /**
    * Take one retry if the budget allows.
    *
    * @returns true when the retry may go ahead

@@ -553,8 +553,10 @@ Deno.test("client.clientSession.lifeTimeMs closes upstream connections once that
 
 Deno.test("a request whose every attempt times out ends after the per-request retry cap", async () => {
   // requestAttemptTimeoutMs with a retryable classifier against an endpoint that never answers in
-  // time: the default budget's reserve (10/s) would retry one request for as long as the client
-  // waits; the router's cap (100 retries, the reserve) ends it with its last failure.
+  // time: a budget's reserve would retry one request for as long as the client waits (as its
+  // withdrawals expire); the router's cap (100 retries) ends it with its last failure. The reserve
+  // here (20/s × 10 s) still has retries at the cap: with the default one (100) the budget itself
+  // refuses the 101st retry, as in Linkerd (counted as budget_exhausted, next test).
   const up = startUpstream("world", async () => {
     await new Promise((r) => setTimeout(r, 2000));
     return new Response("late");
@@ -562,7 +564,8 @@ Deno.test("a request whose every attempt times out ends after the per-request re
   const dir = await fsNamerDir({ world: up.fsLine });
   const sy = await startSwitchyard(yaml(
     dir,
-    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n" +
+      "    retries: {budget: {minRetriesPerSec: 20}}",
     "    requestAttemptTimeoutMs: 10\n    failureAccrual: {kind: none}",
   ));
   try {
@@ -579,5 +582,64 @@ Deno.test("a request whose every attempt times out ends after the per-request re
   } finally {
     await sy.stop();
     await up.close();
+  }
+});
+
+Deno.test("retry budget numbers are Finagle's: deposit 1, withdraw 1/percentCanRetry, reserve minRetriesPerSec × ttlSecs", async () => {
+  // Finagle RetryBudget(ttl, minRetriesPerSec, percentCanRetry) on a WindowedAdder, as Linkerd's
+  // RetryBudgetModule builds it, under Linkerd's RetryFilter (deposit per request, tryWithdraw per
+  // retry, budget_exhausted when refused). An upstream that always answers a retryable 503, N
+  // sequential GETs well inside the window: retries = floor((N × 1000 + reserve) / withdraw) with
+  // withdraw = floor(1000 / percentCanRetry), reserve = minRetriesPerSec × ttlSecs × withdraw
+  // (percentCanRetry 0: deposit 0, withdraw 1); every request ends refused by the budget.
+  const cases = [
+    { budget: "{}", n: 50, retries: 110 }, // 100 from the reserve for the first, then 1 per 5
+    { budget: "{budget: {percentCanRetry: 0.5, minRetriesPerSec: 1}}", n: 40, retries: 30 },
+    { budget: "{budget: {percentCanRetry: 0, minRetriesPerSec: 2}}", n: 10, retries: 20 },
+    { budget: "{budget: {percentCanRetry: 0.25, minRetriesPerSec: 0}}", n: 20, retries: 5 },
+  ];
+  for (const c of cases) {
+    let hits = 0;
+    const up = startUpstream("world", () => {
+      hits++;
+      return new Response("down", { status: 503 });
+    });
+    const dir = await fsNamerDir({ world: up.fsLine });
+    const sy = await startSwitchyard(yaml(
+      dir,
+      `    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n    retries: ${c.budget}`,
+      "    failureAccrual: {kind: none}",
+    ));
+    try {
+      const t0 = performance.now();
+      const st = await load(`http://${sy.proxy()}/`, c.n, 1);
+      const secs = (performance.now() - t0) / 1000;
+      const m = await metrics(sy.admin);
+      const r = "rt/outgoing/service/svc/world/retries";
+      const got = {
+        hits,
+        total: m[`${r}/total`],
+        exhausted: m[`${r}/budget_exhausted`],
+        limit: m[`${r}/request_limit`] ?? 0,
+        perRequest: [m[`${r}/per_request.count`], m[`${r}/per_request.sum`]],
+        gauge: m[`${r}/budget`],
+      };
+      console.log(`${c.budget}: ${c.n} requests in ${secs.toFixed(1)} s: ${JSON.stringify(got)}`);
+      assertEquals(st.filter((s) => s === 503).length, c.n);
+      // Inside the first slice's lifetime (≥ 9 s) nothing has expired yet.
+      if (secs < 8) {
+        assertEquals(got, {
+          hits: c.n + c.retries,
+          total: c.retries,
+          exhausted: c.n,
+          limit: 0,
+          perRequest: [c.n, c.retries],
+          gauge: 0,
+        });
+      } else assert(got.total! <= c.retries + 10 * secs, `a slow box: ${got.total}`);
+    } finally {
+      await sy.stop();
+      await up.close();
+    }
   }
 });
