@@ -10,6 +10,9 @@
  * | `io.l5d.successRateWindowed` | EWMA success rate over ~`window` s < `successRate`, after at least `window` s since start/revival | `successRate`, `window` |
  * | `none` | never (accrual disabled) | |
  *
+ * The windowed kind also needs at least 5 requests in its last window (Finagle's
+ * `DefaultMinimumRequestThreshold`).
+ *
  * Every kind takes an optional `backoff` (`constant` / `jittered`); the default is Finagle's
  * `equalJittered(5 s, 300 s)`.
  *
@@ -28,6 +31,7 @@
 import type { Clock } from "../router/core/clock.ts";
 import { type Backoff, type BackoffConfig, backoffFromConfig, equalJittered } from "./backoff.ts";
 import { Ema } from "./ema.ts";
+import { WindowedAdder } from "./retry_budget.ts";
 
 /** Decides when an endpoint is marked dead. One instance per endpoint. */
 export interface AccrualPolicy {
@@ -129,12 +133,23 @@ class ConsecutiveFailures implements AccrualPolicy {
   }
 }
 
+/** How the windowed policy counts requests (absent: every request is enough, as `successRate`). */
+interface RequestCount {
+  /** One more request (success or failure). */
+  add(): void;
+  /** Whether enough requests were seen lately to judge. */
+  sufficient(): boolean;
+  /** Forget them (revival). */
+  reset(): void;
+}
+
 function successRatePolicy(
   required: number,
   window: number,
   backoff: Backoff,
   stamp: () => number,
   resetStamp: () => void,
+  count?: RequestCount,
 ): AccrualPolicy {
   if (!(required >= 0 && required <= 1)) throw new RangeError(`successRate must be in [0, 1]`);
   if (!(window > 0)) throw new RangeError(`window must be positive`);
@@ -142,12 +157,14 @@ function successRatePolicy(
   let next = backoff;
   return {
     recordSuccess() {
+      count?.add();
       sr.update(stamp(), 1);
     },
     markDeadOnFailure() {
+      count?.add();
       const s = stamp();
       const rate = sr.update(s, 0);
-      if (s < window || rate >= required) return undefined;
+      if (s < window || rate >= required || !(count?.sufficient() ?? true)) return undefined;
       const ms = next.ms;
       next = next.next();
       return ms;
@@ -155,6 +172,7 @@ function successRatePolicy(
     revived() {
       next = backoff;
       resetStamp();
+      count?.reset();
       sr.reset();
     },
   };
@@ -203,8 +221,16 @@ export interface SuccessRateWindowedOptions {
 }
 
 /**
+ * Finagle's `FailureAccrualPolicy.DefaultMinimumRequestThreshold`: the windowed policy judges
+ * only with at least this many requests in its window (Linkerd's `successRateWindowed` keeps it).
+ */
+export const WINDOWED_MIN_REQUESTS = 5;
+
+/**
  * Mark dead when the EWMA success rate over about `windowMs` drops below `successRate` (only
- * once `windowMs` passed since creation or revival).
+ * once `windowMs` passed since creation or revival, and with at least
+ * {@link WINDOWED_MIN_REQUESTS} requests in the last window: Finagle's
+ * `successRateWithinDuration`, its request count a 5-slice `WindowedAdder` over `windowMs`).
  *
  * @param opts rate, window, backoff and clock
  * @returns a fresh policy
@@ -226,12 +252,18 @@ export interface SuccessRateWindowedOptions {
 export function successRateWindowed(opts: SuccessRateWindowedOptions): AccrualPolicy {
   const { clock } = opts;
   let start = clock.mono();
+  const requests = new WindowedAdder(opts.windowMs, 5, () => clock.mono());
   return successRatePolicy(
     opts.successRate,
     opts.windowMs,
     opts.backoff,
     () => clock.mono() - start,
     () => (start = clock.mono()),
+    {
+      add: () => requests.add(1),
+      sufficient: () => requests.sum() >= WINDOWED_MIN_REQUESTS,
+      reset: () => requests.reset(),
+    },
   );
 }
 

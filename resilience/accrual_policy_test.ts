@@ -80,9 +80,37 @@ Deno.test("successRateWindowed() marks dead only after a full window of time", (
     backoff: constantBackoff(500),
     clock,
   });
+  for (let i = 0; i < 4; i++) assertEquals(p.markDeadOnFailure(), undefined);
   clock.advance(5_000);
   assertEquals(p.markDeadOnFailure(), undefined); // only 5 s observed
   clock.advance(5_000);
+  assertEquals(p.markDeadOnFailure(), 500);
+});
+
+Deno.test("successRateWindowed() judges only with 5 requests in the last window (Finagle)", () => {
+  // Finagle successRateWithinDuration: canRemove also needs `requestCounter.sum >=
+  // DefaultMinimumRequestThreshold` (5), the count a WindowedAdder(window, 5 slices).
+  const clock = new FakeClock();
+  const p = successRateWindowed({
+    successRate: 0.9,
+    windowMs: 1_000,
+    backoff: constantBackoff(500),
+    clock,
+  });
+  // One failure every 450 ms: 3 in the adder's window (its 200 ms slices restart at each add and
+  // a gap of two slices empties one), so never dead.
+  for (let i = 0; i < 20; i++) {
+    assertEquals(p.markDeadOnFailure(), undefined, `failure ${i}`);
+    clock.advance(450);
+  }
+  // After a quiet window (the adder empties), five at once: the fifth marks it dead.
+  clock.advance(1_000);
+  for (let i = 0; i < 4; i++) assertEquals(p.markDeadOnFailure(), undefined);
+  assertEquals(p.markDeadOnFailure(), 500);
+  // Revival forgets the count as well as the rate and the elapsed time.
+  p.revived();
+  clock.advance(1_000);
+  for (let i = 0; i < 4; i++) assertEquals(p.markDeadOnFailure(), undefined);
   assertEquals(p.markDeadOnFailure(), 500);
 });
 
@@ -98,10 +126,12 @@ Deno.test("successRateWindowed() weighs samples by time", () => {
     p.recordSuccess();
     clock.advance(1000);
   }
+  for (let i = 0; i < 4; i++) p.recordSuccess(); // ≥ 5 requests in the last window
   // One failure after 20 s of successes: EWMA = 1 − (1 − e^(−0.1)) ≈ 0.90 ≥ 0.5.
   assertEquals(p.markDeadOnFailure(), undefined);
   clock.advance(10_000);
-  // A failure 10 s later: ≈ 0.90 · e^(−1) ≈ 0.33 < 0.5.
+  // Failures 10 s later: ≈ 0.90 · e^(−1) ≈ 0.33 < 0.5, dead once 5 are in the window.
+  for (let i = 0; i < 4; i++) assertEquals(p.markDeadOnFailure(), undefined);
   assertEquals(p.markDeadOnFailure(), 500);
   p.revived();
   assertEquals(p.markDeadOnFailure(), undefined); // the window restarts at revival
@@ -146,6 +176,7 @@ Deno.test("accrualPolicyFactory() builds each kind with its backoff, and none di
     window: 1,
   }, clock)!();
   clock.advance(1000);
+  for (let i = 0; i < 4; i++) assertEquals(w.markDeadOnFailure(), undefined);
   assertEquals(w.markDeadOnFailure(), 5000);
   // Each call makes an independent policy (one per endpoint).
   const f = accrualPolicyFactory(undefined, clock)!;

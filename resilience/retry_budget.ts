@@ -96,6 +96,13 @@ export class WindowedAdder {
     return s;
   }
 
+  /** Forget everything added so far (Finagle's `WindowedAdder.reset`). */
+  reset(): void {
+    this.#buf.fill(0);
+    this.#writer = 0;
+    this.#old = this.#now();
+  }
+
   #expire(): void {
     const n = this.#buf.length;
     this.#buf[this.#i] = this.#writer;
