@@ -10,8 +10,11 @@
  *
  * Simplifications against Finagle's: the load is sampled at pick time (not on every request
  * start and end); there is no deterministic (ring-based) subsetting across client instances;
- * busy nodes inside the aperture are not skipped by widening — the balancer's `maxEffort`
- * re-picks and open-node fallback route around them (which may pick outside the aperture).
+ * a busy node inside the aperture is avoided by the p2c pick while another node there is open;
+ * when no node in it is open, the aperture is taken from the nodes ordered open first, then
+ * busy, then closed (each in hash order), as Finagle's `RandomAperture.statusOrder` does when
+ * the balancer rebuilds after `maxEffort` failed picks: with `minAperture` 1 a dead endpoint's
+ * traffic moves to the next one in the order, and back once it is open again.
  * Defaults are Linkerd's: `smoothWindowMs` 5000, `lowLoad` 0.5, `highLoad` 2.0,
  * `minAperture` 1.
  *
@@ -90,19 +93,38 @@ export function aperture(opts: ApertureOptions): ApertureDistributor {
     pick() {
       const size = nodes.length;
       let total = 0;
-      for (let i = 0; i < n; i++) total += nodes[i]!.load();
+      let open = false;
+      for (let i = 0; i < n; i++) {
+        const node = nodes[i]!;
+        total += node.load();
+        open ||= node.status() === "open";
+      }
+      // No open node in the aperture: Finagle's rebuild puts open nodes first.
+      const window = open ? nodes : statusOrder(nodes);
+      const pickFrom = open ? sampler : new WeightedSampler();
+      if (!open) pickFrom.reset(window);
       const avg = ema.update(clock.mono(), total) / n;
       if (avg >= high && n < size) n++;
       else if (avg <= low && n > min) n--;
-      if (n === 1) return nodes[0]!;
-      const a = sampler.one(clock.random(), n);
-      const b = sampler.other(a, clock.random(), n);
-      return better(nodes[a]!, nodes[b]!);
+      if (n === 1) return window[0]!;
+      const a = pickFrom.one(clock.random(), n);
+      const b = pickFrom.other(a, clock.random(), n);
+      return better(window[a]!, window[b]!);
     },
   };
 }
 
 /** FNV-1a of the id, mixed with the seed. */
+/** Open nodes first, then busy, then closed, each keeping its order (Finagle `statusOrder`). */
+function statusOrder(nodes: readonly Node[]): Node[] {
+  const open: Node[] = [], busy: Node[] = [], closed: Node[] = [];
+  for (const node of nodes) {
+    const s = node.status();
+    (s === "open" ? open : s === "busy" ? busy : closed).push(node);
+  }
+  return open.concat(busy, closed);
+}
+
 function hash(seed: number, id: string): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;

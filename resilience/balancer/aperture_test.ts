@@ -61,3 +61,26 @@ Deno.test("aperture() gives different clients different subsets, stable across u
   }
   assert(subsets.size > 1, "seeds spread clients over the pool");
 });
+
+Deno.test("aperture() moves a dead aperture node's traffic to the next open node, and back", async () => {
+  // Finagle RandomAperture: after maxEffort failed picks the balancer rebuilds, and statusOrder
+  // puts open nodes first, so with minAperture 1 every request goes to ONE other node.
+  const clock = new FakeClock({ seed: 3 });
+  const dist = aperture({ clock });
+  const nodes = Array.from({ length: 4 }, (_, i) => simNode(clock, `10.0.2.${i}:80`));
+  const b = balancerOf(dist);
+  b.update(nodes);
+  const svc = balancerService(b);
+  await drive(clock, svc, { requests: 20, intervalMs: 10 });
+  const first = nodes.find((n) => n.calls > 0)!;
+  assertEquals(first.calls, 20);
+  first.state = "busy";
+  for (const n of nodes) n.calls = 0;
+  await drive(clock, svc, { requests: 60, intervalMs: 10 });
+  assertEquals(first.calls, 0);
+  assertEquals(nodes.filter((n) => n.calls > 0).map((n) => n.calls), [60]);
+  first.state = "open";
+  for (const n of nodes) n.calls = 0;
+  await drive(clock, svc, { requests: 20, intervalMs: 10 });
+  assertEquals(first.calls, 20);
+});

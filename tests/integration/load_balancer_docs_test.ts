@@ -90,3 +90,65 @@ routers:${router("probation", true)}${router("eager", false)}
     await Promise.all([a.close(), b.close(), c.close()]);
   }
 });
+
+// load_balancer.md aperture: "minAperture | 1 | The minimum size of the aperture." A client with
+// little load keeps its requests on minAperture endpoints; roundRobin visits every endpoint in
+// turn. When the only endpoint in a minAperture-1 aperture is marked dead, Finagle's balancer
+// rebuilds after maxEffort failed picks and RandomAperture.statusOrder puts open endpoints first:
+// its traffic moves to ONE other endpoint.
+Deno.test("load_balancer.md aperture minAperture and roundRobin: who gets the requests", async () => {
+  let failing = -1;
+  const hits = [0, 0, 0, 0];
+  const ups = hits.map((_, i) =>
+    startUpstream(`u${i}`, () => {
+      hits[i]!++;
+      return new Response("x", { status: i === failing ? 500 : 200 });
+    })
+  );
+  const dir = await fsNamerDir({ world: ups.map((u) => u.fsLine).join("\n") });
+  const start = (lb: string) =>
+    startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+  client:
+    loadBalancer: ${lb}
+    failureAccrual:
+      {kind: io.l5d.consecutiveFailures, failures: 3, backoff: {kind: constant, ms: 60000}}
+`);
+  const used = () => hits.filter((h) => h > 0).length;
+  try {
+    for (
+      const [lb, endpoints] of [["{kind: roundRobin}", 4], ["{kind: aperture}", 1], [
+        "{kind: aperture, minAperture: 2}",
+        2,
+      ]] as const
+    ) {
+      hits.fill(0);
+      const sy = await start(lb);
+      try {
+        await send(sy.proxy(), 40);
+        console.log(`${lb}: ${hits.join("/")}`);
+        assertEquals(used(), endpoints, `${lb}: ${hits.join("/")}`);
+        if (lb.includes("roundRobin")) assertEquals(hits, [10, 10, 10, 10]);
+        if (lb === "{kind: aperture}") {
+          failing = hits.findIndex((h) => h > 0);
+          hits.fill(0);
+          const st = await send(sy.proxy(), 40);
+          console.log(`aperture, endpoint ${failing} failing: ${hits.join("/")}`);
+          assertEquals(hits[failing], 3, "marked dead after 3 failures");
+          assertEquals(st.filter((s) => s === 200).length, 37);
+          assertEquals(hits.filter((h, i) => h > 0 && i !== failing), [37], "one other endpoint");
+          failing = -1;
+        }
+      } finally {
+        await sy.stop();
+      }
+    }
+  } finally {
+    for (const u of ups) await u.close();
+  }
+});

@@ -585,7 +585,7 @@ Deno.test("a request whose every attempt times out ends after the per-request re
   }
 });
 
-Deno.test("retry budget numbers are Finagle's: deposit 1, withdraw 1/percentCanRetry, reserve minRetriesPerSec × ttlSecs", async () => {
+Deno.test("retry budget numbers are Finagle's RetryBudget arithmetic", async () => {
   // Finagle RetryBudget(ttl, minRetriesPerSec, percentCanRetry) on a WindowedAdder, as Linkerd's
   // RetryBudgetModule builds it, under Linkerd's RetryFilter (deposit per request, tryWithdraw per
   // retry, budget_exhausted when refused). An upstream that always answers a retryable 503, N
