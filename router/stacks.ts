@@ -262,6 +262,16 @@ export function createStacks(deps: StackDeps): StackFactory {
       "loadbalancer/available",
       () => closed ? balancer.size : balancer.available,
     );
+    // Finagle Balancer's `busy` and `closed` gauges: endpoints in that status (a dead endpoint
+    // is busy until its probe).
+    const countStatus = (status: string) => () => {
+      if (closed) return 0;
+      let n = 0;
+      for (const node of balancer.nodes) if (node.status() === status) n++;
+      return n;
+    };
+    registry.gauge(scope, "loadbalancer/busy", countStatus("busy"));
+    registry.gauge(scope, "loadbalancer/closed", countStatus("closed"));
     registry.gauge(
       scope,
       "loadbalancer/panic_mode",

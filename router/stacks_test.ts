@@ -106,6 +106,8 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       "connects",
       "connections",
       "loadbalancer/available",
+      "loadbalancer/busy",
+      "loadbalancer/closed",
       "loadbalancer/panic_mode",
       "retries/requeues",
       "retries/budget_exhausted",

@@ -200,11 +200,11 @@ class FixedGauge implements Gauge {
 }
 
 /** Gauges that describe the shared endpoint set, not per-worker load: merged by maximum. */
-const SHARED_GAUGE = /\/loadbalancer\/(size|available)$/;
+const SHARED_GAUGE = /\/loadbalancer\/(size|available|busy|closed)$/;
 
 /**
  * Merges registry snapshots: counters and gauges with the same key are summed (the endpoint-set
- * gauges `loadbalancer/size` and `loadbalancer/available` take the largest), histograms merged.
+ * gauges `loadbalancer/{size,available,busy,closed}` take the largest), histograms merged.
  *
  * @param snaps One snapshot per worker.
  * @returns Read-only entries, in first-seen order.

@@ -114,6 +114,12 @@ Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection af
     assert(failed >= 5, "failures reach the client (not retried)");
     assertEquals(bad1, 5, "ejected after exactly 5 consecutive failures");
     assertEquals(m1["rt/outgoing/client/#/io.l5d.fs/world/failure_accrual/removals"], 1);
+    // Finagle Balancer gauges: the dead endpoint is busy, the other two available.
+    const lb = "rt/outgoing/client/#/io.l5d.fs/world/loadbalancer";
+    assertEquals(
+      [m1[`${lb}/size`], m1[`${lb}/available`], m1[`${lb}/busy`], m1[`${lb}/closed`]],
+      [3, 2, 1, 0],
+    );
     // After the 1.5 s backoff, live traffic probes it (once), and it is marked dead again.
     await new Promise((r) => setTimeout(r, 1800));
     await load(`http://${sy.proxy()}/`, 50, 1);
