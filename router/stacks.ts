@@ -272,6 +272,22 @@ export function createStacks(deps: StackDeps): StackFactory {
     };
     registry.gauge(scope, "loadbalancer/busy", countStatus("busy"));
     registry.gauge(scope, "loadbalancer/closed", countStatus("closed"));
+    // Finagle Balancer's `load` (requests in flight over its nodes) and `meanweight` gauges, and
+    // its `adds`/`removes` counters (endpoints the namer added and removed; a weight change is
+    // both, as Finagle moves the endpoint to another weight class).
+    registry.gauge(scope, "loadbalancer/load", () => {
+      let n = 0;
+      if (!closed) { for (const node of balancer.nodes) n += node.load(); }
+      return n;
+    });
+    registry.gauge(scope, "loadbalancer/meanweight", () => {
+      const all = balancer.nodes;
+      let w = 0;
+      for (const node of all) w += node.weight;
+      return all.length === 0 ? 0 : w / all.length;
+    });
+    const adds = registry.counter(scope, "loadbalancer/adds");
+    const removes = registry.counter(scope, "loadbalancer/removes");
     registry.gauge(
       scope,
       "loadbalancer/panic_mode",
@@ -388,8 +404,12 @@ export function createStacks(deps: StackDeps): StackFactory {
           next[i++] = old;
           continue;
         }
-        if (old) old.close();
+        if (old) {
+          old.close();
+          removes.incr();
+        }
         next[i++] = makeNode(a);
+        adds.incr();
         changed = true;
       }
       // `enableProbation` (L1 load_balancer.md; Finagle's TrafficDistributor without eager
@@ -404,6 +424,7 @@ export function createStacks(deps: StackDeps): StackFactory {
           continue;
         }
         n.close();
+        removes.incr();
         registry.remove(endpointScope(router, id, k));
         changed = true;
       }

@@ -108,6 +108,10 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       "loadbalancer/available",
       "loadbalancer/busy",
       "loadbalancer/closed",
+      "loadbalancer/load",
+      "loadbalancer/meanweight",
+      "loadbalancer/adds",
+      "loadbalancer/removes",
       "loadbalancer/panic_mode",
       "retries/requeues",
       "retries/budget_exhausted",
@@ -120,6 +124,9 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
       [1, 1],
     );
     assertEquals(m[`${CLIENT}/loadbalancer/panic_mode`], 0);
+    // Finagle Balancer's load, meanweight, adds and removes.
+    const lb = (k: string) => m[`${CLIENT}/loadbalancer/${k}`];
+    assertEquals([lb("load"), lb("meanweight"), lb("adds"), lb("removes")], [0, 1, 1, 0]);
     // One endpoint, refusing: marked dead by its first failure (failures: 1).
     const failed = await client.service(new Request("http://web/"), newCtx()).then(
       (r) => r.status,
@@ -144,6 +151,8 @@ Deno.test("createStacks() client() gauges follow the balancer, the endpoints and
     assertEquals(m[`${deadEp}/outstanding`], undefined);
     assertEquals(m[`${liveEp}/outstanding`], 1);
     assertEquals(m[`${liveEp}/connections`], 1);
+    // The namer's update removed one endpoint and added one; one request is in flight.
+    assertEquals([lb("load"), lb("adds"), lb("removes")], [1, 2, 1]);
     assertEquals(m[`${CLIENT}/connections`], 1);
     assertEquals(m[`${liveEp}/failure_accrual/dead`], 0);
     assertEquals(

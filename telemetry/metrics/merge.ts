@@ -200,11 +200,14 @@ class FixedGauge implements Gauge {
 }
 
 /** Gauges that describe the shared endpoint set, not per-worker load: merged by maximum. */
-const SHARED_GAUGE = /\/loadbalancer\/(size|available|busy|closed)$/;
+const SHARED_GAUGE = /\/loadbalancer\/(size|available|busy|closed|meanweight)$/;
+/** Counters every worker keeps for the same namer updates: merged by maximum. */
+const SHARED_COUNTER = /\/loadbalancer\/(adds|removes)$/;
 
 /**
  * Merges registry snapshots: counters and gauges with the same key are summed (the endpoint-set
- * gauges `loadbalancer/{size,available,busy,closed}` take the largest), histograms merged.
+ * gauges `loadbalancer/{size,available,busy,closed,meanweight}` and counters
+ * `loadbalancer/{adds,removes}` take the largest), histograms merged.
  *
  * @param snaps One snapshot per worker.
  * @returns Read-only entries, in first-seen order.
@@ -227,7 +230,9 @@ export function mergeSnapshots(snaps: readonly RegistrySnapshot[]): MetricEntry[
     } else {
       // Every worker balances over the same endpoints: how many there are is one number, not
       // one per worker (the largest, as a worker may be a step behind a namer update).
-      const same = first.kind === "gauge" && SHARED_GAUGE.test(key);
+      const same = first.kind === "gauge"
+        ? SHARED_GAUGE.test(key)
+        : first.kind === "counter" && SHARED_COUNTER.test(key);
       let v = 0;
       for (const e of g) {
         const x = (e as { value: number }).value;
