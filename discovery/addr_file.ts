@@ -2,22 +2,27 @@
  * The `io.l5d.fs` file format (L1 `namer/fs/.../WatchingNamer.scala` `txtToAddr`): one endpoint
  * per line, `host port` or `host port * weight`; `#` starts a comment; blank lines are ignored;
  * the port must be in 1..65535. Any malformed line makes the whole file `failed`, with a message
- * naming `file:line`. Exact duplicate lines collapse (the result is a set). Host names are kept
- * as written (resolved when connecting). Deviation: a weight must be a finite number ≥ 0
+ * naming `file:line`. Exact duplicate lines collapse (the result is a set). An IP literal is
+ * normalized as Java's `InetAddress` reads it (`127.1` is `127.0.0.1`, as in linkerd-examples'
+ * getting-started `disco/hello`), so the delegator, `/client_state.json` and the endpoint stats
+ * show the address Linkerd shows; host names are kept as written (resolved when connecting).
+ * Deviation: a weight must be a finite number ≥ 0
  * (Java's `toDouble` would also take `NaN` or `-1`).
  *
  * @module
  */
 import type { Addr, Address } from "./types.ts";
 import { address, boundAddr } from "./addr.ts";
+import { parseIpLiteral } from "./ip_literal.ts";
 
 const PORT = /^\d{1,5}$/;
 const WEIGHT = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function parseLine(line: string): Address | string {
   const f = line.split(/\s+/);
-  const [host, portText, star, weightText] = f;
-  if (host === undefined || portText === undefined) return "expected 'host port [* weight]'";
+  const [written, portText, star, weightText] = f;
+  if (written === undefined || portText === undefined) return "expected 'host port [* weight]'";
+  const host = parseIpLiteral(written) ?? written;
   if (f.length !== 2 && !(f.length === 4 && star === "*")) {
     return "expected 'host port' or 'host port * weight'";
   }

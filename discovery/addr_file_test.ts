@@ -66,3 +66,11 @@ Deno.test("parseAddrFile() rejects bad weights and shapes", () => {
 Deno.test("parseAddrFile() collapses duplicate lines", () => {
   assertEquals(parseAddrFile("h 80\nh 80\n", "f"), { type: "bound", addrs: [address("h", 80)] });
 });
+
+Deno.test("parseAddrFile() normalizes IP literals as Java's InetAddress, keeps host names", () => {
+  const a = parseAddrFile("127.1 8888\n127.0.0.1 8888\n0:0::1 80\nlocalhost 81\n", "hello");
+  assertEquals(a, {
+    type: "bound",
+    addrs: [address("127.0.0.1", 8888), address("::1", 80), address("localhost", 81)],
+  });
+});
