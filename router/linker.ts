@@ -11,7 +11,7 @@ import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
-import { loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
+import { isX509v1, loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
@@ -117,7 +117,15 @@ function serverTls(
   const key = Deno.readTextFileSync(tls.keyPath);
   // `protocols` (routers.md "Server TLS"): the TLS versions a router listener negotiates
   const versions = where === "router" ? tlsVersionRange(tls.protocols) : undefined;
-  const base = { cert, key, ...(versions ? { versions } : {}) };
+  // An X.509 v1 certificate (linkerd-examples' k8s-daemonset demo certificates) is served by
+  // node:tls: rustls refuses it.
+  const legacyCert = where === "router" && isX509v1(cert);
+  const base = {
+    cert,
+    key,
+    ...(versions ? { versions } : {}),
+    ...(legacyCert ? { legacyCert } : {}),
+  };
   if (!tls.requireClientAuth) return base;
   // Without caCertPath, client certificates verify against the runtime's roots.
   const ca = tls.caCertPath ? Deno.readTextFileSync(tls.caCertPath) : undefined;
@@ -126,14 +134,25 @@ function serverTls(
 
 /**
  * Load what a config needs beyond the defaults before building from it: `node:http2` for h2
- * routers, node:tls for listeners that require client certificates.
+ * routers, node:tls for listeners that require client certificates, limit TLS versions or serve
+ * an X.509 v1 certificate.
  */
 async function prepareModules(config: Config): Promise<void> {
   await prepareH2(config);
   const nodeTls = (t: Config["routers"][number]["servers"][number]["tls"]): boolean =>
-    t !== undefined && (t.requireClientAuth || tlsVersionRange(t.protocols) !== undefined);
+    t !== undefined &&
+    (t.requireClientAuth || tlsVersionRange(t.protocols) !== undefined || v1File(t.certPath));
   if (config.routers.some((r) => r.servers.some((s) => nodeTls(s.tls)))) {
     await loadNodeTls();
+  }
+}
+
+/** Whether the certificate file is X.509 v1 (false when it cannot be read: reported later). */
+function v1File(path: string): boolean {
+  try {
+    return isX509v1(Deno.readTextFileSync(path));
+  } catch {
+    return false;
   }
 }
 

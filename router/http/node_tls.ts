@@ -1,5 +1,6 @@
 /**
- * Mutual TLS on node:tls, for what Deno's own TLS cannot do: client certificates.
+ * Mutual TLS on node:tls, for what Deno's own TLS cannot do: client certificates, and the
+ * certificates rustls refuses that Linkerd (JSSE) accepts ({@link isX509v1}, CN-only names).
  *
  * - {@link listenMutualTls}: a listener that asks every client for a certificate and refuses the
  *   handshake unless it verifies against the configured CA (Linkerd's
@@ -8,6 +9,8 @@
  * - {@link mutualTlsDial}: a dialer that presents a client certificate (Linkerd's
  *   `client.tls.clientAuth`) while verifying a `commonName` other than the address it connects
  *   to. `Deno.startTls` takes no certificate, and `Deno.connectTls` verifies the address.
+ *   Without a client certificate it is the fallback of `tls_dial.ts` for a server certificate
+ *   rustls cannot verify.
  *
  * Both hand out `Deno.Conn`s ({@link NodeConn}), so the raw engine and the HTTP/1.1 client run
  * on them unchanged, through `conn.read` and `conn.write`. A connection accepted by the listener
@@ -61,6 +64,45 @@ export interface ServerTls {
   readonly requireClientAuth?: boolean | undefined;
   /** The TLS versions enabled (`protocols`, see {@linkcode tlsVersionRange}); all when absent. */
   readonly versions?: TlsVersionRange | undefined;
+  /**
+   * The certificate is one rustls refuses to serve (X.509 v1, see {@linkcode isX509v1}), as
+   * linkerd-examples' `k8s-daemonset/k8s/certificates.yml` is: node:tls (OpenSSL) serves it, as
+   * Linkerd's JSSE does.
+   */
+  readonly legacyCert?: boolean | undefined;
+}
+
+/**
+ * Whether the first certificate of a PEM chain is X.509 version 1 (its `tbsCertificate` has no
+ * `[0] version` field): what `openssl x509 -req` writes without `-extfile`, and what rustls
+ * (`Deno.listenTls`, `Deno.startTls`) rejects with `UnsupportedCertVersion` while JSSE and
+ * OpenSSL accept it.
+ *
+ * @param pem PEM text (the first `CERTIFICATE` block is read).
+ * @returns false when there is no certificate or it does not parse.
+ * @example
+ * ```ts ignore
+ * isX509v1(Deno.readTextFileSync("certificate.pem")); // true for linkerd-examples' demo certs
+ * ```
+ */
+export function isX509v1(pem: string): boolean {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) return false;
+  let der: Uint8Array;
+  try {
+    der = Uint8Array.from(atob(m[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, … }, … }
+  const inner = (at: number): number => {
+    if (der[at] !== 0x30) return -1;
+    const len = der[at + 1] ?? 0;
+    return len < 0x80 ? at + 2 : at + 2 + (len & 0x7f);
+  };
+  const tbs = inner(0);
+  const first = tbs < 0 ? -1 : inner(tbs);
+  return first > 0 && first < der.length && der[first] !== 0xa0;
 }
 
 /** The lowest and highest TLS version a listener negotiates (node:tls names). */
@@ -394,13 +436,16 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
   return listener;
 }
 
-/** Client TLS through node:tls: a client certificate and/or a version range (PEM text, read). */
+/** Client TLS through node:tls (PEM text, already read). */
 export interface MutualTlsDial {
   /** SNI and the name the server's certificate must carry; the endpoint's host when absent. */
   commonName?: string | undefined;
   /** Trusted CAs; the runtime's roots when empty. */
   caCerts: readonly string[];
-  /** Client certificate chain and key; none presented when absent. */
+  /**
+   * Client certificate chain and key; without them node:tls only verifies the server (a
+   * certificate rustls refuses: X.509 v1, or a name in the subject CN only, as JSSE accepts).
+   */
   cert?: string | undefined;
   key?: string | undefined;
   /** Skip the certificate name check (`disableValidation`); the chain is still verified. */
@@ -410,9 +455,9 @@ export interface MutualTlsDial {
 }
 
 /**
- * A dialer for `createH1Client({ dial })` through node:tls, for what `Deno.startTls` cannot do:
- * present a client certificate, limit the TLS versions. TCP to the endpoint's address, then TLS
- * verifying `commonName` (ALPN `http/1.1`).
+ * A dialer for `createH1Client({ dial })` on node:tls, for what `Deno.startTls` cannot do: present
+ * a client certificate, limit the TLS versions, verify a certificate rustls refuses. TCP to the
+ * endpoint's address, then TLS verifying `commonName` (ALPN `http/1.1`).
  *
  * @example
  * ```ts ignore

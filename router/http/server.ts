@@ -319,9 +319,10 @@ export function listen(
     }, failed);
   };
   // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only, as
-  // do requireClientAuth and `protocols` (node:tls checks the client certificates and limits
-  // the versions; Deno.serve cannot).
-  const mutual = spec.tls?.requireClientAuth === true || spec.tls?.versions !== undefined;
+  // do requireClientAuth, `protocols` and an X.509 v1 certificate (node:tls checks the client
+  // certificates, limits the versions and serves v1; Deno.serve cannot).
+  const mutual = spec.tls?.requireClientAuth === true || spec.tls?.versions !== undefined ||
+    spec.tls?.legacyCert === true;
   if (spec.tls?.requireClientAuth === true && spec.engine === "serve") {
     throw new Error("tls.requireClientAuth needs engine: raw (the default), not engine: serve");
   }

@@ -5,6 +5,10 @@
  * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` skips the name
  * check. `Deno.startTls` takes no client certificate and no TLS version range: with
  * `clientAuth` or `protocols`, {@link tlsDial} dials through node:tls instead (`node_tls.ts`).
+ * It does so too when rustls cannot verify a server certificate that Linkerd's JSSE accepts:
+ * X.509 v1 (`UnsupportedCertVersion`), or the name in the subject CN only (`NotValidForName`), as
+ * linkerd-examples' k8s-daemonset TLS certificates are (`commonName: linkerd`); OpenSSL still
+ * checks the chain and the name (CN when there is no SAN).
  *
  * @module
  */
@@ -81,19 +85,35 @@ export function tlsDial(tls: ClientTls): Dial {
       ...(tls.versions ? { versions: tls.versions } : {}),
     });
   }
+  const viaOpenssl = mutualTlsDial({ commonName: tls.commonName, caCerts: tls.caCerts });
+  let openssl = false; // set once rustls refused this client's server certificate
   return async function dialTls(hostname, port, signal) {
+    if (openssl) return await viaOpenssl(hostname, port, signal);
     const tcp = await Deno.connect({ hostname, port, signal });
     tcp.setNoDelay(true);
+    let conn: Deno.TlsConn | undefined;
     try {
-      return await Deno.startTls(tcp, {
+      conn = await Deno.startTls(tcp, {
         hostname: tls.commonName ?? hostname,
         caCerts: [...tls.caCerts],
         alpnProtocols: ["http/1.1"],
         ...(tls.disableValidation ? { unsafelyDisableHostnameVerification: true } : {}),
       });
+      await conn.handshake();
     } catch (e: unknown) {
-      tcp.close();
-      throw e;
+      try {
+        (conn ?? tcp).close(); // startTls took over the TCP resource once it resolved
+      } catch {
+        // already closed
+      }
+      if (tls.disableValidation || !RUSTLS_ONLY.test(String(e))) throw e;
+      const c = await viaOpenssl(hostname, port, signal);
+      openssl = true;
+      return c;
     }
+    return conn;
   };
 }
+
+/** rustls verification errors for certificates JSSE (and OpenSSL) accept. */
+const RUSTLS_ONLY = /UnsupportedCertVersion|NotValidForName/;

@@ -150,8 +150,9 @@ export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer 
     transport: "tcp" as const,
     ...(opts.reusePort ? { reusePort: true } : {}),
   };
-  if (opts.tls?.requireClientAuth || opts.tls?.versions) {
-    // node:tls: client certificates, or TLS `protocols` (Deno.listenTls has neither)
+  if (opts.tls?.requireClientAuth || opts.tls?.versions || opts.tls?.legacyCert) {
+    // node:tls: client certificates, TLS `protocols` or an X.509 v1 certificate (Deno.listenTls
+    // has neither)
     const mutual = listenMutualTls({
       ...common,
       ...opts.tls,
