@@ -113,8 +113,9 @@ export function program(): Command {
     .addOption(workersOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  switchyard serve deploy/examples/linkerd.yaml\n" +
-        "  switchyard serve --workers auto deploy/examples/linkerd.yaml\n",
+      "\nExamples:\n  switchyard serve linkerd.yaml\n" +
+        "  switchyard serve --workers auto linkerd.yaml\n" +
+        "  cat linkerd.yaml | switchyard serve -\n",
     )
     .action(async (config: string, o: { workers?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOpts>();

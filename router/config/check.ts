@@ -85,7 +85,7 @@ export function summarizeConfig(config: Config): string[] {
  * @example
  * ```ts ignore
  * import { checkCommand } from "./check.ts";
- * const code = await checkCommand("deploy/examples/linkerd.yaml", (l) => console.log(l));
+ * const code = await checkCommand("linkerd.yaml", (l) => console.log(l));
  * ```
  */
 export async function checkCommand(file: string, out: (line: string) => void): Promise<number> {

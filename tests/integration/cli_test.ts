@@ -10,6 +10,10 @@ import { VERSION } from "../../version.ts";
 
 const sy = runCli;
 
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
 function configYaml(rootDir: string, adminPort = 9990): string {
   return `
 admin: {ip: 127.0.0.1, port: ${adminPort}}
@@ -62,6 +66,10 @@ Deno.test("cli: every command has help with examples", async () => {
     assertEquals(r.code, 0, `${cmd}: ${r.stderr}`);
     assertStringIncludes(r.stdout, `Usage: switchyard ${cmd}`);
     assertStringIncludes(r.stdout, "Examples:\n  switchyard ", `${cmd} --help has no examples`);
+    // An example that names a file of this repo names one that exists.
+    for (const [path] of r.stdout.matchAll(/\b(?:deploy|router|tests)\/[\w./-]+/g)) {
+      assert(await exists(`${ROOT}/${path}`), `${cmd} --help names ${path}, which does not exist`);
+    }
   }
   const top = await sy("--help");
   for (const cmd of ["dtab", "routes", "top", "check", "help"]) {
