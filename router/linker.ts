@@ -204,6 +204,15 @@ async function influxDb(
   return influxDbResponse(registry, req);
 }
 
+/** `/requests[.json]` without the `io.l5d.recentRequests` telemeter: 404, as in Linkerd. */
+function noRecentRequests(): Response {
+  return new Response(
+    "the io.l5d.recentRequests telemeter is not configured " +
+      "(telemetry: [{kind: io.l5d.recentRequests, sampleRate: 1.0}])\n",
+    { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } },
+  );
+}
+
 function wrapAdmin(
   before: (req: Request) => Promise<void>,
   fetch: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>,
@@ -478,8 +487,15 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       },
       { path: "/metrics", handler: () => nativePrometheusResponse(registry) },
       { path: "/admin/metrics/influxdb", handler: (req) => influxDb(snap.config, registry, req) },
-      { path: "/requests.json", handler: () => Response.json(snap.recent?.list() ?? []) },
-      { path: "/requests", handler: () => recentRequestsPage(snap.recent?.list() ?? []) },
+      // Linkerd serves these only with the `io.l5d.recentRequests` telemeter (its admin route).
+      {
+        path: "/requests.json",
+        handler: () => snap.recent ? Response.json(snap.recent.list()) : noRecentRequests(),
+      },
+      {
+        path: "/requests",
+        handler: () => snap.recent ? recentRequestsPage(snap.recent.list()) : noRecentRequests(),
+      },
       {
         // Linkerd's BoundNamesHandler: what the enumerating namers (io.l5d.fs, io.l5d.k8s) list.
         path: "/bound-names.json",

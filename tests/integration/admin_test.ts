@@ -283,7 +283,7 @@ routers:
   }
 });
 
-Deno.test("admin: /admin/metrics/prometheus only with the io.l5d.prometheus telemeter; /metrics always", async () => {
+Deno.test("admin: /admin/metrics/prometheus and /requests only with their telemeters; /metrics always", async () => {
   const dir = await fsNamerDir({});
   const sy = await startSwitchyard(`
 admin: {ip: 127.0.0.1, port: 0}
@@ -294,6 +294,12 @@ routers: [{protocol: http, label: out, dtab: "/svc => /#/io.l5d.fs;", servers: [
     const off = await curl([`${sy.admin}/admin/metrics/prometheus`]);
     assertEquals(off.status, 404);
     assertStringIncludes(off.body, "io.l5d.prometheus");
+    // So are /requests.json and /requests with io.l5d.recentRequests, as Linkerd's admin routes.
+    for (const path of ["/requests.json", "/requests"]) {
+      const r = await curl([`${sy.admin}${path}`]);
+      assertEquals(r.status, 404, path);
+      assertStringIncludes(r.body, "io.l5d.recentRequests");
+    }
     const native = await curl([`${sy.admin}/metrics`]);
     assertEquals(native.status, 200);
     assertStringIncludes(native.body, "switchyard_");
