@@ -140,6 +140,7 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
       status.failures++;
       status.lastAttempt = { at, ok: false, errors: [], message };
       log.error("config reload rejected; the old config keeps serving", { reason, error: message });
+      version = ""; // no text: the serving one coming back (a delete and re-create) is news
       return { outcome: "rejected", errors: [], message };
     }
     const hash = await configHash(text);

@@ -42,3 +42,33 @@ Deno.test("createReloader(): a rejected text is re-checked on a manual reload; t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("createReloader(): a config deleted and re-created as it was is serving", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/cfg.yaml`;
+  await Deno.writeTextFile(path, GOOD);
+  let applied = 0;
+  const r = await createReloader({
+    path,
+    text: GOOD,
+    apply: () => Promise.resolve(void applied++),
+    log: createLogger({ level: "off" }),
+    pollMs: 0,
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  try {
+    await Deno.remove(path);
+    assertEquals((await r.reload("file changed")).outcome, "rejected");
+    assertEquals(r.status().lastAttempt?.ok, false);
+    await Deno.writeTextFile(path, GOOD); // an editor's delete + write of the same text
+    assertEquals((await r.reload("file changed")).outcome, "unchanged");
+    assertEquals([r.status().lastAttempt?.ok, r.status().lastAttempt?.message, applied], [
+      true,
+      "the serving config",
+      0,
+    ]);
+  } finally {
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
