@@ -5,6 +5,11 @@
  * callback. The debounce is trailing (`debounceMs` after the last event) but capped at ten times
  * that after the first, so a steady stream of events cannot starve the callback.
  *
+ * A watch follows symlinks once, when it starts: a directory reached through a link (a
+ * ConfigMap item directory `disco -> ..data/disco`) is watched where the link pointed then, and
+ * re-pointing the link is an event only in the directory holding it. `symlinkHolders` names
+ * those directories, so their owners can watch them too and re-create their watches.
+ *
  * @module
  */
 import type { Clock } from "../router/core/clock.ts";
@@ -18,6 +23,10 @@ export interface DirWatchOptions {
   readonly clock?: Clock;
   /** Sees every non-`access` event as it arrives (for namer state). */
   readonly onEvent?: (ev: Deno.FsEvent) => void;
+  /** Watch sub-directories too, default true. */
+  readonly recursive?: boolean;
+  /** Only events it accepts count; default all. */
+  readonly filter?: (ev: Deno.FsEvent) => boolean;
 }
 
 /** A running watch. */
@@ -55,7 +64,7 @@ export function watchDir(root: string, onBurst: () => void, opts: DirWatchOption
 
   let watcher: Deno.FsWatcher | undefined;
   try {
-    watcher = Deno.watchFs(root, { recursive: true });
+    watcher = Deno.watchFs(root, { recursive: opts.recursive ?? true });
   } catch {
     alive = false;
   }
@@ -75,7 +84,7 @@ export function watchDir(root: string, onBurst: () => void, opts: DirWatchOption
     if (!watcher) return;
     try {
       for await (const ev of watcher) {
-        if (ev.kind === "access") continue;
+        if (ev.kind === "access" || opts.filter?.(ev) === false) continue;
         opts.onEvent?.(ev);
         onChange();
       }
@@ -103,4 +112,56 @@ export function watchDir(root: string, onBurst: () => void, opts: DirWatchOption
       await done;
     },
   };
+}
+
+/**
+ * The symlinks met while resolving `path`, grouped by the directory that holds them: each
+ * directory maps to the link names in it. Re-pointing any of them (a ConfigMap's `..data`
+ * swap, `ln -sfn`) changes what `path` is, with events only in those directories. Links in
+ * link targets count too (`disco -> ..data/disco` gives `disco` and `..data`), at most 32 of
+ * them; resolution stops at the first component that does not exist.
+ *
+ * @param path A file or directory, absolute or relative to the working directory.
+ * @returns Directory → link names in it (empty when no component is a symlink).
+ * @example
+ * ```ts
+ * import { symlinkHolders } from "./dir_watch.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/..v1/disco`, { recursive: true });
+ * await Deno.symlink("..v1", `${dir}/..data`);
+ * await Deno.symlink("..data/disco", `${dir}/disco`);
+ * symlinkHolders(`${dir}/disco`); // Map { dir => Set { "disco", "..data" } }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function symlinkHolders(path: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const todo = (path.startsWith("/") ? path : `${Deno.cwd()}/${path}`).split("/");
+  let dir = ""; // resolved so far, free of symlinks ("" = the root)
+  let links = 0;
+  while (todo.length > 0) {
+    const name = todo.shift() as string;
+    if (name === "" || name === ".") continue;
+    if (name === "..") {
+      dir = dir.slice(0, dir.lastIndexOf("/"));
+      continue;
+    }
+    const next = `${dir}/${name}`;
+    let target: string | undefined;
+    try {
+      if (Deno.lstatSync(next).isSymlink) target = Deno.readLinkSync(next);
+    } catch {
+      break; // missing (for now): nothing further to watch
+    }
+    if (target === undefined) {
+      dir = next;
+      continue;
+    }
+    if (++links > 32) break;
+    const names = out.get(dir || "/") ?? new Set<string>();
+    out.set(dir || "/", names.add(name));
+    todo.unshift(...target.split("/"));
+    if (target.startsWith("/")) dir = "";
+  }
+  return out;
 }

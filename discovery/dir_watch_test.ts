@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../tests/support/assert.ts";
 import { mutableVar } from "../router/core/var.ts";
-import { watchDir } from "./dir_watch.ts";
+import { symlinkHolders, watchDir } from "./dir_watch.ts";
 import { waitFor } from "./_testing.ts";
 
 Deno.test("watchDir() coalesces a burst of events into one callback", async () => {
@@ -39,4 +39,45 @@ Deno.test("watchDir() close() cancels a pending callback", async () => {
   assertEquals(called, false);
   assertEquals(w.alive, false);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("symlinkHolders() names every link on the way, by the directory holding it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A ConfigMap volume with an item directory: l5d -> ..data/l5d, ..data -> ..2026_...
+    await Deno.mkdir(`${dir}/..2026_11_27_05_00_00.1/l5d`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/..2026_11_27_05_00_00.1/l5d/linkerd.yaml`, "");
+    await Deno.symlink("..2026_11_27_05_00_00.1", `${dir}/..data`);
+    await Deno.symlink("..data/l5d", `${dir}/l5d`);
+    const real = await Deno.realPath(dir); // the temp dir may itself be reached by a link
+    const holders = symlinkHolders(`${real}/l5d/linkerd.yaml`);
+    assertEquals(holders, new Map([[real, new Set(["l5d", "..data"])]]));
+    assertEquals(symlinkHolders(`${real}/..2026_11_27_05_00_00.1/l5d`), new Map());
+    assertEquals(symlinkHolders(`${real}/missing/x`), new Map());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("watchDir() non-recursive with a filter sees only the events it accepts", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/sub`);
+  const seen: string[] = [];
+  const w = watchDir(dir, () => {}, {
+    recursive: false,
+    filter: (ev) => ev.paths.some((p) => p.endsWith("/want")),
+    onEvent: (ev) => seen.push(...ev.paths.map((p) => p.slice(p.lastIndexOf("/") + 1))),
+  });
+  try {
+    await Deno.writeTextFile(`${dir}/sub/want`, "x"); // below: not watched
+    await Deno.writeTextFile(`${dir}/other`, "x"); // filtered out
+    await Deno.writeTextFile(`${dir}/want`, "x");
+    const end = Date.now() + 3000;
+    while (seen.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    assert(seen.length > 0 && seen.every((n) => n === "want"), JSON.stringify(seen));
+  } finally {
+    await w.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

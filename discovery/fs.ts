@@ -9,11 +9,13 @@
  * Liveness (REF `deno.md` §6): the *directory* is watched recursively with `Deno.watchFs`, events
  * are debounced (`debounceMs`, trailing, capped at 10×), and each burst triggers a full rescan
  * that re-reads every file, which covers in-place edits, deletes, atomic `mv` replaces and the
- * Kubernetes ConfigMap `..data` symlink swap (whose events never name the files). A stat-based
- * poll every `pollMs` (default 2 s) re-reads only files whose stamp changed and re-creates the
- * watch if it died or the root was recreated. Updates go into the *same* Vars: each file has
- * one `Var<Addr>` for the namer's lifetime (set to `neg` while the file is absent), and lookup
- * Vars derive from the directory shape, flipping between Neg and a leaf as files come and go.
+ * Kubernetes ConfigMap `..data` symlink swap (whose events never name the files). A stat-based poll
+ * every `pollMs` (default 2 s) re-reads only files whose stamp changed and re-creates the watch if
+ * it died or the root was recreated or now resolves elsewhere. A `rootDir` reached through symlinks
+ * (a ConfigMap item directory) also has the directories holding them watched, so re-pointing one
+ * rescans and re-creates the watch at once. Updates go into the *same* Vars: each file has one
+ * `Var<Addr>` for the namer's lifetime (set to `neg` while the file is absent), and lookup Vars
+ * derive from the directory shape, flipping between Neg and a leaf as files come and go.
  *
  * Linkerd config: `kind: io.l5d.fs`, `rootDir` (required), `prefix` (default `/io.l5d.fs`).
  * `state()` serves `/namer_state/<prefix>.json` in Linkerd's shape (`WatchingNamerStateHandler`);
@@ -31,7 +33,7 @@ import { parseAddrFile } from "./addr_file.ts";
 import { makeBound } from "./bound.ts";
 import { type DirScan, scanDir, type ScannedFile } from "./fs_scan.ts";
 import { type FsDirEvents, type FsDirState, javaEventKind, renderFsState } from "./fs_state.ts";
-import { type DirWatch, watchDir } from "./dir_watch.ts";
+import { type DirWatch, symlinkHolders, watchDir } from "./dir_watch.ts";
 import {
   boundedCache,
   failed,
@@ -240,6 +242,8 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
 
   // ---- watching (debounced full rescans) and the polling fallback ----
   let watch: DirWatch | undefined;
+  /** Watches of the directories holding symlinks on the way to `rootDir`. */
+  let linkWatches: DirWatch[] = [];
   const closing = new Set<Promise<void>>();
 
   function recordEvent(ev: Deno.FsEvent): void {
@@ -259,20 +263,37 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
   function startWatch(): void {
     if (closed || watch?.alive || opts.watch === false) return;
     stopWatch();
-    const w = watchDir(rootDir, () => void runScan(true), {
+    const tuning = {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
       ...(clock ? { clock } : {}),
-      onEvent: recordEvent,
-    });
-    if (w.alive) watch = w;
+    };
+    const w = watchDir(rootDir, () => void runScan(true), { ...tuning, onEvent: recordEvent });
+    if (!w.alive) return;
+    watch = w;
+    // A rootDir reached through symlinks (a ConfigMap item directory, `disco -> ..data/disco`)
+    // is watched where they pointed; re-pointing one is seen only where it lives: then rescan
+    // and watch the new target.
+    for (const [dir, names] of symlinkHolders(rootDir)) {
+      const lw = watchDir(dir, () => {
+        stopWatch();
+        void runScan(true);
+      }, {
+        ...tuning,
+        recursive: false,
+        filter: (ev) => ev.paths.some((p) => names.has(p.slice(p.lastIndexOf("/") + 1))),
+      });
+      if (lw.alive) linkWatches.push(lw);
+    }
   }
 
   function stopWatch(): void {
-    if (watch) {
-      const p: Promise<void> = watch.close().finally(() => closing.delete(p));
+    for (const w of [watch, ...linkWatches]) {
+      if (!w) continue;
+      const p: Promise<void> = w.close().finally(() => closing.delete(p));
       closing.add(p);
     }
     watch = undefined;
+    linkWatches = [];
   }
 
   let cancelPoll: (() => void) | undefined;

@@ -28,7 +28,11 @@ export interface ScannedFile {
 export interface DirScan {
   readonly files: ReadonlyMap<string, ScannedFile>;
   readonly dirs: ReadonlyMap<string, Path>;
-  /** The root directory's inode and device (a recreated root means the watch must be renewed). */
+  /**
+   * The root directory's real path, inode and device: a recreated root, or one its symlinks now
+   * resolve elsewhere, means the watch must be renewed (the real path too, as a tmpfs ConfigMap
+   * volume reuses inode numbers).
+   */
   readonly rootId: string;
 }
 
@@ -103,8 +107,9 @@ export async function scanDir(root: string, prev?: DirScan): Promise<DirScan> {
     await Promise.all(children);
   }
 
-  await walk(root, [], 0, new Set([await Deno.realPath(root)]));
-  const rootId = `${rootInfo.ino}:${rootInfo.dev}`;
+  const real = await Deno.realPath(root);
+  await walk(root, [], 0, new Set([real]));
+  const rootId = `${real}:${rootInfo.ino}:${rootInfo.dev}`;
   if (prev !== undefined && sameScan(prev, files, dirs, rootId)) return prev;
   return { files, dirs, rootId };
 }

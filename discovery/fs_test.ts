@@ -158,6 +158,35 @@ Deno.test("createFsNamer() follows a Kubernetes ConfigMap ..data symlink swap", 
   });
 });
 
+Deno.test("createFsNamer() follows a rootDir that is a ConfigMap item directory", async () => {
+  // rootDir is `<volume>/disco`, a link `disco -> ..data/disco`: every update re-points it, first
+  // as `ln -sfn` does (old targets kept), then as kubelet does (the old target deleted).
+  const vol = await Deno.makeTempDir({ prefix: "switchyard_cm_" });
+  const version = async (v: string, ip: string) => {
+    await Deno.mkdir(`${vol}/..${v}/disco`, { recursive: true });
+    await write(`${vol}/..${v}/disco/web`, `${ip} 80\n`);
+    await Deno.symlink(`..${v}`, `${vol}/..data_tmp`);
+    await Deno.rename(`${vol}/..data_tmp`, `${vol}/..data`);
+  };
+  await version("v1", "10.0.0.1");
+  await Deno.symlink("..data/disco", `${vol}/disco`);
+  const fs = createFsNamer({ rootDir: `${vol}/disco`, pollMs: 0 });
+  try {
+    await fs.ready;
+    const addr = boundOf(lookup(fs, ["web"])).addr;
+    assertEquals(addr.get(), boundAddr([address("10.0.0.1", 80)]));
+    for (let i = 2; i <= 7; i++) {
+      const ip = `10.0.0.${i}`;
+      await version(`v${i}`, ip);
+      if (i > 4) await Deno.remove(`${vol}/..v${i - 1}`, { recursive: true });
+      await waitFor(addr, (a) => a.type === "bound" && a.addrs[0]?.host === ip, 3000, `v${i}`);
+    }
+  } finally {
+    await fs.close();
+    await Deno.remove(vol, { recursive: true });
+  }
+});
+
 Deno.test("createFsNamer() watches directories created after it started", async () => {
   await withFs({ pollMs: 0 }, () => {}, async (fs, dir) => {
     const v = lookup(fs, ["team", "api", "x"]);
