@@ -1,6 +1,8 @@
 /**
  * Hot reload of the config file: watched (the directory, so editor write-rename and the
- * Kubernetes ConfigMap `..data` symlink swap are seen), polled as a fallback, and triggered by
+ * Kubernetes ConfigMap `..data` symlink swap are seen, and the directories holding any symlink
+ * on the way to it, re-watched after each burst, so a ConfigMap item directory
+ * `l5d -> ..data/l5d` is followed too), polled as a fallback, and triggered by
  * SIGHUP or `POST /admin/reload`. Debounced. A new version is parsed and validated first (by
  * default in a `config-json` child process, `child_load.ts`, so the serving process never loads
  * the parser); one that fails keeps the old config serving, and its errors (file:line:column,
@@ -16,6 +18,7 @@ import { configLoader } from "./child_load.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 import type { MetricsRegistry } from "../../telemetry/metrics/mod.ts";
+import { symlinkHolders } from "../../discovery/dir_watch.ts";
 
 /** What `/admin/reload` reports. */
 export interface ReloadStatus {
@@ -207,19 +210,37 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     return next;
   }
 
-  // Directory watch, debounced.
+  // Directory watch, debounced. Each burst re-creates the watches: a watch follows symlinks
+  // once, so one on a directory reached through a link (a ConfigMap item directory
+  // `l5d -> ..data/l5d`) would stay on the old target after the `..data` swap.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (why: string) => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void reload(why), debounceMs);
+    timer = setTimeout(() => {
+      watchDirs();
+      void reload(why);
+    }, debounceMs);
   };
   const watchers: Deno.FsWatcher[] = [];
+  /** Each file's directory, for its name and `..data`, and the directories holding links. */
+  function watchedNames(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const add = (dir: string, names: Iterable<string>) => {
+      const set = out.get(dir) ?? new Set<string>();
+      for (const n of names) set.add(n);
+      out.set(dir, set);
+    };
+    for (const p of [path, ...extra]) {
+      add(dirOf(p), [baseOf(p), "..data"]);
+      for (const [dir, names] of symlinkHolders(p)) add(dir, names);
+    }
+    return out;
+  }
   function watchDirs(): void {
     for (const w of watchers.splice(0)) w.close();
-    const dirs = new Set([dirOf(path), ...extra.map(dirOf)]);
-    const names = new Set([baseOf(path), "..data", ...extra.map(baseOf)]);
-    for (const dir of dirs) {
+    if (closed) return;
+    for (const [dir, names] of watchedNames()) {
       let w: Deno.FsWatcher;
       try {
         w = Deno.watchFs(dir, { recursive: false });

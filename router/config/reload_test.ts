@@ -72,3 +72,39 @@ Deno.test("createReloader(): a config deleted and re-created as it was is servin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("createReloader(): a config in a ConfigMap item directory is followed", async () => {
+  // The config is `<volume>/l5d/linkerd.yaml`, through `l5d -> ..data/l5d`: each update writes a
+  // new timestamped directory, renames a new `..data` link over the old one, deletes the old one.
+  const vol = await Deno.makeTempDir();
+  const version = async (v: number, text: string) => {
+    await Deno.mkdir(`${vol}/..v${v}/l5d`, { recursive: true });
+    await Deno.writeTextFile(`${vol}/..v${v}/l5d/linkerd.yaml`, text);
+    await Deno.symlink(`..v${v}`, `${vol}/..data_tmp`);
+    await Deno.rename(`${vol}/..data_tmp`, `${vol}/..data`);
+    if (v > 1) await Deno.remove(`${vol}/..v${v - 1}`, { recursive: true });
+  };
+  await version(1, GOOD);
+  await Deno.symlink("..data/l5d", `${vol}/l5d`);
+  const texts: string[] = [];
+  const r = await createReloader({
+    path: `${vol}/l5d/linkerd.yaml`,
+    text: GOOD,
+    apply: (_config, text) => Promise.resolve(void texts.push(text)),
+    log: createLogger({ level: "off" }),
+    debounceMs: 20,
+    pollMs: 0, // the watch alone
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  try {
+    for (const [v, text] of [[2, OTHER], [3, GOOD], [4, OTHER]] as const) {
+      await version(v, text);
+      const end = Date.now() + 5000;
+      while (texts.length < v - 1 && Date.now() < end) await new Promise((f) => setTimeout(f, 20));
+      assertEquals(texts.at(-1), text, `update ${v} applied by the watch`);
+    }
+  } finally {
+    r.close();
+    await Deno.remove(vol, { recursive: true });
+  }
+});
