@@ -15,7 +15,9 @@
  * (a ConfigMap item directory) also has the directories holding them watched, so re-pointing one
  * rescans and re-creates the watch at once. Updates go into the *same* Vars: each file has one
  * `Var<Addr>` for the namer's lifetime (set to `neg` while the file is absent), and lookup Vars
- * derive from the directory shape, flipping between Neg and a leaf as files come and go.
+ * derive from the directory shape, flipping between Neg and a leaf as files come and go. A file
+ * with addresses that is read empty keeps them for 10 × `debounceMs` (500 ms) and is re-read then:
+ * an in-place rewrite truncates before it writes, and requests would fail in between.
  *
  * Linkerd config: `kind: io.l5d.fs`, `rootDir` (required), `prefix` (default `/io.l5d.fs`).
  * `state()` serves `/namer_state/<prefix>.json` in Linkerd's shape (`WatchingNamerStateHandler`);
@@ -156,6 +158,37 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
   /** The last scan: a poll reuses its unchanged entries (see `scanDir`). */
   let lastScan: DirScan | undefined;
 
+  /**
+   * Files with addresses that read empty: since when (monotonic ms). An in-place rewrite
+   * (`>`, an editor without write-rename) truncates before it writes; a rescan in between would
+   * bind the name to nothing and fail its requests. So an emptied file keeps its last content
+   * for `settleMs` (a burst's longest wait, 10 × debounce) and is re-read then.
+   */
+  const emptied = new Map<string, number>();
+  const settleMs = 10 * (opts.debounceMs ?? 50);
+  const mono = () => clock ? clock.mono() : performance.now();
+  let cancelSettle: (() => void) | undefined;
+
+  /** True while `key`, now read as `text`, is an emptied file still settling. */
+  function settling(key: string, text: string | undefined): boolean {
+    const had = contents.get(key)?.text;
+    if (text !== "" || had === undefined || had.trim() === "") {
+      emptied.delete(key);
+      return false;
+    }
+    const since = emptied.get(key) ?? mono();
+    if (mono() - since >= settleMs) {
+      emptied.delete(key);
+      return false;
+    }
+    emptied.set(key, since);
+    cancelSettle ??= setTimer(settleMs + 5, () => {
+      cancelSettle = undefined;
+      void runScan(true);
+    });
+    return true;
+  }
+
   /** Re-read one file if needed; false when it vanished since the scan. */
   async function readFile(key: string, f: ScannedFile, full: boolean): Promise<boolean> {
     if (!full && contents.get(key)?.stamp === f.stamp) return true;
@@ -170,7 +203,7 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
         next = { stamp: f.stamp, error: e instanceof Error ? e.message : String(e) };
       }
     }
-    if (closed) return true;
+    if (closed || settling(key, next.text)) return true;
     contents.set(key, next);
     addrOf(key).set(
       next.text !== undefined
@@ -214,7 +247,10 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       present = m;
     }
     const gone = [...contents.keys()].filter((k) => !present.has(k));
-    for (const k of gone) contents.delete(k);
+    for (const k of gone) {
+      contents.delete(k);
+      emptied.delete(k);
+    }
     const next: DirScan = present === result.files ? result : { ...result, files: present };
     const cur = shape.get();
     if (!(cur && "scan" in cur && sameShape(cur.scan, next))) {
@@ -365,6 +401,7 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       if (closed) return;
       closed = true;
       cancelPoll?.();
+      cancelSettle?.();
       stopWatch();
       await Promise.all([tail, ...closing]);
       stoppedAt = isoNow(clock);

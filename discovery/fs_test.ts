@@ -126,6 +126,31 @@ Deno.test("createFsNamer() goes Neg on delete and rebinds the same Var on re-cre
   });
 });
 
+Deno.test("createFsNamer() keeps a file's addresses through an in-place rewrite", async () => {
+  await withFs({ pollMs: 0, debounceMs: 30 }, (dir) => write(`${dir}/web`, "10.0.0.1 80\n"), async (
+    fs,
+    dir,
+  ) => {
+    const addr = boundOf(lookup(fs, ["web"])).addr;
+    const seen: number[] = [];
+    const off = addr.subscribe((a) => seen.push(a.type === "bound" ? a.addrs.length : -1));
+    try {
+      // Truncated, then written 100 ms later (a rescan runs in between: debounce 30 ms).
+      const f = await Deno.open(`${dir}/web`, { write: true, truncate: true });
+      await new Promise((r) => setTimeout(r, 100));
+      await f.write(new TextEncoder().encode("10.0.0.2 80\n"));
+      f.close();
+      await waitFor(addr, (a) => a.type === "bound" && a.addrs[0]?.host === "10.0.0.2", 2000);
+      assertEquals(seen, [1], "never bound to nothing");
+      // Emptied for good: it binds to nothing once it has stayed empty for 10 × debounce.
+      await Deno.truncate(`${dir}/web`);
+      await waitFor(addr, (a) => a.type === "bound" && a.addrs.length === 0, 2000, "emptied");
+    } finally {
+      off();
+    }
+  });
+});
+
 Deno.test("createFsNamer() follows an atomic rename replace", async () => {
   await withFs({ pollMs: 0 }, (dir) => write(`${dir}/web`, "10.0.0.1 80\n"), async (fs, dir) => {
     const addr = boundOf(lookup(fs, ["web"])).addr;
