@@ -135,9 +135,16 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
 
   async function attempt(reason: string, force: boolean): Promise<ReloadResult> {
     const at = new Date().toISOString();
+    const automatic = reason === "poll" || reason === "file changed";
     let text: string;
     try {
       text = await Deno.readTextFile(path);
+      // An in-place rewrite truncates before it writes: an empty text the watch or the poll met
+      // is read again once the write has had time to follow (an empty config never loads).
+      if (text === "" && automatic) {
+        await new Promise((r) => setTimeout(r, 5 * debounceMs));
+        text = await Deno.readTextFile(path);
+      }
     } catch (e: unknown) {
       const message = `cannot read ${path}: ${(e as Error).message}`;
       status.failures++;
@@ -160,7 +167,6 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     }
     // The same rejected text again: quiet for the watcher and the poll; a manual reload (SIGHUP,
     // POST /admin/reload) checks it again and answers with its errors.
-    const automatic = reason === "poll" || reason === "file changed";
     if (hash === version && sig === extraSig && !force && automatic) {
       return { outcome: "unchanged", version: status.version };
     }

@@ -108,3 +108,32 @@ Deno.test("createReloader(): a config in a ConfigMap item directory is followed"
     await Deno.remove(vol, { recursive: true });
   }
 });
+
+Deno.test("createReloader(): an in-place rewrite read while empty is no failure", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/cfg.yaml`;
+  await Deno.writeTextFile(path, GOOD);
+  const texts: string[] = [];
+  const r = await createReloader({
+    path,
+    text: GOOD,
+    apply: (_config, text) => Promise.resolve(void texts.push(text)),
+    log: createLogger({ level: "off" }),
+    debounceMs: 40,
+    pollMs: 0,
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  try {
+    // Truncated, then written 80 ms later: the watch's reload (debounce 40 ms) runs in between.
+    const f = await Deno.open(path, { write: true, truncate: true });
+    await new Promise((res) => setTimeout(res, 80));
+    await f.write(new TextEncoder().encode(OTHER));
+    f.close();
+    const end = Date.now() + 5000;
+    while (texts.length === 0 && Date.now() < end) await new Promise((f) => setTimeout(f, 20));
+    assertEquals([texts, r.status().failures], [[OTHER], 0]);
+  } finally {
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
