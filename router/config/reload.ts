@@ -133,15 +133,24 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     return sig;
   }
 
+  async function someExtraEmpty(): Promise<boolean> {
+    for (const p of extra) {
+      const size = await Deno.stat(p).then((s) => s.size, () => -1);
+      if (size === 0) return true;
+    }
+    return false;
+  }
+
   async function attempt(reason: string, force: boolean): Promise<ReloadResult> {
     const at = new Date().toISOString();
     const automatic = reason === "poll" || reason === "file changed";
     let text: string;
     try {
       text = await Deno.readTextFile(path);
-      // An in-place rewrite truncates before it writes: an empty text the watch or the poll met
-      // is read again once the write has had time to follow (an empty config never loads).
-      if (text === "" && automatic) {
+      // An in-place rewrite truncates before it writes: an empty config (it never loads) or
+      // route/dtab file (an empty dtab would route nothing) that the watch or the poll met is
+      // read again once the write has had time to follow.
+      if (automatic && (text === "" || await someExtraEmpty())) {
         await new Promise((r) => setTimeout(r, 5 * debounceMs));
         text = await Deno.readTextFile(path);
       }

@@ -137,3 +137,35 @@ Deno.test("createReloader(): an in-place rewrite read while empty is no failure"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("createReloader(): a dtab file rewritten in place applies once, written", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/cfg.yaml`;
+  const dtab = `${dir}/dtab`;
+  await Deno.writeTextFile(path, GOOD);
+  await Deno.writeTextFile(dtab, "/svc => /$/inet/127.0.0.1/1;\n");
+  const seen: string[] = [];
+  const r = await createReloader({
+    path,
+    text: GOOD,
+    apply: async () => void seen.push(await Deno.readTextFile(dtab)),
+    log: createLogger({ level: "off" }),
+    debounceMs: 40,
+    pollMs: 0,
+    extraPaths: [dtab],
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  try {
+    const f = await Deno.open(dtab, { write: true, truncate: true });
+    await new Promise((res) => setTimeout(res, 80));
+    await f.write(new TextEncoder().encode("/svc => /$/inet/127.0.0.1/2;\n"));
+    f.close();
+    const end = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < end) await new Promise((f) => setTimeout(f, 20));
+    await new Promise((res) => setTimeout(res, 300)); // no second apply follows
+    assertEquals(seen, ["/svc => /$/inet/127.0.0.1/2;\n"]);
+  } finally {
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
