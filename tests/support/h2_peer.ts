@@ -5,11 +5,15 @@
  * file down. Each peer prints one JSON line per event on stdout; servers are killed, never closed.
  *
  * Modes:
- * - `grpc-server`: a gRPC server (`@grpc/grpc-js`) for `/hello.Greeter/Say`: "fail" → UNAVAILABLE,
- *   "bad" → INVALID_ARGUMENT, else "hi <message>". Prints `{"port"}`, then `{"call", "metadata"}`
- *   per call.
+ * - `grpc-server [MAX_STREAMS [MAX_AGE_MS]]`: a gRPC server (`@grpc/grpc-js`) for
+ *   `/hello.Greeter/Say`: "fail" → UNAVAILABLE, "bad" → INVALID_ARGUMENT, "sleep:N" → "hi sleep:N"
+ *   after N ms, else "hi <message>". `MAX_STREAMS`: its SETTINGS_MAX_CONCURRENT_STREAMS;
+ *   `MAX_AGE_MS`: it sends GOAWAY on each connection that old (gRPC's max connection age). Prints
+ *   `{"port"}`, then `{"call", "metadata"}` per call.
  * - `grpc-client ADDRESS MESSAGE...`: one unary call per message (`@N` sends N bytes of "x");
  *   prints `{"text"}` or `{"code"}` per call, then `{"done": true}`.
+ * - `grpc-load ADDRESS TOTAL CONCURRENCY MESSAGE`: TOTAL unary calls of MESSAGE, CONCURRENCY at a
+ *   time on one channel; prints `{"codes"}` (status code or "ok" → count), then `{"done": true}`.
  * - `h2-server [CERT KEY [CA]]`: an h2c (or TLS) server: `/slow` streams past the
  *   classification timeout and ends with `grpc-status: 14`; `/empty` is a 200 without a body,
  *   `/500` a 500 with the body "boom"; any other path echoes
@@ -43,8 +47,11 @@ const SAY = {
   responseDeserialize: identity,
 };
 
-async function grpcServer(): Promise<void> {
-  const server = new grpc.Server();
+async function grpcServer(maxStreams?: string, maxAgeMs?: string): Promise<void> {
+  const server = new grpc.Server({
+    ...(maxStreams ? { "grpc.max_concurrent_streams": Number(maxStreams) } : {}),
+    ...(maxAgeMs ? { "grpc.max_connection_age_ms": Number(maxAgeMs) } : {}),
+  });
   server.addService({ Say: SAY } as unknown as grpc.ServiceDefinition, {
     Say: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
       const message = call.request.toString();
@@ -54,7 +61,9 @@ async function grpcServer(): Promise<void> {
       });
       if (message === "fail") cb({ code: grpc.status.UNAVAILABLE, details: "unavailable" });
       else if (message === "bad") cb({ code: grpc.status.INVALID_ARGUMENT, details: "bad" });
-      else cb(null, Buffer.from(`hi ${message}`));
+      else if (message.startsWith("sleep:")) {
+        setTimeout(() => cb(null, Buffer.from(`hi ${message}`)), Number(message.slice(6)));
+      } else cb(null, Buffer.from(`hi ${message}`));
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -87,6 +96,29 @@ async function grpcClient(address: string, messages: string[]): Promise<void> {
   }
   out({ done: true });
   Deno.exit(0); // no graceful close: the process ends with its connection
+}
+
+async function grpcLoad(address: string, total: number, concurrency: number, message: string) {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const codes: Record<string, number> = {};
+  let started = 0;
+  const one = () =>
+    new Promise<void>((resolve) =>
+      client.makeUnaryRequest(SAY.path, identity, identity, Buffer.from(message), (e) => {
+        const k = e ? String(e.code) : "ok";
+        codes[k] = (codes[k] ?? 0) + 1;
+        resolve();
+      })
+    );
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (started < total) {
+      started++;
+      await one();
+    }
+  }));
+  out({ codes });
+  out({ done: true });
+  Deno.exit(0);
 }
 
 function h2Server(cert?: string, key?: string, ca?: string): void {
@@ -205,8 +237,10 @@ function h2ResetClient(address: string, authority: string, path: string, code: n
 
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
-  if (mode === "grpc-server") await grpcServer();
-  else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
+  if (mode === "grpc-server") await grpcServer(args[0], args[1]);
+  else if (mode === "grpc-load") {
+    await grpcLoad(args[0]!, Number(args[1]), Number(args[2]), args[3]!);
+  } else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
   else if (mode === "h2-server") h2Server(args[0], args[1], args[2]);
   else if (mode === "h2-dying") h2Dying();
   else if (mode === "h2-limited") h2Limited();

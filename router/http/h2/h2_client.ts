@@ -91,6 +91,20 @@ function streamLimit(sess: Session): number {
   return typeof n === "number" && n > 0 ? n : 100;
 }
 
+/** Whether `sess` can open streams (no GOAWAY, not closed, lost or failed). */
+function usable(sess: Session): boolean {
+  return !sess.s.closed && !sess.s.destroyed && sess.failure === undefined;
+}
+
+/**
+ * `node:http2`'s refusals to open a stream on a session that went away (GOAWAY received, closed,
+ * destroyed): the request was never sent.
+ */
+const SESSION_GONE = new Set(["ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SESSION"]);
+
+/** How often one request moves to a new session because its session went away before it left. */
+const MAX_REDISPATCH = 5;
+
 /** A stream of `sess` closed: let the next waiting request open one. */
 function release(sess: Session): void {
   sess.active--;
@@ -209,18 +223,44 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       entry.failure = e;
       clearTimeout(timer);
     });
+    // Requests waiting for one of its streams move on to a new session at once: streams still
+    // open on this one may run long after its GOAWAY.
+    const flush = () => {
+      for (const w of entry.waiting.splice(0)) w();
+    };
     s.on("goaway", () => {
       if (sessions.get(key) === entry) sessions.delete(key);
+      flush();
     });
     s.on("close", () => {
       clearTimeout(timer);
       clearTimeout(entry.idleTimer);
       if (sessions.get(key) === entry) sessions.delete(key);
+      flush();
     });
     return entry;
   }
 
   let ready = false;
+  /** Requests sent again on a new session (see {@link redispatch}), and how often. */
+  const redispatched = new WeakMap<H1Request, number>();
+
+  /**
+   * Send `req` on a new session: its session went away (GOAWAY, lost) before the request's
+   * stream opened, so nothing of it was sent (RFC 9113 §6.8: such a request may be retried on a
+   * new connection), and it is neither a failure of the endpoint nor the client's error.
+   */
+  function redispatch(host: string, port: number, req: H1Request): Promise<Response> {
+    const n = (redispatched.get(req) ?? 0) + 1;
+    if (n > MAX_REDISPATCH) {
+      return Promise.reject(
+        new StreamRefused(`h2 sessions to ${authorityOf(host, port)} kept going away`),
+      );
+    }
+    redispatched.set(req, n);
+    return request(host, port, req);
+  }
+
   function request(host: string, port: number, req: H1Request): Promise<Response> {
     if (!ready) {
       return loadHttp2().then(() => {
@@ -265,6 +305,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
           sess.waiting.shift()?.(); // pass the slot on
           throw signal.reason;
         }
+        if (!usable(sess)) return redispatch(host, port, req);
         return send(sess, host, port, req, head);
       });
     }
@@ -330,6 +371,10 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       } catch (e: unknown) {
         done();
         const code = (e as { code?: string })?.code ?? "";
+        if (SESSION_GONE.has(code)) {
+          resolve(redispatch(host, port, req));
+          return;
+        }
         if (/HEADER|PSEUDO|INVALID/.test(code)) {
           reject(new BadRequest(`cannot send this request over HTTP/2: ${e}`));
         } else reject(classify(e));
