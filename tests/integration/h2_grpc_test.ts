@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { fsNamerDir } from "../support/upstream.ts";
+import { eventually, fsNamerDir } from "../support/upstream.ts";
 import { metrics, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 Deno.test("h2 gRPC: calls waiting for a stream move to a new connection on GOAWAY", async () => {
@@ -40,6 +40,41 @@ routers:
     assertEquals(m["rt/grpc/service/svc/hello.Greeter/failures"] ?? 0, 0);
     assertEquals(m[`${client}/endpoint/127.0.0.1:${up.port}/failure_accrual/dead`] ?? 0, 0);
   } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+Deno.test("h2 gRPC: a call cancelled while it waits for an upstream stream is dropped at once", async () => {
+  // The upstream allows 2 streams; 2 long calls hold them. Calls with a 300 ms deadline wait in
+  // the router for a stream; when the client gives up (RST_STREAM CANCEL), the router drops them
+  // then and there instead of holding them (and sending them later) until a stream frees.
+  const up = await startPortPeer("grpc-server", "2");
+  const disco = await fsNamerDir({ "hello.Greeter": `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: h2
+  label: grpc
+  identifier: {kind: io.l5d.header.path, segments: 1}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  const address = `127.0.0.1:${sy.ports.grpc![0]}`;
+  const long = startPeer("grpc-load", address, "2", "2", "sleep:20000");
+  try {
+    assert(await eventually(() => up.peer.lines.filter((l) => l.call).length === 2, 10_000));
+    const short = startPeer("grpc-load", address, "20", "20", "quick", "300");
+    assertEquals((await short.next(30_000)).codes, { 4: 20 }); // DEADLINE_EXCEEDED
+    await short.exited;
+    const pending = "rt/grpc/client/#/io.l5d.fs/hello.Greeter/pending";
+    // Only the 2 long calls are left; the 20 cancelled ones are gone, never sent upstream.
+    await eventually(async () => (await metrics(sy.admin))[pending] === 2, 5_000);
+    assertEquals((await metrics(sy.admin))[pending], 2);
+    assertEquals(up.peer.lines.filter((l) => l.call).length, 2);
+  } finally {
+    await long.kill();
     await sy.stop();
     await up.peer.kill();
   }

@@ -12,8 +12,11 @@
  *   `{"port"}`, then `{"call", "metadata"}` per call.
  * - `grpc-client ADDRESS MESSAGE...`: one unary call per message (`@N` sends N bytes of "x");
  *   prints `{"text"}` or `{"code"}` per call, then `{"done": true}`.
- * - `grpc-load ADDRESS TOTAL CONCURRENCY MESSAGE`: TOTAL unary calls of MESSAGE, CONCURRENCY at a
- *   time on one channel; prints `{"codes"}` (status code or "ok" → count), then `{"done": true}`.
+ * - `grpc-load ADDRESS TOTAL CONCURRENCY MESSAGE [DEADLINE_MS]`: TOTAL unary calls of MESSAGE,
+ *   CONCURRENCY at a time on one channel, each with that deadline (`grpc-timeout`) if given;
+ *   prints `{"codes"}` (status code or "ok" → count), then `{"done": true}`.
+ * - `grpc-cancel ADDRESS MESSAGE MS`: one unary call, cancelled (RST_STREAM CANCEL) after MS;
+ *   prints `{"code"}`, then `{"done": true}`.
  * - `h2-server [CERT KEY [CA]]`: an h2c (or TLS) server: `/slow` streams past the
  *   classification timeout and ends with `grpc-status: 14`; `/empty` is a 200 without a body,
  *   `/500` a 500 with the body "boom"; any other path echoes
@@ -62,6 +65,8 @@ async function grpcServer(maxStreams?: string, maxAgeMs?: string): Promise<void>
       if (message === "fail") cb({ code: grpc.status.UNAVAILABLE, details: "unavailable" });
       else if (message === "bad") cb({ code: grpc.status.INVALID_ARGUMENT, details: "bad" });
       else if (message.startsWith("sleep:")) {
+        // Before the reply, "cancelled" is the client's (or router's) RST_STREAM.
+        call.once("cancelled", () => out({ cancelled: message }));
         setTimeout(() => cb(null, Buffer.from(`hi ${message}`)), Number(message.slice(6)));
       } else cb(null, Buffer.from(`hi ${message}`));
     },
@@ -98,13 +103,21 @@ async function grpcClient(address: string, messages: string[]): Promise<void> {
   Deno.exit(0); // no graceful close: the process ends with its connection
 }
 
-async function grpcLoad(address: string, total: number, concurrency: number, message: string) {
+async function grpcLoad(
+  address: string,
+  total: number,
+  concurrency: number,
+  message: string,
+  deadlineMs?: number,
+) {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const codes: Record<string, number> = {};
   let started = 0;
   const one = () =>
     new Promise<void>((resolve) =>
-      client.makeUnaryRequest(SAY.path, identity, identity, Buffer.from(message), (e) => {
+      client.makeUnaryRequest(SAY.path, identity, identity, Buffer.from(message), {
+        ...(deadlineMs ? { deadline: Date.now() + deadlineMs } : {}),
+      }, (e) => {
         const k = e ? String(e.code) : "ok";
         codes[k] = (codes[k] ?? 0) + 1;
         resolve();
@@ -117,6 +130,23 @@ async function grpcLoad(address: string, total: number, concurrency: number, mes
     }
   }));
   out({ codes });
+  out({ done: true });
+  Deno.exit(0);
+}
+
+async function grpcCancel(address: string, message: string, ms: number): Promise<void> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const code = await new Promise<number>((resolve) => {
+    const call = client.makeUnaryRequest(
+      SAY.path,
+      identity,
+      identity,
+      Buffer.from(message),
+      (e) => resolve(e ? e.code : 0),
+    );
+    setTimeout(() => call.cancel(), ms);
+  });
+  out({ code });
   out({ done: true });
   Deno.exit(0);
 }
@@ -238,8 +268,9 @@ function h2ResetClient(address: string, authority: string, path: string, code: n
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   if (mode === "grpc-server") await grpcServer(args[0], args[1]);
+  else if (mode === "grpc-cancel") await grpcCancel(args[0]!, args[1]!, Number(args[2]));
   else if (mode === "grpc-load") {
-    await grpcLoad(args[0]!, Number(args[1]), Number(args[2]), args[3]!);
+    await grpcLoad(args[0]!, Number(args[1]), Number(args[2]), args[3]!, Number(args[4] ?? 0));
   } else if (mode === "grpc-client") await grpcClient(args[0]!, args.slice(1));
   else if (mode === "h2-server") h2Server(args[0], args[1], args[2]);
   else if (mode === "h2-dying") h2Dying();

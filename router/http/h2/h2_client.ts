@@ -299,8 +299,22 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     head[":authority"] ??= authorityOf(host, port);
     if (grpc) head["te"] = "trailers"; // gRPC servers require it; HTTP/2 allows only this value
     if (sess.active >= streamLimit(sess)) {
-      // The peer would refuse the stream (REFUSED_STREAM): wait for one of ours to close.
-      return new Promise<void>((r) => sess.waiting.push(r)).then(() => {
+      // The peer would refuse the stream (REFUSED_STREAM): wait for one of ours to close. A
+      // request cancelled meanwhile (the client's RST_STREAM, its deadline) leaves the queue at
+      // once: it was never sent, and must not stay pending until a stream frees.
+      return new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = sess.waiting.indexOf(wake);
+          if (i >= 0) sess.waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        sess.waiting.push(wake);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }).then(() => {
         if (signal?.aborted) {
           sess.waiting.shift()?.(); // pass the slot on
           throw signal.reason;
