@@ -79,3 +79,35 @@ routers:
     await up.peer.kill();
   }
 });
+
+Deno.test("h2 gRPC: a call the client cancels before the response head is cancelled upstream", async () => {
+  // The client resets the stream (RST_STREAM CANCEL) while the router waits for the upstream's
+  // response head: the router resets its upstream stream with the client's code, as Linkerd's
+  // h2 server dispatcher passes a Reset on, and the call leaves the router's pending requests.
+  const up = await startPortPeer("grpc-server");
+  const disco = await fsNamerDir({ "hello.Greeter": `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: h2
+  label: grpc
+  identifier: {kind: io.l5d.header.path, segments: 1}
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`);
+  try {
+    const address = `127.0.0.1:${sy.ports.grpc![0]}`;
+    const cancel = startPeer("grpc-cancel", address, "sleep:20000", "500");
+    assertEquals((await cancel.next(30_000)).code, 1); // CANCELLED
+    await cancel.exited;
+    const cancelled = () => up.peer.lines.some((l) => l.cancelled === "sleep:20000");
+    assert(await eventually(cancelled, 10_000), "the upstream call was not cancelled");
+    const pending = "rt/grpc/service/svc/hello.Greeter/pending";
+    await eventually(async () => (await metrics(sy.admin))[pending] === 0, 5_000);
+    assertEquals((await metrics(sy.admin))[pending], 0);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});

@@ -155,7 +155,10 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       return;
     }
     stream.once("close", () => {
-      if (!stream.writableFinished) {
+      // A stream the client reset (or lost with its connection) before its response was done.
+      // Deno's node:http2 reports every closed stream `writableFinished`, reset or not (and
+      // before any response); `aborted` tells a reset apart.
+      if (stream.aborted || !stream.writableFinished) {
         // The client's reset code goes on to the upstream stream (Linkerd passes a `Reset` on).
         ac.abort(clientReset(stream));
       }
