@@ -45,7 +45,7 @@ routers:
   }
 });
 
-Deno.test("h2 gRPC: a call cancelled while it waits for an upstream stream is dropped at once", async () => {
+Deno.test("h2 gRPC: a call cancelled while waiting for an upstream stream is dropped", async () => {
   // The upstream allows 2 streams; 2 long calls hold them. Calls with a 300 ms deadline wait in
   // the router for a stream; when the client gives up (RST_STREAM CANCEL), the router drops them
   // then and there instead of holding them (and sending them later) until a stream frees.
@@ -80,7 +80,7 @@ routers:
   }
 });
 
-Deno.test("h2 gRPC: a call the client cancels before the response head is cancelled upstream", async () => {
+Deno.test("h2 gRPC: a client cancel before the response head reaches the upstream", async () => {
   // The client resets the stream (RST_STREAM CANCEL) while the router waits for the upstream's
   // response head: the router resets its upstream stream with the client's code, as Linkerd's
   // h2 server dispatcher passes a Reset on, and the call leaves the router's pending requests.
