@@ -67,6 +67,15 @@ function successClass(v: string | null): boolean | undefined {
   return v === null ? undefined : Number(v) > 0;
 }
 
+/**
+ * Whether `Deno.serve` reported a response body that failed mid-stream, not a handler failure:
+ * the handler itself never rejects with these (it turns every error into a response).
+ */
+function bodyFailure(e: unknown): boolean {
+  return (e instanceof DOMException && e.name === "AbortError") ||
+    findSwitchyardError(e) !== undefined;
+}
+
 /** One listener's settings (`routers[].servers[]`). */
 export interface ListenerSpec {
   readonly ip: string;
@@ -369,7 +378,12 @@ export function listen(
       ...(spec.tls ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
       onListen() {},
       onError(e) {
-        log.error("listener error", { port: spec.port, error: e });
+        // Deno.serve also reports a response body that failed after its head went out: the
+        // client went away (its request's AbortError) or the upstream body broke (a Switchyard
+        // error, counted in the stats). Neither is the listener's fault, and the raw engine
+        // logs neither; under churn they came as a stream of error lines.
+        if (bodyFailure(e)) log.debug("response body failed", { port: spec.port, error: e });
+        else log.error("listener error", { port: spec.port, error: e });
         return rescue(e, rescueOpts);
       },
     }, handler);

@@ -379,6 +379,49 @@ Deno.test("engine: `engine: serve` runs the listener on Deno.serve", async () =>
   }
 });
 
+Deno.test("engine: `engine: serve` logs no error for a body cut by upstream or client", async () => {
+  // Upstream: a chunked head and a first chunk, then `/cut` closes the connection and `/hold`
+  // waits (for the client to go away).
+  const up = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const serving = (async () => {
+    for await (const c of up) {
+      (async () => {
+        const head = await readUntil(c, "\r\n\r\n");
+        await c.write(
+          enc.encode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"),
+        );
+        if (head.startsWith("GET /cut")) c.close();
+        else held.push(c);
+      })().catch(() => {});
+    }
+  })();
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${(up.addr as Deno.NetAddr).port}` });
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0, engine: serve}]"));
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const cutConn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await cutConn.write(enc.encode("GET /cut HTTP/1.1\r\nHost: web\r\n\r\n"));
+    // The last chunk never comes: the listener ends the connection once the body breaks.
+    const cut = await readUntil(cutConn, "\r\n0\r\n\r\n");
+    cutConn.close();
+    assertStringIncludes(cut, "HTTP/1.1 200");
+    assert(!cut.includes("\r\n0\r\n\r\n"), cut);
+    const c = await Deno.connect({ hostname: "127.0.0.1", port });
+    await c.write(enc.encode("GET /hold HTTP/1.1\r\nHost: web\r\n\r\n"));
+    assertStringIncludes(await readUntil(c, "hello"), "HTTP/1.1 200");
+    c.close();
+    const failed = () => sy.logs.filter((l) => l.includes("response body failed")).length;
+    assert(await eventually(() => failed() >= 2, 10_000), sy.logs.join("\n"));
+    assertEquals(sy.logs.filter((l) => l.includes('"level":"error"')), []);
+  } finally {
+    await sy.stop();
+    up.close();
+    for (const c of held) c.close();
+    await serving.catch(() => {});
+  }
+});
+
 Deno.test("engine: CONNECT (https_proxy) is routed by host:port and tunnelled to the endpoint", async () => {
   const up = startUpstream("tunnelled");
   const dir = await fsNamerDir({ "web.local:443": `127.0.0.1 ${up.port}` });
