@@ -13,6 +13,7 @@ import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
 import { isX509v1, loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
+import { closeTunnels } from "./http/raw/tunnel.ts";
 import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
@@ -223,6 +224,17 @@ function wrapAdmin(
   };
 }
 
+/** Whether `p` settles within `ms` (its outcome is not awaited past that). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((r) => timer = setTimeout(() => r(false), ms));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Start everything a config describes.
  *
@@ -431,8 +443,19 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   function shutdown(): Promise<void> {
     stopping ??= (async () => {
       log.info("shutting down");
-      await Promise.allSettled([...listeners.values()].map((l) => l.listener.shutdown()));
-      await Promise.allSettled([...retiring]);
+      // Linkerd's `admin.shutdownGraceMs`: in-flight requests get that long. One waiting on an
+      // upstream that never answers (no timeout configured) held the process after SIGTERM for
+      // as long as the upstream did; closing the upstream connections below ends it.
+      const graceMs = snap.config.admin.shutdownGraceMs;
+      const drained = Promise.allSettled([
+        ...[...listeners.values()].map((l) => l.listener.shutdown()),
+        ...retiring,
+      ]);
+      if (!await settlesWithin(drained, graceMs)) {
+        log.warn("shutdown grace period over: closing the requests still in flight", { graceMs });
+      }
+      const tunnels = closeTunnels();
+      if (tunnels > 0) log.info("tunnels closed", { tunnels });
       await snap.close();
       await transport.close();
       await statsd?.close();

@@ -167,3 +167,64 @@ routers:
     }
   },
 });
+
+/** Read from `c` until the end of a response head (or EOF), at most `ms`. */
+async function readHead(c: Deno.Conn, ms = 10_000): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  const deadline = Date.now() + ms;
+  while (!text.includes("\r\n\r\n") && Date.now() < deadline) {
+    const n = await c.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  return text;
+}
+
+Deno.test("cli: SIGTERM exits within shutdownGraceMs despite a hung request and a tunnel", async () => {
+  // An upstream that accepts and never answers: a request to it waits (no timeout configured),
+  // and a CONNECT tunnel to it stays open. Both held the process after SIGTERM.
+  const up = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const upPort = (up.addr as Deno.NetAddr).port;
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of up) held.push(c);
+  })();
+  const sy = await startSwitchyard(`
+admin: {port: 0, shutdownGraceMs: 1000}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${upPort};
+  servers: [{port: 0}]
+`);
+  const port = Number(sy.proxy().split(":")[1]);
+  const enc = new TextEncoder();
+  const clients: Deno.Conn[] = [];
+  let stopped = false;
+  try {
+    const tunnel = await Deno.connect({ hostname: "127.0.0.1", port });
+    clients.push(tunnel);
+    await tunnel.write(enc.encode(`CONNECT 127.0.0.1:${upPort} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    assertStringIncludes(await readHead(tunnel), "HTTP/1.1 200");
+    const hung = await Deno.connect({ hostname: "127.0.0.1", port });
+    clients.push(hung);
+    await hung.write(enc.encode("GET / HTTP/1.1\r\nHost: web\r\n\r\n"));
+    assert(await eventually(() => held.length >= 2, 10_000), `upstream got ${held.length}`);
+    const t0 = Date.now();
+    stopped = true;
+    const code = await sy.stop(); // SIGTERM; SIGKILL after 10 s
+    const took = Date.now() - t0;
+    assertEquals(code, 0, sy.logs.slice(-5).join("\n"));
+    assert(took < 8000, `took ${took} ms`);
+    assert(sy.logs.some((l) => l.includes("shutdown grace period over")), sy.logs.join("\n"));
+  } finally {
+    if (!stopped) await sy.stop();
+    for (const c of [...clients, ...held]) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    up.close();
+    await accepting.catch(() => {});
+  }
+});

@@ -56,6 +56,28 @@ export function takeConnection(req: Request): TakenConnection | undefined {
   return { conn, buffered, response };
 }
 
+/** The tunnels {@link pipe} is copying now, each by the function that closes both sockets. */
+const openTunnels = new Set<() => void>();
+
+/**
+ * Close every tunnel {@link pipe} is copying in this isolate (both sockets of each). A tunnel
+ * (CONNECT, WebSocket, any `Upgrade`) never ends on its own and its engine has forgotten it, so
+ * a shutting-down process closes them once its listeners have drained: their open sockets kept
+ * the process from exiting after SIGTERM.
+ *
+ * @returns how many tunnels were open
+ * @example
+ * ```ts
+ * import { closeTunnels } from "./tunnel.ts";
+ * closeTunnels(); // 0
+ * ```
+ */
+export function closeTunnels(): number {
+  const n = openTunnels.size;
+  for (const close of [...openTunnels]) close();
+  return n;
+}
+
 /**
  * Copy bytes both ways between `a` and `b` until both directions end. When one side's read ends
  * cleanly, the other side's write half is closed (half-close); on any error both sockets are
@@ -75,12 +97,14 @@ export async function pipe(a: Deno.Conn, b: Deno.Conn, bufferedAtoB?: Uint8Array
   const closeBoth = (): void => {
     if (closed) return;
     closed = true;
+    openTunnels.delete(closeBoth);
     for (const c of [a, b]) {
       try {
         c.close();
       } catch { /* already closed */ }
     }
   };
+  openTunnels.add(closeBoth);
   await Promise.all([copy(a, b, bufferedAtoB, closeBoth), copy(b, a, undefined, closeBoth)]);
   closeBoth();
 }
