@@ -20,14 +20,16 @@ export interface ClientCache {
   bounds(): Bound[];
   /** Close the clients not used since the last sweep (`bindingCache.idleTtlSecs`). */
   sweep(): void;
-  close(): Promise<void>;
+  /** Close every client (`graceMs`: as {@link ClientStack.close}). */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Make a client cache for one router. */
 export function createClientCache(router: string, stacks: StackFactory, max: number): ClientCache {
   const closing: Promise<void>[] = [];
+  let graceMs: number | undefined; // set by close(): evictions before it use the default
   const cache = new LruCache<string, { stack: ClientStack; bound: Bound }>(max, (_k, c) => {
-    closing.push(c.stack.close());
+    closing.push(c.stack.close(graceMs));
   });
   function entry(bound: Bound): ClientStack {
     let c = cache.get(bound.idStr);
@@ -42,7 +44,8 @@ export function createClientCache(router: string, stacks: StackFactory, max: num
     usable: (bound) => entry(bound).usable(),
     bounds: () => [...cache.entries()].map(([, c]) => c.bound),
     sweep: () => void cache.sweep(),
-    async close() {
+    async close(ms?: number) {
+      graceMs = ms;
       cache.clear();
       await Promise.allSettled(closing);
     },

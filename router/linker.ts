@@ -451,12 +451,14 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         ...[...listeners.values()].map((l) => l.listener.shutdown()),
         ...retiring,
       ]);
-      if (!await settlesWithin(drained, graceMs)) {
+      const late = !await settlesWithin(drained, graceMs);
+      if (late) {
         log.warn("shutdown grace period over: closing the requests still in flight", { graceMs });
       }
       const tunnels = closeTunnels();
       if (tunnels > 0) log.info("tunnels closed", { tunnels });
-      await snap.close();
+      // Past the grace, upstream h2 sessions close at once (they would wait 30 s for streams).
+      await snap.close(late ? 0 : undefined);
       await transport.close();
       await statsd?.close();
       await identifierServer?.shutdown();

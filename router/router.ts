@@ -97,7 +97,8 @@ export interface Router {
   clients(): readonly Bound[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
   inflight: number;
-  close(): Promise<void>;
+  /** Close the router's clients (`graceMs`: as `ClientStack.close`). */
+  close(graceMs?: number): Promise<void>;
 }
 
 function effectiveHost(url: URL, hostHeader: string | null): string {
@@ -279,10 +280,10 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     serve,
     clients: () => clients.bounds(),
     inflight: 0,
-    async close() {
+    async close(graceMs?: number) {
       stopSweeping();
       paths.clear();
-      await clients.close();
+      await clients.close(graceMs);
       bindings.close();
     },
   };

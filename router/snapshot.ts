@@ -67,8 +67,12 @@ export interface Snapshot {
   inflight(): number;
   /** `io.l5d.recentRequests`, when configured. */
   readonly recent: RecentRequests | null;
-  /** Release routers, tracing, access logs (and the namers when no snapshot uses them). */
-  close(): Promise<void>;
+  /**
+   * Release routers, tracing, access logs (and the namers when no snapshot uses them). Upstream
+   * h2 sessions get `graceMs` (default 30 s) for the streams in flight on them; a process whose
+   * shutdown grace is over passes 0.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Process-lifetime dependencies. */
@@ -287,9 +291,9 @@ export function buildSnapshot(
     throw e;
   }
 
-  async function closeParts(): Promise<void> {
-    await Promise.allSettled([...routers.values()].map((r) => r.close()));
-    await Promise.allSettled(owned.map((t) => t.close(30_000)));
+  async function closeParts(graceMs = 30_000): Promise<void> {
+    await Promise.allSettled([...routers.values()].map((r) => r.close(graceMs)));
+    await Promise.allSettled(owned.map((t) => t.close(graceMs)));
     // Identifiers with state (io.l5d.ingress: a k8s watch) stop with their router.
     await Promise.allSettled(
       [...routers.values()].map((r) => closeIdentifiers(r.spec.identifiers)),
@@ -312,6 +316,6 @@ export function buildSnapshot(
     discovery,
     recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),
-    close: () => (closing ??= closeParts()),
+    close: (graceMs) => (closing ??= closeParts(graceMs)),
   };
 }

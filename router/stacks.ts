@@ -80,7 +80,11 @@ import type { ClassifyAttempt, Tracing } from "../telemetry/tracing/mod.ts"; // 
 export interface ClientStack {
   readonly service: Service;
   usable(): boolean;
-  close(): Promise<void>;
+  /**
+   * Close the client; a transport of its own (h2, TLS) waits up to `graceMs` (default 30 s) for
+   * the requests in flight on it.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Builds path and client stacks for one router. */
@@ -461,13 +465,13 @@ export function createStacks(deps: StackDeps): StackFactory {
     return {
       service,
       usable: () => balancer.available > 0,
-      async close() {
+      async close(graceMs = 30_000) {
         unsubscribe();
         closed = true;
         const all = nodes;
         nodes = []; // `current` stays: the `connections` gauge still counts the pooled ones
         await Promise.allSettled(all.map((n) => n.close()));
-        if (transport !== deps.transport) await transport.close(30_000);
+        if (transport !== deps.transport) await transport.close(graceMs);
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
         // same handles.
       },

@@ -5,6 +5,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { startPortPeer } from "../support/h2_peers.ts";
 
 async function runUntilServing(
   args: string[],
@@ -226,5 +227,45 @@ routers:
     }
     up.close();
     await accepting.catch(() => {});
+  }
+});
+
+Deno.test("cli: SIGTERM exits within shutdownGraceMs despite an h2 stream still flowing", async () => {
+  // `/hold`: a 200 with "partial", then nothing. The upstream h2 session waited 30 s for it.
+  const up = await startPortPeer("h2-reset");
+  const sy = await startSwitchyard(`
+admin: {port: 0, shutdownGraceMs: 1000}
+routers:
+- protocol: h2
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+`);
+  const client = new Deno.Command("curl", {
+    args: ["-sN", "-m", "60", "--http2-prior-knowledge", "-H", "Host: dog"].concat(
+      `http://${sy.proxy("h2")}/hold`,
+    ),
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let stopped = false;
+  try {
+    const reader = client.stdout.getReader();
+    const first = await reader.read(); // "partial": the stream is open end to end
+    assertStringIncludes(new TextDecoder().decode(first.value), "partial");
+    const t0 = Date.now();
+    stopped = true;
+    const code = await sy.stop(); // SIGTERM; SIGKILL after 10 s
+    const took = Date.now() - t0;
+    assertEquals(code, 0, sy.logs.slice(-5).join("\n"));
+    assert(took < 8000, `took ${took} ms`);
+    reader.releaseLock();
+  } finally {
+    if (!stopped) await sy.stop();
+    try {
+      client.kill("SIGKILL");
+    } catch { /* exited */ }
+    await client.stdout.cancel().catch(() => {});
+    await client.status;
+    await up.peer.kill();
   }
 });
