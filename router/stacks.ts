@@ -340,6 +340,11 @@ export function createStacks(deps: StackDeps): StackFactory {
       // clientSession.lifeTimeMs: connections close once that old, after the exchange in flight.
       const lifeMs = params.clientSession?.lifeTimeMs;
       if (lifeMs) transport.setLifeTime?.(a.host, a.port, lifeMs);
+      // hostConnectionPool.idleTimeMs: idle connections beyond `minSize` are cached that long
+      // (routers.md; h2's single connection per endpoint is not affected, as in Linkerd).
+      if (pool.idleTimeMs !== undefined) {
+        transport.setPoolIdleTime?.(a.host, a.port, pool.idleTimeMs, pool.minSize ?? 0);
+      }
       const poolLimit = hostConnectionPool(pool, key);
       const limiter = poolLimit ? concurrencyLimit(poolLimit) : null;
       const span = deps.tracing?.clientFilter({ // issue 4: one client span per attempt

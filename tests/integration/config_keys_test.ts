@@ -46,3 +46,46 @@ routers:
     await up.close();
   }
 });
+
+/** An upstream answering every request `ok` on a kept-alive connection; counts connections. */
+function keepAliveUpstream() {
+  return rawUpstream(async (_head, conn) => {
+    const body = "ok";
+    await conn.write(
+      new TextEncoder().encode(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`),
+    );
+    return true;
+  });
+}
+
+/** Two requests through a router with `pool`, 700 ms apart; the upstream connections used. */
+async function connectionsFor(pool: string): Promise<number> {
+  const up = keepAliveUpstream();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+  client: {hostConnectionPool: ${pool}}
+`);
+  try {
+    for (let i = 0; i < 2; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 700));
+      const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+      assertEquals(r.status, 200);
+    }
+    return up.connections();
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+}
+
+Deno.test("hostConnectionPool.idleTimeMs closes idle connections beyond minSize", async () => {
+  // routers.md "Host Connection Pool": idleTimeMs is "the amount of idle time for which a
+  // connection is cached … Only applied to connections that number greater than minSize".
+  assertEquals(await connectionsFor("{}"), 1, "kept by default");
+  assertEquals(await connectionsFor("{idleTimeMs: 200}"), 2, "closed after 200 ms idle");
+  assertEquals(await connectionsFor("{idleTimeMs: 200, minSize: 1}"), 1, "minSize keeps one");
+});

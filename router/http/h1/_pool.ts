@@ -51,6 +51,10 @@ class Endpoint {
     public idleMs: number,
     /** How long a connection may live from its connect (0: forever). */
     public lifeMs: number,
+    /** `hostConnectionPool.idleTimeMs`: how long an idle connection beyond `minIdle` is kept. */
+    public cacheMs = Infinity,
+    /** `hostConnectionPool.minSize`: idle connections kept without `cacheMs`. */
+    public minIdle = 0,
   ) {}
 }
 
@@ -62,6 +66,8 @@ export class Pool {
   readonly #idleMs = new Map<string, number>();
   /** Endpoints with a connection life limit (`clientSession.lifeTimeMs`), by `host:port`. */
   readonly #lifeMs = new Map<string, number>();
+  /** Endpoints with a `hostConnectionPool` idle time, by `host:port`. */
+  readonly #cache = new Map<string, { ms: number; minSize: number }>();
   readonly #conns = new Set<Conn>();
   readonly #dialing = new Set<AbortController>();
   #idleCount = 0;
@@ -96,7 +102,9 @@ export class Pool {
     if (ep === undefined) {
       const idleMs = this.#idleMs.get(key) ?? this.#cfg.idleTimeoutMs;
       const lifeMs = this.#lifeMs.get(key) ?? 0;
-      this.#eps.set(key, ep = new Endpoint(key, host, port, idleMs, lifeMs));
+      const cache = this.#cache.get(key);
+      ep = new Endpoint(key, host, port, idleMs, lifeMs, cache?.ms, cache?.minSize);
+      this.#eps.set(key, ep);
     }
     if (!fresh) {
       const now = this.#cfg.clock.mono();
@@ -136,7 +144,9 @@ export class Pool {
       return w.resolve(c);
     }
     const cfg = this.#cfg;
-    let ttl = ep.idleMs;
+    // The first `minIdle` idle connections are the watermark pool's persistent ones; the others
+    // are cached for `cacheMs` (Finagle's DefaultPool: WatermarkPool over a CachingPool).
+    let ttl = ep.idle.length < ep.minIdle ? ep.idleMs : Math.min(ep.idleMs, ep.cacheMs);
     if (keepAliveMs >= 0) ttl = Math.min(ttl, Math.max(keepAliveMs - 1000, keepAliveMs / 2));
     if (ep.idle.length >= cfg.maxIdle || ttl <= 0) return c.close();
     c.idleUntil = Math.min(cfg.clock.mono() + ttl, c.expiresAt);
@@ -157,6 +167,24 @@ export class Pool {
     this.#idleMs.set(key, ms);
     const ep = this.#eps.get(key);
     if (ep !== undefined) ep.idleMs = ms;
+  }
+
+  /**
+   * Give the endpoint `key` (`host:port`) Linkerd's `hostConnectionPool` `idleTimeMs` and
+   * `minSize` (routers.md: "The amount of idle time for which a connection is cached …. Only
+   * applied to connections that number greater than minSize"): up to `minSize` idle connections
+   * are kept as before, any more close once idle `ms` (0: at once). The shortest `ms` asked for
+   * wins, with its `minSize`, as several clients may share an endpoint.
+   */
+  setPoolIdleTime(key: string, ms: number, minSize: number): void {
+    const was = this.#cache.get(key);
+    if (was !== undefined && was.ms <= ms) return;
+    this.#cache.set(key, { ms, minSize });
+    const ep = this.#eps.get(key);
+    if (ep !== undefined) {
+      ep.cacheMs = ms;
+      ep.minIdle = minSize;
+    }
   }
 
   /**

@@ -126,6 +126,11 @@ export interface H1Client {
    * `clientSession.lifeTimeMs`), after the exchange in flight; the shortest asked for wins.
    */
   setLifeTime?(host: string, port: number, ms: number): void;
+  /**
+   * `hostConnectionPool` `idleTimeMs` / `minSize` of one endpoint: idle connections beyond
+   * `minSize` close once idle `ms`; the shortest asked for wins.
+   */
+  setPoolIdleTime?(host: string, port: number, ms: number, minSize: number): void;
 }
 
 const realClock: Pick<Clock, "mono" | "setTimer"> = {
@@ -243,5 +248,7 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     connectionsTo: (host, port) => pool.openTo(host + ":" + port),
     setIdleTimeout: (host, port, ms) => pool.setIdleTimeout(host + ":" + port, ms),
     setLifeTime: (host, port, ms) => pool.setLifeTime(host + ":" + port, ms),
+    setPoolIdleTime: (host, port, ms, minSize) =>
+      pool.setPoolIdleTime(host + ":" + port, ms, minSize),
   };
 }
