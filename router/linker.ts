@@ -368,11 +368,13 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             scoped.connects = registry.counter(scope, "connects");
             void scoped.stats.connections;
           }
-          if (listener.engine === "raw") {
+          if (listener.engine === "raw" || (listener.engine === "h2" && s.serverSession)) {
             // Finagle's ExpiringService `idle`: connections closed for idling idleTimeMs.
             scoped.idle = registry.counter(scope, "idle");
             // ... and `lifetime`: connections closed at serverSession.lifeTimeMs.
             scoped.lifetime = registry.counter(scope, "lifetime");
+          }
+          if (listener.engine === "raw") {
             bytes.received = registry.counter(scope, "received_bytes");
             bytes.sent = registry.counter(scope, "sent_bytes");
           }

@@ -117,9 +117,9 @@ export interface ListenerSpec {
   /** The router's head limits (the router checks them; the raw engine's sit just above). */
   readonly maxHeadersKB?: number;
   readonly maxInitialLineKB?: number;
-  /** `serverSession.idleTimeMs`: close keep-alive connections idle this long (raw engine). */
+  /** `serverSession.idleTimeMs`: close connections idle this long (raw and h2 engines). */
   readonly idleTimeMs?: number | undefined;
-  /** `serverSession.lifeTimeMs`: close connections this long after they opened (raw engine). */
+  /** `serverSession.lifeTimeMs`: close connections this old (raw and h2 engines). */
   readonly lifeTimeMs?: number | undefined;
   /** Router label (the `router` Forwarded labeler); defaults to the router's own. */
   readonly router?: string | undefined;
@@ -345,6 +345,10 @@ export function listen(
       ...(spec.h2Settings ? { settings: spec.h2Settings } : {}),
       ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
       ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+      ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
+      ...(spec.lifeTimeMs ? { lifeTimeoutMs: spec.lifeTimeMs } : {}),
+      ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
+      ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
       onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
     }, handler)
     : raw

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually } from "../support/upstream.ts";
+import { curl, eventually, freePort } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 Deno.test("admin.shutdownGraceMs bounds the drain of a request that never ends", async () => {
@@ -88,4 +88,65 @@ Deno.test("hostConnectionPool.idleTimeMs closes idle connections beyond minSize"
   assertEquals(await connectionsFor("{}"), 1, "kept by default");
   assertEquals(await connectionsFor("{idleTimeMs: 200}"), 2, "closed after 200 ms idle");
   assertEquals(await connectionsFor("{idleTimeMs: 200, minSize: 1}"), 1, "minSize keeps one");
+});
+
+/**
+ * Open a plaintext HTTP/2 connection (preface and an empty SETTINGS), send nothing more, and
+ * read until the server ends it: whether it sent GOAWAY and closed within `ms`.
+ */
+async function h2ConnectionEnds(port: number, ms: number): Promise<boolean> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), ms);
+  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  let goaway = false;
+  try {
+    await conn.write(new Uint8Array([...preface, 0, 0, 0, 4, 0, 0, 0, 0, 0]));
+    let buf = new Uint8Array(0);
+    const chunk = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(chunk);
+      if (n === null) break;
+      buf = new Uint8Array([...buf, ...chunk.subarray(0, n)]);
+      while (buf.length >= 9) { // frames: 3-byte length, type, flags, stream id
+        const len = (buf[0]! << 16) | (buf[1]! << 8) | buf[2]!;
+        if (buf.length < 9 + len) break;
+        if (buf[3] === 7) goaway = true;
+        buf = buf.subarray(9 + len);
+      }
+    }
+    return goaway;
+  } catch {
+    return false; // closed by the timer: the server kept the connection
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed already
+    }
+  }
+}
+
+Deno.test("h2 servers apply serverSession.idleTimeMs and lifeTimeMs (routers.md)", async () => {
+  const [idle, life, plain] = [freePort(), freePort(), freePort()];
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: h2
+  dtab: /svc => /$/inet/127.0.0.1/1;
+  servers:
+  - {port: ${idle}, serverSession: {idleTimeMs: 300}}
+  - {port: ${life}, serverSession: {lifeTimeMs: 300}}
+  - {port: ${plain}}
+`);
+  try {
+    assert(await h2ConnectionEnds(idle, 5_000), "closed with GOAWAY after 300 ms idle");
+    assert(await h2ConnectionEnds(life, 5_000), "closed with GOAWAY at 300 ms of life");
+    assert(!await h2ConnectionEnds(plain, 1_000), "kept without serverSession");
+    const m = JSON.parse((await curl([`${sy.admin}/admin/metrics.json`])).body);
+    assertEquals(m[`rt/h2/server/127.0.0.1/${idle}/idle`], 1);
+    assertEquals(m[`rt/h2/server/127.0.0.1/${life}/lifetime`], 1);
+  } finally {
+    await sy.stop();
+  }
 });

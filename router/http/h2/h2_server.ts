@@ -46,6 +46,18 @@ export interface H2ServeOptions {
   /** A client connection (session) opened / closed. */
   readonly onConnect?: () => void;
   readonly onDisconnect?: () => void;
+  /**
+   * `serverSession.idleTimeMs`: a connection with no stream open for this long is closed
+   * (GOAWAY), as Finagle's server ExpiringService; `onIdleClose` counts it.
+   */
+  readonly idleTimeoutMs?: number;
+  readonly onIdleClose?: () => void;
+  /**
+   * `serverSession.lifeTimeMs`: a connection this old is closed (GOAWAY: its open streams
+   * finish); `onLifetimeClose` counts it.
+   */
+  readonly lifeTimeoutMs?: number;
+  readonly onLifetimeClose?: () => void;
   /** A response for a stream that cannot become a request (e.g. CONNECT). */
   readonly onReject: (status: number, message: string) => Response;
 }
@@ -133,7 +145,9 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
     }
     opts.onConnect?.();
     s.on("error", () => {}); // a client's broken session must not reach the process
+    const stopExpiry = expireSession(s, opts);
     s.once("close", () => {
+      stopExpiry();
       sessions.delete(s);
       opts.onDisconnect?.();
     });
@@ -201,6 +215,43 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       return finished;
     },
     finished,
+  };
+}
+
+/**
+ * Close `s` gracefully once it has had no open stream for `idleTimeoutMs`, or once it is
+ * `lifeTimeoutMs` old (Linkerd's `serverSession`, Finagle's ExpiringService on the server).
+ *
+ * @returns stops the timers (the session closed)
+ */
+function expireSession(s: http2.Http2Session, opts: H2ServeOptions): () => void {
+  const idleMs = opts.idleTimeoutMs ?? 0;
+  const lifeMs = opts.lifeTimeoutMs ?? 0;
+  if (idleMs <= 0 && lifeMs <= 0) return () => {};
+  let open = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const expire = (count: (() => void) | undefined) => {
+    if (s.closed || s.destroyed) return;
+    count?.();
+    s.close();
+  };
+  const armIdle = () => {
+    if (idleMs > 0) idle = setTimeout(() => expire(opts.onIdleClose), idleMs);
+  };
+  if (idleMs > 0) {
+    s.on("stream", (stream: http2.Http2Stream) => {
+      open++;
+      clearTimeout(idle);
+      stream.once("close", () => {
+        if (--open === 0) armIdle();
+      });
+    });
+    armIdle();
+  }
+  const life = lifeMs > 0 ? setTimeout(() => expire(opts.onLifetimeClose), lifeMs) : undefined;
+  return () => {
+    clearTimeout(idle);
+    clearTimeout(life);
   };
 }
 
