@@ -7,7 +7,8 @@
  * - a dtab or `services` leaf `/#/<prefix>/…` that no configured namer serves;
  * - `servers[].announce` with no announcers (it has no effect);
  * - an admin server reachable from other hosts with control endpoints (shutdown) enabled;
- * - keys accepted for Linkerd compatibility that have no effect (`admin.workerThreads`).
+ * - keys accepted for Linkerd compatibility that have no effect here ({@linkcode ignoredKeys}:
+ *   `admin.workerThreads`, `socketOptions`, h2 `windowUpdateRatio`, …).
  *
  * @example
  * ```ts
@@ -90,6 +91,155 @@ function safeParse<T>(f: () => T): T | undefined {
   }
 }
 
+/** Whether `path` was written in the config file (for keys with a default); false without one. */
+function written(config: Config, path: readonly (string | number)[]): boolean {
+  let v: unknown = config.source;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return false;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v !== undefined;
+}
+
+const NETTY = "Switchyard does not set Linkerd's Netty socket options";
+
+type ClientKeys = {
+  readonly socketOptions?: unknown;
+  readonly failFast?: boolean | undefined;
+  readonly windowUpdateRatio?: number | undefined;
+  readonly clientSession?: { readonly lifeTimeMs?: number | undefined } | undefined;
+  readonly hostConnectionPool?: {
+    readonly idleTimeMs?: number | undefined;
+    readonly minSize?: number | undefined;
+  } | undefined;
+};
+
+/** The keys of one `client` entry (global, or one static `configs[k]`) that have no effect. */
+function ignoredClientKeys(
+  c: ClientKeys,
+  h2: boolean,
+  at: readonly (string | number)[],
+  config: Config,
+): LintWarning[] {
+  const out: LintWarning[] = [];
+  const warn = (key: (string | number)[], message: string) =>
+    out.push({ path: [...at, ...key], message });
+  if (c.socketOptions !== undefined) {
+    warn(["socketOptions"], `socketOptions has no effect: ${NETTY}`);
+  }
+  if (c.failFast === true) {
+    warn(
+      ["failFast"],
+      "failFast has no effect: Switchyard has no FailFast module (failureAccrual marks an " +
+        "endpoint dead, and refused connections are requeued to other endpoints)",
+    );
+  }
+  if (!h2) return out;
+  if (c.windowUpdateRatio !== undefined) {
+    warn(
+      ["windowUpdateRatio"],
+      "windowUpdateRatio has no effect: node:http2 sends its own " +
+        "WINDOW_UPDATE frames",
+    );
+  }
+  if (c.clientSession?.lifeTimeMs !== undefined) {
+    warn(["clientSession", "lifeTimeMs"], "clientSession.lifeTimeMs has no effect on h2 clients");
+  }
+  const pool = c.hostConnectionPool;
+  for (const k of ["idleTimeMs", "minSize"] as const) {
+    if (pool?.[k] !== undefined && written(config, [...at, "hostConnectionPool", k])) {
+      warn(
+        ["hostConnectionPool", k],
+        `hostConnectionPool.${k} has no effect on h2 routers: ` +
+          "one HTTP/2 connection per endpoint (as Linkerd's SingletonPool)",
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Keys that load (Linkerd accepts them) but that Switchyard does not apply, so that an operator
+ * is not misled: each is a warning saying why. README "Linkerd compatibility" lists them.
+ */
+function ignoredKeys(config: Config): LintWarning[] {
+  const out: LintWarning[] = [];
+  config.routers.forEach((r, i) => {
+    const h2 = r.protocol === "h2";
+    r.servers.forEach((s, j) => {
+      const at = ["routers", i, "servers", j];
+      if (s.socketOptions !== undefined) {
+        out.push({
+          path: [...at, "socketOptions"],
+          message: `socketOptions has no effect: ${NETTY}`,
+        });
+      }
+      if ("windowUpdateRatio" in s && s.windowUpdateRatio !== undefined) {
+        out.push({
+          path: [...at, "windowUpdateRatio"],
+          message: "windowUpdateRatio has no effect: node:http2 sends its own WINDOW_UPDATE frames",
+        });
+      }
+      // Deno.serve (hyper) keeps its own connection timers: `engine: serve`, and TLS listeners
+      // that nothing sends to node:tls (server.ts)
+      const engine = "engine" in s ? s.engine : undefined;
+      const serve = !h2 && (engine === "serve" ||
+        (engine === undefined && s.tls !== undefined && !s.tls.requireClientAuth &&
+          s.tls.protocols === undefined));
+      if (serve && s.serverSession !== undefined) {
+        out.push({
+          path: [...at, "serverSession"],
+          message: "serverSession has no effect on a Deno.serve listener (engine: serve, or TLS " +
+            "by default); set engine: raw",
+        });
+      }
+    });
+    if (h2 && written(config, ["routers", i, "maxInitialLineKB"])) {
+      out.push({
+        path: ["routers", i, "maxInitialLineKB"],
+        message: "maxInitialLineKB has no effect on an h2 router: HTTP/2 has no initial line",
+      });
+    }
+    if (written(config, ["routers", i, "bindingCache", "bounds"])) {
+      out.push({
+        path: ["routers", i, "bindingCache", "bounds"],
+        message: "bindingCache.bounds has no effect: bound names are cached with their clients " +
+          "(bindingCache.clients)",
+      });
+    }
+    const client = r.client;
+    if (client.kind === "io.l5d.global") {
+      out.push(...ignoredClientKeys(client, h2, ["routers", i, "client"], config));
+    } else {
+      client.configs.forEach((c, k) =>
+        out.push(...ignoredClientKeys(c, h2, ["routers", i, "client", "configs", k], config))
+      );
+    }
+  });
+  config.telemetry.forEach((t, i) => {
+    if (t.kind === "io.l5d.tracelog" && t.host !== undefined) {
+      out.push({
+        path: ["telemetry", i, "host"],
+        message: "host has no effect: io.l5d.tracelog writes spans to the log",
+      });
+    }
+  });
+  const admin = config.admin;
+  if (admin.socketOptions !== undefined) {
+    out.push({
+      path: ["admin", "socketOptions"],
+      message: `socketOptions has no effect: ${NETTY}`,
+    });
+  }
+  if (admin.workerThreads !== undefined) {
+    out.push({
+      path: ["admin", "workerThreads"],
+      message: "workerThreads is a JVM setting of Linkerd; Switchyard ignores it",
+    });
+  }
+  return out;
+}
+
 /**
  * Find likely mistakes in a config that loaded.
  *
@@ -156,11 +306,6 @@ export function lintConfig(config: Config): LintWarning[] {
         "POST /admin/shutdown; set admin.security.controlEnabled: false or bind 127.0.0.1",
     });
   }
-  if (admin.workerThreads !== undefined) {
-    out.push({
-      path: ["admin", "workerThreads"],
-      message: "workerThreads is a JVM setting of Linkerd; Switchyard ignores it",
-    });
-  }
+  out.push(...ignoredKeys(config));
   return out;
 }

@@ -76,3 +76,54 @@ Deno.test("lintConfig() warns: TLS ciphers, and protocols on engine: serve, not 
     "routers.0.servers.2.tls.ciphers",
   ]);
 });
+
+Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () => {
+  const source = {
+    admin: { socketOptions: { noDelay: true } },
+    routers: [
+      {
+        protocol: "http",
+        servers: [
+          { port: 30001, socketOptions: { reusePort: true } },
+          { port: 30002, engine: "serve", serverSession: { idleTimeMs: 1000 } },
+          { port: 30003, engine: "raw", serverSession: { idleTimeMs: 1000 } },
+        ],
+        bindingCache: { bounds: 10 },
+        client: {
+          kind: "io.l5d.static",
+          configs: [{ prefix: "/", failFast: true, socketOptions: { keepAlive: true } }],
+        },
+      },
+      {
+        protocol: "h2",
+        label: "h2",
+        maxInitialLineKB: 8,
+        servers: [{ port: 30004, windowUpdateRatio: 0.5 }],
+        client: {
+          windowUpdateRatio: 0.5,
+          clientSession: { lifeTimeMs: 1000 },
+          hostConnectionPool: { idleTimeMs: 100, maxSize: 10 },
+        },
+      },
+    ],
+    telemetry: [{ kind: "io.l5d.tracelog", host: "localhost" }],
+  };
+  const c = { ...configSchema.parse(source), source };
+  assertEquals(lintConfig(c).map((w) => w.path.join(".")), [
+    "routers.0.servers.0.socketOptions",
+    "routers.0.servers.1.serverSession",
+    "routers.0.bindingCache.bounds",
+    "routers.0.client.configs.0.socketOptions",
+    "routers.0.client.configs.0.failFast",
+    "routers.1.servers.0.windowUpdateRatio",
+    "routers.1.maxInitialLineKB",
+    "routers.1.client.windowUpdateRatio",
+    "routers.1.client.clientSession.lifeTimeMs",
+    "routers.1.client.hostConnectionPool.idleTimeMs",
+    "telemetry.0.host",
+    "admin.socketOptions",
+  ]);
+  // the defaults alone warn about nothing
+  const plain = { routers: [{ protocol: "h2" }, { protocol: "http", label: "x" }] };
+  assertEquals(lintConfig({ ...configSchema.parse(plain), source: plain }), []);
+});

@@ -259,7 +259,7 @@ export function parseConfig(text: string, filename: string): ParseResult {
       "(as Linkerd's Jackson does); write it unquoted";
     warnings.push(issueAt(lc, filename, loc.offset, loc.path, message));
   }
-  for (const w of lintConfig(parsed.data)) {
+  for (const w of lintConfig({ ...parsed.data, source: raw })) {
     const loc = locate(doc, w.path);
     const offset = w.dtabOffset !== undefined && loc.node && "type" in loc.node
       ? scalarOffset(text, loc.node as Scalar, w.dtabOffset)
