@@ -104,6 +104,7 @@ function written(config: Config, path: readonly (string | number)[]): boolean {
 const NETTY = "Switchyard does not set Linkerd's Netty socket options";
 
 type ClientKeys = {
+  readonly tls?: { readonly kind?: string | undefined } | undefined;
   readonly socketOptions?: unknown;
   readonly failFast?: boolean | undefined;
   readonly windowUpdateRatio?: number | undefined;
@@ -126,6 +127,13 @@ function ignoredClientKeys(
     out.push({ path: [...at, ...key], message });
   if (c.socketOptions !== undefined) {
     warn(["socketOptions"], `socketOptions has no effect: ${NETTY}`);
+  }
+  if (c.tls?.kind === "io.l5d.boundPath") {
+    warn(
+      ["tls", "kind"],
+      "io.l5d.boundPath (Linkerd < 1.0) is not applied: its names and " +
+        "strict are ignored; use an io.l5d.static client with commonName and {captures}",
+    );
   }
   if (c.failFast === true) {
     warn(

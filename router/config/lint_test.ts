@@ -91,7 +91,10 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
         bindingCache: { bounds: 10 },
         client: {
           kind: "io.l5d.static",
-          configs: [{ prefix: "/", failFast: true, socketOptions: { keepAlive: true } }],
+          configs: [
+            { prefix: "/", failFast: true, socketOptions: { keepAlive: true } },
+            { prefix: "/#/x", tls: { kind: "io.l5d.boundPath", names: [] } },
+          ],
         },
       },
       {
@@ -115,6 +118,7 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
     "routers.0.bindingCache.bounds",
     "routers.0.client.configs.0.socketOptions",
     "routers.0.client.configs.0.failFast",
+    "routers.0.client.configs.1.tls.kind",
     "routers.1.servers.0.windowUpdateRatio",
     "routers.1.maxInitialLineKB",
     "routers.1.client.windowUpdateRatio",

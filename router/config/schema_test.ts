@@ -93,6 +93,8 @@ Deno.test("clientTlsSchema requires commonName unless validation or TLS is off",
   assert(clientTlsSchema.safeParse({ disableValidation: true }).success);
   assert(clientTlsSchema.safeParse({ enabled: false }).success);
   assert(clientTlsSchema.safeParse({ kind: "io.l5d.noValidation" }).success);
+  // the legacy kind turns validation off, as disableValidation: true
+  assertEquals(clientTlsSchema.parse({ kind: "io.l5d.noValidation" }).disableValidation, true);
   assertStringIncludes(firstMessage(clientTlsSchema.safeParse({})), "commonName is required");
   assertStringIncludes(
     firstMessage(clientTlsSchema.safeParse({

@@ -98,7 +98,10 @@ export const clientTlsSchema = z.strictObject({
       message: "commonName is required unless disableValidation: true or enabled: false",
     });
   }
-});
+}).transform((tls) =>
+  // the legacy `io.l5d.noValidation` kind is what `disableValidation: true` says now
+  tls.kind === "io.l5d.noValidation" ? { ...tls, disableValidation: true } : tls
+);
 
 /** Server TLS settings. */
 export type ServerTlsConfig = z.infer<typeof serverTlsSchema>;
