@@ -202,7 +202,7 @@ const httpRouter = z.strictObject({
   httpAccessLogFormat: z.enum(["common", "json"]).default(http.httpAccessLogFormat),
   /**
    * Linkerd roll policies (twitter-util's `Policy.parse`, case-insensitive): `never`, `hourly`,
-   * `daily`, `sighup`, `weekly(n)`, or a size such as `3.megabytes` (accepted; not rolled yet).
+   * `daily`, `sighup`, `weekly(n)`, or a size such as `3.megabytes` (the access log rolls so).
    */
   httpAccessLogRollPolicy: rollPolicySchema.optional(),
   httpAccessLogAppend: z.boolean().optional(),
