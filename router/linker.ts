@@ -157,9 +157,20 @@ function v1File(path: string): boolean {
   }
 }
 
-/** A listener's identity: router, address and protocol (http → h2 on one port restarts it). */
-function listenerKey(label: string, ip: string, port: number, protocol = "http"): string {
-  return `${label}@${ip}:${port}${protocol === "http" ? "" : `/${protocol}`}`;
+/**
+ * A listener's identity: router, address and protocol (http → h2 on one port restarts it). Each
+ * `port: 0` server is a listener of its own (an ephemeral port each, as Linkerd binds them), told
+ * apart by its place among the router's servers.
+ */
+function listenerKey(
+  label: string,
+  ip: string,
+  port: number,
+  protocol = "http",
+  index = 0,
+): string {
+  const where = port === 0 ? `0#${index}` : `${port}`;
+  return `${label}@${ip}:${where}${protocol === "http" ? "" : `/${protocol}`}`;
 }
 
 /**
@@ -288,8 +299,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     if (opts.listenRouters === false) return started;
     try {
       for (const rc of c.routers) {
-        for (const s of rc.servers) {
-          const key = listenerKey(rc.label, s.ip, s.port, rc.protocol);
+        for (const [j, s] of rc.servers.entries()) {
+          const key = listenerKey(rc.label, s.ip, s.port, rc.protocol, j);
           if (listeners.has(key)) continue;
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
@@ -416,7 +427,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     const built = buildSnapshot(next, deps, snap.discovery);
     const wanted = new Set<string>();
     for (const rc of next.routers) {
-      for (const s of rc.servers) wanted.add(listenerKey(rc.label, s.ip, s.port, rc.protocol));
+      for (const [j, s] of rc.servers.entries()) {
+        wanted.add(listenerKey(rc.label, s.ip, s.port, rc.protocol, j));
+      }
     }
     let started: RunningListener[];
     const previous = snap;
@@ -562,9 +575,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       }),
       ...configHandlers({
         config: () => snap.config,
-        bound: (label, ip, port) =>
-          (listeners.get(listenerKey(label, ip, port)) ??
-            listeners.get(listenerKey(label, ip, port, "h2")))?.listener.port,
+        bound: (label, ip, port, index) =>
+          (listeners.get(listenerKey(label, ip, port, "http", index)) ??
+            listeners.get(listenerKey(label, ip, port, "h2", index)))?.listener.port,
         lint: () => lintLoaded(snap.config),
       }),
       ...(opts.adminHandlers ?? []),

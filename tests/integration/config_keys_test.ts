@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, freePort } from "../support/upstream.ts";
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 Deno.test("admin.shutdownGraceMs bounds the drain of a request that never ends", async () => {
@@ -148,5 +148,40 @@ routers:
     assertEquals(m[`rt/h2/server/127.0.0.1/${life}/lifetime`], 1);
   } finally {
     await sy.stop();
+  }
+});
+
+// routers.md: `servers` is a list; each `port: 0` server binds an ephemeral port of its own.
+// Two of them in one router were taken for one listener (the same `ip:0` key), and only one
+// started.
+Deno.test("servers: two port-0 servers of one router are two listeners, each serving", async () => {
+  const up = startUpstream("web");
+  const disco = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: http
+  label: two
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}, {port: 0}]
+`);
+  try {
+    const ports = sy.ports.two ?? [];
+    assertEquals(ports.length, 2, `listeners: ${ports}`);
+    assert(ports[0] !== ports[1], `distinct ports: ${ports}`);
+    for (const p of ports) {
+      const r = await curl(["-H", "Host: web", `http://127.0.0.1:${p}/`]);
+      assertEquals(r.status, 200, r.body);
+    }
+    const reg = await (await fetch(`${sy.admin}/admin/registry.json`)).json();
+    assertEquals(
+      reg.registry.routers.two.servers.map((s: { bound?: number }) => s.bound),
+      ports,
+    );
+  } finally {
+    await sy.stop();
+    await up.close();
+    await Deno.remove(disco, { recursive: true });
   }
 });
