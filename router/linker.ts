@@ -560,7 +560,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             : Response.json({ error: `no namer ${want}` }, { status: 404 });
         },
       },
-      ...lazyDashboardHandlers({ registry }),
+      ...lazyDashboardHandlers({
+        registry,
+        routers: () => snap.config.routers.map((r) => r.label),
+      }),
       ...infoHandlers({
         version: VERSION,
         startTime: performance.timeOrigin,

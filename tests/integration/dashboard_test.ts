@@ -385,3 +385,63 @@ Deno.test("dashboard: a rejected config reload shows its file:line:column error 
     await sy.stop();
   }
 });
+
+/** Routers `labels`, each an http router on port 0 routing through the fs namer. */
+function routersConfig(dir: string, labels: readonly string[]): string {
+  const dtab = "/svc => /#/io.l5d.fs;";
+  const routers = labels.map((l) =>
+    `- {protocol: http, label: ${l}, dtab: "${dtab}", servers: [{port: 0}]}`
+  );
+  return `
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+${routers.join("\n")}
+`;
+}
+
+Deno.test("dashboard: a reload adding and removing routers redraws them", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine });
+  const path = `${dir}/switchyard.yaml`;
+  const sy = await startSwitchyard(routersConfig(dir, ["outgoing", "spare"]), { configPath: path });
+  const b = await openBrowser();
+  try {
+    await traffic(sy, "web", 3);
+    using client = Deno.createHttpClient({ proxy: { url: `http://${sy.proxy("spare")}` } });
+    const rsp = await fetch("http://web/", { client, signal: AbortSignal.timeout(30_000) });
+    await rsp.body?.cancel();
+    const { page } = b;
+    await page.goto(`${sy.admin}/`);
+    await page.waitForSelector(`.svc[data-router="spare"][data-service="svc/web"]`);
+    await page.waitForSelector(`.router[data-router="spare"]`);
+    // The reload drops `spare` and adds `fresh`: the page follows, with no reload of its own.
+    await Deno.writeTextFile(path, routersConfig(dir, ["outgoing", "fresh"]));
+    await page.waitForSelector(`.router[data-router="fresh"]`, { timeout: 15_000 });
+    await page.waitForSelector(`.router[data-router="spare"]`, {
+      state: "detached",
+      timeout: 10_000,
+    });
+    await page.waitForSelector(`.svc[data-router="spare"]`, { state: "detached", timeout: 10_000 });
+    assertEquals(await page.locator(".router").count(), 2);
+    // The top line counts the routers now serving: the removed one's request is gone.
+    await waitValue(page, `#top [data-k="requests"] b`, 3);
+    await waitValue(page, `${svc("web")} > .svc-row [data-k="requests"]`, 3);
+    // A bad config: the error with file:line:column, and the page keeps polling.
+    await Deno.writeTextFile(path, routersConfig(dir, ["outgoing", "fresh"]) + "bogus: 1\n");
+    await page.waitForSelector("#reload-error:not([hidden])", { timeout: 15_000 });
+    const text = (await page.locator("#reload-error").textContent()) ?? "";
+    assert(new RegExp(`${path}:\\d+:\\d+: .*bogus`).test(text), text);
+    const polls = Number(await page.locator("body").getAttribute("data-polls"));
+    await traffic(sy, "web", 2);
+    await waitValue(page, `${svc("web")} > .svc-row [data-k="requests"]`, 5);
+    assert(Number(await page.locator("body").getAttribute("data-polls")) > polls, "still polling");
+    assertEquals(await page.locator(".router").count(), 2);
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

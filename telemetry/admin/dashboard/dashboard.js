@@ -177,10 +177,12 @@ function renderServices(summary) {
   const total = summary.routers.reduce((a, r) => a + r.services.length, 0);
   const multi = summary.routers.filter((r) => r.services.length > 0).length > 1;
   const first = sections.size === 0;
+  const seen = new Set();
   for (const r of summary.routers) {
     const ctx = context(summary, r.label);
     for (const svc of r.services) {
       const key = `${r.label} ${svc.name}`;
+      seen.add(key);
       let sec = sections.get(key);
       if (!sec) {
         sec = new ServiceSection(r.label, svc.name, multi, toggle);
@@ -191,6 +193,15 @@ function renderServices(summary) {
         observer.observe(sec.root);
       }
       sec.update(svc, ctx);
+    }
+  }
+  // A service whose router a reload removed, or whose scope the registry dropped, goes too.
+  for (const [key, sec] of sections) {
+    if (!seen.has(key)) {
+      observer.unobserve(sec.root);
+      sec.setOpen(false);
+      sec.root.remove();
+      sections.delete(key);
     }
   }
   put(/** @type {HTMLElement} */ (document.getElementById("svc-count")), `${total} total`);

@@ -26,6 +26,11 @@ export interface DashboardDeps {
   readonly registry: MetricsRegistry;
   /** How long one computed summary is reused, ms (default 250; 0 = never). */
   readonly summaryTtlMs?: number;
+  /**
+   * The labels of the routers now serving (changes with config reloads). Routers not listed are
+   * left out of the summary; without it, every router with metrics is shown.
+   */
+  readonly routers?: () => Iterable<string>;
 }
 
 /** The summary endpoint's path. */
@@ -118,7 +123,8 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
   const summaryJson = (): string => {
     const now = registry.clock.mono();
     if (cached === undefined || now - cached.at >= ttl) {
-      cached = { at: now, body: JSON.stringify(summarize(registry)) };
+      const live = deps.routers ? new Set(deps.routers()) : undefined;
+      cached = { at: now, body: JSON.stringify(summarize(registry, live)) };
     }
     return cached.body;
   };

@@ -12,6 +12,14 @@ export function routerPanel(list, seriesOf) {
   const blocks = new Map();
   return (/** @type {any} */ summary) => {
     for (const r of summary.routers) update(r);
+    // A router a config reload removed is gone from the summary: its block goes too.
+    const live = new Set(summary.routers.map((/** @type {any} */ r) => r.label));
+    for (const [label, b] of blocks) {
+      if (!live.has(label)) {
+        b.root.remove();
+        blocks.delete(label);
+      }
+    }
   };
 
   /** @param {any} r */

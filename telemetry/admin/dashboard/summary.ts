@@ -12,6 +12,10 @@
  * consecutive polls into rates, so the server keeps no per-viewer state and any number of tabs
  * can poll.
  *
+ * Only the routers now serving are shown when the caller says which they are: a router a config
+ * reload removed keeps its metrics in the registry (counters never go back), but its listener is
+ * closed, so the dashboard must not show it as live (nor count it in the TOP LINE).
+ *
  * Every counter and gauge of a scope is passed through under its relative name (`requests`,
  * `status/5XX`, `retries/total`, `loadbalancer/available`, `failure_accrual/dead`,
  * `outstanding`, …), so a metric another module registers later shows up without a change here.
@@ -157,6 +161,7 @@ function sum(list: readonly ScopeSummary[], name: string): number {
  * Groups the registry for the dashboard (see the module doc).
  *
  * @param registry The process's metrics registry.
+ * @param live The labels of the routers now serving; others are left out (default: all).
  * @returns The summary, JSON-serialisable.
  * @example
  * ```ts
@@ -167,7 +172,10 @@ function sum(list: readonly ScopeSummary[], name: string): number {
  * summarize(registry).routers[0]?.services[0]?.m.requests; // 1
  * ```
  */
-export function summarize(registry: MetricsRegistry): DashboardSummary {
+export function summarize(
+  registry: MetricsRegistry,
+  live?: ReadonlySet<string>,
+): DashboardSummary {
   const routers = new Map<string, MutableRouter>();
   const process: Record<string, number> = {};
   const switchyard: Record<string, number> = {};
@@ -187,6 +195,7 @@ export function summarize(registry: MetricsRegistry): DashboardSummary {
       continue;
     }
     if (p.router === undefined || p.kind === "router") continue;
+    if (live !== undefined && !live.has(p.router)) continue;
     const r = getOr(routers, p.router, () => ({
       servers: new Map(),
       services: new Map(),

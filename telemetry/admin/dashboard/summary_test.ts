@@ -84,6 +84,13 @@ Deno.test("summarize() totals the TOP LINE over every listener", () => {
   assertEquals(top.lat.max, 4);
 });
 
+Deno.test("summarize() leaves out routers not serving (a reload removed them)", () => {
+  const s = summarize(traffic().registry, new Set(["outgoing"]));
+  assertEquals(s.routers.map((r) => r.label), ["outgoing"]);
+  assertEquals(s.top.requests, 10);
+  assertEquals(s.top.status4XX, 0);
+});
+
 Deno.test("summarize() links services to clients through client×service scopes", () => {
   const { registry } = traffic();
   scopeStats(registry, clientServiceScope("outgoing", CLIENT, "/svc/world")).recordSuccess(1, 200);
