@@ -31,13 +31,13 @@ interface Browser {
 }
 
 /** Chromium with a fresh profile; page errors and console errors are collected. */
-async function openBrowser(height = 1000): Promise<Browser> {
+async function openBrowser(height = 1000, width = 1400): Promise<Browser> {
   const profile = await Deno.makeTempDir({ prefix: "sy-chromium-" });
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height },
+    viewport: { width, height },
   });
   const page = ctx.pages()[0] ?? await ctx.newPage();
   const errors: string[] = [];
@@ -437,6 +437,53 @@ Deno.test("dashboard: a reload adding and removing routers redraws them", async 
     await waitValue(page, `${svc("web")} > .svc-row [data-k="requests"]`, 5);
     assert(Number(await page.locator("body").getAttribute("data-polls")) > polls, "still polling");
     assertEquals(await page.locator(".router").count(), 2);
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Elements matching `selector` that stick out of the window on the right. */
+async function overflowing(page: Page, selector: string): Promise<string[]> {
+  return await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})]
+    .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+    .map((e) => e.tagName + "." + e.className + " right=" + e.getBoundingClientRect().right)`);
+}
+
+Deno.test("dashboard: a narrow window (a phone) needs no sideways scrolling", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  const b = await openBrowser(800, 375);
+  try {
+    await traffic(sy, "web", 4);
+    const { page } = b;
+    await page.goto(`${sy.admin}/`);
+    await waitValue(page, `${row("web")} [data-k="requests"]`, 4);
+    await page.locator(".router details summary").click();
+    await page.waitForSelector(`.router tr[data-client]`);
+    const width = async () =>
+      (await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")) as [
+        number,
+        number,
+      ];
+    const [scroll, inner] = await width();
+    assert(scroll <= inner, `the dashboard is ${scroll} px wide in a ${inner} px window`);
+    // The numbers that matter are on screen, not cut off by the panel's edge.
+    assertEquals(await overflowing(page, `.panel, .card, .svc-row, .svc-row [data-k="sr"]`), []);
+    assertEquals(await overflowing(page, `.svc-row [data-k="p99"], .bar a, #live-text`), []);
+    assert(await page.locator(`${row("web")} [data-k="sr"]`).isVisible(), "success rate shown");
+    await page.screenshot({ path: `${OUT}/dashboard_narrow.png`, fullPage: true });
+
+    await page.goto(`${sy.admin}/delegator?router=outgoing&path=/svc/web`);
+    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${up.port}"]`);
+    const [dScroll, dInner] = await width();
+    assert(dScroll <= dInner, `the playground is ${dScroll} px wide in a ${dInner} px window`);
+    assertEquals(await overflowing(page, `.panel, #go, #path, #dtab`), []);
+    await page.screenshot({ path: `${OUT}/delegator_narrow.png`, fullPage: true });
     assertEquals(b.errors, []);
   } finally {
     await b.close();

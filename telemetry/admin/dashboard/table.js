@@ -13,13 +13,16 @@ export class KeyedTable {
    */
   constructor(headers, attr = "data-key") {
     this.attr = attr;
-    this.root = el("table");
+    // The table scrolls sideways inside its box when the window is narrower than its columns.
+    this.root = el("div", "table-wrap");
+    const table = el("table");
     const head = el("tr");
     for (const h of headers) head.append(el("th", "", h));
     const thead = el("thead");
     thead.append(head);
     this.body = el("tbody");
-    this.root.append(thead, this.body);
+    table.append(thead, this.body);
+    this.root.append(table);
     /** @type {Map<string, {tr: HTMLElement, tds: HTMLElement[]}>} */
     this.rows = new Map();
     /** @type {string[]} */
