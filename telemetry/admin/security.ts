@@ -12,7 +12,7 @@
  *
  * Switchyard-only paths are classified as Linkerd would classify their nearest equivalent:
  * `/admin/reload` (any method; GET is its status) is **control**, like `/admin/shutdown` and
- * `/logging.json`. The dashboard's own assets and data (`/dashboard/favicon.svg`,
+ * `/logging.json`. The dashboard's own assets and data (`/dashboard/favicon.svg`, `/favicon.ico`,
  * `/admin/api/summary.json`) are **ui**, like `/files/.*` and `/admin/metrics.json`, so
  * `uiEnabled: true, diagnosticsEnabled: false` keeps the dashboard working. Everything else
  * (`/metrics`, `/admin/metrics/influxdb`, `/requests`, `/admin/index.txt`, ...) is
@@ -58,6 +58,7 @@ const UI: readonly RegExp[] = [
   "/help",
   // Switchyard's dashboard: its icon and the data it polls.
   "/dashboard/favicon[.]svg",
+  "/favicon[.]ico",
   "/admin/api/summary[.]json",
 ].map(whole);
 

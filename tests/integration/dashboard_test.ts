@@ -47,7 +47,7 @@ async function openBrowser(height = 1000, width = 1400): Promise<Browser> {
     if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(r.url())) errors.push(`off-box request: ${r.url()}`);
   });
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   return {
     ctx,
@@ -489,6 +489,41 @@ Deno.test("dashboard: a narrow window (a phone) needs no sideways scrolling", as
     await b.close();
     await sy.stop();
     await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dashboard: both pages link the config, logging and help pages, all served", async () => {
+  const dir = await Deno.makeTempDir();
+  const sy = await startSwitchyard(config(dir));
+  const b = await openBrowser();
+  try {
+    for (const page of ["/", "/delegator"]) {
+      await b.page.goto(`${sy.admin}${page}`);
+      await b.page.waitForSelector("body[data-ready]");
+      const links = await b.page.$$eval(
+        ".bar nav a",
+        (as) => as.map((a) => a.getAttribute("href")),
+      );
+      for (const want of ["/", "/delegator", "/config.json", "/logging", "/help"]) {
+        assert(links.includes(want), `${page} links ${want}: ${links.join(" ")}`);
+      }
+      for (const href of links) {
+        const rsp = await fetch(`${sy.admin}${href}`, { signal: AbortSignal.timeout(10_000) });
+        const text = await rsp.text();
+        assertEquals(rsp.status, 200, `${href} from ${page}`);
+        if (href === "/config.json") assertStringIncludes(text, `"label":"outgoing"`);
+      }
+    }
+    // Linkerd's dashboard showed the config: one click from the dashboard.
+    await b.page.goto(`${sy.admin}/`);
+    await b.page.click(`.bar nav a[href="/config.json"]`);
+    await b.page.waitForURL(`${sy.admin}/config.json`);
+    assertStringIncludes((await b.page.textContent("body")) ?? "", "outgoing");
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,9 +1,10 @@
 /**
  * The admin dashboard's routes: the dashboard at `/`, the dtab playground at `/delegator`, the
- * icon at `/dashboard/favicon.svg`, `/admin/api/summary.json`, which the dashboard polls every
- * second, and Linkerd's static-asset prefixes `/files/` and `/admin/files/`, which serve each
- * embedded style and script by its file name (`/files/style.css`; any folder before the name is
- * ignored, so Linkerd's `/files/css/…` layout finds the same file) and 404 anything else.
+ * icon at `/dashboard/favicon.svg` (and at `/favicon.ico`, which a browser asks for on the admin
+ * pages that link no icon), `/admin/api/summary.json`, which the dashboard polls every second, and
+ * Linkerd's static-asset prefixes `/files/` and `/admin/files/`, which serve each embedded style
+ * and script by its file name (`/files/style.css`; any folder before the name is ignored, so
+ * Linkerd's `/files/css/…` layout finds the same file) and 404 anything else.
  *
  * Each page is built once, when the handlers are made, into one self-contained document (styles,
  * uPlot and the page's bundled modules inline: `page.ts`). The dashboard also carries the current
@@ -95,7 +96,7 @@ function filesHandler(path: string, files: ReadonlyMap<string, AdminHandler>): A
  * The dashboard's admin handlers; add them to the admin server's `handlers`.
  *
  * @param deps The registry (and the summary's reuse time).
- * @returns Handlers for `/`, `/delegator`, `/dashboard/favicon.svg`, `/files/*`,
+ * @returns Handlers for `/`, `/delegator`, `/dashboard/favicon.svg`, `/favicon.ico`, `/files/*`,
  *   `/admin/files/*` and `/admin/api/summary.json`.
  * @throws {TypeError} If an embedded page links a file that is not embedded (a build defect).
  * @example
@@ -138,6 +139,8 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
     },
     staticHandler("/delegator", HTML, inlinePage(src.delegator, src.files)),
     staticHandler("/dashboard/favicon.svg", "image/svg+xml", src.favicon),
+    // What a browser asks for on the admin pages that link no icon (/config.json, /help, …).
+    staticHandler("/favicon.ico", "image/svg+xml", src.favicon),
     filesHandler("/files/*", files),
     filesHandler("/admin/files/*", files),
     {

@@ -14,6 +14,7 @@ export const DASHBOARD_PATHS: readonly string[] = Object.freeze([
   "/",
   "/delegator",
   "/dashboard/favicon.svg",
+  "/favicon.ico",
   "/files/*",
   "/admin/files/*",
   "/admin/api/summary.json",
