@@ -527,3 +527,47 @@ Deno.test("dashboard: both pages link the config, logging and help pages, all se
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("dtab playground: /$/nil ends an alternation; no later branch is selected", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    const url = (dtab: string) =>
+      `${sy.admin}/delegator?${new URLSearchParams({
+        router: "outgoing",
+        path: "/svc/web",
+        dtab,
+      })}`;
+    // The router answers a request for this name with no endpoint (Finagle's Alt(Empty, …)) …
+    using client = Deno.createHttpClient({ proxy: { url: `http://${sy.proxy()}` } });
+    const rsp = await fetch("http://web/", {
+      client,
+      headers: { "l5d-dtab": "/svc/web => /$/nil" },
+      signal: AbortSignal.timeout(30_000),
+    });
+    await rsp.body?.cancel();
+    assert(rsp.status >= 500, `a /$/nil name is not served: ${rsp.status}`);
+    // … so the playground must not show the next branch as the one traffic goes to.
+    await page.goto(url("/svc/web => /$/nil;"));
+    await page.waitForSelector(`.node[data-type="empty"]`);
+    await page.waitForFunction("Number(document.body.dataset.runs) >= 1");
+    assertEquals(await page.locator(`.node.chosen[data-type="leaf"]`).count(), 0);
+    assertEquals(await page.locator(`.node.chosen[data-type="empty"]`).count(), 1);
+    assertStringIncludes(
+      (await page.locator(`.node[data-type="empty"] .why`).textContent()) ?? "",
+      "alternation ends",
+    );
+    // A neg first still falls through to the branch that binds.
+    await page.goto(url("/svc/web => /#/io.l5d.fs/nope;"));
+    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${up.port}"]`);
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -36,12 +36,16 @@ function showDtab(text) {
 
 /**
  * Marks what binding would choose: a leaf with endpoints is chosen; `alt` takes its first
- * branch that is not neg; a union takes all its branches. Returns the branch's outcome.
+ * branch that is not neg; a union takes all its branches. Returns the branch's outcome. An empty
+ * set (`/$/nil`) is not neg: as in Finagle, it ends an alternation, and the name binds to no
+ * endpoint.
  * @param {any} n
- * @returns {"bound" | "neg" | "fail"}
+ * @returns {"bound" | "neg" | "fail" | "empty"}
  */
 function outcome(n) {
   switch (n.type) {
+    case "empty":
+      return "empty";
     case "leaf":
       return n.bound?.addr?.type === "neg" ? "neg" : "bound";
     case "delegate":
@@ -54,7 +58,8 @@ function outcome(n) {
       return "neg";
     case "union": {
       const os = n.union.map((/** @type {any} */ u) => outcome(u.tree));
-      return os.includes("bound") ? "bound" : os.includes("fail") ? "fail" : "neg";
+      for (const o of ["bound", "fail", "empty"]) if (os.includes(o)) return o;
+      return "neg";
     }
     case "fail":
     case "exception":
@@ -66,7 +71,7 @@ function outcome(n) {
 
 /** @param {any} n @param {Set<any>} chosen */
 function markChosen(n, chosen) {
-  if (n.type === "leaf" && outcome(n) === "bound") chosen.add(n);
+  if ((n.type === "leaf" && outcome(n) === "bound") || n.type === "empty") chosen.add(n);
   else if (n.type === "delegate") markChosen(n.delegate, chosen);
   else if (n.type === "alt") {
     const c = n.alt.find((/** @type {any} */ x) => outcome(x) !== "neg");
@@ -116,6 +121,9 @@ function renderNode(n, chosen, weight, parentVia) {
     }
   }
   if (n.type === "exception" && n.message) box.append(el("div", "why", n.message));
+  if (n.type === "empty" && !n.why) {
+    box.append(el("div", "why", "an empty set: the alternation ends here, with no endpoint"));
+  }
   if (n.why) box.append(el("div", "why", n.why));
   li.append(box);
   /** @type {[any, string | undefined][]} */
