@@ -400,21 +400,41 @@ ${routers.join("\n")}
 `;
 }
 
+/** The bound port of a router's first listener, from `/admin/registry.json`. */
+async function routerPort(admin: string, label: string): Promise<number | undefined> {
+  const rsp = await fetch(`${admin}/admin/registry.json`, { signal: AbortSignal.timeout(10_000) });
+  const body = await rsp.json();
+  return body.registry.routers[label]?.servers[0]?.bound;
+}
+
 Deno.test("dashboard: a reload adding and removing routers redraws them", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: up.fsLine });
   const path = `${dir}/switchyard.yaml`;
-  const sy = await startSwitchyard(routersConfig(dir, ["outgoing", "spare"]), { configPath: path });
+  const sy = await startSwitchyard(routersConfig(dir, ["outgoing"]), { configPath: path });
   const b = await openBrowser();
   try {
     await traffic(sy, "web", 3);
-    using client = Deno.createHttpClient({ proxy: { url: `http://${sy.proxy("spare")}` } });
-    const rsp = await fetch("http://web/", { client, signal: AbortSignal.timeout(30_000) });
-    await rsp.body?.cancel();
     const { page } = b;
     await page.goto(`${sy.admin}/`);
+    await waitValue(page, `${svc("web")} > .svc-row [data-k="requests"]`, 3);
+    const label = async (router: string) =>
+      await page.locator(`.svc[data-router="${router}"] .svc-name .rt:visible`).textContent({
+        timeout: 10_000,
+      });
+    // One router: its services need no router label; a reload adds `spare`, with traffic: now
+    // the same name is on two routers, and each row says which.
+    await Deno.writeTextFile(path, routersConfig(dir, ["outgoing", "spare"]));
+    let spare: number | undefined;
+    const loaded = async () => (spare = await routerPort(sy.admin, "spare")) !== undefined;
+    assert(await eventually(loaded, 15_000), "the spare router is loaded");
+    using client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${spare}` } });
+    const rsp = await fetch("http://web/", { client, signal: AbortSignal.timeout(30_000) });
+    await rsp.body?.cancel();
     await page.waitForSelector(`.svc[data-router="spare"][data-service="svc/web"]`);
     await page.waitForSelector(`.router[data-router="spare"]`);
+    assertEquals(await label("spare"), "spare");
+    assertEquals(await label("outgoing"), "outgoing");
     // The reload drops `spare` and adds `fresh`: the page follows, with no reload of its own.
     await Deno.writeTextFile(path, routersConfig(dir, ["outgoing", "fresh"]));
     await page.waitForSelector(`.router[data-router="fresh"]`, { timeout: 15_000 });

@@ -192,6 +192,7 @@ function renderServices(summary) {
         list.append(sec.root);
         observer.observe(sec.root);
       }
+      sec.showRouter(multi);
       sec.update(svc, ctx);
     }
   }

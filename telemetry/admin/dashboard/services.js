@@ -61,8 +61,9 @@ export class ServiceSection {
     row.setAttribute("aria-expanded", "false");
     row.tabIndex = 0;
     const nameCell = el("span", "svc-name");
-    if (showRouter) nameCell.append(el("span", "rt", router));
-    nameCell.append(document.createTextNode(name));
+    this.rt = el("span", "rt", router);
+    this.rt.hidden = !showRouter;
+    nameCell.append(this.rt, document.createTextNode(name));
     nameCell.title = `${router} /${name}`;
     this.cells = {
       sr: el("span", "sr", "—"),
@@ -85,6 +86,14 @@ export class ServiceSection {
     this.root.append(row);
     /** @type {HTMLElement | undefined} */
     this.body = undefined;
+  }
+
+  /**
+   * Shows the router's label before the name (when more than one router has services: a reload
+   * can add or remove routers while the page is open). @param {boolean} show
+   */
+  showRouter(show) {
+    if (this.rt.hidden === show) this.rt.hidden = !show;
   }
 
   /** Opens or closes the body. @param {boolean} open */
