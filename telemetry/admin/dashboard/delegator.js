@@ -58,8 +58,9 @@ function outcome(n) {
       return "neg";
     case "union": {
       const os = n.union.map((/** @type {any} */ u) => outcome(u.tree));
-      for (const o of ["bound", "fail", "empty"]) if (os.includes(o)) return o;
-      return "neg";
+      if (os.includes("bound")) return "bound";
+      if (os.includes("fail")) return "fail";
+      return os.includes("empty") ? "empty" : "neg";
     }
     case "fail":
     case "exception":
