@@ -562,7 +562,17 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       },
       ...lazyDashboardHandlers({
         registry,
-        routers: () => snap.config.routers.map((r) => r.label),
+        // The routers now serving, with the listeners now open as their server scopes name them
+        // (the `--workers` main opens none: there, every listener with metrics is shown).
+        routers: () =>
+          snap.config.routers.map((r) => {
+            const open = r.servers.map((s) =>
+              (listeners.get(listenerKey(r.label, s.ip, s.port)) ??
+                listeners.get(listenerKey(r.label, s.ip, s.port, "h2")))?.listener
+            );
+            if (open.some((l) => l === undefined)) return { label: r.label };
+            return { label: r.label, servers: open.map((l) => `${l?.ip}/${l?.port}`) };
+          }),
       }),
       ...infoHandlers({
         version: VERSION,

@@ -8,7 +8,7 @@
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
-import { eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 const OUT = `${ROOT}tests/output/dashboard`;
 const CHROMIUM_ARGS = [
@@ -457,6 +457,43 @@ Deno.test("dashboard: a reload adding and removing routers redraws them", async 
     await waitValue(page, `${svc("web")} > .svc-row [data-k="requests"]`, 5);
     assert(Number(await page.locator("body").getAttribute("data-polls")) > polls, "still polling");
     assertEquals(await page.locator(".router").count(), 2);
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dashboard: a reload that moves a listener shows the new one only", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine });
+  const path = `${dir}/switchyard.yaml`;
+  const [before, after] = [freePort(), freePort()];
+  const yaml = (port: number) =>
+    config(dir).replace("servers: [{port: 0}]", `servers: [{port: ${port}}]`);
+  const sy = await startSwitchyard(yaml(before), { configPath: path });
+  const b = await openBrowser();
+  try {
+    await traffic(sy, "web", 2);
+    const { page } = b;
+    await page.goto(`${sy.admin}/`);
+    const rows = `.router[data-router="outgoing"] tr[data-server]`;
+    await page.waitForSelector(`${rows}[data-server="127.0.0.1/${before}"]`);
+    await Deno.writeTextFile(path, yaml(after));
+    const moved = async () => (await routerPort(sy.admin, "outgoing")) === after;
+    assert(await eventually(moved, 15_000), "the listener moved");
+    using client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${after}` } });
+    const rsp = await fetch("http://web/", { client, signal: AbortSignal.timeout(30_000) });
+    await rsp.body?.cancel();
+    await waitValue(page, `${rows}[data-server="127.0.0.1/${after}"] [data-k="requests"]`, 1);
+    // The closed listener is gone (its counters stay in /admin/metrics.json).
+    await page.waitForSelector(`${rows}[data-server="127.0.0.1/${before}"]`, {
+      state: "detached",
+      timeout: 10_000,
+    });
+    await waitValue(page, `#top [data-k="requests"] b`, 1);
     assertEquals(b.errors, []);
   } finally {
     await b.close();

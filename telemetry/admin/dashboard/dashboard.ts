@@ -19,7 +19,7 @@ import type { AdminHandler } from "../handler.ts";
 import type { MetricsRegistry } from "../../metrics/mod.ts";
 import { dashboardSources } from "./assets.ts";
 import { inlinePage } from "./page.ts";
-import { summarize } from "./summary.ts";
+import { type LiveRouter, summarize } from "./summary.ts";
 
 /** What the dashboard reads. */
 export interface DashboardDeps {
@@ -28,10 +28,11 @@ export interface DashboardDeps {
   /** How long one computed summary is reused, ms (default 250; 0 = never). */
   readonly summaryTtlMs?: number;
   /**
-   * The labels of the routers now serving (changes with config reloads). Routers not listed are
-   * left out of the summary; without it, every router with metrics is shown.
+   * The routers now serving, each with its listeners as `ip/port` (the server scope's form), when
+   * known (changes with config reloads). Routers and listeners not listed are left out of the
+   * summary; without it, every router and listener with metrics is shown.
    */
-  readonly routers?: () => Iterable<string>;
+  readonly routers?: () => Iterable<LiveRouter>;
 }
 
 /** The summary endpoint's path. */
@@ -124,7 +125,9 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
   const summaryJson = (): string => {
     const now = registry.clock.mono();
     if (cached === undefined || now - cached.at >= ttl) {
-      const live = deps.routers ? new Set(deps.routers()) : undefined;
+      const live = deps.routers
+        ? new Map([...deps.routers()].map((r) => [r.label, r.servers && new Set(r.servers)]))
+        : undefined;
       cached = { at: now, body: JSON.stringify(summarize(registry, live)) };
     }
     return cached.body;

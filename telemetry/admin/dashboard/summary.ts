@@ -12,9 +12,10 @@
  * consecutive polls into rates, so the server keeps no per-viewer state and any number of tabs
  * can poll.
  *
- * Only the routers now serving are shown when the caller says which they are: a router a config
- * reload removed keeps its metrics in the registry (counters never go back), but its listener is
- * closed, so the dashboard must not show it as live (nor count it in the TOP LINE).
+ * Only the routers and listeners now serving are shown when the caller says which they are: a
+ * router a config reload removed, or a listener it moved, keeps its metrics in the registry
+ * (counters never go back), but the listener is closed, so the dashboard must not show it as live
+ * (nor count it in the TOP LINE).
  *
  * Every counter and gauge of a scope is passed through under its relative name (`requests`,
  * `status/5XX`, `retries/total`, `loadbalancer/available`, `failure_accrual/dead`,
@@ -72,6 +73,12 @@ export interface RouterSummary {
   readonly services: readonly ServiceSummary[];
   /** Bound clients, sorted. */
   readonly clients: readonly ClientSummary[];
+}
+
+/** A router now serving: its label and, when known, its listeners as `ip/port`. */
+export interface LiveRouter {
+  readonly label: string;
+  readonly servers?: readonly string[];
 }
 
 /** All listeners together. */
@@ -161,7 +168,8 @@ function sum(list: readonly ScopeSummary[], name: string): number {
  * Groups the registry for the dashboard (see the module doc).
  *
  * @param registry The process's metrics registry.
- * @param live The labels of the routers now serving; others are left out (default: all).
+ * @param live The routers now serving, label → their listeners (`ip/port`; undefined: all of
+ *   its listeners); other routers and listeners are left out (default: all).
  * @returns The summary, JSON-serialisable.
  * @example
  * ```ts
@@ -174,7 +182,7 @@ function sum(list: readonly ScopeSummary[], name: string): number {
  */
 export function summarize(
   registry: MetricsRegistry,
-  live?: ReadonlySet<string>,
+  live?: ReadonlyMap<string, ReadonlySet<string> | undefined>,
 ): DashboardSummary {
   const routers = new Map<string, MutableRouter>();
   const process: Record<string, number> = {};
@@ -203,9 +211,12 @@ export function summarize(
     }));
     let target: MutableScope;
     switch (p.kind) {
-      case "server":
+      case "server": {
+        const servers = live?.get(p.router);
+        if (servers !== undefined && !servers.has(p.server as string)) continue;
         target = getOr(r.servers, p.server as string, newScope);
         break;
+      }
       case "service":
         target = getOr(r.services, p.service as string, () => ({ m: {}, clients: new Set() }));
         break;

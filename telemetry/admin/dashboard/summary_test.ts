@@ -85,10 +85,22 @@ Deno.test("summarize() totals the TOP LINE over every listener", () => {
 });
 
 Deno.test("summarize() leaves out routers not serving (a reload removed them)", () => {
-  const s = summarize(traffic().registry, new Set(["outgoing"]));
+  const s = summarize(traffic().registry, new Map([["outgoing", undefined]]));
   assertEquals(s.routers.map((r) => r.label), ["outgoing"]);
   assertEquals(s.top.requests, 10);
   assertEquals(s.top.status4XX, 0);
+});
+
+Deno.test("summarize() leaves out listeners not open (a reload moved them)", () => {
+  const { registry } = traffic();
+  scopeStats(registry, serverScope("outgoing", "127.0.0.1", 4150)).recordSuccess(1, 200);
+  const live = new Map([["outgoing", new Set(["127.0.0.1/4150"])], ["incoming", undefined]]);
+  const s = summarize(registry, live);
+  assertEquals(s.routers[0]!.servers.map((x) => x.addr), ["127.0.0.1/4150"]);
+  assertEquals(s.routers[1]!.servers.map((x) => x.addr), ["127.0.0.1/4141"]);
+  assertEquals(s.top.requests, 2);
+  // The moved router's services and clients stay: they are the router's, not the listener's.
+  assertEquals(s.routers[0]!.services.map((x) => x.name), ["svc/world"]);
 });
 
 Deno.test("summarize() links services to clients through client×service scopes", () => {
