@@ -503,6 +503,43 @@ Deno.test("dashboard: a reload that moves a listener shows the new one only", as
   }
 });
 
+Deno.test("dashboard: latencies of 10 s and more are shown in ms, as labelled", async () => {
+  const up = startUpstream("slow", async () => {
+    await new Promise((r) => setTimeout(r, 10_100));
+    return new Response("late");
+  });
+  const dir = await fsNamerDir({ slow: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  const b = await openBrowser();
+  try {
+    assertEquals(await traffic(sy, "slow", 1), [200]);
+    const { page } = b;
+    await page.goto(`${sy.admin}/`);
+    await waitValue(page, `${row("slow")} [data-k="requests"]`, 1);
+    const ep = `${svc("slow")} tr[data-endpoint="127.0.0.1:${up.port}"]`;
+    const shown = [
+      `#top [data-k="p99"] b`,
+      `${row("slow")} [data-k="p99"]`,
+      `.router[data-router="outgoing"] [data-k="p99"]`,
+      `${ep} [data-k="p99"]`,
+    ];
+    for (const sel of shown) {
+      await page.waitForSelector(sel);
+      const text = (await page.locator(sel).first().textContent()) ?? "";
+      // 10,100 ms or so: a number of ms (the card's unit and the tables' headers say "ms").
+      assert(/^\d{2},\d{3}$/.test(text), `${sel}: "${text}"`);
+      assert(Number(await attr(page, sel)) >= 10_000, `${sel}: ${await attr(page, sel)}`);
+    }
+    assertEquals(await page.locator(`#top [data-k="p99"] i`).textContent(), "ms");
+    assertEquals(b.errors, []);
+  } finally {
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Elements matching `selector` that stick out of the window on the right. */
 async function overflowing(page: Page, selector: string): Promise<string[]> {
   return await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})]

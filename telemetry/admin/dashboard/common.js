@@ -53,13 +53,15 @@ export function fmtRate(r) {
   return r < 100 ? r.toFixed(1) : fmtInt(r);
 }
 
-/** Milliseconds with sensible precision. @param {number | undefined} ms */
+/**
+ * Milliseconds with sensible precision, always in ms (every place that shows one says "ms": a
+ * card's unit, a column's header), so 12 s is "12,000". @param {number | undefined} ms
+ */
 export function fmtMs(ms) {
   if (ms === undefined || !Number.isFinite(ms)) return "—";
   if (ms < 1) return ms.toFixed(2);
   if (ms < 10) return ms.toFixed(1);
-  if (ms < 10000) return fmtInt(ms);
-  return (ms / 1000).toFixed(1) + "s";
+  return fmtInt(ms);
 }
 
 /** A success ratio (0…1) as a percentage. @param {number | undefined} sr */
