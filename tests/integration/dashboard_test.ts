@@ -540,6 +540,61 @@ Deno.test("dashboard: latencies of 10 s and more are shown in ms, as labelled", 
   }
 });
 
+Deno.test("dashboard: the page's memory stays flat over polls under load", async () => {
+  const up = startUpstream("web");
+  const dir = await fsNamerDir({ web: up.fsLine, api: up.fsLine });
+  const sy = await startSwitchyard(config(dir));
+  const b = await openBrowser();
+  let loading = true;
+  const load = (async () => {
+    while (loading) {
+      await traffic(sy, "web", 2, 1);
+      await traffic(sy, "api", 1, 1);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    const { page } = b;
+    await page.goto(`${sy.admin}/`);
+    await page.waitForSelector(`${svc("api")}.open .uplot`);
+    await page.click(".router details summary");
+    const cdp = await b.ctx.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const sample = async () => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      const get = (n: string) => metrics.find((m) => m.name === n)?.value ?? NaN;
+      return {
+        heap: get("JSHeapUsedSize"),
+        nodes: get("Nodes"),
+        listeners: get("JSEventListeners"),
+        polls: Number(await page.locator("body").getAttribute("data-polls")),
+      };
+    };
+    await page.waitForFunction("Number(document.body.dataset.polls) >= 5");
+    const first = await sample();
+    // 15 polls or more: every poll redraws the cards, tables, sparklines and open charts.
+    await page.waitForFunction(`Number(document.body.dataset.polls) >= ${first.polls + 15}`, null, {
+      timeout: 60_000,
+    });
+    const last = await sample();
+    const grew = { heap: last.heap - first.heap, nodes: last.nodes - first.nodes };
+    console.log(`page memory over ${last.polls - first.polls} polls:`, first, last);
+    // The history of each scope grows by one sample a poll (up to 5 minutes): a few KB here.
+    assert(grew.heap < 1_000_000, `JS heap grew ${grew.heap} bytes`);
+    assert(Math.abs(grew.nodes) <= 40, `DOM nodes ${first.nodes} -> ${last.nodes}`);
+    assertEquals(last.listeners, first.listeners, "event listeners");
+    assertEquals(b.errors, []);
+  } finally {
+    loading = false;
+    await load;
+    await b.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Elements matching `selector` that stick out of the window on the right. */
 async function overflowing(page: Page, selector: string): Promise<string[]> {
   return await page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})]
