@@ -40,6 +40,30 @@ export class Series {
     this.p95 = [];
     /** @type {(number | null)[]} */
     this.p99 = [];
+    /** @type {{v: number, t: number} | undefined} see latencyEwma */
+    this.ewma = undefined;
+  }
+
+  /**
+   * An exponentially weighted moving average of the scope's median latency, one sample per
+   * poll, decaying with a 10 s time constant (Finagle's peak-EWMA default). Undefined before the
+   * scope has latency. Kept here, so it goes with the history when the scope does (an endpoint
+   * a namer removed): a per-section map of them grew with every endpoint ever seen.
+   *
+   * @param {number | undefined} sample @returns {number | undefined}
+   */
+  latencyEwma(sample) {
+    const now = performance.now();
+    const seen = this.ewma;
+    if (sample === undefined) return seen?.v;
+    if (!seen) {
+      this.ewma = { v: sample, t: now };
+      return sample;
+    }
+    const a = 1 - Math.exp(-(now - seen.t) / 10_000);
+    seen.v += a * (sample - seen.v);
+    seen.t = now;
+    return seen.v;
   }
 
   /**

@@ -49,8 +49,6 @@ export class ServiceSection {
     this.charts = undefined;
     /** @type {Map<string, {box: HTMLElement, head: HTMLElement, table: KeyedTable, headKey?: string}>} */
     this.clientBoxes = new Map();
-    /** @type {Map<string, {v: number, t: number}>} endpoint → latency EWMA (see latencyEwma) */
-    this.ewmas = new Map();
     this.sortValues = { volume: 0, sr: 1, p99: 0 };
 
     this.root = el("div", "svc");
@@ -284,7 +282,8 @@ export class ServiceSection {
       }));
     }
     box.table.update(client.endpoints.map((e) => {
-      const r = ctx.series(ctx.epKey(client.id, e.addr)).rate();
+      const s = ctx.series(ctx.epKey(client.id, e.addr));
+      const r = s.rate();
       const dead = e.m["failure_accrual/dead"];
       const state = dead === undefined ? ["—", "dim"] : dead ? ["dead", "bad"] : ["alive", "good"];
       const lat = e.lat && e.lat.count > 0 ? e.lat : undefined;
@@ -298,31 +297,10 @@ export class ServiceSection {
         { text: fmtMs(lat?.p50), raw: lat?.p50 ?? "", k: "p50" },
         { text: fmtMs(lat?.p99), raw: lat?.p99 ?? "", k: "p99" },
       ];
-      const w = ewmaOf(e) ?? this.latencyEwma(`${client.id} ${e.addr}`, lat?.p50);
+      const w = ewmaOf(e) ?? s.latencyEwma(lat?.p50);
       cells.push({ text: fmtMs(w), raw: w ?? "", k: "ewma" });
       return { key: e.addr, cells };
     }));
-  }
-
-  /**
-   * An exponentially weighted moving average of an endpoint's median latency, one sample per
-   * poll, decaying with a 10 s time constant (Finagle's peak-EWMA default). Undefined before the
-   * endpoint has latency.
-   *
-   * @param {string} key @param {number | undefined} sample @returns {number | undefined}
-   */
-  latencyEwma(key, sample) {
-    const now = performance.now();
-    const seen = this.ewmas.get(key);
-    if (sample === undefined) return seen?.v;
-    if (!seen) {
-      this.ewmas.set(key, { v: sample, t: now });
-      return sample;
-    }
-    const a = 1 - Math.exp(-(now - seen.t) / 10_000);
-    seen.v += a * (sample - seen.v);
-    seen.t = now;
-    return seen.v;
   }
 
   /** Learns the bound clients from the delegator (refreshed every 30 s while open and visible). */
