@@ -567,8 +567,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         routers: () =>
           snap.config.routers.map((r) => {
             const open = r.servers.map((s) =>
-              (listeners.get(listenerKey(r.label, s.ip, s.port)) ??
-                listeners.get(listenerKey(r.label, s.ip, s.port, "h2")))?.listener
+              listeners.get(listenerKey(r.label, s.ip, s.port, r.protocol))?.listener
             );
             if (open.some((l) => l === undefined)) return { label: r.label };
             return { label: r.label, servers: open.map((l) => `${l?.ip}/${l?.port}`) };

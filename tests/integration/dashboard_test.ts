@@ -471,8 +471,10 @@ Deno.test("dashboard: a reload that moves a listener shows the new one only", as
   const dir = await fsNamerDir({ web: up.fsLine });
   const path = `${dir}/switchyard.yaml`;
   const [before, after] = [freePort(), freePort()];
+  // An h2 router beside it, unchanged by the reload: its listener stays.
   const yaml = (port: number) =>
-    config(dir).replace("servers: [{port: 0}]", `servers: [{port: ${port}}]`);
+    config(dir).replace("servers: [{port: 0}]", `servers: [{port: ${port}}]`) +
+    "- {protocol: h2, label: grpc, dtab: /svc => /$/inet/127.0.0.1/1, servers: [{port: 0}]}\n";
   const sy = await startSwitchyard(yaml(before), { configPath: path });
   const b = await openBrowser();
   try {
@@ -494,6 +496,10 @@ Deno.test("dashboard: a reload that moves a listener shows the new one only", as
       timeout: 10_000,
     });
     await waitValue(page, `#top [data-k="requests"] b`, 1);
+    const h2 = await routerPort(sy.admin, "grpc");
+    const h2Rows = `.router[data-router="grpc"] tr[data-server]`;
+    assertEquals(await page.locator(h2Rows).count(), 1);
+    assertEquals(await page.locator(h2Rows).getAttribute("data-server"), `127.0.0.1/${h2}`);
     assertEquals(b.errors, []);
   } finally {
     await b.close();
