@@ -616,29 +616,32 @@ Deno.test("dashboard: a narrow window (a phone) needs no sideways scrolling", as
   try {
     await traffic(sy, "web", 4);
     const { page } = b;
-    await page.goto(`${sy.admin}/`);
-    await waitValue(page, `${row("web")} [data-k="requests"]`, 4);
-    await page.locator(".router details summary").click();
-    await page.waitForSelector(`.router tr[data-client]`);
-    const width = async () =>
-      (await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")) as [
-        number,
-        number,
-      ];
-    const [scroll, inner] = await width();
-    assert(scroll <= inner, `the dashboard is ${scroll} px wide in a ${inner} px window`);
-    // The numbers that matter are on screen, not cut off by the panel's edge.
-    assertEquals(await overflowing(page, `.panel, .card, .svc-row, .svc-row [data-k="sr"]`), []);
-    assertEquals(await overflowing(page, `.svc-row [data-k="p99"], .bar a, #live-text`), []);
-    assert(await page.locator(`${row("web")} [data-k="sr"]`).isVisible(), "success rate shown");
-    await page.screenshot({ path: `${OUT}/dashboard_narrow.png`, fullPage: true });
+    const WIDTHS = "[document.documentElement.scrollWidth, innerWidth]";
+    const width = async () => (await page.evaluate(WIDTHS)) as [number, number];
+    // A phone, a tablet, half a laptop screen.
+    for (const w of [375, 800, 900]) {
+      await page.setViewportSize({ width: w, height: 800 });
+      await page.goto(`${sy.admin}/`);
+      await waitValue(page, `${row("web")} [data-k="requests"]`, 4);
+      await page.locator(".router details summary").click();
+      await page.waitForSelector(`.router tr[data-client]`);
+      const [scroll, inner] = await width();
+      assert(scroll <= inner, `the dashboard is ${scroll} px wide in a ${inner} px window`);
+      // The numbers that matter are on screen, not cut off by the panel's edge.
+      const cut = await overflowing(page, `.panel, .card, .svc-row, .svc-row [data-k="sr"]`);
+      assertEquals(cut, [], `${w} px`);
+      const bar = await overflowing(page, `.svc-row [data-k="p99"], .bar a, #live-text, #proc`);
+      assertEquals(bar, [], `${w} px`);
+      assert(await page.locator(`${row("web")} [data-k="sr"]`).isVisible(), "success rate");
+      await page.screenshot({ path: `${OUT}/dashboard_${w}.png`, fullPage: true });
 
-    await page.goto(`${sy.admin}/delegator?router=outgoing&path=/svc/web`);
-    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${up.port}"]`);
-    const [dScroll, dInner] = await width();
-    assert(dScroll <= dInner, `the playground is ${dScroll} px wide in a ${dInner} px window`);
-    assertEquals(await overflowing(page, `.panel, #go, #path, #dtab`), []);
-    await page.screenshot({ path: `${OUT}/delegator_narrow.png`, fullPage: true });
+      await page.goto(`${sy.admin}/delegator?router=outgoing&path=/svc/web`);
+      await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${up.port}"]`);
+      const [dScroll, dInner] = await width();
+      assert(dScroll <= dInner, `the playground is ${dScroll} px wide in a ${dInner} px window`);
+      assertEquals(await overflowing(page, `.panel, #go, #path, #dtab, .bar a`), [], `${w} px`);
+      await page.screenshot({ path: `${OUT}/delegator_${w}.png`, fullPage: true });
+    }
     assertEquals(b.errors, []);
   } finally {
     await b.close();
