@@ -566,8 +566,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         // (the `--workers` main opens none: there, every listener with metrics is shown).
         routers: () =>
           snap.config.routers.map((r) => {
-            const open = r.servers.map((s) =>
-              listeners.get(listenerKey(r.label, s.ip, s.port, r.protocol))?.listener
+            const open = r.servers.map((s, j) =>
+              listeners.get(listenerKey(r.label, s.ip, s.port, r.protocol, j))?.listener
             );
             if (open.some((l) => l === undefined)) return { label: r.label };
             return { label: r.label, servers: open.map((l) => `${l?.ip}/${l?.port}`) };
