@@ -17,8 +17,10 @@
  * - A path without `namespaces/<ns>/` lists or watches every namespace.
  * - `linkerdPathsOnly`: only Linkerd's one-object paths (see {@linkcode FakeK8sApiOptions}).
  * - Faults: `failNext(n, status)` answers the next `n` requests with `status`; `endWatches()`
- *   ends every open stream (a server-side watch timeout); `requireToken` answers 401 without
- *   `Authorization: Bearer <token>`; `tls` serves HTTPS.
+ *   ends every open stream (a server-side watch timeout); `sendRaw()` writes any bytes to the
+ *   open streams; `bookmark()` sends a `BOOKMARK`; `down()` / `up()` refuse connections for a
+ *   while, keeping the state; `requireToken` answers 401 without `Authorization: Bearer
+ *   <token>`; `tls` serves HTTPS.
  *
  * @example
  * ```ts
@@ -44,6 +46,8 @@ import type {
 export interface FakeK8sApiOptions {
   /** Listen address, default 127.0.0.1. */
   readonly hostname?: string;
+  /** Listen port, default a free one (pass a stopped fake's port to bring "the API" back). */
+  readonly port?: number;
   /** How a too-old resourceVersion is refused: HTTP 410 (default) or an ERROR event in a 200. */
   readonly goneAs?: "status" | "event";
   /** Require this bearer token (401 otherwise). */
@@ -109,6 +113,18 @@ export interface FakeK8sApi {
   resumeWatches(): void;
   /** Open watch streams. */
   watchCount(): number;
+  /** Write `text` as is to every open watch stream (a malformed or partial line). */
+  sendRaw(text: string): void;
+  /**
+   * Stop listening (connections are refused) and end every stream, keeping the objects and the
+   * history, as an API server or `kubectl proxy` that is down; {@linkcode FakeK8sApi.up} brings
+   * it back on the same port.
+   */
+  down(): Promise<void>;
+  /** Listen again after {@linkcode FakeK8sApi.down}. */
+  up(): void;
+  /** Send a `BOOKMARK` event at the current resourceVersion to every open watch stream. */
+  bookmark(): void;
   close(): Promise<void>;
 }
 
@@ -315,12 +331,14 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
     });
   }
 
-  const server = Deno.serve({
-    hostname: opts.hostname ?? "127.0.0.1",
-    port: 0,
-    onListen() {},
-    ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : {}),
-  }, handler);
+  const serve = (port: number) =>
+    Deno.serve({
+      hostname: opts.hostname ?? "127.0.0.1",
+      port,
+      onListen() {},
+      ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : {}),
+    }, handler);
+  let server: Deno.HttpServer | undefined = serve(opts.port ?? 0);
   const addr = server.addr as Deno.NetAddr;
   const scheme = opts.tls ? "https" : "http";
 
@@ -403,10 +421,36 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
       paused = undefined;
     },
     watchCount: () => watchers.size,
+    sendRaw(text) {
+      for (const w of watchers) {
+        try {
+          w.controller.enqueue(enc.encode(text));
+        } catch {
+          watchers.delete(w);
+        }
+      }
+    },
+    bookmark() {
+      for (const w of watchers) {
+        send(w, "BOOKMARK", {
+          kind: KINDS[w.resource],
+          apiVersion: "v1",
+          metadata: { resourceVersion: String(rv) },
+        });
+      }
+    },
+    async down() {
+      const s = server;
+      server = undefined;
+      this.endWatches();
+      await s?.shutdown();
+    },
+    up() {
+      server ??= serve(addr.port);
+    },
     async close() {
       this.resumeWatches();
-      this.endWatches();
-      await server.shutdown();
+      await this.down();
     },
   };
 }
