@@ -349,3 +349,52 @@ Deno.test("createK8sNamer() reads an API that serves only Linkerd's one-object p
     await fake.close();
   }
 });
+
+Deno.test("createK8sNamer() ignores malformed watch events and keeps the endpoints", async () => {
+  const fake = startFakeK8sApi();
+  world(fake, ["10.0.1.5"]);
+  const warnings: string[] = [];
+  const log = {
+    debug: () => {},
+    warn: (_m: string, f?: Record<string, unknown>) => {
+      warnings.push(String(f?.error));
+    },
+  };
+  const namer = namerFor(fake, { log, maxBackoffMs: 20 });
+  try {
+    const v = namer.lookup(["default", "http", "world-v1"]);
+    const b = boundOf(await settled(v));
+    const seen: unknown[] = [];
+    const off = b.addr.subscribe((a) => seen.push(hosts(a)));
+    // JSON, but not an object event: no metadata, a null object, no object, a partial line
+    fake.sendRaw('{"type":"MODIFIED","object":{"kind":"Endpoints"}}\n');
+    await new Promise((r) => setTimeout(r, 100));
+    for (
+      const raw of [
+        '{"type":"MODIFIED","object":{"kind":"Endpoints","metadata":{"resourceVersion":"9999"}}}\n',
+        '{"type":"MODIFIED","object":null}\n',
+        '{"type":"DELETED"}\n',
+        '{"type":"MODIFIED","object":{"metadata":',
+      ]
+    ) {
+      assert(await eventually(() => fake.watchCount() === 1, 3000), "a watch is open");
+      fake.sendRaw(raw);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fake.endWatches(); // ends the partial line
+    assertEquals(v.get(), await settled(v));
+    assert(!isNeg(v.get()), "still bound");
+    assertEquals(seen, [], "no change from the bad events");
+    assert(warnings.some((w) => w.includes("malformed")), warnings.join("\n"));
+    world(fake, ["10.0.1.6"]);
+    await waitFor(b.addr, (a) => hosts(a)[0] === "10.0.1.6:7778", 3000, "the next good event");
+    assert(
+      !fake.requests.some((r) => r.includes("resourceVersion=9999")),
+      "a bad event does not move the version",
+    );
+    off();
+  } finally {
+    await namer.close();
+    await fake.close();
+  }
+});

@@ -15,7 +15,9 @@
  * 5. **Other failures**: wait with jittered exponential backoff, `minBackoffMs` 1 ms to
  *    `maxBackoffMs` 5 s as in Linkerd, then list again after a refused request (a non-2xx status
  *    such as 5xx or 403) or resume from the last version after a broken stream (connection
- *    reset, malformed line). The backoff resets as soon as a stream delivers an event.
+ *    reset, malformed line). The backoff resets as soon as a stream delivers an event. A line
+ *    that is JSON but not an event of an object with a name (no `metadata`, a `null` object) is
+ *    malformed too: it is neither applied nor remembered as the version.
  * 6. A stream that stays **silent** longer than its `timeoutSeconds` plus `silenceGraceMs`
  *    (30 s) is presumed dead (a half-open TCP connection) and restarted; Linkerd would wait on
  *    it forever.
@@ -207,6 +209,10 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
           if (ev.object.code === 410) return { rv: GONE, events };
           throw new Error(`watch ${resource}: error event ${JSON.stringify(ev.object)}`);
         }
+        if (!wellFormed(ev)) {
+          const text = JSON.stringify(ev).slice(0, 120);
+          throw new Error(`watch ${resource}: malformed watch event: ${text}`);
+        }
         const n = versionNumber(resourceVersionOf(ev.object));
         if (n !== undefined && newest !== undefined && n < newest) continue;
         if (n !== undefined) newest = n;
@@ -223,6 +229,21 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
       if (status.streaming) status.lastStreamEndAt = iso();
       status.streaming = false;
     }
+  }
+
+  /**
+   * An object event carries an object with a name (a bookmark: with a version); anything else
+   * (JSON of the wrong shape) would be applied as an empty object, so it is a malformed line.
+   */
+  function wellFormed(ev: WatchEvent<T>): boolean {
+    const known = ev.type === "ADDED" || ev.type === "MODIFIED" || ev.type === "DELETED";
+    if (!known && ev.type !== "BOOKMARK") return true; // another type: ignored
+    const o: unknown = ev.object;
+    if (o === null || typeof o !== "object") return false;
+    const meta = (o as { metadata?: unknown }).metadata;
+    if (meta === null || typeof meta !== "object") return false;
+    if (ev.type === "BOOKMARK") return typeof resourceVersionOf(o) === "string";
+    return typeof (meta as { name?: unknown }).name === "string";
   }
 
   function versionNumber(rv: string | undefined): number | undefined {
