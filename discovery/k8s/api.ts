@@ -55,7 +55,7 @@ export interface K8sApiOptions extends K8sApiConfig {
   readonly serviceAccountDir?: string;
   /** Wall clock for token re-reads; default `Date.now`. */
   readonly now?: () => number;
-  /** List request timeout, default 30000 ms. */
+  /** List request timeout, and how long a watch waits for its response headers; 30000 ms. */
   readonly requestTimeoutMs?: number;
 }
 
@@ -325,18 +325,29 @@ export function createK8sApi(opts: K8sApiOptions = {}): K8sApi {
         clearTimeout(timer);
       }
     },
-    watch(ns, resource, query, signal) {
+    async watch(ns, resource, query, signal) {
       const name = ns === "" ? undefined : singleName(query);
+      let path = requestPath(ns, resource, query);
       if (objectPaths && name !== undefined) {
         // Linkerd's watch request: the selectors it has and the version, nothing more.
         const q = queryString({
           labelSelector: query.labelSelector,
           resourceVersion: query.resourceVersion || undefined,
         });
-        return get(objectPath(ns, resource, name, true) + q, signal);
+        path = objectPath(ns, resource, name, true) + q;
       }
-      const path = requestPath(ns, resource, query);
-      return get(path, signal);
+      // The headers within requestTimeoutMs (an API server answers a watch at once); the body
+      // then streams for as long as the caller reads it.
+      const headers = new AbortController();
+      const timer = setTimeout(
+        () => headers.abort(new Error("k8s watch: no response within the request timeout")),
+        requestTimeoutMs,
+      );
+      try {
+        return await get(path, AbortSignal.any([signal, headers.signal]));
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close() {
       client?.close();

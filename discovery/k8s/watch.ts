@@ -20,7 +20,8 @@
  *    malformed too: it is neither applied nor remembered as the version.
  * 6. A stream that stays **silent** longer than its `timeoutSeconds` plus `silenceGraceMs`
  *    (30 s) is presumed dead (a half-open TCP connection) and restarted; Linkerd would wait on
- *    it forever.
+ *    it forever. A watch request that gets no response headers within the API client's
+ *    `requestTimeoutMs` (30 s; a hung API server or proxy) fails the same way, at once.
  *
  * Every cycle that delivered no event counts as a failure for the backoff, so a server that
  * answers and closes at once is not hammered.

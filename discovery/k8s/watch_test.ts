@@ -168,6 +168,39 @@ Deno.test("startWatch() retries a refused connection until the API server appear
   }
 });
 
+Deno.test("startWatch() gives up on a watch request that gets no response headers", async () => {
+  const fake = startFakeK8sApi();
+  fake.setEndpoints("default", "a", [{ ip: "10.0.0.1" }], [{ name: "http", port: 80 }]);
+  fake.pauseWatches(); // the API accepts the watch request and never answers it
+  const api = createK8sApi({ host: fake.hostname, port: fake.port, requestTimeoutMs: 150 });
+  const errors: string[] = [];
+  const seen: string[] = [];
+  const w = startWatch<Endpoints>({
+    api,
+    namespace: "default",
+    resource: "endpoints",
+    maxBackoffMs: 20,
+    onList: (items) => seen.push(`list ${items.length}`),
+    onEvent: (type) => seen.push(type),
+    onError: (m) => errors.push(m),
+  });
+  try {
+    assert(await eventually(() => errors.length >= 2, 3000), `retried: ${errors.join("; ")}`);
+    assert(w.status().watches >= 2, JSON.stringify(w.status()));
+    assertEquals(seen, ["list 1"], "the listed state is kept");
+    fake.resumeWatches();
+    assert(await eventually(() => w.status().streaming, 3000), "streams once the API answers");
+    fake.setEndpoints("default", "a", [{ ip: "10.0.0.2" }], [{ name: "http", port: 80 }]);
+    assert(await eventually(() => seen.includes("MODIFIED"), 3000), JSON.stringify(seen));
+    await new Promise((r) => setTimeout(r, 300));
+    assert(w.status().streaming, "an answered watch is not cut by the header timeout");
+  } finally {
+    await w.close();
+    api.close();
+    await fake.close();
+  }
+});
+
 Deno.test("startWatch() restarts a stream that stays silent past timeoutSeconds", async () => {
   const fake = startFakeK8sApi();
   const t = watchEndpoints(fake, { timeoutSeconds: 0, silenceGraceMs: 150, maxBackoffMs: 10 });
