@@ -3,8 +3,10 @@
  * ({@link snapshotRegistry}, structured-cloneable) and the admin side sums them
  * ({@link mergeSnapshots}, {@link createMergedRegistry}).
  *
- * Accuracy: counters and gauges are summed exactly (except `loadbalancer/size` and `available`,
- * the same endpoint set in every worker: their largest value). Histogram lifetime counts, sums and `le`
+ * Accuracy: counters and gauges are summed exactly (except the endpoint-set gauges, the same
+ * endpoints in every worker: `loadbalancer/{size,busy,closed,meanweight,panic_mode}` and
+ * `failure_accrual/dead` take their largest value and `available` is what the others leave,
+ * see {@link mergeSnapshots}). Histogram lifetime counts, sums and `le`
  * buckets are summed exactly. The sliding windows are merged bin by bin: every worker's window is
  * one DDSketch with the same relative accuracy, and DDSketch merges of equal-accuracy sketches are
  * exact, so the merged percentiles carry the same relative-error bound (1% by default) as one
@@ -199,15 +201,21 @@ class FixedGauge implements Gauge {
   decr(): void {}
 }
 
-/** Gauges that describe the shared endpoint set, not per-worker load: merged by maximum. */
-const SHARED_GAUGE = /\/loadbalancer\/(size|available|busy|closed|meanweight)$/;
+/**
+ * Gauges that describe the shared endpoint set (or a per-worker state flag), not per-worker load:
+ * merged by maximum (`available` is then derived, see {@link reconcileEndpointSets}).
+ */
+const SHARED_GAUGE =
+  /\/loadbalancer\/(size|available|busy|closed|meanweight|panic_mode)$|\/failure_accrual\/dead$/;
 /** Counters every worker keeps for the same namer updates: merged by maximum. */
 const SHARED_COUNTER = /\/loadbalancer\/(adds|removes)$/;
 
 /**
  * Merges registry snapshots: counters and gauges with the same key are summed (the endpoint-set
- * gauges `loadbalancer/{size,available,busy,closed,meanweight}` and counters
- * `loadbalancer/{adds,removes}` take the largest), histograms merged.
+ * gauges `loadbalancer/{size,busy,closed,meanweight,panic_mode}`, `failure_accrual/dead` and
+ * counters `loadbalancer/{adds,removes}` take the largest), histograms merged. A client's
+ * endpoint-set gauges are then reconciled into the pessimistic union of the workers' views: an
+ * endpoint dead in any worker is dead, and `available` = `size` − `busy` − `closed`.
  *
  * @param snaps One snapshot per worker.
  * @returns Read-only entries, in first-seen order.
@@ -242,7 +250,45 @@ export function mergeSnapshots(snaps: readonly RegistrySnapshot[]): MetricEntry[
       out.push({ key, path: first.path, metric });
     }
   }
-  return out;
+  return reconcileEndpointSets(out);
+}
+
+/**
+ * Makes a client's merged endpoint-set gauges tell one story, the pessimistic union of the
+ * workers' views: an endpoint is dead (`endpoint/…/failure_accrual/dead` 1) when any worker has
+ * marked it dead; `busy` is the larger of the busiest worker's count and the endpoints dead
+ * somewhere; `closed` and `size` the largest; `available` = `size` − `busy` − `closed` (≥ 0), so
+ * the three add up to `size` as in one worker; `panic_mode` is 1 when any worker is in panic.
+ *
+ * @param entries Merged entries (edited in place).
+ * @returns The same entries.
+ */
+function reconcileEndpointSets(entries: MetricEntry[]): MetricEntry[] {
+  const byKey = new Map<string, number>();
+  entries.forEach((e, i) => byKey.set(e.key, i));
+  const value = (key: string) => {
+    const i = byKey.get(key);
+    return i === undefined ? undefined : (entries[i]!.metric as Gauge).value;
+  };
+  const dead = new Map<string, number>();
+  for (const e of entries) {
+    const m = /^(.*)\/endpoint\/[^/]+\/failure_accrual\/dead$/.exec(e.key);
+    if (m && e.metric.kind === "gauge") dead.set(m[1]!, (dead.get(m[1]!) ?? 0) + e.metric.value);
+  }
+  for (const e of entries) {
+    if (!e.key.endsWith("/loadbalancer/available") || e.metric.kind !== "gauge") continue;
+    const client = e.key.slice(0, -"/loadbalancer/available".length);
+    const size = value(`${client}/loadbalancer/size`);
+    if (size === undefined) continue;
+    const busyKey = `${client}/loadbalancer/busy`;
+    const busy = Math.min(size, Math.max(value(busyKey) ?? 0, dead.get(client) ?? 0));
+    const i = byKey.get(busyKey);
+    if (i !== undefined) entries[i] = { ...entries[i]!, metric: new FixedGauge(busy) };
+    const closed = value(`${client}/loadbalancer/closed`) ?? 0;
+    const available = Math.max(0, size - busy - closed);
+    entries[byKey.get(e.key)!] = { ...e, metric: new FixedGauge(available) };
+  }
+  return entries;
 }
 
 /** A registry that renders merged worker metrics plus its own process-level ones. */

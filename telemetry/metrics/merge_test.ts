@@ -47,6 +47,45 @@ Deno.test("mergeSnapshots() takes the largest loadbalancer size/available: one e
   }
 });
 
+Deno.test("mergeSnapshots(): dead, busy, available and panic_mode tell one story", () => {
+  const c = ["rt", "out", "client", "#/fs/x"];
+  // Two endpoints a and b; `dead` lists the ones this worker has marked dead.
+  const worker = (dead: readonly string[]) => {
+    const r = createRegistry({ processStats: false });
+    r.gauge(c, "loadbalancer/size").set(2);
+    r.gauge(c, "loadbalancer/available").set(2 - dead.length);
+    r.gauge(c, "loadbalancer/busy").set(dead.length);
+    r.gauge(c, "loadbalancer/closed").set(0);
+    r.gauge(c, "loadbalancer/panic_mode").set(dead.length === 2 ? 1 : 0);
+    for (const ep of ["a", "b"]) {
+      r.gauge([...c, "endpoint", ep], "failure_accrual/dead").set(dead.includes(ep) ? 1 : 0);
+    }
+    return snapshotRegistry(r);
+  };
+  const view = (...workers: readonly string[][]) => {
+    const m = new Map(mergeSnapshots(workers.map(worker)).map((e) => [e.key, e.metric]));
+    const g = (k: string) => {
+      const x = m.get(`rt/out/client/#/fs/x/${k}`)!;
+      return x.kind === "gauge" ? x.value : -1;
+    };
+    return {
+      dead: [g("endpoint/a/failure_accrual/dead"), g("endpoint/b/failure_accrual/dead")],
+      busy: g("loadbalancer/busy"),
+      available: g("loadbalancer/available"),
+      panic: g("loadbalancer/panic_mode"),
+    };
+  };
+  // a dead in one worker only: dead once (not summed), busy 1, available 1 (1 + 1 = size).
+  assertEquals(view(["a"], []), { dead: [1, 0], busy: 1, available: 1, panic: 0 });
+  // a dead in both: still one dead endpoint.
+  assertEquals(view(["a"], ["a"]), { dead: [1, 0], busy: 1, available: 1, panic: 0 });
+  // a dead in one, b in the other: both unavailable somewhere; no worker in panic.
+  assertEquals(view(["a"], ["b"]), { dead: [1, 1], busy: 2, available: 0, panic: 0 });
+  // Both dead in both: panic once, not twice.
+  assertEquals(view(["a", "b"], ["a", "b"]), { dead: [1, 1], busy: 2, available: 0, panic: 1 });
+  assertEquals(view([], []), { dead: [0, 0], busy: 0, available: 2, panic: 0 });
+});
+
 Deno.test("mergeHistogramStates() equals one histogram fed every sample", () => {
   const rnd = lcg(42);
   const all = createHistogram(systemClock);
