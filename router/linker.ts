@@ -33,7 +33,7 @@ import {
 import { adminApp } from "../telemetry/admin/server.ts";
 // The dashboard's assets and code load on its first request (issue 6: idle RSS).
 import { lazyDashboardHandlers } from "../telemetry/admin/dashboard/lazy.ts";
-import { recentRequestsPage } from "../telemetry/recent_requests.ts";
+import { type RecentRequest, recentRequestsPage } from "../telemetry/recent_requests.ts";
 import type { AdminHandler } from "../telemetry/admin/handler.ts";
 import { infoHandlers } from "../telemetry/admin/info_handlers.ts";
 import { usageHandler } from "../telemetry/admin/usage_handler.ts";
@@ -45,7 +45,7 @@ import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
 import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
-import { clientStateJson } from "./client_state.ts";
+import { type ClientState, clientStateJson } from "./client_state.ts";
 
 /** One running listener of a router. */
 export interface RunningListener {
@@ -70,6 +70,10 @@ export interface Linker {
   reload(config: Config): Promise<void>;
   /** Requests the router listeners have accepted so far (a cheap activity signal). */
   accepted(): number;
+  /** `/client_state.json` of this process's routers (what a `--workers` worker reports). */
+  clientState(): Record<string, ClientState>;
+  /** The `io.l5d.recentRequests` sample, newest first (empty without the telemeter). */
+  recentRequests(): RecentRequest[];
   /** Resolves when the process has shut down. */
   readonly finished: Promise<void>;
   /** Graceful: stop listening, let in-flight requests finish, release everything. */
@@ -97,6 +101,14 @@ export interface LinkerOptions {
   readonly registry?: MetricsRegistry;
   /** Awaited before every admin request (e.g. to collect the workers' metrics). */
   readonly beforeAdmin?: (req: Request) => Promise<void>;
+  /**
+   * Where `/client_state.json` and `/requests(.json)` read (the `--workers` main: its workers',
+   * collected by `beforeAdmin`), instead of this process's routers.
+   */
+  readonly views?: {
+    clientState(): Record<string, ClientState>;
+    recentRequests(): RecentRequest[];
+  };
 }
 
 /**
@@ -483,6 +495,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     return stopping;
   }
 
+  const ownClientState = () => clientStateJson([...snap.routers.values()].map((r) => r.clients()));
+  const ownRecent = () => snap.recent?.list() ?? [];
+  const views = opts.views ?? { clientState: ownClientState, recentRequests: ownRecent };
   try {
     await listening(startListeners(config, () => snap));
     if (opts.admin === false) {
@@ -494,6 +509,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         admin: { ip: config.admin.ip, port: 0 },
         reload,
         accepted: () => accepted,
+        clientState: ownClientState,
+        recentRequests: ownRecent,
         finished,
         shutdown,
       };
@@ -530,11 +547,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       // Linkerd serves these only with the `io.l5d.recentRequests` telemeter (its admin route).
       {
         path: "/requests.json",
-        handler: () => snap.recent ? Response.json(snap.recent.list()) : noRecentRequests(),
+        handler: () => snap.recent ? Response.json(views.recentRequests()) : noRecentRequests(),
       },
       {
         path: "/requests",
-        handler: () => snap.recent ? recentRequestsPage(snap.recent.list()) : noRecentRequests(),
+        handler: () =>
+          snap.recent ? recentRequestsPage(views.recentRequests()) : noRecentRequests(),
       },
       {
         // Linkerd's BoundNamesHandler: what the enumerating namers (io.l5d.fs, io.l5d.k8s) list.
@@ -544,8 +562,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       {
         path: "/client_state.json",
         // Linkerd's shape: client id → {state, addresses} (router/client_state.ts).
-        handler: () =>
-          Response.json(clientStateJson([...snap.routers.values()].map((r) => r.clients()))),
+        handler: () => Response.json(views.clientState()),
       },
       {
         path: "/namer_state/*",
@@ -587,9 +604,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       }),
       ...configHandlers({
         config: () => snap.config,
+        // The `--workers` main opens none: every worker listens on the port its config names.
         bound: (label, ip, port, index) =>
-          (listeners.get(listenerKey(label, ip, port, "http", index)) ??
-            listeners.get(listenerKey(label, ip, port, "h2", index)))?.listener.port,
+          opts.listenRouters === false
+            ? port
+            : (listeners.get(listenerKey(label, ip, port, "http", index)) ??
+              listeners.get(listenerKey(label, ip, port, "h2", index)))?.listener.port,
         lint: () => lintLoaded(snap.config),
       }),
       ...(opts.adminHandlers ?? []),
@@ -673,6 +693,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     admin: { ip: adminServer.addr.hostname, port: adminServer.addr.port },
     reload,
     accepted: () => accepted,
+    clientState: ownClientState,
+    recentRequests: ownRecent,
     finished,
     shutdown,
   };

@@ -10,7 +10,7 @@
  */
 import type { LogFormat, Logger, LogLevel } from "../../telemetry/log.ts";
 import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
-import type { FromWorker, PortOverride, ToWorker } from "./protocol.ts";
+import type { FromWorker, PortOverride, ToWorker, WorkerViews } from "./protocol.ts";
 import type { Config } from "../config/schema.ts";
 
 /** What every worker is started with. */
@@ -32,6 +32,8 @@ export interface WorkerPool {
   readonly count: number;
   /** Every worker's metrics (the last known one for a worker that did not answer in time). */
   metrics(): Promise<RegistrySnapshot[]>;
+  /** Every worker's client states and recent requests, as of the last {@link metrics}. */
+  views(): WorkerViews[];
   /**
    * Reload every worker.
    * @throws Error naming the workers that rejected it (the others run the new config).
@@ -66,6 +68,7 @@ class Handle {
   readonly worker: Worker;
   readonly pending = new Map<number, (r: Reply) => void>();
   lastMetrics: RegistrySnapshot = [];
+  lastViews: WorkerViews = { clients: {}, recent: [] };
   #seq = 0;
   constructor(readonly id: number, log: Logger, onStart: (m: FromWorker) => void) {
     this.worker = new Worker(workerEntry(import.meta.url), { type: "module" });
@@ -146,8 +149,10 @@ export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
         const r = await Promise.race([h.request((seq) => ({ t: "metrics", seq })), timeout]);
         clearTimeout(timer);
         if (r?.ok && r.metrics) h.lastMetrics = r.metrics;
+        if (r?.ok && r.views) h.lastViews = r.views;
         return h.lastMetrics;
       })),
+    views: () => handles.map((h) => h.lastViews),
     async reload(config, overrides) {
       const replies = await Promise.all(
         handles.map((h) => h.request((seq) => ({ t: "reload", seq, config, overrides }))),

@@ -8,6 +8,16 @@
 import type { LogFormat, LogLevel } from "../../telemetry/log.ts";
 import type { RegistrySnapshot } from "../../telemetry/metrics/merge.ts";
 import type { Config } from "../config/schema.ts";
+import type { ClientState } from "../client_state.ts";
+import type { RecentRequest } from "../../telemetry/recent_requests.ts";
+
+/** What a worker's admin pages show besides metrics, sent with every `metrics` reply. */
+export interface WorkerViews {
+  /** Its `/client_state.json`. */
+  readonly clients: Record<string, ClientState>;
+  /** Its `io.l5d.recentRequests` sample, newest first. */
+  readonly recent: readonly RecentRequest[];
+}
 
 /** A router server whose configured port 0 the main replaced with a real one. */
 export interface PortOverride {
@@ -48,4 +58,5 @@ export type FromWorker =
     readonly ok: boolean;
     readonly error?: string;
     readonly metrics?: RegistrySnapshot;
+    readonly views?: WorkerViews;
   };

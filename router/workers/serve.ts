@@ -26,6 +26,9 @@ import { createMergedRegistry } from "../../telemetry/metrics/merge.ts";
 import { startWorkerPool, type WorkerPool } from "./pool.ts";
 import { applyPorts, choosePorts } from "./ports.ts";
 import type { PortOverride } from "./protocol.ts";
+import type { ClientState } from "../client_state.ts";
+import type { Config } from "../config/schema.ts";
+import type { RecentRequest } from "../../telemetry/recent_requests.ts";
 
 /** Options of {@link runServeWorkers}. */
 export interface ServeWorkersOptions {
@@ -47,6 +50,35 @@ function workerRequests(
     }
     return { worker: i + 1, serverRequests: requests };
   });
+}
+
+/**
+ * The workers' `/client_state.json` as one: every client any worker has; a `bound` state (with
+ * the most addresses) wins over Pending/Neg/Failed, as that worker routes on it.
+ */
+function mergeClientStates(
+  all: readonly Record<string, ClientState>[],
+): Record<string, ClientState> {
+  const out: Record<string, ClientState> = {};
+  for (const states of all) {
+    for (const [id, s] of Object.entries(states)) {
+      const had = out[id];
+      const better = had === undefined ||
+        (s.state === "bound" &&
+          (had.state !== "bound" || s.addresses.length > had.addresses.length));
+      if (better) out[id] = s;
+    }
+  }
+  return out;
+}
+
+/** The workers' recent-request samples as one: newest first, the telemeter's `capacity` kept. */
+function mergeRecent(all: readonly (readonly RecentRequest[])[], config?: Config): RecentRequest[] {
+  const rr = config?.telemetry.find((t) => t.kind === "io.l5d.recentRequests") as
+    | { capacity?: number }
+    | undefined;
+  const list = all.flat().sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  return list.slice(0, rr?.capacity ?? list.length);
 }
 
 /**
@@ -126,6 +158,10 @@ export async function runServeWorkers(
       registry: merged,
       listenRouters: false,
       beforeAdmin: async () => merged.update(await pool.metrics()),
+      views: {
+        clientState: () => mergeClientStates(pool.views().map((v) => v.clients)),
+        recentRequests: () => mergeRecent(pool.views().map((v) => v.recent), linker?.config()),
+      },
     });
   } catch (e: unknown) {
     log.error("cannot start", { error: e });

@@ -71,6 +71,7 @@ scope.addEventListener("message", async (ev) => {
         seq: m.seq,
         ok: true,
         metrics: snapshotRegistry(l.registry),
+        views: { clients: l.clientState(), recent: l.recentRequests() },
       });
     } else {
       await l.shutdown();

@@ -128,6 +128,52 @@ Deno.test("serve --workers 2: both serve, metrics add up exactly, reload reaches
   }
 });
 
+Deno.test("serve --workers 2: client_state, recent requests and registry read the workers", async () => {
+  const a = startUpstream("a");
+  const dir = await fsNamerDir({ a: a.fsLine });
+  const config = cfg(dir, "a").replace(
+    "telemetry: [{kind: io.l5d.prometheus}]",
+    "telemetry: [{kind: io.l5d.recentRequests, sampleRate: 1.0, capacity: 5}]",
+  );
+  const sy = await startSwitchyard(config, { args: ["--workers", "2"] });
+  try {
+    const K = 20;
+    for (let i = 0; i < K; i++) assertEquals((await get(sy.proxy())).name, "a");
+    const per = await json(`${sy.admin}/admin/workers.json`) as unknown as {
+      serverRequests: number;
+    }[];
+    assert(per.every((w) => w.serverRequests > 0), JSON.stringify(per));
+    // The main routes nothing: these come from the workers (they were `{}` and `[]`).
+    assertEquals(await json(`${sy.admin}/client_state.json`), {
+      "/#/io.l5d.fs/a": { state: "bound", addresses: [`127.0.0.1:${a.port}`] },
+    });
+    const recent = (await curl([`${sy.admin}/requests.json`])).body;
+    const list = JSON.parse(recent) as { timestamp: string; endpoint: string }[];
+    assertEquals(list.length, 5, "the telemeter's capacity, across the workers");
+    assert(list.every((r) => r.endpoint === `127.0.0.1:${a.port}`), recent);
+    const times = list.map((r) => r.timestamp);
+    assertEquals(times, [...times].sort().reverse(), "newest first");
+    const page = (await curl([`${sy.admin}/requests`])).body;
+    assertEquals(page.split("<tr><td>").length - 1, 5);
+    // The registry says where the router listens, as in one process.
+    const reg = await json(`${sy.admin}/admin/registry.json`) as {
+      registry: { routers: Record<string, { servers: { bound?: number }[] }> };
+    };
+    assertEquals(reg.registry.routers.outgoing!.servers[0]!.bound, sy.ports.outgoing![0]);
+    // The merged endpoint-set gauges add up as one worker's do.
+    const m = await json(`${sy.admin}/admin/metrics.json`);
+    const lb = (k: string) => m[`rt/outgoing/client/#/io.l5d.fs/a/loadbalancer/${k}`];
+    assertEquals(lb("size"), 1);
+    assertEquals(
+      (lb("available") as number) + (lb("busy") as number) + (lb("closed") as number),
+      1,
+    );
+  } finally {
+    await sy.stop();
+    await a.close();
+  }
+});
+
 Deno.test("serve --workers auto: one worker per CPU, statuses add up exactly", async () => {
   const statuses = [200, 404, 500];
   const up = startUpstream("s", (req) => {
