@@ -128,7 +128,7 @@ Deno.test("serve --workers 2: both serve, metrics add up exactly, reload reaches
   }
 });
 
-Deno.test("serve --workers 2: client_state, recent requests and registry read the workers", async () => {
+Deno.test("serve --workers 2: client_state, requests, registry read the workers", async () => {
   const a = startUpstream("a");
   const dir = await fsNamerDir({ a: a.fsLine });
   const config = cfg(dir, "a").replace(
