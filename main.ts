@@ -99,11 +99,13 @@ export function program(): Command {
         return;
       }
       const g = cmd.opts<GlobalOpts>();
-      Deno.exitCode = await runServe(
-        config,
-        createLogger({ level: g.logLevel, format: g.logFormat }),
-        serveWorkers(g),
-        loader(),
+      exitWhenStopped(
+        await runServe(
+          config,
+          createLogger({ level: g.logLevel, format: g.logFormat }),
+          serveWorkers(g),
+          loader(),
+        ),
       );
     });
 
@@ -119,11 +121,13 @@ export function program(): Command {
     )
     .action(async (config: string, o: { workers?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOpts>();
-      Deno.exitCode = await runServe(
-        config,
-        createLogger({ level: g.logLevel, format: g.logFormat }),
-        serveWorkers(g, o.workers),
-        loader(),
+      exitWhenStopped(
+        await runServe(
+          config,
+          createLogger({ level: g.logLevel, format: g.logFormat }),
+          serveWorkers(g, o.workers),
+          loader(),
+        ),
       );
     });
 
@@ -145,17 +149,19 @@ export function program(): Command {
       if ((g.workers ?? 1) > 1) {
         log.warn("the demo runs one worker: --workers applies to serve", { workers: g.workers });
       }
-      Deno.exitCode = await runDemo(
-        {
-          ip: o.ip ?? "127.0.0.1",
-          routerPort: Number(o.routerPort),
-          adminPort: Number(o.adminPort),
-          helloPort: Number(o.helloPort),
-          worldPort: Number(o.worldPort),
-        },
-        log,
-        out,
-        loader(),
+      exitWhenStopped(
+        await runDemo(
+          {
+            ip: o.ip ?? "127.0.0.1",
+            routerPort: Number(o.routerPort),
+            adminPort: Number(o.adminPort),
+            helloPort: Number(o.helloPort),
+            worldPort: Number(o.worldPort),
+          },
+          log,
+          out,
+          loader(),
+        ),
       );
     });
 
@@ -221,6 +227,15 @@ Examples:
     }
   }
   return p;
+}
+
+/**
+ * End the process once `serve` or `demo` has shut down, with its exit code: timers still armed
+ * (a failure-accrual backoff of up to 5 min, a namer's retry) would otherwise keep it alive
+ * after SIGTERM and past its `shutdownGraceMs`.
+ */
+function exitWhenStopped(code: number): never {
+  Deno.exit(code);
 }
 
 /** Whether this runs in a Web Worker: a `--workers` worker of the single-file bundle. */

@@ -47,6 +47,45 @@ routers:
   }
 });
 
+// The requests cut at the end of the grace fail, and five failures mark the endpoint dead for
+// failure accrual's backoff (5 s at first, up to 5 min): that timer kept the process alive after
+// its shutdown, past `shutdownGraceMs`. `serve` now exits once it has shut down.
+Deno.test("admin.shutdownGraceMs: timers left armed (an accrual backoff) do not delay the exit", async () => {
+  let held = 0;
+  let release!: () => void;
+  const released = new Promise<void>((r) => release = r);
+  const up = rawUpstream(async () => {
+    held++;
+    await released;
+    return false;
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0, shutdownGraceMs: 300}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+`);
+  try {
+    const pending = Array.from(
+      { length: 6 },
+      () => curl(["-m", "15", "-H", "Host: slow", `http://${sy.proxy()}/`]),
+    );
+    assert(await eventually(() => held >= 6, 10_000), `6 requests reached the upstream: ${held}`);
+    const t0 = Date.now();
+    assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 200);
+    await sy.exited;
+    const took = Date.now() - t0;
+    // 300 ms of grace, then the exit: well before the 5 s accrual backoff it waited for.
+    assert(took < 3_500, `exited ${took} ms after the shutdown request`);
+    for (const r of await Promise.all(pending)) assertEquals(r.status, 502, r.body);
+  } finally {
+    release();
+    await sy.stop();
+    await up.close();
+  }
+});
+
 /** An upstream answering every request `ok` on a kept-alive connection; counts connections. */
 function keepAliveUpstream() {
   return rawUpstream(async (_head, conn) => {
