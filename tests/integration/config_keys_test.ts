@@ -9,8 +9,11 @@ import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
-Deno.test("admin.shutdownGraceMs bounds the drain of a request that never ends", async () => {
-  // An upstream that reads the request and never answers: the drain can only end by the grace.
+/**
+ * An upstream that reads each request and never answers (until `release()`), and a Switchyard
+ * routing to it with `shutdownGraceMs: 300`: its drain can only end by the grace.
+ */
+async function silentSetup() {
   let held = 0;
   let release!: () => void;
   const released = new Promise<void>((r) => release = r);
@@ -26,9 +29,14 @@ routers:
   dtab: /svc => /$/inet/127.0.0.1/${up.port};
   servers: [{port: 0}]
 `);
+  return { up, sy, held: () => held, release };
+}
+
+Deno.test("admin.shutdownGraceMs bounds the drain of a request that never ends", async () => {
+  const { up, sy, held, release } = await silentSetup();
   try {
     const pending = curl(["-m", "15", "-H", "Host: slow", `http://${sy.proxy()}/`]);
-    assert(await eventually(() => held > 0, 10_000), "the request reached the upstream");
+    assert(await eventually(() => held() > 0, 10_000), "the request reached the upstream");
     const t0 = Date.now();
     assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 200);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,27 +59,16 @@ routers:
 // failure accrual's backoff (5 s at first, up to 5 min): that timer kept the process alive after
 // its shutdown, past `shutdownGraceMs`. `serve` now exits once it has shut down.
 Deno.test("admin.shutdownGraceMs: timers left armed (an accrual backoff) do not delay the exit", async () => {
-  let held = 0;
-  let release!: () => void;
-  const released = new Promise<void>((r) => release = r);
-  const up = rawUpstream(async () => {
-    held++;
-    await released;
-    return false;
-  });
-  const sy = await startSwitchyard(`
-admin: {ip: 127.0.0.1, port: 0, shutdownGraceMs: 300}
-routers:
-- protocol: http
-  dtab: /svc => /$/inet/127.0.0.1/${up.port};
-  servers: [{port: 0}]
-`);
+  const { up, sy, held, release } = await silentSetup();
   try {
     const pending = Array.from(
       { length: 6 },
       () => curl(["-m", "15", "-H", "Host: slow", `http://${sy.proxy()}/`]),
     );
-    assert(await eventually(() => held >= 6, 10_000), `6 requests reached the upstream: ${held}`);
+    assert(
+      await eventually(() => held() >= 6, 10_000),
+      `6 requests reached the upstream: ${held()}`,
+    );
     const t0 = Date.now();
     assertEquals((await curl(["-X", "POST", `${sy.admin}/admin/shutdown`])).status, 200);
     await sy.exited;
