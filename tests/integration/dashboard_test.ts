@@ -551,6 +551,10 @@ Deno.test("dashboard: the page's memory stays flat over polls under load", async
   const dir = await fsNamerDir({ web: up.fsLine, api: up.fsLine });
   const sy = await startSwitchyard(config(dir));
   const b = await openBrowser();
+  // Both services are known before the page's first poll: only those it sees then open by
+  // themselves (on a loaded box the page had loaded before api's first request).
+  await traffic(sy, "web", 1, 1);
+  await traffic(sy, "api", 1, 1);
   let loading = true;
   const load = (async () => {
     while (loading) {
