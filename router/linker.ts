@@ -605,11 +605,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       ...configHandlers({
         config: () => snap.config,
         // The `--workers` main opens none: every worker listens on the port its config names.
-        bound: (label, ip, port, index) =>
+        bound: (label, protocol, ip, port, index) =>
           opts.listenRouters === false
             ? port
-            : (listeners.get(listenerKey(label, ip, port, "http", index)) ??
-              listeners.get(listenerKey(label, ip, port, "h2", index)))?.listener.port,
+            : listeners.get(listenerKey(label, ip, port, protocol, index))?.listener.port,
         lint: () => lintLoaded(snap.config),
       }),
       ...(opts.adminHandlers ?? []),

@@ -41,7 +41,13 @@ export interface ConfigViewDeps {
   /** The config now serving. */
   config(): ConfigView;
   /** The port a configured server is bound to (differs for port 0), or undefined if not open. */
-  bound(label: string, ip: string, port: number, index: number): number | undefined;
+  bound(
+    label: string,
+    protocol: string,
+    ip: string,
+    port: number,
+    index: number,
+  ): number | undefined;
   /** Lint warnings of the config now serving. */
   lint(): Promise<readonly LintFinding[]>;
 }
@@ -88,7 +94,7 @@ export function registryJson(
         dstPrefix: r.dstPrefix,
         identifier: r.identifier.map((i) => i.kind),
         servers: r.servers.map((s, j) => {
-          const b = bound(r.label, s.ip, s.port, j);
+          const b = bound(r.label, r.protocol, s.ip, s.port, j);
           return b === undefined
             ? { ip: s.ip, port: s.port }
             : { ip: s.ip, port: s.port, bound: b };
