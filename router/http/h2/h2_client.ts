@@ -178,7 +178,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   function session(host: string, port: number, onConnect?: () => void): Session {
     const key = authorityOf(host, port);
     const have = sessions.get(key);
-    if (have && !have.s.closed && !have.s.destroyed && have.failure === undefined) {
+    if (have && usable(have)) {
       reused++;
       return have;
     }
