@@ -13,10 +13,13 @@
  *   with the record's port. Targets that do not resolve, and the "no service" target `.`, are
  *   skipped. All weights are 1, as in Linkerd (SRV priority and weight are not used).
  * - Pending until the first answer, then re-queried every `refreshIntervalSeconds`; updates go
- *   into the same endpoint Var. NXDOMAIN, no records or no usable target is **Neg** (Linkerd
- *   maps every failure to Neg); any other error is Neg at first but, unlike Linkerd, keeps the
- *   last good endpoints once there are some (`keepLastGood`), so a DNS hiccup does not drain
- *   traffic. Timers are unref'd; `close()` stops them and aborts queries in flight.
+ *   into the same endpoint Var. NXDOMAIN, no records or no usable target is **Neg**, as in
+ *   Linkerd. Any other error (a timeout, no server answering) keeps the last good endpoints once
+ *   there are some (`keepLastGood`), as Linkerd's namer leaves its state alone after its first
+ *   answer; before any answer it is Neg (Linkerd: a failed Activity). `Deno.resolveDns` reports
+ *   REFUSED as it does NXDOMAIN, so a refusing server makes the name Neg (Linkerd: an
+ *   "unexpected RCODE" failure). Timers are unref'd; `close()` stops them and aborts queries in
+ *   flight.
  *
  * @module
  */
