@@ -3,9 +3,10 @@
  * DefaultInterpreterInitializer.scala` `ConfiguredNamersInterpreter`, FIN `Namer.scala`
  * `Namer.global`): the dtab evaluator calls it for paths that start with `/#/` or `/$/`.
  *
- * - `/#/<prefix...>/<rest...>`: the configured namer with the *longest* matching prefix gets
- *   `<rest>`. When it answers Neg, the next matching namer (shorter prefix, then config order)
- *   is tried, as Linkerd does for namers sharing a prefix. No match → `undefined` (Neg).
+ * - `/#/<prefix...>/<rest...>`: the matching namers are asked last-configured first (Linkerd's
+ *   `Linker.scala` hands `ConfiguredNamersInterpreter` the namers reversed, and it takes the first
+ *   match): the first gets `<rest>`, and when it answers Neg the next matching one is tried. Two
+ *   namers may share a prefix. No match → `undefined` (Neg).
  * - `/$/<name>/<rest...>`: the built-in namer `<name>` (`builtins.ts`) gets `<rest>`. Unknown
  *   names → `undefined` (Neg; Finagle fails with ClassNotFound instead).
  * - Anything else (e.g. `/%/...`) → `undefined`.
@@ -144,9 +145,8 @@ export function createNamerLookup(
 ): InterpreterLookup {
   const owned = opts.builtins ? undefined : createBuiltinNamers(opts.inet);
   const builtins = opts.builtins ?? owned?.namers ?? new Map<string, Namer>();
-  const mounts = configured
-    .map((c) => mount(["#", ...c.prefix], c.prefix, c.namer))
-    .sort((a, b) => b.prefix.length - a.prefix.length); // stable: ties keep config order
+  // Last configured first, whatever the prefix lengths (ConfiguredNamersInterpreter).
+  const mounts = configured.map((c) => mount(["#", ...c.prefix], c.prefix, c.namer)).reverse();
   const builtinMounts = new Map<string, Mount>();
   const composites = boundedCache<Var<Lookup>>(1000);
 

@@ -50,7 +50,7 @@ Deno.test("createNamerLookup() returns the same Var and Bound for the same path"
   await lookup.close();
 });
 
-Deno.test("createNamerLookup() picks the longest matching prefix", async () => {
+Deno.test("createNamerLookup() asks the matching namers last-configured first", async () => {
   const short: Path[] = [];
   const long: Path[] = [];
   const lookup = createNamerLookup([
@@ -61,7 +61,7 @@ Deno.test("createNamerLookup() picks the longest matching prefix", async () => {
   assertEquals(b.idStr, "/#/disco/v2/web");
   assertEquals(b.residual, ["x"]);
   assertEquals(long, [["web", "x"]]);
-  assertEquals(short, [], "the fallback is not consulted while the longest prefix binds");
+  assertEquals(short, [], "the earlier namer is not consulted while the later one binds");
   assertEquals(boundOf(lookup(["#", "disco", "web"])).idStr, "/#/disco/web");
   assertEquals(
     boundOf(lookup(["#", "disco", "v2"])).idStr,
@@ -69,14 +69,36 @@ Deno.test("createNamerLookup() picks the longest matching prefix", async () => {
     "long is Neg: fall back",
   );
   await lookup.close();
+
+  // Linkerd's order is the config's, reversed, not the longest prefix: listed the other way
+  // round, the shorter prefix is asked first and binds.
+  const other = createNamerLookup([
+    { prefix: ["disco", "v2"], namer: firstLabelNamer("long") },
+    { prefix: ["disco"], namer: firstLabelNamer("short") },
+  ]);
+  assertEquals(boundOf(other(["#", "disco", "v2", "web", "x"])).idStr, "/#/disco/v2");
+  await other.close();
+});
+
+Deno.test("createNamerLookup() takes namers sharing a prefix, the later first", async () => {
+  const a: Path[] = [];
+  const b: Path[] = [];
+  const lookup = createNamerLookup([
+    { prefix: ["io.l5d.fs"], namer: firstLabelNamer("a", a) },
+    { prefix: ["io.l5d.fs"], namer: firstLabelNamer("b", b) },
+  ]);
+  assertEquals(boundOf(lookup(["#", "io.l5d.fs", "web"])).idStr, "/#/io.l5d.fs/web");
+  assertEquals(b, [["web"]]);
+  assertEquals(a, []);
+  await lookup.close();
 });
 
 Deno.test("createNamerLookup() falls through to the next matching namer on Neg, live", async () => {
   const first = mutableVar<Lookup>(NEG);
   const namerA: Namer = { kind: "a", lookup: () => first };
   const lookup = createNamerLookup([
-    { prefix: ["svc", "x"], namer: namerA },
     { prefix: ["svc"], namer: firstLabelNamer("b") },
+    { prefix: ["svc", "x"], namer: namerA },
   ]);
   const v = lookup(["#", "svc", "x", "y"]);
   assertEquals(boundOf(v).idStr, "/#/svc/x");

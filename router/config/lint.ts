@@ -296,6 +296,20 @@ export function lintConfig(config: Config): LintWarning[] {
       }
     });
   });
+  // Linkerd accepts namers sharing a prefix and asks the later one first (Linker.scala reverses
+  // the list for ConfiguredNamersInterpreter); the earlier one only sees names the later lacks.
+  const prefixes = new Map<string, number>();
+  config.namers.forEach((n, i) => {
+    const first = prefixes.get(n.prefix);
+    if (first === undefined) prefixes.set(n.prefix, i);
+    else {
+      out.push({
+        path: ["namers", i, "prefix"],
+        message: `namers[${first}] has the same prefix ${n.prefix}: this namer is asked first, ` +
+          `namers[${first}] only for names it does not have`,
+      });
+    }
+  });
   config.services.forEach((s, i) => {
     s.versions.forEach((v, j) => {
       const leaf = safeParse(() => parsePath(v.dst));

@@ -131,3 +131,19 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
   const plain = { routers: [{ protocol: "h2" }, { protocol: "http", label: "x" }] };
   assertEquals(lintConfig({ ...configSchema.parse(plain), source: plain }), []);
 });
+
+Deno.test("lintConfig() warns about namers sharing a prefix (Linkerd asks the later first)", () => {
+  const c = configSchema.parse({
+    namers: [
+      { kind: "io.l5d.fs", rootDir: "a" },
+      { kind: "io.l5d.fs", rootDir: "b", prefix: "/other" },
+      { kind: "io.l5d.fs", rootDir: "c" },
+    ],
+    routers: [{ protocol: "http" }],
+  });
+  assertEquals(lintConfig(c), [{
+    path: ["namers", 2, "prefix"],
+    message: "namers[0] has the same prefix /io.l5d.fs: this namer is asked first, " +
+      "namers[0] only for names it does not have",
+  }]);
+});

@@ -185,7 +185,6 @@ routers:
   servers: [{port: 4140}]
 `),
     [
-      "t.yaml:4:3: namers[1].prefix: duplicate namer prefix /io.l5d.fs (also namers[0])",
       't.yaml:8:3: routers[1].label: duplicate router label "http" (also routers[0]); give each router a distinct label',
       "t.yaml:9:20: routers[1].servers[0].port: 127.0.0.1:4140 conflicts with routers[0].servers[0] (0.0.0.0:4140)",
     ],

@@ -100,12 +100,6 @@ function crossChecks(c: z.infer<typeof topLevel>, ctx: z.RefinementCtx): void {
     }
   });
 
-  duplicates(c.namers, (n) => n.prefix, (i, first, prefix) =>
-    add({
-      path: ["namers", i, "prefix"],
-      message: `duplicate namer prefix ${prefix} (also namers[${first}])`,
-    }));
-
   const listeners: Listener[] = [
     { ip: c.admin.ip, port: c.admin.port, path: ["admin", "port"], what: "admin" },
   ];

@@ -156,3 +156,36 @@ routers:
     await v6.shutdown();
   }
 });
+
+Deno.test("namers: two io.l5d.fs namers on one prefix load; the later is asked first", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const dirA = await Deno.makeTempDir();
+  const dirB = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dirA}/both`, `127.0.0.1 ${a.port}\n`);
+  await Deno.writeTextFile(`${dirA}/only-a`, `127.0.0.1 ${a.port}\n`);
+  await Deno.writeTextFile(`${dirB}/both`, `127.0.0.1 ${b.port}\n`);
+  // Linkerd's Linker.scala hands ConfiguredNamersInterpreter the namers reversed and it takes the
+  // first that binds: the later namer answers a name both have; the earlier one answers the rest.
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- {kind: io.l5d.fs, rootDir: ${dirA}}
+- {kind: io.l5d.fs, rootDir: ${dirB}}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    assertEquals((await route(sy, "both")).name, "b");
+    assertEquals((await route(sy, "only-a")).name, "a");
+    assertEquals((await route(sy, "neither")).status, 502);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+    await Deno.remove(dirA, { recursive: true });
+    await Deno.remove(dirB, { recursive: true });
+  }
+});
