@@ -63,6 +63,8 @@ export class Ctx {
   parentSpanId = "";
   /** Broadcast: sampled flag. */
   sampled = false;
+  /** Broadcast: the trace is a debug trace (Finagle `Flags.Debug`, B3 `x-b3-flags: 1`/`d`). */
+  traceDebug = false;
   /** Local: the logical name the identifier produced, e.g. `/svc/hello`. */
   dst: Path | undefined = undefined;
   /** Local: `showPath(dst)`. */

@@ -2,7 +2,8 @@
  * Linkerd's `l5d-ctx-trace` header: base64 (standard alphabet, padded) of Finagle's
  * `TraceId.serialize`: `spanId:8 parentId:8 traceId:8 flags:8`, each big-endian, plus
  * `traceIdHigh:8` when the trace id is 128 bits (40 bytes; Finagle's `deserialize` accepts 32 or
- * 40). Flags (Finagle `Flags`): bit 0 Debug, bit 1 SamplingKnown, bit 2 Sampled. A root id has
+ * 40). Flags (Finagle `Flags`): bit 0 Debug, bit 1 SamplingKnown, bit 2 Sampled; a debug id is
+ * written with all three (Finagle reads Debug as sampled, other readers see Sampled). A root id has
  * parentId = spanId; Finagle reads a parentId equal to the spanId as "no parent".
  *
  * @module
@@ -26,6 +27,8 @@ export interface FinagleTraceId {
   readonly parentSpanId: string;
   /** `undefined` when the sender deferred the decision. Debug counts as sampled. */
   readonly sampled: boolean | undefined;
+  /** Finagle's `Flags.Debug` (Zipkin's `x-b3-flags: 1`): sampled, and carried on as debug. */
+  readonly debug?: boolean;
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -110,7 +113,9 @@ function binaryToHex(bin: string, from: number, to: number): string {
  * ```
  */
 export function encodeL5dCtxTrace(id: FinagleTraceId): string {
-  const flags = id.sampled === undefined
+  const flags = id.debug
+    ? DEBUG | SAMPLING_KNOWN | SAMPLED
+    : id.sampled === undefined
     ? 0
     : id.sampled
     ? SAMPLING_KNOWN | SAMPLED
@@ -152,12 +157,14 @@ export function decodeL5dCtxTrace(b64: string): FinagleTraceId | undefined {
   const traceId = normalizeTraceId(high + low);
   if (!traceId || !isValidHexId(spanId, 16)) return undefined;
   let sampled: boolean | undefined = undefined;
-  if (flags & DEBUG) sampled = true;
+  const debug = (flags & DEBUG) !== 0;
+  if (debug) sampled = true;
   else if (flags & SAMPLING_KNOWN) sampled = (flags & SAMPLED) !== 0;
   return {
     traceId,
     spanId,
     parentSpanId: parent === spanId || !isValidHexId(parent, 16) ? "" : parent,
     sampled,
+    ...(debug ? { debug } : {}),
   };
 }

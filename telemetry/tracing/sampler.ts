@@ -3,8 +3,8 @@
  * decision is a pure function of the trace id (like Finagle's `Sampler`): two routers with the same
  * rate agree without talking. The rate comes from the `l5d-sample` request header when present
  * (clamped to [0, 1], Linkerd's `Headers.Sample`), else from the tracing telemeters' `sampleRate`
- * (Linkerd's default 0.001). A decision that arrives with the request always wins
- * (see `decodeTraceContext`).
+ * (Linkerd's default 0.001). `l5d-sample` also overrides a decision that arrives with the request,
+ * as Linkerd's; without it the request's decision wins (see `decodeTraceContext`).
  *
  * @module
  */

@@ -6,9 +6,10 @@
  * In: the first *valid* one of `traceparent`, `b3`, `x-b3-*`, `l5d-ctx-trace` gives the trace id,
  * the caller's span (our parent) and the caller's sampling decision; malformed headers are
  * ignored. No usable header starts a new trace with a fresh 64-bit id (what Linkerd 1.x makes).
- * Sampling: a decision carried by the request is honoured; otherwise `l5d-sample` (clamped to
- * [0, 1]) or the configured `sampleRate` decides (sampler.ts). Linkerd lets `l5d-sample` override
- * an inbound decision too; we keep the caller's decision so one trace is never cut in half.
+ * Sampling: `l5d-sample` (clamped to [0, 1]) decides when present, over a decision carried by the
+ * request too, as Linkerd's TraceInitializer.ServerFilter; otherwise the request's decision is
+ * honoured, else the configured `sampleRate` decides (sampler.ts). A debug trace (`x-b3-flags: 1`,
+ * b3 `d`, Finagle's Debug flag) is always sampled and goes on as debug.
  *
  * Without a tracing telemeter (`sampleRate` undefined) this hop makes no span, so it stays
  * transparent: an inbound context goes on with the caller's span as the parent (nothing points at
@@ -21,7 +22,8 @@
  *
  * Out: every format at once, all naming the same span, so Linkerd hops, Zipkin (B3) apps and
  * W3C apps join one trace: `traceparent`, `b3`, `x-b3-traceid`/`spanid`/`parentspanid`/`sampled`
- * (`x-b3-flags` is dropped: debug is folded into sampled), `l5d-ctx-trace`, and `l5d-reqid` = the
+ * (a debug trace: `x-b3-flags: 1` and no `x-b3-sampled`, b3 `d`, as Linkerd's ZipkinTrace.set),
+ * `l5d-ctx-trace`, and `l5d-reqid` = the
  * trace id. `tracestate` passes through untouched (we add no vendor entry). `l5d-sample` is never
  * forwarded (router/http/forward.ts drops it).
  *
@@ -69,6 +71,8 @@ export interface InboundTrace {
   readonly spanId: string;
   /** `undefined` = the caller deferred the decision. */
   readonly sampled: boolean | undefined;
+  /** A debug trace (B3 `x-b3-flags: 1` or `d`, Finagle's Debug flag): sampled, and kept debug. */
+  readonly debug?: boolean;
 }
 
 /**
@@ -124,7 +128,10 @@ export function parseB3Single(v: string): InboundTrace | undefined {
   const parts = v.trim().toLowerCase().split("-");
   if (parts.length === 1) {
     const sampled = b3Sampling(parts[0]!);
-    return sampled === null ? undefined : { traceId: "", spanId: "", sampled };
+    if (sampled === null) return undefined;
+    return parts[0] === "d"
+      ? { traceId: "", spanId: "", sampled, debug: true }
+      : { traceId: "", spanId: "", sampled };
   }
   if (parts.length > 4) return undefined;
   const traceId = normalizeTraceId(parts[0]!);
@@ -137,7 +144,9 @@ export function parseB3Single(v: string): InboundTrace | undefined {
     sampled = s;
   }
   if (parts.length === 4 && !isValidHexId(parts[3]!, 16)) return undefined;
-  return { traceId, spanId, sampled };
+  return parts[2] === "d"
+    ? { traceId, spanId, sampled, debug: true }
+    : { traceId, spanId, sampled };
 }
 
 /**
@@ -154,18 +163,20 @@ export function parseB3Multi(h: HeaderGet): InboundTrace | undefined {
   const rawTrace = h.get(T.b3TraceId), rawSpan = h.get(T.b3SpanId);
   const rawSampled = h.get(T.b3Sampled), flags = h.get(T.b3Flags);
   let sampled: boolean | undefined = undefined;
-  if (flags !== null && flags.trim() === "1") sampled = true;
+  const debug = flags !== null && flags.trim() === "1";
+  if (debug) sampled = true;
   else if (rawSampled !== null) {
     const s = b3Sampling(rawSampled.trim().toLowerCase());
     if (s !== null) sampled = s;
   }
+  const d = debug ? { debug } : {};
   if (rawTrace === null && rawSpan === null) {
-    return sampled === undefined ? undefined : { traceId: "", spanId: "", sampled };
+    return sampled === undefined ? undefined : { traceId: "", spanId: "", sampled, ...d };
   }
   const traceId = normalizeTraceId((rawTrace ?? "").trim());
   const spanId = (rawSpan ?? "").trim().toLowerCase();
   if (!traceId || !isValidHexId(spanId, 16)) return undefined;
-  return { traceId, spanId, sampled };
+  return { traceId, spanId, sampled, ...d };
 }
 
 /**
@@ -248,8 +259,14 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
       opts.propagator !== "io.l5d.zipkin";
     ctx.spanId = deferred ? "" : newId64(opts.random);
   }
-  ctx.sampled = inbound?.sampled ??
-    sampledAtRate(ctx.traceId, headerRate ?? opts.sampleRate ?? 0);
+  // Linkerd's TraceInitializer.ServerFilter sets `_sampled` from `l5d-sample` whatever the
+  // inbound id says (Headers.Sample: "At 1.0, the trace is marked as sampled on all downstream
+  // requests"); only Debug, which Finagle reads as sampled before `_sampled`, outranks it.
+  ctx.traceDebug = inbound?.debug === true;
+  ctx.sampled = ctx.traceDebug ||
+    (headerRate !== undefined
+      ? sampledAtRate(ctx.traceId, headerRate)
+      : inbound?.sampled ?? sampledAtRate(ctx.traceId, opts.sampleRate ?? 0));
 }
 
 /**
@@ -272,7 +289,7 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
  * ```
  */
 export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
-  const { traceId, spanId, parentSpanId, sampled } = ctx;
+  const { traceId, spanId, parentSpanId, sampled, traceDebug: debug } = ctx;
   if (!traceId) return;
   h.set(T.l5dReqId, traceId);
   if (!spanId) {
@@ -284,17 +301,26 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
     );
     return;
   }
-  const flag = sampled ? "1" : "0";
+  const flag = sampled || debug ? "1" : "0";
+  const b3Flag = debug ? "d" : flag;
   h.set(T.traceparent, `00-${traceId32(traceId)}-${spanId}-0${flag}`);
   h.set(
     T.b3,
-    parentSpanId ? `${traceId}-${spanId}-${flag}-${parentSpanId}` : `${traceId}-${spanId}-${flag}`,
+    parentSpanId
+      ? `${traceId}-${spanId}-${b3Flag}-${parentSpanId}`
+      : `${traceId}-${spanId}-${b3Flag}`,
   );
   h.set(T.b3TraceId, traceId);
   h.set(T.b3SpanId, spanId);
   if (parentSpanId) h.set(T.b3ParentSpanId, parentSpanId);
   else h.delete(T.b3ParentSpanId);
-  h.set(T.b3Sampled, flag);
-  h.delete(T.b3Flags);
-  h.set(T.l5dCtxTrace, encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled }));
+  if (debug) {
+    // Linkerd's ZipkinTrace.set and the B3 spec: debug is `x-b3-flags: 1`, without x-b3-sampled.
+    h.set(T.b3Flags, "1");
+    h.delete(T.b3Sampled);
+  } else {
+    h.set(T.b3Sampled, flag);
+    h.delete(T.b3Flags);
+  }
+  h.set(T.l5dCtxTrace, encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled, debug }));
 }

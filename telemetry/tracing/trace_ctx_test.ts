@@ -164,8 +164,11 @@ Deno.test("decodeTraceContext() starts a 64-bit trace and samples by l5d-sample,
   decodeTraceContext(new Headers({ "l5d-sample": "1.5" }), c, { ...opts, sampleRate: 0 });
   assertEquals(c.sampled, true, "clamped to 1");
   const d = newCtx();
-  decodeTraceContext(new Headers({ "l5d-sample": "1", "x-b3-sampled": "0" }), d, opts);
+  decodeTraceContext(new Headers({ "x-b3-sampled": "0" }), d, opts);
   assertEquals(d.sampled, false, "an inbound decision is honoured");
+  const o = newCtx();
+  decodeTraceContext(new Headers({ "l5d-sample": "1", "x-b3-sampled": "0" }), o, opts);
+  assertEquals(o.sampled, true, "l5d-sample overrides it, as Linkerd's TraceInitializer");
   const e = newCtx();
   decodeTraceContext(new Headers({ "l5d-sample": "junk" }), e, { ...opts, sampleRate: 0 });
   assertEquals(e.sampled, false, "a junk l5d-sample falls back to sampleRate");
@@ -220,6 +223,44 @@ Deno.test("encodeTraceHeaders() then decodeTraceContext() agree whichever header
         );
       }
     }
+  }
+});
+
+// Linkerd's ZipkinTrace.set: a debug id is written as `x-b3-flags: 1` without `x-b3-sampled`;
+// Finagle's TraceId keeps Flags.Debug across hops, and reads it as sampled ahead of `l5d-sample`.
+Deno.test("a debug trace stays debug in every format, whichever header carried it in", () => {
+  const clock = new FakeClock({ seed: 3 });
+  const opts = { sampleRate: 0, random: () => clock.random() };
+  const inbound = [
+    { "x-b3-traceid": "a3ce929d0e0e4736", "x-b3-spanid": "e457b5a2e4d86bd1", "x-b3-flags": "1" },
+    { b3: "a3ce929d0e0e4736-e457b5a2e4d86bd1-d" },
+    {
+      "l5d-ctx-trace": encodeL5dCtxTrace({
+        traceId: "a3ce929d0e0e4736",
+        spanId: "e457b5a2e4d86bd1",
+        parentSpanId: "",
+        sampled: undefined,
+        debug: true,
+      }),
+    },
+  ];
+  for (const hdrs of inbound) {
+    const ctx = newCtx();
+    decodeTraceContext(new Headers({ ...hdrs, "l5d-sample": "0" }), ctx, opts);
+    const what = Object.keys(hdrs)[0];
+    assertEquals(
+      [ctx.traceId, ctx.sampled, ctx.traceDebug],
+      ["a3ce929d0e0e4736", true, true],
+      what,
+    );
+    const h = new Headers({ "x-b3-sampled": "0" });
+    encodeTraceHeaders(h, ctx);
+    assertEquals([h.get("x-b3-flags"), h.get("x-b3-sampled")], ["1", null], what);
+    assertEquals(h.get("b3"), `a3ce929d0e0e4736-${ctx.spanId}-d-${ctx.parentSpanId}`, what);
+    assert(h.get("traceparent")!.endsWith("-01"), what);
+    const l5d = decodeL5dCtxTrace(h.get("l5d-ctx-trace")!);
+    assertEquals([l5d?.sampled, l5d?.debug], [true, true], what);
+    assertEquals(atob(h.get("l5d-ctx-trace")!).charCodeAt(31), 7, "Debug|SamplingKnown|Sampled");
   }
 });
 
