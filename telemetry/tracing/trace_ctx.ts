@@ -4,8 +4,10 @@
  * upstream attempt.
  *
  * In: the first *valid* one of `traceparent`, `b3`, `x-b3-*`, `l5d-ctx-trace` gives the trace id,
- * the caller's span (our parent) and the caller's sampling decision; malformed headers are
- * ignored. No usable header starts a new trace with a fresh 64-bit id (what Linkerd 1.x makes).
+ * the caller's span (our parent) and the caller's sampling decision, except that a valid
+ * `l5d-ctx-trace` of another trace wins (Linkerd's io.l5d.default reads only it) and that the
+ * `io.l5d.zipkin` propagator reads `b3`/`x-b3-*` first (`readInboundTrace`); malformed headers
+ * are ignored. No usable header starts a new trace with a fresh 64-bit id (what Linkerd 1.x makes).
  * Sampling: `l5d-sample` (clamped to [0, 1]) decides when present, over a decision carried by the
  * request too, as Linkerd's TraceInitializer.ServerFilter; otherwise the request's decision is
  * honoured, else the configured `sampleRate` decides (sampler.ts). A debug trace (`x-b3-flags: 1`,
@@ -180,19 +182,42 @@ export function parseB3Multi(h: HeaderGet): InboundTrace | undefined {
 }
 
 /**
- * Read the request's trace: the first valid of `traceparent`, `b3`, `x-b3-*`, `l5d-ctx-trace`.
+ * Read the request's trace. With `io.l5d.zipkin` the first valid of `b3`, `x-b3-*` (Linkerd's
+ * ZipkinTrace.get reads `b3` ahead of `x-b3-*`), `l5d-ctx-trace`, `traceparent`. With
+ * `io.l5d.default`, whose Linkerd reads only `l5d-ctx-trace`: the first valid of `traceparent`,
+ * `b3`, `x-b3-*` when it continues the same trace as a valid `l5d-ctx-trace` (an instrumented app
+ * between two hops wrote its own span there; a debug flag in `l5d-ctx-trace` is kept), else
+ * `l5d-ctx-trace`. So a request from a Linkerd hop that also carries an app's own, unrelated W3C
+ * or B3 headers continues the trace Linkerd would.
  *
+ * @param propagator the router's `tracePropagator` kind (default `io.l5d.default`)
  * @returns the inbound trace, or `undefined` when none is usable
  */
-export function readInboundTrace(h: HeaderGet): InboundTrace | undefined {
+export function readInboundTrace(
+  h: HeaderGet,
+  propagator: TracePropagatorKind = "io.l5d.default",
+): InboundTrace | undefined {
+  if (propagator === "io.l5d.zipkin") {
+    return fromB3(h) ?? fromL5d(h) ?? fromTraceparent(h);
+  }
+  const other = fromTraceparent(h) ?? fromB3(h);
+  const l5d = fromL5d(h);
+  if (l5d === undefined) return other;
+  if (other === undefined || other.traceId !== l5d.traceId) return l5d;
+  return l5d.debug && !other.debug ? { ...other, sampled: true, debug: true } : other;
+}
+
+function fromTraceparent(h: HeaderGet): InboundTrace | undefined {
   const tp = h.get(T.traceparent);
-  const fromTp = tp === null ? undefined : parseTraceparent(tp);
-  if (fromTp) return fromTp;
+  return tp === null ? undefined : parseTraceparent(tp);
+}
+
+function fromB3(h: HeaderGet): InboundTrace | undefined {
   const b3 = h.get(T.b3);
-  const fromB3 = b3 === null ? undefined : parseB3Single(b3);
-  if (fromB3) return fromB3;
-  const fromMulti = parseB3Multi(h);
-  if (fromMulti) return fromMulti;
+  return (b3 === null ? undefined : parseB3Single(b3)) ?? parseB3Multi(h);
+}
+
+function fromL5d(h: HeaderGet): InboundTrace | undefined {
   const l5d = h.get(T.l5dCtxTrace);
   return l5d === null ? undefined : decodeL5dCtxTrace(l5d);
 }
@@ -245,7 +270,7 @@ export type TracePropagatorKind = "io.l5d.default" | "io.l5d.zipkin";
  * ```
  */
 export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOptions): void {
-  const inbound = readInboundTrace(h);
+  const inbound = readInboundTrace(h, opts.propagator);
   const headerRate = parseSampleHeader(h.get(T.l5dSample));
   const transparent = opts.sampleRate === undefined;
   if (inbound?.traceId) {

@@ -110,7 +110,7 @@ Deno.test("parseB3Multi() reads x-b3-* and treats x-b3-flags: 1 as sampled", () 
   );
 });
 
-Deno.test("readInboundTrace() takes the first valid of traceparent, b3, x-b3-*, l5d-ctx-trace", () => {
+Deno.test("readInboundTrace() takes the first valid header, an l5d-ctx-trace of another trace first", () => {
   const l5d = encodeL5dCtxTrace({
     traceId: "1111111111111111",
     spanId: "2222222222222222",
@@ -124,16 +124,28 @@ Deno.test("readInboundTrace() takes the first valid of traceparent, b3, x-b3-*, 
     "x-b3-spanid": "6666666666666666",
     "l5d-ctx-trace": l5d,
   };
-  assertEquals(readInboundTrace(new Headers(all))?.spanId, "00f067aa0ba902b7");
+  const { "l5d-ctx-trace": _, ...others } = all;
+  assertEquals(readInboundTrace(new Headers(others))?.spanId, "00f067aa0ba902b7");
   assertEquals(
-    readInboundTrace(new Headers({ ...all, traceparent: "junk" }))?.spanId,
+    readInboundTrace(new Headers({ ...others, traceparent: "junk" }))?.spanId,
     "4444444444444444",
   );
   assertEquals(
-    readInboundTrace(new Headers({ ...all, traceparent: "junk", b3: "junk" }))?.spanId,
+    readInboundTrace(new Headers({ ...others, traceparent: "junk", b3: "junk" }))?.spanId,
     "6666666666666666",
   );
   assertEquals(readInboundTrace(new Headers({ "l5d-ctx-trace": l5d }))?.spanId, "2222222222222222");
+  // io.l5d.default: an l5d-ctx-trace of another trace wins (Linkerd reads only it); of the same
+  // trace, the W3C/B3 span an app between two hops wrote is the parent.
+  assertEquals(readInboundTrace(new Headers(all))?.spanId, "2222222222222222");
+  const sameTrace = { ...all, b3: "1111111111111111-4444444444444444-1", traceparent: "junk" };
+  assertEquals(readInboundTrace(new Headers(sameTrace))?.spanId, "4444444444444444");
+  // io.l5d.zipkin: b3 first, then x-b3-*, as Linkerd's ZipkinTrace.get.
+  assertEquals(readInboundTrace(new Headers(all), "io.l5d.zipkin")?.spanId, "4444444444444444");
+  assertEquals(
+    readInboundTrace(new Headers({ ...all, b3: "junk" }), "io.l5d.zipkin")?.spanId,
+    "6666666666666666",
+  );
   assertEquals(readInboundTrace(new Headers({ "l5d-ctx-trace": "junk" })), undefined);
 });
 

@@ -585,3 +585,97 @@ routers:
     await zipkin.close();
   }
 });
+
+/** An `l5d-ctx-trace` value: a root span of `trace` (16 hex digits) with Finagle `flags`. */
+function l5dCtx(span: string, trace: string, flags: number): string {
+  const hex = span + span + trace + flags.toString(16).padStart(16, "0");
+  return btoa(String.fromCharCode(...hex.match(/../g)!.map((b) => parseInt(b, 16))));
+}
+
+// Linkerd's TraceInitializer.ServerFilter sets the sampling from `l5d-sample` whatever the inbound
+// id says (LinkerdHeaders.Sample: "At 1.0, the trace is marked as sampled on all downstream
+// requests"); ZipkinTrace.set writes a debug id as `x-b3-flags: 1` without `x-b3-sampled`, and
+// Finagle keeps the Debug flag on every next id; io.l5d.default reads only `l5d-ctx-trace`.
+Deno.test("tracing: over two hops l5d-sample overrides the caller, debug stays debug, l5d-ctx-trace beats another trace's traceparent", async () => {
+  const zipkin = rawZipkin();
+  const app = startUpstream("app");
+  const cfg = (label: string, dst: number) => `
+admin: {ip: 127.0.0.1, port: 0}
+telemetry:
+- {kind: io.l5d.zipkin, host: 127.0.0.1, port: ${zipkin.port}, sampleRate: 0.0}
+routers:
+- protocol: http
+  label: ${label}
+  dtab: /svc => /$/inet/127.0.0.1/${dst};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`;
+  const hop2 = await startSwitchyard(cfg("incoming", app.port));
+  let hop1: Running | undefined;
+  try {
+    hop1 = await startSwitchyard(cfg("outgoing", hop2.ports.incoming![0]!));
+    const proxy = hop1.proxy();
+    const get = async (path: string, headers: string[]) => {
+      const r = await curl([
+        ...headers.flatMap((h) => ["-H", h]),
+        "-H",
+        "Host: hello",
+        proxy + path,
+      ]);
+      assertEquals(r.status, 200);
+      return app.seen.find((s) => new URL(s.url).pathname === path)!.headers;
+    };
+    const tp = (trace: string) => `traceparent: 00-${trace}-00f067aa0ba902b7-01`;
+    const quiet = await get("/quiet", [tp("1111111111111111aaaaaaaaaaaaaaaa"), "l5d-sample: 0"]);
+    assertEquals([quiet["x-b3-sampled"], l5dTrace(quiet["l5d-ctx-trace"]!).flags], ["0", 2]);
+
+    const forced = await get("/forced", [
+      `l5d-ctx-trace: ${l5dCtx("abababababababab", "2222222222222222", 2)}`, // not sampled
+      "l5d-sample: 1",
+    ]);
+    assertEquals(forced["l5d-reqid"], "2222222222222222");
+    assertEquals([forced["x-b3-sampled"], l5dTrace(forced["l5d-ctx-trace"]!).flags], ["1", 6]);
+
+    const debug = await get("/debug", [
+      "x-b3-traceid: 3333333333333333",
+      "x-b3-spanid: abababababababab",
+      "x-b3-flags: 1",
+    ]);
+    assertEquals(debug["l5d-reqid"], "3333333333333333");
+    assertEquals([debug["x-b3-flags"], debug["x-b3-sampled"]], ["1", undefined]);
+    assert(debug["b3"]!.startsWith(`3333333333333333-${debug["x-b3-spanid"]}-d-`), debug["b3"]);
+    assertEquals(l5dTrace(debug["l5d-ctx-trace"]!).flags, 7, "Debug|SamplingKnown|Sampled");
+    assert(debug["traceparent"]!.endsWith("-01"));
+
+    const linkerd = await get("/linkerd", [
+      `l5d-ctx-trace: ${l5dCtx("abababababababab", "4444444444444444", 6)}`,
+      tp("4bf92f3577b34da6a3ce929d0e0e4736"), // an app's own, unrelated trace
+    ]);
+    assertEquals(linkerd["l5d-reqid"], "4444444444444444");
+
+    const of = (t: string) =>
+      zipkin.spans.filter((s) => (s as { traceId?: string }).traceId === t).length;
+    assert(
+      await eventually(
+        () =>
+          of("2222222222222222") >= 4 && of("3333333333333333") >= 4 && of("4444444444444444") >= 4,
+        10_000,
+      ),
+      `spans: ${JSON.stringify(zipkin.spans)}`,
+    );
+    assertEquals(
+      ["2222222222222222", "3333333333333333", "4444444444444444"].map(of),
+      [4, 4, 4],
+      "2 server + 2 client spans each, at sampleRate 0",
+    );
+    // Export is FIFO: the quiet request's spans would be in by now.
+    assertEquals(
+      [of("1111111111111111aaaaaaaaaaaaaaaa"), of("4bf92f3577b34da6a3ce929d0e0e4736")],
+      [0, 0],
+    );
+  } finally {
+    await hop1?.stop();
+    await hop2.stop();
+    await app.close();
+    await zipkin.close();
+  }
+});
