@@ -30,9 +30,10 @@
  * `http.status_code` is the final status, Finagle's `HttpTracingFilter` key (Zipkin's convention).
  *
  * Linkerd's routing annotations: the server span carries `router.label` (L1 `RoutingFactory`),
- * `namer.path`, `namer.dtab.base`, `namer.dtab.local` (L1 `DstTracing.Path`), `dst.id` and
- * `dst.path` (the residual, L1 `DstTracing.Bound`), as in Linkerd's `HttpEndToEndTest`
- * ("linking"); the client span repeats `namer.path`, `dst.id` and `dst.path`. Each attempt's
+ * `service`, `dtab.base`, `dtab.local` (L1 `DstTracing.Path`), `client` and `residual` (L1
+ * `DstTracing.Bound`), as in Linkerd's `HttpEndToEndTest` ("linking"), each also under its
+ * pre-1.0 name (`namer.path`, `namer.dtab.base`, `namer.dtab.local`, `dst.id`, `dst.path`;
+ * renamed in 1.0.0, CHANGES.md); the client span repeats the service and client ones. Each attempt's
  * client span records its classification as L1 `ClassifiedTracing` does: the tag
  * `l5d.success` (`1.0`) or the annotation `l5d.retryable` / `l5d.failure`.
  *
@@ -89,12 +90,22 @@ function annotateResponse(span: Span, rsp: Response): void {
   if (te !== null) span.setAttribute("http.rsp.transfer-encoding", te);
 }
 
-/** Linkerd's `DstTracing` annotations: the logical name and, once bound, the client. */
+/**
+ * Linkerd's `DstTracing` annotations: the logical name (`service`) and, once bound, the client
+ * (`client`, `residual`), the names since Linkerd 1.0.0 (CHANGES.md; HttpEndToEndTest "linking"),
+ * and the same under their pre-1.0 names `namer.path`, `dst.id`, `dst.path`.
+ */
 function annotateDst(span: Span, ctx: Ctx): void {
-  if (ctx.dstStr) span.setAttribute("namer.path", ctx.dstStr);
+  if (ctx.dstStr) {
+    span.setAttribute("service", ctx.dstStr);
+    span.setAttribute("namer.path", ctx.dstStr);
+  }
   if (ctx.bound) {
+    const residual = showPath(ctx.bound.residual);
+    span.setAttribute("client", ctx.bound.idStr);
+    span.setAttribute("residual", residual);
     span.setAttribute("dst.id", ctx.bound.idStr);
-    span.setAttribute("dst.path", showPath(ctx.bound.residual));
+    span.setAttribute("dst.path", residual);
   }
 }
 
@@ -176,8 +187,11 @@ export function serverSpan(tracer: Tracer, router: string, baseDtab = ""): Filte
       if (ctx.endpoint) span.setAttribute("switchyard.endpoint", ctx.endpoint);
       span.setAttribute("switchyard.retries", ctx.retries);
       if (ctx.dstStr) {
+        const local = showDtab(ctx.dtabLocal);
+        span.setAttribute("dtab.base", baseDtab);
+        span.setAttribute("dtab.local", local);
         span.setAttribute("namer.dtab.base", baseDtab);
-        span.setAttribute("namer.dtab.local", showDtab(ctx.dtabLocal));
+        span.setAttribute("namer.dtab.local", local);
       }
       annotateDst(span, ctx);
       if (rsp) annotateResponse(span, rsp);

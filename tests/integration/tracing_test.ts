@@ -488,9 +488,10 @@ function rawZipkin() {
 
 // Linkerd's routing annotations on a request's spans (L1 `DstTracing`, `RoutingFactory`,
 // `ClassifiedTracing`; HttpEndToEndTest "linking" and the retry tests): `router.label`,
-// `namer.path`, `namer.dtab.base`/`.local`, `dst.id`, `dst.path`, and per attempt `l5d.success`
+// `service`, `dtab.base`/`.local`, `client`, `residual` (and their pre-1.0 names `namer.path`,
+// `namer.dtab.base`/`.local`, `dst.id`, `dst.path`), and per attempt `l5d.success`
 // or the `l5d.failure` annotation; `http.status_code` as Finagle's HttpTracingFilter.
-Deno.test("tracing: spans carry Linkerd's router.label, namer.*, dst.* and l5d.* annotations", async () => {
+Deno.test("tracing: spans carry Linkerd's router.label, service, client, residual, dtab.* and l5d.* annotations", async () => {
   const zipkin = rawZipkin();
   const app = startUpstream(
     "app",
@@ -528,6 +529,14 @@ routers:
       dtab.replace(" => ", "=>"), // Finagle's Dtab.show
       "/x=>/y",
     ]);
+    // The names since Linkerd 1.0.0 (CHANGES.md: "Rename the namer.path trace annotation to
+    // service", dst.id to client, dst.path to residual; DstTracing.scala, HttpEndToEndTest).
+    assertEquals(
+      [server["service"], server["client"], server["residual"], server["dtab.local"]],
+      ["/svc/hello", bound, "/hello", "/x=>/y"],
+    );
+    assertEquals(server["dtab.base"], dtab.replace(" => ", "=>"));
+    assertEquals([client.tags!["service"], client.tags!["client"]], ["/svc/hello", bound]);
     assertEquals([server["http.status_code"], server["http.uri"]], ["200", "/a"]);
     assertEquals([client.tags!["dst.id"], client.tags!["l5d.success"]], [bound, "1.0"]);
     zipkin.spans.length = 0;
