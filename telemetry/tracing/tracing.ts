@@ -110,7 +110,10 @@ function zipkinUrl(t: TracingTelemeter): string {
 /** `io.l5d.tracelog`: every finished span as one log line (Linkerd's trace log telemeter). */
 function tracelogExporter(level: string, log: Logger | undefined): SpanExporter {
   const l = level.toLowerCase();
-  const write = l === "debug" || l === "trace" || l === "all"
+  // `OFF` (a level Linkerd's LogLevelDeserializer takes) logs nothing.
+  const write = l === "off"
+    ? undefined
+    : l === "debug" || l === "trace" || l === "all"
     ? log?.debug
     : l === "warning" || l === "warn"
     ? log?.warn

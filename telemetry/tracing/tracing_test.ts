@@ -98,3 +98,38 @@ Deno.test("createTracing() sends each span to every configured collector, flushi
     await server.shutdown();
   }
 });
+
+Deno.test("io.l5d.tracelog writes spans at its level, and none at OFF", async () => {
+  for (const [level, want] of [["DEBUG", "debug"], ["WARNING", "warn"], ["OFF", undefined]]) {
+    const lines: string[] = [];
+    const log = {
+      debug: (m: string) => lines.push(`debug ${m}`),
+      info: (m: string) => lines.push(`info ${m}`),
+      warn: (m: string) => lines.push(`warn ${m}`),
+      error: (m: string) => lines.push(`error ${m}`),
+      enabled: () => true,
+    };
+    const tracing = createTracing([{ kind: "io.l5d.tracelog", sampleRate: 1, level }], {
+      clock: systemClock,
+      log,
+      delayMs: 60_000,
+    })!;
+    const ctx = new Ctx({
+      url: new URL("http://hello/"),
+      router: "outgoing",
+      signal: new AbortController().signal,
+      startMs: Date.now(),
+      host: "hello",
+      target: "/",
+    });
+    decodeTraceContext(new Headers(), ctx, { sampleRate: 1, random: Math.random });
+    await tracing.serverFilter("outgoing")(
+      new Request("http://hello/"),
+      ctx,
+      () => Promise.resolve(new Response("ok")),
+    );
+    await tracing.shutdown();
+    const spans = lines.filter((l) => l.endsWith(" span"));
+    assertEquals(spans, want === undefined ? [] : [`${want} span`], level);
+  }
+});
