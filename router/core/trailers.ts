@@ -4,6 +4,8 @@
  * when the stream ends (or breaks); the h2 server sends them after the body; gRPC classifiers read
  * `grpc-status` from them, and the stats filters classify a response that was still streaming
  * once it ended. Filters pass the same `Response` object through, so the box travels with it.
+ * A request from an h2 client has one too (`RequestParts.trailers`): the h2 server fills it, and
+ * the h2 client sends its fields after the request body.
  *
  * @example
  * ```ts

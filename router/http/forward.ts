@@ -15,7 +15,7 @@ import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
 import { type H1Client, isHttp10Response, type ResponseHeadLimits } from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
-import { httpVersion } from "./raw/request_parts.ts";
+import { httpVersion, requestParts } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
 import { showPath } from "../dtab/path.ts";
@@ -174,6 +174,8 @@ export function forwardTo(
       http10: version === "1.0",
       onConnect,
       headLimits,
+      // An h2 request stream's trailers go on after its body (h2 upstreams).
+      trailers: version === "2.0" ? requestParts.get(req)?.trailers : undefined,
     }).then(version === "2.0" ? appendViaH2 : appendVia);
   const buffered = async (req: Request, ctx: Ctx, version: string): Promise<Response> => {
     const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());

@@ -30,6 +30,12 @@
  *   `{"port"}`, then `{"closed": PATH, "rstCode"}` when a stream closes.
  * - `h2-reset-client ADDRESS AUTHORITY PATH CODE`: one request; after the response head and the
  *   first DATA it resets the stream with CODE. Prints `{"status"}` then `{"done": true}`.
+ * - `h2-trailers-server`: an h2c server that prints `{"path", "bytes", "head", "trailers"}` per
+ *   request (the body's length, the request's trailers or null) and answers 200 "ok", except the
+ *   first request to `/fail-once`, a 503.
+ * - `h2-trailers-client ADDRESS AUTHORITY PATH BYTES [TRAILERS_JSON]`: one POST of BYTES bytes,
+ *   ended with those trailers (a HEADERS frame) when given. Prints `{"status", "body"}`, then
+ *   `{"done": true}`.
  *
  * @module
  */
@@ -265,6 +271,63 @@ function h2ResetClient(address: string, authority: string, path: string, code: n
   });
 }
 
+/** An h2c server that reports each request's trailers (see the module doc). */
+function h2TrailersServer(): void {
+  const server = http2.createServer();
+  let failed = false;
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    let bytes = 0;
+    let trailers: http2.IncomingHttpHeaders | null = null;
+    stream.on("data", (b: Uint8Array) => (bytes += b.length));
+    stream.on("trailers", (t) => (trailers = t));
+    stream.on("end", () => {
+      const path = String(headers[":path"]);
+      out({ path, bytes, head: headers["x-head"] ?? null, trailers });
+      if (path === "/fail-once" && !failed) {
+        failed = true;
+        stream.respond({ ":status": 503 });
+        stream.end("again\n");
+        return;
+      }
+      stream.respond({ ":status": 200 });
+      stream.end("ok\n");
+    });
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
+/** One POST whose stream ends with request trailers (see the module doc). */
+function h2TrailersClient(
+  address: string,
+  authority: string,
+  path: string,
+  bytes: number,
+  trailers?: string,
+): void {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", (e) => {
+    out({ error: String(e) });
+    Deno.exit(0);
+  });
+  const stream = session.request(
+    { ":method": "POST", ":authority": authority, ":path": path, "x-head": "h" },
+    trailers ? { waitForTrailers: true } : {},
+  );
+  if (trailers) stream.on("wantTrailers", () => stream.sendTrailers(JSON.parse(trailers)));
+  stream.on("error", (e) => out({ error: String(e) }));
+  let status = 0;
+  let body = "";
+  stream.on("response", (h) => (status = Number(h[":status"])));
+  stream.on("data", (b: Uint8Array) => (body += new TextDecoder().decode(b)));
+  stream.on("close", () => {
+    out({ status, body, rstCode: stream.rstCode });
+    out({ done: true });
+    Deno.exit(0);
+  });
+  stream.end(Buffer.alloc(bytes, "x"));
+}
+
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   if (mode === "grpc-server") await grpcServer(args[0], args[1]);
@@ -277,5 +340,8 @@ if (import.meta.main) {
   else if (mode === "h2-limited") h2Limited();
   else if (mode === "h2-reset") h2Reset();
   else if (mode === "h2-reset-client") h2ResetClient(args[0]!, args[1]!, args[2]!, Number(args[3]));
-  else throw new Error(`unknown mode ${mode}`);
+  else if (mode === "h2-trailers-server") h2TrailersServer();
+  else if (mode === "h2-trailers-client") {
+    h2TrailersClient(args[0]!, args[1]!, args[2]!, Number(args[3]), args[4]);
+  } else throw new Error(`unknown mode ${mode}`);
 }

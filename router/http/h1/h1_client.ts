@@ -30,6 +30,7 @@ import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
 import { type Dial, Pool } from "./_pool.ts";
 import { type PreparedRequest, prepareRequest } from "./_request.ts";
 import type { ResponseHeadLimits } from "./response_head.ts";
+import type { TrailerBox } from "../../core/trailers.ts";
 
 /** Client settings; every field is optional. */
 export interface H1ClientOptions {
@@ -80,6 +81,11 @@ export interface H1Request {
    * `maxInitialLineKB`/`maxHeadersKB`) with an `UpstreamError`; the connection is closed.
    */
   headLimits?: ResponseHeadLimits | undefined;
+  /**
+   * The request's trailers (an HTTP/2 request stream's), sent after the body by the h2 client;
+   * the HTTP/1.1 client does not send them.
+   */
+  trailers?: TrailerBox | undefined;
 }
 
 /** Pool counters. */

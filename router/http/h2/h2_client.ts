@@ -42,7 +42,7 @@ import {
   UpstreamError,
 } from "../../core/errors.ts";
 import { abortResetCode } from "./_reset.ts";
-import { attachTrailers, endTrailers, type TrailerBox } from "../../core/trailers.ts";
+import { attachTrailers, endTrailers, type TrailerBox, whenEnded } from "../../core/trailers.ts";
 
 /** Options of {@link createH2Client}. */
 export interface H2ClientOptions {
@@ -380,8 +380,15 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         return new UpstreamError(`h2 stream to ${where} failed: ${msg}`, { cause: e });
       };
       try {
-        stream = sess.s.request(head, { endStream: req.body === null });
+        // A request with a body may end with trailers (an h2 client's): wait for the body's
+        // end to send them, or an empty end when it had none.
+        const trailers = req.body === null ? undefined : req.trailers;
+        stream = sess.s.request(head, {
+          endStream: req.body === null,
+          ...(trailers ? { waitForTrailers: true } : {}),
+        });
         stream.once("close", done);
+        if (trailers) sendTrailersOf(stream, trailers);
       } catch (e: unknown) {
         done();
         const code = (e as { code?: string })?.code ?? "";
@@ -563,6 +570,28 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       }
     },
   };
+}
+
+/**
+ * Once `stream`'s body is sent, send the request's trailers (when its own stream has ended; none:
+ * the stream ends without any, an empty DATA frame with END_STREAM).
+ */
+function sendTrailersOf(stream: http2.ClientHttp2Stream, box: TrailerBox): void {
+  stream.once("wantTrailers", () =>
+    whenEnded(box, () => {
+      if (stream.destroyed || stream.closed) return;
+      const t: http2.OutgoingHttpHeaders = {};
+      for (const [k, v] of box.fields ?? []) {
+        if (NOT_FORWARDED.has(k)) continue;
+        const seen = t[k];
+        t[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [String(seen), v];
+      }
+      try {
+        stream.sendTrailers(t);
+      } catch {
+        stream.close(http2Module().constants.NGHTTP2_INTERNAL_ERROR);
+      }
+    }));
 }
 
 /** Copy a request body into the h2 stream; a client body that fails is a 400, not sent on. */

@@ -26,7 +26,7 @@ import { peerCertHeader, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
-import { trailersOf } from "../../core/trailers.ts";
+import { endTrailers, type TrailerBox, trailersOf } from "../../core/trailers.ts";
 import { resetCodeOf } from "../../core/errors.ts";
 import { INTERNAL_ERROR, passedResetCode } from "./_reset.ts";
 
@@ -299,6 +299,10 @@ function toRequest(
     throw new StreamRejected(`invalid :path or :authority (${path}, ${authority})`, 400);
   }
   const ended = stream.readableEnded || (stream as { endAfterHeaders?: boolean }).endAfterHeaders;
+  // A stream with a body may end with trailers (a HEADERS frame): they go on with the request,
+  // as Linkerd's h2 streams carry `Frame.Trailers` both ways. Listened for before the body, so
+  // they are known when the body ends.
+  const trailers = ended ? undefined : requestTrailers(stream);
   const body = ended ? null : bodyStream(stream);
   const req = requestWithMethod(
     url.href,
@@ -311,8 +315,29 @@ function toRequest(
     } as RequestInit & { method: string },
   );
   // The router reads the parsed URL and the wire-order fields from here, as the raw engine's.
-  requestParts.set(req, { url, headers: fields, major: 2 });
+  requestParts.set(
+    req,
+    trailers ? { url, headers: fields, major: 2, trailers } : { url, headers: fields, major: 2 },
+  );
   return req;
+}
+
+/** The trailer box of a request stream: filled when its trailers arrive, ended with it. */
+function requestTrailers(stream: http2.ServerHttp2Stream): TrailerBox {
+  const box: TrailerBox = { fields: undefined, ended: false };
+  stream.once("trailers", (t: http2.IncomingHttpHeaders) => {
+    const fields: [string, string][] = [];
+    for (const k in t) {
+      if (k.charCodeAt(0) === 58 || CONNECTION_FIELDS.has(k)) continue; // no pseudo/connection
+      const v = t[k];
+      if (Array.isArray(v)) { for (const x of v) fields.push([k, x]); }
+      else if (v !== undefined) fields.push([k, String(v)]);
+    }
+    box.fields = fields;
+  });
+  stream.once("end", () => endTrailers(box));
+  stream.once("close", () => endTrailers(box));
+  return box;
 }
 
 function bodyStream(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array> {

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { TrailerBox } from "../../core/trailers.ts";
 
 /** A request's URL and header list as parsed off the wire. */
 export interface RequestParts {
@@ -29,6 +30,11 @@ export interface RequestParts {
   readonly major?: number;
   /** The request line's target was absolute-form (`GET http://hello/ HTTP/1.1`). */
   readonly absolute?: boolean;
+  /**
+   * The trailers of an HTTP/2 request stream (an h2 router's listener; filled when they arrive,
+   * ended with the stream), which the h2 client sends on after the body.
+   */
+  readonly trailers?: TrailerBox;
 }
 
 /**
