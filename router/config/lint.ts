@@ -108,7 +108,6 @@ type ClientKeys = {
   readonly socketOptions?: unknown;
   readonly failFast?: boolean | undefined;
   readonly windowUpdateRatio?: number | undefined;
-  readonly clientSession?: { readonly lifeTimeMs?: number | undefined } | undefined;
   readonly hostConnectionPool?: {
     readonly idleTimeMs?: number | undefined;
     readonly minSize?: number | undefined;
@@ -149,9 +148,6 @@ function ignoredClientKeys(
       "windowUpdateRatio has no effect: node:http2 sends its own " +
         "WINDOW_UPDATE frames",
     );
-  }
-  if (c.clientSession?.lifeTimeMs !== undefined) {
-    warn(["clientSession", "lifeTimeMs"], "clientSession.lifeTimeMs has no effect on h2 clients");
   }
   const pool = c.hostConnectionPool;
   for (const k of ["idleTimeMs", "minSize"] as const) {

@@ -122,7 +122,6 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
     "routers.1.servers.0.windowUpdateRatio",
     "routers.1.maxInitialLineKB",
     "routers.1.client.windowUpdateRatio",
-    "routers.1.client.clientSession.lifeTimeMs",
     "routers.1.client.hostConnectionPool.idleTimeMs",
     "telemetry.0.host",
     "admin.socketOptions",

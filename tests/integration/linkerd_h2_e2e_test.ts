@@ -89,6 +89,55 @@ routers:
   }
 });
 
+// routers.md `clientSession.lifeTimeMs` on an h2 client: Linkerd's H2 client is a Finagle
+// StackClient (finagle/h2/.../buoyant/H2.scala: `StackClient.newStack`), whose ExpiringService
+// retires a session once that old, after the streams open on it.
+Deno.test("linkerd clientSession lifeTimeMs: an h2 client session is retired once that old, its stream in flight finishes", async () => {
+  const up = await startPortPeer("h2-server");
+  const dst = `/$/inet/127.0.0.1/${up.port}`;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/dog => ${dst};
+  servers: [{port: 0}]
+  client:
+    clientSession: {lifeTimeMs: 1000}
+`);
+  const url = `http://127.0.0.1:${sy.ports.h2![0]}`;
+  const client = `rt/h2/client/${dst.slice(1)}`;
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) {
+      const out = await nghttp(["-H", ":authority: dog", `${url}/${i}`]);
+      assert(out.includes(`path=/${i} `), out);
+    }
+    let m = await metrics(sy.admin);
+    assertEquals([m[`${client}/connects`], m[`${client}/connections`]], [1, 1], "reused");
+    // A stream that is open when the session reaches its life time (/slow ends 300 ms after its
+    // head) finishes whole, with its trailers.
+    await new Promise((r) => setTimeout(r, Math.max(0, 850 - (performance.now() - t0))));
+    const [head, trailers] = headAndTrailers(
+      await nghttp(["-v", "-H", ":authority: dog", `${url}/slow`]),
+    );
+    assert(head.includes(":status: 200"), head.join("\n"));
+    assert(trailers.includes("grpc-status: 14"), trailers.join("\n"));
+    assert(performance.now() - t0 > 1000, "the stream outlived the session's life time");
+    assert(
+      await waitFor(async () => (await metrics(sy.admin))[`${client}/connections`] === 0, 3000),
+      "the h2 client session was not closed after lifeTimeMs",
+    );
+    // The next request opens a new session.
+    const again = await nghttp(["-H", ":authority: dog", `${url}/again`]);
+    assert(again.includes("path=/again "), again);
+    m = await metrics(sy.admin);
+    assertEquals([m[`${client}/connects`], m[`${client}/connections`]], [2, 1]);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
 Deno.test("linkerd StreamClassificationEndToEndTest: l5d-success-class in the trailers of a stream, in the head of an empty or failed one", async () => {
   const up = await startPortPeer("h2-server");
   const sy = await startSwitchyard(`

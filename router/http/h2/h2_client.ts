@@ -80,6 +80,12 @@ interface Session {
   /** `clientSession.idleTimeMs` of the endpoint (0: none), and its timer while no stream is open. */
   idleMs: number;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `clientSession.lifeTimeMs` of the endpoint: once that old, the session is retired. */
+  lifeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Past its life time: takes no new stream, and closes once its streams are done. */
+  expired: boolean;
+  /** When it was opened (`performance.now()`). */
+  readonly born: number;
 }
 
 /**
@@ -93,7 +99,7 @@ function streamLimit(sess: Session): number {
 
 /** Whether `sess` can open streams (no GOAWAY, not closed, lost or failed). */
 function usable(sess: Session): boolean {
-  return !sess.s.closed && !sess.s.destroyed && sess.failure === undefined;
+  return !sess.s.closed && !sess.s.destroyed && sess.failure === undefined && !sess.expired;
 }
 
 /**
@@ -167,6 +173,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
   const sessions = new Map<string, Session>();
   /** Per-endpoint `clientSession.idleTimeMs` (the shortest asked for), by authority. */
   const idleLimits = new Map<string, number>();
+  /** Per-endpoint `clientSession.lifeTimeMs` (the shortest asked for), by authority. */
+  const lifeLimits = new Map<string, number>();
   const waitMs = opts.classificationTimeoutMs ?? 100;
   const bufferLimit = opts.responseBufferBytes ?? 16383;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
@@ -209,8 +217,13 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       waiting: [],
       idleMs: idleLimits.get(key) ?? 0,
       idleTimer: undefined,
+      lifeTimer: undefined,
+      expired: false,
+      born: performance.now(),
     };
     sessions.set(key, entry);
+    const lifeMs = lifeLimits.get(key);
+    if (lifeMs !== undefined) armLife(entry, key, lifeMs);
     const timer = setTimeout(() => {
       if (!entry.connected) s.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`));
     }, connectTimeoutMs);
@@ -235,10 +248,30 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     s.on("close", () => {
       clearTimeout(timer);
       clearTimeout(entry.idleTimer);
+      clearTimeout(entry.lifeTimer);
       if (sessions.get(key) === entry) sessions.delete(key);
       flush();
     });
     return entry;
+  }
+
+  /**
+   * Retire `sess` once it is `ms` old (Finagle's client ExpiringService life time, Linkerd's
+   * `clientSession.lifeTimeMs`): later requests open a new session, and this one closes
+   * gracefully (GOAWAY) once the streams open on it are done.
+   */
+  function armLife(sess: Session, key: string, ms: number): void {
+    clearTimeout(sess.lifeTimer);
+    const left = Math.max(0, ms - (performance.now() - sess.born));
+    sess.lifeTimer = setTimeout(() => {
+      sess.lifeTimer = undefined;
+      sess.expired = true;
+      if (sessions.get(key) === sess) sessions.delete(key);
+      // Requests waiting for one of its streams go to the next session.
+      for (const w of sess.waiting.splice(0)) w();
+      if (!sess.s.closed && !sess.s.destroyed) sess.s.close();
+    }, left);
+    Deno.unrefTimer(sess.lifeTimer as unknown as number);
   }
 
   let ready = false;
@@ -557,6 +590,15 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
     connectionsTo(host, port) {
       const e = sessions.get(authorityOf(host, port));
       return e && !e.s.closed && !e.s.destroyed ? 1 : 0;
+    },
+    setLifeTime(host, port, ms) {
+      const key = authorityOf(host, port);
+      const was = lifeLimits.get(key);
+      if (was !== undefined && was <= ms) return;
+      lifeLimits.set(key, ms);
+      // A session already open (another client's, to the same endpoint) gets it too.
+      const e = sessions.get(key);
+      if (e !== undefined) armLife(e, key, ms);
     },
     setIdleTimeout(host, port, ms) {
       const key = authorityOf(host, port);
