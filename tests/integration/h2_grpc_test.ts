@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { eventually, fsNamerDir } from "../support/upstream.ts";
-import { metrics, startPeer, startPortPeer } from "../support/h2_peers.ts";
+import { grpcCalls, metrics, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 Deno.test("h2 gRPC: calls waiting for a stream move to a new connection on GOAWAY", async () => {
   // A gRPC server that allows 5 streams per connection and closes each connection with GOAWAY
@@ -106,6 +106,55 @@ routers:
     const pending = "rt/grpc/service/svc/hello.Greeter/pending";
     await eventually(async () => (await metrics(sy.admin))[pending] === 0, 5_000);
     assertEquals((await metrics(sy.admin))[pending], 0);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+// Linkerd's GrpcClassifiers (linkerd/protocol/h2/.../grpc/GrpcClassifier.scala): AlwaysRetryable
+// retries every failed status, NeverRetryable none, RetryableStatusCodes the listed ones; the
+// status comes from the trailers. Retries are counted as attempts the upstream received.
+Deno.test("h2 gRPC: alwaysRetryable, neverRetryable and retryableStatusCodes retry what they say", async () => {
+  const up = await startPortPeer("grpc-server");
+  const router = (label: string, classifier: string) => `
+- protocol: h2
+  label: ${label}
+  identifier: {kind: io.l5d.header.path, segments: 1}
+  dtab: /svc/hello.Greeter => /$/inet/127.0.0.1/${up.port};
+  service:
+    responseClassifier: ${classifier}
+    retries: {budget: {minRetriesPerSec: 1, percentCanRetry: 0.0}}
+  servers: [{port: 0}]`;
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:${router("always", "{kind: io.l5d.h2.grpc.alwaysRetryable}")}${
+    router("never", "{kind: io.l5d.h2.grpc.neverRetryable}")
+  }${router("codes", "{kind: io.l5d.h2.grpc.retryableStatusCodes, retryableStatusCodes: [3]}")}
+`);
+  try {
+    const attempts: Record<string, number[]> = {};
+    for (const label of ["always", "never", "codes"]) {
+      // UNAVAILABLE (14), then INVALID_ARGUMENT (3): one call each, the client sees the status.
+      const results = await grpcCalls(`127.0.0.1:${sy.ports[label]![0]}`, ["fail", "bad"]);
+      assertEquals(results, [{ code: 14 }, { code: 3 }], label);
+      const m = await metrics(sy.admin);
+      const svc = `rt/${label}/service/svc/hello.Greeter`;
+      assertEquals([m[`${svc}/requests`], m[`${svc}/failures`]], [2, 2], label);
+      attempts[label] = [m[`rt/${label}/client/$/inet/127.0.0.1/${up.port}/requests`]!];
+      attempts[label]!.push(m[`${svc}/retries/total`] ?? 0);
+    }
+    // The budget's reserve (1/s × 10 s) allows 10 retries in all per router.
+    assertEquals(attempts.always, [12, 10], "alwaysRetryable retries both statuses");
+    assertEquals(attempts.never, [2, 0], "neverRetryable retries none");
+    const [codes, codesRetries] = attempts.codes!;
+    assertEquals(codesRetries, 10, "retryableStatusCodes [3] retries INVALID_ARGUMENT");
+    assertEquals(codes, 12);
+    // ...and not UNAVAILABLE: every call of "fail" the upstream saw came from "always".
+    const seen = (m: string) => up.peer.lines.filter((l) => l.call === m).length;
+    await new Promise((r) => setTimeout(r, 200));
+    assertEquals(seen("fail") + seen("bad"), 12 + 2 + 12);
+    assertEquals(seen("bad"), 1 + 1 + 11);
   } finally {
     await sy.stop();
     await up.peer.kill();

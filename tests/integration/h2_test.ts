@@ -339,3 +339,56 @@ routers:
     await upstream.shutdown();
   }
 });
+
+// protocol-h2.md's server and client parameters configure the SETTINGS each side sends
+// (Linkerd's Netty4H2Settings): the server's seen by nghttp, the client's by the upstream.
+Deno.test("h2: server and client SETTINGS from initialStreamWindowBytes, maxFrameBytes, … are sent", async () => {
+  const up = await startPortPeer("h2-settings-server");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/dog => /$/inet/127.0.0.1/${up.port};
+  servers:
+  - port: 0
+    initialStreamWindowBytes: 1048576
+    maxConcurrentStreamsPerConnection: 77
+    maxFrameBytes: 32768
+    maxHeaderListBytes: 9000
+    headerTableBytes: 2048
+  client:
+    initialStreamWindowBytes: 524288
+    maxFrameBytes: 65536
+    maxHeaderListByts: 7000
+    headerTableBytes: 1024
+`);
+  try {
+    const out = await nghttp([
+      "-v",
+      "-H",
+      ":authority: dog",
+      `http://127.0.0.1:${sy.ports.h2![0]}/`,
+    ]);
+    const at = out.indexOf("recv SETTINGS frame <length=");
+    const recv = out.slice(at, out.indexOf("\n[", at + 1));
+    for (
+      const s of [
+        "SETTINGS_HEADER_TABLE_SIZE(0x01):2048",
+        "SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576",
+        "SETTINGS_MAX_FRAME_SIZE(0x05):32768",
+        "SETTINGS_MAX_CONCURRENT_STREAMS(0x03):77",
+        "SETTINGS_MAX_HEADER_LIST_SIZE(0x06):9000",
+      ]
+    ) assert(recv.includes(s), `${s} not in the server's SETTINGS:\n${out}`);
+    assert(out.includes("ok"), out);
+    const { settings } = await up.peer.next();
+    const got = settings as Record<string, number>;
+    assertEquals(
+      [got.initialWindowSize, got.maxFrameSize, got.maxHeaderListSize, got.headerTableSize],
+      [524288, 65536, 7000, 1024],
+    );
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});

@@ -30,6 +30,8 @@
  *   `{"port"}`, then `{"closed": PATH, "rstCode"}` when a stream closes.
  * - `h2-reset-client ADDRESS AUTHORITY PATH CODE`: one request; after the response head and the
  *   first DATA it resets the stream with CODE. Prints `{"status"}` then `{"done": true}`.
+ * - `h2-settings-server`: an h2c server that prints `{"settings"}` (the client's SETTINGS, as
+ *   node:http2 holds them) per request and answers 200 "ok". Prints `{"port"}` first.
  * - `h2-trailers-server`: an h2c server that prints `{"path", "bytes", "head", "trailers"}` per
  *   request (the body's length, the request's trailers or null) and answers 200 "ok", except the
  *   first request to `/fail-once`, a 503.
@@ -271,6 +273,18 @@ function h2ResetClient(address: string, authority: string, path: string, code: n
   });
 }
 
+/** An h2c server that reports the SETTINGS its client sent (see the module doc). */
+function h2SettingsServer(): void {
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.on("error", () => {});
+    out({ settings: stream.session?.remoteSettings });
+    stream.respond({ ":status": 200 });
+    stream.end("ok\n");
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
 /** An h2c server that reports each request's trailers (see the module doc). */
 function h2TrailersServer(): void {
   const server = http2.createServer();
@@ -341,6 +355,7 @@ if (import.meta.main) {
   else if (mode === "h2-reset") h2Reset();
   else if (mode === "h2-reset-client") h2ResetClient(args[0]!, args[1]!, args[2]!, Number(args[3]));
   else if (mode === "h2-trailers-server") h2TrailersServer();
+  else if (mode === "h2-settings-server") h2SettingsServer();
   else if (mode === "h2-trailers-client") {
     h2TrailersClient(args[0]!, args[1]!, args[2]!, Number(args[3]), args[4]);
   } else throw new Error(`unknown mode ${mode}`);
