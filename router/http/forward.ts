@@ -86,6 +86,11 @@ export function upstreamHeaders(
         connListed ??= new Set();
         for (const x of e[1].split(",")) connListed.add(x.trim().toLowerCase());
       } else if (name === H.via) via = via === undefined ? e[1] : `${via}, ${e[1]}`;
+      else if (name === "te" && version === "2.0" && e[1].trim().toLowerCase() === "trailers") {
+        // The one TE HTTP/2 allows (RFC 9113 §8.2.2), which Linkerd's h2 router passes on
+        // (finagle/h2/.../ConnectionHeaders.scala finds only other values malformed).
+        out.push(e as [string, string]);
+      }
       continue;
     }
     if (name === H.grpcTimeout) grpcTimeout = true;

@@ -53,6 +53,8 @@ routers:
     const [s] = await seen("/small");
     assertEquals(s!.bytes, 5);
     assertEquals(s!.head, "h");
+    // `te: trailers`, the one TE HTTP/2 allows, goes on too (it is hop-by-hop in HTTP/1.1).
+    assertEquals(s!.te, "trailers");
     const st = s!.trailers as Record<string, string>;
     assertEquals([st["x-checksum"], st["grpc-foo"]], ["abc", "bar"]);
 

@@ -32,12 +32,12 @@
  *   first DATA it resets the stream with CODE. Prints `{"status"}` then `{"done": true}`.
  * - `h2-settings-server`: an h2c server that prints `{"settings"}` (the client's SETTINGS, as
  *   node:http2 holds them) per request and answers 200 "ok". Prints `{"port"}` first.
- * - `h2-trailers-server`: an h2c server that prints `{"path", "bytes", "head", "trailers"}` per
- *   request (the body's length, the request's trailers or null) and answers 200 "ok", except the
+ * - `h2-trailers-server`: an h2c server that prints `{"path", "bytes", "head", "te", "trailers"}`
+ *   per request (the body's length, `x-head`, `te`, the request's trailers or null) and answers 200 "ok", except the
  *   first request to `/fail-once`, a 503.
- * - `h2-trailers-client ADDRESS AUTHORITY PATH BYTES [TRAILERS_JSON]`: one POST of BYTES bytes,
- *   ended with those trailers (a HEADERS frame) when given. Prints `{"status", "body"}`, then
- *   `{"done": true}`.
+ * - `h2-trailers-client ADDRESS AUTHORITY PATH BYTES [TRAILERS_JSON]`: one POST (`x-head: h`,
+ *   `te: trailers`) of BYTES bytes, ended with those trailers (a HEADERS frame) when given.
+ *   Prints `{"status", "body"}`, then `{"done": true}`.
  *
  * @module
  */
@@ -297,7 +297,7 @@ function h2TrailersServer(): void {
     stream.on("trailers", (t) => (trailers = t));
     stream.on("end", () => {
       const path = String(headers[":path"]);
-      out({ path, bytes, head: headers["x-head"] ?? null, trailers });
+      out({ path, bytes, head: headers["x-head"] ?? null, te: headers["te"] ?? null, trailers });
       if (path === "/fail-once" && !failed) {
         failed = true;
         stream.respond({ ":status": 503 });
@@ -325,7 +325,7 @@ function h2TrailersClient(
     Deno.exit(0);
   });
   const stream = session.request(
-    { ":method": "POST", ":authority": authority, ":path": path, "x-head": "h" },
+    { ":method": "POST", ":authority": authority, ":path": path, "x-head": "h", "te": "trailers" },
     trailers ? { waitForTrailers: true } : {},
   );
   if (trailers) stream.on("wantTrailers", () => stream.sendTrailers(JSON.parse(trailers)));

@@ -323,6 +323,11 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         head[":authority"] = value;
         continue;
       }
+      if (name === "te") {
+        // Only `te: trailers` may go on an HTTP/2 request (RFC 9113 §8.2.2).
+        if (value.trim().toLowerCase() === "trailers") grpc = true;
+        continue;
+      }
       if (NOT_FORWARDED.has(name)) continue;
       if (name === "content-type" && value.startsWith("application/grpc")) grpc = true;
       const seen = head[name];
@@ -330,7 +335,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       else head[name] = Array.isArray(seen) ? [...seen, value] : [String(seen), value];
     }
     head[":authority"] ??= authorityOf(host, port);
-    if (grpc) head["te"] = "trailers"; // gRPC servers require it; HTTP/2 allows only this value
+    // The client's `te: trailers`; gRPC servers require it. HTTP/2 allows only this value.
+    if (grpc) head["te"] = "trailers";
     if (sess.active >= streamLimit(sess)) {
       // The peer would refuse the stream (REFUSED_STREAM): wait for one of ours to close. A
       // request cancelled meanwhile (the client's RST_STREAM, its deadline) leaves the queue at
