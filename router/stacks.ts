@@ -187,7 +187,15 @@ export function createStacks(deps: StackDeps): StackFactory {
         // A stream still flowing (h2), or one with a body that its head does not classify: the
         // class goes out in its trailers, as Linkerd's h2 classifier filter does.
         whenEnded(box, () => {
-          (box.fields ??= []).push([H.successClass, successClassValue(c.response(req, rsp))]);
+          // Classified first: an upstream hop's own trailer is what its class is read from.
+          const value = successClassValue(c.response(req, rsp));
+          // Set, not added: this hop's class replaces the upstream hop's (Linkerd's h2
+          // ClassifierFilter `frame.set`), so a chain of routers sends one value.
+          const fields = (box.fields ??= []);
+          for (let i = fields.length - 1; i >= 0; i--) {
+            if (fields[i]![0] === H.successClass) fields.splice(i, 1);
+          }
+          fields.push([H.successClass, value]);
         });
         return;
       }

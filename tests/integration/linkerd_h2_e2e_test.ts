@@ -193,6 +193,46 @@ routers:
   }
 });
 
+// ClassifierFilter (linkerd/router/h2/.../ClassifierFilter.scala) *sets* l5d-success-class in a
+// stream's trailers: through a chain of routers the client gets one value, this hop's.
+Deno.test("linkerd h2 ClassifierFilter: through two routers a stream's trailers carry one l5d-success-class", async () => {
+  const up = await startPortPeer("h2-server");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  label: inner
+  dtab: /svc/dog => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+- protocol: h2
+  label: outer
+  dtab: /svc/dog => /svc/cat;
+  servers: [{port: 0}]
+`);
+  try {
+    const inner = sy.ports.inner![0];
+    const [head, trailers] = headAndTrailers(
+      await nghttp([
+        "-v",
+        "-H",
+        ":authority: dog",
+        "-H",
+        // Outer: /svc/dog => /svc/cat => inner; inner (the override goes along) sends dog on.
+        `l5d-dtab: /svc/cat => /$/inet/127.0.0.1/${inner}`,
+        `http://127.0.0.1:${sy.ports.outer![0]}/stream`,
+      ]),
+    );
+    assert(head.includes("via: h2 linkerd, h2 linkerd"), head.join("\n"));
+    assert(trailers.includes("x-checksum: abc123"), trailers.join("\n"));
+    assertEquals(trailers.filter((f) => f.startsWith("l5d-success-class")), [
+      "l5d-success-class: 1.0",
+    ]);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
 /** The error code of the RST_STREAM nghttp -v received, or undefined. */
 function resetCode(verbose: string): string | undefined {
   return /recv RST_STREAM frame[^\n]*\n\s*\(error_code=([A-Z_]+)/.exec(verbose)?.[1];
