@@ -11,6 +11,7 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { curl, eventually, startUpstream, type Upstream } from "../support/upstream.ts";
 import { type Running, startSwitchyard } from "../support/switchyard.ts";
 import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+import { nghttp, startPortPeer } from "../support/h2_peers.ts";
 
 function v1Backend(name: string, port: { number: number } | { name: string }) {
   return { service: { name, port } };
@@ -162,6 +163,56 @@ routers:
   } finally {
     await sy?.stop();
     await Promise.all(Object.values(ups).map((u) => u.close()));
+    await api.close();
+  }
+});
+
+// protocol-h2.md "HTTP/2 Ingress Identifier": an h2 router's io.l5d.ingress compares a rule's
+// host with `:authority` (not a `host` header), and names `/svc/<namespace>/<port>/<service>`.
+Deno.test("ingress on an h2 router: rules match :authority (nghttp prior knowledge)", async () => {
+  const api = startFakeK8sApi();
+  const rule = await startPortPeer("h2-server");
+  const fallback = await startPortPeer("h2-trailers-server");
+  let sy: Running | undefined;
+  try {
+    api.put("ingresses", "default", {
+      metadata: { name: "grpc", annotations: { "kubernetes.io/ingress.class": "linkerd" } },
+      spec: {
+        backend: { serviceName: "fallback", servicePort: 80 },
+        rules: [{
+          host: "web.test",
+          http: {
+            paths: [{ path: "/testpath", backend: { serviceName: "test", servicePort: 80 } }],
+          },
+        }],
+      },
+    });
+    sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: h2
+  identifier: {kind: io.l5d.ingress, namespace: default, host: 127.0.0.1, port: ${api.port}}
+  dtab: |
+    /svc/default/80/test => /$/inet/127.0.0.1/${rule.port};
+    /svc/default/80/fallback => /$/inet/127.0.0.1/${fallback.port};
+  servers: [{port: 0}]
+`);
+    const url = `http://127.0.0.1:${sy.ports.h2![0]}`;
+    const get = (authority: string, path: string) =>
+      nghttp(["-H", `:authority: ${authority}`, `${url}${path}`]);
+    assert(
+      await eventually(async () => (await get("web.test", "/testpath")).includes("path=/"), 10_000),
+    );
+    // the rule's host against :authority
+    const hit = await get("web.test", "/testpath");
+    assert(hit.includes("path=/testpath ") && hit.includes("authority=web.test"), hit);
+    // another authority, or another path: the default backend
+    assertEquals((await get("other.test", "/testpath")).trim(), "ok");
+    assertEquals((await get("web.test", "/else")).trim(), "ok");
+  } finally {
+    await sy?.stop();
+    await rule.peer.kill();
+    await fallback.peer.kill();
     await api.close();
   }
 });
