@@ -73,3 +73,19 @@ export function trailer(box: TrailerBox | undefined, name: string): string | nul
   for (const e of f) if (e[0] === name) return e[1];
   return null;
 }
+
+/** Where a chunked HTTP/1.1 body's trailer fields are found once the body has ended. */
+export interface BodyTrailers {
+  /** The trailer fields (lower-case names), once the body ended with some; null otherwise. */
+  readonly trailers: [string, string][] | null;
+}
+
+/**
+ * The trailers of chunked HTTP/1.1 bodies, keyed by the body's stream: set by whoever decodes the
+ * chunked framing (the h1 client for responses, the raw server for requests) and filled before
+ * the stream closes, so the side that sends the body on (the raw server's response writer, the h1
+ * client's request writer) can end its own chunked body with them, as Finagle streams
+ * `Chunk.last(trailers)`. Keyed by the stream, not the message, so a filter that rebuilds the
+ * `Request`/`Response` around the same body keeps them.
+ */
+export const bodyTrailers: WeakMap<ReadableStream<Uint8Array>, BodyTrailers> = new WeakMap();

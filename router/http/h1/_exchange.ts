@@ -16,6 +16,7 @@ import { recyclableBodies, streamChunks } from "../raw/chunk_pool.ts";
 import { BadRequest, findSwitchyardError, UpstreamError } from "../../core/errors.ts";
 import { offAbort, onAbort } from "../../core/abort.ts";
 import { ChunkedDecoder } from "./chunked.ts";
+import { bodyTrailers } from "../../core/trailers.ts";
 import type { Conn } from "./_conn.ts";
 import type { Pool } from "./_pool.ts";
 import {
@@ -134,7 +135,8 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
         this.#reader = reader;
         this.#touched = true; // from here on the stream cannot be replayed
         const pool = recyclableBodies.get(p.stream);
-        this.#upload(writeStreamBody(this.#c, reader, p.streamLength, pool));
+        const trailers = bodyTrailers.get(p.stream);
+        this.#upload(writeStreamBody(this.#c, reader, p.streamLength, pool, trailers));
       }
       // The head is read here, not in an async helper of its own (one async frame less per
       // request, issue 6): `#head()` parses what the buffer holds, `fill()` reads more. 1xx
@@ -242,14 +244,13 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       // Usually the body came with the head: no async step (issue 6).
       return c.e - c.s < cl ? this.#fillSmall(h, cl) : this.#small(h, cl);
     }
-    this.#body = h.chunked
-      ? new ChunkedDecoder(c, this.#limits.maxHead)
-      : cl >= 0
-      ? new LengthReader(c, cl)
-      : new EofReader(c);
+    const chunked = h.chunked ? new ChunkedDecoder(c, this.#limits.maxHead) : null;
+    this.#body = chunked ?? (cl >= 0 ? new LengthReader(c, cl) : new EofReader(c));
     this.#keepAlive = h.keepAlive && (h.chunked || cl >= 0);
     const stream = new ReadableStream<Uint8Array>(this, { highWaterMark: 0 });
     recyclableBodies.set(stream, streamChunks); // its chunks come from there, untouched
+    // Its trailer fields, known when the stream closes, for the server to send on.
+    if (chunked !== null) bodyTrailers.set(stream, chunked);
     return makeResponse(st, h.reason, h.headers, stream);
   }
 

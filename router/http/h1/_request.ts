@@ -10,6 +10,7 @@
  * @module
  */
 import type { ChunkPool } from "../raw/chunk_pool.ts";
+import type { BodyTrailers } from "../../core/trailers.ts";
 import { BadRequest, findSwitchyardError } from "../../core/errors.ts";
 import { encodeLatin1, FVAL, putField, putLatin1, TCHAR } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
@@ -257,7 +258,7 @@ export function writeBytesBody(c: Conn, body: Uint8Array): Promise<void> {
  * Send a streamed body: each chunk is awaited on the socket before the next is read, so a slow
  * upstream slows the producer. Reads through `reader`, which the caller may cancel. When the
  * stream's chunks come from `pool` (the raw engine's request bodies: `../raw/chunk_pool.ts`),
- * each goes back to it once written.
+ * each goes back to it once written. A chunked body ends with `trailers`' fields when it has some.
  *
  * @throws {SendError} when the socket refuses a write
  * @throws {BadRequest} when reading the body fails (the client's stream broke: `Deno.serve`'s
@@ -270,6 +271,7 @@ export async function writeStreamBody(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   length: number,
   pool?: ChunkPool,
+  trailers?: BodyTrailers,
 ): Promise<void> {
   let sent = 0, pendingCrlf = false;
   for (;;) {
@@ -313,6 +315,14 @@ export async function writeStreamBody(
   }
   if (length >= 0) {
     if (sent !== length) throw new Error(`request body ended after ${sent} of ${length} bytes`);
+  } else if (trailers?.trailers) {
+    // The client's chunked body ended with trailer fields: they end this one too (Finagle
+    // streams `Chunk.last(trailers)` on to the upstream).
+    let tail = pendingCrlf ? "\r\n0\r\n" : "0\r\n";
+    for (const f of trailers.trailers) tail += f[0] + ": " + f[1] + "\r\n";
+    tail += "\r\n";
+    const buf = c.scratch(tail.length);
+    await send(c, buf.subarray(0, encodeLatin1(tail, buf, 0)));
   } else await send(c, pendingCrlf ? CRLF_LAST_CHUNK : LAST_CHUNK);
 }
 

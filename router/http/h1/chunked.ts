@@ -7,13 +7,15 @@
  *   Extensions are skipped, but must be field-vchar / SP / HTAB (no CTLs); the size line, with
  *   extensions, is limited to 4 KiB.
  * - Chunk data must be followed by exactly CRLF.
- * - Trailer fields are validated like header fields and then dropped (the web `Response` has no
- *   trailers); their total size is limited by `maxTrailerBytes`.
+ * - Trailer fields are validated like header fields and kept in {@link ChunkedDecoder.trailers}
+ *   (names lower-cased, values trimmed; `content-length`, `transfer-encoding` and `trailer` left
+ *   out, as Netty's decoder does) for the proxy to send on; their total size is limited by
+ *   `maxTrailerBytes`.
  *
  * @module
  */
 import { UpstreamError } from "../../core/errors.ts";
-import { FVAL, HEX, TCHAR } from "./_bytes.ts";
+import { FVAL, HEX, latin1, TCHAR } from "./_bytes.ts";
 import type { ByteSource } from "./_conn.ts";
 import { shrinkPooled, streamChunks, takeBuffered } from "../raw/chunk_pool.ts";
 
@@ -29,6 +31,7 @@ export class ChunkedDecoder {
   #state = SIZE;
   #left = 0;
   #trailerBytes = 0;
+  #trailers: [string, string][] | null = null;
 
   /**
    * @param src where the encoded bytes come from, starting at `src.s`
@@ -37,6 +40,11 @@ export class ChunkedDecoder {
   constructor(src: ByteSource, maxTrailerBytes: number) {
     this.#src = src;
     this.#maxTrailerBytes = maxTrailerBytes;
+  }
+
+  /** The trailer fields, once the body ended with some (null before, or when there were none). */
+  get trailers(): [string, string][] | null {
+    return this.#trailers;
   }
 
   /** True once the last chunk and the trailer section were consumed. */
@@ -94,7 +102,8 @@ export class ChunkedDecoder {
             this.#state = DONE;
             return null;
           }
-          checkField(src.buf, src.s, lf - 1);
+          const field = readField(src.buf, src.s, lf - 1);
+          if (field !== null) (this.#trailers ??= []).push(field);
           this.#trailerBytes += len;
           src.s = lf + 1;
           break;
@@ -144,14 +153,24 @@ function parseSize(b: Uint8Array, s: number, cr: number): number {
   return size;
 }
 
-/** A trailer field line `b[s, cr)`: tchar+ ":" field-value. */
-function checkField(b: Uint8Array, s: number, cr: number): void {
+/**
+ * A trailer field line `b[s, cr)`: tchar+ ":" field-value, as [lower-case name, trimmed value];
+ * null for the framing fields a trailer section must not carry (RFC 9110 §6.5.1), which are
+ * dropped.
+ */
+function readField(b: Uint8Array, s: number, cr: number): [string, string] | null {
   let k = s;
   while (TCHAR[b[k] as number] === 1) k++;
   if (k === s || b[k] !== 58) bad("bad trailer field");
-  k++;
+  const colon = k++;
   while (k < cr && FVAL[b[k] as number] !== 0) k++;
   if (k !== cr) bad("bad byte in trailer field");
+  const name = latin1(b, s, colon, true).toLowerCase();
+  if (name === "content-length" || name === "transfer-encoding" || name === "trailer") return null;
+  let vs = colon + 1, ve = cr;
+  while (vs < ve && (b[vs] === 32 || b[vs] === 9)) vs++;
+  while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--;
+  return [name, latin1(b, vs, ve, false)];
 }
 
 function bad(what: string): never {

@@ -77,6 +77,20 @@ Deno.test("ChunkedDecoder decodes chunks, skips extensions, drops trailers, stop
   assertEquals(src.rest, "NEXT");
 });
 
+Deno.test("ChunkedDecoder keeps the trailer fields, without framing fields, once the body ends", async () => {
+  const src = new MemSource([
+    bytes("1\r\na\r\n0\r\nX-Sum:  9 \r\nContent-Length: 5\r\nTrailer: x\r\nY:\r\n\r\n"),
+  ]);
+  const d = new ChunkedDecoder(src, 1024);
+  assertEquals(d.trailers, null);
+  assertEquals(String.fromCharCode(...(await d.next())!), "a");
+  assertEquals(await d.next(), null);
+  assertEquals(d.trailers, [["x-sum", "9"], ["y", ""]]);
+  const none = new ChunkedDecoder(new MemSource([bytes("0\r\n\r\n")]), 1024);
+  assertEquals(await none.next(), null);
+  assertEquals(none.trailers, null);
+});
+
 Deno.test("ChunkedDecoder gives the same result at every split point", async () => {
   const w = bytes(WIRE);
   for (let a = 0; a <= w.length; a++) {

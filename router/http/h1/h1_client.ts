@@ -12,9 +12,11 @@
  * connection cap with a FIFO queue, one replay of a replayable request on a fresh connection
  * when a reused one turns out dead, content-length / chunked / close-delimited responses with
  * strict parsing (`response_head.ts`, `chunked.ts`), 1xx skipping, streamed request and response
- * bodies with backpressure, cancellation by `AbortSignal`.
- * Not supported: TLS, HTTP/2, pipelining, CONNECT and upgrades (a 101 is an error), trailers
- * (parsed and dropped), transfer codings other than chunked, waiting for `100 Continue` (the
+ * bodies with backpressure, cancellation by `AbortSignal`, chunked trailers (a response's in
+ * `bodyTrailers` under its body stream once it ends; a request body registered there ends with
+ * its own).
+ * Not supported: TLS, HTTP/2, pipelining, CONNECT and upgrades (a 101 is an error), transfer
+ * codings other than chunked, waiting for `100 Continue` (the
  * body is sent at once, which RFC 9110 §10.1.1 allows), no response head or idle-read timeout
  * of its own (use `signal`).
  *

@@ -5,7 +5,8 @@
  *
  * - `Expect: 100-continue`: the interim response is written on the first pull, unless the final
  *   response was already started.
- * - Chunked: extensions are skipped and trailers validated and dropped (h1 `ChunkedDecoder`); a
+ * - Chunked: extensions are skipped and trailers validated and kept for the h1 client to send on
+ *   (h1 `ChunkedDecoder`, registered in `bodyTrailers` under the body's stream); a
  *   framing error errors the stream with `BadRequest` and the connection is closed after the
  *   response (the message boundary is lost).
  * - After the response, `finish()` drains what the handler left unread, up to a byte limit, so
@@ -15,6 +16,7 @@
  */
 import { BadRequest } from "../../core/errors.ts";
 import { ChunkedDecoder } from "../h1/chunked.ts";
+import { bodyTrailers } from "../../core/trailers.ts";
 import type { ServerConn } from "./_conn.ts";
 import { recyclableBodies, shrinkPooled, streamChunks, takeBuffered } from "./chunk_pool.ts";
 
@@ -112,6 +114,7 @@ export class RequestBody implements UnderlyingDefaultSource<Uint8Array> {
   stream(): ReadableStream<Uint8Array> {
     const s = new ReadableStream(this, { highWaterMark: 0 });
     recyclableBodies.set(s, streamChunks); // the upstream client gives the chunks back
+    if (this.#decoder !== null) bodyTrailers.set(s, this.#decoder);
     return s;
   }
 

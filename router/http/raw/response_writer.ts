@@ -10,7 +10,9 @@
  *   (content-length); the handler's `content-length` (the stream is held to exactly that many
  *   bytes, else the connection is closed); a body that ends after its first chunk
  *   (content-length); else chunked for HTTP/1.1 clients and close-delimited (`connection:
- *   close`) for HTTP/1.0 clients.
+ *   close`) for HTTP/1.0 clients. A body that ended with trailer fields (a chunked upstream's,
+ *   `bodyTrailers`) goes chunked to an HTTP/1.1 client, its last chunk followed by them, as
+ *   Finagle writes `Chunk.last(trailers)`; an HTTP/1.0 client gets the body without them.
  * - The head and the first body bytes go out in one write. Each later write is awaited before
  *   the next read from the body stream (backpressure). When the client goes away the body
  *   stream is cancelled.
@@ -23,6 +25,7 @@ import { responseBytes } from "./response_bytes.ts";
 import { type ChunkPool, recyclableBodies } from "./chunk_pool.ts";
 import { reasonPhrase } from "./reason_phrase.ts";
 import { peekResponse, utf8 } from "./_response_internals.ts";
+import { type BodyTrailers, bodyTrailers } from "../../core/trailers.ts";
 
 /** What the writer needs to know about the request being answered. */
 export interface WriteTarget {
@@ -74,6 +77,7 @@ function fieldId(name: string): number {
   }
 }
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
+const EMPTY = new Uint8Array(0);
 const COPY_LIMIT = 256 * 1024;
 
 /**
@@ -201,7 +205,11 @@ async function writeStreamBody(
       throw new UnsentResponse(e); // nothing written yet: the server can still answer 502
     }
     if (cl !== -1) return await copyLength(c, reader, first, o, cl, keep, minor, pool);
+    const trailers = bodyTrailers.get(body);
     if (first.done) {
+      if (minor === 1 && trailers?.trailers) {
+        return await copyChunked(c, reader, EMPTY, reader.read(), o, keep, pool, trailers);
+      }
       o = putField(c, o, "content-length", "0");
       await c.write(endHead(c, o, keep, minor, 0, null));
       return keep;
@@ -215,7 +223,7 @@ async function writeStreamBody(
       pool?.give(chunk);
       throw new UnsentResponse(e);
     }
-    if (settled !== null && settled.done) {
+    if (settled !== null && settled.done && (minor === 0 || !trailers?.trailers)) {
       o = putField(c, o, "content-length", String(chunk.length));
       await c.write(endHead(c, o, keep, minor, chunk.length, chunk));
       if (chunk.length > COPY_LIMIT) await c.write(chunk);
@@ -223,7 +231,7 @@ async function writeStreamBody(
       return keep;
     }
     if (minor === 0) return await copyClose(c, reader, chunk, second, o, pool);
-    return await copyChunked(c, reader, chunk, second, o, keep, pool);
+    return await copyChunked(c, reader, chunk, second, o, keep, pool, trailers);
   } catch (e: unknown) {
     reader.cancel(e).catch(() => {});
     throw e;
@@ -313,6 +321,7 @@ async function copyChunked(
   headEnd: number,
   keep: boolean,
   pool: ChunkPool | undefined,
+  trailers: BodyTrailers | undefined,
 ): Promise<boolean> {
   headEnd = putField(c, headEnd, "transfer-encoding", "chunked");
   const hb = endHead(c, headEnd, keep, 1, 0, null);
@@ -321,6 +330,15 @@ async function copyChunked(
   let prefix = hl; // bytes of head already in scratch
   for (;;) {
     if (piece === null) {
+      const fields = trailers?.trailers;
+      if (fields) {
+        // last-chunk, then the trailer section (RFC 9112 §7.1.2)
+        let o = putBytes(c, prefix, LAST_CHUNK.subarray(0, 3));
+        for (const f of fields) o = putField(c, o, f[0], f[1]);
+        o = putBytes(c, o, CRLF);
+        await c.write(c.wbuf.subarray(0, o));
+        return keep;
+      }
       if (prefix > 0) {
         const buf = c.scratch(prefix + LAST_CHUNK.length);
         buf.set(LAST_CHUNK, prefix);
