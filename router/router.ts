@@ -207,7 +207,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       // The raw engine hands over what it parsed (URL, wire-order header list); else parse.
       const parts = requestParts.get(req);
       const url = parts?.url ?? urlOf(req);
-      const target = url.pathname + url.search;
+      // `OPTIONS *` goes on as such (its URL's path reads `/*`), as Finagle keeps the uri.
+      const target = parts?.asterisk ? "*" : url.pathname + url.search;
       if (target.length + req.method.length + 10 > maxLineBytes) {
         throw new BadRequest(
           `Request line exceeds maxInitialLineKB (${spec.maxInitialLineKB} KB)`,

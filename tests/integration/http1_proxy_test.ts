@@ -5,7 +5,7 @@
  * `Chunk.last(trailers)` and writes them back out). A raw TCP upstream reads whole requests
  * (chunked bodies included) and answers with exact bytes.
  */
-import { assert, assertStringIncludes } from "../support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { fsNamerDir } from "../support/upstream.ts";
 
@@ -156,6 +156,30 @@ Deno.test("http/1.1: a chunked request's trailers reach the upstream; framing fi
     const r2 = await exchange(port, head + "0\r\nX-Sum: 0\r\n\r\n");
     assert(r2.startsWith("HTTP/1.1 200 "), r2);
     assert(up.requests.at(-1)!.endsWith("\r\n\r\n0\r\nx-sum: 0\r\n\r\n"), up.requests.at(-1));
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("http/1.1: OPTIONS * is forwarded in asterisk-form, as is an absolute-form OPTIONS with an empty path", async () => {
+  const up = upstream(() => "HTTP/1.1 200 OK\r\nAllow: GET, OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  const sy = await proxyTo(up.port);
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const cases: [string, string][] = [
+      ["OPTIONS * HTTP/1.1\r\nHost: up", "OPTIONS * HTTP/1.1"],
+      // RFC 9112 §3.2.4: the last proxy sends "*" for an absolute-form OPTIONS without a path.
+      ["OPTIONS http://up HTTP/1.1\r\nHost: up", "OPTIONS * HTTP/1.1"],
+      ["OPTIONS http://up/ HTTP/1.1\r\nHost: up", "OPTIONS / HTTP/1.1"],
+      ["OPTIONS /* HTTP/1.1\r\nHost: up", "OPTIONS /* HTTP/1.1"],
+    ];
+    for (const [request, line] of cases) {
+      const r = await exchange(port, `${request}\r\nConnection: close\r\n\r\n`);
+      assert(r.startsWith("HTTP/1.1 200 "), r);
+      assertStringIncludes(r.toLowerCase(), "\r\nallow: get, options\r\n");
+      assertEquals(up.requests.at(-1)!.split("\r\n")[0], line, request);
+    }
   } finally {
     await sy.stop();
     await up.close();

@@ -7,7 +7,8 @@
  * - absolute-form (`GET http://hello/p`, as http_proxy clients send): the target as is; the Host
  *   header stays in the headers.
  * - authority-form (CONNECT): `http://<host:port>/` (the URL parser adds the `/`).
- * - asterisk-form (`OPTIONS *`): `http://<Host>/*`.
+ * - asterisk-form (`OPTIONS *`): `http://<Host>/*`, marked `asterisk` in its parts (as is an
+ *   absolute-form OPTIONS with an empty path) so that it is forwarded as `OPTIONS *`.
  * - The method is normalised as `new Request` does (a case-insensitive DELETE, GET, HEAD,
  *   OPTIONS, POST or PUT is upper-cased; anything else kept as sent). A GET or HEAD may carry a
  *   body (which `new Request` refuses): a proxy forwards what it was sent.
@@ -35,6 +36,9 @@ import { fastRequest } from "./_request_internals.ts";
 import type { RequestHead } from "./request_head.ts";
 import { requestParts } from "./request_parts.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
+
+/** An absolute-form target without path or query (`http://hello`, `http://hello:80`). */
+const EMPTY_PATH = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*$/i;
 
 /** The methods the fetch spec normalises (upper-cases when matched case-insensitively). */
 const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
@@ -104,7 +108,10 @@ export function buildRequest(
   for (const pair of headers) pair[0] = pair[0].toLowerCase();
   const req = fastRequest(method, href, headers, body, signal) ??
     slowRequest(method, href, headers, body, signal);
-  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute: h.form === "absolute" });
+  const absolute = h.form === "absolute";
+  const asterisk = h.form === "asterisk" ||
+    (absolute && method === "OPTIONS" && EMPTY_PATH.test(h.target));
+  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute, asterisk });
   return req;
 }
 

@@ -35,6 +35,12 @@ export interface RequestParts {
    * ended with the stream), which the h2 client sends on after the body.
    */
   readonly trailers?: TrailerBox;
+  /**
+   * An `OPTIONS` for the server as a whole: asterisk-form (`OPTIONS * HTTP/1.1`), or absolute-form
+   * with an empty path (`OPTIONS http://hello HTTP/1.1`). Its URL's path reads `/*` or `/`; it is
+   * forwarded as `OPTIONS *` (RFC 9112 §3.2.4).
+   */
+  readonly asterisk?: boolean;
 }
 
 /**
