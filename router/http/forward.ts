@@ -181,6 +181,8 @@ export function forwardTo(
       headLimits,
       // An h2 request stream's trailers go on after its body (h2 upstreams).
       trailers: version === "2.0" ? requestParts.get(req)?.trailers : undefined,
+      // 1xx answers (e.g. 103 Early Hints) go on to a raw-engine HTTP/1.1 client (RFC 9110 §15.2)
+      onInterim: requestParts.get(req)?.interim,
     }).then(version === "2.0" ? appendViaH2 : appendVia);
   const buffered = async (req: Request, ctx: Ctx, version: string): Promise<Response> => {
     const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());

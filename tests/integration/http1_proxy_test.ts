@@ -185,3 +185,39 @@ Deno.test("http/1.1: OPTIONS * is forwarded in asterisk-form, as is an absolute-
     await up.close();
   }
 });
+
+Deno.test("http/1.1: an upstream's 103 Early Hints reaches an HTTP/1.1 client before the final response, not an HTTP/1.0 one", async () => {
+  const up = upstream((req) => {
+    const hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+    // A 100 Continue is the proxy's own business with its client: never relayed.
+    const cont = req.includes("/continue") ? "HTTP/1.1 100 Continue\r\n\r\n" : "";
+    return cont + hints + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  });
+  const sy = await proxyTo(up.port);
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const r = await exchange(port, "GET /hints HTTP/1.1\r\nHost: up\r\nConnection: close\r\n\r\n");
+    assert(r.startsWith("HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n"), r);
+    const final = r.slice(r.indexOf("\r\n\r\n") + 4);
+    assert(final.startsWith("HTTP/1.1 200 OK\r\n") && final.endsWith("\r\n\r\nok"), r);
+    const c = await exchange(
+      port,
+      "GET /continue HTTP/1.1\r\nHost: up\r\nConnection: close\r\n\r\n",
+    );
+    assert(c.startsWith("HTTP/1.1 103 Early Hints\r\n"), c);
+    assert(!c.includes("100 Continue"), c);
+    const old = await exchange(port, "GET /hints HTTP/1.0\r\nHost: up\r\n\r\n");
+    assert(/^HTTP\/1\.[01] 200 /.test(old) && old.endsWith("\r\n\r\nok"), old);
+    assert(!old.includes("103"), old);
+    // Pipelined: each request's hints come right before its own final response.
+    const two = await exchange(
+      port,
+      "GET /a HTTP/1.1\r\nHost: up\r\n\r\nGET /b HTTP/1.1\r\nHost: up\r\nConnection: close\r\n\r\n",
+    );
+    const statuses = [...two.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    assertEquals(statuses, ["103", "200", "103", "200"], two);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});

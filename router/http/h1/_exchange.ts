@@ -71,6 +71,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   readonly #maxHead: number;
   readonly #signal: AbortSignal | undefined;
   readonly #received0: number;
+  readonly #interim: ((status: number, headers: [string, string][]) => void) | undefined;
   #settled = false;
   #failed = false;
   #error: unknown = undefined;
@@ -95,7 +96,9 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     limits: ExchangeLimits,
     signal: AbortSignal | undefined,
     headLimits?: ResponseHeadLimits | undefined,
+    interim?: ((status: number, headers: [string, string][]) => void) | undefined,
   ) {
+    this.#interim = interim;
     this.#c = c;
     this.#pool = pool;
     this.#key = key;
@@ -157,6 +160,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
         if (h.status === 101) {
           throw new UpstreamError(`${this.#key} answered 101: upgrades are not supported`);
         }
+        if (h.status !== 100 && this.#interim !== undefined) this.#interim(h.status, h.headers);
         if (interim === MAX_INTERIM) {
           throw new UpstreamError(`${this.#key} sent over ${MAX_INTERIM} 1xx responses`);
         }

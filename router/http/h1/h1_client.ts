@@ -11,7 +11,7 @@
  * timeout` hints, idle connections evicted as soon as the upstream closes them), a per-endpoint
  * connection cap with a FIFO queue, one replay of a replayable request on a fresh connection
  * when a reused one turns out dead, content-length / chunked / close-delimited responses with
- * strict parsing (`response_head.ts`, `chunked.ts`), 1xx skipping, streamed request and response
+ * strict parsing (`response_head.ts`, `chunked.ts`), 1xx skipping (or handing to `onInterim`), streamed request and response
  * bodies with backpressure, cancellation by `AbortSignal`, chunked trailers (a response's in
  * `bodyTrailers` under its body stream once it ends; a request body registered there ends with
  * its own).
@@ -88,6 +88,11 @@ export interface H1Request {
    * the HTTP/1.1 client does not send them.
    */
   trailers?: TrailerBox | undefined;
+  /**
+   * Called with each interim response other than `100 Continue` (e.g. `103 Early Hints`) that
+   * arrives before the final one, its hop-by-hop fields removed; without it they are skipped.
+   */
+  onInterim?: ((status: number, headers: [string, string][]) => void) | undefined;
 }
 
 /** Pool counters. */
@@ -219,13 +224,19 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     }
     const key = host + ":" + port;
     const hl = req.headLimits;
-    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req.onConnect, hl);
+    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req, hl);
     if (!(got instanceof Conn)) {
       return got.then((c) =>
-        new Exchange(c, pool, key, limits, signal, hl).run(p).then(undefined, onStale)
+        new Exchange(c, pool, key, limits, signal, hl, req.onInterim).run(p).then(
+          undefined,
+          onStale,
+        )
       );
     }
-    return new Exchange(got, pool, key, limits, signal, hl).run(p).then(undefined, onStale);
+    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim).run(p).then(
+      undefined,
+      onStale,
+    );
   }
 
   /** A reused connection died before answering: once more on a fresh one, when replayable. */
@@ -236,14 +247,15 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     key: string,
     signal: AbortSignal | undefined,
     p: PreparedRequest,
-    onConnect: (() => void) | undefined,
+    req: H1Request,
     headLimits: ResponseHeadLimits | undefined,
   ): Promise<Response> {
     if (!(e instanceof StaleConnection)) throw e;
     if (!e.replayable) throw e.error;
-    const fresh = await pool.acquire(host, port, signal, true, onConnect);
+    const fresh = await pool.acquire(host, port, signal, true, req.onConnect);
     try {
-      return await new Exchange(fresh, pool, key, limits, signal, headLimits).run(p);
+      const x = new Exchange(fresh, pool, key, limits, signal, headLimits, req.onInterim);
+      return await x.run(p);
     } catch (e2: unknown) {
       throw e2 instanceof StaleConnection ? e2.error : e2;
     }

@@ -9,7 +9,8 @@
  * @module
  */
 import type { ByteSource } from "../h1/_conn.ts";
-import { reserveWindow } from "../h1/_bytes.ts";
+import { latin1Bytes, reserveWindow } from "../h1/_bytes.ts";
+import { reasonPhrase } from "./reason_phrase.ts";
 import { type SocketRead, socketReader, type SocketWrite, socketWriter } from "../_socket_io.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
@@ -48,6 +49,13 @@ export class ServerConn implements ByteSource {
   rejected = false;
   /** Close after the current response (shutdown in progress, or the server decided so). */
   closeAfter = false;
+  /**
+   * The request in flight may still get interim (1xx) responses: HTTP/1.1, no upgrade, and its
+   * final response not started.
+   */
+  interimOpen = false;
+  /** Interim responses being written; the final response waits for them. */
+  interimWrites: Promise<void> | null = null;
   /** Aborts the in-flight request's signal when the client goes away. */
   ac: AbortController | null = null;
   readonly tcp: Deno.Conn;
@@ -72,6 +80,25 @@ export class ServerConn implements ByteSource {
     this.#sread = socketReader(tcp);
     this.#swrite = socketWriter(tcp);
   }
+
+  /**
+   * Relay an upstream's interim response (e.g. `103 Early Hints`) to the client, as RFC 9110
+   * §15.2 asks of a proxy, while {@link interimOpen}; later ones are dropped. One closure per
+   * connection (requests on it are answered one at a time).
+   */
+  readonly interim = (status: number, headers: [string, string][]): void => {
+    if (!this.interimOpen || this.closed) return;
+    let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+    for (const f of headers) head += f[0].toLowerCase() + ": " + f[1] + "\r\n";
+    let bytes: Uint8Array;
+    try {
+      bytes = latin1Bytes(head + "\r\n");
+    } catch {
+      return; // not Latin-1: not sendable
+    }
+    const write = () => this.write(bytes);
+    this.interimWrites = (this.interimWrites ?? Promise.resolve()).then(write).catch(() => {});
+  };
 
   /** Read more bytes after `e` (joins an outstanding read); false on EOF or error. */
   fill(): Promise<boolean> {

@@ -69,6 +69,7 @@ export function normaliseMethod(m: string): string {
  * @param body the body stream, or null
  * @param signal aborts when the client goes away
  * @param hostDefault `localhost:<listener port>`, for requests without a Host
+ * @param interim where the upstream's interim (1xx) responses to it go (its parts' `interim`)
  * @returns the request
  * @throws {TypeError} when the URL is invalid, or a GET/HEAD has a body (the caller answers 400)
  * @example
@@ -86,6 +87,7 @@ export function buildRequest(
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal,
   hostDefault: string,
+  interim?: (status: number, headers: [string, string][]) => void,
 ): Request {
   let url: string;
   switch (h.form) {
@@ -111,7 +113,7 @@ export function buildRequest(
   const absolute = h.form === "absolute";
   const asterisk = h.form === "asterisk" ||
     (absolute && method === "OPTIONS" && EMPTY_PATH.test(h.target));
-  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute, asterisk });
+  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute, asterisk, interim });
   return req;
 }
 

@@ -428,6 +428,7 @@ class Engine implements RawServer {
         body !== null && !bodyless ? body.stream() : null,
         ac.signal,
         this.#hostDefault,
+        c.interim,
       );
     } catch (e: unknown) {
       await this.#rejectAndClose(c, new HttpReject(400, `invalid request: ${String(e)}`));
@@ -442,6 +443,8 @@ class Engine implements RawServer {
       c.ac = ac;
       c.watch();
     }
+    // An HTTP/1.0 client must not get 1xx responses (RFC 9110 §15.2), nor an upgrade's client.
+    c.interimOpen = h.minor === 1 && !takeable;
     let rsp: Response;
     try {
       rsp = await this.#handler(req, c.info);
@@ -452,6 +455,11 @@ class Engine implements RawServer {
     if (takeover !== null && takeover.response !== null) {
       if (rsp === takeover.response) return false; // the caller owns the socket now
       c.closeAfter = true; // taken but not returned: nothing sane can follow
+    }
+    c.interimOpen = false;
+    if (c.interimWrites !== null) {
+      await c.interimWrites; // the final response follows the interim ones already sent
+      c.interimWrites = null;
     }
     if (c.closed) return false;
     if (body !== null) body.responded = true;

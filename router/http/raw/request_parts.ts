@@ -41,6 +41,8 @@ export interface RequestParts {
    * forwarded as `OPTIONS *` (RFC 9112 §3.2.4).
    */
   readonly asterisk?: boolean;
+  /** Sends an upstream's interim (1xx) response on to the client (raw engine, HTTP/1.1). */
+  readonly interim?: ((status: number, headers: [string, string][]) => void) | undefined;
 }
 
 /**
