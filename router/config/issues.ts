@@ -151,7 +151,7 @@ const MOVED_KEYS: Readonly<Record<string, string>> = {
   maxChunkKB: "streamAfterContentLengthKB",
   maxRequestKB: "streamAfterContentLengthKB",
   maxResponseKB: "streamAfterContentLengthKB",
-  h2AccessLog: "httpAccessLog (h2 routers are not supported)",
+  h2AccessLog: "httpAccessLog on http routers; h2AccessLog is the h2 routers' key",
 };
 
 /** Separates the per-key messages of one `unrecognized_keys` issue. */

@@ -32,6 +32,7 @@ import { DTAB_OFFSET } from "./dtab_text.ts";
 import { lintConfig } from "./lint.ts";
 import { includeRouteFiles, type RouteFile, routeFileOf } from "./route_files.ts";
 import { READ_FIX } from "./config_json.ts";
+import { protocolKeyIssues } from "./protocol_keys.ts";
 
 /** A config that loaded. `warnings` are formatted like issues (`file:line:col: path: message`). */
 export interface ConfigOk {
@@ -246,8 +247,15 @@ export function parseConfig(text: string, filename: string): ParseResult {
     coerced.push(...c);
     parsed = configSchema.safeParse(raw, { error: zodMessage });
   }
-  if (!parsed.success) {
-    const errors = zodIssues(parsed.error.issues, doc, text, lc, filename, included.files);
+  // The other protocol's service/client keys, which the shared schema lets through.
+  const foreign = protocolKeyIssues(raw).map((p) => {
+    const loc = locate(doc, p.path, { atKey: p.atKey });
+    return issueAt(lc, filename, loc.offset, loc.path, p.message);
+  });
+  if (!parsed.success || foreign.length > 0) {
+    const errors = parsed.success
+      ? foreign
+      : [...zodIssues(parsed.error.issues, doc, text, lc, filename, included.files), ...foreign];
     return { ok: false, errors: dedupe(errors).sort(byPosition) };
   }
   const warnings: ConfigIssue[] = doc.warnings.map((w) =>

@@ -328,3 +328,58 @@ Deno.test("parseConfig() loads Linkerd's ZipkinInitializerTest and TracelogIniti
     "telemetry[0].level:",
   );
 });
+
+Deno.test("parseConfig() refuses the other protocol's service and client keys (Linkerd's HttpConfig / H2Config)", () => {
+  const text = `routers:
+- protocol: http
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc
+      responseClassifier: {kind: io.l5d.h2.grpc.default}
+      classificationTimeoutMs: 50
+  client:
+    initialStreamWindowBytes: 65535
+    forwardClientCert: true
+  servers: [{port: 4140}]
+- protocol: h2
+  service:
+    responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+    classificationTimeoutMs: 50
+  client: {kind: io.l5d.static, configs: [{prefix: /, initialStreamWindowBytes: 65535}]}
+`;
+  const got = lines(text);
+  assertEquals(got.length, 4, got.join("\n"));
+  assertStringIncludes(
+    got[0]!,
+    "t.yaml:7:34: routers[0].service.configs[0].responseClassifier.kind: io.l5d.h2.grpc.default " +
+      "is an h2 router's classifier; http routers take io.l5d.http.nonRetryable5XX,",
+  );
+  assertEquals(got.slice(1, 3), [
+    't.yaml:8:7: routers[0].service.configs[0].classificationTimeoutMs: unknown key "classificationTimeoutMs" (an h2 router key)',
+    't.yaml:10:5: routers[0].client.initialStreamWindowBytes: unknown key "initialStreamWindowBytes" (an h2 router key)',
+  ]);
+  assertStringIncludes(
+    got[3]!,
+    "t.yaml:15:32: routers[1].service.responseClassifier.kind: io.l5d.http.retryableRead5XX is " +
+      "an http router's classifier; h2 routers take io.l5d.h2.nonRetryable5XX,",
+  );
+  // h2 routers exist: the access log key of one on an http router says so (it said they did not).
+  assertEquals(lines("routers:\n- protocol: http\n  h2AccessLog: /tmp/a.log\n"), [
+    't.yaml:3:3: routers[0].h2AccessLog: unknown key "h2AccessLog" here (Linkerd 1.x uses ' +
+    "httpAccessLog on http routers; h2AccessLog is the h2 routers' key)",
+  ]);
+  // Each protocol's own keys load, the h2 ones on an h2 router.
+  ok(`routers:
+- protocol: h2
+  service:
+    responseClassifier: {kind: io.l5d.h2.grpc.default}
+    classificationTimeoutMs: 50
+    retryBufferSize: {requestBytes: 1024}
+  client: {kind: io.l5d.static, configs: [{prefix: /, initialStreamWindowBytes: 65535}]}
+- protocol: http
+  service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}
+  client: {forwardClientCert: true}
+  servers: [{port: 4141}]
+`);
+});
