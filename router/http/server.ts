@@ -308,10 +308,14 @@ export function listen(
       let out = rsp;
       // Linkerd's server classifier trusts the class the service's classifier gave (Linkerd's
       // `SuccessClassClassifier`), ahead of the 5xx rule; read before clearContext strips it.
+      // A stream that has already ended (h2: a short body read in whole) may carry the class in
+      // its trailers rather than its head, as Linkerd's h2 ClassifierFilter sends it for a
+      // response its head does not classify (`allSuccessful` on a 500 with a body).
       const box = trailersOf(rsp);
       const success: Success = box !== undefined && !box.ended
         ? box
-        : successClass(rsp.headers.get(H.successClass));
+        : successClass(rsp.headers.get(H.successClass)) ??
+          successClass(trailer(box, H.successClass));
       if (spec.clearContext) {
         try {
           out = clearResponse(out);

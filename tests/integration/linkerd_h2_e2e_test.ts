@@ -187,6 +187,11 @@ routers:
     assertEquals(m["rt/all/service/svc/foo/success"], 3);
     assertEquals(m["rt/five/service/svc/foo/failures"], 1);
     assertEquals(m["rt/five/service/svc/foo/success"], 1);
+    // The server's stats read the class as Linkerd's h2 SuccessClassClassifier does, from the
+    // head or else the trailers: allSuccessful's 500 is a success there too (it was a failure).
+    const server = (label: string) => `rt/${label}/server/127.0.0.1/${sy.ports[label]![0]}`;
+    assertEquals([m[`${server("all")}/success`], m[`${server("all")}/failures`] ?? 0], [3, 0]);
+    assertEquals([m[`${server("five")}/success`], m[`${server("five")}/failures`]], [1, 1]);
   } finally {
     await sy.stop();
     await up.peer.kill();
