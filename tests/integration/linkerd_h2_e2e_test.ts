@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { metrics, nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
+import { freePort } from "../support/upstream.ts";
 
 /** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
 function headAndTrailers(verbose: string): [string[], string[]] {
@@ -232,6 +233,36 @@ routers:
     assertEquals(trailers.filter((f) => f.startsWith("l5d-success-class")), [
       "l5d-success-class: 1.0",
     ]);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+// Linkerd's h2 ClassifierFilter `set`s l5d-success-class on a stream's Trailers, replacing the
+// one an upstream linker sent (router/h2/.../ClassifierFilter.scala): through three h2 routers
+// the caller gets one field, and each hop reads a class it can parse.
+Deno.test("h2 linker chain: each hop replaces the upstream's l5d-success-class trailer, never adds one", async () => {
+  const up = await startPortPeer("h2-server");
+  const ports = [freePort(), freePort(), freePort()];
+  const hop = (i: number) => `
+- protocol: h2
+  label: hop${i}
+  dtab: /svc/* => /$/inet/127.0.0.1/${i < 2 ? ports[i + 1] : up.port};
+  servers: [{port: ${ports[i]}}]`;
+  const sy = await startSwitchyard(`admin: {port: 0}\nrouters:${hop(0)}${hop(1)}${hop(2)}\n`);
+  try {
+    const [head, trailers] = headAndTrailers(
+      await nghttp(["-v", "-H", ":authority: foo", `http://127.0.0.1:${ports[0]}/stream`]),
+    );
+    assert(head.includes(":status: 200"), head.join("\n"));
+    const classes = [...head, ...trailers].filter((f) => f.startsWith("l5d-success-class"));
+    assertEquals(classes, ["l5d-success-class: 1.0"]);
+    const m = await metrics(sy.admin);
+    for (let i = 0; i < 3; i++) {
+      const server = `rt/hop${i}/server/127.0.0.1/${ports[i]}`;
+      assertEquals([m[`${server}/success`], m[`${server}/failures`] ?? 0], [1, 0], `hop${i}`);
+    }
   } finally {
     await sy.stop();
     await up.peer.kill();
