@@ -205,9 +205,15 @@ export function createStacks(deps: StackDeps): StackFactory {
         // immutable headers: leave the response as it is
       }
     };
+    // h2: the service's classification wait and response buffer, for the h2 client (Linkerd's
+    // ClassifiedRetryFilter takes them from the path stack's params: per service).
+    const waitMs = params.classificationTimeoutMs ?? -1;
+    const rspBytes = params.retryBufferSize?.responseBytes ?? -1;
     // The service's classifier, unless the request's route set its own (route_overrides.ts).
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
       if (ctx.classifier === undefined) ctx.classifier = classifier;
+      ctx.classificationTimeoutMs = waitMs;
+      ctx.responseBufferBytes = rspBytes;
       return next(req, ctx);
     };
     return stack([

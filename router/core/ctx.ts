@@ -89,6 +89,14 @@ export class Ctx {
    * stack, read by the client and endpoint levels). Typed loosely: core imports nothing.
    */
   classifier: unknown = undefined;
+  /**
+   * Local (h2 routers): the service's `classificationTimeoutMs` and
+   * `retryBufferSize.responseBytes`, set by the path stack for the h2 client (Linkerd's
+   * ClassifiedRetryFilter params, per service); -1: the client's defaults (100 ms, 16383 bytes).
+   */
+  classificationTimeoutMs = -1;
+  /** Local: see {@linkcode Ctx.classificationTimeoutMs}. */
+  responseBufferBytes = -1;
   /** Local: extra upstream request headers set by route-level overrides. */
   extra: Record<string, unknown> | undefined = undefined;
   /**

@@ -183,6 +183,11 @@ export function forwardTo(
       trailers: version === "2.0" ? requestParts.get(req)?.trailers : undefined,
       // 1xx answers (e.g. 103 Early Hints) go on to a raw-engine HTTP/1.1 client (RFC 9110 §15.2)
       onInterim: requestParts.get(req)?.interim,
+      // h2 upstreams: the service's classification wait and response buffer (path stack).
+      classificationTimeoutMs: ctx.classificationTimeoutMs >= 0
+        ? ctx.classificationTimeoutMs
+        : undefined,
+      responseBufferBytes: ctx.responseBufferBytes >= 0 ? ctx.responseBufferBytes : undefined,
     }).then(version === "2.0" ? appendViaH2 : appendVia);
   const buffered = async (req: Request, ctx: Ctx, version: string): Promise<Response> => {
     const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());

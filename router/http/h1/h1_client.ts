@@ -93,6 +93,15 @@ export interface H1Request {
    * arrives before the final one, its hop-by-hop fields removed; without it they are skipped.
    */
   onInterim?: ((status: number, headers: [string, string][]) => void) | undefined;
+  /**
+   * h2 client: how long to wait for the response stream to end before returning it, and how much
+   * of it to buffer meanwhile (the service's `classificationTimeoutMs`,
+   * `retryBufferSize.responseBytes`); the client's own when absent. The HTTP/1.1 client ignores
+   * them.
+   */
+  classificationTimeoutMs?: number | undefined;
+  /** See {@linkcode H1Request.classificationTimeoutMs}. */
+  responseBufferBytes?: number | undefined;
 }
 
 /** Pool counters. */

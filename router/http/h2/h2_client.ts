@@ -7,7 +7,8 @@
  * Responses stream with backpressure, and their trailers travel in a {@link TrailerBox} beside
  * the `Response`. Linkerd's `classificationTimeoutMs`: after the response head, the client waits
  * up to that long (default 100 ms) for the stream to end, buffering up to `responseBufferBytes`
- * (Linkerd's `retryBufferSize.responseBytes`, 16383); a stream that ends in time is returned
+ * (Linkerd's `retryBufferSize.responseBytes`, 16383), or the request's own values (its service's:
+ * `H1Request.classificationTimeoutMs`); a stream that ends in time is returned
  * whole, with its trailers known, so gRPC classifiers see `grpc-status` and retries can act on
  * it. A longer stream is returned as it flows (its trailers are sent on, but it is classified on
  * its head).
@@ -460,6 +461,9 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       /** The error the body ends with once the chunks queued before it are read. */
       let failure: unknown;
       const noBody = () => req.method === "HEAD" || NULL_BODY.has(status);
+      // The service's classification wait and buffer (Linkerd's per-service params).
+      const wait = req.classificationTimeoutMs ?? waitMs;
+      const limit = req.responseBufferBytes ?? bufferLimit;
 
       const build = (body: BodyInit | null): Response => {
         const rsp = new Response(noBody() ? null : body, { status, headers: fields });
@@ -522,8 +526,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         headed = true;
         // Body bytes and the end may be reported before the head (node:http2 in Deno).
         if (box.ended) deliverWhole();
-        else if (waitMs <= 0 || size > bufferLimit) deliverStreaming();
-        else timer = setTimeout(deliverStreaming, waitMs);
+        else if (wait <= 0 || size > limit) deliverStreaming();
+        else timer = setTimeout(deliverStreaming, wait);
       });
       stream.on("data", (b: Uint8Array) => {
         const v = view(b);
@@ -534,7 +538,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         }
         chunks.push(v);
         size += v.length;
-        if (size > bufferLimit && headed) deliverStreaming();
+        if (size > limit && headed) deliverStreaming();
       });
       stream.on("end", () => {
         signal?.removeEventListener("abort", onAbort);
