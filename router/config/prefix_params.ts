@@ -142,6 +142,11 @@ export function resolveClientParams(client: ClientConfig, id: string): ClientPar
     const vars = matchPrefix(entry.prefix, id);
     if (!vars) continue;
     params = overlay(params, entry);
+    // The docs' `maxHeaderListByts` and Linkerd's `maxHeaderListBytes` are one key: the later
+    // entry's value wins whichever spelling it uses.
+    if (entry.maxHeaderListByts !== undefined && entry.maxHeaderListBytes === undefined) {
+      params = { ...params, maxHeaderListBytes: entry.maxHeaderListByts };
+    }
     if (entry.tls?.commonName !== undefined) {
       params = {
         ...params,

@@ -63,3 +63,20 @@ Deno.test("resolveClientParams() substitutes captures into tls.commonName", () =
   assertEquals(resolveClientParams(client, "/$/inet/localhost/7777").tls?.enabled, false);
   assertEquals(resolveClientParams(client, "/x").failureAccrual.kind, "io.l5d.consecutiveFailures");
 });
+
+Deno.test("resolveClientParams() overlays h2 SETTINGS keys; maxHeaderListByts and maxHeaderListBytes are one key", () => {
+  const client = clientBlockSchema.parse({
+    kind: "io.l5d.static",
+    configs: [
+      { prefix: "/#/io.l5d.fs", maxHeaderListBytes: 7000, headerTableBytes: 1024 },
+      { prefix: "/#/io.l5d.fs/cat", maxHeaderListByts: 5000, initialStreamWindowBytes: 300000 },
+    ],
+  });
+  const cat = resolveClientParams(client, "/#/io.l5d.fs/cat");
+  assertEquals(
+    [cat.maxHeaderListBytes, cat.headerTableBytes, cat.initialStreamWindowBytes],
+    [5000, 1024, 300000],
+  );
+  const dog = resolveClientParams(client, "/#/io.l5d.fs/dog");
+  assertEquals([dog.maxHeaderListBytes, dog.initialStreamWindowBytes], [7000, undefined]);
+});
