@@ -13,7 +13,7 @@ import { createRouter, type Router, type RouterSpec } from "./router.ts";
 import { createStacks } from "./stacks.ts";
 import type { H1Client } from "./http/h1/mod.ts";
 import { createH2Client } from "./http/h2/h2_client.ts";
-import { h2FrameSize } from "./http/h2/config.ts";
+import { type H2EndpointKeys, h2EndpointSettings } from "./http/h2/config.ts";
 import type { ClientTls } from "./http/tls_dial.ts";
 import { defaults } from "./config/defaults.ts";
 import { closeIdentifiers, identifiersFromConfig } from "./identify/mod.ts";
@@ -137,31 +137,35 @@ export function configDependencies(config: Config): string[] {
  * @throws NamerConfigError, BadDtab, I/O errors: nothing built so far is left running.
  */
 /**
- * An h2 router's upstream clients (plain and per-TLS-client), with its service's
- * `classificationTimeoutMs` and `retryBufferSize.responseBytes` and its client's SETTINGS (the
- * global blocks'; `io.l5d.static` entries use the defaults).
+ * An h2 router's upstream clients: one per set of client SETTINGS (`initialStreamWindowBytes`,
+ * `maxFrameBytes`, `headerTableBytes`, `maxHeaderListBytes` of the params a client id resolves
+ * to, `io.l5d.static` entries included, as Linkerd's `H2PrefixConfig` mixes `H2ClientConfig` into
+ * each entry), made on first use and shared by the clients that send the same SETTINGS (and
+ * closed with the snapshot: pushed to `owned`), and one of its own per TLS client. The
+ * service's `classificationTimeoutMs`/`retryBufferSize.responseBytes` come with each request
+ * (the path stack's, per service).
  */
-function h2Transports(rc: Config["routers"][number]): {
+function h2Transports(rc: Config["routers"][number], owned: H1Client[]): {
   transport: H1Client;
-  tls: (tls: ClientTls) => H1Client;
+  transportFor: (params: H2EndpointKeys) => H1Client;
+  tls: (tls: ClientTls, params: H2EndpointKeys) => H1Client;
 } {
-  const svc = rc.service.kind === "io.l5d.global" ? rc.service : undefined;
-  const cl = rc.client.kind === "io.l5d.global" ? rc.client : undefined;
-  const maxHeaderList = cl?.maxHeaderListBytes ?? cl?.maxHeaderListByts;
-  const settings = {
-    ...(cl?.initialStreamWindowBytes ? { initialWindowSize: cl.initialStreamWindowBytes } : {}),
-    ...(cl?.maxFrameBytes ? { maxFrameSize: h2FrameSize(cl.maxFrameBytes) } : {}),
-    ...(cl?.headerTableBytes !== undefined ? { headerTableSize: cl.headerTableBytes } : {}),
-    ...(maxHeaderList !== undefined ? { maxHeaderListSize: maxHeaderList } : {}),
-  };
-  const opts = {
-    classificationTimeoutMs: svc?.classificationTimeoutMs ?? defaults.h2.classificationTimeoutMs,
-    responseBufferBytes: svc?.retryBufferSize?.responseBytes ?? defaults.h2.retryBufferBytes,
-    settings,
+  const bySettings = new Map<string, H1Client>();
+  const transportFor = (params: H2EndpointKeys): H1Client => {
+    const settings = h2EndpointSettings(params);
+    const key = JSON.stringify(settings);
+    let t = bySettings.get(key);
+    if (t === undefined) {
+      t = createH2Client({ settings });
+      bySettings.set(key, t);
+      owned.push(t);
+    }
+    return t;
   };
   return {
-    transport: createH2Client(opts),
-    tls: (tls) => createH2Client({ ...opts, tls }),
+    transport: transportFor(rc.client.kind === "io.l5d.global" ? rc.client : {}),
+    transportFor,
+    tls: (tls, params) => createH2Client({ tls, settings: h2EndpointSettings(params) }),
   };
 }
 
@@ -236,13 +240,13 @@ export function buildSnapshot(
       if (accessLog) accessLogs.push(accessLog);
       const lookup = transformLookup(discovery.lookup, own); // k8s
       // An h2 router speaks HTTP/2 upstream: its own client, closed with this snapshot.
-      const h2 = rc.protocol === "h2" ? h2Transports(rc) : undefined;
-      if (h2) owned.push(h2.transport);
+      const h2 = rc.protocol === "h2" ? h2Transports(rc, owned) : undefined;
       lookups.set(rc.label, lookup);
       const stacks = createStacks({
         registry,
         clock,
         transport: h2?.transport ?? transport,
+        transportFor: h2?.transportFor,
         tlsTransport: h2?.tls,
         retryBufferBytes: h2 ? defaults.h2.retryBufferBytes : undefined,
         // Linkerd's NonRetryableChunked: what Finagle would stream is never retried (http only).

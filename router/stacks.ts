@@ -32,6 +32,7 @@ import type { Ctx } from "./core/ctx.ts";
 import type { Path } from "./dtab/types.ts";
 import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
+import type { ClientParams } from "./config/client_schema.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
 import { createH1Client, type H1Client, type ResponseHeadLimits } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
@@ -99,10 +100,16 @@ export interface StackDeps {
   readonly clock: Clock;
   readonly transport: H1Client;
   /**
-   * The transport of a client with `client.tls` (released with the client); default: the
-   * HTTP/1.1 client dialling TLS. An h2 router gives its h2 client over TLS.
+   * The transport of a client without TLS, given its resolved params (an h2 router's: one per
+   * set of client SETTINGS, shared); default: `transport`.
    */
-  readonly tlsTransport?: ((tls: ClientTls) => H1Client) | undefined;
+  readonly transportFor?: ((params: ClientParams) => H1Client) | undefined;
+  /**
+   * The transport of a client with `client.tls` (released with the client); default: the
+   * HTTP/1.1 client dialling TLS. An h2 router gives its h2 client over TLS, with the SETTINGS of
+   * the client's params.
+   */
+  readonly tlsTransport?: ((tls: ClientTls, params: ClientParams) => H1Client) | undefined;
   readonly service: ServiceConfig;
   readonly client: ClientConfig;
   /**
@@ -246,8 +253,9 @@ export function createStacks(deps: StackDeps): StackFactory {
     const transport = tls
       ? (deps.tlsTransport ?? ((t: ClientTls) => createH1Client({ dial: tlsDial(t) })))(
         readClientTls(tls),
+        params,
       )
-      : deps.transport;
+      : deps.transportFor?.(params) ?? deps.transport;
     const lb = params.loadBalancer;
     const probation = lb.enableProbation === true;
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
@@ -490,7 +498,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         const all = nodes;
         nodes = []; // `current` stays: the `connections` gauge still counts the pooled ones
         await Promise.allSettled(all.map((n) => n.close()));
-        if (transport !== deps.transport) await transport.close(graceMs);
+        if (tls) await transport.close(graceMs); // its own; the others are shared
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
         // same handles.
       },

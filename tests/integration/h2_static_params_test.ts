@@ -11,6 +11,60 @@ import { startSwitchyard } from "../support/switchyard.ts";
 import { fsNamerDir } from "../support/upstream.ts";
 import { metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
 
+// The upstream sees the SETTINGS of the client each name was bound to: `/$/inet/…` and two
+// io.l5d.fs clients to the same endpoint, each with its own entries' values.
+Deno.test("h2: io.l5d.static client entries set the SETTINGS per client prefix", async () => {
+  const up = await startPortPeer("h2-settings-server");
+  const disco = await fsNamerDir({ cat: `127.0.0.1 ${up.port}`, bird: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${disco}}]
+routers:
+- protocol: h2
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc/dog => /$/inet/127.0.0.1/${up.port};
+  servers: [{port: 0}]
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /$/inet/*/*
+      initialStreamWindowBytes: 524288
+      maxFrameBytes: 65536
+    - prefix: /#/io.l5d.fs/{service}
+      maxHeaderListBytes: 7000
+      headerTableBytes: 1024
+    - prefix: /#/io.l5d.fs/cat
+      initialStreamWindowBytes: 300000
+      maxHeaderListByts: 5000
+`);
+  const port = sy.ports.h2![0];
+  try {
+    const seen: Record<string, number[]> = {};
+    for (const name of ["dog", "cat", "bird"]) {
+      const out = await nghttp(["-H", `:authority: ${name}`, `http://127.0.0.1:${port}/`]);
+      assert(out.includes("ok"), `${name}: ${out}`);
+      const got = (await up.peer.next()).settings as Record<string, number>;
+      seen[name] = [
+        got.initialWindowSize,
+        got.maxFrameSize,
+        got.maxHeaderListSize,
+        got.headerTableSize,
+      ] as number[];
+    }
+    const huge = 2 ** 32 - 1; // no SETTINGS_MAX_HEADER_LIST_SIZE sent: unlimited
+    assertEquals(seen, {
+      dog: [524288, 65536, huge, 4096],
+      // the later /cat entry wins for its keys and keeps the earlier entry's headerTableBytes
+      cat: [300000, 16384, 5000, 1024],
+      bird: [65535, 16384, 7000, 1024],
+    });
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
 // `/slow` answers a head and "part one", then "part two" and `grpc-status: 14` (UNAVAILABLE,
 // retryable for io.l5d.h2.grpc.default) 300 ms later. Within the classification wait the whole
 // stream is classified and retried; past the wait (the default 100 ms) or past the response

@@ -18,16 +18,32 @@ export function h2FrameSize(bytes: number): number {
   return Math.min(16777215, Math.max(16384, bytes));
 }
 
-/** An h2 server's SETTINGS from its config (L1 `protocol-h2.md` server parameters). */
-export function h2Settings(s: H2ServerConfig): H2Settings {
+/** The SETTINGS keys an h2 server or client config (or `io.l5d.static` client entry) may set. */
+export interface H2EndpointKeys {
+  readonly initialStreamWindowBytes?: number | undefined;
+  readonly maxFrameBytes?: number | undefined;
+  readonly headerTableBytes?: number | undefined;
+  readonly maxHeaderListBytes?: number | undefined;
+  readonly maxHeaderListByts?: number | undefined;
+}
+
+/**
+ * The SETTINGS of an h2 endpoint config (Linkerd's `H2EndpointConfig.withEndpointParams`), in a
+ * fixed key order (so equal configs give equal JSON).
+ */
+export function h2EndpointSettings(s: H2EndpointKeys): H2Settings {
   const maxHeaderList = s.maxHeaderListBytes ?? s.maxHeaderListByts;
   return {
-    maxConcurrentStreams: s.maxConcurrentStreamsPerConnection,
     ...(s.initialStreamWindowBytes ? { initialWindowSize: s.initialStreamWindowBytes } : {}),
     ...(s.maxFrameBytes ? { maxFrameSize: h2FrameSize(s.maxFrameBytes) } : {}),
     ...(s.headerTableBytes !== undefined ? { headerTableSize: s.headerTableBytes } : {}),
     ...(maxHeaderList !== undefined ? { maxHeaderListSize: maxHeaderList } : {}),
   };
+}
+
+/** An h2 server's SETTINGS from its config (L1 `protocol-h2.md` server parameters). */
+export function h2Settings(s: H2ServerConfig): H2Settings {
+  return { maxConcurrentStreams: s.maxConcurrentStreamsPerConnection, ...h2EndpointSettings(s) };
 }
 
 /** Load `node:http2` when a config has an h2 router (it costs ~10 MB; http-only skips it). */
