@@ -34,6 +34,15 @@ export class Ctx {
   readonly startMs: number;
   readonly remoteAddr: string;
   /**
+   * Local: the port of the peer (`remoteAddr`), 0 when unknown. Set by the listener, with
+   * {@linkcode Ctx.serverIp}/{@linkcode Ctx.serverPort}: the listener's bound address.
+   */
+  remotePort = 0;
+  /** Local: the listener's bound ip (`""` when not served by a listener). */
+  serverIp = "";
+  /** Local: the listener's bound port (0 when not served by a listener). */
+  serverPort = 0;
+  /**
    * Local: the narrowest cancellation signal in force for the upstream call. Timeout filters
    * narrow it (resilience/upstream_signal.ts); the transport passes it to its client.
    */

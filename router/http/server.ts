@@ -204,6 +204,10 @@ export function listen(
     );
   // Set once the listener is bound (`by` labels its real address); null = neither option set.
   let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
+  // The bound address, set once bound: each request's `serverIp`/`serverPort` (Linkerd's server
+  // label `<ip>/<port>`, the recent-requests Server column).
+  let boundIp = spec.ip;
+  let boundPort = spec.port;
   const shared = observer.mono !== undefined;
   const compression = spec.engine === "h2" ? 0 : spec.compressionLevel ?? -1;
   const mono = observer.mono ?? (() => performance.now());
@@ -289,6 +293,9 @@ export function listen(
     let routed: Promise<Response>;
     try {
       ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, ctxOpts);
+      ctx.remotePort = info.remoteAddr.port;
+      ctx.serverIp = boundIp;
+      ctx.serverPort = boundPort;
       if (shared) ctx.startMono = t0;
       if (addHeaders) addHeaders(ctx, info);
       if (info.clientCert !== undefined) ctx.clientCert = info.clientCert;
@@ -396,6 +403,8 @@ export function listen(
       },
     }, handler);
   const addr = server.addr as Deno.NetAddr;
+  boundIp = addr.hostname;
+  boundPort = addr.port;
   if (spec.addForwardedHeader || spec.timestampHeader) {
     addHeaders = serverHeaders({
       addForwardedHeader: spec.addForwardedHeader,

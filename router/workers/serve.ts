@@ -28,7 +28,7 @@ import { applyPorts, choosePorts } from "./ports.ts";
 import type { PortOverride } from "./protocol.ts";
 import type { ClientState } from "../client_state.ts";
 import type { Config } from "../config/schema.ts";
-import type { RecentRequest } from "../../telemetry/recent_requests.ts";
+import { keepRecentTraces, type RecentRequest } from "../../telemetry/recent_requests.ts";
 
 /** Options of {@link runServeWorkers}. */
 export interface ServeWorkersOptions {
@@ -72,13 +72,16 @@ function mergeClientStates(
   return out;
 }
 
-/** The workers' recent-request samples as one: newest first, the telemeter's `capacity` kept. */
+/**
+ * The workers' recent-request samples as one: newest first, the requests of the telemeter's
+ * `capacity` traces kept (Linkerd's store counts traces).
+ */
 function mergeRecent(all: readonly (readonly RecentRequest[])[], config?: Config): RecentRequest[] {
   const rr = config?.telemetry.find((t) => t.kind === "io.l5d.recentRequests") as
     | { capacity?: number }
     | undefined;
   const list = all.flat().sort((a, b) => b.timestamp.localeCompare(a.timestamp));
-  return list.slice(0, rr?.capacity ?? list.length);
+  return keepRecentTraces(list, rr?.capacity ?? list.length);
 }
 
 /**
