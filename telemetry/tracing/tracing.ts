@@ -16,7 +16,7 @@ import type { Logger } from "../log.ts";
 import { createTracerProvider } from "./tracer.ts";
 import { type BatchProcessor, createBatchProcessor, type SpanExporter } from "./batch_processor.ts";
 import { otlpExporter } from "./otlp_exporter.ts";
-import { zipkinExporter } from "./zipkin_exporter.ts";
+import { linkerdServiceName, zipkinExporter } from "./zipkin_exporter.ts";
 import { clientSpan, type ClientSpanTarget, serverSpan } from "./tracing_filter.ts";
 
 /** The telemeter kinds that export spans. */
@@ -151,8 +151,9 @@ function exporterOf(t: TracingTelemeter, log?: Logger): SpanExporter | undefined
   if (t.kind === "io.l5d.zipkin" || t.kind === "io.l5d.zipkinHttp") {
     return zipkinExporter({
       url: zipkinUrl(t),
-      // Linkerd named Zipkin services after the router; so do we.
-      serviceName: (s) => String(s.attributes["switchyard.router"] ?? "switchyard"),
+      // Linkerd's Finagle stack labels: `<ip>/<port>` for a server span, the client id for a
+      // client span.
+      serviceName: linkerdServiceName,
     });
   }
   return undefined;

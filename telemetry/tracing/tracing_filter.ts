@@ -14,9 +14,11 @@
  *   becomes its child, as with Finagle's `Trace.letId` around a client call. Both are restored
  *   when the attempt ends; attempts of one request never overlap.
  *
- * Attributes: `switchyard.router`, `switchyard.service` (`/svc/...`), `switchyard.client` (bound
- * id), `switchyard.endpoint` (`host:port`), `switchyard.classification`, `switchyard.retry` (client:
- * this attempt's retry number, 0 = first try) and `switchyard.retries` (server: retries spent),
+ * Attributes: `switchyard.router`, `switchyard.server` (server: the listener as Linkerd's server
+ * label `<ip>/<port>`), `switchyard.service` (`/svc/...`), `switchyard.client` (bound id),
+ * `switchyard.endpoint` (`host:port`), `switchyard.debug` (`true` on a debug trace's spans),
+ * `switchyard.classification`, `switchyard.retry` (client: this attempt's retry number, 0 = first
+ * try) and `switchyard.retries` (server: retries spent),
  * plus the OTel HTTP conventions `http.request.method`, `http.response.status_code`, `url.path`,
  * `server.address`/`server.port`, `client.address`, `error.type`.
  *
@@ -168,6 +170,10 @@ export function serverSpan(tracer: Tracer, router: string, baseDtab = ""): Filte
         "router.label": router,
       },
     }, parent);
+    // Linkerd's server label `<ip>/<port>` (ProtocolInitializer.configureServer): the Zipkin
+    // service name of a server span.
+    if (ctx.serverIp) span.setAttribute("switchyard.server", `${ctx.serverIp}/${ctx.serverPort}`);
+    if (ctx.traceDebug) span.setAttribute("switchyard.debug", true);
     annotateRequest(span, req, ctx);
     ctx.spanId = span.spanContext().spanId;
     let rsp: Response | undefined;
@@ -255,6 +261,7 @@ export function clientSpan(tracer: Tracer, target: ClientSpanTarget): Filter {
         "server.port": target.port,
       },
     }, childOf(ctx.traceId, serverSpanId));
+    if (ctx.traceDebug) span.setAttribute("switchyard.debug", true);
     annotateRequest(span, req, ctx);
     ctx.spanId = span.spanContext().spanId;
     ctx.parentSpanId = serverSpanId;

@@ -7,6 +7,15 @@
  * string tags; an ERROR status adds the `error` tag Zipkin UIs highlight. Sent with `fetch`, which
  * refuses WHATWG "bad ports" (e.g. 6000, 10080).
  *
+ * What a Zipkin UI shows is what Linkerd 1.x's Finagle tracer recorded ({@link linkerdServiceName},
+ * {@link linkerdSpanName}): a span's service is the Finagle stack's label, the server's
+ * `<ip>/<port>` (L1 `ProtocolInitializer.configureServer`) or the client id without its leading
+ * `/` (L1 `StackRouter.mkClientLabel`), and its name is the last `Rpc` annotation
+ * (finagle-zipkin's `MutableSpan.setName`): on a server span L1 `DstTracing.Path`'s
+ * `"<router label> <service>"`, recorded after the request's method, and on a client span the
+ * method (L1 `router/http/TracingFilter`). A debug trace's spans (`x-b3-flags: 1`) carry
+ * `"debug": true`, as Finagle's Debug flag does.
+ *
  * @module
  */
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
@@ -37,6 +46,8 @@ export interface ZipkinSpan {
   remoteEndpoint?: ZipkinEndpoint;
   annotations?: { timestamp: number; value: string }[];
   tags: Record<string, string>;
+  /** A debug trace's span: the collector keeps it whatever its sampling. */
+  debug?: true;
 }
 
 const KIND: Partial<Record<SpanKind, ZipkinSpan["kind"]>> = {
@@ -58,6 +69,59 @@ function endpoint(address: unknown, port: unknown): ZipkinEndpoint | undefined {
 }
 
 /**
+ * The service a Linkerd 1.x span is filed under: the server label `<ip>/<port>` for a server span,
+ * the client id without its leading `/` (`#/io.l5d.fs/hello`) for a client span, else the router
+ * label.
+ *
+ * @example
+ * ```ts
+ * import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+ * import { linkerdServiceName } from "./zipkin_exporter.ts";
+ * linkerdServiceName({
+ *   traceId: "a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", parentSpanId: "", name: "GET",
+ *   kind: SpanKind.CLIENT, startMs: 1000, endMs: 1002, status: { code: SpanStatusCode.UNSET },
+ *   attributes: { "switchyard.client": "/#/io.l5d.fs/hello" }, events: [], scope: "switchyard",
+ * }); // "#/io.l5d.fs/hello"
+ * ```
+ */
+export function linkerdServiceName(s: FinishedSpan): string {
+  const a = s.attributes;
+  if (s.kind === SpanKind.SERVER && typeof a["switchyard.server"] === "string") {
+    return a["switchyard.server"];
+  }
+  if (s.kind === SpanKind.CLIENT && typeof a["switchyard.client"] === "string") {
+    return a["switchyard.client"].replace(/^\//, "");
+  }
+  return String(a["switchyard.router"] ?? "switchyard");
+}
+
+/**
+ * The name a Linkerd 1.x span has in Zipkin (before Zipkin lower-cases it): a server span with a
+ * logical name `"<router label> <service>"`, otherwise the request's method; the span's own name
+ * when it has neither.
+ *
+ * @example
+ * ```ts
+ * import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+ * import { linkerdSpanName } from "./zipkin_exporter.ts";
+ * linkerdSpanName({
+ *   traceId: "a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", parentSpanId: "",
+ *   name: "GET /svc/hello", kind: SpanKind.SERVER, startMs: 1000, endMs: 1002,
+ *   attributes: { "router.label": "outgoing", service: "/svc/hello", "http.req.method": "GET" },
+ *   status: { code: SpanStatusCode.UNSET }, events: [], scope: "switchyard",
+ * }); // "outgoing /svc/hello"
+ * ```
+ */
+export function linkerdSpanName(s: FinishedSpan): string {
+  const a = s.attributes;
+  if (s.kind === SpanKind.SERVER && a["service"] !== undefined && a["router.label"] !== undefined) {
+    return `${a["router.label"]} ${a["service"]}`;
+  }
+  const method = a["http.req.method"] ?? a["http.request.method"];
+  return method === undefined ? s.name : String(method);
+}
+
+/**
  * Convert one finished span to Zipkin v2.
  *
  * @param serviceName the `localEndpoint.serviceName`
@@ -75,6 +139,7 @@ function endpoint(address: unknown, port: unknown): ZipkinEndpoint | undefined {
 export function toZipkinSpan(s: FinishedSpan, serviceName: string): ZipkinSpan {
   const tags: Record<string, string> = {};
   for (const k in s.attributes) {
+    if (k === "switchyard.debug") continue; // Zipkin's `debug` field
     const v = s.attributes[k];
     tags[k] = Array.isArray(v) ? v.join(",") : String(v);
   }
@@ -83,13 +148,14 @@ export function toZipkinSpan(s: FinishedSpan, serviceName: string): ZipkinSpan {
   const z: ZipkinSpan = {
     traceId: normalizeTraceId(s.traceId) || s.traceId,
     id: s.spanId,
-    name: s.name.toLowerCase(),
+    name: linkerdSpanName(s).toLowerCase(),
     timestamp: start,
     duration: Math.max(1, Math.round(s.endMs * 1000) - start),
     localEndpoint: { serviceName },
     tags,
   };
   if (s.parentSpanId) z.parentId = s.parentSpanId;
+  if (s.attributes["switchyard.debug"] === true) z.debug = true;
   const kind = KIND[s.kind];
   if (kind) z.kind = kind;
   const remote = s.kind === SpanKind.CLIENT

@@ -1,6 +1,11 @@
 import { assertEquals, assertRejects } from "../../tests/support/assert.ts";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { toZipkinSpan, zipkinExporter } from "./zipkin_exporter.ts";
+import {
+  linkerdServiceName,
+  linkerdSpanName,
+  toZipkinSpan,
+  zipkinExporter,
+} from "./zipkin_exporter.ts";
 import type { FinishedSpan } from "./tracer.ts";
 
 const CLIENT: FinishedSpan = {
@@ -69,4 +74,32 @@ Deno.test("zipkinExporter() POSTs a JSON array to a real receiver and rejects on
   // Nobody listening: a rejection, not a crash.
   const dead = zipkinExporter({ url: "http://127.0.0.1:9/api/v2/spans", serviceName: () => "x" });
   await assertRejects(() => dead.export([CLIENT], new AbortController().signal));
+});
+
+Deno.test("linkerdServiceName()/linkerdSpanName(): what Linkerd 1.x's outgoing on 0.0.0.0:4140 shows", () => {
+  const server: FinishedSpan = {
+    ...CLIENT,
+    kind: SpanKind.SERVER,
+    name: "GET /svc/hello",
+    attributes: {
+      "switchyard.router": "outgoing",
+      "switchyard.server": "0.0.0.0/4140",
+      "router.label": "outgoing",
+      service: "/svc/hello",
+      "http.req.method": "GET",
+    },
+  };
+  const client: FinishedSpan = {
+    ...CLIENT,
+    attributes: { "switchyard.client": "/#/io.l5d.fs/hello", "http.req.method": "GET" },
+  };
+  assertEquals([linkerdServiceName(server), linkerdSpanName(server)], [
+    "0.0.0.0/4140",
+    "outgoing /svc/hello",
+  ]);
+  assertEquals([linkerdServiceName(client), linkerdSpanName(client)], ["#/io.l5d.fs/hello", "GET"]);
+  // Unidentified (no `service`): the method, as Finagle's Rpc before DstTracing.
+  const { service: _, ...bare } = server.attributes;
+  assertEquals(linkerdSpanName({ ...server, attributes: bare }), "GET");
+  assertEquals(toZipkinSpan(server, linkerdServiceName(server)).name, "outgoing /svc/hello");
 });

@@ -17,6 +17,8 @@ interface Got {
   kind: "SERVER" | "CLIENT" | "OTHER";
   name: string;
   attrs: Record<string, string>;
+  /** Zipkin v2 `debug`. */
+  debug?: unknown;
 }
 
 /** An OTLP AnyValue (`{stringValue}`, `{intValue}`, ...) as a string. */
@@ -69,6 +71,7 @@ function startCollector() {
           kind: s.kind ?? "OTHER",
           name: s.name,
           attrs: s.tags ?? {},
+          debug: s.debug,
         });
       }
     } else bad.push(`unexpected path ${path}`);
@@ -151,11 +154,19 @@ Deno.test("tracing: two hops share one trace, retries are extra client spans, th
         assertEquals(spans.length, 5, `${format}: 2 server + 3 client spans`);
         const is = (svc: string, kind: string) =>
           spans.filter((s) => s.service === svc && s.kind === kind);
+        // OTLP: the configured serviceName. Zipkin: what Linkerd 1.x's Finagle stacks label
+        // them, the server `<ip>/<port>` and the client id without its leading `/`.
+        const [port1, port2] = [hop1.ports.outgoing![0]!, hop2.ports.incoming![0]!];
         const names = format === "otlp"
-          ? ["outgoing-svc", "incoming-svc"]
-          : ["outgoing", "incoming"];
-        const [s1] = is(names[0]!, "SERVER"), [c1] = is(names[0]!, "CLIENT");
-        const [s2] = is(names[1]!, "SERVER"), c2 = is(names[1]!, "CLIENT");
+          ? ["outgoing-svc", "outgoing-svc", "incoming-svc", "incoming-svc"]
+          : [
+            `127.0.0.1/${port1}`,
+            `$/inet/127.0.0.1/${port2}`,
+            `127.0.0.1/${port2}`,
+            `$/inet/127.0.0.1/${app.port}`,
+          ];
+        const [s1] = is(names[0]!, "SERVER"), [c1] = is(names[1]!, "CLIENT");
+        const [s2] = is(names[2]!, "SERVER"), c2 = is(names[3]!, "CLIENT");
         assert(s1 && c1 && s2 && c2.length === 2, `${format} shape: ${JSON.stringify(spans)}`);
         assertEquals(s1.parentId, "", `${format}: hop 1 starts the trace`);
         assertEquals(c1.parentId, s1.spanId, `${format}: hop 1 client ← hop 1 server`);
@@ -173,10 +184,14 @@ Deno.test("tracing: two hops share one trace, retries are extra client spans, th
           "success",
         ]);
         assertEquals(s2.attrs["switchyard.retries"], "1");
-        assertEquals([s1.name.toUpperCase(), s1.attrs["switchyard.service"]], [
-          "GET /SVC/HELLO",
-          "/svc/hello",
-        ]);
+        // Zipkin names are Linkerd's last Rpc annotation: DstTracing's "<router> <service>" on a
+        // server span, the method on a client span (lower-cased, as Zipkin stores names).
+        assertEquals(
+          [s1.name, c1.name, s1.attrs["switchyard.service"]],
+          format === "otlp"
+            ? ["GET /svc/hello", "GET /$/inet/127.0.0.1/" + port2, "/svc/hello"]
+            : ["outgoing /svc/hello", "get", "/svc/hello"],
+        );
         assertEquals(s1.attrs["switchyard.router"], "outgoing");
         assertEquals(s1.attrs["http.request.method"], "GET");
         assertEquals(c1.attrs["switchyard.endpoint"], `127.0.0.1:${hop2.ports.incoming![0]}`);
@@ -353,6 +368,41 @@ Deno.test("tracing: spans still queued at shutdown are flushed before the proces
     assertEquals(await sy.stop(), 0); // well inside the 1 s batch delay
     const mine = collector.spans.filter((s) => s.traceId === trace || s.traceId === pad(trace));
     assertEquals(mine.length, 4, "server + client span, in both formats");
+  } finally {
+    await app.close();
+    await collector.close();
+  }
+});
+
+// Finagle's Debug flag (B3 `x-b3-flags: 1`) is Zipkin v2's `debug`: the collector keeps the span
+// whatever its sampling. Only a debug trace's spans carry it.
+Deno.test("tracing: a debug trace's Zipkin spans say debug: true", async () => {
+  const collector = startCollector();
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(config("outgoing", app.port, collector.port));
+  try {
+    const dbg = "00000000000000000000000000000d06";
+    const r = await curl([
+      "-H",
+      "Host: hello",
+      "-H",
+      `x-b3-traceid: ${dbg}`,
+      "-H",
+      "x-b3-spanid: 1111111111111111",
+      "-H",
+      "x-b3-flags: 1",
+      `http://${sy.proxy()}/debug`,
+    ]);
+    assertEquals(r.status, 200);
+    assertEquals((await curl(["-H", "Host: hello", `http://${sy.proxy()}/plain`])).status, 200);
+    const plain = app.seen[1]!.headers["l5d-reqid"]!;
+    assertEquals(await sy.stop(), 0); // flushes the queue
+    const zipkin = (t: string) =>
+      collector.spans.filter((s) => s.format === "zipkin" && (s.traceId === t));
+    const debug = zipkin("0000000000000d06"), other = zipkin(plain);
+    assertEquals(debug.map((s) => [s.kind, s.debug]).sort(), [["CLIENT", true], ["SERVER", true]]);
+    assertEquals(other.map((s) => s.debug), [undefined, undefined]);
+    assert(debug.every((s) => !("switchyard.debug" in s.attrs)), "a field, not a tag");
   } finally {
     await app.close();
     await collector.close();
