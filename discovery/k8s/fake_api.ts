@@ -1,8 +1,8 @@
 /**
  * A fake Kubernetes API server for tests (not re-exported from `mod.ts`): a real `Deno.serve`
- * on loopback that serves core/v1 `endpoints` and `services` the way the API server does, so
- * the k8s namer and transformers run against real HTTP, real chunked watch streams and real
- * JSON shapes.
+ * on loopback that serves core/v1 `endpoints`, `services` and `configmaps` the way the API
+ * server does, so the k8s namer, transformers and ConfigMap interpreter run against real HTTP,
+ * real chunked watch streams and real JSON shapes.
  *
  * - `GET /api/v1/namespaces/<ns>/<resource>` lists (`fieldSelector=metadata.name=<n>` and
  *   `labelSelector=k=v[,k2=v2]` filter), with the list's `resourceVersion`.
@@ -99,6 +99,8 @@ export interface FakeK8sApi {
     /** `status.loadBalancer.ingress` (a LoadBalancer service's external addresses). */
     ingress?: readonly { ip?: string; hostname?: string }[],
   ): string;
+  /** Create or replace a ConfigMap with `data` (key → text). */
+  setConfigMap(namespace: string, name: string, data: Record<string, string>): string;
   /** Delete an object (`DELETED`); false when absent. */
   remove(resource: string, namespace: string, name: string): boolean;
   /** Forget the event history and move the version on: watches from before get 410. */
@@ -147,9 +149,10 @@ const KINDS: Record<string, string> = {
   endpoints: "Endpoints",
   services: "Service",
   ingresses: "Ingress",
+  configmaps: "ConfigMap",
 };
 const PATH =
-  /^\/(?:api\/v1|apis\/([^/]+\/[^/]+))(\/watch)?(?:\/namespaces\/([^/]+))?\/(endpoints|services|ingresses)(?:\/([^/]+))?$/;
+  /^\/(?:api\/v1|apis\/([^/]+\/[^/]+))(\/watch)?(?:\/namespaces\/([^/]+))?\/(endpoints|services|ingresses|configmaps)(?:\/([^/]+))?$/;
 const enc = new TextEncoder();
 
 function parseLabels(sel: string | null): [string, string][] {
@@ -379,6 +382,9 @@ export function startFakeK8sApi(opts: FakeK8sApiOptions = {}): FakeK8sApi {
         spec: { ports: [...ports], clusterIP: "10.96.0.10" },
         ...(ingress ? { status: { loadBalancer: { ingress: [...ingress] } } } : {}),
       });
+    },
+    setConfigMap(namespace, name, data) {
+      return put("configmaps", namespace, { metadata: { name }, data: { ...data } });
     },
     remove(resource, namespace, name) {
       const key = `${resource}/${namespace}/${name}`;

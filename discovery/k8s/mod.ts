@@ -114,3 +114,11 @@ export {
   kind as localnodeKind,
   type LocalNodeOptions,
 } from "./localnode.ts";
+export {
+  type ConfigMap,
+  type ConfigMapDtab,
+  type ConfigMapDtabOptions,
+  type ConfigMapDtabState,
+  type ConfigMapLog,
+  watchConfigMapDtab,
+} from "./configmap_dtab.ts";
