@@ -565,6 +565,20 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         handler: () => Response.json(views.clientState()),
       },
       {
+        // Linkerd's ConfigMapInterpreter handler, under its router's label (LinkerdAdmin
+        // `extractInterpreterHandlers`): `{state, watch}` of the watched ConfigMap dtab.
+        path: "/:label/interpreter_state/io.l5d.k8s.configmap.json",
+        handler: (req) => {
+          const label = decodeURIComponent(new URL(req.url).pathname.split("/")[1] ?? "");
+          const cm = snap.configMaps.get(label);
+          return cm
+            ? Response.json(cm.state())
+            : Response.json({ error: `no io.l5d.k8s.configMap interpreter on ${label}` }, {
+              status: 404,
+            });
+        },
+      },
+      {
         path: "/namer_state/*",
         handler: (req) => {
           const want = new URL(req.url).pathname.slice("/namer_state/".length).replace(
@@ -638,11 +652,16 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         } catch (e: unknown) {
           throw new BadRequest(`Invalid path: ${(e as Error).message}`);
         }
-        const base = r ? r.spec.dtab : [];
         // The router's own lookup: its `interpreter.transformers` apply, so the tree shows the
         // client ids and endpoints its traffic uses (Linkerd's `delegatingWrap`).
         const lookup = (r && snap.lookups.get(r.spec.label)) ?? snap.discovery.lookup;
-        return settledDelegation(() => delegate([...base, ...extra], path, lookup));
+        return settledDelegation(() => {
+          // An io.l5d.k8s.configMap interpreter's dtab first (ConfiguredDtabNamer.delegate:
+          // `confDtab ++ dtab`); until the API answers it is pending, as Linkerd waits for it.
+          const base = r ? r.dtab() : [];
+          if (base === undefined) return { type: "exception", message: "pending" };
+          return delegate([...base, ...extra], path, lookup);
+        });
       },
       shutdown: () => void shutdown(),
       security: () => snap.config.admin.security,

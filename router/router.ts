@@ -9,7 +9,7 @@
  */
 import { Ctx } from "./core/ctx.ts";
 import { type Filter, type Service, stack } from "./core/service.ts";
-import { BadRequest, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
+import { BadRequest, DeadlineExceeded, MaxCallDepth, NoHostsAvailable } from "./core/errors.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Dtab, NameTree, Path } from "./dtab/types.ts";
 import {
@@ -20,6 +20,7 @@ import {
   showPath,
 } from "./dtab/mod.ts";
 import type { Bound, NamerLookup } from "../discovery/types.ts";
+import type { Var } from "./core/var.ts";
 import { composeIdentifiers, type Identifier } from "./identify/identifier.ts";
 import { H, viaCount } from "./http/headers.ts";
 import { isTunnelableConnect } from "./http/connect.ts";
@@ -36,6 +37,12 @@ export interface RouterSpec {
   readonly label: string;
   /** The dtab names are bound with: an `io.l5d.fs` interpreter's file, then `baseDtab`. */
   readonly dtab: Dtab;
+  /**
+   * A live dtab bound with before `dtab` (an `io.l5d.k8s.configMap` interpreter's ConfigMap key):
+   * Linkerd's ConfiguredDtabNamer binds with `configuredDtab ++ dtab`. `undefined` while it has
+   * not loaded: names wait for it, up to `bindingTimeoutMs` (Linkerd's Activity is Pending).
+   */
+  readonly interpreterDtab?: Var<Dtab | undefined> | undefined;
   /**
    * The router's own dtab (its `dtab`, then compiled `services:`), shown as `Dtab.base` in
    * "No hosts are available" texts as Linkerd shows its router `dtab` there (not the
@@ -93,6 +100,11 @@ export interface Router {
    * context are ignored, as Linkerd's ClearContext filter does.
    */
   newCtx(req: Request, remoteAddr: string, signal: AbortSignal, opts?: NewCtxOptions): Ctx;
+  /**
+   * The dtab names bind with now: the interpreter's live dtab (when it has one), then
+   * `spec.dtab`; `undefined` while that live dtab has not loaded.
+   */
+  dtab(): Dtab | undefined;
   /** The bound names of the clients currently cached (id and live Addr), for admin. */
   clients(): readonly Bound[];
   /** Requests being routed right now (the listener counts them; hot reload drains on it). */
@@ -144,6 +156,46 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
   const maxLineBytes = spec.maxInitialLineKB * 1024;
   const random = deps.clock.random;
   const traceOpts = { sampleRate: deps.traceSampleRate, random, propagator: deps.tracePropagator };
+  const live = spec.interpreterDtab;
+  // The live dtab composed with the router's, recomputed when the live one changes.
+  let composedFrom: Dtab | undefined;
+  let composed: { dtab: Dtab; key: string } = { dtab: spec.dtab, key: bindDtabStr };
+
+  /** The bind dtab and its cache key now; `undefined` while the live dtab is pending. */
+  function current(): { dtab: Dtab; key: string } | undefined {
+    if (!live) return composed;
+    const d = live.get();
+    if (d === undefined) return undefined;
+    if (d !== composedFrom) {
+      composedFrom = d;
+      composed = d.length === 0
+        ? { dtab: spec.dtab, key: bindDtabStr }
+        : { dtab: [...d, ...spec.dtab], key: `${showDtab(d)};${bindDtabStr}` };
+    }
+    return composed;
+  }
+
+  /** Wait for the live dtab's first value, as a binding waits for a pending namer. */
+  function loaded(dstStr: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        off();
+        cancel();
+        signal.removeEventListener("abort", onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const off = live!.subscribe((d) => d !== undefined && done());
+      const ms = spec.bindingTimeoutMs;
+      const cancel = deps.clock.setTimer(ms, () => {
+        done(new DeadlineExceeded(`binding timed out after ${ms} ms for ${dstStr}`));
+      });
+      const onAbort = () =>
+        done(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+      signal.addEventListener("abort", onAbort);
+      if (live!.get() !== undefined) done();
+    });
+  }
 
   function pathService(ctx: Ctx): Service {
     const dst = ctx.dst!;
@@ -152,8 +204,6 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     const key = localStr ? `${ctx.dstStr} ${localStr}` : ctx.dstStr;
     let svc = paths.get(key);
     if (svc) return svc;
-    const dtab = local.length > 0 ? [...spec.dtab, ...local] : spec.dtab;
-    const dtabKey = localStr ? `${bindDtabStr};${localStr}` : bindDtabStr;
     const dstStr = ctx.dstStr;
     const noHosts = `No hosts are available for ${dstStr}, Dtab.base=[${baseDtabStr}], ` +
       `Dtab.local=[${localStr}]. Remote Info: Not Available`;
@@ -170,8 +220,19 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level
     // without a promise of their own (issue 6). Errors still come out as rejections.
+    // The bind dtab with the local one, recomputed only when the live dtab changes.
+    let from: { dtab: Dtab; key: string } | undefined;
+    let dtab: Dtab = spec.dtab;
+    let dtabKey = bindDtabStr;
     const bindLeaf: Service = function bind(req, c) {
       try {
+        const now = current();
+        if (now === undefined) return loaded(dstStr, c.signal).then(() => bindLeaf(req, c));
+        if (now !== from) {
+          from = now;
+          dtab = local.length > 0 ? [...now.dtab, ...local] : now.dtab;
+          dtabKey = localStr ? `${now.key};${localStr}` : now.key;
+        }
         const t = bindings.bind(dtab, dtabKey, dst, dstStr);
         return t instanceof Promise ? t.then((tree) => routeTo(tree, req, c)) : routeTo(t, req, c);
       } catch (e: unknown) {
@@ -279,6 +340,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       return ctx;
     },
     serve,
+    dtab: () => current()?.dtab,
     clients: () => clients.bounds(),
     inflight: 0,
     async close(graceMs?: number) {

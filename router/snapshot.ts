@@ -37,9 +37,12 @@ import { parseRollPolicy } from "../telemetry/log_roll.ts";
 import { createRecentRequests, type RecentRequests } from "../telemetry/recent_requests.ts";
 import {
   closeTransformers,
+  type ConfigMapDtab,
+  createK8sApi,
   createTransformers,
   type NameTreeTransformer,
   transformLookup,
+  watchConfigMapDtab,
 } from "../discovery/k8s/mod.ts"; // k8s
 
 /** Namers plus the lookup over them, shared by every router of a snapshot. */
@@ -63,6 +66,11 @@ export interface Snapshot {
    */
   readonly lookups: ReadonlyMap<string, NamerLookup>;
   readonly discovery: Discovery;
+  /**
+   * The `io.l5d.k8s.configMap` interpreters by router label (for
+   * `/<label>/interpreter_state/io.l5d.k8s.configmap.json`).
+   */
+  readonly configMaps: ReadonlyMap<string, ConfigMapDtab>;
   /** Requests currently being routed by this snapshot's routers. */
   inflight(): number;
   /** `io.l5d.recentRequests`, when configured. */
@@ -98,6 +106,24 @@ function interpreterDtab(rc: RouterConfig): Dtab {
     // The dtab file's own line:column (the config file is not where the error is).
     throw new Error(dtabFileError(file, text, e), { cause: e });
   }
+}
+
+/**
+ * The watched ConfigMap dtab of an `io.l5d.k8s.configMap` interpreter (none for other kinds).
+ * Each snapshot watches afresh: after a reload, names wait for its first answer (milliseconds).
+ */
+function configMapDtab(rc: RouterConfig, deps: SnapshotDeps): ConfigMapDtab | undefined {
+  const i = rc.interpreter;
+  if (i.kind !== "io.l5d.k8s.configMap") return undefined;
+  return watchConfigMapDtab({
+    api: createK8sApi({ host: i.host, port: i.port, useServiceAccount: i.useServiceAccount }),
+    ownsApi: true,
+    namespace: i.namespace,
+    name: i.name,
+    filename: i.filename,
+    clock: deps.clock,
+    log: deps.log,
+  });
 }
 
 function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
@@ -199,6 +225,7 @@ export function buildSnapshot(
   const routers = new Map<string, Router>();
   const owned: H1Client[] = []; // transports this snapshot made (h2 routers')
   const lookups = new Map<string, NamerLookup>();
+  const configMaps = new Map<string, ConfigMapDtab>();
   try {
     for (const rc of config.routers) {
       // k8s: `interpreter.transformers` wrap this router's view of the namers
@@ -210,7 +237,9 @@ export function buildSnapshot(
       });
       transformers.push(...own);
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
-      const spec = routerSpec(rc, ext);
+      const cm = configMapDtab(rc, deps);
+      if (cm) configMaps.set(rc.label, cm);
+      const spec = { ...routerSpec(rc, ext), interpreterDtab: cm?.dtab };
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
       const logSpec = rc.protocol === "h2"
         ? {
@@ -267,7 +296,7 @@ export function buildSnapshot(
         delegation: (ctx) =>
           ctx.dst && ctx.bound
             ? delegationTo(
-              delegate([...spec.dtab, ...ctx.dtabLocal], ctx.dst, lookup),
+              delegate([...cm?.dtab.get() ?? [], ...spec.dtab, ...ctx.dtabLocal], ctx.dst, lookup),
               ctx.bound.idStr,
             )
             : [],
@@ -305,6 +334,7 @@ export function buildSnapshot(
     await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
     await tracing?.shutdown(); // issue 4: flush queued spans
     await closeTransformers(transformers); // k8s
+    await Promise.allSettled([...configMaps.values()].map((c) => c.close()));
     discovery.users--;
     if (discovery.users === 0) {
       await discovery.lookup.close();
@@ -318,6 +348,7 @@ export function buildSnapshot(
     routers,
     lookups,
     discovery,
+    configMaps,
     recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),
     close: (graceMs) => (closing ??= closeParts(graceMs)),

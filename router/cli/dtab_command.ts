@@ -1,8 +1,8 @@
 /**
  * `switchyard dtab CONFIG PATH [--dtab TEXT] [--router LABEL] [--wait MS] [--json]`: how a name
  * delegates, in the terminal. It builds the router's effective dtab exactly as `serve` does (an
- * `io.l5d.fs` interpreter's `dtabFile`, then its `dtab`, then the compiled `services:`, then
- * `--dtab` as if sent in `l5d-dtab`), starts the configured namers, waits up to `--wait` ms
+ * `io.l5d.fs` interpreter's `dtabFile` or an `io.l5d.k8s.configMap` interpreter's ConfigMap key,
+ * then its `dtab`, then the compiled `services:`, then `--dtab` as if sent in `l5d-dtab`), starts the configured namers, waits up to `--wait` ms
  * (default 2000) for pending lookups, and prints the delegator tree (`router/dtab/delegate.ts`):
  * every dentry tried, why a branch is negative or failed, and the endpoints each leaf binds to.
  * Colored on a terminal.
@@ -36,6 +36,7 @@ import {
 import { closeAll, createNamerLookup, createNamers } from "../../discovery/mod.ts";
 import type { Bound, NamerConfig, NamerLookup } from "../../discovery/mod.ts";
 import { compileServices } from "../services/mod.ts";
+import { createK8sApi, watchConfigMapDtab } from "../../discovery/k8s/mod.ts";
 import {
   CliError,
   type Io,
@@ -59,7 +60,45 @@ export interface DtabOptions {
   readonly json?: boolean | undefined;
 }
 
-async function interpreterDtab(rc: RouterConfig): Promise<Dtab> {
+/** An `io.l5d.k8s.configMap` interpreter's dtab, read once through the k8s API. */
+async function configMapDtab(rc: RouterConfig, waitMs: number): Promise<Dtab> {
+  const i = rc.interpreter;
+  if (i.kind !== "io.l5d.k8s.configMap") return [];
+  let api;
+  try {
+    api = createK8sApi({ host: i.host, port: i.port, useServiceAccount: i.useServiceAccount });
+  } catch (e: unknown) {
+    throw new CliError((e as Error).message, "fix routers[].interpreter (host, port)");
+  }
+  const where = `ConfigMap ${i.namespace}/${i.name} of router ${rc.label} from ${api.baseUrl}`;
+  const problems: string[] = [];
+  const note = (msg: string) => problems.push(msg);
+  const cm = watchConfigMapDtab({
+    api,
+    ownsApi: true,
+    namespace: i.namespace,
+    name: i.name,
+    filename: i.filename,
+    log: { debug() {}, info() {}, warn: note, error: note },
+  });
+  try {
+    const until = Date.now() + waitMs;
+    while (cm.dtab.get() === undefined && Date.now() < until) await sleep(25);
+    const dtab = cm.dtab.get();
+    if (dtab === undefined) {
+      throw new CliError(
+        `cannot read the ${where}: ${problems.at(-1) ?? "no answer"}`,
+        "start `kubectl proxy` or fix routers[].interpreter host and port",
+      );
+    }
+    return dtab;
+  } finally {
+    await cm.close();
+  }
+}
+
+async function interpreterDtab(rc: RouterConfig, waitMs: number): Promise<Dtab> {
+  if (rc.interpreter.kind === "io.l5d.k8s.configMap") return await configMapDtab(rc, waitMs);
   if (rc.interpreter.kind !== "io.l5d.fs") return [];
   const file = rc.interpreter.dtabFile;
   let text: string;
@@ -79,18 +118,25 @@ async function interpreterDtab(rc: RouterConfig): Promise<Dtab> {
 }
 
 /**
- * The dtab a router serves with: an `io.l5d.fs` interpreter's `dtabFile`, then the router's own
- * `dtab`, then its compiled services (later entries win, as in Linkerd's ConfiguredDtabNamer,
- * which binds with `fileDtab ++ routerDtab`).
+ * The dtab a router serves with: an `io.l5d.fs` interpreter's `dtabFile` (or an
+ * `io.l5d.k8s.configMap` interpreter's ConfigMap key, read through the API), then the router's
+ * own `dtab`, then its compiled services (later entries win, as in Linkerd's
+ * ConfiguredDtabNamer, which binds with `fileDtab ++ routerDtab`).
  *
  * @param config The config.
  * @param rc One of its routers.
+ * @param waitMs How long to wait for the k8s API (ConfigMap interpreter); default 2000.
  * @returns The dtab.
- * @throws {CliError} when an `interpreter.dtabFile` cannot be read or parsed.
+ * @throws {CliError} when an `interpreter.dtabFile` cannot be read or parsed, or the ConfigMap's
+ *   API does not answer.
  */
-export async function effectiveDtab(config: Config, rc: RouterConfig): Promise<Dtab> {
+export async function effectiveDtab(
+  config: Config,
+  rc: RouterConfig,
+  waitMs = 2000,
+): Promise<Dtab> {
   return [
-    ...await interpreterDtab(rc),
+    ...await interpreterDtab(rc, waitMs),
     ...parseDtab(rc.dtab),
     ...compileServices(config.services, rc.label).dentries,
   ];
@@ -138,7 +184,7 @@ export async function runDtab(
       parseDtab,
       "use dentries like '/svc/hello => /#/io.l5d.fs/hello2'",
     );
-    const dtab = [...await effectiveDtab(config, rc), ...extra];
+    const dtab = [...await effectiveDtab(config, rc, opts.wait ?? 2000), ...extra];
     let namers;
     const made: { lookup?: NamerLookup } = {};
     try {

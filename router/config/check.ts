@@ -52,9 +52,12 @@ export function summarizeConfig(config: Config): string[] {
     const n = dentries(r.dtab);
     const own = plural(n, "dentry").replace("dentrys", "dentries");
     // io.l5d.fs: the file's dentries first, then the router's own (which win), as in Linkerd.
-    const interp = r.interpreter.kind !== "io.l5d.fs"
-      ? `dtab ${own}`
-      : `dtab from ${r.interpreter.dtabFile}${n > 0 ? `, then ${own}` : ""}`;
+    const then = n > 0 ? `, then ${own}` : "";
+    const interp = r.interpreter.kind === "io.l5d.fs"
+      ? `dtab from ${r.interpreter.dtabFile}${then}`
+      : r.interpreter.kind === "io.l5d.k8s.configMap" // read at run time, through the k8s API
+      ? `dtab from ConfigMap ${r.interpreter.namespace}/${r.interpreter.name} key ${r.interpreter.filename}${then}`
+      : `dtab ${own}`;
     lines.push(`router ${r.label} (${r.protocol}) on ${listeners}; identifier ${ids}; ${interp}`);
   }
   for (const n of config.namers) {

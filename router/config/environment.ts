@@ -8,7 +8,8 @@
  *   file's own line and column);
  * - warnings (this machine lacks something the target machine may have, e.g. a ConfigMap
  *   mounted in the pod): an `io.l5d.fs` namer's `rootDir` that is not a directory, an unreadable
- *   `dtabFile`, TLS certificate, key or CA file.
+ *   `dtabFile`, TLS certificate, key or CA file, an `io.l5d.k8s.configMap` interpreter's
+ *   `useServiceAccount` outside a pod.
  *
  * Paths are relative to the working directory, as `serve` reads them.
  *
@@ -30,6 +31,7 @@ import type { ConfigIssue } from "./issues.ts";
 import { locate } from "./yaml_positions.ts";
 import { parseDtab } from "../dtab/dtab.ts";
 import { dtabFileError } from "../dtab/error_text.ts";
+import { resolveK8sEndpoint } from "../../discovery/k8s/api.ts";
 
 type Path = readonly (string | number)[];
 
@@ -134,6 +136,15 @@ export function environmentIssues(
         } catch (e: unknown) {
           at(where, dtabFileError(interp.dtabFile, dtab, e)); // the dtab file's own position
         }
+      }
+    }
+    if (r.interpreter.kind === "io.l5d.k8s.configMap") {
+      // The API endpoint it would use here (`useServiceAccount: true` needs a pod's environment).
+      const { host, port, useServiceAccount } = r.interpreter;
+      try {
+        resolveK8sEndpoint({ host, port, useServiceAccount });
+      } catch (e: unknown) {
+        missing(["routers", i, "interpreter", "useServiceAccount"], reason(e));
       }
     }
     r.servers.forEach((s, j) =>

@@ -50,7 +50,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.namerd",
     "io.l5d.namerd.http",
     "io.l5d.mesh",
-    "io.l5d.k8s.configMap",
     "io.l5d.consul.interpreter",
   ],
   transformer: [],

@@ -123,7 +123,8 @@ export const serverSchema = z.strictObject({
 });
 
 /**
- * The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`. Both take
+ * The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`,
+ * `io.l5d.k8s.configMap` (a dtab read from a watched ConfigMap key). All take
  * `transformers` (k8s: `io.l5d.k8s.daemonset`, `io.l5d.k8s.localnode`; `namer_schema.ts`),
  * applied to every name the router binds.
  */
@@ -142,6 +143,25 @@ export const interpreterUnion = pluginUnion("interpreter", [
      */
     dtabFile: z.string().min(1),
     experimental: z.boolean().optional(),
+    transformers: transformersSchema,
+  }),
+  z.strictObject({
+    kind: z.literal("io.l5d.k8s.configMap"),
+    /** Must be true: experimental in Linkerd (ConfigMapInterpreterConfig `experimentalRequired`). */
+    experimental: z.literal(true, {
+      error: "io.l5d.k8s.configMap is experimental; set experimental: true",
+    }),
+    /** The ConfigMap holding the dtab. */
+    name: z.string().min(1, { error: "ConfigMap name is required!" }),
+    /** The ConfigMap key holding the dtab. */
+    filename: z.string().min(1, { error: "ConfigMap dtab filename is required!" }),
+    /** The ConfigMap's namespace, default `default`. */
+    namespace: z.string().min(1).default("default"),
+    /** API host and port, default `localhost:8001` (a `kubectl proxy`), as the k8s namer. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Switchyard's, as on the k8s namer: the pod's service account (`discovery/k8s/api.ts`). */
+    useServiceAccount: z.boolean().optional(),
     transformers: transformersSchema,
   }),
 ]);

@@ -28,7 +28,7 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.k8s.external",
     "io.l5d.dnssrv",
   ]);
-  assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs"]);
+  assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs", "io.l5d.k8s.configMap"]);
   assertEquals(supportedKinds.transformer, [
     "io.l5d.k8s.daemonset",
     "io.l5d.k8s.localnode",

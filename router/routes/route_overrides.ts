@@ -213,6 +213,7 @@ export function withRouteOverrides(router: Router, opts: RouteOverrideOptions): 
   return {
     spec: router.spec,
     newCtx: (req, remoteAddr, signal, opts) => router.newCtx(req, remoteAddr, signal, opts),
+    dtab: () => router.dtab(),
     clients: () => router.clients(),
     close: () => router.close(),
     get inflight() {

@@ -45,6 +45,7 @@ function stubRouter(identifiers: Identifier[], seen: Seen[]): Router {
     newCtx: () => {
       throw new Error("unused");
     },
+    dtab: () => [],
     clients: () => [],
     close: () => Promise.resolve(),
     inflight: 0,

@@ -155,13 +155,19 @@ export function adminApp(deps: AdminDeps): Hono {
     ...loggingHandlers(deps.log),
     ...deps.handlers,
   ];
-  const gets = own.filter((h) => h.method !== "POST").map((h) => h.path);
+  // A route with a parameter (`/:label/interpreter_state/…`) names no one path: not listed.
+  const listed = own.filter((h) => !h.path.includes("/:"));
+  const gets = listed.filter((h) => h.method !== "POST").map((h) => h.path);
   const pages = helpPages({ log: deps.log, paths: () => gets });
   const all = [...own, ...pages];
   // twitter-server's IndexTxtHandler: every admin path, sorted, one per line (a prefix route
   // `/files/*` shows as `/files/`, as the muxer's prefixes do).
   const indexText = [
-    ...new Set([...all.map((h) => h.path.replace(/\/\*$/, "/")), "/admin", "/admin/index.txt"]),
+    ...new Set([
+      ...[...listed, ...pages].map((h) => h.path.replace(/\/\*$/, "/")),
+      "/admin",
+      "/admin/index.txt",
+    ]),
   ].sort().join("\n") + "\n";
   const index = () =>
     new Response(indexText, { headers: { "content-type": "text/plain; charset=utf-8" } });
