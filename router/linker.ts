@@ -43,6 +43,7 @@ import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
+import { configMapInterpreters } from "./configmap_interpreter.ts";
 import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
 import { type ClientState, clientStateJson } from "./client_state.ts";
@@ -279,7 +280,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   for (const k of ["open", "idle", "connects", "reused"] as const) {
     registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
   }
-  const deps = { registry, transport, clock, log };
+  // io.l5d.k8s.configMap watches outlive a reload that keeps them (router/configmap_interpreter.ts)
+  const deps = { registry, transport, clock, log, configMapInterpreters: configMapInterpreters() };
   await prepareModules(config);
   let snap: Snapshot = buildSnapshot(config, deps);
   // Listener key → listener; a listener routes with whatever router its label has *now*.

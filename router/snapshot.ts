@@ -38,12 +38,11 @@ import { createRecentRequests, type RecentRequests } from "../telemetry/recent_r
 import {
   closeTransformers,
   type ConfigMapDtab,
-  createK8sApi,
   createTransformers,
   type NameTreeTransformer,
   transformLookup,
-  watchConfigMapDtab,
 } from "../discovery/k8s/mod.ts"; // k8s
+import { type ConfigMapInterpreters, configMapInterpreters } from "./configmap_interpreter.ts";
 
 /** Namers plus the lookup over them, shared by every router of a snapshot. */
 export interface Discovery {
@@ -89,6 +88,11 @@ export interface SnapshotDeps {
   readonly transport: H1Client;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * The `io.l5d.k8s.configMap` watches shared across reloads; default a set of this snapshot's
+   * own.
+   */
+  readonly configMapInterpreters?: ConfigMapInterpreters;
 }
 
 /**
@@ -106,24 +110,6 @@ function interpreterDtab(rc: RouterConfig): Dtab {
     // The dtab file's own line:column (the config file is not where the error is).
     throw new Error(dtabFileError(file, text, e), { cause: e });
   }
-}
-
-/**
- * The watched ConfigMap dtab of an `io.l5d.k8s.configMap` interpreter (none for other kinds).
- * Each snapshot watches afresh: after a reload, names wait for its first answer (milliseconds).
- */
-function configMapDtab(rc: RouterConfig, deps: SnapshotDeps): ConfigMapDtab | undefined {
-  const i = rc.interpreter;
-  if (i.kind !== "io.l5d.k8s.configMap") return undefined;
-  return watchConfigMapDtab({
-    api: createK8sApi({ host: i.host, port: i.port, useServiceAccount: i.useServiceAccount }),
-    ownsApi: true,
-    namespace: i.namespace,
-    name: i.name,
-    filename: i.filename,
-    clock: deps.clock,
-    log: deps.log,
-  });
 }
 
 function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
@@ -226,6 +212,7 @@ export function buildSnapshot(
   const owned: H1Client[] = []; // transports this snapshot made (h2 routers')
   const lookups = new Map<string, NamerLookup>();
   const configMaps = new Map<string, ConfigMapDtab>();
+  const cmShare = deps.configMapInterpreters ?? configMapInterpreters();
   try {
     for (const rc of config.routers) {
       // k8s: `interpreter.transformers` wrap this router's view of the namers
@@ -237,7 +224,7 @@ export function buildSnapshot(
       });
       transformers.push(...own);
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
-      const cm = configMapDtab(rc, deps);
+      const cm = cmShare.acquire(rc, { clock, log });
       if (cm) configMaps.set(rc.label, cm);
       const spec = { ...routerSpec(rc, ext), interpreterDtab: cm?.dtab };
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
@@ -334,7 +321,7 @@ export function buildSnapshot(
     await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
     await tracing?.shutdown(); // issue 4: flush queued spans
     await closeTransformers(transformers); // k8s
-    await Promise.allSettled([...configMaps.values()].map((c) => c.close()));
+    await Promise.allSettled([...configMaps.values()].map((c) => cmShare.release(c)));
     discovery.users--;
     if (discovery.users === 0) {
       await discovery.lookup.close();

@@ -228,7 +228,7 @@ Deno.test("interpreter io.l5d.k8s.configMap: a request made while the API is dow
   }
 });
 
-Deno.test("interpreter io.l5d.k8s.configMap: interpreter transformers apply; a config reload keeps the ConfigMap's dtab", async () => {
+Deno.test("interpreter io.l5d.k8s.configMap: interpreter transformers apply; a reload keeps the ConfigMap's dtab with the API down", async () => {
   const f = fixture();
   f.api.setConfigMap("l5d", "dtabs", { "outgoing.dtab": `/svc/web => ${inet(f.a.port)};` });
   const port = `\n    transformers: [{kind: io.l5d.port, port: ${f.b.port}}]`;
@@ -239,7 +239,9 @@ Deno.test("interpreter io.l5d.k8s.configMap: interpreter transformers apply; a c
     const d = await delegator(sy, "/svc/web");
     assertStringIncludes(d.body, `"dentry":{"prefix":"/svc/web","dst":"${inet(f.a.port)}"}`);
     assertStringIncludes(d.body, `"id":"/%/io.l5d.port/${f.b.port}/$/inet/127.0.0.1/${f.a.port}"`);
-    // A reload (the router's dtab changed) builds a new snapshot; the ConfigMap still applies.
+    // A reload (the router's dtab changed) builds a new snapshot; it keeps the ConfigMap's watch
+    // and dtab, even with the API down meanwhile.
+    await f.api.down();
     await Deno.writeTextFile(
       sy.configPath,
       config(f.api.port, f.pinned.port).replace("/svc/pinned =>", "/svc/pinned2 =>"),
@@ -247,7 +249,8 @@ Deno.test("interpreter io.l5d.k8s.configMap: interpreter transformers apply; a c
     const r = await fetch(`${sy.admin}/admin/reload`, { method: "POST" });
     assertEquals(r.status, 200, await r.text());
     await answers(sy, "pinned2", "pinned");
-    await answers(sy, "web", "a"); // no transformer in the new config
+    assertEquals(await nameOf(sy, "web"), "a"); // no transformer in the new config
+    f.api.up();
   } finally {
     await sy.stop();
     await f.close();
