@@ -72,3 +72,25 @@ Deno.test("configmap dtab: a ConfigMap that does not exist yet is the empty dtab
     await fake.close();
   }
 });
+
+Deno.test("configmap dtab: an API serving only Linkerd's one-object paths", async () => {
+  const fake = startFakeK8sApi({ linkerdPathsOnly: true });
+  fake.setConfigMap("l5d", "dtabs", { d: "/a => /b;" });
+  const cm = watcher(fake, []);
+  try {
+    await shows(cm, "/a=>/b");
+    fake.setConfigMap("l5d", "dtabs", { d: "/a => /c;" });
+    await shows(cm, "/a=>/c");
+    assert(
+      fake.requests.includes("GET /api/v1/namespaces/l5d/configmaps/dtabs"),
+      fake.requests.join("\n"),
+    );
+    assert(
+      fake.requests.some((r) => r.startsWith("GET /api/v1/watch/namespaces/l5d/configmaps/dtabs?")),
+      fake.requests.join("\n"),
+    );
+  } finally {
+    await cm.close();
+    await fake.close();
+  }
+});
