@@ -349,3 +349,301 @@ ${
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * ResponseClassificationEndToEndTest's single-service cases: one request to /svc/foo through a
+ * router with `kind`, against an upstream answering `statuses` in turn (then 200).
+ */
+async function classify(kind: string, method: string, statuses: number[]) {
+  let i = 0;
+  const ds = startUpstream("ds", () => new Response(null, { status: statuses[i++] ?? 200 }));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${ds.port}
+  service:
+    responseClassifier:
+      kind: ${kind}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    await curl(["-X", method, "-H", "Host: foo", `http://${sy.proxy()}/`]);
+    const m = await metrics(sy.admin);
+    const sf = (scope: string) => pick(m, scope, ["success", "failures"]).map((v) => v ?? 0);
+    return [
+      sf(`rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}`),
+      sf("rt/http/service/svc/foo"),
+      sf(`rt/http/client/$/inet/127.0.0.1/${ds.port}/service/svc/foo`),
+    ];
+  } finally {
+    await sy.stop();
+    await ds.close();
+  }
+}
+
+Deno.test("linkerd ResponseClassificationEndToEndTest 'success'", async () => {
+  assertEquals(await classify("io.l5d.http.retryableRead5XX", "GET", []), [
+    [1, 0],
+    [1, 0],
+    [1, 0],
+  ]);
+});
+
+Deno.test("linkerd ResponseClassificationEndToEndTest 'non-retryable failure'", async () => {
+  assertEquals(await classify("io.l5d.http.retryableRead5XX", "POST", [500, 500]), [
+    [0, 1],
+    [0, 1],
+    [0, 1],
+  ]);
+});
+
+Deno.test("linkerd ResponseClassificationEndToEndTest 'retryable failure'", async () => {
+  assertEquals(await classify("io.l5d.http.retryableRead5XX", "GET", [500]), [
+    [1, 0],
+    [1, 0],
+    [1, 1],
+  ]);
+});
+
+Deno.test("linkerd ResponseClassificationEndToEndTest 'retryable Post failure'", async () => {
+  assertEquals(await classify("io.l5d.http.retryableAll5XX", "POST", [500]), [
+    [1, 0],
+    [1, 0],
+    [1, 1],
+  ]);
+});
+
+/** An upstream answering `script[i]` to its i-th request (then 200); `n()` counts requests. */
+function scripted(script: number[], headers: (i: number) => HeadersInit = () => ({})) {
+  let i = 0;
+  const up = startUpstream("ds", () => {
+    const n = i++;
+    return new Response(null, { status: script[n] ?? 200, headers: headers(n) });
+  });
+  return Object.assign(up, { n: () => i });
+}
+
+Deno.test("linkerd RetriesEndToEndTest 'retries': the service retry budget of percentCanRetry 0.5", async () => {
+  const ds = scripted([200, 500, 200, 500, 500]);
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${ds.port}
+  client:
+    failFast: false
+    failureAccrual: {kind: none}
+  service:
+    responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+    retries:
+      budget: {minRetriesPerSec: 0, percentCanRetry: 0.5, ttlSecs: 10}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const get = async () => (await curl(["-H", "Host: foo", `http://${sy.proxy()}/`])).status;
+  const state = async () => {
+    const m = await metrics(sy.admin);
+    return pick(m, "rt/http/service/svc/foo/retries", ["budget", "total", "budget_exhausted"])
+      .map((v) => v ?? 0);
+  };
+  try {
+    assertEquals(await get(), 200); // first request (success)
+    assertEquals(await state(), [0, 0, 0]); // (0.5).toInt
+    assertEquals(await get(), 200); // second request (success after a retry)
+    assertEquals(await state(), [0, 1, 0]);
+    assertEquals(await get(), 500); // third request (failed, no budget available for retry)
+    assertEquals(await state(), [0, 1, 1]);
+  } finally {
+    await sy.stop();
+    await ds.close();
+  }
+});
+
+Deno.test("linkerd RetriesEndToEndTest 'per-service retry policy'", async () => {
+  const failEvery2 = () => scripted(Array.from({ length: 40 }, (_, i) => (i % 2 ? 200 : 500)));
+  const a = failEvery2();
+  const b = failEvery2();
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/a => /$/inet/127.0.0.1/${a.port} ;
+    /svc/b => /$/inet/127.0.0.1/${b.port} ;
+  client:
+    failFast: false
+    failureAccrual: {kind: none}
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc/a
+      retries:
+        budget: {minRetriesPerSec: 0, percentCanRetry: 1.0, ttlSecs: 10}
+    - prefix: /svc/b
+      retries:
+        budget: {minRetriesPerSec: 0, percentCanRetry: 0.5, ttlSecs: 10}
+    - prefix: /
+      responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const get = async (host: string) =>
+    (await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`])).status;
+  const state = async (svc: string) => {
+    const m = await metrics(sy.admin);
+    return pick(m, `rt/http/service/svc/${svc}/retries`, ["budget", "total", "budget_exhausted"])
+      .map((v) => v ?? 0);
+  };
+  try {
+    for (let i = 1; i <= 10; i++) {
+      // each request initially fails and then succeeds after 1 retry
+      assertEquals(await get("a"), 200);
+      assertEquals(await state("a"), [0, i, 0]);
+    }
+    assertEquals(await get("b"), 500); // budget 0: failure, no budget to retry
+    assertEquals(await state("b"), [0, 0, 1]);
+    assertEquals(await get("b"), 200); // budget 0.5: success on first try
+    assertEquals(await state("b"), [1, 0, 1]);
+    assertEquals(await get("b"), 200); // budget 1: success after a retry
+    assertEquals(await state("b"), [0, 1, 1]);
+    assertEquals(await get("b"), 200); // budget 0.5: success after a retry
+    assertEquals(await state("b"), [0, 2, 1]);
+    assertEquals(await get("b"), 500); // budget 0: failure, no budget to retry
+    assertEquals(await state("b"), [0, 2, 2]);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("linkerd RetriesEndToEndTest 'budgets for each service and client are independent'", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/a => /$/inet/127.0.0.1/${a.port} ;
+    /svc/b => /$/inet/127.0.0.1/${b.port} ;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  // Each budget starts with a balance of 100 from minRetriesPerSec (10/s for 10 s); subtract it
+  // to see just the deposits (20% of the requests). A budget not made yet reads 0.
+  const deposits = async () => {
+    const m = await metrics(sy.admin);
+    const d = (k: string) => Math.trunc((m[k] ?? 100) - 100);
+    return [
+      d("rt/http/service/svc/a/retries/budget"),
+      d("rt/http/service/svc/b/retries/budget"),
+      d(`rt/http/client/$/inet/127.0.0.1/${a.port}/retries/budget`),
+      d(`rt/http/client/$/inet/127.0.0.1/${b.port}/retries/budget`),
+    ];
+  };
+  try {
+    for (let i = 0; i < 10; i++) {
+      assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy()}/`])).status, 200);
+    }
+    assertEquals(await deposits(), [2, 0, 2, 0]);
+    for (let i = 0; i < 10; i++) {
+      assertEquals((await curl(["-H", "Host: b", `http://${sy.proxy()}/`])).status, 200);
+    }
+    assertEquals(await deposits(), [2, 2, 2, 2]);
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("linkerd RetriesEndToEndTest 'l5d-retryable header is respected by default' and 'takes precedence over response classifier'", async () => {
+  for (
+    const [classifier, method] of [["", "GET"], ["io.l5d.http.retryableRead5XX", "POST"]] as const
+  ) {
+    const ds = scripted([500], (i) => (i === 0 ? { "l5d-retryable": "true" } : {}));
+    const service = classifier ? `  service:\n    responseClassifier: {kind: ${classifier}}\n` : "";
+    const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.0.0.1/${ds.port}
+${service}  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+    try {
+      const r = await curl(["-X", method, "-H", "Host: foo", `http://${sy.proxy()}/`]);
+      assertEquals(r.status, 200, method);
+      const m = await metrics(sy.admin);
+      assertEquals(m["rt/http/service/svc/foo/retries/total"], 1, method);
+    } finally {
+      await sy.stop();
+      await ds.close();
+    }
+  }
+});
+
+Deno.test("linkerd RetriesEndToEndTest 'chunked error responses should not leak connections on retries'", async () => {
+  const dog = startUpstream(
+    "dog",
+    () => new Response(ReadableStream.from<Uint8Array>([]), { status: 500 }), // chunked, empty
+  );
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/dog => /$/inet/127.0.0.1/${dog.port};
+  service:
+    responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const client = `rt/http/client/$/inet/127.0.0.1/${dog.port}`;
+  try {
+    const r = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 500);
+    const m = await metrics(sy.admin);
+    const server = `rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}`;
+    // The default budget holds 100 retries (minRetriesPerSec 10 × ttlSecs 10): 1 + 100 requests,
+    // all on one connection.
+    assertEquals(
+      [m[`${server}/requests`], m[`${client}/requests`], m[`${client}/connections`]],
+      [1, 101, 1],
+    );
+  } finally {
+    await sy.stop();
+    await dog.close();
+  }
+});
+
+Deno.test("linkerd RetriesEndToEndTest 'individual request timeouts should be retried'", async () => {
+  let i = 0;
+  const dog = startUpstream("dog", async () => {
+    if (i++ === 0) await new Promise((r) => setTimeout(r, 2000));
+    return new Response("ok");
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/dog => /$/inet/127.0.0.1/${dog.port};
+  service:
+    responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+  client:
+    requestAttemptTimeoutMs: 1000
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const r = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
+    assertEquals([r.status, r.body], [200, "ok"]);
+    const m = await metrics(sy.admin);
+    assertEquals(
+      [
+        m[`rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}/requests`],
+        m[`rt/http/client/$/inet/127.0.0.1/${dog.port}/requests`],
+        m["rt/http/service/svc/dog/retries/total"],
+      ],
+      [1, 2, 1],
+    );
+  } finally {
+    await sy.stop();
+    await dog.close();
+  }
+});
