@@ -212,8 +212,10 @@ const httpRouter = z.strictObject({
   /**
    * Default 5 (`defaults.http.streamAfterContentLengthKB`); left unset here so that setting it
    * with `streamingEnabled: false` can be refused, as Linkerd's ConflictingStreamingOptions.
+   * 0 is allowed: Finagle's FixedLengthMessageAggregator takes any size >= 0, and 0 streams
+   * every message with a body.
    */
-  streamAfterContentLengthKB: kb.optional(),
+  streamAfterContentLengthKB: z.number().int().min(0).optional(),
   streamingEnabled: z.boolean().default(http.streamingEnabled),
   compressionLevel: z.number().int().min(-1).max(9).default(http.compressionLevel),
   /** Access log file; no access log when absent. */

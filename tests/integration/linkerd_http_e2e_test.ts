@@ -647,3 +647,107 @@ routers:
     await dog.close();
   }
 });
+
+Deno.test("linkerd HttpEndToEndTest 'linking': routed by Host, service/client/residual on the trace, 502 and 400 with l5d-err", async () => {
+  const spans: { kind?: string; tags?: Record<string, string> }[] = [];
+  const zipkin = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    spans.push(...await req.json());
+    return new Response(null, { status: 202 });
+  });
+  const cat = startUpstream("cat", () => new Response("meow"));
+  const dog = startUpstream("dog", () => new Response("woof"));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+telemetry:
+- {kind: io.l5d.zipkin, host: 127.0.0.1, port: ${zipkin.addr.port}, sampleRate: 1.0}
+routers:
+- protocol: http
+  dtab: |
+    /p/cat => /$/inet/127.0.0.1/${cat.port} ;
+    /p/dog => /$/inet/127.0.0.1/${dog.port} ;
+    /svc/felix => /p/cat ;
+    /svc/clifford => /p/dog ;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const felix = await curl(["-H", "Host: felix", `http://${sy.proxy()}/`]);
+    assertEquals([felix.status, felix.body], [200, "meow"]);
+    assert(await eventually(() => spans.length >= 2), "no spans");
+    for (const kind of ["SERVER", "CLIENT"]) {
+      const tags = spans.find((s) => s.kind === kind)?.tags ?? {};
+      assertEquals(
+        [tags["service"], tags["client"], tags["residual"]],
+        ["/svc/felix", `/$/inet/127.0.0.1/${cat.port}`, "/"],
+        kind,
+      );
+    }
+    const ralph = await curl(["-H", "Host: ralph-machio", `http://${sy.proxy()}/`]);
+    assertEquals(ralph.status, 502);
+    assert(ralph.headers.has("l5d-err"), "502 has l5d-err");
+    const empty = await curl(["-H", "Host:", "-H", "Host;", `http://${sy.proxy()}/`]);
+    assertEquals(empty.status, 400);
+    assert(empty.headers.has("l5d-err"), "400 has l5d-err");
+  } finally {
+    await sy.stop();
+    await cat.close();
+    await dog.close();
+    await zipkin.shutdown();
+  }
+});
+
+// HttpStreamingTest's cases are of Finagle's server (FixedLengthMessageAggregator: a message is
+// aggregated when its Content-Length is at most the threshold, streamed otherwise, and always
+// streamed when chunked). From outside, what a router streams is never retried (Linkerd's
+// NonRetryableChunked). Finagle takes any threshold >= 0 (`require(maxContentLength.bytes >= 0)`),
+// so `streamAfterContentLengthKB: 0` is a valid config: every request with a body streams.
+Deno.test("linkerd HttpStreamingTest: streamAfterContentLengthKB 0 streams every body (never retried); a bodyless request is still retried", async () => {
+  const ds = scripted([500, 500, 200, 500]);
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  streamAfterContentLengthKB: 0
+  dtab: /svc/* => /$/inet/127.0.0.1/${ds.port}
+  service:
+    responseClassifier: {kind: io.l5d.http.retryableAll5XX}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const post = (args: string[]) =>
+    curl(["-X", "POST", "-H", "Host: foo", ...args, `http://${sy.proxy()}/`]);
+  try {
+    // "must-stream" with a Content-Length over 0 bytes: streamed, the 500 is final.
+    assertEquals((await post(["--data-binary", "must-stream"])).status, 500);
+    assertEquals(ds.n(), 1);
+    // No body (Content-Length 0 is within the threshold): aggregated, retried.
+    assertEquals((await post([])).status, 200);
+    assertEquals(ds.n(), 3);
+    // Chunked without a Content-Length: always streamed, the 500 is final.
+    const chunked = ["-H", "Transfer-Encoding: chunked", "--data-binary", "must-stream"];
+    assertEquals((await post(chunked)).status, 500);
+    assertEquals(ds.n(), 4);
+    // Content-Length and Transfer-Encoding: chunked together: Linkerd's Netty decoder drops the
+    // Content-Length and streams it; Switchyard refuses it with 400 (README "Known
+    // differences"; RFC 9112 §6.3 allows either), and nothing goes upstream.
+    const port = Number(sy.proxy().split(":")[1]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await conn.write(new TextEncoder().encode(
+        "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 11\r\nTransfer-Encoding: chunked\r\n" +
+          "Connection: close\r\n\r\nb\r\nmust-stream\r\n0\r\n\r\n",
+      ));
+      let text = "";
+      const buf = new Uint8Array(4096);
+      for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      assert(text.startsWith("HTTP/1.1 400 "), text);
+      assert(text.toLowerCase().includes("\r\nl5d-err: "), text);
+    } finally {
+      conn.close();
+    }
+    assertEquals(ds.n(), 4);
+  } finally {
+    await sy.stop();
+    await ds.close();
+  }
+});
