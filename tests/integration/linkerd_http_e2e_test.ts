@@ -1,13 +1,14 @@
 /**
  * Cases of Linkerd 1.x's HTTP end-to-end tests not ported elsewhere, run against the real
  * process: linkerd/protocol/http/src/e2e/scala/io/buoyant/linkerd/protocol/
- * HttpEndToEndTest.scala, ResponseClassificationEndToEndTest.scala and RetriesEndToEndTest.scala
- * (linkerd/linkerd master). Linkerd reads the counters from an InMemoryStatsReceiver; here they
+ * HttpEndToEndTest.scala, ResponseClassificationEndToEndTest.scala, RetriesEndToEndTest.scala,
+ * HttpStreamingTest.scala and HttpTlsEndToEndTest.scala (linkerd/linkerd master). Linkerd reads the counters from an InMemoryStatsReceiver; here they
  * are read from /admin/metrics.json, as deltas where a router serves several cases.
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
+import { makeCerts } from "../support/certs.ts";
 
 type Metrics = Record<string, number>;
 
@@ -749,5 +750,103 @@ routers:
   } finally {
     await sy.stop();
     await ds.close();
+  }
+});
+
+// HttpTlsEndToEndTest 'client/server works with TLS' and '... with TLSv1.2 only cipher': a TLS
+// server (a certificate for linkerd-tls-e2e, TLSv1.2 and ECDHE-RSA-AES128-GCM-SHA256 only) and a
+// client trusting the CA that checks that name. Here the router is both: its listener terminates
+// TLS, its client originates TLSv1.2 to a TLS upstream by the same name. `ciphers` is accepted
+// but not applied (README: Deno's TLS keeps its own suites; `check` warns).
+Deno.test("linkerd HttpTlsEndToEndTest 'client/server works with TLS' and 'with TLSv1.2 only cipher'", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sy-tls-" });
+  await makeCerts(dir, { "linkerd-tls-e2e": "DNS:linkerd-tls-e2e" });
+  const cert = await Deno.readTextFile(`${dir}/linkerd-tls-e2e.pem`);
+  const key = await Deno.readTextFile(`${dir}/linkerd-tls-e2e.key`);
+  const up = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert, key, onListen() {} },
+    (req) => new Response(new URL(req.url).pathname),
+  );
+  const tls = `{certPath: ${dir}/linkerd-tls-e2e.pem, keyPath: ${dir}/linkerd-tls-e2e.key`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  label: plain
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.addr.port}
+  servers: [{ip: 127.0.0.1, port: 0, tls: ${tls}}}]
+  client:
+    tls: {commonName: linkerd-tls-e2e, trustCerts: [${dir}/ca.pem]}
+- protocol: http
+  label: v12
+  dtab: /svc/* => /$/inet/127.0.0.1/${up.addr.port}
+  servers:
+  - ip: 127.0.0.1
+    port: 0
+    tls: ${tls}, protocols: [TLSv1.2], ciphers: [ECDHE-RSA-AES128-GCM-SHA256]}
+  client:
+    tls: {commonName: linkerd-tls-e2e, trustCerts: [${dir}/ca.pem], protocols: [TLSv1.2]}
+`);
+  const get = (label: string, tls12: string[]) => {
+    const port = sy.ports[label]![0]!;
+    return curl([
+      ...["--cacert", `${dir}/ca.pem`, "--resolve", `linkerd-tls-e2e:${port}:127.0.0.1`],
+      ...tls12,
+      `https://linkerd-tls-e2e:${port}/a/parf`,
+    ]);
+  };
+  try {
+    const plain = await get("plain", []);
+    assertEquals([plain.code, plain.status, plain.body], [0, 200, "/a/parf"]);
+    const v12 = ["--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256"];
+    const r = await get("v12", v12);
+    assertEquals([r.code, r.status, r.body], [0, 200, "/a/parf"]);
+    // TLSv1.3 is not enabled on that listener.
+    const v13 = await get("v12", ["--tlsv1.3"]);
+    assert(v13.code !== 0, `TLSv1.3 handshake refused (curl exit ${v13.code})`);
+  } finally {
+    await sy.stop();
+    await up.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("linkerd HttpEndToEndTest 'serverSession lifeTimeMs should not close server connections if not specified'", async () => {
+  const fox = startUpstream("fox", () => new Response("what does the fox say?"));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /p/fox => /$/inet/127.0.0.1/${fox.port} ;
+    /svc/century => /p/fox ;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const port = Number(sy.proxy().split(":")[1]);
+  const server = `rt/http/server/127.0.0.1/${port}`;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: century\r\n\r\n"));
+    const buf = new Uint8Array(4096);
+    let text = "";
+    while (!text.endsWith("what does the fox say?")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    assert(text.startsWith("HTTP/1.1 200 "), text);
+    let m = await metrics(sy.admin);
+    assertEquals(pick(m, server, ["connects", "connections"]), [1, 1]);
+    // Past the 1.5 s limits the other cases set, the kept-alive connection is still open.
+    await new Promise((r) => setTimeout(r, 2000));
+    m = await metrics(sy.admin);
+    assertEquals(pick(m, server, ["connects", "connections"]), [1, 1]);
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: century\r\n\r\n"));
+    const n = await conn.read(buf);
+    assert(n !== null && new TextDecoder().decode(buf.subarray(0, n)).startsWith("HTTP/1.1 200"));
+  } finally {
+    conn.close();
+    await sy.stop();
+    await fox.close();
   }
 });
