@@ -47,6 +47,7 @@ import { configMapInterpreters } from "./configmap_interpreter.ts";
 import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
 import { type ClientState, clientStateJson } from "./client_state.ts";
+import { SYNTHETIC_FAILURE } from "../telemetry/failure_names.ts";
 
 /** One running listener of a router. */
 export interface RunningListener {
@@ -378,7 +379,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                     if (!stats) return;
                     stats.leave();
                     if (success ?? status < 500) stats.recordSuccess(ms, status, at);
-                    else stats.recordFailure(ms, status, undefined, at);
+                    // the router answered every error; Finagle counts a failure response as
+                    // its synthetic exception
+                    else stats.recordFailure(ms, status, SYNTHETIC_FAILURE, at);
                   },
                 },
               ),

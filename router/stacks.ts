@@ -225,7 +225,8 @@ export function createStacks(deps: StackDeps): StackFactory {
     };
     return stack([
       mark,
-      statsFilter(stats, successByCtx, { mono, fromArrival: true }), // markClassifier set it
+      // markClassifier set it
+      statsFilter(stats, successByCtx, { mono, fromArrival: true, level: "service" }),
       totalTimeout({ ms: params.totalTimeoutMs, clock }),
       retries({
         classifier,

@@ -11,6 +11,7 @@ import { type Filter, invoke } from "../router/core/service.ts";
 import type { Ctx } from "../router/core/ctx.ts";
 import { trailersOf, whenEnded } from "../router/core/trailers.ts";
 import type { RequestStats } from "./metrics/mod.ts";
+import { type FailureLevel, failurePaths, SYNTHETIC_FAILURE } from "./failure_names.ts";
 
 /** Classifies a finished attempt: true = success. */
 export type SuccessOf = (
@@ -37,6 +38,12 @@ export interface StatsFilterOptions {
    * reading the clock: for the top of the path stack, which the listener calls synchronously.
    */
   readonly fromArrival?: boolean | undefined;
+  /**
+   * Which level's exception names an error counts under in `failures/<exception>` (the service
+   * level sees Linkerd's path-stack exceptions, e.g. `RichNoBrokersAvailableException`; default
+   * `client`).
+   */
+  readonly level?: FailureLevel | undefined;
 }
 
 /** One response's outcome into a level's stats (and its second scope): no closure per request. */
@@ -52,14 +59,26 @@ function record(
     stats.recordSuccess(ms, status, now);
     second?.recordSuccess(ms, status, now);
   } else {
-    stats.recordFailure(ms, status, undefined, now);
-    second?.recordFailure(ms, status, undefined, now);
+    // Finagle's StatsFilter: a response classified as failure counts as its synthetic exception
+    stats.recordFailure(ms, status, SYNTHETIC_FAILURE, now);
+    second?.recordFailure(ms, status, SYNTHETIC_FAILURE, now);
   }
 }
 
-function reasonOf(e: unknown): string {
-  if (e instanceof Error) return e.name === "Error" ? "Error" : e.name;
-  return "unknown";
+/** An error into a level's stats: `failures/<exception>` and one more per cause (rolled up). */
+function recordError(
+  stats: RequestStats,
+  second: RequestStats | undefined,
+  paths: readonly string[],
+  ms: number,
+  now: number,
+): void {
+  stats.recordFailure(ms, 0, paths[0], now);
+  second?.recordFailure(ms, 0, paths[0], now);
+  for (let i = 1; i < paths.length; i++) {
+    stats.failure(paths[i]!).incr();
+    second?.failure(paths[i]!).incr();
+  }
 }
 
 /**
@@ -86,6 +105,7 @@ export function statsFilter(
 ): Filter {
   const { mono, also } = opts;
   const fromArrival = opts.fromArrival === true;
+  const level = opts.level ?? "client";
   /** When `outcome` ended: the reading a level below took for it, or a new one. */
   const endOf = (ctx: Ctx, outcome: unknown): number => {
     if (ctx.endedWith === outcome && typeof outcome === "object" && outcome !== null) {
@@ -125,9 +145,7 @@ export function statsFilter(
       stats.leave();
       second?.leave();
       const now = endOf(ctx, e);
-      const reason = reasonOf(e);
-      stats.recordFailure(now - t0, 0, reason, now);
-      second?.recordFailure(now - t0, 0, reason, now);
+      recordError(stats, second, failurePaths(e, level), now - t0, now);
       throw e;
     });
   };

@@ -47,7 +47,10 @@ export interface RequestStats {
   status(code: number): Counter;
   /** `status/<N>XX`; codes outside 100–599 map to `status/error`. */
   statusClass(code: number): Counter;
-  /** `failures/<reason>`, e.g. the error's name (`ConnectFailed`); `/` in a reason becomes `_`. */
+  /**
+   * `failures/<reason>`, e.g. the exception's name; a `/` in a reason is a cause chain
+   * (`a/b`: `a` caused by `b`, Finagle's `failures/a/b`), see `telemetry/failure_names.ts`.
+   */
   failure(reason: string): Counter;
   /** `pending` + 1, for a caller that times the request itself (the stats filter). */
   enter(): void;
@@ -316,7 +319,7 @@ class CompactStats implements RequestStats, SlotOwner {
     const reasons = rare.reasons ??= new Map();
     let c = reasons.get(reason);
     if (c === undefined) {
-      const part = reason.replaceAll("/", "_") || "unknown";
+      const part = reason || "unknown";
       c = this.#registry.counter(this.#node.path, `failures/${part}`);
       reasons.set(reason, c);
     }
@@ -476,7 +479,7 @@ class ScopeStats implements RequestStats {
     const reasons = this.#reasons ??= new Map();
     let c = reasons.get(reason);
     if (c === undefined) {
-      const part = reason.replaceAll("/", "_") || "unknown";
+      const part = reason || "unknown";
       c = this.#registry.counter(this.#scope, `failures/${part}`);
       reasons.set(reason, c);
     }

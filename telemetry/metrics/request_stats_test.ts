@@ -79,12 +79,12 @@ Deno.test("scopeStats() twice on one scope shares the counters", () => {
   assertEquals(stats.status(200).value, 1);
 });
 
-Deno.test("scopeStats() failure() keeps a reason one element", () => {
+Deno.test("scopeStats() failure() reads a/b as a cause chain (Finagle's failures/a/b)", () => {
   const { registry, stats } = setup();
   stats.failure("a/b").incr();
   stats.failure("").incr();
   const keys = [...registry.entries()].map((e) => e.key);
-  assertEquals(keys.includes("rt/out/client/#/io.l5d.fs/world/failures/a_b"), true);
+  assertEquals(keys.includes("rt/out/client/#/io.l5d.fs/world/failures/a/b"), true);
   assertEquals(keys.includes("rt/out/client/#/io.l5d.fs/world/failures/unknown"), true);
 });
 
