@@ -29,7 +29,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "/": "the dashboard: success rate, request volume and latency per router and service",
   "/dashboard": "the dashboard",
   "/delegator": "the dtab playground",
-  "/delegator.json": "delegation tree of ?namespace=&path=[&dtab=] (POST JSON too)",
+  "/delegator.json": "delegation tree of ?namespace=&path=[&dtab=] (or POST application/json)",
   "/requests": "recent requests (io.l5d.recentRequests)",
   "/requests.json": "recent requests as JSON",
   "/logging": "log level, with buttons to change it",

@@ -21,6 +21,7 @@ import { loggingHandlers } from "./logging_handler.ts";
 import { helpPages } from "./help_pages.ts";
 import { type AdminSecurity, adminSecurity } from "./security.ts";
 import { type DelegateNode, delegatorJson } from "../../router/dtab/delegate.ts";
+import { splitDtabError } from "../../router/dtab/error_text.ts";
 
 /** What the admin server needs from the running process. */
 export interface AdminDeps {
@@ -98,29 +99,45 @@ export function adminApp(deps: AdminDeps): Hono {
       });
     } catch (e: unknown) {
       const status = errorStatus(e);
-      return plainError((e as Error).message ?? String(e), status === 500 ? 503 : status);
+      // Linkerd's text ends at Finagle's excerpt: `Invalid path: '/' expected but 'i' found at
+      // '[i]nvalid-param'`, without the offset Switchyard's parser adds
+      const text = splitDtabError((e as Error).message ?? String(e)).text;
+      return plainError(text, status === 500 ? 503 : status);
     }
   }
-  // Parameters from the query, overridden by a JSON or form body (Linkerd reads request params,
-  // which include a form body; the playground POSTs JSON).
-  async function delegatorParams(req: Request): Promise<Record<string, string | undefined>> {
-    const q = new URL(req.url).searchParams;
-    const out: Record<string, string | undefined> = {
-      namespace: q.get("namespace") ?? q.get("router") ?? undefined,
-      path: q.get("path") ?? undefined,
-      dtab: q.get("dtab") ?? undefined,
-    };
-    const text = await readAdminBody(req);
-    if (text.trim() === "") return out;
-    const type = req.headers.get("content-type") ?? "";
-    if (type.includes("application/x-www-form-urlencoded")) {
-      const f = new URLSearchParams(text);
-      for (const k of ["namespace", "path", "dtab"]) out[k] = f.get(k) ?? out[k];
-      return out;
+  // Linkerd's DelegateApiHandler (admin/names/.../DelegateApiHandler.scala): GET reads the query;
+  // POST takes only a JSON body (`application/json`, else 415) with `dtab` and `path` strings
+  // (else 400 `Malformed delegation request: <body>`); other methods get 405.
+  async function delegatorRequest(req: Request): Promise<Response> {
+    if (req.method === "GET" || req.method === "HEAD") {
+      const q = new URL(req.url).searchParams;
+      return delegator(
+        q.get("namespace") ?? q.get("router") ?? undefined,
+        q.get("path") ?? undefined,
+        q.get("dtab") ?? undefined,
+      );
     }
-    const body: unknown = JSON.parse(text); // a SyntaxError: 400 below
-    if (typeof body !== "object" || body === null) throw new SyntaxError("not an object");
-    return { ...out, ...(body as Record<string, string | undefined>) };
+    if (req.method !== "POST") {
+      return new Response(null, { status: 405, headers: { allow: "GET, POST" } });
+    }
+    const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") return new Response(null, { status: 415 });
+    const text = await readAdminBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    const ns = b.namespace;
+    if (
+      typeof b.dtab !== "string" || typeof b.path !== "string" ||
+      (ns !== undefined && ns !== null && typeof ns !== "string")
+    ) {
+      return plainError(`Malformed delegation request: ${text}`, 400);
+    }
+    return delegator(typeof ns === "string" ? ns : undefined, b.path, b.dtab);
   }
   const shutdown = (): Response => {
     deps.log.info("shutdown requested via admin");
@@ -133,17 +150,12 @@ export function adminApp(deps: AdminDeps): Hono {
     {
       path: "/delegator.json",
       async handler(req) {
-        let p;
         try {
-          p = await delegatorParams(req);
+          return await delegatorRequest(req);
         } catch (e: unknown) {
           if (e instanceof AdminBodyTooLarge) return plainError(e.message, e.status);
-          return plainError(
-            "Malformed delegation request: body must be JSON {namespace, dtab, path}",
-            400,
-          );
+          throw e;
         }
-        return delegator(p.namespace, p.path, p.dtab);
       },
     },
     { path: "/admin/shutdown", method: "POST", handler: shutdown },

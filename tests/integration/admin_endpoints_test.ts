@@ -294,8 +294,18 @@ ${IDLE_ROUTER}`);
     assertEquals(head.status, 200);
     assert(!head.body.includes("pong"), head.body); // -I prints the head only: no body came
     assertEquals((await curl(["-I", `${sy.admin}/config.json`])).status, 200);
-    // POST /delegator.json with the parameters in the query (no body) is a delegation too.
-    const del = await req("POST", "/delegator.json?path=/svc/x&namespace=http");
+    // /delegator.json is Linkerd's DelegateApiHandler: a POST takes a JSON body only (415
+    // without one, even with the parameters in the query), other methods get 405.
+    assertEquals((await req("POST", "/delegator.json?path=/svc/x&namespace=http")).status, 415);
+    assertEquals((await req("PUT", "/delegator.json?path=/svc/x&namespace=http")).status, 405);
+    const del = await req(
+      "POST",
+      "/delegator.json",
+      "-H",
+      "content-type: application/json",
+      "--data-binary",
+      '{"namespace":"http","path":"/svc/x","dtab":""}',
+    );
     assertEquals(del.status, 200, del.body);
     assertEquals(JSON.parse(del.body).path, "/svc/x");
     // POST-only control endpoints stay as they are: other methods get 405, POST acts.
