@@ -1,0 +1,127 @@
+/**
+ * Linkerd 1.x's namer tests, ported to the real process (curl traffic and `/delegator.json`):
+ *
+ * - `namer/core/src/test/scala/io/buoyant/HttpTest.scala` and `HostPortTest.scala`: the `/$/`
+ *   rewriters of `namer/core/src/main/scala/io/buoyant/http.scala` and `hostport.scala`, the
+ *   cases `namers_builtin_test.ts` does not already cover (the non-`Pfx` forms, `anyHost`,
+ *   names that are not a method or a host, `_` and `-` in a subdomain, `host:port:etc`).
+ * - `namer/core/src/test/scala/io/buoyant/RinetTest.scala`: `/$/io.buoyant.rinet/<port>/<host>`
+ *   binds `<host>:<port>` with the rest as residual.
+ */
+import { assertEquals } from "../support/assert.ts";
+import { type Running, startSwitchyard } from "../support/switchyard.ts";
+import { curl, startUpstream } from "../support/upstream.ts";
+
+// deno-lint-ignore no-explicit-any
+async function delegator(sy: Running, path: string): Promise<any> {
+  const r = await curl([
+    `${sy.admin}/delegator.json?namespace=http&path=${encodeURIComponent(path)}`,
+  ]);
+  assertEquals(r.status, 200, r.body);
+  return JSON.parse(r.body);
+}
+
+async function routeName(sy: Running, host: string): Promise<string | number> {
+  const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+  return r.status === 200 ? JSON.parse(r.body).name : r.status;
+}
+
+Deno.test("linkerd HttpTest/HostPortTest: the io.buoyant.http and hostport rewriters, through traffic", async () => {
+  const web = startUpstream("web");
+  const p = web.port;
+  const inet = `/$/inet/127.0.0.1/${p}`;
+  // Each rewriter's output is a path the dtab delegates again: /foo/bar/bah and friends go to web.
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /foo/bar/bah => ${inet};
+    /foo/bar_suffix/bah => ${inet};
+    /foo/bar-suffix/bah => ${inet};
+    /io/buoyant/foo => ${inet};
+    /pfx/io/buoyant/foo => ${inet};
+    /ia/google.com/8180/etc => ${inet};
+    /ia/8080/127.1/etc => ${inet};
+    /svc/anyMethod => /$/io.buoyant.http.anyMethod/GET/foo/bar/bah;
+    /svc/anyMethodNot => /$/io.buoyant.http.anyMethod/A.B/foo/bar/bah | /$/nil;
+    /svc/anyMethodPfxNot => /$/io.buoyant.http.anyMethodPfx/foo/A.B/bar/bah | /$/nil;
+    /svc/anyHost => /$/io.buoyant.http.anyHost/a.b/foo/bar/bah;
+    /svc/anyHostNot => /$/io.buoyant.http.anyHost/a%b/foo/bar/bah | /$/nil;
+    /svc/anyHostPfx => /$/io.buoyant.http.anyHostPfx/foo/a.b/bar/bah;
+    /svc/anyHostPfxNot => /$/io.buoyant.http.anyHostPfx/foo/a%b/bar/bah | /$/nil;
+    /svc/subdomainOf => /$/io.buoyant.http.subdomainOf/a.b/foo.a.b/bar/bah;
+    /svc/subdomainOfPfx => /$/io.buoyant.http.subdomainOfPfx/a.b/foo/bar.a.b/bah;
+    /svc/underscore => /$/io.buoyant.http.subdomainOfPfx/a.b/foo/bar_suffix.a.b/bah;
+    /svc/dash => /$/io.buoyant.http.subdomainOfPfx/a.b/foo/bar-suffix.a.b/bah;
+    /svc/withPort => /$/io.buoyant.http.subdomainOfPfx/a.b/foo/bar.a.b:9090/bah;
+    /svc/domainToPath => /$/io.buoyant.http.domainToPath/foo.buoyant.io;
+    /svc/domainToPathPfx => /$/io.buoyant.http.domainToPathPfx/pfx/foo.buoyant.io;
+    /svc/hostport => /$/io.buoyant.hostportPfx/ia/google.com:8180/etc;
+    /svc/hostportEtc => /$/io.buoyant.hostportPfx/ia/google.com:8180:abcdef/etc | /$/nil;
+    /svc/porthost => /$/io.buoyant.porthostPfx/ia/127.1:8080/etc;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    // HttpTest's expected paths, as the delegator shows the rewriter's output.
+    const rewritten: Record<string, string> = {
+      anyMethod: "/foo/bar/bah",
+      anyHost: "/foo/bar/bah",
+      anyHostPfx: "/foo/bar/bah",
+      subdomainOf: "/foo/bar/bah",
+      subdomainOfPfx: "/foo/bar/bah",
+      underscore: "/foo/bar_suffix/bah",
+      dash: "/foo/bar-suffix/bah",
+      withPort: "/foo/bar/bah",
+      domainToPath: "/io/buoyant/foo",
+      domainToPathPfx: "/pfx/io/buoyant/foo",
+      hostport: "/ia/google.com/8180/etc",
+      porthost: "/ia/8080/127.1/etc",
+    };
+    for (const [host, path] of Object.entries(rewritten)) {
+      const d = await delegator(sy, `/svc/${host}`);
+      assertEquals([d.delegate.type, d.delegate.path], ["delegate", path], host);
+      assertEquals(d.delegate.delegate.bound?.id, inet, host);
+      assertEquals(await routeName(sy, host), "web", host);
+    }
+    // "not a method", "not a host", "HOST:PORT:ETC": Neg, so the `| /$/nil` branch answers 502.
+    for (
+      const host of [
+        "anyMethodNot",
+        "anyMethodPfxNot",
+        "anyHostNot",
+        "anyHostPfxNot",
+        "hostportEtc",
+      ]
+    ) {
+      const d = await delegator(sy, `/svc/${host}`);
+      assertEquals(d.delegate.alt?.[0]?.type, "neg", `${host}: ${JSON.stringify(d)}`);
+      assertEquals(await routeName(sy, host), 502, host);
+    }
+  } finally {
+    await sy.stop();
+    await web.close();
+  }
+});
+
+Deno.test("linkerd RinetTest: /$/io.buoyant.rinet/<port>/localhost binds localhost:<port>, the rest is residual", async () => {
+  const web = startUpstream("web");
+  const p = web.port;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/r => /$/io.buoyant.rinet/${p}/localhost/residual
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const d = await delegator(sy, "/svc/r");
+    assertEquals(d.delegate.bound.id, `/$/io.buoyant.rinet/${p}/localhost`);
+    assertEquals(d.delegate.bound.path, "/residual");
+    assertEquals(d.delegate.bound.addr.type, "bound");
+    assertEquals(await routeName(sy, "r"), "web");
+  } finally {
+    await sy.stop();
+    await web.close();
+  }
+});
