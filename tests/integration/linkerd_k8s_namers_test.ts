@@ -365,3 +365,71 @@ routers:
     await api.close();
   }
 });
+
+Deno.test("linkerd DaemonSetTransformerTest/LocalnodeTransformerTest: by /24 and by nodeName, in a namer's transformers", async () => {
+  const api = startFakeK8sApi();
+  // the l5d daemonset: one pod per node, nodes 7.7.7.1-3, pods in 1.1.1-3.0/24
+  api.setEndpoints("default", "l5d", [], [], {
+    subsets: [{
+      addresses: [1, 2, 3].map((i) => ({ ip: `1.1.${i}.1`, nodeName: `7.7.7.${i}` })),
+      ports: [{ name: "incoming", port: 4141 }],
+    }],
+  });
+  // foo: pods on nodes 1, 2 and on a node (1.1.4.0/24, 7.7.7.4) without an l5d
+  api.setEndpoints(
+    "default",
+    "foo",
+    [1, 2, 4].map((i) => ({ ip: `1.1.${i}.55`, nodeName: `7.7.7.${i}` })),
+    [{ name: "http", port: 8888 }],
+  );
+  api.setEndpoints("default", "lonely", [{ ip: "1.1.4.55", nodeName: "7.7.7.4" }], [
+    { name: "http", port: 8888 },
+  ]);
+  const k8s = (prefix: string, transformer: string) => `
+- kind: io.l5d.k8s
+  prefix: ${prefix}
+  host: 127.0.0.1
+  port: ${api.port}
+  transformers:
+  - ${transformer}`;
+  const ds = `{kind: io.l5d.k8s.daemonset, namespace: default, port: incoming, service: l5d, ` +
+    `k8sHost: 127.0.0.1, k8sPort: ${api.port}`;
+  const sy = await startSwitchyard(
+    `
+admin: {ip: 127.0.0.1, port: 0}
+namers:${k8s("/ds", ds + "}")}${k8s("/dshn", ds + ", hostNetwork: true}")}${
+      k8s("/ln", "{kind: io.l5d.k8s.localnode}")
+    }${k8s("/lnhn", "{kind: io.l5d.k8s.localnode, hostNetwork: true}")}
+routers:
+- protocol: http
+  dtab: /svc => /$/nil
+  servers: [{ip: 127.0.0.1, port: 0}]
+`,
+    { env: { POD_IP: "1.1.1.1", NODE_NAME: "7.7.7.2" } },
+  );
+  try {
+    // "daemonset transformer uses daemonset": each endpoint → the l5d pod in its /24; the pod
+    // on the node without an l5d is dropped
+    const viaDs = await bindOf(sy, "/#/ds/default/http/foo");
+    assertEquals(viaDs.addrs, ["1.1.1.1:4141", "1.1.2.1:4141"], JSON.stringify(viaDs));
+    assertEquals(viaDs.id, "/%/io.l5d.k8s.daemonset/default/incoming/l5d/#/ds/default/http/foo");
+    // "returns Addr.Neg when no daemonsets available"
+    assertEquals((await bindOf(sy, "/#/ds/default/http/lonely")).type, "neg");
+    // "daemonset transformer with hostNetwork": matched by nodeName
+    assertEquals((await bindOf(sy, "/#/dshn/default/http/foo")).addrs, [
+      "1.1.1.1:4141",
+      "1.1.2.1:4141",
+    ]);
+    // "localnode transformer selects local instance": the /24 of POD_IP
+    const local = await bindOf(sy, "/#/ln/default/http/foo");
+    assertEquals(local.addrs, ["1.1.1.55:8888"]);
+    assertEquals(local.id, "/%/io.l5d.k8s.localnode/1.1.1.1/#/ln/default/http/foo");
+    // "localnode transformer with host network": the endpoints whose nodeName is NODE_NAME
+    const hn = await bindOf(sy, "/#/lnhn/default/http/foo");
+    assertEquals(hn.addrs, ["1.1.2.55:8888"]);
+    assertEquals(hn.id, "/%/io.l5d.k8s.localnode/7.7.7.2/#/lnhn/default/http/foo");
+  } finally {
+    await sy.stop();
+    await api.close();
+  }
+});
