@@ -165,9 +165,22 @@ function explainPath(ctx: Ctx, path: Path, dentry: Dentry | null, depth: number)
       steps.push(explainTree(ctx, rewrite(d, path), path, d, depth + 1, explainPathLeaf));
     }
   }
-  if (steps.length === 1) return { type: "delegate", path: shown, dentry: jd, delegate: steps[0]! };
+  if (steps.length === 1) return collapse(shown, jd, steps[0]!);
   if (steps.length > 1) return { type: "alt", path: shown, dentry: jd, alt: flattenAlts(steps) };
   return explainNamer(ctx, path, dentry, depth);
+}
+
+/**
+ * One dentry's result under the path it rewrote, as Linkerd's `DelegateTree.simplify`: when that
+ * result is a node for the same path (the dentry's destination is an alternation or a union), the
+ * two collapse into that node carrying the outer dentry (`/a => /b; /b => /c | /d` shows `/b` as
+ * one alt with the dentry `/a=>/b`, L1 `namer/core/.../DelegateTree.scala`, `DelegateTreeTest`
+ * "simplify collapses nodes with the same path"); `~`, `!` and `$` results keep the delegate.
+ */
+function collapse(path: string, dentry: DelegateDentry | null, only: DelegateNode): DelegateNode {
+  const keep = only.type === "neg" || only.type === "fail" || only.type === "empty";
+  if (!keep && only.path === path) return { ...only, dentry };
+  return { type: "delegate", path, dentry, delegate: only };
 }
 
 /**

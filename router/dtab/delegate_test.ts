@@ -63,8 +63,10 @@ Deno.test("delegate() explains negatives: no namer, a namer's own reason, a neg 
 
 Deno.test("delegate() shows ! and ~ from a dentry with the reason", () => {
   const t = run("/s => /a | ! ", "/s");
-  assert(t.type === "delegate" && t.delegate.type === "alt");
-  const [a, f] = t.delegate.alt;
+  // Linkerd's simplify collapses the root delegate and the dentry's alt (same path /s).
+  assert(t.type === "alt");
+  assertEquals([t.path, t.dentry], ["/s", null]);
+  const [a, f] = t.alt;
   assertEquals([a!.type, f!.type], ["neg", "fail"]);
   assert(f!.type === "fail");
   assertEquals(f!.why, "dentry /s=>/a | ! fails the request with !");
@@ -75,8 +77,8 @@ Deno.test("delegate() shows union weights and namer failures as exceptions", () 
   n.bound("/#/fs/v1");
   n.act("/#/fs/v2").set({ state: "failed", error: "Unknown namer: fs" });
   const t = run("/s => 3 * /#/fs/v1 & /#/fs/v2", "/s", n);
-  assert(t.type === "delegate" && t.delegate.type === "union");
-  const [w1, w2] = t.delegate.union;
+  assert(t.type === "union");
+  const [w1, w2] = t.union;
   assertEquals([w1!.weight, w1!.tree.type, w2!.weight, w2!.tree.type], [3, "leaf", 1, "exception"]);
   assert(w2!.tree.type === "exception");
   assertEquals(w2!.tree.message, "Unknown namer: fs");
@@ -111,4 +113,26 @@ Deno.test("delegate() shows an empty node with the path that gave it, as Linkerd
   const dollar = run("/dollar => $", "/dollar/x", n);
   assert(dollar.type === "delegate");
   assertEquals([dollar.delegate.type, dollar.delegate.path], ["empty", "/dollar/x"]);
+});
+
+Deno.test("delegate() collapses a dentry's alt or union into the delegate of its path (Linkerd DelegateTreeTest)", () => {
+  const n = fakeNamers();
+  n.bound("/#/fs/c");
+  n.bound("/#/fs/d");
+  // "simplify collapses nodes with the same path": /a → /b, whose dentry is an alternation
+  const t = run("/b => /#/fs/c | /#/fs/d; /a => /b", "/a", n);
+  assert(t.type === "delegate" && t.delegate.type === "alt", JSON.stringify(t));
+  assertEquals([t.delegate.path, t.delegate.dentry], ["/b", { prefix: "/a", dst: "/b" }]);
+  assertEquals(t.delegate.alt.map((x) => [x.type, x.path, x.dentry?.prefix]), [
+    ["leaf", "/#/fs/c", "/b"],
+    ["leaf", "/#/fs/d", "/b"],
+  ]);
+  // a union the same way
+  const u = run("/b => 1 * /#/fs/c & 2 * /#/fs/d; /a => /b", "/a", n);
+  assert(u.type === "delegate" && u.delegate.type === "union", JSON.stringify(u));
+  assertEquals(u.delegate.dentry, { prefix: "/a", dst: "/b" });
+  // "converts no branch alts into neg": /b => ~ stays a delegate to the neg
+  const neg = run("/b => ~; /a => /b", "/a", n);
+  assert(neg.type === "delegate" && neg.delegate.type === "delegate", JSON.stringify(neg));
+  assertEquals(neg.delegate.delegate.type, "neg");
 });

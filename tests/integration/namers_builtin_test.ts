@@ -132,8 +132,10 @@ routers:
     // Names that do not fit a rewriter are Neg, so the `| /$/nil` branch (empty: 502) is used.
     for (const host of ["hpnoport", "notsub", "amlower"]) {
       assertEquals((await route(sy, host)).status, 502, host);
+      // One dentry whose destination is an alternation: Linkerd's DelegateTree.simplify
+      // collapses the root delegate and the alt (same path) into the alt.
       const d = await delegator(sy, `/svc/${host}`);
-      assertEquals(d.delegate.alt?.[0]?.type, "neg", JSON.stringify(d));
+      assertEquals(d.alt?.[0]?.type, "neg", JSON.stringify(d));
     }
     // The delegator: a host name leaf binds the address it resolved to; the residual is kept
     // apart from the bound id; a rewriter shows the path it produced.
@@ -149,7 +151,7 @@ routers:
     const dtp = await delegator(sy, "/svc/dtp");
     assertEquals(dtp.delegate.path, "/d/io/buoyant/foo");
     const nx = await delegator(sy, "/svc/nxhost");
-    assertEquals(nx.delegate.alt[0].bound.addr.type, "neg");
+    assertEquals(nx.alt[0].bound.addr.type, "neg");
   } finally {
     await sy.stop();
     await web.close();
