@@ -126,3 +126,52 @@ routers:
     await web.close();
   }
 });
+
+Deno.test("linkerd DelegateTreeTest: /delegator.json simplifies as DelegateTree.simplify", async () => {
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /c => /$/inet/127.0.0.1/1;
+    /d => /$/inet/127.0.0.1/2;
+    /b => /c | /d;
+    /a => /b;
+    /u => 1 * /c & 2 * /d;
+    /w => /u;
+    /n => ~;
+    /m => /n;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    // "simplify collapses nodes with the same path": delegate(/b) and the alt of /b's dentry are
+    // one alt node carrying the dentry that led to /b
+    const a = await delegator(sy, "/a");
+    assertEquals([a.type, a.path, a.delegate.type, a.delegate.path], [
+      "delegate",
+      "/a",
+      "alt",
+      "/b",
+    ]);
+    assertEquals(a.delegate.dentry, { prefix: "/a", dst: "/b" });
+    assertEquals(
+      a.delegate.alt.map((n: { type: string; path: string }) => [n.type, n.path]),
+      [["delegate", "/c"], ["delegate", "/d"]],
+    );
+    // unions collapse the same way
+    const w = await delegator(sy, "/w");
+    assertEquals([w.delegate.type, w.delegate.dentry], ["union", { prefix: "/w", dst: "/u" }]);
+    // a neg is not collapsed: delegate(/n) → neg
+    const m = await delegator(sy, "/m");
+    assertEquals([m.delegate.type, m.delegate.path, m.delegate.delegate.type], [
+      "delegate",
+      "/n",
+      "neg",
+    ]);
+    // at the root the alt is the whole tree, without a dentry (Linkerd's Dentry.nop)
+    const b = await delegator(sy, "/b");
+    assertEquals([b.type, b.path, "dentry" in b], ["alt", "/b", false]);
+  } finally {
+    await sy.stop();
+  }
+});
