@@ -175,3 +175,71 @@ routers:
     await sy.stop();
   }
 });
+
+Deno.test("linkerd NamerInitializersTest: namers with nested prefixes are asked bottom-up", async () => {
+  const boo = await Deno.makeTempDir();
+  const urns = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${boo}/urns`, "127.0.0.1 8080\n");
+  await Deno.writeTextFile(`${urns}/x`, "127.0.0.1 8081\n");
+  const config = (namers: string[]) => `
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+${namers.join("\n")}
+routers:
+- protocol: http
+  dtab: /svc => /$/nil
+  servers: [{ip: 127.0.0.1, port: 0}]
+`;
+  const booNamer = `- {kind: io.l5d.fs, prefix: /boo, rootDir: ${boo}}`;
+  const urnsNamer = `- {kind: io.l5d.fs, prefix: /boo/urns, rootDir: ${urns}}`;
+  try {
+    // the last namer is asked first: /boo binds /#/boo/urns/x as its name "urns", residual /x
+    let sy = await startSwitchyard(config([urnsNamer, booNamer]));
+    try {
+      const d = await delegator(sy, "/#/boo/urns/x");
+      assertEquals([d.type, d.bound.id, d.bound.path], ["leaf", "/#/boo/urns", "/x"]);
+    } finally {
+      await sy.stop();
+    }
+    // the other way round, /boo/urns binds it as its name "x"
+    sy = await startSwitchyard(config([booNamer, urnsNamer]));
+    try {
+      const d = await delegator(sy, "/#/boo/urns/x");
+      assertEquals([d.type, d.bound.id, d.bound.path], ["leaf", "/#/boo/urns/x", "/"]);
+    } finally {
+      await sy.stop();
+    }
+  } finally {
+    await Deno.remove(boo, { recursive: true });
+    await Deno.remove(urns, { recursive: true });
+  }
+});
+
+Deno.test("linkerd FsTest: 'id is bound name' and 'supports weights'", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/default`, "127.0.0.1 8080\n127.0.0.1 8081 * 0.23\n");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- {kind: io.l5d.fs, rootDir: ${dir}}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const d = await delegator(sy, "/svc/default");
+    assertEquals(d.delegate.bound.id, "/#/io.l5d.fs/default");
+    // the weight is the address's metadata, as Finagle's WeightedAddress (endpoint_addr_weight)
+    assertEquals(d.delegate.bound.addr.addrs, [
+      { ip: "127.0.0.1", port: 8080, meta: {} },
+      { ip: "127.0.0.1", port: 8081, meta: { endpoint_addr_weight: 0.23 } },
+    ]);
+    // the bound id binds to itself
+    const again = await delegator(sy, "/#/io.l5d.fs/default");
+    assertEquals([again.type, again.bound.id], ["leaf", "/#/io.l5d.fs/default"]);
+  } finally {
+    await sy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
