@@ -243,3 +243,36 @@ routers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("linkerd LocalhostTransformer (interpreter/per-host): io.l5d.localhost keeps this host's addresses", async () => {
+  const web = startUpstream("web");
+  const dir = await Deno.makeTempDir();
+  // 192.0.2.1 (TEST-NET-1) is no interface of this host; 127.0.0.1 is (lo is up)
+  await Deno.writeTextFile(`${dir}/web`, `192.0.2.1 ${web.port}\n127.0.0.1 ${web.port}\n`);
+  await Deno.writeTextFile(`${dir}/away`, `192.0.2.1 ${web.port}\n`);
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- {kind: io.l5d.fs, rootDir: ${dir}}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs
+  interpreter:
+    kind: default
+    transformers: [{kind: io.l5d.localhost}]
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const d = await delegator(sy, "/svc/web");
+    const leaf = JSON.stringify(d);
+    assertEquals(leaf.includes(`"id":"/%/io.l5d.localhost/#/io.l5d.fs/web"`), true, leaf);
+    assertEquals(leaf.includes("192.0.2.1"), false, leaf);
+    for (let i = 0; i < 5; i++) assertEquals(await routeName(sy, "web"), "web");
+    // nothing local left: Linkerd's SubnetLocalTransformer gives Neg ("No hosts are available")
+    assertEquals(await routeName(sy, "away"), 502);
+  } finally {
+    await sy.stop();
+    await web.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
