@@ -38,12 +38,26 @@
  * - `h2-trailers-client ADDRESS AUTHORITY PATH BYTES [TRAILERS_JSON]`: one POST (`x-head: h`,
  *   `te: trailers`) of BYTES bytes, ended with those trailers (a HEADERS frame) when given.
  *   Prints `{"status", "body"}`, then `{"done": true}`.
+ * - `h2-echo`: an h2c server. `/delay/MS`: a 200 "delayed MS" after MS; `/big/N`: a 200 with N
+ *   bytes of "x"; `/drain`: a 200 that ends at once, then reads the request body and prints
+ *   `{"drained": BYTES}` when it ends; any other path: a 200 at once with `x-req` (the request's
+ *   headers as JSON), then the request body echoed back as it arrives. Prints `{"port"}`, then
+ *   `{"closed": PATH, "rstCode"}` when a stream closes.
+ * - `h2-lockstep ADDRESS AUTHORITY STREAMS LEN FRAME`: STREAMS POSTs at once, then LEN bytes
+ *   through each, FRAME bytes at a time, each frame written to every stream only once every
+ *   stream echoed the previous one back (an echo upstream). Prints `{"ok", "bytes"}` or
+ *   `{"error"}`, then `{"done": true}`.
+ * - `h2-upload ADDRESS AUTHORITY PATH BYTES`: one POST whose BYTES-byte body is written after the
+ *   response head arrived. Prints `{"status", "body"}`, then `{"done": true}`.
+ * - `h2-disconnect ADDRESS AUTHORITY PATH`: one POST left open; once the response head and its
+ *   first DATA arrived, the TCP connection is destroyed. Prints `{"status"}`, `{"done": true}`.
  *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
+import net from "node:net";
 import type { TLSSocket } from "node:tls";
 
 const out = (o: unknown) => console.log(JSON.stringify(o));
@@ -342,6 +356,141 @@ function h2TrailersClient(
   stream.end(Buffer.alloc(bytes, "x"));
 }
 
+/** An h2c server for streaming and header tests (see the module doc). */
+function h2Echo(): void {
+  const server = http2.createServer();
+  server.on("stream", (stream, headers) => {
+    const path = String(headers[":path"]);
+    stream.on("error", () => {});
+    stream.once("close", () => out({ closed: path, rstCode: stream.rstCode }));
+    const [, kind, arg] = path.split("/");
+    if (kind === "delay") {
+      stream.on("data", () => {});
+      setTimeout(() => {
+        stream.respond({ ":status": 200 });
+        stream.end(`delayed ${arg}\n`);
+      }, Number(arg));
+      return;
+    }
+    if (kind === "big") {
+      stream.on("data", () => {});
+      stream.respond({ ":status": 200 });
+      stream.end(Buffer.alloc(Number(arg), "x"));
+      return;
+    }
+    if (kind === "drain") {
+      let bytes = 0;
+      stream.on("data", (b: Uint8Array) => (bytes += b.length));
+      stream.on("end", () => out({ drained: bytes }));
+      stream.respond({ ":status": 200 }, { endStream: true });
+      return;
+    }
+    const req: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":")) req[k] = v;
+    stream.respond({ ":status": 200, "x-req": JSON.stringify(req) });
+    stream.pipe(stream);
+  });
+  server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
+}
+
+/** Lock-step echo streams through an echo upstream (see the module doc). */
+async function h2Lockstep(
+  address: string,
+  authority: string,
+  streams: number,
+  len: number,
+  frame: number,
+): Promise<void> {
+  const timer = setTimeout(() => {
+    out({ error: "timed out" });
+    out({ done: true });
+    Deno.exit(0);
+  }, 30_000);
+  const session = http2.connect(`http://${address}`);
+  session.on("error", (e) => out({ error: String(e) }));
+  const open = Array.from({ length: streams }, () => {
+    const s = session.request({ ":method": "POST", ":authority": authority, ":path": "/echo" });
+    s.on("error", (e) => out({ error: String(e) }));
+    let got = 0;
+    let want = 0;
+    let wake: (() => void) | undefined;
+    s.on("data", (b: Uint8Array) => {
+      got += b.length;
+      if (got >= want) wake?.();
+    });
+    const ended = new Promise<void>((r) => s.on("end", r));
+    return {
+      s,
+      ended,
+      async send(bytes: number, eos: boolean) {
+        want += bytes;
+        const arrived = new Promise<void>((r) => (wake = r));
+        const buf = Buffer.alloc(bytes, "y");
+        if (eos) s.end(buf);
+        else s.write(buf);
+        if (got < want) await arrived;
+      },
+      get got() {
+        return got;
+      },
+    };
+  });
+  let sent = 0;
+  while (sent < len) {
+    const n = Math.min(frame, len - sent);
+    sent += n;
+    await Promise.all(open.map((o) => o.send(n, sent === len)));
+  }
+  await Promise.all(open.map((o) => o.ended));
+  clearTimeout(timer);
+  out({ ok: open.every((o) => o.got === len), bytes: open.map((o) => o.got) });
+  out({ done: true });
+  Deno.exit(0);
+}
+
+/** One POST whose body is written after the response head (see the module doc). */
+function h2Upload(address: string, authority: string, path: string, bytes: number): void {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", (e) => out({ error: String(e) }));
+  const stream = session.request({ ":method": "POST", ":authority": authority, ":path": path });
+  stream.on("error", (e) => out({ error: String(e) }));
+  let status = 0;
+  let body = "";
+  stream.on("response", (h) => {
+    status = Number(h[":status"]);
+    stream.end(Buffer.alloc(bytes, "z"));
+  });
+  stream.on("data", (b: Uint8Array) => (body += new TextDecoder().decode(b)));
+  stream.on("close", () => {
+    // The request body went out after the response ended: give it time to be flushed.
+    setTimeout(() => {
+      out({ status, body, rstCode: stream.rstCode });
+      out({ done: true });
+      Deno.exit(0);
+    }, 1000);
+  });
+}
+
+/** One open POST whose TCP connection is destroyed mid-stream (see the module doc). */
+function h2Disconnect(address: string, authority: string, path: string): void {
+  const [host, port] = [address.slice(0, address.lastIndexOf(":")), address.split(":").pop()];
+  // Our own socket: node:http2 does not let a session's socket be destroyed directly.
+  const sock = net.connect(Number(port), host);
+  const session = http2.connect(`http://${address}`, { createConnection: () => sock });
+  session.on("error", () => {});
+  const stream = session.request({ ":method": "POST", ":authority": authority, ":path": path });
+  stream.on("error", () => {});
+  stream.write("open\n");
+  stream.on("response", (h) => out({ status: h[":status"] }));
+  stream.once("data", () => {
+    sock.destroy();
+    setTimeout(() => {
+      out({ done: true });
+      Deno.exit(0);
+    }, 300);
+  });
+}
+
 if (import.meta.main) {
   const [mode, ...args] = Deno.args;
   if (mode === "grpc-server") await grpcServer(args[0], args[1]);
@@ -356,6 +505,11 @@ if (import.meta.main) {
   else if (mode === "h2-reset-client") h2ResetClient(args[0]!, args[1]!, args[2]!, Number(args[3]));
   else if (mode === "h2-trailers-server") h2TrailersServer();
   else if (mode === "h2-settings-server") h2SettingsServer();
+  else if (mode === "h2-echo") h2Echo();
+  else if (mode === "h2-lockstep") {
+    await h2Lockstep(args[0]!, args[1]!, Number(args[2]), Number(args[3]), Number(args[4]));
+  } else if (mode === "h2-upload") h2Upload(args[0]!, args[1]!, args[2]!, Number(args[3]));
+  else if (mode === "h2-disconnect") h2Disconnect(args[0]!, args[1]!, args[2]!);
   else if (mode === "h2-trailers-client") {
     h2TrailersClient(args[0]!, args[1]!, args[2]!, Number(args[3]), args[4]);
   } else throw new Error(`unknown mode ${mode}`);
