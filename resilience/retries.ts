@@ -100,6 +100,11 @@ export interface RetriesOptions {
   /** Called when `maxRetries` refused a retry (`retries/request_limit`). */
   readonly onRequestLimit?: ((ctx: Ctx) => void) | undefined;
   /**
+   * Called when a retryable failure is not retried because its body went past the replay buffer
+   * (h2 routers: Linkerd's `retries/request_stream_too_long`).
+   */
+  readonly onRequestTooLong?: ((ctx: Ctx) => void) | undefined;
+  /**
    * Called with the final response and its classification, before it is returned (the path
    * stack sets `l5d-success-class` here: no filter level of its own).
    */
@@ -143,7 +148,8 @@ export function retries(opts: RetriesOptions): Filter {
   const chunkedAfter = opts.chunkedAfterBytes;
   const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
   const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
-  const { onRetry, onBudgetExhausted, onRequestLimit, onResponse, onFinal } = opts;
+  const { onRetry, onBudgetExhausted, onRequestLimit, onRequestTooLong, onResponse, onFinal } =
+    opts;
 
   // Not an async function (issue 6): the first attempt, which is usually the last, costs two
   // closures instead of a suspended frame; a retry continues in `retryAfter`.
@@ -199,7 +205,7 @@ export function retries(opts: RetriesOptions): Filter {
     if (cls.retryable && chunkedAfter !== undefined && isChunked(req, chunkedAfter)) cls = FAILURE;
     if (started === started) own!.observe(clock.mono() - started);
     const retry = !cls.success && cls.retryable && underLimit(ctx) &&
-      !signal.aborted && (replay?.canReplay ?? true) &&
+      !signal.aborted && canReplay(ctx, replay) &&
       timeLeft(ctx, clock, backoff.ms, estimate) &&
       withdraw(ctx);
     if (!retry) {
@@ -241,6 +247,12 @@ export function retries(opts: RetriesOptions): Filter {
     if (ctx.retries < maxRetries) return true;
     if (budget.canWithdraw()) onRequestLimit?.(ctx);
     else onBudgetExhausted?.(ctx);
+    return false;
+  }
+
+  function canReplay(ctx: Ctx, replay: Replay | undefined): boolean {
+    if (replay === undefined || replay.canReplay) return true;
+    onRequestTooLong?.(ctx);
     return false;
   }
 

@@ -188,15 +188,21 @@ Deno.test("retries() does not retry a request whose body passed the replay buffe
   const { clock, filter } = setup({
     classifier: classifierFor("io.l5d.http.retryableAll5XX"),
     maxReplayBytes: 4,
+    // Linkerd's h2 ClassifiedRetryFilter counts it: `retries/request_stream_too_long`.
+    onRequestTooLong: () => tooLong++,
   });
   let calls = 0;
+  let tooLong = 0;
   const svc: Service = async (r) => {
     calls++;
     await r.arrayBuffer();
     return new Response(null, { status: 503 });
   };
   assertEquals((await filter(req("POST", "longer than four"), testCtx(clock), svc)).status, 503);
-  assertEquals(calls, 1);
+  assertEquals([calls, tooLong], [1, 1]);
+  // A short body is retried; nothing counted.
+  assertEquals((await filter(req("POST", "abc"), testCtx(clock), svc)).status, 503);
+  assertEquals(tooLong, 1);
 });
 
 Deno.test("retries() never retries a chunked request (Linkerd NonRetryableChunked)", async () => {

@@ -34,7 +34,12 @@ import type { Address, Bound } from "../discovery/types.ts";
 import type { ClientConfig, ServiceConfig } from "./config/mod.ts";
 import type { ClientParams } from "./config/client_schema.ts";
 import { resolveClientParams, resolveServiceParams } from "./config/prefix_params.ts";
-import { createH1Client, type H1Client, type ResponseHeadLimits } from "./http/h1/mod.ts";
+import {
+  type ClassificationHold,
+  createH1Client,
+  type H1Client,
+  type ResponseHeadLimits,
+} from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
@@ -118,6 +123,12 @@ export interface StackDeps {
    */
   readonly retryBufferBytes?: number | undefined;
   /**
+   * h2 routers: the h2 client holds responses for classification per service (Linkerd's h2
+   * ClassifiedRetryFilter), with its `retries/{request_stream_too_long,response_stream_too_long,
+   * classification_timeout}` counters.
+   */
+  readonly classifiedRetries?: boolean | undefined;
+  /**
    * HTTP/1.1 routers with streaming on: requests with a body past `streamAfterContentLengthKB`
    * (or no `Content-Length`) are "chunked" and never retried (Linkerd's NonRetryableChunked).
    */
@@ -190,9 +201,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     const successClass = (rsp: Response, cls: ResponseClass, req: Request, ctx: Ctx) => {
       const box = trailersOf(rsp);
       const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
-      if (box !== undefined && (!box.ended || (rsp.body !== null && !classifiedOnHead(c, rsp)))) {
-        // A stream still flowing (h2), or one with a body that its head does not classify: the
-        // class goes out in its trailers, as Linkerd's h2 classifier filter does.
+      if (box !== undefined && !classifiedOnHead(c, rsp) && (!box.ended || rsp.body !== null)) {
+        // A head its classifier does not decide on, of a stream still flowing (h2) or with a
+        // body: the class goes out in its trailers, as Linkerd's h2 ClassifierFilter does (a
+        // head it decides on gets it in its headers, the stream flowing or not: `classifyEarly`).
         whenEnded(box, () => {
           // Classified first: an upstream hop's own trailer is what its class is read from.
           const value = successClassValue(c.response(req, rsp));
@@ -216,11 +228,31 @@ export function createStacks(deps: StackDeps): StackFactory {
     // ClassifiedRetryFilter takes them from the path stack's params: per service).
     const waitMs = params.classificationTimeoutMs ?? -1;
     const rspBytes = params.retryBufferSize?.responseBytes ?? -1;
+    // Linkerd's h2 ClassifiedRetryFilter counters, and its early classification of a head (per
+    // classifier: a route's own classifier gets a hold of its own, made once).
+    let holdFor: ((c: ResponseClassifier) => ClassificationHold) | undefined;
+    let onRequestTooLong: (() => void) | undefined;
+    if (deps.classifiedRetries) {
+      const timeouts = registry.counter(scope, "retries/classification_timeout");
+      const rspTooLong = registry.counter(scope, "retries/response_stream_too_long");
+      const reqTooLong = registry.counter(scope, "retries/request_stream_too_long");
+      onRequestTooLong = () => reqTooLong.incr();
+      const holds = new Map<string, ClassificationHold>();
+      holdFor = (c) => {
+        let hold = holds.get(c.kind);
+        if (hold === undefined) {
+          hold = classificationHold(c.kind, () => timeouts.incr(), () => rspTooLong.incr());
+          holds.set(c.kind, hold);
+        }
+        return hold;
+      };
+    }
     // The service's classifier, unless the request's route set its own (route_overrides.ts).
     const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
       if (ctx.classifier === undefined) ctx.classifier = classifier;
       ctx.classificationTimeoutMs = waitMs;
       ctx.responseBufferBytes = rspBytes;
+      if (holdFor) ctx.classificationHold = holdFor(ctx.classifier as ResponseClassifier);
       return next(req, ctx);
     };
     return stack([
@@ -239,6 +271,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         onBudgetExhausted: () => exhausted.incr(),
         maxRetries: DEFAULT_MAX_RETRIES_PER_REQUEST,
         onRequestLimit: () => requestLimit.incr(),
+        onRequestTooLong,
         onFinal: (ctx) => perRequest.add(ctx.retries, ctx.startMono),
         onResponse: successClass,
       }),
@@ -516,9 +549,25 @@ export function createStacks(deps: StackDeps): StackFactory {
  * 5XX head (`allSuccessful` never does); the gRPC ones on a 4XX/5XX head or a `grpc-status` in it.
  */
 function classifiedOnHead(c: ResponseClassifier, rsp: Response): boolean {
-  const kind = c.kind;
-  if (kind.startsWith("io.l5d.h2.grpc.")) {
-    return rsp.status >= 400 || rsp.headers.has("grpc-status");
-  }
-  return rsp.status >= 500 && !kind.endsWith("allSuccessful");
+  return headClassifies(c.kind, rsp.status, rsp.headers.has("grpc-status"));
+}
+
+/** {@link classifiedOnHead} of a head: its classifier's kind, status, and `grpc-status`. */
+function headClassifies(kind: string, status: number, grpcStatus: boolean): boolean {
+  if (kind.startsWith("io.l5d.h2.grpc.")) return status >= 400 || grpcStatus;
+  return status >= 500 && !kind.endsWith("allSuccessful");
+}
+
+/** The h2 client's hold of a service's responses (see `ClassificationHold`). */
+function classificationHold(
+  kind: string,
+  onTimeout: () => void,
+  onTooLong: () => void,
+): ClassificationHold {
+  return {
+    classifiesHead: (status, fields) =>
+      headClassifies(kind, status, fields.some(([name]) => name === "grpc-status")),
+    onTimeout,
+    onTooLong,
+  };
 }

@@ -106,6 +106,11 @@ export class Ctx {
   classificationTimeoutMs = -1;
   /** Local: see {@linkcode Ctx.classificationTimeoutMs}. */
   responseBufferBytes = -1;
+  /**
+   * Local (h2 routers): the service's `ClassificationHold` for the h2 client (early
+   * classification of a response head, the hold's counters). Typed loosely: core imports nothing.
+   */
+  classificationHold: unknown = undefined;
   /** Local: extra upstream request headers set by route-level overrides. */
   extra: Record<string, unknown> | undefined = undefined;
   /**

@@ -13,7 +13,12 @@
  */
 import type { Ctx } from "../core/ctx.ts";
 import type { Service } from "../core/service.ts";
-import { type H1Client, isHttp10Response, type ResponseHeadLimits } from "./h1/mod.ts";
+import {
+  type ClassificationHold,
+  type H1Client,
+  isHttp10Response,
+  type ResponseHeadLimits,
+} from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
 import { httpVersion, requestParts } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
@@ -188,6 +193,7 @@ export function forwardTo(
         ? ctx.classificationTimeoutMs
         : undefined,
       responseBufferBytes: ctx.responseBufferBytes >= 0 ? ctx.responseBufferBytes : undefined,
+      classification: ctx.classificationHold as ClassificationHold | undefined,
     }).then(version === "2.0" ? appendViaH2 : appendVia);
   const buffered = async (req: Request, ctx: Ctx, version: string): Promise<Response> => {
     const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());

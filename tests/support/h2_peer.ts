@@ -40,7 +40,11 @@
  *   Prints `{"status", "body"}`, then `{"done": true}`.
  * - `h2-echo`: an h2c server. `/delay/MS`: a 200 "delayed MS" after MS; `/big/N`: a 200 with N
  *   bytes of "x"; `/drain`: a 200 that ends at once, then reads the request body and prints
- *   `{"drained": BYTES}` when it ends; any other path: a 200 at once with `x-req` (the request's
+ *   `{"drained": BYTES}` when it ends; `/try/N/KEY` (ClassifiedRetryFilterTest's service): the
+ *   i-th request to it reads the body, prints `{"try": KEY, "i", "body"}` and answers a 200
+ *   "good" "bye" ending with the trailers `grpc-status: 14` (UNAVAILABLE) while i < N, else
+ *   `grpc-status: 0`, and `i: <i>`; `/slow500`: a 500 with "part one", ended 500 ms later; any
+ *   other path: a 200 at once with `x-req` (the request's
  *   headers as JSON), then the request body echoed back as it arrives. Prints `{"port"}`, then
  *   `{"closed": PATH, "rstCode"}` when a stream closes.
  * - `h2-lockstep ADDRESS AUTHORITY STREAMS LEN FRAME`: STREAMS POSTs at once, then LEN bytes
@@ -359,11 +363,38 @@ function h2TrailersClient(
 /** An h2c server for streaming and header tests (see the module doc). */
 function h2Echo(): void {
   const server = http2.createServer();
+  const tries = new Map<string, number>();
   server.on("stream", (stream, headers) => {
     const path = String(headers[":path"]);
     stream.on("error", () => {});
     stream.once("close", () => out({ closed: path, rstCode: stream.rstCode }));
-    const [, kind, arg] = path.split("/");
+    const [, kind, arg, key] = path.split("/");
+    if (kind === "try") {
+      let body = "";
+      stream.on("data", (b: Uint8Array) => (body += new TextDecoder().decode(b)));
+      stream.on("end", () => {
+        const i = (tries.get(key!) ?? 0) + 1;
+        tries.set(key!, i);
+        out({ try: key, i, body });
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+          waitForTrailers: true,
+        });
+        stream.on(
+          "wantTrailers",
+          () => stream.sendTrailers({ "grpc-status": i < Number(arg) ? "14" : "0", i: `${i}` }),
+        );
+        stream.write("good");
+        setTimeout(() => stream.end("bye"), 10);
+      });
+      return;
+    }
+    if (kind === "slow500") {
+      stream.on("data", () => {});
+      stream.respond({ ":status": 500 });
+      stream.write("part one\n");
+      setTimeout(() => stream.end("part two\n"), 500);
+      return;
+    }
     if (kind === "delay") {
       stream.on("data", () => {});
       setTimeout(() => {

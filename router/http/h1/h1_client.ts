@@ -102,6 +102,26 @@ export interface H1Request {
   classificationTimeoutMs?: number | undefined;
   /** See {@linkcode H1Request.classificationTimeoutMs}. */
   responseBufferBytes?: number | undefined;
+  /**
+   * h2 client: the service's classification of the response head, and its counters (Linkerd's
+   * ClassifiedRetryFilter); without it every response waits for its stream's end.
+   */
+  classification?: ClassificationHold | undefined;
+}
+
+/**
+ * How an h2 client's wait for a response stream's end goes, per service (Linkerd's h2
+ * ClassifiedRetryFilter): a response its head classifies is returned at once ("early
+ * classification"); otherwise the wait ends with the stream, its timeout
+ * (`retries/classification_timeout`) or a full buffer (`retries/response_stream_too_long`).
+ */
+export interface ClassificationHold {
+  /** Whether the classifier decides on this head (no wait for the stream). */
+  classifiesHead(status: number, fields: readonly [string, string][]): boolean;
+  /** The stream did not end within `classificationTimeoutMs`. */
+  onTimeout(): void;
+  /** The stream outgrew the response buffer before its end. */
+  onTooLong(): void;
 }
 
 /** Pool counters. */

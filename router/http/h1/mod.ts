@@ -18,7 +18,13 @@
  * @module
  */
 export { createH1Client } from "./h1_client.ts";
-export type { H1Client, H1ClientOptions, H1ClientStats, H1Request } from "./h1_client.ts";
+export type {
+  ClassificationHold,
+  H1Client,
+  H1ClientOptions,
+  H1ClientStats,
+  H1Request,
+} from "./h1_client.ts";
 export type { Dial } from "./_pool.ts";
 export {
   findHeadEnd,

@@ -11,7 +11,8 @@
  * `H1Request.classificationTimeoutMs`); a stream that ends in time is returned
  * whole, with its trailers known, so gRPC classifiers see `grpc-status` and retries can act on
  * it. A longer stream is returned as it flows (its trailers are sent on, but it is classified on
- * its head).
+ * its head). A head the service's classifier decides on (`H1Request.classification`: a 5XX for
+ * the status classifiers) is returned at once, as Linkerd's ClassifiedRetryFilter does.
  *
  * Errors: a session that never connected is `ConnectFailed` (never delivered, retryable); a
  * stream the server refused (`REFUSED_STREAM`) is `StreamRefused` (not processed: requeued); a
@@ -46,6 +47,9 @@ import { abortResetCode } from "./_reset.ts";
 import { attachTrailers, endTrailers, type TrailerBox, whenEnded } from "../../core/trailers.ts";
 
 /** Options of {@link createH2Client}. */
+/** The END_STREAM flag of a HEADERS frame. */
+const END_STREAM = 0x1;
+
 export interface H2ClientOptions {
   /** TLS origination (`client.tls`); plaintext prior-knowledge h2c when absent. */
   readonly tls?: ClientTls | undefined;
@@ -464,6 +468,13 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       // The service's classification wait and buffer (Linkerd's per-service params).
       const wait = req.classificationTimeoutMs ?? waitMs;
       const limit = req.responseBufferBytes ?? bufferLimit;
+      const hold = req.classification;
+      /** The response outgrew the buffer while held: it goes on as a stream. */
+      const tooLong = (): void => {
+        if (settled) return;
+        hold?.onTooLong();
+        deliverStreaming();
+      };
 
       const build = (body: BodyInit | null): Response => {
         const rsp = new Response(noBody() ? null : body, { status, headers: fields });
@@ -520,14 +531,24 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
           // already closed or cancelled
         }
       };
-      stream.on("response", (h: http2.IncomingHttpHeaders) => {
+      stream.on("response", (h: http2.IncomingHttpHeaders, flags?: number) => {
         status = Number(h[":status"]);
         fields = fieldList(h);
         headed = true;
+        // A head with END_STREAM (gRPC's trailers-only answer): its end follows at once.
+        const ends = ((flags ?? 0) & END_STREAM) !== 0;
         // Body bytes and the end may be reported before the head (node:http2 in Deno).
         if (box.ended) deliverWhole();
-        else if (wait <= 0 || size > limit) deliverStreaming();
-        else timer = setTimeout(deliverStreaming, wait);
+        // Early classification: a head the classifier decides on is not held (Linkerd's
+        // ClassifiedRetryFilter classifies the head first, and waits only when it cannot).
+        else if (wait <= 0 || (!ends && hold?.classifiesHead(status, fields))) deliverStreaming();
+        else if (size > limit) tooLong();
+        else {
+          timer = setTimeout(() => {
+            hold?.onTimeout();
+            deliverStreaming();
+          }, wait);
+        }
       });
       stream.on("data", (b: Uint8Array) => {
         const v = view(b);
@@ -538,7 +559,7 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         }
         chunks.push(v);
         size += v.length;
-        if (size > limit && headed) deliverStreaming();
+        if (size > limit && headed) tooLong();
       });
       stream.on("end", () => {
         signal?.removeEventListener("abort", onAbort);
