@@ -188,3 +188,61 @@ routers:
     await up.peer.kill();
   }
 });
+
+// StreamClassificationEndToEndTest "retryable all failure" and "client stats use service response
+// classifier": a POST whose first attempt is a 503 is retried under retryableAll5XX; the server
+// and service count one success, the client (per service) one failure and one success.
+Deno.test("linkerd StreamClassificationEndToEndTest: retryable all failure; client stats use the service classifier", async () => {
+  const up = await startPortPeer("h2-trailers-server");
+  const up2 = await startPortPeer("h2-trailers-server");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  label: all
+  dtab: /svc/* => /$/inet/127.1/${up.port};
+  service: {responseClassifier: {kind: io.l5d.h2.retryableAll5XX}}
+  servers: [{port: 0}]
+- protocol: h2
+  label: ok
+  dtab: /svc/* => /$/inet/127.1/${up2.port};
+  service: {responseClassifier: {kind: io.l5d.h2.allSuccessful}}
+  servers: [{port: 0}]
+`);
+  const send = (label: string, path: string) =>
+    nghttp([
+      "-v",
+      "-H",
+      ":method: POST",
+      "-H",
+      ":authority: foo",
+      `http://127.0.0.1:${sy.ports[label]![0]}${path}`,
+    ]);
+  try {
+    const out = await send("all", "/fail-once");
+    assert(out.includes(":status: 200"), out);
+    const m = await metrics(sy.admin);
+    const server = `rt/all/server/127.0.0.1/${sy.ports.all![0]}`;
+    const client = `rt/all/client/$/inet/127.1/${up.port}/service/svc/foo`;
+    assertEquals([m[`${server}/success`], m[`${server}/failures`] ?? 0], [1, 0]);
+    assertEquals([m["rt/all/service/svc/foo/success"], m["rt/all/service/svc/foo/failures"] ?? 0], [
+      1,
+      0,
+    ]);
+    assertEquals([m[`${client}/success`], m[`${client}/failures`]], [1, 1]);
+    // allSuccessful: the upstream's 503 is a success at every level, and not retried.
+    const rsp = await send("ok", "/fail-once");
+    assert(rsp.includes(":status: 503"), rsp);
+    const n = await metrics(sy.admin);
+    const okClient = `rt/ok/client/$/inet/127.1/${up2.port}/service/svc/foo`;
+    assertEquals([n[`${okClient}/success`], n[`${okClient}/failures`] ?? 0], [1, 0]);
+    assertEquals([n["rt/ok/service/svc/foo/success"], n["rt/ok/service/svc/foo/failures"] ?? 0], [
+      1,
+      0,
+    ]);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+    await up2.peer.kill();
+  }
+});
