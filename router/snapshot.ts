@@ -266,6 +266,7 @@ export function buildSnapshot(
         tlsTransport: h2?.tls,
         retryBufferBytes: h2 ? defaults.h2.retryBufferBytes : undefined,
         classifiedRetries: h2 !== undefined,
+        h2: h2 !== undefined,
         // Linkerd's NonRetryableChunked: what Finagle would stream is never retried (http only).
         chunkedAfterBytes: rc.protocol === "http" && rc.streamingEnabled
           ? (rc.streamAfterContentLengthKB ?? defaults.http.streamAfterContentLengthKB) * 1024

@@ -128,6 +128,8 @@ export interface StackDeps {
    * classification_timeout}` counters.
    */
   readonly classifiedRetries?: boolean | undefined;
+  /** An h2 router (Linkerd's H2DiagnosticTracer wording). */
+  readonly h2?: boolean | undefined;
   /**
    * HTTP/1.1 routers with streaming on: requests with a body past `streamAfterContentLengthKB`
    * (or no `Content-Length`) are "chunked" and never retried (Linkerd's NonRetryableChunked).
@@ -415,6 +417,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         endpoint: key,
         addresses: () => current.map(addrKey),
         delegation: deps.delegation ?? (() => []),
+        h2: deps.h2,
       });
       const call = stack(
         [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],

@@ -54,6 +54,11 @@ export interface DiagnosticTraceInfo {
   readonly addresses: () => readonly string[];
   /** The delegation of the request's name to its client, one `  path (dentry)` line each. */
   readonly delegation: (ctx: Ctx) => readonly string[];
+  /**
+   * An h2 router's: its 400 names the field `max-forwards`, as Linkerd's H2DiagnosticTracer
+   * (HTTP/1.1's DiagnosticTracer says `Max-Forwards`).
+   */
+  readonly h2?: boolean | undefined;
 }
 
 const ADD_CONTEXT = "l5d-add-context";
@@ -176,7 +181,7 @@ export function diagnosticTracer(info: DiagnosticTraceInfo): Filter {
     const mf = javaInt(mfText);
     if (mf === undefined) {
       return Promise.resolve(
-        new Response("Invalid value for Max-Forwards header", {
+        new Response(`Invalid value for ${info.h2 ? MAX_FORWARDS : "Max-Forwards"} header`, {
           status: 400,
           headers: { "content-type": "text/plain; charset=utf-8" },
         }),

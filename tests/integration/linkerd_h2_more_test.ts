@@ -303,3 +303,50 @@ Deno.test("linkerd H2EndToEndTest: logs to correct files (h2AccessLog per router
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// H2DiagnosticTracerTest and H2DiagnosticTracer.scala: TRACE requests and Max-Forwards.
+Deno.test("linkerd H2DiagnosticTracerTest: TRACE passes through; Max-Forwards 0, decremented, or unparsable", async () => {
+  const up = await startPortPeer("h2-echo");
+  const sy = await h2Router(up.port);
+  const trace = (...fields: string[]) =>
+    nghttp([
+      "-v",
+      "-H",
+      ":method: TRACE",
+      "-H",
+      ":authority: dog",
+      ...fields.flatMap((f) => ["-H", f]),
+      `http://127.0.0.1:${sy.ports.h2![0]}/`,
+    ]);
+  const reached = () => up.peer.lines.filter((l) => l.closed === "/").length;
+  try {
+    // "pass through TRACE requests without l5d-add-context header"
+    const plain = await trace();
+    assert(plain.includes(":status: 200") && plain.includes("x-req:"), plain);
+    assert(!plain.includes("service name:"), plain);
+    assert(await waitFor(() => reached() === 1, 3000));
+    // "returns 'bad request' response when unparsable Max-Forwards header is sent", with or
+    // without l5d-add-context
+    for (const extra of [["l5d-add-context: true"], []]) {
+      const bad = await trace("max-forwards: 31qe", ...extra);
+      assert(bad.includes(":status: 400"), bad);
+      assert(bad.includes("Invalid value for max-forwards header"), bad);
+    }
+    // Max-Forwards 0: answered here, with the router context only when asked for.
+    const zero = await trace("max-forwards: 0");
+    assert(zero.includes(":status: 200") && !zero.includes("x-req:"), zero);
+    assert(!zero.includes("service name:"), zero);
+    const zeroCtx = await trace("max-forwards: 0", "l5d-add-context: true");
+    assert(zeroCtx.includes(":status: 200") && !zeroCtx.includes("x-req:"), zeroCtx);
+    assert(zeroCtx.includes("service name: /svc/dog"), zeroCtx);
+    // Max-Forwards N > 0 goes upstream as N - 1.
+    const fwd = await trace("max-forwards: 3");
+    const req = JSON.parse(/x-req: (\{.*\})/.exec(fwd)?.[1] ?? "{}");
+    assertEquals(req["max-forwards"], "2", fwd);
+    await new Promise((r) => setTimeout(r, 200));
+    assertEquals(reached(), 2, JSON.stringify(up.peer.lines));
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
