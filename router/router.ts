@@ -259,14 +259,19 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     newCtx(req, remoteAddr, signal, opts) {
       const clearContext = opts?.clearContext ?? false;
       const maxCallDepth = opts?.maxCallDepth ?? spec.maxCallDepth;
-      if (req.method === "CONNECT" && !isTunnelableConnect(req)) {
+      // The raw engine hands over what it parsed (URL, wire-order header list); else parse.
+      const parts = requestParts.get(req);
+      // A raw-engine CONNECT that is not a tunnel had an origin-form target (`CONNECT /`): it is
+      // routed as any request, as Linkerd does.
+      if (
+        req.method === "CONNECT" && !isTunnelableConnect(req) &&
+        (parts === undefined || parts.major === 2)
+      ) {
         throw new BadRequest(
           "CONNECT tunnelling (https_proxy) is not supported on this listener (engine: serve)",
           501,
         );
       }
-      // The raw engine hands over what it parsed (URL, wire-order header list); else parse.
-      const parts = requestParts.get(req);
       const url = parts?.url ?? urlOf(req);
       // `OPTIONS *` goes on as such (its URL's path reads `/*`), as Finagle keeps the uri.
       const target = parts?.asterisk ? "*" : url.pathname + url.search;

@@ -168,7 +168,7 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       this.#headDone = true;
       // A bodyless or already-buffered response is returned as is: `return await` of a plain
       // value still costs a promise and a microtask turn (issue 6).
-      const r = this.#respond(h, p.isHead);
+      const r = this.#respond(h, p.isHead, p.isConnect);
       const res = r instanceof Promise ? await r : r;
       return h.minor === 0 ? markHttp10Response(res) : res;
     } catch (e: unknown) {
@@ -234,9 +234,16 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   /** The response for head `h`: at once when its body is absent, streamed or already buffered. */
-  #respond(h: ResponseHead, isHead: boolean): Response | Promise<Response> {
+  #respond(h: ResponseHead, isHead: boolean, isConnect: boolean): Response | Promise<Response> {
     const c = this.#c, st = h.status, cl = h.contentLength;
     this.#keepAliveMs = h.keepAliveMs;
+    if (isConnect && st >= 200 && st < 300) {
+      // A 2xx to CONNECT starts a tunnel (RFC 9110 §9.3.6): no body, and nothing else can follow
+      // on this connection, which the h1 client does not tunnel.
+      const res = makeResponse(st, h.reason, h.headers, null);
+      this.#responseDone(false);
+      return res;
+    }
     if (isHead || st === 204 || st === 304 || st === 205) {
       // 205 must not have content; unless it says so with content-length: 0, do not reuse.
       const res = makeResponse(st, h.reason, h.headers, null);

@@ -30,6 +30,11 @@ export interface PreparedRequest {
   /** HEAD request: the response has no body whatever it says. */
   isHead: boolean;
   /**
+   * An origin-form `CONNECT` (`CONNECT / HTTP/1.1`, sent as any request, as Linkerd does): a 2xx
+   * answer has no body and ends the connection's use (RFC 9110 §9.3.6).
+   */
+  isConnect: boolean;
+  /**
    * An idempotent method (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE): one the
    * client may send again after a reused connection died before answering (RFC 9112 §9.3.1).
    */
@@ -102,7 +107,8 @@ const CRLF_LAST_CHUNK = enc.encode("\r\n0\r\n\r\n");
  * `connection: keep-alive` asks to keep the connection (HTTP/1.0 closes by default); a streamed
  * body of unknown length needs chunked framing, which HTTP/1.0 lacks, so that request stays 1.1.
  *
- * @throws {TypeError} for a bad port, method, target or field, a CONNECT, a locked body stream,
+ * @throws {TypeError} for a bad port, method, target or field, a CONNECT to anything but an
+ *   origin-form target (tunnels are `connect.ts`'s), a locked body stream,
  *   or a content-length that contradicts a byte or null body
  */
 export function prepareRequest(
@@ -118,7 +124,9 @@ export function prepareRequest(
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TypeError(`invalid port ${port}`);
   }
-  if (method === "CONNECT") throw new TypeError("CONNECT is not supported by the h1 client");
+  if (method === "CONNECT" && target[0] !== "/") {
+    throw new TypeError("the h1 client sends CONNECT with an origin-form target only");
+  }
   if (!isVisible(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
   let line = method + " " + target + " HTTP/1.1\r\n";
   let tail = "";
@@ -182,6 +190,7 @@ export function prepareRequest(
     fields,
     tail: tail + "\r\n",
     isHead: method === "HEAD",
+    isConnect: method === "CONNECT",
     idempotent: isIdempotent(method),
     bytes,
     stream,

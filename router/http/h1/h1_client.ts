@@ -15,7 +15,8 @@
  * bodies with backpressure, cancellation by `AbortSignal`, chunked trailers (a response's in
  * `bodyTrailers` under its body stream once it ends; a request body registered there ends with
  * its own).
- * Not supported: TLS, HTTP/2, pipelining, CONNECT and upgrades (a 101 is an error), transfer
+ * Not supported: TLS, HTTP/2, pipelining, CONNECT tunnels (an origin-form CONNECT is sent as any
+ * request) and upgrades (a 101 is an error), transfer
  * codings other than chunked, waiting for `100 Continue` (the
  * body is sent at once, which RFC 9110 §10.1.1 allows), no response head or idle-read timeout
  * of its own (use `signal`).
@@ -56,7 +57,7 @@ export interface H1ClientOptions {
 
 /** One request. */
 export interface H1Request {
-  /** Method token; CONNECT is rejected. */
+  /** Method token; CONNECT only with an origin-form target (sent as any request). */
   method: string;
   /** Request target as sent, normally origin-form `/path?q`. */
   target: string;

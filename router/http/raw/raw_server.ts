@@ -9,7 +9,7 @@
  *   `Deno.serve` does), the target itself for absolute-form, `http://<target>` for CONNECT.
  *   CONNECT/TRACE/TRACK, which `new Request` refuses, are built as GET and carry the real
  *   method on an own `method` property (`fetch(req)` would send GET: do not fetch them).
- * - Body: `null` for CONNECT, and for any request without content (no Content-Length or 0, not
+ * - Body: `null` for a CONNECT tunnel (authority-form), and for any request without content (no Content-Length or 0, not
  *   chunked), so it is forwarded without a body (no `transfer-encoding: chunked`), as Linkerd
  *   (Netty) does; otherwise (a GET or HEAD with content included: a proxy forwards what it was
  *   sent) a pull-driven stream decoding Content-Length or chunked. A body that breaks (bad chunking, the client closing inside it)
@@ -415,8 +415,9 @@ class Engine implements RawServer {
     const hasBody = h.chunked || h.contentLength > 0;
     // Content is forwarded whatever the method (a GET or HEAD's too), as Linkerd (Netty) does;
     // without content there is no body at all (an empty stream would go upstream as chunked),
-    // and a CONNECT's is never a request body.
-    const bodyless = method === "CONNECT" || !hasBody;
+    // and a CONNECT tunnel's is never a request body.
+    const tunnel = h.form === "authority"; // CONNECT host:port
+    const bodyless = tunnel || !hasBody;
     const body = hasBody
       ? new RequestBody(c, h.chunked ? -1 : h.contentLength, h.expectContinue)
       : null;
@@ -434,7 +435,7 @@ class Engine implements RawServer {
       await this.#rejectAndClose(c, new HttpReject(400, `invalid request: ${String(e)}`));
       return false;
     }
-    const takeable = method === "CONNECT" || h.upgrade;
+    const takeable = tunnel || h.upgrade;
     let takeover: Takeover | null = null;
     if (takeable) {
       takeover = { take: () => this.#handOver(c), response: null };
@@ -463,7 +464,7 @@ class Engine implements RawServer {
     }
     if (c.closed) return false;
     if (body !== null) body.responded = true;
-    let keep = h.keepAlive && !c.closeAfter && !this.#stopping && method !== "CONNECT";
+    let keep = h.keepAlive && !c.closeAfter && !this.#stopping && !tunnel;
     if (body !== null && body.awaitingContinue) keep = false;
     try {
       keep = await writeResponse(c, rsp, {

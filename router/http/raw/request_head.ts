@@ -7,7 +7,9 @@
  * - Request line: `method SP request-target SP HTTP/1.1|HTTP/1.0 CRLF`, single spaces, method a
  *   token, target visible ASCII only (414 past `maxLineBytes`). Target forms: origin (`/…`),
  *   absolute (`http://…`, `https://…`), asterisk (`*`, OPTIONS only), authority (`host:port`,
- *   CONNECT only, and CONNECT takes nothing else).
+ *   CONNECT only: a tunnel). A CONNECT with an origin-form target (`CONNECT / HTTP/1.1`, what
+ *   `curl -X CONNECT` sends) is a request like any other, routed by its Host, as in Linkerd
+ *   (HttpEndToEndTest's retry tests send one).
  * - Lines end in CRLF; bare LF or bare CR anywhere → 400. obs-fold, any whitespace-led line and
  *   whitespace before the colon (`Host :`) → 400. Names are tchar, values field-vchar / SP /
  *   HTAB / obs-text (kept byte-for-byte as Latin-1 code units), OWS-trimmed.
@@ -286,7 +288,7 @@ function bad(status: number, what: string): never {
 
 function targetForm(b: Uint8Array, ts: number, te: number, method: string): TargetForm {
   const c = b[ts];
-  if (method === "CONNECT") {
+  if (method === "CONNECT" && c !== 47) {
     // authority-form: host ":" port, nothing else (RFC 9112 §3.2.3)
     let k = te - 1;
     while (k > ts && (b[k] as number) >= 48 && (b[k] as number) <= 57) k--;

@@ -34,6 +34,8 @@ Deno.test("parseRequestHead() reads origin, absolute, asterisk and authority for
   assertEquals(parse("GET http://hello/p HTTP/1.1\r\nHost: hello\r\n\r\n").form, "absolute");
   assertEquals(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").form, "asterisk");
   assertEquals(parse("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b:443\r\n\r\n").form, "authority");
+  // `curl -X CONNECT`: no tunnel but a request like any other, as in Linkerd.
+  assertEquals(parse("CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n").form, "origin");
   assertEquals(parse("GET / HTTP/1.0\r\n\r\n").host, null);
 });
 
@@ -93,7 +95,8 @@ Deno.test("parseRequestHead() rejects smuggling vectors with the right status", 
     ["G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400],
     ["GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400],
     ["GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400],
-    ["CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", 400],
+    ["CONNECT * HTTP/1.1\r\nHost: a\r\n\r\n", 400],
+    ["CONNECT http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400],
     ["CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", 400],
     ["GET /\xe9 HTTP/1.1\r\nHost: a\r\n\r\n", 400],
     ["POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417],
