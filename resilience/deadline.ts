@@ -49,15 +49,62 @@ const ENTRY = /^\s*(-?\d{1,20}) (-?\d{1,20})\s*$/;
  * ```
  */
 export function parseL5dDeadline(value: string | null | undefined): L5dDeadline | undefined {
+  const d = parseL5dDeadlineNs(value);
+  return d && { timestampMs: nsToMs(d.timestampNs), deadlineMs: nsToMs(d.deadlineNs) };
+}
+
+/** A Finagle deadline in epoch nanoseconds, as `l5d-ctx-deadline` carries it. */
+export interface L5dDeadlineNs {
+  /** When the deadline was set. */
+  readonly timestampNs: bigint;
+  /** When it expires. */
+  readonly deadlineNs: bigint;
+}
+
+/**
+ * Parse an `l5d-ctx-deadline` value to nanoseconds, exactly (a double in ms cannot hold a
+ * nanosecond epoch time): repeated values combine as Finagle's `Deadline.combined` (latest
+ * timestamp, earliest deadline), malformed entries are ignored (Linkerd's `Deadline.get`).
+ *
+ * @param value the header value, or null when absent
+ * @returns the combined deadline, or undefined when there is no valid entry
+ *
+ * @example
+ * ```ts
+ * import { parseL5dDeadlineNs } from "./deadline.ts";
+ * parseL5dDeadlineNs("1 9, 2 5"); // { timestampNs: 2n, deadlineNs: 5n }
+ * ```
+ */
+export function parseL5dDeadlineNs(
+  value: string | null | undefined,
+): L5dDeadlineNs | undefined {
   if (!value) return undefined;
-  let out: L5dDeadline | undefined;
+  let out: L5dDeadlineNs | undefined;
   for (const part of value.split(",")) {
     const m = ENTRY.exec(part);
     if (!m) continue;
-    const d = { timestampMs: nsToMs(BigInt(m[1]!)), deadlineMs: nsToMs(BigInt(m[2]!)) };
-    out = out ? combineDeadlines(out, d) : d;
+    const ts = BigInt(m[1]!), dl = BigInt(m[2]!);
+    out = out === undefined ? { timestampNs: ts, deadlineNs: dl } : {
+      timestampNs: ts > out.timestampNs ? ts : out.timestampNs,
+      deadlineNs: dl < out.deadlineNs ? dl : out.deadlineNs,
+    };
   }
   return out;
+}
+
+/**
+ * Epoch nanoseconds as epoch milliseconds (with a fraction).
+ *
+ * @example
+ * ```ts
+ * import { nsToMs } from "./deadline.ts";
+ * nsToMs(2_500_000n); // 2.5
+ * ```
+ */
+export function nsToMs(ns: bigint): number {
+  const whole = ns / NS_PER_MS;
+  const frac = ns % NS_PER_MS;
+  return Number(whole) + Number(frac) / 1e6;
 }
 
 /**
@@ -152,12 +199,6 @@ export function formatGrpcTimeout(ms: number): string {
     if (v < 100_000_000) return `${v}${unit}`;
   }
   return "99999999H";
-}
-
-function nsToMs(ns: bigint): number {
-  const whole = ns / NS_PER_MS;
-  const frac = ns % NS_PER_MS;
-  return Number(whole) + Number(frac) / 1e6;
 }
 
 function msToNs(ms: number): bigint {

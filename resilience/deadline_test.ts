@@ -3,8 +3,10 @@ import {
   combineDeadlines,
   formatGrpcTimeout,
   formatL5dDeadline,
+  nsToMs,
   parseGrpcTimeout,
   parseL5dDeadline,
+  parseL5dDeadlineNs,
 } from "./deadline.ts";
 
 Deno.test("parseL5dDeadline() reads '<timestamp_ns> <deadline_ns>' as epoch ms", () => {
@@ -67,4 +69,15 @@ Deno.test("formatGrpcTimeout() uses the finest unit that fits 8 digits, rounding
   assertEquals(formatGrpcTimeout(100_000_000), "100000S");
   assertEquals(formatGrpcTimeout(-5), "0n");
   assertEquals(parseGrpcTimeout(formatGrpcTimeout(1234.5)), 1234.5);
+});
+
+Deno.test("parseL5dDeadlineNs() keeps nanoseconds exactly and combines as Deadline.combined", () => {
+  // 19-digit epoch ns do not fit a double: the bigint form keeps them.
+  assertEquals(parseL5dDeadlineNs("1795764308022000123 1795764313022456789"), {
+    timestampNs: 1795764308022000123n,
+    deadlineNs: 1795764313022456789n,
+  });
+  assertEquals(parseL5dDeadlineNs("1 10, junk, 2 8"), { timestampNs: 2n, deadlineNs: 8n });
+  assertEquals(parseL5dDeadlineNs("soon"), undefined);
+  assertEquals(nsToMs(1_500_000n), 1.5);
 });

@@ -29,7 +29,7 @@ import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context
 import type { StackFactory } from "./stacks.ts";
 import { createClientCache } from "./client_cache.ts";
 import { LruCache } from "./core/cache.ts";
-import { parseGrpcTimeout, parseL5dDeadline } from "../resilience/deadline.ts";
+import { nsToMs, parseGrpcTimeout, parseL5dDeadlineNs } from "../resilience/deadline.ts";
 import { decodeTraceContext, type TracePropagatorKind } from "../telemetry/tracing/mod.ts"; // issue 4
 
 /** A router's resolved settings (built from its config by `router/config_adapter.ts`). */
@@ -327,10 +327,14 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       // Deadlines only shrink: an inbound l5d-ctx-deadline and gRPC's grpc-timeout both count.
       const dl = h.get(H.ctxDeadline);
       if (dl !== null) {
-        const d = parseL5dDeadline(dl);
-        if (d && d.deadlineMs < ctx.deadline) {
-          ctx.deadline = d.deadlineMs;
-          ctx.deadlineBy = "l5d-ctx-deadline";
+        const d = parseL5dDeadlineNs(dl);
+        if (d) {
+          ctx.inboundDeadline = d;
+          const ms = nsToMs(d.deadlineNs);
+          if (ms < ctx.deadline) {
+            ctx.deadline = ms;
+            ctx.deadlineBy = "l5d-ctx-deadline";
+          }
         }
       }
       const gt = h.get(H.grpcTimeout);

@@ -62,6 +62,13 @@ export class Ctx {
   deadline = Infinity;
   /** What set `deadline` when it was not this hop's `totalTimeoutMs`, for the error text. */
   deadlineBy = "";
+  /**
+   * Local: the inbound `l5d-ctx-deadline` values combined (Finagle `Deadline.combined`), in exact
+   * epoch ns: sent on as they came while `deadline` is theirs, and their timestamp kept beside a
+   * stricter local deadline.
+   */
+  inboundDeadline: { readonly timestampNs: bigint; readonly deadlineNs: bigint } | undefined =
+    undefined;
   /** Broadcast: the local dtab (`l5d-ctx-dtab` ++ `l5d-dtab`), appended to the base dtab. */
   dtabLocal: Dtab = [];
   /** Broadcast: the request id / trace id (⇄ `l5d-reqid`, trace headers). */

@@ -25,7 +25,7 @@ import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
 import { showPath } from "../dtab/path.ts";
 import { showDtab } from "../dtab/dtab.ts";
-import { formatGrpcTimeout } from "../../resilience/deadline.ts";
+import { formatGrpcTimeout, nsToMs } from "../../resilience/deadline.ts";
 import { encodeTraceHeaders, type HeaderSink } from "../../telemetry/tracing/mod.ts"; // issue 4
 
 /** Inbound headers never forwarded as-is: hop-by-hop, and the context the router re-encodes. */
@@ -115,9 +115,17 @@ export function upstreamHeaders(
   encodeTraceHeaders(new HeaderList(out), ctx);
   if (ctx.dtabLocal.length > 0) out.push([H.ctxDtab, showDtab(ctx.dtabLocal)]);
   if (ctx.deadline !== Infinity) {
-    const startNs = BigInt(ctx.startMs) * 1_000_000n;
-    const deadlineNs = BigInt(Math.floor(ctx.deadline)) * 1_000_000n;
-    out.push([H.ctxDeadline, `${startNs} ${deadlineNs}`]);
+    // Finagle's Deadline.combined of the inbound deadline and this hop's: the latest timestamp,
+    // the earliest deadline; an inbound deadline that is still the strictest goes on exactly.
+    const inbound = ctx.inboundDeadline;
+    if (inbound !== undefined && nsToMs(inbound.deadlineNs) === ctx.deadline) {
+      out.push([H.ctxDeadline, `${inbound.timestampNs} ${inbound.deadlineNs}`]);
+    } else {
+      let startNs = BigInt(ctx.startMs) * 1_000_000n;
+      if (inbound !== undefined && inbound.timestampNs > startNs) startNs = inbound.timestampNs;
+      const deadlineNs = BigInt(Math.floor(ctx.deadline)) * 1_000_000n;
+      out.push([H.ctxDeadline, `${startNs} ${deadlineNs}`]);
+    }
     if (grpcTimeout) {
       new HeaderList(out).set(
         H.grpcTimeout,
