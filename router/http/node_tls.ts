@@ -448,7 +448,7 @@ export interface MutualTlsDial {
    */
   cert?: string | undefined;
   key?: string | undefined;
-  /** Skip the certificate name check (`disableValidation`); the chain is still verified. */
+  /** Trust any certificate (`disableValidation`; Finagle's `TrustCredentials.Insecure`). */
   disableValidation?: boolean | undefined;
   /** The TLS versions offered (`protocols`); node's defaults when absent. */
   versions?: TlsVersionRange | undefined;
@@ -481,6 +481,7 @@ export function mutualTlsDial(opts: MutualTlsDial): Dial {
           : {}),
         ...(opts.versions ?? {}),
         ALPNProtocols: ["http/1.1"],
+        ...(opts.disableValidation ? { rejectUnauthorized: false } : {}),
         checkServerIdentity: (_host: string, cert: NodeTls.PeerCertificate) =>
           opts.disableValidation ? undefined : tls.checkServerIdentity(name, cert),
       });

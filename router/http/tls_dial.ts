@@ -2,8 +2,9 @@
  * TLS origination for the HTTP/1.1 client (Linkerd `client.tls`): connect to the endpoint's
  * address, then start TLS with the configured `commonName` as SNI and verified name — connecting
  * to an IP while verifying a service name, which `fetch` cannot do. `trustCertsBundle`
- * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` skips the name
- * check. `Deno.startTls` takes no client certificate and no TLS version range: with
+ * (or the legacy `trustCerts` / `caCertPath`) add trusted CAs; `disableValidation` trusts any
+ * certificate, as Linkerd's `TrustCredentials.Insecure` (rustls skips the name check only, so a
+ * certificate it refuses is taken through node:tls, which skips both). `Deno.startTls` takes no client certificate and no TLS version range: with
  * `clientAuth` or `protocols`, {@link tlsDial} dials through node:tls instead (`node_tls.ts`).
  * It does so too when rustls cannot verify a server certificate that Linkerd's JSSE accepts:
  * X.509 v1 (`UnsupportedCertVersion`), or the name in the subject CN only (`NotValidForName`), as
@@ -21,7 +22,7 @@ export interface ClientTls {
   readonly commonName?: string | undefined;
   /** Extra trusted CA certificates (PEM). */
   readonly caCerts: readonly string[];
-  /** Skip the certificate name check (`disableValidation`). */
+  /** Trust any certificate (`disableValidation`): no chain and no name check. */
   readonly disableValidation: boolean;
   /** The client certificate chain and key to present (`clientAuth`), PEM. */
   readonly clientAuth?: { readonly cert: string; readonly key: string } | undefined;
@@ -85,7 +86,11 @@ export function tlsDial(tls: ClientTls): Dial {
       ...(tls.versions ? { versions: tls.versions } : {}),
     });
   }
-  const viaOpenssl = mutualTlsDial({ commonName: tls.commonName, caCerts: tls.caCerts });
+  const viaOpenssl = mutualTlsDial({
+    commonName: tls.commonName,
+    caCerts: tls.caCerts,
+    disableValidation: tls.disableValidation,
+  });
   let openssl = false; // set once rustls refused this client's server certificate
   return async function dialTls(hostname, port, signal) {
     if (openssl) return await viaOpenssl(hostname, port, signal);
@@ -106,7 +111,9 @@ export function tlsDial(tls: ClientTls): Dial {
       } catch {
         // already closed
       }
-      if (tls.disableValidation || !RUSTLS_ONLY.test(String(e))) throw e;
+      // rustls always checks the chain; `disableValidation` trusts any certificate (Finagle's
+      // TrustCredentials.Insecure), so one rustls refuses is taken through node:tls.
+      if (!(tls.disableValidation ? UNTRUSTED : RUSTLS_ONLY).test(String(e))) throw e;
       const c = await viaOpenssl(hostname, port, signal);
       openssl = true;
       return c;
@@ -117,3 +124,5 @@ export function tlsDial(tls: ClientTls): Dial {
 
 /** rustls verification errors for certificates JSSE (and OpenSSL) accept. */
 const RUSTLS_ONLY = /UnsupportedCertVersion|NotValidForName/;
+/** Any rustls refusal of the server's certificate (`invalid peer certificate: UnknownIssuer`). */
+const UNTRUSTED = /invalid peer certificate/;
