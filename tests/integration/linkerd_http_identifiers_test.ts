@@ -10,11 +10,12 @@
  * - `router/http/src/test/scala/io/buoyant/router/http/MethodAndHostIdentifierTest.scala`
  *   (what MethodAndHostIdentifierConfigTest's `httpUriInDst` does)
  *
- * IngressIdentifierTest is in `ingress_test.ts` (a fake Kubernetes API).
+ * - IngressIdentifierTest (with a fake Kubernetes API serving its ingress list)
  */
-import { assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { type Running, startSwitchyard } from "../support/switchyard.ts";
-import { curl, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, startUpstream } from "../support/upstream.ts";
+import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
 
 const dec = new TextDecoder();
 
@@ -171,5 +172,99 @@ routers:${router("default", "")}${
   } finally {
     await sy.stop();
     await app.close();
+  }
+});
+
+// `linkerd/protocol/http/src/test/scala/io/buoyant/linkerd/protocol/http/IngressIdentifierTest`
+// (and IngressIdentifierConfigTest's `ignoreDefaultBackends`): its ingress list, served by a fake
+// Kubernetes API, identifies requests on two routers, one ignoring default backends.
+Deno.test("linkerd IngressIdentifierTest", async (t) => {
+  const api = startFakeK8sApi();
+  api.put("ingresses", "fooNamespace", {
+    metadata: { name: "test-ingress" },
+    spec: {
+      backend: { serviceName: "defaultService", servicePort: "defaultPort" },
+      rules: [{
+        host: "foo.bar.com",
+        http: {
+          paths: [
+            {
+              path: "/fooPath/.*",
+              backend: { serviceName: "fooPathService", servicePort: "fooPathPort" },
+            },
+            { backend: { serviceName: "fooHostService", servicePort: "fooHostPort" } },
+          ],
+        },
+      }],
+    },
+  });
+  const app = startUpstream("app");
+  const router = (label: string, ignore: boolean) => `
+- protocol: http
+  label: ${label}
+  identifier:
+    kind: io.l5d.ingress
+    host: 127.0.0.1
+    port: ${api.port}
+    ignoreDefaultBackends: ${ignore}
+  dtab: /svc => /$/inet/127.0.0.1/${app.port};
+  servers: [{ip: 127.0.0.1, port: 0}]`;
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:${router("ingress", false)}${router("strict", true)}
+`);
+  const name = async (label: string, host: string, path: string) => {
+    const before = app.seen.length;
+    const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy(label)}${path}`]);
+    const dst = app.seen.length > before ? app.seen.at(-1)!.headers["l5d-dst-service"] : undefined;
+    return { status: r.status, dst, body: r.body };
+  };
+  try {
+    // The watch delivers the ingress a moment after start.
+    assert(
+      await eventually(async () => (await name("ingress", "foo.bar.com", "/x")).status === 200),
+    );
+    await t.step(
+      "linkerd IngressIdentifierTest: identifies requests by host, without path",
+      async () => {
+        assertEquals(
+          (await name("ingress", "foo.bar.com", "/penguins")).dst,
+          "/svc/fooNamespace/fooHostPort/fooHostService",
+        );
+      },
+    );
+    await t.step("linkerd IngressIdentifierTest: identifies requests by host & path", async () => {
+      assertEquals(
+        (await name("ingress", "foo.bar.com", "/fooPath/penguins")).dst,
+        "/svc/fooNamespace/fooPathPort/fooPathService",
+      );
+    });
+    await t.step("linkerd IngressIdentifierTest: falls back to the default backend", async () => {
+      assertEquals(
+        (await name("ingress", "authority", "/fooPath/penguins")).dst,
+        "/svc/fooNamespace/defaultPort/defaultService",
+      );
+    });
+    await t.step(
+      "linkerd IngressIdentifierTest: ignoreDefaultBackends ingress identifies requests by host & path",
+      async () => {
+        assertEquals(
+          (await name("strict", "foo.bar.com", "/fooPath/penguins")).dst,
+          "/svc/fooNamespace/fooPathPort/fooPathService",
+        );
+      },
+    );
+    await t.step(
+      "linkerd IngressIdentifierTest: ignoreDefaultBackends ingress does not fall back to the default backend",
+      async () => {
+        const r = await name("strict", "authority", "/fooPath/puffins");
+        assertEquals([r.status, r.dst], [400, undefined]);
+        assertStringIncludes(r.body, "no ingress rule matches");
+      },
+    );
+  } finally {
+    await sy.stop();
+    await app.close();
+    await api.close();
   }
 });
