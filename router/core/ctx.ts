@@ -81,6 +81,15 @@ export class Ctx {
   sampled = false;
   /** Broadcast: the trace is a debug trace (Finagle `Flags.Debug`, B3 `x-b3-flags: 1`/`d`). */
   traceDebug = false;
+  /**
+   * Broadcast, without a tracer only: the span the upstream `l5d-ctx-trace` names, a child of
+   * `spanId` (of the trace's root when `spanId` is empty), as Finagle's client
+   * TraceInitializerFilter makes one for every request; `""` with a tracer (its client span is
+   * `spanId`).
+   */
+  l5dSpanId = "";
+  /** Broadcast, without a tracer only: no sampling decision came in (`l5d-ctx-trace` flags 0). */
+  l5dSamplingUnknown = false;
   /** Local: the logical name the identifier produced, e.g. `/svc/hello`. */
   dst: Path | undefined = undefined;
   /** Local: `showPath(dst)`. */

@@ -13,11 +13,14 @@
  * honoured, else the configured `sampleRate` decides (sampler.ts). A debug trace (`x-b3-flags: 1`,
  * b3 `d`, Finagle's Debug flag) is always sampled and goes on as debug.
  *
- * Without a tracing telemeter (`sampleRate` undefined) this hop makes no span, so it stays
- * transparent: an inbound context goes on with the caller's span as the parent (nothing points at
- * a span no collector will ever see), and a request without one gets only what Linkerd 1.x sent
- * when it had no tracer: a trace id in `l5d-reqid` and a root `l5d-ctx-trace` with no sampling
- * decision, leaving W3C and Zipkin apps to start their own traces as before. With the
+ * Without a tracing telemeter (`sampleRate` undefined) this hop records no span, so it stays
+ * transparent: an inbound W3C or B3 context goes on with the caller's span, and a request without
+ * one gets only what Linkerd 1.x sent when it had no tracer: a trace id in `l5d-reqid` and an
+ * `l5d-ctx-trace` with no sampling decision, leaving W3C and Zipkin apps to start their own
+ * traces as before. That `l5d-ctx-trace` names a span of the request's own (`ctx.l5dSpanId`), a
+ * child of the caller's span (of the root, `span = trace`, for a new trace), as Finagle's client
+ * TraceInitializerFilter makes one whether a tracer is set or not (HttpTraceInitializerTest
+ * 'parent/child requests are assigned linked request ids'), with the caller's decision, or none. With the
  * `io.l5d.zipkin` trace propagator such a request gets a new span and every header below (B3
  * included, `x-b3-sampled: 0` unless sampled), as Linkerd's ZipkinTracePropagator writes B3 on
  * every request.
@@ -292,6 +295,14 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
     (headerRate !== undefined
       ? sampledAtRate(ctx.traceId, headerRate)
       : inbound?.sampled ?? sampledAtRate(ctx.traceId, opts.sampleRate ?? 0));
+  if (transparent) {
+    // Finagle's client TraceInitializerFilter gives every request a span of its own (Trace.nextId,
+    // a child of the server span, which shares the caller's id), tracer or not: the next Linkerd
+    // hop sees this hop as its parent. A decision nobody made stays unmade (NullTracer).
+    ctx.l5dSpanId = newId64(opts.random);
+    ctx.l5dSamplingUnknown = !ctx.traceDebug && headerRate === undefined &&
+      inbound?.sampled === undefined;
+  }
 }
 
 /**
@@ -317,12 +328,19 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
   const { traceId, spanId, parentSpanId, sampled, traceDebug: debug } = ctx;
   if (!traceId) return;
   h.set(T.l5dReqId, traceId);
+  const l5dSpan = ctx.l5dSpanId;
   if (!spanId) {
-    // No span here and no decision: a Finagle root id (span = parent = trace), sampling unknown.
+    // No span here and no decision (no tracer): the request's own span, a child of the trace's
+    // Finagle root (span = trace), sampling unknown.
     const root = traceId.length === 32 ? traceId.slice(16) : traceId;
     h.set(
       T.l5dCtxTrace,
-      encodeL5dCtxTrace({ traceId, spanId: root, parentSpanId: "", sampled: undefined }),
+      encodeL5dCtxTrace({
+        traceId,
+        spanId: l5dSpan || root,
+        parentSpanId: l5dSpan ? root : "",
+        sampled: undefined,
+      }),
     );
     return;
   }
@@ -347,5 +365,16 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
     h.set(T.b3Sampled, flag);
     h.delete(T.b3Flags);
   }
-  h.set(T.l5dCtxTrace, encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled, debug }));
+  h.set(
+    T.l5dCtxTrace,
+    l5dSpan
+      ? encodeL5dCtxTrace({
+        traceId,
+        spanId: l5dSpan,
+        parentSpanId: spanId,
+        sampled: ctx.l5dSamplingUnknown ? undefined : sampled,
+        debug,
+      })
+      : encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled, debug }),
+  );
 }

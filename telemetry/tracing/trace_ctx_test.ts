@@ -294,7 +294,7 @@ Deno.test("decodeTraceContext() without a tracer keeps the caller's span as the 
   assertEquals(h.get("l5d-reqid"), "4bf92f3577b34da6a3ce929d0e0e4736");
 });
 
-Deno.test("decodeTraceContext() without a tracer starts an undecided Linkerd root trace", () => {
+Deno.test("decodeTraceContext() without a tracer starts an undecided Linkerd trace, the request a child of its root", () => {
   const clock = new FakeClock();
   const ctx = newCtx();
   decodeTraceContext(new Headers(), ctx, { sampleRate: undefined, random: () => clock.random() });
@@ -303,10 +303,12 @@ Deno.test("decodeTraceContext() without a tracer starts an undecided Linkerd roo
   encodeTraceHeaders(h, ctx);
   assertEquals([...h.keys()].sort(), ["l5d-ctx-trace", "l5d-reqid"], "no W3C/B3 decision imposed");
   assertEquals(h.get("l5d-reqid"), ctx.traceId);
+  // Finagle's root server span has span = trace; the request's client span is its child.
+  assert(isValidHexId(ctx.l5dSpanId, 16) && ctx.l5dSpanId !== ctx.traceId);
   assertEquals(decodeL5dCtxTrace(h.get("l5d-ctx-trace")!), {
     traceId: ctx.traceId,
-    spanId: ctx.traceId, // Finagle's root: span = parent = trace
-    parentSpanId: "",
+    spanId: ctx.l5dSpanId,
+    parentSpanId: ctx.traceId,
     sampled: undefined,
   });
   // An explicit l5d-sample still decides, and then every format carries it.
@@ -317,4 +319,35 @@ Deno.test("decodeTraceContext() without a tracer starts an undecided Linkerd roo
   });
   assertEquals(forced.sampled, true);
   assert(isValidHexId(forced.spanId, 16));
+});
+
+Deno.test("decodeTraceContext() without a tracer: the upstream l5d-ctx-trace is a child of the caller's span", () => {
+  // Linkerd's HttpTraceInitializerTest 'parent/child requests are assigned linked request ids':
+  // Finagle's client TraceInitializerFilter gives each request a new span under the caller's.
+  const clock = new FakeClock();
+  const caller = "AAAAAAAAAAEAAAAAAAAAAgAAAAAAAAADAAAAAAAAAAA="; // span 1, parent 2, trace 3, undecided
+  const ctx = newCtx();
+  decodeTraceContext(new Headers({ "l5d-ctx-trace": caller }), ctx, {
+    sampleRate: undefined,
+    random: () => clock.random(),
+  });
+  const h = new Headers();
+  encodeTraceHeaders(h, ctx);
+  const out = decodeL5dCtxTrace(h.get("l5d-ctx-trace")!)!;
+  assertEquals([out.traceId, out.parentSpanId, out.sampled], [
+    "0000000000000003",
+    "0000000000000001",
+    undefined, // no decision came in, none goes out
+  ]);
+  assert(isValidHexId(out.spanId, 16) && out.spanId !== "0000000000000001");
+  assertEquals(h.get("l5d-reqid"), "0000000000000003");
+  // A decision that came in goes on.
+  const decided = newCtx();
+  decodeTraceContext(new Headers({ "l5d-ctx-trace": caller, "l5d-sample": "1" }), decided, {
+    sampleRate: undefined,
+    random: () => clock.random(),
+  });
+  const h2 = new Headers();
+  encodeTraceHeaders(h2, decided);
+  assertEquals(decodeL5dCtxTrace(h2.get("l5d-ctx-trace")!)!.sampled, true);
 });

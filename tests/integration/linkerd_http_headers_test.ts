@@ -289,3 +289,82 @@ routers:
     await malframed.close();
   }
 });
+
+/** The ids and flags of a Finagle `l5d-ctx-trace` (span, parent, trace, flags: 8 bytes each). */
+function ctxTrace(b64: string) {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const hex = (from: number) =>
+    [...bytes.slice(from, from + 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { span: hex(0), parent: hex(8), trace: hex(16), flags: bytes[31]! };
+}
+
+// `linkerd/protocol/http/src/test/scala/com/twitter/finagle/buoyant/linkerd/
+// HttpTraceInitializerTest.scala` (Linkerd 0.x–1.0; the trace initializer became
+// LinkerdTracePropagator): what a router with no tracer sends upstream in l5d-ctx-trace.
+Deno.test("linkerd HttpTraceInitializerTest", async (t) => {
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/a => /$/inet/127.0.0.1/${app.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const upstreamTrace = async (headers: string[] = []) => {
+    const r = await curl([
+      ...headers.flatMap((h) => ["-H", h]),
+      "-H",
+      "Host: a",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(r.status, 200);
+    const raw = app.seen.at(-1)!.headers["l5d-ctx-trace"]!;
+    return { raw, ...ctxTrace(raw) };
+  };
+  // Finagle's Flags: SamplingKnown = 2, Sampled = 4.
+  try {
+    await t.step(
+      "linkerd HttpTraceInitializerTest: does not set sampled on trace when sample header is not set",
+      async () => {
+        assertEquals((await upstreamTrace()).flags, 0);
+      },
+    );
+    await t.step(
+      "linkerd HttpTraceInitializerTest: does not trace when sample header is set to 0",
+      async () => {
+        assertEquals((await upstreamTrace(["l5d-sample: 0"])).flags, 2);
+      },
+    );
+    await t.step(
+      "linkerd HttpTraceInitializerTest: traces when sample header is set to 1",
+      async () => {
+        assertEquals((await upstreamTrace(["l5d-sample: 1"])).flags, 6);
+      },
+    );
+    await t.step(
+      "linkerd HttpTraceInitializerTest: parent/child requests are assigned linked request ids",
+      async () => {
+        const id1 = await upstreamTrace();
+        // The request's span is a child of the trace's root.
+        assertEquals(id1.parent, id1.trace);
+        assert(id1.span !== id1.parent, "a span of its own");
+        // The next hop: same trace, a new span whose parent is the caller's.
+        const id2 = await upstreamTrace([`l5d-ctx-trace: ${id1.raw}`]);
+        assertEquals([id2.trace, id2.parent], [id1.trace, id1.span]);
+        assert(id2.span !== id2.parent && id2.span !== id1.span, "a new span");
+        assertEquals(id2.flags, 0, "still undecided");
+      },
+    );
+    await t.step(
+      "linkerd HttpTraceInitializerTest: independent requests are assigned different request ids",
+      async () => {
+        const [a, b] = [await upstreamTrace(), await upstreamTrace()];
+        assert(a.trace !== b.trace && a.span !== b.span && a.parent !== b.parent);
+        assertEquals(app.seen.at(-1)!.headers["l5d-reqid"], b.trace);
+      },
+    );
+  } finally {
+    await sy.stop();
+    await app.close();
+  }
+});

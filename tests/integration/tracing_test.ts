@@ -465,13 +465,15 @@ Deno.test("tracing: without a tracing telemeter a router records nothing and sta
       "00f067aa0ba902b7",
     ]);
     assertEquals([b["traceparent"], b["b3"], b["x-b3-sampled"]], [undefined, undefined, undefined]);
-    assertEquals(l5dTrace(b["l5d-ctx-trace"]!), {
+    const { span, ...rest } = l5dTrace(b["l5d-ctx-trace"]!);
+    assertEquals(rest, {
       len: 32,
-      span: b["l5d-reqid"]!,
-      parent: b["l5d-reqid"]!,
+      parent: b["l5d-reqid"]!, // Finagle's root server span (span = trace)
       trace: b["l5d-reqid"]!,
       flags: 0, // no sampling decision: the next Linkerd hop decides, as with Linkerd 1.x
     });
+    // The request's own span, a child of the root, as Finagle's client TraceInitializerFilter.
+    assert(/^[0-9a-f]{16}$/.test(span) && span !== b["l5d-reqid"], span);
   } finally {
     await sy.stop();
     await app.close();
