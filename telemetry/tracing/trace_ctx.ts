@@ -27,7 +27,9 @@
  *
  * Out: every format at once, all naming the same span, so Linkerd hops, Zipkin (B3) apps and
  * W3C apps join one trace: `traceparent`, `b3`, `x-b3-traceid`/`spanid`/`parentspanid`/`sampled`
- * (a debug trace: `x-b3-flags: 1` and no `x-b3-sampled`, b3 `d`, as Linkerd's ZipkinTrace.set),
+ * (a debug trace: `x-b3-flags: 1` and no `x-b3-sampled`, b3 `d`, as the B3 spec has it; with the
+ * `io.l5d.zipkin` propagator `x-b3-sampled` and `x-b3-flags` on every request, as Linkerd's
+ * ZipkinTrace.set),
  * `l5d-ctx-trace`, and `l5d-reqid` = the
  * trace id. `tracestate` passes through untouched (we add no vendor entry). `l5d-sample` is never
  * forwarded (router/http/forward.ts drops it).
@@ -276,15 +278,20 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
   const inbound = readInboundTrace(h, opts.propagator);
   const headerRate = parseSampleHeader(h.get(T.l5dSample));
   const transparent = opts.sampleRate === undefined;
+  // With io.l5d.zipkin and no tracer, B3 carries the request's own span as Linkerd's
+  // ZipkinTracePropagator writes it: Finagle's client span, a child of the server span (the
+  // caller's span, or the new trace's root, whose id is the trace id).
+  const zipkin = opts.propagator === "io.l5d.zipkin";
+  ctx.zipkinPropagator = zipkin;
+  const passThrough = transparent && !zipkin;
   if (inbound?.traceId) {
     ctx.traceId = inbound.traceId;
-    ctx.parentSpanId = transparent ? "" : inbound.spanId;
-    ctx.spanId = transparent ? inbound.spanId : newId64(opts.random);
+    ctx.parentSpanId = passThrough ? "" : inbound.spanId;
+    ctx.spanId = passThrough ? inbound.spanId : newId64(opts.random);
   } else {
     ctx.traceId = newId64(opts.random);
-    ctx.parentSpanId = "";
-    const deferred = transparent && headerRate === undefined && inbound?.sampled === undefined &&
-      opts.propagator !== "io.l5d.zipkin";
+    ctx.parentSpanId = transparent && zipkin ? ctx.traceId : "";
+    const deferred = passThrough && headerRate === undefined && inbound?.sampled === undefined;
     ctx.spanId = deferred ? "" : newId64(opts.random);
   }
   // Linkerd's TraceInitializer.ServerFilter sets `_sampled` from `l5d-sample` whatever the
@@ -295,7 +302,7 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
     (headerRate !== undefined
       ? sampledAtRate(ctx.traceId, headerRate)
       : inbound?.sampled ?? sampledAtRate(ctx.traceId, opts.sampleRate ?? 0));
-  if (transparent) {
+  if (passThrough) {
     // Finagle's client TraceInitializerFilter gives every request a span of its own (Trace.nextId,
     // a child of the server span, which shares the caller's id), tracer or not: the next Linkerd
     // hop sees this hop as its parent. A decision nobody made stays unmade (NullTracer).
@@ -357,8 +364,14 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
   h.set(T.b3SpanId, spanId);
   if (parentSpanId) h.set(T.b3ParentSpanId, parentSpanId);
   else h.delete(T.b3ParentSpanId);
-  if (debug) {
-    // Linkerd's ZipkinTrace.set and the B3 spec: debug is `x-b3-flags: 1`, without x-b3-sampled.
+  if (ctx.zipkinPropagator) {
+    // Linkerd's ZipkinTrace.set (io.l5d.zipkin) writes both on every request: x-b3-sampled 1
+    // when Finagle's TraceId.sampled is Some(true) (a debug id is), else 0; x-b3-flags its Flags
+    // (Debug = 1).
+    h.set(T.b3Sampled, flag);
+    h.set(T.b3Flags, debug ? "1" : "0");
+  } else if (debug) {
+    // The B3 spec: debug is `x-b3-flags: 1`, without x-b3-sampled.
     h.set(T.b3Flags, "1");
     h.delete(T.b3Sampled);
   } else {

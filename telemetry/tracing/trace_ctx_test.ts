@@ -238,7 +238,8 @@ Deno.test("encodeTraceHeaders() then decodeTraceContext() agree whichever header
   }
 });
 
-// Linkerd's ZipkinTrace.set: a debug id is written as `x-b3-flags: 1` without `x-b3-sampled`;
+// The B3 spec: a debug id is written as `x-b3-flags: 1` without `x-b3-sampled` (Linkerd's
+// ZipkinTrace.set writes both: see the io.l5d.zipkin propagator test);
 // Finagle's TraceId keeps Flags.Debug across hops, and reads it as sampled ahead of `l5d-sample`.
 Deno.test("a debug trace stays debug in every format, whichever header carried it in", () => {
   const clock = new FakeClock({ seed: 3 });

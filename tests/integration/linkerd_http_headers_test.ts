@@ -368,3 +368,97 @@ routers:
     await app.close();
   }
 });
+
+// `linkerd/protocol/http/src/test/scala/io/buoyant/linkerd/protocol/http/
+// ZipkinTracePropagatorTest.scala`: `tracePropagator: {kind: io.l5d.zipkin}`, no tracer. The
+// inbound x-b3-* (any case) give the trace; the upstream request gets Linkerd's ZipkinTrace.set:
+// its own span under the caller's, x-b3-sampled and x-b3-flags on every request.
+Deno.test("linkerd ZipkinTracePropagatorTest", async (t) => {
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  tracePropagator: {kind: io.l5d.zipkin}
+  dtab: /svc/a => /$/inet/127.0.0.1/${app.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const b3 = async (headers: string[]) => {
+    const r = await curl([
+      ...headers.flatMap((h) => ["-H", h]),
+      "-H",
+      "Host: a",
+      `http://${sy.proxy()}/`,
+    ]);
+    assertEquals(r.status, 200);
+    const h = app.seen.at(-1)!.headers;
+    return {
+      trace: h["x-b3-traceid"],
+      span: h["x-b3-spanid"]!,
+      parent: h["x-b3-parentspanid"],
+      sampled: h["x-b3-sampled"],
+      flags: h["x-b3-flags"],
+    };
+  };
+  const inbound = (sampled: string[], upper = false) =>
+    [
+      "x-b3-traceid: 80f198ee56343ba8",
+      "x-b3-spanid: 05e3ac9a4f6e3b90",
+      ...sampled,
+      "x-b3-parentspanid: e457b5a2e4d86bd1",
+    ].map((h) => upper ? h.replace(/^[^:]+/, (n) => n.toUpperCase()) : h);
+  /** The caller's trace goes on, in a span of this request's own under the caller's span. */
+  const child = (got: Awaited<ReturnType<typeof b3>>) => {
+    assertEquals([got.trace, got.parent], ["80f198ee56343ba8", "05e3ac9a4f6e3b90"]);
+    assert(/^[0-9a-f]{16}$/.test(got.span) && got.span !== "05e3ac9a4f6e3b90", got.span);
+  };
+  try {
+    await t.step(
+      "linkerd ZipkinTracePropagatorTest: get traceid from multi x-b3 headers, 64bit trace id, sampled, UPPER CASE header doesn't matter",
+      async () => {
+        const lower = await b3(inbound(["x-b3-sampled: 1"]));
+        const upper = await b3(inbound(["x-b3-sampled: 1"], true));
+        for (const got of [lower, upper]) {
+          child(got);
+          assertEquals([got.sampled, got.flags], ["1", "0"]);
+        }
+      },
+    );
+    await t.step(
+      "linkerd ZipkinTracePropagatorTest: get traceid from multi x-b3 headers, 64bit trace id, do not sample decision set",
+      async () => {
+        const got = await b3(inbound(["x-b3-sampled: 0"]));
+        child(got);
+        assertEquals([got.sampled, got.flags], ["0", "0"]);
+      },
+    );
+    await t.step(
+      "linkerd ZipkinTracePropagatorTest: get traceid from multi x-b3 headers, 64bit trace id, no sampling decision present",
+      async () => {
+        const got = await b3(inbound([]));
+        child(got);
+        assertEquals([got.sampled, got.flags], ["0", "0"], "ZipkinTrace.set writes 0");
+      },
+    );
+    await t.step(
+      "linkerd ZipkinTracePropagatorTest: get traceid from multi x-b3 headers, 64bit trace id, debug flags set",
+      async () => {
+        const got = await b3(inbound(["x-b3-flags: 1"]));
+        child(got);
+        // Finagle reads a debug id as sampled: ZipkinTrace.set writes both.
+        assertEquals([got.sampled, got.flags], ["1", "1"]);
+      },
+    );
+    await t.step("linkerd ZipkinTracePropagatorTest: setContext on a new trace", async () => {
+      // x-b3-traceid, -spanid, -flags, -sampled and -parentspanid: the request's span is a
+      // child of the new trace's root, whose id is the trace id.
+      const got = await b3([]);
+      assert(/^[0-9a-f]{16}$/.test(got.trace ?? ""), got.trace);
+      assertEquals([got.parent, got.sampled, got.flags], [got.trace, "0", "0"]);
+      assert(got.span !== got.trace, "a span of its own");
+    });
+  } finally {
+    await sy.stop();
+    await app.close();
+  }
+});

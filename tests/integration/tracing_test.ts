@@ -655,8 +655,9 @@ function l5dCtx(span: string, trace: string, flags: number): string {
 
 // Linkerd's TraceInitializer.ServerFilter sets the sampling from `l5d-sample` whatever the inbound
 // id says (LinkerdHeaders.Sample: "At 1.0, the trace is marked as sampled on all downstream
-// requests"); ZipkinTrace.set writes a debug id as `x-b3-flags: 1` without `x-b3-sampled`, and
-// Finagle keeps the Debug flag on every next id; io.l5d.default reads only `l5d-ctx-trace`.
+// requests"); a debug id goes on as the B3 spec has it, `x-b3-flags: 1` without `x-b3-sampled`
+// (Linkerd's ZipkinTrace.set, with io.l5d.zipkin, writes both), and Finagle keeps the Debug flag
+// on every next id; io.l5d.default reads only `l5d-ctx-trace`.
 Deno.test("tracing: over two hops l5d-sample overrides the caller, debug stays debug, l5d-ctx-trace beats another trace's traceparent", async () => {
   const zipkin = rawZipkin();
   const app = startUpstream("app");
