@@ -87,11 +87,15 @@ const constantBackoff = z.strictObject({
   ms: millis.default(defaults.retryBackoffMs),
 });
 
-/** A required `jittered` bound; missing, it is refused with Linkerd's JitteredBackoffConfig text. */
+/**
+ * A required `jittered` bound; missing, it is refused with Linkerd's JitteredBackoffConfig text.
+ * Finagle's `Backoff.decorrelatedJittered` requires both bounds > 0 (L1 failureAccrual
+ * `ConfigTest`: "jittered backoff configs throw exceptions when passed invalid min/max").
+ */
 function jitterBound(key: "minMs" | "maxMs") {
   return z.number({
     error: (iss) => iss.input === undefined ? `'${key}' must be specified` : undefined,
-  }).int().min(0);
+  }).int().min(1, { error: `${key} must be > 0 (a jittered backoff's bounds are positive)` });
 }
 
 const jitteredBackoff = z.strictObject({
@@ -99,7 +103,8 @@ const jitteredBackoff = z.strictObject({
   minMs: jitterBound("minMs"),
   maxMs: jitterBound("maxMs"),
 }).superRefine((b, ctx) => {
-  if (b.minMs > b.maxMs) {
+  // A bound ≤ 0 is reported by itself alone.
+  if (b.maxMs > 0 && b.minMs > b.maxMs) {
     ctx.addIssue({
       code: "custom",
       input: b,

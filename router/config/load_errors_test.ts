@@ -303,6 +303,69 @@ Deno.test("parseConfig() reads service.retries as Linkerd's RetriesConfigTest, a
   ]);
 });
 
+// L1 linkerd/failure-accrual/src/test/.../failureAccrual/ConfigTest.scala: every kind takes a
+// constant or jittered backoff; "jittered backoff configs throw exceptions when passed invalid
+// min/max" (min > max, min <= 0, max <= 0, a bound missing: Finagle's decorrelatedJittered
+// requires start > 0, maximum > 0, start <= maximum); min == max is a constant backoff.
+Deno.test("parseConfig() reads failureAccrual backoffs as Linkerd's failureAccrual ConfigTest, refusing non-positive jittered bounds", () => {
+  const router = (fa: string) =>
+    `routers:\n- protocol: http\n  client:\n    failureAccrual:\n${fa}  servers:\n  - port: 5000\n`;
+  const kinds = [
+    "kind: io.l5d.consecutiveFailures\n      failures: 5",
+    "kind: io.l5d.successRate\n      successRate: 0.9\n      requests: 100",
+    "kind: io.l5d.successRateWindowed\n      successRate: 0.9\n      window: 30",
+    "kind: none",
+  ];
+  const backoffs: [string, unknown][] = [
+    ["{kind: constant, ms: 10000}", { kind: "constant", ms: 10000 }],
+    ["{kind: jittered, minMs: 300, maxMs: 400}", { kind: "jittered", minMs: 300, maxMs: 400 }],
+    ["{kind: jittered, minMs: 10, maxMs: 10}", { kind: "jittered", minMs: 10, maxMs: 10 }],
+  ];
+  for (const kind of kinds) {
+    const fa = (keys: string) => {
+      const c = ok(router(`      ${kind}\n${keys}`)).routers[0]!.client;
+      return "failureAccrual" in c ? c.failureAccrual : undefined;
+    };
+    assertEquals(fa("")?.backoff, undefined, kind);
+    for (const [yaml, want] of backoffs) {
+      assertEquals(fa(`      backoff: ${yaml}\n`)?.backoff, want, `${kind} ${yaml}`);
+    }
+    const refused = (bounds: string) =>
+      lines(router(`      ${kind}\n      backoff:\n        kind: jittered\n${bounds}`));
+    const at = "routers[0].client.failureAccrual.backoff";
+    assertEquals(refused("        minMs: 0\n        maxMs: 10\n").map(rest), [
+      `${at}.minMs: minMs must be > 0 (a jittered backoff's bounds are positive)`,
+    ]);
+    assertEquals(refused("        minMs: -5\n        maxMs: 10\n").map(rest), [
+      `${at}.minMs: minMs must be > 0 (a jittered backoff's bounds are positive)`,
+    ]);
+    assertEquals(refused("        minMs: 5\n        maxMs: 0\n").map(rest), [
+      `${at}.maxMs: maxMs must be > 0 (a jittered backoff's bounds are positive)`,
+    ]);
+    assertEquals(refused("        minMs: 400\n        maxMs: 300\n").map(rest), [
+      `${at}.maxMs: maxMs (300) must be >= minMs (400)`,
+    ]);
+    assertEquals(refused("        maxMs: 1000\n").map(rest), [
+      `${at}.minMs: 'minMs' must be specified`,
+    ]);
+    assertEquals(refused("        minMs: 1000\n").map(rest), [
+      `${at}.maxMs: 'maxMs' must be specified`,
+    ]);
+  }
+  // The same bounds under service.retries (RetriesConfigTest builds the same JitteredBackoffConfig).
+  assertEquals(
+    lines(
+      "routers:\n- protocol: http\n  service:\n    retries:\n      backoff: {kind: jittered, minMs: 0, maxMs: 6000}\n  servers:\n  - port: 5000\n",
+    ).map(rest),
+    ["routers[0].service.retries.backoff.minMs: minMs must be > 0 (a jittered backoff's bounds are positive)"],
+  );
+});
+
+/** An issue line without its `file:line:column: ` (the kinds above move the lines). */
+function rest(line: string): string {
+  return line.replace(/^t\.yaml:\d+:\d+: /, "");
+}
+
 Deno.test("parseConfig() loads Linkerd's ZipkinInitializerTest and TracelogInitializerTest telemeters, a tracelog level in any case", () => {
   const telemeter = (keys: string) => {
     const c = ok(`telemetry:\n- ${keys}\nrouters:\n- protocol: http\n  servers:\n  - port: 5000\n`);
