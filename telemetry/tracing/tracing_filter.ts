@@ -135,6 +135,40 @@ function end(span: Span, status: number, err: unknown, classification: string): 
   span.end();
 }
 
+/**
+ * Linkerd's routing failure annotation (L1 `RoutingFactory.Annotations.Failure`, recorded by
+ * `RoutingFactory` and the path stack's `AcquisitionFailure` module, `Router.scala`): the binary
+ * annotation `io.buoyant.router.Failure` on the server span, `Identification` when no identifier
+ * named the request, `ClientAcquisition` when the name did not bind to a client that could be
+ * reached (no brokers, a binding timeout, a refused connection: Finagle connects while acquiring
+ * the service), `Service` when the upstream exchange itself failed (RoutingFactoryTest).
+ */
+export const ROUTER_FAILURE_KEY = "io.buoyant.router.Failure";
+
+/**
+ * The {@link ROUTER_FAILURE_KEY} value for an error that ended a request, if it is one.
+ *
+ * @param err what the router's stack threw
+ * @returns `Identification`, `ClientAcquisition`, `Service` or undefined
+ */
+export function routerFailure(err: unknown): string | undefined {
+  const e = findSwitchyardError(err);
+  switch (e?.name) {
+    case "UnknownDestination":
+      return "Identification";
+    case "NoHostsAvailable":
+    case "BindFailed":
+    case "ConnectFailed":
+      return "ClientAcquisition";
+    case "DeadlineExceeded":
+      return e.message.startsWith("binding ") ? "ClientAcquisition" : undefined;
+    case "UpstreamError":
+    case "StreamReset":
+      return "Service";
+  }
+  return undefined;
+}
+
 function errorStatus(err: unknown): number {
   return findSwitchyardError(err)?.status ?? 502;
 }
@@ -201,6 +235,8 @@ export function serverSpan(tracer: Tracer, router: string, baseDtab = ""): Filte
       }
       annotateDst(span, ctx);
       if (rsp) annotateResponse(span, rsp);
+      const failure = err === undefined ? undefined : routerFailure(err);
+      if (failure) span.setAttribute(ROUTER_FAILURE_KEY, failure);
       const status = rsp?.status ?? errorStatus(err);
       end(span, status, err, ctx.classification || (status < 500 ? "success" : "failure"));
     }
