@@ -598,6 +598,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       },
       ...lazyDashboardHandlers({
         registry,
+        version: VERSION,
         // The routers now serving, with the listeners now open as their server scopes name them
         // (the `--workers` main opens none: there, every listener with metrics is shown).
         routers: () =>

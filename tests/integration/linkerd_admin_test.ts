@@ -2,9 +2,10 @@
  * Linkerd's `/delegator.json` request handling, ported from L1
  * `linkerd/admin/src/test/scala/io/buoyant/linkerd/admin/names/DelegateApiHandlerTest.scala`
  * (handler: `admin/names/src/main/scala/io/buoyant/admin/names/DelegateApiHandler.scala`). The
- * tree it answers for that test's dtab is checked in `admin_test.ts`.
+ * tree it answers for that test's dtab is checked in `admin_test.ts`. Also the admin pages of L1
+ * `DashboardHandlerTest.scala` and `LinkerdAdminTest.scala` (same folder).
  */
-import { assertEquals } from "../support/assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl } from "../support/upstream.ts";
 
@@ -80,5 +81,23 @@ Deno.test("linkerd DelegateApiHandlerTest: invalid dtab results in 400", async (
     const r = await curl([`${admin}/delegator.json?path=/boo/humbug&dtab=invalid-param`]);
     assertEquals(r.status, 400);
     assertEquals(r.body, "Invalid dtab: '/' expected but 'i' found at '[i]nvalid-param'");
+  });
+});
+
+// L1 DashboardHandlerTest: "serves ok on /", "serves 404 other routes", "serves linkerd admin and
+// version" (the page shows the build's version; Switchyard's dashboard is its own page, so it is
+// Switchyard's version, as /admin/server_info reports it). LinkerdAdminTest: "serves twitter-server
+// admin at admin", "serves admin/metrics.json", "serves 404 for a non-existent route".
+Deno.test("linkerd DashboardHandlerTest / LinkerdAdminTest: /, /admin, /admin/metrics.json, 404, the version on the dashboard", async () => {
+  await withPlain(async (admin) => {
+    const page = await curl([`${admin}/`]);
+    assertEquals(page.status, 200);
+    const version = JSON.parse((await curl([`${admin}/admin/server_info`])).body).version;
+    assertStringIncludes(page.body, `<small class="version">${version}</small>`);
+    assertEquals((await curl([`${admin}/foo`])).status, 404);
+    assertEquals((await curl([`${admin}/admin`])).status, 200);
+    const metrics = await curl([`${admin}/admin/metrics.json`]);
+    assertEquals(metrics.status, 200);
+    assertEquals(typeof JSON.parse(metrics.body), "object");
   });
 });

@@ -33,6 +33,12 @@ export interface DashboardDeps {
    * summary; without it, every router and listener with metrics is shown.
    */
   readonly routers?: () => Iterable<LiveRouter>;
+  /**
+   * The program's version, shown beside the name in the dashboard's header (as Linkerd's
+   * dashboard shows its build version: L1 `DashboardHandlerTest` "serves linkerd admin and
+   * version").
+   */
+  readonly version?: string;
 }
 
 /** The summary endpoint's path. */
@@ -40,6 +46,8 @@ export const SUMMARY_PATH = "/admin/api/summary.json";
 
 const HTML = "text/html; charset=utf-8";
 const SLOT = '<script type="application/json" id="initial-summary"></script>';
+/** Where the header shows the version (an HTML comment, so the page is valid without it). */
+const VERSION_SLOT = "<!--version-->";
 
 /** FNV-1a over the UTF-16 code units, as a quoted strong ETag. */
 function etagOf(body: string): string {
@@ -112,7 +120,8 @@ export function dashboardHandlers(deps: DashboardDeps): AdminHandler[] {
   const { registry } = deps;
   const ttl = deps.summaryTtlMs ?? 250;
   const src = dashboardSources();
-  const index = inlinePage(src.index, src.files);
+  const version = (deps.version ?? "").replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const index = inlinePage(src.index, src.files).replace(VERSION_SLOT, version);
   const slot = index.indexOf(SLOT);
   if (slot < 0) throw new TypeError("index.html has no initial-summary slot");
   const head = index.slice(0, slot) + SLOT.slice(0, SLOT.indexOf("</script>"));
