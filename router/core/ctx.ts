@@ -79,6 +79,11 @@ export class Ctx {
   parentSpanId = "";
   /** Broadcast: sampled flag. */
   sampled = false;
+  /**
+   * Broadcast: no hop decided sampling yet and this one records nothing (no tracer), so the trace
+   * goes on with the decision deferred (Finagle's `_sampled` unset: L1 `TraceInitializerTest`).
+   */
+  sampleDeferred = false;
   /** Broadcast: the trace is a debug trace (Finagle `Flags.Debug`, B3 `x-b3-flags: 1`/`d`). */
   traceDebug = false;
   /**

@@ -298,6 +298,12 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
   // inbound id says (Headers.Sample: "At 1.0, the trace is marked as sampled on all downstream
   // requests"); only Debug, which Finagle reads as sampled before `_sampled`, outranks it.
   ctx.traceDebug = inbound?.debug === true;
+  // Without a tracer nothing here samples (Finagle's NullTracer.sampleTrace is None and Linkerd's
+  // TraceInitializer.ServerFilter samples only by l5d-sample): a caller's undecided trace stays
+  // undecided upstream (L1 TraceInitializerTest "does not set sampled on trace when sampler is
+  // not present").
+  ctx.sampleDeferred = transparent && !ctx.traceDebug && headerRate === undefined &&
+    inbound?.sampled === undefined && opts.propagator !== "io.l5d.zipkin";
   ctx.sampled = ctx.traceDebug ||
     (headerRate !== undefined
       ? sampledAtRate(ctx.traceId, headerRate)
@@ -351,6 +357,7 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
     );
     return;
   }
+  const deferred = ctx.sampleDeferred;
   const flag = sampled || debug ? "1" : "0";
   const b3Flag = debug ? "d" : flag;
   h.set(T.traceparent, `00-${traceId32(traceId)}-${spanId}-0${flag}`);
@@ -358,6 +365,8 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
     T.b3,
     parentSpanId
       ? `${traceId}-${spanId}-${b3Flag}-${parentSpanId}`
+      : deferred
+      ? `${traceId}-${spanId}`
       : `${traceId}-${spanId}-${b3Flag}`,
   );
   h.set(T.b3TraceId, traceId);
@@ -375,7 +384,8 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
     h.set(T.b3Flags, "1");
     h.delete(T.b3Sampled);
   } else {
-    h.set(T.b3Sampled, flag);
+    if (deferred) h.delete(T.b3Sampled);
+    else h.set(T.b3Sampled, flag);
     h.delete(T.b3Flags);
   }
   h.set(
@@ -385,9 +395,15 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
         traceId,
         spanId: l5dSpan,
         parentSpanId: spanId,
-        sampled: ctx.l5dSamplingUnknown ? undefined : sampled,
+        sampled: ctx.l5dSamplingUnknown || deferred ? undefined : sampled,
         debug,
       })
-      : encodeL5dCtxTrace({ traceId, spanId, parentSpanId, sampled, debug }),
+      : encodeL5dCtxTrace({
+        traceId,
+        spanId,
+        parentSpanId,
+        sampled: deferred ? undefined : sampled,
+        debug,
+      }),
   );
 }
