@@ -93,8 +93,6 @@ export class Ctx {
    * `spanId`).
    */
   l5dSpanId = "";
-  /** Broadcast, without a tracer only: no sampling decision came in (`l5d-ctx-trace` flags 0). */
-  l5dSamplingUnknown = false;
   /** Local: the router's `tracePropagator` is `io.l5d.zipkin` (B3 written as Linkerd's). */
   zipkinPropagator = false;
   /** Local: the logical name the identifier produced, e.g. `/svc/hello`. */

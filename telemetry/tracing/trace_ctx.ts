@@ -311,10 +311,9 @@ export function decodeTraceContext(h: HeaderGet, ctx: Ctx, opts: TraceDecodeOpti
   if (passThrough) {
     // Finagle's client TraceInitializerFilter gives every request a span of its own (Trace.nextId,
     // a child of the server span, which shares the caller's id), tracer or not: the next Linkerd
-    // hop sees this hop as its parent. A decision nobody made stays unmade (NullTracer).
+    // hop sees this hop as its parent. A decision nobody made stays unmade (NullTracer:
+    // `ctx.sampleDeferred`).
     ctx.l5dSpanId = newId64(opts.random);
-    ctx.l5dSamplingUnknown = !ctx.traceDebug && headerRate === undefined &&
-      inbound?.sampled === undefined;
   }
 }
 
@@ -395,7 +394,7 @@ export function encodeTraceHeaders(h: HeaderSink, ctx: Ctx): void {
         traceId,
         spanId: l5dSpan,
         parentSpanId: spanId,
-        sampled: ctx.l5dSamplingUnknown || deferred ? undefined : sampled,
+        sampled: deferred ? undefined : sampled,
         debug,
       })
       : encodeL5dCtxTrace({
