@@ -10,7 +10,9 @@
  */
 
 /**
- * Parse an `l5d-sample` header value, clamped to [0, 1].
+ * Parse an `l5d-sample` header value as Linkerd does (Scala's `toFloat`, Java's
+ * `Float.parseFloat`: a `f`/`d` suffix and hex floats such as `0x1p-1` are numbers, `0x10` and
+ * `0b1` are not), clamped to [0, 1].
  *
  * @param value the header value, or null when absent
  * @returns the rate, or `undefined` when absent or not a number
@@ -20,15 +22,31 @@
  * parseSampleHeader("2"); // 1
  * parseSampleHeader("-1"); // 0
  * parseSampleHeader("x"); // undefined
+ * parseSampleHeader("0.5f"); // 0.5
+ * parseSampleHeader("0x1p-2"); // 0.25
  * ```
  */
 export function parseSampleHeader(value: string | null): number | undefined {
   if (value === null) return undefined;
-  const s = value.trim();
-  if (s === "") return undefined;
-  const v = Number(s);
-  if (Number.isNaN(v)) return undefined;
+  const v = javaFloat(value);
+  if (v === undefined || Number.isNaN(v)) return undefined;
   return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+const DECIMAL = /^[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)$/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
+
+/** Java's `Float.parseFloat` grammar (whitespace trimmed as `String.trim`); undefined if not. */
+function javaFloat(raw: string): number | undefined {
+  // deno-lint-ignore no-control-regex
+  const s = raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "");
+  if (DECIMAL.test(s)) return Number(s.replace(/[fFdD]$/, ""));
+  const m = HEX.exec(s);
+  if (m === null) return undefined;
+  const [, sign, int = "", frac = "", exp = "0"] = m;
+  if (int === "" && frac === "") return undefined;
+  const mantissa = parseInt(int + frac || "0", 16) / 16 ** frac.length;
+  return (sign === "-" ? -1 : 1) * mantissa * 2 ** Number(exp);
 }
 
 /**

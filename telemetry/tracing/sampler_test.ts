@@ -11,6 +11,17 @@ Deno.test("parseSampleHeader() clamps to [0, 1] and ignores junk", () => {
   assertEquals(parseSampleHeader(" 1.0 "), 1);
   assertEquals(parseSampleHeader("7"), 1);
   assertEquals(parseSampleHeader("-0.5"), 0);
+  // Linkerd reads it with Scala's toFloat (Java's Float.parseFloat).
+  assertEquals(parseSampleHeader("1f"), 1);
+  assertEquals(parseSampleHeader("0.5D"), 0.5);
+  assertEquals(parseSampleHeader("0x1p-1"), 0.5);
+  assertEquals(parseSampleHeader("0x.8p0"), 0.5);
+  assertEquals(parseSampleHeader(".25"), 0.25);
+  assertEquals(parseSampleHeader("2.5e-1"), 0.25);
+  assertEquals(parseSampleHeader("0x10"), undefined);
+  assertEquals(parseSampleHeader("0b1"), undefined);
+  assertEquals(parseSampleHeader("1_0"), undefined);
+  assertEquals(parseSampleHeader("NaN"), undefined);
 });
 
 Deno.test("sampledAtRate() is all-or-nothing at the ends and deterministic per trace id", () => {
