@@ -172,14 +172,15 @@ routers:
     assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy()}/`])).status, 500);
     assertEquals(requests, 3);
     // 'path stack: error handling': a request that fails (here: the connection is refused)
-    // answers 502 with l5d-err, and the service counts the failure by its kind. Linkerd names it
-    // by the exception class (`failures/<java class>`); Switchyard by its error name.
+    // answers 502 with l5d-err, and the service counts the failure by the exception class Linkerd
+    // records there (`failures/<java class>`, telemetry/failure_names.ts).
     const r = await curl(["-H", "Host: wild", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 502);
     assert(r.headers.get("l5d-err"), "l5d-err");
     const m = await metrics(sy.admin);
     assertEquals(m["rt/http/service/svc/wild/failures"], 1);
-    assertEquals(m["rt/http/service/svc/wild/failures/ConnectFailed"], 1);
+    const cls = "com.twitter.finagle.naming.buoyant.RichConnectionFailedExceptionWithPath";
+    assertEquals(m[`rt/http/service/svc/wild/failures/${cls}`], 1);
   } finally {
     await sy.stop();
     await app.close();
