@@ -1,6 +1,7 @@
 /**
  * `io.l5d.header.path` (h2 routers, L1 `protocol-h2.md`): a path read from a header, by default
- * the `:path` pseudo-header (the request target), query and trailing slash dropped. With
+ * the `:path` pseudo-header (the request target), query and trailing slash dropped; of a repeated
+ * header the last value counts. With
  * `segments: N` the name is `dstPrefix` + the first N segments (fewer → unidentified, "Path must
  * have at least N segment(s)"); without it, the whole path. gRPC targets are
  * `/<package.Service>/<Method>`, so `segments: 1` routes by gRPC service:
@@ -17,7 +18,7 @@
  * @module
  */
 import type { Path } from "../dtab/types.ts";
-import type { Identifier } from "./identifier.ts";
+import { type Identifier, lastHeader } from "./identifier.ts";
 import { UnknownDestination } from "../core/errors.ts";
 
 /** Linkerd kind. */
@@ -46,7 +47,8 @@ export function headerPathIdentifier(
     let raw: string;
     if (header === ":path") raw = url.pathname;
     else {
-      const v = req.headers.get(header);
+      // Of a repeated field the last value counts (`req.headers.get(header).lastOption`).
+      const v = lastHeader(req, header);
       raw = v === null ? "" : v;
       const q = raw.indexOf("?");
       if (q >= 0) raw = raw.slice(0, q);
