@@ -137,3 +137,215 @@ routers:
     }, (e: unknown) => String(e));
   assert(r !== undefined && /segments/.test(r), String(r));
 });
+
+Deno.test("linkerd HeaderTokenIdentifierTest: identifies requests by header (:authority by default, dstPrefix)", async () => {
+  // H2Config: no identifier → h2.HeaderTokenIdentifier on `:authority`, dstPrefix /svc.
+  await withRouter(
+    "dtab: /svc => /$/inet/127.1/UP;\nservers: [{port: 0}]",
+    async (url, upPort) => {
+      const x = await h2(`${url}/path`, ":authority: wacky");
+      assertEquals(x.status, 200, x.out);
+      assertEquals(x.req!["l5d-dst-service"], "/svc/wacky");
+      assertEquals(x.req!["l5d-dst-client"], `/$/inet/127.1/${upPort}`);
+      assertEquals(x.req!["l5d-dst-residual"], "/wacky");
+    },
+  );
+  await withRouter(
+    `dstPrefix: /pfx
+dtab: /pfx => /$/inet/127.1/UP;
+identifier: {kind: io.l5d.header.token, header: ":authority"}
+servers: [{port: 0}]`,
+    async (url) => {
+      const x = await h2(`${url}/path`, ":authority: wacky:8080");
+      assertEquals(x.status, 200, x.out);
+      assertEquals(x.req!["l5d-dst-service"], "/pfx/wacky:8080");
+    },
+  );
+});
+
+Deno.test("linkerd HeaderTokenIdentifierTest: does not identify requests by header if header missing; the last of a repeated one", async () => {
+  await withRouter(
+    `dtab: /svc => /$/inet/127.1/UP;
+identifier: {kind: io.l5d.header.token, header: lolz}
+servers: [{port: 0}]`,
+    async (url) => {
+      const missing = await h2(`${url}/path`, ":authority: wacky");
+      assertEquals(missing.reset, "REFUSED_STREAM", missing.out);
+      // `req.headers.get(header).lastOption`
+      const two = await h2(`${url}/path`, ":authority: wacky", "lolz: a", "lolz: b");
+      assertEquals(two.req!["l5d-dst-service"], "/svc/b", two.out);
+    },
+  );
+});
+
+/** `by=…;for=…;authority=…;proto=…` → its pairs. */
+function pairs(element: string): Record<string, string> {
+  return Object.fromEntries(element.split(";").map((p) => p.split(/=(.*)/s).slice(0, 2)));
+}
+
+const FWD_ROUTER = (server: string) => `
+dtab: /svc => /$/inet/127.1/UP;
+servers: [{port: 0, ${server}}]`;
+
+Deno.test("linkerd H2AddForwardedHeaderTest: creates a Forwarded header where none existed", async () => {
+  await withRouter(
+    FWD_ROUTER("addForwardedHeader: {by: {kind: static, label: linkerd}, for: {kind: 'ip:port'}}"),
+    async (url) => {
+      const x = await h2(`${url}/Some/Path`, ":authority: svc");
+      assertEquals(x.status, 200, x.out);
+      const fwd = x.req!["forwarded"]!;
+      assert(/^by=_linkerd;for="127\.0\.0\.1:\d+";authority=svc;proto=http$/.test(fwd), fwd);
+    },
+  );
+});
+
+Deno.test("linkerd H2AddForwardedHeaderTest: appends to existing Forwarded headers", async () => {
+  await withRouter(
+    FWD_ROUTER("addForwardedHeader: {by: {kind: ip}, for: {kind: ip}}"),
+    async (url) => {
+      const x = await h2(`${url}/Some/Path`, ":authority: svc", "forwarded: for=8.8.4.4");
+      assertEquals(x.status, 200, x.out);
+      // Two `forwarded` fields on the wire; node:http2 joins them in order.
+      assertEquals(
+        x.req!["forwarded"],
+        "for=8.8.4.4, by=127.0.0.1;for=127.0.0.1;authority=svc;proto=http",
+      );
+    },
+  );
+});
+
+Deno.test("linkerd H2AddForwardedHeaderTest: module obfuscates nodes by default (H2AddForwardedHeaderConfigTest: parse empty)", async () => {
+  await withRouter(FWD_ROUTER("addForwardedHeader: {}"), async (url) => {
+    const x = await h2(`${url}/Some/Path`, ":authority: svc");
+    const p = pairs(x.req!["forwarded"]!);
+    const obfuscated = /^_[A-Za-z0-9._-]+$/;
+    assert(obfuscated.test(p.by!) && obfuscated.test(p.for!), x.req!["forwarded"]);
+    assert(p.by !== p.for, x.req!["forwarded"]);
+    assertEquals([p.authority, p.proto], ["svc", "http"]);
+  });
+});
+
+Deno.test("linkerd H2AddForwardedHeaderTest: module uses label overrides (static by, ip for over IPv6)", async () => {
+  const up = await startPortPeer("h2-echo");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc => /$/inet/127.1/${up.port};
+  servers:
+  - ip: "::1"
+    port: 0
+    addForwardedHeader: {by: {kind: static, label: http}, for: {kind: ip}}
+`);
+  try {
+    const x = await h2(`http://[::1]:${sy.ports.h2![0]}/Some/Path`, ":authority: svc");
+    assertEquals(x.status, 200, x.out);
+    const p = pairs(x.req!["forwarded"]!);
+    assertEquals(p.by, "_http");
+    // Linkerd (java.net.Inet6Address) writes the long form, `"[0:0:0:0:0:0:0:1]"`.
+    assertEquals(p.for, '"[::1]"');
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+Deno.test("linkerd H2AddForwardedHeaderConfigTest: by=router for=router, connectionRandom and requestRandom", async () => {
+  const up = await startPortPeer("h2-echo");
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  label: bigfoot
+  dtab: /svc => /$/inet/127.1/${up.port};
+  servers:
+  - port: 0
+    addForwardedHeader: {by: {kind: router}, for: {kind: connectionRandom}}
+  - port: 0
+    addForwardedHeader: {by: {kind: requestRandom}, for: {kind: requestRandom}}
+`);
+  try {
+    const [conn, req] = sy.ports.bigfoot!;
+    // nghttp sends its URIs on one connection.
+    const fwds = async (port: number) => {
+      const out = await nghttp([
+        "-v",
+        "-H",
+        ":authority: svc",
+        `http://127.0.0.1:${port}/a`,
+        `http://127.0.0.1:${port}/b`,
+      ]);
+      return [...out.matchAll(/x-req: (\{.*\})$/gm)].map((m) => pairs(JSON.parse(m[1]!).forwarded));
+    };
+    const c = await fwds(conn!);
+    assertEquals(c.length, 2);
+    assertEquals([c[0]!.by, c[1]!.by], ["_bigfoot", "_bigfoot"]);
+    assert(/^_[A-Za-z0-9]{6}$/.test(c[0]!.for!) && c[0]!.for === c[1]!.for, JSON.stringify(c));
+    const r = await fwds(req!);
+    assertEquals(r.length, 2);
+    assert(r[0]!.by !== r[1]!.by && r[0]!.for !== r[1]!.for, JSON.stringify(r));
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+  }
+});
+
+Deno.test("linkerd H2AddForwardedHeaderConfigTest: by=illegal and for=illegal fail", async () => {
+  for (const cfg of ["{by: {kind: illegal}}", "{for: {kind: illegal}}"]) {
+    const r = await startSwitchyard(`
+routers:
+- protocol: h2
+  servers: [{port: 0, addForwardedHeader: ${cfg}}]
+`).then(async (sy) => {
+      await sy.stop();
+      return undefined;
+    }, (e: unknown) => String(e));
+    assert(r !== undefined && /illegal/.test(r), `${cfg}: ${r}`);
+  }
+});
+
+Deno.test("linkerd h2 LinkerdHeaders: l5d-dst-* set (inbound ones replaced), l5d-reqid the trace id, l5d-ctx-deadline passed on", async () => {
+  await withRouter(
+    "dtab: /svc => /$/inet/127.1/UP;\nservers: [{port: 0}]",
+    async (url, upPort) => {
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const deadline = now + 60_000_000_000n;
+      const x = await h2(
+        `${url}/path`,
+        ":authority: dog",
+        "l5d-dst-service: /svc/forged",
+        "l5d-dst-client: /forged",
+        "l5d-dst-residual: /forged",
+        `l5d-ctx-deadline: ${now} ${deadline}`,
+      );
+      assertEquals(x.status, 200, x.out);
+      assertEquals(x.req!["l5d-dst-service"], "/svc/dog");
+      assertEquals(x.req!["l5d-dst-client"], `/$/inet/127.1/${upPort}`);
+      assertEquals(x.req!["l5d-dst-residual"], "/dog");
+      // l5d-reqid: the trace id (TraceId.traceId.toString, 16 hex digits), bytes 16..24 of the
+      // base64 l5d-ctx-trace (spanId, parentId, traceId, flags).
+      const reqid = x.req!["l5d-reqid"]!;
+      assert(/^[0-9a-f]{16}$/.test(reqid), reqid);
+      const trace = Uint8Array.from(atob(x.req!["l5d-ctx-trace"]!), (c) => c.charCodeAt(0));
+      const traceId = [...trace.slice(16, 24)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      assertEquals(reqid, traceId);
+      const [, d] = x.req!["l5d-ctx-deadline"]!.split(" ");
+      assert(BigInt(d!) <= deadline, x.req!["l5d-ctx-deadline"]);
+    },
+  );
+});
+
+Deno.test("linkerd h2 LinkerdHeaders: an unparsable l5d-dtab is a 400 with a URL-encoded l5d-err, text/plain", async () => {
+  await withRouter(
+    "dtab: /svc => /$/inet/127.1/UP;\nservers: [{port: 0}]",
+    async (url) => {
+      const x = await h2(`${url}/path`, ":authority: dog", "l5d-dtab: /foo=>/bar;/baz=");
+      assertEquals(x.status, 400, x.out);
+      const err = x.headers["l5d-err"]!;
+      assert(err && !/[ ;\/]/.test(err), err); // URLEncoder.encode(msg, ISO_8859_1)
+      const msg = decodeURIComponent(err.replaceAll("+", " "));
+      assert(x.out.includes(msg), x.out);
+      assertEquals(x.headers["content-type"], "text/plain");
+    },
+  );
+});
