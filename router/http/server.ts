@@ -33,10 +33,11 @@ import type { ServerTls } from "./node_tls.ts";
 
 /**
  * Edge listeners hide router internals, as Linkerd's ClearMiscServerFilter does: a response
- * carrying `l5d-err` (ours or an upstream router's) loses its body, and every `l5d-*` response
- * header is removed.
+ * carrying `l5d-err` (ours or an upstream router's) loses its body (and, on h2 listeners, its
+ * `content-type`, as Linkerd's h2 `LinkerdHeaders.ClearMiscServerFilter` removes it), and every
+ * `l5d-*` response header is removed.
  */
-function clearResponse(rsp: Response): Response {
+function clearResponse(rsp: Response, h2: boolean): Response {
   const names: string[] = [];
   for (const name of rsp.headers.keys()) if (name.startsWith("l5d-")) names.push(name);
   if (names.length === 0) return rsp;
@@ -45,7 +46,10 @@ function clearResponse(rsp: Response): Response {
     rsp.body?.cancel().catch(() => {});
     const headers: [string, string][] = [];
     for (const e of rsp.headers) {
-      if (!e[0].startsWith("l5d-") && e[0] !== "content-length") headers.push(e);
+      const name = e[0];
+      if (name.startsWith("l5d-") || name === "content-length") continue;
+      if (h2 && name === "content-type") continue;
+      headers.push(e);
     }
     return new Response(null, { status: rsp.status, statusText: rsp.statusText, headers });
   }
@@ -325,7 +329,7 @@ export function listen(
           successClass(trailer(box, H.successClass));
       if (spec.clearContext) {
         try {
-          out = clearResponse(out);
+          out = clearResponse(out, spec.engine === "h2");
         } catch (e: unknown) {
           return failed(e);
         }

@@ -349,3 +349,62 @@ Deno.test("linkerd h2 LinkerdHeaders: an unparsable l5d-dtab is a 400 with a URL
     },
   );
 });
+
+// clearContext on an h2 server: Linkerd's H2Config.clearServerContext swaps in
+// LinkerdHeaders.Ctx.clearServerModule: the deadline, dtab, sample and trace headers are dropped,
+// and ClearMiscServerFilter removes every other `l5d-*` request header and every `l5d-*` response
+// header; a response carrying `l5d-err` (a router behind this one failed) loses its body and its
+// content-length/content-type.
+Deno.test("linkerd h2 LinkerdHeaders clearServerModule (clearContext): l5d-* request and response headers cleared, l5d-err responses emptied", async () => {
+  const up = await startPortPeer("h2-echo");
+  const inner = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc => /$/inet/127.1/${up.port};
+  servers: [{port: 0, timeoutMs: 200}]
+`);
+  const edge = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/dog => /$/inet/127.1/${up.port}; /svc/inner => /$/inet/127.1/${inner.ports.h2![0]};
+  servers: [{port: 0, clearContext: true}]
+`);
+  const url = `http://127.0.0.1:${edge.ports.h2![0]}`;
+  try {
+    const trace = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
+    const x = await h2(
+      `${url}/path`,
+      ":authority: dog",
+      "l5d-dtab: /svc/dog => /$/inet/127.1/1",
+      "l5d-ctx-dtab: /svc/dog => /$/inet/127.1/1",
+      "l5d-sample: 1.0",
+      `l5d-ctx-trace: ${trace}`,
+      "l5d-foo: bar",
+      "x-respond-l5d: hi",
+    );
+    assertEquals(x.status, 200, x.out); // the inbound dtabs were not used
+    for (const k of ["l5d-dtab", "l5d-ctx-dtab", "l5d-sample", "l5d-foo"]) {
+      assertEquals(x.req![k], undefined, k);
+    }
+    assert(x.req!["l5d-ctx-trace"] && x.req!["l5d-ctx-trace"] !== trace, x.req!["l5d-ctx-trace"]);
+    assertEquals(x.headers["l5d-echo"], undefined, x.out);
+    assert(!Object.keys(x.headers).some((k) => k.startsWith("l5d-")), x.out);
+
+    // Through the inner router, whose server times the request out: 503 + l5d-err + body there.
+    const direct = await h2(`http://127.0.0.1:${inner.ports.h2![0]}/delay/2000`, ":authority: dog");
+    assertEquals(direct.status, 503, direct.out);
+    assert(direct.headers["l5d-err"], direct.out);
+    const e = await h2(`${url}/delay/2000`, ":authority: inner");
+    assertEquals(e.status, 503, e.out);
+    for (const k of ["l5d-err", "content-type", "content-length"]) {
+      assertEquals(e.headers[k], undefined, `${k}\n${e.out}`);
+    }
+    assert(!/recv DATA frame <length=[1-9]/.test(e.out), e.out);
+  } finally {
+    await edge.stop();
+    await inner.stop();
+    await up.peer.kill();
+  }
+});

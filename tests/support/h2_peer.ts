@@ -45,7 +45,7 @@
  *   "good" "bye" ending with the trailers `grpc-status: 14` (UNAVAILABLE) while i < N, else
  *   `grpc-status: 0`, and `i: <i>`; `/slow500`: a 500 with "part one", ended 500 ms later; any
  *   other path: a 200 at once with `x-req` (the request's
- *   headers as JSON), then the request body echoed back as it arrives. Prints `{"port"}`, then
+ *   headers as JSON; and `l5d-echo: V` for a request with `x-respond-l5d: V`), then the request body echoed back as it arrives. Prints `{"port"}`, then
  *   `{"closed": PATH, "rstCode"}` when a stream closes.
  * - `h2-lockstep ADDRESS AUTHORITY STREAMS LEN FRAME`: STREAMS POSTs at once, then LEN bytes
  *   through each, FRAME bytes at a time, each frame written to every stream only once every
@@ -418,7 +418,8 @@ function h2Echo(): void {
     }
     const req: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":")) req[k] = v;
-    stream.respond({ ":status": 200, "x-req": JSON.stringify(req) });
+    const extra = headers["x-respond-l5d"] ? { "l5d-echo": String(headers["x-respond-l5d"]) } : {};
+    stream.respond({ ":status": 200, "x-req": JSON.stringify(req), ...extra });
     stream.pipe(stream);
   });
   server.listen(0, "127.0.0.1", () => out({ port: (server.address() as { port: number }).port }));
