@@ -13,6 +13,11 @@ import { H, javaUrlEncode } from "./headers.ts";
 export interface RescueOptions {
   /** Edge listener: hide router internals. */
   readonly clearContext?: boolean;
+  /**
+   * An h2 listener: no `l5d-retryable` (Linkerd's h2 LinkerdHeaders has none; only its HTTP/1
+   * stack sends it).
+   */
+  readonly h2?: boolean;
   /** Cap on the error body (`maxErrResponseKB`), in characters of the message. */
   readonly maxBodyBytes?: number;
   /** Cap on the `l5d-err` value (`maxHeadersKB`), in characters of the encoded message. */
@@ -48,7 +53,7 @@ export function rescue(e: unknown, opts: RescueOptions = {}): Response {
     ["content-type", "text/plain"],
     [H.err, err],
   ];
-  if (typed?.retryable) headers.push([H.retryable, "true"]);
+  if (typed?.retryable && !opts.h2) headers.push([H.retryable, "true"]);
   return new Response(body, { status, headers });
 }
 

@@ -191,6 +191,7 @@ export function listen(
 ): Listener {
   const rescueOpts = {
     clearContext: spec.clearContext,
+    h2: spec.engine === "h2",
     maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
     maxHeaderBytes: (spec.maxHeadersKB ?? 8) * 1024,
   };

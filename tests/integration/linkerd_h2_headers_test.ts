@@ -408,3 +408,26 @@ routers:
     await up.peer.kill();
   }
 });
+
+// h2 LinkerdHeaders has `l5d-err` (Err.respond: URL-encoded, text/plain, the message as body) but,
+// unlike the HTTP/1 stack, no `l5d-retryable`.
+Deno.test("linkerd h2 LinkerdHeaders: a failed connection is a 502 with a URL-encoded l5d-err and no l5d-retryable", async () => {
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/dog => /$/inet/127.1/1;
+  servers: [{port: 0}]
+`);
+  try {
+    const x = await h2(`http://127.0.0.1:${sy.ports.h2![0]}/x`, ":authority: dog");
+    assertEquals(x.status, 502, x.out);
+    const err = x.headers["l5d-err"]!;
+    assert(err && !/[ :\/]/.test(err), err);
+    assert(x.out.includes(decodeURIComponent(err.replaceAll("+", " "))), x.out);
+    assertEquals(x.headers["content-type"], "text/plain");
+    assertEquals(x.headers["l5d-retryable"], undefined, x.out);
+  } finally {
+    await sy.stop();
+  }
+});
