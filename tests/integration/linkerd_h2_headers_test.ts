@@ -431,3 +431,64 @@ routers:
     await sy.stop();
   }
 });
+
+// finagle/h2 AccessLogger (linkerd's h2AccessLog): `<authority> <remote ip> - - [dd/MM/yyyy:HH:mm:ss
+// Z] "<METHOD> <:path> HTTP/2" <status> - "<referer>" "<user-agent>"`, `-` for a missing field.
+Deno.test("linkerd H2AccessLogger: the line has the authority, remote host, :path with its query, referer and user-agent", async () => {
+  const up = await startPortPeer("h2-echo");
+  const dir = await Deno.makeTempDir();
+  const sy = await startSwitchyard(`
+admin: {port: 0}
+routers:
+- protocol: h2
+  h2AccessLog: ${dir}/access.log
+  dtab: /svc/dog => /$/inet/127.1/${up.port};
+  servers: [{port: 0}]
+`);
+  try {
+    const url = `http://127.0.0.1:${sy.ports.h2![0]}`;
+    const a = await h2(
+      `${url}/a/b?c=1`,
+      ":authority: dog",
+      "referer: http://ref/",
+      "user-agent: ua/1",
+    );
+    assertEquals(a.status, 200, a.out);
+    let text = "";
+    for (let i = 0; i < 50 && !text.includes("\n"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await Deno.readTextFile(`${dir}/access.log`).catch(() => "");
+    }
+    const line = text.split("\n")[0]!;
+    const re =
+      /^dog 127\.0\.0\.1 - - \[\d\d\/\d\d\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/a\/b\?c=1 HTTP\/2" 200 - "http:\/\/ref\/" "ua\/1"$/;
+    assert(re.test(line), line);
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// LinkerdHeaders.Ctx.Dtab: l5d-dtab is appended to l5d-ctx-dtab (user delegations win), both
+// are cleared and the local dtab goes on as one l5d-ctx-dtab.
+Deno.test("linkerd h2 LinkerdHeaders: l5d-ctx-dtab then l5d-dtab, the later wins, sent on as one l5d-ctx-dtab", async () => {
+  await withRouter(
+    "dtab: /svc => /$/inet/127.1/1;\nservers: [{port: 0}]",
+    async (url, upPort) => {
+      const x = await h2(
+        `${url}/x`,
+        ":authority: dog",
+        "l5d-ctx-dtab: /svc/dog => /$/inet/127.1/2",
+        `l5d-dtab: /svc/dog => /$/inet/127.1/${upPort}`,
+      );
+      assertEquals(x.status, 200, x.out);
+      assertEquals(
+        x.req!["l5d-ctx-dtab"],
+        `/svc/dog=>/$/inet/127.1/2;/svc/dog=>/$/inet/127.1/${upPort}`,
+      );
+      assertEquals(x.req!["l5d-dtab"], undefined);
+      assertEquals(x.req!["l5d-dst-client"], `/$/inet/127.1/${upPort}`);
+    },
+  );
+});
