@@ -15,7 +15,7 @@ export interface RescueOptions {
   readonly clearContext?: boolean;
   /**
    * An h2 listener: no `l5d-retryable` (Linkerd's h2 LinkerdHeaders has none; only its HTTP/1
-   * stack sends it).
+   * stack sends it), and a `content-length`.
    */
   readonly h2?: boolean;
   /** Cap on the error body (`maxErrResponseKB`), in characters of the message. */
@@ -54,6 +54,8 @@ export function rescue(e: unknown, opts: RescueOptions = {}): Response {
     [H.err, err],
   ];
   if (typed?.retryable && !opts.h2) headers.push([H.retryable, "true"]);
+  // Linkerd's h2 Err.respond states the body's length (its HTTP/1 stack always does).
+  if (opts.h2) headers.push(["content-length", String(new TextEncoder().encode(body).length)]);
   return new Response(body, { status, headers });
 }
 

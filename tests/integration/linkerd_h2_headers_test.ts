@@ -409,9 +409,9 @@ routers:
   }
 });
 
-// h2 LinkerdHeaders has `l5d-err` (Err.respond: URL-encoded, text/plain, the message as body) but,
-// unlike the HTTP/1 stack, no `l5d-retryable`.
-Deno.test("linkerd h2 LinkerdHeaders: a failed connection is a 502 with a URL-encoded l5d-err and no l5d-retryable", async () => {
+// h2 LinkerdHeaders has `l5d-err` (Err.respond: URL-encoded, text/plain, content-length, the
+// message as body) but, unlike the HTTP/1 stack, no `l5d-retryable`.
+Deno.test("linkerd h2 LinkerdHeaders: a failed connection is a 502 with a URL-encoded l5d-err, a content-length and no l5d-retryable", async () => {
   const sy = await startSwitchyard(`
 admin: {port: 0}
 routers:
@@ -427,6 +427,8 @@ routers:
     assert(x.out.includes(decodeURIComponent(err.replaceAll("+", " "))), x.out);
     assertEquals(x.headers["content-type"], "text/plain");
     assertEquals(x.headers["l5d-retryable"], undefined, x.out);
+    const body = new TextEncoder().encode(decodeURIComponent(err.replaceAll("+", " ")));
+    assertEquals(x.headers["content-length"], String(body.length), x.out);
   } finally {
     await sy.stop();
   }
