@@ -12,6 +12,8 @@ import type { Router } from "./router.ts";
 import { listen, type Listener } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
 import { isX509v1, loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
+import { rebind, replaceableBind } from "./http/tls_port.ts";
+import { type TlsReload, watchServerTls } from "./tls_reload.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { closeTunnels } from "./http/raw/tunnel.ts";
 import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
@@ -121,7 +123,7 @@ export interface LinkerOptions {
  * @throws Error naming the unsupported key, or the unreadable file.
  */
 function serverTls(
-  tls: NonNullable<Config["routers"][number]["servers"][number]["tls"]>,
+  tls: ServerTlsConfig,
   where: "router" | "admin" = "router",
 ): ServerTls {
   if (tls.requireClientAuth && where === "admin") {
@@ -145,6 +147,19 @@ function serverTls(
   // Without caCertPath, client certificates verify against the runtime's roots.
   const ca = tls.caCertPath ? Deno.readTextFileSync(tls.caCertPath) : undefined;
   return { ...base, ...(ca ? { ca } : {}), requireClientAuth: true };
+}
+
+/** A listener's `tls` block (`servers[].tls`, `admin.tls`). */
+type ServerTlsConfig = NonNullable<Config["routers"][number]["servers"][number]["tls"]>;
+
+/** The files {@linkcode serverTls} reads for `tls` (what a certificate watch watches). */
+function tlsPaths(tls: ServerTlsConfig): string[] {
+  return [
+    tls.certPath,
+    tls.keyPath,
+    ...(tls.intermediateCertsPath ? [tls.intermediateCertsPath] : []),
+    ...(tls.requireClientAuth && tls.caCertPath ? [tls.caCertPath] : []),
+  ];
 }
 
 /**
@@ -285,10 +300,17 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   const deps = { registry, transport, clock, log, configMapInterpreters: configMapInterpreters() };
   await prepareModules(config);
   let snap: Snapshot = buildSnapshot(config, deps);
+  // TLS listeners' certificate watches (router/tls_reload.ts), and the `tls` config each reads.
+  const tlsWatches = new Map<RunningListener, { cfg: ServerTlsConfig; watch: TlsReload }>();
+  const stopTlsWatch = (l: RunningListener) => {
+    tlsWatches.get(l)?.watch.close();
+    tlsWatches.delete(l);
+  };
   // Listener key → listener; a listener routes with whatever router its label has *now*.
   const listeners = new Map<string, RunningListener>();
   const retiring = new Set<Promise<void>>();
   let adminServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let adminTlsWatch: TlsReload | undefined;
   let identifierServer: Deno.HttpServer<Deno.NetAddr> | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
@@ -332,6 +354,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             sent: LATER,
           };
           let last: Router | undefined;
+          let served: ServerTls | undefined;
           const listener = naming(
             `router ${label}: cannot listen on ${s.ip}:${s.port}`,
             () =>
@@ -355,7 +378,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   addForwardedHeader: s.addForwardedHeader,
                   timestampHeader: s.timestampHeader,
                   ...(opts.reusePort ? { reusePort: true } : {}),
-                  ...(s.tls ? { tls: serverTls(s.tls) } : {}),
+                  ...(s.tls ? { tls: served = serverTls(s.tls) } : {}),
                 },
                 () => (last = current().routers.get(label) ?? last)!,
                 log,
@@ -407,6 +430,20 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             bytes.sent = registry.counter(scope, "sent_bytes");
           }
           const entry = { label, listener };
+          if (s.tls && served) {
+            // Linkerd reads the certificate files for each connection: a new pair is served to
+            // new connections without a restart.
+            const holder = { cfg: s.tls };
+            const watch = watchServerTls({
+              paths: () => tlsPaths(holder.cfg),
+              read: () => serverTls(holder.cfg),
+              apply: (t) => listener.reloadTls(t),
+              initial: served,
+              log,
+              where: { router: label, ip: listener.ip, port: listener.port },
+            });
+            tlsWatches.set(entry, Object.assign(holder, { watch }));
+          }
           started.push(entry);
           startedKeys.push(key);
           listeners.set(key, entry);
@@ -415,6 +452,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       }
     } catch (e: unknown) {
       for (const k of startedKeys) listeners.delete(k);
+      for (const l of started) stopTlsWatch(l);
       for (const l of started) void l.listener.shutdown();
       throw e;
     }
@@ -464,6 +502,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       if (wanted.has(key) || started.includes(l)) continue;
       // Port-0 listeners are keyed by their configured port 0 and kept.
       listeners.delete(key);
+      stopTlsWatch(l);
       log.info("router listener draining", { router: l.label, port: l.listener.port });
       void l.listener.shutdown();
     }
@@ -475,6 +514,8 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   function shutdown(): Promise<void> {
     stopping ??= (async () => {
       log.info("shutting down");
+      for (const l of [...tlsWatches.keys()]) stopTlsWatch(l);
+      adminTlsWatch?.close();
       // Linkerd's `admin.shutdownGraceMs`: in-flight requests get that long. One waiting on an
       // upstream that never answers (no timeout configured) held the process after SIGTERM for
       // as long as the upstream did; closing the upstream connections below ends it.
@@ -678,16 +719,40 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     const adminTls = config.admin.tls
       ? naming("admin.tls", () => serverTls(config.admin.tls!, "admin"))
       : undefined;
+    const adminFetch = opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch;
+    // With TLS, bound with SO_REUSEPORT (when available) so that a certificate reload can open
+    // the next server on the port before the old one stops.
+    let adminBind = { port: config.admin.port, reusePort: false };
+    const serveAdmin = (port: number, tls: ServerTls | undefined) =>
+      Deno.serve({
+        hostname: config.admin.ip,
+        port,
+        onListen() {},
+        ...(adminBind.reusePort ? { reusePort: true } : {}),
+        ...(tls ? { cert: tls.cert, key: tls.key } : {}),
+      }, adminFetch);
     adminServer = naming(
       `admin: cannot listen on ${config.admin.ip}:${config.admin.port}`,
-      () =>
-        Deno.serve({
-          hostname: config.admin.ip,
-          port: config.admin.port,
-          onListen() {},
-          ...(adminTls ? { cert: adminTls.cert, key: adminTls.key } : {}),
-        }, opts.beforeAdmin ? wrapAdmin(opts.beforeAdmin, app.fetch) : app.fetch),
+      () => {
+        if (adminTls) adminBind = replaceableBind(config.admin.ip, config.admin.port);
+        return serveAdmin(adminBind.port, adminTls);
+      },
     );
+    if (config.admin.tls && adminTls) {
+      const tlsConfig = config.admin.tls;
+      adminTlsWatch = watchServerTls({
+        paths: () => tlsPaths(tlsConfig),
+        read: () => serverTls(tlsConfig, "admin"),
+        apply: (t) => {
+          const old = adminServer!;
+          adminServer = rebind(old.addr.port, () => serveAdmin(old.addr.port, t));
+          void old.shutdown();
+        },
+        initial: adminTls,
+        log,
+        where: { admin: true, ip: adminServer.addr.hostname, port: adminServer.addr.port },
+      });
+    }
     log.info("admin listening", {
       ip: adminServer.addr.hostname,
       port: adminServer.addr.port,

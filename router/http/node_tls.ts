@@ -354,6 +354,61 @@ export interface MutualTlsListen {
 export interface MutualTlsListener extends Deno.Listener<NodeConn, Deno.NetAddr> {
   /** Settles when the listener accepts connections (or cannot bind). */
   readonly ready: Promise<void>;
+  /**
+   * Serve another certificate, key and CA to the connections accepted from now on (node:tls's
+   * `setSecureContext`); open connections keep theirs. Check the pair first
+   * ({@linkcode checkServerTls}): node:tls takes a key that does not match and fails handshakes.
+   */
+  setTls(tls: ServerTls): void;
+}
+
+/**
+ * The `node:tls` secure-context options of a listener: certificate, key, and with
+ * `requireClientAuth` the CA client certificates must chain to.
+ */
+export function secureContextOptions(tls: ServerTls): NodeTls.SecureContextOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.requireClientAuth && tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.versions ?? {}),
+  };
+}
+
+/**
+ * Check a listener's certificate, key and CA before serving them: the key must be the
+ * certificate's, and each must parse. What a reload checks before it swaps a running listener's
+ * certificate (node:tls would take a key that does not match, and fail every handshake).
+ *
+ * @throws Error saying which part is wrong.
+ * @example
+ * ```ts ignore
+ * await checkServerTls({ cert: Deno.readTextFileSync("c.pem"), key: Deno.readTextFileSync("k.pem") });
+ * ```
+ */
+export async function checkServerTls(tls: ServerTls): Promise<void> {
+  await loadNodeTls();
+  const { crypto, tls: nodeTls } = node();
+  let cert: NodeCrypto.X509Certificate;
+  try {
+    cert = new crypto.X509Certificate(tls.cert);
+  } catch (e: unknown) {
+    throw new Error(`the certificate does not parse (${(e as Error).message})`);
+  }
+  let key: NodeCrypto.KeyObject;
+  try {
+    key = crypto.createPrivateKey(tls.key);
+  } catch (e: unknown) {
+    throw new Error(`the private key does not parse (${(e as Error).message})`);
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new Error(`the private key does not match the certificate (${cert.subject})`);
+  }
+  try {
+    nodeTls.createSecureContext(secureContextOptions(tls));
+  } catch (e: unknown) {
+    throw new Error(`the certificate, key or CA cannot be used (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -383,6 +438,7 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
     ...(opts.versions ?? {}),
     ...(opts.alpnProtocols ? { ALPNProtocols: opts.alpnProtocols } : {}),
   });
+  const requireClientAuth = opts.requireClientAuth !== false;
   const queue: NodeConn[] = [];
   const waiters: { resolve: (c: NodeConn) => void; reject: (e: unknown) => void }[] = [];
   let closed = false;
@@ -422,6 +478,9 @@ export function listenMutualTls(opts: MutualTlsListen): MutualTlsListener {
     },
     ref: () => server.ref(),
     unref: () => server.unref(),
+    setTls(tls: ServerTls): void {
+      server.setSecureContext(secureContextOptions({ ...tls, requireClientAuth }));
+    },
     async *[Symbol.asyncIterator]() {
       for (;;) {
         try {

@@ -30,6 +30,7 @@ import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
 import { H } from "./headers.ts";
 import type { ServerTls } from "./node_tls.ts";
+import { rebind, replaceableBind } from "./tls_port.ts";
 
 /**
  * Edge listeners hide router internals, as Linkerd's ClearMiscServerFilter does: a response
@@ -176,6 +177,16 @@ export interface Listener {
   /** Settles once the listener accepts connections (h2 binds asynchronously; others at once). */
   readonly ready: Promise<void>;
   readonly finished: Promise<void>;
+  /**
+   * Serve another certificate and key (`servers[].tls` files changed) to new connections, as
+   * Linkerd, which reads them for each connection. Open connections keep theirs on the raw and h2
+   * engines; `engine: serve` is replaced by a new `Deno.serve` on the same port (SO_REUSEPORT)
+   * and the old one shuts down gracefully (its requests in flight finish, its idle keep-alive
+   * connections close). Check the pair first (`checkServerTls`).
+   *
+   * @throws Error when the new certificate cannot be served; the old one keeps serving.
+   */
+  reloadTls(tls: ServerTls): void;
 }
 
 /**
@@ -391,22 +402,15 @@ export function listen(
         observer.end?.(status, 0, undefined, at);
       },
     }, handler)
-    : Deno.serve({
-      hostname: spec.ip,
-      port: spec.port,
-      ...(spec.reusePort ? { reusePort: true } : {}),
-      ...(spec.tls ? { cert: spec.tls.cert, key: spec.tls.key } : {}),
-      onListen() {},
-      onError(e) {
-        // Deno.serve also reports a response body that failed after its head went out: the
-        // client went away (its request's AbortError) or the upstream body broke (a Switchyard
-        // error, counted in the stats). Neither is the listener's fault, and the raw engine
-        // logs neither; under churn they came as a stream of error lines.
-        if (bodyFailure(e)) log.debug("response body failed", { port: spec.port, error: e });
-        else log.error("listener error", { port: spec.port, error: e });
-        return rescue(e, rescueOpts);
-      },
-    }, handler);
+    : replaceableServe(spec, handler, (e) => {
+      // Deno.serve also reports a response body that failed after its head went out: the
+      // client went away (its request's AbortError) or the upstream body broke (a Switchyard
+      // error, counted in the stats). Neither is the listener's fault, and the raw engine
+      // logs neither; under churn they came as a stream of error lines.
+      if (bodyFailure(e)) log.debug("response body failed", { port: spec.port, error: e });
+      else log.error("listener error", { port: spec.port, error: e });
+      return rescue(e, rescueOpts);
+    });
   const addr = server.addr as Deno.NetAddr;
   boundIp = addr.hostname;
   boundPort = addr.port;
@@ -424,8 +428,71 @@ export function listen(
     ip: addr.hostname,
     port: addr.port,
     engine: spec.engine === "h2" ? "h2" : raw ? "raw" : "serve",
-    ready: "ready" in server ? server.ready : Promise.resolve(),
+    ready: server.ready,
     shutdown: () => server.shutdown(),
     finished: server.finished,
+    reloadTls: (tls) => server.reloadTls(tls),
+  };
+}
+
+/** `Deno.serve`, which a certificate reload replaces by another on the same port. */
+interface ReplaceableServe {
+  readonly addr: Deno.NetAddr;
+  /** Settled: `Deno.serve` binds synchronously. */
+  readonly ready: Promise<void>;
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+  reloadTls(tls: ServerTls): void;
+}
+
+/**
+ * The `engine: serve` listener: `Deno.serve`, bound with SO_REUSEPORT when it has TLS (and the
+ * API is there), so that `reloadTls` can open the next one on the same port before the old one
+ * stops accepting. `Deno.serve` cannot change its certificate, nor stop accepting without
+ * closing its idle keep-alive connections: those close (clients reconnect, to the new
+ * certificate), the requests in flight finish.
+ */
+function replaceableServe(
+  spec: ListenerSpec,
+  handler: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response>,
+  onError: (e: unknown) => Response,
+): ReplaceableServe {
+  const bind = spec.tls
+    ? replaceableBind(spec.ip, spec.port, spec.reusePort)
+    : { port: spec.port, reusePort: spec.reusePort === true };
+  const open = (port: number, tls: ServerTls | undefined) =>
+    Deno.serve({
+      hostname: spec.ip,
+      port,
+      ...(bind.reusePort ? { reusePort: true } : {}),
+      ...(tls ? { cert: tls.cert, key: tls.key } : {}),
+      onListen() {},
+      onError,
+    }, handler);
+  let current = open(bind.port, spec.tls);
+  const addr = current.addr;
+  const retired = new Set<Promise<void>>();
+  let stopping: Promise<void> | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+  return {
+    addr,
+    ready: Promise.resolve(),
+    finished,
+    shutdown() {
+      stopping ??= Promise.all([current.shutdown(), ...retired]).then(() => resolveFinished());
+      return stopping;
+    },
+    reloadTls(tls) {
+      if (stopping) return;
+      if (!spec.tls) throw new Error("not a TLS listener");
+      // AddrInUse when the listener was bound without SO_REUSEPORT: the old one keeps serving.
+      const next = rebind(addr.port, () => open(addr.port, tls));
+      const old = current;
+      current = next;
+      const done = old.shutdown().catch(() => {});
+      retired.add(done);
+      void done.finally(() => retired.delete(done));
+    },
   };
 }

@@ -22,7 +22,7 @@ import { http2Module, netModule } from "./node_http2.ts";
 import { acceptH2c } from "./h2c_front.ts";
 import { CONNECTION_FIELDS } from "./_fields.ts";
 import type * as tls from "node:tls";
-import { peerCertHeader, type ServerTls } from "../node_tls.ts";
+import { peerCertHeader, secureContextOptions, type ServerTls } from "../node_tls.ts";
 import { pipeBody } from "./_pipe.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 import { requestParts } from "../raw/request_parts.ts";
@@ -70,6 +70,13 @@ export interface H2Server {
   /** Stop accepting, close sessions gracefully (GOAWAY) once their streams are done. */
   shutdown(): Promise<void>;
   readonly finished: Promise<void>;
+  /**
+   * Serve another certificate and key (and CA) to the sessions opened from now on (node:tls's
+   * `setSecureContext`); open sessions keep theirs. Check the pair first (`checkServerTls`).
+   *
+   * @throws Error on a plaintext (h2c) listener.
+   */
+  reloadTls(tls: ServerTls): void;
 }
 
 /**
@@ -215,6 +222,13 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       return finished;
     },
     finished,
+    reloadTls(tls: ServerTls): void {
+      if (!opts.tls) throw new Error("not a TLS listener");
+      const requireClientAuth = opts.tls.requireClientAuth === true;
+      (server as http2.Http2SecureServer).setSecureContext(
+        secureContextOptions({ ...tls, requireClientAuth }),
+      );
+    },
   };
 }
 

@@ -37,7 +37,8 @@ import { DateCache, UnsentResponse, writeResponse } from "./response_writer.ts";
 import { type Takeover, takeovers } from "./tunnel.ts";
 import { buildRequest, normaliseMethod } from "./build_request.ts";
 import { defaultReject } from "./default_reject.ts";
-import { listenMutualTls, type ServerTls } from "../node_tls.ts";
+import { listenMutualTls, type MutualTlsListener, type ServerTls } from "../node_tls.ts";
+import { rebind, replaceableBind, reusePortAvailable } from "../tls_port.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -106,6 +107,15 @@ export interface RawServer {
   readonly finished: Promise<void>;
   /** Client connections currently open. */
   connections(): number;
+  /**
+   * Serve another certificate and key (and CA) to the connections accepted from now on; open
+   * connections keep theirs. node:tls swaps its context; a `Deno.listenTls` listener is replaced
+   * by a new one on the same port (SO_REUSEPORT), then closed.
+   *
+   * @throws Error when the listener has no TLS, or the new listener cannot be opened (the old
+   *   one keeps serving).
+   */
+  reloadTls(tls: ServerTls): void;
 }
 
 /** The request handler: same shape as `Deno.ServeHandler`. */
@@ -161,22 +171,36 @@ export function serveRaw(opts: RawServeOptions, handler: RawHandler): RawServer 
     });
     return new Engine(mutual, opts, handler, mutual.ready);
   }
-  const listener: Deno.Listener = opts.tls
-    ? Deno.listenTls({
-      ...common,
-      cert: opts.tls.cert,
-      key: opts.tls.key,
-      alpnProtocols: ["http/1.1"],
-    })
-    : Deno.listen(common);
-  return new Engine(listener, opts, handler);
+  if (opts.tls) {
+    // Bound with SO_REUSEPORT when it can be, so that a certificate reload can open the new
+    // listener beside it (`reloadTls`).
+    const bind = replaceableBind(opts.hostname, opts.port, opts.reusePort);
+    return new Engine(listenTls({ hostname: opts.hostname, ...bind }, opts.tls), opts, handler);
+  }
+  return new Engine(Deno.listen(common), opts, handler);
+}
+
+function listenTls(
+  at: { hostname: string; port: number; reusePort?: boolean },
+  tls: ServerTls,
+): Deno.Listener {
+  return Deno.listenTls({
+    hostname: at.hostname,
+    port: at.port,
+    transport: "tcp",
+    ...(at.reusePort ? { reusePort: true } : {}),
+    cert: tls.cert,
+    key: tls.key,
+    alpnProtocols: ["http/1.1"],
+  });
 }
 
 class Engine implements RawServer {
   readonly addr: Deno.NetAddr;
   readonly finished: Promise<void>;
   readonly ready: Promise<void>;
-  readonly #listener: Deno.Listener;
+  #listener: Deno.Listener;
+  readonly #reusePort: boolean;
   readonly #handler: RawHandler;
   readonly #opts: RawServeOptions;
   readonly #conns = new Set<ServerConn>();
@@ -204,6 +228,7 @@ class Engine implements RawServer {
     ready: Promise<void> = Promise.resolve(),
   ) {
     this.#listener = listener;
+    this.#reusePort = opts.reusePort === true || (opts.tls !== undefined && reusePortAvailable());
     this.ready = ready;
     this.addr = listener.addr as Deno.NetAddr;
     this.#handler = handler;
@@ -223,11 +248,34 @@ class Engine implements RawServer {
     );
     this.#sweep = setInterval(() => this.#sweepTimeouts(), tick);
     this.finished = new Promise((r) => this.#resolveFinished = r);
-    this.#accepting = this.#accept();
+    this.#accepting = this.#accept(listener);
   }
 
   connections(): number {
     return this.#conns.size;
+  }
+
+  reloadTls(tls: ServerTls): void {
+    if (this.#stopping) return;
+    const old = this.#listener;
+    if ("setTls" in old) {
+      (old as MutualTlsListener).setTls(tls);
+      return;
+    }
+    if (!this.#opts.tls) throw new Error("not a TLS listener");
+    // Fails (AddrInUse) when the old listener was bound without SO_REUSEPORT: it keeps serving.
+    const next = rebind(this.addr.port, () =>
+      listenTls(
+        { hostname: this.addr.hostname, port: this.addr.port, reusePort: this.#reusePort },
+        tls,
+      ));
+    this.#listener = next;
+    const accepting = this.#accepting;
+    const more = this.#accept(next);
+    this.#accepting = Promise.all([accepting, more]).then(() => {});
+    try {
+      old.close(); // its accept loop ends; its connections go on
+    } catch { /* already closed */ }
   }
 
   async shutdown(): Promise<void> {
@@ -245,13 +293,14 @@ class Engine implements RawServer {
     await this.finished;
   }
 
-  async #accept(): Promise<void> {
+  async #accept(listener: Deno.Listener): Promise<void> {
     for (;;) {
       let tcp: Deno.Conn;
       try {
-        tcp = await this.#listener.accept();
+        tcp = await listener.accept();
       } catch {
-        if (this.#stopping) break;
+        // stopped, or replaced by a certificate reload
+        if (this.#stopping || listener !== this.#listener) break;
         // e.g. EMFILE: keep serving the connections we have, retry accepting a bit later
         await new Promise((r) => setTimeout(r, 50));
         continue;
