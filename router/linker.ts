@@ -338,7 +338,16 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       for (const rc of c.routers) {
         for (const [j, s] of rc.servers.entries()) {
           const key = listenerKey(rc.label, s.ip, s.port, rc.protocol, j);
-          if (listeners.has(key)) continue;
+          const kept = listeners.get(key);
+          if (kept) {
+            // A kept listener reads the `tls` files this config names (they may have moved).
+            const w = tlsWatches.get(kept);
+            if (w && s.tls) {
+              w.cfg = s.tls;
+              void w.watch.check();
+            }
+            continue;
+          }
           const label = rc.label;
           // Server stats are scoped by the bound port (a port-0 listener gets its real one).
           const scoped: {

@@ -199,3 +199,30 @@ routers:
     await Deno.remove(certs, { recursive: true });
   }
 });
+
+Deno.test("tls: a config reload that points a running listener at other certificate files serves them", async () => {
+  const certs = await Deno.makeTempDir({ prefix: "sy-tls-reload-" });
+  await makeCerts(certs, { foo: "DNS:foo", bar: "DNS:bar" });
+  const configPath = await Deno.makeTempFile({ suffix: ".yaml" });
+  const config = (name: string) => `
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.1/1 ;
+  servers:
+  - {ip: 127.0.0.1, port: 0, tls: {certPath: ${certs}/${name}.pem, keyPath: ${certs}/${name}.key}}
+  - {ip: 127.0.0.1, port: 0, engine: raw, tls: {certPath: ${certs}/${name}.pem, keyPath: ${certs}/${name}.key}}
+`;
+  const sy = await startSwitchyard(config("foo"), { configPath });
+  try {
+    const ports = sy.ports.http!;
+    for (const port of ports) assertEquals(await servedCN(port), "foo");
+    await Deno.writeTextFile(configPath, config("bar"));
+    // the same listeners (same ports), the files the new config names
+    for (const port of ports) assertEquals(await untilCN(port, "bar"), "bar", `port ${port}`);
+  } finally {
+    await sy.stop();
+    await Deno.remove(configPath);
+    await Deno.remove(certs, { recursive: true });
+  }
+});
