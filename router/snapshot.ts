@@ -100,10 +100,19 @@ export interface SnapshotDeps {
  * Linkerd's ConfiguredDtabNamer binds with `fileDtab ++ (routerDtab ++ localDtab)`: the file
  * comes first, so the router's own `dtab` (and `l5d-dtab`) entries win over it.
  */
-function interpreterDtab(rc: RouterConfig): Dtab {
+function interpreterDtab(rc: RouterConfig, where: string): Dtab {
   if (rc.interpreter.kind !== "io.l5d.fs") return [];
   const file = rc.interpreter.dtabFile;
-  const text = Deno.readTextFileSync(file);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e: unknown) {
+    // Linkerd's config type `File` requires a regular file: `<path> is not a file`.
+    const why = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory
+      ? "is not a file"
+      : `cannot be read: ${e instanceof Error ? e.message : String(e)}`;
+    throw new Error(`${where}.interpreter.dtabFile: ${file} ${why}`, { cause: e });
+  }
   try {
     return parseDtab(text);
   } catch (e: unknown) {
@@ -112,10 +121,10 @@ function interpreterDtab(rc: RouterConfig): Dtab {
   }
 }
 
-function routerSpec(rc: RouterConfig, ext: RouterExtensions): RouterSpec {
+function routerSpec(rc: RouterConfig, ext: RouterExtensions, where: string): RouterSpec {
   const dstPrefix = parsePath(rc.dstPrefix);
   const base = [...parseDtab(rc.dtab), ...ext.dentries]; // issue 5: compiled `services:` win (later)
-  const fileDtab = interpreterDtab(rc);
+  const fileDtab = interpreterDtab(rc, where);
   return {
     label: rc.label,
     dtab: fileDtab.length > 0 ? [...fileDtab, ...base] : base,
@@ -215,9 +224,10 @@ export function buildSnapshot(
   const cmShare = deps.configMapInterpreters ?? configMapInterpreters();
   try {
     for (const rc of config.routers) {
+      const where = `routers[${config.routers.indexOf(rc)}]`;
       // k8s: `interpreter.transformers` wrap this router's view of the namers
       const own = createTransformers(rc.interpreter.transformers, {
-        path: `routers[${config.routers.indexOf(rc)}].interpreter.transformers`,
+        path: `${where}.interpreter.transformers`,
         clock,
         log,
         bind: discovery.lookup, // io.l5d.replace / io.l5d.const bind their path with no dtab
@@ -226,7 +236,7 @@ export function buildSnapshot(
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
       const cm = cmShare.acquire(rc, { clock, log });
       if (cm) configMaps.set(rc.label, cm);
-      const spec = { ...routerSpec(rc, ext), interpreterDtab: cm?.dtab };
+      const spec = { ...routerSpec(rc, ext, where), interpreterDtab: cm?.dtab };
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
       const logSpec = rc.protocol === "h2"
         ? {

@@ -117,6 +117,17 @@ ${interpreter}  servers: [{ip: 127.0.0.1, port: 0}]
   const missing = await check(yaml("  interpreter: {kind: io.l5d.fs}\n"));
   assertEquals(missing.code, 1, missing.out);
   assertStringIncludes(missing.out, "routers[0].interpreter.dtabFile");
+  // Linkerd's config type `File` (FileDeserializer.scala): `<path> is not a file`, at start.
+  for (const [file, shown] of [[`${base}/nope.dtab`, "nope.dtab"], [`${base}/disco`, "disco"]]) {
+    const refused = await startSwitchyard(
+      yaml(`  interpreter: {kind: io.l5d.fs, dtabFile: ${file}}\n`),
+    )
+      .then(async (sy) => {
+        await sy.stop();
+        return "started";
+      }, (e: unknown) => String(e));
+    assertStringIncludes(refused, `routers[0].interpreter.dtabFile: ${file} is not a file`, shown);
+  }
   const sy = await startSwitchyard(
     yaml(
       `  interpreter:\n    kind: io.l5d.fs\n    dtabFile: ${dtabFile}\n` +
