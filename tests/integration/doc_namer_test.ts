@@ -10,6 +10,7 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { ROOT, runCli, type Running, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
 import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+import { dnsmasqPath, startDnsmasq } from "../support/dnsmasq.ts";
 import { relative } from "node:path";
 
 async function get(sy: Running, host: string): Promise<{ status: number; name?: string }> {
@@ -211,4 +212,48 @@ routers:
   } finally {
     await sy.stop();
   }
+});
+
+Deno.test({
+  name:
+    "docs namer: io.l5d.dnssrv's domain expands a relative record name; one ending in . is absolute",
+  ignore: dnsmasqPath() === undefined,
+  async fn() {
+    const web = startUpstream("web");
+    const dns = await startDnsmasq([
+      "local=/test/",
+      `srv-host=_http._tcp.web.test,a.web.test,${web.port}`,
+      "host-record=a.web.test,127.0.0.1",
+    ]);
+    // The page's example, with `domain` the zone of the record and dnsHosts the local server.
+    const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.dnssrv
+  experimental: true
+  refreshIntervalSeconds: 5
+  domain: web.test
+  dnsHosts:
+  - 127.0.0.1:${dns.port}
+routers:
+- protocol: http
+  dtab: |
+    /dnssrv => /#/io.l5d.dnssrv;
+    /svc => /dnssrv;
+    /svc/relative => /dnssrv/_http._tcp;
+    /svc/absolute => /dnssrv/_http._tcp.web.test.;
+    /svc/doubled => /dnssrv/_http._tcp.web.test;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+    try {
+      assertEquals(await get(sy, "relative"), { status: 200, name: "web" });
+      assertEquals(await get(sy, "absolute"), { status: 200, name: "web" });
+      // Not ending in `.`, so `.web.test` is appended again: no such record.
+      assertEquals((await get(sy, "doubled")).status, 502);
+    } finally {
+      await sy.stop();
+      await dns.stop();
+      await web.close();
+    }
+  },
 });
