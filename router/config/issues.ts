@@ -152,6 +152,13 @@ const MOVED_KEYS: Readonly<Record<string, string>> = {
   maxRequestKB: "streamAfterContentLengthKB",
   maxResponseKB: "streamAfterContentLengthKB",
   h2AccessLog: "httpAccessLog on http routers; h2AccessLog is the h2 routers' key",
+  /**
+   * tracer.md's top-level section: Linkerd 1.0 removed it (linkerd/linkerd PR #1048) for the
+   * io.l5d.zipkin telemeter, with the same `host`, `port` and `sampleRate` (ZipkinInitializer).
+   */
+  tracers: "telemetry: [{kind: io.l5d.zipkin, host, port, sampleRate}]; tracers went in 1.0",
+  /** tracer.md's per-tracer console dump; a telemeter that logs every span is io.l5d.tracelog. */
+  debugTrace: "an io.l5d.tracelog telemeter, which logs the spans",
 };
 
 /** Separates the per-key messages of one `unrecognized_keys` issue. */
