@@ -148,6 +148,34 @@ function coerceQuoted(
   return done;
 }
 
+/**
+ * Linkerd's Jackson reads a key with no value (`namers:` with every entry commented out, which
+ * YAML reads as null) into an `Option` field as `None`: the key counts as absent. Where the
+ * schema wanted something else and found null under a mapping key, drop the key from `raw` and
+ * report where; the caller validates again (a required key is then reported missing).
+ */
+function dropNulls(raw: unknown, issues: readonly z.core.$ZodIssue[]): PropertyKey[][] {
+  const done: PropertyKey[][] = [];
+  for (const iss of issues) {
+    // A null fails as invalid_type, with a plugin union's or a custom check's own message, or
+    // below its key (a list schema reads `identifier:` as `[null]`): the nearest null up the path.
+    if (iss.code === "unrecognized_keys") continue;
+    let parent: unknown = raw;
+    for (let i = 0; i < iss.path.length; i++) {
+      if (parent === null || typeof parent !== "object") break;
+      const key = iss.path[i]!;
+      const obj = parent as Record<PropertyKey, unknown>;
+      if (typeof key === "string" && !Array.isArray(obj) && obj[key] === null) {
+        delete obj[key];
+        done.push(iss.path.slice(0, i + 1));
+        break;
+      }
+      parent = obj[key];
+    }
+  }
+  return done;
+}
+
 function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return a.line - b.line || a.column - b.column || a.path.localeCompare(b.path);
 }
@@ -241,10 +269,13 @@ export function parseConfig(text: string, filename: string): ParseResult {
   }
   let parsed = configSchema.safeParse(raw, { error: zodMessage });
   const coerced: { path: PropertyKey[]; value: string }[] = [];
+  const nulls: PropertyKey[][] = [];
   for (let round = 0; round < 4 && !parsed.success; round++) {
     const c = coerceQuoted(raw, parsed.error.issues);
-    if (c.length === 0) break;
+    const n = dropNulls(raw, parsed.error.issues);
+    if (c.length === 0 && n.length === 0) break;
     coerced.push(...c);
+    nulls.push(...n);
     parsed = configSchema.safeParse(raw, { error: zodMessage });
   }
   // The other protocol's service/client keys, which the shared schema lets through.
@@ -265,6 +296,11 @@ export function parseConfig(text: string, filename: string): ParseResult {
     const loc = locate(doc, c.path);
     const message = `quoted value ${JSON.stringify(c.value)} read as ${c.value.trim()} ` +
       "(as Linkerd's Jackson does); write it unquoted";
+    warnings.push(issueAt(lc, filename, loc.offset, loc.path, message));
+  }
+  for (const path of nulls) {
+    const loc = locate(doc, path, { atKey: true });
+    const message = "no value: read as absent (as Linkerd's Jackson reads null as None)";
     warnings.push(issueAt(lc, filename, loc.offset, loc.path, message));
   }
   for (const w of lintConfig({ ...parsed.data, source: raw })) {

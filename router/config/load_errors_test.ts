@@ -446,3 +446,32 @@ Deno.test("parseConfig() refuses the other protocol's service and client keys (L
   servers: [{port: 4141}]
 `);
 });
+
+// Linkerd's Jackson reads a key with no value into an Option field as None (LinkerConfig's
+// `namers`, `telemetry`, `admin`, `usage`; RouterConfig's `dtab`, `identifier`; …): absent.
+Deno.test("parseConfig() reads a key with no value as absent, as Linkerd's Jackson reads None", () => {
+  const r = parseConfig(
+    "admin:\nrouters:\n- protocol: http\n  identifier:\n  servers:\n  - port: 4141\n    ip:\n" +
+      "namers:\ntelemetry:\nusage:\n",
+    "t.yaml",
+  );
+  if (!r.ok) throw new Error(r.errors.map(formatIssue).join("\n"));
+  assertEquals(r.config.admin.port, 9990);
+  assertEquals(r.config.namers, []);
+  assertEquals(r.config.telemetry, []);
+  assertEquals(r.config.routers[0]!.identifier, [{ kind: "io.l5d.header.token", header: "Host" }]);
+  assertEquals(r.config.routers[0]!.servers[0]!.ip, "127.0.0.1");
+  for (const [at, key] of [["1:1", "admin"], ["4:3", "routers[0].identifier"], ["8:1", "namers"]]) {
+    assert(
+      r.warnings.includes(
+        `t.yaml:${at}: ${key}: no value: read as absent (as Linkerd's Jackson reads null as None)`,
+      ),
+      r.warnings.join("\n"),
+    );
+  }
+  // A required key with no value is still missing.
+  assertEquals(lines("routers:\nnamers:\n- kind: io.l5d.fs\n  rootDir:\n"), [
+    "t.yaml:1:9: routers: required key is missing (expected a list)",
+    "t.yaml:4:11: namers[0].rootDir: required key is missing (expected a string)",
+  ]);
+});

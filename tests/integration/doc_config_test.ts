@@ -125,6 +125,38 @@ usage:
   }
 });
 
+// "Four top level keys are supported" and only `routers` is required: a section left with no
+// value (its entries commented out) is absent, as Linkerd's Jackson reads null into LinkerConfig's
+// Option fields (`namers`, `telemetry`, `admin`, `usage`) as None.
+Deno.test("docs config: optional top-level sections left empty are absent", async () => {
+  const app = startUpstream("app");
+  const sy = await startSwitchyard(`
+routers:
+- protocol: http
+  dtab: /svc/* => /$/inet/127.1/${app.port}
+  servers:
+  - port: 0
+namers:
+#- kind: io.l5d.fs
+#  rootDir: disco
+telemetry:
+usage:
+admin:
+  port: 0
+`);
+  try {
+    const r = await curl(["-H", "Host: a", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 200, r.body);
+    assert(
+      sy.logs.some((l) => l.includes("namers: no value: read as absent")),
+      sy.logs.join("\n"),
+    );
+  } finally {
+    await sy.stop();
+    await app.close();
+  }
+});
+
 // "Administrative interface": `port` defaults to 9990. The page's table says `ip` 0.0.0.0, but
 // Linkerd 1.2 moved the admin server to 127.0.0.1 (linkerd/linkerd PR #1366, "namerd and admin
 // default to loopback"; the docs were corrected in PR #1632), which Switchyard follows.
