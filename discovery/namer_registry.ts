@@ -9,8 +9,8 @@
  *
  * Kinds here: `io.l5d.fs` (`rootDir`, which must be a directory, as Linkerd's `Directory` config
  * type requires), `io.l5d.rewrite` (`pattern`, `name`; `prefix` required, as in Linkerd),
- * `io.l5d.k8s` and `io.l5d.k8s.ns` (`k8s/endpoints.ts`) and `io.l5d.dnssrv` (experimental,
- * `dns_srv.ts`). The registry is a plain Map built per call, so more kinds are added with
+ * `io.l5d.k8s` and `io.l5d.k8s.ns` (`k8s/endpoints.ts`), `io.l5d.dnssrv` (experimental,
+ * `dns_srv.ts`) and `io.l5d.consul` (`consul/namer.ts`). The registry is a plain Map built per call, so more kinds are added with
  * `defineNamerFactory` without any global state.
  *
  * The factories take entries that are already validated (the config loader's
@@ -34,6 +34,8 @@ import { readPath } from "./_path.ts";
 import { createDnsSrvNamer, kind as dnsSrvKind } from "./dns_srv.ts"; // k8s
 import type { DnsSrvNamerConfig } from "./dns_srv_schema.ts"; // k8s
 import type { K8sNamerConfig } from "./k8s/namer_factories_schema.ts"; // k8s
+import { kind as consulKind, makeConsulNamer } from "./consul/mod.ts";
+import type { ConsulNamerConfig } from "./consul/mod.ts";
 import {
   closeTransformers,
   createTransformers,
@@ -144,7 +146,7 @@ export function defineNamerFactory<C = Record<string, unknown>>(def: {
 
 /**
  * The built-in factories (`io.l5d.fs`, `io.l5d.rewrite`, `io.l5d.k8s`, `io.l5d.k8s.ns`,
- * `io.l5d.dnssrv`), as a fresh Map the caller may extend.
+ * `io.l5d.dnssrv`, `io.l5d.consul`), as a fresh Map the caller may extend.
  *
  * @returns kind → factory.
  * @example
@@ -202,11 +204,17 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
       make: (config, ctx) => makeK8sNamer(config, ctx),
     })
   );
+  const consul = defineNamerFactory<ConsulNamerConfig>({
+    kind: consulKind,
+    defaultPrefix: [consulKind],
+    make: (config, ctx) => makeConsulNamer(config, ctx),
+  });
   return new Map([
     [fs.kind, fs],
     [rewrite.kind, rewrite],
     ...k8sFactories.map((f) => [f.kind, f] as const),
     [dnssrv.kind, dnssrv],
+    [consul.kind, consul],
   ]);
 }
 

@@ -34,6 +34,8 @@ import {
 } from "./k8s/mod.ts"; // k8s
 import { k8sNamerConfig, k8sNsNamerConfig } from "./k8s/namer_factories_schema.ts"; // k8s
 import { validateTransformerConfigs } from "./k8s/transformer_registry_schema.ts"; // k8s
+import { kind as consulKind } from "./consul/namer.ts";
+import { consulNamerConfig } from "./consul/namer_schema.ts";
 
 /** The keys every namer accepts. */
 export const namerCommonConfig = z.object({
@@ -61,7 +63,7 @@ export function namerEntrySchema<S extends z.ZodRawShape>(own: z.ZodObject<S>): 
 
 /**
  * The schemas of the built-in kinds (`io.l5d.fs`, `io.l5d.rewrite`, `io.l5d.k8s`,
- * `io.l5d.k8s.ns`, `io.l5d.dnssrv`), as a fresh Map the caller may extend.
+ * `io.l5d.k8s.ns`, `io.l5d.dnssrv`, `io.l5d.consul`), as a fresh Map the caller may extend.
  *
  * @returns kind → full strict schema.
  */
@@ -73,6 +75,7 @@ export function builtinNamerSchemas(): Map<string, z.ZodType> {
     [k8sNsKind, namerEntrySchema(k8sNsNamerConfig)],
     [k8sExternalKind, namerEntrySchema(k8sNamerConfig)],
     [dnsSrvKind, namerEntrySchema(dnsSrvNamerConfig)],
+    [consulKind, namerEntrySchema(consulNamerConfig)],
   ]);
 }
 

@@ -67,6 +67,8 @@ export function summarizeConfig(config: Config): string[] {
       ? `${n.pattern} => ${n.name}`
       : n.kind === "io.l5d.dnssrv" // k8s
       ? `dns ${n.dnsHosts?.join(" ") ?? "system resolver"}`
+      : n.kind === "io.l5d.consul"
+      ? `agent ${n.host ?? "localhost"}:${n.port ?? 8500}`
       : `api ${n.host ?? "default"}:${n.port ?? "default"}`; // k8s
     lines.push(`namer ${n.kind} at /#${n.prefix} (${detail})`);
   }

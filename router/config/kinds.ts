@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { unsupportedKinds } from "./kinds.ts";
- * console.log(unsupportedKinds.namer.includes("io.l5d.consul")); // true
+ * console.log(unsupportedKinds.namer.includes("io.l5d.marathon")); // true
  * ```
  *
  * @module
@@ -38,7 +38,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
   protocol: ["thrift", "mux", "thriftmux"],
   namer: [
     "io.l5d.k8s.istio",
-    "io.l5d.consul",
     "io.l5d.serversets",
     "io.l5d.zkLeader",
     "io.l5d.curator",

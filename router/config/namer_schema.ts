@@ -9,12 +9,13 @@
  * | `io.l5d.k8s` | `host`, `port` (`localhost:8001`), `labelSelector`, `useServiceAccount`, `prefix` (`/io.l5d.k8s`) |
  * | `io.l5d.k8s.ns` | as `io.l5d.k8s` plus `envVar` (`POD_NAMESPACE`), `prefix` (`/io.l5d.k8s.ns`) |
  * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `domain` (`.`), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
+ * | `io.l5d.consul` | `host` (`localhost`), `port` (8500), `includeTag` (false), `useHealthCheck` (false), `healthStatuses` (`[passing]`), `token`, `setHost` (false), `consistencyMode` (`default`), `failFast`, `preferServiceAddress` (true), `weights`, `fixedLengthStreamedAfterKB`, `tls`, `transferMetadata`, `prefix` (`/io.l5d.consul`) |
  *
  * All take `experimental` and `transformers` (kinds `io.l5d.k8s.daemonset`: `namespace`,
  * `service`, `port` required, `k8sHost`, `k8sPort`, `useServiceAccount`, `hostNetwork`, `prefix`;
  * `io.l5d.k8s.localnode`: `hostNetwork`, `prefix`; and the others). `host`/`port` of the k8s namer have no
  * config-level default: leaving both out lets Switchyard use the service account when it runs
- * in a pod (`discovery/k8s/api.ts`). Consul, ZooKeeper, Marathon… namers are rejected as
+ * in a pod (`discovery/k8s/api.ts`). ZooKeeper, Marathon… namers are rejected as
  * unsupported (table in `kinds.ts`).
  *
  * @example
@@ -29,6 +30,7 @@ import { z } from "zod";
 import { defaults } from "./defaults.ts";
 import { host, pathPattern, pathString } from "./common_schema.ts";
 import { pluginUnion } from "./plugin.ts";
+import { consulNamerConfig } from "../../discovery/consul/namer_schema.ts";
 
 // k8s: the transformer kinds (discovery/k8s/transformer_registry.ts builds them)
 const transformerPrefix = pathString.optional();
@@ -144,6 +146,15 @@ const dnsSrvNamer = z.strictObject({
   transformers: namerTransformersSchema,
 });
 
+/** `io.l5d.consul` (`discovery/consul/namer.ts`): Linkerd's keys, defaults in the namer. */
+const consulNamer = z.strictObject({
+  kind: z.literal("io.l5d.consul"),
+  prefix: pathString.default("/io.l5d.consul"),
+  ...consulNamerConfig.shape,
+  experimental: z.boolean().optional(),
+  transformers: namerTransformersSchema,
+});
+
 const fsNamer = z.strictObject({
   kind: z.literal("io.l5d.fs"),
   prefix: pathString.default(defaults.namers.fsPrefix),
@@ -192,6 +203,7 @@ export const namerSchema = pluginUnion("namer", [
   k8sNsNamer, // k8s
   k8sExternalNamer, // k8s
   dnsSrvNamer, // k8s
+  consulNamer,
 ]);
 
 /** One namer config. */

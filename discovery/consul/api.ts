@@ -1,0 +1,264 @@
+/**
+ * A small client for the Consul HTTP API v1, as Linkerd's consul namer uses it (L1
+ * `consul/.../v1/ConsulApi.scala`, `BaseApi.scala`, `AgentApi.scala`, `utils.scala`):
+ *
+ * - `GET /v1/catalog/service/<name>?dc=<dc>[&tag=<tag>][&index=<i>]` (`useHealthCheck: false`),
+ *   or `GET /v1/health/service/<name>?dc=<dc>[&tag=<tag>][&index=<i>]&passing=<bool>`
+ *   (`useHealthCheck: true`; `passing=true` when `healthStatuses` is just `passing`, else
+ *   `false` and the instances are filtered here by the worst status of their checks,
+ *   `maintenance` > `critical` > `warning` > `passing`, as `HealthApi` does).
+ * - `consistencyMode`: `stale` adds `stale=true`, `consistent` adds `consistent=true`.
+ * - `GET /v1/agent/self` for the agent's `Config.Datacenter` and `Config.Domain`.
+ * - Every request carries `X-Consul-Token: <token>` when `token` is set, and a Host header of
+ *   `host:port` (Linkerd's `SetHostFilter`); a blocking query's index comes back in
+ *   `X-Consul-Index`. A status other than 200 is a {@linkcode ConsulApiError}.
+ * - `tls`: HTTPS with the CA bundle (`trustCertsBundle`, `trustCerts`) and client certificate
+ *   (`clientAuth`); the server's certificate is verified against `host`.
+ * - Requests time out after 10 minutes (Linkerd's `DefaultRequestTimeout`; a blocking query
+ *   waits up to Consul's default 5 minutes).
+ *
+ * @module
+ */
+
+/** One instance of a service (`/v1/catalog/service` shape; health answers are mapped to it). */
+export interface ServiceNode {
+  readonly Node?: string | null;
+  readonly Address?: string | null;
+  readonly ServiceID?: string | null;
+  readonly ServiceName?: string | null;
+  readonly ServiceTags?: readonly string[] | null;
+  readonly ServiceAddress?: string | null;
+  readonly ServicePort?: number | null;
+  /** The worst check status (health API only). */
+  readonly Status?: HealthStatus;
+  readonly ServiceMeta?: Readonly<Record<string, string>> | null;
+  readonly NodeMeta?: Readonly<Record<string, string>> | null;
+}
+
+/** Consul check statuses, best to worst. */
+export const HEALTH_STATUSES = ["passing", "warning", "critical", "maintenance"] as const;
+
+/** A check status. */
+export type HealthStatus = typeof HEALTH_STATUSES[number];
+
+/** Consul consistency modes (`consistencyMode`). */
+export type ConsistencyMode = "default" | "stale" | "consistent";
+
+/** A value with the `X-Consul-Index` it was read at. */
+export interface Indexed<T> {
+  readonly value: T;
+  /** `undefined` when the answer had no `X-Consul-Index`. */
+  readonly index: string | undefined;
+}
+
+/** The parts of `/v1/agent/self` the namer reads. */
+export interface AgentConfig {
+  readonly Datacenter?: string | undefined;
+  readonly Domain?: string | undefined;
+}
+
+/** A non-200 answer. */
+export class ConsulApiError extends Error {
+  /** The HTTP status. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ConsulApiError";
+    this.status = status;
+  }
+}
+
+/** TLS to the agent (Linkerd's `TlsClientConfig`). */
+export interface ConsulTls {
+  readonly disableValidation?: boolean | undefined;
+  readonly commonName?: string | undefined;
+  readonly trustCerts?: readonly string[] | undefined;
+  readonly trustCertsBundle?: string | undefined;
+  readonly clientAuth?: { readonly certPath: string; readonly keyPath: string } | undefined;
+}
+
+/** Options of {@linkcode createConsulApi}. */
+export interface ConsulApiOptions {
+  /** Default `localhost`. */
+  readonly host?: string | undefined;
+  /** Default 8500. */
+  readonly port?: number | undefined;
+  readonly token?: string | undefined;
+  readonly tls?: ConsulTls | undefined;
+  /** `useHealthCheck: true` → these statuses through `/v1/health/service`; else the catalog. */
+  readonly healthStatuses?: readonly HealthStatus[] | undefined;
+  readonly consistencyMode?: ConsistencyMode | undefined;
+  /** Default 600000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The parameters of one service query. */
+export interface ServiceQuery {
+  readonly datacenter: string;
+  readonly tag?: string | undefined;
+  /** A blocking query waits for a change after this index. */
+  readonly index?: string | undefined;
+}
+
+/** The client. */
+export interface ConsulApi {
+  /** E.g. `http://localhost:8500`. */
+  readonly baseUrl: string;
+  /** The request line of a query, for `/namer_state` (`GET /v1/catalog/service/web?dc=dc1`). */
+  describe(name: string, query: ServiceQuery): string;
+  /** The instances of a service. @throws {ConsulApiError} On a status other than 200. */
+  serviceNodes(
+    name: string,
+    query: ServiceQuery,
+    signal: AbortSignal,
+  ): Promise<Indexed<ServiceNode[]>>;
+  /** `Config` of `/v1/agent/self`. @throws {ConsulApiError} On a status other than 200. */
+  agentConfig(signal: AbortSignal): Promise<AgentConfig>;
+  close(): void;
+}
+
+interface HealthEntry {
+  readonly Node?: {
+    Node?: string;
+    Address?: string;
+    Meta?: Record<string, string>;
+  } | null;
+  readonly Service?: {
+    ID?: string;
+    Service?: string;
+    Address?: string;
+    Tags?: string[] | null;
+    Port?: number;
+    Meta?: Record<string, string> | null;
+  } | null;
+  readonly Checks?: readonly { Status?: string }[] | null;
+}
+
+/** Linkerd's `HealthStatus.withNameSafe`: an unknown status reads as passing. */
+function statusOf(name: string | undefined): HealthStatus {
+  const lower = (name ?? "").toLowerCase();
+  return HEALTH_STATUSES.find((s) => s === lower) ?? "passing";
+}
+
+function worst(checks: HealthEntry["Checks"]): HealthStatus | undefined {
+  let out: HealthStatus | undefined;
+  for (const c of checks ?? []) {
+    if (c.Status === undefined) continue;
+    const s = statusOf(c.Status);
+    if (out === undefined || HEALTH_STATUSES.indexOf(s) > HEALTH_STATUSES.indexOf(out)) out = s;
+  }
+  return out;
+}
+
+function fromHealth(e: HealthEntry): ServiceNode {
+  const status = worst(e.Checks);
+  return {
+    Node: e.Node?.Node ?? null,
+    Address: e.Node?.Address ?? null,
+    ServiceID: e.Service?.ID ?? null,
+    ServiceName: e.Service?.Service ?? null,
+    ServiceTags: e.Service?.Tags ?? null,
+    ServiceAddress: e.Service?.Address ?? null,
+    ServicePort: e.Service?.Port ?? null,
+    ...(status !== undefined ? { Status: status } : {}),
+    ServiceMeta: e.Service?.Meta ?? null,
+    NodeMeta: e.Node?.Meta ?? null,
+  };
+}
+
+function bracket(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+function httpClient(tls: ConsulTls | undefined): Deno.HttpClient | undefined {
+  if (!tls) return undefined;
+  const caCerts = [
+    ...(tls.trustCerts ?? []),
+    ...(tls.trustCertsBundle ? [tls.trustCertsBundle] : []),
+  ].map((f) => Deno.readTextFileSync(f));
+  const auth = tls.clientAuth;
+  return Deno.createHttpClient({
+    ...(caCerts.length > 0 ? { caCerts } : {}),
+    ...(auth
+      ? { cert: Deno.readTextFileSync(auth.certPath), key: Deno.readTextFileSync(auth.keyPath) }
+      : {}),
+  });
+}
+
+/**
+ * Make a client (TLS files are read now).
+ *
+ * @param opts Agent address, token, TLS, health filter, consistency.
+ * @returns The client; `close()` releases its TLS client.
+ * @example
+ * ```ts
+ * import { createConsulApi } from "./api.ts";
+ * const api = createConsulApi({ host: "127.0.0.1", port: 8500 });
+ * api.describe("web", { datacenter: "dc1" }); // "GET /v1/catalog/service/web?dc=dc1"
+ * api.close();
+ * ```
+ */
+export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
+  const host = opts.host ?? "localhost";
+  const port = opts.port ?? 8500;
+  const baseUrl = `${opts.tls ? "https" : "http"}://${bracket(host)}:${port}`;
+  const timeoutMs = opts.requestTimeoutMs ?? 600_000;
+  const client = httpClient(opts.tls);
+  const health = opts.healthStatuses;
+  const onlyPassing = health !== undefined && health.length > 0 &&
+    health.every((s) => s === "passing");
+
+  function servicePath(name: string, q: ServiceQuery): string {
+    const params = new URLSearchParams();
+    if (opts.consistencyMode === "consistent") params.set("consistent", "true");
+    if (opts.consistencyMode === "stale") params.set("stale", "true");
+    if (q.index !== undefined) params.set("index", q.index);
+    params.set("dc", q.datacenter);
+    if (q.tag !== undefined) params.set("tag", q.tag);
+    if (health) params.set("passing", String(onlyPassing));
+    const api = health ? "health" : "catalog";
+    return `/v1/${api}/service/${encodeURIComponent(name)}?${params}`;
+  }
+
+  async function get(path: string, signal: AbortSignal): Promise<Indexed<unknown>> {
+    const headers = new Headers({ accept: "application/json" });
+    if (opts.token !== undefined) headers.set("x-consul-token", opts.token);
+    const rsp = await fetch(baseUrl + path, {
+      headers,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      ...(client ? { client } : {}),
+    });
+    if (rsp.status !== 200) {
+      const text = (await rsp.text()).slice(0, 200);
+      throw new ConsulApiError(rsp.status, `${rsp.status} from ${path}: ${text}`);
+    }
+    const value: unknown = await rsp.json();
+    return { value, index: rsp.headers.get("x-consul-index") ?? undefined };
+  }
+
+  return {
+    baseUrl,
+    describe: (name, q) => `GET ${servicePath(name, q)}`,
+    async serviceNodes(name, q, signal) {
+      const { value, index } = await get(servicePath(name, q), signal);
+      if (!Array.isArray(value)) throw new Error(`consul: ${name}: not a JSON array`);
+      if (!health) return { value: value as ServiceNode[], index };
+      const nodes = (value as HealthEntry[]).map(fromHealth);
+      return {
+        value: onlyPassing ? nodes : nodes.filter((n) => health.includes(n.Status ?? "passing")),
+        index,
+      };
+    },
+    async agentConfig(signal) {
+      const { value } = await get("/v1/agent/self", signal);
+      const config = (value as { Config?: AgentConfig } | null)?.Config ?? {};
+      return {
+        Datacenter: typeof config.Datacenter === "string" ? config.Datacenter : undefined,
+        Domain: typeof config.Domain === "string" ? config.Domain : undefined,
+      };
+    },
+    close() {
+      client?.close();
+    },
+  };
+}
