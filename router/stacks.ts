@@ -43,6 +43,7 @@ import {
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
+import { rewriteHost } from "./http/rewrite_host.ts";
 import {
   accrualPolicyFactory,
   backoffFromConfig,
@@ -419,8 +420,18 @@ export function createStacks(deps: StackDeps): StackFactory {
         delegation: deps.delegation ?? (() => []),
         h2: deps.h2,
       });
+      // io.l5d.consul `setHost`: the address carries the Host to send (RewriteHostHeader).
+      const authority = a.meta?.authority;
+      const hostRewrite = typeof authority === "string" ? rewriteHost(authority) : null;
       const call = stack(
-        [span, statsFilter(epStats, successByCtx, { mono }), attemptTimeout, limiter, diag],
+        [
+          span,
+          statsFilter(epStats, successByCtx, { mono }),
+          attemptTimeout,
+          limiter,
+          diag,
+          hostRewrite,
+        ],
         forwardTo(transport, a.host, a.port, {
           forwardClientCert: params.forwardClientCert === true,
           onConnect: countConnect,

@@ -54,7 +54,7 @@ export class Ctx {
   headerList: readonly (readonly [string, string])[] | undefined = undefined;
   /** Local: the request `headerList` was read from (a filter that replaces it invalidates it). */
   headerSource: Request | undefined = undefined;
-  /** Local: effective Host, forwarded upstream unchanged (Linkerd never rewrites Host). */
+  /** Local: effective Host, forwarded upstream (rewritten only for a consul `setHost` name). */
   host: string;
   /** Local: origin-form target to forward; identifiers with `consume` change it. */
   target: string;

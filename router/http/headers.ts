@@ -29,6 +29,8 @@ export const H = {
   grpcTimeout: "grpc-timeout",
   forwarded: "forwarded",
   clientCert: "x-forwarded-client-cert",
+  location: "location",
+  refresh: "refresh",
 } as const;
 
 /**

@@ -234,6 +234,35 @@ Deno.test("consul: includeTag, useHealthCheck/healthStatuses, weights, token, co
   }
 });
 
+Deno.test("consul: setHost sends Host <tag>.<service>.service.<dc>.<domain> and maps Location back", async () => {
+  const a = startUpstream("a", (req) => {
+    const host = req.headers.get("host") ?? "";
+    return new Response(JSON.stringify({ name: "a", host }), {
+      status: new URL(req.url).pathname === "/moved" ? 302 : 200,
+      headers: { location: `http://${host}/elsewhere`, "content-type": "application/json" },
+    });
+  });
+  const consul = startFakeConsul({ domain: ".acme.co." });
+  consul.setService("web", [{ port: a.port, tags: ["prod"] }]);
+  const sy = await startSwitchyard(
+    config(consul, "includeTag: true\nsetHost: true", "/svc => /#/io.l5d.consul/dc1/prod;"),
+  );
+  try {
+    const r = await curl(["-H", "Host: web", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 200, r.body);
+    // LookupCache.scala: the domain from /v1/agent/self without its dots; SvcAddr.mkMeta.
+    assertEquals(JSON.parse(r.body).host, "prod.web.service.dc1.acme.co");
+    // RewriteHostHeader.scala: Location and Refresh get the client's Host back.
+    const moved = await curl(["-H", "Host: web", `http://${sy.proxy()}/moved`]);
+    assertEquals(moved.status, 302, moved.body);
+    assertEquals(moved.headers.get("location"), "http://web/elsewhere");
+  } finally {
+    await sy.stop();
+    await consul.close();
+    await a.close();
+  }
+});
+
 Deno.test("consul: check accepts Linkerd's keys and refuses bad ones at their line", async () => {
   const dir = await Deno.makeTempDir();
   try {
