@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { type FakeConsul, startFakeConsul } from "../support/fake_consul.ts";
+import { makeCerts } from "../support/certs.ts";
 import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream, type Upstream } from "../support/upstream.ts";
 
@@ -260,6 +261,31 @@ Deno.test("consul: setHost sends Host <tag>.<service>.service.<dc>.<domain> and 
     await sy.stop();
     await consul.close();
     await a.close();
+  }
+});
+
+Deno.test("consul: tls reaches an HTTPS agent verified with trustCertsBundle, with a clientAuth certificate", async () => {
+  const dir = await Deno.makeTempDir();
+  await makeCerts(dir, { consul: "IP:127.0.0.1", client: "DNS:client" });
+  const a = startUpstream("a");
+  const consul = startFakeConsul({
+    tls: {
+      cert: await Deno.readTextFile(`${dir}/consul.pem`),
+      key: await Deno.readTextFile(`${dir}/consul.key`),
+    },
+  });
+  consul.setService("web", [{ port: a.port }]);
+  const keys = `tls: {commonName: consul, trustCertsBundle: ${dir}/ca.pem, ` +
+    `clientAuth: {certPath: ${dir}/client.pem, keyPath: ${dir}/client.key}}`;
+  const sy = await startSwitchyard(config(consul, keys, "/svc => /#/io.l5d.consul/dc1;"));
+  try {
+    assertEquals(await send(sy.proxy(), "web", 2), ["a", "a"]);
+    assert(consul.requests.length > 0);
+  } finally {
+    await sy.stop();
+    await consul.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

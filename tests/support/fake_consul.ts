@@ -14,6 +14,7 @@
  * - An unknown datacenter answers 500 `No path to datacenter`, as Consul does; `requireToken`
  *   answers 403 `ACL not found` without the right `X-Consul-Token`.
  * - Names and tags match case-insensitively, as Consul's catalog does.
+ * - `tls`: HTTPS with the given certificate.
  * - Faults: `failNext(n, status)`; `down()` closes the listener (pending queries are dropped)
  *   and `up()` listens again on the same port, keeping the state.
  *
@@ -45,6 +46,8 @@ export interface FakeConsulOptions {
   /** Default blocking wait, default 300000 ms. */
   readonly waitMs?: number;
   readonly port?: number;
+  /** Serve HTTPS with this PEM certificate and key. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** A request as the fake saw it. */
@@ -227,7 +230,8 @@ export function startFakeConsul(opts: FakeConsulOptions = {}): FakeConsul {
 
   function listen(): void {
     aborter = new AbortController();
-    server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, handle);
+    const listen = { hostname: "127.0.0.1", port, onListen() {} };
+    server = Deno.serve(opts.tls ? { ...listen, ...opts.tls } : listen, handle);
     port = (server.addr as Deno.NetAddr).port;
   }
   listen();
