@@ -189,6 +189,8 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
   const lookups = boundedCache<Var<Lookup>>(1000);
   /** Looked-up path → the watch it reads, for `state()`. */
   const looked = new Map<string, Watch>();
+  /** Watches whose loop runs (a retired one a caller still holds may start again). */
+  const live = new Set<Watch>();
   let agent: Promise<AgentConfig> | undefined;
 
   function backoff(attempt: number): number {
@@ -291,6 +293,8 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
     function ensure(): void {
       lastUsed = now();
       if (running || closing.signal.aborted) return;
+      live.add(w); // closed with the namer even once retired from `watches`
+      if (!watches.has(key)) watches.set(key, w);
       stop = new AbortController();
       const signal = AbortSignal.any([stop.signal, closing.signal]);
       running = loop(signal);
@@ -306,6 +310,11 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
         stop?.abort();
         running = undefined;
         inner.set({ type: "pending" });
+        // Retire it, so names looked up once (a typo in a Host header) leave nothing behind.
+        live.delete(w);
+        if (watches.get(key) === w) watches.delete(key);
+        for (const [p, x] of looked) if (x === w) looked.delete(p);
+        lookups.clear();
       });
     }
 
@@ -352,6 +361,7 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
     const service = (id[width - 1] as string).toLowerCase();
     const w = watch(dc, service, tag);
     looked.set(showPath(path), w);
+    if (looked.size > 1000) looked.delete(looked.keys().next().value as string);
     const leaf = leafBound(makeBound(id, w.addr, path.slice(width)));
     const what = `${tag !== undefined ? `${tag}.` : ""}${service} in ${dc}`;
     return mapVar(w.addr, (a): Lookup => {
@@ -386,11 +396,12 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
     },
     async close() {
       closing.abort();
-      const all = [...watches.values()];
+      const all = new Set([...live, ...watches.values()]);
       watches.clear();
+      live.clear();
       looked.clear();
       lookups.clear();
-      await Promise.allSettled(all.map((w) => w.close()));
+      await Promise.allSettled([...all].map((w) => w.close()));
       if (opts.ownsApi) api.close();
     },
   };

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../../tests/support/assert.ts";
 import type { Lookup } from "../_activity.ts";
 import type { Bound } from "../types.ts";
-import { waitFor } from "../_testing.ts";
+import { fakeClock, waitFor } from "../_testing.ts";
 import type { AgentConfig, ConsulApi, Indexed, ServiceNode, ServiceQuery } from "./api.ts";
 import { createConsulNamer, nodeAddresses } from "./namer.ts";
 
@@ -119,6 +119,27 @@ Deno.test("createConsulNamer() resolves .local through the agent and sets the au
     const addr = b.addr.get();
     assert(addr.type === "bound");
     assertEquals(addr.addrs[0]!.meta, { authority: "prod.web.service.dc7.acme.co" });
+  } finally {
+    await namer.close();
+  }
+});
+
+Deno.test("createConsulNamer() stops a loop nobody used for idleMs and starts it again on use", async () => {
+  const s = scriptedApi();
+  const clock = fakeClock();
+  const namer = createConsulNamer({ api: s.api, idleMs: 1000, clock });
+  try {
+    const v = namer.lookup(["dc1", "typo"]);
+    assertEquals(v.get().state, "pending");
+    await until(() => s.queries.length === 1, "query 1");
+    s.answer({ value: [], index: "3" });
+    await waitFor(v, (l) => l.state === "ok" && l.value.type === "neg");
+    await until(() => s.queries.length === 2, "the blocking query");
+    clock.advance(1000); // idle: the blocking query is aborted, the name forgotten
+    assertEquals(Object.keys(namer.state()), []);
+    assertEquals(v.get().state, "pending"); // used again: a new loop, from no index
+    await until(() => s.queries.length === 3, "query 3");
+    assertEquals(s.queries[2]!.query.index, undefined);
   } finally {
     await namer.close();
   }
