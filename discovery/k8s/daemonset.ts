@@ -33,7 +33,7 @@ import { NODE_NAME } from "./resources.ts";
 import type { K8sLog } from "./source.ts";
 import { sameSubnet24 } from "./subnet.ts";
 import type { BackoffOptions } from "./watch.ts";
-import { derivedVar } from "./_derived.ts";
+import { derivedVar } from "../_derived.ts";
 import { boundTransformer, type NameTreeTransformer, type Readiness } from "./transformer.ts";
 
 /** The Linkerd kind. */

@@ -51,7 +51,7 @@ import {
 } from "./resources.ts";
 import { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
 import type { BackoffOptions } from "./watch.ts";
-import { derivedVar } from "./_derived.ts";
+import { derivedVar } from "../_derived.ts";
 
 /** The multi-namespace kind. */
 export const kind = "io.l5d.k8s";

@@ -26,7 +26,7 @@ import type { Bound, Name, NamerLookup } from "../types.ts";
 import { type Lookup, lookupEquals, mapTree, mapVar, NEG } from "../_activity.ts";
 import { makeBound } from "../bound.ts";
 import { constVar } from "../../router/core/var.ts";
-import { derivedVar } from "./_derived.ts";
+import { derivedVar } from "../_derived.ts";
 import type { NameTreeTransformer } from "./transformer.ts";
 
 /** Kinds. */

@@ -27,7 +27,7 @@ import type { Addr, Bound, Name, Namer, NamerLookup } from "../types.ts";
 import { failed, type Lookup, lookupEquals, mapTree, mapVar, PENDING } from "../_activity.ts";
 import { makeBound } from "../bound.ts";
 import { readPath } from "../_path.ts";
-import { derivedVar } from "./_derived.ts";
+import { derivedVar } from "../_derived.ts";
 import type { K8sLog } from "./source.ts";
 
 /** Whether a transformer can answer yet (a gateway set still loading makes results pending). */

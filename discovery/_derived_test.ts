@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "../../tests/support/assert.ts";
-import { mutableVar } from "../../router/core/var.ts";
+import { assert, assertEquals } from "../tests/support/assert.ts";
+import { mutableVar } from "../router/core/var.ts";
 import { derivedVar } from "./_derived.ts";
 
 Deno.test("derivedVar() recomputes only when a dependency changed", () => {

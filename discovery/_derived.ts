@@ -1,6 +1,6 @@
 /**
  * Folder-private: a Var computed from other Vars whose set may change between computations
- * (Finagle's `Var.flatMap` / `Var.collect`). Transformers need it: a transformed endpoint set
+ * (Finagle's `Var.flatMap` / `Var.collect`). The k8s transformers need it: a transformed endpoint set
  * reads the original set *and* the gateway set, and the gateway set reads whichever bound
  * names the gateway lookup currently yields.
  *
@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Var } from "../../router/core/var.ts";
+import type { Var } from "../router/core/var.ts";
 
 /** Reads a Var inside a computation and records it as a dependency. */
 export type Read = <U>(v: Var<U>) => U;
@@ -31,7 +31,7 @@ interface Dep {
  * @example
  * ```ts
  * import { derivedVar } from "./_derived.ts";
- * import { mutableVar } from "../../router/core/var.ts";
+ * import { mutableVar } from "../router/core/var.ts";
  * const a = mutableVar(1), b = mutableVar(2);
  * const sum = derivedVar((read) => read(a) + read(b), Object.is);
  * sum.get(); // 3
