@@ -32,7 +32,8 @@ export interface RefreshedAddrs {
 /**
  * Make a set of refreshed addresses.
  *
- * @param refreshMs period between two resolutions of one key
+ * @param refreshMs period between two resolutions of one key, or a function giving each period
+ *   (jittered polls)
  * @param setTimer timer source (`timerFor(clock)`)
  * @example
  * ```ts
@@ -43,7 +44,11 @@ export interface RefreshedAddrs {
  * await addrs.close();
  * ```
  */
-export function refreshedAddrs(refreshMs: number, setTimer: SetTimer): RefreshedAddrs {
+export function refreshedAddrs(
+  refreshMs: number | (() => number),
+  setTimer: SetTimer,
+): RefreshedAddrs {
+  const period = typeof refreshMs === "number" ? () => refreshMs : refreshMs;
   const entries = new Map<string, Entry>();
   let closed = false;
 
@@ -62,7 +67,7 @@ export function refreshedAddrs(refreshMs: number, setTimer: SetTimer): Refreshed
       }
       if (closed) return;
       entry.addr.set(keepLastGood(entry.addr.get(), next));
-      entry.cancelTimer = setTimer(refreshMs, () => {
+      entry.cancelTimer = setTimer(period(), () => {
         entry.inflight = run();
       });
     };

@@ -10,7 +10,8 @@
  * Kinds here: `io.l5d.fs` (`rootDir`, which must be a directory, as Linkerd's `Directory` config
  * type requires), `io.l5d.rewrite` (`pattern`, `name`; `prefix` required, as in Linkerd),
  * `io.l5d.k8s` and `io.l5d.k8s.ns` (`k8s/endpoints.ts`), `io.l5d.dnssrv` (experimental,
- * `dns_srv.ts`) and `io.l5d.consul` (`consul/namer.ts`). The registry is a plain Map built per call, so more kinds are added with
+ * `dns_srv.ts`), `io.l5d.consul` (`consul/namer.ts`) and `io.l5d.marathon` (`marathon/namer.ts`).
+ * The registry is a plain Map built per call, so more kinds are added with
  * `defineNamerFactory` without any global state.
  *
  * The factories take entries that are already validated (the config loader's
@@ -50,6 +51,12 @@ import {
   TransformerConfigError,
   transformNamer,
 } from "./k8s/mod.ts"; // k8s
+import {
+  makeMarathonNamer,
+  marathonConfigProblem,
+  marathonKind,
+  type MarathonNamerConfig,
+} from "./marathon/mod.ts";
 
 /** A bad `namers[...]` entry; the message starts with the key path. */
 export class NamerConfigError extends Error {
@@ -146,7 +153,7 @@ export function defineNamerFactory<C = Record<string, unknown>>(def: {
 
 /**
  * The built-in factories (`io.l5d.fs`, `io.l5d.rewrite`, `io.l5d.k8s`, `io.l5d.k8s.ns`,
- * `io.l5d.dnssrv`, `io.l5d.consul`), as a fresh Map the caller may extend.
+ * `io.l5d.dnssrv`, `io.l5d.consul`, `io.l5d.marathon`), as a fresh Map the caller may extend.
  *
  * @returns kind → factory.
  * @example
@@ -209,12 +216,22 @@ export function defaultNamerFactories(): Map<string, NamerFactory> {
     defaultPrefix: [consulKind],
     make: (config, ctx) => makeConsulNamer(config, ctx),
   });
+  const marathon = defineNamerFactory<MarathonNamerConfig>({
+    kind: marathonKind,
+    defaultPrefix: [marathonKind],
+    check(config, ctx) {
+      const problem = marathonConfigProblem(config, ctx);
+      if (problem) throw new NamerConfigError(`${ctx.path}.${problem.key}`, problem.message);
+    },
+    make: (config, ctx) => makeMarathonNamer(config, ctx),
+  });
   return new Map([
     [fs.kind, fs],
     [rewrite.kind, rewrite],
     ...k8sFactories.map((f) => [f.kind, f] as const),
     [dnssrv.kind, dnssrv],
     [consul.kind, consul],
+    [marathon.kind, marathon],
   ]);
 }
 

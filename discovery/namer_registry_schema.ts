@@ -36,6 +36,8 @@ import { k8sNamerConfig, k8sNsNamerConfig } from "./k8s/namer_factories_schema.t
 import { validateTransformerConfigs } from "./k8s/transformer_registry_schema.ts"; // k8s
 import { kind as consulKind } from "./consul/namer.ts";
 import { consulNamerConfig } from "./consul/namer_schema.ts";
+import { marathonKind } from "./marathon/mod.ts";
+import { marathonNamerConfig } from "./marathon/schema.ts";
 
 /** The keys every namer accepts. */
 export const namerCommonConfig = z.object({
@@ -63,7 +65,8 @@ export function namerEntrySchema<S extends z.ZodRawShape>(own: z.ZodObject<S>): 
 
 /**
  * The schemas of the built-in kinds (`io.l5d.fs`, `io.l5d.rewrite`, `io.l5d.k8s`,
- * `io.l5d.k8s.ns`, `io.l5d.dnssrv`, `io.l5d.consul`), as a fresh Map the caller may extend.
+ * `io.l5d.k8s.ns`, `io.l5d.dnssrv`, `io.l5d.consul`, `io.l5d.marathon`), as a fresh Map the
+ * caller may extend.
  *
  * @returns kind → full strict schema.
  */
@@ -76,6 +79,7 @@ export function builtinNamerSchemas(): Map<string, z.ZodType> {
     [k8sExternalKind, namerEntrySchema(k8sNamerConfig)],
     [dnsSrvKind, namerEntrySchema(dnsSrvNamerConfig)],
     [consulKind, namerEntrySchema(consulNamerConfig)],
+    [marathonKind, namerEntrySchema(marathonNamerConfig)],
   ]);
 }
 

@@ -69,6 +69,11 @@ export function summarizeConfig(config: Config): string[] {
       ? `dns ${n.dnsHosts?.join(" ") ?? "system resolver"}`
       : n.kind === "io.l5d.consul"
       ? `agent ${n.host ?? "localhost"}:${n.port ?? 8500}`
+      : n.kind === "io.l5d.marathon"
+      ? `api ${n.dst ?? `${n.host ?? "marathon.mesos"}:${n.port ?? 80}`}${
+        n.tls ? " (tls)" : ""
+      }, ` +
+        `every ${n.ttlMs ?? 5000} ms`
       : `api ${n.host ?? "default"}:${n.port ?? "default"}`; // k8s
     lines.push(`namer ${n.kind} at /#${n.prefix} (${detail})`);
   }

@@ -41,7 +41,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.serversets",
     "io.l5d.zkLeader",
     "io.l5d.curator",
-    "io.l5d.marathon",
     "io.l5d.rancher",
     "io.l5d.istio",
   ],

@@ -10,12 +10,13 @@
  * | `io.l5d.k8s.ns` | as `io.l5d.k8s` plus `envVar` (`POD_NAMESPACE`), `prefix` (`/io.l5d.k8s.ns`) |
  * | `io.l5d.dnssrv` | `experimental: true` (required), `refreshIntervalSeconds` (5), `domain` (`.`), `dnsHosts`, `prefix` (`/io.l5d.dnssrv`) |
  * | `io.l5d.consul` | `host` (`localhost`), `port` (8500), `includeTag` (false), `useHealthCheck` (false), `healthStatuses` (`[passing]`), `token`, `setHost` (false), `consistencyMode` (`default`), `failFast`, `preferServiceAddress` (true), `weights`, `fixedLengthStreamedAfterKB`, `tls`, `transferMetadata`, `prefix` (`/io.l5d.consul`) |
+ * | `io.l5d.marathon` | `host` (`marathon.mesos`), `port` (80), `dst` (`/$/inet/<host>/<port>`), `uriPrefix` (none), `ttlMs` (5000), `jitterMs` (50), `useHealthCheck` (false), `tls` (client TLS), `prefix` (`/io.l5d.marathon`) |
  *
  * All take `experimental` and `transformers` (kinds `io.l5d.k8s.daemonset`: `namespace`,
  * `service`, `port` required, `k8sHost`, `k8sPort`, `useServiceAccount`, `hostNetwork`, `prefix`;
  * `io.l5d.k8s.localnode`: `hostNetwork`, `prefix`; and the others). `host`/`port` of the k8s namer have no
  * config-level default: leaving both out lets Switchyard use the service account when it runs
- * in a pod (`discovery/k8s/api.ts`). ZooKeeper, Marathon… namers are rejected as
+ * in a pod (`discovery/k8s/api.ts`). ZooKeeper, Rancher, Istio… namers are rejected as
  * unsupported (table in `kinds.ts`).
  *
  * @example
@@ -31,6 +32,7 @@ import { defaults } from "./defaults.ts";
 import { host, pathPattern, pathString } from "./common_schema.ts";
 import { pluginUnion } from "./plugin.ts";
 import { consulNamerConfig } from "../../discovery/consul/namer_schema.ts";
+import { clientTlsSchema } from "./tls_schema.ts";
 
 // k8s: the transformer kinds (discovery/k8s/transformer_registry.ts builds them)
 const transformerPrefix = pathString.optional();
@@ -155,6 +157,39 @@ const consulNamer = z.strictObject({
   transformers: namerTransformersSchema,
 });
 
+/**
+ * `io.l5d.marathon` (L1 `namer/marathon/.../MarathonInitializer.scala` `MarathonConfig`; not
+ * experimental). Defaults are applied by `discovery/marathon/factory.ts`, so `/config.json` shows
+ * the config as written.
+ */
+const marathonNamer = z.strictObject({
+  kind: z.literal("io.l5d.marathon"),
+  prefix: pathString.default("/io.l5d.marathon"),
+  /** The Marathon master, and the `Host` header of API requests; default `marathon.mesos`. */
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** The API's address as a path; default `/$/inet/<host>/<port>` (the only form supported). */
+  dst: z.string().regex(/^\/\$\/inet\/[^/]+\/\d{1,5}\/?$/, {
+    error: "only /$/inet/<host>/<port> is supported as the Marathon dst",
+  }).optional(),
+  /** Path before `/v2`, e.g. `/marathon` on DC/OS. */
+  uriPrefix: z.string().optional(),
+  /** Poll period of the app list and of each app. */
+  ttlMs: z.number().int().min(0).optional(),
+  /** Each period is drawn from `ttlMs ± jitterMs`. */
+  jitterMs: z.number().int().min(0).optional(),
+  /** Keep only tasks passing their Marathon health checks. */
+  useHealthCheck: z.boolean().optional(),
+  /** HTTPS to the API (`clientAuth` is unused, as in Linkerd: DC/OS has no mutual TLS). */
+  tls: clientTlsSchema.refine((t) => !t.disableValidation, {
+    path: ["disableValidation"],
+    error: "not supported for io.l5d.marathon: the API certificate is always verified " +
+      "(give its CA in trustCertsBundle)",
+  }).optional(),
+  experimental: z.boolean().optional(),
+  transformers: namerTransformersSchema,
+});
+
 const fsNamer = z.strictObject({
   kind: z.literal("io.l5d.fs"),
   prefix: pathString.default(defaults.namers.fsPrefix),
@@ -204,6 +239,7 @@ export const namerSchema = pluginUnion("namer", [
   k8sExternalNamer, // k8s
   dnsSrvNamer, // k8s
   consulNamer,
+  marathonNamer,
 ]);
 
 /** One namer config. */

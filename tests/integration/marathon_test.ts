@@ -1,0 +1,181 @@
+/**
+ * Black-box tests of the `io.l5d.marathon` namer (Linkerd's `linkerd/docs/namer.md` "Marathon
+ * service discovery"; source `namer/marathon/.../AppIdNamer.scala`, `MarathonInitializer.scala`,
+ * `marathon/.../v2/Api.scala`): the real process polls a fake Marathon API
+ * (`tests/support/fake_marathon.ts`, Marathon's documented JSON) and real curl traffic reaches
+ * the app's tasks.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { type FakeMarathon, startFakeMarathon } from "../support/fake_marathon.ts";
+import { makeCerts } from "../support/certs.ts";
+import { runCli, startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, startUpstream } from "../support/upstream.ts";
+
+function config(api: FakeMarathon, extra = "", dtab = "/svc => /#/io.l5d.marathon;"): string {
+  return `
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.marathon
+  host: 127.0.0.1
+  port: ${api.port}
+  ttlMs: 200
+  jitterMs: 20
+${extra}
+routers:
+- protocol: http
+  identifier: {kind: io.l5d.path, segments: 2, consume: true}
+  dtab: |
+    ${dtab}
+  servers: [{ip: 127.0.0.1, port: 0}]
+`;
+}
+
+async function names(proxy: string, path: string, n = 1): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await curl([`http://${proxy}${path}`]);
+    out.push(r.status === 200 ? JSON.parse(r.body).name : `${r.status}`);
+  }
+  return out;
+}
+
+// deno-lint-ignore no-explicit-any
+async function delegator(admin: string, path: string): Promise<any> {
+  const r = await curl([`${admin}/delegator.json?namespace=http&path=${path}`]);
+  assertEquals(r.status, 200, r.body);
+  return JSON.parse(r.body);
+}
+
+// deno-lint-ignore no-explicit-any
+function ports(tree: any): number[] {
+  return tree.delegate.bound.addr.addrs.map((x: { port: number }) => x.port).sort();
+}
+
+Deno.test("marathon: /#/io.l5d.marathon/<group>/<app> binds the app's tasks (host, ports[0]); residual and Host", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const api = startFakeMarathon();
+  api.setApp("/users", { tasks: [{ host: "127.0.0.1", ports: [a.port, 1] }] });
+  api.setApp("/appgroup/web", {
+    tasks: [{ host: "127.0.0.1", ports: [a.port] }, { host: "127.0.0.1", ports: [b.port] }],
+  });
+  const sy = await startSwitchyard(config(api));
+  try {
+    assertEquals(await names(sy.proxy(), "/users/x"), ["a"]);
+    // Several segments make the app id; the rest of the name is the residual.
+    const seen = new Set(await names(sy.proxy(), "/appgroup/web", 20));
+    assertEquals([...seen].sort(), ["a", "b"]);
+    const hdr = a.seen.at(-1)!.headers;
+    assertEquals(hdr["l5d-dst-client"], "/#/io.l5d.marathon/appgroup/web");
+    // Name segments are lowercased to match app ids (AppIdNamerTest "case-insensitive").
+    const mixed = await names(sy.proxy(), "/AppGroup/Web", 4);
+    assert(mixed.every((n) => n === "a" || n === "b"), `${mixed}`);
+    assertEquals(
+      a.seen.at(-1)!.headers["l5d-dst-client"] ?? b.seen.at(-1)!.headers["l5d-dst-client"],
+      "/#/io.l5d.marathon/appgroup/web",
+    );
+    const d = await delegator(sy.admin, "/svc/users/extra");
+    assertEquals(d.delegate.type, "leaf");
+    assertEquals(d.delegate.bound.id, "/#/io.l5d.marathon/users");
+    assertEquals(d.delegate.bound.path, "/extra");
+    assertEquals(ports(d), [a.port]);
+    // The API requests: Host is the configured host (Linkerd's SetHost), the app is read with
+    // its tasks embedded.
+    const appReq = api.requests.find((r) => r.path.startsWith("/v2/apps/users"));
+    assertEquals(appReq?.path, "/v2/apps/users?embed=app.tasks");
+    assertEquals(appReq?.headers.host, "127.0.0.1");
+    assert(api.requests.some((r) => r.path === "/v2/apps"), "the app list is read");
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("marathon: task changes are picked up at the next poll; an API outage keeps the last tasks; a removed or empty app is Neg", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const fallback = startUpstream("fallback");
+  const api = startFakeMarathon();
+  api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+  const inet = `/$/inet/127.0.0.1/${fallback.port}`;
+  const sy = await startSwitchyard(
+    config(api, "", `/svc => /#/io.l5d.marathon; /svc/alt => /#/io.l5d.marathon/web | ${inet};`),
+  );
+  try {
+    assertEquals(await names(sy.proxy(), "/web/x"), ["a"]);
+    api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [b.port] }] });
+    assert(
+      await eventually(async () =>
+        ports(await delegator(sy.admin, "/svc/web")).join() === `${b.port}`
+      ),
+      "the new task is bound",
+    );
+    assertEquals(new Set(await names(sy.proxy(), "/web/x", 5)), new Set(["b"]));
+
+    // AppIdNamer: after a first answer, failed polls change nothing (connection refused, then 500).
+    await api.down();
+    await new Promise((r) => setTimeout(r, 800)); // several polls
+    assertEquals(await names(sy.proxy(), "/web/x", 3), ["b", "b", "b"]);
+    api.up();
+    api.failWith(500);
+    await new Promise((r) => setTimeout(r, 600));
+    assertEquals(await names(sy.proxy(), "/web/x", 3), ["b", "b", "b"]);
+    assertEquals(ports(await delegator(sy.admin, "/svc/web")), [b.port]);
+    api.failWith(undefined);
+
+    // An app with no task binds nothing: Neg, so the dtab falls through to the next branch.
+    api.setApp("/web", { tasks: [] });
+    assert(
+      await eventually(async () => (await delegator(sy.admin, "/svc/web")).delegate.type === "neg"),
+      "an app without tasks is Neg",
+    );
+    assertEquals(await names(sy.proxy(), "/alt/x"), ["fallback"]);
+    const r = await curl([`http://${sy.proxy()}/web/x`]);
+    assertEquals(r.status, 502);
+    assertStringIncludes(r.body, "No hosts are available for /svc/web/x");
+
+    // A removed app leaves the app list: the name is Neg.
+    api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+    assert(await eventually(async () => (await names(sy.proxy(), "/web/x"))[0] === "a"));
+    api.removeApp("/web");
+    assert(
+      await eventually(async () => (await delegator(sy.admin, "/svc/web")).delegate.type === "neg"),
+      "a removed app is Neg",
+    );
+    assertEquals(await names(sy.proxy(), "/alt/x"), ["fallback"]);
+    const nx = await delegator(sy.admin, "/svc/nosuchapp/x");
+    assertEquals([nx.delegate.type, nx.delegate.path], ["neg", "/#/io.l5d.marathon/nosuchapp/x"]);
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+    await b.close();
+    await fallback.close();
+  }
+});
+
+Deno.test("marathon: with the API down from the start, names fail until its first answer, then bind", async () => {
+  const a = startUpstream("a");
+  const api = startFakeMarathon();
+  api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+  await api.down();
+  const sy = await startSwitchyard(config(api));
+  try {
+    const r = await curl([`http://${sy.proxy()}/web/x`]);
+    // AppIdNamer: before the first answer a failed poll fails the lookup (Activity.Failed).
+    assertEquals(r.status, 502, r.body);
+    assertStringIncludes(r.body, "marathon:");
+    assertEquals(a.seen.length, 0);
+    api.up();
+    assert(
+      await eventually(async () => (await names(sy.proxy(), "/web/x"))[0] === "a"),
+      "bound once the API answers (AppIdNamerTest: recovers if marathon api fails initially)",
+    );
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+  }
+});
