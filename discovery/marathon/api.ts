@@ -7,7 +7,8 @@
  * - Requests go to `host:port` (or the `/$/inet/<host>/<port>` of `dst`) with `Host: <host>`,
  *   as Linkerd's `SetHost` filter.
  * - `tls`: HTTPS, the certificate verified against `commonName` (default `host`), which is also
- *   the SNI, with the extra CAs of `trustCertsBundle` / `trustCerts`.
+ *   the SNI, with the extra CAs of `trustCertsBundle` / `trustCerts` (`http.ts`: one request per
+ *   connection, `Connection: close`; the API is read once per app every `ttlMs`).
  * - Credentials from the environment (`auth.ts`): `Authorization: Basic …`, or a DC/OS login
  *   whose token is sent as `Authorization: token=…` and renewed once on a 401.
  *
@@ -16,6 +17,7 @@
 import type { Address } from "../types.ts";
 import { appAddresses, appIds } from "./apps.ts";
 import { loginJwt, type MarathonAuth } from "./auth.ts";
+import { request, type SimpleResponse, type Target } from "./http.ts";
 
 /** Options of {@linkcode createMarathonApi}. */
 export interface MarathonApiOptions {
@@ -58,18 +60,15 @@ export interface MarathonApi {
     app: string,
     signal: AbortSignal,
   ): Promise<{ readonly addrs: Address[]; readonly body: unknown }>;
+  /** Nothing to release (one connection per request). */
   close(): void;
-}
-
-function bracket(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
 /**
  * Make a client.
  *
  * @param opts Where and how to connect.
- * @returns The client; `close()` releases its HTTP client.
+ * @returns The client.
  * @example
  * ```ts
  * import { createMarathonApi } from "./api.ts";
@@ -82,36 +81,29 @@ function bracket(host: string): string {
  * ```
  */
 export function createMarathonApi(opts: MarathonApiOptions): MarathonApi {
-  const tls = opts.tls;
-  const base = tls
-    ? `https://${bracket(tls.serverName)}:${opts.connectPort}`
-    : `http://${bracket(opts.connectHost)}:${opts.connectPort}`;
-  const client = Deno.createHttpClient({
-    allowHost: true,
-    ...(tls ? { caCerts: [...tls.caCerts] } : {}),
-    ...(tls && tls.serverName !== opts.connectHost
-      ? { proxy: { transport: "tcp" as const, hostname: opts.connectHost, port: opts.connectPort } }
-      : {}),
-  });
+  const target: Target = {
+    hostname: opts.connectHost,
+    port: opts.connectPort,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  };
   const timeoutMs = opts.requestTimeoutMs ?? 30000;
   const auth = opts.auth ?? { kind: "none" };
   const prefix = `${opts.uriPrefix}/v2`;
   let token: Promise<string> | undefined;
 
-  async function send(
+  function send(
     method: string,
     path: string,
     signal: AbortSignal,
     extra: Record<string, string> = {},
     body?: string,
-  ): Promise<Response> {
-    return await fetch(`${base}${path}`, {
+  ): Promise<SimpleResponse> {
+    return request(target, {
       method,
+      path,
       headers: { host: opts.host, accept: "application/json", ...extra },
-      ...(body === undefined ? {} : { body }),
-      client,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+      body,
+    }, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
   }
 
   async function login(signal: AbortSignal): Promise<string> {
@@ -121,47 +113,45 @@ export function createMarathonApi(opts: MarathonApiOptions): MarathonApi {
     const res = await send("POST", new URL(loginEndpoint).pathname, signal, {
       "content-type": "application/json;charset=utf-8",
     }, JSON.stringify({ uid, token: jwt }));
-    const text = await res.text();
     if (res.status !== 200) {
-      throw new MarathonApiError(res.status, `DC/OS login: HTTP ${res.status} ${text.trim()}`);
+      throw new MarathonApiError(res.status, `DC/OS login: HTTP ${res.status} ${res.body.trim()}`);
     }
-    const t = JSON.parse(text)?.token;
+    const t = JSON.parse(res.body)?.token;
     if (typeof t !== "string") throw new Error("DC/OS login: missing token");
     return t;
   }
 
+  async function withToken(path: string, signal: AbortSignal): Promise<SimpleResponse> {
+    const t = token ??= login(signal);
+    try {
+      return await send("GET", path, signal, { authorization: `token=${await t}` });
+    } catch (e: unknown) {
+      if (token === t) token = undefined; // a failed login is tried again next time
+      throw e;
+    }
+  }
+
   async function get(path: string, signal: AbortSignal): Promise<unknown> {
-    let res: Response;
+    let res: SimpleResponse;
     if (auth.kind === "dcos") {
-      const withToken = async (): Promise<Response> => {
-        const t = token ??= login(signal);
-        try {
-          return await send("GET", path, signal, { authorization: `token=${await t}` });
-        } catch (e: unknown) {
-          if (token === t) token = undefined; // a failed login is tried again next time
-          throw e;
-        }
-      };
+      // Authenticator.Authenticated: a 401 with a token held from before gets a new token and
+      // the request is sent once more.
       const held = token;
-      res = await withToken();
+      res = await withToken(path, signal);
       if (res.status === 401 && held !== undefined) {
-        await res.body?.cancel();
         if (token === held) token = undefined;
-        res = await withToken();
+        res = await withToken(path, signal);
       }
     } else {
-      res = await send(
-        "GET",
-        path,
-        signal,
-        auth.kind === "basic" ? { authorization: `Basic ${auth.token}` } : {},
-      );
+      const extra: Record<string, string> = auth.kind === "basic"
+        ? { authorization: `Basic ${auth.token}` }
+        : {};
+      res = await send("GET", path, signal, extra);
     }
-    const text = await res.text();
     if (res.status !== 200) {
       throw new MarathonApiError(res.status, `GET ${path}: HTTP ${res.status}`);
     }
-    return JSON.parse(text);
+    return JSON.parse(res.body);
   }
 
   const appUri = (app: string) => `${prefix}/apps${app}?embed=app.tasks`;
@@ -174,8 +164,6 @@ export function createMarathonApi(opts: MarathonApiOptions): MarathonApi {
       const body = await get(appUri(app), signal);
       return { addrs: appAddresses(body, opts.useHealthCheck), body };
     },
-    close() {
-      client.close();
-    },
+    close() {},
   };
 }

@@ -179,3 +179,164 @@ Deno.test("marathon: with the API down from the start, names fail until its firs
     await a.close();
   }
 });
+
+Deno.test("marathon: uriPrefix, useHealthCheck, IP-per-task ports and Basic credentials; namer_state and bound-names", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const api = startFakeMarathon({
+    prefix: "/marathon",
+    auth: { kind: "basic", token: "dXNlcjpwdw==" },
+  });
+  api.setApp("/web", {
+    healthChecks: 1,
+    tasks: [
+      { host: "127.0.0.1", ports: [a.port], alive: [true] },
+      { host: "127.0.0.1", ports: [b.port], alive: [false] },
+    ],
+  });
+  api.setApp("/team/api", {
+    discoveryPort: b.port,
+    tasks: [{ host: "10.9.9.9", ip: "127.0.0.1" }],
+  });
+  const sy = await startSwitchyard(config(api, "  uriPrefix: /marathon\n  useHealthCheck: true"), {
+    env: { MARATHON_HTTP_AUTH_CREDENTIAL: "dXNlcjpwdw==" },
+  });
+  try {
+    // Only the task passing its health check gets traffic.
+    assertEquals(new Set(await names(sy.proxy(), "/web/x", 6)), new Set(["a"]));
+    // IP-per-task: ipAddresses[0] with the app's discovery port.
+    assertEquals(await names(sy.proxy(), "/team/api"), ["b"]);
+    assert(api.requests.every((r) => r.headers.authorization === "Basic dXNlcjpwdw=="));
+    assert(api.requests.some((r) => r.path === "/marathon/v2/apps"));
+
+    const st = await curl([`${sy.admin}/namer_state/io.l5d.marathon.json`]);
+    assertEquals(st.status, 200, st.body);
+    const state = JSON.parse(st.body) as Record<
+      string,
+      { state: { value: unknown }; watch: { request: string } }
+    >[];
+    const web = state.find((e) => "/web" in e)?.["/web"];
+    assertEquals(web?.watch.request, "GET /marathon/v2/apps/web?embed=app.tasks");
+    assertEquals(web?.state.value, {
+      type: "bound",
+      addrs: [{ ip: "127.0.0.1", port: a.port, meta: {} }],
+    });
+
+    const bn = await curl([`${sy.admin}/bound-names.json`]);
+    assertEquals(JSON.parse(bn.body), ["/#/io.l5d.marathon/team/api", "/#/io.l5d.marathon/web"]);
+
+    // A task that becomes healthy is picked up.
+    api.setApp("/web", {
+      healthChecks: 1,
+      tasks: [
+        { host: "127.0.0.1", ports: [a.port], alive: [true] },
+        { host: "127.0.0.1", ports: [b.port], alive: [true] },
+      ],
+    });
+    assert(
+      await eventually(async () =>
+        ports(await delegator(sy.admin, "/svc/web")).join() === [a.port, b.port].sort().join()
+      ),
+    );
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("marathon: without the credential, the API's 401 fails the lookup", async () => {
+  const a = startUpstream("a");
+  const api = startFakeMarathon({ auth: { kind: "basic", token: "dXNlcjpwdw==" } });
+  api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+  const sy = await startSwitchyard(config(api));
+  try {
+    const r = await curl([`http://${sy.proxy()}/web/x`]);
+    assertEquals(r.status, 502, r.body);
+    assertStringIncludes(r.body, "HTTP 401");
+    assertEquals(a.seen.length, 0);
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+  }
+});
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = btoa(String.fromCharCode(...new Uint8Array(der)));
+  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+}
+
+Deno.test("marathon: HTTPS verified against tls.commonName, with a DC/OS service-account login renewed on 401", async () => {
+  const a = startUpstream("a");
+  const dir = await Deno.makeTempDir();
+  await makeCerts(dir, { master: "DNS:master.mesos" });
+  const keys = await crypto.subtle.generateKey(
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const api = startFakeMarathon({
+    prefix: "/marathon",
+    tls: {
+      cert: await Deno.readTextFile(`${dir}/master.pem`),
+      key: await Deno.readTextFile(`${dir}/master.key`),
+    },
+    auth: { kind: "dcos", uid: "linkerd", publicKey: keys.publicKey },
+  });
+  api.setApp("/web", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+  const credential = JSON.stringify({
+    login_endpoint: "https://leader.mesos/acs/api/v1/auth/login",
+    private_key: pem("PRIVATE KEY", await crypto.subtle.exportKey("pkcs8", keys.privateKey)),
+    scheme: "RS256",
+    uid: "linkerd",
+  });
+  const tls = `  uriPrefix: /marathon
+  tls:
+    commonName: master.mesos
+    trustCertsBundle: ${dir}/ca.pem`;
+  const sy = await startSwitchyard(config(api, tls), {
+    env: { DCOS_SERVICE_ACCOUNT_CREDENTIAL: credential },
+  });
+  try {
+    assertEquals(await names(sy.proxy(), "/web/x"), ["a"]);
+    const login = api.requests.find((r) => r.method === "POST");
+    assertEquals(login?.path, "/acs/api/v1/auth/login");
+    assertEquals(JSON.parse(login!.body).uid, "linkerd");
+    const gets = api.requests.filter((r) => r.method === "GET");
+    assert(gets.every((r) => /^token=/.test(r.headers.authorization ?? "")), "token= header");
+    assertEquals(api.logins, 1);
+    // An expired token: the next poll gets a 401, logs in again and retries once.
+    api.expireTokens();
+    assert(await eventually(() => api.logins === 2), "a new login after the 401");
+    const n = api.requests.length;
+    assert(await eventually(() => api.requests.length > n + 2), "polls go on");
+    assertEquals(api.logins, 2);
+    assertEquals(await names(sy.proxy(), "/web/x"), ["a"]);
+
+    // The same API through a commonName it does not carry: the lookup fails (the name is not
+    // verified), as does a bad credential at start.
+    const wrong = await startSwitchyard(
+      config(api, tls.replace("commonName: master.mesos", "commonName: other.mesos")),
+      { env: { DCOS_SERVICE_ACCOUNT_CREDENTIAL: credential } },
+    );
+    try {
+      const r = await curl([`http://${wrong.proxy()}/web/x`]);
+      assertEquals(r.status, 502, r.body);
+      assertStringIncludes(r.body, "marathon:");
+    } finally {
+      await wrong.stop();
+    }
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
