@@ -8,7 +8,8 @@
  *   file's own line and column);
  * - warnings (this machine lacks something the target machine may have, e.g. a ConfigMap
  *   mounted in the pod): an `io.l5d.fs` namer's `rootDir` that is not a directory, an unreadable
- *   `dtabFile`, TLS certificate, key or CA file, an `io.l5d.k8s.configMap` interpreter's
+ *   `dtabFile`, TLS certificate, key or CA file (an `io.l5d.marathon` namer's too), an
+ *   `io.l5d.k8s.configMap` interpreter's
  *   `useServiceAccount` outside a pod.
  *
  * Paths are relative to the working directory, as `serve` reads them.
@@ -109,6 +110,13 @@ export function environmentIssues(
   };
 
   config.namers.forEach((n, i) => {
+    if (n.kind === "io.l5d.marathon" && n.tls && n.tls.enabled !== false) {
+      // serve reads the API's CA files at start (discovery/marathon/factory.ts)
+      const base: Path = ["namers", i, "tls"];
+      readable([...base, "trustCertsBundle"], n.tls.trustCertsBundle);
+      readable([...base, "caCertPath"], n.tls.caCertPath);
+      n.tls.trustCerts?.forEach((f, j) => readable([...base, "trustCerts", j], f));
+    }
     if (n.kind !== "io.l5d.fs") return;
     const dir = (n as { rootDir: string }).rootDir;
     let isDir = false;

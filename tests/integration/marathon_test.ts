@@ -340,3 +340,79 @@ Deno.test("marathon: HTTPS verified against tls.commonName, with a DC/OS service
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("marathon: check accepts the documented keys and refuses bad ones at their line:column", async () => {
+  const run = async (yaml: string) => {
+    const file = await Deno.makeTempFile({ suffix: ".yaml" });
+    await Deno.writeTextFile(file, yaml);
+    const r = await runCli("check", file);
+    await Deno.remove(file);
+    return { code: r.code, out: r.stdout + r.stderr };
+  };
+  // namer.md's example, verbatim keys (not experimental: no `experimental: true` needed).
+  const base = `namers:
+- kind:           io.l5d.marathon
+  prefix:         /io.l5d.marathon
+  host:           marathon.mesos
+  port:           80
+  uriPrefix:      /marathon
+  ttlMs:          5000
+  useHealthCheck: false
+routers:
+- protocol: http
+  identifier: {kind: io.l5d.methodAndHost}
+  dtab: |
+    /marathonId => /#/io.l5d.marathon;
+    /host       => /$/io.buoyant.http.domainToPathPfx/marathonId;
+    /svc => /host;
+  servers: [{port: 4140}]
+`;
+  const good = await run(base);
+  assertEquals(good.code, 0, good.out);
+  assertStringIncludes(
+    good.out,
+    "namer io.l5d.marathon at /#/io.l5d.marathon (api marathon.mesos:80, every 5000 ms)",
+  );
+  const withJitter = await run(
+    base.replace("  ttlMs:", "  jitterMs: 60\n  dst: /$/inet/10.0.0.1/8080\n  ttlMs:"),
+  );
+  assertEquals(withJitter.code, 0, withJitter.out);
+  assertStringIncludes(withJitter.out, "api /$/inet/10.0.0.1/8080");
+
+  const typo = await run(base.replace("  ttlMs:          5000", "  ttl: 5000"));
+  assertEquals(typo.code, 1, typo.out);
+  assertStringIncludes(typo.out, ":7:3: namers[0].ttl: unknown key");
+  assertStringIncludes(typo.out, "ttl");
+  const badType = await run(base.replace("ttlMs:          5000", "ttlMs: fast"));
+  assertEquals(badType.code, 1, badType.out);
+  assertStringIncludes(badType.out, "namers[0].ttlMs");
+  // Only the /$/inet form of dst (the zk leader one of linkerd/examples/marathon-leader.yaml needs
+  // io.buoyant.namer.zk.leader, which Switchyard does not have).
+  const zk = await run(
+    base.replace(
+      "  port:",
+      "  dst: /$/io.buoyant.namer.zk.leader/zk:2181/marathon/leader\n  port:",
+    ),
+  );
+  assertEquals(zk.code, 1, zk.out);
+  assertStringIncludes(zk.out, "namers[0].dst");
+  assertStringIncludes(zk.out, "only /$/inet/<host>/<port> is supported");
+  const insecure = await run(
+    base.replace("  ttlMs:", "  tls: {disableValidation: true}\n  ttlMs:"),
+  );
+  assertEquals(insecure.code, 1, insecure.out);
+  assertStringIncludes(insecure.out, "namers[0].tls.disableValidation");
+  const noCn = await run(base.replace("  ttlMs:", "  tls: {trustCertsBundle: /x.pem}\n  ttlMs:"));
+  assertEquals(noCn.code, 1, noCn.out);
+  assertStringIncludes(noCn.out, "namers[0].tls");
+  // A CA file this machine lacks is a warning at its key (serve would refuse to start).
+  const noCa = await run(
+    base.replace(
+      "  ttlMs:",
+      "  tls: {commonName: master.mesos, trustCertsBundle: /no/ca.pem}\n  ttlMs:",
+    ),
+  );
+  assertEquals(noCa.code, 0, noCa.out);
+  assertStringIncludes(noCa.out, ":7:53:");
+  assertStringIncludes(noCa.out, "namers[0].tls.trustCertsBundle: cannot read /no/ca.pem here");
+});
