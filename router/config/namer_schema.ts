@@ -170,7 +170,8 @@ const marathonNamer = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   /** The API's address as a path; default `/$/inet/<host>/<port>` (the only form supported). */
   dst: z.string().regex(/^\/\$\/inet\/[^/]+\/\d{1,5}\/?$/, {
-    error: "only /$/inet/<host>/<port> is supported as the Marathon dst",
+    error: (iss) =>
+      `${iss.input} is not supported as the Marathon dst: only /$/inet/<host>/<port> is`,
   }).optional(),
   /** Path before `/v2`, e.g. `/marathon` on DC/OS. */
   uriPrefix: z.string().optional(),

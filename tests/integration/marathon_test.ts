@@ -360,7 +360,6 @@ Deno.test("marathon: check accepts the documented keys and refuses bad ones at t
   useHealthCheck: false
 routers:
 - protocol: http
-  identifier: {kind: io.l5d.methodAndHost}
   dtab: |
     /marathonId => /#/io.l5d.marathon;
     /host       => /$/io.buoyant.http.domainToPathPfx/marathonId;
@@ -396,7 +395,10 @@ routers:
   );
   assertEquals(zk.code, 1, zk.out);
   assertStringIncludes(zk.out, "namers[0].dst");
-  assertStringIncludes(zk.out, "only /$/inet/<host>/<port> is supported");
+  assertStringIncludes(
+    zk.out,
+    "/$/io.buoyant.namer.zk.leader/zk:2181/marathon/leader is not supported as the Marathon dst",
+  );
   const insecure = await run(
     base.replace("  ttlMs:", "  tls: {disableValidation: true}\n  ttlMs:"),
   );
@@ -415,4 +417,39 @@ routers:
   assertEquals(noCa.code, 0, noCa.out);
   assertStringIncludes(noCa.out, ":7:53:");
   assertStringIncludes(noCa.out, "namers[0].tls.trustCertsBundle: cannot read /no/ca.pem here");
+});
+
+// The default identifier (io.l5d.header.token on Host) names /svc/users.appgroup.
+Deno.test("marathon: namer.md's dtab routes Host users.appgroup to app /appgroup/users through domainToPathPfx", async () => {
+  const a = startUpstream("a");
+  const api = startFakeMarathon({ prefix: "/marathon" });
+  api.setApp("/appgroup/users", { tasks: [{ host: "127.0.0.1", ports: [a.port] }] });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind:           io.l5d.marathon
+  prefix:         /io.l5d.marathon
+  host:           127.0.0.1
+  port:           ${api.port}
+  uriPrefix:      /marathon
+  ttlMs:          5000
+  useHealthCheck: false
+routers:
+- protocol: http
+  dtab: |
+    /marathonId => /#/io.l5d.marathon;
+    /host       => /$/io.buoyant.http.domainToPathPfx/marathonId;
+    /svc => /host;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const r = await curl(["-H", "Host: users.appgroup", `http://${sy.proxy()}/`]);
+    assertEquals(r.status, 200, r.body);
+    assertEquals(JSON.parse(r.body).name, "a");
+    assertEquals(a.seen[0]!.headers["l5d-dst-client"], "/#/io.l5d.marathon/appgroup/users");
+  } finally {
+    await sy.stop();
+    await api.close();
+    await a.close();
+  }
 });
