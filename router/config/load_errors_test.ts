@@ -52,8 +52,8 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:2:13: routers[0].protocol: thriftmux is not supported",
     ],
     [
-      "namers:\n- kind: io.l5d.marathon\n  host: localhost\nrouters:\n- protocol: http\n",
-      "t.yaml:2:9: namers[0].kind: io.l5d.marathon is not supported",
+      "namers:\n- kind: io.l5d.serversets\n  host: localhost\nrouters:\n- protocol: http\n",
+      "t.yaml:2:9: namers[0].kind: io.l5d.serversets is not supported",
     ],
     [
       "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.namerd\n    dst: /$/inet/n/4100\n",
@@ -132,7 +132,7 @@ Deno.test("parseConfig() returns every error, sorted by position", () => {
 admin:
   port: 99999
 namers:
-- kind: io.l5d.marathon
+- kind: io.l5d.serversets
 routers:
 - protocol: http
   maxHeadersKB: big
@@ -146,7 +146,7 @@ telemetry:
 `);
   assertEquals(got, [
     "t.yaml:3:9: admin.port: must be <= 65535",
-    "t.yaml:5:9: namers[0].kind: io.l5d.marathon is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite, io.l5d.k8s, io.l5d.k8s.ns, io.l5d.k8s.external, io.l5d.dnssrv, io.l5d.consul)",
+    "t.yaml:5:9: namers[0].kind: io.l5d.serversets is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite, io.l5d.k8s, io.l5d.k8s.ns, io.l5d.k8s.external, io.l5d.dnssrv, io.l5d.consul, io.l5d.marathon)",
     't.yaml:8:17: routers[0].maxHeadersKB: expected a number, got string "big"',
     't.yaml:10:3: routers[0].lable: unknown key "lable" (did you mean "label"?)',
     't.yaml:12:31: routers[0].client.loadBalancer.maxEfort: unknown key "maxEfort" (did you mean "maxEffort"?)',

@@ -28,6 +28,7 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.k8s.external",
     "io.l5d.dnssrv",
     "io.l5d.consul",
+    "io.l5d.marathon",
   ]);
   assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs", "io.l5d.k8s.configMap"]);
   assertEquals(supportedKinds.transformer, [
