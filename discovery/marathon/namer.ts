@@ -54,7 +54,7 @@ export interface MarathonNamerOptions {
   readonly ttlMs?: number;
   /** Each period is drawn from `ttlMs ± jitterMs`, default 50 (Linkerd `jitterMs`). */
   readonly jitterMs?: number;
-  /** Random source in [0, 1) for the jitter; default `Math.random`. */
+  /** Random source in [0, 1) for the jitter; default the clock's, else `Math.random`. */
   readonly random?: () => number;
   readonly clock?: Clock | undefined;
 }
@@ -146,7 +146,7 @@ export function createMarathonNamer(opts: MarathonNamerOptions): MarathonNamer {
   const { api, clock } = opts;
   const ttl = opts.ttlMs ?? 5000;
   const jitter = opts.jitterMs ?? 50;
-  const random = opts.random ?? Math.random;
+  const random = opts.random ?? (clock ? () => clock.random() : Math.random);
   // MarathonConfig.nextTtl: (ttl + (random * 2 - 1) * jitter).toInt, drawn for every sleep.
   const nextTtl = () => Math.max(0, Math.trunc(ttl + (random() * 2 - 1) * jitter));
   const setTimer = timerFor(clock);
