@@ -453,3 +453,21 @@ routers:
     await a.close();
   }
 });
+
+Deno.test("marathon: a malformed DCOS_SERVICE_ACCOUNT_CREDENTIAL stops serve at start (MarathonSecret.Invalid)", async () => {
+  const api = startFakeMarathon();
+  try {
+    let error = "";
+    try {
+      const sy = await startSwitchyard(config(api), {
+        env: { DCOS_SERVICE_ACCOUNT_CREDENTIAL: JSON.stringify({ uid: "x", scheme: "HS256" }) },
+      });
+      await sy.stop();
+    } catch (e: unknown) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    assertStringIncludes(error, "DCOS_SERVICE_ACCOUNT_CREDENTIAL needs login_endpoint");
+  } finally {
+    await api.close();
+  }
+});
