@@ -74,21 +74,25 @@ routers:
   }
 });
 
-Deno.test("docs namer: the page's io.l5d.consul example loads", async () => {
-  const keys = "  host: 127.0.0.1\n  port: 2181\n  includeTag: true\n" +
-    "  useHealthCheck: false\n  healthStatuses:\n    - passing\n    - warning\n" +
-    "  setHost: true\n  consistencyMode: stale\n";
-  const r = await check(
-    `namers:\n- kind: io.l5d.consul\n${keys}routers:\n- protocol: http\n  servers: [{port: 0}]\n`,
-  );
-  assertEquals(r.code, 0, r.out);
+Deno.test("docs namer: the page's io.l5d.consul and io.l5d.marathon examples load", async () => {
+  const examples: Record<string, string> = {
+    "io.l5d.consul": "  host: 127.0.0.1\n  port: 2181\n  includeTag: true\n" +
+      "  useHealthCheck: false\n  healthStatuses:\n    - passing\n    - warning\n" +
+      "  setHost: true\n  consistencyMode: stale\n",
+    "io.l5d.marathon": "  prefix: /io.l5d.marathon\n  host: marathon.mesos\n  port: 80\n" +
+      "  uriPrefix: /marathon\n  ttlMs: 5000\n  useHealthCheck: false\n",
+  };
+  for (const [kind, keys] of Object.entries(examples)) {
+    const r = await check(
+      `namers:\n- kind: ${kind}\n${keys}routers:\n- protocol: http\n  servers: [{port: 0}]\n`,
+    );
+    assertEquals(r.code, 0, `${kind}: ${r.out}`);
+  }
 });
 
 Deno.test("docs namer: each kind the page lists that Switchyard lacks is refused, naming the kind (its own example config)", async () => {
   const examples: Record<string, string> = {
     "io.l5d.serversets": "  zkAddrs:\n  - host: 127.0.0.1\n    port: 2181\n",
-    "io.l5d.marathon": "  prefix: /io.l5d.marathon\n  host: marathon.mesos\n  port: 80\n" +
-      "  uriPrefix: /marathon\n  ttlMs: 5000\n  useHealthCheck: false\n",
     "io.l5d.zkLeader": "  zkAddrs:\n  - host: 127.0.0.1\n    port: 2181\n",
     "io.l5d.curator": "  experimental: true\n  zkAddrs:\n  - host: 127.0.0.1\n    port: 2181\n",
     "io.l5d.k8s.istio": "  experimental: true\n" +
