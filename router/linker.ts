@@ -9,7 +9,7 @@
  */
 import type { Config } from "./config/mod.ts";
 import type { Router } from "./router.ts";
-import { listen, type Listener } from "./http/server.ts";
+import { listen, type Listener, type ListenerSpec } from "./http/server.ts";
 import { h2Settings, prepareH2 } from "./http/h2/config.ts";
 import { isX509v1, loadNodeTls, type ServerTls, tlsVersionRange } from "./http/node_tls.ts";
 import { rebind, replaceableBind } from "./http/tls_port.ts";
@@ -162,6 +162,42 @@ function tlsPaths(tls: ServerTlsConfig): string[] {
   ];
 }
 
+type RouterConfig = Config["routers"][number];
+type ServerConfig = RouterConfig["servers"][number];
+
+/**
+ * The listener settings of a server (`routers[].servers[]`, with its router's). `tls`: its files,
+ * already read.
+ */
+function listenerSpec(
+  rc: RouterConfig,
+  s: ServerConfig,
+  tls: ServerTls | undefined,
+  reusePort: boolean | undefined,
+): ListenerSpec {
+  return {
+    ip: s.ip,
+    port: s.port,
+    clearContext: s.clearContext,
+    compressionLevel: rc.protocol === "http" ? rc.compressionLevel : 0,
+    maxCallDepth: s.maxCallDepth,
+    maxErrResponseKB: rc.maxErrResponseKB,
+    maxConcurrentRequests: s.maxConcurrentRequests,
+    timeoutMs: s.timeoutMs,
+    engine: rc.protocol === "h2" ? "h2" : "engine" in s ? s.engine : undefined,
+    h2Settings: "maxConcurrentStreamsPerConnection" in s ? h2Settings(s) : undefined,
+    maxHeadersKB: rc.maxHeadersKB,
+    maxInitialLineKB: rc.maxInitialLineKB,
+    idleTimeMs: s.serverSession?.idleTimeMs,
+    lifeTimeMs: s.serverSession?.lifeTimeMs,
+    router: rc.label,
+    addForwardedHeader: s.addForwardedHeader,
+    timestampHeader: s.timestampHeader,
+    ...(reusePort ? { reusePort: true } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
+
 /**
  * Load what a config needs beyond the defaults before building from it: `node:http2` for h2
  * routers, node:tls for listeners that require client certificates, limit TLS versions or serve
@@ -306,6 +342,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     tlsWatches.get(l)?.watch.close();
     tlsWatches.delete(l);
   };
+  // Each listener's settings now, and how a reload changes them.
+  const tuners = new Map<RunningListener, {
+    spec: ListenerSpec;
+    session: boolean;
+    update(spec: ListenerSpec, session: boolean): void;
+  }>();
   // Listener key → listener; a listener routes with whatever router its label has *now*.
   const listeners = new Map<string, RunningListener>();
   const retiring = new Set<Promise<void>>();
@@ -333,6 +375,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   function startListeners(c: Config, current: () => Snapshot): RunningListener[] {
     const started: RunningListener[] = [];
     const startedKeys: string[] = [];
+    const updates: { entry: RunningListener; spec: ListenerSpec; s: ServerConfig }[] = [];
+    /** Kept listeners updated so far, with the settings to go back to. */
+    const updated: { entry: RunningListener; spec: ListenerSpec; session: boolean }[] = [];
     if (opts.listenRouters === false) return started;
     try {
       for (const rc of c.routers) {
@@ -340,12 +385,12 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           const key = listenerKey(rc.label, s.ip, s.port, rc.protocol, j);
           const kept = listeners.get(key);
           if (kept) {
-            // A kept listener reads the `tls` files this config names (they may have moved).
-            const w = tlsWatches.get(kept);
-            if (w && s.tls) {
-              w.cfg = s.tls;
-              void w.watch.check();
-            }
+            // A kept listener serves with this config's settings (applied once every new
+            // listener has started); its `tls` files are read now, so that one that cannot be
+            // read rejects the reload.
+            const tls = s.tls &&
+              naming(`router ${rc.label} on ${s.ip}:${s.port}`, () => serverTls(s.tls!));
+            updates.push({ entry: kept, spec: listenerSpec(rc, s, tls, opts.reusePort), s });
             continue;
           }
           const label = rc.label;
@@ -368,27 +413,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
             `router ${label}: cannot listen on ${s.ip}:${s.port}`,
             () =>
               listen(
-                {
-                  ip: s.ip,
-                  port: s.port,
-                  clearContext: s.clearContext,
-                  compressionLevel: rc.protocol === "http" ? rc.compressionLevel : 0,
-                  maxCallDepth: s.maxCallDepth,
-                  maxErrResponseKB: rc.maxErrResponseKB,
-                  maxConcurrentRequests: s.maxConcurrentRequests,
-                  timeoutMs: s.timeoutMs,
-                  engine: rc.protocol === "h2" ? "h2" : "engine" in s ? s.engine : undefined,
-                  h2Settings: "maxConcurrentStreamsPerConnection" in s ? h2Settings(s) : undefined,
-                  maxHeadersKB: rc.maxHeadersKB,
-                  maxInitialLineKB: rc.maxInitialLineKB,
-                  idleTimeMs: s.serverSession?.idleTimeMs,
-                  lifeTimeMs: s.serverSession?.lifeTimeMs,
-                  router: label,
-                  addForwardedHeader: s.addForwardedHeader,
-                  timestampHeader: s.timestampHeader,
-                  ...(opts.reusePort ? { reusePort: true } : {}),
-                  ...(s.tls ? { tls: served = serverTls(s.tls) } : {}),
-                },
+                listenerSpec(rc, s, served = s.tls && serverTls(s.tls), opts.reusePort),
                 () => (last = current().routers.get(label) ?? last)!,
                 log,
                 {
@@ -423,49 +448,94 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
           scoped.stats = scopeStats(registry, scope);
           // Finagle's HandletimeFilter: time to hand the request on (the synchronous part), µs.
           scoped.handletime = registry.histogram(scope, "handletime_us");
-          // Linkerd's server `connects` / `connections` (raw engine: Deno.serve has no events)
-          if (listener.engine !== "serve") {
-            scoped.connects = registry.counter(scope, "connects");
-            void scoped.stats.connections;
-          }
-          if (listener.engine === "raw" || (listener.engine === "h2" && s.serverSession)) {
-            // Finagle's ExpiringService `idle`: connections closed for idling idleTimeMs.
-            scoped.idle = registry.counter(scope, "idle");
-            // ... and `lifetime`: connections closed at serverSession.lifeTimeMs.
-            scoped.lifetime = registry.counter(scope, "lifetime");
-          }
-          if (listener.engine === "raw") {
-            bytes.received = registry.counter(scope, "received_bytes");
-            bytes.sent = registry.counter(scope, "sent_bytes");
-          }
+          /** The counters the engine serving now reports (a reload may change the engine). */
+          const engineCounters = (serverSession: boolean) => {
+            const stats = scopeStats(registry, scope);
+            // Linkerd's server `connects` / `connections` (raw engine: Deno.serve has no events)
+            if (listener.engine !== "serve") {
+              scoped.connects = registry.counter(scope, "connects");
+              void stats.connections;
+            }
+            if (listener.engine === "raw" || (listener.engine === "h2" && serverSession)) {
+              // Finagle's ExpiringService `idle`: connections closed for idling idleTimeMs.
+              scoped.idle = registry.counter(scope, "idle");
+              // ... and `lifetime`: connections closed at serverSession.lifeTimeMs.
+              scoped.lifetime = registry.counter(scope, "lifetime");
+            }
+            if (listener.engine === "raw") {
+              bytes.received = registry.counter(scope, "received_bytes");
+              bytes.sent = registry.counter(scope, "sent_bytes");
+            }
+          };
+          engineCounters(s.serverSession !== undefined);
           const entry = { label, listener };
-          if (s.tls && served) {
-            // Linkerd reads the certificate files for each connection: a new pair is served to
-            // new connections without a restart.
-            const holder = { cfg: s.tls };
-            const watch = watchServerTls({
-              paths: () => tlsPaths(holder.cfg),
-              read: () => serverTls(holder.cfg),
-              apply: (t) => listener.reloadTls(t),
-              initial: served,
-              log,
-              where: { router: label, ip: listener.ip, port: listener.port },
-            });
-            tlsWatches.set(entry, Object.assign(holder, { watch }));
-          }
+          tuners.set(entry, {
+            spec: listenerSpec(rc, s, served, opts.reusePort),
+            session: s.serverSession !== undefined,
+            update(spec, session) {
+              listener.update(spec);
+              this.spec = spec;
+              this.session = session;
+              engineCounters(session);
+            },
+          });
+          if (s.tls && served) watchTls(entry, s.tls, served);
           started.push(entry);
           startedKeys.push(key);
           listeners.set(key, entry);
           log.info("router listening", { router: label, ip: listener.ip, port: listener.port });
         }
       }
+      // Every new listener started: the kept ones take this config's settings.
+      for (const u of updates) {
+        const tuner = tuners.get(u.entry)!;
+        const before = { spec: tuner.spec, session: tuner.session };
+        naming(
+          `router ${u.entry.label}: cannot apply the new settings of ${u.spec.ip}:${u.spec.port}`,
+          () => tuner.update(u.spec, u.s.serverSession !== undefined),
+        );
+        updated.push({ entry: u.entry, ...before });
+        // It reads the `tls` files this config names (they may have moved), or stops watching.
+        const w = tlsWatches.get(u.entry);
+        if (!u.s.tls) stopTlsWatch(u.entry);
+        else if (!w) watchTls(u.entry, u.s.tls, u.spec.tls!);
+        else {
+          w.cfg = u.s.tls;
+          void w.watch.check();
+        }
+      }
     } catch (e: unknown) {
       for (const k of startedKeys) listeners.delete(k);
       for (const l of started) stopTlsWatch(l);
+      for (const l of started) tuners.delete(l);
       for (const l of started) void l.listener.shutdown();
+      for (const u of updated.reverse()) {
+        try {
+          tuners.get(u.entry)!.update(u.spec, u.session);
+        } catch (e2: unknown) {
+          log.error("router listener: the old settings cannot be restored", { error: e2 });
+        }
+      }
       throw e;
     }
     return started;
+  }
+
+  /** Serve a TLS listener's rotated certificate files to new connections. */
+  function watchTls(entry: RunningListener, cfg: ServerTlsConfig, served: ServerTls): void {
+    const listener = entry.listener;
+    // Linkerd reads the certificate files for each connection: a new pair is served to
+    // new connections without a restart.
+    const holder = { cfg };
+    const watch = watchServerTls({
+      paths: () => tlsPaths(holder.cfg),
+      read: () => serverTls(holder.cfg),
+      apply: (t) => listener.reloadTls(t),
+      initial: served,
+      log,
+      where: { router: entry.label, ip: listener.ip, port: listener.port },
+    });
+    tlsWatches.set(entry, Object.assign(holder, { watch }));
   }
 
   /** Wait until new listeners accept connections (h2's bind is asynchronous). */
@@ -512,12 +582,14 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       // Port-0 listeners are keyed by their configured port 0 and kept.
       listeners.delete(key);
       stopTlsWatch(l);
+      tuners.delete(l);
       log.info("router listener draining", { router: l.label, port: l.listener.port });
       void l.listener.shutdown();
     }
     retire(previous);
     reloads.incr();
-    await listening(started);
+    // New listeners, and kept ones a change of engine or TLS gave a new socket.
+    await listening([...listeners.values()]);
   }
 
   function shutdown(): Promise<void> {

@@ -172,9 +172,12 @@ export interface Listener {
   readonly port: number;
   /** Stop accepting, let in-flight requests finish. */
   shutdown(): Promise<void>;
-  /** Which engine serves it. */
+  /** Which engine serves it (an `update` may change it). */
   readonly engine: "raw" | "serve" | "h2";
-  /** Settles once the listener accepts connections (h2 binds asynchronously; others at once). */
+  /**
+   * Settles once the listener accepts connections (h2 binds asynchronously; others at once). After
+   * an `update` that opened a new socket, the new one's.
+   */
   readonly ready: Promise<void>;
   readonly finished: Promise<void>;
   /**
@@ -187,6 +190,111 @@ export interface Listener {
    * @throws Error when the new certificate cannot be served; the old one keeps serving.
    */
   reloadTls(tls: ServerTls): void;
+  /**
+   * Serve with a reloaded config's settings of this listener (same address). What a request
+   * reads (`clearContext`, `timeoutMs`, `maxConcurrentRequests`, `timestampHeader`, …) applies
+   * to the next request on every connection, open ones included. A change the socket decides
+   * (`engine`, adding or removing `tls`, TLS `protocols` or `requireClientAuth`, h2 SETTINGS,
+   * `serverSession`, the raw engine's head limits) opens a new server on the same port
+   * (SO_REUSEPORT: no connection is refused) and retires the old one: it stops accepting, its
+   * open connections go on (`engine: serve`: its idle keep-alive connections close).
+   *
+   * @throws Error when the new socket cannot be opened; the old settings keep serving.
+   */
+  update(spec: ListenerSpec): void;
+}
+
+/** One engine's server under a listener (a settings `update` may replace it). */
+interface EngineServer {
+  readonly addr: Deno.NetAddr;
+  readonly ready: Promise<void>;
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+  reloadTls(tls: ServerTls): void;
+  /** Stop accepting; open connections go on until they close (then it is finished). */
+  retire(): void;
+}
+
+/** The engine a spec is served by. */
+function engineOf(spec: ListenerSpec): "raw" | "serve" | "h2" {
+  if (spec.engine === "h2") return "h2";
+  // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only, as
+  // do requireClientAuth, `protocols` and an X.509 v1 certificate (node:tls checks the client
+  // certificates, limits the versions and serves v1; Deno.serve cannot).
+  const mutual = spec.tls?.requireClientAuth === true || spec.tls?.versions !== undefined ||
+    spec.tls?.legacyCert === true;
+  return spec.engine === "raw" || (spec.engine === undefined && (!spec.tls || mutual))
+    ? "raw"
+    : "serve";
+}
+
+/**
+ * What of a spec its socket decides: two specs with the same key are served by one server (the
+ * rest is read per request). Certificate files are not in it (`reloadTls` serves those).
+ */
+function socketKey(spec: ListenerSpec): string {
+  const engine = engineOf(spec);
+  const t = spec.tls;
+  return JSON.stringify([
+    engine,
+    t ? [t.requireClientAuth === true, t.versions ?? null, t.legacyCert === true] : null,
+    engine === "h2" ? spec.h2Settings ?? null : null,
+    engine === "serve" ? null : [spec.idleTimeMs ?? null, spec.lifeTimeMs ?? null],
+    engine === "raw" ? [spec.maxHeadersKB ?? 8, spec.maxInitialLineKB ?? 4] : null,
+  ]);
+}
+
+/** What a request reads of its listener's settings; `update` swaps the whole object. */
+interface LiveSettings {
+  readonly spec: ListenerSpec;
+  readonly rescueOpts: {
+    readonly clearContext: boolean;
+    readonly h2: boolean;
+    readonly maxBodyBytes: number;
+    readonly maxHeaderBytes: number;
+  };
+  readonly ctxOpts: { readonly clearContext: boolean; readonly maxCallDepth: number | undefined };
+  readonly limiter: ConcurrencyLimiter | null;
+  readonly timeoutMs: number | undefined;
+  readonly timedOut: () => RequestTimeout;
+  readonly compression: number;
+  /** Set once the server is bound (`by` labels its real address); null = neither option set. */
+  addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null;
+}
+
+function liveSettings(spec: ListenerSpec, previous?: LiveSettings): LiveSettings {
+  const h2 = spec.engine === "h2";
+  const max = spec.maxConcurrentRequests;
+  // An unchanged limit keeps its limiter (and the requests it counts).
+  const limiter = max === undefined
+    ? null
+    : previous?.limiter && previous.spec.maxConcurrentRequests === max
+    ? previous.limiter
+    : new ConcurrencyLimiter({
+      maxConcurrent: max,
+      name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
+    });
+  const timeoutMs = spec.timeoutMs;
+  return {
+    spec,
+    rescueOpts: {
+      clearContext: spec.clearContext,
+      h2,
+      maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
+      maxHeaderBytes: (spec.maxHeadersKB ?? 8) * 1024,
+    },
+    ctxOpts: { clearContext: spec.clearContext, maxCallDepth: spec.maxCallDepth },
+    limiter,
+    timeoutMs,
+    // Finagle's server TimeoutFilter raises an IndividualRequestTimeoutException, a
+    // TimeoutException, which Linkerd's ErrorResponder answers with 503.
+    timedOut: () =>
+      new RequestTimeout(
+        `exceeded ${timeoutMs} ms server timeout (servers[].timeoutMs) on ${spec.ip}:${spec.port}`,
+      ),
+    compression: h2 ? 0 : spec.compressionLevel ?? -1,
+    addHeaders: null,
+  };
 }
 
 /**
@@ -200,32 +308,14 @@ export function listen(
   log: Logger,
   observer: ListenerObserver = {},
 ): Listener {
-  const rescueOpts = {
-    clearContext: spec.clearContext,
-    h2: spec.engine === "h2",
-    maxBodyBytes: (spec.maxErrResponseKB ?? 5120) * 1024,
-    maxHeaderBytes: (spec.maxHeadersKB ?? 8) * 1024,
-  };
-  const ctxOpts = { clearContext: spec.clearContext, maxCallDepth: spec.maxCallDepth };
-  const limiter = spec.maxConcurrentRequests === undefined ? null : new ConcurrencyLimiter({
-    maxConcurrent: spec.maxConcurrentRequests,
-    name: `maxConcurrentRequests of ${spec.ip}:${spec.port}`,
-  });
-  const serveTimeoutMs = spec.timeoutMs;
-  // Finagle's server TimeoutFilter raises an IndividualRequestTimeoutException, a
-  // TimeoutException, which Linkerd's ErrorResponder answers with 503.
-  const serverTimedOut = () =>
-    new RequestTimeout(
-      `exceeded ${serveTimeoutMs} ms server timeout (servers[].timeoutMs) on ${spec.ip}:${spec.port}`,
-    );
-  // Set once the listener is bound (`by` labels its real address); null = neither option set.
-  let addHeaders: ((ctx: Ctx, info: ConnInfo) => void) | null = null;
+  // Swapped whole by `update`; each request reads it once, on arrival.
+  let live = liveSettings(spec);
+  const h2 = spec.engine === "h2";
   // The bound address, set once bound: each request's `serverIp`/`serverPort` (Linkerd's server
   // label `<ip>/<port>`, the recent-requests Server column).
   let boundIp = spec.ip;
   let boundPort = spec.port;
   const shared = observer.mono !== undefined;
-  const compression = spec.engine === "h2" ? 0 : spec.compressionLevel ?? -1;
   const mono = observer.mono ?? (() => performance.now());
   const handled = observer.handled === undefined ? (_t0: number) => {} : (t0: number) => {
     const at = mono();
@@ -238,13 +328,15 @@ export function listen(
     info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined },
   ): Promise<Response> => {
     const t0 = mono();
+    const s = live;
     observer.start?.();
+    const limiter = s.limiter;
     if (limiter && !limiter.tryAcquire()) {
       const rsp = rescue(
         new Overloaded(
-          `server ${spec.ip}:${spec.port} is at maxConcurrentRequests (${spec.maxConcurrentRequests})`,
+          `server ${s.spec.ip}:${boundPort} is at maxConcurrentRequests (${s.spec.maxConcurrentRequests})`,
         ),
-        rescueOpts,
+        s.rescueOpts,
       );
       handled(t0);
       const at = mono();
@@ -274,7 +366,7 @@ export function listen(
     const failed = (e: unknown): Response => {
       const typed = findSwitchyardError(e);
       if (typed instanceof UnknownDestination) {
-        if (spec.engine === "h2") {
+        if (h2) {
           // Linkerd's h2 ErrorReseter: an unroutable request is refused (RST_STREAM
           // REFUSED_STREAM), which gRPC clients see as UNAVAILABLE, not an HTTP 400.
           done(400, e, e, false);
@@ -282,11 +374,11 @@ export function listen(
         }
         // Linkerd's UnknownDst text names the request: `Request("GET /x", from /ip:port) / …`.
         const answer = unknownDstWithRequest(typed, req.method, ctx?.target, info.remoteAddr);
-        const rsp = rescue(answer, rescueOpts);
+        const rsp = rescue(answer, s.rescueOpts);
         done(rsp.status, e, e);
         return rsp;
       }
-      const resetCode = spec.engine === "h2" ? resetCodeOf(e) : undefined;
+      const resetCode = h2 ? resetCodeOf(e) : undefined;
       if (resetCode !== undefined) {
         // The upstream reset the stream: the client's stream is reset with the same code, as
         // Linkerd's h2 server dispatcher does (no response, no l5d-err).
@@ -298,7 +390,7 @@ export function listen(
         if (!typed && !req.signal.aborted) {
           log.warn("request failed", { url: req.url, error: e });
         }
-        rsp = rescue(e, rescueOpts);
+        rsp = rescue(e, s.rescueOpts);
       } catch (e2: unknown) {
         done(500, e, e);
         throw e2;
@@ -308,16 +400,16 @@ export function listen(
     };
     let routed: Promise<Response>;
     try {
-      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, ctxOpts);
+      ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, s.ctxOpts);
       ctx.remotePort = info.remoteAddr.port;
       ctx.serverIp = boundIp;
       ctx.serverPort = boundPort;
       if (shared) ctx.startMono = t0;
-      if (addHeaders) addHeaders(ctx, info);
+      if (s.addHeaders) s.addHeaders(ctx, info);
       if (info.clientCert !== undefined) ctx.clientCert = info.clientCert;
-      routed = serveTimeoutMs === undefined
+      routed = s.timeoutMs === undefined
         ? router.serve(req, ctx)
-        : callWithTimeout(req, ctx, router.serve, serveTimeoutMs, systemClock, serverTimedOut);
+        : callWithTimeout(req, ctx, router.serve, s.timeoutMs, systemClock, s.timedOut);
     } catch (e: unknown) {
       handled(t0);
       try {
@@ -339,157 +431,199 @@ export function listen(
         ? box
         : successClass(rsp.headers.get(H.successClass)) ??
           successClass(trailer(box, H.successClass));
-      if (spec.clearContext) {
+      if (s.rescueOpts.clearContext) {
         try {
-          out = clearResponse(out, spec.engine === "h2");
+          out = clearResponse(out, h2);
         } catch (e: unknown) {
           return failed(e);
         }
       }
       // Linkerd's compressionLevel (-1: textual responses, for clients that accept gzip)
-      if (compression !== 0 && ctx?.headerList) {
-        out = compressResponse(out, ctx.headerList, req.method, compression);
+      if (s.compression !== 0 && ctx?.headerList) {
+        out = compressResponse(out, ctx.headerList, req.method, s.compression);
       }
       done(out.status, rsp, undefined, success);
       return out;
     }, failed);
   };
-  // TLS listeners default to Deno.serve (ALPN h2); `engine: raw` gives them HTTP/1.1 only, as
-  // do requireClientAuth, `protocols` and an X.509 v1 certificate (node:tls checks the client
-  // certificates, limits the versions and serves v1; Deno.serve cannot).
-  const mutual = spec.tls?.requireClientAuth === true || spec.tls?.versions !== undefined ||
-    spec.tls?.legacyCert === true;
-  if (spec.tls?.requireClientAuth === true && spec.engine === "serve") {
-    throw new Error("tls.requireClientAuth needs engine: raw (the default), not engine: serve");
-  }
-  const raw = spec.engine === "raw" || (spec.engine === undefined && (!spec.tls || mutual));
-  const server = spec.engine === "h2"
-    ? serveH2({
-      hostname: spec.ip,
-      port: spec.port,
-      tls: spec.tls,
-      ...(spec.reusePort ? { reusePort: true } : {}),
-      ...(spec.h2Settings ? { settings: spec.h2Settings } : {}),
-      ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
-      ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
-      ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
-      ...(spec.lifeTimeMs ? { lifeTimeoutMs: spec.lifeTimeMs } : {}),
-      ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
-      ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
-      onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
-    }, handler)
-    : raw
-    ? serveRaw({
-      hostname: spec.ip,
-      port: spec.port,
-      ...(spec.reusePort ? { reusePort: true } : {}),
-      ...(spec.tls ? { tls: spec.tls } : {}),
-      maxHeadBytes: ((spec.maxHeadersKB ?? 8) + (spec.maxInitialLineKB ?? 4)) * 1024 + 1024,
-      maxLineBytes: (spec.maxInitialLineKB ?? 4) * 1024 + 1024,
-      ...(spec.idleTimeMs ? { idleTimeoutMs: spec.idleTimeMs } : {}),
-      ...(spec.lifeTimeMs ? { lifeTimeoutMs: spec.lifeTimeMs } : {}),
-      ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
-      ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
-      ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
-      ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
-      ...(observer.bytes ? { bytes: observer.bytes } : {}),
-      onReject: (status, message) => rescue(new BadRequest(message, status), rescueOpts),
-      // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a
-      // request this server answered: it counts in the server stats, as in Linkerd.
-      onRejected: (status) => {
-        observer.start?.();
-        const at = mono();
-        observer.end?.(status, 0, undefined, at);
-      },
-    }, handler)
-    : replaceableServe(spec, handler, (e) => {
+  const onReject = (status: number, message: string) =>
+    rescue(new BadRequest(message, status), live.rescueOpts);
+  /** Open the server of `sp` on `port`; `reusePort`: beside another one on it. */
+  const open = (sp: ListenerSpec, port: number, reusePort: boolean): EngineServer => {
+    if (sp.tls?.requireClientAuth === true && sp.engine === "serve") {
+      throw new Error("tls.requireClientAuth needs engine: raw (the default), not engine: serve");
+    }
+    const engine = engineOf(sp);
+    const at = { hostname: sp.ip, port, ...(reusePort ? { reusePort: true } : {}) };
+    if (engine === "h2") {
+      return serveH2({
+        ...at,
+        tls: sp.tls,
+        ...(sp.h2Settings ? { settings: sp.h2Settings } : {}),
+        ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
+        ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+        ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
+        ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+        ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
+        ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
+        onReject,
+      }, handler);
+    }
+    if (engine === "raw") {
+      return serveRaw({
+        ...at,
+        ...(sp.tls ? { tls: sp.tls } : {}),
+        maxHeadBytes: ((sp.maxHeadersKB ?? 8) + (sp.maxInitialLineKB ?? 4)) * 1024 + 1024,
+        maxLineBytes: (sp.maxInitialLineKB ?? 4) * 1024 + 1024,
+        ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
+        ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+        ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
+        ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
+        ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
+        ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
+        ...(observer.bytes ? { bytes: observer.bytes } : {}),
+        onReject,
+        // A request the parser refused (no Host on HTTP/1.1, a bad head, limits) is still a
+        // request this server answered: it counts in the server stats, as in Linkerd.
+        onRejected: (status) => {
+          observer.start?.();
+          const at = mono();
+          observer.end?.(status, 0, undefined, at);
+        },
+      }, handler);
+    }
+    return replaceableServe(sp.ip, at.port, reusePort, sp.tls, handler, (e) => {
       // Deno.serve also reports a response body that failed after its head went out: the
       // client went away (its request's AbortError) or the upstream body broke (a Switchyard
       // error, counted in the stats). Neither is the listener's fault, and the raw engine
       // logs neither; under churn they came as a stream of error lines.
-      if (bodyFailure(e)) log.debug("response body failed", { port: spec.port, error: e });
-      else log.error("listener error", { port: spec.port, error: e });
-      return rescue(e, rescueOpts);
+      if (bodyFailure(e)) log.debug("response body failed", { port: boundPort, error: e });
+      else log.error("listener error", { port: boundPort, error: e });
+      return rescue(e, live.rescueOpts);
     });
-  const addr = server.addr as Deno.NetAddr;
+  };
+  /** `addHeaders` of `s` served by `engine` at the bound address. */
+  const headersOf = (s: LiveSettings, engine: string, addr: Deno.NetAddr) => {
+    if (!s.spec.addForwardedHeader && !s.spec.timestampHeader) return null;
+    return serverHeaders({
+      addForwardedHeader: s.spec.addForwardedHeader,
+      timestampHeader: s.spec.timestampHeader,
+      router: s.spec.router ?? current().spec.label,
+      h2,
+      local: addr,
+      stableConnInfo: engine === "raw", // the raw engine passes one `info` object per connection
+    });
+  };
+  // Bound with SO_REUSEPORT when it can be (after a plain bind checked the port is free), so that
+  // an `update` or a certificate reload can open the next server on the port before the old one
+  // stops accepting.
+  const bind = replaceableBind(spec.ip, spec.port, spec.reusePort);
+  let server = open(spec, bind.port, bind.reusePort);
+  let engine = engineOf(spec);
+  const addr = server.addr;
   boundIp = addr.hostname;
   boundPort = addr.port;
-  if (spec.addForwardedHeader || spec.timestampHeader) {
-    addHeaders = serverHeaders({
-      addForwardedHeader: spec.addForwardedHeader,
-      timestampHeader: spec.timestampHeader,
-      router: spec.router ?? current().spec.label,
-      h2: spec.engine === "h2",
-      local: addr,
-      stableConnInfo: raw, // the raw engine passes one `info` object per connection
-    });
-  }
+  live.addHeaders = headersOf(live, engine, addr);
+  /** Servers an `update` replaced, until their connections are gone. */
+  const retired = new Set<EngineServer>();
+  let stopping: Promise<void> | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
   return {
     ip: addr.hostname,
     port: addr.port,
-    engine: spec.engine === "h2" ? "h2" : raw ? "raw" : "serve",
-    ready: server.ready,
-    shutdown: () => server.shutdown(),
-    finished: server.finished,
+    get engine() {
+      return engine;
+    },
+    get ready() {
+      return server.ready;
+    },
+    shutdown() {
+      stopping ??= Promise.all([server.shutdown(), ...[...retired].map((r) => r.shutdown())])
+        .then(() => resolveFinished());
+      return stopping;
+    },
+    finished,
     reloadTls: (tls) => server.reloadTls(tls),
+    update(next) {
+      if (stopping) return;
+      const settings = liveSettings(next, live);
+      if (socketKey(next) !== socketKey(live.spec)) {
+        const nextEngine = engineOf(next);
+        let opened: EngineServer;
+        if (bind.reusePort) {
+          opened = rebind(addr.port, () => open(next, addr.port, true));
+          server.retire();
+        } else {
+          // Without SO_REUSEPORT the port is free only once the old server stops accepting.
+          server.retire();
+          opened = open(next, addr.port, false);
+        }
+        const old = server;
+        retired.add(old);
+        void old.finished.then(() => retired.delete(old));
+        server = opened;
+        engine = nextEngine;
+      }
+      settings.addHeaders = headersOf(settings, engine, addr);
+      live = settings;
+    },
   };
 }
 
 /** `Deno.serve`, which a certificate reload replaces by another on the same port. */
-interface ReplaceableServe {
-  readonly addr: Deno.NetAddr;
+interface ReplaceableServe extends EngineServer {
   /** Settled: `Deno.serve` binds synchronously. */
   readonly ready: Promise<void>;
-  shutdown(): Promise<void>;
-  readonly finished: Promise<void>;
-  reloadTls(tls: ServerTls): void;
 }
 
 /**
- * The `engine: serve` listener: `Deno.serve`, bound with SO_REUSEPORT when it has TLS (and the
- * API is there), so that `reloadTls` can open the next one on the same port before the old one
- * stops accepting. `Deno.serve` cannot change its certificate, nor stop accepting without
- * closing its idle keep-alive connections: those close (clients reconnect, to the new
- * certificate), the requests in flight finish.
+ * The `engine: serve` listener: `Deno.serve`, bound with SO_REUSEPORT when the API is there, so
+ * that `reloadTls` can open the next one on the same port before the old one stops accepting.
+ * `Deno.serve` cannot change its certificate, nor stop accepting without closing its idle
+ * keep-alive connections: those close (clients reconnect, to the new certificate), the requests
+ * in flight finish.
  */
 function replaceableServe(
-  spec: ListenerSpec,
+  hostname: string,
+  port: number,
+  reusePort: boolean,
+  tls: ServerTls | undefined,
   handler: (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response>,
   onError: (e: unknown) => Response,
 ): ReplaceableServe {
-  const bind = spec.tls
-    ? replaceableBind(spec.ip, spec.port, spec.reusePort)
-    : { port: spec.port, reusePort: spec.reusePort === true };
   const open = (port: number, tls: ServerTls | undefined) =>
     Deno.serve({
-      hostname: spec.ip,
+      hostname,
       port,
-      ...(bind.reusePort ? { reusePort: true } : {}),
+      ...(reusePort ? { reusePort: true } : {}),
       ...(tls ? { cert: tls.cert, key: tls.key } : {}),
       onListen() {},
       onError,
     }, handler);
-  let current = open(bind.port, spec.tls);
+  let current = open(port, tls);
   const addr = current.addr;
   const retired = new Set<Promise<void>>();
   let stopping: Promise<void> | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
+  const shutdown = () => {
+    stopping ??= Promise.all([current.shutdown(), ...retired]).then(() => resolveFinished());
+    return stopping;
+  };
   return {
     addr,
     ready: Promise.resolve(),
     finished,
-    shutdown() {
-      stopping ??= Promise.all([current.shutdown(), ...retired]).then(() => resolveFinished());
-      return stopping;
-    },
-    reloadTls(tls) {
+    shutdown,
+    retire: () => void shutdown(),
+    reloadTls(next) {
       if (stopping) return;
-      if (!spec.tls) throw new Error("not a TLS listener");
+      if (!tls) throw new Error("not a TLS listener");
       // AddrInUse when the listener was bound without SO_REUSEPORT: the old one keeps serving.
-      const next = rebind(addr.port, () => open(addr.port, tls));
+      const opened = rebind(addr.port, () => open(addr.port, next));
       const old = current;
-      current = next;
+      current = opened;
       const done = old.shutdown().catch(() => {});
       retired.add(done);
       void done.finally(() => retired.delete(done));

@@ -77,6 +77,11 @@ export interface H2Server {
    * @throws Error on a plaintext (h2c) listener.
    */
   reloadTls(tls: ServerTls): void;
+  /**
+   * Stop accepting (a config reload opened another server on the port): open sessions go on
+   * until they close (the client, `serverSession`, `shutdown`).
+   */
+  retire(): void;
 }
 
 /**
@@ -220,6 +225,9 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       listening.close();
       for (const s of sessions) s.close();
       return finished;
+    },
+    retire() {
+      listening.close();
     },
     finished,
     reloadTls(tls: ServerTls): void {

@@ -116,6 +116,12 @@ export interface RawServer {
    *   one keeps serving).
    */
   reloadTls(tls: ServerTls): void;
+  /**
+   * Stop accepting (a config reload opened another server on the port): open connections go on,
+   * idle keep-alive ones too, until they close (the client, `idleTimeoutMs`, `shutdown`); then the
+   * server is finished.
+   */
+  retire(): void;
 }
 
 /** The request handler: same shape as `Deno.ServeHandler`. */
@@ -216,6 +222,8 @@ class Engine implements RawServer {
   readonly #sweep: ReturnType<typeof setInterval>;
   readonly #hostDefault: string;
   #stopping = false;
+  /** Stopped accepting (`retire`); connections go on. */
+  #retired = false;
   /** Coarse clock (ms), advanced by the sweeper: deadlines need no per-request clock read. */
   #now = performance.now();
   #accepting: Promise<void>;
@@ -278,6 +286,15 @@ class Engine implements RawServer {
     } catch { /* already closed */ }
   }
 
+  retire(): void {
+    if (this.#stopping || this.#retired) return;
+    this.#retired = true;
+    try {
+      this.#listener.close(); // its accept loop ends; its connections go on
+    } catch { /* already closed */ }
+    this.#maybeFinished();
+  }
+
   async shutdown(): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
@@ -300,12 +317,12 @@ class Engine implements RawServer {
         tcp = await listener.accept();
       } catch {
         // stopped, or replaced by a certificate reload
-        if (this.#stopping || listener !== this.#listener) break;
+        if (this.#stopping || this.#retired || listener !== this.#listener) break;
         // e.g. EMFILE: keep serving the connections we have, retry accepting a bit later
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      if (this.#stopping) {
+      if (this.#stopping || this.#retired) {
         tcp.close();
         break;
       }
@@ -338,7 +355,7 @@ class Engine implements RawServer {
   }
 
   #maybeFinished(): void {
-    if (this.#stopping && this.#conns.size === 0) {
+    if ((this.#stopping || this.#retired) && this.#conns.size === 0) {
       clearInterval(this.#sweep);
       this.#accepting.then(() => this.#resolveFinished());
     }
