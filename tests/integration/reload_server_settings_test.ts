@@ -10,6 +10,8 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { makeCerts } from "../support/certs.ts";
+import { nghttp } from "../support/h2_peers.ts";
+import http2 from "node:http2";
 
 /** One HTTP/1.1 keep-alive connection over a raw socket; requests one at a time. */
 class KeepAlive {
@@ -201,6 +203,79 @@ Deno.test("reload: engine and tls changes open a new server on the port; open co
     assertEquals((await ka.request("/")).status, 200);
   } finally {
     ka.close();
+    await sy.stop();
+    await up.close();
+    await Deno.remove(certs, { recursive: true });
+  }
+});
+
+/** GET / with :authority `web` on an open h2 session; status and body. */
+function h2Get(session: http2.ClientHttp2Session): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ":path": "/", ":authority": "web" });
+    let status = 0;
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("response", (h) => (status = Number(h[":status"])));
+    req.on("data", (d: string) => (body += d));
+    req.on("end", () => resolve({ status, body }));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+Deno.test("reload: an h2 listener takes new SETTINGS, timestampHeader and tls; its open session goes on", async () => {
+  const up = await upstreams();
+  const certs = await Deno.makeTempDir();
+  await makeCerts(certs, { foo: "DNS:foo,IP:127.0.0.1" });
+  const h2cfg = (server: string) => `
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${up.dir}}]
+routers:
+- protocol: h2
+  label: h2
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc/web => /svc/a;
+  servers: [{port: 0${server}}]
+`;
+  const sy = await startSwitchyard(h2cfg(""));
+  const port = sy.ports.h2![0]!;
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => {});
+  try {
+    let r = await h2Get(session);
+    assertEquals(r.status, 200);
+    assertEquals(JSON.parse(r.body).headers["x-ts"], undefined);
+
+    await reload(sy, h2cfg(", timestampHeader: x-ts, maxConcurrentStreamsPerConnection: 77"));
+    r = await h2Get(session);
+    assertEquals(r.status, 200, "the session opened before the reload");
+    assert(/^\d+$/.test(JSON.parse(r.body).headers["x-ts"] ?? ""), r.body);
+    const out = await nghttp(["-v", "-H", ":authority: web", `http://127.0.0.1:${port}/`]);
+    assert(out.includes("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):77"), out);
+    assert(out.includes('"x-ts"'), out);
+
+    await reload(
+      sy,
+      h2cfg(`, tls: {certPath: ${certs}/foo.pem, keyPath: ${certs}/foo.key}`),
+    );
+    const https = await curl([
+      "-k",
+      "--http2",
+      "-w",
+      "\n%{http_version}",
+      "-H",
+      "Host: web",
+      `https://127.0.0.1:${port}/`,
+    ]);
+    assertEquals(https.status, 200, "tls added");
+    assert(https.body.endsWith("\n2"), https.body);
+    r = await h2Get(session);
+    assertEquals(r.status, 200, "the h2c session goes on");
+    assertEquals(JSON.parse(r.body).headers["x-ts"], undefined, "timestampHeader removed");
+  } finally {
+    session.close();
     await sy.stop();
     await up.close();
     await Deno.remove(certs, { recursive: true });
