@@ -549,21 +549,39 @@ export function listen(
       if (stopping) return;
       const settings = liveSettings(next, live);
       if (socketKey(next) !== socketKey(live.spec)) {
-        const nextEngine = engineOf(next);
-        let opened: EngineServer;
+        const old = server;
+        const retire = () => {
+          old.retire();
+          retired.add(old);
+          void old.finished.then(() => retired.delete(old));
+        };
         if (bind.reusePort) {
-          opened = rebind(addr.port, () => open(next, addr.port, true));
-          server.retire();
+          const opened = rebind(addr.port, () => open(next, addr.port, true));
+          server = opened;
+          // The old one stops accepting once the new one does (node binds asynchronously).
+          opened.ready.then(retire, (e: unknown) => {
+            log.error("listener: the new settings' server cannot listen; the old one serves", {
+              port: addr.port,
+              error: e,
+            });
+            if (server === opened) server = old;
+          });
         } else {
           // Without SO_REUSEPORT the port is free only once the old server stops accepting.
-          server.retire();
-          opened = open(next, addr.port, false);
+          retire();
+          try {
+            server = open(next, addr.port, false);
+          } catch (e: unknown) {
+            // The old settings' server back on the port, if it can be.
+            try {
+              server = open(live.spec, addr.port, false);
+            } catch (e2: unknown) {
+              log.error("listener: the port cannot be bound again", { port: addr.port, error: e2 });
+            }
+            throw e;
+          }
         }
-        const old = server;
-        retired.add(old);
-        void old.finished.then(() => retired.delete(old));
-        server = opened;
-        engine = nextEngine;
+        engine = engineOf(next);
       }
       settings.addHeaders = headersOf(settings, engine, addr);
       live = settings;
