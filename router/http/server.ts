@@ -17,10 +17,16 @@ import {
   resetCodeOf,
   UnknownDestination,
 } from "../core/errors.ts";
-import { serveRaw } from "./raw/raw_server.ts";
+import { type RawLimits, type RawServer, serveRaw } from "./raw/raw_server.ts";
 import { compressResponse } from "./compression.ts";
 import { trailer, type TrailerBox, trailersOf, whenEnded } from "../core/trailers.ts";
-import { type H2Settings, RefuseStream, ResetStream, serveH2 } from "./h2/h2_server.ts";
+import {
+  type H2Server,
+  type H2Settings,
+  RefuseStream,
+  ResetStream,
+  serveH2,
+} from "./h2/h2_server.ts";
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import { callWithTimeout } from "../../resilience/_timeout.ts";
@@ -193,11 +199,12 @@ export interface Listener {
   /**
    * Serve with a reloaded config's settings of this listener (same address). What a request
    * reads (`clearContext`, `timeoutMs`, `maxConcurrentRequests`, `timestampHeader`, …) applies
-   * to the next request on every connection, open ones included. A change the socket decides
-   * (`engine`, adding or removing `tls`, TLS `protocols` or `requireClientAuth`, h2 SETTINGS,
-   * `serverSession`, the raw engine's head limits) opens a new server on the same port
-   * (SO_REUSEPORT: no connection is refused) and retires the old one: it stops accepting, its
-   * open connections go on (`engine: serve`: its idle keep-alive connections close).
+   * to the next request on every connection, open ones included; the raw engine's head limits
+   * and `serverSession` times apply in place. A change the socket decides (`engine`, adding or
+   * removing `tls`, TLS `protocols` or `requireClientAuth`, h2 SETTINGS) opens a new server on
+   * the same port (SO_REUSEPORT) and retires the old one once the new one listens: it stops
+   * accepting, its open connections go on (`engine: serve`: its idle keep-alive connections
+   * close).
    *
    * @throws Error when the new socket cannot be opened; the old settings keep serving.
    */
@@ -239,9 +246,25 @@ function socketKey(spec: ListenerSpec): string {
     engine,
     t ? [t.requireClientAuth === true, t.versions ?? null, t.legacyCert === true] : null,
     engine === "h2" ? spec.h2Settings ?? null : null,
-    engine === "serve" ? null : [spec.idleTimeMs ?? null, spec.lifeTimeMs ?? null],
-    engine === "raw" ? [spec.maxHeadersKB ?? 8, spec.maxInitialLineKB ?? 4] : null,
   ]);
+}
+
+/** The raw engine's head limits and connection times of a spec (`serveRaw`, `retune`). */
+function rawLimits(sp: ListenerSpec): RawLimits {
+  return {
+    maxHeadBytes: ((sp.maxHeadersKB ?? 8) + (sp.maxInitialLineKB ?? 4)) * 1024 + 1024,
+    maxLineBytes: (sp.maxInitialLineKB ?? 4) * 1024 + 1024,
+    ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
+    ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+  };
+}
+
+/** An h2 server's `serverSession` times of a spec. */
+function sessionTimes(sp: ListenerSpec): { idleTimeoutMs?: number; lifeTimeoutMs?: number } {
+  return {
+    ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
+    ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+  };
 }
 
 /** What a request reads of its listener's settings; `update` swaps the whole object. */
@@ -462,8 +485,7 @@ export function listen(
         ...(sp.h2Settings ? { settings: sp.h2Settings } : {}),
         ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
         ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
-        ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
-        ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+        ...sessionTimes(sp),
         ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
         ...(observer.lifetimeClosed ? { onLifetimeClose: () => observer.lifetimeClosed!() } : {}),
         onReject,
@@ -473,10 +495,7 @@ export function listen(
       return serveRaw({
         ...at,
         ...(sp.tls ? { tls: sp.tls } : {}),
-        maxHeadBytes: ((sp.maxHeadersKB ?? 8) + (sp.maxInitialLineKB ?? 4)) * 1024 + 1024,
-        maxLineBytes: (sp.maxInitialLineKB ?? 4) * 1024 + 1024,
-        ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
-        ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+        ...rawLimits(sp),
         ...(observer.connect ? { onConnect: () => observer.connect!() } : {}),
         ...(observer.disconnect ? { onDisconnect: () => observer.disconnect!() } : {}),
         ...(observer.idleClosed ? { onIdleClose: () => observer.idleClosed!() } : {}),
@@ -582,6 +601,11 @@ export function listen(
           }
         }
         engine = engineOf(next);
+      } else if (engine === "raw") {
+        // Head limits and connection times change in place: no new socket.
+        (server as RawServer).retune(rawLimits(next));
+      } else if (engine === "h2") {
+        (server as H2Server).retune(sessionTimes(next));
       }
       settings.addHeaders = headersOf(settings, engine, addr);
       live = settings;

@@ -161,6 +161,23 @@ Deno.test("reload: a kept listener's per-request settings apply, on open keep-al
     seen = JSON.parse(r.body);
     assertEquals(seen.name, "b", "clearContext is off again");
     assertEquals(seen.headers["x-ts"], undefined, "timestampHeader removed");
+
+    // serverSession.idleTimeMs applies in place: a connection idle 300 ms is closed.
+    await reload(sy, cfg(up.dir, ", serverSession: {idleTimeMs: 300}"));
+    const idle = await KeepAlive.open(port);
+    try {
+      assertEquals((await idle.request("/")).status, 200);
+      await new Promise((r) => setTimeout(r, 1000));
+      let closed = false;
+      try {
+        await idle.request("/");
+      } catch {
+        closed = true;
+      }
+      assert(closed, "serverSession.idleTimeMs: 300 closed the idle connection");
+    } finally {
+      idle.close();
+    }
   } finally {
     ka.close();
     await sy.stop();
@@ -280,4 +297,55 @@ routers:
     await up.close();
     await Deno.remove(certs, { recursive: true });
   }
+});
+
+Deno.test("reload: settings changed in place under load refuse no connection and fail no request", async () => {
+  const up = await upstreams();
+  const sy = await startSwitchyard(cfg(up.dir, ""));
+  const port = sy.ports.out![0]!;
+  // A new connection for every request (no pool) and keep-alive ones: while the settings change
+  // (none of them needs a new socket), every connection is accepted and every request answered.
+  using fresh = Deno.createHttpClient({ allowHost: true, poolMaxIdlePerHost: 0 });
+  using pooled = Deno.createHttpClient({ allowHost: true });
+  let stop = false;
+  let total = 0;
+  let phase = "start";
+  const failures: string[] = [];
+  const deadline = Date.now() + 60_000;
+  const worker = (client: Deno.HttpClient) => async () => {
+    while (!stop && Date.now() < deadline && total < 50_000) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: "web" }, client });
+        await r.body?.cancel();
+        if (r.status !== 200) failures.push(`${phase}: status ${r.status}`);
+      } catch (e: unknown) {
+        failures.push(`${phase}: ${String(e)} ${String((e as Error).cause)}`);
+      }
+      total++;
+    }
+  };
+  const workers = [worker(fresh), worker(fresh), worker(pooled)].map((w) => w());
+  try {
+    const variants: [string, string][] = [
+      [", timestampHeader: x-ts, clearContext: true", ""],
+      [", serverSession: {idleTimeMs: 30000, lifeTimeMs: 60000}", "  maxHeadersKB: 16"],
+      [", timeoutMs: 5000, maxConcurrentRequests: 1000", "  maxInitialLineKB: 8"],
+      [", addForwardedHeader: {by: {kind: ip}, for: {kind: ip}}", ""],
+      ["", ""],
+    ];
+    for (let i = 0; i < 10; i++) {
+      const [server, router] = variants[i % variants.length]!;
+      phase = `reload ${i}: ${server} ${router}`;
+      await reload(sy, cfg(up.dir, server, router));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  } finally {
+    stop = true;
+    await Promise.all(workers);
+    await sy.stop();
+    await up.close();
+  }
+  console.log(`in-place reloads under load: ${total} requests, ${failures.length} failed`);
+  assert(total > 100, `requests made: ${total}`);
+  assertEquals(failures.slice(0, 5), [], `${failures.length} of ${total} failed`);
 });

@@ -82,6 +82,8 @@ export interface H2Server {
    * until they close (the client, `serverSession`, `shutdown`).
    */
   retire(): void;
+  /** Close sessions opened from now on at other `serverSession` times (a config reload). */
+  retune(times: { idleTimeoutMs?: number; lifeTimeoutMs?: number }): void;
 }
 
 /**
@@ -147,6 +149,8 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
     })
     : http2Module().createServer(opts.settings ? { settings: opts.settings } : {});
   const sessions = new Set<http2.Http2Session>();
+  /** What new sessions expire by (`retune` changes it). */
+  let session: H2ServeOptions = opts;
   // The client certificate of each mutual-TLS session, as `x-forwarded-client-cert` values.
   const clientCerts = new WeakMap<http2.Http2Session, string>();
   server.on("session", (s: http2.Http2Session) => {
@@ -157,7 +161,7 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
     }
     opts.onConnect?.();
     s.on("error", () => {}); // a client's broken session must not reach the process
-    const stopExpiry = expireSession(s, opts);
+    const stopExpiry = expireSession(s, session);
     s.once("close", () => {
       stopExpiry();
       sessions.delete(s);
@@ -228,6 +232,13 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
     },
     retire() {
       listening.close();
+    },
+    retune(t) {
+      session = {
+        ...opts,
+        idleTimeoutMs: t.idleTimeoutMs ?? 0,
+        lifeTimeoutMs: t.lifeTimeoutMs ?? 0,
+      };
     },
     finished,
     reloadTls(tls: ServerTls): void {

@@ -122,7 +122,18 @@ export interface RawServer {
    * server is finished.
    */
   retire(): void;
+  /**
+   * Apply other head limits and connection timeouts (a config reload): heads read from now on,
+   * connections idle from now on, connections accepted from now on (`lifeTimeoutMs`).
+   */
+  retune(limits: RawLimits): void;
 }
+
+/** What {@linkcode RawServer.retune} changes on a running server. */
+export type RawLimits = Pick<
+  RawServeOptions,
+  "maxHeadBytes" | "maxLineBytes" | "idleTimeoutMs" | "lifeTimeoutMs"
+>;
 
 /** The request handler: same shape as `Deno.ServeHandler`. */
 export type RawHandler = (
@@ -211,15 +222,15 @@ class Engine implements RawServer {
   readonly #opts: RawServeOptions;
   readonly #conns = new Set<ServerConn>();
   readonly #date = new DateCache();
-  readonly #limits: { maxLineBytes: number; maxHeaders: number };
-  readonly #maxHead: number;
+  #limits: { maxLineBytes: number; maxHeaders: number };
+  #maxHead: number;
   readonly #headerMs: number;
-  readonly #idleMs: number;
-  readonly #lifeMs: number;
+  #idleMs: number;
+  #lifeMs: number;
   readonly #drain: number;
   readonly #reject: (status: number, message: string) => Response;
   readonly #rejected: ((status: number) => void) | undefined;
-  readonly #sweep: ReturnType<typeof setInterval>;
+  #sweep: ReturnType<typeof setInterval>;
   readonly #hostDefault: string;
   #stopping = false;
   /** Stopped accepting (`retire`); connections go on. */
@@ -250,13 +261,30 @@ class Engine implements RawServer {
     this.#reject = opts.onReject ?? defaultReject;
     this.#rejected = opts.onRejected;
     this.#hostDefault = `localhost:${this.addr.port}`;
+    this.#sweep = this.#sweeper();
+    this.finished = new Promise((r) => this.#resolveFinished = r);
+    this.#accepting = this.#accept(listener);
+  }
+
+  #sweeper(): ReturnType<typeof setInterval> {
     const tick = Math.max(
       10,
       Math.min(1000, Math.min(this.#headerMs, this.#idleMs, this.#lifeMs) / 10),
     );
-    this.#sweep = setInterval(() => this.#sweepTimeouts(), tick);
-    this.finished = new Promise((r) => this.#resolveFinished = r);
-    this.#accepting = this.#accept(listener);
+    return setInterval(() => this.#sweepTimeouts(), tick);
+  }
+
+  retune(limits: RawLimits): void {
+    if (this.#stopping || this.#retired) return;
+    this.#limits = {
+      maxLineBytes: limits.maxLineBytes ?? 8192,
+      maxHeaders: this.#limits.maxHeaders,
+    };
+    this.#maxHead = limits.maxHeadBytes ?? 65536;
+    this.#idleMs = limits.idleTimeoutMs ?? 60_000;
+    this.#lifeMs = limits.lifeTimeoutMs ?? Infinity;
+    clearInterval(this.#sweep);
+    this.#sweep = this.#sweeper();
   }
 
   connections(): number {
