@@ -1,7 +1,7 @@
 /**
  * The table of built-in `/$/<name>` namers (Finagle's `Namer.global` plus the Linkerd
- * `io.buoyant.*` namers loaded from the classpath): `inet`, `io.buoyant.rinet`, `fail`, `nil`
- * and the rewriting namers of `rewriting.ts`. One table per interpreter, owned and closed by it.
+ * `io.buoyant.*` namers loaded from the classpath): `inet`, `io.buoyant.rinet`, `fail`, `nil`,
+ * `io.buoyant.http.status` and the rewriting namers of `rewriting.ts`. One table per interpreter, owned and closed by it.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import { createInetNamer, type InetNamerOptions } from "./inet.ts";
 import { createRinetNamer } from "./rinet.ts";
 import { createFailNamer } from "./fail.ts";
 import { createNilNamer } from "./nil.ts";
+import { createHttpStatusNamer, kind as httpStatusKind } from "./http_status.ts";
 import { rewritingNamers } from "./rewriting.ts";
 
 /** The built-in namers and their shutdown. */
@@ -40,6 +41,7 @@ export function createBuiltinNamers(inet: InetNamerOptions = {}): BuiltinNamers 
     ["io.buoyant.rinet", createRinetNamer(inetNamer)],
     ["fail", createFailNamer()],
     ["nil", createNilNamer()],
+    [httpStatusKind, createHttpStatusNamer()],
     ...rewritingNamers(),
   ]);
   return { namers, close: () => inetNamer.close() };

@@ -13,6 +13,7 @@ Deno.test("createBuiltinNamers() provides Finagle's and Linkerd's /$/ namers", a
     "io.buoyant.http.anyMethodPfx",
     "io.buoyant.http.domainToPath",
     "io.buoyant.http.domainToPathPfx",
+    "io.buoyant.http.status",
     "io.buoyant.http.subdomainOf",
     "io.buoyant.http.subdomainOfPfx",
     "io.buoyant.porthostPfx",

@@ -43,6 +43,7 @@ import {
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
+import { fixedStatusOf } from "../discovery/http_status.ts";
 import { rewriteHost } from "./http/rewrite_host.ts";
 import {
   accrualPolicyFactory,
@@ -390,6 +391,18 @@ export function createStacks(deps: StackDeps): StackFactory {
     function makeNode(a: Address): Node {
       return lazyNode(a, a.weight, lazySpec);
     }
+    // The endpoint's leaf: the upstream, or, for a `/$/io.buoyant.http.status/<code>` address,
+    // a fixed answer of that status with an empty body (L1 io/buoyant/http/status.scala).
+    function leafOf(a: Address): Service {
+      const fixed = fixedStatusOf(a);
+      if (fixed !== undefined) return () => Promise.resolve(new Response(null, { status: fixed }));
+      return forwardTo(transport, a.host, a.port, {
+        forwardClientCert: params.forwardClientCert === true,
+        onConnect: countConnect,
+        headLimits: deps.responseHeadLimits,
+        bufferBodies: deps.bufferBodies,
+      });
+    }
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
       const epStats = scopeStats(registry, epScope);
@@ -432,12 +445,7 @@ export function createStacks(deps: StackDeps): StackFactory {
           diag,
           hostRewrite,
         ],
-        forwardTo(transport, a.host, a.port, {
-          forwardClientCert: params.forwardClientCert === true,
-          onConnect: countConnect,
-          headLimits: deps.responseHeadLimits,
-          bufferBodies: deps.bufferBodies,
-        }),
+        leafOf(a),
       );
       const counted = endpointNode({ id: key, weight: a.weight, call });
       registry.gauge(epScope, "outstanding", () => counted.outstanding);

@@ -1,0 +1,153 @@
+/**
+ * Linkerd 1.x's `router/http/src/test` cases not ported elsewhere, run against the real process:
+ *
+ * - `io/buoyant/http/StatusTest.scala`: the `/$/io.buoyant.http.status/<code>` service namer
+ *   (`io/buoyant/http/status.scala`) answers with that status; a bad or missing code is Neg.
+ * - `io/buoyant/router/http/ProxyRewriteFilterTest.scala` and `DiscardProxySideEffectsTest.scala`:
+ *   an absolute-form request is sent on in origin form with its path, matrix parameters and query
+ *   as received (neither decoded nor encoded twice), `Host` from the URI.
+ * - `io/buoyant/router/http/TimestampHeaderFilterTest.scala`: the header holds the request's
+ *   arrival time in epoch milliseconds.
+ * - `io/buoyant/router/http/StripHopByHopHeadersFilterTest.scala`: every hop-by-hop field of an
+ *   upstream's response, and every field its `Connection` names, is dropped.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, startUpstream } from "../support/upstream.ts";
+import { rawUpstream } from "../support/raw_upstream.ts";
+
+Deno.test("linkerd StatusTest: status, status: invalid, status: no code", async () => {
+  const up = startUpstream("up");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc => /$/inet/127.0.0.1/${up.port};
+    /svc/unauthorized => /$/io.buoyant.http.status/401/foo/bar.a.b/bah;
+    /svc/teapot => /$/io.buoyant.http.status/418;
+    /svc/invalid => /$/io.buoyant.http.status/foo/bar.a.b/bah;
+    /svc/nocode => /$/io.buoyant.http.status;
+    /svc/toolarge => /$/io.buoyant.http.status/600;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const get = (host: string) => curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/x`]);
+  try {
+    // 'status': the name binds to a service answering 401, with no upstream involved.
+    const r = await get("unauthorized");
+    assertEquals([r.status, r.body], [401, ""]);
+    assertEquals((await get("teapot")).status, 418);
+    assertEquals(up.seen.length, 0, "no upstream is asked");
+    // 'status: invalid' and 'status: no code': Neg, so the dtab falls back to `/svc`.
+    for (const host of ["invalid", "nocode", "toolarge"]) {
+      const n = await get(host);
+      assertEquals([n.status, JSON.parse(n.body).name], [200, "up"], host);
+    }
+    // The delegator shows the bound name.
+    const d = await fetch(
+      `${sy.admin}/delegator.json?path=/svc/unauthorized&dtab=${
+        encodeURIComponent(`/svc/unauthorized => /$/io.buoyant.http.status/401/foo`)
+      }`,
+    );
+    assertEquals(d.status, 200);
+    assert((await d.text()).includes("/$/io.buoyant.http.status/401"));
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("linkerd ProxyRewriteFilterTest and DiscardProxySideEffectsTest: an absolute URI goes on as received", async () => {
+  const up = rawUpstream(async (_head, c) => {
+    await c.write(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    return true;
+  });
+  const sy = await startSwitchyard(`
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    for (
+      const target of [
+        "/foo?text=hello%20world", // 'don't double URL-encode query parameter values'
+        "/foo?x=R%26D", // 'don't URL-decode url-encoded query parameter values'
+        "/foo;matrix=uri;/bar?x=1&y=2", // 'filter rewrites uri ... for proxied requests'
+      ]
+    ) {
+      const r = await curl([
+        ...["-x", `http://${sy.proxy()}`, "-H", "Host: example.com:9000"],
+        ...["-H", "Pragma: 42", "-H", "Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="],
+        `http://acme.co:8080${target}`,
+      ]);
+      assertEquals(r.status, 200, target);
+      const lines = up.heads.at(-1)!.split("\r\n");
+      assertEquals(lines[0], `GET ${target} HTTP/1.1`);
+      const fields = lines.slice(1).map((l) => l.toLowerCase());
+      assert(fields.includes("host: acme.co:8080"), "Host from the URI's authority");
+      assert(fields.includes("pragma: 42"));
+      assert(!fields.some((f) => f.startsWith("proxy-")), "Proxy-* dropped");
+    }
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("linkerd TimestampHeaderFilterTest: timestamp header contains request time", async () => {
+  const up = startUpstream("up");
+  const sy = await startSwitchyard(`
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0, timestampHeader: X-Request-Start}]
+`);
+  try {
+    const before = Date.now();
+    const r = await curl(["-H", "Host: up", `http://${sy.proxy()}/`]);
+    const after = Date.now();
+    assertEquals(r.status, 200);
+    const value = up.seen[0]!.headers["x-request-start"]!;
+    assert(/^\d+$/.test(value), value);
+    assert(Number(value) >= before && Number(value) <= after, `${before} ≤ ${value} ≤ ${after}`);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+Deno.test("linkerd StripHopByHopHeadersFilterTest: strips all hop-by-hop headers from response", async () => {
+  const up = rawUpstream(async (_head, c) => {
+    await c.write(
+      new TextEncoder().encode(
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive, Foo, Bar\r\n" +
+          "Keep-Alive: timeout=30\r\nFoo: abc\r\nBar: def\r\nProxy-Authenticate: Basic\r\n" +
+          "Trailer: x-t\r\nUpgrade: websocket\r\nTE: trailers\r\nX-Kept: yes\r\n\r\nok",
+      ),
+    );
+    return true;
+  });
+  const sy = await startSwitchyard(`
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    const r = await curl(["-H", "Host: up", `http://${sy.proxy()}/`]);
+    assertEquals([r.status, r.body], [200, "ok"]);
+    for (
+      const h of ["keep-alive", "foo", "bar", "proxy-authenticate", "trailer", "upgrade", "te"]
+    ) {
+      assertEquals(r.headers.get(h), null, h);
+    }
+    assert(r.headers.get("connection") === null || r.headers.get("connection") === "keep-alive");
+    assertEquals(r.headers.get("x-kept"), "yes");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
