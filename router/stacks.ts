@@ -25,7 +25,7 @@
  */
 import { diagnosticTracer } from "./http/diagnostic_tracer.ts";
 import type { Node, Service } from "./core/service.ts";
-import { H } from "./http/headers.ts";
+import { H, VIA_VALUE, VIA_VALUE_H2 } from "./http/headers.ts";
 import { stack } from "./core/service.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Ctx } from "./core/ctx.ts";
@@ -395,7 +395,11 @@ export function createStacks(deps: StackDeps): StackFactory {
     // a fixed answer of that status with an empty body (L1 io/buoyant/http/status.scala).
     function leafOf(a: Address): Service {
       const fixed = fixedStatusOf(a);
-      if (fixed !== undefined) return () => Promise.resolve(new Response(null, { status: fixed }));
+      if (fixed !== undefined) {
+        // With this hop's Via, as Linkerd's path-stack ViaHeaderAppenderFilter adds to it.
+        const headers = { [H.via]: deps.h2 ? VIA_VALUE_H2 : VIA_VALUE };
+        return () => Promise.resolve(new Response(null, { status: fixed, headers }));
+      }
       return forwardTo(transport, a.host, a.port, {
         forwardClientCert: params.forwardClientCert === true,
         onConnect: countConnect,

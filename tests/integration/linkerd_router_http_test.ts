@@ -38,6 +38,9 @@ routers:
     // 'status': the name binds to a service answering 401, with no upstream involved.
     const r = await get("unauthorized");
     assertEquals([r.status, r.body], [401, ""]);
+    // Linkerd's ViaHeaderAppenderFilter sits in the path stack (Http.scala `Router.pathStack`),
+    // above the bound service: the fixed answer carries this hop's Via too.
+    assertEquals(r.headers.get("via"), "1.1 linkerd");
     assertEquals((await get("teapot")).status, 418);
     assertEquals(up.seen.length, 0, "no upstream is asked");
     // 'status: invalid' and 'status: no code': Neg, so the dtab falls back to `/svc`.
