@@ -1,0 +1,140 @@
+/**
+ * Black-box checks of Linkerd 1.x's `linkerd/docs/routers.md`, each from one of the page's own YAML
+ * examples (adapted to port 0, 127.0.0.1 and local upstreams) against the real process and curl.
+ * The page's other keys are checked in `docs_routers_telemetry_test.ts`, `static_params_test.ts`,
+ * `linkerd_failure_accrual_test.ts` and the config tests.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+
+async function metrics(admin: string): Promise<Record<string, number>> {
+  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
+}
+
+// "Router Parameters": the example router (label myPackIce, dstPrefix /walruses/http, a dtab through
+// /host to io.l5d.fs, originator, bindingTimeoutMs) with the "Binding Cache" example's sizes.
+Deno.test("docs routers: the Router Parameters example names /walruses/http/<host> and binds it through io.l5d.fs", async () => {
+  const up = startUpstream("foo");
+  const dir = await fsNamerDir({ foo: up.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  label: myPackIce
+  dstPrefix: /walruses/http
+  dtab: |
+    /host                => /#/io.l5d.fs;
+    /walruses/http => /host;
+  originator: true
+  bindingTimeoutMs: 5000
+  bindingCache:
+    paths: 100
+    trees: 100
+    bounds: 100
+    clients: 10
+    idleTtlSecs: 3600
+  servers:
+  - port: 0
+    ip: 127.0.0.1
+`);
+  try {
+    const r = await curl(["-H", "Host: foo", `http://${sy.proxy("myPackIce")}/x`]);
+    assertEquals(r.status, 200, r.body);
+    const seen = JSON.parse(r.body).headers;
+    assertEquals(seen["l5d-dst-service"], "/walruses/http/foo");
+    assertEquals(seen["l5d-dst-client"], "/#/io.l5d.fs/foo");
+    // A name the namer does not have: no hosts, a 502 with l5d-err naming the prefixed path.
+    const miss = await curl(["-H", "Host: bar", `http://${sy.proxy("myPackIce")}/`]);
+    assertEquals(miss.status, 502);
+    assert(
+      decodeURIComponent(miss.headers.get("l5d-err") ?? "").includes("/walruses/http/bar"),
+      miss.headers.get("l5d-err") ?? "no l5d-err",
+    );
+    // Stats are under the router's label, with the originator gauge.
+    const m = await metrics(sy.admin);
+    assertEquals(m["rt/myPackIce/originator"], 1);
+    assertEquals(m["rt/myPackIce/client/#/io.l5d.fs/foo/requests"], 1);
+    assertEquals(m["rt/http/originator"], undefined);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+// "Router Parameters": `label` defaults to "the value of *protocol*" (stats and the admin UI).
+Deno.test("docs routers: label defaults to the protocol", async () => {
+  const up = startUpstream("web");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  try {
+    assertEquals(Object.keys(sy.ports), ["http"]);
+    assertEquals((await curl(["-H", "Host: web", `http://${sy.proxy("http")}/`])).status, 200);
+    const m = await metrics(sy.admin);
+    assertEquals(m[`rt/http/client/$/inet/127.0.0.1/${up.port}/requests`], 1);
+    assertEquals(m[`rt/http/server/127.0.0.1/${sy.ports["http"]![0]}/requests`], 1);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
+// "Static Client Config": the example's `/$/inet/*/80` config (consecutiveFailures, failures: 10)
+// with the upstream's port for 80: "all parameters from the matching configs will be applied",
+// and a client no prefix matches keeps the default "5 consecutive failures".
+Deno.test("docs routers: Static Client Config: a `*` prefix sets failureAccrual for the clients it matches", async () => {
+  const a = startUpstream("a", () => new Response("down", { status: 500 }));
+  const b = startUpstream("b", () => new Response("down", { status: 500 }));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: |
+    /svc/a => /$/inet/127.0.0.1/${a.port};
+    /svc/b => /$/inet/127.0.0.1/${b.port};
+  client:
+    kind: io.l5d.static
+    configs:
+    - prefix: /#/io.l5d.fs
+      loadBalancer:
+        kind: ewma
+    - prefix: /#/io.l5d.fs/{service}
+      tls:
+        commonName: "{service}.linkerd.io"
+    - prefix: /$/inet/*/${a.port}
+      failureAccrual:
+        kind: io.l5d.consecutiveFailures
+        failures: 10
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const removals = async (up: number) =>
+    (await metrics(sy.admin))[`rt/http/client/$/inet/127.0.0.1/${up}/failure_accrual/removals`] ??
+      0;
+  const send = async (host: string, n: number) => {
+    for (let i = 0; i < n; i++) {
+      await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`]);
+    }
+  };
+  try {
+    await send("a", 5);
+    await send("b", 5);
+    assertEquals(await removals(a.port), 0, "a's client allows 10 consecutive failures");
+    assertEquals(await removals(b.port), 1, "b's client keeps the default 5");
+    await send("a", 5);
+    assertEquals(await removals(a.port), 1, "a's endpoint is marked dead at its 10th failure");
+  } finally {
+    await sy.stop();
+    await a.close();
+    await b.close();
+  }
+});
