@@ -138,3 +138,68 @@ routers:
     await b.close();
   }
 });
+
+// "Static Service Config": the example (retries on /svc, totalTimeoutMs 500 on /svc/foo and 200 on
+// /svc/bar), with a retryable classifier added to the /svc entry: "If a service matches more than
+// one prefix, all parameters from the matching configs will be applied".
+Deno.test("docs routers: Static Service Config: /svc/foo and /svc/bar take their timeouts and /svc's retries", async () => {
+  const failedOnce = new Set<string>();
+  const up = startUpstream("up", async (req) => {
+    const url = new URL(req.url);
+    const key = `${req.headers.get("host")}${url.pathname}`;
+    if (url.pathname === "/flaky" && !failedOnce.has(key)) {
+      failedOnce.add(key);
+      return new Response("try again", { status: 503 });
+    }
+    await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 0)));
+    return new Response("ok");
+  });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  service:
+    kind: io.l5d.static
+    configs:
+    - prefix: /svc
+      responseClassifier: {kind: io.l5d.http.retryableRead5XX}
+      retries:
+        budget:
+          minRetriesPerSec: 5
+          percentCanRetry: 0.5
+          ttlSecs: 15
+        backoff:
+          kind: jittered
+          minMs: 10
+          maxMs: 10000
+    - prefix: /svc/foo
+      totalTimeoutMs: 500
+    - prefix: /svc/bar
+      totalTimeoutMs: 200
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const get = (host: string, path: string) =>
+    curl(["-H", `Host: ${host}`, `http://${sy.proxy()}${path}`]);
+  try {
+    // Both keep /svc's retry policy: a first 503 is retried.
+    for (const host of ["foo", "bar", "baz"]) {
+      const r = await get(host, "/flaky");
+      assertEquals([r.status, r.body], [200, "ok"], host);
+    }
+    // Each takes its own total timeout; /svc/baz matches /svc only: no timeout.
+    assertEquals((await get("foo", "/slow?ms=350")).status, 200);
+    const bar = await get("bar", "/slow?ms=350");
+    assertEquals(bar.status, 503);
+    assert(bar.headers.get("l5d-err"), "a timeout is a Linkerd error");
+    assertEquals((await get("foo", "/slow?ms=700")).status, 503);
+    assertEquals((await get("baz", "/slow?ms=700")).status, 200);
+    const m = await metrics(sy.admin);
+    for (const svc of ["foo", "bar", "baz"]) {
+      assertEquals(m[`rt/http/service/svc/${svc}/retries/total`], 1, svc);
+    }
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
