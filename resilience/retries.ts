@@ -234,6 +234,7 @@ export function retries(opts: RetriesOptions): Filter {
     await sleep(clock, backoff.ms, signal);
     ctx.attempt++;
     ctx.retries++;
+    (ctx.retryTimes ??= []).push(Date.now());
     onRetry?.(ctx, cls);
     return await attempt(req, ctx, next, signal, replay, backoff.next());
   }

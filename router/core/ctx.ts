@@ -112,6 +112,11 @@ export class Ctx {
   attempt = 0;
   /** Local: retries spent on this request. */
   retries = 0;
+  /**
+   * Local: when each retry began (epoch ms), for the server span's `finagle.retry` annotations
+   * (Linkerd's ClassifiedRetries records one per retry); null until the first retry.
+   */
+  retryTimes: number[] | null = null;
   /** Local: classification of the final response (`success`, `failure`, ...), set by the classifier. */
   classification = "";
   /**

@@ -226,6 +226,8 @@ export function serverSpan(tracer: Tracer, router: string, baseDtab = ""): Filte
       if (ctx.bound) span.setAttribute("switchyard.client", ctx.bound.idStr);
       if (ctx.endpoint) span.setAttribute("switchyard.endpoint", ctx.endpoint);
       span.setAttribute("switchyard.retries", ctx.retries);
+      // Linkerd's ClassifiedRetries records `finagle.retry` on the trace once per retry.
+      if (ctx.retryTimes) { for (const t of ctx.retryTimes) span.addEvent("finagle.retry", t); }
       if (ctx.dstStr) {
         const local = showDtab(ctx.dtabLocal);
         span.setAttribute("dtab.base", baseDtab);

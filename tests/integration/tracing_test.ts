@@ -545,10 +545,12 @@ function rawZipkin() {
 // or the `l5d.failure` annotation; `http.status_code` as Finagle's HttpTracingFilter.
 Deno.test("tracing: spans carry Linkerd's router.label, service, client, residual, dtab.* and l5d.* annotations", async () => {
   const zipkin = rawZipkin();
-  const app = startUpstream(
-    "app",
-    (req) => new Response("x", { status: new URL(req.url).pathname === "/fail" ? 500 : 200 }),
-  );
+  let flaky = 0;
+  const app = startUpstream("app", (req) => {
+    const path = new URL(req.url).pathname;
+    const fail = path === "/fail" || (path === "/flaky" && flaky++ < 2);
+    return new Response("x", { status: fail ? 500 : 200 });
+  });
   const dtab = `/svc => /$/inet/127.0.0.1/${app.port}`;
   const sy = await startSwitchyard(`
 admin: {ip: 127.0.0.1, port: 0}
@@ -558,6 +560,11 @@ routers:
 - protocol: http
   label: out
   dtab: ${dtab};
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: retrying
+  dtab: ${dtab};
+  service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}
   servers: [{ip: 127.0.0.1, port: 0}]
 `);
   try {
@@ -601,6 +608,18 @@ routers:
       undefined,
       "500",
     ]);
+    // Linkerd's ClassifiedRetries records `finagle.retry` on the trace once per retry: the
+    // server span of a request retried twice carries two.
+    zipkin.spans.length = 0;
+    const retried = await curl(["-H", "Host: hello", `http://${sy.proxy("retrying")}/flaky`]);
+    assertEquals(retried.status, 200);
+    assert(await eventually(() => zipkin.spans.length >= 4, 5000), "no spans");
+    const retriedServer = zipkin.spans.find((s) => s.kind === "SERVER")!;
+    assertEquals(
+      (retriedServer.annotations ?? []).filter((a) => a.value === "finagle.retry").length,
+      2,
+      JSON.stringify(retriedServer),
+    );
   } finally {
     await sy.stop();
     await app.close();
