@@ -45,7 +45,7 @@ import { VERSION } from "../version.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { StatsdTelemeter } from "../telemetry/statsd.ts";
 import { buildSnapshot, type Snapshot } from "./snapshot.ts";
-import { configMapInterpreters } from "./configmap_interpreter.ts";
+import { interpreterWatches } from "./interpreter_watches.ts";
 import { allBoundNames } from "../discovery/mod.ts";
 import { identifierPreviewHandler } from "./identifier_preview.ts";
 import { type ClientState, clientStateJson } from "./client_state.ts";
@@ -332,8 +332,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
   for (const k of ["open", "idle", "connects", "reused"] as const) {
     registry.gauge(["switchyard", "upstream_connections"], k, () => transport.stats()[k]);
   }
-  // io.l5d.k8s.configMap watches outlive a reload that keeps them (router/configmap_interpreter.ts)
-  const deps = { registry, transport, clock, log, configMapInterpreters: configMapInterpreters() };
+  // io.l5d.k8s.configMap / io.l5d.consul.interpreter watches outlive a reload that keeps them
+  // (router/interpreter_watches.ts)
+  const deps = { registry, transport, clock, log, interpreterWatches: interpreterWatches() };
   await prepareModules(config);
   let snap: Snapshot = buildSnapshot(config, deps);
   // TLS listeners' certificate watches (router/tls_reload.ts), and the `tls` config each reads.
@@ -691,20 +692,22 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         // Linkerd's shape: client id → {state, addresses} (router/client_state.ts).
         handler: () => Response.json(views.clientState()),
       },
-      {
+      ...([
         // Linkerd's ConfigMapInterpreter handler, under its router's label (LinkerdAdmin
         // `extractInterpreterHandlers`): `{state, watch}` of the watched ConfigMap dtab.
-        path: "/:label/interpreter_state/io.l5d.k8s.configmap.json",
-        handler: (req) => {
+        ["io.l5d.k8s.configMap", "io.l5d.k8s.configmap"],
+        // ConsulInterpreterInitializer's `adminUri`: the KV dtab's var and poll state.
+        ["io.l5d.consul.interpreter", "io.l5d.consul.interpreter"],
+      ] as const).map(([kind, file]) => ({
+        path: `/:label/interpreter_state/${file}.json`,
+        handler: (req: Request) => {
           const label = decodeURIComponent(new URL(req.url).pathname.split("/")[1] ?? "");
-          const cm = snap.configMaps.get(label);
-          return cm
-            ? Response.json(cm.state())
-            : Response.json({ error: `no io.l5d.k8s.configMap interpreter on ${label}` }, {
-              status: 404,
-            });
+          const w = snap.interpreters.get(label);
+          return w?.kind === kind
+            ? Response.json(w.state())
+            : Response.json({ error: `no ${kind} interpreter on ${label}` }, { status: 404 });
         },
-      },
+      })),
       {
         path: "/namer_state/*",
         handler: (req) => {

@@ -37,12 +37,15 @@ import { parseRollPolicy } from "../telemetry/log_roll.ts";
 import { createRecentRequests, type RecentRequests } from "../telemetry/recent_requests.ts";
 import {
   closeTransformers,
-  type ConfigMapDtab,
   createTransformers,
   type NameTreeTransformer,
   transformLookup,
 } from "../discovery/k8s/mod.ts"; // k8s
-import { type ConfigMapInterpreters, configMapInterpreters } from "./configmap_interpreter.ts";
+import {
+  type InterpreterWatch,
+  type InterpreterWatches,
+  interpreterWatches,
+} from "./interpreter_watches.ts";
 
 /** Namers plus the lookup over them, shared by every router of a snapshot. */
 export interface Discovery {
@@ -66,10 +69,10 @@ export interface Snapshot {
   readonly lookups: ReadonlyMap<string, NamerLookup>;
   readonly discovery: Discovery;
   /**
-   * The `io.l5d.k8s.configMap` interpreters by router label (for
-   * `/<label>/interpreter_state/io.l5d.k8s.configmap.json`).
+   * The `io.l5d.k8s.configMap` and `io.l5d.consul.interpreter` dtab watches by router label (for
+   * `/<label>/interpreter_state/<kind>.json` and the dashboard's delegator).
    */
-  readonly configMaps: ReadonlyMap<string, ConfigMapDtab>;
+  readonly interpreters: ReadonlyMap<string, InterpreterWatch>;
   /** Requests currently being routed by this snapshot's routers. */
   inflight(): number;
   /** `io.l5d.recentRequests`, when configured. */
@@ -89,10 +92,10 @@ export interface SnapshotDeps {
   readonly clock: Clock;
   readonly log: Logger;
   /**
-   * The `io.l5d.k8s.configMap` watches shared across reloads; default a set of this snapshot's
-   * own.
+   * The `io.l5d.k8s.configMap` / `io.l5d.consul.interpreter` watches shared across reloads;
+   * default a set of this snapshot's own.
    */
-  readonly configMapInterpreters?: ConfigMapInterpreters;
+  readonly interpreterWatches?: InterpreterWatches;
 }
 
 /**
@@ -220,8 +223,8 @@ export function buildSnapshot(
   const routers = new Map<string, Router>();
   const owned: H1Client[] = []; // transports this snapshot made (h2 routers')
   const lookups = new Map<string, NamerLookup>();
-  const configMaps = new Map<string, ConfigMapDtab>();
-  const cmShare = deps.configMapInterpreters ?? configMapInterpreters();
+  const interpreters = new Map<string, InterpreterWatch>();
+  const cmShare = deps.interpreterWatches ?? interpreterWatches();
   try {
     for (const rc of config.routers) {
       const where = `routers[${config.routers.indexOf(rc)}]`;
@@ -235,7 +238,7 @@ export function buildSnapshot(
       transformers.push(...own);
       const ext = routerExtensions(rc, config.services, clock); // issue 5: services, routes
       const cm = cmShare.acquire(rc, { clock, log });
-      if (cm) configMaps.set(rc.label, cm);
+      if (cm) interpreters.set(rc.label, cm);
       const spec = { ...routerSpec(rc, ext, where), interpreterDtab: cm?.dtab };
       // issue 4: the router's access log (off unless `httpAccessLog` is set)
       const logSpec = rc.protocol === "h2"
@@ -333,7 +336,7 @@ export function buildSnapshot(
     await Promise.allSettled(accessLogs.map((a) => a.close())); // issue 4: write the rest
     await tracing?.shutdown(); // issue 4: flush queued spans
     await closeTransformers(transformers); // k8s
-    await Promise.allSettled([...configMaps.values()].map((c) => cmShare.release(c)));
+    await Promise.allSettled([...interpreters.values()].map((c) => cmShare.release(c)));
     discovery.users--;
     if (discovery.users === 0) {
       await discovery.lookup.close();
@@ -347,7 +350,7 @@ export function buildSnapshot(
     routers,
     lookups,
     discovery,
-    configMaps,
+    interpreters,
     recent,
     inflight: () => [...routers.values()].reduce((n, r) => n + r.inflight, 0),
     close: (graceMs) => (closing ??= closeParts(graceMs)),

@@ -9,6 +9,9 @@
  *   `maintenance` > `critical` > `warning` > `passing`, as `HealthApi` does).
  * - `consistencyMode`: `stale` adds `stale=true`, `consistent` adds `consistent=true`.
  * - `GET /v1/agent/self` for the agent's `Config.Datacenter` and `Config.Domain`.
+ * - `GET /v1/kv/<key>?raw=true[&index=<i>][&dc=<dc>]` for the `io.l5d.consul.interpreter`'s dtab
+ *   (Linkerd's `KvApi.get`): the raw value, or `null` when the key does not exist (404, whose
+ *   `X-Consul-Index` the next blocking query waits after).
  * - Every request carries `X-Consul-Token: <token>` when `token` is set, and a Host header of
  *   `host:port` (Linkerd's `SetHostFilter`); a blocking query's index comes back in
  *   `X-Consul-Index`. A status other than 200 is a {@linkcode ConsulApiError}.
@@ -100,6 +103,14 @@ export interface ServiceQuery {
   readonly index?: string | undefined;
 }
 
+/** The parameters of one KV read. */
+export interface KvQuery {
+  /** Default: the agent's. */
+  readonly datacenter?: string | undefined;
+  /** A blocking query waits for a change after this index. */
+  readonly index?: string | undefined;
+}
+
 /** The client. */
 export interface ConsulApi {
   /** E.g. `http://localhost:8500`. */
@@ -114,6 +125,14 @@ export interface ConsulApi {
   ): Promise<Indexed<ServiceNode[]>>;
   /** `Config` of `/v1/agent/self`. @throws {ConsulApiError} On a status other than 200. */
   agentConfig(signal: AbortSignal): Promise<AgentConfig>;
+  /**
+   * A KV key's raw value (`null` when it does not exist).
+   *
+   * @throws {ConsulApiError} On a status other than 200 and 404.
+   */
+  kvGet(key: string, query: KvQuery, signal: AbortSignal): Promise<Indexed<string | null>>;
+  /** The request line of a KV read, for `/interpreter_state`. */
+  describeKv(key: string, query: KvQuery): string;
   close(): void;
 }
 
@@ -220,6 +239,17 @@ export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
     return `/v1/${api}/service/${encodeURIComponent(name)}?${params}`;
   }
 
+  function kvPath(key: string, q: KvQuery): string {
+    const params = new URLSearchParams();
+    if (opts.consistencyMode === "consistent") params.set("consistent", "true");
+    if (opts.consistencyMode === "stale") params.set("stale", "true");
+    params.set("raw", "true");
+    if (q.index !== undefined) params.set("index", q.index);
+    if (q.datacenter !== undefined) params.set("dc", q.datacenter);
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    return `/v1/kv${path.startsWith("/") ? "" : "/"}${path}?${params}`;
+  }
+
   async function get(path: string, signal: AbortSignal): Promise<Indexed<unknown>> {
     const headers = new Headers({ accept: "application/json" });
     if (opts.token !== undefined) headers.set("x-consul-token", opts.token);
@@ -256,6 +286,27 @@ export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
         Datacenter: typeof config.Datacenter === "string" ? config.Datacenter : undefined,
         Domain: typeof config.Domain === "string" ? config.Domain : undefined,
       };
+    },
+    describeKv: (key, q) => `GET ${kvPath(key, q)}`,
+    async kvGet(key, q, signal) {
+      const path = kvPath(key, q);
+      const headers = new Headers();
+      if (opts.token !== undefined) headers.set("x-consul-token", opts.token);
+      const rsp = await fetch(baseUrl + path, {
+        headers,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        ...(client ? { client } : {}),
+      });
+      const index = rsp.headers.get("x-consul-index") ?? undefined;
+      if (rsp.status === 404) {
+        await rsp.body?.cancel();
+        return { value: null, index };
+      }
+      const text = await rsp.text();
+      if (rsp.status !== 200) {
+        throw new ConsulApiError(rsp.status, `${rsp.status} from ${path}: ${text.slice(0, 200)}`);
+      }
+      return { value: text, index };
     },
     close() {
       client?.close();

@@ -24,6 +24,7 @@ export {
   HEALTH_STATUSES,
   type HealthStatus,
   type Indexed,
+  type KvQuery,
   type ServiceNode,
   type ServiceQuery,
 } from "./api.ts";
@@ -35,4 +36,11 @@ export {
   makeConsulNamer,
   nodeAddresses,
 } from "./namer.ts";
+export {
+  type ConsulDtab,
+  type ConsulDtabLog,
+  type ConsulDtabOptions,
+  type ConsulDtabState,
+  watchConsulDtab,
+} from "./kv_dtab.ts";
 export type { ConsulNamerConfig } from "./namer_schema.ts";

@@ -27,6 +27,8 @@ function scriptedApi(agent: AgentConfig = { Datacenter: "dc7", Domain: "acme.co.
       return next;
     },
     agentConfig: () => Promise.resolve(agent),
+    describeKv: (key) => `GET ${key}`,
+    kvGet: () => Promise.reject(new Error("the namer reads no KV key")),
     close() {},
   };
   return {

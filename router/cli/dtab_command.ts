@@ -1,8 +1,8 @@
 /**
  * `switchyard dtab CONFIG PATH [--dtab TEXT] [--router LABEL] [--wait MS] [--json]`: how a name
  * delegates, in the terminal. It builds the router's effective dtab exactly as `serve` does (an
- * `io.l5d.fs` interpreter's `dtabFile` or an `io.l5d.k8s.configMap` interpreter's ConfigMap key,
- * then its `dtab`, then the compiled `services:`, then `--dtab` as if sent in `l5d-dtab`), starts the configured namers, waits up to `--wait` ms
+ * `io.l5d.fs` interpreter's `dtabFile`, an `io.l5d.k8s.configMap` interpreter's ConfigMap key or
+ * an `io.l5d.consul.interpreter`'s KV key, then its `dtab`, then the compiled `services:`, then `--dtab` as if sent in `l5d-dtab`), starts the configured namers, waits up to `--wait` ms
  * (default 2000) for pending lookups, and prints the delegator tree (`router/dtab/delegate.ts`):
  * every dentry tried, why a branch is negative or failed, and the endpoints each leaf binds to.
  * Colored on a terminal.
@@ -37,6 +37,7 @@ import { closeAll, createNamerLookup, createNamers } from "../../discovery/mod.t
 import type { Bound, NamerConfig, NamerLookup } from "../../discovery/mod.ts";
 import { compileServices } from "../services/mod.ts";
 import { createK8sApi, watchConfigMapDtab } from "../../discovery/k8s/mod.ts";
+import { createConsulApi, watchConsulDtab } from "../../discovery/consul/mod.ts";
 import {
   CliError,
   type Io,
@@ -97,8 +98,49 @@ async function configMapDtab(rc: RouterConfig, waitMs: number): Promise<Dtab> {
   }
 }
 
+/** An `io.l5d.consul.interpreter`'s dtab, read once from the Consul agent's KV store. */
+async function consulDtab(rc: RouterConfig, waitMs: number): Promise<Dtab> {
+  const i = rc.interpreter;
+  if (i.kind !== "io.l5d.consul.interpreter") return [];
+  const { host, port, token, tls, readConsistencyMode } = i;
+  let api;
+  try {
+    api = createConsulApi({ host, port, token, tls, consistencyMode: readConsistencyMode });
+  } catch (e: unknown) {
+    throw new CliError((e as Error).message, "fix routers[].interpreter.tls");
+  }
+  const problems: string[] = [];
+  const note = (msg: string, fields?: Record<string, unknown>) =>
+    problems.push(fields?.error ? `${msg}: ${fields.error}` : msg);
+  const kv = watchConsulDtab({
+    api,
+    ownsApi: true,
+    pathPrefix: i.pathPrefix,
+    namespace: i.namespace,
+    datacenter: i.datacenter,
+    minBackoffMs: 100,
+    log: { debug() {}, info() {}, warn: note, error: note },
+  });
+  const where = `Consul KV ${kv.key} of router ${rc.label} from ${api.baseUrl}`;
+  try {
+    const until = Date.now() + waitMs;
+    while (kv.dtab.get() === undefined && Date.now() < until) await sleep(25);
+    const dtab = kv.dtab.get();
+    if (dtab === undefined) {
+      throw new CliError(
+        `cannot read the ${where}: ${problems.at(-1) ?? "no answer"}`,
+        "start the Consul agent or fix routers[].interpreter host and port",
+      );
+    }
+    return dtab;
+  } finally {
+    await kv.close();
+  }
+}
+
 async function interpreterDtab(rc: RouterConfig, waitMs: number): Promise<Dtab> {
   if (rc.interpreter.kind === "io.l5d.k8s.configMap") return await configMapDtab(rc, waitMs);
+  if (rc.interpreter.kind === "io.l5d.consul.interpreter") return await consulDtab(rc, waitMs);
   if (rc.interpreter.kind !== "io.l5d.fs") return [];
   const file = rc.interpreter.dtabFile;
   let text: string;

@@ -57,6 +57,12 @@ export function summarizeConfig(config: Config): string[] {
       ? `dtab from ${r.interpreter.dtabFile}${then}`
       : r.interpreter.kind === "io.l5d.k8s.configMap" // read at run time, through the k8s API
       ? `dtab from ConfigMap ${r.interpreter.namespace}/${r.interpreter.name} key ${r.interpreter.filename}${then}`
+      : r.interpreter.kind === "io.l5d.consul.interpreter" // read at run time, from the agent
+      ? `dtab from Consul KV ${
+        r.interpreter.pathPrefix.replace(/\/+$/, "")
+      }/${r.interpreter.namespace} at ${r.interpreter.host ?? "localhost"}:${
+        r.interpreter.port ?? 8500
+      }${then}`
       : `dtab ${own}`;
     lines.push(`router ${r.label} (${r.protocol}) on ${listeners}; identifier ${ids}; ${interp}`);
   }

@@ -48,7 +48,6 @@ export const unsupportedKinds: Readonly<Record<PluginArea, readonly string[]>> =
     "io.l5d.namerd",
     "io.l5d.namerd.http",
     "io.l5d.mesh",
-    "io.l5d.consul.interpreter",
   ],
   transformer: [],
   identifier: [

@@ -27,6 +27,7 @@
 import { z } from "zod";
 import { defaults } from "./defaults.ts";
 import {
+  backoffSchema,
   h2SettingsKeys,
   host,
   pathString,
@@ -40,6 +41,7 @@ import { h2IdentifierListSchema, identifierListSchema } from "./identifier_schem
 import { serviceBlockSchema } from "./service_schema.ts";
 import { clientBlockSchema } from "./client_schema.ts";
 import { transformersSchema } from "./namer_schema.ts";
+import { consulTlsConfig } from "../../discovery/consul/namer_schema.ts";
 import { dtabSchema } from "./dtab_text.ts";
 import { defaultKind, kindOnly, noPluginSupported, pluginUnion } from "./plugin.ts";
 
@@ -124,7 +126,8 @@ export const serverSchema = z.strictObject({
 
 /**
  * The interpreter kinds: `default` (configured namers + `/$/` built-ins), `io.l5d.fs`,
- * `io.l5d.k8s.configMap` (a dtab read from a watched ConfigMap key). All take
+ * `io.l5d.k8s.configMap` (a dtab read from a watched ConfigMap key), `io.l5d.consul.interpreter`
+ * (a dtab read from a Consul KV key with blocking queries). All take
  * `transformers` (k8s: `io.l5d.k8s.daemonset`, `io.l5d.k8s.localnode`; `namer_schema.ts`),
  * applied to every name the router binds.
  */
@@ -162,6 +165,30 @@ export const interpreterUnion = pluginUnion("interpreter", [
     port: z.number().int().min(1).max(65535).optional(),
     /** Switchyard's, as on the k8s namer: the pod's service account (`discovery/k8s/api.ts`). */
     useServiceAccount: z.boolean().optional(),
+    transformers: transformersSchema,
+  }),
+  z.strictObject({
+    // L1 ConsulInterpreterInitializer `ConsulDtabInterpreterConfig`
+    kind: z.literal("io.l5d.consul.interpreter"),
+    experimental: z.boolean().optional(),
+    /** The agent, default `localhost:8500`. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    /** The dtab is the KV key `<pathPrefix>/<namespace>`, as namerd's consul storage keeps it. */
+    pathPrefix: pathString.default("/namerd/dtabs"),
+    namespace: z.string().min(1).default("default"),
+    /** Sent as `X-Consul-Token`. */
+    token: z.string().optional(),
+    /** Default: the agent's. */
+    datacenter: z.string().min(1).optional(),
+    readConsistencyMode: z.enum(["default", "stale", "consistent"]).optional(),
+    /** Accepted (the interpreter only reads). */
+    writeConsistencyMode: z.enum(["default", "stale", "consistent"]).optional(),
+    /** Accepted; the agent is always retried with backoff (Linkerd's default, `false`). */
+    failFast: z.boolean().optional(),
+    /** Retry backoff after a failed query; default jittered 1 ms .. 1 min (Linkerd's). */
+    backoff: backoffSchema.optional(),
+    tls: consulTlsConfig.optional(),
     transformers: transformersSchema,
   }),
 ]);

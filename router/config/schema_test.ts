@@ -30,7 +30,12 @@ Deno.test("supportedKinds and unsupportedKinds never overlap", () => {
     "io.l5d.consul",
     "io.l5d.marathon",
   ]);
-  assertEquals(supportedKinds.interpreter, ["default", "io.l5d.fs", "io.l5d.k8s.configMap"]);
+  assertEquals(supportedKinds.interpreter, [
+    "default",
+    "io.l5d.fs",
+    "io.l5d.k8s.configMap",
+    "io.l5d.consul.interpreter",
+  ]);
   assertEquals(supportedKinds.transformer, [
     "io.l5d.k8s.daemonset",
     "io.l5d.k8s.localnode",

@@ -2,9 +2,10 @@
  * Linkerd 1.x `linkerd/docs/interpreter.md` against the real process: `kind` defaults to
  * `default` (configured namers, then Finagle's `/$/` names), `transformers` on any interpreter,
  * `io.l5d.fs` with a `dtabFile` relative to the start path, the page's `io.l5d.k8s.configMap`
- * example with its `namespace` default, and the namerd kinds (refused on purpose, naming the
- * kind). Deeper behaviour of the two dtab-reading interpreters is in `interpreter_fs_test.ts`
- * and `interpreter_configmap_test.ts`.
+ * example with its `namespace` default, the page's `io.l5d.consul.interpreter` example, and the
+ * namerd kinds (refused on purpose, naming the kind). Deeper behaviour of the dtab-reading
+ * interpreters is in `interpreter_fs_test.ts`, `interpreter_configmap_test.ts` and
+ * `interpreter_consul_test.ts`.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT, runCli, type Running, startSwitchyard } from "../support/switchyard.ts";
@@ -38,7 +39,6 @@ Deno.test("docs interpreter: the namerd kinds are refused, naming the kind (the 
     ["io.l5d.namerd", "    dst: /$/inet/1.2.3.4/4180\n"],
     ["io.l5d.namerd.http", "    experimental: true\n    dst: /$/inet/1.2.3.4/4180\n"],
     ["io.l5d.mesh", "    dst: /$/inet/1.2.3.4/4321\n    root: /default\n"],
-    ["io.l5d.consul.interpreter", "    host: localhost\n    port: 8500\n    namespace: default\n"],
   ];
   for (const [kind, keys] of kinds) {
     const r = await check(
@@ -48,6 +48,21 @@ Deno.test("docs interpreter: the namerd kinds are refused, naming the kind (the 
     assertEquals(r.code, 1, r.out);
     assertStringIncludes(r.out, `:4:11: routers[0].interpreter.kind: ${kind} is not supported`);
   }
+});
+
+Deno.test("docs interpreter: the io.l5d.consul.interpreter example loads (dtab from /namerd/dtabs/<namespace>)", async () => {
+  const r = await check(
+    "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.consul.interpreter\n" +
+      "    host: localhost\n    port: 8500\n    namespace: default\n  servers: [{port: 0}]\n",
+  );
+  assertEquals(r.code, 0, r.out);
+  assertStringIncludes(r.out, "dtab from Consul KV /namerd/dtabs/default at localhost:8500");
+  const typo = await check(
+    "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.consul.interpreter\n" +
+      "    pathPrefx: /dtabs\n  servers: [{port: 0}]\n",
+  );
+  assertEquals(typo.code, 1, typo.out);
+  assertStringIncludes(typo.out, "pathPrefx");
 });
 
 Deno.test("docs interpreter: kind defaults to default (configured namers, then /$/ names); its transformers apply", async () => {

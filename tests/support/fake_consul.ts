@@ -11,6 +11,9 @@
  * - Blocking: with `index=N` the answer waits until the service changes after N, or `wait`
  *   (default 5 minutes, `waitMs`) ends, then answers with the current index.
  * - `GET /v1/agent/self`: `{Config: {Datacenter, Domain}}`.
+ * - `GET /v1/kv/<key>?dc=&index=&wait=` (KV store "Read Key"): `[{Key, Value: <base64>, Flags,
+ *   LockIndex, CreateIndex, ModifyIndex}]`, or with `raw` the value itself; 404 (with
+ *   `X-Consul-Index`) when the key does not exist. Blocking as above, on the key's last change.
  * - An unknown datacenter answers 500 `No path to datacenter`, as Consul does; `requireToken`
  *   answers 403 `ACL not found` without the right `X-Consul-Token`.
  * - Names and tags match case-insensitively, as Consul's catalog does.
@@ -66,6 +69,8 @@ export interface FakeConsul {
   index(): number;
   /** Replace a service's instances in a datacenter (default the agent's). */
   setService(name: string, instances: readonly FakeInstance[], dc?: string): void;
+  /** Set a KV key (no leading `/`) in a datacenter (default the agent's); `null` deletes it. */
+  setKv(key: string, value: string | null, dc?: string): void;
   /** Answer the next `n` requests with `status`. */
   failNext(n: number, status: number): void;
   down(): Promise<void>;
@@ -89,6 +94,8 @@ export function startFakeConsul(opts: FakeConsulOptions = {}): FakeConsul {
   const agentDc = opts.datacenter ?? "dc1";
   const dcs = new Set([agentDc, ...(opts.datacenters ?? [])]);
   const services = new Map<string, Stored>(); // `${dc}/${lowercase name}`
+  /** `${dc}/${key}` → value (null once deleted) and the index of its last change. */
+  const kv = new Map<string, { value: string | null; create: number; modify: number }>();
   const requests: SeenRequest[] = [];
   const waiters = new Set<() => void>();
   let raft = 10;
@@ -161,6 +168,35 @@ export function startFakeConsul(opts: FakeConsulOptions = {}): FakeConsul {
     };
   }
 
+  /** A blocking query: with `index=N`, wait until `modifyIndex()` passes N, or `wait` ends. */
+  async function block(
+    req: Request,
+    query: Record<string, string>,
+    modifyIndex: () => number,
+  ): Promise<void> {
+    const after = Number(query.index ?? 0);
+    if (!(after > 0)) return;
+    const waitMs = query.wait ? parseWait(query.wait) : opts.waitMs ?? 300_000;
+    await new Promise<void>((resolve) => {
+      const changed = () => modifyIndex() > after;
+      if (changed()) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        req.signal.removeEventListener("abort", done);
+        aborter.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const check = () => {
+        if (changed()) done();
+      };
+      const timer = setTimeout(done, waitMs);
+      waiters.add(check);
+      req.signal.addEventListener("abort", done);
+      aborter.signal.addEventListener("abort", done);
+    });
+  }
+
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const query = Object.fromEntries(url.searchParams);
@@ -185,33 +221,31 @@ export function startFakeConsul(opts: FakeConsulOptions = {}): FakeConsul {
         Member: { Name: "agent", Addr: "127.0.0.1", Port: 8301 },
       });
     }
+    const kvPath = /^\/v1\/kv\/(.+)$/.exec(url.pathname);
+    if (kvPath) {
+      const dc = query.dc ?? agentDc;
+      if (!dcs.has(dc)) return new Response("No path to datacenter", { status: 500 });
+      const key = `${dc}/${decodeURIComponent(kvPath[1]!)}`;
+      await block(req, query, () => kv.get(key)?.modify ?? 0);
+      const e = kv.get(key);
+      const headers = { "x-consul-index": String(raft), "x-consul-knownleader": "true" };
+      if (!e || e.value === null) return new Response(null, { status: 404, headers });
+      if ("raw" in query) return new Response(e.value, { headers });
+      return Response.json([{
+        LockIndex: 0,
+        Key: decodeURIComponent(kvPath[1]!),
+        Flags: 0,
+        Value: btoa(String.fromCharCode(...new TextEncoder().encode(e.value))),
+        CreateIndex: e.create,
+        ModifyIndex: e.modify,
+      }], { headers });
+    }
     const m = /^\/v1\/(catalog|health)\/service\/([^/]+)$/.exec(url.pathname);
     if (!m) return new Response("Not found", { status: 404 });
     const dc = query.dc ?? agentDc;
     if (!dcs.has(dc)) return new Response("No path to datacenter", { status: 500 });
     const key = `${dc}/${decodeURIComponent(m[2]!).toLowerCase()}`;
-    const after = Number(query.index ?? 0);
-    if (after > 0) {
-      const waitMs = query.wait ? parseWait(query.wait) : opts.waitMs ?? 300_000;
-      await new Promise<void>((resolve) => {
-        const changed = () => (services.get(key)?.modifyIndex ?? 0) > after;
-        if (changed()) return resolve();
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          req.signal.removeEventListener("abort", done);
-          aborter.signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const check = () => {
-          if (changed()) done();
-        };
-        const timer = setTimeout(done, waitMs);
-        waiters.add(check);
-        req.signal.addEventListener("abort", done);
-        aborter.signal.addEventListener("abort", done);
-      });
-    }
+    await block(req, query, () => services.get(key)?.modifyIndex ?? 0);
     const s = services.get(key);
     const tag = query.tag?.toLowerCase();
     const list = (s?.instances ?? []).map((i, n) => ({ i, n })).filter(({ i }) =>
@@ -246,6 +280,14 @@ export function startFakeConsul(opts: FakeConsulOptions = {}): FakeConsul {
       raft++;
       const key = `${dc}/${name.toLowerCase()}`;
       services.set(key, { name, instances, modifyIndex: raft });
+      wake();
+    },
+    setKv(key, value, dc = agentDc) {
+      raft++;
+      const k = `${dc}/${key.replace(/^\/+/, "")}`;
+      const had = kv.get(k);
+      const create = had && had.value !== null ? had.create : raft;
+      kv.set(k, { value, create, modify: raft });
       wake();
     },
     failNext(n, status) {
