@@ -16,7 +16,15 @@ import { rebind, replaceableBind } from "./http/tls_port.ts";
 import { type TlsReload, watchServerTls } from "./tls_reload.ts";
 import { createH1Client, type H1Client } from "./http/h1/mod.ts";
 import { closeTunnels } from "./http/raw/tunnel.ts";
-import { delegate, type Dtab, parseDtab, parsePath } from "./dtab/mod.ts";
+import {
+  delegate,
+  type Dtab,
+  parseDtab,
+  parsePath,
+  showPath,
+  showPrefix,
+  showTree,
+} from "./dtab/mod.ts";
 import { settledDelegation } from "./dtab/settled.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { BadRequest } from "./core/errors.ts";
@@ -691,6 +699,34 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         path: "/client_state.json",
         // Linkerd's shape: client id → {state, addresses} (router/client_state.ts).
         handler: () => Response.json(views.clientState()),
+      },
+      {
+        // The dtabs Linkerd's DelegateHandler puts in the delegator page (`dtab-data`: each
+        // router's interpreter dtab, `dtab-base-data`: its own), for the dtab playground: the
+        // live dtab of an io.l5d.fs file, ConfigMap or Consul KV interpreter (`null` while it
+        // waits for its first answer), in Linkerd's dentry codec ({prefix, dst}).
+        path: "/delegator/dtabs.json",
+        handler: () => {
+          const codec = (d: Dtab) =>
+            d.map((e) => ({ prefix: showPrefix(e.prefix), dst: showTree(e.dst, showPath) }));
+          const out: Record<string, unknown> = {};
+          for (const rc of snap.config.routers) {
+            const r = snap.routers.get(rc.label);
+            if (!r) continue;
+            const base = r.spec.baseDtab ?? r.spec.dtab;
+            const live = snap.interpreters.get(rc.label);
+            // io.l5d.fs: the file's dentries come before the router's own in spec.dtab.
+            const own = live
+              ? live.dtab.get()
+              : r.spec.dtab.slice(0, r.spec.dtab.length - base.length);
+            out[rc.label] = {
+              interpreter: rc.interpreter.kind,
+              dtab: own === undefined ? null : codec(own),
+              dtabBase: codec(base),
+            };
+          }
+          return Response.json(out);
+        },
       },
       ...([
         // Linkerd's ConfigMapInterpreter handler, under its router's label (LinkerdAdmin

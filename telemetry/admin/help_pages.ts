@@ -30,6 +30,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "/dashboard": "the dashboard",
   "/delegator": "the dtab playground",
   "/delegator.json": "delegation tree of ?namespace=&path=[&dtab=] (or POST application/json)",
+  "/delegator/dtabs.json":
+    "each router's interpreter dtab (io.l5d.fs file, ConfigMap, Consul KV; live) and own dtab",
   "/requests": "recent requests (io.l5d.recentRequests)",
   "/requests.json": "recent requests as JSON",
   "/logging": "log level, with buttons to change it",

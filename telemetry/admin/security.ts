@@ -60,6 +60,7 @@ const UI: readonly RegExp[] = [
   "/dashboard/favicon[.]svg",
   "/favicon[.]ico",
   "/admin/api/summary[.]json",
+  "/delegator/dtabs[.]json",
 ].map(whole);
 
 const CONTROL: readonly RegExp[] = [

@@ -9,6 +9,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
 import { eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { startFakeConsul } from "../support/fake_consul.ts";
 
 const OUT = `${ROOT}tests/output/dashboard`;
 const CHROMIUM_ARGS = [
@@ -731,5 +732,82 @@ Deno.test("dtab playground: /$/nil ends an alternation; no later branch is selec
     await sy.stop();
     await up.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dtab playground: shows the live interpreter dtab (Consul KV, io.l5d.fs file) before the router's; none for the default interpreter", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const consul = startFakeConsul();
+  consul.setKv("namerd/dtabs/default", `/svc/web => /$/inet/127.0.0.1/${a.port};`);
+  const dtabFile = await Deno.makeTempFile({ suffix: ".dtab" });
+  await Deno.writeTextFile(dtabFile, `/svc/file => /$/inet/127.0.0.1/${b.port};`);
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  label: kv
+  dtab: /svc/own => /$/inet/127.0.0.1/${b.port};
+  interpreter: {kind: io.l5d.consul.interpreter, host: 127.0.0.1, port: ${consul.port}}
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: file
+  dtab: /svc/own => /$/inet/127.0.0.1/${a.port};
+  interpreter: {kind: io.l5d.fs, dtabFile: ${dtabFile}}
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: plain
+  dtab: /svc/own => /$/inet/127.0.0.1/${a.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const browser = await openBrowser();
+  try {
+    // The endpoint behind it: each router's interpreter dtab (Linkerd's `dtab-data`) and own.
+    const dtabs = await (await fetch(`${sy.admin}/delegator/dtabs.json`)).json();
+    assertEquals(dtabs.plain, {
+      interpreter: "default",
+      dtab: [],
+      dtabBase: [{ prefix: "/svc/own", dst: `/$/inet/127.0.0.1/${a.port}` }],
+    });
+    assertEquals(dtabs.file.dtab, [{ prefix: "/svc/file", dst: `/$/inet/127.0.0.1/${b.port}` }]);
+    const { page } = browser;
+    await page.goto(`${sy.admin}/delegator?router=kv&path=/svc/web`);
+    await page.waitForSelector("body[data-ready]");
+    const field = page.locator(`#interpreter-field[data-router="kv"]`);
+    await field.waitFor();
+    assertStringIncludes((await field.textContent()) ?? "", "io.l5d.consul.interpreter");
+    const kvDtab = page.locator("#interpreter-dtab");
+    assertEquals(
+      (await kvDtab.textContent())?.trim(),
+      `/svc/web => /$/inet/127.0.0.1/${a.port};`,
+    );
+    assertStringIncludes((await page.locator("#base-dtab").textContent()) ?? "", "/svc/own");
+    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${a.port}"]`);
+    // Live: an edit of the key shows with the next tree.
+    consul.setKv("namerd/dtabs/default", `/svc/web => /$/inet/127.0.0.1/${b.port};`);
+    const live = await eventually(async () => {
+      await page.click("#go");
+      return ((await kvDtab.textContent()) ?? "").includes(`/${b.port};`);
+    }, 8000);
+    assert(live, `the edit never showed: ${await kvDtab.textContent()}`);
+    await page.waitForSelector(`.node.chosen .addr[data-addr="127.0.0.1:${b.port}"]`);
+    // The io.l5d.fs router shows its file's dentries; the default interpreter shows none.
+    await page.selectOption("#router", "file");
+    await page.locator(`#interpreter-field[data-router="file"]`).waitFor();
+    assertStringIncludes((await kvDtab.textContent()) ?? "", "/svc/file");
+    assertStringIncludes(
+      (await page.locator("#interpreter-kind").textContent()) ?? "",
+      "io.l5d.fs",
+    );
+    await screenshot(page, `${OUT}/delegator_interpreter.png`);
+    await page.selectOption("#router", "plain");
+    await page.locator("#interpreter-field").waitFor({ state: "hidden" });
+    assertEquals(browser.errors, []);
+  } finally {
+    await browser.close();
+    await sy.stop();
+    await consul.close();
+    await Promise.all([a.close(), b.close()]);
+    await Deno.remove(dtabFile);
   }
 });

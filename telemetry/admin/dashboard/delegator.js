@@ -10,28 +10,70 @@ const pathBox = /** @type {HTMLInputElement} */ ($("path"));
 /** @type {{label: string, dtab: string, dstPrefix: string}[]} */
 let routers = [];
 
-/** Shows a dtab one dentry a line, prefix and destination coloured. @param {string} text */
-function showDtab(text) {
-  const pre = $("base-dtab");
+/**
+ * Shows dentries one a line, prefix and destination coloured (a text that is no dentry as is).
+ * @param {HTMLElement} pre
+ * @param {({prefix: string, dst: string} | string)[]} entries
+ */
+function showEntries(pre, entries) {
   pre.replaceChildren();
-  const entries = text.split(";").map((s) => s.trim()).filter(Boolean);
   if (entries.length === 0) {
     pre.append(el("span", "hint", "(empty)"));
     return;
   }
   for (const d of entries) {
-    const i = d.indexOf("=>");
-    if (i < 0) {
+    if (typeof d === "string") {
       pre.append(d + ";\n");
       continue;
     }
     pre.append(
-      el("span", "dt-prefix", d.slice(0, i).trim()),
+      el("span", "dt-prefix", d.prefix),
       el("span", "dt-arrow", " => "),
-      el("span", "dt-dst", d.slice(i + 2).trim()),
+      el("span", "dt-dst", d.dst),
       ";\n",
     );
   }
+}
+
+/** Shows the router's dtab (config text) one dentry a line. @param {string} text */
+function showDtab(text) {
+  const entries = text.split(";").map((s) => s.trim()).filter(Boolean);
+  showEntries(
+    $("base-dtab"),
+    entries.map((d) => {
+      const i = d.indexOf("=>");
+      return i < 0 ? d : { prefix: d.slice(0, i).trim(), dst: d.slice(i + 2).trim() };
+    }),
+  );
+}
+
+/**
+ * Shows the live dtab of the router's interpreter (io.l5d.fs file, ConfigMap, Consul KV) from
+ * /delegator/dtabs.json, as Linkerd's delegator page shows its `dtab-data`; hidden for the
+ * default interpreter.
+ */
+async function showInterpreterDtab() {
+  const label = routerSel.value;
+  const field = $("interpreter-field");
+  /** @type {{interpreter: string, dtab: {prefix: string, dst: string}[] | null} | undefined} */
+  let r;
+  try {
+    const rsp = await fetch("/delegator/dtabs.json");
+    r = rsp.ok ? (await rsp.json())[label] : undefined;
+  } catch {
+    r = undefined;
+  }
+  if (label !== routerSel.value) return; // another router was picked meanwhile
+  if (!r || r.interpreter === "default") {
+    field.hidden = true;
+    return;
+  }
+  $("interpreter-kind").textContent = r.interpreter;
+  const pre = $("interpreter-dtab");
+  if (r.dtab === null) pre.replaceChildren(el("span", "hint", "(pending: not read yet)"));
+  else showEntries(pre, r.dtab);
+  field.dataset.router = label;
+  field.hidden = false;
 }
 
 /**
@@ -155,6 +197,7 @@ async function run() {
   history.replaceState(null, "", `?${share}`);
   $("result-path").textContent = path;
   result.setAttribute("aria-busy", "true");
+  void showInterpreterDtab(); // it is live: read again with each tree
   try {
     const rsp = await fetch(`/delegator.json?${q}`);
     // Errors are plain text (Linkerd's `Invalid path: …`), the tree is JSON.
@@ -180,6 +223,7 @@ async function run() {
 function pickRouter() {
   const r = routers.find((x) => x.label === routerSel.value);
   showDtab(r?.dtab ?? "");
+  void showInterpreterDtab();
   if (r && !pathBox.value) pathBox.placeholder = `${r.dstPrefix ?? "/svc"}/hello`;
 }
 
