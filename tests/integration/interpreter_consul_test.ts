@@ -190,3 +190,25 @@ Deno.test("interpreter io.l5d.consul.interpreter: pathPrefix, datacenter, token 
     await consul.close();
   }
 });
+
+Deno.test("interpreter io.l5d.consul.interpreter: a reload that keeps its keys keeps the KV dtab with the agent down", async () => {
+  const f = fixture();
+  f.consul.setKv("namerd/dtabs/internal", `/svc/web => ${inet(f.a.port)};`);
+  const sy = await startSwitchyard(config(f.consul.port, f.pinned.port));
+  try {
+    await answers(sy, "web", "a");
+    await f.consul.down();
+    await Deno.writeTextFile(
+      sy.configPath,
+      config(f.consul.port, f.pinned.port).replace("/svc/pinned =>", "/svc/pinned2 =>"),
+    );
+    const r = await fetch(`${sy.admin}/admin/reload`, { method: "POST" });
+    assertEquals(r.status, 200, await r.text());
+    await answers(sy, "pinned2", "pinned");
+    assertEquals(await nameOf(sy, "web"), "a");
+    f.consul.up();
+  } finally {
+    await sy.stop();
+    await f.close();
+  }
+});
