@@ -86,6 +86,11 @@ export interface Linker {
   clientState(): Record<string, ClientState>;
   /** The `io.l5d.recentRequests` sample, newest first (empty without the telemeter). */
   recentRequests(): RecentRequest[];
+  /**
+   * `/namer_state/<prefix>.json` of this process's namer (what a `--workers` worker reports);
+   * undefined when no namer has that prefix.
+   */
+  namerState(prefix: string): unknown;
   /** Resolves when the process has shut down. */
   readonly finished: Promise<void>;
   /** Graceful: stop listening, let in-flight requests finish, release everything. */
@@ -120,6 +125,11 @@ export interface LinkerOptions {
   readonly views?: {
     clientState(): Record<string, ClientState>;
     recentRequests(): RecentRequest[];
+    /**
+     * `/namer_state/<prefix>.json` from `own`, this process's state of that namer (the
+     * `--workers` main adds what its workers' namers looked up).
+     */
+    namerState?(prefix: string, own: unknown): Promise<unknown>;
   };
 }
 
@@ -633,6 +643,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
 
   const ownClientState = () => clientStateJson([...snap.routers.values()].map((r) => r.clients()));
   const ownRecent = () => snap.recent?.list() ?? [];
+  const ownNamerState = (prefix: string): unknown => {
+    const n = snap.discovery.namers.find((x) => x.prefix.join("/") === prefix);
+    return n ? n.namer.state?.() ?? {} : undefined;
+  };
   const views = opts.views ?? { clientState: ownClientState, recentRequests: ownRecent };
   try {
     await listening(startListeners(config, () => snap));
@@ -647,6 +661,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         accepted: () => accepted,
         clientState: ownClientState,
         recentRequests: ownRecent,
+        namerState: ownNamerState,
         finished,
         shutdown,
       };
@@ -746,15 +761,16 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       })),
       {
         path: "/namer_state/*",
-        handler: (req) => {
+        handler: async (req) => {
           const want = new URL(req.url).pathname.slice("/namer_state/".length).replace(
             /\.json$/,
             "",
           );
-          const n = snap.discovery.namers.find((x) => x.prefix.join("/") === want);
-          return n
-            ? Response.json(n.namer.state?.() ?? {})
-            : Response.json({ error: `no namer ${want}` }, { status: 404 });
+          const own = ownNamerState(want);
+          if (own === undefined) {
+            return Response.json({ error: `no namer ${want}` }, { status: 404 });
+          }
+          return Response.json(views.namerState ? await views.namerState(want, own) : own);
         },
       },
       ...lazyDashboardHandlers({
@@ -904,6 +920,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     accepted: () => accepted,
     clientState: ownClientState,
     recentRequests: ownRecent,
+    namerState: ownNamerState,
     finished,
     shutdown,
   };

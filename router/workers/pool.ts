@@ -35,6 +35,11 @@ export interface WorkerPool {
   /** Every worker's client states and recent requests, as of the last {@link metrics}. */
   views(): WorkerViews[];
   /**
+   * Every worker's `/namer_state/<prefix>.json` that answered in time (none for a worker
+   * without that namer).
+   */
+  namerStates(prefix: string): Promise<unknown[]>;
+  /**
    * Reload every worker.
    * @throws Error naming the workers that rejected it (the others run the new config).
    */
@@ -138,21 +143,32 @@ export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
     throw (failed as PromiseRejectedResult).reason;
   }
   let stopping: Promise<void> | undefined;
+  /** A worker's reply, or undefined when it takes longer than `timeoutMs`. */
+  const within = async (reply: Promise<Reply>): Promise<Reply | undefined> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((
+      r,
+    ) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+    const r = await Promise.race([reply, timeout]);
+    clearTimeout(timer);
+    return r;
+  };
   return {
     count: handles.length,
     metrics: () =>
       Promise.all(handles.map(async (h) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<undefined>((r) => (timer = setTimeout(() =>
-          r(undefined), timeoutMs))
-        );
-        const r = await Promise.race([h.request((seq) => ({ t: "metrics", seq })), timeout]);
-        clearTimeout(timer);
+        const r = await within(h.request((seq) => ({ t: "metrics", seq })));
         if (r?.ok && r.metrics) h.lastMetrics = r.metrics;
         if (r?.ok && r.views) h.lastViews = r.views;
         return h.lastMetrics;
       })),
     views: () => handles.map((h) => h.lastViews),
+    async namerStates(prefix) {
+      const replies = await Promise.all(
+        handles.map((h) => within(h.request((seq) => ({ t: "namerState", seq, prefix })))),
+      );
+      return replies.flatMap((r) => (r?.ok && r.state !== undefined ? [r.state] : []));
+    },
     async reload(config, overrides) {
       const replies = await Promise.all(
         handles.map((h) => h.request((seq) => ({ t: "reload", seq, config, overrides }))),

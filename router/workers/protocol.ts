@@ -46,6 +46,8 @@ export type ToWorker =
     readonly overrides: readonly PortOverride[];
   }
   | { readonly t: "metrics"; readonly seq: number }
+  /** `/namer_state/<prefix>.json` of the worker's namer. */
+  | { readonly t: "namerState"; readonly seq: number; readonly prefix: string }
   | { readonly t: "stop"; readonly seq: number };
 
 /** Worker → main. */
@@ -59,4 +61,6 @@ export type FromWorker =
     readonly error?: string;
     readonly metrics?: RegistrySnapshot;
     readonly views?: WorkerViews;
+    /** The answer to `namerState` (absent: no such namer). */
+    readonly state?: unknown;
   };

@@ -25,6 +25,7 @@ import { createRegistry } from "../../telemetry/metrics/mod.ts";
 import { createMergedRegistry } from "../../telemetry/metrics/merge.ts";
 import { startWorkerPool, type WorkerPool } from "./pool.ts";
 import { applyPorts, choosePorts } from "./ports.ts";
+import { mergeNamerStates } from "./namer_state.ts";
 import type { PortOverride } from "./protocol.ts";
 import type { ClientState } from "../client_state.ts";
 import type { Config } from "../config/schema.ts";
@@ -164,6 +165,8 @@ export async function runServeWorkers(
       views: {
         clientState: () => mergeClientStates(pool.views().map((v) => v.clients)),
         recentRequests: () => mergeRecent(pool.views().map((v) => v.recent), linker?.config()),
+        namerState: async (prefix, own) =>
+          mergeNamerStates([own, ...await pool.namerStates(prefix)]),
       },
     });
   } catch (e: unknown) {

@@ -73,6 +73,8 @@ scope.addEventListener("message", async (ev) => {
         metrics: snapshotRegistry(l.registry),
         views: { clients: l.clientState(), recent: l.recentRequests() },
       });
+    } else if (m.t === "namerState") {
+      scope.postMessage({ t: "reply", seq: m.seq, ok: true, state: l.namerState(m.prefix) });
     } else {
       await l.shutdown();
       scope.postMessage({ t: "reply", seq: m.seq, ok: true });

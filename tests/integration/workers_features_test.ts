@@ -1,0 +1,214 @@
+/**
+ * `--workers 2` with the features that came after it: server certificate reload, a config reload
+ * that changes the settings of a kept listener (in place, and by a new socket on the port), the
+ * discovery namers and the ConfigMap interpreter with their admin pages, `failures/<class>` stat
+ * names merged, `/$/io.buoyant.http.status`, whole traces in `/requests`. Every check opens many
+ * new connections, so that the kernel's SO_REUSEPORT hash gives both workers some: no worker may
+ * be left serving the old certificate or settings.
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { startSwitchyard } from "../support/switchyard.ts";
+import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { makeCerts } from "../support/certs.ts";
+import { configMapVolume } from "../support/configmap.ts";
+import { startFakeConsul } from "../support/fake_consul.ts";
+import { startFakeMarathon } from "../support/fake_marathon.ts";
+import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+
+/** New connections per check: all on one of two workers has odds 2^-(N-1). */
+const N = 16;
+
+/** The subject CN a new TLS connection to `port` is served ("" when the handshake fails). */
+async function servedCN(port: number): Promise<string> {
+  const out = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `openssl s_client -connect 127.0.0.1:${port} -servername foo -alpn http/1.1 </dev/null ` +
+      `2>/dev/null | openssl x509 -noout -subject 2>/dev/null`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return /CN\s*=\s*([\w.-]+)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? "";
+}
+
+/** The CNs of N new connections (in parallel), sorted and deduplicated. */
+async function cns(port: number): Promise<string[]> {
+  const all = await Promise.all(Array.from({ length: N }, () => servedCN(port)));
+  return [...new Set(all)].sort();
+}
+
+async function json(url: string): Promise<Record<string, unknown>> {
+  const r = await curl([url]);
+  assertEquals(r.status, 200, `${url}: ${r.body}`);
+  return JSON.parse(r.body);
+}
+
+/** Server requests per worker, from `/admin/workers.json`. */
+async function perWorker(admin: string): Promise<number[]> {
+  const list = await json(`${admin}/admin/workers.json`) as unknown as {
+    serverRequests: number;
+  }[];
+  return list.map((w) => w.serverRequests);
+}
+
+Deno.test("serve --workers 2: a rotated certificate and a settings reload reach both workers", async () => {
+  const certs = await Deno.makeTempDir({ prefix: "sy-wk-tls-" });
+  await makeCerts(certs, { foo: "DNS:foo", bar: "DNS:bar" });
+  const pem = (name: string) => Deno.readTextFileSync(`${certs}/${name}`);
+  const secret = await configMapVolume({ "tls.crt": pem("foo.pem"), "tls.key": pem("foo.key") });
+  const up = startUpstream("a");
+  const dir = await fsNamerDir({ a: up.fsLine });
+  const cfgDir = await Deno.makeTempDir();
+  const configPath = `${cfgDir}/switchyard.yaml`;
+  const tls = `tls: {certPath: ${secret.dir}/tls.crt, keyPath: ${secret.dir}/tls.key}`;
+  const cfg = (server: string) => `
+admin: {ip: 127.0.0.1, port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: web
+  dtab: |
+    /svc => /#/io.l5d.fs;
+    /svc/foo => /svc/a;
+  servers:
+  - {ip: 127.0.0.1, port: 0, ${tls}}
+  - {ip: 127.0.0.1, port: 0${server}}
+`;
+  const sy = await startSwitchyard(cfg(""), { configPath, args: ["--workers", "2"] });
+  try {
+    const [tlsPort, plain] = sy.ports.web!.filter((_, i, a) => a.indexOf(_) === i);
+    assertEquals(await cns(tlsPort!), ["foo"]);
+
+    // cert-manager renews the Secret: every worker serves the new one to new connections.
+    await secret.update({ "tls.crt": pem("bar.pem"), "tls.key": pem("bar.key") });
+    assert(
+      await eventually(async () => (await servedCN(tlsPort!)) === "bar", 5000),
+      "rotated",
+    );
+    // Give the other worker's watch the same debounce, then every connection must see bar.
+    await new Promise((r) => setTimeout(r, 500));
+    assertEquals(await cns(tlsPort!), ["bar"], "no worker left on the old certificate");
+
+    // Requests through both listeners reach both workers.
+    const get = (port: number, scheme: string, headers: string[] = []) =>
+      curl(["-k", ...headers, "-H", "Host: foo", `${scheme}://127.0.0.1:${port}/`]);
+    for (let i = 0; i < N; i++) assertEquals((await get(tlsPort!, "https")).status, 200);
+    assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
+
+    // A settings reload in place (timestampHeader): every new connection gets it.
+    await Deno.writeTextFile(configPath, cfg(", timestampHeader: x-ts"));
+    const reloaded = await curl(["-X", "POST", `${sy.admin}/admin/reload`]);
+    assertEquals(reloaded.status, 200, reloaded.body);
+    const seen = await Promise.all(
+      Array.from({ length: N }, () => get(plain!, "http").then((r) => JSON.parse(r.body))),
+    );
+    assertEquals(
+      seen.filter((b) => b.headers["x-ts"] === undefined).length,
+      0,
+      "no worker without the new timestampHeader",
+    );
+
+    // A reload that opens a new socket on the port (adding tls): no worker's old plaintext
+    // server still takes new connections.
+    await Deno.writeTextFile(configPath, cfg(`, ${tls}`));
+    const again = await curl(["-X", "POST", `${sy.admin}/admin/reload`]);
+    assertEquals(again.status, 200, again.body);
+    assertEquals(await cns(plain!), ["bar"], "every worker's new socket speaks TLS");
+    const https = await Promise.all(Array.from({ length: N }, () => get(plain!, "https")));
+    assertEquals(https.map((r) => r.status), https.map(() => 200));
+  } finally {
+    await sy.stop();
+    await up.close();
+    await secret.remove();
+    await Deno.remove(certs, { recursive: true });
+    await Deno.remove(cfgDir, { recursive: true });
+  }
+});
+
+Deno.test("serve --workers 2: consul, marathon and the configMap interpreter route; their admin pages show the workers' lookups", async () => {
+  const a = startUpstream("a");
+  const b = startUpstream("b");
+  const c = startUpstream("c");
+  const consul = startFakeConsul();
+  consul.setService("web", [{ port: a.port, address: "127.0.0.1" }]);
+  const marathon = startFakeMarathon();
+  marathon.setApp("/users", { tasks: [{ host: "127.0.0.1", ports: [b.port] }] });
+  const k8s = startFakeK8sApi();
+  k8s.setConfigMap("l5d", "dtabs", { "cm.dtab": `/svc/cm => /$/inet/127.0.0.1/${c.port};` });
+  const sy = await startSwitchyard(
+    `
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- {kind: io.l5d.consul, host: 127.0.0.1, port: ${consul.port}}
+- {kind: io.l5d.marathon, host: 127.0.0.1, port: ${marathon.port}, ttlMs: 200, jitterMs: 20}
+routers:
+- protocol: http
+  label: consul
+  dtab: /svc => /#/io.l5d.consul/dc1;
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: marathon
+  dtab: /svc => /#/io.l5d.marathon;
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: cm
+  interpreter:
+    kind: io.l5d.k8s.configMap
+    experimental: true
+    host: 127.0.0.1
+    port: ${k8s.port}
+    namespace: l5d
+    name: dtabs
+    filename: cm.dtab
+  servers: [{ip: 127.0.0.1, port: 0}]
+`,
+    { args: ["--workers", "2"] },
+  );
+  try {
+    const names = async (router: string, host: string) => {
+      const out = await Promise.all(Array.from({ length: N }, async () => {
+        const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy(router)}/`]);
+        return r.status === 200 ? JSON.parse(r.body).name : `${r.status} ${r.body}`;
+      }));
+      return [...new Set(out)];
+    };
+    assertEquals(await names("consul", "web"), ["a"]);
+    assertEquals(await names("marathon", "users"), ["b"]);
+    assertEquals(await names("cm", "cm"), ["c"]);
+    assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
+
+    // No delegator call: what the namers show is what the workers looked up.
+    const consulState = await json(`${sy.admin}/namer_state/io.l5d.consul.json`);
+    assertEquals(
+      (consulState["/dc1/web"] as { state: { type: string } } | undefined)?.state.type,
+      "bound",
+      JSON.stringify(consulState),
+    );
+    const marathonState = await json(
+      `${sy.admin}/namer_state/io.l5d.marathon.json`,
+    ) as unknown as Record<string, unknown>[];
+    assert(marathonState.some((e) => "/users" in e), JSON.stringify(marathonState));
+    const cm = await json(`${sy.admin}/cm/interpreter_state/io.l5d.k8s.configmap.json`) as {
+      state: { value: string; running: boolean };
+    };
+    assertEquals(cm.state.value, `/svc/cm=>/$/inet/127.0.0.1/${c.port}`);
+
+    // An edit of the ConfigMap reaches every worker.
+    const d = startUpstream("d");
+    try {
+      k8s.setConfigMap("l5d", "dtabs", { "cm.dtab": `/svc/cm => /$/inet/127.0.0.1/${d.port};` });
+      assert(
+        await eventually(async () => (await names("cm", "cm")).join() === "d", 10_000),
+        "edited",
+      );
+      assertEquals(await names("cm", "cm"), ["d"], "no worker on the old dtab");
+    } finally {
+      await d.close();
+    }
+  } finally {
+    await sy.stop();
+    await Promise.all([a.close(), b.close(), c.close(), consul.close(), marathon.close()]);
+    await k8s.close();
+  }
+});
