@@ -212,3 +212,162 @@ routers:
     await k8s.close();
   }
 });
+
+/** A raw HTTP/1.1 upstream answering each whole request with `answer(request)`'s bytes. */
+function rawUpstream(answer: (request: string) => string) {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const serve = async (c: Deno.Conn) => {
+    const buf = new Uint8Array(65536);
+    let text = "";
+    try {
+      for (;;) {
+        const n = await c.read(buf);
+        if (n === null) return;
+        text += dec.decode(buf.subarray(0, n));
+        if (!text.includes("\r\n\r\n")) continue;
+        const req = text;
+        text = "";
+        await c.write(enc.encode(answer(req)));
+      }
+    } catch {
+      // the proxy went away
+    } finally {
+      open.delete(c);
+      c.close();
+    }
+  };
+  const accepting = (async () => {
+    for await (const c of listener) {
+      open.add(c);
+      void serve(c);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      for (const c of open) c.close();
+      await accepting;
+    },
+  };
+}
+
+/** Send raw bytes on a new connection and read until Switchyard closes it (at most 5 s). */
+async function exchange(port: number, raw: string): Promise<string> {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => c.close(), 5000);
+  let text = "";
+  try {
+    await c.write(new TextEncoder().encode(raw));
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const n = await c.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    c.close();
+  } catch {
+    // closed by the timer
+  } finally {
+    clearTimeout(timer);
+  }
+  return text;
+}
+
+Deno.test("serve --workers 2: early hints, trailers, http.status, failures/<class> add up, /requests keeps whole traces", async () => {
+  const raw = rawUpstream((req) => {
+    const path = req.split(" ")[1];
+    if (path === "/hints") {
+      return "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n" +
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    }
+    if (path === "/trailers") {
+      return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\n\r\n" +
+        "5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n";
+    }
+    return "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom";
+  });
+  const world = startUpstream("world");
+  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (dead.addr as Deno.NetAddr).port;
+  dead.close();
+  const sy = await startSwitchyard(
+    `
+admin: {ip: 127.0.0.1, port: 0}
+telemetry: [{kind: io.l5d.recentRequests, sampleRate: 1.0, capacity: 2}]
+routers:
+- protocol: http
+  label: out
+  dtab: |
+    /svc/raw => /$/inet/127.0.0.1/${raw.port};
+    /svc/world => /$/inet/127.0.0.1/${world.port};
+    /svc/dead => /$/inet/127.0.0.1/${deadPort};
+    /svc/teapot => /$/io.buoyant.http.status/418;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`,
+    { args: ["--workers", "2"] },
+  );
+  try {
+    const port = Number(sy.proxy().split(":")[1]);
+    const req = (path: string, host = "raw") =>
+      exchange(port, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const hints = await Promise.all(Array.from({ length: N }, () => req("/hints")));
+    for (const r of hints) {
+      assert(r.startsWith("HTTP/1.1 103 Early Hints\r\n") && r.endsWith("\r\n\r\nok"), r);
+    }
+    const trailers = await Promise.all(Array.from({ length: N }, () => req("/trailers")));
+    for (const r of trailers) assert(r.endsWith("0\r\nx-checksum: abc\r\n\r\n"), r);
+    const teapots = await Promise.all(Array.from({ length: N }, () => req("/", "teapot")));
+    for (const r of teapots) assert(r.startsWith("HTTP/1.1 418 "), r);
+    const fives = await Promise.all(Array.from({ length: N }, () => req("/five")));
+    for (const r of fives) assert(r.startsWith("HTTP/1.1 500 "), r);
+    for (let i = 0; i < N; i++) assert((await req("/", "dead")).startsWith("HTTP/1.1 502 "));
+    assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
+
+    // Finagle's failures/<exception> names, summed across the workers.
+    const m = await json(`${sy.admin}/admin/metrics.json`);
+    const SYNTH = "com.twitter.finagle.service.ResponseClassificationSyntheticException";
+    const NB = "com.twitter.finagle.naming.buoyant.";
+    assertEquals(m[`rt/out/service/svc/raw/failures/${SYNTH}`], N);
+    assertEquals(m[`rt/out/client/$/inet/127.0.0.1/${raw.port}/failures/${SYNTH}`], N);
+    assertEquals(
+      m[`rt/out/service/svc/dead/failures/${NB}RichConnectionFailedExceptionWithPath`],
+      N,
+    );
+    assertEquals(
+      m[`rt/out/client/$/inet/127.0.0.1/${deadPort}/failures/${NB}RichConnectionFailedException`],
+      N,
+    );
+    const server = `rt/out/server/127.0.0.1/${port}`;
+    assertEquals(m[`${server}/requests`], 5 * N);
+    assertEquals(m[`${server}/failures/${SYNTH}`], 2 * N, "500s and 502s");
+    assertEquals(m[`${server}/status/418`], N);
+
+    // /requests: capacity 2 counts traces across the workers, each kept whole.
+    const send = (trace: string, path: string) =>
+      curl([
+        "-H",
+        `x-b3-traceid: ${trace.repeat(16)}`,
+        "-H",
+        `x-b3-spanid: ${"1".repeat(16)}`,
+        "-H",
+        "Host: world",
+        `http://${sy.proxy()}/${path}`,
+      ]);
+    for (let i = 1; i <= 6; i++) await send("a", `a${i}`);
+    await send("b", "b1");
+    const uris = async () =>
+      (JSON.parse((await curl([`${sy.admin}/requests.json`])).body) as { uri: string }[])
+        .map((r) => r.uri);
+    assertEquals(await uris(), ["world/b1", ...[6, 5, 4, 3, 2, 1].map((i) => `world/a${i}`)]);
+    await send("c", "c1");
+    assertEquals(await uris(), ["world/c1", "world/b1"]);
+  } finally {
+    await sy.stop();
+    await raw.close();
+    await world.close();
+  }
+});
