@@ -14,6 +14,7 @@ import { configMapVolume } from "../support/configmap.ts";
 import { startFakeConsul } from "../support/fake_consul.ts";
 import { startFakeMarathon } from "../support/fake_marathon.ts";
 import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
+import { nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 /** New connections per check: all on one of two workers has odds 2^-(N-1). */
 const N = 16;
@@ -369,5 +370,64 @@ routers:
     await sy.stop();
     await raw.close();
     await world.close();
+  }
+});
+
+Deno.test("serve --workers 2: h2 request trailers reach the upstream; an h2 SETTINGS reload reaches both workers", async () => {
+  const up = await startPortPeer("h2-trailers-server");
+  const cfgDir = await Deno.makeTempDir();
+  const configPath = `${cfgDir}/switchyard.yaml`;
+  const cfg = (server: string) => `
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: h2
+  dtab: /svc/web => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0${server}}]
+`;
+  const sy = await startSwitchyard(cfg(""), { configPath, args: ["--workers", "2"] });
+  const port = sy.ports.h2![0]!;
+  try {
+    // Each client is its own process: its own connection, so both workers get some.
+    for (let i = 0; i < N / 2; i++) {
+      const peer = startPeer(
+        "h2-trailers-client",
+        `127.0.0.1:${port}`,
+        "web",
+        `/t${i}`,
+        "5",
+        JSON.stringify({ "x-checksum": `c${i}` }),
+      );
+      const result = await peer.next();
+      await peer.exited;
+      assertEquals(result.status, 200);
+    }
+    assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
+    for (let end = Date.now() + 5000; up.peer.lines.length < N / 2 && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let i = 0; i < N / 2; i++) {
+      const l = up.peer.lines.find((l) => l.path === `/t${i}`);
+      assertEquals((l?.trailers as Record<string, string> | undefined)?.["x-checksum"], `c${i}`);
+    }
+
+    // New SETTINGS open a new socket on the port in each worker: every new session gets them.
+    await Deno.writeTextFile(configPath, cfg(", maxConcurrentStreamsPerConnection: 77"));
+    const r = await curl(["-X", "POST", `${sy.admin}/admin/reload`]);
+    assertEquals(r.status, 200, r.body);
+    const outs = await Promise.all(
+      Array.from(
+        { length: N },
+        () => nghttp(["-v", "-H", ":authority: web", `http://127.0.0.1:${port}/`]),
+      ),
+    );
+    assertEquals(
+      outs.filter((o) => !o.includes("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):77")).length,
+      0,
+      "no worker left on the old SETTINGS",
+    );
+  } finally {
+    await sy.stop();
+    await up.peer.kill();
+    await Deno.remove(cfgDir, { recursive: true });
   }
 });
