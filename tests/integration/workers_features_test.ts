@@ -137,12 +137,14 @@ Deno.test("serve --workers 2: consul, marathon and the configMap interpreter rou
   marathon.setApp("/users", { tasks: [{ host: "127.0.0.1", ports: [b.port] }] });
   const k8s = startFakeK8sApi();
   k8s.setConfigMap("l5d", "dtabs", { "cm.dtab": `/svc/cm => /$/inet/127.0.0.1/${c.port};` });
+  k8s.setEndpoints("default", "web", [{ ip: "127.0.0.1" }], [{ name: "http", port: a.port }]);
   const sy = await startSwitchyard(
     `
 admin: {ip: 127.0.0.1, port: 0}
 namers:
 - {kind: io.l5d.consul, host: 127.0.0.1, port: ${consul.port}}
 - {kind: io.l5d.marathon, host: 127.0.0.1, port: ${marathon.port}, ttlMs: 200, jitterMs: 20}
+- {kind: io.l5d.k8s, host: 127.0.0.1, port: ${k8s.port}}
 routers:
 - protocol: http
   label: consul
@@ -151,6 +153,10 @@ routers:
 - protocol: http
   label: marathon
   dtab: /svc => /#/io.l5d.marathon;
+  servers: [{ip: 127.0.0.1, port: 0}]
+- protocol: http
+  label: k8s
+  dtab: /svc => /#/io.l5d.k8s/default/http;
   servers: [{ip: 127.0.0.1, port: 0}]
 - protocol: http
   label: cm
@@ -177,6 +183,7 @@ routers:
     assertEquals(await names("consul", "web"), ["a"]);
     assertEquals(await names("marathon", "users"), ["b"]);
     assertEquals(await names("cm", "cm"), ["c"]);
+    assertEquals(await names("k8s", "web"), ["a"]);
     assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
 
     // No delegator call: what the namers show is what the workers looked up.
@@ -190,6 +197,17 @@ routers:
       `${sy.admin}/namer_state/io.l5d.marathon.json`,
     ) as unknown as Record<string, unknown>[];
     assert(marathonState.some((e) => "/users" in e), JSON.stringify(marathonState));
+    const k8sState = await json(`${sy.admin}/namer_state/io.l5d.k8s.json`) as {
+      endpoints: Record<string, unknown>;
+    };
+    assert("default/web" in k8sState.endpoints, JSON.stringify(k8sState));
+    // Linkerd's BoundNamesHandler: the k8s namer enumerates the services it watches (in the
+    // workers), marathon the API's apps.
+    const bound = await curl([`${sy.admin}/bound-names.json`]);
+    assertEquals(JSON.parse(bound.body), [
+      "/#/io.l5d.k8s/default/http/web",
+      "/#/io.l5d.marathon/users",
+    ]);
     const cm = await json(`${sy.admin}/cm/interpreter_state/io.l5d.k8s.configmap.json`) as {
       state: { value: string; running: boolean };
     };
@@ -402,7 +420,7 @@ routers:
       assertEquals(result.status, 200);
     }
     assert((await perWorker(sy.admin)).every((n) => n > 0), "both workers served");
-    for (let end = Date.now() + 5000; up.peer.lines.length < N / 2 && Date.now() < end;) {
+    for (const end = Date.now() + 5000; up.peer.lines.length < N / 2 && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 100));
     }
     for (let i = 0; i < N / 2; i++) {
