@@ -91,6 +91,8 @@ export interface Linker {
    * undefined when no namer has that prefix.
    */
   namerState(prefix: string): unknown;
+  /** `/bound-names.json` of this process's namers (what a `--workers` worker reports). */
+  boundNames(): Promise<string[]>;
   /** Resolves when the process has shut down. */
   readonly finished: Promise<void>;
   /** Graceful: stop listening, let in-flight requests finish, release everything. */
@@ -130,6 +132,8 @@ export interface LinkerOptions {
      * `--workers` main adds what its workers' namers looked up).
      */
     namerState?(prefix: string, own: unknown): Promise<unknown>;
+    /** `/bound-names.json` from `own`, this process's list (the `--workers` main adds its workers'). */
+    boundNames?(own: string[]): Promise<string[]>;
   };
 }
 
@@ -647,6 +651,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     const n = snap.discovery.namers.find((x) => x.prefix.join("/") === prefix);
     return n ? n.namer.state?.() ?? {} : undefined;
   };
+  const ownBoundNames = () => allBoundNames(snap.discovery.namers);
   const views = opts.views ?? { clientState: ownClientState, recentRequests: ownRecent };
   try {
     await listening(startListeners(config, () => snap));
@@ -662,6 +667,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
         clientState: ownClientState,
         recentRequests: ownRecent,
         namerState: ownNamerState,
+        boundNames: ownBoundNames,
         finished,
         shutdown,
       };
@@ -708,7 +714,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       {
         // Linkerd's BoundNamesHandler: what the enumerating namers (io.l5d.fs, io.l5d.k8s) list.
         path: "/bound-names.json",
-        handler: async () => Response.json(await allBoundNames(snap.discovery.namers)),
+        handler: async () => {
+          const own = await ownBoundNames();
+          return Response.json(views.boundNames ? await views.boundNames(own) : own);
+        },
       },
       {
         path: "/client_state.json",
@@ -921,6 +930,7 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
     clientState: ownClientState,
     recentRequests: ownRecent,
     namerState: ownNamerState,
+    boundNames: ownBoundNames,
     finished,
     shutdown,
   };

@@ -39,6 +39,8 @@ export interface WorkerPool {
    * without that namer).
    */
   namerStates(prefix: string): Promise<unknown[]>;
+  /** Every worker's `/bound-names.json` that answered in time. */
+  boundNames(): Promise<(readonly string[])[]>;
   /**
    * Reload every worker.
    * @throws Error naming the workers that rejected it (the others run the new config).
@@ -168,6 +170,12 @@ export async function startWorkerPool(o: PoolOptions): Promise<WorkerPool> {
         handles.map((h) => within(h.request((seq) => ({ t: "namerState", seq, prefix })))),
       );
       return replies.flatMap((r) => (r?.ok && r.state !== undefined ? [r.state] : []));
+    },
+    async boundNames() {
+      const replies = await Promise.all(
+        handles.map((h) => within(h.request((seq) => ({ t: "boundNames", seq })))),
+      );
+      return replies.flatMap((r) => (r?.ok && r.names ? [r.names] : []));
     },
     async reload(config, overrides) {
       const replies = await Promise.all(

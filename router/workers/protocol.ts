@@ -48,6 +48,8 @@ export type ToWorker =
   | { readonly t: "metrics"; readonly seq: number }
   /** `/namer_state/<prefix>.json` of the worker's namer. */
   | { readonly t: "namerState"; readonly seq: number; readonly prefix: string }
+  /** `/bound-names.json` of the worker's namers. */
+  | { readonly t: "boundNames"; readonly seq: number }
   | { readonly t: "stop"; readonly seq: number };
 
 /** Worker → main. */
@@ -63,4 +65,6 @@ export type FromWorker =
     readonly views?: WorkerViews;
     /** The answer to `namerState` (absent: no such namer). */
     readonly state?: unknown;
+    /** The answer to `boundNames`. */
+    readonly names?: readonly string[];
   };

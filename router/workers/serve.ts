@@ -167,6 +167,8 @@ export async function runServeWorkers(
         recentRequests: () => mergeRecent(pool.views().map((v) => v.recent), linker?.config()),
         namerState: async (prefix, own) =>
           mergeNamerStates([own, ...await pool.namerStates(prefix)]),
+        // What the workers' namers watch (io.l5d.k8s enumerates its lookups), sorted, once each.
+        boundNames: async (own) => [...new Set([own, ...await pool.boundNames()].flat())].sort(),
       },
     });
   } catch (e: unknown) {

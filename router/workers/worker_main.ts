@@ -75,6 +75,8 @@ scope.addEventListener("message", async (ev) => {
       });
     } else if (m.t === "namerState") {
       scope.postMessage({ t: "reply", seq: m.seq, ok: true, state: l.namerState(m.prefix) });
+    } else if (m.t === "boundNames") {
+      scope.postMessage({ t: "reply", seq: m.seq, ok: true, names: await l.boundNames() });
     } else {
       await l.shutdown();
       scope.postMessage({ t: "reply", seq: m.seq, ok: true });
