@@ -162,6 +162,20 @@ function ignoredClientKeys(
   return out;
 }
 
+/** A listener's TLS `ciphers` (and `protocols` on a Deno.serve listener), which rustls ignores. */
+function unappliedTls(
+  tls: { readonly protocols?: unknown; readonly ciphers?: unknown } | undefined,
+  serve: boolean,
+  at: readonly (string | number)[],
+): LintWarning[] {
+  const keys = serve ? ["protocols", "ciphers"] as const : ["ciphers"] as const;
+  return keys.filter((k) => tls?.[k] !== undefined).map((k) => ({
+    path: [...at, k],
+    message: `${k} is not applied: Deno's TLS (rustls) negotiates TLS 1.2/1.3 with its ` +
+      "own safe cipher suites",
+  }));
+}
+
 /**
  * Keys that load (Linkerd accepts them) but that Switchyard does not apply, so that an operator
  * is not misled: each is a warning saying why. README "Linkerd compatibility" lists them.
@@ -281,17 +295,11 @@ export function lintConfig(config: Config): LintWarning[] {
       // `protocols` limits the versions of raw-engine and h2 listeners (node:tls); Deno.serve
       // (`engine: serve`) cannot
       const serve = "engine" in s && s.engine === "serve";
-      for (const k of serve ? ["protocols", "ciphers"] as const : ["ciphers"] as const) {
-        if (s.tls?.[k] !== undefined) {
-          out.push({
-            path: ["routers", i, "servers", j, "tls", k],
-            message: `${k} is not applied: Deno's TLS (rustls) negotiates TLS 1.2/1.3 with its ` +
-              "own safe cipher suites",
-          });
-        }
-      }
+      out.push(...unappliedTls(s.tls, serve, ["routers", i, "servers", j, "tls"]));
     });
   });
+  // The admin server is a Deno.serve listener too (its `tls` is served by rustls)
+  out.push(...unappliedTls(config.admin.tls, true, ["admin", "tls"]));
   // Linkerd accepts namers sharing a prefix and asks the later one first (Linker.scala reverses
   // the list for ConfiguredNamersInterpreter); the earlier one only sees names the later lacks.
   const prefixes = new Map<string, number>();

@@ -61,6 +61,7 @@ Deno.test("lintConfig() treats all of 127.0.0.0/8, ::1 and localhost as loopback
 Deno.test("lintConfig() warns: TLS ciphers, and protocols on engine: serve, not applied", () => {
   const tls = { certPath: "c", keyPath: "k", protocols: ["TLSv1.2"] };
   const c = configSchema.parse({
+    admin: { tls: { ...tls, ciphers: ["TLS_AES_128_GCM_SHA256"] } },
     routers: [{
       protocol: "http",
       dtab: "/svc => /$/inet/127.0.0.1/1;",
@@ -74,6 +75,9 @@ Deno.test("lintConfig() warns: TLS ciphers, and protocols on engine: serve, not 
   assertEquals(lintConfig(c).map((w) => w.path.join(".")), [
     "routers.0.servers.1.tls.protocols",
     "routers.0.servers.2.tls.ciphers",
+    // admin.tls is served by Deno.serve (rustls), as README "TLS" says
+    "admin.tls.protocols",
+    "admin.tls.ciphers",
   ]);
 });
 
