@@ -165,3 +165,93 @@ export function symlinkHolders(path: string): Map<string, Set<string>> {
   }
   return out;
 }
+
+function dirOf(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : p.slice(0, i);
+}
+
+function baseOf(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
+
+/** A running {@linkcode watchFiles}. */
+export interface FilesWatch {
+  /** Watch again: the files `paths` names now, through the symlinks that lead to them now. */
+  rewatch(): void;
+  /** Stop watching. */
+  close(): void;
+}
+
+/**
+ * Watch files through their directories (watching a file dies at its first atomic replace):
+ * each file's directory for its name and a ConfigMap's `..data`, and each directory holding a
+ * symlink on the way to it ({@linkcode symlinkHolders}). `onChange` runs, not debounced, for
+ * every non-`access` event naming one of them. A watch follows symlinks once, so call `rewatch`
+ * after each burst: one on a directory reached through a link stays on the old target after a
+ * `..data` swap. Used by the config reload and the TLS certificate reload, each with its own
+ * debounce and stat poll.
+ *
+ * @param paths The files (asked again at each `rewatch`).
+ * @param onChange Called on each event that names one of them.
+ * @param onError A directory that cannot be watched (the caller's poll covers it).
+ * @returns The watch, started.
+ * @example
+ * ```ts
+ * import { watchFiles } from "./dir_watch.ts";
+ * const dir = await Deno.makeTempDir();
+ * const w = watchFiles(() => [`${dir}/config.yaml`], () => {});
+ * w.close();
+ * await Deno.remove(dir);
+ * ```
+ */
+export function watchFiles(
+  paths: () => Iterable<string>,
+  onChange: () => void,
+  onError?: (dir: string, e: unknown) => void,
+): FilesWatch {
+  const watchers: Deno.FsWatcher[] = [];
+  let closed = false;
+  function rewatch(): void {
+    for (const w of watchers.splice(0)) w.close();
+    if (closed) return;
+    const dirs = new Map<string, Set<string>>();
+    const add = (dir: string, names: Iterable<string>) => {
+      const set = dirs.get(dir) ?? new Set<string>();
+      for (const n of names) set.add(n);
+      dirs.set(dir, set);
+    };
+    for (const p of paths()) {
+      add(dirOf(p), [baseOf(p), "..data"]);
+      for (const [dir, names] of symlinkHolders(p)) add(dir, names);
+    }
+    for (const [dir, names] of dirs) {
+      let w: Deno.FsWatcher;
+      try {
+        w = Deno.watchFs(dir, { recursive: false });
+      } catch (e: unknown) {
+        onError?.(dir, e);
+        continue;
+      }
+      watchers.push(w);
+      (async () => {
+        try {
+          for await (const ev of w) {
+            if (ev.kind === "access") continue;
+            if (ev.paths.some((p) => names.has(baseOf(p)))) onChange();
+          }
+        } catch {
+          // watcher closed
+        }
+      })();
+    }
+  }
+  rewatch();
+  return {
+    rewatch,
+    close() {
+      closed = true;
+      for (const w of watchers.splice(0)) w.close();
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../tests/support/assert.ts";
 import { mutableVar } from "../router/core/var.ts";
-import { symlinkHolders, watchDir } from "./dir_watch.ts";
+import { symlinkHolders, watchDir, watchFiles } from "./dir_watch.ts";
 import { waitFor } from "./_testing.ts";
 
 Deno.test("watchDir() coalesces a burst of events into one callback", async () => {
@@ -78,6 +78,48 @@ Deno.test("watchDir() non-recursive with a filter sees only the events it accept
     assert(seen.length > 0 && seen.every((n) => n === "want"), JSON.stringify(seen));
   } finally {
     await w.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("watchFiles() sees its files' names and each ..data swap, and skips other names", async () => {
+  // A ConfigMap item directory: `l5d -> ..data/l5d`, `..data -> ..v1`
+  const dir = await Deno.makeTempDir();
+  const version = async (v: string) => {
+    await Deno.mkdir(`${dir}/${v}/l5d`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/${v}/l5d/config.yaml`, v);
+  };
+  await version("..v1");
+  await Deno.symlink("..v1", `${dir}/..data`);
+  await Deno.symlink("..data/l5d", `${dir}/l5d`);
+  const changes = mutableVar(0);
+  const failed: string[] = [];
+  const w = watchFiles(
+    () => [`${dir}/l5d/config.yaml`, "/definitely/not/here/x"],
+    () => changes.set(changes.get() + 1),
+    (d) => failed.push(d),
+  );
+  const settle = () => new Promise((r) => setTimeout(r, 200));
+  try {
+    assertEquals(failed, ["/definitely/not/here"]);
+    await Deno.writeTextFile(`${dir}/..v1/l5d/other.txt`, "x"); // not a watched name
+    await settle();
+    assertEquals(changes.get(), 0);
+    // The kubelet's update: a new directory, a temp link renamed over `..data`
+    const swap = async (v: string) => {
+      await version(v);
+      await Deno.symlink(v, `${dir}/..data_tmp`);
+      await Deno.rename(`${dir}/..data_tmp`, `${dir}/..data`);
+    };
+    await swap("..v2");
+    await waitFor(changes, (n) => n >= 1, 2000);
+    w.rewatch(); // what the owners do after each burst
+    await settle();
+    const seen = changes.get();
+    await swap("..v3");
+    await waitFor(changes, (n) => n > seen, 2000);
+  } finally {
+    w.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

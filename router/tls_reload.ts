@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { symlinkHolders } from "../discovery/dir_watch.ts";
+import { watchFiles } from "../discovery/dir_watch.ts";
 import { checkServerTls, type ServerTls } from "./http/node_tls.ts";
 import type { Logger } from "../telemetry/log.ts";
 
@@ -47,15 +47,6 @@ export interface TlsReload {
   close(): void;
 }
 
-function dirOf(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i <= 0 ? (i === 0 ? "/" : ".") : p.slice(0, i);
-}
-
-function baseOf(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1);
-}
-
 /** What decides whether a listener must change: the PEM texts it serves. */
 function signature(tls: ServerTls): string {
   return `${tls.cert}\0${tls.key}\0${tls.ca ?? ""}`;
@@ -82,7 +73,6 @@ export function watchServerTls(opts: TlsReloadOptions): TlsReload {
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const watchers: Deno.FsWatcher[] = [];
 
   /** One attempt: undefined when served (or unchanged), else what went wrong. */
   async function attempt(): Promise<{ key: string; error: string } | undefined> {
@@ -144,45 +134,12 @@ export function watchServerTls(opts: TlsReloadOptions): TlsReload {
     if (closed) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      watchDirs();
+      files.rewatch();
       void check();
     }, debounceMs);
   }
 
-  function watchDirs(): void {
-    for (const w of watchers.splice(0)) w.close();
-    if (closed) return;
-    const dirs = new Map<string, Set<string>>();
-    const add = (dir: string, names: Iterable<string>) => {
-      const set = dirs.get(dir) ?? new Set<string>();
-      for (const n of names) set.add(n);
-      dirs.set(dir, set);
-    };
-    for (const p of opts.paths()) {
-      add(dirOf(p), [baseOf(p), "..data"]);
-      for (const [dir, names] of symlinkHolders(p)) add(dir, names);
-    }
-    for (const [dir, names] of dirs) {
-      let w: Deno.FsWatcher;
-      try {
-        w = Deno.watchFs(dir, { recursive: false });
-      } catch {
-        continue; // the poll covers it
-      }
-      watchers.push(w);
-      (async () => {
-        try {
-          for await (const ev of w) {
-            if (ev.kind === "access") continue;
-            if (ev.paths.some((p) => names.has(baseOf(p)))) schedule();
-          }
-        } catch {
-          // watcher closed
-        }
-      })();
-    }
-  }
-  watchDirs();
+  const files = watchFiles(opts.paths, schedule); // a directory it cannot watch: the poll
 
   // Poll fallback: a cheap stat of each file (through its links), a read only when it changed.
   const statSig = async (): Promise<string> => {
@@ -210,14 +167,14 @@ export function watchServerTls(opts: TlsReloadOptions): TlsReload {
 
   return {
     check() {
-      watchDirs(); // the paths may have changed
+      files.rewatch(); // the paths may have changed
       return check();
     },
     close() {
       closed = true;
       clearTimeout(timer);
       if (poll !== undefined) clearInterval(poll);
-      for (const w of watchers.splice(0)) w.close();
+      files.close();
     },
   };
 }

@@ -18,7 +18,7 @@ import { configLoader } from "./child_load.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AdminHandler } from "../../telemetry/admin/handler.ts";
 import type { MetricsRegistry } from "../../telemetry/metrics/mod.ts";
-import { symlinkHolders } from "../../discovery/dir_watch.ts";
+import { watchFiles } from "../../discovery/dir_watch.ts";
 
 /** What `/admin/reload` reports. */
 export interface ReloadStatus {
@@ -73,15 +73,6 @@ export interface Reloader {
   /** Watch additional files (replaces the extra list). */
   setExtraPaths(paths: readonly string[]): void;
   close(): void;
-}
-
-function dirOf(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i <= 0 ? (i === 0 ? "/" : ".") : p.slice(0, i);
-}
-
-function baseOf(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1);
 }
 
 /**
@@ -233,50 +224,15 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     if (closed) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      watchDirs();
+      files.rewatch();
       void reload(why);
     }, debounceMs);
   };
-  const watchers: Deno.FsWatcher[] = [];
-  /** Each file's directory, for its name and `..data`, and the directories holding links. */
-  function watchedNames(): Map<string, Set<string>> {
-    const out = new Map<string, Set<string>>();
-    const add = (dir: string, names: Iterable<string>) => {
-      const set = out.get(dir) ?? new Set<string>();
-      for (const n of names) set.add(n);
-      out.set(dir, set);
-    };
-    for (const p of [path, ...extra]) {
-      add(dirOf(p), [baseOf(p), "..data"]);
-      for (const [dir, names] of symlinkHolders(p)) add(dir, names);
-    }
-    return out;
-  }
-  function watchDirs(): void {
-    for (const w of watchers.splice(0)) w.close();
-    if (closed) return;
-    for (const [dir, names] of watchedNames()) {
-      let w: Deno.FsWatcher;
-      try {
-        w = Deno.watchFs(dir, { recursive: false });
-      } catch (e: unknown) {
-        log.warn("cannot watch config directory; polling only", { dir, error: e });
-        continue;
-      }
-      watchers.push(w);
-      (async () => {
-        try {
-          for await (const ev of w) {
-            if (ev.kind === "access") continue;
-            if (ev.paths.some((p) => names.has(baseOf(p)))) schedule("file changed");
-          }
-        } catch {
-          // watcher closed
-        }
-      })();
-    }
-  }
-  watchDirs();
+  const files = watchFiles(
+    () => [path, ...extra],
+    () => schedule("file changed"),
+    (dir, error) => log.warn("cannot watch config directory; polling only", { dir, error }),
+  );
 
   // Poll fallback: cheap stat, full read only when it changed.
   let lastStat = "";
@@ -306,13 +262,13 @@ export async function createReloader(opts: ReloaderOptions): Promise<Reloader> {
     status: () => structuredClone(status),
     setExtraPaths(paths) {
       extra = [...paths];
-      watchDirs();
+      files.rewatch();
     },
     close() {
       closed = true;
       clearTimeout(timer);
       if (poll !== undefined) clearInterval(poll);
-      for (const w of watchers.splice(0)) w.close();
+      files.close();
     },
   };
 }
