@@ -45,6 +45,7 @@ import {
 } from "../_activity.ts";
 import { pathKey, showPath } from "../_path.ts";
 import { isoNow, type SetTimer, timerFor } from "../_timer.ts";
+import { idleStopped } from "../_idle_var.ts";
 import { type AgentConfig, type ConsulApi, createConsulApi, type ServiceNode } from "./api.ts";
 import type { ConsulNamerConfig } from "./namer_schema.ts";
 
@@ -222,9 +223,6 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
     const poll: PollState = {};
     let running: Promise<void> | undefined;
     let stop: AbortController | undefined;
-    let subs = 0;
-    let lastUsed = now();
-    let cancelIdle: (() => void) | undefined;
 
     async function loop(signal: AbortSignal): Promise<void> {
       let datacenter = dc;
@@ -290,23 +288,19 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
       }
     }
 
-    function ensure(): void {
-      lastUsed = now();
-      if (running || closing.signal.aborted) return;
-      live.add(w); // closed with the namer even once retired from `watches`
-      if (!watches.has(key)) watches.set(key, w);
-      stop = new AbortController();
-      const signal = AbortSignal.any([stop.signal, closing.signal]);
-      running = loop(signal);
-      scheduleIdle();
-    }
-
-    function scheduleIdle(): void {
-      if (cancelIdle || subs > 0 || !running) return;
-      cancelIdle = setTimer(Math.max(1, lastUsed + idleMs - now()), () => {
-        cancelIdle = undefined;
-        if (subs > 0 || !running) return;
-        if (now() - lastUsed < idleMs) return scheduleIdle();
+    const idle = idleStopped(inner, {
+      idleMs,
+      now,
+      setTimer,
+      running: () => running !== undefined,
+      start() {
+        if (closing.signal.aborted) return;
+        live.add(w); // closed with the namer even once retired from `watches`
+        if (!watches.has(key)) watches.set(key, w);
+        stop = new AbortController();
+        running = loop(AbortSignal.any([stop.signal, closing.signal]));
+      },
+      stop() {
         stop?.abort();
         running = undefined;
         inner.set({ type: "pending" });
@@ -315,37 +309,14 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
         if (watches.get(key) === w) watches.delete(key);
         for (const [p, x] of looked) if (x === w) looked.delete(p);
         lookups.clear();
-      });
-    }
-
-    const addr: Var<Addr> = {
-      get() {
-        ensure();
-        return inner.get();
       },
-      subscribe(fn) {
-        ensure();
-        subs++;
-        cancelIdle?.();
-        cancelIdle = undefined;
-        const off = inner.subscribe(fn);
-        let done = false;
-        return () => {
-          if (done) return;
-          done = true;
-          off();
-          subs--;
-          lastUsed = now();
-          scheduleIdle();
-        };
-      },
-    };
+    });
     const w: Watch = {
-      addr,
+      addr: idle.value,
       peek: () => inner.get(),
       poll,
       async close() {
-        cancelIdle?.();
+        idle.cancel();
         stop?.abort();
         await running;
       },

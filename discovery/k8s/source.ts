@@ -10,6 +10,8 @@
  */
 import type { Clock } from "../../router/core/clock.ts";
 import { mutableVar, type Var } from "../../router/core/var.ts";
+import { idleStopped } from "../_idle_var.ts";
+import { timerFor } from "../_timer.ts";
 import type { K8sApi } from "./api.ts";
 import type { ObjectMeta } from "./resources.ts";
 import { type BackoffOptions, type ResourceWatch, startWatch, type WatchStatus } from "./watch.ts";
@@ -77,102 +79,66 @@ const NOT_LOADED = Object.freeze({ loaded: false as const });
 export function createSource<T extends { readonly metadata?: ObjectMeta }>(
   opts: SourceOptions,
 ): Source<T> {
-  const idleMs = opts.idleMs ?? 600_000;
-  const now = opts.clock ? () => opts.clock!.now() : Date.now;
-  const setTimer = opts.clock
-    ? (ms: number, fn: () => void) => opts.clock!.setTimer(ms, fn)
-    : (ms: number, fn: () => void) => {
-      const id = setTimeout(fn, ms);
-      Deno.unrefTimer(id);
-      return () => clearTimeout(id);
-    };
   const inner = mutableVar<ObjState<T>>(NOT_LOADED);
   const what = `${opts.resource} ${opts.namespace}/${opts.name}${
     opts.labelSelector ? ` (${opts.labelSelector})` : ""
   }`;
   let watch: ResourceWatch | undefined;
   let stopping: Promise<void> | undefined;
-  let subs = 0;
-  let lastUsed = now();
-  let cancelIdle: (() => void) | undefined;
   let closed = false;
   let failing = false;
 
-  function ensure(): void {
-    lastUsed = now();
-    if (watch || closed || opts.signal?.aborted) return;
-    opts.onStart?.();
-    watch = startWatch<T>({
-      ...opts,
-      query: {
-        fieldSelector: `metadata.name=${opts.name}`,
-        labelSelector: opts.labelSelector,
-      },
-      clock: opts.clock,
-      onList(items) {
-        failing = false;
-        inner.set({ loaded: true, obj: items.find((o) => o.metadata?.name === opts.name) ?? null });
-      },
-      onEvent(type, obj) {
-        failing = false;
-        if (obj.metadata?.name !== undefined && obj.metadata.name !== opts.name) return;
-        inner.set({ loaded: true, obj: type === "DELETED" ? null : obj });
-      },
-      onError(message) {
-        if (!failing) opts.log?.warn("k8s watch failed, retrying", { watch: what, error: message });
-        else opts.log?.debug("k8s watch failed again", { watch: what, error: message });
-        failing = true;
-      },
-    });
-    scheduleIdle();
-  }
-
-  function scheduleIdle(): void {
-    if (cancelIdle || subs > 0 || closed) return;
-    const wait = Math.max(1, lastUsed + idleMs - now());
-    cancelIdle = setTimer(wait, () => {
-      cancelIdle = undefined;
-      if (subs > 0 || closed || !watch) return;
-      if (now() - lastUsed < idleMs) return scheduleIdle();
-      const w = watch;
+  const idle = idleStopped(inner, {
+    idleMs: opts.idleMs ?? 600_000,
+    now: opts.clock ? () => opts.clock!.now() : Date.now,
+    setTimer: timerFor(opts.clock),
+    running: () => watch !== undefined,
+    start() {
+      if (closed || opts.signal?.aborted) return;
+      opts.onStart?.();
+      watch = startWatch<T>({
+        ...opts,
+        query: {
+          fieldSelector: `metadata.name=${opts.name}`,
+          labelSelector: opts.labelSelector,
+        },
+        clock: opts.clock,
+        onList(items) {
+          failing = false;
+          inner.set({
+            loaded: true,
+            obj: items.find((o) => o.metadata?.name === opts.name) ?? null,
+          });
+        },
+        onEvent(type, obj) {
+          failing = false;
+          if (obj.metadata?.name !== undefined && obj.metadata.name !== opts.name) return;
+          inner.set({ loaded: true, obj: type === "DELETED" ? null : obj });
+        },
+        onError(message) {
+          if (!failing) {
+            opts.log?.warn("k8s watch failed, retrying", { watch: what, error: message });
+          } else opts.log?.debug("k8s watch failed again", { watch: what, error: message });
+          failing = true;
+        },
+      });
+    },
+    stop() {
+      const w = watch as ResourceWatch;
       watch = undefined;
       inner.set(NOT_LOADED);
       stopping = w.close();
       opts.onIdle?.();
-    });
-  }
-
-  const state: Var<ObjState<T>> = {
-    get() {
-      ensure();
-      return inner.get();
     },
-    subscribe(fn) {
-      ensure();
-      subs++;
-      cancelIdle?.();
-      cancelIdle = undefined;
-      const off = inner.subscribe(fn);
-      let done = false;
-      return () => {
-        if (done) return;
-        done = true;
-        off();
-        subs--;
-        lastUsed = now();
-        scheduleIdle();
-      };
-    },
-  };
+  });
 
   return {
-    state,
+    state: idle.value,
     peek: () => inner.get(),
     status: () => watch?.status(),
     async close() {
       closed = true;
-      cancelIdle?.();
-      cancelIdle = undefined;
+      idle.cancel();
       const w = watch;
       watch = undefined;
       await Promise.allSettled([w?.close(), stopping]);
