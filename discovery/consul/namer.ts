@@ -44,7 +44,7 @@ import {
   PENDING,
 } from "../_activity.ts";
 import { pathKey, showPath } from "../_path.ts";
-import { isoNow, type SetTimer, timerFor } from "../_timer.ts";
+import { backoffDelay, isoNow, sleep, timerFor } from "../_timer.ts";
 import { idleStopped } from "../_idle_var.ts";
 import { type AgentConfig, type ConsulApi, createConsulApi, type ServiceNode } from "./api.ts";
 import type { ConsulNamerConfig } from "./namer_schema.ts";
@@ -104,19 +104,6 @@ interface Watch {
 function negLookup(why: string): Lookup {
   const value: NameTree<never> = { type: "neg", why };
   return { state: "ok", value };
-}
-
-function sleep(ms: number, setTimer: SetTimer, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      signal.removeEventListener("abort", done);
-      cancel();
-      resolve();
-    };
-    const cancel = setTimer(ms, done);
-    signal.addEventListener("abort", done);
-  });
 }
 
 function message(e: unknown): string {
@@ -194,10 +181,8 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
   const live = new Set<Watch>();
   let agent: Promise<AgentConfig> | undefined;
 
-  function backoff(attempt: number): number {
-    const cap = Math.min(maxBackoff, minBackoff * 2 ** Math.min(attempt, 30));
-    return Math.floor(random() * (cap + 1));
-  }
+  const backoff = (attempt: number) =>
+    backoffDelay(attempt, { minBackoffMs: minBackoff, maxBackoffMs: maxBackoff }, random);
 
   /** `/v1/agent/self`, once, retried until it answers (Linkerd's `localAgent(retry = true)`). */
   function agentConfig(): Promise<AgentConfig> {

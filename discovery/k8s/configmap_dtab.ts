@@ -24,7 +24,8 @@ import { mutableVar, type Var } from "../../router/core/var.ts";
 import type { K8sApi } from "./api.ts";
 import type { ObjectMeta } from "./resources.ts";
 import { createSource, type ObjState } from "./source.ts";
-import type { BackoffOptions, WatchStatus } from "./watch.ts";
+import type { BackoffOptions } from "../_timer.ts";
+import type { WatchStatus } from "./watch.ts";
 
 /** A ConfigMap, as far as the interpreter reads it. */
 export interface ConfigMap {

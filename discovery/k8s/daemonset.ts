@@ -32,7 +32,7 @@ import { createK8sNamer } from "./endpoints.ts";
 import { NODE_NAME } from "./resources.ts";
 import type { K8sLog } from "./source.ts";
 import { sameSubnet24 } from "./subnet.ts";
-import type { BackoffOptions } from "./watch.ts";
+import type { BackoffOptions } from "../_timer.ts";
 import { derivedVar } from "../_derived.ts";
 import { boundTransformer, type NameTreeTransformer, type Readiness } from "./transformer.ts";
 

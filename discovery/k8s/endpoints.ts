@@ -50,7 +50,7 @@ import {
   type Service,
 } from "./resources.ts";
 import { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
-import type { BackoffOptions } from "./watch.ts";
+import type { BackoffOptions } from "../_timer.ts";
 import { derivedVar } from "../_derived.ts";
 
 /** The multi-namespace kind. */

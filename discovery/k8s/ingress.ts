@@ -18,7 +18,8 @@
 import type { Clock } from "../../router/core/clock.ts";
 import { type K8sApi, K8sApiError } from "./api.ts";
 import type { ObjectMeta } from "./resources.ts";
-import { type BackoffOptions, type ResourceWatch, startWatch } from "./watch.ts";
+import type { BackoffOptions } from "../_timer.ts";
+import { type ResourceWatch, startWatch } from "./watch.ts";
 
 /** `metadata` with the annotations an ingress carries. */
 export interface IngressMeta extends ObjectMeta {

@@ -80,14 +80,8 @@ export {
 } from "./ingress.ts";
 export { createSource, type K8sLog, type ObjState, type Source } from "./source.ts";
 export { isIpv4, sameSubnet24 } from "./subnet.ts";
-export {
-  backoffDelay,
-  type BackoffOptions,
-  type ResourceWatch,
-  startWatch,
-  type WatchOptions,
-  type WatchStatus,
-} from "./watch.ts";
+export { backoffDelay, type BackoffOptions } from "../_timer.ts";
+export { type ResourceWatch, startWatch, type WatchOptions, type WatchStatus } from "./watch.ts";
 export {
   boundTransformer,
   closeTransformers,

@@ -11,10 +11,10 @@
 import type { Clock } from "../../router/core/clock.ts";
 import { mutableVar, type Var } from "../../router/core/var.ts";
 import { idleStopped } from "../_idle_var.ts";
-import { timerFor } from "../_timer.ts";
+import { type BackoffOptions, timerFor } from "../_timer.ts";
 import type { K8sApi } from "./api.ts";
 import type { ObjectMeta } from "./resources.ts";
-import { type BackoffOptions, type ResourceWatch, startWatch, type WatchStatus } from "./watch.ts";
+import { type ResourceWatch, startWatch, type WatchStatus } from "./watch.ts";
 
 /** The state of a watched object. */
 export type ObjState<T> =

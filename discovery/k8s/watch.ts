@@ -38,14 +38,7 @@ import {
   type WatchQuery,
 } from "./api.ts";
 import { resourceVersionOf, type WatchEvent } from "./resources.ts";
-
-/** Backoff bounds. */
-export interface BackoffOptions {
-  /** First delay cap, default 1 ms. */
-  readonly minBackoffMs?: number;
-  /** Largest delay, default 5000 ms. */
-  readonly maxBackoffMs?: number;
-}
+import { backoffDelay, type BackoffOptions, sleep, timerFor } from "../_timer.ts";
 
 /** Options of {@linkcode startWatch}. */
 export interface WatchOptions<T> extends BackoffOptions {
@@ -93,26 +86,6 @@ export interface ResourceWatch {
   close(): Promise<void>;
 }
 
-/**
- * The delay before retry `attempt` (0-based): uniform in [0, min(max, min * 2^attempt)].
- *
- * @param attempt Consecutive failures so far.
- * @param opts Bounds.
- * @param random Uniform [0, 1).
- * @returns Milliseconds.
- * @example
- * ```ts
- * import { backoffDelay } from "./watch.ts";
- * backoffDelay(20, {}, () => 0.999) <= 5000; // true
- * ```
- */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number): number {
-  const min = opts.minBackoffMs ?? 1;
-  const max = opts.maxBackoffMs ?? 5000;
-  const cap = Math.min(max, min * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * (cap + 1));
-}
-
 const GONE = Symbol("gone");
 
 /**
@@ -141,22 +114,7 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
   const status: WatchStatus = { streaming: false, lists: 0, watches: 0, failures: 0 };
   let attempt = 0;
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (stop.signal.aborted) return resolve();
-      const done = () => {
-        cancel();
-        stop.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const cancel = opts.clock ? opts.clock.setTimer(ms, done) : timeout(ms, done);
-      stop.signal.addEventListener("abort", done);
-    });
-  }
-
-  function setTimer(ms: number, fn: () => void): () => void {
-    return opts.clock ? opts.clock.setTimer(ms, fn) : timeout(ms, fn);
-  }
+  const setTimer = timerFor(opts.clock);
 
   function fail(message: string): void {
     status.lastError = `${iso()} ${message}`;
@@ -280,7 +238,7 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
       }
       if (progressed) continue;
       status.failures++;
-      await sleep(backoffDelay(attempt++, opts, random));
+      await sleep(backoffDelay(attempt++, opts, random), setTimer, stop.signal);
     }
   }
 
@@ -292,10 +250,4 @@ export function startWatch<T>(opts: WatchOptions<T>): ResourceWatch {
       await done;
     },
   };
-}
-
-function timeout(ms: number, fn: () => void): () => void {
-  const id = setTimeout(fn, ms);
-  Deno.unrefTimer(id);
-  return () => clearTimeout(id);
 }

@@ -3,7 +3,8 @@ import { eventually } from "../../tests/support/upstream.ts";
 import { createK8sApi } from "./api.ts";
 import { type FakeK8sApi, startFakeK8sApi } from "./fake_api.ts";
 import type { Endpoints } from "./resources.ts";
-import { backoffDelay, startWatch, type WatchOptions } from "./watch.ts";
+import { backoffDelay } from "../_timer.ts";
+import { startWatch, type WatchOptions } from "./watch.ts";
 
 Deno.test("backoffDelay() is jittered, grows exponentially and is capped", () => {
   assertEquals(backoffDelay(0, {}, () => 0), 0);
