@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { unsupportedKinds } from "./kinds.ts";
- * console.log(unsupportedKinds.namer.includes("io.l5d.marathon")); // true
+ * console.log(unsupportedKinds.namer.includes("io.l5d.serversets")); // true
  * ```
  *
  * @module
