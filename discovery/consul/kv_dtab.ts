@@ -22,7 +22,7 @@ import { parseDtab, showDtab } from "../../router/dtab/dtab.ts";
 import { dtabFileError } from "../../router/dtab/error_text.ts";
 import type { Clock } from "../../router/core/clock.ts";
 import { mutableVar, type Var } from "../../router/core/var.ts";
-import { isoNow, type SetTimer, timerFor } from "../_timer.ts";
+import { isoNow, sleep, timerFor } from "../_timer.ts";
 import type { ConsulApi } from "./api.ts";
 
 /** What the interpreter logs. */
@@ -91,19 +91,6 @@ function sameDtab(a: Dtab | undefined, b: Dtab | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
   return showDtab(a) === showDtab(b);
-}
-
-function sleep(ms: number, setTimer: SetTimer, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      signal.removeEventListener("abort", done);
-      cancel();
-      resolve();
-    };
-    const cancel = setTimer(ms, done);
-    signal.addEventListener("abort", done);
-  });
 }
 
 function message(e: unknown): string {
