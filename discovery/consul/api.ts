@@ -15,13 +15,17 @@
  * - Every request carries `X-Consul-Token: <token>` when `token` is set, and a Host header of
  *   `host:port` (Linkerd's `SetHostFilter`); a blocking query's index comes back in
  *   `X-Consul-Index`. A status other than 200 is a {@linkcode ConsulApiError}.
- * - `tls`: HTTPS with the CA bundle (`trustCertsBundle`, `trustCerts`) and client certificate
- *   (`clientAuth`); the server's certificate is verified against `host`.
+ * - `tls`: HTTPS (`../_http_exchange.ts`: one request per connection) with the CA bundle
+ *   (`trustCertsBundle`, `trustCerts`); the agent's certificate is verified against
+ *   `commonName` (default `host`), also sent as SNI, as Linkerd's `TlsClientConfig`. With a
+ *   client certificate (`clientAuth`) it is verified against `host` (`Deno.startTls` cannot
+ *   present one). Without `tls`, `fetch` (pooled connections).
  * - Requests time out after 10 minutes (Linkerd's `DefaultRequestTimeout`; a blocking query
  *   waits up to Consul's default 5 minutes).
  *
  * @module
  */
+import { request, type TargetTls } from "../_http_exchange.ts";
 
 /** One instance of a service (`/v1/catalog/service` shape; health answers are mapped to it). */
 export interface ServiceNode {
@@ -189,26 +193,43 @@ function bracket(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
-function httpClient(tls: ConsulTls | undefined): Deno.HttpClient | undefined {
+function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function targetTls(host: string, tls: ConsulTls | undefined): TargetTls | undefined {
   if (!tls) return undefined;
   const caCerts = [
     ...(tls.trustCerts ?? []),
     ...(tls.trustCertsBundle ? [tls.trustCertsBundle] : []),
   ].map((f) => Deno.readTextFileSync(f));
   const auth = tls.clientAuth;
-  return Deno.createHttpClient({
-    ...(caCerts.length > 0 ? { caCerts } : {}),
+  return {
+    serverName: tls.commonName ?? host,
+    caCerts,
     ...(auth
-      ? { cert: Deno.readTextFileSync(auth.certPath), key: Deno.readTextFileSync(auth.keyPath) }
+      ? {
+        clientCert: {
+          cert: Deno.readTextFileSync(auth.certPath),
+          key: Deno.readTextFileSync(auth.keyPath),
+        },
+      }
       : {}),
-  });
+  };
+}
+
+/** An answer read to the end. */
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
 }
 
 /**
  * Make a client (TLS files are read now).
  *
  * @param opts Agent address, token, TLS, health filter, consistency.
- * @returns The client; `close()` releases its TLS client.
+ * @returns The client; `close()` releases nothing (kept for callers).
  * @example
  * ```ts
  * import { createConsulApi } from "./api.ts";
@@ -222,7 +243,7 @@ export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
   const port = opts.port ?? 8500;
   const baseUrl = `${opts.tls ? "https" : "http"}://${bracket(host)}:${port}`;
   const timeoutMs = opts.requestTimeoutMs ?? 600_000;
-  const client = httpClient(opts.tls);
+  const tls = targetTls(host, opts.tls);
   const health = opts.healthStatuses;
   const onlyPassing = health !== undefined && health.length > 0 &&
     health.every((s) => s === "passing");
@@ -250,19 +271,30 @@ export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
     return `/v1/kv${path.startsWith("/") ? "" : "/"}${path}?${params}`;
   }
 
-  async function get(path: string, signal: AbortSignal): Promise<Indexed<unknown>> {
-    const headers = new Headers({ accept: "application/json" });
-    if (opts.token !== undefined) headers.set("x-consul-token", opts.token);
-    const rsp = await fetch(baseUrl + path, {
-      headers,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      ...(client ? { client } : {}),
-    });
-    if (rsp.status !== 200) {
-      const text = (await rsp.text()).slice(0, 200);
-      throw new ConsulApiError(rsp.status, `${rsp.status} from ${path}: ${text}`);
+  /** One GET: over `fetch` without TLS, else over `../_http_exchange.ts`. */
+  async function send(path: string, accept: boolean, signal: AbortSignal): Promise<Answer> {
+    const headers: Record<string, string> = {};
+    if (accept) headers["accept"] = "application/json";
+    if (opts.token !== undefined) headers["x-consul-token"] = opts.token;
+    const timed = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    if (tls) {
+      const rsp = await request(
+        { hostname: unbracket(host), port, tls },
+        { method: "GET", path, headers: { host: `${bracket(host)}:${port}`, ...headers } },
+        timed,
+      );
+      return { status: rsp.status, headers: rsp.headers, text: rsp.body };
     }
-    const value: unknown = await rsp.json();
+    const rsp = await fetch(baseUrl + path, { headers, signal: timed });
+    return { status: rsp.status, headers: rsp.headers, text: await rsp.text() };
+  }
+
+  async function get(path: string, signal: AbortSignal): Promise<Indexed<unknown>> {
+    const rsp = await send(path, true, signal);
+    if (rsp.status !== 200) {
+      throw new ConsulApiError(rsp.status, `${rsp.status} from ${path}: ${rsp.text.slice(0, 200)}`);
+    }
+    const value: unknown = JSON.parse(rsp.text);
     return { value, index: rsp.headers.get("x-consul-index") ?? undefined };
   }
 
@@ -290,26 +322,15 @@ export function createConsulApi(opts: ConsulApiOptions = {}): ConsulApi {
     describeKv: (key, q) => `GET ${kvPath(key, q)}`,
     async kvGet(key, q, signal) {
       const path = kvPath(key, q);
-      const headers = new Headers();
-      if (opts.token !== undefined) headers.set("x-consul-token", opts.token);
-      const rsp = await fetch(baseUrl + path, {
-        headers,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-        ...(client ? { client } : {}),
-      });
+      const rsp = await send(path, false, signal);
       const index = rsp.headers.get("x-consul-index") ?? undefined;
-      if (rsp.status === 404) {
-        await rsp.body?.cancel();
-        return { value: null, index };
-      }
-      const text = await rsp.text();
+      if (rsp.status === 404) return { value: null, index };
+      const text = rsp.text;
       if (rsp.status !== 200) {
         throw new ConsulApiError(rsp.status, `${rsp.status} from ${path}: ${text.slice(0, 200)}`);
       }
       return { value: text, index };
     },
-    close() {
-      client?.close();
-    },
+    close() {},
   };
 }

@@ -14,7 +14,7 @@ const file = z.string().min(1);
 
 /** `tls` (Linkerd's `TlsClientConfig`). */
 export const consulTlsConfig = z.strictObject({
-  /** Deno's HTTP client always verifies: `true` is refused rather than ignored. */
+  /** A Deno TLS client always verifies the chain: `true` is refused rather than ignored. */
   disableValidation: z.boolean().optional().refine((v) => v !== true, {
     message:
       "disableValidation: true is not supported (the Consul certificate is always verified; " +

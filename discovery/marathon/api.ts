@@ -7,7 +7,7 @@
  * - Requests go to `host:port` (or the `/$/inet/<host>/<port>` of `dst`) with `Host: <host>`,
  *   as Linkerd's `SetHost` filter.
  * - `tls`: HTTPS, the certificate verified against `commonName` (default `host`), which is also
- *   the SNI, with the extra CAs of `trustCertsBundle` / `trustCerts` (`http.ts`: one request per
+ *   the SNI, with the extra CAs of `trustCertsBundle` / `trustCerts` (`../_http_exchange.ts`: one request per
  *   connection, `Connection: close`; the API is read once per app every `ttlMs`).
  * - Credentials from the environment (`auth.ts`): `Authorization: Basic …`, or a DC/OS login
  *   whose token is sent as `Authorization: token=…` and renewed once on a 401.
@@ -17,7 +17,7 @@
 import type { Address } from "../types.ts";
 import { appAddresses, appIds } from "./apps.ts";
 import { loginJwt, type MarathonAuth } from "./auth.ts";
-import { request, type SimpleResponse, type Target } from "./http.ts";
+import { request, type SimpleResponse, type Target } from "../_http_exchange.ts";
 
 /** Options of {@linkcode createMarathonApi}. */
 export interface MarathonApiOptions {

@@ -289,6 +289,46 @@ Deno.test("consul: tls reaches an HTTPS agent verified with trustCertsBundle, wi
   }
 });
 
+Deno.test("consul: tls verifies the agent's certificate against commonName (not host), also the SNI", async () => {
+  // Linkerd's TlsClientConfig: the agent at host:port must present a certificate for
+  // commonName. Here the certificate names only consul.agent, never 127.0.0.1.
+  const dir = await Deno.makeTempDir();
+  await makeCerts(dir, { consul: "DNS:consul.agent" });
+  const a = startUpstream("a");
+  const consul = startFakeConsul({
+    tls: {
+      cert: await Deno.readTextFile(`${dir}/consul.pem`),
+      key: await Deno.readTextFile(`${dir}/consul.key`),
+    },
+  });
+  consul.setService("web", [{ port: a.port }]);
+  const good = `tls: {commonName: consul.agent, trustCertsBundle: ${dir}/ca.pem}`;
+  const wrong = `tls: {commonName: other.agent, trustCertsBundle: ${dir}/ca.pem}`;
+  try {
+    const sy = await startSwitchyard(config(consul, good, "/svc => /#/io.l5d.consul/dc1;"));
+    try {
+      assertEquals(await send(sy.proxy(), "web", 2), ["a", "a"]);
+      assert(consul.requests.some((r) => r.path.startsWith("/v1/catalog/service/web")));
+    } finally {
+      await sy.stop();
+    }
+    const seen = consul.requests.length;
+    const bad = await startSwitchyard(config(consul, wrong, "/svc => /#/io.l5d.consul/dc1;"));
+    try {
+      const r = await curl(["-m", "3", "-H", "Host: web", `http://${bad.proxy()}/`]);
+      assert(r.status !== 200, `a certificate for another name was accepted: ${r.status}`);
+      // The handshake fails: no request reaches the agent.
+      assertEquals(consul.requests.length, seen);
+    } finally {
+      await bad.stop();
+    }
+  } finally {
+    await consul.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("consul: check accepts Linkerd's keys and refuses bad ones at their line", async () => {
   const dir = await Deno.makeTempDir();
   try {

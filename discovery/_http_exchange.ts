@@ -1,9 +1,12 @@
 /**
  * Folder-private: one HTTP/1.1 request per connection (`Connection: close`), over TCP or TLS, for
- * the Marathon API client. `fetch` cannot verify a certificate against a name other than the
- * one it connects to, which Linkerd's `tls.commonName` needs (connect to `host`, verify and send
- * SNI `commonName`): here the TLS handshake is `Deno.startTls` on a plain connection. The
- * answer is read to the end (capped at 64 MiB) and de-chunked.
+ * the Marathon and Consul API clients. `fetch` cannot verify a certificate against a name other
+ * than the one it connects to, which Linkerd's `tls.commonName` needs (connect to `host`, verify
+ * and send SNI `commonName`): here the TLS handshake is `Deno.startTls` on a plain connection.
+ * `Deno.startTls` cannot present a client certificate, so a target with `clientCert` is reached
+ * with `Deno.connectTls`, which verifies the name it connects to (`hostname`; `serverName` is then
+ * unused). The answer is read to the end (capped at 64 MiB) and de-chunked; the exchange has no
+ * time limit of its own (a Consul blocking query waits minutes): the caller's signal ends it.
  *
  * @module
  */
@@ -13,7 +16,50 @@ export interface Target {
   readonly hostname: string;
   readonly port: number;
   /** TLS: the name verified and sent as SNI, and extra CA certificates. */
-  readonly tls?: { readonly serverName: string; readonly caCerts: readonly string[] } | undefined;
+  readonly tls?: TargetTls | undefined;
+}
+
+/** TLS to a {@linkcode Target}. */
+export interface TargetTls {
+  /** Verified and sent as SNI (without `clientCert`). */
+  readonly serverName: string;
+  /** Extra PEM CA certificates. */
+  readonly caCerts: readonly string[];
+  /** A PEM client certificate chain and key (the name verified is then `hostname`). */
+  readonly clientCert?: { readonly cert: string; readonly key: string } | undefined;
+}
+
+async function connect(target: Target): Promise<Deno.Conn> {
+  const tls = target.tls;
+  if (tls?.clientCert) {
+    return await Deno.connectTls({
+      hostname: target.hostname,
+      port: target.port,
+      caCerts: [...tls.caCerts],
+      cert: tls.clientCert.cert,
+      key: tls.clientCert.key,
+    });
+  }
+  const tcp = await Deno.connect({ hostname: target.hostname, port: target.port });
+  if (!tls) return tcp;
+  try {
+    return await Deno.startTls(tcp, { hostname: tls.serverName, caCerts: [...tls.caCerts] });
+  } catch (e: unknown) {
+    try {
+      tcp.close();
+    } catch {
+      // consumed by the handshake
+    }
+    throw e;
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
 }
 
 /** A complete answer. */
@@ -73,16 +119,15 @@ export async function request(
   signal: AbortSignal,
 ): Promise<SimpleResponse> {
   signal.throwIfAborted();
-  let conn: Deno.Conn = await Deno.connect({ hostname: target.hostname, port: target.port });
-  const onAbort = () => conn.close();
+  // Connecting is not abortable: a connection made after the abort is closed at once.
+  const conn = await connect(target);
+  if (signal.aborted) {
+    closeQuietly(conn);
+    signal.throwIfAborted();
+  }
+  const onAbort = () => closeQuietly(conn);
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    if (target.tls) {
-      conn = await Deno.startTls(conn as Deno.TcpConn, {
-        hostname: target.tls.serverName,
-        caCerts: [...target.tls.caCerts],
-      });
-    }
     const body = req.body === undefined ? undefined : new TextEncoder().encode(req.body);
     const lines = [`${req.method} ${req.path} HTTP/1.1`];
     for (const [k, v] of Object.entries(req.headers)) lines.push(`${k}: ${v}`);
@@ -122,12 +167,12 @@ export async function request(
       payload = payload.subarray(0, Number(headers.get("content-length")));
     }
     return { status: Number(m[1]), headers, body: new TextDecoder().decode(payload) };
+  } catch (e: unknown) {
+    // A read cut by the abort fails with the abort's reason (e.g. the caller's TimeoutError).
+    if (signal.aborted) throw signal.reason;
+    throw e;
   } finally {
     signal.removeEventListener("abort", onAbort);
-    try {
-      conn.close();
-    } catch {
-      // already closed (aborted)
-    }
+    closeQuietly(conn);
   }
 }
