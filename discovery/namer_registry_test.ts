@@ -75,6 +75,22 @@ Deno.test("validateNamerConfigs() and createNamers() report bad entries with the
     [[{ kind: "io.l5d.k8s", hots: "localhost" }], "namers[0].hots", "Unrecognized"],
     [[{ kind: "io.l5d.dnssrv" }], "namers[0].experimental", "experimental"],
     [[{ kind: "io.l5d.rewrite", prefix: "/r", pattern: "/x" }], "namers[0].name", ""],
+    // io.l5d.marathon: the schema (marathon/schema.ts) owns dst and tls.disableValidation.
+    [
+      [{ kind: "io.l5d.marathon", dst: "/$/io.buoyant.namer.zk.leader/zk:2181/leader" }],
+      "namers[0].dst",
+      "/$/io.buoyant.namer.zk.leader/zk:2181/leader is not supported as the Marathon dst",
+    ],
+    [
+      [{ kind: "io.l5d.marathon", dst: "/$/inet/127.0.0.1/99999" }],
+      "namers[0].dst",
+      "is not supported as the Marathon dst",
+    ],
+    [
+      [{ kind: "io.l5d.marathon", tls: { disableValidation: true } }],
+      "namers[0].tls.disableValidation",
+      "not supported for io.l5d.marathon: the API certificate is always verified",
+    ],
   ];
   for (const [configs, path, msg] of cases) {
     const e = configError(() => createNamers(validateNamerConfigs(configs)));

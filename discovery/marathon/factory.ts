@@ -14,7 +14,11 @@ import { authFromEnv } from "./auth.ts";
 import { createMarathonApi } from "./api.ts";
 import { createMarathonNamer, type MarathonNamer } from "./namer.ts";
 
-/** The kind's own keys, validated (`schema.ts`, `router/config/namer_schema.ts`). */
+/**
+ * The kind's own keys, validated (`schema.ts`, `router/config/namer_schema.ts`): `dst` is
+ * `/$/inet/<host>/<port>` and `tls.disableValidation` is not `true` (the schema reports those at
+ * their line:column; this file trusts it).
+ */
 export interface MarathonNamerConfig {
   readonly host?: string | undefined;
   readonly port?: number | undefined;
@@ -41,11 +45,11 @@ export interface MarathonFactoryContext {
 
 const INET = /^\/\$\/inet\/([^/]+)\/(\d+)\/?$/;
 
-function connectTarget(c: MarathonNamerConfig): { host: string; port: number } | undefined {
+function connectTarget(c: MarathonNamerConfig): { host: string; port: number } {
   const host = c.host ?? "marathon.mesos";
   if (c.dst === undefined) return { host, port: c.port ?? 80 };
   const m = INET.exec(c.dst);
-  if (!m || Number(m[2]) > 65535) return undefined;
+  if (!m) throw new Error(`io.l5d.marathon: dst ${c.dst} was not validated (schema.ts)`);
   return { host: m[1] as string, port: Number(m[2]) };
 }
 
@@ -64,8 +68,8 @@ function tlsOn(c: MarathonNamerConfig): boolean {
 }
 
 /**
- * What a schema cannot see: a `dst` other than `/$/inet/<host>/<port>`, `disableValidation`
- * (Deno's fetch always verifies), an unreadable CA file, a bad DC/OS credential.
+ * What a schema cannot see: an unreadable CA file, a bad DC/OS credential (`dst` and
+ * `tls.disableValidation` are the schema's).
  *
  * @param config The validated entry.
  * @param ctx The environment.
@@ -75,19 +79,6 @@ export function marathonConfigProblem(
   config: MarathonNamerConfig,
   ctx: MarathonFactoryContext,
 ): { key: string; message: string } | undefined {
-  if (!connectTarget(config)) {
-    return {
-      key: "dst",
-      message: `only /$/inet/<host>/<port> is supported for io.l5d.marathon, got ${config.dst}`,
-    };
-  }
-  if (tlsOn(config) && config.tls?.disableValidation === true) {
-    return {
-      key: "tls.disableValidation",
-      message: "not supported for io.l5d.marathon: the API certificate is always verified " +
-        "(give its CA in trustCertsBundle)",
-    };
-  }
   if (tlsOn(config)) {
     for (const f of caFiles(config)) {
       try {
@@ -123,7 +114,7 @@ export function makeMarathonNamer(
   ctx: MarathonFactoryContext,
 ): MarathonNamer {
   const host = config.host ?? "marathon.mesos";
-  const target = connectTarget(config) ?? { host, port: 80 };
+  const target = connectTarget(config);
   const tls = tlsOn(config)
     ? {
       serverName: config.tls?.commonName ?? target.host,

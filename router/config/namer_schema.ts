@@ -33,6 +33,7 @@ import { host, pathPattern, pathString } from "./common_schema.ts";
 import { pluginUnion } from "./plugin.ts";
 import { consulNamerConfig } from "../../discovery/consul/namer_schema.ts";
 import { clientTlsSchema } from "./tls_schema.ts";
+import { marathonDst, refuseDisableValidation } from "../../discovery/marathon/schema.ts";
 
 // k8s: the transformer kinds (discovery/k8s/transformer_registry.ts builds them)
 const transformerPrefix = pathString.optional();
@@ -169,10 +170,7 @@ const marathonNamer = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   /** The API's address as a path; default `/$/inet/<host>/<port>` (the only form supported). */
-  dst: z.string().regex(/^\/\$\/inet\/[^/]+\/\d{1,5}\/?$/, {
-    error: (iss) =>
-      `${iss.input} is not supported as the Marathon dst: only /$/inet/<host>/<port> is`,
-  }).optional(),
+  dst: marathonDst.optional(),
   /** Path before `/v2`, e.g. `/marathon` on DC/OS. */
   uriPrefix: z.string().optional(),
   /** Poll period of the app list and of each app. */
@@ -182,11 +180,7 @@ const marathonNamer = z.strictObject({
   /** Keep only tasks passing their Marathon health checks. */
   useHealthCheck: z.boolean().optional(),
   /** HTTPS to the API (`clientAuth` is unused, as in Linkerd: DC/OS has no mutual TLS). */
-  tls: clientTlsSchema.refine((t) => !t.disableValidation, {
-    path: ["disableValidation"],
-    error: "not supported for io.l5d.marathon: the API certificate is always verified " +
-      "(give its CA in trustCertsBundle)",
-  }).optional(),
+  tls: clientTlsSchema.superRefine(refuseDisableValidation).optional(),
   experimental: z.boolean().optional(),
   transformers: namerTransformersSchema,
 });

@@ -399,6 +399,13 @@ routers:
     zk.out,
     "/$/io.buoyant.namer.zk.leader/zk:2181/marathon/leader is not supported as the Marathon dst",
   );
+  // A port out of range is the schema's too, at its line:column.
+  const bigPort = await run(base.replace("  port:", "  dst: /$/inet/10.0.0.1/99999\n  port:"));
+  assertEquals(bigPort.code, 1, bigPort.out);
+  assertStringIncludes(
+    bigPort.out,
+    ":5:8: namers[0].dst: /$/inet/10.0.0.1/99999 is not supported as the Marathon dst",
+  );
   const insecure = await run(
     base.replace("  ttlMs:", "  tls: {disableValidation: true}\n  ttlMs:"),
   );
