@@ -40,6 +40,33 @@ export function fixedStatusOf(a: Address): number | undefined {
 }
 
 /**
+ * The answer of a fixed-status address: that status, an empty body, `headers`.
+ *
+ * The web `Response` constructor refuses a status under 200 other than 101, but status.scala
+ * answers any code in 100..599 (`Response(Status.fromCode(code))`), so a 1xx is a 204 `Response`
+ * whose own `status` reads the code: the raw HTTP/1.1 engine writes `rsp.status` as the status
+ * line, with no body and no Content-Length, and closes the connection after it, as Finagle does
+ * (its ResponseConformanceFilter strips a 1xx's Content-Length, then its ConnectionManager closes
+ * a response without a length).
+ *
+ * @param status The code, 100..599.
+ * @param headers The answer's fields.
+ * @returns The answer.
+ * @example
+ * ```ts
+ * import { fixedStatusResponse } from "./http_status.ts";
+ * fixedStatusResponse(103, {}).status; // 103
+ * ```
+ */
+export function fixedStatusResponse(status: number, headers: HeadersInit): Response {
+  if (status >= 200 || status === 101) return new Response(null, { status, headers });
+  const rsp = new Response(null, { status: 204, headers });
+  Object.defineProperty(rsp, "status", { value: status });
+  Object.defineProperty(rsp, "statusText", { value: "" });
+  return rsp;
+}
+
+/**
  * Make the `/$/io.buoyant.http.status` namer.
  *
  * @returns The namer.

@@ -43,7 +43,7 @@ import {
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
-import { fixedStatusOf } from "../discovery/http_status.ts";
+import { fixedStatusOf, fixedStatusResponse } from "../discovery/http_status.ts";
 import { rewriteHost } from "./http/rewrite_host.ts";
 import {
   accrualPolicyFactory,
@@ -398,7 +398,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (fixed !== undefined) {
         // With this hop's Via, as Linkerd's path-stack ViaHeaderAppenderFilter adds to it.
         const headers = { [H.via]: deps.h2 ? VIA_VALUE_H2 : VIA_VALUE };
-        return () => Promise.resolve(new Response(null, { status: fixed, headers }));
+        return () => Promise.resolve(fixedStatusResponse(fixed, headers));
       }
       return forwardTo(transport, a.host, a.port, {
         forwardClientCert: params.forwardClientCert === true,

@@ -154,3 +154,73 @@ routers:
     await up.close();
   }
 });
+
+/** Send `head` on a fresh connection and read until the server closes it (bounded by 5 s). */
+async function rawExchange(port: number, head: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), 5000);
+  try {
+    await conn.write(new TextEncoder().encode(head));
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      chunks.push(buf.slice(0, n));
+    }
+    return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+// status.scala accepts any code in 100..599 and answers `Response(Status.fromCode(code))`.
+// Finagle's ResponseConformanceFilter (finagle-base-http codec) strips the body and
+// Content-Length of a 1xx, and its ConnectionManager (`noLength`: not chunked, no
+// Content-Length) then closes the connection after it: the 1xx head is the whole answer.
+Deno.test("linkerd StatusTest: a 1xx code answers that status line, then the connection closes", async () => {
+  const up = startUpstream("up");
+  const sy = await startSwitchyard(`
+routers:
+- protocol: http
+  dtab: |
+    /svc => /$/inet/127.0.0.1/${up.port};
+    /svc/continue => /$/io.buoyant.http.status/100;
+    /svc/switching => /$/io.buoyant.http.status/101;
+    /svc/hints => /$/io.buoyant.http.status/103;
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const port = sy.ports["http"]![0]!;
+  try {
+    for (
+      const [host, line] of [
+        ["continue", "HTTP/1.1 100 Continue"],
+        ["switching", "HTTP/1.1 101 Switching Protocols"],
+        ["hints", "HTTP/1.1 103 Early Hints"],
+      ]
+    ) {
+      // Pipelined: the second request is never answered, the connection closes after the 1xx.
+      const got = await rawExchange(
+        port,
+        `GET /a HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /b HTTP/1.1\r\nHost: up\r\n\r\n`,
+      );
+      const [head, rest] = got.split("\r\n\r\n");
+      const lines = head!.split("\r\n");
+      assertEquals(lines[0], line, host);
+      const fields = lines.slice(1).map((l) => l.toLowerCase());
+      assert(fields.includes("via: 1.1 linkerd"), host);
+      assert(!fields.some((f) => f.startsWith("content-length")), `${host}: ${head}`);
+      assertEquals(rest, "", `${host}: nothing follows the 1xx head`);
+    }
+    assertEquals(up.seen.length, 0, "no upstream is asked");
+    // The router goes on serving new connections.
+    const r = await curl(["-H", "Host: up", `http://${sy.proxy()}/c`]);
+    assertEquals(r.status, 200);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
