@@ -17,6 +17,7 @@ routers:
   dtab: |
     /svc => /#/io.l5d.fs;
     /svc => /$/inet/127.0.0.1/80;
+  servers: [{port: 0}]
 `);
   assertEquals(code, 0);
   assertEquals(lines, [
@@ -78,6 +79,7 @@ routers:
     routes:
     - match: {path: "/p/:id{[0-9}"}
       dst: /svc/p
+  servers: [{port: 0}]
 `);
   assertEquals(code, 1);
   assertEquals(lines.length, 3, lines.join("\n"));

@@ -44,6 +44,7 @@ routers:
     /svc/a => /#/io.l5d.fs/a;
     /svc => /#/io.l5d.fs;
     /svc => /$/inet/127.0.0.1/8080;
+  servers: [{port: 0}]
 `);
   assertEquals(ms.length, 2, ms.join("\n"));
   assert(ms[0]!.startsWith("dentry 1 (/svc/a=>/#/io.l5d.fs/a) is unreachable: dentry 3"), ms[0]);
@@ -58,6 +59,7 @@ routers:
   dtab: |
     /svc => /#/io.l5d.fs/default;
     /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
 `),
     [],
   );
@@ -76,6 +78,7 @@ routers:
     routes:
     - {match: {path: /a}, dst: /api/a}
     - {match: {path: /b}, dst: /svc/b}
+  servers: [{port: 0}]
 `));
   const ms = ws.map((w) => w.message);
   assert(
@@ -91,7 +94,7 @@ routers:
 });
 
 Deno.test("lintRouting() tells how to fix an identifier whose names bind nowhere", () => {
-  const ms = messages("routers: [{protocol: http}]");
+  const ms = messages("routers: [{protocol: http, servers: [{port: 0}]}]");
   assertEquals(ms, [
     'io.l5d.header.token names like /svc/* bind nowhere: no dentry of routers[0] matches them; add one, e.g. "/svc => /#/io.l5d.fs;"',
   ]);
@@ -105,6 +108,7 @@ routers:
     /svc => 60 * /#/io.l5d.fs/a & 39 * /#/io.l5d.fs/b;
     /svc/z => 0 * /#/io.l5d.fs/a & 1 * /#/io.l5d.fs/b;
     /svc/y => 0.9 * /#/io.l5d.fs/a & 0.3 * /#/io.l5d.fs/b;
+  servers: [{port: 0}]
 services:
 - name: /svc/a
   versions: [{name: v1, dst: /#/io.l5d.fs/a1, weight: 0.5}, {name: v2, dst: /#/io.l5d.fs/a2, weight: 0.45}]
@@ -144,6 +148,7 @@ routers:
     - {match: {path: /api/x}, dst: /svc/x, rewrite: {path: /y, stripPrefix: /api}}
     - {dst: /svc/rest}
     - {match: {path: /late}, dst: /svc/late}
+  servers: [{port: 0}]
 `));
   assertEquals(ws.map((w) => [w.path.join("."), w.message]), [
     [
@@ -166,6 +171,7 @@ Deno.test("lintRouting() lets services dentries shadow the router's dtab and say
 routers:
 - protocol: http
   dtab: /svc/hello => /#/io.l5d.fs/hello;
+  servers: [{port: 0}]
 services:
 - name: /svc/hello
   versions: [{dst: /#/io.l5d.fs/hello-v2}]
@@ -191,6 +197,7 @@ routers:
     /svc/hello => /#/io.l5d.fs/hello;
     /svc/missing => /#/io.l5d.fs/missing | /#/io.l5d.fs/hello;
     /svc/x => /#/other/x;
+  servers: [{port: 0}]
 services:
 - name: /svc/world
   versions:

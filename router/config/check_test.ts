@@ -66,7 +66,7 @@ routers:
   // Only this machine's lack: a warning, exit 0.
   const ok = await run(`
 namers: [{kind: io.l5d.fs, rootDir: ${dir}/missing}]
-routers: [{protocol: http}]
+routers: [{protocol: http, servers: [{port: 0}]}]
 `);
   assertEquals(ok.code, 0, ok.out.join("\n"));
   assert(
@@ -79,7 +79,7 @@ routers: [{protocol: http}]
 
 Deno.test("checkCommand() exits 1 and prints every issue", async () => {
   const { code, out, path } = await run(
-    "routers:\n- protocol: thrift\n- protocol: http\n  bogus: 1\n",
+    "routers:\n- protocol: thrift\n- protocol: http\n  bogus: 1\n  servers: [{port: 0}]\n",
   );
   assertEquals(code, 1);
   assertEquals(out, [
@@ -91,7 +91,9 @@ Deno.test("checkCommand() exits 1 and prints every issue", async () => {
 });
 
 Deno.test("checkCommand() prints lint warnings and still exits 0", async () => {
-  const { code, out } = await run("routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.k8s;\n");
+  const { code, out } = await run(
+    "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.k8s;\n  servers: [{port: 0}]\n",
+  );
   assertEquals(code, 0);
   assert(out.some((l) => l.startsWith("warning: ") && l.includes("refers to no configured namer")));
 });

@@ -189,7 +189,8 @@ Deno.test("configLoader().parse() reports a validator that cannot run as a confi
 Deno.test("configLoader({inProcess: true}) parses without a child", async () => {
   const loader = configLoader({ inProcess: true });
   assertEquals(loader.mode, "in-process");
-  const text = "routers:\n- protocol: http\n  dtab: /svc => /$/inet/127.1/1;\n";
+  const text =
+    "routers:\n- protocol: http\n  dtab: /svc => /$/inet/127.1/1;\n  servers: [{port: 0}]\n";
   assertEquals(await loader.parse(text, "a.yaml"), parseConfig(text, "a.yaml"));
 });
 
@@ -213,13 +214,16 @@ Deno.test("switchyard config-json prints one JSON document and exits 0 or 1", as
     assertEquals(text.trimEnd().split("\n").length, 1, text);
     return { code: out.code, doc: decodeConfigJson(text) as Record<string, unknown> };
   };
-  await withFile("routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.fs;\n", async (path) => {
-    const ok = await run(path);
-    assertEquals(ok.code, 0);
-    assertEquals(ok.doc.ok, true);
-    assertEquals(ok.doc.file, path);
-    assert(!("text" in ok.doc));
-  });
+  await withFile(
+    "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.fs;\n  servers: [{port: 0}]\n",
+    async (path) => {
+      const ok = await run(path);
+      assertEquals(ok.code, 0);
+      assertEquals(ok.doc.ok, true);
+      assertEquals(ok.doc.file, path);
+      assert(!("text" in ok.doc));
+    },
+  );
   const bad = await run("-", "routers:\n- protocol: thrift\n");
   assertEquals(bad.code, 1);
   assertEquals(bad.doc.ok, false);

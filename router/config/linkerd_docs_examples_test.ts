@@ -19,7 +19,8 @@ function lines(text: string): string[] {
   return r.errors.map(formatIssue);
 }
 
-const ROUTER = "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.fs;\n";
+const ROUTER =
+  "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.fs;\n  servers: [{port: 0}]\n";
 
 Deno.test("namer.md examples: fs, k8s, k8s.external, k8s.ns, dnssrv and rewrite namers load", () => {
   const namersOf = (namers: string) => ok(namers + ROUTER).namers;
@@ -99,6 +100,7 @@ Deno.test("transformer.md: every transformer kind loads in interpreter.transform
       path: /$/inet/127.1/8080
     - kind: io.l5d.const
       path: /$/inet/127.1/8080
+  servers: [{port: 0}]
 `);
   assertEquals(config.routers[0]?.interpreter.transformers.map((t) => t.kind), [
     "io.l5d.localhost",
@@ -112,7 +114,8 @@ Deno.test("transformer.md: every transformer kind loads in interpreter.transform
 });
 
 Deno.test("client_tls.md examples load, the transformer prefix with its trailing /", () => {
-  const clientOf = (client: string) => ok(`routers:\n- protocol: http\n  client:\n${client}`);
+  const clientOf = (client: string) =>
+    ok(`routers:\n- protocol: http\n  servers: [{port: 0}]\n  client:\n${client}`);
   clientOf(`    tls:
       commonName: linkerd.io
       trustCertsBundle: /certificates/cacert.pem

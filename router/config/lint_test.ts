@@ -8,6 +8,7 @@ Deno.test("lintConfig() finds /#/ names that no namer serves", () => {
     routers: [{
       protocol: "http",
       dtab: "/svc => /#/io.l5d.fs | /#/io.l5d.k8s/default/http; /x => /#/io.l5d.k8s/y",
+      servers: [{}],
     }],
     services: [{
       name: "/svc/a",
@@ -40,14 +41,16 @@ Deno.test("lintConfig() warns about exposed admin control and ignored keys", () 
   ]);
   const safe = configSchema.parse({
     admin: { ip: "0.0.0.0", security: { controlEnabled: false } },
-    routers: [{ protocol: "http" }],
+    routers: [{ protocol: "http", servers: [{}] }],
   });
   assertEquals(lintConfig(safe), []);
 });
 
 Deno.test("lintConfig() treats all of 127.0.0.0/8, ::1 and localhost as loopback for admin.ip", () => {
   const warned = (ip: string) =>
-    lintConfig(configSchema.parse({ admin: { ip }, routers: [{ protocol: "http" }] }))
+    lintConfig(
+      configSchema.parse({ admin: { ip }, routers: [{ protocol: "http", servers: [{}] }] }),
+    )
       .some((w) => w.path.join(".") === "admin.ip");
   for (const ip of ["127.0.0.1", "127.0.0.30", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"]) {
     assertEquals(warned(ip), false, ip);
@@ -131,7 +134,9 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
     "admin.socketOptions",
   ]);
   // the defaults alone warn about nothing
-  const plain = { routers: [{ protocol: "h2" }, { protocol: "http", label: "x" }] };
+  const plain = {
+    routers: [{ protocol: "h2", servers: [{}] }, { protocol: "http", label: "x", servers: [{}] }],
+  };
   assertEquals(lintConfig({ ...configSchema.parse(plain), source: plain }), []);
 });
 
@@ -142,7 +147,7 @@ Deno.test("lintConfig() warns about namers sharing a prefix (Linkerd asks the la
       { kind: "io.l5d.fs", rootDir: "b", prefix: "/other" },
       { kind: "io.l5d.fs", rootDir: "c" },
     ],
-    routers: [{ protocol: "http" }],
+    routers: [{ protocol: "http", servers: [{}] }],
   });
   assertEquals(lintConfig(c), [{
     path: ["namers", 2, "prefix"],

@@ -30,7 +30,9 @@ Deno.test("parseConfig() reports an unknown key at the key's own line and column
 });
 
 Deno.test("parseConfig() reports YAML syntax errors with line and column", () => {
-  const issues = errors("routers:\n- protocol: http\n  dtab: [/a => /b\nadmin: {}\n");
+  const issues = errors(
+    "routers:\n- protocol: http\n  dtab: [/a => /b\n  servers: [{port: 0}]\nadmin: {}\n",
+  );
   assert(issues.length >= 1);
   assertEquals(issues[0]!.file, "t.yaml");
   assert(issues[0]!.line >= 3, formatIssue(issues[0]!));
@@ -52,31 +54,31 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
       "t.yaml:2:13: routers[0].protocol: thriftmux is not supported",
     ],
     [
-      "namers:\n- kind: io.l5d.serversets\n  host: localhost\nrouters:\n- protocol: http\n",
+      "namers:\n- kind: io.l5d.serversets\n  host: localhost\nrouters:\n- protocol: http\n  servers: [{port: 0}]\n",
       "t.yaml:2:9: namers[0].kind: io.l5d.serversets is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.namerd\n    dst: /$/inet/n/4100\n",
+      "routers:\n- protocol: http\n  interpreter:\n    kind: io.l5d.namerd\n    dst: /$/inet/n/4100\n  servers: [{port: 0}]\n",
       "t.yaml:4:11: routers[0].interpreter.kind: io.l5d.namerd is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  identifier:\n    kind: io.l5d.k8s.istio-ingress\n",
+      "routers:\n- protocol: http\n  identifier:\n    kind: io.l5d.k8s.istio-ingress\n  servers: [{port: 0}]\n",
       "t.yaml:4:11: routers[0].identifier.kind: io.l5d.k8s.istio-ingress is not supported",
     ],
     [
-      "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.commonMetrics\n",
-      "t.yaml:4:9: telemetry[0].kind: io.l5d.commonMetrics is not supported",
+      "routers:\n- protocol: http\n  servers: [{port: 0}]\ntelemetry:\n- kind: io.l5d.commonMetrics\n",
+      "t.yaml:5:9: telemetry[0].kind: io.l5d.commonMetrics is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n",
+      "routers:\n- protocol: http\n  interpreter:\n    kind: default\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n  servers: [{port: 0}]\n",
       't.yaml:6:13: routers[0].interpreter.transformers[0].kind: unknown transformer kind "io.l5d.filter"',
     ],
     [
-      "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n",
+      "routers:\n- protocol: http\n  announcers:\n  - kind: io.l5d.serversets\n  servers: [{port: 0}]\n",
       "t.yaml:4:11: routers[0].announcers[0].kind: io.l5d.serversets is not supported",
     ],
     [
-      "routers:\n- protocol: http\n  service:\n    responseClassifier: {kind: io.l5d.thrift.nonRetryable5XX}\n",
+      "routers:\n- protocol: http\n  service:\n    responseClassifier: {kind: io.l5d.thrift.nonRetryable5XX}\n  servers: [{port: 0}]\n",
       "t.yaml:4:32: routers[0].service.responseClassifier.kind: io.l5d.thrift.nonRetryable5XX is not supported",
     ],
   ];
@@ -87,8 +89,29 @@ Deno.test("parseConfig() rejects unsupported kinds naming the field, value and l
   }
 });
 
+// Linkerd: RouterConfig.servers defaults to Nil and ProtocolRouter.initialize throws
+// `router '<label>' has no servers` (linkerd/core/.../ProtocolInitializer.scala).
+Deno.test("parseConfig() refuses a router without servers or with an empty list, at the router", () => {
+  for (const protocol of ["http", "h2"]) {
+    assertEquals(lines(`admin: {port: 0}\nrouters:\n- protocol: ${protocol}\n  label: x\n`), [
+      "t.yaml:3:3: routers[0].servers: required key is missing: a router has no servers " +
+      "(give it at least one, e.g. `servers: [{ port: 4140 }]`)",
+    ]);
+    assertEquals(lines(`routers:\n- protocol: ${protocol}\n  servers: []\n`), [
+      "t.yaml:3:12: routers[0].servers: a router has no servers: at least one server is required",
+    ]);
+    assertEquals(
+      ok(`routers:\n- protocol: ${protocol}\n  servers: [{}]\n`).routers[0]!.servers
+        .map((s) => `${s.ip}:${s.port}`),
+      [`127.0.0.1:${protocol === "h2" ? 4142 : 4140}`],
+    );
+  }
+});
+
 Deno.test("parseConfig() tells unknown kinds from unsupported ones", () => {
-  const [line] = lines("routers:\n- protocol: http\nnamers:\n- kind: io.l5d.fss\n  rootDir: x\n");
+  const [line] = lines(
+    "routers:\n- protocol: http\n  servers: [{port: 0}]\nnamers:\n- kind: io.l5d.fss\n  rootDir: x\n",
+  );
   assertStringIncludes(line!, 'namers[0].kind: unknown namer kind "io.l5d.fss"');
   assertStringIncludes(line!, "supported namer kinds: io.l5d.fs, io.l5d.rewrite");
   assertStringIncludes(lines("routers:\n- protocol: gopher\n")[0]!, 'unknown protocol "gopher"');
@@ -119,6 +142,7 @@ routers:
     routes:
     - match: {path: /a/:id}
       dst: /svc/{name}
+  servers: [{port: 0}]
 `);
   assertEquals(got, [
     "t.yaml:5:35: routers[0].identifier[0].segments: must be >= 1",
@@ -147,6 +171,8 @@ telemetry:
   assertEquals(got, [
     "t.yaml:3:9: admin.port: must be <= 65535",
     "t.yaml:5:9: namers[0].kind: io.l5d.serversets is not supported (supported namer kinds: io.l5d.fs, io.l5d.rewrite, io.l5d.k8s, io.l5d.k8s.ns, io.l5d.k8s.external, io.l5d.dnssrv, io.l5d.consul, io.l5d.marathon)",
+    "t.yaml:7:3: routers[0].servers: required key is missing: a router has no servers (give it " +
+    "at least one, e.g. `servers: [{ port: 4140 }]`)",
     't.yaml:8:17: routers[0].maxHeadersKB: expected a number, got string "big"',
     't.yaml:10:3: routers[0].lable: unknown key "lable" (did you mean "label"?)',
     't.yaml:12:31: routers[0].client.loadBalancer.maxEfort: unknown key "maxEfort" (did you mean "maxEffort"?)',
@@ -157,18 +183,24 @@ telemetry:
 
 Deno.test("parseConfig() points a bad dtab at the character inside the YAML string", () => {
   assertEquals(
-    lines("routers:\n- protocol: http\n  dtab: |\n    /svc => /#/io.l5d.fs;\n    /x => /y & ;\n"),
+    lines(
+      "routers:\n- protocol: http\n  dtab: |\n    /svc => /#/io.l5d.fs;\n    /x => /y & ;\n  servers: [{port: 0}]\n",
+    ),
     [
       "t.yaml:5:16: routers[0].dtab: bad dtab: name (a path, '!', '~', '$' or '(') expected but ';' found in \"/x => /y & [;]\"",
     ],
   );
   const folded = errors(
-    "routers:\n- protocol: http\n  dtab: >-\n    /svc => /a;\n    /x => /y |\n    ;\n",
+    "routers:\n- protocol: http\n  dtab: >-\n    /svc => /a;\n    /x => /y |\n    ;\n  servers: [{port: 0}]\n",
   );
   assertEquals([folded[0]!.line, folded[0]!.column], [6, 5]);
-  const quoted = errors('routers:\n- protocol: http\n  dtab: "/svc => /a; /b => c"\n');
+  const quoted = errors(
+    'routers:\n- protocol: http\n  dtab: "/svc => /a; /b => c"\n  servers: [{port: 0}]\n',
+  );
   assertEquals([quoted[0]!.line, quoted[0]!.column], [3, 28]);
-  const plain = errors("routers:\n- protocol: http\n  dtab: /svc => /a; /b => c\n");
+  const plain = errors(
+    "routers:\n- protocol: http\n  dtab: /svc => /a; /b => c\n  servers: [{port: 0}]\n",
+  );
   assertEquals([plain[0]!.line, plain[0]!.column], [3, 27]);
 });
 
@@ -203,7 +235,7 @@ Deno.test("parseConfig() rejects non-config documents with one clear issue", () 
 Deno.test("parseConfig() says where keys of older Linkerd releases moved", () => {
   assertEquals(
     lines(
-      "routers:\n- protocol: http\n  responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n",
+      "routers:\n- protocol: http\n  responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n  servers: [{port: 0}]\n",
     ),
     [
       't.yaml:3:3: routers[0].responseClassifier: unknown key "responseClassifier" here (Linkerd 1.x uses service.responseClassifier)',
@@ -213,7 +245,7 @@ Deno.test("parseConfig() says where keys of older Linkerd releases moved", () =>
 
 Deno.test("parseConfig() loads io.l5d.influxdb and io.l5d.statsd with Linkerd's defaults", () => {
   const c = ok(
-    "routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.influxdb\n- kind: io.l5d.statsd\n  experimental: true\n",
+    "routers:\n- protocol: http\n  servers: [{port: 0}]\ntelemetry:\n- kind: io.l5d.influxdb\n- kind: io.l5d.statsd\n  experimental: true\n",
   );
   assertEquals(c.telemetry, [
     { kind: "io.l5d.influxdb" },
@@ -228,7 +260,9 @@ Deno.test("parseConfig() loads io.l5d.influxdb and io.l5d.statsd with Linkerd's 
     },
   ]);
   assertStringIncludes(
-    lines("routers:\n- protocol: http\ntelemetry:\n- kind: io.l5d.statsd\n")[0]!,
+    lines(
+      "routers:\n- protocol: http\n  servers: [{port: 0}]\ntelemetry:\n- kind: io.l5d.statsd\n",
+    )[0]!,
     "telemetry[0].experimental: io.l5d.statsd is experimental; set experimental: true",
   );
 });
@@ -410,6 +444,7 @@ Deno.test("parseConfig() refuses the other protocol's service and client keys (L
     responseClassifier: {kind: io.l5d.http.retryableRead5XX}
     classificationTimeoutMs: 50
   client: {kind: io.l5d.static, configs: [{prefix: /, initialStreamWindowBytes: 65535}]}
+  servers: [{port: 0}]
 `;
   const got = lines(text);
   assertEquals(got.length, 4, got.join("\n"));
@@ -428,10 +463,13 @@ Deno.test("parseConfig() refuses the other protocol's service and client keys (L
       "an http router's classifier; h2 routers take io.l5d.h2.nonRetryable5XX,",
   );
   // h2 routers exist: the access log key of one on an http router says so (it said they did not).
-  assertEquals(lines("routers:\n- protocol: http\n  h2AccessLog: /tmp/a.log\n"), [
-    't.yaml:3:3: routers[0].h2AccessLog: unknown key "h2AccessLog" here (Linkerd 1.x uses ' +
-    "httpAccessLog on http routers; h2AccessLog is the h2 routers' key)",
-  ]);
+  assertEquals(
+    lines("routers:\n- protocol: http\n  h2AccessLog: /tmp/a.log\n  servers: [{port: 0}]\n"),
+    [
+      't.yaml:3:3: routers[0].h2AccessLog: unknown key "h2AccessLog" here (Linkerd 1.x uses ' +
+      "httpAccessLog on http routers; h2AccessLog is the h2 routers' key)",
+    ],
+  );
   // Each protocol's own keys load, the h2 ones on an h2 router.
   ok(`routers:
 - protocol: h2
@@ -440,6 +478,7 @@ Deno.test("parseConfig() refuses the other protocol's service and client keys (L
     classificationTimeoutMs: 50
     retryBufferSize: {requestBytes: 1024}
   client: {kind: io.l5d.static, configs: [{prefix: /, initialStreamWindowBytes: 65535}]}
+  servers: [{port: 0}]
 - protocol: http
   service: {responseClassifier: {kind: io.l5d.http.retryableRead5XX}}
   client: {forwardClientCert: true}

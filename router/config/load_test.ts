@@ -20,7 +20,7 @@ function lines(text: string): string[] {
 }
 
 Deno.test("parseConfig() fills in Linkerd's h2 router defaults (protocol-h2.md)", () => {
-  const r = ok("routers:\n- protocol: h2\n  experimental: true\n").routers[0]!;
+  const r = ok("routers:\n- protocol: h2\n  experimental: true\n  servers: [{}]\n").routers[0]!;
   if (r.protocol !== "h2") throw new Error("an h2 router");
   assertEquals(r.label, "h2");
   assertEquals(r.servers, [{
@@ -40,6 +40,7 @@ Deno.test("parseConfig() fills in Linkerd's h2 router defaults (protocol-h2.md)"
     responseClassifier: {kind: io.l5d.h2.grpc.retryableStatusCodes, retryableStatusCodes: [14, 4]}
     classificationTimeoutMs: 50
     retryBufferSize: {requestBytes: 1024}
+  servers: [{port: 0}]
 `).routers[0]!;
   assertEquals(g.identifier, [{ kind: "io.l5d.header.path", header: ":path", segments: 1 }]);
   if (g.service.kind !== "io.l5d.global") throw new Error("global service");
@@ -59,14 +60,14 @@ Deno.test("parseConfig() fills in Linkerd's h2 router defaults (protocol-h2.md)"
   assertEquals(m.client.maxHeaderListBytes, 8192);
   // http routers keep their own identifiers: io.l5d.header.path is h2's.
   const bad = parseConfig(
-    "routers:\n- protocol: http\n  identifier: {kind: io.l5d.header.path}\n",
+    "routers:\n- protocol: http\n  identifier: {kind: io.l5d.header.path}\n  servers: [{port: 0}]\n",
     "l5d.yaml",
   );
   assert(!bad.ok);
 });
 
 Deno.test("parseConfig() fills in Linkerd's defaults", () => {
-  const c = ok("routers:\n- protocol: http\n");
+  const c = ok("routers:\n- protocol: http\n  servers: [{}]\n");
   assertEquals(c.admin, { ip: "127.0.0.1", port: 9990, shutdownGraceMs: 10000 });
   assertEquals(c.namers, []);
   assertEquals(c.telemetry, []);
@@ -127,6 +128,7 @@ routers:
 - protocol: http
   label: one
   identifier: {kind: io.l5d.methodAndHost}
+  servers: [{port: 0}]
 - protocol: http
   label: list
   servers: [{port: 4141}]
@@ -199,6 +201,7 @@ routers:
     - prefix: "/#/*/{service}"
       tls: {commonName: "{service}.linkerd.io"}
       failureAccrual: {kind: io.l5d.successRateWindowed, successRate: 0.9, window: 30}
+  servers: [{port: 0}]
 `);
   const r = c.routers[0]!;
   assert(r.service.kind === "io.l5d.static");
@@ -235,7 +238,7 @@ Deno.test("parseConfig() reads JSON configs, with positions", () => {
 
 Deno.test("parseConfig() returns lint warnings with positions on success", () => {
   const r = parseConfig(
-    "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.k8s/default/http;\n",
+    "routers:\n- protocol: http\n  dtab: /svc => /#/io.l5d.k8s/default/http;\n  servers: [{port: 0}]\n",
     "t.yaml",
   );
   assert(r.ok);
@@ -248,11 +251,11 @@ Deno.test("loadConfigFile() reads a file and reports an unreadable one as an iss
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/l5d.yaml`;
-    await Deno.writeTextFile(path, "routers:\n- protocol: http\n");
+    await Deno.writeTextFile(path, "routers:\n- protocol: http\n  servers: [{port: 0}]\n");
     const r = await loadConfigFile(path);
     assert(r.ok);
     assertEquals(r.file, path);
-    assertEquals(r.text, "routers:\n- protocol: http\n");
+    assertEquals(r.text, "routers:\n- protocol: http\n  servers: [{port: 0}]\n");
     const missing = await loadConfigFile(`${dir}/nope.yaml`);
     assert(!missing.ok);
     assertStringIncludes(
@@ -381,8 +384,8 @@ Deno.test("parseConfig() loads the example configs of protocol-http.md", () => {
       "kind: io.l5d.static\n    path: /foo/bar",
     ]
   ) router(`  identifier:\n    ${id}\n  servers:\n  - port: 5000\n`);
-  router(`  tracePropagator:\n    kind: io.l5d.zipkin\n`);
-  router(`  client:\n    forwardClientCert: true\n`);
+  router(`  tracePropagator:\n    kind: io.l5d.zipkin\n  servers: [{port: 0}]\n`);
+  router(`  client:\n    forwardClientCert: true\n  servers: [{port: 0}]\n`);
 });
 
 // L1 `protocol-http.md`: httpAccessLogRollPolicy takes "Never, Hourly, Daily, Weekly(n) (where n
@@ -391,9 +394,15 @@ Deno.test("parseConfig() loads the example configs of protocol-http.md", () => {
 Deno.test("parseConfig() takes the documented httpAccessLogRollPolicy values and refuses others", () => {
   for (
     const p of ["never", "Never", "hourly", "Daily", "Weekly(3)", "3.megabytes", "1.gigabyte"]
-  ) ok(`routers:\n- protocol: http\n  httpAccessLog: a.log\n  httpAccessLogRollPolicy: "${p}"\n`);
+  ) {
+    ok(
+      `routers:\n- protocol: http\n  httpAccessLog: a.log\n  httpAccessLogRollPolicy: "${p}"\n  servers: [{port: 0}]\n`,
+    );
+  }
   for (const p of ["monthly", "weekly(9)", "3MB", "3.parsecs"]) {
-    const e = lines(`routers:\n- protocol: http\n  httpAccessLogRollPolicy: "${p}"\n`);
+    const e = lines(
+      `routers:\n- protocol: http\n  httpAccessLogRollPolicy: "${p}"\n  servers: [{port: 0}]\n`,
+    );
     assertStringIncludes(e.join("\n"), "httpAccessLogRollPolicy: invalid log roll policy");
   }
 });
@@ -407,12 +416,15 @@ routers:
 - protocol: http
   client:
     failureAccrual: {kind: none, backoff: {kind: constant, ms: 5}}
+  servers: [{port: 0}]
 `);
   const r = c.routers[0]!;
   assert(r.client.kind === "io.l5d.global");
   assertEquals(r.client.failureAccrual.kind, "none");
   assertEquals(
-    lines("routers:\n- protocol: http\n  client:\n    failureAccrual: {kind: none, failures: 3}\n"),
+    lines(
+      "routers:\n- protocol: http\n  client:\n    failureAccrual: {kind: none, failures: 3}\n  servers: [{port: 0}]\n",
+    ),
     ['t.yaml:4:34: routers[0].client.failureAccrual.failures: unknown key "failures"'],
   );
 });

@@ -74,6 +74,7 @@ namers:
   - {kind: io.l5d.k8s.daemonset, namespace: linkerd, port: http-incoming, service: l5d, hostNetwork: true}
 routers:
 - protocol: http
+  servers: [{port: 0}]
 `;
   const r = parseConfig(text, "t.yaml");
   assert(r.ok, errors(text).join("\n"));
@@ -87,19 +88,19 @@ routers:
 Deno.test("namerSchema reports bad k8s, dnssrv and transformer entries with their line", () => {
   const cases: [string, string][] = [
     [
-      "namers:\n- kind: io.l5d.dnssrv\nrouters:\n- protocol: http\n",
+      "namers:\n- kind: io.l5d.dnssrv\nrouters:\n- protocol: http\n  servers: [{port: 0}]\n",
       "namers[0].experimental: io.l5d.dnssrv is experimental; set experimental: true",
     ],
     [
-      "namers:\n- kind: io.l5d.k8s\n  hots: x\nrouters:\n- protocol: http\n",
+      "namers:\n- kind: io.l5d.k8s\n  hots: x\nrouters:\n- protocol: http\n  servers: [{port: 0}]\n",
       'namers[0].hots: unknown key "hots"',
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    transformers:\n    - kind: io.l5d.k8s.daemonset\n      namespace: default\n      port: incoming\n",
+      "routers:\n- protocol: http\n  interpreter:\n    transformers:\n    - kind: io.l5d.k8s.daemonset\n      namespace: default\n      port: incoming\n  servers: [{port: 0}]\n",
       "routers[0].interpreter.transformers[0].service: required key is missing",
     ],
     [
-      "routers:\n- protocol: http\n  interpreter:\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n",
+      "routers:\n- protocol: http\n  interpreter:\n    transformers:\n    - kind: io.l5d.filter\n      path: /x\n  servers: [{port: 0}]\n",
       'routers[0].interpreter.transformers[0].kind: unknown transformer kind "io.l5d.filter" (supported transformer kinds: io.l5d.k8s.daemonset, io.l5d.k8s.localnode, io.l5d.port, io.l5d.localhost, io.l5d.specificHost, io.l5d.replace, io.l5d.const)',
     ],
   ];

@@ -3,9 +3,11 @@ import { createReloader } from "./reload.ts";
 import { parseConfig } from "./load.ts";
 import { createLogger } from "../../telemetry/log.ts";
 
-const GOOD = "routers: [{protocol: http, dtab: /svc => /$/inet/127.0.0.1/1;}]\n";
-const OTHER = "routers: [{protocol: http, dtab: /svc => /$/inet/127.0.0.1/2;}]\n";
-const BAD = "routers: [{protocol: http, bogus: 1}]\n";
+const GOOD =
+  "routers: [{protocol: http, servers: [{port: 0}], dtab: /svc => /$/inet/127.0.0.1/1;}]\n";
+const OTHER =
+  "routers: [{protocol: http, servers: [{port: 0}], dtab: /svc => /$/inet/127.0.0.1/2;}]\n";
+const BAD = "routers: [{protocol: http, servers: [{port: 0}], bogus: 1}]\n";
 
 Deno.test("createReloader(): a rejected text is re-checked on a manual reload; the serving text is unchanged", async () => {
   const dir = await Deno.makeTempDir();

@@ -6,6 +6,7 @@ function cfg(identifier: string): string {
   return `routers:
 - protocol: http
   dtab: /svc => /$/inet/127.0.0.1/1;
+  servers: [{port: 0}]
   identifier:
 ${identifier}
 `;
@@ -56,7 +57,7 @@ Deno.test("routesFile: errors are reported at the route file's own line:column",
   assert(!missing.ok);
   assert(
     formatIssue(missing.errors[0]!).startsWith(
-      `${dir}/l5d.yaml:6:17: routers[0].identifier.routesFile: cannot read ${dir}/nope.yaml`,
+      `${dir}/l5d.yaml:7:17: routers[0].identifier.routesFile: cannot read ${dir}/nope.yaml`,
     ),
     formatIssue(missing.errors[0]!),
   );

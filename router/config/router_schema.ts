@@ -2,9 +2,11 @@
  * One entry of `routers` (L1 `linkerd/docs/routers.md`, `protocol-http.md`, `protocol-h2.md`;
  * REF `linkerd1.md` §0, §2, §7). `protocol: http` and `protocol: h2` are supported; `thrift`,
  * `mux` and `thriftmux` routers are rejected as unsupported and a router without a protocol
- * (linkerd-tcp) is rejected too. An h2 router's servers default to port 4142.
+ * (linkerd-tcp) is rejected too. `servers` is required and not empty (Linkerd refuses such a router:
+ * `router 'http' has no servers`); a server's `port` defaults to 4140 (h2: 4142), its `ip` to
+ * `127.0.0.1`.
  *
- * Defaults: `label` = the protocol, `servers` = one server on `127.0.0.1:4140`, `dtab` empty,
+ * Defaults: `label` = the protocol, `dtab` empty,
  * `dstPrefix` `/svc`, `identifier` `io.l5d.header.token` on `Host`, `interpreter` `default`,
  * `bindingTimeoutMs` 10000, `bindingCache` 1000 each with `idleTtlSecs` 600, `originator` false,
  * `maxCallDepth` 1000, `maxHeadersKB` 8, `maxInitialLineKB` 4, `maxErrResponseKB` 5120,
@@ -18,7 +20,7 @@
  * @example
  * ```ts
  * import { routerSchema } from "./router_schema.ts";
- * const r = routerSchema.parse({ protocol: "http" });
+ * const r = routerSchema.parse({ protocol: "http", servers: [{}] });
  * console.log(r.label, r.servers[0]); // http { ip: "127.0.0.1", port: 4140, clearContext: false, announce: [] }
  * ```
  *
@@ -216,14 +218,28 @@ export const bindingCacheSchema = z.strictObject({
   idleTtlSecs: z.number().int().min(1).default(bc.idleTtlSecs),
 });
 
+/**
+ * `servers`: required and not empty. Linkerd's RouterConfig defaults `servers` to `Nil` and
+ * ProtocolRouter.initialize (`linkerd/core/.../ProtocolInitializer.scala`) refuses an empty list
+ * with `router '<label>' has no servers`, so a router without the key does not start either.
+ */
+function serversSchema<T extends z.ZodType>(server: T) {
+  return z.array(server, {
+    error: (iss) =>
+      iss.input === undefined
+        ? "required key is missing: a router has no servers (give it at least one, e.g. " +
+          "`servers: [{ port: 4140 }]`)"
+        : undefined,
+  }).min(1, { error: "a router has no servers: at least one server is required" });
+}
+
 const httpRouter = z.strictObject({
   protocol: z.literal("http"),
   /** Stats scope and UI name; must be unique. Defaults to the protocol. */
   label: z.string().min(1).default("http"),
   /** Linkerd < 1.0 required it on new protocols; accepted and ignored. */
   experimental: z.boolean().optional(),
-  servers: z.array(serverSchema).min(1, { error: "at least one server is required" })
-    .prefault([{}]),
+  servers: serversSchema(serverSchema),
   dtab: dtabSchema.default(""),
   dstPrefix: pathString.default(http.dstPrefix),
   identifier: identifierListSchema,
@@ -289,8 +305,7 @@ const h2Router = httpRouter.omit({
 }).extend({
   protocol: z.literal("h2"),
   label: z.string().min(1).default("h2"),
-  servers: z.array(h2ServerSchema).min(1, { error: "at least one server is required" })
-    .prefault([{}]),
+  servers: serversSchema(h2ServerSchema),
   identifier: h2IdentifierListSchema,
   maxCallDepth: z.number().int().min(1).default(h2.maxCallDepth),
   h2AccessLog: z.string().min(1).optional(),

@@ -168,7 +168,7 @@ Deno.test("serviceDefSchema validates versions and failover", () => {
 
 Deno.test("configSchema checks that services name existing routers", () => {
   const r = configSchema.safeParse({
-    routers: [{ protocol: "http", label: "out" }],
+    routers: [{ protocol: "http", label: "out", servers: [{}] }],
     services: [{ name: "/svc/a", versions: [{ dst: "/#/io.l5d.fs/a" }], routers: ["in"] }],
   }, { error: zodMessage });
   assertStringIncludes(firstMessage(r), 'no router is labelled "in" (routers: out)');

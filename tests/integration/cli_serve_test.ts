@@ -92,6 +92,40 @@ namers:
   assert(new RegExp(`${file}:3:\\d+: routers\\[0\\]\\.dtab`).test(text), text);
 });
 
+// Linkerd's RouterConfig defaults `servers` to Nil and ProtocolRouter.initialize refuses it
+// (`router 'http' has no servers`, linkerd/core/.../ProtocolInitializer.scala); routers.md marks
+// `servers` required. Switchyard used to give such a router 127.0.0.1:4140 (h2: 4142).
+Deno.test("cli: a router without servers, or with servers: [], is refused by check and serve at its line:column", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(
+    file,
+    `admin: {port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/1;
+- protocol: h2
+  label: grpc
+  servers: []
+`,
+  );
+  for (const cmd of [["check", file], ["serve", file]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...cmd],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 1, `${cmd[0]}: ${text}`);
+    assertStringIncludes(text, `${file}:3:3: routers[0].servers: required key is missing`);
+    assertStringIncludes(text, `${file}:7:12: routers[1].servers: a router has no servers`);
+    assert(!text.includes("127.0.0.1:4140"), `${cmd[0]}: no default listener: ${text}`);
+  }
+  await Deno.remove(file);
+});
+
 Deno.test("cli: a diagnostic V8 flag that prints to stdout (--trace-gc) does not break config loading", async () => {
   const ap = freePort();
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
