@@ -76,7 +76,8 @@ function dtabLines(config: Config): string[] {
  * ```ts
  * import { parseConfig } from "../config/mod.ts";
  * import { reportRouting } from "./check_report.ts";
- * const text = "routers: [{protocol: http, dtab: '/svc => /#/io.l5d.fs'}]\nnamers: [{kind: io.l5d.fs, rootDir: .}]\n";
+ * const text = "routers: [{protocol: http, dtab: '/svc => /#/io.l5d.fs', servers: [{}]}]\n" +
+ *   "namers: [{kind: io.l5d.fs, rootDir: .}]\n";
  * const r = parseConfig(text, "l5d.yaml");
  * if (r.ok) reportRouting({ config: r.config, text, file: "l5d.yaml" }, () => {}); // 0
  * ```

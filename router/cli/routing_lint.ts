@@ -30,7 +30,11 @@
  * import { configSchema } from "../config/schema.ts";
  * import { lintRouting } from "./routing_lint.ts";
  * const c = configSchema.parse({
- *   routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.fs; /svc => /$/inet/127.0.0.1/80" }],
+ *   routers: [{
+ *     protocol: "http",
+ *     dtab: "/svc => /#/io.l5d.fs; /svc => /$/inet/127.0.0.1/80",
+ *     servers: [{}],
+ *   }],
  * });
  * lintRouting(c)[0]?.message; // "dentry 1 (/svc=>/#/io.l5d.fs) is unreachable: dentry 2 …"
  * ```
@@ -448,7 +452,8 @@ function lintFsNames(
  * ```ts
  * import { configSchema } from "../config/schema.ts";
  * import { lintRouting } from "./routing_lint.ts";
- * lintRouting(configSchema.parse({ routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.fs" }] })); // []
+ * const one = { protocol: "http", dtab: "/svc => /#/io.l5d.fs", servers: [{}] };
+ * lintRouting(configSchema.parse({ routers: [one] })); // []
  * ```
  */
 export function lintRouting(config: Config, files?: FileProbe): LintWarning[] {

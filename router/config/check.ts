@@ -40,7 +40,7 @@ function dentries(dtab: string): number {
  * ```ts
  * import { configSchema } from "./schema.ts";
  * import { summarizeConfig } from "./check.ts";
- * summarizeConfig(configSchema.parse({ routers: [{ protocol: "http" }] }));
+ * summarizeConfig(configSchema.parse({ routers: [{ protocol: "http", servers: [{}] }] }));
  * // ["admin 127.0.0.1:9990", "router http (http) on 127.0.0.1:4140; identifier io.l5d.header.token; dtab 0 dentries", ...]
  * ```
  */

@@ -18,7 +18,8 @@
  * ```ts
  * import { environmentIssues } from "./environment.ts";
  * import { parseConfig } from "./load.ts";
- * const text = "namers: [{kind: io.l5d.fs, rootDir: /no/such/dir}]\nrouters: [{protocol: http}]\n";
+ * const text = "namers: [{kind: io.l5d.fs, rootDir: /no/such/dir}]\n" +
+ *   "routers: [{protocol: http, servers: [{port: 4140}]}]\n";
  * const r = parseConfig(text, "l5d.yaml");
  * if (r.ok) console.log(environmentIssues(r.config, text, "l5d.yaml").warnings[0]?.message);
  * // "/no/such/dir is not a directory here"

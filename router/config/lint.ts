@@ -14,7 +14,9 @@
  * ```ts
  * import { configSchema } from "./schema.ts";
  * import { lintConfig } from "./lint.ts";
- * const c = configSchema.parse({ routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.k8s" }] });
+ * const c = configSchema.parse({
+ *   routers: [{ protocol: "http", dtab: "/svc => /#/io.l5d.k8s", servers: [{}] }],
+ * });
  * console.log(lintConfig(c)[0]?.message); // "/#/io.l5d.k8s refers to no configured namer (...)"
  * ```
  *
@@ -267,7 +269,7 @@ function ignoredKeys(config: Config): LintWarning[] {
  * ```ts
  * import { configSchema } from "./schema.ts";
  * import { lintConfig } from "./lint.ts";
- * lintConfig(configSchema.parse({ routers: [{ protocol: "http" }] })); // []
+ * lintConfig(configSchema.parse({ routers: [{ protocol: "http", servers: [{}] }] })); // []
  * ```
  */
 export function lintConfig(config: Config): LintWarning[] {

@@ -207,7 +207,7 @@ function duplicateKeyText(text: string, from: number, to: number): string {
  * @example
  * ```ts
  * import { parseConfig } from "./load.ts";
- * const r = parseConfig("routers: [{protocol: http}]", "inline.yaml");
+ * const r = parseConfig("routers: [{protocol: http, servers: [{}]}]", "inline.yaml");
  * console.log(r.ok && r.config.routers[0]?.servers[0]?.port); // 4140
  * ```
  */

@@ -15,7 +15,7 @@
  * @example
  * ```ts
  * import { configSchema } from "./schema.ts";
- * const c = configSchema.parse({ routers: [{ protocol: "http" }] });
+ * const c = configSchema.parse({ routers: [{ protocol: "http", servers: [{}] }] });
  * console.log(c.admin.port, c.routers[0]?.servers[0]?.port); // 9990 4140
  * ```
  *
