@@ -120,7 +120,21 @@ const MAX_REDISPATCH = 5;
 function release(sess: Session): void {
   sess.active--;
   sess.waiting.shift()?.();
-  if (sess.active === 0 && sess.idleMs > 0) armIdle(sess);
+  if (sess.active === 0 && sess.expired) closeWhenQuiet(sess);
+  else if (sess.active === 0 && sess.idleMs > 0) armIdle(sess);
+}
+
+/**
+ * Close a retired session (`clientSession.lifeTimeMs`) once its last stream is done, a moment
+ * after (not from inside the stream's close): Deno 2.9's nghttp2 binding can abort the process on
+ * a GOAWAY sent while a stream is still closing (`find_stream_on_goaway_func`,
+ * denoland/deno#36788; seen 2 in 12 runs when the GOAWAY went out with a stream in flight).
+ */
+function closeWhenQuiet(sess: Session): void {
+  const t = setTimeout(() => {
+    if (sess.active === 0 && !sess.s.closed && !sess.s.destroyed) sess.s.close();
+  }, 20);
+  Deno.unrefTimer(t as unknown as number);
 }
 
 /** Close `sess` once no stream has been open on it for its `idleMs` (Finagle's ExpiringService). */
@@ -274,7 +288,8 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
       if (sessions.get(key) === sess) sessions.delete(key);
       // Requests waiting for one of its streams go to the next session.
       for (const w of sess.waiting.splice(0)) w();
-      if (!sess.s.closed && !sess.s.destroyed) sess.s.close();
+      // Its GOAWAY waits for its streams (release() closes it when the last one is done).
+      if (sess.active === 0) closeWhenQuiet(sess);
     }, left);
     Deno.unrefTimer(sess.lifeTimer as unknown as number);
   }
