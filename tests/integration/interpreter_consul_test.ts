@@ -10,8 +10,9 @@
  * the KV dentries.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { runCli, type Running, startSwitchyard } from "../support/switchyard.ts";
+import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
+import { answers, nameOf } from "../support/routed.ts";
 import { startFakeConsul } from "../support/fake_consul.ts";
 
 function config(agentPort: number, pinnedPort: number, extra = ""): string {
@@ -28,18 +29,6 @@ routers:
     namespace: internal${extra}
   servers: [{ip: 127.0.0.1, port: 0}]
 `;
-}
-
-/** The upstream's name behind `host`, else `<status> <l5d-err>`. */
-async function nameOf(sy: Running, host: string): Promise<string> {
-  const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy("outgoing")}/`]);
-  if (r.status === 200) return JSON.parse(r.body).name;
-  return `${r.status} ${decodeURIComponent((r.headers.get("l5d-err") ?? "").replace(/\+/g, " "))}`;
-}
-
-async function answers(sy: Running, host: string, want: string): Promise<void> {
-  const ok = await eventually(async () => (await nameOf(sy, host)) === want, 10_000);
-  assert(ok, `${host} never answered ${JSON.stringify(want)}: ${await nameOf(sy, host)}`);
 }
 
 function inet(port: number): string {
