@@ -8,6 +8,9 @@
 import { ensureEnd, isShowable, scanPath, skipWs } from "./_scanner.ts";
 import type { Path } from "./types.ts";
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /**
  * Parse a path such as `/svc/hello` (surrounding whitespace allowed; `/` is the empty path).
  *
@@ -48,7 +51,7 @@ const utf8 = new TextEncoder();
 export function showLabel(label: string): string {
   let plain = true;
   for (let i = 0; i < label.length; i++) {
-    if (!isShowable(label.charCodeAt(i))) {
+    if (!isShowable(charCodeAt.call(label, i))) {
       plain = false;
       break;
     }

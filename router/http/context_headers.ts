@@ -8,6 +8,9 @@
  * @module
  */
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** What header decoders read: `Headers` satisfies it, and so does a context view. */
 export interface HeaderLookup extends Iterable<[string, string]> {
   get(name: string): string | null;
@@ -27,7 +30,7 @@ export interface HeaderLookup extends Iterable<[string, string]> {
  * ```
  */
 export function isContextHeader(name: string): boolean {
-  switch (name.charCodeAt(0)) {
+  switch (charCodeAt.call(name, 0)) {
     case 108: // l
       return name.startsWith("l5d-");
     case 120: // x

@@ -28,6 +28,9 @@ import { showDtab } from "../dtab/dtab.ts";
 import { formatGrpcTimeout, nsToMs } from "../../resilience/deadline.ts";
 import { encodeTraceHeaders, type HeaderSink } from "../../telemetry/tracing/mod.ts"; // issue 4
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Inbound headers never forwarded as-is: hop-by-hop, and the context the router re-encodes. */
 const SKIP = new Set<string>([
   ...HOP_BY_HOP,
@@ -86,7 +89,7 @@ export function upstreamHeaders(
   let grpcTimeout = false;
   for (const e of src) {
     const name = e[0];
-    if (SKIP.has(name) || (name.charCodeAt(0) === 112 && name.startsWith("proxy-"))) {
+    if (SKIP.has(name) || (charCodeAt.call(name, 0) === 112 && name.startsWith("proxy-"))) {
       if (name === "connection") {
         connListed ??= new Set();
         for (const x of e[1].split(",")) connListed.add(x.trim().toLowerCase());

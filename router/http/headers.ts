@@ -5,6 +5,9 @@
  * @module
  */
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Linkerd 1.x header names (`l5d-*`), plus the trace headers we propagate. */
 export const H = {
   dtab: "l5d-dtab",
@@ -98,7 +101,7 @@ export function stripHopByHop(headers: Headers): void {
 export function viaCount(via: string | null): number {
   if (!via) return 0;
   let n = 1;
-  for (let i = 0; i < via.length; i++) if (via.charCodeAt(i) === 44) n++;
+  for (let i = 0; i < via.length; i++) if (charCodeAt.call(via, i) === 44) n++;
   return n;
 }
 

@@ -8,6 +8,9 @@
 import type { Path } from "../dtab/types.ts";
 import type { Identifier } from "./identifier.ts";
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Linkerd kind. */
 export const kind = "io.l5d.path";
 
@@ -26,10 +29,10 @@ export function pathIdentifier(prefix: Path, opts: PathIdentifierOptions = {}): 
     const segs: string[] = [];
     let i = 0;
     while (segs.length < n && i < p.length) {
-      while (i < p.length && p.charCodeAt(i) === 47) i++;
+      while (i < p.length && charCodeAt.call(p, i) === 47) i++;
       if (i >= p.length) break;
       let j = i;
-      while (j < p.length && p.charCodeAt(j) !== 47) j++;
+      while (j < p.length && charCodeAt.call(p, j) !== 47) j++;
       segs.push(p.slice(i, j));
       i = j;
     }

@@ -11,6 +11,9 @@
  * @module
  */
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 const ZERO16 = "0000000000000000";
 
 /** Two hex digits per byte value: building an id is four lookups, no `toString`/`padStart`. */
@@ -42,7 +45,7 @@ export function newId64(random: () => number): string {
 
 function isLowerHex(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
@@ -60,7 +63,7 @@ function isLowerHex(s: string): boolean {
  */
 export function isValidHexId(s: string, len: number): boolean {
   if (s.length !== len || !isLowerHex(s)) return false;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 48) return true;
+  for (let i = 0; i < s.length; i++) if (charCodeAt.call(s, i) !== 48) return true;
   return false;
 }
 

@@ -10,6 +10,9 @@
  */
 import { isValidHexId, normalizeTraceId } from "./ids.ts";
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Finagle `Flags.Debug`. */
 const DEBUG = 1;
 /** Finagle `Flags.SamplingKnown`. */
@@ -54,7 +57,8 @@ const SCRATCH = new Map<number, number[]>();
 function putId(hex: string, from: number, o: number): void {
   for (let k = 0; k < 8; k++) {
     const i = from + 2 * k;
-    BYTES[o + k] = (NIBBLE[hex.charCodeAt(i) & 127]! << 4) | NIBBLE[hex.charCodeAt(i + 1) & 127]!;
+    BYTES[o + k] = (NIBBLE[charCodeAt.call(hex, i) & 127]! << 4) |
+      NIBBLE[charCodeAt.call(hex, i + 1) & 127]!;
   }
 }
 

@@ -15,6 +15,9 @@ import { BadRequest, findSwitchyardError } from "../../core/errors.ts";
 import { encodeLatin1, FVAL, putField, putLatin1, TCHAR } from "./_bytes.ts";
 import type { Conn } from "./_conn.ts";
 
+/** `String.prototype.charCodeAt` for `charCodeAt.call(s, i)`: see `router/http/h1/_bytes.ts`. */
+const charCodeAt = String.prototype.charCodeAt;
+
 /**
  * A request ready to be written, possibly several times (stale-connection retry). The head is
  * kept as its parts and encoded straight into the connection's scratch on each write (no head
@@ -67,7 +70,7 @@ function isToken(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c > 0xff || TCHAR[c] !== 1) return false;
   }
   return true;
@@ -76,7 +79,7 @@ function isToken(s: string): boolean {
 /** A field value: HTAB, SP, VCHAR and obs-text only (`[\t\x20-\x7e\x80-\xff]*`). */
 function isFieldValue(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c > 0xff || FVAL[c] === 0) return false;
   }
   return true;
@@ -87,7 +90,7 @@ function isVisible(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
