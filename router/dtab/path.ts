@@ -50,7 +50,7 @@ const utf8 = new TextEncoder();
  */
 export function showLabel(label: string): string {
   let plain = true;
-  for (let i = 0; i < label.length; i++) {
+  for (let i = 0, n = label.length; i < n; i++) {
     if (!isShowable(charCodeAt.call(label, i))) {
       plain = false;
       break;

@@ -101,7 +101,7 @@ export function stripHopByHop(headers: Headers): void {
 export function viaCount(via: string | null): number {
   if (!via) return 0;
   let n = 1;
-  for (let i = 0; i < via.length; i++) if (charCodeAt.call(via, i) === 44) n++;
+  for (let i = 0, len = via.length; i < len; i++) if (charCodeAt.call(via, i) === 44) n++;
   return n;
 }
 

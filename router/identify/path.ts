@@ -26,13 +26,14 @@ export function pathIdentifier(prefix: Path, opts: PathIdentifierOptions = {}): 
   const consume = opts.consume ?? false;
   return function identifyPath({ url }) {
     const p = url.pathname;
+    const len = p.length;
     const segs: string[] = [];
     let i = 0;
-    while (segs.length < n && i < p.length) {
-      while (i < p.length && charCodeAt.call(p, i) === 47) i++;
-      if (i >= p.length) break;
+    while (segs.length < n && i < len) {
+      while (i < len && charCodeAt.call(p, i) === 47) i++;
+      if (i >= len) break;
       let j = i;
-      while (j < p.length && charCodeAt.call(p, j) !== 47) j++;
+      while (j < len && charCodeAt.call(p, j) !== 47) j++;
       segs.push(p.slice(i, j));
       i = j;
     }

@@ -44,7 +44,7 @@ export function newId64(random: () => number): string {
 }
 
 function isLowerHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0, n = s.length; i < n; i++) {
     const c = charCodeAt.call(s, i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
@@ -63,7 +63,7 @@ function isLowerHex(s: string): boolean {
  */
 export function isValidHexId(s: string, len: number): boolean {
   if (s.length !== len || !isLowerHex(s)) return false;
-  for (let i = 0; i < s.length; i++) if (charCodeAt.call(s, i) !== 48) return true;
+  for (let i = 0, n = s.length; i < n; i++) if (charCodeAt.call(s, i) !== 48) return true;
   return false;
 }
 

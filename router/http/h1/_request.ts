@@ -78,7 +78,8 @@ function isToken(s: string): boolean {
 
 /** A field value: HTAB, SP, VCHAR and obs-text only (`[\t\x20-\x7e\x80-\xff]*`). */
 function isFieldValue(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length; // read once: a load on a mixed-representation string is megamorphic
+  for (let i = 0; i < n; i++) {
     const c = charCodeAt.call(s, i);
     if (c > 0xff || FVAL[c] === 0) return false;
   }
