@@ -72,7 +72,10 @@ export class ServerConn implements ByteSource {
   constructor(tcp: Deno.Conn, bytes: ByteCounts = NOWHERE) {
     this.#bytes = bytes;
     this.tcp = tcp;
-    this.remote = tcp.remoteAddr as Deno.NetAddr;
+    // A copy of one shape for every connection: the runtime's address objects come in several
+    // hidden classes, which made the handler's \`remoteAddr.hostname\` load megamorphic (issue 6).
+    const addr = tcp.remoteAddr as Deno.NetAddr;
+    this.remote = { transport: addr.transport, hostname: addr.hostname, port: addr.port };
     const clientCert = (tcp as { clientCert?: string }).clientCert;
     this.info = clientCert === undefined
       ? { remoteAddr: this.remote }
