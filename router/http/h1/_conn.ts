@@ -64,27 +64,21 @@ export class Conn implements ByteSource {
     this.#swrite = socketWriter(tcp);
   }
 
-  // Not async (issue 6): the read's promise and one reaction, no suspended frame.
-  fill(): Promise<boolean> {
+  async fill(): Promise<boolean> {
+    let n: number;
     const early = this.#early;
     if (early !== null) {
       this.#early = null;
-      return early.then(this.#filled);
-    }
-    try {
+      n = await early;
+    } else {
       if (this.e === this.buf.length) this.reserve(this.e - this.s + 1);
-      return this.#read(this.e === 0 ? this.buf : this.buf.subarray(this.e)).then(this.#filled);
-    } catch (e: unknown) {
-      return Promise.reject(e);
+      n = await this.#read(this.e === 0 ? this.buf : this.buf.subarray(this.e));
     }
-  }
-
-  readonly #filled = (n: number): boolean => {
     if (n === 0) return false;
     this.e += n;
     this.received += n;
     return true;
-  };
+  }
 
   reserve(n: number): void {
     reserveWindow(this, n);
