@@ -81,6 +81,9 @@ import {
   serviceScope,
 } from "../telemetry/metrics/mod.ts";
 import { statsFilter, type SuccessOf } from "../telemetry/stats_filter.ts";
+import type { Scope } from "../telemetry/metrics/scope.ts";
+import { failFast } from "../resilience/fail_fast.ts";
+import { probeConnect } from "./http/probe_connect.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { ClassifyAttempt, Tracing } from "../telemetry/tracing/mod.ts"; // issue 4
 
@@ -377,6 +380,8 @@ export function createStacks(deps: StackDeps): StackFactory {
       deps.log.info("endpoint marked dead", { client: id, endpoint: n.id, forMs: Math.round(ms) });
     };
     const onProbe = () => probes.incr();
+    const failFastDead = registry.counter(scope, "failfast/marked_dead");
+    const failFastAvailable = registry.counter(scope, "failfast/marked_available");
     const onRevived = (n: Node) => {
       revivals.incr();
       deps.log.info("endpoint revived", { client: id, endpoint: n.id });
@@ -462,7 +467,7 @@ export function createStacks(deps: StackDeps): StackFactory {
           return n?.ewmaMs?.() ?? 0;
         });
       }
-      if (!accrual) return counted;
+      if (!accrual) return withFailFast(counted, a, epScope);
       const node = failureAccrual(counted, {
         policy: accrual(),
         clock,
@@ -474,7 +479,32 @@ export function createStacks(deps: StackDeps): StackFactory {
       });
       // Dead: marked by failure accrual ("busy"); a closed node (its client closed) is not.
       registry.gauge(epScope, "failure_accrual/dead", () => node.status() === "busy" ? 1 : 0);
-      return node;
+      return withFailFast(node, a, epScope);
+    }
+
+    /**
+     * `failFast: true`: Finagle's FailFastFactory over the endpoint (below the balancer, above
+     * failure accrual). Counters under the client's `failfast/` (Finagle's endpoint stacks share
+     * their client's stats), the endpoint's own state under its scope.
+     */
+    function withFailFast(node: Node, a: Address, epScope: Scope): Node {
+      if (params.failFast !== true || fixedStatusOf(a) !== undefined) return node;
+      const ff = failFast(node, {
+        clock,
+        connect: () => probeConnect(a.host, a.port),
+        onMarkedDead: (n) => {
+          failFastDead.incr();
+          deps.log.info("endpoint marked down (failFast)", { client: id, endpoint: n.id });
+        },
+        onMarkedAvailable: (n) => {
+          failFastAvailable.incr();
+          deps.log.info("endpoint marked available (failFast)", { client: id, endpoint: n.id });
+        },
+      });
+      registry.gauge(epScope, "failfast/is_marked_dead", () => ff.markedDown ? 1 : 0);
+      registry.gauge(epScope, "failfast/unhealthy_for_ms", () => Math.round(ff.unhealthyForMs()));
+      registry.gauge(epScope, "failfast/unhealthy_num_tries", () => ff.tries);
+      return ff;
     }
 
     function sync(): void {

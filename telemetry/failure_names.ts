@@ -42,6 +42,11 @@ const BY_NAME: Record<string, readonly [string, string]> = {
     NB + "RichConnectionFailedExceptionWithPath",
     NB + "RichConnectionFailedException",
   ],
+  // Finagle's FailFastFactory (`client.failFast`)
+  FailedFast: [
+    "com.twitter.finagle.FailedFastException",
+    "com.twitter.finagle.FailedFastException",
+  ],
   // Linkerd's TotalTimeout module (L1 router/core/.../buoyant/TotalTimeout.scala)
   DeadlineExceeded: [
     "com.twitter.finagle.GlobalRequestTimeoutException",

@@ -108,7 +108,6 @@ const NETTY = "Switchyard does not set Linkerd's Netty socket options";
 type ClientKeys = {
   readonly tls?: { readonly kind?: string | undefined } | undefined;
   readonly socketOptions?: unknown;
-  readonly failFast?: boolean | undefined;
   readonly windowUpdateRatio?: number | undefined;
   readonly hostConnectionPool?: {
     readonly idleTimeMs?: number | undefined;
@@ -134,13 +133,6 @@ function ignoredClientKeys(
       ["tls", "kind"],
       "io.l5d.boundPath (Linkerd < 1.0) is not applied: its names and " +
         "strict are ignored; use an io.l5d.static client with commonName and {captures}",
-    );
-  }
-  if (c.failFast === true) {
-    warn(
-      ["failFast"],
-      "failFast has no effect: Switchyard has no FailFast module (failureAccrual marks an " +
-        "endpoint dead, and refused connections are requeued to other endpoints)",
     );
   }
   if (!h2) return out;

@@ -124,7 +124,6 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
     "routers.0.servers.1.serverSession",
     "routers.0.bindingCache.bounds",
     "routers.0.client.configs.0.socketOptions",
-    "routers.0.client.configs.0.failFast",
     "routers.0.client.configs.1.tls.kind",
     "routers.1.servers.0.windowUpdateRatio",
     "routers.1.maxInitialLineKB",

@@ -86,6 +86,27 @@ export class ConnectFailed extends SwitchyardError {
   }
 }
 
+/**
+ * `client.failFast`: the endpoint is marked down after a failed connection and a background
+ * reconnect has not succeeded yet, so nothing was sent (502, retryable: the requeues filter sends
+ * it to another endpoint). The message is Finagle's `FailedFastException`'s.
+ */
+export class FailedFast extends SwitchyardError {
+  /** The endpoint, `host:port`. */
+  readonly endpoint: string;
+  constructor(endpoint: string) {
+    super(
+      "Endpoint is marked down. For more details see: " +
+        "https://twitter.github.io/finagle/guide/FAQ.html" +
+        "#why-do-clients-see-com-twitter-finagle-failedfastexception-s",
+      502,
+      true,
+    );
+    this.name = "FailedFast";
+    this.endpoint = endpoint;
+  }
+}
+
 /** The upstream broke the exchange after the request was (maybe) delivered (502). */
 export class UpstreamError extends SwitchyardError {
   constructor(message: string, options?: ErrorOptions) {
