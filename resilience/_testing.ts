@@ -31,6 +31,22 @@ export function req(method = "GET", body?: BodyInit): Request {
   return new Request("http://hello.svc/path", body === undefined ? { method } : { method, body });
 }
 
+/**
+ * A service whose answer the test switches as it goes (`ep.answer`: a status, or an error to
+ * reject with), counting its calls in `ep.calls`.
+ */
+export function switchable(): { ep: { answer: number | Error; calls: number }; call: Service } {
+  const ep = { answer: 200 as number | Error, calls: 0 };
+  const call: Service = () => {
+    ep.calls++;
+    const a = ep.answer;
+    return a instanceof Error
+      ? Promise.reject(a)
+      : Promise.resolve(new Response(null, { status: a }));
+  };
+  return { ep, call };
+}
+
 /** A service answering from a script of statuses or errors, one per call (last repeats). */
 export function scripted(script: readonly (number | Error)[]): Service & { calls: number } {
   const svc = Object.assign(

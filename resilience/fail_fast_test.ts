@@ -4,19 +4,13 @@ import { ConnectFailed, FailedFast, UpstreamError } from "../router/core/errors.
 import type { Service } from "../router/core/service.ts";
 import { endpointNode } from "./balancer/node.ts";
 import { FAIL_FAST_BACKOFFS_MS, FAIL_FAST_STEADY_MS, failFast } from "./fail_fast.ts";
-import { req, testCtx } from "./_testing.ts";
+import { req, switchable, testCtx } from "./_testing.ts";
 
 /** An endpoint whose answer the test switches, and a background connect that does the same. */
 function setup() {
   const clock = new FakeClock();
-  const ep = { answer: 200 as number | Error, calls: 0, connectOk: false, connects: 0 };
-  const call: Service = () => {
-    ep.calls++;
-    const a = ep.answer;
-    return a instanceof Error
-      ? Promise.reject(a)
-      : Promise.resolve(new Response(null, { status: a }));
-  };
+  const { ep: answers, call } = switchable();
+  const ep = Object.assign(answers, { connectOk: false, connects: 0 });
   const events: string[] = [];
   const node = failFast(endpointNode({ id: "10.0.0.1:80", call }), {
     clock,

@@ -17,18 +17,11 @@ import { constantBackoff } from "./backoff.ts";
 import { endpointNode } from "./balancer/node.ts";
 import { classifierFor } from "./classifiers.ts";
 import { failureAccrual, type FailureAccrualOptions } from "./failure_accrual.ts";
-import { req, testCtx } from "./_testing.ts";
+import { req, switchable, testCtx } from "./_testing.ts";
 
 /** An endpoint whose answers the test switches: a status, or an error. */
 function endpoint() {
-  const ep = { answer: 200 as number | Error, calls: 0 };
-  const call: Service = () => {
-    ep.calls++;
-    const a = ep.answer;
-    return a instanceof Error
-      ? Promise.reject(a)
-      : Promise.resolve(new Response(null, { status: a }));
-  };
+  const { ep, call } = switchable();
   return { ep, node: endpointNode({ id: "10.0.0.1:80", call }) };
 }
 
