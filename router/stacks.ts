@@ -380,8 +380,11 @@ export function createStacks(deps: StackDeps): StackFactory {
       deps.log.info("endpoint marked dead", { client: id, endpoint: n.id, forMs: Math.round(ms) });
     };
     const onProbe = () => probes.incr();
-    const failFastDead = registry.counter(scope, "failfast/marked_dead");
-    const failFastAvailable = registry.counter(scope, "failfast/marked_available");
+    // Finagle's FailFast module, and its stats, only where `failFast: true`.
+    const failFastDead = params.failFast ? registry.counter(scope, "failfast/marked_dead") : null;
+    const failFastAvailable = params.failFast
+      ? registry.counter(scope, "failfast/marked_available")
+      : null;
     const onRevived = (n: Node) => {
       revivals.incr();
       deps.log.info("endpoint revived", { client: id, endpoint: n.id });
@@ -493,11 +496,11 @@ export function createStacks(deps: StackDeps): StackFactory {
         clock,
         connect: () => probeConnect(a.host, a.port),
         onMarkedDead: (n) => {
-          failFastDead.incr();
+          failFastDead?.incr();
           deps.log.info("endpoint marked down (failFast)", { client: id, endpoint: n.id });
         },
         onMarkedAvailable: (n) => {
-          failFastAvailable.incr();
+          failFastAvailable?.incr();
           deps.log.info("endpoint marked available (failFast)", { client: id, endpoint: n.id });
         },
       });
