@@ -215,7 +215,10 @@ function listenerSpec(
     router: rc.label,
     addForwardedHeader: s.addForwardedHeader,
     timestampHeader: s.timestampHeader,
-    ...(reusePort ? { reusePort: true } : {}),
+    noDelay: s.socketOptions?.noDelay,
+    keepAlive: s.socketOptions?.keepAlive,
+    // `socketOptions.reusePort`: SO_REUSEPORT, as `--workers` binds every listener
+    ...(reusePort || s.socketOptions?.reusePort ? { reusePort: true } : {}),
     ...(tls ? { tls } : {}),
   };
 }

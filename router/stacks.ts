@@ -424,6 +424,8 @@ export function createStacks(deps: StackDeps): StackFactory {
       // clientSession.lifeTimeMs: connections close once that old, after the exchange in flight.
       const lifeMs = params.clientSession?.lifeTimeMs;
       if (lifeMs) transport.setLifeTime?.(a.host, a.port, lifeMs);
+      // socketOptions.keepAlive: SO_KEEPALIVE on this endpoint's connections (HTTP/1.1 clients)
+      if (params.socketOptions?.keepAlive) transport.setKeepAlive?.(a.host, a.port);
       // hostConnectionPool.idleTimeMs: idle connections beyond `minSize` are cached that long
       // (routers.md; h2's single connection per endpoint is not affected, as in Linkerd).
       if (pool.idleTimeMs !== undefined) {

@@ -105,6 +105,40 @@ function written(config: Config, path: readonly (string | number)[]): boolean {
 
 const NETTY = "Switchyard does not set Linkerd's Netty socket options";
 
+/** The `socketOptions` keys, with the value that is the runtime's behaviour anyway. */
+const SOCKET_DEFAULTS: Readonly<Record<string, unknown>> = {
+  noDelay: true,
+  reuseAddr: true,
+  reusePort: false,
+  readTimeoutMs: undefined,
+  writeTimeoutMs: undefined,
+  keepAlive: false,
+  backlog: undefined,
+};
+
+/**
+ * The `socketOptions` keys written at `at` that are not applied there: each one that `applied`
+ * does not name and whose value is not what happens anyway (`noDelay: true`, `reuseAddr: true`,
+ * `keepAlive: false`, `reusePort: false`).
+ */
+function ignoredSocketOptions(
+  config: Config,
+  so: Readonly<Record<string, unknown>> | undefined,
+  at: readonly (string | number)[],
+  applied: readonly string[],
+  where: string,
+): LintWarning[] {
+  if (so === undefined) return [];
+  const out: LintWarning[] = [];
+  for (const key of Object.keys(SOCKET_DEFAULTS)) {
+    const path = [...at, "socketOptions", key];
+    if (applied.includes(key) || !written(config, path)) continue;
+    if (so[key] === SOCKET_DEFAULTS[key]) continue;
+    out.push({ path, message: `socketOptions.${key} has no effect ${where}: ${NETTY}` });
+  }
+  return out;
+}
+
 type ClientKeys = {
   readonly tls?: { readonly kind?: string | undefined } | undefined;
   readonly socketOptions?: unknown;
@@ -125,9 +159,16 @@ function ignoredClientKeys(
   const out: LintWarning[] = [];
   const warn = (key: (string | number)[], message: string) =>
     out.push({ path: [...at, ...key], message });
-  if (c.socketOptions !== undefined) {
-    warn(["socketOptions"], `socketOptions has no effect: ${NETTY}`);
-  }
+  // HTTP/1.1 clients set SO_KEEPALIVE; every client dials with TCP_NODELAY
+  out.push(
+    ...ignoredSocketOptions(
+      config,
+      c.socketOptions as Readonly<Record<string, unknown>> | undefined,
+      at,
+      h2 ? [] : ["keepAlive"],
+      h2 ? "on an h2 client" : "on a client",
+    ),
+  );
   if (c.tls?.kind === "io.l5d.boundPath") {
     warn(
       ["tls", "kind"],
@@ -180,24 +221,29 @@ function ignoredKeys(config: Config): LintWarning[] {
     const h2 = r.protocol === "h2";
     r.servers.forEach((s, j) => {
       const at = ["routers", i, "servers", j];
-      if (s.socketOptions !== undefined) {
-        out.push({
-          path: [...at, "socketOptions"],
-          message: `socketOptions has no effect: ${NETTY}`,
-        });
-      }
-      if ("windowUpdateRatio" in s && s.windowUpdateRatio !== undefined) {
-        out.push({
-          path: [...at, "windowUpdateRatio"],
-          message: "windowUpdateRatio has no effect: node:http2 sends its own WINDOW_UPDATE frames",
-        });
-      }
       // Deno.serve (hyper) keeps its own connection timers: `engine: serve`, and TLS listeners
       // that nothing sends to node:tls (server.ts)
       const engine = "engine" in s ? s.engine : undefined;
       const serve = !h2 && (engine === "serve" ||
         (engine === undefined && s.tls !== undefined && !s.tls.requireClientAuth &&
           s.tls.protocols === undefined));
+      // Every listener binds with SO_REUSEPORT when asked; the raw engine sets TCP_NODELAY and
+      // SO_KEEPALIVE on the connections it accepts.
+      out.push(
+        ...ignoredSocketOptions(
+          config,
+          s.socketOptions as Readonly<Record<string, unknown>> | undefined,
+          at,
+          h2 || serve ? ["reusePort"] : ["reusePort", "noDelay", "keepAlive"],
+          h2 ? "on an h2 listener" : serve ? "on a Deno.serve listener" : "on a listener",
+        ),
+      );
+      if ("windowUpdateRatio" in s && s.windowUpdateRatio !== undefined) {
+        out.push({
+          path: [...at, "windowUpdateRatio"],
+          message: "windowUpdateRatio has no effect: node:http2 sends its own WINDOW_UPDATE frames",
+        });
+      }
       if (serve && s.serverSession !== undefined) {
         out.push({
           path: [...at, "serverSession"],
@@ -237,12 +283,15 @@ function ignoredKeys(config: Config): LintWarning[] {
     }
   });
   const admin = config.admin;
-  if (admin.socketOptions !== undefined) {
-    out.push({
-      path: ["admin", "socketOptions"],
-      message: `socketOptions has no effect: ${NETTY}`,
-    });
-  }
+  out.push(
+    ...ignoredSocketOptions(
+      config,
+      admin.socketOptions as Readonly<Record<string, unknown>> | undefined,
+      ["admin"],
+      [],
+      "on the admin server",
+    ),
+  );
   if (admin.workerThreads !== undefined) {
     out.push({
       path: ["admin", "workerThreads"],

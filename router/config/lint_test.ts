@@ -86,12 +86,12 @@ Deno.test("lintConfig() warns: TLS ciphers, and protocols on engine: serve, not 
 
 Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () => {
   const source = {
-    admin: { socketOptions: { noDelay: true } },
+    admin: { socketOptions: { noDelay: false, keepAlive: false } },
     routers: [
       {
         protocol: "http",
         servers: [
-          { port: 30001, socketOptions: { reusePort: true } },
+          { port: 30001, socketOptions: { reusePort: true, keepAlive: true, readTimeoutMs: 5 } },
           { port: 30002, engine: "serve", serverSession: { idleTimeMs: 1000 } },
           { port: 30003, engine: "raw", serverSession: { idleTimeMs: 1000 } },
         ],
@@ -99,7 +99,7 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
         client: {
           kind: "io.l5d.static",
           configs: [
-            { prefix: "/", failFast: true, socketOptions: { keepAlive: true } },
+            { prefix: "/", failFast: true, socketOptions: { keepAlive: true, backlog: 10 } },
             { prefix: "/#/x", tls: { kind: "io.l5d.boundPath", names: [] } },
           ],
         },
@@ -108,9 +108,10 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
         protocol: "h2",
         label: "h2",
         maxInitialLineKB: 8,
-        servers: [{ port: 30004, windowUpdateRatio: 0.5 }],
+        servers: [{ port: 30004, windowUpdateRatio: 0.5, socketOptions: { keepAlive: true } }],
         client: {
           windowUpdateRatio: 0.5,
+          socketOptions: { keepAlive: true, noDelay: true },
           clientSession: { lifeTimeMs: 1000 },
           hostConnectionPool: { idleTimeMs: 100, maxSize: 10 },
         },
@@ -120,17 +121,19 @@ Deno.test("lintConfig() warns about Linkerd keys that have no effect here", () =
   };
   const c = { ...configSchema.parse(source), source };
   assertEquals(lintConfig(c).map((w) => w.path.join(".")), [
-    "routers.0.servers.0.socketOptions",
+    "routers.0.servers.0.socketOptions.readTimeoutMs",
     "routers.0.servers.1.serverSession",
     "routers.0.bindingCache.bounds",
-    "routers.0.client.configs.0.socketOptions",
+    "routers.0.client.configs.0.socketOptions.backlog",
     "routers.0.client.configs.1.tls.kind",
+    "routers.1.servers.0.socketOptions.keepAlive",
     "routers.1.servers.0.windowUpdateRatio",
     "routers.1.maxInitialLineKB",
+    "routers.1.client.socketOptions.keepAlive",
     "routers.1.client.windowUpdateRatio",
     "routers.1.client.hostConnectionPool.idleTimeMs",
     "telemetry.0.host",
-    "admin.socketOptions",
+    "admin.socketOptions.noDelay",
   ]);
   // the defaults alone warn about nothing
   const plain = {

@@ -114,6 +114,12 @@ export interface ListenerSpec {
    */
   readonly reusePort?: boolean;
   /**
+   * `socketOptions.noDelay` (default true) and `keepAlive` (default false) of the raw engine's
+   * accepted connections (`Deno.serve` and h2 listeners keep the runtime's).
+   */
+  readonly noDelay?: boolean | undefined;
+  readonly keepAlive?: boolean | undefined;
+  /**
    * `raw` (default without TLS), `serve` (`Deno.serve`; the default with TLS), or `h2` (an h2
    * router's listener: `node:http2`, h2c prior knowledge or h2 by ALPN; load it first).
    */
@@ -256,6 +262,8 @@ function rawLimits(sp: ListenerSpec): RawLimits {
     maxLineBytes: (sp.maxInitialLineKB ?? 4) * 1024 + 1024,
     ...(sp.idleTimeMs ? { idleTimeoutMs: sp.idleTimeMs } : {}),
     ...(sp.lifeTimeMs ? { lifeTimeoutMs: sp.lifeTimeMs } : {}),
+    ...(sp.noDelay === false ? { noDelay: false } : {}),
+    ...(sp.keepAlive ? { keepAlive: true } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export class Pool {
   readonly #lifeMs = new Map<string, number>();
   /** Endpoints with a `hostConnectionPool` idle time, by `host:port`. */
   readonly #cache = new Map<string, { ms: number; minSize: number }>();
+  /** Endpoints whose connections get SO_KEEPALIVE (`socketOptions.keepAlive`), by `host:port`. */
+  readonly #keepAlive = new Set<string>();
   readonly #conns = new Set<Conn>();
   readonly #dialing = new Set<AbortController>();
   #idleCount = 0;
@@ -170,6 +172,14 @@ export class Pool {
   }
 
   /**
+   * Turn SO_KEEPALIVE on for the connections to `key` (`host:port`) opened from now on (a
+   * client's `socketOptions.keepAlive`; on when any client sharing the endpoint asks).
+   */
+  setKeepAlive(key: string): void {
+    this.#keepAlive.add(key);
+  }
+
+  /**
    * Give the endpoint `key` (`host:port`) Linkerd's `hostConnectionPool` `idleTimeMs` and
    * `minSize` (routers.md: "The amount of idle time for which a connection is cached …. Only
    * applied to connections that number greater than minSize"): up to `minSize` idle connections
@@ -267,6 +277,11 @@ export class Pool {
     }
     this.connects++;
     onConnect?.();
+    if (this.#keepAlive.has(ep.key)) {
+      try {
+        (tcp as Partial<Deno.TcpConn>).setKeepAlive?.(true); // a TLS connection may not expose it
+      } catch { /* closed already: the exchange will see it */ }
+    }
     const c = new Conn(tcp, ep, (x) => {
       this.#conns.delete(x);
       this.#freeSlot(ep);

@@ -165,6 +165,11 @@ export interface H1Client {
    */
   setIdleTimeout?(host: string, port: number, ms: number): void;
   /**
+   * SO_KEEPALIVE on the connections to `host:port` opened from now on (`socketOptions.keepAlive`
+   * of a client; on when any client sharing the endpoint asks).
+   */
+  setKeepAlive?(host: string, port: number): void;
+  /**
    * Close connections to one endpoint once they are `ms` old (a client's
    * `clientSession.lifeTimeMs`), after the exchange in flight; the shortest asked for wins.
    */
@@ -297,6 +302,7 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     stats: () => pool.stats(),
     connectionsTo: (host, port) => pool.openTo(host + ":" + port),
     setIdleTimeout: (host, port, ms) => pool.setIdleTimeout(host + ":" + port, ms),
+    setKeepAlive: (host, port) => pool.setKeepAlive(host + ":" + port),
     setLifeTime: (host, port, ms) => pool.setLifeTime(host + ":" + port, ms),
     setPoolIdleTime: (host, port, ms, minSize) =>
       pool.setPoolIdleTime(host + ":" + port, ms, minSize),

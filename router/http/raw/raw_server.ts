@@ -70,6 +70,13 @@ export interface RawServeOptions {
    * `lifeTime`: at once when idle, after the response in flight otherwise.
    */
   lifeTimeoutMs?: number;
+  /**
+   * `socketOptions.noDelay` (default true): TCP_NODELAY on accepted connections (TLS ones where the
+   * runtime exposes it).
+   */
+  noDelay?: boolean;
+  /** `socketOptions.keepAlive` (default false): SO_KEEPALIVE on accepted connections. */
+  keepAlive?: boolean;
   /** Unread request body drained after the response before reuse; more → close (1 MiB). */
   maxDrainBytes?: number;
   /** Where every connection counts the bytes it reads and writes. */
@@ -132,7 +139,7 @@ export interface RawServer {
 /** What {@linkcode RawServer.retune} changes on a running server. */
 export type RawLimits = Pick<
   RawServeOptions,
-  "maxHeadBytes" | "maxLineBytes" | "idleTimeoutMs" | "lifeTimeoutMs"
+  "maxHeadBytes" | "maxLineBytes" | "idleTimeoutMs" | "lifeTimeoutMs" | "noDelay" | "keepAlive"
 >;
 
 /** The request handler: same shape as `Deno.ServeHandler`. */
@@ -225,6 +232,8 @@ class Engine implements RawServer {
   #limits: { maxLineBytes: number; maxHeaders: number };
   #maxHead: number;
   readonly #headerMs: number;
+  #noDelay: boolean;
+  #keepAlive: boolean;
   #idleMs: number;
   #lifeMs: number;
   readonly #drain: number;
@@ -257,6 +266,8 @@ class Engine implements RawServer {
     this.#headerMs = opts.headerTimeoutMs ?? 30_000;
     this.#idleMs = opts.idleTimeoutMs ?? 60_000;
     this.#lifeMs = opts.lifeTimeoutMs ?? Infinity;
+    this.#noDelay = opts.noDelay ?? true;
+    this.#keepAlive = opts.keepAlive ?? false;
     this.#drain = opts.maxDrainBytes ?? 1024 * 1024;
     this.#reject = opts.onReject ?? defaultReject;
     this.#rejected = opts.onRejected;
@@ -283,6 +294,8 @@ class Engine implements RawServer {
     this.#maxHead = limits.maxHeadBytes ?? 65536;
     this.#idleMs = limits.idleTimeoutMs ?? 60_000;
     this.#lifeMs = limits.lifeTimeoutMs ?? Infinity;
+    this.#noDelay = limits.noDelay ?? true;
+    this.#keepAlive = limits.keepAlive ?? false;
     clearInterval(this.#sweep);
     this.#sweep = this.#sweeper();
   }
@@ -355,7 +368,9 @@ class Engine implements RawServer {
         break;
       }
       try {
-        (tcp as Partial<Deno.TcpConn>).setNoDelay?.(true); // TLS connections: not exposed
+        const sock = tcp as Partial<Deno.TcpConn>; // TLS connections: may not expose these
+        sock.setNoDelay?.(this.#noDelay);
+        if (this.#keepAlive) sock.setKeepAlive?.(true);
       } catch { /* closed already */ }
       const c = new ServerConn(tcp, this.#opts.bytes);
       c.deadline = this.#now + this.#headerMs;
