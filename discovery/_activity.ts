@@ -5,9 +5,9 @@
  * @module
  */
 import type { NameTree, Path } from "../router/dtab/types.ts";
-import type { Var } from "../router/core/var.ts";
+import { constVar, type Var } from "../router/core/var.ts";
 import type { Activity, Bound, Name } from "./types.ts";
-import { pathEquals } from "./_path.ts";
+import { pathEquals, pathKey, showPath } from "./_path.ts";
 
 /** A lookup result. */
 export type Lookup = Activity<NameTree<Name>>;
@@ -32,6 +32,11 @@ export function leafBound(bound: Bound): Lookup {
 /** A leaf holding a path to delegate again. */
 export function leafPath(path: Path): Lookup {
   return { state: "ok", value: { type: "leaf", value: { kind: "path", path } } };
+}
+
+/** A negative lookup that says why (the delegator shows it). */
+export function negBecause(why: string): Lookup {
+  return { state: "ok", value: { type: "neg", why } };
 }
 
 /** A failed lookup (an exception, not the `fail` tree). */
@@ -141,5 +146,34 @@ export function boundedCache<V>(max: number): BoundedCache<V> {
       }
     },
     clear: () => map.clear(),
+  };
+}
+
+/**
+ * A namer's `lookup` with one `Var` per path kept in `cache`: a path shorter than `width` labels
+ * (or any path once `closing` has aborted) is a negative lookup saying so, under `label`; any
+ * other is built by `make` on its first lookup.
+ *
+ * @example
+ * ```ts ignore
+ * lookup: cachedLookup(boundedCache(1000), 2, closing.signal, "consul", lookupService)
+ * ```
+ */
+export function cachedLookup(
+  cache: BoundedCache<Var<Lookup>>,
+  width: number,
+  closing: AbortSignal,
+  label: string,
+  make: (path: Path) => Var<Lookup>,
+): (path: Path) => Var<Lookup> {
+  return (path) => {
+    const key = pathKey(path);
+    let v = cache.get(key);
+    if (v) return v;
+    v = path.length < width || closing.aborted
+      ? constVar(negBecause(`${label}: ${showPath(path)} has fewer than ${width} segments`))
+      : make(path);
+    cache.set(key, v);
+    return v;
   };
 }

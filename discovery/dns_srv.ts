@@ -25,7 +25,6 @@
  */
 import type { Clock } from "../router/core/clock.ts";
 import type { Var } from "../router/core/var.ts";
-import type { NameTree } from "../router/dtab/types.ts";
 import type { Addr, Address, Namer } from "./types.ts";
 import { address, boundAddr } from "./addr.ts";
 import { refreshedAddrs } from "./_refresh.ts";
@@ -37,6 +36,7 @@ import {
   type Lookup,
   lookupEquals,
   mapVar,
+  negBecause,
   PENDING,
 } from "./_activity.ts";
 import { pathKey } from "./_path.ts";
@@ -180,11 +180,6 @@ export function absoluteName(name: string, domain: string | undefined): string {
   return origin === "" ? name : `${name}.${origin}`;
 }
 
-function neg(why: string): Lookup {
-  const value: NameTree<never> = { type: "neg", why };
-  return { state: "ok", value };
-}
-
 /**
  * Make the `io.l5d.dnssrv` namer.
  *
@@ -226,14 +221,14 @@ export function createDnsSrvNamer(opts: DnsSrvNamerOptions = {}): DnsSrvNamer {
       const name = path[0];
       let v: Var<Lookup>;
       if (name === undefined) {
-        v = { get: () => neg("dnssrv: no record name"), subscribe: () => () => {} };
+        v = { get: () => negBecause("dnssrv: no record name"), subscribe: () => () => {} };
       } else {
         const addr = addrOf(name);
         const leaf = leafBound(makeBound([name], addr, path.slice(1)));
         v = mapVar(addr, (a): Lookup => {
           if (a.type === "pending") return PENDING;
           if (a.type === "bound") return leaf;
-          return neg(a.type === "failed" ? a.error : `dnssrv: no endpoints for ${name}`);
+          return negBecause(a.type === "failed" ? a.error : `dnssrv: no endpoints for ${name}`);
         }, lookupEquals);
       }
       lookups.set(key, v);

@@ -30,20 +30,22 @@
  * @module
  */
 import type { Clock } from "../../router/core/clock.ts";
-import { constVar, type Var } from "../../router/core/var.ts";
-import type { NameTree, Path } from "../../router/dtab/types.ts";
+import type { Var } from "../../router/core/var.ts";
+import type { Path } from "../../router/dtab/types.ts";
 import type { Addr, Address, Namer } from "../types.ts";
 import { addrVar, boundAddr } from "../addr.ts";
 import { makeBound } from "../bound.ts";
 import {
   boundedCache,
+  cachedLookup,
   leafBound,
   type Lookup,
   lookupEquals,
   mapVar,
+  negBecause,
   PENDING,
 } from "../_activity.ts";
-import { pathKey, showPath } from "../_path.ts";
+import { showPath } from "../_path.ts";
 import { backoffDelay, isoNow, sleep, timerFor } from "../_timer.ts";
 import { idleStopped } from "../_idle_var.ts";
 import { type AgentConfig, type ConsulApi, createConsulApi, type ServiceNode } from "./api.ts";
@@ -99,11 +101,6 @@ interface Watch {
   peek(): Addr;
   readonly poll: PollState;
   close(): Promise<void>;
-}
-
-function negLookup(why: string): Lookup {
-  const value: NameTree<never> = { type: "neg", why };
-  return { state: "ok", value };
 }
 
 function message(e: unknown): string {
@@ -322,23 +319,14 @@ export function createConsulNamer(opts: ConsulNamerOptions): ConsulNamer {
     const what = `${tag !== undefined ? `${tag}.` : ""}${service} in ${dc}`;
     return mapVar(w.addr, (a): Lookup => {
       if (a.type === "pending") return PENDING;
-      if (a.type === "neg") return negLookup(`consul: no instances of ${what}`);
+      if (a.type === "neg") return negBecause(`consul: no instances of ${what}`);
       return leaf;
     }, lookupEquals);
   }
 
   return {
     kind,
-    lookup(path) {
-      const key = pathKey(path);
-      let v = lookups.get(key);
-      if (v) return v;
-      v = path.length < width || closing.signal.aborted
-        ? constVar(negLookup(`consul: ${showPath(path)} has fewer than ${width} segments`))
-        : lookupService(path);
-      lookups.set(key, v);
-      return v;
-    },
+    lookup: cachedLookup(lookups, width, closing.signal, "consul", lookupService),
     state() {
       const out: Record<string, { state: unknown; poll: PollState }> = {};
       for (const [path, w] of looked) {

@@ -33,14 +33,21 @@
  * @module
  */
 import type { Clock } from "../../router/core/clock.ts";
-import { constVar, type Var } from "../../router/core/var.ts";
-import type { NameTree, Path } from "../../router/dtab/types.ts";
+import type { Var } from "../../router/core/var.ts";
+import type { Path } from "../../router/dtab/types.ts";
 import type { Addr, Namer } from "../types.ts";
 import type { Lookup } from "../_activity.ts";
-import { boundedCache, leafBound, lookupEquals, mapVar, PENDING } from "../_activity.ts";
+import {
+  boundedCache,
+  cachedLookup,
+  leafBound,
+  lookupEquals,
+  mapVar,
+  negBecause,
+  PENDING,
+} from "../_activity.ts";
 import { addrEquals, boundAddr } from "../addr.ts";
 import { makeBound } from "../bound.ts";
-import { pathKey, showPath } from "../_path.ts";
 import type { K8sApi } from "./api.ts";
 import {
   addressesForPortName,
@@ -110,11 +117,6 @@ interface Entry<T> {
 }
 
 const NUMBER = /^\d+$/;
-
-function negLookup(why: string): Lookup {
-  const value: NameTree<never> = { type: "neg", why };
-  return { state: "ok", value };
-}
 
 function objState(s: ObjState<unknown>): unknown {
   return s.loaded ? s.obj : "pending";
@@ -229,7 +231,7 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
     return mapVar(addr, (a): Lookup => {
       if (a.type === "pending") return PENDING;
       if (a.type !== "neg") return leaf;
-      return negLookup(`k8s: no service ${what} with port ${port}`);
+      return negBecause(`k8s: no service ${what} with port ${port}`);
     }, lookupEquals);
   }
 
@@ -273,16 +275,7 @@ export function createK8sNamer(opts: K8sNamerOptions): K8sNamer {
 
   return {
     kind: opts.external ? externalKind : namespace !== undefined ? nsKind : kind,
-    lookup(path) {
-      const key = pathKey(path);
-      let v = lookups.get(key);
-      if (v) return v;
-      v = path.length < width || closing.signal.aborted
-        ? constVar(negLookup(`k8s: ${showPath(path)} has fewer than ${width} segments`))
-        : lookupService(path);
-      lookups.set(key, v);
-      return v;
-    },
+    lookup: cachedLookup(lookups, width, closing.signal, "k8s", lookupService),
     state() {
       return { endpoints: describe(endpoints), portMappings: describe(services) };
     },
