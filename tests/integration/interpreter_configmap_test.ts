@@ -11,8 +11,8 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { runCli, type Running, startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, startUpstream } from "../support/upstream.ts";
-import { answers, nameOf } from "../support/routed.ts";
+import { curl, eventually } from "../support/upstream.ts";
+import { answers, inet, nameOf, routedUpstreams } from "../support/routed.ts";
 import { startFakeK8sApi } from "../../discovery/k8s/fake_api.ts";
 
 function config(apiPort: number, pinnedPort: number, extra = ""): string {
@@ -34,22 +34,14 @@ routers:
 `;
 }
 
-function inet(port: number): string {
-  return `/$/inet/127.0.0.1/${port}`;
-}
-
 function fixture() {
   const api = startFakeK8sApi();
-  const a = startUpstream("a");
-  const b = startUpstream("b");
-  const pinned = startUpstream("pinned");
+  const ups = routedUpstreams();
   return {
+    ...ups,
     api,
-    a,
-    b,
-    pinned,
     async close() {
-      await Promise.all([a.close(), b.close(), pinned.close()]);
+      await ups.close();
       await api.close();
     },
   };

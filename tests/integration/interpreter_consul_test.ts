@@ -12,7 +12,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
-import { answers, nameOf } from "../support/routed.ts";
+import { answers, inet, nameOf, routedUpstreams } from "../support/routed.ts";
 import { startFakeConsul } from "../support/fake_consul.ts";
 
 function config(agentPort: number, pinnedPort: number, extra = ""): string {
@@ -31,22 +31,14 @@ routers:
 `;
 }
 
-function inet(port: number): string {
-  return `/$/inet/127.0.0.1/${port}`;
-}
-
 function fixture() {
   const consul = startFakeConsul();
-  const a = startUpstream("a");
-  const b = startUpstream("b");
-  const pinned = startUpstream("pinned");
+  const ups = routedUpstreams();
   return {
+    ...ups,
     consul,
-    a,
-    b,
-    pinned,
     async close() {
-      await Promise.all([a.close(), b.close(), pinned.close()]);
+      await ups.close();
       await consul.close();
     },
   };
