@@ -9,6 +9,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
+import { mutualTlsUpstream } from "../support/certs.ts";
 
 async function sh(cmd: string, cwd: string): Promise<void> {
   const out = await new Deno.Command("bash", { args: ["-c", cmd], cwd, stderr: "piped" }).output();
@@ -103,23 +104,14 @@ routers:
 Deno.test("docs client_tls: clientAuth.intermediateCertsPath completes the client certificate's chain", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-doc-tls-cauth-" });
   await chainCerts(dir, { world: "DNS:world.svc", linkerd: "DNS:linkerd.svc" });
-  const https = await import("node:https");
-  const upstream = https.createServer({
+  const upstream = await mutualTlsUpstream({
     cert: (await Deno.readTextFile(`${dir}/world.pem`)) + (await Deno.readTextFile(
       `${dir}/inter.pem`,
     )),
     key: await Deno.readTextFile(`${dir}/world.key`),
     ca: await Deno.readTextFile(`${dir}/root.pem`),
-    requestCert: true,
-    rejectUnauthorized: true,
-  }, (req, res) => {
-    const peer = (req.socket as import("node:tls").TLSSocket).getPeerCertificate();
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ peer: peer?.subject?.CN ?? null }));
   });
-  upstream.on("tlsClientError", () => {});
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
-  const port = (upstream.address() as { port: number }).port;
+  const port = upstream.port;
   const disco = await fsNamerDir({ chain: `127.0.0.1 ${port}`, leaf: `127.0.0.1 ${port}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
@@ -153,7 +145,7 @@ routers:
     assertEquals(bad.status, 502, bad.body);
   } finally {
     await sy.stop();
-    await new Promise((r) => upstream.close(r));
+    await upstream.close();
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(disco, { recursive: true });
   }

@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { IDLE_ROUTER, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
-import { makeCerts } from "../support/certs.ts";
+import { makeCerts, mutualTlsUpstream } from "../support/certs.ts";
 
 Deno.test("tls: terminate at the router, originate to the upstream with commonName + trusted CA", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sy-tls-" });
@@ -191,21 +191,12 @@ Deno.test("tls: clientAuth presents a client certificate to an upstream that req
   const dir = await Deno.makeTempDir({ prefix: "sy-mtls-client-" });
   await makeCerts(dir, { world: "DNS:world.svc", linkerd: "DNS:linkerd.svc" });
   // The upstream: TLS that requires a client certificate from the test CA (node:https).
-  const https = await import("node:https");
-  const upstream = https.createServer({
+  const upstream = await mutualTlsUpstream({
     cert: await Deno.readTextFile(`${dir}/world.pem`),
     key: await Deno.readTextFile(`${dir}/world.key`),
     ca: await Deno.readTextFile(`${dir}/ca.pem`),
-    requestCert: true,
-    rejectUnauthorized: true,
-  }, (req, res) => {
-    const peer = (req.socket as import("node:tls").TLSSocket).getPeerCertificate();
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ peer: peer?.subject?.CN ?? null }));
   });
-  upstream.on("tlsClientError", () => {});
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
-  const port = (upstream.address() as { port: number }).port;
+  const port = upstream.port;
   const disco = await fsNamerDir({ mtls: `127.0.0.1 ${port}`, nocert: `127.0.0.1 ${port}` });
   const sy = await startSwitchyard(`
 admin: {port: 0}
@@ -236,7 +227,7 @@ routers:
     assert(bad.headers.get("l5d-err"), "l5d-err explains the TLS failure");
   } finally {
     await sy.stop();
-    await new Promise((r) => upstream.close(r));
+    await upstream.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -27,3 +27,35 @@ export async function makeCerts(dir: string, leaves: Record<string, string>): Pr
     );
   }
 }
+
+/** A running TLS upstream (node:https) on 127.0.0.1. */
+export interface TlsUpstream {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTPS upstream that requires a client certificate verifying against `ca` and answers
+ * `{"peer": <the client certificate's CN>}` as JSON; a client without one fails the handshake.
+ *
+ * @param pem the server's certificate (chain), key and the CA its clients must chain to, as text
+ */
+export async function mutualTlsUpstream(
+  pem: { cert: string; key: string; ca: string },
+): Promise<TlsUpstream> {
+  const https = await import("node:https");
+  const server = https.createServer({ ...pem, requestCert: true, rejectUnauthorized: true }, (
+    req,
+    res,
+  ) => {
+    const peer = (req.socket as import("node:tls").TLSSocket).getPeerCertificate();
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ peer: peer?.subject?.CN ?? null }));
+  });
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
