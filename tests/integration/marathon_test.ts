@@ -366,64 +366,65 @@ routers:
     /svc => /host;
   servers: [{port: 4140}]
 `;
-  const good = await run(base);
-  assertEquals(good.code, 0, good.out);
-  assertStringIncludes(
-    good.out,
+  /** `switchyard check` of `yaml` exits `code` and prints each of `expected`. */
+  const check = async (yaml: string, code: number, ...expected: string[]) => {
+    const r = await run(yaml);
+    assertEquals(r.code, code, r.out);
+    for (const e of expected) assertStringIncludes(r.out, e);
+  };
+  await check(
+    base,
+    0,
     "namer io.l5d.marathon at /#/io.l5d.marathon (api marathon.mesos:80, every 5000 ms)",
   );
-  const withJitter = await run(
+  await check(
     base.replace("  ttlMs:", "  jitterMs: 60\n  dst: /$/inet/10.0.0.1/8080\n  ttlMs:"),
+    0,
+    "api /$/inet/10.0.0.1/8080",
   );
-  assertEquals(withJitter.code, 0, withJitter.out);
-  assertStringIncludes(withJitter.out, "api /$/inet/10.0.0.1/8080");
-
-  const typo = await run(base.replace("  ttlMs:          5000", "  ttl: 5000"));
-  assertEquals(typo.code, 1, typo.out);
-  assertStringIncludes(typo.out, ":7:3: namers[0].ttl: unknown key");
-  assertStringIncludes(typo.out, "ttl");
-  const badType = await run(base.replace("ttlMs:          5000", "ttlMs: fast"));
-  assertEquals(badType.code, 1, badType.out);
-  assertStringIncludes(badType.out, "namers[0].ttlMs");
+  await check(
+    base.replace("  ttlMs:          5000", "  ttl: 5000"),
+    1,
+    ":7:3: namers[0].ttl: unknown key",
+  );
+  await check(base.replace("ttlMs:          5000", "ttlMs: fast"), 1, "namers[0].ttlMs");
   // Only the /$/inet form of dst (the zk leader one of linkerd/examples/marathon-leader.yaml needs
   // io.buoyant.namer.zk.leader, which Switchyard does not have).
-  const zk = await run(
+  await check(
     base.replace(
       "  port:",
       "  dst: /$/io.buoyant.namer.zk.leader/zk:2181/marathon/leader\n  port:",
     ),
-  );
-  assertEquals(zk.code, 1, zk.out);
-  assertStringIncludes(zk.out, "namers[0].dst");
-  assertStringIncludes(
-    zk.out,
+    1,
+    "namers[0].dst",
     "/$/io.buoyant.namer.zk.leader/zk:2181/marathon/leader is not supported as the Marathon dst",
   );
   // A port out of range is the schema's too, at its line:column.
-  const bigPort = await run(base.replace("  port:", "  dst: /$/inet/10.0.0.1/99999\n  port:"));
-  assertEquals(bigPort.code, 1, bigPort.out);
-  assertStringIncludes(
-    bigPort.out,
+  await check(
+    base.replace("  port:", "  dst: /$/inet/10.0.0.1/99999\n  port:"),
+    1,
     ":5:8: namers[0].dst: /$/inet/10.0.0.1/99999 is not supported as the Marathon dst",
   );
-  const insecure = await run(
+  await check(
     base.replace("  ttlMs:", "  tls: {disableValidation: true}\n  ttlMs:"),
+    1,
+    "namers[0].tls.disableValidation",
   );
-  assertEquals(insecure.code, 1, insecure.out);
-  assertStringIncludes(insecure.out, "namers[0].tls.disableValidation");
-  const noCn = await run(base.replace("  ttlMs:", "  tls: {trustCertsBundle: /x.pem}\n  ttlMs:"));
-  assertEquals(noCn.code, 1, noCn.out);
-  assertStringIncludes(noCn.out, "namers[0].tls");
+  await check(
+    base.replace("  ttlMs:", "  tls: {trustCertsBundle: /x.pem}\n  ttlMs:"),
+    1,
+    "namers[0].tls",
+  );
   // A CA file this machine lacks is a warning at its key (serve would refuse to start).
-  const noCa = await run(
+  await check(
     base.replace(
       "  ttlMs:",
       "  tls: {commonName: master.mesos, trustCertsBundle: /no/ca.pem}\n  ttlMs:",
     ),
+    0,
+    ":7:53:",
+    "namers[0].tls.trustCertsBundle: cannot read /no/ca.pem here",
   );
-  assertEquals(noCa.code, 0, noCa.out);
-  assertStringIncludes(noCa.out, ":7:53:");
-  assertStringIncludes(noCa.out, "namers[0].tls.trustCertsBundle: cannot read /no/ca.pem here");
 });
 
 // The default identifier (io.l5d.header.token on Host) names /svc/users.appgroup.
