@@ -33,6 +33,7 @@
  */
 import { findSwitchyardError, RequestTimeout, UpstreamError } from "../router/core/errors.ts";
 import type { Ctx } from "../router/core/ctx.ts";
+import { field } from "../router/http/response_fields.ts";
 
 /** The label of one outcome. */
 export interface ResponseClass {
@@ -144,12 +145,13 @@ export function makeClassifier(
   return {
     kind,
     response(req, res) {
-      const h = res.headers;
-      const sc = h.get(SUCCESS_CLASS_HEADER);
+      const sc = field(res, SUCCESS_CLASS_HEADER);
       const failed = sc !== null ? !(Number(sc) > 0) : isFailure(res.status);
       if (!failed) return SUCCESS;
       if (isFailure(res.status) && retryableMethod(req.method)) return RETRYABLE_FAILURE;
-      return h.get(RETRYABLE_HEADER)?.trim().toLowerCase() === "true" ? RETRYABLE_FAILURE : FAILURE;
+      return field(res, RETRYABLE_HEADER)?.trim().toLowerCase() === "true"
+        ? RETRYABLE_FAILURE
+        : FAILURE;
     },
     error(req, err) {
       if (!retryableMethod(req.method)) return FAILURE;

@@ -45,6 +45,7 @@ import { trailersOf, whenEnded } from "./core/trailers.ts";
 import { forwardTo } from "./http/forward.ts";
 import { fixedStatusOf, fixedStatusResponse } from "../discovery/http_status.ts";
 import { rewriteHost } from "./http/rewrite_host.ts";
+import { setField } from "./http/response_fields.ts";
 import {
   accrualPolicyFactory,
   backoffFromConfig,
@@ -226,7 +227,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         return;
       }
       try {
-        rsp.headers.set(H.successClass, successClassValue(cls));
+        setField(rsp, H.successClass, successClassValue(cls));
       } catch {
         // immutable headers: leave the response as it is
       }

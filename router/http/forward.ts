@@ -20,6 +20,7 @@ import {
   type ResponseHeadLimits,
 } from "./h1/mod.ts";
 import { H, HOP_BY_HOP, VIA_VALUE, VIA_VALUE_10, VIA_VALUE_H2 } from "./headers.ts";
+import { appendField } from "./response_fields.ts";
 import { httpVersion, requestParts } from "./raw/request_parts.ts";
 import { isTunnelableConnect, tunnelConnect } from "./connect.ts";
 import { isRawUpgrade, isWebSocketUpgrade, proxyWebSocket, tunnelUpgrade } from "./websocket.ts";
@@ -247,11 +248,11 @@ async function aggregate(rsp: Response): Promise<Response> {
  * ViaHeaderAppenderFilter (an HTTP/1.0 upstream's answer gets `1.0 linkerd`).
  */
 function appendVia(rsp: Response): Response {
-  rsp.headers.append(H.via, isHttp10Response(rsp) ? VIA_VALUE_10 : VIA_VALUE);
+  appendField(rsp, H.via, isHttp10Response(rsp) ? VIA_VALUE_10 : VIA_VALUE);
   return rsp;
 }
 
 function appendViaH2(rsp: Response): Response {
-  rsp.headers.append(H.via, VIA_VALUE_H2);
+  appendField(rsp, H.via, VIA_VALUE_H2);
   return rsp;
 }

@@ -35,6 +35,7 @@ import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
 import { H } from "./headers.ts";
+import { field } from "./response_fields.ts";
 import type { ServerTls } from "./node_tls.ts";
 import { rebind, replaceableBind } from "./tls_port.ts";
 
@@ -460,7 +461,7 @@ export function listen(
       const box = trailersOf(rsp);
       const success: Success = box !== undefined && !box.ended
         ? box
-        : successClass(rsp.headers.get(H.successClass)) ??
+        : successClass(field(rsp, H.successClass)) ??
           successClass(trailer(box, H.successClass));
       if (s.rescueOpts.clearContext) {
         try {
