@@ -167,7 +167,10 @@ export function shrink(dst: Uint8Array, n: number): Uint8Array {
  * after more bytes arrive, call again with `from = max(start, to - 3)`.
  */
 export function findBlankLine(b: Uint8Array, from: number, to: number): number {
-  for (let i = b.indexOf(10, from); i !== -1 && i < to; i = b.indexOf(10, i + 1)) {
+  // A byte loop, not `indexOf(10)` per line: each `indexOf` is a call into the runtime, and a
+  // head's lines are short (a 150-byte response head: ~95 against ~135 ns, issue 6).
+  for (let i = from; i < to; i++) {
+    if (b[i] !== 10) continue;
     if (i + 1 >= to) return -1;
     const c = b[i + 1];
     if (c === 10) return i + 2;
