@@ -167,17 +167,33 @@ export function shrink(dst: Uint8Array, n: number): Uint8Array {
  * after more bytes arrive, call again with `from = max(start, to - 3)`.
  */
 export function findBlankLine(b: Uint8Array, from: number, to: number): number {
-  // A byte loop, not `indexOf(10)` per line: each `indexOf` is a call into the runtime, and a
-  // head's lines are short (a 150-byte response head: ~95 against ~135 ns, issue 6).
-  for (let i = from; i < to; i++) {
-    if (b[i] !== 10) continue;
-    if (i + 1 >= to) return -1;
-    const c = b[i + 1];
-    if (c === 10) return i + 2;
-    if (c === 13) {
-      if (i + 2 >= to) return -1;
-      if (b[i + 2] === 10) return i + 3;
+  // Each line is walked byte by byte for its first 64 bytes, then by `indexOf(10)`: a call into
+  // the runtime costs more than a short line's walk, and less than a long one's (issue 6: a
+  // 150-byte response head ~95 against ~135 ns with `indexOf` per line; a 4 KB cookie line ~1.1
+  // µs either way, against ~2.1 µs walked byte by byte).
+  let i = from;
+  while (i < to) {
+    let lf = -1;
+    const stop = i + 64 < to ? i + 64 : to;
+    for (let k = i; k < stop; k++) {
+      if (b[k] === 10) {
+        lf = k;
+        break;
+      }
     }
+    if (lf < 0) {
+      if (stop >= to) return -1;
+      lf = b.indexOf(10, stop);
+      if (lf === -1 || lf >= to) return -1;
+    }
+    if (lf + 1 >= to) return -1;
+    const c = b[lf + 1];
+    if (c === 10) return lf + 2;
+    if (c === 13) {
+      if (lf + 2 >= to) return -1;
+      if (b[lf + 2] === 10) return lf + 3;
+    }
+    i = lf + 1;
   }
   return -1;
 }

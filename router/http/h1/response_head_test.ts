@@ -163,6 +163,36 @@ Deno.test("findHeadEnd() finds the blank line at every split point", () => {
   assertEquals(findHeadEnd(bytes("HTTP/1.1 200 OK\n\nx"), 0, 18), 17); // bare LF end, rejected later
 });
 
+Deno.test("findHeadEnd() agrees with a plain scan on long lines, split anywhere, in a reused buffer", () => {
+  // The search walks a line's first 64 bytes and then calls indexOf: lines on both sides of that.
+  const reference = (b: Uint8Array, from: number, to: number): number => {
+    for (let i = from; i < to; i++) {
+      if (b[i] !== 10) continue;
+      if (i + 1 >= to) return -1;
+      if (b[i + 1] === 10) return i + 2;
+      if (b[i + 1] === 13) {
+        if (i + 2 >= to) return -1;
+        if (b[i + 2] === 10) return i + 3;
+      }
+    }
+    return -1;
+  };
+  const heads = [63, 64, 65, 200, 4000].map((n) =>
+    `HTTP/1.1 200 OK\r\nSet-Cookie: ${"x".repeat(n)}\r\nA: b\r\n\r\nBODY\n`
+  );
+  heads.push("HTTP/1.1 200 OK\n" + "y".repeat(100) + "\n\nz", "x".repeat(130));
+  const buf = new Uint8Array(8192).fill(10); // stale bytes past the end hold line feeds
+  for (const head of heads) {
+    const b = bytes(head);
+    buf.set(b, 7);
+    for (let cut = 0; cut <= b.length; cut++) {
+      for (const from of [7, 7 + Math.max(0, cut - 3)]) {
+        assertEquals(findHeadEnd(buf, from, 7 + cut), reference(buf, from, 7 + cut), `cut ${cut}`);
+      }
+    }
+  }
+});
+
 Deno.test("parseResponseHead() handles many fields (scratch growth)", () => {
   let head = "HTTP/1.1 200 OK\r\n";
   for (let i = 0; i < 500; i++) head += `X-${i}: v${i}\r\n`;
