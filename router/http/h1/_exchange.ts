@@ -116,10 +116,17 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   /**
    * Send `p` and resolve with the response once its head arrived.
    *
-   * @throws {StaleConnection} when a reused connection died before any response byte
+   * @param onStale what answers instead when a reused connection died before any response byte
+   *   (the client's retry on a fresh connection); called here, so the common path needs no
+   *   promise reaction of its own (issue 6)
+   * @throws {StaleConnection} when a reused connection died before any response byte, without
+   *   `onStale`
    * @throws {UpstreamError} for any other failure; the signal's reason on abort
    */
-  async run(p: PreparedRequest): Promise<Response> {
+  async run(
+    p: PreparedRequest,
+    onStale?: (e: StaleConnection) => Promise<Response>,
+  ): Promise<Response> {
     const signal = this.#signal;
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -172,7 +179,9 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
       const res = r instanceof Promise ? await r : r;
       return h.minor === 0 ? markHttp10Response(res) : res;
     } catch (e: unknown) {
-      throw this.#failWith(e);
+      const err = this.#failWith(e);
+      if (onStale !== undefined && err instanceof StaleConnection) return onStale(err);
+      throw err;
     }
   }
 

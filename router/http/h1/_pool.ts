@@ -89,6 +89,7 @@ export class Pool {
    * A connection to `host:port`: the most recently idled live one unless `fresh`, else a new one
    * once the endpoint is under its cap.
    *
+   * @param key `host:port`, when the caller has made it already
    * @throws {ConnectFailed} on connect failure or timeout, or when the pool is closed
    */
   acquire(
@@ -97,9 +98,9 @@ export class Pool {
     signal: AbortSignal | undefined,
     fresh: boolean,
     onConnect?: (() => void) | undefined,
+    key: string = host + ":" + port,
   ): Conn | Promise<Conn> {
     if (this.closed) throw new ConnectFailed(`h1 client closed; nothing sent to ${host}:${port}`);
-    const key = host + ":" + port;
     let ep = this.#eps.get(key);
     if (ep === undefined) {
       const idleMs = this.#idleMs.get(key) ?? this.#cfg.idleTimeoutMs;

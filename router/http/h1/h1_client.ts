@@ -234,6 +234,7 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     let p: PreparedRequest;
     let got: Conn | Promise<Conn>;
     const signal = req.signal;
+    const key = host + ":" + port; // one string for the pool and the exchange
     try {
       try {
         p = prepareRequest(
@@ -253,30 +254,23 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
           : e;
       }
       signal?.throwIfAborted();
-      got = pool.acquire(host, port, signal, false, req.onConnect);
+      got = pool.acquire(host, port, signal, false, req.onConnect, key);
     } catch (e: unknown) {
       return Promise.reject(e);
     }
-    const key = host + ":" + port;
     const hl = req.headLimits;
-    const onStale = (e: unknown) => retryStale(e, host, port, key, signal, p, req, hl);
+    const onStale = (e: StaleConnection) => retryStale(e, host, port, key, signal, p, req, hl);
     if (!(got instanceof Conn)) {
       return got.then((c) =>
-        new Exchange(c, pool, key, limits, signal, hl, req.onInterim).run(p).then(
-          undefined,
-          onStale,
-        )
+        new Exchange(c, pool, key, limits, signal, hl, req.onInterim).run(p, onStale)
       );
     }
-    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim).run(p).then(
-      undefined,
-      onStale,
-    );
+    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim).run(p, onStale);
   }
 
   /** A reused connection died before answering: once more on a fresh one, when replayable. */
   async function retryStale(
-    e: unknown,
+    e: StaleConnection,
     host: string,
     port: number,
     key: string,
@@ -285,9 +279,8 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     req: H1Request,
     headLimits: ResponseHeadLimits | undefined,
   ): Promise<Response> {
-    if (!(e instanceof StaleConnection)) throw e;
     if (!e.replayable) throw e.error;
-    const fresh = await pool.acquire(host, port, signal, true, req.onConnect);
+    const fresh = await pool.acquire(host, port, signal, true, req.onConnect, key);
     try {
       const x = new Exchange(fresh, pool, key, limits, signal, headLimits, req.onInterim);
       return await x.run(p);
