@@ -326,6 +326,9 @@ function wrapAdmin(
 }
 
 /** Whether `p` settles within `ms` (its outcome is not awaited past that). */
+/** After the shutdown grace: how long the answers to the requests it cut may take to go out. */
+const ANSWER_CUT_MS = 1000;
+
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((r) => timer = setTimeout(() => r(false), ms));
@@ -639,6 +642,10 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
       if (tunnels > 0) log.info("tunnels closed", { tunnels });
       // Past the grace, upstream h2 sessions close at once (they would wait 30 s for streams).
       await snap.close(late ? 0 : undefined);
+      // The requests that closing cut short are answered (502 + l5d-err) on their way out: let
+      // those answers reach their clients before the process goes (briefly: a client that does
+      // not read its answer does not hold the exit).
+      if (late) await settlesWithin(drained, ANSWER_CUT_MS);
       await transport.close();
       await statsd?.close();
       await identifierServer?.shutdown();
