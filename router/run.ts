@@ -98,7 +98,9 @@ export async function runServe(
   }
   // Filled in once the linker runs; handlers and the SIGHUP listener exist before it.
   const ref: { reloader?: Reloader } = {};
-  const reloadHandlers = reloadAdminHandlers(() => ref.reloader);
+  let reloaderMade = () => {};
+  const made = new Promise<void>((r) => reloaderMade = r);
+  const reloadHandlers = reloadAdminHandlers(() => ref.reloader, made);
   // SIGHUP's default action kills the process: take it over before anything listens.
   let hupEarly = false;
   const onHup = () => {
@@ -112,6 +114,7 @@ export async function runServe(
   } catch (e: unknown) {
     log.error("cannot start", { error: e });
     Deno.removeSignalListener("SIGHUP", onHup);
+    reloaderMade();
     return 1;
   }
   const onAttempt = reloadMetrics(linker.registry, () => ref.reloader);
@@ -126,7 +129,7 @@ export async function runServe(
       ref.reloader?.setExtraPaths(configDependencies(config));
     },
     onAttempt,
-  });
+  }).finally(reloaderMade);
   // The file may have changed between the first read and the watch: check once now.
   void reloader.reload(hupEarly ? "SIGHUP" : "start");
   await runUntilStopped(linker, log);

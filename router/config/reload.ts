@@ -295,17 +295,38 @@ export function reloadMetrics(
   };
 }
 
+/** How long an admin reload request waits for a reloader still being made at start-up. */
+const READY_WAIT_MS = 5000;
+
 /**
  * The admin routes of a reloader: `POST /admin/reload` (reload now; 400 when rejected) and
- * `GET /admin/reload` (status). `get` returns the reloader once it exists.
+ * `GET /admin/reload` (status). `get` returns the reloader once it exists. The admin server
+ * listens before the reloader is made (it watches the files the serving config names): a
+ * request in between waits for `ready` (settled once the reloader exists or will not, at most
+ * 5 s) instead of being refused, so a reload asked for right after start is not lost.
  */
-export function reloadAdminHandlers(get: () => Reloader | undefined): AdminHandler[] {
+export function reloadAdminHandlers(
+  get: () => Reloader | undefined,
+  ready?: Promise<unknown>,
+): AdminHandler[] {
+  const reloaderSoon = async (): Promise<Reloader | undefined> => {
+    const now = get();
+    if (now !== undefined || ready === undefined) return now;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((r) => timer = setTimeout(r, READY_WAIT_MS));
+    try {
+      await Promise.race([ready.catch(() => {}), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return get();
+  };
   return [
     {
       path: "/admin/reload",
       method: "POST",
       handler: async () => {
-        const reloader = get();
+        const reloader = await reloaderSoon();
         if (!reloader) return Response.json({ error: "not ready" }, { status: 503 });
         const r = await reloader.reload("POST /admin/reload");
         return Response.json({ result: r, status: reloader.status() }, {
@@ -315,7 +336,8 @@ export function reloadAdminHandlers(get: () => Reloader | undefined): AdminHandl
     },
     {
       path: "/admin/reload",
-      handler: () => Response.json(get()?.status() ?? { error: "not ready" }),
+      handler: async () =>
+        Response.json((await reloaderSoon())?.status() ?? { error: "not ready" }),
     },
   ];
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/support/assert.ts";
-import { createReloader } from "./reload.ts";
+import { createReloader, reloadAdminHandlers, type Reloader } from "./reload.ts";
 import { parseConfig } from "./load.ts";
 import { createLogger } from "../../telemetry/log.ts";
 
@@ -168,6 +168,46 @@ Deno.test("createReloader(): a dtab file rewritten in place applies once, writte
     assertEquals(seen, ["/svc => /$/inet/127.0.0.1/2;\n"]);
   } finally {
     r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reloadAdminHandlers(): a reload asked for before the reloader exists waits for it", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/cfg.yaml`;
+  await Deno.writeTextFile(path, GOOD);
+  const ref: { reloader?: Reloader } = {};
+  let made = () => {};
+  const ready = new Promise<void>((r) => made = r);
+  const [post, status] = reloadAdminHandlers(() => ref.reloader, ready);
+  // Asked while the admin server already listens and the reloader is still being made.
+  const asked = post!.handler(new Request("http://admin/admin/reload", { method: "POST" }));
+  const askedStatus = status!.handler(new Request("http://admin/admin/reload"));
+  await Deno.writeTextFile(path, OTHER);
+  let applied = 0;
+  ref.reloader = await createReloader({
+    path,
+    text: GOOD,
+    apply: () => Promise.resolve(void applied++),
+    log: createLogger({ level: "off" }),
+    pollMs: 0,
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+  });
+  made();
+  try {
+    const rsp = await asked;
+    assertEquals(rsp.status, 200);
+    assertEquals((await rsp.json()).result.outcome, "applied");
+    assertEquals(applied, 1);
+    assertEquals(typeof (await (await askedStatus).json()).version, "string");
+    // Without one ever made (start-up failed), the answer is 503 once `ready` settles.
+    const [none] = reloadAdminHandlers(() => undefined, Promise.resolve());
+    const refused = await none!.handler(
+      new Request("http://admin/admin/reload", { method: "POST" }),
+    );
+    assertEquals([refused.status, await refused.json()], [503, { error: "not ready" }]);
+  } finally {
+    ref.reloader.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -141,13 +141,15 @@ export async function runServeWorkers(
   log.info("workers started", { workers: pool.count });
   const merged = createMergedRegistry(createRegistry());
   const ref: { reloader?: Reloader } = {};
+  let reloaderMade = () => {};
+  const made = new Promise<void>((r) => reloaderMade = r);
   const handlers: AdminHandler[] = [
     {
       path: "/admin/workers.json",
       handler: async () => Response.json(workerRequests(await pool.metrics())),
     },
   ];
-  if (path !== "-") handlers.push(...reloadAdminHandlers(() => ref.reloader));
+  if (path !== "-") handlers.push(...reloadAdminHandlers(() => ref.reloader, made));
   let hupEarly = false;
   const onHup = () => {
     if (ref.reloader) void ref.reloader.reload("SIGHUP");
@@ -174,6 +176,7 @@ export async function runServeWorkers(
   } catch (e: unknown) {
     log.error("cannot start", { error: e });
     if (path !== "-") Deno.removeSignalListener("SIGHUP", onHup);
+    reloaderMade();
     await pool.shutdown();
     return 1;
   }
@@ -200,7 +203,7 @@ export async function runServeWorkers(
         ref.reloader?.setExtraPaths(configDependencies(config));
       },
       onAttempt,
-    });
+    }).finally(reloaderMade);
     void reloader.reload(hupEarly ? "SIGHUP" : "start");
   }
   const keep = keepServingOnStrayErrors(log);
