@@ -1,5 +1,10 @@
 import { assertEquals } from "../../tests/support/assert.ts";
-import { createReloader, reloadAdminHandlers, type Reloader } from "./reload.ts";
+import {
+  createReloader,
+  reloadAdminHandlers,
+  type Reloader,
+  type ReloaderOptions,
+} from "./reload.ts";
 import { parseConfig } from "./load.ts";
 import { createLogger } from "../../telemetry/log.ts";
 
@@ -9,18 +14,27 @@ const OTHER =
   "routers: [{protocol: http, servers: [{port: 0}], dtab: /svc => /$/inet/127.0.0.1/2;}]\n";
 const BAD = "routers: [{protocol: http, servers: [{port: 0}], bogus: 1}]\n";
 
+/** A reloader of `GOOD` that logs nothing, parses in-process and does not poll unless told to. */
+function quietReloader(
+  opts: Pick<ReloaderOptions, "path" | "apply"> & Partial<ReloaderOptions>,
+): Promise<Reloader> {
+  return createReloader({
+    text: GOOD,
+    log: createLogger({ level: "off" }),
+    pollMs: 0,
+    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
+    ...opts,
+  });
+}
+
 Deno.test("createReloader(): a rejected text is re-checked on a manual reload; the serving text is unchanged", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/cfg.yaml`;
   await Deno.writeTextFile(path, GOOD);
   let applied = 0;
-  const r = await createReloader({
+  const r = await quietReloader({
     path,
-    text: GOOD,
     apply: () => Promise.resolve(void applied++),
-    log: createLogger({ level: "off" }),
-    pollMs: 0,
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   try {
     await Deno.writeTextFile(path, BAD);
@@ -50,13 +64,9 @@ Deno.test("createReloader(): a config deleted and re-created as it was is servin
   const path = `${dir}/cfg.yaml`;
   await Deno.writeTextFile(path, GOOD);
   let applied = 0;
-  const r = await createReloader({
+  const r = await quietReloader({
     path,
-    text: GOOD,
     apply: () => Promise.resolve(void applied++),
-    log: createLogger({ level: "off" }),
-    pollMs: 0,
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   try {
     await Deno.remove(path);
@@ -89,14 +99,11 @@ Deno.test("createReloader(): a config in a ConfigMap item directory is followed"
   await version(1, GOOD);
   await Deno.symlink("..data/l5d", `${vol}/l5d`);
   const texts: string[] = [];
-  const r = await createReloader({
+  const r = await quietReloader({
     path: `${vol}/l5d/linkerd.yaml`,
-    text: GOOD,
     apply: (_config, text) => Promise.resolve(void texts.push(text)),
-    log: createLogger({ level: "off" }),
     debounceMs: 20,
     pollMs: 0, // the watch alone
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   try {
     for (const [v, text] of [[2, OTHER], [3, GOOD], [4, OTHER]] as const) {
@@ -116,14 +123,10 @@ Deno.test("createReloader(): an in-place rewrite read while empty is no failure"
   const path = `${dir}/cfg.yaml`;
   await Deno.writeTextFile(path, GOOD);
   const texts: string[] = [];
-  const r = await createReloader({
+  const r = await quietReloader({
     path,
-    text: GOOD,
     apply: (_config, text) => Promise.resolve(void texts.push(text)),
-    log: createLogger({ level: "off" }),
     debounceMs: 40,
-    pollMs: 0,
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   try {
     // Truncated, then written 80 ms later: the watch's reload (debounce 40 ms) runs in between.
@@ -147,15 +150,11 @@ Deno.test("createReloader(): a dtab file rewritten in place applies once, writte
   await Deno.writeTextFile(path, GOOD);
   await Deno.writeTextFile(dtab, "/svc => /$/inet/127.0.0.1/1;\n");
   const seen: string[] = [];
-  const r = await createReloader({
+  const r = await quietReloader({
     path,
-    text: GOOD,
     apply: async () => void seen.push(await Deno.readTextFile(dtab)),
-    log: createLogger({ level: "off" }),
     debounceMs: 40,
-    pollMs: 0,
     extraPaths: [dtab],
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   try {
     const f = await Deno.open(dtab, { write: true, truncate: true });
@@ -185,13 +184,9 @@ Deno.test("reloadAdminHandlers(): a reload asked for before the reloader exists 
   const askedStatus = status!.handler(new Request("http://admin/admin/reload"));
   await Deno.writeTextFile(path, OTHER);
   let applied = 0;
-  ref.reloader = await createReloader({
+  ref.reloader = await quietReloader({
     path,
-    text: GOOD,
     apply: () => Promise.resolve(void applied++),
-    log: createLogger({ level: "off" }),
-    pollMs: 0,
-    parse: (text, file) => Promise.resolve(parseConfig(text, file)),
   });
   made();
   try {
