@@ -8,8 +8,8 @@
  * @module
  */
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { runCli, startSwitchyard } from "../support/switchyard.ts";
-import { grpcCalls, metrics, startPortPeer } from "../support/h2_peers.ts";
+import { adminMetrics, runCli, startSwitchyard } from "../support/switchyard.ts";
+import { grpcCalls, startPortPeer } from "../support/h2_peers.ts";
 import { curl, startUpstream } from "../support/upstream.ts";
 
 const METHODS = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE", "POST", "PATCH"] as const;
@@ -44,7 +44,7 @@ routers:${
       retried[label] = [];
       for (const method of METHODS) {
         const svc = `rt/${label}/service/svc/dog`;
-        const before = (await metrics(sy.admin))[`${svc}/retries/budget_exhausted`] ?? 0;
+        const before = (await adminMetrics(sy.admin))[`${svc}/retries/budget_exhausted`] ?? 0;
         const r = await curl([
           "--http2-prior-knowledge",
           ...(method === "HEAD" ? ["-I"] : ["-X", method]),
@@ -53,7 +53,7 @@ routers:${
           `http://127.0.0.1:${sy.ports[label]![0]}/500`,
         ]);
         assertEquals(r.status, 500, `${label} ${method}`);
-        const m = await metrics(sy.admin);
+        const m = await adminMetrics(sy.admin);
         if ((m[`${svc}/retries/budget_exhausted`] ?? 0) > before) retried[label]!.push(method);
         assertEquals(m[`${svc}/failures`], METHODS.indexOf(method) + 1, "5XX are failures");
       }
@@ -86,7 +86,7 @@ routers:
     for (let i = 0; i < 6; i++) {
       assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 500);
     }
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const svc = "rt/r/service/svc/world";
     assertEquals([m[`${svc}/success`], m[`${svc}/failures`] ?? 0], [6, 0]);
     // Not failures, so failure accrual never marks the node dead: it saw all 6.
@@ -121,7 +121,7 @@ routers:${router("codes", "\n      successStatusCodes:\n      - 0\n      - 3\n  
       const results = await grpcCalls(`127.0.0.1:${sy.ports[label]![0]}`, ["bad", "ok"]);
       assertEquals(results, [{ code: 3 }, { text: "hi ok" }], label);
     }
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const counts = (label: string) => {
       const svc = `rt/${label}/service/svc/hello.Greeter`;
       return [m[`${svc}/success`] ?? 0, m[`${svc}/failures`] ?? 0];
@@ -165,12 +165,12 @@ routers:
       `http://127.0.0.1:${sy.ports.http![0]}/fail-once`,
     ]);
     assertEquals(r.status, 200, "the 503 was retried");
-    let m = await metrics(sy.admin);
+    let m = await adminMetrics(sy.admin);
     assertEquals(m["rt/http/service/svc/dog/retries/total"], 1);
 
     const results = await grpcCalls(`127.0.0.1:${sy.ports.grpc![0]}`, ["bad", "fail"]);
     assertEquals(results, [{ code: 3 }, { code: 14 }]);
-    m = await metrics(sy.admin);
+    m = await adminMetrics(sy.admin);
     // The reserve (1/s × 10 s) pays for 10 retries, all of them of UNAVAILABLE.
     assertEquals(m["rt/grpc/service/svc/hello.Greeter/retries/total"], 10);
     const calls = (c: string) => grpc.peer.lines.filter((l) => l.call === c).length;

@@ -9,12 +9,8 @@
  * @module
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
-}
 
 /** An upstream that answers 503 to its first `failures` requests, then 200; notes each arrival. */
 function flaky(failures: number) {
@@ -64,7 +60,7 @@ Deno.test("docs retries: the page's example (budget + jittered 10..10000 ms) ret
     const r = await curl(["-H", "Host: world", `http://${sy.proxy()}/`]);
     assertEquals([r.status, r.body], [200, "up"]);
     assertEquals(f.at.length, 4);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/r/service/svc/world/retries/total"], 3);
     // Decorrelated jitter from 10 ms: the first wait is 10 ms, each next one at most 3× the last.
     const gaps = f.gaps();
@@ -137,7 +133,7 @@ Deno.test("docs retries: percentCanRetry 0.1 allows 1 retry per 10 calls, 2.0 al
       for (let i = 0; i < calls; i++) {
         assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 503);
       }
-      const m = await metrics(sy.admin);
+      const m = await adminMetrics(sy.admin);
       assertEquals(
         [hits, m["rt/r/service/svc/world/retries/total"]],
         [calls + retries, retries],
@@ -178,7 +174,7 @@ routers:
       assertEquals(r.status, 200);
       assert(ms < 1500, `request ${i} took ${ms.toFixed(0)} ms`);
     }
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assert(
       (m["rt/r/client/#/io.l5d.fs/world/retries/requeues"] ?? 0) >= 1,
       "some requests were requeued",

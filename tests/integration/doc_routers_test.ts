@@ -7,12 +7,8 @@
  * @module
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
-}
 
 // "Router Parameters": the example router (label myPackIce, dstPrefix /walruses/http, a dtab through
 // /host to io.l5d.fs, originator, bindingTimeoutMs) with the "Binding Cache" example's sizes.
@@ -57,7 +53,7 @@ routers:
       miss.headers.get("l5d-err") ?? "no l5d-err",
     );
     // Stats are under the router's label, with the originator gauge.
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/myPackIce/originator"], 1);
     assertEquals(m["rt/myPackIce/client/#/io.l5d.fs/foo/requests"], 1);
     assertEquals(m["rt/http/originator"], undefined);
@@ -80,7 +76,7 @@ routers:
   try {
     assertEquals(Object.keys(sy.ports), ["http"]);
     assertEquals((await curl(["-H", "Host: web", `http://${sy.proxy("http")}/`])).status, 200);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m[`rt/http/client/$/inet/127.0.0.1/${up.port}/requests`], 1);
     assertEquals(m[`rt/http/server/127.0.0.1/${sy.ports["http"]![0]}/requests`], 1);
   } finally {
@@ -118,7 +114,9 @@ routers:
   servers: [{ip: 127.0.0.1, port: 0}]
 `);
   const removals = async (up: number) =>
-    (await metrics(sy.admin))[`rt/http/client/$/inet/127.0.0.1/${up}/failure_accrual/removals`] ??
+    (await adminMetrics(sy.admin))[
+      `rt/http/client/$/inet/127.0.0.1/${up}/failure_accrual/removals`
+    ] ??
       0;
   const send = async (host: string, n: number) => {
     for (let i = 0; i < n; i++) {
@@ -194,7 +192,7 @@ routers:
     assert(bar.headers.get("l5d-err"), "a timeout is a Linkerd error");
     assertEquals((await get("foo", "/slow?ms=700")).status, 503);
     assertEquals((await get("baz", "/slow?ms=700")).status, 200);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     for (const svc of ["foo", "bar", "baz"]) {
       assertEquals(m[`rt/http/service/svc/${svc}/retries/total`], 1, svc);
     }

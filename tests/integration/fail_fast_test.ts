@@ -9,14 +9,10 @@
  * @module
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { adminMetrics, outgoingFsConfig, startSwitchyard } from "../support/switchyard.ts";
+import { eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 const CLIENT = "rt/outgoing/client/#/io.l5d.fs/world";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
-}
 
 /** `n` sequential GETs (Host: world) over one keep-alive client: statuses and bodies. */
 async function sequential(proxy: string, n: number): Promise<{ status: number; body: string }[]> {
@@ -34,17 +30,7 @@ async function start(failFast: boolean) {
   const live = startUpstream("world", () => new Response("live"));
   const deadPort = freePort();
   const dir = await fsNamerDir({ world: `${live.fsLine}\n127.0.0.1 ${deadPort}\n` });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: outgoing
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-  client:
-    failFast: ${failFast}
-`);
+  const sy = await startSwitchyard(outgoingFsConfig(dir, { client: `    failFast: ${failFast}` }));
   return { live, deadPort, sy };
 }
 
@@ -55,7 +41,7 @@ Deno.test("client.failFast: a refused endpoint is marked down at its first refus
   try {
     const first = await sequential(sy.proxy(), 40);
     assertEquals(first.map((r) => r.status), new Array(40).fill(200), "every request answered");
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m[`${CLIENT}/failfast/marked_dead`], 1);
     assertEquals(m[`${CLIENT}/failfast/marked_available`], 0);
     assertEquals(m[`${dead}/failfast/is_marked_dead`], 1);
@@ -72,12 +58,12 @@ Deno.test("client.failFast: a refused endpoint is marked down at its first refus
     );
     assert(
       await eventually(
-        async () => (await metrics(sy.admin))[`${CLIENT}/failfast/marked_available`] === 1,
+        async () => (await adminMetrics(sy.admin))[`${CLIENT}/failfast/marked_available`] === 1,
         8000,
       ),
       "marked available within 8 s",
     );
-    const m2 = await metrics(sy.admin);
+    const m2 = await adminMetrics(sy.admin);
     assertEquals(m2[`${dead}/failfast/is_marked_dead`], 0);
     assertEquals(m2[`${dead}/failfast/unhealthy_for_ms`], 0);
     const after = await sequential(sy.proxy(), 40);
@@ -98,7 +84,7 @@ Deno.test("client.failFast: without it (the default) the refused endpoint is dia
   try {
     const rs = await sequential(sy.proxy(), 40);
     assertEquals(rs.map((r) => r.status), new Array(40).fill(200));
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m[`${CLIENT}/failfast/marked_dead`], undefined, "no failfast stats (Finagle)");
     assertEquals(m[`${dead}/failfast/is_marked_dead`], undefined, "no fail-fast state at all");
     assertEquals(m[`${dead}/requests`], 5, "five refused connections: consecutiveFailures(5)");

@@ -4,9 +4,9 @@
  * (`tests/support/h2_peer.ts`), as in `h2_test.ts`.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { eventually, fsNamerDir } from "../support/upstream.ts";
-import { grpcCalls, metrics, startPeer, startPortPeer } from "../support/h2_peers.ts";
+import { grpcCalls, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 Deno.test("h2 gRPC: calls waiting for a stream move to a new connection on GOAWAY", async () => {
   // A gRPC server that allows 5 streams per connection and closes each connection with GOAWAY
@@ -33,7 +33,7 @@ routers:
     const result = await load.next(60_000);
     await load.exited;
     assertEquals(result.codes, { ok: 300 });
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const client = "rt/grpc/client/#/io.l5d.fs/hello.Greeter";
     // The upstream did close connections while calls waited (else this proves nothing).
     assert(m[`${client}/connects`]! >= 2, `connects: ${m[`${client}/connects`]}`);
@@ -70,8 +70,8 @@ routers:
     await short.exited;
     const pending = "rt/grpc/client/#/io.l5d.fs/hello.Greeter/pending";
     // Only the 2 long calls are left; the 20 cancelled ones are gone, never sent upstream.
-    await eventually(async () => (await metrics(sy.admin))[pending] === 2, 5_000);
-    assertEquals((await metrics(sy.admin))[pending], 2);
+    await eventually(async () => (await adminMetrics(sy.admin))[pending] === 2, 5_000);
+    assertEquals((await adminMetrics(sy.admin))[pending], 2);
     assertEquals(up.peer.lines.filter((l) => l.call).length, 2);
   } finally {
     await long.kill();
@@ -104,8 +104,8 @@ routers:
     const cancelled = () => up.peer.lines.some((l) => l.cancelled === "sleep:20000");
     assert(await eventually(cancelled, 10_000), "the upstream call was not cancelled");
     const pending = "rt/grpc/service/svc/hello.Greeter/pending";
-    await eventually(async () => (await metrics(sy.admin))[pending] === 0, 5_000);
-    assertEquals((await metrics(sy.admin))[pending], 0);
+    await eventually(async () => (await adminMetrics(sy.admin))[pending] === 0, 5_000);
+    assertEquals((await adminMetrics(sy.admin))[pending], 0);
   } finally {
     await sy.stop();
     await up.peer.kill();
@@ -138,7 +138,7 @@ routers:${router("always", "{kind: io.l5d.h2.grpc.alwaysRetryable}")}${
       // UNAVAILABLE (14), then INVALID_ARGUMENT (3): one call each, the client sees the status.
       const results = await grpcCalls(`127.0.0.1:${sy.ports[label]![0]}`, ["fail", "bad"]);
       assertEquals(results, [{ code: 14 }, { code: 3 }], label);
-      const m = await metrics(sy.admin);
+      const m = await adminMetrics(sy.admin);
       const svc = `rt/${label}/service/svc/hello.Greeter`;
       assertEquals([m[`${svc}/requests`], m[`${svc}/failures`]], [2, 2], label);
       attempts[label] = [m[`rt/${label}/client/$/inet/127.0.0.1/${up.port}/requests`]!];

@@ -7,9 +7,9 @@
  * Real nghttp clients and `node:http2` upstreams (`tests/support/h2_peer.ts`) on loopback.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { fsNamerDir } from "../support/upstream.ts";
-import { metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
+import { nghttp, startPortPeer } from "../support/h2_peers.ts";
 
 // The upstream sees the SETTINGS of the client each name was bound to: `/$/inet/…` and two
 // io.l5d.fs clients to the same endpoint, each with its own entries' values.
@@ -108,7 +108,7 @@ routers:
       assert(out.includes("part two"), `${name}: ${out}`);
       assert(out.includes("grpc-status: 14"), `${name}: ${out}`);
     }
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const retries = (s: string) => m[`rt/h2/service/svc/${s}/retries/total`] ?? 0;
     assertEquals(
       { flow: retries("flow"), wait: retries("wait"), small: retries("small") },

@@ -5,9 +5,9 @@
  * (`tests/support/h2_peer.ts`): Deno's node:http2 has aborted a process on closing sessions.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir } from "../support/upstream.ts";
-import { grpcCalls, metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
+import { grpcCalls, nghttp, startPortPeer } from "../support/h2_peers.ts";
 import { makeCerts } from "../support/certs.ts";
 
 Deno.test("h2: gRPC routed by service with io.l5d.header.path, grpc.default retries UNAVAILABLE only", async () => {
@@ -58,7 +58,7 @@ routers:
     // A message larger than the response buffer and the stream window streams through.
     assertEquals(results[3], { text: "len 300003" });
 
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const svc = "rt/grpc/service/svc/hello.Greeter";
     assertEquals(m[`${svc}/requests`], 4);
     assertEquals(m[`${svc}/success`], 2);
@@ -173,7 +173,7 @@ routers:
     }).output();
     const summary = new TextDecoder().decode(burst.stdout);
     assert(summary.includes("status codes: 30 2xx"), summary);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/h2/service/svc/rpc/failures"], 1);
     assertEquals(m["rt/h2/service/svc/rpc/success"] ?? 0, 0);
     assertEquals(m["rt/h2/service/svc/web/requests"], 1);

@@ -11,29 +11,16 @@
  * @module
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, fsNamerDir, startUpstream, type Upstream } from "../support/upstream.ts";
+import { adminMetrics, outgoingFsConfig, startSwitchyard } from "../support/switchyard.ts";
+import { fsNamerDir, startUpstream, type Upstream } from "../support/upstream.ts";
 
 const CLIENT = "rt/outgoing/client/#/io.l5d.fs/world";
 
 async function setup(ups: Upstream[], failureAccrual: string) {
   const dir = await fsNamerDir({ world: ups.map((u) => u.fsLine).join("\n") });
-  const sy = await startSwitchyard(`
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: outgoing
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-  client:
-    failureAccrual: ${failureAccrual}
-`);
-  return sy;
-}
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
+  return await startSwitchyard(
+    outgoingFsConfig(dir, { client: `    failureAccrual: ${failureAccrual}` }),
+  );
 }
 
 function endpointRequests(m: Record<string, number>, up: Upstream): number {
@@ -68,7 +55,7 @@ Deno.test("linkerd SuccessRateTest: io.l5d.successRate marks a failing endpoint 
   );
   try {
     const st = await sequential(sy.proxy(), 150);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const per = ups.map((u) => endpointRequests(m, u));
     console.log(`attempts per endpoint ${per.join("/")}`);
     assertEquals(per[2], 10, "the failing endpoint served 10 requests, then was marked dead");
@@ -103,7 +90,7 @@ Deno.test("linkerd SuccessRateWindowedTest: io.l5d.successRateWindowed judges on
       await get();
       n++;
     }
-    const early = await metrics(sy.admin);
+    const early = await adminMetrics(sy.admin);
     const badEarly = endpointRequests(early, ups[1]!);
     console.log(`first 0.5 s: ${n} requests, ${badEarly} to the failing endpoint`);
     assert(badEarly >= 5, `the failing endpoint saw enough requests to judge: ${badEarly}`);
@@ -113,17 +100,19 @@ Deno.test("linkerd SuccessRateWindowedTest: io.l5d.successRateWindowed judges on
     while (Date.now() - t0 < 10_000 && n < 20_000) {
       await get();
       n++;
-      if (n % 10 === 0 && (await metrics(sy.admin))[`${CLIENT}/failure_accrual/removals`] === 1) {
+      if (
+        n % 10 === 0 && (await adminMetrics(sy.admin))[`${CLIENT}/failure_accrual/removals`] === 1
+      ) {
         removedAt = Date.now() - t0;
         break;
       }
     }
     console.log(`marked dead ${removedAt} ms after the first request`);
     assert(removedAt >= 1000, `marked dead after the 1 s window: ${removedAt}`);
-    const bad = endpointRequests(await metrics(sy.admin), ups[1]!);
+    const bad = endpointRequests(await adminMetrics(sy.admin), ups[1]!);
     const after = await sequential(sy.proxy(), 20);
     assertEquals(after, Array(20).fill(200), "only the healthy endpoint serves now");
-    assertEquals(endpointRequests(await metrics(sy.admin), ups[1]!), bad);
+    assertEquals(endpointRequests(await adminMetrics(sy.admin), ups[1]!), bad);
   } finally {
     await sy.stop();
     await Promise.all(ups.map((u) => u.close()));
@@ -141,12 +130,12 @@ Deno.test("linkerd SuccessRateWindowedTest: fewer than 5 requests in the window 
   );
   try {
     const slow = await sequential(sy.proxy(), 8, 400);
-    const m1 = await metrics(sy.admin);
+    const m1 = await adminMetrics(sy.admin);
     assertEquals(slow, Array(8).fill(500));
     assertEquals(m1[`${CLIENT}/failure_accrual/removals`] ?? 0, 0);
     assertEquals(endpointRequests(m1, ups[0]!), 8);
     await sequential(sy.proxy(), 10);
-    assertEquals((await metrics(sy.admin))[`${CLIENT}/failure_accrual/removals`], 1);
+    assertEquals((await adminMetrics(sy.admin))[`${CLIENT}/failure_accrual/removals`], 1);
   } finally {
     await sy.stop();
     await Promise.all(ups.map((u) => u.close()));
@@ -166,7 +155,7 @@ Deno.test("linkerd ConsecutiveFailuresTest: a success resets the count; `failure
   );
   try {
     await sequential(sy.proxy(), 60);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const per = ups.map((u) => endpointRequests(m, u));
     console.log(`attempts per endpoint ${per.join("/")}`);
     assertEquals(per[1], 2, "the always-failing endpoint: dead at its 2nd failure in a row");

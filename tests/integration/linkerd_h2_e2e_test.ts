@@ -4,8 +4,8 @@
  * upstream peer (`tests/support/h2_peer.ts`, a child process) and nghttp as the client.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { metrics, nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
+import { nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
 import { freePort } from "../support/upstream.ts";
 
 /** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
@@ -71,16 +71,16 @@ routers:
     }
     const gauge = (m: Record<string, number>, label: string) =>
       m[`rt/${label}/client/${dst.slice(1)}/connections`];
-    const now = await metrics(sy.admin);
+    const now = await adminMetrics(sy.admin);
     for (const label of ["idle", "static", "kept"]) assertEquals(gauge(now, label), 1, label);
     assert(
       await waitFor(async () => {
-        const m = await metrics(sy.admin);
+        const m = await adminMetrics(sy.admin);
         return gauge(m, "idle") === 0 && gauge(m, "static") === 0;
       }, 5000),
       "idle h2 client connections were not closed after idleTimeMs",
     );
-    assertEquals(gauge(await metrics(sy.admin), "kept"), 1);
+    assertEquals(gauge(await adminMetrics(sy.admin), "kept"), 1);
     // A closed session is reopened by the next request.
     const again = await nghttp(["-H", ":authority: dog", `http://127.0.0.1:${sy.ports.idle![0]}/`]);
     assert(again.includes("path=/ "), again);
@@ -113,7 +113,7 @@ routers:
       const out = await nghttp(["-H", ":authority: dog", `${url}/${i}`]);
       assert(out.includes(`path=/${i} `), out);
     }
-    let m = await metrics(sy.admin);
+    let m = await adminMetrics(sy.admin);
     assertEquals([m[`${client}/connects`], m[`${client}/connections`]], [1, 1], "reused");
     // A stream that is open when the session reaches its life time (/slow ends 300 ms after its
     // head) finishes whole, with its trailers.
@@ -125,13 +125,16 @@ routers:
     assert(trailers.includes("grpc-status: 14"), trailers.join("\n"));
     assert(performance.now() - t0 > 1000, "the stream outlived the session's life time");
     assert(
-      await waitFor(async () => (await metrics(sy.admin))[`${client}/connections`] === 0, 3000),
+      await waitFor(
+        async () => (await adminMetrics(sy.admin))[`${client}/connections`] === 0,
+        3000,
+      ),
       "the h2 client session was not closed after lifeTimeMs",
     );
     // The next request opens a new session.
     const again = await nghttp(["-H", ":authority: dog", `${url}/again`]);
     assert(again.includes("path=/again "), again);
-    m = await metrics(sy.admin);
+    m = await adminMetrics(sy.admin);
     assertEquals([m[`${client}/connects`], m[`${client}/connections`]], [2, 1]);
   } finally {
     await sy.stop();
@@ -184,7 +187,7 @@ routers:
     const [okHead, okTrailers] = await get("five", "/x");
     assert(!okHead.some((f) => f.startsWith("l5d-success-class")), okHead.join("\n"));
     assert(okTrailers.includes("l5d-success-class: 1.0"), okTrailers.join("\n"));
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/all/service/svc/foo/success"], 3);
     assertEquals(m["rt/five/service/svc/foo/failures"], 1);
     assertEquals(m["rt/five/service/svc/foo/success"], 1);
@@ -258,7 +261,7 @@ Deno.test("h2 linker chain: each hop replaces the upstream's l5d-success-class t
     assert(head.includes(":status: 200"), head.join("\n"));
     const classes = [...head, ...trailers].filter((f) => f.startsWith("l5d-success-class"));
     assertEquals(classes, ["l5d-success-class: 1.0"]);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     for (let i = 0; i < 3; i++) {
       const server = `rt/hop${i}/server/127.0.0.1/${ports[i]}`;
       assertEquals([m[`${server}/success`], m[`${server}/failures`] ?? 0], [1, 0], `hop${i}`);

@@ -7,8 +7,8 @@
  * - finagle/h2/src/test/.../netty4/Netty4StreamTransportTest.scala (connection-specific fields)
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { metrics, nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
+import { nghttp, startPeer, startPortPeer } from "../support/h2_peers.ts";
 
 async function waitFor(f: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -63,7 +63,7 @@ Deno.test("linkerd H2EndToEndTest: single and concurrent requests multiplex over
     const fast = out.indexOf("delayed 50");
     const slow = out.indexOf("delayed 800");
     assert(fast >= 0 && slow > fast, out);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m[`rt/h2/client/$/inet/127.1/${up.port}/connects`], 1);
     assertEquals(m[`rt/h2/client/$/inet/127.1/${up.port}/requests`], 2);
   } finally {

@@ -6,8 +6,8 @@
  * - linkerd/protocol/h2/src/e2e/.../StreamClassificationEndToEndTest.scala
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { metrics, nghttp, startPortPeer } from "../support/h2_peers.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
+import { nghttp, startPortPeer } from "../support/h2_peers.ts";
 
 /** nghttp -v's received fields, split at the first END_HEADERS: `[head, trailers]`. */
 function headAndTrailers(verbose: string): [string[], string[]] {
@@ -45,7 +45,7 @@ const RETRY_STATS = [
 
 /** The service's `retries/*` counters (0 when absent) and `per_request` sum. */
 async function retryStats(admin: string, svc = "rt/h2/service/svc/dog") {
-  const m = await metrics(admin);
+  const m = await adminMetrics(admin);
   const out: Record<string, number> = {};
   for (const k of RETRY_STATS) out[k] = m[`${svc}/retries/${k}`] ?? 0;
   out["per_request.sum"] = m[`${svc}/retries/per_request.sum`] ?? 0;
@@ -221,7 +221,7 @@ routers:
   try {
     const out = await send("all", "/fail-once");
     assert(out.includes(":status: 200"), out);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const server = `rt/all/server/127.0.0.1/${sy.ports.all![0]}`;
     const client = `rt/all/client/$/inet/127.1/${up.port}/service/svc/foo`;
     assertEquals([m[`${server}/success`], m[`${server}/failures`] ?? 0], [1, 0]);
@@ -233,7 +233,7 @@ routers:
     // allSuccessful: the upstream's 503 is a success at every level, and not retried.
     const rsp = await send("ok", "/fail-once");
     assert(rsp.includes(":status: 503"), rsp);
-    const n = await metrics(sy.admin);
+    const n = await adminMetrics(sy.admin);
     const okClient = `rt/ok/client/$/inet/127.1/${up2.port}/service/svc/foo`;
     assertEquals([n[`${okClient}/success`], n[`${okClient}/failures`] ?? 0], [1, 0]);
     assertEquals([n["rt/ok/service/svc/foo/success"], n["rt/ok/service/svc/foo/failures"] ?? 0], [

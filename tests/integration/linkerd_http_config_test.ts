@@ -7,15 +7,11 @@
  * ResponseClassifiersTest's NonRetryableChunked cases in `resilience_test.ts`.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { runCli, startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, runCli, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 const enc = new TextEncoder();
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
 
 Deno.test("linkerd HttpConfigTest: parse config, MaxInitialLineSize, streaming options", async (t) => {
   const app = startUpstream("app");
@@ -177,7 +173,7 @@ routers:
     const r = await curl(["-H", "Host: wild", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 502);
     assert(r.headers.get("l5d-err"), "l5d-err");
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/http/service/svc/wild/failures"], 1);
     const cls = "com.twitter.finagle.naming.buoyant.RichConnectionFailedExceptionWithPath";
     assertEquals(m[`rt/http/service/svc/wild/failures/${cls}`], 1);
@@ -210,7 +206,7 @@ routers:
   try {
     // 'increments http status code stats on success' (server and client stacks).
     assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy()}/`])).status, 404);
-    let m = await metrics(sy.admin);
+    let m = await adminMetrics(sy.admin);
     assertEquals(
       [m[`${server}/status/404`], m[`${server}/status/4XX`]],
       [1, 1],
@@ -219,7 +215,7 @@ routers:
     // 'treats exceptions as 500 failures': the client saw no response (status/error); the
     // server answered the ErrorResponder's 502.
     assertEquals((await curl(["-H", "Host: down", `http://${sy.proxy()}/`])).status, 502);
-    m = await metrics(sy.admin);
+    m = await adminMetrics(sy.admin);
     assertEquals(m[`${downClient}/status/error`], 1);
     assertEquals([m[`${server}/status/502`], m[`${server}/status/5XX`]], [1, 1]);
   } finally {

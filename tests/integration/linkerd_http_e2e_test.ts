@@ -6,16 +6,12 @@
  * are read from /admin/metrics.json, as deltas where a router serves several cases.
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 import { curl, eventually, startUpstream } from "../support/upstream.ts";
 import { makeCerts } from "../support/certs.ts";
 
 type Metrics = Record<string, number>;
-
-async function metrics(admin: string): Promise<Metrics> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
 
 /** The values of `keys` under `scope/` (absent is undefined, as Linkerd's `.get` is None). */
 function pick(m: Metrics, scope: string, keys: string[]): (number | undefined)[] {
@@ -43,12 +39,12 @@ routers:
   try {
     const ok = await curl(["-H", "Host: dog", `http://${sy.proxy()}/woof`]);
     assertEquals([ok.status, ok.body], [200, "woof"]);
-    let m = await metrics(sy.admin);
+    let m = await adminMetrics(sy.admin);
     assertEquals(pick(m, server, rsf), [1, 1, 0]);
     assertEquals(pick(m, client, rsf), [1, 1, 0]);
     const err = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
     assertEquals(err.status, 500);
-    m = await metrics(sy.admin);
+    m = await adminMetrics(sy.admin);
     assertEquals(pick(m, server, rsf), [2, 1, 1]);
     assertEquals(pick(m, client, rsf), [2, 1, 1]);
   } finally {
@@ -72,7 +68,7 @@ routers:
   try {
     const r = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 502);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const [requests, success, failures] = pick(m, server, ["requests", "success", "failures"]);
     assertEquals([requests, success ?? 0, failures], [1, 0, 1]);
     const svc = pick(m, "rt/http/service/svc/dog", ["requests", "success", "failures"]);
@@ -125,11 +121,11 @@ routers:
   ];
   try {
     for (const method of ["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "PUT", "POST", "PATCH"]) {
-      const before = await metrics(sy.admin);
+      const before = await adminMetrics(sy.admin);
       failNext = true;
       const args = method === "HEAD" ? ["-I"] : ["-X", method];
       const r = await curl([...args, "-H", "Host: dog", `http://${sy.proxy()}/`]);
-      const after = await metrics(sy.admin);
+      const after = await adminMetrics(sy.admin);
       const delta = keys.map(([s, k]) => (after[`${s}/${k}`] ?? 0) - (before[`${s}/${k}`] ?? 0));
       if (retryable.includes(method)) {
         assertEquals(r.status, 200, method);
@@ -181,7 +177,7 @@ routers:
     assertEquals([r.status, r.body], [500, "boom"]);
     assertEquals(dog.heads.length, 1, "not retried");
     assert(dog.heads[0]!.startsWith("CONNECT /x HTTP/1.1\r\n"), dog.heads[0]);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals([m[`${service}/failures`], m[`${service}/retries/total`] ?? 0], [1, 0]);
     // A 200 to CONNECT: no body, and the next request goes on a new upstream connection.
     status = 200;
@@ -415,7 +411,7 @@ routers:
 `);
   try {
     await curl(["-X", method, "-H", "Host: foo", `http://${sy.proxy()}/`]);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const sf = (scope: string) => pick(m, scope, ["success", "failures"]).map((v) => v ?? 0);
     return [
       sf(`rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}`),
@@ -488,7 +484,7 @@ routers:
 `);
   const get = async () => (await curl(["-H", "Host: foo", `http://${sy.proxy()}/`])).status;
   const state = async () => {
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     return pick(m, "rt/http/service/svc/foo/retries", ["budget", "total", "budget_exhausted"])
       .map((v) => v ?? 0);
   };
@@ -535,7 +531,7 @@ routers:
   const get = async (host: string) =>
     (await curl(["-H", `Host: ${host}`, `http://${sy.proxy()}/`])).status;
   const state = async (svc: string) => {
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     return pick(m, `rt/http/service/svc/${svc}/retries`, ["budget", "total", "budget_exhausted"])
       .map((v) => v ?? 0);
   };
@@ -577,7 +573,7 @@ routers:
   // Each budget starts with a balance of 100 from minRetriesPerSec (10/s for 10 s); subtract it
   // to see just the deposits (20% of the requests). A budget not made yet reads 0.
   const deposits = async () => {
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const d = (k: string) => Math.trunc((m[k] ?? 100) - 100);
     return [
       d("rt/http/service/svc/a/retries/budget"),
@@ -618,7 +614,7 @@ ${service}  servers: [{ip: 127.0.0.1, port: 0}]
     try {
       const r = await curl(["-X", method, "-H", "Host: foo", `http://${sy.proxy()}/`]);
       assertEquals(r.status, 200, method);
-      const m = await metrics(sy.admin);
+      const m = await adminMetrics(sy.admin);
       assertEquals(m["rt/http/service/svc/foo/retries/total"], 1, method);
     } finally {
       await sy.stop();
@@ -645,7 +641,7 @@ routers:
   try {
     const r = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 500);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const server = `rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}`;
     // The default budget holds 100 retries (minRetriesPerSec 10 × ttlSecs 10): 1 + 100 requests,
     // all on one connection.
@@ -679,7 +675,7 @@ routers:
   try {
     const r = await curl(["-H", "Host: dog", `http://${sy.proxy()}/`]);
     assertEquals([r.status, r.body], [200, "ok"]);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(
       [
         m[`rt/http/server/127.0.0.1/${sy.proxy().split(":")[1]}/requests`],
@@ -880,11 +876,11 @@ routers:
       text += new TextDecoder().decode(buf.subarray(0, n));
     }
     assert(text.startsWith("HTTP/1.1 200 "), text);
-    let m = await metrics(sy.admin);
+    let m = await adminMetrics(sy.admin);
     assertEquals(pick(m, server, ["connects", "connections"]), [1, 1]);
     // Past the 1.5 s limits the other cases set, the kept-alive connection is still open.
     await new Promise((r) => setTimeout(r, 2000));
-    m = await metrics(sy.admin);
+    m = await adminMetrics(sy.admin);
     assertEquals(pick(m, server, ["connects", "connections"]), [1, 1]);
     await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: century\r\n\r\n"));
     const n = await conn.read(buf);

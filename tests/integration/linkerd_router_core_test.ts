@@ -18,12 +18,8 @@
  * @module
  */
 import { assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { curl, startUpstream } from "../support/upstream.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
 
 Deno.test("linkerd DstBindingFactoryTest: Cached: caches residuals independently", async () => {
   const usa = startUpstream("usa");
@@ -43,7 +39,7 @@ routers:
       const r = await curl([`http://${sy.proxy()}${path}`]);
       assertEquals([r.status, JSON.parse(r.body).name], [200, path.split("/")[1]], path);
     }
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const clients = Object.keys(m).filter((k) =>
       /^rt\/http\/client\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/requests$/.test(k)
     );
@@ -131,7 +127,7 @@ routers:
     // No name: the identifier refuses the request (400), and no per-name stats are made for it.
     const none = await curl([`http://${sy.proxy()}/`]);
     assertEquals(none.status, 400);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const names = Object.keys(m).filter((k) =>
       k.startsWith("rt/http/service/") && k.endsWith("/requests")
     );

@@ -4,12 +4,8 @@
  * @module
  */
 import { assert, assertEquals } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
-}
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
+import { eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 /** `n` GETs for `world` through a router's first listener; returns the statuses. */
 async function send(proxy: string, n: number): Promise<number[]> {
@@ -51,7 +47,7 @@ namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
 routers:${router("probation", true)}${router("eager", false)}
 `);
   const size = async (label: string) =>
-    (await metrics(sy.admin))[`rt/${label}/client/#/io.l5d.fs/world/loadbalancer/size`];
+    (await adminMetrics(sy.admin))[`rt/${label}/client/#/io.l5d.fs/world/loadbalancer/size`];
   try {
     assertEquals(await send(sy.proxy("probation"), 4), [200, 200, 200, 200]);
     await send(sy.proxy("eager"), 4);
@@ -79,7 +75,7 @@ routers:${router("probation", true)}${router("eager", false)}
       await eventually(async () => await size("probation") === 2, 5_000),
       `b evicted: size ${await size("probation")}`,
     );
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(
       m[`rt/probation/client/#/io.l5d.fs/world/endpoint/127.0.0.1:${b.port}/requests`],
       undefined,

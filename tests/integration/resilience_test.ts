@@ -3,7 +3,7 @@
  * upstreams and Switchyard's own per-endpoint metrics as the record of attempts.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, outgoingFsConfig, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import {
   type HelloWorldServer,
@@ -12,26 +12,6 @@ import {
 
 function worlds(opts: { failureRate?: number; latencyMs?: number }[]): HelloWorldServer[] {
   return opts.map((o) => startHelloWorld({ hostname: "127.0.0.1", port: 0, text: "world", ...o }));
-}
-
-function yaml(dir: string, service: string, client: string): string {
-  return `
-admin: {port: 0}
-namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
-routers:
-- protocol: http
-  label: outgoing
-  dtab: /svc => /#/io.l5d.fs;
-  servers: [{port: 0}]
-  service:
-${service}
-  client:
-${client}
-`;
-}
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return JSON.parse((await curl([`${admin}/admin/metrics.json`])).body);
 }
 
 function endpointRequests(m: Record<string, number>, port: number): number {
@@ -62,15 +42,16 @@ async function closeAll(ws: HelloWorldServer[]) {
 Deno.test("resilience 1: retryableRead5XX + accrual: ≥99.9% success, the bad endpoint gets ≤2%", async () => {
   const ws = worlds([{}, {}, { failureRate: 1 }]);
   const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
-    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+      client: "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5}",
+    }),
+  );
   try {
     const st = await load(`http://${sy.proxy()}/`, 2000);
     const ok = st.filter((s) => s === 200).length / st.length;
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const per = ws.map((w) => endpointRequests(m, w.port));
     const attempts = per.reduce((a, b) => a + b, 0);
     const badShare = per[2]! / attempts;
@@ -94,11 +75,13 @@ Deno.test("resilience 1: retryableRead5XX + accrual: ≥99.9% success, the bad e
 Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection after 5, probe after backoff", async () => {
   const ws = worlds([{}, {}, { failureRate: 1 }]);
   const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
-    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5, backoff: {kind: constant, ms: 1500}}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+      client:
+        "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 5, backoff: {kind: constant, ms: 1500}}",
+    }),
+  );
   try {
     // Sequential, so "5 consecutive failures" is exact (concurrent requests may already be in
     // flight to the endpoint when the fifth failure marks it dead). 60 requests (~20 to the bad
@@ -106,7 +89,7 @@ Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection af
     // where 300 could outlast it and let a probe in (8 requests seen once under load).
     const st = await load(`http://${sy.proxy()}/`, 60, 1);
     const failed = st.filter((s) => s === 500).length;
-    const m1 = await metrics(sy.admin);
+    const m1 = await adminMetrics(sy.admin);
     const bad1 = endpointRequests(m1, ws[2]!.port);
     console.log(
       `nonRetryable: ${failed} of ${st.length} failed at the client; bad endpoint got ${bad1}`,
@@ -123,12 +106,12 @@ Deno.test("resilience 2: nonRetryable5XX: failures reach the client, ejection af
     // After the 1.5 s backoff, live traffic probes it (once), and it is marked dead again.
     await new Promise((r) => setTimeout(r, 1800));
     await load(`http://${sy.proxy()}/`, 50, 1);
-    const bad2 = endpointRequests(await metrics(sy.admin), ws[2]!.port);
+    const bad2 = endpointRequests(await adminMetrics(sy.admin), ws[2]!.port);
     console.log(`after backoff: bad endpoint got ${bad2 - bad1} probe(s)`);
     assertEquals(bad2 - bad1, 1, "exactly one probe after the backoff");
     // Finagle's FailureAccrualFactory stats: the failed probe is a probe, not a second removal;
     // removed_for_ms adds up both dead periods.
-    const m2 = await metrics(sy.admin);
+    const m2 = await adminMetrics(sy.admin);
     const fa = "rt/outgoing/client/#/io.l5d.fs/world/failure_accrual";
     assertEquals(
       [m2[`${fa}/removals`], m2[`${fa}/probes`], m2[`${fa}/revivals`], m2[`${fa}/removed_for_ms`]],
@@ -150,15 +133,14 @@ Deno.test("resilience 3: ewma sends <10% to a 200 ms slower endpoint; roundRobin
     const ws = worlds([{}, {}, { latencyMs: 200 }]);
     const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
     const sy = await startSwitchyard(
-      yaml(
-        dir,
-        "    retries: {budget: {percentCanRetry: 0.2}}",
-        `    loadBalancer: {kind: ${kind}}`,
-      ),
+      outgoingFsConfig(dir, {
+        service: "    retries: {budget: {percentCanRetry: 0.2}}",
+        client: `    loadBalancer: {kind: ${kind}}`,
+      }),
     );
     try {
       await load(`http://${sy.proxy()}/`, 600, 8);
-      const m = await metrics(sy.admin);
+      const m = await adminMetrics(sy.admin);
       const per = ws.map((w) => endpointRequests(m, w.port));
       const share = per[2]! / per.reduce((a, b) => a + b, 0);
       console.log(
@@ -175,16 +157,17 @@ Deno.test("resilience 3: ewma sends <10% to a 200 ms slower endpoint; roundRobin
 Deno.test("resilience 4: all endpoints failing 50%: retries stay within the budget", async () => {
   const ws = worlds([{ failureRate: 0.5 }, { failureRate: 0.5 }, { failureRate: 0.5 }]);
   const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
-    "    failureAccrual: {kind: none}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}",
+      client: "    failureAccrual: {kind: none}",
+    }),
+  );
   try {
     const t0 = Date.now();
     const st = await load(`http://${sy.proxy()}/`, 2000, 16);
     const secs = (Date.now() - t0) / 1000;
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const retries = m["rt/outgoing/service/svc/world/retries/total"] ?? 0;
     const requests = st.length;
     const bound = 0.2 * requests + 10 * Math.min(secs, 10) + 10 * 10;
@@ -223,7 +206,10 @@ Deno.test("resilience 5: totalTimeoutMs 100 vs a 1 s endpoint: 503 + l5d-err in 
     }));
   const dir = await fsNamerDir({ world: slow.fsLine });
   const sy = await startSwitchyard(
-    yaml(dir, "    totalTimeoutMs: 100", "    failureAccrual: {kind: none}"),
+    outgoingFsConfig(dir, {
+      service: "    totalTimeoutMs: 100",
+      client: "    failureAccrual: {kind: none}",
+    }),
   );
   try {
     using client = Deno.createHttpClient({ allowHost: true });
@@ -276,14 +262,16 @@ Deno.test("resilience 5: totalTimeoutMs 100 vs a 1 s endpoint: 503 + l5d-err in 
 Deno.test("resilience 6: all endpoints marked dead → panic mode keeps traffic flowing, recovers on heal", async () => {
   const ws = worlds([{ failureRate: 1 }, { failureRate: 1 }]);
   const dir = await fsNamerDir({ world: ws.map((w) => `127.0.0.1 ${w.port}`).join("\n") });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
-    "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 3, backoff: {kind: constant, ms: 60000}}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+      client:
+        "    failureAccrual: {kind: io.l5d.consecutiveFailures, failures: 3, backoff: {kind: constant, ms: 60000}}",
+    }),
+  );
   try {
     const st1 = await load(`http://${sy.proxy()}/`, 100, 2);
-    const m1 = await metrics(sy.admin);
+    const m1 = await adminMetrics(sy.admin);
     assertEquals(
       m1["rt/outgoing/client/#/io.l5d.fs/world/loadbalancer/available"],
       0,
@@ -304,7 +292,7 @@ Deno.test("resilience 6: all endpoints marked dead → panic mode keeps traffic 
     }
     const st2 = await load(`http://${sy.proxy()}/`, 100, 2);
     const ok = st2.filter((s) => s === 200).length;
-    const m2 = await metrics(sy.admin);
+    const m2 = await adminMetrics(sy.admin);
     console.log(
       `panic: healed → ${ok}/100 ok; available ${
         m2["rt/outgoing/client/#/io.l5d.fs/world/loadbalancer/available"]
@@ -378,7 +366,10 @@ Deno.test("deadlines: the strictest one goes downstream; grpc-timeout is enforce
   });
   const dir = await fsNamerDir({ world: up.fsLine });
   const sy = await startSwitchyard(
-    yaml(dir, "    totalTimeoutMs: 2000", "    failureAccrual: {kind: none}"),
+    outgoingFsConfig(dir, {
+      service: "    totalTimeoutMs: 2000",
+      client: "    failureAccrual: {kind: none}",
+    }),
   );
   // The deadline the upstream saw, in ms after the request was sent.
   const leftMs = (sentMs: number) => {
@@ -482,7 +473,7 @@ routers:
     const r = await curl(["-H", "Host: foo", `http://${sy.proxy("rq")}/`]);
     assertEquals(r.status, 502);
     assertEquals(r.headers.get("l5d-retryable"), "true");
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const c = `rt/rq/client/$/inet/127.0.0.1/${dead}`;
     // A refused connection is re-dialed 25 times, free of budget (Finagle's service-acquisition
     // Effort), each counted as a requeue; then the request fails without asking the budget.
@@ -510,11 +501,12 @@ Deno.test("a chunked request, or one past streamAfterContentLengthKB, is never r
     return new Response(`${path} ${n}`, { status: n === 1 ? 503 : 200 });
   });
   const dir = await fsNamerDir({ world: up.fsLine });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.retryableAll5XX}",
-    "    failureAccrual: {kind: none}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.retryableAll5XX}",
+      client: "    failureAccrual: {kind: none}",
+    }),
+  );
   const post = (path: string, args: string[]) =>
     curl(["-X", "POST", "-H", "Host: world", ...args, `http://${sy.proxy()}${path}`]);
   try {
@@ -523,7 +515,7 @@ Deno.test("a chunked request, or one past streamAfterContentLengthKB, is never r
     assertEquals((await post("/chunked", chunked)).status, 503);
     assertEquals((await post("/big", ["--data-binary", "x".repeat(6 * 1024)])).status, 503);
     assertEquals(Object.fromEntries(calls), { "/fixed": 2, "/chunked": 1, "/big": 1 });
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/outgoing/service/svc/world/retries/total"], 1);
   } finally {
     await sy.stop();
@@ -536,13 +528,14 @@ Deno.test("client.clientSession.lifeTimeMs closes upstream connections once that
   // life limit, then closed (after the request in flight) and a new one is dialled.
   const up = startUpstream("world");
   const dir = await fsNamerDir({ world: up.fsLine });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
-    "    clientSession: {lifeTimeMs: 400}",
-  ));
+  const sy = await startSwitchyard(
+    outgoingFsConfig(dir, {
+      service: "    responseClassifier: {kind: io.l5d.http.nonRetryable5XX}",
+      client: "    clientSession: {lifeTimeMs: 400}",
+    }),
+  );
   const connects = async () =>
-    (await metrics(sy.admin))["rt/outgoing/client/#/io.l5d.fs/world/connects"];
+    (await adminMetrics(sy.admin))["rt/outgoing/client/#/io.l5d.fs/world/connects"];
   try {
     for (let i = 0; i < 3; i++) {
       assertEquals((await curl(["-H", "Host: world", `http://${sy.proxy()}/`])).status, 200);
@@ -568,19 +561,18 @@ Deno.test("a request whose every attempt times out ends after the per-request re
     return new Response("late");
   });
   const dir = await fsNamerDir({ world: up.fsLine });
-  const sy = await startSwitchyard(yaml(
-    dir,
-    "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n" +
+  const sy = await startSwitchyard(outgoingFsConfig(dir, {
+    service: "    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n" +
       "    retries: {budget: {minRetriesPerSec: 20}}",
-    "    requestAttemptTimeoutMs: 10\n    failureAccrual: {kind: none}",
-  ));
+    client: "    requestAttemptTimeoutMs: 10\n    failureAccrual: {kind: none}",
+  }));
   try {
     const t0 = performance.now();
     const r = await curl(["-m", "30", "-H", "Host: world", `http://${sy.proxy()}/`]);
     assertEquals(r.status, 503, r.body);
     assert(r.headers.get("l5d-err") !== null);
     assert(performance.now() - t0 < 25_000, "bounded, well before the client's 30 s");
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     const svc = "rt/outgoing/service/svc/world";
     assertEquals(m[`${svc}/retries/total`], 100);
     assertEquals(m[`${svc}/retries/request_limit`], 1);
@@ -611,16 +603,18 @@ Deno.test("retry budget numbers are Finagle's RetryBudget arithmetic", async () 
       return new Response("down", { status: 503 });
     });
     const dir = await fsNamerDir({ world: up.fsLine });
-    const sy = await startSwitchyard(yaml(
-      dir,
-      `    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n    retries: ${c.budget}`,
-      "    failureAccrual: {kind: none}",
-    ));
+    const sy = await startSwitchyard(
+      outgoingFsConfig(dir, {
+        service:
+          `    responseClassifier: {kind: io.l5d.http.retryableRead5XX}\n    retries: ${c.budget}`,
+        client: "    failureAccrual: {kind: none}",
+      }),
+    );
     try {
       const t0 = performance.now();
       const st = await load(`http://${sy.proxy()}/`, c.n, 1);
       const secs = (performance.now() - t0) / 1000;
-      const m = await metrics(sy.admin);
+      const m = await adminMetrics(sy.admin);
       const r = "rt/outgoing/service/svc/world/retries";
       const got = {
         hits,

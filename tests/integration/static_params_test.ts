@@ -7,7 +7,7 @@
  * no prefix matches keeps the defaults.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, startSwitchyard } from "../support/switchyard.ts";
 import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 /** An upstream that answers after `?ms=` milliseconds. */
@@ -22,10 +22,6 @@ function delayed(name: string) {
 /** The `l5d-err` text (Linkerd URL-encodes it). */
 function l5dErr(headers: Headers): string {
   return decodeURIComponent((headers.get("l5d-err") ?? "").replace(/\+/g, " "));
-}
-
-async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
 }
 
 Deno.test("io.l5d.static service configs: later entries win over earlier (not the most specific), * and {capture} prefixes, dstPrefix names", async () => {
@@ -73,7 +69,7 @@ routers:
     // A capture matches the segment around its literal part: blue-t, not blue-tx.
     assertEquals((await get("/blue-t/y")).status, 503);
     assertEquals((await get("/blue-tx/y")).status, 200);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/http/service/walruses/http/a/fast/failures"], 1);
     assertEquals(m["rt/http/service/walruses/http/slow/x/success"], 1);
     assertEquals(m["rt/http/service/walruses/http/blue-tx/y/success"], 1);
@@ -172,7 +168,7 @@ routers:
     assertEquals(r.status, 503);
     assertStringIncludes(l5dErr(r.headers), "/svc/web");
     assert(ms >= 280 && ms < 3000, `${ms} ms`);
-    const m = await metrics(sy.admin);
+    const m = await adminMetrics(sy.admin);
     assertEquals(m["rt/http/service/svc/web/failures"], 1);
   } finally {
     await sy.stop();

@@ -103,11 +103,6 @@ export async function grpcCalls(
   return out;
 }
 
-/** The admin server's flat `metrics.json`. */
-export async function metrics(admin: string): Promise<Record<string, number>> {
-  return await (await fetch(`${admin}/admin/metrics.json`)).json();
-}
-
 /** Run `nghttp` with `args`; its standard output. */
 export async function nghttp(args: string[]): Promise<string> {
   const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })

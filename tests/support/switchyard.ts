@@ -194,3 +194,31 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/** A running Switchyard's `/admin/metrics.json` (flat: stat name → value). */
+export async function adminMetrics(admin: string): Promise<Record<string, number>> {
+  return await (await fetch(`${admin}/admin/metrics.json`)).json();
+}
+
+/**
+ * The config of the resilience tests: an `outgoing` router over the `io.l5d.fs` namer in `dir`,
+ * admin and listener on free ports, with the given `service:` and `client:` blocks (their lines
+ * indented four spaces).
+ */
+export function outgoingFsConfig(
+  dir: string,
+  blocks: { service?: string; client?: string },
+): string {
+  let yaml = `
+admin: {port: 0}
+namers: [{kind: io.l5d.fs, rootDir: ${dir}}]
+routers:
+- protocol: http
+  label: outgoing
+  dtab: /svc => /#/io.l5d.fs;
+  servers: [{port: 0}]
+`;
+  if (blocks.service !== undefined) yaml += `  service:\n${blocks.service}\n`;
+  if (blocks.client !== undefined) yaml += `  client:\n${blocks.client}\n`;
+  return yaml;
+}
