@@ -10,6 +10,17 @@
  * `async` loop over `Conn#write` (which may write part of it); the writer here is the runtime's
  * `writeAll` op: one op and one promise, the loop in Rust.
  *
+ * Writes are sent together once per turn of the event loop: a write is queued, and the queue is
+ * written out by an immediate (`setImmediate`), which runs after the turn's I/O callbacks and their
+ * promise reactions. A proxy that writes each answer at once, in the middle of the turn, wakes the
+ * peer's process once per write (the loopback receive path runs in the sender's `send(2)`, and on
+ * a VM the cross-CPU wake-up is an IPI, a VM exit); writes made back to back find most peers
+ * already awake. Measured at c=64 on the 2-vCPU bench box (issue 6, 6 alternated rounds): CPU per
+ * request 23.8 µs median against 26.0 immediately, of it kernel 10.2 against 11.8. Callers await
+ * each write before the next on the same connection (as before) and leave `buf` untouched until
+ * it resolves; a write to a connection closed before its turn ends rejects as a write to a closed
+ * connection does.
+ *
  * It relies on Deno 2.9 internals: `Deno[Deno.internal].core.read` / `.writeAll` and the
  * connection's own symbol-keyed property described `Deno.internal.rid`. When any is missing
  * (another Deno version, a wrapped or in-memory connection), {@link socketReader} and
@@ -24,6 +35,8 @@
  *
  * @module
  */
+
+import { setImmediate } from "node:timers";
 
 /** Read into `buf` (never empty); resolves to the byte count, 0 at end of stream. */
 export type SocketRead = (buf: Uint8Array) => Promise<number>;
@@ -94,8 +107,38 @@ export type SocketWrite = (buf: Uint8Array) => Promise<void>;
 export function socketWriter(conn: Deno.Conn): SocketWrite {
   const rid = opWriteAll === null ? undefined : ridOf(conn);
   if (rid === undefined || opWriteAll === null) return (buf) => writeLoop(conn, buf);
-  const writeAll = opWriteAll;
-  return (buf) => writeAll(rid, buf) as Promise<void>;
+  return (buf) =>
+    new Promise<void>((resolve, reject) => {
+      queued.push(rid, buf, resolve, reject);
+      if (!flushPending) {
+        flushPending = true;
+        setImmediate(flushWrites);
+      }
+    });
+}
+
+/**
+ * The writes of this turn, four entries each: resource id, bytes, resolve, reject (flat, so a
+ * write allocates no record of its own).
+ */
+let queued: unknown[] = [];
+let spare: unknown[] = [];
+let flushPending = false;
+
+/** Send the turn's writes in the order they were made (the write-all op, one per write). */
+function flushWrites(): void {
+  flushPending = false;
+  const list = queued;
+  queued = spare; // writes made while these settle wait for the next turn
+  spare = list;
+  const writeAll = opWriteAll!;
+  for (let i = 0; i < list.length; i += 4) {
+    (writeAll(list[i] as number, list[i + 1] as Uint8Array) as Promise<void>).then(
+      list[i + 2] as () => void,
+      list[i + 3] as (e: unknown) => void,
+    );
+  }
+  list.length = 0;
 }
 
 async function writeLoop(conn: Deno.Conn, b: Uint8Array): Promise<void> {

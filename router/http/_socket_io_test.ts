@@ -101,3 +101,36 @@ Deno.test("socketWriter() rejects on a closed connection; the fallback loops ove
   await socketWriter(fake)(new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
   assertEquals(written, [1, 2, 3, 4, 5, 6, 7]);
 });
+
+Deno.test("socketWriter() sends the writes of one turn together, in the order they were made", async () => {
+  const [c1, s1, l1] = await pair();
+  const [c2, s2, l2] = await pair();
+  try {
+    const w1 = socketWriter(c1), w2 = socketWriter(c2);
+    const enc = new TextEncoder();
+    // Made in one turn: queued, then sent by one flush at the turn's end.
+    const sent = [w1(enc.encode("a1")), w2(enc.encode("b1")), w1(enc.encode("a2"))];
+    await Promise.all(sent);
+    const readAll = async (s: Deno.Conn, want: number) => {
+      const buf = new Uint8Array(16), read = socketReader(s);
+      let n = 0;
+      while (n < want) n += await read(buf.subarray(n));
+      return new TextDecoder().decode(buf.subarray(0, n));
+    };
+    assertEquals(await readAll(s1, 4), "a1a2");
+    assertEquals(await readAll(s2, 2), "b1");
+    // A connection closed before its turn's writes go out: that write rejects, the others go.
+    const lost = w1(enc.encode("x"));
+    const kept = w2(enc.encode("b2"));
+    c1.close();
+    await assertRejects(() => lost);
+    await kept;
+    assertEquals(await readAll(s2, 2), "b2");
+  } finally {
+    for (const x of [c1, s1, l1, c2, s2, l2]) {
+      try {
+        x.close();
+      } catch { /* closed by the test */ }
+    }
+  }
+});
