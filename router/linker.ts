@@ -459,7 +459,9 @@ export async function startLinker(config: Config, opts: LinkerOptions): Promise<
                   lifetimeClosed: () => scoped.lifetime?.incr(),
                   handled: (us, at) => scoped.handletime?.add(us, at),
                   bytes, // its counters are swapped in below; connections read them per use
-                  mono: () => registry.clock.mono(),
+                  mono: registry.clock === systemClock
+                    ? systemClock.mono
+                    : () => registry.clock.mono(),
                   end: (status, ms, _err, at, success) => {
                     const stats = scoped.stats;
                     if (!stats) return;

@@ -30,7 +30,7 @@ import {
 import type { ByteCounts } from "./raw/_conn.ts";
 import { ConcurrencyLimiter } from "../../resilience/concurrency_limit.ts";
 import { callWithTimeout } from "../../resilience/_timeout.ts";
-import { systemClock } from "../core/clock.ts";
+import { holdMono, restoreMono, systemClock } from "../core/clock.ts";
 import type { Logger } from "../../telemetry/log.ts";
 import type { AddForwardedHeaderConfig } from "../config/router_schema.ts";
 import { type ConnInfo, serverHeaders } from "./forwarded.ts";
@@ -349,6 +349,9 @@ export function listen(
   let boundPort = spec.port;
   const shared = observer.mono !== undefined;
   const mono = observer.mono ?? (() => performance.now());
+  // Readings of the system clock (a registry on a test's fake clock passes another): held over
+  // the synchronous part of routing each request (core/clock.ts holdMono).
+  const holds = observer.mono === systemClock.mono;
   const handled = observer.handled === undefined ? (_t0: number) => {} : (t0: number) => {
     const at = mono();
     observer.handled!((at - t0) * 1000, at);
@@ -431,6 +434,8 @@ export function listen(
       return rsp;
     };
     let routed: Promise<Response>;
+    // The arrival reading answers the clock over the synchronous part of routing (clock.ts).
+    const prevMono = holds ? holdMono(t0) : NaN;
     try {
       ctx = router.newCtx(req, info.remoteAddr.hostname, req.signal, s.ctxOpts);
       ctx.remotePort = info.remoteAddr.port;
@@ -443,6 +448,7 @@ export function listen(
         ? router.serve(req, ctx)
         : callWithTimeout(req, ctx, router.serve, s.timeoutMs, systemClock, s.timedOut);
     } catch (e: unknown) {
+      if (holds) restoreMono(prevMono);
       handled(t0);
       try {
         return Promise.resolve(failed(e));
@@ -450,6 +456,7 @@ export function listen(
         return Promise.reject(e2);
       }
     }
+    if (holds) restoreMono(prevMono);
     handled(t0);
     return routed.then((rsp) => {
       let out = rsp;

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import type { Clock } from "../../core/clock.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
 import { BadRequest } from "../../core/errors.ts";
 import { Conn } from "./_conn.ts";
 import { Exchange, type ExchangeLimits, StaleConnection } from "./_exchange.ts";
@@ -182,7 +182,7 @@ export interface H1Client {
 }
 
 const realClock: Pick<Clock, "mono" | "setTimer"> = {
-  mono: () => performance.now(),
+  mono: systemClock.mono, // a listener's held reading (core/clock.ts holdMono) included
   setTimer(ms, fn) {
     const id = setTimeout(fn, ms);
     Deno.unrefTimer(id);
