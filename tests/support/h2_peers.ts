@@ -103,9 +103,16 @@ export async function grpcCalls(
   return out;
 }
 
-/** Run `nghttp` with `args`; its standard output. */
+/**
+ * Run `nghttp` with `args`; its standard output. When it fails without printing anything, what
+ * it said on standard error, marked, so that a test's assertion message shows why.
+ */
 export async function nghttp(args: string[]): Promise<string> {
   const out = await new Deno.Command("nghttp", { args, stdout: "piped", stderr: "piped" })
     .output();
-  return new TextDecoder().decode(out.stdout);
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.success || text !== "") return text;
+  return `(nghttp exited ${out.code} with no output; stderr: ${
+    new TextDecoder().decode(out.stderr).trim()
+  })`;
 }
