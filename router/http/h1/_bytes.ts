@@ -206,6 +206,84 @@ export function eqLower(b: Uint8Array, s: number, lit: string): boolean {
   return true;
 }
 
+/**
+ * Field names common on the wire (lower-case), by length: a parsed head names these fields with
+ * these strings instead of a slice of the head, so they need no lower-casing, no copy, and
+ * compare by identity (issue 6).
+ */
+const COMMON_NAMES: readonly (readonly string[])[] = (() => {
+  const names = [
+    "via",
+    "age",
+    "host",
+    "date",
+    "etag",
+    "vary",
+    "allow",
+    "range",
+    "server",
+    "accept",
+    "cookie",
+    "origin",
+    "pragma",
+    "referer",
+    "expires",
+    "location",
+    "l5d-dtab",
+    "l5d-reqid",
+    "user-agent",
+    "set-cookie",
+    "content-type",
+    "x-request-id",
+    "l5d-ctx-dtab",
+    "last-modified",
+    "cache-control",
+    "accept-ranges",
+    "authorization",
+    "l5d-ctx-trace",
+    "if-none-match",
+    "content-length",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "x-forwarded-for",
+    "l5d-dst-client",
+    "content-encoding",
+    "content-language",
+    "l5d-dst-service",
+    "l5d-ctx-deadline",
+    "x-forwarded-proto",
+    "if-modified-since",
+    "l5d-dst-residual",
+    "l5d-success-class",
+    "x-forwarded-host",
+  ];
+  const byLength: string[][] = [];
+  for (const n of names) (byLength[n.length] ??= []).push(n);
+  return Array.from(byLength, (l) => l ?? []);
+})();
+
+/**
+ * The lower-case constant for the field name `b[s, s + n)` when it is a common one, matched
+ * case-insensitively (the caller has checked the bytes are a token); undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * import { commonFieldName } from "./_bytes.ts";
+ * const b = new TextEncoder().encode("Content-Type");
+ * commonFieldName(b, 0, b.length); // "content-type"
+ * ```
+ */
+export function commonFieldName(b: Uint8Array, s: number, n: number): string | undefined {
+  const list = COMMON_NAMES[n];
+  if (list === undefined) return undefined;
+  for (let k = 0; k < list.length; k++) {
+    const lit = list[k]!;
+    if (eqLower(b, s, lit)) return lit;
+  }
+  return undefined;
+}
+
 const MAX_SAFE_DIV10 = Math.floor(Number.MAX_SAFE_INTEGER / 10);
 
 /** `b[vs, ve)` as 1*DIGIT: the value, -1 when empty or not digits, -2 past 2^53. */

@@ -24,6 +24,7 @@
  */
 import { UpstreamError } from "../../core/errors.ts";
 import {
+  commonFieldName,
   eqLower,
   findBlankLine,
   FVAL,
@@ -254,7 +255,8 @@ export function parseResponseHead(b: Uint8Array, s: number, end: number): Respon
       }
       continue;
     }
-    const name = str.slice(scratch[f]! - s, scratch[f + 1]! - s);
+    const ns = scratch[f]!, ne = scratch[f + 1]!;
+    const name = commonFieldName(b, ns, ne - ns) ?? str.slice(ns - s, ne - s);
     if (connNames !== null && isNamed(connNames, name)) continue;
     headers.push([name, str.slice(scratch[f + 2]! - s, scratch[f + 3]! - s)]);
   }

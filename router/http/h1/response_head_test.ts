@@ -7,6 +7,7 @@ import {
   responseHeadTooLong,
 } from "./response_head.ts";
 import { assertInstanceOf, bytes } from "./_test_util.ts";
+import { commonFieldName } from "./_bytes.ts";
 
 function parse(head: string): ResponseHead {
   const b = bytes(head);
@@ -34,7 +35,7 @@ Deno.test("parseResponseHead() reads status, reason, fields and content-length",
   assertEquals(h.contentLength, 12);
   assertEquals(h.chunked, false);
   assertEquals(h.keepAlive, true);
-  assertEquals(h.headers, [["Content-Length", "12"], ["X-A", "b c"], ["x-e", ""]]);
+  assertEquals(h.headers, [["content-length", "12"], ["X-A", "b c"], ["x-e", ""]]);
 });
 
 Deno.test("parseResponseHead() accepts an empty reason with or without the space", () => {
@@ -61,7 +62,7 @@ Deno.test("parseResponseHead() removes hop-by-hop fields and the ones Connection
       "Proxy-Connection: close\r\nProxy-Authenticate: Basic\r\nProxy-Authorization: x\r\n" +
       "Content-Length: 0\r\nX-Kept: yes\r\n\r\n",
   );
-  assertEquals(h.headers, [["Content-Length", "0"], ["X-Kept", "yes"]]);
+  assertEquals(h.headers, [["content-length", "0"], ["X-Kept", "yes"]]);
   assertEquals(h.keepAliveMs, 7000);
 });
 
@@ -70,7 +71,7 @@ Deno.test("parseResponseHead() keeps repeated fields apart and preserves Latin-1
     "HTTP/1.1 200 Caf\xe9\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2; Path=/\r\nX-L: \x80caf\xe9\xff\r\n\r\n",
   );
   assertEquals(h.reason, "Caf\xe9");
-  assertEquals(h.headers, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2; Path=/"], [
+  assertEquals(h.headers, [["set-cookie", "a=1"], ["set-cookie", "b=2; Path=/"], [
     "X-L",
     "\x80caf\xe9\xff",
   ]]);
@@ -217,4 +218,29 @@ Deno.test("responseHeadTooLong: status line and header section against the route
   assertEquals(at(16, 26), undefined);
   assertEquals(at(15, 26), "An HTTP line is larger than 15 bytes. at remote address: /10.0.0.1:80");
   assertEquals(at(16, 25), "HTTP header is larger than 25 bytes. at remote address: /10.0.0.1:80");
+});
+
+Deno.test("commonFieldName: common names, any case, become their lower-case constants", () => {
+  const enc = new TextEncoder();
+  for (
+    const [wire, want] of [
+      ["Content-Type", "content-type"],
+      ["HOST", "host"],
+      ["l5d-Dst-Service", "l5d-dst-service"],
+      ["X-Forwarded-For", "x-forwarded-for"],
+      ["X-Custom", undefined],
+      ["Content-Typf", undefined],
+      ["", undefined],
+    ] as const
+  ) {
+    const b = enc.encode(`..${wire}:`);
+    assertEquals(commonFieldName(b, 2, wire.length), want, wire);
+  }
+  // In a parsed head: common names lower-cased, others as sent.
+  const h = parseResponseHead(
+    enc.encode("HTTP/1.1 200 OK\r\nServer: n\r\nX-Thing: 1\r\nContent-Length: 0\r\n\r\n"),
+    0,
+    61,
+  );
+  assertEquals(h.headers, [["server", "n"], ["X-Thing", "1"], ["content-length", "0"]]);
 });

@@ -26,6 +26,7 @@
  * @module
  */
 import {
+  commonFieldName,
   eqLower,
   findBlankLine,
   FVAL,
@@ -262,8 +263,9 @@ export function parseRequestHead(
   const headers: [string, string][] = new Array(nf);
   for (let k = 0; k < nf; k++) {
     const f = 4 * k;
+    const ns = spans[f]!, ne = spans[f + 1]!;
     headers[k] = [
-      str.slice(spans[f]! - s, spans[f + 1]! - s),
+      commonFieldName(b, ns, ne - ns) ?? str.slice(ns - s, ne - s),
       str.slice(spans[f + 2]! - s, spans[f + 3]! - s),
     ];
   }
