@@ -257,7 +257,7 @@ export function parseRequestHead(
   // decides, so the default one answers 400 "Host header is absent" and io.l5d.path still routes.
 
   const str = latin1(b, s, end, (hi & 2) === 0);
-  const method = str.slice(0, me - s);
+  const method = knownMethod(b, s, me - s) ?? str.slice(0, me - s);
   const target = str.slice(ts - s, te - s);
   const form = targetForm(b, ts, te, method);
   const headers: [string, string][] = new Array(nf);
@@ -282,6 +282,31 @@ export function parseRequestHead(
     expectContinue: expectContinue && minor === 1,
     upgrade: upgrade && connUpgrade,
   };
+}
+
+/** The methods a request line names most: constants, so a request's method needs no copy. */
+const METHODS: readonly string[] = [
+  "GET",
+  "PUT",
+  "POST",
+  "HEAD",
+  "PATCH",
+  "TRACE",
+  "DELETE",
+  "OPTIONS",
+  "CONNECT",
+];
+
+/** The constant for the method `b[s, s + n)` when it is one of {@link METHODS} (exact case). */
+function knownMethod(b: Uint8Array, s: number, n: number): string | undefined {
+  for (let k = 0; k < METHODS.length; k++) {
+    const m = METHODS[k]!;
+    if (m.length !== n) continue;
+    let i = 0;
+    while (i < n && b[s + i] === m.charCodeAt(i)) i++;
+    if (i === n) return m;
+  }
+  return undefined;
 }
 
 function bad(status: number, what: string): never {

@@ -131,3 +131,10 @@ Deno.test("findRequestEnd() waits for the blank line and resumes", () => {
   assertEquals(findRequestEnd(b, 17, b.length), 27);
   assertEquals(findRequestEnd(enc.encode("GET /\n\n"), 0, 7), 7);
 });
+
+Deno.test("parseRequestHead() gives common methods as constants, others as sent", () => {
+  for (const m of ["GET", "POST", "OPTIONS", "CONNECT", "get", "PROPFIND", "GETX"]) {
+    const target = m === "CONNECT" ? "/" : "/x";
+    assertEquals(parse(`${m} ${target} HTTP/1.1\r\nHost: a\r\n\r\n`).method, m);
+  }
+});
