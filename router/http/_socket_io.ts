@@ -15,8 +15,8 @@
  * promise reactions. A proxy that writes each answer at once, in the middle of the turn, wakes the
  * peer's process once per write (the loopback receive path runs in the sender's `send(2)`, and on
  * a VM the cross-CPU wake-up is an IPI, a VM exit); writes made back to back find most peers
- * already awake. Measured at c=64 on the 2-vCPU bench box (issue 6, 6 alternated rounds): CPU per
- * request 23.8 µs median against 26.0 immediately, of it kernel 10.2 against 11.8. Callers await
+ * already awake. Measured at c=64 on the 2-vCPU bench box (issue 6, 8 alternated rounds): CPU per
+ * request 24.2 µs median against 25.8 immediately, of it kernel 10.2 against 11.9. Callers await
  * each write before the next on the same connection (as before) and leave `buf` untouched until
  * it resolves; a write to a connection closed before its turn ends rejects as a write to a closed
  * connection does.
