@@ -166,6 +166,7 @@ Deno.test({
     }
     const sy = await startSwitchyard(
       `
+admin: {port: 0}
 namers:
 - kind: io.l5d.fs
   rootDir: ${dir}

@@ -127,6 +127,7 @@ Deno.test("linkerd HeaderPathIdentifierTest: does not identify requests by heade
 
 Deno.test("linkerd HeaderPathIdentifierConfig: segments below 1 are refused at load", async () => {
   const r = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: h2
   identifier: {kind: io.l5d.header.path, segments: 0}
@@ -293,6 +294,7 @@ routers:
 Deno.test("linkerd H2AddForwardedHeaderConfigTest: by=illegal and for=illegal fail", async () => {
   for (const cfg of ["{by: {kind: illegal}}", "{for: {kind: illegal}}"]) {
     const r = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: h2
   servers: [{port: 0, addForwardedHeader: ${cfg}}]

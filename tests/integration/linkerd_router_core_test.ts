@@ -72,6 +72,7 @@ routers:
 
 Deno.test("linkerd DstBindingFactoryTest: Ignores cached NoBrokersAvailableException info when propagating the exception", async () => {
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   identifier: {kind: io.l5d.path, segments: 3}
@@ -147,6 +148,7 @@ routers:
 
 Deno.test("linkerd DiscardingFactoryToServiceTest: discards request on service factory failure", async () => {
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   dtab: /svc => /nowhere;

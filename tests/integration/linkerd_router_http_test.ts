@@ -68,6 +68,7 @@ Deno.test("linkerd ProxyRewriteFilterTest and DiscardProxySideEffectsTest: an ab
     return true;
   });
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   dtab: /svc => /$/inet/127.0.0.1/${up.port};
@@ -103,6 +104,7 @@ routers:
 Deno.test("linkerd TimestampHeaderFilterTest: timestamp header contains request time", async () => {
   const up = startUpstream("up");
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   dtab: /svc => /$/inet/127.0.0.1/${up.port};
@@ -134,6 +136,7 @@ Deno.test("linkerd StripHopByHopHeadersFilterTest: strips all hop-by-hop headers
     return true;
   });
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   dtab: /svc => /$/inet/127.0.0.1/${up.port};
@@ -184,6 +187,7 @@ async function rawExchange(port: number, head: string): Promise<string> {
 Deno.test("linkerd StatusTest: a 1xx code answers that status line, then the connection closes", async () => {
   const up = startUpstream("up");
   const sy = await startSwitchyard(`
+admin: {port: 0}
 routers:
 - protocol: http
   dtab: |
