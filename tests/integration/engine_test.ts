@@ -105,6 +105,66 @@ Deno.test("engine: server connects/connections count client connections", async 
   }
 });
 
+// Socket writes go out in one batch per event-loop turn (router/http/_socket_io.ts): with many
+// connections busy at once, every answer must still reach its own connection, whole and in order,
+// small ones and ones too large for one send alike.
+Deno.test("engine: 16 busy keep-alive connections each get their own answers, small and 256 KiB", async () => {
+  const up = startUpstream("web", (req) => {
+    const path = new URL(req.url).pathname;
+    // Every fifth answer is 256 KiB (more than a socket takes at once), the others a line.
+    return new Response(path.endsWith("/big") ? path.padEnd(256 * 1024, ".") : path);
+  });
+  const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
+  const sy = await startSwitchyard(edgeConfig(dir, "[{port: 0}]"));
+  try {
+    const conns = 16, per = 20;
+    const runs = Array.from({ length: conns }, async (_, c) => {
+      const paths = Array.from(
+        { length: per },
+        (_, i) => `/c${c}/r${i}${i % 5 === 4 ? "/big" : ""}`,
+      );
+      // One curl, one connection (kept alive), `per` requests in turn.
+      const out = await new Deno.Command("curl", {
+        args: [
+          "-s",
+          "-S",
+          "-m",
+          "30",
+          "-H",
+          "Host: web",
+          "-w",
+          "\n<<end %{http_code} %{num_connects}>>\n",
+          ...paths.map((p) => `http://${sy.proxy()}${p}`),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = dec.decode(out.stdout);
+      assertEquals(out.code, 0, dec.decode(out.stderr));
+      const parts = text.split(/\n<<end (\d+) (\d+)>>\n/);
+      const bodies: string[] = [];
+      let connects = 0;
+      for (let i = 0; i + 2 < parts.length; i += 3) {
+        bodies.push(parts[i]!);
+        assertEquals(parts[i + 1], "200", `connection ${c}, answer ${bodies.length}`);
+        connects += Number(parts[i + 2]);
+      }
+      assertEquals(bodies.length, per, `connection ${c}: ${bodies.length} answers`);
+      for (let i = 0; i < per; i++) {
+        const p = paths[i]!;
+        const want = p.endsWith("/big") ? p.padEnd(256 * 1024, ".") : p;
+        assert(bodies[i] === want, `connection ${c}, answer ${i}: ${bodies[i]!.slice(0, 40)}…`);
+      }
+      assertEquals(connects, 1, `connection ${c} was not kept alive`);
+    });
+    await Promise.all(runs);
+    assertEquals(up.seen.length, conns * per);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
 Deno.test("engine: malformed and oversized requests get a status and l5d-err, the server keeps serving", async () => {
   const up = startUpstream("web");
   const dir = await fsNamerDir({ web: `127.0.0.1 ${up.port}` });
