@@ -259,9 +259,11 @@ routers:
       }, 10_000),
       "a new access.log after SIGHUP",
     );
+    // Until the file is opened again the old descriptor takes the lines, as with any logrotate
+    // `postrotate` signal: an `/after` request the loop made before the reopen may be there too.
     const moved = await lines(`${log}.1`);
-    assertEquals(moved.length, 1);
-    assert(moved[0]!.includes("/before"), moved[0]);
+    assert(moved.length >= 1 && moved[0]!.includes("/before"), moved.join("\n"));
+    assert(moved.slice(1).every((l) => l.includes("/after")), moved.join("\n"));
   } finally {
     assertEquals(await sy.stop(), 0);
     await app.close();
