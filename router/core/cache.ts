@@ -48,7 +48,10 @@ export class LruCache<K, V> {
       const k = oldest.value;
       const s = this.#map.get(k)!;
       this.#map.delete(k);
-      if (s.used) {
+      // The entry being inserted is never its own victim: when every other entry was used, the
+      // hand clears them all and comes round to it, and evicting it would hand the caller a value
+      // already evicted (a closed client: "endpoint … is closed" past `bindingCache.clients`).
+      if (s.used || k === key) {
         s.used = false;
         this.#map.set(k, s); // second chance: to the back of the clock
         continue;

@@ -40,3 +40,26 @@ Deno.test("LruCache.sweep() expires entries unused since the last sweep", () => 
   assertEquals(evicted, ["b", "a"]);
   assertEquals(c.size, 0);
 });
+
+Deno.test("LruCache.set() never evicts the entry it inserts, even when every other was used", () => {
+  const evicted: string[] = [];
+  const c = new LruCache<string, number>(2, (k) => evicted.push(k));
+  c.set("a", 1);
+  c.set("b", 2);
+  c.get("a");
+  c.get("b");
+  c.set("c", 3); // the hand clears a and b, passes c by, and evicts a (the oldest)
+  assertEquals(evicted, ["a"]);
+  assertEquals(c.get("c"), 3);
+  assertEquals(c.get("b"), 2);
+  assertEquals(c.size, 2);
+  // Rotating over more keys than the capacity, each use right after its insert: the value just
+  // inserted is always still there.
+  for (let i = 0; i < 20; i++) {
+    const k = `k${i % 5}`;
+    if (c.get(k) === undefined) c.set(k, i);
+    assertEquals(c.get(k) !== undefined, true, k);
+    c.get("b");
+  }
+  assertEquals(c.size, 2);
+});

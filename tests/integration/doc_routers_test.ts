@@ -63,6 +63,44 @@ routers:
   }
 });
 
+// "Binding Cache": the sizes bound what is cached, not what can be served. More active clients than
+// `clients` (each used again before the next is made) must each be served: the new client is not
+// the one its own insertion evicts (it was, and the request failed "endpoint … is closed").
+Deno.test("docs routers: more active names than bindingCache.clients are all served", async () => {
+  const names = ["a", "b", "c", "d"];
+  const ups = names.map((n) => startUpstream(n));
+  const dir = await fsNamerDir(Object.fromEntries(ups.map((u, i) => [`s${i}`, u.fsLine])));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  bindingCache: {paths: 2, trees: 2, bounds: 2, clients: 2}
+  servers:
+  - {port: 0, ip: 127.0.0.1}
+`);
+  try {
+    const seen: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      // Each name twice: the second request marks its client used, so when the next name's
+      // client is made every cached one has been used since it was considered.
+      for (let i = 0; i < names.length * 2; i++) {
+        const host = `s${i >> 1}`;
+        const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy("http")}/`]);
+        assertEquals(r.status, 200, `${host}: ${r.headers.get("l5d-err") ?? r.body}`);
+        if (i % 2 === 0) seen.push(JSON.parse(r.body).name);
+      }
+    }
+    assertEquals(seen, [...names, ...names, ...names]);
+  } finally {
+    await sy.stop();
+    await Promise.all(ups.map((u) => u.close()));
+  }
+});
+
 // "Router Parameters": `label` defaults to "the value of *protocol*" (stats and the admin UI).
 Deno.test("docs routers: label defaults to the protocol", async () => {
   const up = startUpstream("web");
