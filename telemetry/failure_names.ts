@@ -42,6 +42,12 @@ const BY_NAME: Record<string, readonly [string, string]> = {
     NB + "RichConnectionFailedExceptionWithPath",
     NB + "RichConnectionFailedException",
   ],
+  // A connect refused by a limit of this process (file descriptors, ephemeral ports): in Finagle
+  // the same connection failure, which accrual here does not count.
+  LocalResourceExhausted: [
+    NB + "RichConnectionFailedExceptionWithPath",
+    NB + "RichConnectionFailedException",
+  ],
   // Finagle's FailFastFactory (`client.failFast`)
   FailedFast: [
     "com.twitter.finagle.FailedFastException",

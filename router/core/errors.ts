@@ -149,10 +149,47 @@ export class RequestTimeout extends SwitchyardError {
 
 /** A concurrency limit shed the request (503). */
 export class Overloaded extends SwitchyardError {
-  constructor(message: string) {
-    super(message, 503, true);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 503, true, options);
     this.name = "Overloaded";
   }
+}
+
+/**
+ * A connect failed for a limit of this process or host, not of the endpoint: out of file
+ * descriptors (`EMFILE`, `ENFILE`), of ephemeral ports (`EADDRNOTAVAIL`) or of socket memory
+ * (`ENOBUFS`, `ENOMEM`). Like {@link Overloaded} (503, retryable), failure accrual does not count
+ * it: a proxy out of descriptors under a connection surge would otherwise mark every endpoint
+ * dead and answer 502 to everything until the probes, long after the surge (measured: 1500 client
+ * connections at a 1024-descriptor limit turned all 155k answers of a 4 s load into 502s and left
+ * the endpoint dead after it). Counted under the connection failure's `failures/` names.
+ */
+export class LocalResourceExhausted extends Overloaded {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "LocalResourceExhausted";
+  }
+}
+
+/** `errno` names of a local resource limit (see {@link LocalResourceExhausted}). */
+const LOCAL_LIMIT_CODES = new Set(["EMFILE", "ENFILE", "EADDRNOTAVAIL", "ENOBUFS", "ENOMEM"]);
+
+/**
+ * Whether a connect error is a local resource limit: Deno's errors carry the `errno` name in
+ * `code` (`"EMFILE"`); the OS error number in the message is the fallback.
+ *
+ * @example
+ * ```ts
+ * import { isLocalResourceLimit } from "./errors.ts";
+ * isLocalResourceLimit(Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" })); // true
+ * isLocalResourceLimit(new Error("Connection refused (os error 111)")); // false
+ * ```
+ */
+export function isLocalResourceLimit(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string") return LOCAL_LIMIT_CODES.has(code);
+  return /\(os error (?:24|23|99|105|12)\)/.test(e.message);
 }
 
 /**

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Clock } from "../../core/clock.ts";
-import { ConnectFailed } from "../../core/errors.ts";
+import { ConnectFailed, isLocalResourceLimit, LocalResourceExhausted } from "../../core/errors.ts";
 import { Conn } from "./_conn.ts";
 
 /** Opens a transport connection; must honour `signal`. */
@@ -41,8 +41,13 @@ interface Waiter {
 
 class Endpoint {
   idle: Conn[] = [];
+  /** Connections open or being opened (each holds a slot under `maxConns`). */
   open = 0;
+  /** Of `open`, those still connecting. */
+  connecting = 0;
   waiters: Waiter[] = [];
+  /** Requests waiting for a connection released by another (see `Pool#reuse`). */
+  reusers: Waiter[] = [];
   constructor(
     readonly key: string,
     readonly host: string,
@@ -146,6 +151,11 @@ export class Pool {
       this.reused++;
       return w.resolve(c);
     }
+    const r = ep.reusers[0];
+    if (r !== undefined) {
+      this.reused++;
+      return r.resolve(c);
+    }
     const cfg = this.#cfg;
     // The first `minIdle` idle connections are the watermark pool's persistent ones; the others
     // are cached for `cacheMs` (Finagle's DefaultPool: WatermarkPool over a CachingPool).
@@ -242,6 +252,9 @@ export class Pool {
           this.#settle(w);
           w.reject(new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`));
         }
+        for (const r of [...ep.reusers]) {
+          r.reject(new ConnectFailed(`h1 client closed; nothing sent to ${ep.key}`));
+        }
         const idle = ep.idle.splice(0);
         this.#idleCount -= idle.length;
         for (const c of idle) c.close();
@@ -265,12 +278,21 @@ export class Pool {
     onConnect?: (() => void) | undefined,
   ): Promise<Conn> {
     let tcp: Deno.Conn;
+    ep.connecting++;
     try {
       tcp = await this.#dial(ep, signal);
     } catch (e: unknown) {
+      ep.connecting--;
       this.#freeSlot(ep);
+      // Out of descriptors (a surge of client connections) while this endpoint has connections
+      // open: queue for the next one released, for up to the connect timeout, rather than fail
+      // the request. A surge then costs latency, not errors.
+      if (e instanceof LocalResourceExhausted && ep.open > ep.connecting && !this.closed) {
+        return this.#reuse(ep, signal, e);
+      }
       throw e;
     }
+    ep.connecting--;
     if (this.closed) {
       tcp.close();
       this.#freeSlot(ep);
@@ -316,6 +338,12 @@ export class Pool {
         : e instanceof Error
         ? e.message
         : String(e);
+      if (!timedOut && isLocalResourceLimit(e)) {
+        throw new LocalResourceExhausted(
+          `connect to ${ep.key} failed: ${why} (a limit of this proxy, not the endpoint's failure)`,
+          { cause: e },
+        );
+      }
       throw new ConnectFailed(`connect to ${ep.key} failed: ${why}`, { cause: e });
     } finally {
       cancelTimer();
@@ -327,12 +355,18 @@ export class Pool {
   /** A connection of `ep` closed or failed to open: hand its slot to the oldest waiter. */
   #freeSlot(ep: Endpoint): void {
     ep.open--;
+    // No connection left to be released: those waiting for one fail now, not at their timeout.
+    if (ep.reusers.length > 0 && ep.open === ep.connecting) {
+      for (const r of [...ep.reusers]) r.resolve(null);
+    }
     const w = ep.waiters.shift();
     if (w !== undefined && !this.closed) {
       this.#settle(w);
       ep.open++;
       w.resolve(null);
-    } else if (ep.open === 0 && ep.idle.length === 0 && ep.waiters.length === 0) {
+    } else if (
+      ep.open === 0 && ep.idle.length === 0 && ep.waiters.length === 0 && ep.reusers.length === 0
+    ) {
       this.#eps.delete(ep.key);
     }
   }
@@ -356,6 +390,44 @@ export class Pool {
       }
       ep.waiters.push(w);
     }).then((c) => c ?? this.#connect(ep, signal, onConnect));
+  }
+
+  /**
+   * Out of descriptors with connections to `ep` open: wait for the next one released (after the
+   * waiters for a slot), for up to the connect timeout; then fail with `giveUp`, as at once when
+   * the last of them closes. Never handed a slot to connect in: that connect would fail the same
+   * way, and a queue of such waiters passing slots round would spin.
+   */
+  #reuse(ep: Endpoint, signal: AbortSignal | undefined, giveUp: Error): Promise<Conn> {
+    signal?.throwIfAborted();
+    return new Promise<Conn>((resolve, reject) => {
+      const leave = () => {
+        const i = ep.reusers.indexOf(w);
+        if (i >= 0) ep.reusers.splice(i, 1);
+        this.#settle(w);
+        cancel();
+      };
+      const w: Waiter = {
+        resolve: (c) => {
+          leave();
+          if (c === null) reject(giveUp); // never sent: see `#freeSlot`
+          else resolve(c);
+        },
+        reject: (e) => {
+          leave();
+          reject(e);
+        },
+        fresh: false,
+        signal,
+        onAbort: null,
+      };
+      const cancel = this.#cfg.clock.setTimer(this.#cfg.connectTimeoutMs, () => w.reject(giveUp));
+      if (signal !== undefined) {
+        w.onAbort = () => w.reject(signal.reason);
+        signal.addEventListener("abort", w.onAbort, { once: true });
+      }
+      ep.reusers.push(w);
+    });
   }
 
   /** An idle connection saw EOF, an error or stray bytes: drop it. */

@@ -39,6 +39,8 @@ import type { ClientTls } from "../tls_dial.ts";
 import {
   BadRequest,
   ConnectFailed,
+  isLocalResourceLimit,
+  LocalResourceExhausted,
   StreamRefused,
   StreamReset,
   UpstreamError,
@@ -434,6 +436,12 @@ export function createH2Client(opts: H2ClientOptions = {}): H1Client {
         }
         const msg = e instanceof Error ? e.message : String(e);
         if (!sess.connected) {
+          if (isLocalResourceLimit(e)) {
+            return new LocalResourceExhausted(
+              `h2 connect to ${where} failed: ${msg} (a limit of this proxy, not the endpoint's failure)`,
+              { cause: e },
+            );
+          }
           return new ConnectFailed(`h2 connect to ${where} failed: ${msg}`, { cause: e });
         }
         return new UpstreamError(`h2 stream to ${where} failed: ${msg}`, { cause: e });
