@@ -27,6 +27,7 @@
  * @module
  */
 import type { Clock } from "../router/core/clock.ts";
+import { isLocalResourceLimit } from "../router/core/errors.ts";
 import { type MutableVar, mutableVar, type Var } from "../router/core/var.ts";
 import type { Path } from "../router/dtab/types.ts";
 import type { Addr, Bound, Namer } from "./types.ts";
@@ -200,6 +201,9 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
         next = { stamp: f.stamp, text: await Deno.readTextFile(f.abs) };
       } catch (e: unknown) {
         if (e instanceof Deno.errors.NotFound) return false;
+        // Out of file descriptors (or memory) here, not a bad file: the name keeps what it had,
+        // and with no stamp recorded the next scan (a poll at the latest) reads it again.
+        if (isLocalResourceLimit(e)) return true;
         next = { stamp: f.stamp, error: e instanceof Error ? e.message : String(e) };
       }
     }
@@ -219,12 +223,16 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       result = await scanDir(rootDir, lastScan);
     } catch (e: unknown) {
       if (closed) return;
+      // Out of file descriptors (a connection surge) or memory: a limit of this process, not a
+      // change of the directory. The last scan stays (keep last good), so names bound from it
+      // keep routing; the next poll scans again.
+      const cur = shape.get();
+      if (isLocalResourceLimit(e) && cur !== undefined && "scan" in cur) return;
       // Root gone: lookups fail, but Addr Vars keep their last value (keep last good) and the
       // watch is renewed once the root is back.
       stopWatch();
       rootId = undefined;
       const error = `io.l5d.fs rootDir ${rootDir}: ${e instanceof Error ? e.message : e}`;
-      const cur = shape.get();
       if (!cur || !("error" in cur) || cur.error !== error) {
         shape.set({ error });
         updatedAt = isoNow(clock);

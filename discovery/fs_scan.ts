@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isLocalResourceLimit } from "../router/core/errors.ts";
 import type { Path } from "../router/dtab/types.ts";
 import { pathKey } from "./_path.ts";
 import { eachLimited } from "./_each_limited.ts";
@@ -76,18 +77,21 @@ export async function scanDir(root: string, prev?: DirScan): Promise<DirScan> {
     try {
       for await (const e of Deno.readDir(absDir)) entries.push(e);
     } catch (e: unknown) {
-      if (depth === 0) throw e;
+      // Out of file descriptors: the scan fails whole (the namer keeps its last one) rather than
+      // reading as if the sub-directory's names were gone.
+      if (depth === 0 || isLocalResourceLimit(e)) throw e;
       return; // a sub-directory vanished or is unreadable mid-scan
     }
     const children: Promise<void>[] = [];
-    await eachLimited(entries, async (e) => {
+    const listed = eachLimited(entries, async (e) => {
       if (e.name.startsWith("..")) return;
       const abs = `${absDir}/${e.name}`;
       const labels = [...rel, e.name];
       let info: Deno.FileInfo;
       try {
         info = await Deno.stat(abs);
-      } catch {
+      } catch (e: unknown) {
+        if (isLocalResourceLimit(e)) throw e; // as above: not a file that went away
         return; // dangling symlink, or removed since readDir
       }
       if (info.isFile) {
@@ -97,14 +101,21 @@ export async function scanDir(root: string, prev?: DirScan): Promise<DirScan> {
         if (old !== undefined && old.stamp === stamp && old.abs === abs) files.set(key, old);
         else files.set(key, { rel: labels, abs, size: info.size, stamp });
       } else if (info.isDirectory && depth < MAX_DEPTH) {
-        const real = await Deno.realPath(abs).catch(() => undefined);
+        const real = await Deno.realPath(abs).catch((e: unknown) => {
+          if (isLocalResourceLimit(e)) throw e;
+          return undefined;
+        });
         if (real === undefined || ancestors.has(real)) return; // a symlink cycle
         const key = pathKey(labels);
         dirs.set(key, prev?.dirs.get(key) ?? labels);
         children.push(walk(abs, labels, depth + 1, new Set([...ancestors, real])));
       }
     });
-    await Promise.all(children);
+    const failure = await listed.then(() => undefined, (e: unknown) => ({ e }));
+    // Every sub-walk is awaited, even when one failed: none may reject unobserved.
+    const settled = await Promise.allSettled(children);
+    if (failure !== undefined) throw failure.e;
+    for (const r of settled) if (r.status === "rejected") throw r.reason;
   }
 
   const real = await Deno.realPath(root);

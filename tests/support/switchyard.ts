@@ -44,6 +44,11 @@ export interface StartOptions {
   readonly configPath?: string;
   /** Run this Deno executable instead of the test runner's (e.g. a private copy of it). */
   readonly exe?: string;
+  /**
+   * Start it with this many file descriptors at most (soft and hard `RLIMIT_NOFILE`, through
+   * `sh -c 'ulimit -n N; exec …'`, so the limit cannot be raised).
+   */
+  readonly fdLimit?: number;
 }
 
 /**
@@ -54,8 +59,13 @@ export interface StartOptions {
 export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Promise<Running> {
   const configPath = opts.configPath ?? (await Deno.makeTempFile({ suffix: ".yaml" }));
   await Deno.writeTextFile(configPath, yaml);
-  const cmd = new Deno.Command(opts.exe ?? Deno.execPath(), {
+  const exe = opts.exe ?? Deno.execPath();
+  const limited = opts.fdLimit === undefined
+    ? []
+    : ["-c", `ulimit -n ${opts.fdLimit} && exec "$@"`, "sh", exe];
+  const cmd = new Deno.Command(opts.fdLimit === undefined ? exe : "sh", {
     args: [
+      ...limited,
       "run",
       "-A",
       ...runFlags(), // the flags Switchyard ships with (router/v8_flags.ts)
