@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
-import { createHistogram, REUSE_SKETCHES, sketchSnapshot } from "./histogram.ts";
+import {
+  createHistogram,
+  newSketch,
+  resetSketch,
+  REUSE_SKETCHES,
+  sketchSnapshot,
+} from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { prng as rng } from "../../tests/support/prng.ts";
 
@@ -247,4 +253,29 @@ Deno.test("createHistogram() buffered samples land in their own slice and reach 
   assertEquals(h.totalCount, all.length + 40);
   assertEquals(h.buckets().counts[0], le(1) + 40);
   assertEquals(h.snapshot().count, r.count + 40);
+});
+
+Deno.test("a reused window sketch does not keep an outlier's range for good", () => {
+  assert(REUSE_SKETCHES);
+  const binsOf = (s: ReturnType<typeof newSketch>) =>
+    (s.store as unknown as { bins: number[] }).bins.length;
+  const s = newSketch(0.01);
+  // One slice with a 5 s outlier among 0.2 ms latencies: ~600 keys wide.
+  for (const v of [0.2, 0.25, 0.3, 5000]) s.accept(v);
+  resetSketch(s);
+  const wide = binsOf(s);
+  assert(wide > 500, `${wide} bins`);
+  // The next slice is narrow: its reset lays the store out around it again.
+  for (let i = 0; i < 200; i++) s.accept(0.2 + (i % 10) / 100);
+  resetSketch(s);
+  assert(binsOf(s) < 100, `${binsOf(s)} bins after a narrow slice (was ${wide})`);
+  // And it still answers as a new sketch does, inside and outside its new range.
+  const fresh = newSketch(0.01);
+  for (const v of [0.21, 0.22, 0.5, 40, 0.01, 0]) {
+    s.accept(v);
+    fresh.accept(v);
+  }
+  for (const q of [0, 0.5, 0.9, 0.99, 1]) {
+    assertEquals(s.getValueAtQuantile(q), fresh.getValueAtQuantile(q), `q=${q}`);
+  }
 });
