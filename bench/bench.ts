@@ -125,6 +125,7 @@ async function run(opts: BenchOptions, procs: Procs, dir: string, out: string): 
         (matrix?.switchyardStartRssKib ? matrix.switchyardStartRssKib / 1024 : null),
       streamDeltaMib: stream ? { download: leg("download"), upload: leg("upload") } : undefined,
       scaleExtraMib: scale?.extra_mib,
+      scaleExtraLoadedMib: scale?.extra_loaded_mib,
       scaleCpuRatio: scale?.cpu_ratio ?? (s1 && sN ? sN / s1 : null),
       scaleFirstPassCpuRatio: f1 && fN ? fN / f1 : null,
       scaleShape: scale && (scale.services !== 1000 || scale.endpoints_per_service !== 10)

@@ -32,6 +32,11 @@ export interface GoalInputs {
    * ~13 MiB, which a one-request baseline does not have).
    */
   readonly scaleExtraMib?: number | null | undefined;
+  /**
+   * The same after the load passes (every endpoint has served; the scale run's
+   * `extra_loaded_mib`): the goal's number when present.
+   */
+  readonly scaleExtraLoadedMib?: number | null | undefined;
   /** CPU µs per request with 1000 active services ÷ with 1, each after a first pass. */
   readonly scaleCpuRatio?: number | null | undefined;
   /** The same ratio over the first passes (first requests to each endpoint included). */
@@ -152,9 +157,15 @@ export function evaluateGoals(m: GoalInputs): Goal[] {
     ),
     check(
       "1000 services × 10 endpoints: ≤ 50 MB extra memory",
-      m.scaleExtraMib,
+      m.scaleExtraLoadedMib ?? m.scaleExtraMib,
       (v) => v <= 50 * MB,
-      (v) => `+${fmt(v, 1)} MiB over one service that served as many requests${shape}`,
+      (v) =>
+        m.scaleExtraLoadedMib !== undefined && m.scaleExtraLoadedMib !== null
+          ? `+${fmt(v, 1)} MiB under load (every endpoint served) over one service under the ` +
+            `same load; +${
+              fmt(m.scaleExtraMib ?? NaN, 1)
+            } MiB after two requests per service${shape}`
+          : `+${fmt(v, 1)} MiB over one service that served as many requests${shape}`,
       "run with --scale",
     ),
     check(

@@ -172,6 +172,13 @@ export function renderReport(r: BenchResult): string {
       `| **extra** (all used − baseline after as many requests) | +${n(c.extra_mib, 1)} |`,
       `| extra over the baseline after one request | +${n(c.extra_vs_cold_mib, 1)} |`,
       `| per used service (all used − one used), KiB | ${n(c.kib_per_service, 1)} |`,
+      `| baseline: one service, after ${c.baseline_loaded_passes ?? "?"} wrk passes | ${
+        n(c.baseline_loaded_rss_mib ?? null, 1)
+      } |`,
+      `| all services, after the load passes (every endpoint served) | ${
+        n(c.all_loaded_rss_mib ?? null, 1)
+      } |`,
+      `| **extra under load** (the goal's) | +${n(c.extra_loaded_mib ?? null, 1)} |`,
       "",
       `- time to first byte of a new name: p50 ${n(c.new_name_ttfb_ms.p50, 2)} ms, p99 ${
         n(c.new_name_ttfb_ms.p99, 2)

@@ -4,7 +4,9 @@
  *
  * - memory: RSS of a Switchyard that serves one service (baseline), then of one whose namer holds
  *   all the services, idle, after one service was used, and after every service was used once
- *   (binding cache, path and client stacks, balancers and pools materialized). The baseline is
+ *   (binding cache, path and client stacks, balancers and pools materialized), and once more
+ *   after the load passes below, when every endpoint has served requests (the goal's reading,
+ *   against the one-service process after wrk passes of its own). The baseline is
  *   read twice: after one request ("cold") and after as many requests, over as many connections,
  *   as the all-services process served ("warm"), so that the extra memory counted against the
  *   goal is what the services cost, not what serving ~2000 requests costs (JIT code, V8's caches
@@ -62,6 +64,25 @@ export interface ScaleResult {
   readonly one_used_rss_mib: number;
   /** After every service was used once. */
   readonly all_used_rss_mib: number;
+  /**
+   * The one-service process after wrk load on its service (as many passes as
+   * {@link baseline_loaded_passes}), settled 3 s, MiB.
+   */
+  readonly baseline_loaded_rss_mib: number;
+  /** wrk passes the loaded baseline served. */
+  readonly baseline_loaded_passes: number;
+  /**
+   * The all-services process after the load passes below (every endpoint of every service has
+   * served requests: its stack, stats and histograms exist), settled 3 s, MiB.
+   */
+  readonly all_loaded_rss_mib: number;
+  /**
+   * all_loaded − baseline_loaded: what 1000 services cost once all their endpoints carry
+   * traffic. The goal (≤ 50 MB) is checked on this one since the nineteenth session: `extra_mib`
+   * is read after two requests per service, when each has built its stacks for ~2 of its 10
+   * endpoints (they are built on their first request).
+   */
+  readonly extra_loaded_mib: number;
   /**
    * all_used − baseline: the memory the services cost. The goal (≤ 50 MB) is checked on this one:
    * both sides have served the same requests, so warm-up (JIT code, V8 caches, its background
@@ -129,6 +150,9 @@ async function sweep(
   }
   return { ttfb, errors };
 }
+
+/** wrk passes the one-service baseline serves before its loaded reading. */
+const BASELINE_PASSES = 2;
 
 interface Pass {
   readonly w: WrkResult;
@@ -252,7 +276,7 @@ export async function runScale(
     const oneDir = `${ctx.dir}/scale-one`;
     await writeServices(oneDir, 1, lines);
     const base = await start("scale-baseline", oneDir);
-    let baseline: number, baselineCold: number;
+    let baseline: number, baselineCold: number, baselineLoaded: number;
     try {
       await delay(2000);
       await sweep(base.port, 0, 1);
@@ -262,6 +286,10 @@ export async function runScale(
       await sweep(base.port, 1, o.services, 0);
       await delay(3000);
       baseline = await settledRssMib(base.proc.pid);
+      // Loaded: wrk passes on its one service, as the all-services process gets below.
+      for (let i = 0; i < BASELINE_PASSES; i++) await pass(ctx, base, 1, o.durationS);
+      await delay(3000);
+      baselineLoaded = await settledRssMib(base.proc.pid);
     } finally {
       await base.stop();
     }
@@ -295,6 +323,13 @@ export async function runScale(
         );
       }
       ctx.log(`scale: CPU ratio per pair ${ratios.map((r) => r.toFixed(2)).join(", ")}`);
+      await delay(3000);
+      const allLoaded = await settledRssMib(sy.proc.pid);
+      ctx.log(
+        `scale: RSS after the load passes ${allLoaded.toFixed(1)} MiB, one service after ` +
+          `${BASELINE_PASSES} passes ${baselineLoaded.toFixed(1)}: extra under load ` +
+          `+${(allLoaded - baselineLoaded).toFixed(1)} MiB`,
+      );
       return {
         services: o.services,
         endpoints_per_service: o.endpoints,
@@ -303,6 +338,10 @@ export async function runScale(
         idle_rss_mib: idle,
         one_used_rss_mib: oneUsed,
         all_used_rss_mib: allUsed,
+        baseline_loaded_rss_mib: baselineLoaded,
+        baseline_loaded_passes: BASELINE_PASSES,
+        all_loaded_rss_mib: allLoaded,
+        extra_loaded_mib: allLoaded - baselineLoaded,
         extra_mib: allUsed - baseline,
         extra_vs_cold_mib: allUsed - baselineCold,
         kib_per_service: (allUsed - oneUsed) * 1024 / Math.max(1, o.services - 1),
