@@ -142,7 +142,20 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     clock: deps.clock,
   });
   const clients = createClientCache(spec.label, deps.stacks, spec.bindingCache.clients);
-  const paths = new LruCache<string, Service>(spec.bindingCache.paths);
+  // A path stack per (name, local dtab); a name's metrics go when its last one leaves the cache
+  // (evicted or idle), not when the router closes (a reload's next router keeps writing them).
+  const pathNames = new Map<string, string>(); // cache key → name
+  const pathsPerName = new Map<string, number>();
+  let closing = false;
+  const paths = new LruCache<string, Service>(spec.bindingCache.paths, (key) => {
+    const name = pathNames.get(key);
+    pathNames.delete(key);
+    if (name === undefined) return;
+    const left = (pathsPerName.get(name) ?? 1) - 1;
+    if (left > 0) return void pathsPerName.set(name, left);
+    pathsPerName.delete(name);
+    if (!closing) deps.stacks.forgetPath?.(spec.label, name);
+  });
   // routers.md "Binding Cache" `idleTtlSecs`: services and clients idle that long expire.
   const ttlMs = spec.bindingCache.idleTtlSecs * 1000;
   let stopSweeping = () => {};
@@ -241,6 +254,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     };
     svc = deps.stacks.path(spec.label, dst, dstStr, bindLeaf);
     paths.set(key, svc);
+    pathNames.set(key, dstStr);
+    pathsPerName.set(dstStr, (pathsPerName.get(dstStr) ?? 0) + 1);
     return svc;
   }
 
@@ -354,6 +369,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     inflight: 0,
     async close(graceMs?: number) {
       stopSweeping();
+      closing = true;
       paths.clear();
       await clients.close(graceMs);
       bindings.close();

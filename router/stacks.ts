@@ -103,6 +103,13 @@ export interface ClientStack {
 export interface StackFactory {
   path(router: string, dst: Path, dstStr: string, leaf: Service): Service;
   client(router: string, bound: Bound): ClientStack;
+  /**
+   * A logical name's path stacks left the router's cache (past `bindingCache.paths`, or idle for
+   * `idleTtlSecs`): drop its metrics, `rt/<r>/service/<name>/…` and every client's
+   * `client/<id>/service/<name>/…`, so that names seen once (a client sending random `Host`s)
+   * cost nothing once forgotten. Its next request starts them afresh.
+   */
+  forgetPath?(router: string, dstStr: string): void;
 }
 
 /** What stacks are built from. */
@@ -188,6 +195,11 @@ export function createStacks(deps: StackDeps): StackFactory {
   };
   // The registry's clock times every stats level (ctx.startMono / ctx.endedAt are its readings).
   const mono = () => registry.clock.mono();
+  /** Drop a scope whose metrics are all registered at it (constant time where supported). */
+  const drop = (scope: Scope) =>
+    registry.removeScope ? registry.removeScope(scope) : registry.remove(scope);
+  /** Each open client's hook that drops its per-service stats of a forgotten name. */
+  const forgetters = new Set<(dstStr: string) => void>();
 
   function path(router: string, _dst: Path, dstStr: string, leaf: Service): Service {
     const params = resolveServiceParams(deps.service, dstStr);
@@ -567,6 +579,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     // each fares on it. Handles are resolved once per name; recorded by the client's own stats
     // filter with the same timing.
     const perService = new Map<string, RequestStats>();
+    const forget = (dstStr: string) => {
+      if (perService.delete(dstStr)) drop(clientServiceScope(router, id, dstStr));
+    };
+    forgetters.add(forget);
     const byService = (ctx: Ctx): RequestStats => {
       let s = perService.get(ctx.dstStr);
       if (!s) {
@@ -591,6 +607,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       async close(graceMs = 30_000) {
         unsubscribe();
         closed = true;
+        forgetters.delete(forget);
         const all = nodes;
         nodes = []; // `current` stays: the `connections` gauge still counts the pooled ones
         await Promise.allSettled(all.map((n) => n.close()));
@@ -601,7 +618,12 @@ export function createStacks(deps: StackDeps): StackFactory {
     };
   }
 
-  return { path, client };
+  function forgetPath(router: string, dstStr: string): void {
+    drop(serviceScope(router, dstStr));
+    for (const f of forgetters) f(dstStr);
+  }
+
+  return { path, client, forgetPath };
 }
 
 /**

@@ -88,6 +88,13 @@ export interface MetricsRegistry {
   /** Drops every metric at or below `scope`; returns how many were dropped. */
   remove(scope: Scope): number;
   /**
+   * Drops the metrics registered at exactly `scope` (not those of deeper scopes, nor names of a
+   * shorter scope that reach into it), in constant time; returns how many were dropped. For a
+   * scope whose metrics are all registered there (a service's, a client × service's), this is
+   * {@link remove} without its walk over every scope.
+   */
+  removeScope?(scope: Scope): number;
+  /**
    * All metrics, grouped by scope: scopes in the order of their first metric, and a scope's
    * metrics in registration order.
    */
@@ -378,6 +385,16 @@ class Registry implements CompactRegistry {
       node.list = kept.slice(); // exact length
       if (kept.length === 0) this.#scopes.delete(key);
     }
+    this.#size -= n;
+    return n;
+  }
+
+  removeScope(scope: Scope): number {
+    const key = normalizeScope(scope).join("/");
+    const node = this.#scopes.get(key);
+    if (node === undefined) return 0;
+    this.#scopes.delete(key);
+    const n = node.length;
     this.#size -= n;
     return n;
   }

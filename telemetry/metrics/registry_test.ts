@@ -76,6 +76,25 @@ Deno.test("remove() drops a subtree by whole elements, not by string prefix", ()
   assertEquals(fresh.value, 0);
 });
 
+Deno.test("removeScope() drops exactly one scope's metrics, deeper and sibling scopes stay", () => {
+  const r = createRegistry({ processStats: false });
+  const world = ["rt", "out", "service", "svc/world"];
+  r.counter(world, "requests");
+  r.counter(world, "retries/total");
+  r.histogram(world, "request_latency_ms");
+  r.counter([...world, "deeper"], "requests");
+  r.counter(["rt", "out", "service", "svc/world/v2"], "requests");
+  const size = r.size;
+  assertEquals(r.removeScope!(world), 3);
+  assertEquals(r.size, size - 3);
+  assertEquals([...r.entries()].map((e) => e.key), [
+    "rt/out/service/svc/world/deeper/requests",
+    "rt/out/service/svc/world/v2/requests",
+  ]);
+  assertEquals(r.removeScope!(world), 0);
+  assertEquals(r.counter(world, "requests").value, 0); // made afresh
+});
+
 Deno.test("createRegistry() registers process stats unless told not to", () => {
   const clock = new FakeClock();
   clock.advance(1234);

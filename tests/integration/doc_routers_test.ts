@@ -101,6 +101,55 @@ routers:
   }
 });
 
+// Past `bindingCache.paths`, a name's path stack leaves the cache, and its metrics with it: a
+// client sending ever new Host values (a scanner, random subdomains) must not grow the metrics
+// (and the memory under them) without bound. Measured before: 50 000 distinct Hosts in 15 s left
+// 2.45 million metrics and 768 MiB of RSS.
+Deno.test("docs routers: a name evicted from bindingCache.paths takes its service metrics with it", async () => {
+  const up = startUpstream("any");
+  const dir = await fsNamerDir({ any: up.fsLine });
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs/any;
+  bindingCache: {paths: 2}
+  servers:
+  - {port: 0, ip: 127.0.0.1}
+`);
+  try {
+    for (const host of ["h0", "h1", "h2", "h3", "h4"]) {
+      const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy("http")}/`]);
+      assertEquals(r.status, 200, r.body);
+    }
+    const m = await adminMetrics(sy.admin);
+    const services = (prefix: string) =>
+      Object.keys(m).filter((k) => k.startsWith(prefix) && k.endsWith("/requests")).sort();
+    // h0, h1, h2 were each evicted by a later name; h3 and h4 are cached.
+    assertEquals(services("rt/http/service/"), [
+      "rt/http/service/svc/h3/requests",
+      "rt/http/service/svc/h4/requests",
+    ]);
+    assertEquals(services("rt/http/client/#/io.l5d.fs/any/service/"), [
+      "rt/http/client/#/io.l5d.fs/any/service/svc/h3/requests",
+      "rt/http/client/#/io.l5d.fs/any/service/svc/h4/requests",
+    ]);
+    // The client's own totals count every request.
+    assertEquals(m["rt/http/client/#/io.l5d.fs/any/requests"], 5);
+    // A forgotten name comes back with metrics of its own, from zero.
+    const again = await curl(["-H", "Host: h0", `http://${sy.proxy("http")}/`]);
+    assertEquals(again.status, 200);
+    const m2 = await adminMetrics(sy.admin);
+    assertEquals(m2["rt/http/service/svc/h0/requests"], 1);
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
 // "Router Parameters": `label` defaults to "the value of *protocol*" (stats and the admin UI).
 Deno.test("docs routers: label defaults to the protocol", async () => {
   const up = startUpstream("web");
