@@ -122,7 +122,9 @@ export function createInetNamer(opts: InetNamerOptions = {}): InetNamer {
   const resolve = opts.resolve ?? resolveHost;
   const setTimer = timerFor(opts.clock);
   const refreshed = refreshedAddrs(refreshMs, setTimer);
-  const literals = new Map<string, Var<Addr>>();
+  // IP literals need no resolution; their Vars are only kept for reuse (bounded: a client sending
+  // random `ip:port` Hosts must not grow this without end).
+  const literals = boundedCache<Var<Addr>>(opts.maxCachedLookups ?? 1000);
   const lookups = boundedCache<Var<Lookup>>(opts.maxCachedLookups ?? 1000);
 
   function addrOf(host: string, port: number): Var<Addr> {
