@@ -28,8 +28,12 @@ export interface ClientCache {
 export function createClientCache(router: string, stacks: StackFactory, max: number): ClientCache {
   const closing: Promise<void>[] = [];
   let graceMs: number | undefined; // set by close(): evictions before it use the default
+  let closed = false;
   const cache = new LruCache<string, { stack: ClientStack; bound: Bound }>(max, (_k, c) => {
     closing.push(c.stack.close(graceMs));
+    // Evicted or idle: gone for good, and its metrics with it (their gauges hold the stack). On
+    // close (a reload) they stay for the next router's client of the same name.
+    if (!closed) c.stack.forget?.();
   });
   function entry(bound: Bound): ClientStack {
     let c = cache.get(bound.idStr);
@@ -46,6 +50,7 @@ export function createClientCache(router: string, stacks: StackFactory, max: num
     sweep: () => void cache.sweep(),
     async close(ms?: number) {
       graceMs = ms;
+      closed = true;
       cache.clear();
       await Promise.allSettled(closing);
     },

@@ -97,6 +97,13 @@ export interface ClientStack {
    * the requests in flight on it.
    */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Drop the client's metrics (its own, its endpoints', its per-service ones): it left the
+   * router's cache for good (evicted past `bindingCache.clients`, or idle), as Linkerd's
+   * MetricsPruningModule prunes a client's stats. Not on a reload: the next router's client of
+   * the same name writes the same metrics.
+   */
+  forget?(): void;
 }
 
 /** Builds path and client stacks for one router. */
@@ -406,6 +413,8 @@ export function createStacks(deps: StackDeps): StackFactory {
     // `host:port` is kept: a node's id string is made only when it is used (issue 6).
     let nodes: Node[] = [];
     let current: Address[] = [];
+    /** Endpoints whose stacks (and metrics) were built, by `host:port`. */
+    const builtEndpoints = new Set<string>();
     const lazySpec = { idOf: addrKey, make: buildNode };
     // An endpoint's stack, metrics and accrual are built on its first request (issue 6: with
     // 10 endpoints per service, most are never picked by a client that serves a few requests).
@@ -430,6 +439,7 @@ export function createStacks(deps: StackDeps): StackFactory {
     }
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
+      builtEndpoints.add(key);
       const epStats = scopeStats(registry, epScope);
       // Linkerd's clientSession.idleTimeMs: this client's connections close once idle that long.
       const idleMs = params.clientSession?.idleTimeMs;
@@ -613,7 +623,13 @@ export function createStacks(deps: StackDeps): StackFactory {
         await Promise.allSettled(all.map((n) => n.close()));
         if (tls) await transport.close(graceMs); // its own; the others are shared
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
-        // same handles.
+        // same handles (`forget` drops them when the client leaves the cache for good).
+      },
+      forget() {
+        drop(scope);
+        for (const key of builtEndpoints) drop(endpointScope(router, id, key));
+        builtEndpoints.clear();
+        for (const dstStr of [...perService.keys()]) forget(dstStr);
       },
     };
   }

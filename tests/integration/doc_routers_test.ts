@@ -150,6 +150,54 @@ routers:
   }
 });
 
+// Past `bindingCache.clients`, an evicted client's metrics (its own, its endpoints') go with it, as
+// Linkerd's MetricsPruningModule prunes them; their gauges held the whole client stack. Measured
+// before: 3000 names rotating through the default 1000-client cache kept all 3000 clients'
+// metrics (220 000) and 392 MiB of RSS.
+Deno.test("docs routers: a client evicted from bindingCache.clients takes its metrics with it", async () => {
+  const names = ["a", "b", "c"];
+  const ups = names.map((n) => startUpstream(n));
+  const dir = await fsNamerDir(Object.fromEntries(ups.map((u, i) => [names[i]!, u.fsLine])));
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+namers:
+- kind: io.l5d.fs
+  rootDir: ${dir}
+routers:
+- protocol: http
+  dtab: /svc => /#/io.l5d.fs;
+  bindingCache: {clients: 2}
+  servers:
+  - {port: 0, ip: 127.0.0.1}
+`);
+  try {
+    for (const host of names) {
+      const r = await curl(["-H", `Host: ${host}`, `http://${sy.proxy("http")}/`]);
+      assertEquals(r.status, 200, r.body);
+    }
+    const m = await adminMetrics(sy.admin);
+    const clients = [
+      ...new Set(
+        Object.keys(m).filter((k) => k.startsWith("rt/http/client/")).map((k) =>
+          k.split("/").slice(3, 6).join("/")
+        ),
+      ),
+    ].sort();
+    // a was evicted by c; b and c are cached, with their endpoint metrics.
+    assertEquals(clients, ["#/io.l5d.fs/b", "#/io.l5d.fs/c"]);
+    assert(
+      Object.keys(m).some((k) => k.startsWith("rt/http/client/#/io.l5d.fs/c/endpoint/")),
+      "c's endpoint metrics",
+    );
+    // Back again: a client of its own, counting from zero.
+    assertEquals((await curl(["-H", "Host: a", `http://${sy.proxy("http")}/`])).status, 200);
+    assertEquals((await adminMetrics(sy.admin))["rt/http/client/#/io.l5d.fs/a/requests"], 1);
+  } finally {
+    await sy.stop();
+    await Promise.all(ups.map((u) => u.close()));
+  }
+});
+
 // "Router Parameters": `label` defaults to "the value of *protocol*" (stats and the admin UI).
 Deno.test("docs routers: label defaults to the protocol", async () => {
   const up = startUpstream("web");
