@@ -158,3 +158,36 @@ Deno.test("flatMetrics() leaves out a computed gauge that throws", () => {
   registry.gauge(["a"], "good", () => 1);
   assertEquals(flatMetrics(registry), { "a/good": 1 });
 });
+
+Deno.test("flatMetricsStream() renders the same text as JSON.stringify(flatMetrics()), in chunks", async () => {
+  const clock = new FakeClock();
+  const r = createRegistry({ clock, processStats: false });
+  // Enough metrics for several 64 KiB chunks: 600 services, a histogram each, odd characters in
+  // names, an empty histogram and a computed gauge.
+  for (let i = 0; i < 600; i++) {
+    const scope = ["rt", "out", "service", `svc/w"orld-${i}`];
+    r.counter(scope, "requests").incr(i);
+    r.gauge(scope, "pending", () => i / 3);
+    const h = r.histogram(scope, "request_latency_ms");
+    if (i % 7 !== 0) { for (let k = 0; k < 5; k++) h.add(0.1 * (k + i)); }
+  }
+  const res = metricsJsonResponse(r, new URL("http://l5d/admin/metrics.json"));
+  assertEquals(res.headers.get("content-type"), "application/json; charset=utf-8");
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let text = "", chunks = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks++;
+    text += dec.decode(value, { stream: true });
+  }
+  assert(chunks > 2, `${chunks} chunks`);
+  assertEquals(text, JSON.stringify(flatMetrics(r)));
+  // An empty registry is an empty object.
+  const empty = createRegistry({ clock, processStats: false });
+  assertEquals(
+    await metricsJsonResponse(empty, new URL("http://l5d/admin/metrics.json")).text(),
+    "{}",
+  );
+});
