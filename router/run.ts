@@ -118,7 +118,9 @@ export async function runServe(
     return 1;
   }
   const onAttempt = reloadMetrics(linker.registry, () => ref.reloader);
-  const reloader = ref.reloader = await createReloader({
+  // `ref.reloader` is set before `made` settles: a POST /admin/reload waiting on `made` reads it
+  // next (set by the assignment after the await, it could read it unset and answer 503).
+  const reloader = await createReloader({
     path,
     text: loaded.text,
     log,
@@ -129,7 +131,7 @@ export async function runServe(
       ref.reloader?.setExtraPaths(configDependencies(config));
     },
     onAttempt,
-  }).finally(reloaderMade);
+  }).then((r) => ref.reloader = r).finally(reloaderMade);
   // The file may have changed between the first read and the watch: check once now.
   void reloader.reload(hupEarly ? "SIGHUP" : "start");
   await runUntilStopped(linker, log);

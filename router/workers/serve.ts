@@ -188,7 +188,9 @@ export async function runServeWorkers(
   for (const s of sigs) Deno.addSignalListener(s, stop);
   if (path !== "-") {
     const onAttempt = reloadMetrics(linker.registry, () => ref.reloader);
-    const reloader = ref.reloader = await createReloader({
+    // `ref.reloader` is set before `made` settles: a POST /admin/reload waiting on `made` reads it
+    // next (set by the assignment after the await, it could read it unset and answer 503).
+    const reloader = await createReloader({
       path,
       text: loaded.text,
       log,
@@ -203,7 +205,7 @@ export async function runServeWorkers(
         ref.reloader?.setExtraPaths(configDependencies(config));
       },
       onAttempt,
-    }).finally(reloaderMade);
+    }).then((r) => ref.reloader = r).finally(reloaderMade);
     void reloader.reload(hupEarly ? "SIGHUP" : "start");
   }
   const keep = keepServingOnStrayErrors(log);
