@@ -575,6 +575,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         n.close();
         removes.incr();
         registry.remove(endpointScope(router, id, k));
+        builtEndpoints.delete(k); // a pod that left: not kept for the life of the client
         changed = true;
       }
       current = kept.length === 0 ? [...want.values()] : [...want.values(), ...keptAt];
