@@ -462,6 +462,67 @@ export const REUSE_SKETCHES: boolean = (() => {
   }
 })();
 
+/** One scratch sketch per accuracy, emptied and refilled by every snapshot (see `snapshot`). */
+const scratches = new Map<number, LogCollapsingLowestDenseDDSketch>();
+
+function scratchSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
+  let s = scratches.get(accuracy);
+  if (s === undefined) scratches.set(accuracy, s = newSketch(accuracy));
+  return s;
+}
+
+/**
+ * Adds `src` to `m` as `m.merge(src)` does (the same count per key, then the summary stats), bin
+ * by bin through the store's `add`, so that `m` keeps its own bin arrays: the library's merge
+ * into an empty sketch copies the other's arrays instead. Package-internal (exported for its
+ * test).
+ */
+export function addSketch(
+  m: LogCollapsingLowestDenseDDSketch,
+  src: LogCollapsingLowestDenseDDSketch,
+): void {
+  addStore(m.store, src.store);
+  addStore(m.negativeStore, src.negativeStore);
+  m.zeroCount += src.zeroCount;
+  m.count += src.count;
+  m.sum += src.sum;
+  if (src.min < m.min) m.min = src.min;
+  if (src.max > m.max) m.max = src.max;
+}
+
+function addStore(to: LogCollapsingLowestDenseDDSketch["store"], from: unknown): void {
+  const f = from as StoreFields;
+  if (f.count === 0) return;
+  const bins = f.bins, off = f.offset;
+  for (let k = f.minKey; k <= f.maxKey; k++) {
+    const c = bins[k - off] as number;
+    if (c > 0) to.add(k, c);
+  }
+}
+
+/**
+ * Adds a slice's samples to `m` as merging a new sketch that accepted them in order would: each
+ * sample's key counted, then their sum (summed in arrival order, as that sketch would) added
+ * once. Package-internal (exported for its test).
+ */
+export function addSamples(m: LogCollapsingLowestDenseDDSketch, samples: readonly number[]): void {
+  const mapping = m.mapping as unknown as { minPossible: number; key(v: number): number };
+  const store = m.store, min0 = mapping.minPossible;
+  let sum = 0, lo = m.min, hi = m.max;
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i] as number;
+    if (v > min0) store.add(mapping.key(v), 1);
+    else m.zeroCount += 1; // samples are never negative (`add` counts those as 0)
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  m.count += samples.length;
+  m.sum += sum;
+  m.min = lo;
+  m.max = hi;
+}
+
 /** Distinct `le` buckets a histogram counts as `[-(i + 1), count, …]` pairs before a full list. */
 const SPARSE_BUCKETS = 3;
 
@@ -642,13 +703,16 @@ class SlidingHistogram implements Histogram {
   }
 
   snapshot(): HistogramSnapshot {
-    return sketchSnapshot(this.#merged());
+    // Into the shared scratch sketch, emptied first: a render of every histogram (metrics.json,
+    // Prometheus, the dashboard's summary) then allocates no sketch per histogram (issue 6).
+    const scratch = REUSE_SKETCHES ? scratchSketch(this.#cfg.accuracy) : null;
+    return sketchSnapshot(this.#merged(scratch));
   }
 
   /** See {@link histogramState}. */
   state(): HistogramState {
     this.#flush();
-    const m = this.#merged() ?? this.#sketch();
+    const m = this.#merged(null) ?? this.#sketch();
     const st = m.store;
     const lo = st.minKey - st.offset;
     const bins = m.store.count > 0 ? st.bins.slice(lo, st.maxKey - st.offset + 1) : [];
@@ -690,17 +754,30 @@ class SlidingHistogram implements Histogram {
     return out;
   }
 
-  /** The window's slices merged into a new sketch; null when every slice is empty. */
-  #merged(): LogCollapsingLowestDenseDDSketch | null {
+  /**
+   * The window's slices added into `into` (emptied first) or, when null, into a new sketch; null
+   * when every slice is empty. The result is the merge of the slices' sketches, each list
+   * sketched as it came (see {@link addSamples}, {@link addSketch}).
+   */
+  #merged(
+    into: LogCollapsingLowestDenseDDSketch | null,
+  ): LogCollapsingLowestDenseDDSketch | null {
     this.#flush();
     const now = this.#cfg.clock.mono();
     if (now >= this.#nextRotate) this.#rotate(now);
     let m: LogCollapsingLowestDenseDDSketch | null = null;
     for (const s of this.#slices()) {
       if (s === null) continue;
-      if (Array.isArray(s)) {
-        if (s.length > 0) (m ??= this.#sketch()).merge(this.#sketchOf(s));
-      } else if (s.count > 0) (m ??= this.#sketch()).merge(s);
+      if (Array.isArray(s) ? s.length === 0 : s.count === 0) continue;
+      if (m === null) {
+        if (into === null) m = this.#sketch();
+        else {
+          resetSketch(into);
+          m = into;
+        }
+      }
+      if (Array.isArray(s)) addSamples(m, s);
+      else addSketch(m, s);
     }
     return m;
   }
@@ -721,13 +798,6 @@ class SlidingHistogram implements Histogram {
       else list.push(r[j + 1] as number);
     }
     return ring;
-  }
-
-  /** A new sketch of a slice's samples, accepted in arrival order. */
-  #sketchOf(samples: readonly number[]): LogCollapsingLowestDenseDDSketch {
-    const s = this.#sketch();
-    for (const v of samples) s.accept(v);
-    return s;
   }
 
   #sketch(): LogCollapsingLowestDenseDDSketch {

@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
 import {
+  addSamples,
+  addSketch,
   createHistogram,
   newSketch,
   resetSketch,
@@ -277,5 +279,67 @@ Deno.test("a reused window sketch does not keep an outlier's range for good", ()
   }
   for (const q of [0, 0.5, 0.9, 0.99, 1]) {
     assertEquals(s.getValueAtQuantile(q), fresh.getValueAtQuantile(q), `q=${q}`);
+  }
+});
+
+Deno.test("addSketch()/addSamples() give what the library's merge of the same gives", () => {
+  const random = rng(11);
+  for (const [a, b] of [[0, 40], [40, 0], [25, 300], [300, 25], [1, 1]] as const) {
+    const xs = Array.from({ length: a }, () => random() * 80);
+    const ys = Array.from({ length: b }, (_, i) => i % 7 === 0 ? 0 : random() * 4000);
+    const sx = newSketch(0.01), sy = newSketch(0.01);
+    for (const v of xs) sx.accept(v);
+    for (const v of ys) sy.accept(v);
+    const merged = newSketch(0.01);
+    merged.merge(sx);
+    merged.merge(sy);
+    // A used sketch, emptied (as the shared scratch is), then added to.
+    const added = newSketch(0.01);
+    for (const v of [0.001, 9e4]) added.accept(v);
+    resetSketch(added);
+    addSketch(added, sx);
+    addSamples(added, ys);
+    assertEquals(sketchSnapshot(added), sketchSnapshot(merged));
+  }
+});
+
+Deno.test("snapshot() through the shared scratch sketch: histograms read in turn answer as alone", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  // Far apart ranges and sizes: lists, sketches, a window of two slices.
+  const specs = [[0.05, 500], [3000, 20], [2, 5], [40, 140]] as const;
+  const hs = specs.map(() => createHistogram(clock, { windowMs: 60_000, slices: 2 }));
+  const samples = specs.map(() => [] as number[]);
+  const random = rng(5);
+  for (let round = 0; round < 3; round++) {
+    specs.forEach(([scale, n], i) => {
+      for (let k = 0; k < n; k++) {
+        const v = random() * scale;
+        hs[i]!.add(v);
+        samples[i]!.push(v);
+      }
+    });
+    for (let pass = 0; pass < 2; pass++) {
+      hs.forEach((h, i) => {
+        const ref = new LogCollapsingLowestDenseDDSketch({
+          relativeAccuracy: 0.01,
+          binLimit: 2048,
+        });
+        // The window: this round's slice and the one before (30 s each).
+        const n = specs[i]![1];
+        for (const v of samples[i]!.slice(-2 * n)) ref.accept(v);
+        const s = h.snapshot(), r = sketchSnapshot(ref);
+        assertEquals([s.count, s.min, s.max, s.p50, s.p99, s.p9999], [
+          r.count,
+          r.min,
+          r.max,
+          r.p50,
+          r.p99,
+          r.p9999,
+        ]);
+        assertRelative(s.sum, r.sum, 1e-12);
+      });
+    }
+    clock.advance(30_000);
   }
 });

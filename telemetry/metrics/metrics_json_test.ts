@@ -79,6 +79,25 @@ Deno.test("flatMetrics() q selects a subtree with keys relative to it", () => {
   assertEquals(flatMetrics(registry, "nope"), undefined);
 });
 
+Deno.test("flatMetrics()/treeMetrics() q stops at whole elements, not at a key's text", () => {
+  const registry = createRegistry({ processStats: false });
+  registry.counter(["rt", "r", "service", "svc/world"], "requests").incr(2);
+  registry.counter(["rt", "r", "service", "svc/worldwide"], "requests").incr(5);
+  registry.counter(["rt", "r", "service", "svc/world/v2"], "requests").incr(7);
+  // "svc/world" and "svc/world/v2" are two elements: q names the first, whole.
+  assertEquals(flatMetrics(registry, "rt/r/service/svc/world"), { requests: 2 });
+  assertEquals(flatMetrics(registry, "rt/r/service/svc/world/v2"), { requests: 7 });
+  assertEquals(flatMetrics(registry, "rt/r/service/svc/worl"), undefined);
+  assertEquals(treeMetrics(registry, "/rt/r/service/svc/worldwide/"), {
+    requests: { counter: 5 },
+  });
+  assertEquals(Object.keys(flatMetrics(registry, "rt/r/service") ?? {}).sort(), [
+    "svc/world/requests",
+    "svc/world/v2/requests",
+    "svc/worldwide/requests",
+  ]);
+});
+
 Deno.test("treeMetrics() nests one object per element with Linkerd's leaf fields", () => {
   const { registry } = fixture();
   const tree = treeMetrics(registry, "rt/outgoing/service");
