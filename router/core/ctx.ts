@@ -26,6 +26,14 @@ export interface CtxInit {
   readonly target: string;
 }
 
+/**
+ * The empty local dtab every request starts with, shared: a new `[]` per request was, under load
+ * over 1000 names, allocated straight into V8's old generation (its allocation site got
+ * pretenured, likely while the first requests to each name were slow to bind), ~1/3 of the old
+ * generation's garbage in a heap-sampling profile (issue 6).
+ */
+const NO_DTAB: Dtab = Object.freeze([]);
+
 /** One per request, fixed shape. */
 export class Ctx {
   readonly url: URL;
@@ -70,7 +78,7 @@ export class Ctx {
   inboundDeadline: { readonly timestampNs: bigint; readonly deadlineNs: bigint } | undefined =
     undefined;
   /** Broadcast: the local dtab (`l5d-ctx-dtab` ++ `l5d-dtab`), appended to the base dtab. */
-  dtabLocal: Dtab = [];
+  dtabLocal: Dtab = NO_DTAB;
   /** Broadcast: the request id / trace id (⇄ `l5d-reqid`, trace headers). */
   traceId = "";
   /** Broadcast: the span id of this hop's server span. */
