@@ -666,6 +666,14 @@ class SlidingHistogram implements Histogram {
             if (v < lo) lo = v;
             if (v > hi) hi = v;
           }
+          // Room for the range the slice before took too (the window's second slice has no
+          // expired sketch to reuse yet): its tail would otherwise widen the bins a few keys at
+          // a time, each step two new arrays that outlive young collections (issue 6).
+          const prev = ring[(cur + this.#cfg.slices - 1) % this.#cfg.slices];
+          if (prev && !Array.isArray(prev) && prev.count > 0) {
+            if (prev.min < lo) lo = prev.min;
+            if (prev.max > hi) hi = prev.max;
+          }
           presize(sk, lo, hi);
         }
       }
