@@ -531,12 +531,12 @@ const SPARSE_BUCKETS = 3;
  * samples only while its slice has some (rotation empties the slot), the lifetime `le` counts
  * are allocated on the first sample, and the default bounds are shared. A slice keeps its first
  * {@link RAW_SAMPLES} samples as a plain list and builds its sketch from them, in arrival order,
- * when one more arrives; a snapshot sketches a list the same way before merging it, so every
- * result is what the sketch would have given. A sketch holding a few latencies costs ~1.3 KiB
- * (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most histograms
- * (per service, client, endpoint) hold a few samples per slice (issue 6). A busy histogram keeps
- * one more sketch, the last expired slice's, emptied for reuse (see {@link resetSketch}), and a
- * slice list grows in place (one growth to 17 slots) rather than by a new list per sample.
+ * when one more arrives; a snapshot counts a list's samples as that sketch would (`addSamples`),
+ * so every result is what the sketch would have given. A sketch holding a few latencies costs
+ * ~1.3 KiB (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most
+ * histograms (per service, client, endpoint) hold a few samples per slice (issue 6). A busy one
+ * keeps one more sketch, the last expired slice's, emptied for reuse (see {@link resetSketch}), and
+ * a slice list grows in place (one growth to 17 slots) rather than by a new list per sample.
  *
  * Before the ring exists, the window's first {@link RAW_SAMPLES} samples are one flat list of
  * `[epoch, ms, …]` (the slice a sample fell in and its value); the ring of per-slice lists is
