@@ -190,9 +190,8 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
     return true;
   }
 
-  /** Re-read one file if needed; false when it vanished since the scan. */
-  async function readFile(key: string, f: ScannedFile, full: boolean): Promise<boolean> {
-    if (!full && contents.get(key)?.stamp === f.stamp) return true;
+  /** Re-read one file; false when it vanished since the scan. */
+  async function readFile(key: string, f: ScannedFile): Promise<boolean> {
     let next: FileState;
     if (f.size > maxFileBytes) {
       next = { stamp: f.stamp, error: `${f.size} bytes is over the ${maxFileBytes}-byte limit` };
@@ -251,11 +250,9 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
     for (const e of result.files) {
       if (full || contents.get(e[0])?.stamp !== e[1].stamp) stale.push(e);
     }
-    if (stale.length > 0) {
-      await eachLimited(stale, async ([key, f]) => {
-        if (!await readFile(key, f, full)) vanished.push(key);
-      });
-    }
+    await eachLimited(stale, async ([key, f]) => {
+      if (!await readFile(key, f)) vanished.push(key);
+    });
     if (closed) return;
     let present = result.files;
     if (vanished.length > 0) {
