@@ -436,6 +436,7 @@ routers:
     // may still hand a session to an old socket for a moment (a CI run saw 3 of 16), so the
     // sessions are opened again until every one of N has the new SETTINGS (bounded: 10 s).
     let stale = N;
+    let example = "";
     for (const end = Date.now() + 10_000; stale > 0 && Date.now() < end;) {
       const outs = await Promise.all(
         Array.from(
@@ -443,10 +444,17 @@ routers:
           () => nghttp(["-v", "-H", ":authority: web", `http://127.0.0.1:${port}/`]),
         ),
       );
-      stale = outs.filter((o) => !o.includes("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):77")).length;
+      const old = outs.filter((o) => !o.includes("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):77"));
+      stale = old.length;
+      example = old[0] ?? "";
       if (stale > 0) await new Promise((r) => setTimeout(r, 200));
     }
-    assertEquals(stale, 0, "no worker left on the old SETTINGS");
+    // On failure, what one stale session printed (old SETTINGS, or no session at all).
+    assertEquals(
+      stale,
+      0,
+      `no worker left on the old SETTINGS; one said: ${example.slice(0, 600)}`,
+    );
   } finally {
     await sy.stop();
     await up.peer.kill();
