@@ -7,6 +7,7 @@ import {
   resetSketch,
   REUSE_SKETCHES,
   sketchSnapshot,
+  widen,
 } from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { prng as rng } from "../../tests/support/prng.ts";
@@ -280,6 +281,40 @@ Deno.test("a reused window sketch does not keep an outlier's range for good", ()
   for (const q of [0, 0.5, 0.9, 0.99, 1]) {
     assertEquals(s.getValueAtQuantile(q), fresh.getValueAtQuantile(q), `q=${q}`);
   }
+});
+
+Deno.test("widen() lays a sketch's bins out once per new extreme and answers as a new sketch", () => {
+  assert(REUSE_SKETCHES);
+  const store = (s: ReturnType<typeof newSketch>) =>
+    s.store as unknown as { bins: number[]; offset: number };
+  const random = rng(11);
+  // A rising tail and a falling floor: 400 samples whose range keeps growing both ways.
+  const values: number[] = [];
+  for (let i = 0; i < 400; i++) values.push((0.3 + random()) * Math.pow(1.02, i % 2 ? i : -i / 4));
+  const widened = newSketch(0.01), plain = newSketch(0.01), fresh = newSketch(0.01);
+  widened.accept(values[0]!);
+  plain.accept(values[0]!);
+  const arrays = (s: ReturnType<typeof newSketch>, widenFirst: boolean) => {
+    const seen = new Set<number[]>();
+    for (const v of values.slice(1)) {
+      if (widenFirst && !(v >= s.min && v <= s.max)) widen(s, v);
+      s.accept(v);
+      seen.add(store(s).bins);
+    }
+    return seen.size;
+  };
+  for (const v of values) fresh.accept(v);
+  const laidOut = arrays(widened, true), grown = arrays(plain, false);
+  // The library re-centres its bins into new arrays a chunk of keys at a time.
+  assert(laidOut * 2 < grown, `${laidOut} bin arrays with widen(), ${grown} without`);
+  const a = sketchSnapshot(widened), b = sketchSnapshot(fresh);
+  assertEquals(a, b);
+  // Inside the bins, or collapsed, or past the bin limit: nothing to do.
+  const before = store(widened).bins;
+  widen(widened, widened.max);
+  assert(store(widened).bins === before);
+  widen(widened, 1e300); // ~35 000 keys away: past BIN_LIMIT, left to the library
+  assert(store(widened).bins === before);
 });
 
 Deno.test("addSketch()/addSamples() give what the library's merge of the same gives", () => {
