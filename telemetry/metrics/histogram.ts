@@ -184,8 +184,92 @@ function pendingList(): number[] {
   return l;
 }
 
-/** A slice of the ring: its first samples as a list, then a sketch; null while empty. */
-type Slice = LogCollapsingLowestDenseDDSketch | number[] | null;
+/**
+ * A slice of the ring: its first samples as a list, then a sketch; once the slice has ended, its
+ * sketch's counts as a {@link FrozenSlice}; null while empty.
+ */
+type Slice = LogCollapsingLowestDenseDDSketch | number[] | FrozenSlice | null;
+
+/**
+ * An ended slice's sketch, read-only, as its summary and its bins' counts (issue 6). A window
+ * sketch costs ~1.5 KiB (the sketch, two stores, and a bin array of 8 bytes per key with room
+ * around the range it took); once its slice ends nothing is added to it, and this form holds
+ * the same counts from its first to its last non-empty key, one character per key: ~0.2 KiB for
+ * an endpoint's 30 s of latencies. The sketch itself is emptied and takes the next slice, so a
+ * busy histogram keeps one sketch, not one per slice. A snapshot adds these counts into its
+ * sketch key by key, as it adds a sketch's ({@link addFrozen}, {@link addSketch}): the same
+ * result (checked at load with {@link REUSE_SKETCHES}).
+ */
+class FrozenSlice {
+  constructor(
+    /** Key of the first count. */
+    readonly offset: number,
+    /**
+     * Counts of consecutive keys from `offset`: char codes of a string while every count fits
+     * 16 bits (a one-byte string while they fit 8: V8 stores those a byte per character),
+     * otherwise a list.
+     */
+    readonly bins: string | readonly number[],
+    readonly zeroCount: number,
+    readonly count: number,
+    readonly sum: number,
+    readonly min: number,
+    readonly max: number,
+  ) {}
+}
+
+/** Counts per call of `String.fromCharCode` when freezing (below any engine's argument cap). */
+const CHARS_PER_CALL = 1024;
+
+/**
+ * The counts of `s` as a {@link FrozenSlice}; null when it cannot be frozen (a sample below zero
+ * reached the negative store: `add` never lets one through). Package-internal (exported for its
+ * test).
+ */
+export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice | null {
+  const st = s.store as unknown as StoreFields;
+  if ((s.negativeStore as unknown as StoreFields).count !== 0) return null;
+  if (st.count === 0) return new FrozenSlice(0, "", s.zeroCount, s.count, s.sum, s.min, s.max);
+  const bins = st.bins;
+  let lo = st.minKey - st.offset, hi = st.maxKey - st.offset, top = 0;
+  while (lo <= hi && bins[lo] === 0) lo++;
+  while (hi >= lo && bins[hi] === 0) hi--;
+  for (let i = lo; i <= hi; i++) if ((bins[i] as number) > top) top = bins[i] as number;
+  let packed: string | number[];
+  if (top > 0xffff) packed = bins.slice(lo, hi + 1);
+  else {
+    packed = "";
+    for (let i = lo; i <= hi; i += CHARS_PER_CALL) {
+      const part = bins.slice(i, Math.min(hi + 1, i + CHARS_PER_CALL));
+      packed += String.fromCharCode.apply(null, part);
+    }
+  }
+  return new FrozenSlice(st.offset + lo, packed, s.zeroCount, s.count, s.sum, s.min, s.max);
+}
+
+/**
+ * Adds a frozen slice into `m` as {@link addSketch} adds the sketch it was frozen from.
+ * Package-internal (exported for its test).
+ */
+export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: FrozenSlice): void {
+  const store = m.store, bins = f.bins, off = f.offset;
+  if (typeof bins === "string") {
+    for (let i = 0; i < bins.length; i++) {
+      const c = bins.charCodeAt(i);
+      if (c > 0) store.add(off + i, c);
+    }
+  } else {
+    for (let i = 0; i < bins.length; i++) {
+      const c = bins[i] as number;
+      if (c > 0) store.add(off + i, c);
+    }
+  }
+  m.zeroCount += f.zeroCount;
+  m.count += f.count;
+  m.sum += f.sum;
+  if (f.min < m.min) m.min = f.min;
+  if (f.max > m.max) m.max = f.max;
+}
 
 /** Spare bins a reused store may carry beyond what its last slice used (see `resetStore`). */
 const TRIM_SLACK = 64;
@@ -489,8 +573,12 @@ export const REUSE_SKETCHES: boolean = (() => {
     const b = sketchSnapshot(fresh);
     const same = (x: HistogramSnapshot) =>
       (Object.keys(b) as (keyof HistogramSnapshot)[]).every((k) => x[k] === b[k]);
+    // A frozen copy added into an empty sketch answers as the sketch it was frozen from.
+    const frozen = freeze(fresh), thawed = newSketch(0.01);
+    if (frozen === null) return false;
+    addFrozen(thawed, frozen);
     return same(sketchSnapshot(reused)) && same(sketchSnapshot(sized)) &&
-      same(sketchSnapshot(widened));
+      same(sketchSnapshot(widened)) && same(sketchSnapshot(thawed));
   } catch {
     return false;
   }
@@ -686,9 +774,12 @@ class SlidingHistogram implements Histogram {
         ring[cur] = spare;
       }
     } else if (!Array.isArray(slice)) {
+      // A sketch: the current slice is never frozen (`#rotate` freezes the slice that ends, and
+      // the slot the ring moves to starts empty).
+      const sk = slice as LogCollapsingLowestDenseDDSketch;
       // A new extreme may fall outside the bins: lay them out once (see `widen`).
-      if (REUSE_SKETCHES && !(ms >= slice.min && ms <= slice.max)) widen(slice, ms);
-      slice.accept(ms);
+      if (REUSE_SKETCHES && !(ms >= sk.min && ms <= sk.max)) widen(sk, ms);
+      sk.accept(ms);
     } else if (slice.length < RAW_SAMPLES) {
       // In place: the list's one growth (1 → 17 slots) holds every sample the slice keeps as a
       // list. A new exact-length list per sample (`concat`) outlived young collections, being
@@ -824,6 +915,7 @@ class SlidingHistogram implements Histogram {
         }
       }
       if (Array.isArray(s)) addSamples(m, s);
+      else if (s instanceof FrozenSlice) addFrozen(m, s);
       else addSketch(m, s);
     }
     return m;
@@ -857,14 +949,31 @@ class SlidingHistogram implements Histogram {
     const steps = Math.floor((now - this.#nextRotate) / sliceMs) + 1;
     const r = this.#ring;
     if (r !== null && typeof r[0] !== "number") {
+      const ring = r as Slice[];
+      // The ending slice's sketch: frozen in its slot while the slice stays in the window, then
+      // emptied to take the next slice that needs a sketch (see FrozenSlice).
+      const cur = this.#epoch % n, ending = ring[cur];
+      if (
+        REUSE_SKETCHES && ending && !Array.isArray(ending) && !(ending instanceof FrozenSlice)
+      ) {
+        const frozen = steps < n ? freeze(ending) : null;
+        if (frozen !== null || steps >= n) {
+          ring[cur] = frozen;
+          resetSketch(ending);
+          if (this.#spare === null) this.#spare = ending;
+        }
+      }
       for (let k = 1; k <= Math.min(steps, n); k++) {
         const slot = (this.#epoch + k) % n;
-        const old = (r as Slice[])[slot];
-        if (REUSE_SKETCHES && this.#spare === null && old && !Array.isArray(old)) {
+        const old = ring[slot];
+        if (
+          REUSE_SKETCHES && this.#spare === null && old && !Array.isArray(old) &&
+          !(old instanceof FrozenSlice)
+        ) {
           resetSketch(old);
           this.#spare = old;
         }
-        (r as Slice[])[slot] = null;
+        ring[slot] = null;
       }
     }
     if (steps >= n) {

@@ -1,8 +1,10 @@
 import { assert, assertEquals, assertRelative, assertThrows } from "./_assert.ts";
 import {
+  addFrozen,
   addSamples,
   addSketch,
   createHistogram,
+  freeze,
   newSketch,
   resetSketch,
   REUSE_SKETCHES,
@@ -315,6 +317,31 @@ Deno.test("widen() lays a sketch's bins out once per new extreme and answers as 
   assert(store(widened).bins === before);
   widen(widened, 1e300); // ~35 000 keys away: past BIN_LIMIT, left to the library
   assert(store(widened).bins === before);
+});
+
+Deno.test("freeze()/addFrozen() add what addSketch() adds of the sketch frozen", () => {
+  const random = rng(5);
+  // Counts per key below 256 (a one-byte string), below 65 536 (two-byte), and above (a list).
+  for (const repeat of [1, 300, 70_000]) {
+    const sk = newSketch(0.01);
+    for (let i = 0; i < 40; i++) {
+      const v = i === 0 ? 0 : 0.1 + random() * (i % 7 === 0 ? 900 : 3);
+      for (let r = 0; r < (i < 3 ? repeat : 1); r++) sk.accept(v);
+    }
+    const frozen = freeze(sk);
+    assert(frozen !== null);
+    assertEquals(typeof frozen.bins === "string", repeat < 65_536, `repeat ${repeat}`);
+    const a = newSketch(0.01), b = newSketch(0.01);
+    // Into sketches that already hold samples, as a snapshot adds slice after slice.
+    for (const m of [a, b]) for (const v of [0.5, 2, 7000]) m.accept(v);
+    addSketch(a, sk);
+    addFrozen(b, frozen);
+    assertEquals(sketchSnapshot(b), sketchSnapshot(a));
+    assertEquals(b.zeroCount, a.zeroCount);
+  }
+  const empty = freeze(newSketch(0.01));
+  assert(empty !== null);
+  assertEquals([empty.bins, empty.count], ["", 0]);
 });
 
 Deno.test("addSketch()/addSamples() give what the library's merge of the same gives", () => {
