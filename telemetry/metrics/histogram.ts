@@ -236,11 +236,11 @@ export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice | null 
   while (hi >= lo && bins[hi] === 0) hi--;
   for (let i = lo; i <= hi; i++) if ((bins[i] as number) > top) top = bins[i] as number;
   let packed: string | number[];
-  if (top > 0xffff) packed = bins.slice(lo, hi + 1);
+  if (top > 0xffff) packed = Array.from(bins.slice(lo, hi + 1));
   else {
     packed = "";
     for (let i = lo; i <= hi; i += CHARS_PER_CALL) {
-      const part = bins.slice(i, Math.min(hi + 1, i + CHARS_PER_CALL));
+      const part = bins.slice(i, Math.min(hi + 1, i + CHARS_PER_CALL)) as unknown as number[];
       packed += String.fromCharCode.apply(null, part);
     }
   }
@@ -271,6 +271,55 @@ export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: FrozenSlice): 
   if (f.max > m.max) m.max = f.max;
 }
 
+/**
+ * A store's bin counts: the library's plain list, or, in a window sketch laid out here
+ * ({@link presize}, {@link widen}, {@link resetStore}), a typed array of 16-bit counts (32-bit once
+ * a slice may count past 65 535 samples, see {@link roomFor}). A plain list of small integers
+ * takes 8 bytes per key; the window sketches' bins were the largest part of the live heap with
+ * 1000 services × 10 endpoints (issue 6: ~1.3 KiB each, ~17 MB). The library only reads and adds
+ * to them by index while a sample's key is inside them, which `widen` sees to; where it would
+ * grow or collapse them itself, it gets a plain list back first.
+ */
+type Bins = number[] | Uint16Array | Uint32Array;
+
+/** Zeroed bins of `n` keys, of the kind `like` is (a plain list stays a plain list). */
+function zerosLike(like: Bins, n: number): Bins {
+  if (like instanceof Uint32Array) return new Uint32Array(n);
+  if (like instanceof Uint16Array || like.length === 0) return new Uint16Array(n);
+  return new Array<number>(n).fill(0);
+}
+
+/**
+ * Before a window sketch takes one more sample: 16-bit bins become 32-bit ones once the sketch
+ * holds 65 535 samples (a key's count can never pass the sketch's).
+ */
+function roomFor(s: LogCollapsingLowestDenseDDSketch): void {
+  const st = s.store as unknown as StoreFields;
+  if (st.bins instanceof Uint16Array) st.bins = Uint32Array.from(st.bins);
+}
+
+/**
+ * Above every accuracy's smallest keyed value (`mapping.minPossible`, ~1e-307 at 1%): a sketch
+ * whose minimum is above it has that minimum's key in its store (checked at load).
+ */
+const MIN_KEYED = 1e-300;
+
+/**
+ * One sample into a window sketch: with `laidOut` (the module's layouts are in use, see
+ * {@link REUSE_SKETCHES}), a new extreme first widens the bins once ({@link widen}) and the
+ * 65 535th sample makes them 32-bit ({@link roomFor}), so the library never grows typed bins.
+ */
+function put(sk: LogCollapsingLowestDenseDDSketch, v: number, laidOut: boolean): void {
+  if (laidOut) {
+    // Inside [min, max] the key is inside the bins, unless the minimum is a sample counted as
+    // zero (the store never saw it): then every sample is checked.
+    const min = sk.min;
+    if (!(v >= min && v <= sk.max && min > MIN_KEYED)) widen(sk, v);
+    if (sk.count >= 0xffff) roomFor(sk);
+  }
+  sk.accept(v);
+}
+
 /** Spare bins a reused store may carry beyond what its last slice used (see `resetStore`). */
 const TRIM_SLACK = 64;
 
@@ -279,7 +328,7 @@ const SKETCH_CHUNK = 16;
 
 /** The fields of a sketches-js dense store that {@link resetSketch} rewinds (library internals). */
 interface StoreFields {
-  bins: number[];
+  bins: Bins;
   count: number;
   minKey: number;
   maxKey: number;
@@ -302,7 +351,7 @@ function resetStore(st: StoreFields): void {
     const from = Math.max(0, lo - PRESIZE_BELOW), to = Math.min(n - 1, hi + PRESIZE_ABOVE);
     const keep = to - from + 1;
     if (n - keep > TRIM_SLACK && n > 2 * keep) {
-      st.bins = new Array<number>(keep).fill(0);
+      st.bins = zerosLike(bins, keep);
       st.offset += from;
       st.minKey = st.offset;
       st.maxKey = st.offset + keep - 1;
@@ -483,7 +532,7 @@ function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): v
   const last = m.key(hi) + PRESIZE_ABOVE;
   if (!(last - first < BIN_LIMIT)) return;
   // One array, laid out as `resetStore` leaves a store: the whole range in use, all zero.
-  st.bins = new Array<number>(last - first + 1).fill(0);
+  st.bins = zerosLike(st.bins, last - first + 1);
   st.offset = first;
   st.minKey = first;
   st.maxKey = last;
@@ -503,13 +552,17 @@ export function widen(s: LogCollapsingLowestDenseDDSketch, v: number): void {
   const m = s.mapping as unknown as { minPossible: number; key(v: number): number };
   const st = s.store as unknown as StoreFields;
   const n = st.bins.length;
-  if (!(v > m.minPossible) || n === 0 || st.isCollapsed) return;
+  if (!(v > m.minPossible) || n === 0) return;
   const k = m.key(v), from = st.offset, to = from + n - 1;
   if (k >= from && k <= to) return;
   const first = k < from ? k - PRESIZE_BELOW : from;
   const last = k > to ? k + PRESIZE_ABOVE : to;
-  if (!(last - first < BIN_LIMIT)) return;
-  const bins = new Array<number>(last - first + 1).fill(0), old = st.bins, at = from - first;
+  if (st.isCollapsed || !(last - first < BIN_LIMIT)) {
+    // The library collapses or grows the store: on the plain list it expects.
+    if (!Array.isArray(st.bins)) st.bins = Array.from(st.bins);
+    return;
+  }
+  const old = st.bins, bins = zerosLike(old, last - first + 1), at = from - first;
   for (let i = 0; i < n; i++) bins[at + i] = old[i] as number;
   // Laid out as `resetStore` leaves a store: the whole range in use (the new bins are zero).
   st.bins = bins;
@@ -558,27 +611,31 @@ export const REUSE_SKETCHES: boolean = (() => {
     const wide = (reused.store as unknown as StoreFields).bins.length;
     resetSketch(reused);
     if (!((reused.store as unknown as StoreFields).bins.length < wide)) return false;
+    // Typed bins laid out by `presize` and `widen` as a window sketch's are, emptied once by
+    // `resetSketch` in between, as a reused one is.
     const sized = newSketch(0.01);
+    if (!((sized.mapping as unknown as { minPossible: number }).minPossible < MIN_KEYED)) {
+      return false;
+    }
     presize(sized, 1, 2);
-    const widened = newSketch(0.01);
-    presize(widened, 1, 2);
+    if (!((sized.store as unknown as StoreFields).bins instanceof Uint16Array)) return false;
+    for (const v of before) put(sized, v, true);
+    resetSketch(sized);
     const fresh = newSketch(0.01);
     for (const v of after) {
       reused.accept(v);
-      sized.accept(v);
-      widen(widened, v);
-      widened.accept(v);
+      put(sized, v, true);
       fresh.accept(v);
     }
     const b = sketchSnapshot(fresh);
     const same = (x: HistogramSnapshot) =>
       (Object.keys(b) as (keyof HistogramSnapshot)[]).every((k) => x[k] === b[k]);
     // A frozen copy added into an empty sketch answers as the sketch it was frozen from.
-    const frozen = freeze(fresh), thawed = newSketch(0.01);
+    const frozen = freeze(sized), thawed = newSketch(0.01);
     if (frozen === null) return false;
     addFrozen(thawed, frozen);
     return same(sketchSnapshot(reused)) && same(sketchSnapshot(sized)) &&
-      same(sketchSnapshot(widened)) && same(sketchSnapshot(thawed));
+      same(sketchSnapshot(thawed));
   } catch {
     return false;
   }
@@ -769,17 +826,13 @@ class SlidingHistogram implements Histogram {
       if (spare === null) ring[cur] = [ms];
       else {
         this.#spare = null;
-        if (REUSE_SKETCHES) widen(spare, ms);
-        spare.accept(ms);
+        put(spare, ms, REUSE_SKETCHES);
         ring[cur] = spare;
       }
     } else if (!Array.isArray(slice)) {
       // A sketch: the current slice is never frozen (`#rotate` freezes the slice that ends, and
       // the slot the ring moves to starts empty).
-      const sk = slice as LogCollapsingLowestDenseDDSketch;
-      // A new extreme may fall outside the bins: lay them out once (see `widen`).
-      if (REUSE_SKETCHES && !(ms >= sk.min && ms <= sk.max)) widen(sk, ms);
-      sk.accept(ms);
+      put(slice as LogCollapsingLowestDenseDDSketch, ms, REUSE_SKETCHES);
     } else if (slice.length < RAW_SAMPLES) {
       // In place: the list's one growth (1 → 17 slots) holds every sample the slice keeps as a
       // list. A new exact-length list per sample (`concat`) outlived young collections, being
@@ -807,8 +860,8 @@ class SlidingHistogram implements Histogram {
           presize(sk, lo, hi);
         }
       }
-      for (const v of slice) sk.accept(v);
-      sk.accept(ms);
+      for (const v of slice) put(sk, v, REUSE_SKETCHES);
+      put(sk, ms, REUSE_SKETCHES);
       ring[cur] = sk;
       // A histogram busy enough for a sketch buffers its samples from now on (see PENDING).
       if (this.#pend === null) this.#pend = pendingList();

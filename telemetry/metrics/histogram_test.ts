@@ -319,6 +319,29 @@ Deno.test("widen() lays a sketch's bins out once per new extreme and answers as 
   assert(store(widened).bins === before);
 });
 
+Deno.test("createHistogram() counts past 65 535 samples of one key in a slice (16-bit bins widen)", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
+  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+  // One key past 16 bits, and a spread around it: in the first slice's sketch, then in the
+  // reused one of the next two (the window at the end holds the last two).
+  for (let slice = 0; slice < 3; slice++) {
+    if (slice > 0) clock.advance(30_000);
+    for (let i = 0; i < 70_000; i++) h.add(1);
+    for (let i = 1; i <= 200; i++) h.add(i * 0.37);
+    if (slice === 0) continue;
+    for (let i = 0; i < 70_000; i++) ref.accept(1);
+    for (let i = 1; i <= 200; i++) ref.accept(i * 0.37);
+  }
+  const s = h.snapshot(), r = sketchSnapshot(ref);
+  assertEquals(
+    [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
+    [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
+  );
+  assert(Math.abs(s.p50 - 1) < 0.01, `p50 ${s.p50}`);
+});
+
 Deno.test("freeze()/addFrozen() add what addSketch() adds of the sketch frozen", () => {
   const random = rng(5);
   // Counts per key below 256 (a one-byte string), below 65 536 (two-byte), and above (a list).
