@@ -342,6 +342,17 @@ Deno.test("createHistogram() counts past 65 535 samples of one key in a slice (1
   assert(Math.abs(s.p50 - 1) < 0.01, `p50 ${s.p50}`);
 });
 
+Deno.test("window sketches share one frozen empty negative store", () => {
+  const a = newSketch(0.01), b = newSketch(0.01);
+  assert(a.negativeStore === b.negativeStore);
+  assertThrows(() => a.accept(-1), TypeError); // never lands in every sketch
+  assertEquals(b.negativeStore.count, 0);
+  resetSketch(a); // resetting skips it
+  const h = createHistogram(new FakeClock());
+  for (let i = 0; i < 40; i++) h.add(-i); // `add` counts a negative as 0
+  assertEquals([h.snapshot().count, h.snapshot().max], [40, 0]);
+});
+
 Deno.test("freeze()/addFrozen() add what addSketch() adds of the sketch frozen", () => {
   const random = rng(5);
   // Counts per key below 256 (a one-byte string), below 65 536 (two-byte), and above (a list).
@@ -367,7 +378,8 @@ Deno.test("freeze()/addFrozen() add what addSketch() adds of the sketch frozen",
   assertEquals([empty.bins, empty.count], ["", 0]);
 });
 
-Deno.test("addSketch()/addSamples() give what the library's merge of the same gives", () => {
+Deno.test("addSketch()/addSamples() give what the library's merge of the same gives", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
   const random = rng(11);
   for (const [a, b] of [[0, 40], [40, 0], [25, 300], [300, 25], [1, 1]] as const) {
     const xs = Array.from({ length: a }, () => random() * 80);
@@ -375,7 +387,9 @@ Deno.test("addSketch()/addSamples() give what the library's merge of the same gi
     const sx = newSketch(0.01), sy = newSketch(0.01);
     for (const v of xs) sx.accept(v);
     for (const v of ys) sy.accept(v);
-    const merged = newSketch(0.01);
+    // The library's own sketch: a window sketch shares a frozen negative store, which the
+    // library's merge into an empty sketch would overwrite (window sketches use addSketch).
+    const merged = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
     merged.merge(sx);
     merged.merge(sy);
     // A used sketch, emptied (as the shared scratch is), then added to.
