@@ -48,8 +48,11 @@ import { reasonPhrase } from "./raw/reason_phrase.ts";
 export interface DiagnosticTraceInfo {
   /** The router's label. */
   readonly router: string;
-  /** The endpoint this filter sits over, `host:port`. */
-  readonly endpoint: string;
+  /**
+   * The endpoint this filter sits over, `host:port`; without it, the request's `ctx.endpoint` as
+   * the balancer set it for this attempt (one filter then serves every endpoint of a client).
+   */
+  readonly endpoint?: string | undefined;
   /** The client's endpoints now, `host:port` each. */
   readonly addresses: () => readonly string[];
   /** The delegation of the request's name to its client, one `  path (dentry)` line each. */
@@ -106,6 +109,7 @@ export function formatRouterContext(
   info: DiagnosticTraceInfo,
   ctx: Ctx,
   elapsedMs: number,
+  endpoint: string = info.endpoint ?? ctx.endpoint,
 ): string {
   return [
     `--- Router: ${info.router} ---`,
@@ -113,7 +117,7 @@ export function formatRouterContext(
     `service name: ${ctx.dstStr}`,
     `client name: ${ctx.bound?.idStr ?? ""}`,
     `addresses: [${info.addresses().join(", ")}]`,
-    `selected address: ${info.endpoint}`,
+    `selected address: ${endpoint}`,
     `dtab resolution:`,
     ...info.delegation(ctx),
     "",
@@ -168,10 +172,13 @@ export function diagnosticTracer(info: DiagnosticTraceInfo): Filter {
     const mfText = req.headers.get(MAX_FORWARDS);
     const addCtx = truthy(req.headers.get(ADD_CONTEXT));
     const started = performance.now();
+    // This attempt's endpoint, read now: a later attempt (a retry) sets `ctx.endpoint` anew.
+    const endpoint = info.endpoint ?? ctx.endpoint;
     const withContext = async (res: Response): Promise<Response> => {
       if (!addCtx) return res;
       const text = (await traceBody(res)).trim();
-      const body = `${text}\n\n${formatRouterContext(info, ctx, performance.now() - started)}`;
+      const elapsed = performance.now() - started;
+      const body = `${text}\n\n${formatRouterContext(info, ctx, elapsed, endpoint)}`;
       const headers = new Headers(res.headers);
       headers.delete("content-length");
       headers.delete("transfer-encoding");

@@ -1,6 +1,8 @@
-import { assertEquals } from "../../tests/support/assert.ts";
-import { delegationTo } from "./diagnostic_tracer.ts";
+import { assert, assertEquals } from "../../tests/support/assert.ts";
+import { delegationTo, diagnosticTracer } from "./diagnostic_tracer.ts";
 import type { DelegateNode } from "../dtab/delegate.ts";
+import { Ctx } from "../core/ctx.ts";
+import { requestWithMethod } from "../core/request_method.ts";
 
 const bound = (id: string) => ({
   addr: { type: "bound" as const, addrs: [], meta: {} },
@@ -39,4 +41,36 @@ Deno.test("delegationTo() lists the path from the name to the chosen client's le
     "  /#/fs/web-v1 (/srv=>/#/fs)",
   ]);
   assertEquals(delegationTo(tree, "/#/fs/other"), []);
+});
+
+Deno.test("diagnosticTracer() without an endpoint names the one the balancer picked for the attempt", async () => {
+  // One filter for a client's endpoints: the selected address is `ctx.endpoint` when the
+  // attempt entered it, even if a later attempt changes it before this one's answer is read.
+  const filter = diagnosticTracer({
+    router: "outgoing",
+    addresses: () => ["127.0.0.1:81", "127.0.0.2:82"],
+    delegation: () => ["  /svc/web"],
+  });
+  const url = new URL("http://web/");
+  const ctx = new Ctx({
+    url,
+    router: "outgoing",
+    signal: new AbortController().signal,
+    startMs: Date.now(),
+    remoteAddr: "127.0.0.9",
+    host: url.host,
+    target: "/",
+  });
+  ctx.endpoint = "127.0.0.2:82";
+  const req = requestWithMethod(url.href, {
+    method: "TRACE",
+    headers: new Headers({ "l5d-add-context": "true" }),
+  });
+  const rsp = await filter(req, ctx, () => {
+    ctx.endpoint = "127.0.0.1:81"; // as a retry's balancer pick would
+    return Promise.resolve(new Response("upstream", { headers: { "content-length": "8" } }));
+  });
+  const text = await rsp.text();
+  assert(text.includes("addresses: [127.0.0.1:81, 127.0.0.2:82]"), text);
+  assert(text.includes("selected address: 127.0.0.2:82\n"), text);
 });
