@@ -103,13 +103,14 @@ function truthy(v: string | null): boolean {
 /**
  * The routing-context text of one hop (Linkerd's `RouterContextFormatter`).
  *
+ * @param endpoint the selected address, `host:port`
  * @returns the lines, newline-terminated
  */
 export function formatRouterContext(
   info: DiagnosticTraceInfo,
   ctx: Ctx,
   elapsedMs: number,
-  endpoint: string = info.endpoint ?? ctx.endpoint,
+  endpoint: string,
 ): string {
   return [
     `--- Router: ${info.router} ---`,

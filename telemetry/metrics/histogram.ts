@@ -222,13 +222,11 @@ class FrozenSlice {
 const CHARS_PER_CALL = 1024;
 
 /**
- * The counts of `s` as a {@link FrozenSlice}; null when it cannot be frozen (a sample below zero
- * reached the negative store: `add` never lets one through). Package-internal (exported for its
- * test).
+ * The counts of `s`, a window sketch, as a {@link FrozenSlice} (its negative store is the shared
+ * empty one: nothing to keep of it). Package-internal (exported for its test).
  */
-export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice | null {
+export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice {
   const st = s.store as unknown as StoreFields;
-  if ((s.negativeStore as unknown as StoreFields).count !== 0) return null;
   if (st.count === 0) return new FrozenSlice(0, "", s.zeroCount, s.count, s.sum, s.min, s.max);
   const bins = st.bins;
   let lo = st.minKey - st.offset, hi = st.maxKey - st.offset, top = 0;
@@ -252,17 +250,10 @@ export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice | null 
  * Package-internal (exported for its test).
  */
 export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: FrozenSlice): void {
-  const store = m.store, bins = f.bins, off = f.offset;
-  if (typeof bins === "string") {
-    for (let i = 0; i < bins.length; i++) {
-      const c = bins.charCodeAt(i);
-      if (c > 0) store.add(off + i, c);
-    }
-  } else {
-    for (let i = 0; i < bins.length; i++) {
-      const c = bins[i] as number;
-      if (c > 0) store.add(off + i, c);
-    }
+  const store = m.store, bins = f.bins, off = f.offset, packed = typeof bins === "string";
+  for (let i = 0; i < bins.length; i++) {
+    const c = packed ? bins.charCodeAt(i) : bins[i] as number;
+    if (c > 0) store.add(off + i, c);
   }
   m.zeroCount += f.zeroCount;
   m.count += f.count;
@@ -640,9 +631,8 @@ export const REUSE_SKETCHES: boolean = (() => {
     const same = (x: HistogramSnapshot) =>
       (Object.keys(b) as (keyof HistogramSnapshot)[]).every((k) => x[k] === b[k]);
     // A frozen copy added into an empty sketch answers as the sketch it was frozen from.
-    const frozen = freeze(sized), thawed = newSketch(0.01);
-    if (frozen === null) return false;
-    addFrozen(thawed, frozen);
+    const thawed = newSketch(0.01);
+    addFrozen(thawed, freeze(sized));
     return same(sketchSnapshot(reused)) && same(sketchSnapshot(sized)) &&
       same(sketchSnapshot(thawed));
   } catch {
@@ -1012,31 +1002,18 @@ class SlidingHistogram implements Histogram {
     const r = this.#ring;
     if (r !== null && typeof r[0] !== "number") {
       const ring = r as Slice[];
-      // The ending slice's sketch: frozen in its slot while the slice stays in the window, then
-      // emptied to take the next slice that needs a sketch (see FrozenSlice).
+      // The ending slice's sketch (only the current slice has one): frozen in its slot while
+      // the slice stays in the window, then emptied to take the next slice that needs a sketch
+      // (see FrozenSlice). Every other slot holds a list or a frozen slice.
       const cur = this.#epoch % n, ending = ring[cur];
       if (
         REUSE_SKETCHES && ending && !Array.isArray(ending) && !(ending instanceof FrozenSlice)
       ) {
-        const frozen = steps < n ? freeze(ending) : null;
-        if (frozen !== null || steps >= n) {
-          ring[cur] = frozen;
-          resetSketch(ending);
-          if (this.#spare === null) this.#spare = ending;
-        }
+        ring[cur] = steps < n ? freeze(ending) : null;
+        resetSketch(ending);
+        if (this.#spare === null) this.#spare = ending;
       }
-      for (let k = 1; k <= Math.min(steps, n); k++) {
-        const slot = (this.#epoch + k) % n;
-        const old = ring[slot];
-        if (
-          REUSE_SKETCHES && this.#spare === null && old && !Array.isArray(old) &&
-          !(old instanceof FrozenSlice)
-        ) {
-          resetSketch(old);
-          this.#spare = old;
-        }
-        ring[slot] = null;
-      }
+      for (let k = 1; k <= Math.min(steps, n); k++) ring[(this.#epoch + k) % n] = null;
     }
     if (steps >= n) {
       // Every slice left the window: nothing to keep, not even a spare sketch or the buffer
