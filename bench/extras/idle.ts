@@ -17,7 +17,10 @@ import { rssKib } from "../proc_stat.ts";
 export interface IdleResult {
   /** From spawn to the first 200, ms (includes Deno start and module loading). */
   readonly startup_ms: number;
-  /** Median RSS over 2 s, starting 2 s after the first answer, MiB. */
+  /**
+   * Median RSS over 2 s, starting once the start-up heap trim ran (at least 2 s after the first
+   * answer; see {@link startupTrimmed}), MiB.
+   */
   readonly idle_rss_mib: number;
   /** Median RSS after 1000 requests and a 3 s rest, MiB. */
   readonly after_traffic_rss_mib: number;
@@ -42,6 +45,31 @@ export function rssSplitMib(pid: number): { anon: number; file: number } {
   } catch {
     return { anon: 0, file: 0 };
   }
+}
+
+/**
+ * Waits until a Switchyard's idle heap trimmer has run its start-up collection (the admin gauge
+ * `process/heap_trims` ≥ 1), at most `timeoutMs`. That collection (heap_trim.ts), ~1–2 s after
+ * the last start-up request, moves RSS by 15–30 MiB (the heap start-up left, the executable's
+ * start-up pages): a reading taken after a fixed delay landed before or after it depending on
+ * the machine's load, and two scale runs of the same tree read one-service baselines 30 MiB
+ * apart. Admin requests are not router traffic: polling does not delay the collection.
+ *
+ * @param adminPort The Switchyard's admin port.
+ * @param timeoutMs How long to wait.
+ * @returns whether the collection was seen
+ */
+export async function startupTrimmed(adminPort: number, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  const url = `http://127.0.0.1:${adminPort}/admin/metrics.json?q=process/heap_trims`;
+  while (performance.now() < deadline) {
+    try {
+      const m = await (await fetch(url)).json() as Record<string, unknown>;
+      if (Number(m["process/heap_trims"] ?? 0) >= 1) return true;
+    } catch { /* not answering yet */ }
+    await delay(200);
+  }
+  return false;
 }
 
 /**
@@ -73,17 +101,18 @@ export async function runIdle(ctx: BenchCtx): Promise<IdleResult> {
   const rootDir = `${ctx.dir}/idle-disco`;
   await Deno.mkdir(rootDir, { recursive: true });
   await Deno.writeTextFile(`${rootDir}/origin`, `127.0.0.1 ${originPort}\n`);
-  const port = freePort();
+  const port = freePort(), adminPort = freePort();
   const t0 = performance.now();
   const sy = await startSwitchyard(ctx, {
     name: "idle-switchyard",
     port,
-    yaml: switchyardYaml({ port, adminPort: freePort(), rootDir }),
+    yaml: switchyardYaml({ port, adminPort, rootDir }),
     cpus: ctx.cpus.proxy,
   });
   const startup = performance.now() - t0;
   try {
     await delay(2000);
+    if (!await startupTrimmed(adminPort)) ctx.log("idle: no start-up heap trim seen in 15 s");
     const idle = await settledRssMib(sy.proc.pid);
     const split = rssSplitMib(sy.proc.pid);
     const conn = await probeConnect("127.0.0.1", port);

@@ -25,7 +25,7 @@ import { freePort, type Server, startOrigin, startSwitchyard } from "../servers.
 import { probeConnect } from "../http_probe.ts";
 import { delay } from "../procs.ts";
 import { median } from "../summary.ts";
-import { settledRssMib } from "./idle.ts";
+import { settledRssMib, startupTrimmed } from "./idle.ts";
 import { ticksOf } from "../proc_stat.ts";
 import { runWrk, type WrkResult } from "../wrk.ts";
 
@@ -254,22 +254,28 @@ export async function runScale(
     extraListens: ips.slice(1).map((ip) => `${ip}:${originPort}`),
   });
   const lines = ips.map((ip) => `${ip} ${originPort}`).join("\n") + "\n";
+  // Started, then idle until its start-up heap trim ran (see `startupTrimmed`): every reading
+  // below comes after it, on both processes.
   const start = async (name: string, rootDir: string) => {
-    const port = freePort();
-    return await startSwitchyard(ctx, {
+    const port = freePort(), adminPort = freePort();
+    const sy = await startSwitchyard(ctx, {
       name,
       port,
-      yaml: switchyardYaml({ port, adminPort: freePort(), rootDir }),
+      yaml: switchyardYaml({ port, adminPort, rootDir }),
       cpus: ctx.cpus.proxy,
       readyHost: "svc-0",
     });
+    await delay(2000);
+    if (!await startupTrimmed(adminPort)) ctx.log(`scale: ${name}: no start-up heap trim in 15 s`);
+    return sy;
   };
   try {
     // Baseline: a namer with one service, used. Measured in the same state as "all used" below:
-    // after the start-up trim (heap_trim.ts: ~1 s after the last start-up request), then used,
-    // then 2–3 s of rest (no trim: later trims wait for 5 min of silence). Sweeping before the
-    // start-up trim let that trim land before or after the measurement depending on the box's
-    // load, which moved the baseline by up to 20 MiB between runs.
+    // after the start-up trim (heap_trim.ts: ~1–2 s after the last start-up request; waited for
+    // on the admin's `process/heap_trims`), then used, then 2–3 s of rest (no trim: later trims
+    // wait for 5 min of silence). Sweeping before the start-up trim let that trim land before
+    // or after the measurement depending on the box's load, which moved the baseline by up to
+    // 30 MiB between runs (a fixed 2 s wait was not enough on a loaded box).
     // Read after its first request (cold, the old baseline), then after the same requests as the
     // all-services process below, in the same pattern (one, then two connections of N − 1 each),
     // all to its one service (warm: the baseline `extra_mib` is counted from).
@@ -278,7 +284,6 @@ export async function runScale(
     const base = await start("scale-baseline", oneDir);
     let baseline: number, baselineCold: number, baselineLoaded: number;
     try {
-      await delay(2000);
       await sweep(base.port, 0, 1);
       await delay(2000);
       baselineCold = await settledRssMib(base.proc.pid);
@@ -297,7 +302,6 @@ export async function runScale(
     await writeServices(allDir, o.services, lines);
     const sy = await start("scale-switchyard", allDir);
     try {
-      await delay(2000);
       const idle = await settledRssMib(sy.proc.pid);
       await sweep(sy.port, 0, 1);
       await delay(1000);

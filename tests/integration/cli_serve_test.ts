@@ -3,7 +3,7 @@
  * with file:line:column errors, against the real process.
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
+import { adminMetrics, MAIN, ROOT, startSwitchyard } from "../support/switchyard.ts";
 import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { startPortPeer } from "../support/h2_peers.ts";
 
@@ -191,6 +191,8 @@ routers:
         15_000,
       );
       assert(paged, `no page-out logged:\n${sy.logs.join("\n")}`);
+      // The start-up collection is counted where a benchmark can wait for it.
+      assertEquals((await adminMetrics(sy.admin))["process/heap_trims"], 1);
       const after = privateClean();
       assert(after < before / 2, `Private_Clean ${before} → ${after} bytes`);
       const r = await curl(["-x", `http://${sy.proxy()}`, "http://web/"]);
