@@ -61,11 +61,12 @@ export function rssSplitMib(pid: number): { anon: number; file: number } {
  */
 export async function startupTrimmed(adminPort: number, timeoutMs = 15_000): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
-  const url = `http://127.0.0.1:${adminPort}/admin/metrics.json?q=process/heap_trims`;
+  // `q=process`: the `process/` metrics, keyed without the prefix
+  const url = `http://127.0.0.1:${adminPort}/admin/metrics.json?q=process`;
   while (performance.now() < deadline) {
     try {
       const m = await (await fetch(url)).json() as Record<string, unknown>;
-      if (Number(m["process/heap_trims"] ?? 0) >= 1) return true;
+      if (Number(m["heap_trims"] ?? 0) >= 1) return true;
     } catch { /* not answering yet */ }
     await delay(200);
   }
