@@ -194,3 +194,55 @@ Deno.test("createStacks() client() with ewma keeps an ewma_ms gauge per endpoint
     await up.close();
   }
 });
+
+Deno.test("createStacks() client(): the endpoints' shared stack counts each attempt under the endpoint it went to", async () => {
+  const up = startUpstream("web");
+  const up2 = startUpstream("web2");
+  const registry = createRegistry({ processStats: false });
+  // No accrual: the refused endpoint stays in the balancer, and requeues move its attempts on.
+  const { stacks, transport } = stacksFor(registry, "    failureAccrual:\n      kind: none\n");
+  const dead = refusedPort();
+  const { b } = bound({
+    type: "bound",
+    addrs: [
+      { host: "127.0.0.1", port: dead, weight: 1 },
+      { host: "127.0.0.1", port: up.port, weight: 1 },
+      { host: "127.0.0.1", port: up2.port, weight: 1 },
+    ],
+  });
+  const client = stacks.client("r", b);
+  const ep = (port: number, k: string) => `${CLIENT}/endpoint/127.0.0.1:${port}/${k}`;
+  try {
+    // Concurrent requests: each attempt's stats go to its own endpoint, even while another
+    // request's attempt is on another endpoint of the same stack.
+    const rsps = await Promise.all(
+      Array.from({ length: 40 }, () => client.service(new Request("http://web/"), newCtx())),
+    );
+    await Promise.all(rsps.map((r) => r.text()));
+    assertEquals(rsps.map((r) => r.status), rsps.map(() => 200));
+    const m = values(registry);
+    const served = (p: number) => m[ep(p, "requests")] ?? 0;
+    assertEquals(served(up.port), up.seen.length);
+    assertEquals(served(up2.port), up2.seen.length);
+    assertEquals(m[ep(up.port, "success")], up.seen.length);
+    assertEquals(m[ep(up2.port, "success")], up2.seen.length);
+    assertEquals(up.seen.length + up2.seen.length, 40);
+    // The refused endpoint's attempts failed there and were requeued: counted as its failures,
+    // none as its successes, and each as one of the client's requeues.
+    const refused = m[ep(dead, "requests")] ?? 0;
+    assert(refused > 0, "no attempt went to the refused endpoint");
+    assertEquals(m[ep(dead, "failures")], refused);
+    assertEquals(m[ep(dead, "success")], 0);
+    assertEquals(m[`${CLIENT}/retries/requeues`], refused);
+    assertEquals(m[`${CLIENT}/requests`], 40);
+    // Latency went to the endpoint's own histogram.
+    const hist = [...registry.entries()].find((e) => e.key === ep(up.port, "request_latency_ms"))!
+      .metric as { snapshot(): { count: number } };
+    assertEquals(hist.snapshot().count, up.seen.length);
+  } finally {
+    await client.close();
+    await transport.close(0);
+    await up.close();
+    await up2.close();
+  }
+});

@@ -82,7 +82,9 @@ function recordError(
 }
 
 /**
- * Make a stats filter over `stats`. The end of a request is read once per request, not once per
+ * Make a stats filter over `stats`: one scope's, or, as a function, the scope of each request's
+ * `ctx` read when the request enters the filter (a stack shared by a client's endpoints, each
+ * with its own stats: router/stacks.ts). The end of a request is read once per request, not once per
  * level: the innermost level reads the clock and leaves the reading on `ctx` with the response
  * (or error) it timed; each level above, handed the same object a few microtasks later, reuses
  * it (issue 6).
@@ -99,7 +101,7 @@ function recordError(
  * ```
  */
 export function statsFilter(
-  stats: RequestStats,
+  stats: RequestStats | ((ctx: Ctx) => RequestStats),
   successOf: SuccessOf,
   opts: StatsFilterOptions,
 ): Filter {
@@ -118,7 +120,10 @@ export function statsFilter(
   };
   // Not an async function: its suspended frame was ~600 B per level per request; two closures
   // over one context are about a third of that (issue 6).
+  const fixed = typeof stats === "function" ? undefined : stats;
+  const statsOf = typeof stats === "function" ? stats : undefined;
   return function countStats(req, ctx, next) {
+    const stats = fixed ?? statsOf!(ctx);
     const second = also?.(ctx);
     stats.enter();
     second?.enter();

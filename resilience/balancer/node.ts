@@ -50,6 +50,11 @@ export interface EndpointNodeOptions {
   readonly status?: (() => Status) | undefined;
   /** Release the transport's connections. */
   readonly close?: (() => Promise<void>) | undefined;
+  /**
+   * Set as `ctx.ep` before each call of `call`, when `call` is a stack shared by a client's
+   * endpoints that reads the endpoint it serves from there (router/stacks.ts).
+   */
+  readonly ep?: unknown;
 }
 
 class Counting implements EndpointNode {
@@ -58,6 +63,7 @@ class Counting implements EndpointNode {
   outstanding = 0;
   #closed = false;
   readonly #call: Service;
+  readonly #ep: unknown;
   /** The options, kept only when they carry `status` or `close` (one object less per endpoint). */
   readonly #hooks: EndpointNodeOptions | undefined;
 
@@ -65,6 +71,7 @@ class Counting implements EndpointNode {
     this.id = opts.id;
     this.weight = opts.weight ?? 1;
     this.#call = opts.call;
+    this.#ep = opts.ep;
     this.#hooks = opts.status !== undefined || opts.close !== undefined ? opts : undefined;
   }
 
@@ -84,6 +91,7 @@ class Counting implements EndpointNode {
 
   callUnsettled(req: Request, ctx: Ctx): Promise<Response> {
     this.outstanding++;
+    if (this.#ep !== undefined) ctx.ep = this.#ep;
     try {
       return this.#call(req, ctx);
     } catch (e: unknown) {
@@ -98,6 +106,7 @@ class Counting implements EndpointNode {
   /** Send one request (a method, not a per-node closure: call it on the node). */
   call(req: Request, ctx: Ctx): Promise<Response> {
     this.outstanding++;
+    if (this.#ep !== undefined) ctx.ep = this.#ep;
     let p: Promise<Response>;
     try {
       p = this.#call(req, ctx);

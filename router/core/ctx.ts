@@ -116,6 +116,12 @@ export class Ctx {
   noHosts = "";
   /** Local: the endpoint (`host:port`) of the latest attempt. */
   endpoint = "";
+  /**
+   * Local: what a client's shared endpoint stack needs of the endpoint an attempt goes to (its
+   * stats and upstream), set by that endpoint's node just before it calls the stack, which reads
+   * it on the way down (router/stacks.ts). Typed loosely: core imports nothing.
+   */
+  ep: unknown = undefined;
   /** Local: attempt number, 0 for the first try; bumped by retries. */
   attempt = 0;
   /** Local: retries spent on this request. */
