@@ -64,7 +64,12 @@ export {
   serverScope,
   serviceScope,
 } from "./scope.ts";
-export { type RequestStats, scopeStats } from "./request_stats.ts";
+export {
+  computedGauges,
+  type GaugeSource,
+  type RequestStats,
+  scopeStats,
+} from "./request_stats.ts";
 export {
   type FlatMetrics,
   flatMetrics,

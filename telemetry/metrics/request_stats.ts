@@ -112,14 +112,60 @@ export function scopeStats(registry: MetricsRegistry, scope: Scope): RequestStat
   return new ScopeStats(registry, scope);
 }
 
+/** Gauges computed when rendered: the value of gauge `i` (see {@link computedGauges}). */
+export interface GaugeSource {
+  gaugeValue(i: number): number;
+}
+
+/**
+ * Registers `names[i]` on `scope` as a gauge whose value is `source.gaugeValue(i)`, read when
+ * rendered or asked for. Where the scope's stats keep their counts as fields (the native
+ * registry, after {@link scopeStats}), the gauges are more of their slots: no handle or closure
+ * per gauge (issue 6: an endpoint's gauges were ~0.3 KiB of handles and closures, ×10 000 with
+ * 1000 services × 10 endpoints). Elsewhere, one `registry.gauge(scope, name, fn)` each. Calling
+ * it again on a scope with the same names (a client a reload made anew) moves them to the new
+ * source.
+ *
+ * @param registry The registry.
+ * @param scope The scope, e.g. an endpoint's.
+ * @param source What the gauges read.
+ * @param names The gauges' names, by `source` index.
+ * @example
+ * ```ts
+ * import { createRegistry } from "./registry.ts";
+ * import { computedGauges, scopeStats } from "./request_stats.ts";
+ * const registry = createRegistry();
+ * const scope = ["rt", "outgoing", "client", "#/io.l5d.fs/web", "endpoint", "10.0.0.1:80"];
+ * scopeStats(registry, scope);
+ * let inFlight = 0;
+ * computedGauges(registry, scope, { gaugeValue: () => inFlight }, ["outstanding"]);
+ * ```
+ */
+export function computedGauges(
+  registry: MetricsRegistry,
+  scope: Scope,
+  source: GaugeSource,
+  names: readonly string[],
+): void {
+  const owner = compactRegistry(registry)?.node(scope).owner;
+  if (owner instanceof CompactStats && owner.computed(source, names)) return;
+  for (let i = 0; i < names.length; i++) {
+    registry.gauge(scope, names[i]!, () => source.gaugeValue(i));
+  }
+}
+
 /** The metrics every scope's stats register at once, in this order. */
 const STANDARD = ["requests", "success", "failures", "request_latency_ms", "pending"] as const;
 
 const EMPTY: readonly (number | Counter)[] = Object.freeze([]);
 const NO_CODES: readonly number[] = Object.freeze([]);
 
-/** Slot numbers of {@link CompactStats}; a status code's slot is `CODE0` + its pair's index. */
+/**
+ * Slot numbers of {@link CompactStats}; a status code's slot is `CODE0` + its pair's index, a
+ * computed gauge's `COMPUTED0` + its index in its source.
+ */
 const REQUESTS = 0, SUCCESS = 1, FAILURES = 2, PENDING = 3, ERROR = 4, CODE0 = 5;
+const COMPUTED0 = 1 << 16;
 /** `status/error`'s key among the status keys (codes are 100–599, classes −1 to −5). */
 const ERROR_KEY = 0;
 
@@ -130,6 +176,15 @@ interface Rare {
   /** `status/…` counters someone registered on the scope before these stats saw the code. */
   foreign?: Map<number, Counter>;
   connections?: Gauge;
+  /** The source of the computed gauges (see {@link computedGauges}). */
+  computed?: GaugeSource;
+  /** The computed gauges' names: slot `COMPUTED0 + i` is the one named `computedNames[i]`. */
+  computedNames?: readonly string[];
+  /**
+   * Where the source has each of them, when not at the same index (a later source with other
+   * names; -1: not at all, read as 0).
+   */
+  computedAt?: readonly number[] | undefined;
 }
 
 /**
@@ -206,7 +261,48 @@ class CompactStats implements RequestStats, SlotOwner {
   }
 
   slotKind(i: number): "counter" | "gauge" {
-    return i === PENDING ? "gauge" : "counter";
+    return i === PENDING || i >= COMPUTED0 ? "gauge" : "counter";
+  }
+
+  #computedValue(k: number): number {
+    const rare = this.#rare;
+    const source = rare?.computed;
+    if (source === undefined) return 0;
+    const at = rare!.computedAt === undefined ? k : rare!.computedAt[k] ?? -1;
+    return at < 0 ? 0 : source.gaugeValue(at);
+  }
+
+  /**
+   * Takes `names` as computed gauges read from `source` (see {@link computedGauges}); false when
+   * one of them is taken otherwise, or these stats already compute other ones.
+   */
+  computed(source: GaugeSource, names: readonly string[]): boolean {
+    const had = this.#rare?.computedNames ?? [];
+    const taken = (n: string) => !had.includes(n) && this.#node.indexOf(n) >= 0;
+    if (names.some(taken)) return false;
+    const rare = this.#rare ??= {};
+    rare.computed = source;
+    if (had.length === 0) rare.computedNames = names; // the caller's list, not a copy
+    else if (had.length !== names.length || had.some((n, i) => n !== names[i])) {
+      // A later source (a client a reload made anew, with another balancer): the names both
+      // have keep their slots, new ones get more, and each slot reads its name's new index.
+      const all = [...had];
+      for (const n of names) {
+        if (all.includes(n)) continue;
+        this.#registry.register(this.#node, n, COMPUTED0 + all.length);
+        all.push(n);
+      }
+      rare.computedNames = all;
+      rare.computedAt = all.map((n) => names.indexOf(n));
+      return true;
+    }
+    if (had.length === 0) {
+      for (let i = 0; i < names.length; i++) {
+        this.#registry.register(this.#node, names[i]!, COMPUTED0 + i);
+      }
+    }
+    rare.computedAt = undefined;
+    return true;
   }
 
   slotValue(i: number): number {
@@ -222,6 +318,7 @@ class CompactStats implements RequestStats, SlotOwner {
       case ERROR:
         return Math.max(0, this.#error);
       default:
+        if (i >= COMPUTED0) return this.#computedValue(i - COMPUTED0);
         return this.#codes[2 * (i - CODE0) + 1] ?? 0;
     }
   }
@@ -248,6 +345,9 @@ class CompactStats implements RequestStats, SlotOwner {
         this.#error = v;
         break;
       default:
+        // A computed gauge reads its source: setting it does nothing, as for a gauge made with
+        // a function.
+        if (i >= COMPUTED0) return;
         (this.#codes as number[])[2 * (i - CODE0) + 1] = v;
     }
   }

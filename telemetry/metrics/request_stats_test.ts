@@ -1,6 +1,6 @@
 import { assertEquals, assertStrictEquals } from "./_assert.ts";
 import { createRegistry, type MetricsRegistry } from "./registry.ts";
-import { type RequestStats, scopeStats } from "./request_stats.ts";
+import { computedGauges, type RequestStats, scopeStats } from "./request_stats.ts";
 import { clientScope } from "./scope.ts";
 import { flatMetrics } from "./metrics_json.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
@@ -155,4 +155,46 @@ Deno.test("scopeStats() keeps counting after remove(), unrendered", () => {
   assertEquals([stats.requests.value, stats.status(200).value, registry.size], [3, 2, 0]);
   const fresh = scopeStats(registry, scope);
   assertEquals(fresh.requests.value, 0);
+});
+
+Deno.test("computedGauges() renders a source's values on the stats' scope, and moves to a new source", () => {
+  const { registry } = setup();
+  const scope = clientScope("out", "/#/io.l5d.fs/world");
+  const p = "rt/out/client/#/io.l5d.fs/world/";
+  const values = [3, 7];
+  const source = { gaugeValue: (i: number) => values[i]! };
+  computedGauges(registry, scope, source, ["outstanding", "connections"]);
+  let m = flatMetrics(registry) ?? {};
+  assertEquals([m[`${p}outstanding`], m[`${p}connections`]], [3, 7]);
+  // Read when rendered, and through the registry's handle, which cannot set it.
+  values[0] = 4;
+  const g = registry.gauge(scope, "outstanding");
+  assertEquals(g.kind, "gauge");
+  assertEquals(g.value, 4);
+  g.set(99);
+  assertEquals(g.value, 4);
+  // The same names again (a client made anew): read from the new source, registered once.
+  computedGauges(registry, scope, { gaugeValue: (i) => 10 + i }, ["outstanding", "connections"]);
+  m = flatMetrics(registry) ?? {};
+  assertEquals([m[`${p}outstanding`], m[`${p}connections`]], [10, 11]);
+  const keys = [...registry.entries()].map((e) => e.key).filter((k) => k.startsWith(p));
+  assertEquals(keys.filter((k) => k.endsWith("/outstanding")).length, 1);
+  // Other names (another balancer after a reload): each gauge reads its own name's value, one
+  // the new source lacks reads 0.
+  computedGauges(registry, scope, { gaugeValue: (i) => [20, 21][i]! }, ["ewma_ms", "outstanding"]);
+  m = flatMetrics(registry) ?? {};
+  assertEquals(
+    [m[`${p}outstanding`], m[`${p}connections`], m[`${p}ewma_ms`]],
+    [21, 0, 20],
+  );
+});
+
+Deno.test("computedGauges() falls back to gauges of their own where a name is taken", () => {
+  const { registry } = setup();
+  const scope = clientScope("out", "/#/io.l5d.fs/world");
+  registry.gauge(scope, "connections").set(1);
+  computedGauges(registry, scope, { gaugeValue: (i) => 5 + i }, ["outstanding", "connections"]);
+  const m = flatMetrics(registry) ?? {};
+  const p = "rt/out/client/#/io.l5d.fs/world/";
+  assertEquals([m[`${p}outstanding`], m[`${p}connections`]], [5, 6]);
 });
