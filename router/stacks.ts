@@ -42,7 +42,7 @@ import {
 } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
-import { forwardTo } from "./http/forward.ts";
+import { type ForwardOptions, forwardTo } from "./http/forward.ts";
 import { fixedStatusOf, fixedStatusResponse } from "../discovery/http_status.ts";
 import { rewriteHost } from "./http/rewrite_host.ts";
 import { setField } from "./http/response_fields.ts";
@@ -398,6 +398,13 @@ export function createStacks(deps: StackDeps): StackFactory {
     // per endpoint; a connection counts for the client whose request dialled it).
     const connects = registry.counter(scope, "connects");
     const countConnect = () => connects.incr();
+    // How the client's endpoints send (one object for all of them).
+    const forwardOptions: ForwardOptions = {
+      forwardClientCert: params.forwardClientCert === true,
+      onConnect: countConnect,
+      headLimits: deps.responseHeadLimits,
+      bufferBodies: deps.bufferBodies,
+    };
     registry.gauge(scope, "connections", () => {
       let n = 0;
       for (const a of current) n += transport.connectionsTo(a.host, a.port);
@@ -512,12 +519,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         const headers = { [H.via]: deps.h2 ? VIA_VALUE_H2 : VIA_VALUE };
         return () => Promise.resolve(fixedStatusResponse(fixed, headers));
       }
-      return forwardTo(transport, a.host, a.port, {
-        forwardClientCert: params.forwardClientCert === true,
-        onConnect: countConnect,
-        headLimits: deps.responseHeadLimits,
-        bufferBodies: deps.bufferBodies,
-      });
+      return forwardTo(transport, a.host, a.port, forwardOptions);
     }
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
