@@ -442,3 +442,66 @@ Deno.test("snapshot() through the shared scratch sketch: histograms read in turn
     clock.advance(30_000);
   }
 });
+
+Deno.test("createHistogram() cold, between cold and busy, and back: answers as one sketch of the window", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
+  const random = rng(23);
+  const scales = [2, 300, 0.1, 40];
+  // Per 30 s slice: batches of samples, some arriving slowly (its current slice kept frozen
+  // between buffer fills), some in bursts (a live sketch again), in each slice's own range.
+  const slices: number[][] = [];
+  for (let k = 0; k < 6; k++) {
+    const vs: number[] = [];
+    let t = 0;
+    for (let batch = 0; batch < 12; batch++) {
+      const slow = (batch + k) % 3 !== 0;
+      for (let i = 0; i < 16 + (batch % 5); i++) {
+        const v = random() * (scales[(k + batch) % scales.length] as number);
+        h.add(v);
+        vs.push(v);
+        if (slow) {
+          clock.advance(40); // 16 samples over 640 ms: cold
+          t += 40;
+        }
+      }
+      const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+      for (const v of [...slices.slice(-1).flat(), ...vs]) ref.accept(v);
+      const s = h.snapshot(), r = sketchSnapshot(ref);
+      assertEquals(
+        [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9999],
+        [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9999],
+        `slice ${k}, batch ${batch}`,
+      );
+      assertRelative(s.sum, ref.sum, 1e-9);
+    }
+    slices.push(vs);
+    clock.advance(30_000 - t);
+  }
+  assertEquals(h.totalCount, slices.flat().length);
+});
+
+Deno.test("createHistogram() a frozen slice past 65 535 samples of one key turns busy again", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
+  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+  for (let i = 0; i < 70_000; i++) {
+    h.add(1);
+    ref.accept(1);
+  }
+  // Cold for a while (frozen with a count past 16 bits), then busy again.
+  for (let i = 0; i < 48; i++) {
+    clock.advance(100);
+    h.add(2.5);
+    ref.accept(2.5);
+  }
+  for (let i = 0; i < 70_000; i++) {
+    h.add(1);
+    ref.accept(1);
+  }
+  const s = h.snapshot(), r = sketchSnapshot(ref);
+  assertEquals([s.count, s.min, s.max, s.p50, s.p99], [r.count, r.min, r.max, r.p50, r.p99]);
+  assertEquals(s.count, 140_048);
+});
