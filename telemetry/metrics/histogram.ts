@@ -519,11 +519,8 @@ function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): v
   const m = s.mapping as unknown as { minPossible: number; key(v: number): number };
   const st = s.store as unknown as StoreFields;
   if (!(hi > m.minPossible) || st.count !== 0 || st.bins.length !== 0) return;
-  layOut(st, m.key(lo > m.minPossible ? lo : hi) - PRESIZE_BELOW, m.key(hi) + PRESIZE_ABOVE);
-}
-
-/** Lays an empty store's bins out for keys `first` … `last` (when within {@link BIN_LIMIT}). */
-function layOut(st: StoreFields, first: number, last: number): void {
+  const first = m.key(lo > m.minPossible ? lo : hi) - PRESIZE_BELOW;
+  const last = m.key(hi) + PRESIZE_ABOVE;
   if (!(last - first < BIN_LIMIT)) return;
   // One array, laid out as `resetStore` leaves a store: the whole range in use, all zero.
   st.bins = zerosLike(st.bins, last - first + 1);
@@ -643,31 +640,6 @@ export const REUSE_SKETCHES: boolean = (() => {
   }
 })();
 
-/**
- * One sketch per accuracy that a cold histogram's frozen current slice is thawed into, to take
- * its pending samples and be frozen again (see {@link COLD_MS}); emptied after each use.
- */
-const thaws = new Map<number, LogCollapsingLowestDenseDDSketch>();
-
-function thawSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
-  let s = thaws.get(accuracy);
-  if (s === undefined) thaws.set(accuracy, s = newSketch(accuracy));
-  return s;
-}
-
-/**
- * A histogram whose pending samples fill up no sooner than this after the last time they did
- * (fewer than {@link PENDING} samples per 250 ms, 64 per second) keeps its current slice frozen
- * between those times, as an ended slice is kept ({@link FrozenSlice}, ~0.2 KiB), instead of as
- * a live sketch (~0.7 KiB with its bins): the slice is thawed into one shared sketch, takes the
- * samples, and is frozen again (issue 6: with 1000 services × 10 endpoints, the endpoints'
- * histograms get a few samples a second, and their 10 000 live sketches were ~7 MB). A busier
- * one keeps its sketch: thawing and freezing cost ~1–2 µs per {@link PENDING} samples. Either
- * way every result is what one sketch that took the samples in order would give (the sum is
- * added in the same order; checked at load with {@link REUSE_SKETCHES}).
- */
-const COLD_MS = 250;
-
 /** One scratch sketch per accuracy, emptied and refilled by every snapshot (see `snapshot`). */
 const scratches = new Map<number, LogCollapsingLowestDenseDDSketch>();
 
@@ -781,8 +753,6 @@ class SlidingHistogram implements Histogram {
    */
   #pend: number[] | null = null;
   #npend = 0;
-  /** When the pending samples were last placed on filling up (see {@link COLD_MS}). */
-  #lastFlush = -Infinity;
   /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
   #epoch = 0;
   #nextRotate: number;
@@ -805,56 +775,16 @@ class SlidingHistogram implements Histogram {
     if (pend === null) this.#place(ms);
     else {
       pend[this.#npend++] = ms;
-      if (this.#npend === PENDING) this.#flush(now);
+      if (this.#npend === PENDING) this.#flush();
     }
   }
 
-  /**
-   * Places the pending samples, in arrival order, in the current slice and the `le` counts. With
-   * `now` (the buffer filled up), decides whether the current slice stays a live sketch or is
-   * kept frozen until the buffer fills up again (see {@link COLD_MS}).
-   */
-  #flush(now?: number): void {
+  /** Places the pending samples, in arrival order, in the current slice and the `le` counts. */
+  #flush(): void {
     const pend = this.#pend, n = this.#npend;
     if (pend === null || n === 0) return;
     this.#npend = 0;
-    let cold = true;
-    if (now !== undefined) {
-      cold = now - this.#lastFlush >= COLD_MS;
-      this.#lastFlush = now;
-    }
-    const ring = this.#ring as Slice[];
-    const cur = this.#epoch % this.#cfg.slices;
-    const frozen = ring[cur];
-    let thawed: LogCollapsingLowestDenseDDSketch | null = null;
-    if (frozen instanceof FrozenSlice) {
-      if (cold) thawed = thawSketch(this.#cfg.accuracy); // for these samples only
-      else {
-        // Busy again: a live sketch from here on, its bins laid out around the slice's keys
-        // (the library would grow them a chunk at a time).
-        thawed = this.#sketch();
-        const keys = frozen.bins.length;
-        if (keys > 0) {
-          layOut(
-            thawed.store as unknown as StoreFields,
-            frozen.offset - PRESIZE_BELOW,
-            frozen.offset + keys - 1 + PRESIZE_ABOVE,
-          );
-        }
-        if (frozen.count >= 0xffff) roomFor(thawed); // 32-bit bins for its counts
-      }
-      addFrozen(thawed, frozen);
-      ring[cur] = thawed;
-    }
     for (let i = 0; i < n; i++) this.#place(pend[i] as number);
-    const sk = ring[cur];
-    if (!cold || !REUSE_SKETCHES || !sk || Array.isArray(sk) || sk instanceof FrozenSlice) {
-      return;
-    }
-    // Cold: the slice frozen until the buffer fills up again; the shared sketch goes back empty,
-    // a live one is dropped (kept as a spare, it would keep its memory).
-    ring[cur] = freeze(sk);
-    if (sk === thawed) resetSketch(sk);
   }
 
   /** One sample into the current slice and the lifetime `le` counts. */
