@@ -42,7 +42,7 @@ import {
 } from "./http/h1/mod.ts";
 import { type ClientTls, readClientTls, tlsDial } from "./http/tls_dial.ts";
 import { trailersOf, whenEnded } from "./core/trailers.ts";
-import { type ForwardOptions, forwardTo } from "./http/forward.ts";
+import { forward, type ForwardOptions, forwardTo } from "./http/forward.ts";
 import { fixedStatusOf, fixedStatusResponse } from "../discovery/http_status.ts";
 import { rewriteHost } from "./http/rewrite_host.ts";
 import { setField } from "./http/response_fields.ts";
@@ -184,8 +184,10 @@ function addrKey(a: Address): string {
 /** What a client's shared endpoint stack reads of the endpoint an attempt goes to (`ctx.ep`). */
 interface EndpointTarget {
   readonly stats: RequestStats;
-  /** Its upstream (or its fixed answer). */
-  readonly leaf: Service;
+  /** Its address (the namer's). */
+  readonly address: Address;
+  /** Its fixed answer, for a `/$/io.buoyant.http.status/<code>` address; else the upstream. */
+  readonly fixed: Service | undefined;
 }
 
 /** An endpoint's gauges without failure accrual or ewma, by {@link EndpointGauges} index. */
@@ -237,9 +239,6 @@ class EndpointGauges implements GaugeSource {
 
 /** The stats of the attempt's endpoint, read as the attempt enters the stack. */
 const targetStats = (ctx: Ctx): RequestStats => (ctx.ep as EndpointTarget).stats;
-
-/** The upstream of the attempt's endpoint (its node set `ctx.ep` as it called the stack). */
-const targetLeaf: Service = (req, ctx) => (ctx.ep as EndpointTarget).leaf(req, ctx);
 
 /**
  * Make the stack factory of one router.
@@ -494,6 +493,12 @@ export function createStacks(deps: StackDeps): StackFactory {
     // were ~0.5 KiB of each endpoint's ~5 KiB with 1000 services × 10 endpoints). An endpoint
     // with a filter of its own (a client span, a `hostConnectionPool` limit, a Host rewrite)
     // gets a stack of its own instead, in the same order.
+    // Its leaf: the attempt's endpoint (its node set `ctx.ep` as it called the stack).
+    const targetLeaf: Service = (req, ctx) => {
+      const t = ctx.ep as EndpointTarget;
+      if (t.fixed !== undefined) return t.fixed(req, ctx);
+      return forward(transport, t.address.host, t.address.port, forwardOptions, req, ctx);
+    };
     const sharedEndpointStack = stack(
       [statsFilter(targetStats, successByCtx, { mono }), attemptTimeout, diag],
       targetLeaf,
@@ -513,13 +518,14 @@ export function createStacks(deps: StackDeps): StackFactory {
     // The endpoint's leaf: the upstream, or, for a `/$/io.buoyant.http.status/<code>` address,
     // a fixed answer of that status with an empty body (L1 io/buoyant/http/status.scala).
     function leafOf(a: Address): Service {
+      return fixedLeafOf(a) ?? forwardTo(transport, a.host, a.port, forwardOptions);
+    }
+    function fixedLeafOf(a: Address): Service | undefined {
       const fixed = fixedStatusOf(a);
-      if (fixed !== undefined) {
-        // With this hop's Via, as Linkerd's path-stack ViaHeaderAppenderFilter adds to it.
-        const headers = { [H.via]: deps.h2 ? VIA_VALUE_H2 : VIA_VALUE };
-        return () => Promise.resolve(fixedStatusResponse(fixed, headers));
-      }
-      return forwardTo(transport, a.host, a.port, forwardOptions);
+      if (fixed === undefined) return undefined;
+      // With this hop's Via, as Linkerd's path-stack ViaHeaderAppenderFilter adds to it.
+      const headers = { [H.via]: deps.h2 ? VIA_VALUE_H2 : VIA_VALUE };
+      return () => Promise.resolve(fixedStatusResponse(fixed, headers));
     }
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
@@ -564,7 +570,9 @@ export function createStacks(deps: StackDeps): StackFactory {
           leafOf(a),
         )
         : sharedEndpointStack;
-      const ep: EndpointTarget | undefined = own ? undefined : { stats: epStats, leaf: leafOf(a) };
+      const ep: EndpointTarget | undefined = own
+        ? undefined
+        : { stats: epStats, address: a, fixed: fixedLeafOf(a) };
       const counted = endpointNode({ id: key, weight: a.weight, call, ep });
       const ewma = lb.kind === "ewma";
       const gauges = new EndpointGauges(counted, transport, a, ewma ? balancer : undefined, key);

@@ -181,31 +181,50 @@ export function forwardTo(
   port: number,
   opts: ForwardOptions = {},
 ): Service {
-  // One closure over four values per endpoint, the options shared by a client's endpoints
-  // (issue 6: the sending closures it also made were ~0.1 KiB per endpoint, ×10 000 with 1000
-  // services × 10 endpoints).
-  // Not async (issue 6): the common path returns the client's promise with one reaction.
-  return function forward(req, ctx) {
-    try {
-      if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
-      if (isRawUpgrade(req)) {
-        // An upgrade request with content goes as a plain request, the upgrade declined (RFC
-        // 9110 §7.8): the tunnel sends a head only, and the connection carries on as HTTP/1.1.
-        if (req.body === null) {
-          const headers = upstreamHeaders(req, ctx, opts.forwardClientCert === true);
-          return tunnelUpgrade(req, ctx, host, port, headers);
-        }
-      } else if (isWebSocketUpgrade(req)) {
+  return (req, ctx) => forward(client, host, port, opts, req, ctx);
+}
+
+/**
+ * One request to one endpoint: what {@link forwardTo}'s Service does, for a caller that knows
+ * the endpoint per request (a client's endpoint stack shared by its endpoints, router/stacks.ts:
+ * issue 6, no closure per endpoint). Not async (issue 6): the common path returns the client's
+ * promise with one reaction.
+ *
+ * @param client the pooled HTTP/1.1 client
+ * @param host endpoint ip/host
+ * @param port endpoint port
+ * @param opts client certificate forwarding, connect hook, head limits, buffering
+ * @param req the request
+ * @param ctx its context
+ * @returns the endpoint's response
+ */
+export function forward(
+  client: H1Client,
+  host: string,
+  port: number,
+  opts: ForwardOptions,
+  req: Request,
+  ctx: Ctx,
+): Promise<Response> {
+  try {
+    if (isTunnelableConnect(req)) return tunnelConnect(req, ctx, host, port);
+    if (isRawUpgrade(req)) {
+      // An upgrade request with content goes as a plain request, the upgrade declined (RFC
+      // 9110 §7.8): the tunnel sends a head only, and the connection carries on as HTTP/1.1.
+      if (req.body === null) {
         const headers = upstreamHeaders(req, ctx, opts.forwardClientCert === true);
-        return proxyWebSocket(req, ctx, host, port, headers);
+        return tunnelUpgrade(req, ctx, host, port, headers);
       }
-      const version = httpVersion(req);
-      if (opts.bufferBodies === true) return buffered(client, host, port, opts, req, ctx, version);
-      return send(client, host, port, opts, req, ctx, version, req.body);
-    } catch (e: unknown) {
-      return Promise.reject(e);
+    } else if (isWebSocketUpgrade(req)) {
+      const headers = upstreamHeaders(req, ctx, opts.forwardClientCert === true);
+      return proxyWebSocket(req, ctx, host, port, headers);
     }
-  };
+    const version = httpVersion(req);
+    if (opts.bufferBodies === true) return buffered(client, host, port, opts, req, ctx, version);
+    return send(client, host, port, opts, req, ctx, version, req.body);
+  } catch (e: unknown) {
+    return Promise.reject(e);
+  }
 }
 
 /** One request to `host:port` through the pooled client, with this hop's `Via` on the answer. */
