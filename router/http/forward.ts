@@ -220,7 +220,14 @@ export function forward(
       return proxyWebSocket(req, ctx, host, port, headers);
     }
     const version = httpVersion(req);
-    if (opts.bufferBodies === true) return buffered(client, host, port, opts, req, ctx, version);
+    if (opts.bufferBodies === true) {
+      // `streamingEnabled: false`: the request read whole before it goes, the answer read whole.
+      const whole = req.body === null
+        ? Promise.resolve(null)
+        : req.arrayBuffer().then((b) => new Uint8Array(b));
+      return whole.then((body) => send(client, host, port, opts, req, ctx, version, body))
+        .then(aggregate);
+    }
     return send(client, host, port, opts, req, ctx, version, req.body);
   } catch (e: unknown) {
     return Promise.reject(e);
@@ -260,20 +267,6 @@ function send(
     responseBufferBytes: ctx.responseBufferBytes >= 0 ? ctx.responseBufferBytes : undefined,
     classification: ctx.classificationHold as ClassificationHold | undefined,
   }).then(version === "2.0" ? appendViaH2 : appendVia);
-}
-
-/** `streamingEnabled: false`: the request read whole before it goes, the answer read whole. */
-async function buffered(
-  client: H1Client,
-  host: string,
-  port: number,
-  opts: ForwardOptions,
-  req: Request,
-  ctx: Ctx,
-  version: string,
-): Promise<Response> {
-  const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
-  return aggregate(await send(client, host, port, opts, req, ctx, version, body));
 }
 
 /** A response whose body is read whole, so it goes on with a `Content-Length`. */
