@@ -488,17 +488,17 @@ export function createStacks(deps: StackDeps): StackFactory {
       delegation: deps.delegation ?? (() => []),
       h2: deps.h2,
     });
-    // The endpoint stack, one for the client's endpoints: the endpoint an attempt goes to is
-    // `ctx.ep`, set by its node as it calls the stack (issue 6: built per endpoint, its closures
-    // were ~0.5 KiB of each endpoint's ~5 KiB with 1000 services × 10 endpoints). An endpoint
-    // with a filter of its own (a client span, a `hostConnectionPool` limit, a Host rewrite)
-    // gets a stack of its own instead, in the same order.
-    // Its leaf: the attempt's endpoint (its node set `ctx.ep` as it called the stack).
+    // The shared endpoint stack's leaf: the attempt's endpoint (its node set `ctx.ep`).
     const targetLeaf: Service = (req, ctx) => {
       const t = ctx.ep as EndpointTarget;
       if (t.fixed !== undefined) return t.fixed(req, ctx);
       return forward(transport, t.address.host, t.address.port, forwardOptions, req, ctx);
     };
+    // The endpoint stack, one for the client's endpoints: the endpoint an attempt goes to is
+    // `ctx.ep`, set by its node as it calls the stack (issue 6: built per endpoint, its closures
+    // were ~0.5 KiB of each endpoint's ~5 KiB with 1000 services × 10 endpoints). An endpoint
+    // with a filter of its own (a client span, a `hostConnectionPool` limit, a Host rewrite)
+    // gets a stack of its own instead, in the same order.
     const sharedEndpointStack = stack(
       [statsFilter(targetStats, successByCtx, { mono }), attemptTimeout, diag],
       targetLeaf,

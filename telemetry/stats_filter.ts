@@ -84,10 +84,10 @@ function recordError(
 /**
  * Make a stats filter over `stats`: one scope's, or, as a function, the scope of each request's
  * `ctx` read when the request enters the filter (a stack shared by a client's endpoints, each
- * with its own stats: router/stacks.ts). The end of a request is read once per request, not once per
- * level: the innermost level reads the clock and leaves the reading on `ctx` with the response
- * (or error) it timed; each level above, handed the same object a few microtasks later, reuses
- * it (issue 6).
+ * with its own stats: router/stacks.ts). The end of a request is read once per request, not once
+ * per level: the innermost level reads the clock and leaves the reading on `ctx` with the
+ * response (or error) it timed; each level above, handed the same object a few microtasks later,
+ * reuses it (issue 6).
  *
  * @example
  * ```ts

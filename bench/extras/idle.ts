@@ -52,8 +52,8 @@ export function rssSplitMib(pid: number): { anon: number; file: number } {
  * `process/heap_trims` ≥ 1), at most `timeoutMs`. That collection (heap_trim.ts), ~1–2 s after
  * the last start-up request, moves RSS by 15–30 MiB (the heap start-up left, the executable's
  * start-up pages): a reading taken after a fixed delay landed before or after it depending on
- * the machine's load, and two scale runs of the same tree read one-service baselines 30 MiB
- * apart. Admin requests are not router traffic: polling does not delay the collection.
+ * the machine's load, and two scale runs read one-service baselines 30 MiB apart (the higher
+ * one before its trim). Admin requests are not router traffic: polling does not delay the collection.
  *
  * @param adminPort The Switchyard's admin port.
  * @param timeoutMs How long to wait.

@@ -274,18 +274,25 @@ class CompactStats implements RequestStats, SlotOwner {
 
   /**
    * Takes `names` as computed gauges read from `source` (see {@link computedGauges}); false when
-   * one of them is taken otherwise, or these stats already compute other ones.
+   * one of them is already a metric of the scope other than a computed gauge.
    */
   computed(source: GaugeSource, names: readonly string[]): boolean {
     const had = this.#rare?.computedNames ?? [];
-    const taken = (n: string) => !had.includes(n) && this.#node.indexOf(n) >= 0;
-    if (names.some(taken)) return false;
+    if (names.some((n) => !had.includes(n) && this.#node.indexOf(n) >= 0)) return false;
     const rare = this.#rare ??= {};
     rare.computed = source;
-    if (had.length === 0) rare.computedNames = names; // the caller's list, not a copy
-    else if (had.length !== names.length || had.some((n, i) => n !== names[i])) {
-      // A later source (a client a reload made anew, with another balancer): the names both
-      // have keep their slots, new ones get more, and each slot reads its name's new index.
+    if (had.length === 0) {
+      for (let i = 0; i < names.length; i++) {
+        this.#registry.register(this.#node, names[i]!, COMPUTED0 + i);
+      }
+      rare.computedNames = names; // the caller's list, not a copy
+      rare.computedAt = undefined;
+    } else if (had.length === names.length && had.every((n, i) => n === names[i])) {
+      rare.computedAt = undefined; // the same gauges, for a new source
+    } else {
+      // A later source with other names (a client a reload made anew, with another balancer):
+      // the names both have keep their slots, new ones get more, and each slot reads its name's
+      // index in the new source.
       const all = [...had];
       for (const n of names) {
         if (all.includes(n)) continue;
@@ -294,14 +301,7 @@ class CompactStats implements RequestStats, SlotOwner {
       }
       rare.computedNames = all;
       rare.computedAt = all.map((n) => names.indexOf(n));
-      return true;
     }
-    if (had.length === 0) {
-      for (let i = 0; i < names.length; i++) {
-        this.#registry.register(this.#node, names[i]!, COMPUTED0 + i);
-      }
-    }
-    rare.computedAt = undefined;
     return true;
   }
 
