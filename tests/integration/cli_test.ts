@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, ROOT, runCli, startSwitchyard } from "../support/switchyard.ts";
-import { curl, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { curl, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { VERSION } from "../../version.ts";
 
 const sy = runCli;
@@ -267,9 +267,7 @@ Deno.test("cli: top --once shows per-service RPS, success rate and latency of a 
     assert(Number(cols[3]) > 0, `RPS > 0: ${row}`);
     assertEquals(cols[4], "100.00%");
     assert(lines.some((l) => /^edge\s+client\s+\/#\/io\.l5d\.fs\/users\s/.test(l)), r.stdout);
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (closed.addr as Deno.NetAddr).port;
-    closed.close();
+    const port = freePort();
     const gone = await sy("top", "--admin", `127.0.0.1:${port}`, "--once", "--interval", "100ms");
     assertEquals(gone.code, 1);
     assertStringIncludes(

@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { adminMetrics, runCli, startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, freePort, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 const enc = new TextEncoder();
@@ -142,9 +142,7 @@ Deno.test("linkerd HttpInitializerTest: path stack: retries, path stack: error h
     requests++;
     return new Response("boom", { status: 500 });
   });
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = (closed.addr as Deno.NetAddr).port;
-  closed.close();
+  const closedPort = freePort();
   const sy = await startSwitchyard(`
 admin: {ip: 127.0.0.1, port: 0}
 routers:
@@ -185,9 +183,7 @@ routers:
 
 Deno.test("linkerd StatusCodeStatsFilterTest: status code stats, exceptions as status/error", async () => {
   const app = startUpstream("app", () => new Response("nope", { status: 404 }));
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = (closed.addr as Deno.NetAddr).port;
-  closed.close();
+  const closedPort = freePort();
   const sy = await startSwitchyard(`
 admin: {ip: 127.0.0.1, port: 0}
 routers:

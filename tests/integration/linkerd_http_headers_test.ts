@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, startUpstream } from "../support/upstream.ts";
+import { curl, freePort, startUpstream } from "../support/upstream.ts";
 import { rawUpstream } from "../support/raw_upstream.ts";
 
 const enc = new TextEncoder();
@@ -201,9 +201,7 @@ Deno.test("linkerd ErrorResponderTest", async (t) => {
     );
     return false;
   });
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = (closed.addr as Deno.NetAddr).port;
-  closed.close();
+  const closedPort = freePort();
   const sy = await startSwitchyard(`
 admin: {ip: 127.0.0.1, port: 0}
 routers:

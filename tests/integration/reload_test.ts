@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 function cfg(dir: string, target: string, extraRouter = ""): string {
   return `
@@ -129,9 +129,7 @@ Deno.test("reload: SIGHUP and POST /admin/reload; a new router port starts, a re
   const path = `${cfgDir}/cfg.yaml`;
   const sy = await startSwitchyard(cfg(dir, "a"), { configPath: path });
   try {
-    const probe = await Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const newPort = (probe.addr as Deno.NetAddr).port;
-    probe.close();
+    const newPort = freePort();
     const extra = `- protocol: http
   label: extra
   dtab: /svc => /#/io.l5d.fs;

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { type Running, startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, freePort, startUpstream } from "../support/upstream.ts";
 
 /** One span as the collector decoded it, from either wire format. */
 interface Got {
@@ -327,9 +327,7 @@ Deno.test("tracing: a hung or refused collector never fails or slows requests, n
   const accepting = (async () => {
     for await (const c of hole) held.push(c);
   })();
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const refused = closed.addr.port;
-  closed.close();
+  const refused = freePort();
   const sy = await startSwitchyard(config("outgoing", app.port, hole.addr.port, "", refused));
   try {
     const times: number[] = [];

@@ -14,7 +14,7 @@
 import { parse, stringify } from "yaml";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 import { ROOT, type Running, startSwitchyard } from "../support/switchyard.ts";
-import { eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
 const SCRAPE_CONFIG = `${ROOT}deploy/viz/prometheus.yml`;
@@ -57,11 +57,6 @@ function placedPanels(dashboard: { panels: Panel[] }): PlacedPanel[] {
 /** The Grafana variables as Grafana would expand them (`All` = `.*`). */
 function substitute(expr: string, vars: Record<string, string>): string {
   return expr.replace(/\$(__rate_interval|\w+)/g, (m, name: string) => vars[name] ?? m);
-}
-
-function freePort(): number {
-  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return (l.addr as Deno.NetAddr).port;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startSwitchyard } from "../support/switchyard.ts";
-import { curl, eventually, fsNamerDir, startUpstream } from "../support/upstream.ts";
+import { curl, eventually, freePort, fsNamerDir, startUpstream } from "../support/upstream.ts";
 import { makeCerts } from "../support/certs.ts";
 import { configMapVolume } from "../support/configmap.ts";
 import { startFakeConsul } from "../support/fake_consul.ts";
@@ -310,9 +310,7 @@ Deno.test("serve --workers 2: early hints, trailers, http.status, failures/<clas
     return "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom";
   });
   const world = startUpstream("world");
-  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = (dead.addr as Deno.NetAddr).port;
-  dead.close();
+  const deadPort = freePort();
   const sy = await startSwitchyard(
     `
 admin: {ip: 127.0.0.1, port: 0}

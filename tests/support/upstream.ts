@@ -93,10 +93,46 @@ export async function eventually(
   return await fn();
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (for CLIs that need a fixed port number). */
+/**
+ * The low end of the kernel's ephemeral range (`ip_local_port_range`), from which it picks the
+ * ports of `port: 0` listeners and of outgoing connections; 32768 where /proc cannot be read.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/)[0],
+    );
+    if (low > 0) return low;
+  } catch {
+    // not Linux, or no /proc
+  }
+  return 32768;
+}
+
+const FIXED_PORTS_FROM = 20_000;
+const picked = new Set<number>();
+
+/**
+ * A port that was free a moment ago on 127.0.0.1 (for CLIs that need a fixed port number).
+ *
+ * It is drawn at random from below the kernel's ephemeral range: a port the kernel hands out
+ * itself (another test's `port: 0` listener, a client's source port) can be taken between this
+ * check and the caller's bind, and was, once in a CI run ("Address already in use"). Only other
+ * callers of this function draw from the same range, and at random over ~12,000 ports.
+ */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
+  const from = FIXED_PORTS_FROM, span = ephemeralLow() - FIXED_PORTS_FROM;
+  for (let attempt = 0; span > 1000 && attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * span);
+    if (picked.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue; // in use
+    }
+    picked.add(port);
+    return port;
+  }
+  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return (l.addr as Deno.NetAddr).port;
 }
