@@ -237,6 +237,23 @@ class EndpointGauges implements GaugeSource {
   }
 }
 
+/**
+ * A client's gauges, by index of its gauge source (see `client()`): Finagle's balancer gauges,
+ * its `connections`, and its requeue budget's balance.
+ */
+const CLIENT_GAUGES: readonly string[] = [
+  "loadbalancer/panic",
+  "loadbalancer/size",
+  "loadbalancer/available",
+  "loadbalancer/busy",
+  "loadbalancer/closed",
+  "loadbalancer/load",
+  "loadbalancer/meanweight",
+  "loadbalancer/panic_mode",
+  "connections",
+  "retries/budget",
+];
+
 /** The stats of the attempt's endpoint, read as the attempt enters the stack. */
 const targetStats = (ctx: Ctx): RequestStats => (ctx.ep as EndpointTarget).stats;
 
@@ -385,14 +402,10 @@ export function createStacks(deps: StackDeps): StackFactory {
     const balancer = createBalancer(lb.kind, lb as Record<string, unknown>, clock);
     const scope = clientScope(router, id);
     const stats = scopeStats(registry, scope);
-    registry.gauge(scope, "loadbalancer/panic", () => balancer.panicCount);
     const removals = registry.counter(scope, "failure_accrual/removals");
     const revivals = registry.counter(scope, "failure_accrual/revivals");
     const probes = registry.counter(scope, "failure_accrual/probes");
     const removedForMs = registry.counter(scope, "failure_accrual/removed_for_ms");
-    registry.gauge(scope, "loadbalancer/size", () => balancer.size);
-    // Finagle's client `connections`: open connections to this client's endpoints (the pool is
-    // per endpoint, shared by every client that binds to it).
     // Finagle's client `connects`: connections this client's requests opened (the pool is shared
     // per endpoint; a connection counts for the client whose request dialled it).
     const connects = registry.counter(scope, "connects");
@@ -404,52 +417,15 @@ export function createStacks(deps: StackDeps): StackFactory {
       headLimits: deps.responseHeadLimits,
       bufferBodies: deps.bufferBodies,
     };
-    registry.gauge(scope, "connections", () => {
-      let n = 0;
-      for (const a of current) n += transport.connectionsTo(a.host, a.port);
-      return n;
-    });
     // A client closed by a hot reload (or the idle sweep) keeps its metric handles for the next
     // client of the same name, which a reload creates on its first request: until then its
     // gauges read as that fresh client would (every endpoint available, none dead), not as the
     // closed nodes (issue 4/5: a reload made every client read `panic_mode 1`, endpoints `dead`).
     let closed = false;
-    registry.gauge(
-      scope,
-      "loadbalancer/available",
-      () => closed ? balancer.size : balancer.available,
-    );
-    // Finagle Balancer's `busy` and `closed` gauges: endpoints in that status (a dead endpoint
-    // is busy until its probe).
-    const countStatus = (status: string) => () => {
-      if (closed) return 0;
-      let n = 0;
-      for (const node of balancer.nodes) if (node.status() === status) n++;
-      return n;
-    };
-    registry.gauge(scope, "loadbalancer/busy", countStatus("busy"));
-    registry.gauge(scope, "loadbalancer/closed", countStatus("closed"));
-    // Finagle Balancer's `load` (requests in flight over its nodes) and `meanweight` gauges, and
-    // its `adds`/`removes` counters (endpoints the namer added and removed; a weight change is
-    // both, as Finagle moves the endpoint to another weight class).
-    registry.gauge(scope, "loadbalancer/load", () => {
-      let n = 0;
-      if (!closed) { for (const node of balancer.nodes) n += node.load(); }
-      return n;
-    });
-    registry.gauge(scope, "loadbalancer/meanweight", () => {
-      const all = balancer.nodes;
-      let w = 0;
-      for (const node of all) w += node.weight;
-      return all.length === 0 ? 0 : w / all.length;
-    });
+    // Finagle Balancer's `adds`/`removes` counters (endpoints the namer added and removed; a
+    // weight change is both, as Finagle moves the endpoint to another weight class).
     const adds = registry.counter(scope, "loadbalancer/adds");
     const removes = registry.counter(scope, "loadbalancer/removes");
-    registry.gauge(
-      scope,
-      "loadbalancer/panic_mode",
-      () => !closed && balancer.size > 0 && balancer.available === 0 ? 1 : 0,
-    );
     const accrual = accrualPolicyFactory(params.failureAccrual, clock);
     const attemptTimeout = requestTimeout({ ms: params.requestAttemptTimeoutMs ?? 0, clock });
     const pool = params.hostConnectionPool;
@@ -459,7 +435,51 @@ export function createStacks(deps: StackDeps): StackFactory {
     const requeueCount = registry.counter(scope, "retries/requeues");
     const requeueExhausted = registry.counter(scope, "retries/budget_exhausted");
     const requeueLimit = registry.counter(scope, "retries/request_limit");
-    registry.gauge(scope, "retries/budget", () => requeueBudget.balance());
+    // The client's gauges (CLIENT_GAUGES), read when rendered: one object, where a handle and a
+    // closure each were ~1 KiB per client (issue 6).
+    const gauges: GaugeSource = {
+      gaugeValue(i: number): number {
+        switch (i) {
+          case 0: // loadbalancer/panic
+            return balancer.panicCount;
+          case 1: // loadbalancer/size
+            return balancer.size;
+          case 2: // loadbalancer/available
+            return closed ? balancer.size : balancer.available;
+          case 3: // loadbalancer/busy: Finagle Balancer's (a dead endpoint is busy until probed)
+            return closed ? 0 : countStatus("busy");
+          case 4: // loadbalancer/closed
+            return closed ? 0 : countStatus("closed");
+          case 5: { // loadbalancer/load: requests in flight over its nodes (Finagle Balancer's)
+            let n = 0;
+            if (!closed) { for (const node of balancer.nodes) n += node.load(); }
+            return n;
+          }
+          case 6: { // loadbalancer/meanweight
+            const all = balancer.nodes;
+            let w = 0;
+            for (const node of all) w += node.weight;
+            return all.length === 0 ? 0 : w / all.length;
+          }
+          case 7: // loadbalancer/panic_mode
+            return !closed && balancer.size > 0 && balancer.available === 0 ? 1 : 0;
+          case 8: { // connections: Finagle's, open connections to this client's endpoints (the
+            // pool is per endpoint, shared by every client that binds to it)
+            let n = 0;
+            for (const a of current) n += transport.connectionsTo(a.host, a.port);
+            return n;
+          }
+          default: // retries/budget
+            return requeueBudget.balance();
+        }
+      },
+    };
+    const countStatus = (status: string) => {
+      let n = 0;
+      for (const node of balancer.nodes) if (node.status() === status) n++;
+      return n;
+    };
+    computedGauges(registry, scope, gauges, CLIENT_GAUGES);
 
     // Shared by the client's endpoints (one closure per client, not per endpoint).
     // Finagle's FailureAccrualFactory: `removals` from alive only (a failed probe is not one),

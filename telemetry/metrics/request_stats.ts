@@ -166,6 +166,11 @@ const NO_CODES: readonly number[] = Object.freeze([]);
  */
 const REQUESTS = 0, SUCCESS = 1, FAILURES = 2, PENDING = 3, ERROR = 4, CODE0 = 5;
 const COMPUTED0 = 1 << 16;
+/**
+ * `request_latency_ms`, kept as the histogram object itself: a slot number, not the histogram,
+ * in the scope's list, so that scopes with the same metrics share one list (registry.ts).
+ */
+const LATENCY = COMPUTED0 - 1;
 /** `status/error`'s key among the status keys (codes are 100–599, classes −1 to −5). */
 const ERROR_KEY = 0;
 
@@ -224,7 +229,8 @@ class CompactStats implements RequestStats, SlotOwner {
     registry.register(node, "requests", REQUESTS);
     registry.register(node, "success", SUCCESS);
     registry.register(node, "failures", FAILURES);
-    this.latency = registry.histogram(node.path, "request_latency_ms");
+    this.latency = registry.newHistogram();
+    registry.register(node, "request_latency_ms", LATENCY);
     registry.register(node, "pending", PENDING);
   }
 
@@ -257,11 +263,16 @@ class CompactStats implements RequestStats, SlotOwner {
     const i = this.#node.indexOf(name);
     if (i >= 0) return this.#registry.handle(this.#node, i) as Counter | Gauge;
     // Removed from the registry (`remove()`): a handle that keeps counting, unrendered.
-    return slotHandle(this, slot);
+    return slotHandle(this, slot) as Counter | Gauge;
   }
 
-  slotKind(i: number): "counter" | "gauge" {
+  slotKind(i: number): "counter" | "gauge" | "histogram" {
+    if (i === LATENCY) return "histogram";
     return i === PENDING || i >= COMPUTED0 ? "gauge" : "counter";
+  }
+
+  slotMetric(i: number): Histogram | undefined {
+    return i === LATENCY ? this.latency : undefined;
   }
 
   #computedValue(k: number): number {
@@ -319,6 +330,7 @@ class CompactStats implements RequestStats, SlotOwner {
         return Math.max(0, this.#error);
       default:
         if (i >= COMPUTED0) return this.#computedValue(i - COMPUTED0);
+        if (i === LATENCY) return 0; // not a count (its handle is the histogram)
         return this.#codes[2 * (i - CODE0) + 1] ?? 0;
     }
   }
@@ -346,8 +358,8 @@ class CompactStats implements RequestStats, SlotOwner {
         break;
       default:
         // A computed gauge reads its source: setting it does nothing, as for a gauge made with
-        // a function.
-        if (i >= COMPUTED0) return;
+        // a function. The latency slot is not a count.
+        if (i >= LATENCY) return;
         (this.#codes as number[])[2 * (i - CODE0) + 1] = v;
     }
   }

@@ -1,5 +1,5 @@
-import { assertEquals, assertStrictEquals } from "./_assert.ts";
-import { createRegistry, type MetricsRegistry } from "./registry.ts";
+import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
+import { compactRegistry, createRegistry, type MetricsRegistry } from "./registry.ts";
 import { computedGauges, type RequestStats, scopeStats } from "./request_stats.ts";
 import { clientScope } from "./scope.ts";
 import { flatMetrics } from "./metrics_json.ts";
@@ -197,4 +197,36 @@ Deno.test("computedGauges() falls back to gauges of their own where a name is ta
   const m = flatMetrics(registry) ?? {};
   const p = "rt/out/client/#/io.l5d.fs/world/";
   assertEquals([m[`${p}outstanding`], m[`${p}connections`]], [5, 6]);
+});
+
+// issue 6: scopes that register the same metrics in the same order (every endpoint of every
+// client) share one metrics list; a handle asked of one scope, or a metric of its own, gives
+// that scope a list of its own, and each scope's values stay its own.
+Deno.test("scopeStats(): scopes with the same metrics share one list, and keep their own values", () => {
+  const registry = createRegistry({ processStats: false, clock: new FakeClock() });
+  const compact = compactRegistry(registry)!;
+  const scopes = [1, 2, 3].map((i) => ["rt", "out", "client", "web", "endpoint", `10.0.0.${i}:80`]);
+  const all = scopes.map((s) => scopeStats(registry, s));
+  all.forEach((st, i) => {
+    for (let k = 0; k <= i; k++) st.recordSuccess(k + 1, 200);
+  });
+  const lists = scopes.map((s) => compact.node(s).list);
+  assertStrictEquals(lists[0], lists[1]);
+  assertStrictEquals(lists[1], lists[2]);
+  // A metric registered by name on one scope is its own.
+  registry.counter(scopes[2]!, "extra").incr();
+  all[1]!.requests.incr(10); // a handle: kept in scope 2's own list
+  const after = scopes.map((s) => compact.node(s).list);
+  assertStrictEquals(after[0], lists[0]);
+  assert(after[1] !== lists[0] && after[2] !== lists[0]);
+  const m = flatMetrics(registry) ?? {};
+  const p = (i: number) => `rt/out/client/web/endpoint/10.0.0.${i}:80/`;
+  assertEquals(
+    [1, 2, 3].map((i) => [m[`${p(i)}requests`], m[`${p(i)}request_latency_ms.count`]]),
+    [[1, 1], [12, 2], [3, 3]],
+  );
+  assertEquals(m[`${p(3)}extra`], 1);
+  assertEquals(m[`${p(1)}extra`], undefined);
+  // The histogram asked for by name is the stats' own.
+  assertStrictEquals(registry.histogram(scopes[0]!, "request_latency_ms"), all[0]!.latency);
 });
