@@ -73,9 +73,7 @@ export class WindowedAdder {
     this.#window = rangeMs / slices;
     this.#buf = new Array<number>(slices - 1).fill(0);
     this.#now = now;
-    // Whole ms: a small integer is kept in the object itself, where a fractional reading is a
-    // separate heap number, one more cache line for every deposit (issue 6).
-    this.#old = Math.floor(now());
+    this.#old = now();
   }
 
   /**
@@ -102,7 +100,7 @@ export class WindowedAdder {
   reset(): void {
     this.#buf.fill(0);
     this.#writer = 0;
-    this.#old = Math.floor(this.#now());
+    this.#old = this.#now();
   }
 
   #expire(): void {
@@ -116,7 +114,7 @@ export class WindowedAdder {
       this.#buf[this.#i] = 0;
       this.#i = (this.#i + 1) % n;
     }
-    this.#old = Math.floor(now);
+    this.#old = now;
   }
 }
 

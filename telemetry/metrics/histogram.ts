@@ -759,9 +759,7 @@ class SlidingHistogram implements Histogram {
 
   constructor(cfg: HistogramConfig) {
     this.#cfg = cfg;
-    // A whole number of ms: a small integer is kept in the object itself, where a fractional
-    // one is a separate heap number, one more cache line for every `add` (issue 6).
-    this.#nextRotate = Math.ceil(cfg.clock.mono() + cfg.sliceMs);
+    this.#nextRotate = cfg.clock.mono() + cfg.sliceMs;
   }
 
   add(ms: number, at?: number): void {
@@ -1025,6 +1023,6 @@ class SlidingHistogram implements Histogram {
       this.#pend = null;
     }
     this.#epoch += steps;
-    this.#nextRotate = Math.ceil(this.#nextRotate + steps * sliceMs); // see the constructor
+    this.#nextRotate += steps * sliceMs;
   }
 }

@@ -211,19 +211,11 @@ class CompactStats implements RequestStats, SlotOwner {
   /** `status/error`; -1 until its first record registers it. */
   #error = -1;
   /**
-   * The status counts, as (key, count) pairs: `status/<code>` under the key `code`,
-   * `status/<N>XX` under `-N`, in first-seen order (slot `CODE0 + p` for pair `p`). The first two
-   * pairs are fields (`#key0`, `#n0`, `#key1`, `#n1`; key 0: none yet): most scopes see one code
-   * and its class (200 and 2XX), and a request then touches no other object to count its status
-   * (issue 6: with 1000 services, each list was one more cache miss per level per request).
-   * Further pairs are `[key, count, key, count, …]` in `#codes`: a scope sees a handful of codes,
-   * so a scan of this short list is as fast as indexing a table, and far smaller. The list is
-   * replaced by one a pair longer when a code is first seen (rare): exact length.
+   * `[key, count, key, count, …]`: `status/<code>` under the key `code`, `status/<N>XX` under
+   * `-N`, in first-seen order (slot `CODE0 + k / 2` for the pair at `k`). A scope sees a handful
+   * of codes, so a scan of this short list is as fast as indexing a table, and far smaller. The
+   * list is replaced by one a pair longer when a code is first seen (rare): exact length.
    */
-  #key0 = 0;
-  #n0 = 0;
-  #key1 = 0;
-  #n1 = 0;
   #codes: readonly number[] = NO_CODES;
   /** `pending`'s handle, kept once made: the stats filter asks for it on every request. */
   #pendingHandle: Gauge | undefined = undefined;
@@ -339,7 +331,7 @@ class CompactStats implements RequestStats, SlotOwner {
       default:
         if (i >= COMPUTED0) return this.#computedValue(i - COMPUTED0);
         if (i === LATENCY) return 0; // not a count (its handle is the histogram)
-        return this.#countAt(i - CODE0);
+        return this.#codes[2 * (i - CODE0) + 1] ?? 0;
     }
   }
 
@@ -368,7 +360,7 @@ class CompactStats implements RequestStats, SlotOwner {
         // A computed gauge reads its source: setting it does nothing, as for a gauge made with
         // a function. The latency slot is not a count.
         if (i >= LATENCY) return;
-        this.#setCountAt(i - CODE0, v);
+        (this.#codes as number[])[2 * (i - CODE0) + 1] = v;
     }
   }
 
@@ -398,53 +390,29 @@ class CompactStats implements RequestStats, SlotOwner {
   #codeHandle(key: number, name: string): Counter {
     const foreign = this.#rare?.foreign?.get(key);
     if (foreign !== undefined) return foreign;
-    let p = this.#find(key);
-    if (p < 0) {
+    let k = this.#find(key);
+    if (k < 0) {
       if (this.#adopt(key, name)) return this.#codeHandle(key, name);
-      p = this.#add(key, name);
+      k = this.#add(key, name);
     }
-    return this.#handle(name, CODE0 + p) as Counter;
+    return this.#handle(name, CODE0 + (k - 1) / 2) as Counter;
   }
 
-  /** The index of `key`'s pair, or -1. */
+  /** Index of `key`'s count in `#codes`, or -1. */
   #find(key: number): number {
-    if (key === this.#key0) return 0;
-    if (key === this.#key1) return 1;
     const codes = this.#codes;
     for (let k = 0; k < codes.length; k += 2) {
-      if (codes[k] === key) return 2 + k / 2;
+      if (codes[k] === key) return k + 1;
     }
     return -1;
   }
 
-  /** The count of pair `p` (0 for a pair not made yet). */
-  #countAt(p: number): number {
-    if (p === 0) return this.#n0;
-    if (p === 1) return this.#n1;
-    return this.#codes[2 * (p - 2) + 1] ?? 0;
-  }
-
-  #setCountAt(p: number, v: number): void {
-    if (p === 0) this.#n0 = v;
-    else if (p === 1) this.#n1 = v;
-    else if (2 * (p - 2) + 1 < this.#codes.length) (this.#codes as number[])[2 * (p - 2) + 1] = v;
-  }
-
-  /** A new code: a new pair, registered as a slot. Returns the pair's index. */
+  /** A new code: a new pair, registered as a slot. Returns the index of its count. */
   #add(key: number, name: string): number {
-    let p: number;
-    if (this.#key0 === 0) {
-      this.#key0 = key;
-      p = 0;
-    } else if (this.#key1 === 0) {
-      this.#key1 = key;
-      p = 1;
-    } else {
-      p = 2 + this.#codes.length / 2;
-      this.#codes = this.#codes.concat(key, 0); // exact length; a spread over-allocates too
-    }
-    this.#registry.register(this.#node, name, CODE0 + p);
-    return p;
+    const k = this.#codes.length;
+    this.#codes = this.#codes.concat(key, 0); // exact length; a spread over-allocates too
+    this.#registry.register(this.#node, name, CODE0 + k / 2);
+    return k + 1;
   }
 
   /**
@@ -533,14 +501,6 @@ class CompactStats implements RequestStats, SlotOwner {
   }
 
   #count(key: number): void {
-    if (key === this.#key0) {
-      this.#n0++;
-      return;
-    }
-    if (key === this.#key1) {
-      this.#n1++;
-      return;
-    }
     const codes = this.#codes as number[];
     for (let k = 0; k < codes.length; k += 2) {
       if (codes[k] === key) {
@@ -557,8 +517,8 @@ class CompactStats implements RequestStats, SlotOwner {
     if (foreign !== undefined) return foreign.incr();
     const name = key > 0 ? `status/${key}` : `status/${-key}XX`;
     if (this.#adopt(key, name)) return this.#rare!.foreign!.get(key)!.incr();
-    const p = this.#add(key, name);
-    this.#setCountAt(p, this.#countAt(p) + 1);
+    const k = this.#add(key, name); // replaces `#codes`: index it after
+    (this.#codes as number[])[k]!++;
   }
 }
 

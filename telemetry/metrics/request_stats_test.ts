@@ -230,26 +230,3 @@ Deno.test("scopeStats(): scopes with the same metrics share one list, and keep t
   // The histogram asked for by name is the stats' own.
   assertStrictEquals(registry.histogram(scopes[0]!, "request_latency_ms"), all[0]!.latency);
 });
-
-// The first two status pairs are fields of the stats, the rest a list: counts and handles agree
-// across the boundary, whichever asks first.
-Deno.test("scopeStats() counts status codes past its first two pairs, with handles either way", () => {
-  const registry = createRegistry({ processStats: false, clock: new FakeClock() });
-  const scope = clientScope("out", "/#/codes");
-  const stats = scopeStats(registry, scope);
-  const s404 = stats.status(404); // a handle first: pair 0; 200 is pair 1, the rest a list
-  for (const code of [200, 404, 200, 503, 200, 404, 302]) stats.recordSuccess(1, code);
-  s404.incr(10);
-  registry.counter(scope, "status/2XX").incr(100);
-  const m = flatMetrics(registry) ?? {};
-  const p = "rt/out/client/#/codes/status/";
-  assertEquals(
-    ["404", "4XX", "200", "2XX", "503", "5XX", "302", "3XX"].map((c) => m[`${p}${c}`]),
-    [12, 2, 3, 103, 1, 1, 1, 1],
-  );
-  assertEquals(
-    [stats.status(404).value, stats.statusClass(404).value, stats.statusClass(200).value],
-    [12, 2, 103],
-  );
-  assertStrictEquals(stats.status(503), registry.counter(scope, "status/503"));
-});
