@@ -133,6 +133,16 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
     await exited;
     throw new Error(`switchyard did not start (${outcome}):\n${logs.join("\n")}`);
   }
+  // A process that exits before its test stops it says so, with its last lines, where the test's
+  // own failure (a refused connection, say) would not tell why.
+  let stopping = false;
+  exited.then((st) => {
+    if (stopping) return;
+    console.error(
+      `switchyard (pid ${child.pid}) exited before its test stopped it (code ${st.code}, ` +
+        `signal ${st.signal}); its last lines:\n${logs.slice(-20).join("\n")}`,
+    );
+  });
   return {
     pid: child.pid,
     ports,
@@ -150,6 +160,7 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
       return m ? Number(m[1]) * 1024 : 0;
     },
     async stop() {
+      stopping = true;
       try {
         child.kill("SIGTERM");
       } catch {
