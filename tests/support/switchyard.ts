@@ -133,13 +133,14 @@ export async function startSwitchyard(yaml: string, opts: StartOptions = {}): Pr
     await exited;
     throw new Error(`switchyard did not start (${outcome}):\n${logs.join("\n")}`);
   }
-  // A process that exits before its test stops it says so, with its last lines, where the test's
-  // own failure (a refused connection, say) would not tell why.
+  // A process that fails before its test stops it says so, with its last lines, where the test's
+  // own failure (a refused connection, say) would not tell why. (A clean exit, as after an admin
+  // shutdown, is what the test asked for.)
   let stopping = false;
   exited.then((st) => {
-    if (stopping) return;
+    if (stopping || (st.code === 0 && st.signal === null)) return;
     console.error(
-      `switchyard (pid ${child.pid}) exited before its test stopped it (code ${st.code}, ` +
+      `switchyard (pid ${child.pid}) failed before its test stopped it (code ${st.code}, ` +
         `signal ${st.signal}); its last lines:\n${logs.slice(-20).join("\n")}`,
     );
   });
