@@ -435,6 +435,12 @@ export function createStacks(deps: StackDeps): StackFactory {
     const requeueCount = registry.counter(scope, "retries/requeues");
     const requeueExhausted = registry.counter(scope, "retries/budget_exhausted");
     const requeueLimit = registry.counter(scope, "retries/request_limit");
+    /** The client's endpoints in `status` (Finagle Balancer's `busy` and `closed` gauges). */
+    const countStatus = (status: string) => {
+      let n = 0;
+      for (const node of balancer.nodes) if (node.status() === status) n++;
+      return n;
+    };
     // The client's gauges (CLIENT_GAUGES), read when rendered: one object, where a handle and a
     // closure each were ~1 KiB per client (issue 6).
     const gauges: GaugeSource = {
@@ -473,11 +479,6 @@ export function createStacks(deps: StackDeps): StackFactory {
             return requeueBudget.balance();
         }
       },
-    };
-    const countStatus = (status: string) => {
-      let n = 0;
-      for (const node of balancer.nodes) if (node.status() === status) n++;
-      return n;
     };
     computedGauges(registry, scope, gauges, CLIENT_GAUGES);
 

@@ -110,6 +110,8 @@ function ephemeralLow(): number {
 }
 
 const FIXED_PORTS_FROM = 20_000;
+/** Ports {@link freePort} may draw: from FIXED_PORTS_FROM up to the ephemeral range (read once). */
+const FIXED_PORTS_SPAN = ephemeralLow() - FIXED_PORTS_FROM;
 const picked = new Set<number>();
 
 /**
@@ -121,9 +123,8 @@ const picked = new Set<number>();
  * callers of this function draw from the same range, and at random over ~12,000 ports.
  */
 export function freePort(): number {
-  const from = FIXED_PORTS_FROM, span = ephemeralLow() - FIXED_PORTS_FROM;
-  for (let attempt = 0; span > 1000 && attempt < 200; attempt++) {
-    const port = from + Math.floor(Math.random() * span);
+  for (let attempt = 0; FIXED_PORTS_SPAN > 1000 && attempt < 200; attempt++) {
+    const port = FIXED_PORTS_FROM + Math.floor(Math.random() * FIXED_PORTS_SPAN);
     if (picked.has(port)) continue;
     try {
       Deno.listen({ hostname: "127.0.0.1", port }).close();
