@@ -27,8 +27,8 @@ import { isTunnelableConnect } from "./http/connect.ts";
 import { httpVersion, requestParts } from "./http/raw/request_parts.ts";
 import { contextView, isContextHeader, NO_CONTEXT_HEADERS } from "./http/context_headers.ts";
 import type { StackFactory } from "./stacks.ts";
-import { createClientCache } from "./client_cache.ts";
-import { LruCache } from "./core/cache.ts";
+import { type CachedClient, createClientCache } from "./client_cache.ts";
+import { type CacheSlot, LruCache } from "./core/cache.ts";
 import { nsToMs, parseGrpcTimeout, parseL5dDeadlineNs } from "../resilience/deadline.ts";
 import { decodeTraceContext, type TracePropagatorKind } from "../telemetry/tracing/mod.ts"; // issue 4
 
@@ -220,33 +220,50 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     const dstStr = ctx.dstStr;
     const noHosts = `No hosts are available for ${dstStr}, Dtab.base=[${baseDtabStr}], ` +
       `Dtab.local=[${localStr}]. Remote Info: Not Available`;
+    // The client this name was last sent to, held while it stays cached: a request to the same
+    // bound name skips the client cache's lookup (issue 6: with 1000 services, the per-request
+    // hash lookups missed the CPU's caches).
+    let heldBound: Bound | undefined;
+    let held: CacheSlot<CachedClient> | undefined;
     const routeTo = (tree: NameTree<Bound>, req: Request, c: Ctx): Promise<Response> => {
-      const picked = chooseLeaf(tree, random, clients.usable);
-      if (picked.type === "leaf") {
-        c.bound = picked.bound;
-        c.noHosts = noHosts;
-        return clients.get(picked.bound)(req, c);
+      let bound: Bound;
+      if (tree.type === "leaf") bound = tree.value;
+      else {
+        const picked = chooseLeaf(tree, random, clients.usable);
+        // Neg, `!` (`/$/fail`) and `$` (`/$/nil`) alike: Finagle's NameTreeFactory answers each
+        // with NoBrokersAvailableException, which Linkerd shows as "No hosts are available for …"
+        // (502).
+        if (picked.type !== "leaf") throw new NoHostsAvailable(noHosts);
+        bound = picked.bound;
       }
-      // Neg, `!` (`/$/fail`) and `$` (`/$/nil`) alike: Finagle's NameTreeFactory answers each with
-      // NoBrokersAvailableException, which Linkerd shows as "No hosts are available for …" (502).
-      throw new NoHostsAvailable(noHosts);
+      c.bound = bound;
+      c.noHosts = noHosts;
+      let slot = held;
+      if (bound === heldBound && slot !== undefined && slot.live) slot.used = true;
+      else {
+        held = slot = clients.slot(bound);
+        heldBound = bound;
+      }
+      return slot.value.stack.service(req, c);
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level
     // without a promise of their own (issue 6). Errors still come out as rejections.
     // The bind dtab with the local one, recomputed only when the live dtab changes.
     let from: { dtab: Dtab; key: string } | undefined;
-    let dtab: Dtab = spec.dtab;
-    let dtabKey = bindDtabStr;
+    let bindNow: () => Promise<NameTree<Bound>> | NameTree<Bound> = () => {
+      throw new Error("unreachable: bound before the dtab");
+    };
     const bindLeaf: Service = function bind(req, c) {
       try {
         const now = current();
         if (now === undefined) return loaded(dstStr, c.signal).then(() => bindLeaf(req, c));
         if (now !== from) {
           from = now;
-          dtab = local.length > 0 ? [...now.dtab, ...local] : now.dtab;
-          dtabKey = localStr ? `${now.key};${localStr}` : now.key;
+          const dtab = local.length > 0 ? [...now.dtab, ...local] : now.dtab;
+          const dtabKey = localStr ? `${now.key};${localStr}` : now.key;
+          bindNow = bindings.binder(dtab, dtabKey, dst, dstStr);
         }
-        const t = bindings.bind(dtab, dtabKey, dst, dstStr);
+        const t = bindNow();
         return t instanceof Promise ? t.then((tree) => routeTo(tree, req, c)) : routeTo(t, req, c);
       } catch (e: unknown) {
         return Promise.reject(e);

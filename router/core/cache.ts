@@ -6,9 +6,20 @@
  * @module
  */
 
-interface Slot<V> {
+/**
+ * An entry of the cache, which a caller may hold to skip the lookup of a key it asks for again
+ * and again (issue 6: with 1000 services, the hash lookups of the request path missed the CPU's
+ * caches): while `live`, `value` is the cached value, and setting `used` is what a `get` does.
+ */
+export interface CacheSlot<V> {
   value: V;
+  /** Used since the clock hand last passed (a hit sets it). */
   used: boolean;
+  /** Still in the cache: false once evicted, expired or cleared (a `set` replaces `value`). */
+  live: boolean;
+}
+
+interface Slot<V> extends CacheSlot<V> {
   /** The sweep count when it was inserted: one inserted since the last sweep is not idle yet. */
   readonly born: number;
 }
@@ -33,6 +44,24 @@ export class LruCache<K, V> {
     return s.value;
   }
 
+  /**
+   * The entry of `key`, marked as recently used, for a caller to hold (see {@link CacheSlot}).
+   *
+   * @example
+   * ```ts
+   * import { LruCache } from "./cache.ts";
+   * const c = new LruCache<string, number>(10);
+   * c.set("a", 1);
+   * const slot = c.slot("a")!;
+   * slot.live && slot.value; // 1
+   * ```
+   */
+  slot(key: K): CacheSlot<V> | undefined {
+    const s = this.#map.get(key);
+    if (s !== undefined) s.used = true;
+    return s;
+  }
+
   /** Insert (or replace), evicting an entry not used recently past capacity. */
   set(key: K, value: V): void {
     const old = this.#map.get(key);
@@ -41,7 +70,7 @@ export class LruCache<K, V> {
       old.used = true;
       return;
     }
-    this.#map.set(key, { value, used: false, born: this.#sweeps });
+    this.#map.set(key, { value, used: false, live: true, born: this.#sweeps });
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next();
       if (oldest.done) break;
@@ -56,6 +85,7 @@ export class LruCache<K, V> {
         this.#map.set(k, s); // second chance: to the back of the clock
         continue;
       }
+      s.live = false;
       this.#onEvict?.(k, s.value);
     }
   }
@@ -78,15 +108,16 @@ export class LruCache<K, V> {
    * @returns how many entries were removed
    */
   sweep(): number {
-    const idle: [K, V][] = [];
+    const idle: [K, Slot<V>][] = [];
     for (const [k, s] of this.#map) {
       if (s.used) s.used = false;
-      else if (s.born !== this.#sweeps) idle.push([k, s.value]);
+      else if (s.born !== this.#sweeps) idle.push([k, s]);
     }
     this.#sweeps++;
-    for (const [k, v] of idle) {
+    for (const [k, s] of idle) {
       this.#map.delete(k);
-      this.#onEvict?.(k, v);
+      s.live = false;
+      this.#onEvict?.(k, s.value);
     }
     return idle.length;
   }
@@ -95,6 +126,7 @@ export class LruCache<K, V> {
   clear(): void {
     const all = [...this.#map];
     this.#map.clear();
+    for (const [, s] of all) s.live = false;
     for (const [k, s] of all) this.#onEvict?.(k, s.value);
   }
 }

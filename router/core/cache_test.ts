@@ -63,3 +63,26 @@ Deno.test("LruCache.set() never evicts the entry it inserts, even when every oth
   }
   assertEquals(c.size, 2);
 });
+
+Deno.test("LruCache.slot() is the entry a caller holds: live until evicted, expired or cleared", () => {
+  const c = new LruCache<string, number>(2);
+  c.set("a", 1);
+  c.set("b", 2);
+  const a = c.slot("a")!;
+  const b = c.slot("b")!;
+  assertEquals([a.live, a.value, a.used], [true, 1, true]);
+  assertEquals(c.slot("z"), undefined);
+  c.set("a", 10); // replaced in place: the held entry sees the new value
+  assertEquals([a.live, a.value], [true, 10]);
+  b.used = false; // as if the hand had passed it: the next insert evicts it
+  a.used = true;
+  c.set("c", 3);
+  assertEquals([a.live, b.live], [true, false]);
+  c.sweep(); // a and c marked unused
+  c.sweep(); // and now expired
+  assertEquals(a.live, false);
+  c.set("d", 4);
+  const d = c.slot("d")!;
+  c.clear();
+  assertEquals(d.live, false);
+});

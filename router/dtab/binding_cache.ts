@@ -11,7 +11,12 @@
  *   not change whether it is `neg`, `pending` or live (e.g. endpoints added) leaves the tree as
  *   it is: the leaf's Addr Var already carries the new endpoints.
  * - A failed binding rejects with {@linkcode BindFailed} until a dep changes.
- * - Least recently used entries are evicted past `maxEntries`; eviction unsubscribes.
+ * - Past `maxEntries`, an entry not used recently is evicted (CLOCK, as the path and client
+ *   caches: a hit sets a bit, and the hand gives a used entry a second chance), and unsubscribed.
+ *   A hit used to move its entry to the front of a list, which wrote to two other entries on
+ *   every request: with 1000 services those were cache misses (issue 6).
+ * - {@linkcode BindingCache.binder} holds one entry for a caller that binds the same name again
+ *   and again (a path stack), so that a request skips the two map lookups.
  *
  * Sits in the path stack's leaf (`router/binding.ts`); one cache per Router snapshot.
  *
@@ -50,6 +55,28 @@ export interface BindingCache {
     path: Path,
     pathKey: string,
   ): Promise<NameTree<Bound>> | NameTree<Bound>;
+  /**
+   * `bind` of one `(dtab, path)`, for a caller that asks again and again (a path stack's leaf):
+   * it holds the entry it found or made, and while that entry stays cached with a tree, a call
+   * returns the tree without looking it up (no hashing, no map probes).
+   *
+   * @example
+   * ```ts
+   * import { createBindingCache } from "./binding_cache.ts";
+   * import { parseDtab } from "./dtab.ts";
+   * const cache = createBindingCache({ lookup: () => undefined });
+   * const bindA = cache.binder(parseDtab("/svc=>!"), "/svc=>!", ["svc", "a"], "/svc/a");
+   * const tree = await bindA(); // bound as `bind` would; the next call skips the lookup
+   * tree.type; // "fail"
+   * cache.close();
+   * ```
+   */
+  binder(
+    dtab: Dtab,
+    dtabKey: string,
+    path: Path,
+    pathKey: string,
+  ): () => Promise<NameTree<Bound>> | NameTree<Bound>;
   /** Number of cached entries. */
   size(): number;
   /** Drop every entry, unsubscribe, reject pending waiters. */
@@ -69,6 +96,8 @@ interface Entry {
   cancelTimer: (() => void) | undefined;
   unsubs: (() => void)[];
   inMap: boolean;
+  /** Used since the clock hand last passed it. */
+  used: boolean;
   prev: Entry | undefined;
   next: Entry | undefined;
 }
@@ -104,8 +133,8 @@ export function createBindingCache(opts: BindingCacheOptions): BindingCache {
   const clock = opts.clock ?? systemClock;
   const byDtab = new Map<string, Map<string, Entry>>();
   let count = 0;
-  let head: Entry | undefined; // most recently used
-  let tail: Entry | undefined;
+  let head: Entry | undefined; // newest (or given a second chance last)
+  let tail: Entry | undefined; // where the clock hand is
 
   function unlink(e: Entry): void {
     if (e.prev) e.prev.next = e.next;
@@ -211,6 +240,7 @@ export function createBindingCache(opts: BindingCacheOptions): BindingCache {
       cancelTimer: undefined,
       unsubs: [],
       inMap: true,
+      used: false,
       prev: undefined,
       next: undefined,
     };
@@ -219,7 +249,31 @@ export function createBindingCache(opts: BindingCacheOptions): BindingCache {
     m.set(pathKey, e);
     pushFront(e);
     count++;
-    while (count > maxEntries && tail && tail !== e) remove(tail);
+    while (count > maxEntries) {
+      const t = tail!;
+      // A used entry gets a second chance, and so does the new one (never its own victim): with
+      // more than one entry, a full turn of the hand clears every bit and finds one to evict.
+      if (t.used || t === e) {
+        t.used = false;
+        unlink(t);
+        pushFront(t);
+        continue;
+      }
+      remove(t);
+    }
+    return e;
+  }
+
+  /** The entry of `(dtab, path)`, marked used; made and bound (or left pending) on a miss. */
+  function entryFor(dtab: Dtab, dtabKey: string, path: Path, pathKey: string): Entry {
+    const hit = byDtab.get(dtabKey)?.get(pathKey);
+    if (hit) {
+      hit.used = true;
+      return hit;
+    }
+    const e = create(dtab, dtabKey, path, pathKey);
+    run(e);
+    if (!e.tree && !e.error) startPending(e);
     return e;
   }
 
@@ -231,17 +285,20 @@ export function createBindingCache(opts: BindingCacheOptions): BindingCache {
 
   return {
     bind(dtab, dtabKey, path, pathKey) {
-      const hit = byDtab.get(dtabKey)?.get(pathKey);
-      if (hit) {
-        if (hit !== head) {
-          unlink(hit);
-          pushFront(hit);
+      const e = entryFor(dtab, dtabKey, path, pathKey);
+      return e.tree ?? answer(e);
+    },
+    binder(dtab, dtabKey, path, pathKey) {
+      let held: Entry | undefined;
+      return () => {
+        const e = held;
+        if (e !== undefined && e.inMap && e.tree !== undefined) {
+          e.used = true;
+          return e.tree;
         }
-        return hit.tree ?? answer(hit);
-      }
-      const e = create(dtab, dtabKey, path, pathKey);
-      run(e);
-      return e.tree || e.error ? answer(e) : startPending(e);
+        const found = held = entryFor(dtab, dtabKey, path, pathKey);
+        return found.tree ?? answer(found);
+      };
     },
     size: () => count,
     close() {

@@ -116,6 +116,33 @@ Deno.test("createBindingCache() evicts the least recently used entry and unsubsc
   cache.close();
 });
 
+Deno.test("createBindingCache().binder() holds its entry: hits skip the lookup, a dropped entry is bound again", async () => {
+  const { namers, cache, bindSvc } = setup({ maxEntries: 2 });
+  const addr = namers.bound("/#/fs/a");
+  namers.bound("/#/fs/b");
+  namers.bound("/#/fs/c");
+  const bindA = cache.binder(DTAB, DTAB_TEXT, ["svc", "a"], "/svc/a");
+  const first = await bindA();
+  assertEquals(ids(first), "/#/fs/a");
+  const lookups = namers.lookups;
+  const again = bindA();
+  assert(again === first, "a held entry answers synchronously with its tree");
+  assert(bindSvc("a") === first, "bind() and the binder share the entry");
+  assertEquals(namers.lookups, lookups);
+  // The binder's hits count as uses: a stays while b, used once, is evicted by c.
+  await bindSvc("b");
+  bindA();
+  await bindSvc("c");
+  assertEquals(cache.size(), 2);
+  assert(bindA() === first);
+  assertEquals(namers.lookups, lookups + 2);
+  // A dep change drops the entry: the binder binds again and holds the new one.
+  addr.set({ type: "neg" });
+  assertEquals(ids(await bindA()), "~");
+  assertEquals(namers.lookups, lookups + 3);
+  cache.close();
+});
+
 Deno.test("createBindingCache() close() drops everything and rejects pending waits", async () => {
   const { namers, clock, cache, bindSvc } = setup();
   namers.bound("/#/fs/a");
