@@ -211,10 +211,22 @@ class CompactStats implements RequestStats, SlotOwner {
   /** `status/error`; -1 until its first record registers it. */
   #error = -1;
   /**
-   * `[key, count, key, count, …]`: `status/<code>` under the key `code`, `status/<N>XX` under
-   * `-N`, in first-seen order (slot `CODE0 + k / 2` for the pair at `k`). A scope sees a handful
-   * of codes, so a scan of this short list is as fast as indexing a table, and far smaller. The
-   * list is replaced by one a pair longer when a code is first seen (rare): exact length.
+   * The status counts, as `(key, count)` pairs in first-seen order: `status/<code>` under the key
+   * `code`, `status/<N>XX` under `-N` (slot `CODE0 + p` for pair `p`). The first two pairs are
+   * fields of this object (key 0 while unused): a scope that sees one code counts it and its
+   * class here, in the object the request's other counts are in. With 1000 services, a list
+   * of them was two cache misses per scope and request (the list, then its elements: issue 6,
+   * `perf annotate` of `#recordStatus`).
+   */
+  #k0 = 0;
+  #n0 = 0;
+  #k1 = 0;
+  #n1 = 0;
+  /**
+   * The pairs after the first two, `[key, count, key, count, …]` (pair `p` at `2 * (p - 2)`). A
+   * scope sees a handful of codes, so a scan of this short list is as fast as indexing a table,
+   * and far smaller. The list is replaced by one a pair longer when a code is first seen (rare):
+   * exact length.
    */
   #codes: readonly number[] = NO_CODES;
   /** `pending`'s handle, kept once made: the stats filter asks for it on every request. */
@@ -331,7 +343,7 @@ class CompactStats implements RequestStats, SlotOwner {
       default:
         if (i >= COMPUTED0) return this.#computedValue(i - COMPUTED0);
         if (i === LATENCY) return 0; // not a count (its handle is the histogram)
-        return this.#codes[2 * (i - CODE0) + 1] ?? 0;
+        return this.#countAt(i - CODE0);
     }
   }
 
@@ -360,7 +372,7 @@ class CompactStats implements RequestStats, SlotOwner {
         // A computed gauge reads its source: setting it does nothing, as for a gauge made with
         // a function. The latency slot is not a count.
         if (i >= LATENCY) return;
-        (this.#codes as number[])[2 * (i - CODE0) + 1] = v;
+        this.#setAt(i - CODE0, v);
     }
   }
 
@@ -390,29 +402,54 @@ class CompactStats implements RequestStats, SlotOwner {
   #codeHandle(key: number, name: string): Counter {
     const foreign = this.#rare?.foreign?.get(key);
     if (foreign !== undefined) return foreign;
-    let k = this.#find(key);
-    if (k < 0) {
+    let p = this.#find(key);
+    if (p < 0) {
       if (this.#adopt(key, name)) return this.#codeHandle(key, name);
-      k = this.#add(key, name);
+      p = this.#add(key, name);
     }
-    return this.#handle(name, CODE0 + (k - 1) / 2) as Counter;
+    return this.#handle(name, CODE0 + p) as Counter;
   }
 
-  /** Index of `key`'s count in `#codes`, or -1. */
+  /** The pair of `key`, or -1. */
   #find(key: number): number {
+    if (this.#k0 === key) return 0;
+    if (this.#k1 === key) return 1;
     const codes = this.#codes;
     for (let k = 0; k < codes.length; k += 2) {
-      if (codes[k] === key) return k + 1;
+      if (codes[k] === key) return 2 + k / 2;
     }
     return -1;
   }
 
-  /** A new code: a new pair, registered as a slot. Returns the index of its count. */
+  /** The count of pair `p`. */
+  #countAt(p: number): number {
+    if (p === 0) return this.#n0;
+    if (p === 1) return this.#n1;
+    return this.#codes[2 * (p - 2) + 1] ?? 0;
+  }
+
+  /** Sets the count of pair `p`. */
+  #setAt(p: number, v: number): void {
+    if (p === 0) this.#n0 = v;
+    else if (p === 1) this.#n1 = v;
+    else (this.#codes as number[])[2 * (p - 2) + 1] = v;
+  }
+
+  /** A new code: a new pair (a field while one is free), registered as a slot. Returns it. */
   #add(key: number, name: string): number {
-    const k = this.#codes.length;
-    this.#codes = this.#codes.concat(key, 0); // exact length; a spread over-allocates too
-    this.#registry.register(this.#node, name, CODE0 + k / 2);
-    return k + 1;
+    let p: number;
+    if (this.#k0 === 0) {
+      this.#k0 = key;
+      p = 0;
+    } else if (this.#k1 === 0) {
+      this.#k1 = key;
+      p = 1;
+    } else {
+      p = 2 + this.#codes.length / 2;
+      this.#codes = this.#codes.concat(key, 0); // exact length; a spread over-allocates too
+    }
+    this.#registry.register(this.#node, name, CODE0 + p);
+    return p;
   }
 
   /**
@@ -501,6 +538,14 @@ class CompactStats implements RequestStats, SlotOwner {
   }
 
   #count(key: number): void {
+    if (this.#k0 === key) {
+      this.#n0++;
+      return;
+    }
+    if (this.#k1 === key) {
+      this.#n1++;
+      return;
+    }
     const codes = this.#codes as number[];
     for (let k = 0; k < codes.length; k += 2) {
       if (codes[k] === key) {
@@ -517,8 +562,8 @@ class CompactStats implements RequestStats, SlotOwner {
     if (foreign !== undefined) return foreign.incr();
     const name = key > 0 ? `status/${key}` : `status/${-key}XX`;
     if (this.#adopt(key, name)) return this.#rare!.foreign!.get(key)!.incr();
-    const k = this.#add(key, name); // replaces `#codes`: index it after
-    (this.#codes as number[])[k]!++;
+    const p = this.#add(key, name); // may replace `#codes`: index it after
+    this.#setAt(p, this.#countAt(p) + 1);
   }
 }
 
