@@ -5,6 +5,7 @@ import {
   addSketch,
   createHistogram,
   freeze,
+  HotArena,
   newSketch,
   resetSketch,
   REUSE_SKETCHES,
@@ -12,6 +13,7 @@ import {
   widen,
 } from "./histogram.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
+import { createRegistry } from "./registry.ts";
 import { prng as rng } from "../../tests/support/prng.ts";
 
 /** Log-normal latencies: median e ≈ 2.7 ms, long tail into the hundreds of ms. */
@@ -441,4 +443,41 @@ Deno.test("snapshot() through the shared scratch sketch: histograms read in turn
     }
     clock.advance(30_000);
   }
+});
+
+Deno.test("HotArena hands out zeroed two-line slots and reuses the ones given back", () => {
+  const arena = new HotArena();
+  const a = arena.take(), b = arena.take();
+  assert(a.chunk === b.chunk && b.offset - a.offset === 16, "adjacent slots of one chunk");
+  a.chunk.fill(7, a.offset, a.offset + 16);
+  arena.give(a.chunk, a.offset);
+  const c = arena.take();
+  assert(c.chunk === a.chunk && c.offset === a.offset, "the slot given back is taken next");
+  assertEquals([...c.chunk.subarray(c.offset, c.offset + 16)], new Array(16).fill(0));
+  for (let i = 0; i < 20; i++) arena.take(); // past the first chunk's 8 slots
+});
+
+Deno.test("a registry's histogram it drops keeps its numbers; its arena slot goes to the next one", () => {
+  const clock = new FakeClock();
+  const registry = createRegistry({ processStats: false, clock });
+  const dropped = registry.histogram(["rt", "a"], "request_latency_ms");
+  // Past the raw samples: a sketch, and buffered samples in the arena slot.
+  for (let i = 1; i <= 40; i++) dropped.add(i);
+  assertEquals(registry.removeScope!(["rt", "a"]), 1);
+  dropped.add(41); // a holder may go on adding, unrendered
+  const next = registry.histogram(["rt", "b"], "request_latency_ms");
+  for (let i = 0; i < 40; i++) next.add(1000);
+  assertEquals([dropped.totalCount, dropped.totalSum], [41, 41 * 42 / 2]);
+  const s = dropped.snapshot();
+  assertEquals([s.count, s.min, s.max], [41, 1, 41]);
+  assertEquals([next.totalCount, next.totalSum, next.snapshot().max], [40, 40_000, 1000]);
+  // The same through remove() of a prefix, and for the latency slot of a scope's stats.
+  const other = registry.histogram(["rt", "c"], "x");
+  for (let i = 0; i < 30; i++) other.add(2);
+  registry.remove(["rt", "c"]);
+  const more = registry.histogram(["rt", "d"], "x");
+  more.add(5);
+  other.add(2);
+  assertEquals([other.totalCount, other.totalSum, other.snapshot().max], [31, 62, 2]);
+  assertEquals([more.totalCount, more.totalSum], [1, 5]);
 });

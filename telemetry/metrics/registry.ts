@@ -19,6 +19,7 @@
 import type { Clock } from "../../router/core/clock.ts";
 import { systemClock } from "../../router/core/clock.ts";
 import {
+  detachHistogram,
   type Histogram,
   type HistogramConfig,
   histogramConfig,
@@ -164,6 +165,15 @@ export interface SlotOwner {
 
 /** A registered metric: its handle, or the number of a slot its scope's {@link SlotOwner} keeps. */
 type Slot = Metric | number;
+
+/**
+ * A metric the registry no longer renders: a histogram gives its per-sample slot back to the
+ * registry's arena (its holders may go on adding to it: see `detachHistogram`).
+ */
+function dropped(node: ScopeNode, slot: Slot): void {
+  const m = typeof slot === "number" ? node.owner?.slotMetric?.(slot) : slot;
+  if (m !== undefined && m.kind === "histogram") detachHistogram(m as Histogram);
+}
 
 /** A scope's metrics list: `[name, slot, name, slot, …]`, never changed once made. */
 type SlotList = readonly (string | Slot)[];
@@ -416,7 +426,10 @@ class Registry implements CompactRegistry {
         const name = node.nameAt(i);
         if (prefix.length > p.length && !covers(prefix, [...p, ...name.split("/")])) {
           kept.push(name, node.slotAt(i));
-        } else n++;
+        } else {
+          n++;
+          dropped(node, node.slotAt(i));
+        }
       }
       node.list = kept.slice(); // exact length
       if (kept.length === 0) this.#scopes.delete(key);
@@ -431,6 +444,7 @@ class Registry implements CompactRegistry {
     if (node === undefined) return 0;
     this.#scopes.delete(key);
     const n = node.length;
+    for (let i = 0; i < n; i++) dropped(node, node.slotAt(i));
     this.#size -= n;
     return n;
   }
