@@ -786,14 +786,22 @@ class SlidingHistogram implements Histogram {
   get kind(): "histogram" {
     return "histogram";
   }
-  totalCount = 0;
-  readonly #cfg: HistogramConfig;
+  // What `add` touches comes first: fields are laid out in this order, so these share the
+  // object's first cache line or two (issue 6).
   /**
    * Its slot of the registry's {@link HotArena} (from `#off`; see `HOT_NEXT`, `HOT_SUM`,
    * `HOT_PEND`), or an array of its own (a histogram made alone, or detached).
    */
   #hot: Float64Array;
   #off: number;
+  /**
+   * Whether samples are buffered (in the slot, from `HOT_PEND`; the first {@link #npend} are
+   * pending, all of the current slice): from the histogram's first sketch (see {@link PENDING}).
+   */
+  #buffering = false;
+  #npend = 0;
+  totalCount = 0;
+  readonly #cfg: HistogramConfig;
   #pooled: boolean;
   /**
    * One slot per slice (null while the slice has no samples); or, until more than
@@ -813,12 +821,6 @@ class SlidingHistogram implements Histogram {
    * {@link resetSketch}); dropped when the whole window goes idle.
    */
   #spare: LogCollapsingLowestDenseDDSketch | null = null;
-  /**
-   * Whether samples are buffered (in the slot, from `HOT_PEND`; the first {@link #npend} are
-   * pending, all of the current slice): from the histogram's first sketch (see {@link PENDING}).
-   */
-  #buffering = false;
-  #npend = 0;
   /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
   #epoch = 0;
 
