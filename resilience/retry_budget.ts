@@ -56,12 +56,18 @@ const SLICES = 10;
  * ```
  */
 export class WindowedAdder {
-  readonly #window: number;
-  readonly #buf: number[];
-  readonly #now: () => number;
-  #writer = 0;
-  #i = 0;
+  // What `add` touches comes first (fields are laid out in this order: issue 6).
+  /**
+   * When the current slice began, in whole ms (a small integer: a fractional one was a boxed
+   * number, read from its own cache line on every `add`, and a new box at each slice). Slices
+   * then begin up to 1 ms early, against windows of seconds.
+   */
   #old: number;
+  #writer = 0;
+  readonly #window: number;
+  readonly #now: () => number;
+  readonly #buf: number[];
+  #i = 0;
 
   /**
    * @param rangeMs the window length
@@ -73,7 +79,7 @@ export class WindowedAdder {
     this.#window = rangeMs / slices;
     this.#buf = new Array<number>(slices - 1).fill(0);
     this.#now = now;
-    this.#old = now();
+    this.#old = Math.floor(now());
   }
 
   /**
@@ -100,7 +106,7 @@ export class WindowedAdder {
   reset(): void {
     this.#buf.fill(0);
     this.#writer = 0;
-    this.#old = this.#now();
+    this.#old = Math.floor(this.#now());
   }
 
   #expire(): void {
@@ -108,7 +114,7 @@ export class WindowedAdder {
     this.#buf[this.#i] = this.#writer;
     this.#writer = 0;
     this.#i = (this.#i + 1) % n;
-    const now = this.#now();
+    const now = Math.floor(this.#now());
     const skip = Math.min(Math.floor((now - this.#old) / this.#window) - 1, n);
     for (let k = 0; k < skip; k++) {
       this.#buf[this.#i] = 0;
@@ -119,7 +125,9 @@ export class WindowedAdder {
 }
 
 /**
- * A retry budget: deposit per request, withdraw per retry.
+ * A retry budget: deposit per request, withdraw per retry. It is the `WindowedAdder` of its
+ * tokens (Finagle's composes one): one object, so that a deposit, made on every request, touches
+ * one object's cache lines, not two (issue 6: with 1000 services, each a miss).
  *
  * @example
  * ```ts
@@ -130,11 +138,10 @@ export class WindowedAdder {
  * const mayRetry = budget.tryWithdraw();
  * ```
  */
-export class RetryBudget {
+export class RetryBudget extends WindowedAdder {
   readonly #deposit: number;
   readonly #withdraw: number;
   readonly #reserve: number;
-  readonly #tokens: WindowedAdder;
   /** The effective config, defaults applied. */
   readonly config: Required<{ [K in keyof RetryBudgetConfig]: number }>;
 
@@ -154,11 +161,11 @@ export class RetryBudget {
     if (!(ttlSecs >= 1 && ttlSecs <= 60)) {
       throw new RangeError(`ttlSecs must be in [1, 60]: ${ttlSecs}`);
     }
+    super(ttlSecs * 1000, SLICES, () => clock.mono());
     this.config = { percentCanRetry: percent, minRetriesPerSec: minPerSec, ttlSecs };
     this.#deposit = percent === 0 ? 0 : SCALE;
     this.#withdraw = percent === 0 ? 1 : Math.floor(SCALE / percent);
     this.#reserve = minPerSec * ttlSecs * this.#withdraw;
-    this.#tokens = new WindowedAdder(ttlSecs * 1000, SLICES, () => clock.mono());
   }
 
   /**
@@ -168,7 +175,7 @@ export class RetryBudget {
    *   the clock is read)
    */
   deposit(at?: number): void {
-    if (this.#deposit !== 0) this.#tokens.add(this.#deposit, at);
+    if (this.#deposit !== 0) this.add(this.#deposit, at);
   }
 
   /**
@@ -177,7 +184,7 @@ export class RetryBudget {
    * @returns true when the balance covers one withdrawal
    */
   canWithdraw(): boolean {
-    return this.#tokens.sum() + this.#reserve >= this.#withdraw;
+    return this.sum() + this.#reserve >= this.#withdraw;
   }
 
   /**
@@ -186,8 +193,8 @@ export class RetryBudget {
    * @returns true when the retry may go ahead
    */
   tryWithdraw(): boolean {
-    if (this.#tokens.sum() + this.#reserve < this.#withdraw) return false;
-    this.#tokens.add(-this.#withdraw);
+    if (this.sum() + this.#reserve < this.#withdraw) return false;
+    this.add(-this.#withdraw);
     return true;
   }
 
@@ -197,6 +204,6 @@ export class RetryBudget {
    * @returns a whole number ≥ 0
    */
   balance(): number {
-    return Math.max(0, Math.floor((this.#tokens.sum() + this.#reserve) / this.#withdraw));
+    return Math.max(0, Math.floor((this.sum() + this.#reserve) / this.#withdraw));
   }
 }
