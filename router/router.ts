@@ -225,6 +225,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     // hash lookups missed the CPU's caches).
     let heldBound: Bound | undefined;
     let held: CacheSlot<CachedClient> | undefined;
+    let heldService: Service | undefined;
     const routeTo = (tree: NameTree<Bound>, req: Request, c: Ctx): Promise<Response> => {
       let bound: Bound;
       if (tree.type === "leaf") bound = tree.value;
@@ -238,13 +239,15 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       }
       c.bound = bound;
       c.noHosts = noHosts;
-      let slot = held;
-      if (bound === heldBound && slot !== undefined && slot.live) slot.used = true;
-      else {
-        held = slot = clients.slot(bound);
-        heldBound = bound;
+      const slot = held;
+      if (bound === heldBound && slot !== undefined && slot.live) {
+        slot.used = true;
+        return heldService!(req, c);
       }
-      return slot.value.stack.service(req, c);
+      const next = held = clients.slot(bound);
+      heldBound = bound;
+      heldService = next.value.stack.service;
+      return heldService(req, c);
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level
     // without a promise of their own (issue 6). Errors still come out as rejections.
