@@ -120,9 +120,32 @@ export async function scanDir(root: string, prev?: DirScan): Promise<DirScan> {
 
   const real = await Deno.realPath(root);
   await walk(root, [], 0, new Set([real]));
-  const rootId = `${real}:${rootInfo.ino}:${rootInfo.dev}`;
+  const rootId = idOf(real, rootInfo);
   if (prev !== undefined && sameScan(prev, files, dirs, rootId)) return prev;
   return { files, dirs, rootId };
+}
+
+function idOf(real: string, info: Deno.FileInfo): string {
+  return `${real}:${info.ino}:${info.dev}`;
+}
+
+/**
+ * The identity of `root` as a scan reports it (`DirScan.rootId`), without scanning.
+ *
+ * @param root The root directory.
+ * @returns Its real path, inode and device.
+ * @throws {Deno.errors.NotFound} When the root does not exist.
+ * @example
+ * ```ts
+ * import { rootIdOf, scanDir } from "./fs_scan.ts";
+ * const dir = await Deno.makeTempDir();
+ * (await rootIdOf(dir)) === (await scanDir(dir)).rootId; // true
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function rootIdOf(root: string): Promise<string> {
+  const info = await Deno.stat(root);
+  return idOf(await Deno.realPath(root), info);
 }
 
 /** True when a new scan found exactly `prev`'s entries (the very same objects). */

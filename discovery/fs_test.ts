@@ -324,3 +324,26 @@ Deno.test("createFsNamer() close() stops updates", async () => {
     assertEquals(addr.get(), boundAddr([address("10.0.0.1", 80)]));
   });
 });
+
+Deno.test("createFsNamer() with a live watch still sees a root replaced under it (cheap polls check the root)", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "switchyard_fs_" });
+  const root = `${parent}/disco`;
+  await Deno.mkdir(root);
+  await write(`${root}/web`, "10.0.0.1 80\n");
+  const fs = createFsNamer({ rootDir: root, pollMs: 50, fullPollMs: 60_000 });
+  try {
+    await fs.ready;
+    const addr = boundOf(fs.lookup(["web"])).addr;
+    assertEquals(addr.get().type, "bound");
+    await Deno.rename(root, `${parent}/disco.old`);
+    await Deno.mkdir(root);
+    await write(`${root}/web`, "10.0.0.2 80\n");
+    await waitFor(addr, (a) => a.type === "bound" && a.addrs[0]?.host === "10.0.0.2", 3000);
+    // And the new root is watched: a change shows without a full poll (60 s away).
+    await write(`${root}/web`, "10.0.0.3 80\n");
+    await waitFor(addr, (a) => a.type === "bound" && a.addrs[0]?.host === "10.0.0.3", 3000);
+  } finally {
+    await fs.close();
+    await Deno.remove(parent, { recursive: true });
+  }
+});
