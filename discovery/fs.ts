@@ -14,9 +14,9 @@
  * it died or the root was recreated or now resolves elsewhere. While the watch is alive, a poll
  * checks only the root's identity, and stats every file once per `fullPollMs` (default 30 s): the
  * watch reports changes, and the full poll is the net for events it missed (issue 6: a poll of
- * 1000 files took ~28 ms of CPU every 2 s, 1.4% of a core on an idle proxy). A `rootDir` reached through symlinks
- * (a ConfigMap item directory) also has the directories holding them watched, so re-pointing one
- * rescans and re-creates the watch at once. Updates go into the *same* Vars: each file has one
+ * 1000 files took ~28 ms of CPU every 2 s, 1.4% of a core on an idle proxy). A `rootDir` reached
+ * through symlinks (a ConfigMap item directory) also has the directories holding them watched, so
+ * re-pointing one rescans and re-creates the watch at once. Updates go into the *same* Vars: each file has one
  * `Var<Addr>` for the namer's lifetime (set to `neg` while the file is absent), and lookup Vars
  * derive from the directory shape, flipping between Neg and a leaf as files come and go. A file
  * with addresses that is read empty keeps them for 10 × `debounceMs` (500 ms) and is re-read then:

@@ -225,6 +225,7 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     // hash lookups missed the CPU's caches).
     let heldBound: Bound | undefined;
     let held: CacheSlot<CachedClient> | undefined;
+    let heldValue: CachedClient | undefined;
     let heldService: Service | undefined;
     const routeTo = (tree: NameTree<Bound>, req: Request, c: Ctx): Promise<Response> => {
       let bound: Bound;
@@ -240,13 +241,14 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       c.bound = bound;
       c.noHosts = noHosts;
       const slot = held;
-      if (bound === heldBound && slot !== undefined && slot.live) {
+      if (bound === heldBound && slot !== undefined && slot.live && slot.value === heldValue) {
         slot.used = true;
         return heldService!(req, c);
       }
       const next = held = clients.slot(bound);
       heldBound = bound;
-      heldService = next.value.stack.service;
+      heldValue = next.value;
+      heldService = heldValue.stack.service;
       return heldService(req, c);
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level
