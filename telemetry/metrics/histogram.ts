@@ -312,29 +312,36 @@ export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: FrozenSlice): 
 
 /**
  * A store's bin counts: the library's plain list, or, in a window sketch laid out here
- * ({@link presize}, {@link widen}, {@link resetStore}), a typed array of 16-bit counts (32-bit once
- * a slice may count past 65 535 samples, see {@link roomFor}). A plain list of small integers
- * takes 8 bytes per key; the window sketches' bins were the largest part of the live heap with
- * 1000 services × 10 endpoints (issue 6: ~1.3 KiB each, ~17 MB). The library only reads and adds
- * to them by index while a sample's key is inside them, which `widen` sees to; where it would
- * grow or collapse them itself, it gets a plain list back first.
+ * ({@link presize}, {@link widen}, {@link resetStore}), a typed array of 8-bit counts, 16-bit once
+ * the sketch holds 255 samples and 32-bit once it holds 65 535 (see {@link roomFor}). A plain list
+ * of small integers takes 8 bytes per key; the window sketches' bins were the largest part of the
+ * live heap with 1000 services × 10 endpoints (issue 6: ~1.3 KiB each, ~17 MB as lists; 16-bit,
+ * ~0.5 KiB of bins per sketch, 7 MB), and most of those sketches (an endpoint's, at a few requests
+ * a second) never count 255 samples in a slice. The library only reads and adds to them by index
+ * while a sample's key is inside them, which `widen` sees to; where it would grow or collapse them
+ * itself, it gets a plain list back first.
  */
-type Bins = number[] | Uint16Array | Uint32Array;
+type Bins = number[] | Uint8Array | Uint16Array | Uint32Array;
 
 /** Zeroed bins of `n` keys, of the kind `like` is (a plain list stays a plain list). */
 function zerosLike(like: Bins, n: number): Bins {
   if (like instanceof Uint32Array) return new Uint32Array(n);
-  if (like instanceof Uint16Array || like.length === 0) return new Uint16Array(n);
+  if (like instanceof Uint16Array) return new Uint16Array(n);
+  if (like instanceof Uint8Array || like.length === 0) return new Uint8Array(n);
   return new Array<number>(n).fill(0);
 }
 
 /**
- * Before a window sketch takes one more sample: 16-bit bins become 32-bit ones once the sketch
- * holds 65 535 samples (a key's count can never pass the sketch's).
+ * Before a window sketch takes one more sample: 8-bit bins become 16-bit ones once the sketch
+ * holds 255 samples, and 16-bit ones 32-bit once it holds 65 535 (a key's count can never pass
+ * the sketch's). A sketch keeps its width when it is emptied for the next slice (one that filled
+ * past 255 will likely do so again).
  */
 function roomFor(s: LogCollapsingLowestDenseDDSketch): void {
   const st = s.store as unknown as StoreFields;
-  if (st.bins instanceof Uint16Array) st.bins = Uint32Array.from(st.bins);
+  const b = st.bins;
+  if (b instanceof Uint8Array) st.bins = Uint16Array.from(b);
+  else if (b instanceof Uint16Array && s.count >= 0xffff) st.bins = Uint32Array.from(b);
 }
 
 /**
@@ -346,7 +353,8 @@ const MIN_KEYED = 1e-300;
 /**
  * One sample into a window sketch: with `laidOut` (the module's layouts are in use, see
  * {@link REUSE_SKETCHES}), a new extreme first widens the bins once ({@link widen}) and the
- * 65 535th sample makes them 32-bit ({@link roomFor}), so the library never grows typed bins.
+ * 255th and 65 535th samples make them wider ({@link roomFor}), so the library never grows typed
+ * bins and never overflows them.
  */
 function put(sk: LogCollapsingLowestDenseDDSketch, v: number, laidOut: boolean): void {
   if (laidOut) {
@@ -354,7 +362,7 @@ function put(sk: LogCollapsingLowestDenseDDSketch, v: number, laidOut: boolean):
     // zero (the store never saw it): then every sample is checked.
     const min = sk.min;
     if (!(v >= min && v <= sk.max && min > MIN_KEYED)) widen(sk, v);
-    if (sk.count >= 0xffff) roomFor(sk);
+    if (sk.count >= 0xff) roomFor(sk);
   }
   sk.accept(v);
 }
@@ -678,7 +686,7 @@ export const REUSE_SKETCHES: boolean = (() => {
       return false;
     }
     presize(sized, 1, 2);
-    if (!((sized.store as unknown as StoreFields).bins instanceof Uint16Array)) return false;
+    if (!((sized.store as unknown as StoreFields).bins instanceof Uint8Array)) return false;
     for (const v of before) put(sized, v, true);
     resetSketch(sized);
     const fresh = newSketch(0.01);

@@ -321,6 +321,31 @@ Deno.test("widen() lays a sketch's bins out once per new extreme and answers as 
   assert(store(widened).bins === before);
 });
 
+Deno.test("createHistogram() counts past 255 samples of one key in a slice (8-bit bins widen)", async () => {
+  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+  const clock = new FakeClock();
+  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
+  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+  // Slice by slice: 300 samples of one key (past 8 bits) and a spread; then 100 of them (the
+  // reused sketch's bins stay wide); then the window's last two slices are checked.
+  const counts = [300, 100, 600];
+  for (let slice = 0; slice < counts.length; slice++) {
+    if (slice > 0) clock.advance(30_000);
+    for (let i = 0; i < counts[slice]!; i++) h.add(2);
+    for (let i = 1; i <= 50; i++) h.add(i * 0.41);
+    if (slice === 0) continue;
+    for (let i = 0; i < counts[slice]!; i++) ref.accept(2);
+    for (let i = 1; i <= 50; i++) ref.accept(i * 0.41);
+  }
+  const s = h.snapshot(), r = sketchSnapshot(ref);
+  assertEquals(
+    [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
+    [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
+  );
+  // A wrapped 8-bit count (600 as 88) would have put the median among the spread.
+  assert(Math.abs(s.p50 - 2) < 0.02, `p50 ${s.p50}`);
+});
+
 Deno.test("createHistogram() counts past 65 535 samples of one key in a slice (16-bit bins widen)", async () => {
   const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
   const clock = new FakeClock();
