@@ -200,15 +200,19 @@ const GAUGES_EWMA: readonly string[] = [...GAUGES, "ewma_ms"];
 const GAUGES_EWMA_ACCRUAL: readonly string[] = [...GAUGES_EWMA, "failure_accrual/dead"];
 
 /**
- * An endpoint's gauges, read when rendered: one object per endpoint, where a gauge handle and a
- * closure each were ~0.3 KiB per endpoint (issue 6). Its index `i` is the gauge named `i` in the
- * list it was registered with ({@link GAUGES} and its variants).
+ * An endpoint's gauges, read when rendered, and what the client's shared endpoint stack reads of
+ * it ({@link EndpointTarget}): one object per endpoint, where a gauge handle and a closure each
+ * were ~0.3 KiB per endpoint, and the target one object more (issue 6). Its index `i` is the
+ * gauge named `i` in the list it was registered with ({@link GAUGES} and its variants).
  */
-class EndpointGauges implements GaugeSource {
+class EndpointGauges implements GaugeSource, EndpointTarget {
+  /** Set once the node counting the endpoint's requests is made (right after this). */
+  counted: EndpointNode | undefined = undefined;
   /** Set once failure accrual wraps the node. */
   accrual: Node | undefined = undefined;
   constructor(
-    readonly counted: EndpointNode,
+    readonly stats: RequestStats,
+    readonly fixed: Service | undefined,
     readonly transport: H1Client,
     readonly address: Address,
     /** The client's balancer, with an `ewma` one. */
@@ -219,7 +223,7 @@ class EndpointGauges implements GaugeSource {
   gaugeValue(i: number): number {
     switch (i) {
       case 0: // outstanding
-        return this.counted.outstanding;
+        return this.counted?.outstanding ?? 0;
       case 1: // connections
         return this.transport.connectionsTo(this.address.host, this.address.port);
       default:
@@ -591,12 +595,23 @@ export function createStacks(deps: StackDeps): StackFactory {
           leafOf(a),
         )
         : sharedEndpointStack;
-      const ep: EndpointTarget | undefined = own
-        ? undefined
-        : { stats: epStats, address: a, fixed: fixedLeafOf(a) };
-      const counted = endpointNode({ id: key, weight: a.weight, call, ep });
       const ewma = lb.kind === "ewma";
-      const gauges = new EndpointGauges(counted, transport, a, ewma ? balancer : undefined, key);
+      // With a stack of its own, the endpoint is not a target of the shared one (no `fixed`).
+      const gauges = new EndpointGauges(
+        epStats,
+        own ? undefined : fixedLeafOf(a),
+        transport,
+        a,
+        ewma ? balancer : undefined,
+        key,
+      );
+      const counted = endpointNode({
+        id: key,
+        weight: a.weight,
+        call,
+        ep: own ? undefined : gauges,
+      });
+      gauges.counted = counted;
       if (!accrual) {
         computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA : GAUGES);
         return withFailFast(counted, a, epScope);

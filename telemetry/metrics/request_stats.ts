@@ -181,13 +181,9 @@ interface Rare {
   /** `status/…` counters someone registered on the scope before these stats saw the code. */
   foreign?: Map<number, Counter>;
   connections?: Gauge;
-  /** The source of the computed gauges (see {@link computedGauges}). */
-  computed?: GaugeSource;
-  /** The computed gauges' names: slot `COMPUTED0 + i` is the one named `computedNames[i]`. */
-  computedNames?: readonly string[];
   /**
-   * Where the source has each of them, when not at the same index (a later source with other
-   * names; -1: not at all, read as 0).
+   * Where the computed gauges' source has each of them, when not at the same index (a later
+   * source with other names; -1: not at all, read as 0).
    */
   computedAt?: readonly number[] | undefined;
 }
@@ -233,6 +229,13 @@ class CompactStats implements RequestStats, SlotOwner {
   /** `pending`'s handle, kept once made: the stats filter asks for it on every request. */
   #pendingHandle: Gauge | undefined = undefined;
   #rare: Rare | undefined = undefined;
+  /**
+   * The source of the computed gauges (see {@link computedGauges}), and their names: slot
+   * `COMPUTED0 + i` is the one named `#computedNames[i]`. Fields, not in `#rare`: every endpoint
+   * and client scope has them (issue 6: a `#rare` object each, ~56 B × 11 000 with 1000 × 10).
+   */
+  #computed: GaugeSource | undefined = undefined;
+  #computedNames: readonly string[] | undefined = undefined;
 
   constructor(registry: CompactRegistry, node: ScopeNode) {
     this.#registry = registry;
@@ -289,10 +292,10 @@ class CompactStats implements RequestStats, SlotOwner {
   }
 
   #computedValue(k: number): number {
-    const rare = this.#rare;
-    const source = rare?.computed;
+    const source = this.#computed;
     if (source === undefined) return 0;
-    const at = rare!.computedAt === undefined ? k : rare!.computedAt[k] ?? -1;
+    const moved = this.#rare?.computedAt;
+    const at = moved === undefined ? k : moved[k] ?? -1;
     return at < 0 ? 0 : source.gaugeValue(at);
   }
 
@@ -301,18 +304,17 @@ class CompactStats implements RequestStats, SlotOwner {
    * one of them is already a metric of the scope other than a computed gauge.
    */
   computed(source: GaugeSource, names: readonly string[]): boolean {
-    const had = this.#rare?.computedNames ?? [];
+    const had = this.#computedNames ?? [];
     if (names.some((n) => !had.includes(n) && this.#node.indexOf(n) >= 0)) return false;
-    const rare = this.#rare ??= {};
-    rare.computed = source;
+    this.#computed = source;
     if (had.length === 0) {
       for (let i = 0; i < names.length; i++) {
         this.#registry.register(this.#node, names[i]!, COMPUTED0 + i);
       }
-      rare.computedNames = names; // the caller's list, not a copy
-      rare.computedAt = undefined;
+      this.#computedNames = names; // the caller's list, not a copy
+      if (this.#rare !== undefined) this.#rare.computedAt = undefined;
     } else if (had.length === names.length && had.every((n, i) => n === names[i])) {
-      rare.computedAt = undefined; // the same gauges, for a new source
+      if (this.#rare !== undefined) this.#rare.computedAt = undefined; // the same, a new source
     } else {
       // A later source with other names (a client a reload made anew, with another balancer):
       // the names both have keep their slots, new ones get more, and each slot reads its name's
@@ -323,8 +325,8 @@ class CompactStats implements RequestStats, SlotOwner {
         this.#registry.register(this.#node, n, COMPUTED0 + all.length);
         all.push(n);
       }
-      rare.computedNames = all;
-      rare.computedAt = all.map((n) => names.indexOf(n));
+      this.#computedNames = all;
+      (this.#rare ??= {}).computedAt = all.map((n) => names.indexOf(n));
     }
     return true;
   }
