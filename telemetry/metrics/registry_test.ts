@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "./_assert.ts";
-import { createRegistry } from "./registry.ts";
+import { createRegistry, ScopeNode } from "./registry.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 
 const svc = ["rt", "outgoing", "service", "svc/world"] as const;
@@ -115,4 +115,30 @@ Deno.test("two registries in one process are independent", () => {
   const b = createRegistry({ processStats: false });
   a.counter(svc, "requests").incr();
   assertEquals(b.counter(svc, "requests").value, 0);
+});
+
+Deno.test("ScopeNode keeps its path's elements, slashes inside them included", () => {
+  const paths: string[][] = [
+    [],
+    ["rt"],
+    ["rt", "bench", "client", "#/io.l5d.fs/svc-1", "endpoint", "127.0.0.1:18080"],
+    ["rt", "in", "server", "127.0.0.1/4140"],
+    ["a/b/c", "d", "/e/", "f"],
+    // Past the 30 slashes kept as bits: the path itself is kept.
+    ["x", "a/".repeat(20) + "b", "y", "c/".repeat(15) + "d", "z"],
+    Array.from({ length: 40 }, (_, i) => `e${i}`),
+  ];
+  for (const p of paths) {
+    const node = new ScopeNode(p);
+    assertEquals(node.key, p.join("/"));
+    assertEquals(node.path, p);
+  }
+  // What the registry renders: a client id with slashes stays one element.
+  const r = createRegistry({ processStats: false });
+  r.counter(["rt", "r", "client", "#/io.l5d.fs/x"], "requests").incr();
+  const e = [...r.entries()].find((x) => x.key === "rt/r/client/#/io.l5d.fs/x/requests")!;
+  assertEquals(e.path, ["rt", "r", "client", "#/io.l5d.fs/x", "requests"]);
+  // remove() of a prefix with slashes inside an element.
+  assertEquals(r.remove(["rt", "r", "client", "#/io.l5d.fs/x"]), 1);
+  assertEquals([...r.entries()].length, 0);
 });
