@@ -29,7 +29,7 @@
  * @module
  */
 import type { Ctx } from "../router/core/ctx.ts";
-import type { Filter } from "../router/core/service.ts";
+import type { Filter, Service } from "../router/core/service.ts";
 import { ConnectFailed, findSwitchyardError } from "../router/core/errors.ts";
 import { DEFAULT_MAX_REPLAY_BYTES, replayable } from "./replay_body.ts";
 import type { RetryBudget } from "./retry_budget.ts";
@@ -46,8 +46,8 @@ export interface RequeuesOptions {
   readonly maxRequeuesPerRequest?: number | undefined;
   /** Replay buffer per request (default 64 KiB). */
   readonly maxReplayBytes?: number | undefined;
-  /** Whether requeueing makes sense now (default always). */
-  readonly canRequeue?: (() => boolean) | undefined;
+  /** Whether requeueing makes sense now, for the request's `ctx` (default always). */
+  readonly canRequeue?: ((ctx: Ctx) => boolean) | undefined;
   /** Called for each requeue about to be sent (Finagle's `retries/requeues`). */
   readonly onRequeue?: ((ctx: Ctx) => void) | undefined;
   /** Called when the budget refused a requeue (`retries/budget_exhausted`). */
@@ -72,49 +72,120 @@ export interface RequeuesOptions {
  * ```
  */
 export function requeues(opts: RequeuesOptions): Filter {
-  const { budget, onRequeue, onBudgetExhausted, onRequestLimit } = opts;
-  const perRequest = opts.maxRequeuesPerRequest ?? 0.2;
-  const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
-  const canRequeue = opts.canRequeue ?? (() => true);
-
-  return async function requeuesFilter(req, ctx, next) {
-    budget.deposit(ctx.startMono);
-    const signal = upstreamSignal(ctx);
-    const replay = req.body === null ? undefined : replayable(req, maxBytes);
-    // This request's share of the balance, taken at its first failure rather than at its start
-    // (Finagle's RequeueFilter): the same number, without a budget read per request (issue 6).
-    let left = -1;
-    // Connection re-attempts left for this request (Finagle's service acquisition `Effort`).
-    let effort = ACQUISITION_EFFORT;
-    for (;;) {
-      setUpstreamSignal(ctx, signal);
-      try {
-        return await next(replay ? replay.attempt() : req, ctx);
-      } catch (e: unknown) {
-        const err = findSwitchyardError(e);
-        if (
-          !err?.retryable || signal.aborted || !(replay?.canReplay ?? true) || !canRequeue()
-        ) throw e;
-        if (err instanceof ConnectFailed) {
-          if (effort <= 0) throw e;
-          effort--;
-          ctx.attempt++;
-          onRequeue?.(ctx);
-          continue;
-        }
-        if (left < 0) left = Math.ceil(perRequest * budget.balance());
-        if (left <= 0) {
-          onRequestLimit?.(ctx);
-          throw e;
-        }
-        if (!budget.tryWithdraw()) {
-          onBudgetExhausted?.(ctx);
-          throw e;
-        }
-        left--;
-        ctx.attempt++;
-        onRequeue?.(ctx);
-      }
-    }
+  const policy = requeuePolicy(opts);
+  return function requeuesFilter(req, ctx, next) {
+    return requeueWith(policy, req, ctx, next);
   };
+}
+
+/**
+ * A client's requeue settings and budget, resolved once from {@link RequeuesOptions}: what
+ * {@link requeuesBy} reads of each request's client. Opaque.
+ */
+export interface RequeuePolicy {
+  readonly budget: RetryBudget;
+  readonly perRequest: number;
+  readonly maxBytes: number;
+  /** Whether requeueing makes sense now, for the request's client. */
+  readonly canRequeue: (ctx: Ctx) => boolean;
+  readonly onRequeue: RequeuesOptions["onRequeue"];
+  readonly onBudgetExhausted: RequeuesOptions["onBudgetExhausted"];
+  readonly onRequestLimit: RequeuesOptions["onRequestLimit"];
+}
+
+const always = () => true;
+
+/**
+ * Resolves requeue options once, for {@link requeuesBy}.
+ *
+ * @param opts budget and hooks
+ * @returns the policy
+ *
+ * @example
+ * ```ts
+ * import { requeuePolicy } from "./requeues.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const policy = requeuePolicy({ budget: new RetryBudget({}, systemClock) });
+ * ```
+ */
+export function requeuePolicy(opts: RequeuesOptions): RequeuePolicy {
+  return {
+    budget: opts.budget,
+    perRequest: opts.maxRequeuesPerRequest ?? 0.2,
+    maxBytes: opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES,
+    canRequeue: opts.canRequeue ?? always,
+    onRequeue: opts.onRequeue,
+    onBudgetExhausted: opts.onBudgetExhausted,
+    onRequestLimit: opts.onRequestLimit,
+  };
+}
+
+/**
+ * The requeues filter of many clients at once: each request's policy is read from its `ctx` as
+ * it enters (a stack shared by a router's clients; issue 6).
+ *
+ * @param policyOf the request's client's policy (made by {@link requeuePolicy})
+ * @returns a Filter as {@link requeues}'s
+ *
+ * @example
+ * ```ts
+ * import { requeuePolicy, requeuesBy } from "./requeues.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const policy = requeuePolicy({ budget: new RetryBudget({}, systemClock) });
+ * const filter = requeuesBy(() => policy);
+ * ```
+ */
+export function requeuesBy(policyOf: (ctx: Ctx) => RequeuePolicy): Filter {
+  return function requeuesFilter(req, ctx, next) {
+    return requeueWith(policyOf(ctx), req, ctx, next);
+  };
+}
+
+async function requeueWith(
+  p: RequeuePolicy,
+  req: Request,
+  ctx: Ctx,
+  next: Service,
+): Promise<Response> {
+  const budget = p.budget;
+  budget.deposit(ctx.startMono);
+  const signal = upstreamSignal(ctx);
+  const replay = req.body === null ? undefined : replayable(req, p.maxBytes);
+  // This request's share of the balance, taken at its first failure rather than at its start
+  // (Finagle's RequeueFilter): the same number, without a budget read per request (issue 6).
+  let left = -1;
+  // Connection re-attempts left for this request (Finagle's service acquisition `Effort`).
+  let effort = ACQUISITION_EFFORT;
+  for (;;) {
+    setUpstreamSignal(ctx, signal);
+    try {
+      return await next(replay ? replay.attempt() : req, ctx);
+    } catch (e: unknown) {
+      const err = findSwitchyardError(e);
+      if (
+        !err?.retryable || signal.aborted || !(replay?.canReplay ?? true) || !p.canRequeue(ctx)
+      ) throw e;
+      if (err instanceof ConnectFailed) {
+        if (effort <= 0) throw e;
+        effort--;
+        ctx.attempt++;
+        p.onRequeue?.(ctx);
+        continue;
+      }
+      if (left < 0) left = Math.ceil(p.perRequest * budget.balance());
+      if (left <= 0) {
+        p.onRequestLimit?.(ctx);
+        throw e;
+      }
+      if (!budget.tryWithdraw()) {
+        p.onBudgetExhausted?.(ctx);
+        throw e;
+      }
+      left--;
+      ctx.attempt++;
+      p.onRequeue?.(ctx);
+    }
+  }
 }

@@ -141,127 +141,211 @@ export interface RetriesOptions {
  * ```
  */
 export function retries(opts: RetriesOptions): Filter {
-  const { classifier, budget, clock } = opts;
-  const initial = opts.backoff ?? constantBackoff(0);
-  const maxRetries = opts.maxRetries ?? Infinity;
-  const maxBytes = opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
-  const chunkedAfter = opts.chunkedAfterBytes;
-  const own = opts.latencyEstimateMs ? undefined : new LatencyEstimate();
-  const estimate = opts.latencyEstimateMs ?? (() => own!.estimateMs());
-  const { onRetry, onBudgetExhausted, onRequestLimit, onRequestTooLong, onResponse, onFinal } =
-    opts;
-
-  // Not an async function (issue 6): the first attempt, which is usually the last, costs two
-  // closures instead of a suspended frame; a retry continues in `retryAfter`.
+  const policy = retryPolicy(opts);
   return function retriesFilter(req, ctx, next) {
-    budget.deposit(ctx.startMono);
-    const signal = upstreamSignal(ctx);
-    // Bodyless requests (most) reuse `req` for every attempt: no replay state at all.
-    const replay = req.body === null ? undefined : replayable(req, maxBytes);
-    return attempt(req, ctx, next, signal, replay, initial);
+    return retryWith(policy, req, ctx, next);
   };
+}
 
-  /** Send one attempt and decide on its outcome. */
-  function attempt(
-    req: Request,
-    ctx: Ctx,
-    next: Service,
-    signal: AbortSignal,
-    replay: Replay | undefined,
-    backoff: Backoff,
-  ): Promise<Response> {
-    setUpstreamSignal(ctx, signal);
-    // The estimate gates retries only under a deadline, so only such attempts are timed
-    // (two clock reads per request saved in the common case, issue 6).
-    const started = own !== undefined && ctx.deadline !== Infinity ? clock.mono() : NaN;
-    let p: Promise<Response>;
-    try {
-      p = next(replay ? replay.attempt() : req, ctx);
-    } catch (e: unknown) {
-      p = Promise.reject(e); // as `await next(...)` in an async function would
+/**
+ * A service's retry settings and state (its budget, its latency estimate), resolved once from
+ * {@link RetriesOptions}: what {@link retriesBy} reads of each request's service. Opaque.
+ */
+export interface RetryPolicy {
+  readonly classifier: ResponseClassifier;
+  readonly budget: RetryBudget;
+  readonly clock: Clock;
+  readonly initial: Backoff;
+  readonly maxRetries: number;
+  readonly maxBytes: number;
+  readonly chunkedAfter: number | undefined;
+  /** This filter's own moving average, unless the options give an estimate. */
+  readonly own: LatencyEstimate | undefined;
+  readonly latencyEstimateMs: (() => number) | undefined;
+  readonly onRetry: RetriesOptions["onRetry"];
+  readonly onBudgetExhausted: RetriesOptions["onBudgetExhausted"];
+  readonly onRequestLimit: RetriesOptions["onRequestLimit"];
+  readonly onRequestTooLong: RetriesOptions["onRequestTooLong"];
+  readonly onResponse: RetriesOptions["onResponse"];
+  readonly onFinal: RetriesOptions["onFinal"];
+}
+
+/**
+ * Resolves retry options once, for {@link retriesBy}.
+ *
+ * @param opts classifier, budget, backoff, clock and hooks
+ * @returns the policy (it keeps the budget and, unless `latencyEstimateMs` is given, its own
+ *   latency estimate)
+ *
+ * @example
+ * ```ts
+ * import { retryPolicy } from "./retries.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { classifierFor } from "./classifiers.ts";
+ * import { systemClock as clock } from "../router/core/clock.ts";
+ * const policy = retryPolicy({ classifier: classifierFor(), budget: new RetryBudget({}, clock), clock });
+ * ```
+ */
+export function retryPolicy(opts: RetriesOptions): RetryPolicy {
+  return {
+    classifier: opts.classifier,
+    budget: opts.budget,
+    clock: opts.clock,
+    initial: opts.backoff ?? constantBackoff(0),
+    maxRetries: opts.maxRetries ?? Infinity,
+    maxBytes: opts.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES,
+    chunkedAfter: opts.chunkedAfterBytes,
+    own: opts.latencyEstimateMs ? undefined : new LatencyEstimate(),
+    latencyEstimateMs: opts.latencyEstimateMs,
+    onRetry: opts.onRetry,
+    onBudgetExhausted: opts.onBudgetExhausted,
+    onRequestLimit: opts.onRequestLimit,
+    onRequestTooLong: opts.onRequestTooLong,
+    onResponse: opts.onResponse,
+    onFinal: opts.onFinal,
+  };
+}
+
+/**
+ * The retries filter of many services at once: each request's policy is read from its `ctx` as
+ * it enters (a stack shared by a router's logical names, each with its own policy: one filter,
+ * where {@link retries} makes one per service; issue 6).
+ *
+ * @param policyOf the request's service's policy (made by {@link retryPolicy})
+ * @returns a Filter that retries retryable failures, as {@link retries} does
+ *
+ * @example
+ * ```ts
+ * import { retriesBy, retryPolicy } from "./retries.ts";
+ * import { RetryBudget } from "./retry_budget.ts";
+ * import { classifierFor } from "./classifiers.ts";
+ * import { systemClock as clock } from "../router/core/clock.ts";
+ * const policy = retryPolicy({ classifier: classifierFor(), budget: new RetryBudget({}, clock), clock });
+ * const filter = retriesBy(() => policy);
+ * ```
+ */
+export function retriesBy(policyOf: (ctx: Ctx) => RetryPolicy): Filter {
+  return function retriesFilter(req, ctx, next) {
+    return retryWith(policyOf(ctx), req, ctx, next);
+  };
+}
+
+// Not an async function (issue 6): the first attempt, which is usually the last, costs two
+// closures instead of a suspended frame; a retry continues in `retryAfter`.
+function retryWith(p: RetryPolicy, req: Request, ctx: Ctx, next: Service): Promise<Response> {
+  p.budget.deposit(ctx.startMono);
+  const signal = upstreamSignal(ctx);
+  // Bodyless requests (most) reuse `req` for every attempt: no replay state at all.
+  const replay = req.body === null ? undefined : replayable(req, p.maxBytes);
+  return attempt(p, req, ctx, next, signal, replay, p.initial);
+}
+
+/** Send one attempt and decide on its outcome. */
+function attempt(
+  p: RetryPolicy,
+  req: Request,
+  ctx: Ctx,
+  next: Service,
+  signal: AbortSignal,
+  replay: Replay | undefined,
+  backoff: Backoff,
+): Promise<Response> {
+  setUpstreamSignal(ctx, signal);
+  // The estimate gates retries only under a deadline, so only such attempts are timed
+  // (two clock reads per request saved in the common case, issue 6).
+  const started = p.own !== undefined && ctx.deadline !== Infinity ? p.clock.mono() : NaN;
+  let r: Promise<Response>;
+  try {
+    r = next(replay ? replay.attempt() : req, ctx);
+  } catch (e: unknown) {
+    r = Promise.reject(e); // as `await next(...)` in an async function would
+  }
+  return r.then(
+    (res) => decide(p, req, ctx, next, signal, replay, backoff, started, res, undefined),
+    (e: unknown) => decide(p, req, ctx, next, signal, replay, backoff, started, undefined, e),
+  );
+}
+
+/** The outcome of one attempt: return it, throw it, or retry. */
+function decide(
+  p: RetryPolicy,
+  req: Request,
+  ctx: Ctx,
+  next: Service,
+  signal: AbortSignal,
+  replay: Replay | undefined,
+  backoff: Backoff,
+  started: number,
+  res: Response | undefined,
+  err: unknown,
+): Response | Promise<Response> {
+  // The request's classifier when it has one (a route's), else this service's.
+  const c = (ctx.classifier as ResponseClassifier | undefined) ?? p.classifier;
+  let cls = res !== undefined ? classifyResponse(c, req, res, ctx) : c.error(req, err);
+  // Only a retryable failure asks whether the request was chunked (no cost otherwise).
+  if (cls.retryable && p.chunkedAfter !== undefined && isChunked(req, p.chunkedAfter)) {
+    cls = FAILURE;
+  }
+  if (started === started) p.own!.observe(p.clock.mono() - started);
+  const retry = !cls.success && cls.retryable && underLimit(p, ctx) &&
+    !signal.aborted && canReplay(p, ctx, replay) &&
+    timeLeft(ctx, p, backoff.ms) &&
+    withdraw(p, ctx);
+  if (!retry) {
+    ctx.classification = classificationLabel(cls);
+    p.onFinal?.(ctx);
+    if (res !== undefined) {
+      p.onResponse?.(res, cls, req, ctx);
+      return res;
     }
-    return p.then(
-      (res) => decide(req, ctx, next, signal, replay, backoff, started, res, undefined),
-      (e: unknown) => decide(req, ctx, next, signal, replay, backoff, started, undefined, e),
-    );
+    throw err;
   }
+  if (res !== undefined) discardBody(res);
+  return retryAfter(p, req, ctx, next, signal, replay, backoff, cls);
+}
 
-  /** The outcome of one attempt: return it, throw it, or retry. */
-  function decide(
-    req: Request,
-    ctx: Ctx,
-    next: Service,
-    signal: AbortSignal,
-    replay: Replay | undefined,
-    backoff: Backoff,
-    started: number,
-    res: Response | undefined,
-    err: unknown,
-  ): Response | Promise<Response> {
-    // The request's classifier when it has one (a route's), else this service's.
-    const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
-    let cls = res !== undefined ? classifyResponse(c, req, res, ctx) : c.error(req, err);
-    // Only a retryable failure asks whether the request was chunked (no cost otherwise).
-    if (cls.retryable && chunkedAfter !== undefined && isChunked(req, chunkedAfter)) cls = FAILURE;
-    if (started === started) own!.observe(clock.mono() - started);
-    const retry = !cls.success && cls.retryable && underLimit(ctx) &&
-      !signal.aborted && canReplay(ctx, replay) &&
-      timeLeft(ctx, clock, backoff.ms, estimate) &&
-      withdraw(ctx);
-    if (!retry) {
-      ctx.classification = classificationLabel(cls);
-      onFinal?.(ctx);
-      if (res !== undefined) {
-        onResponse?.(res, cls, req, ctx);
-        return res;
-      }
-      throw err;
-    }
-    if (res !== undefined) discardBody(res);
-    return retryAfter(req, ctx, next, signal, replay, backoff, cls);
-  }
+/** Wait the backoff, count the retry, send the next attempt. */
+async function retryAfter(
+  p: RetryPolicy,
+  req: Request,
+  ctx: Ctx,
+  next: Service,
+  signal: AbortSignal,
+  replay: Replay | undefined,
+  backoff: Backoff,
+  cls: ResponseClass,
+): Promise<Response> {
+  await sleep(p.clock, backoff.ms, signal);
+  ctx.attempt++;
+  ctx.retries++;
+  (ctx.retryTimes ??= []).push(Date.now());
+  p.onRetry?.(ctx, cls);
+  return await attempt(p, req, ctx, next, signal, replay, backoff.next());
+}
 
-  /** Wait the backoff, count the retry, send the next attempt. */
-  async function retryAfter(
-    req: Request,
-    ctx: Ctx,
-    next: Service,
-    signal: AbortSignal,
-    replay: Replay | undefined,
-    backoff: Backoff,
-    cls: ResponseClass,
-  ): Promise<Response> {
-    await sleep(clock, backoff.ms, signal);
-    ctx.attempt++;
-    ctx.retries++;
-    (ctx.retryTimes ??= []).push(Date.now());
-    onRetry?.(ctx, cls);
-    return await attempt(req, ctx, next, signal, replay, backoff.next());
-  }
+/**
+ * The per-request cap. At the cap, a budget that would refuse too is what stopped the request
+ * in Linkerd (no cap there): counted as `budget_exhausted`, so the default budget's numbers
+ * are Linkerd's (a first failing request takes its reserve's 100 retries, then is refused).
+ */
+function underLimit(p: RetryPolicy, ctx: Ctx): boolean {
+  if (ctx.retries < p.maxRetries) return true;
+  if (p.budget.canWithdraw()) p.onRequestLimit?.(ctx);
+  else p.onBudgetExhausted?.(ctx);
+  return false;
+}
 
-  /**
-   * The per-request cap. At the cap, a budget that would refuse too is what stopped the request
-   * in Linkerd (no cap there): counted as `budget_exhausted`, so the default budget's numbers
-   * are Linkerd's (a first failing request takes its reserve's 100 retries, then is refused).
-   */
-  function underLimit(ctx: Ctx): boolean {
-    if (ctx.retries < maxRetries) return true;
-    if (budget.canWithdraw()) onRequestLimit?.(ctx);
-    else onBudgetExhausted?.(ctx);
-    return false;
-  }
+/** Whether the body can be sent again; else counted as a request too long to retry. */
+function canReplay(p: RetryPolicy, ctx: Ctx, replay: Replay | undefined): boolean {
+  if (replay === undefined || replay.canReplay) return true;
+  p.onRequestTooLong?.(ctx);
+  return false;
+}
 
-  function canReplay(ctx: Ctx, replay: Replay | undefined): boolean {
-    if (replay === undefined || replay.canReplay) return true;
-    onRequestTooLong?.(ctx);
-    return false;
-  }
-
-  function withdraw(ctx: Ctx): boolean {
-    if (budget.tryWithdraw()) return true;
-    onBudgetExhausted?.(ctx);
-    return false;
-  }
+function withdraw(p: RetryPolicy, ctx: Ctx): boolean {
+  if (p.budget.tryWithdraw()) return true;
+  p.onBudgetExhausted?.(ctx);
+  return false;
 }
 
 /** Whether Finagle would stream `req`'s body: no `Content-Length`, or more than `after` bytes. */
@@ -272,8 +356,8 @@ function isChunked(req: Request, after: number): boolean {
 }
 
 /** Whether a retry started after `waitMs` would still have a typical latency's worth of time. */
-function timeLeft(ctx: Ctx, clock: Clock, waitMs: number, estimate: () => number): boolean {
+function timeLeft(ctx: Ctx, p: RetryPolicy, waitMs: number): boolean {
   if (ctx.deadline === Infinity) return true;
-  const left = ctx.deadline - clock.now() - waitMs;
-  return left > 0 && left >= estimate();
+  const left = ctx.deadline - p.clock.now() - waitMs;
+  return left > 0 && left >= (p.latencyEstimateMs?.() ?? p.own!.estimateMs());
 }

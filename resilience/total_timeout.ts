@@ -24,7 +24,8 @@
  * @module
  */
 import type { Clock } from "../router/core/clock.ts";
-import type { Filter } from "../router/core/service.ts";
+import type { Ctx } from "../router/core/ctx.ts";
+import type { Filter, Service } from "../router/core/service.ts";
 import { DeadlineExceeded } from "../router/core/errors.ts";
 import { callWithTimeout } from "./_timeout.ts";
 
@@ -51,29 +52,80 @@ export interface TotalTimeoutOptions {
  * ```
  */
 export function totalTimeout(opts: TotalTimeoutOptions): Filter {
-  const { ms, clock } = opts;
-  const limit = ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
+  const { clock } = opts;
+  const limit = totalTimeoutLimit(opts.ms);
   return function totalTimeoutFilter(req, ctx, next) {
-    if (limit === undefined && ctx.deadline === Infinity) return next(req, ctx); // no clock read
-    const now = clock.now();
-    let local = false;
-    if (limit !== undefined && now + limit <= ctx.deadline) {
-      ctx.deadline = now + limit;
-      local = true;
-    }
-    const remaining = ctx.deadline - now;
-    if (remaining === Infinity) return next(req, ctx);
-    const error = () =>
-      new DeadlineExceeded(
-        local
-          ? `exceeded ${limit} ms total timeout (totalTimeoutMs) to ${ctx.dstStr || ctx.host}`
-          : `exceeded the request deadline (${ctx.deadlineBy || "l5d-ctx-deadline"}) to ${
-            ctx.dstStr || ctx.host
-          }`,
-      );
-    if (remaining <= 0) return Promise.reject(error());
-    return callWithTimeout(req, ctx, next, remaining, clock, error);
+    return timeoutWith(limit, clock, req, ctx, next);
   };
+}
+
+/**
+ * `totalTimeoutMs` as the filters apply it: a positive finite number, else undefined (only the
+ * request's own deadline is enforced).
+ *
+ * @param ms the configured value
+ * @returns the limit in ms, or undefined
+ *
+ * @example
+ * ```ts
+ * import { totalTimeoutLimit } from "./total_timeout.ts";
+ * totalTimeoutLimit(0); // undefined
+ * ```
+ */
+export function totalTimeoutLimit(ms: number | undefined): number | undefined {
+  return ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The total-timeout filter of many services at once: each request's limit is read from its
+ * `ctx` as it enters (a stack shared by a router's logical names; issue 6).
+ *
+ * @param limitOf the request's service's limit, from {@link totalTimeoutLimit}
+ * @param clock time source and timers
+ * @returns a Filter as {@link totalTimeout}'s
+ *
+ * @example
+ * ```ts
+ * import { totalTimeoutBy } from "./total_timeout.ts";
+ * import { systemClock } from "../router/core/clock.ts";
+ * const filter = totalTimeoutBy(() => 1000, systemClock);
+ * ```
+ */
+export function totalTimeoutBy(
+  limitOf: (ctx: Ctx) => number | undefined,
+  clock: Clock,
+): Filter {
+  return function totalTimeoutFilter(req, ctx, next) {
+    return timeoutWith(limitOf(ctx), clock, req, ctx, next);
+  };
+}
+
+function timeoutWith(
+  limit: number | undefined,
+  clock: Clock,
+  req: Request,
+  ctx: Ctx,
+  next: Service,
+): Promise<Response> {
+  if (limit === undefined && ctx.deadline === Infinity) return next(req, ctx); // no clock read
+  const now = clock.now();
+  let local = false;
+  if (limit !== undefined && now + limit <= ctx.deadline) {
+    ctx.deadline = now + limit;
+    local = true;
+  }
+  const remaining = ctx.deadline - now;
+  if (remaining === Infinity) return next(req, ctx);
+  const error = () =>
+    new DeadlineExceeded(
+      local
+        ? `exceeded ${limit} ms total timeout (totalTimeoutMs) to ${ctx.dstStr || ctx.host}`
+        : `exceeded the request deadline (${ctx.deadlineBy || "l5d-ctx-deadline"}) to ${
+          ctx.dstStr || ctx.host
+        }`,
+    );
+  if (remaining <= 0) return Promise.reject(error());
+  return callWithTimeout(req, ctx, next, remaining, clock, error);
 }
 
 /**

@@ -227,6 +227,8 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
     let held: CacheSlot<CachedClient> | undefined;
     let heldValue: CachedClient | undefined;
     let heldService: Service | undefined;
+    /** The held client's stats of this name (`ctx.clientService`), made with the hold. */
+    let heldStats: unknown;
     const routeTo = (tree: NameTree<Bound>, req: Request, c: Ctx): Promise<Response> => {
       let bound: Bound;
       if (tree.type === "leaf") bound = tree.value;
@@ -243,12 +245,15 @@ export function createRouter(spec: RouterSpec, deps: RouterDeps): Router {
       const slot = held;
       if (bound === heldBound && slot !== undefined && slot.live && slot.value === heldValue) {
         slot.used = true;
+        c.clientService = heldStats;
         return heldService!(req, c);
       }
       const next = held = clients.slot(bound);
       heldBound = bound;
       heldValue = next.value;
       heldService = heldValue.stack.service;
+      heldStats = heldValue.stack.serviceStats?.(dstStr);
+      c.clientService = heldStats;
       return heldService(req, c);
     };
     // Not async: a cached binding is answered synchronously, so most requests pass this level

@@ -58,13 +58,18 @@ import {
   failureAccrual,
   hostConnectionPool,
   requestTimeout,
-  requeues,
+  type RequeuePolicy,
+  requeuePolicy,
+  requeuesBy,
   type ResponseClass,
   type ResponseClassifier,
-  retries,
+  retriesBy,
   RetryBudget,
+  type RetryPolicy,
+  retryPolicy,
   successClassValue,
-  totalTimeout,
+  totalTimeoutBy,
+  totalTimeoutLimit,
 } from "../resilience/mod.ts";
 import {
   type Balancer,
@@ -78,8 +83,10 @@ import {
   clientScope,
   clientServiceScope,
   computedGauges,
+  type Counter,
   endpointScope,
   type GaugeSource,
+  type Histogram,
   type MetricsRegistry,
   type RequestStats,
   scopeStats,
@@ -101,6 +108,12 @@ export interface ClientStack {
    * the requests in flight on it.
    */
   close(graceMs?: number): Promise<void>;
+  /**
+   * The client × service stats of the logical name `dstStr` on this client (made on first ask),
+   * for the caller to put on `ctx.clientService` as it sends a request of that name: the client
+   * then records them without looking them up by name (issue 6).
+   */
+  serviceStats?(dstStr: string): unknown;
   /**
    * Drop the client's metrics (its own, its endpoints', its per-service ones): it left the
    * router's cache for good (evicted past `bindingCache.clients`, or idle), as Linkerd's
@@ -188,6 +201,46 @@ interface EndpointTarget {
   readonly address: Address;
   /** Its fixed answer, for a `/$/io.buoyant.http.status/<code>` address; else the upstream. */
   readonly fixed: Service | undefined;
+}
+
+/**
+ * What the router's shared path stack reads of the logical name a request goes to
+ * (`ctx.pathState`, set by the name's path service): its stats, classifier, timeout, retry
+ * policy and counters, and its binding (the stack's leaf).
+ */
+interface PathState {
+  readonly stats: RequestStats;
+  readonly classifier: ResponseClassifier;
+  /** `totalTimeoutMs` (see `totalTimeoutLimit`). */
+  readonly limit: number | undefined;
+  readonly retry: RetryPolicy;
+  readonly waitMs: number;
+  readonly rspBytes: number;
+  readonly holdFor: ((c: ResponseClassifier) => ClassificationHold) | undefined;
+  readonly retryTotal: Counter;
+  readonly exhausted: Counter;
+  readonly requestLimit: Counter;
+  readonly perRequest: Histogram;
+  readonly reqTooLong: Counter | undefined;
+  /** The name's binding: dtab, namers, its client (router.ts). */
+  readonly leaf: Service;
+}
+
+/**
+ * What the router's shared client stack reads of the client a request goes to
+ * (`ctx.clientState`, set by the client's service): its stats, requeue policy and counters, and
+ * its balancer (the stack's leaf).
+ */
+interface ClientState {
+  readonly stats: RequestStats;
+  /** The client × service stats of a logical name (made on first ask). */
+  readonly statsOf: (dstStr: string) => RequestStats;
+  readonly balancer: Balancer;
+  readonly requeue: RequeuePolicy;
+  readonly requeueCount: Counter;
+  readonly requeueExhausted: Counter;
+  readonly requeueLimit: Counter;
+  readonly leaf: Service;
 }
 
 /** An endpoint's gauges without failure accrual or ewma, by {@link EndpointGauges} index. */
@@ -286,11 +339,75 @@ export function createStacks(deps: StackDeps): StackFactory {
   };
   // The registry's clock times every stats level (ctx.startMono / ctx.endedAt are its readings).
   const mono = () => registry.clock.mono();
+  const random = () => clock.random();
   /** Drop a scope whose metrics are all registered at it (constant time where supported). */
   const drop = (scope: Scope) =>
     registry.removeScope ? registry.removeScope(scope) : registry.remove(scope);
   /** Each open client's hook that drops its per-service stats of a forgotten name. */
   const forgetters = new Set<(dstStr: string) => void>();
+
+  // The path stack, one for the router's logical names: the name a request goes to is
+  // `ctx.pathState`, set by its path service as it calls the stack (issue 6: built per name, the
+  // filters' closures and contexts were ~2 KiB per name, and with 1000 names in rotation each
+  // level's call went to one of 1000 closures, which the JIT would not inline).
+  const pathOf = (ctx: Ctx) => ctx.pathState as PathState;
+  // Set by the retries filter, which classifies the final response anyway: tell the caller (an
+  // upstream Linkerd or Switchyard) how this hop classified it: its classifier trusts
+  // `l5d-success-class` ahead of its own 5XX rule.
+  const successClass = (rsp: Response, cls: ResponseClass, req: Request, ctx: Ctx) => {
+    const box = trailersOf(rsp);
+    const c = (ctx.classifier as ResponseClassifier | undefined) ?? pathOf(ctx).classifier;
+    if (box !== undefined && !classifiedOnHead(c, rsp) && (!box.ended || rsp.body !== null)) {
+      // A head its classifier does not decide on, of a stream still flowing (h2) or with a
+      // body: the class goes out in its trailers, as Linkerd's h2 ClassifierFilter does (a
+      // head it decides on gets it in its headers, the stream flowing or not: `classifyEarly`).
+      whenEnded(box, () => {
+        // Classified first: an upstream hop's own trailer is what its class is read from.
+        const value = successClassValue(c.response(req, rsp));
+        // Set, not added: this hop's class replaces the upstream hop's (Linkerd's h2
+        // ClassifierFilter `frame.set`), so a chain of routers sends one value.
+        const fields = (box.fields ??= []);
+        for (let i = fields.length - 1; i >= 0; i--) {
+          if (fields[i]![0] === H.successClass) fields.splice(i, 1);
+        }
+        fields.push([H.successClass, value]);
+      });
+      return;
+    }
+    try {
+      setField(rsp, H.successClass, successClassValue(cls));
+    } catch {
+      // immutable headers: leave the response as it is
+    }
+  };
+  // The retry policy's hooks, the same for every name: each counts into the request's name.
+  const onRetry = (ctx: Ctx) => pathOf(ctx).retryTotal.incr();
+  const onBudgetExhausted = (ctx: Ctx) => pathOf(ctx).exhausted.incr();
+  const onRequestLimit = (ctx: Ctx) => pathOf(ctx).requestLimit.incr();
+  const onRequestTooLong = (ctx: Ctx) => pathOf(ctx).reqTooLong?.incr();
+  // Finagle's RetryFilter stat: retries spent by each request (0 for most).
+  const onFinal = (ctx: Ctx) => pathOf(ctx).perRequest.add(ctx.retries, ctx.startMono);
+  const sharedPath = stack([
+    // The service's classifier, unless the request's route set its own (route_overrides.ts).
+    function markClassifier(req: Request, ctx: Ctx, next: Service) {
+      const p = pathOf(ctx);
+      if (ctx.classifier === undefined) ctx.classifier = p.classifier;
+      ctx.classificationTimeoutMs = p.waitMs;
+      ctx.responseBufferBytes = p.rspBytes;
+      if (p.holdFor) ctx.classificationHold = p.holdFor(ctx.classifier as ResponseClassifier);
+      return next(req, ctx);
+    },
+    // markClassifier set it
+    statsFilter((ctx) => pathOf(ctx).stats, successByCtx, {
+      mono,
+      fromArrival: true,
+      level: "service",
+    }),
+    totalTimeoutBy((ctx) => pathOf(ctx).limit, clock),
+    retriesBy((ctx) => pathOf(ctx).retry),
+  ], function bindPath(req, ctx) {
+    return pathOf(ctx).leaf(req, ctx);
+  });
 
   function path(router: string, _dst: Path, dstStr: string, leaf: Service): Service {
     const params = resolveServiceParams(deps.service, dstStr);
@@ -302,52 +419,16 @@ export function createStacks(deps: StackDeps): StackFactory {
     const retryTotal = registry.counter(scope, "retries/total");
     const exhausted = registry.counter(scope, "retries/budget_exhausted");
     const requestLimit = registry.counter(scope, "retries/request_limit");
-    // Finagle's RetryFilter stat: retries spent by each request (0 for most).
     const perRequest = registry.histogram(scope, "retries/per_request");
     registry.gauge(scope, "retries/budget", () => budget.balance());
-    const random = () => clock.random();
-    // Tell the caller (an upstream Linkerd or Switchyard) how this hop classified the final
-    // response: its classifier trusts `l5d-success-class` ahead of its own 5XX rule. Set by
-    // the retries filter, which classifies the final response anyway.
-    const successClass = (rsp: Response, cls: ResponseClass, req: Request, ctx: Ctx) => {
-      const box = trailersOf(rsp);
-      const c = (ctx.classifier as ResponseClassifier | undefined) ?? classifier;
-      if (box !== undefined && !classifiedOnHead(c, rsp) && (!box.ended || rsp.body !== null)) {
-        // A head its classifier does not decide on, of a stream still flowing (h2) or with a
-        // body: the class goes out in its trailers, as Linkerd's h2 ClassifierFilter does (a
-        // head it decides on gets it in its headers, the stream flowing or not: `classifyEarly`).
-        whenEnded(box, () => {
-          // Classified first: an upstream hop's own trailer is what its class is read from.
-          const value = successClassValue(c.response(req, rsp));
-          // Set, not added: this hop's class replaces the upstream hop's (Linkerd's h2
-          // ClassifierFilter `frame.set`), so a chain of routers sends one value.
-          const fields = (box.fields ??= []);
-          for (let i = fields.length - 1; i >= 0; i--) {
-            if (fields[i]![0] === H.successClass) fields.splice(i, 1);
-          }
-          fields.push([H.successClass, value]);
-        });
-        return;
-      }
-      try {
-        setField(rsp, H.successClass, successClassValue(cls));
-      } catch {
-        // immutable headers: leave the response as it is
-      }
-    };
-    // h2: the service's classification wait and response buffer, for the h2 client (Linkerd's
-    // ClassifiedRetryFilter takes them from the path stack's params: per service).
-    const waitMs = params.classificationTimeoutMs ?? -1;
-    const rspBytes = params.retryBufferSize?.responseBytes ?? -1;
     // Linkerd's h2 ClassifiedRetryFilter counters, and its early classification of a head (per
     // classifier: a route's own classifier gets a hold of its own, made once).
     let holdFor: ((c: ResponseClassifier) => ClassificationHold) | undefined;
-    let onRequestTooLong: (() => void) | undefined;
+    let reqTooLong: Counter | undefined;
     if (deps.classifiedRetries) {
       const timeouts = registry.counter(scope, "retries/classification_timeout");
       const rspTooLong = registry.counter(scope, "retries/response_stream_too_long");
-      const reqTooLong = registry.counter(scope, "retries/request_stream_too_long");
-      onRequestTooLong = () => reqTooLong.incr();
+      reqTooLong = registry.counter(scope, "retries/request_stream_too_long");
       const holds = new Map<string, ClassificationHold>();
       holdFor = (c) => {
         let hold = holds.get(c.kind);
@@ -358,36 +439,62 @@ export function createStacks(deps: StackDeps): StackFactory {
         return hold;
       };
     }
-    // The service's classifier, unless the request's route set its own (route_overrides.ts).
-    const mark = function markClassifier(req: Request, ctx: Ctx, next: Service) {
-      if (ctx.classifier === undefined) ctx.classifier = classifier;
-      ctx.classificationTimeoutMs = waitMs;
-      ctx.responseBufferBytes = rspBytes;
-      if (holdFor) ctx.classificationHold = holdFor(ctx.classifier as ResponseClassifier);
-      return next(req, ctx);
-    };
-    return stack([
-      mark,
-      // markClassifier set it
-      statsFilter(stats, successByCtx, { mono, fromArrival: true, level: "service" }),
-      totalTimeout({ ms: params.totalTimeoutMs, clock }),
-      retries({
+    const state: PathState = {
+      stats,
+      classifier,
+      limit: totalTimeoutLimit(params.totalTimeoutMs),
+      retry: retryPolicy({
         classifier,
         budget,
         ...(replayBytes !== undefined ? { maxReplayBytes: replayBytes } : {}),
         chunkedAfterBytes: deps.chunkedAfterBytes,
         backoff: backoffFromConfig(params.retries.backoff, random, constantBackoff(0)),
         clock,
-        onRetry: () => retryTotal.incr(),
-        onBudgetExhausted: () => exhausted.incr(),
+        onRetry,
+        onBudgetExhausted,
         maxRetries: DEFAULT_MAX_RETRIES_PER_REQUEST,
-        onRequestLimit: () => requestLimit.incr(),
-        onRequestTooLong,
-        onFinal: (ctx) => perRequest.add(ctx.retries, ctx.startMono),
+        onRequestLimit,
+        onRequestTooLong: deps.classifiedRetries ? onRequestTooLong : undefined,
+        onFinal,
         onResponse: successClass,
       }),
-    ], leaf);
+      // h2: the service's classification wait and response buffer, for the h2 client (Linkerd's
+      // ClassifiedRetryFilter takes them from the path stack's params: per service).
+      waitMs: params.classificationTimeoutMs ?? -1,
+      rspBytes: params.retryBufferSize?.responseBytes ?? -1,
+      holdFor,
+      retryTotal,
+      exhausted,
+      requestLimit,
+      perRequest,
+      reqTooLong,
+      leaf,
+    };
+    return function enterPath(req, ctx) {
+      ctx.pathState = state;
+      return sharedPath(req, ctx);
+    };
   }
+
+  // The client stack, one for the router's clients: the client a request goes to is
+  // `ctx.clientState`, set by its service as the router calls it (issue 6, as the path stack).
+  const clientOf = (ctx: Ctx) => ctx.clientState as ClientState;
+  const canRequeue = (ctx: Ctx) => clientOf(ctx).balancer.available > 0;
+  const onRequeue = (ctx: Ctx) => clientOf(ctx).requeueCount.incr();
+  const onRequeueExhausted = (ctx: Ctx) => clientOf(ctx).requeueExhausted.incr();
+  const onRequeueLimit = (ctx: Ctx) => clientOf(ctx).requeueLimit.incr();
+  const sharedClient = stack([
+    // Per client × service stats (beyond Linkerd), recorded with the same timing: the router
+    // holds them per name and hands them over on `ctx` (no lookup per request).
+    statsFilter((ctx) => clientOf(ctx).stats, successByCtx, {
+      mono,
+      also: (ctx) =>
+        (ctx.clientService as RequestStats | undefined) ?? clientOf(ctx).statsOf(ctx.dstStr),
+    }),
+    requeuesBy((ctx) => clientOf(ctx).requeue),
+  ], function balance(req, ctx) {
+    return clientOf(ctx).leaf(req, ctx);
+  });
 
   function client(router: string, bound: Bound): ClientStack {
     const id = bound.idStr;
@@ -714,26 +821,37 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (perService.delete(dstStr)) drop(clientServiceScope(router, id, dstStr));
     };
     forgetters.add(forget);
-    const byService = (ctx: Ctx): RequestStats => {
-      let s = perService.get(ctx.dstStr);
+    const statsOf = (dstStr: string): RequestStats => {
+      let s = perService.get(dstStr);
       if (!s) {
-        s = scopeStats(registry, clientServiceScope(router, id, ctx.dstStr));
-        perService.set(ctx.dstStr, s);
+        s = scopeStats(registry, clientServiceScope(router, id, dstStr));
+        perService.set(dstStr, s);
       }
       return s;
     };
-    const service = stack([
-      statsFilter(stats, successByCtx, { mono, also: byService }),
-      requeues({
+    const state: ClientState = {
+      stats,
+      statsOf,
+      balancer,
+      requeue: requeuePolicy({
         budget: requeueBudget,
-        canRequeue: () => balancer.available > 0,
-        onRequeue: () => requeueCount.incr(),
-        onBudgetExhausted: () => requeueExhausted.incr(),
-        onRequestLimit: () => requeueLimit.incr(),
+        canRequeue,
+        onRequeue,
+        onBudgetExhausted: onRequeueExhausted,
+        onRequestLimit: onRequeueLimit,
       }),
-    ], leaf);
+      requeueCount,
+      requeueExhausted,
+      requeueLimit,
+      leaf,
+    };
+    const service: Service = function enterClient(req, ctx) {
+      ctx.clientState = state;
+      return sharedClient(req, ctx);
+    };
     return {
       service,
+      serviceStats: statsOf,
       usable: () => balancer.available > 0,
       async close(graceMs = 30_000) {
         unsubscribe();

@@ -107,6 +107,17 @@ export class Ctx {
   dst: Path | undefined = undefined;
   /** Local: `showPath(dst)`. */
   dstStr = "";
+  /**
+   * Local: what the router's shared path stack reads of this request's logical name, set by the
+   * name's path service as the request enters it (router/stacks.ts). Typed loosely: core imports
+   * nothing.
+   */
+  pathState: unknown = undefined;
+  /**
+   * Local: what the router's shared client stack reads of the client this request is sent to,
+   * set by that client's service as the router calls it (router/stacks.ts). Typed loosely.
+   */
+  clientState: unknown = undefined;
   /** Local: the bound (client) name chosen for this request. */
   bound: Bound | undefined = undefined;
   /**
@@ -122,6 +133,12 @@ export class Ctx {
    * it on the way down (router/stacks.ts). Typed loosely: core imports nothing.
    */
   ep: unknown = undefined;
+  /**
+   * Local: the client × service stats of this request's name on the client it is sent to, set by
+   * the router as it calls that client (which reads them instead of looking them up by name:
+   * router/stacks.ts); undefined: the client looks them up. Typed loosely: core imports nothing.
+   */
+  clientService: unknown = undefined;
   /** Local: attempt number, 0 for the first try; bumped by retries. */
   attempt = 0;
   /** Local: retries spent on this request. */
