@@ -234,30 +234,35 @@ export class HotArena {
 
 /**
  * A slice of the ring: its first samples as a list, then a sketch; once the slice has ended, its
- * sketch's counts as a {@link FrozenSlice}; null while empty.
+ * sketch's counts frozen ({@link Frozen}); null while empty.
  */
-type Slice = LogCollapsingLowestDenseDDSketch | number[] | FrozenSlice | null;
+type Slice = LogCollapsingLowestDenseDDSketch | number[] | Frozen | null;
 
 /**
  * An ended slice's sketch, read-only, as its summary and its bins' counts (issue 6). A window
- * sketch costs ~1.5 KiB (the sketch, two stores, and a bin array of 8 bytes per key with room
- * around the range it took); once its slice ends nothing is added to it, and this form holds
- * the same counts from its first to its last non-empty key, one character per key: ~0.2 KiB for
- * an endpoint's 30 s of latencies. The sketch itself is emptied and takes the next slice, so a
- * busy histogram keeps one sketch, not one per slice. A snapshot adds these counts into its
+ * sketch costs ~1 KiB (the sketch, two stores, and a bin array with room around the range it
+ * took); once its slice ends nothing is added to it, and this form holds the same counts from
+ * its first to its last non-empty key. The sketch itself is emptied and takes the next slice, so
+ * a busy histogram keeps one sketch, not one per slice. A snapshot adds these counts into its
  * sketch key by key, as it adds a sketch's ({@link addFrozen}, {@link addSketch}): the same
  * result (checked at load with {@link REUSE_SKETCHES}).
+ *
+ * One string while every count fits 16 bits (a one-byte string while they fit 8: V8 stores
+ * those a byte per character): the summary's six numbers as 8 characters each (their float64
+ * bytes, see {@link FROZEN_HEAD}), then one character per key. With 1000 services × 10
+ * endpoints, 14 000 frozen slices as an object each (with three boxed doubles) and a string
+ * were ~0.25 KiB apiece; the string alone is ~0.12 KiB. A count past 16 bits (a slice of more
+ * than 65 535 samples) keeps a {@link FrozenSlice}.
  */
+type Frozen = string | FrozenSlice;
+
+/** An ended slice whose counts do not fit 16 bits: the summary and a list of counts. */
 class FrozenSlice {
   constructor(
     /** Key of the first count. */
     readonly offset: number,
-    /**
-     * Counts of consecutive keys from `offset`: char codes of a string while every count fits
-     * 16 bits (a one-byte string while they fit 8: V8 stores those a byte per character),
-     * otherwise a list.
-     */
-    readonly bins: string | readonly number[],
+    /** Counts of consecutive keys from `offset`. */
+    readonly bins: readonly number[],
     readonly zeroCount: number,
     readonly count: number,
     readonly sum: number,
@@ -270,44 +275,98 @@ class FrozenSlice {
 const CHARS_PER_CALL = 1024;
 
 /**
- * The counts of `s`, a window sketch, as a {@link FrozenSlice} (its negative store is the shared
- * empty one: nothing to keep of it). Package-internal (exported for its test).
+ * Characters of a frozen string's head: `sum`, `min`, `max`, `offset`, `zeroCount`, `count`, each
+ * as the 8 bytes of its float64 (one character per byte).
  */
-export function freeze(s: LogCollapsingLowestDenseDDSketch): FrozenSlice {
-  const st = s.store as unknown as StoreFields;
-  if (st.count === 0) return new FrozenSlice(0, "", s.zeroCount, s.count, s.sum, s.min, s.max);
-  const bins = st.bins;
-  let lo = st.minKey - st.offset, hi = st.maxKey - st.offset, top = 0;
-  while (lo <= hi && bins[lo] === 0) lo++;
-  while (hi >= lo && bins[hi] === 0) hi--;
-  for (let i = lo; i <= hi; i++) if ((bins[i] as number) > top) top = bins[i] as number;
-  let packed: string | number[];
-  if (top > 0xffff) packed = Array.from(bins.slice(lo, hi + 1));
-  else {
-    packed = "";
-    for (let i = lo; i <= hi; i += CHARS_PER_CALL) {
-      const part = bins.slice(i, Math.min(hi + 1, i + CHARS_PER_CALL)) as unknown as number[];
-      packed += String.fromCharCode.apply(null, part);
-    }
-  }
-  return new FrozenSlice(st.offset + lo, packed, s.zeroCount, s.count, s.sum, s.min, s.max);
+const FROZEN_HEAD = 48;
+/** Where each number is in a frozen string's head. */
+const F_SUM = 0, F_MIN = 8, F_MAX = 16, F_OFFSET = 24, F_ZEROS = 32, F_COUNT = 40;
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/** The number whose float64 bytes are the 8 characters at `at` of `s` (see {@link freeze}). */
+function unpackNumber(s: string, at: number): number {
+  for (let i = 0; i < 8; i++) f64Bytes[i] = s.charCodeAt(at + i);
+  return f64[0]!;
+}
+
+/** A frozen slice's smallest and largest samples. */
+function frozenMin(f: Frozen): number {
+  return typeof f === "string" ? unpackNumber(f, F_MIN) : f.min;
+}
+function frozenMax(f: Frozen): number {
+  return typeof f === "string" ? unpackNumber(f, F_MAX) : f.max;
 }
 
 /**
- * Adds a frozen slice into `m` as {@link addSketch} adds the sketch it was frozen from.
- * Package-internal (exported for its test).
+ * The counts of `s`, a window sketch, frozen ({@link Frozen}; its negative store is the shared
+ * empty one: nothing to keep of it); null for an empty sketch. Package-internal (exported for
+ * its test).
  */
-export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: FrozenSlice): void {
-  const store = m.store, bins = f.bins, off = f.offset, packed = typeof bins === "string";
-  for (let i = 0; i < bins.length; i++) {
-    const c = packed ? bins.charCodeAt(i) : bins[i] as number;
-    if (c > 0) store.add(off + i, c);
+export function freeze(s: LogCollapsingLowestDenseDDSketch): Frozen | null {
+  if (s.count === 0) return null;
+  const st = s.store as unknown as StoreFields;
+  const bins = st.bins;
+  let lo = 0, hi = -1, top = 0;
+  if (st.count > 0) {
+    lo = st.minKey - st.offset;
+    hi = st.maxKey - st.offset;
+    while (lo <= hi && bins[lo] === 0) lo++;
+    while (hi >= lo && bins[hi] === 0) hi--;
+    for (let i = lo; i <= hi; i++) if ((bins[i] as number) > top) top = bins[i] as number;
   }
-  m.zeroCount += f.zeroCount;
-  m.count += f.count;
-  m.sum += f.sum;
-  if (f.min < m.min) m.min = f.min;
-  if (f.max > m.max) m.max = f.max;
+  const offset = st.count > 0 ? st.offset + lo : 0;
+  if (top > 0xffff) {
+    const list = Array.from(bins.slice(lo, hi + 1));
+    return new FrozenSlice(offset, list, s.zeroCount, s.count, s.sum, s.min, s.max);
+  }
+  // One flat string: `+=` would make a cons string of the parts (an object more, kept).
+  const codes: number[] = [];
+  for (const x of [s.sum, s.min, s.max, offset, s.zeroCount, s.count]) {
+    f64[0] = x;
+    for (let i = 0; i < 8; i++) codes.push(f64Bytes[i]!);
+  }
+  for (let i = lo; i <= hi; i++) codes.push(bins[i] as number);
+  if (codes.length <= CHARS_PER_CALL) return String.fromCharCode.apply(null, codes);
+  const parts: string[] = [];
+  for (let i = 0; i < codes.length; i += CHARS_PER_CALL) {
+    parts.push(String.fromCharCode.apply(null, codes.slice(i, i + CHARS_PER_CALL)));
+  }
+  return parts.join("");
+}
+
+/**
+ * Adds a frozen slice into `m` as {@link addSketch} adds the sketch it was frozen from (nothing
+ * for null, an empty slice). Package-internal (exported for its test).
+ */
+export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: Frozen | null): void {
+  if (f === null) return;
+  const store = m.store;
+  let zeroCount: number, count: number, sum: number, min: number, max: number;
+  if (typeof f === "string") {
+    const off = unpackNumber(f, F_OFFSET) - FROZEN_HEAD;
+    for (let i = FROZEN_HEAD; i < f.length; i++) {
+      const c = f.charCodeAt(i);
+      if (c > 0) store.add(off + i, c);
+    }
+    zeroCount = unpackNumber(f, F_ZEROS);
+    count = unpackNumber(f, F_COUNT);
+    sum = unpackNumber(f, F_SUM);
+    min = unpackNumber(f, F_MIN);
+    max = unpackNumber(f, F_MAX);
+  } else {
+    const bins = f.bins, off = f.offset;
+    for (let i = 0; i < bins.length; i++) {
+      const c = bins[i] as number;
+      if (c > 0) store.add(off + i, c);
+    }
+    ({ zeroCount, count, sum, min, max } = f);
+  }
+  m.zeroCount += zeroCount;
+  m.count += count;
+  m.sum += sum;
+  if (min < m.min) m.min = min;
+  if (max > m.max) m.max = max;
 }
 
 /**
@@ -952,9 +1011,16 @@ class SlidingHistogram implements Histogram {
           // expired sketch to reuse yet): its tail would otherwise widen the bins a few keys at
           // a time, each step two new arrays that outlive young collections (issue 6).
           const prev = ring[(cur + this.#cfg.slices - 1) % this.#cfg.slices];
-          if (prev && !Array.isArray(prev) && prev.count > 0) {
-            if (prev.min < lo) lo = prev.min;
-            if (prev.max > hi) hi = prev.max;
+          if (prev && !Array.isArray(prev)) {
+            // A sketch (the ring's only sketch is the current slice's: never here) or frozen.
+            const pmin = prev instanceof LogCollapsingLowestDenseDDSketch
+              ? prev.min
+              : frozenMin(prev);
+            const pmax = prev instanceof LogCollapsingLowestDenseDDSketch
+              ? prev.max
+              : frozenMax(prev);
+            if (pmin < lo) lo = pmin;
+            if (pmax > hi) hi = pmax;
           }
           presize(sk, lo, hi);
         }
@@ -1058,7 +1124,7 @@ class SlidingHistogram implements Histogram {
     let m: LogCollapsingLowestDenseDDSketch | null = null;
     for (const s of this.#slices()) {
       if (s === null) continue;
-      if (Array.isArray(s) ? s.length === 0 : s.count === 0) continue;
+      if (Array.isArray(s) ? s.length === 0 : typeof s !== "string" && s.count === 0) continue;
       if (m === null) {
         if (into === null) m = this.#sketch();
         else {
@@ -1067,7 +1133,7 @@ class SlidingHistogram implements Histogram {
         }
       }
       if (Array.isArray(s)) addSamples(m, s);
-      else if (s instanceof FrozenSlice) addFrozen(m, s);
+      else if (typeof s === "string" || s instanceof FrozenSlice) addFrozen(m, s);
       else addSketch(m, s);
     }
     return m;
@@ -1108,7 +1174,7 @@ class SlidingHistogram implements Histogram {
       // (see FrozenSlice). Every other slot holds a list or a frozen slice.
       const cur = this.#epoch % n, ending = ring[cur];
       if (
-        REUSE_SKETCHES && ending && !Array.isArray(ending) && !(ending instanceof FrozenSlice)
+        REUSE_SKETCHES && ending instanceof LogCollapsingLowestDenseDDSketch
       ) {
         ring[cur] = steps < n ? freeze(ending) : null;
         resetSketch(ending);
