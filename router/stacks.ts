@@ -74,9 +74,10 @@ import {
 import {
   type Balancer,
   balancerService,
+  CountingNode,
   createBalancer,
-  type EndpointNode,
-  endpointNode,
+  type EndpointNodeOptions,
+  EP_SELF,
   lazyNode,
 } from "../resilience/balancer/mod.ts";
 import {
@@ -253,37 +254,38 @@ const GAUGES_EWMA: readonly string[] = [...GAUGES, "ewma_ms"];
 const GAUGES_EWMA_ACCRUAL: readonly string[] = [...GAUGES_EWMA, "failure_accrual/dead"];
 
 /**
- * An endpoint's gauges, read when rendered, and what the client's shared endpoint stack reads of
- * it ({@link EndpointTarget}): one object per endpoint, where a gauge handle and a closure each
- * were ~0.3 KiB per endpoint, and the target one object more (issue 6). Its index `i` is the
- * gauge named `i` in the list it was registered with ({@link GAUGES} and its variants).
+ * An endpoint's node (it counts the requests in flight), its gauges, read when rendered, and
+ * what the client's shared endpoint stack reads of it ({@link EndpointTarget}): one object per
+ * endpoint, where a gauge handle and a closure each were ~0.3 KiB per endpoint, and the node and
+ * the target two objects more (issue 6). Its gauge index `i` is the gauge named `i` in the list it
+ * was registered with ({@link GAUGES} and its variants).
  */
-class EndpointGauges implements GaugeSource, EndpointTarget {
-  /** Set once the node counting the endpoint's requests is made (right after this). */
-  counted: EndpointNode | undefined = undefined;
+class EndpointGauges extends CountingNode implements GaugeSource, EndpointTarget {
   /** Set once failure accrual wraps the node. */
   accrual: Node | undefined = undefined;
   constructor(
+    node: EndpointNodeOptions,
     readonly stats: RequestStats,
     readonly fixed: Service | undefined,
     readonly transport: H1Client,
     readonly address: Address,
     /** The client's balancer, with an `ewma` one. */
     readonly ewma: Balancer | undefined,
-    readonly key: string,
-  ) {}
+  ) {
+    super(node);
+  }
 
   gaugeValue(i: number): number {
     switch (i) {
       case 0: // outstanding
-        return this.counted?.outstanding ?? 0;
+        return this.outstanding;
       case 1: // connections
         return this.transport.connectionsTo(this.address.host, this.address.port);
       default:
         break;
     }
     if (this.ewma !== undefined && i === 2) {
-      const n = this.ewma.nodes.find((x) => x.id === this.key) as
+      const n = this.ewma.nodes.find((x) => x.id === this.id) as
         | { ewmaMs?: () => number }
         | undefined;
       return n?.ewmaMs?.() ?? 0;
@@ -704,26 +706,21 @@ export function createStacks(deps: StackDeps): StackFactory {
         : sharedEndpointStack;
       const ewma = lb.kind === "ewma";
       // With a stack of its own, the endpoint is not a target of the shared one (no `fixed`).
+      // The node counting the endpoint's requests is also its gauges' source and what the
+      // shared endpoint stack reads of it (`ctx.ep`): one object per endpoint.
       const gauges = new EndpointGauges(
+        { id: key, weight: a.weight, call, ep: own ? undefined : EP_SELF },
         epStats,
         own ? undefined : fixedLeafOf(a),
         transport,
         a,
         ewma ? balancer : undefined,
-        key,
       );
-      const counted = endpointNode({
-        id: key,
-        weight: a.weight,
-        call,
-        ep: own ? undefined : gauges,
-      });
-      gauges.counted = counted;
       if (!accrual) {
         computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA : GAUGES);
-        return withFailFast(counted, a, epScope);
+        return withFailFast(gauges, a, epScope);
       }
-      const node = failureAccrual(counted, {
+      const node = failureAccrual(gauges, {
         policy: accrual(),
         clock,
         classifier: defaultClassifier,

@@ -17,7 +17,13 @@
  */
 export * from "./balancer.ts";
 export * from "./distributor.ts";
-export { type EndpointNode, endpointNode, type EndpointNodeOptions } from "./node.ts";
+export {
+  CountingNode,
+  type EndpointNode,
+  endpointNode,
+  type EndpointNodeOptions,
+  EP_SELF,
+} from "./node.ts";
 export { type LazyNode, lazyNode, type LazySpec } from "./lazy_node.ts";
 export { p2c } from "./p2c.ts";
 export { ewma, type EwmaNode, type EwmaOptions } from "./ewma.ts";

@@ -52,12 +52,23 @@ export interface EndpointNodeOptions {
   readonly close?: (() => Promise<void>) | undefined;
   /**
    * Set as `ctx.ep` before each call of `call`, when `call` is a stack shared by a client's
-   * endpoints that reads the endpoint it serves from there (router/stacks.ts).
+   * endpoints that reads the endpoint it serves from there (router/stacks.ts); {@link EP_SELF}:
+   * the node itself.
    */
   readonly ep?: unknown;
 }
 
-class Counting implements EndpointNode {
+/**
+ * `EndpointNodeOptions.ep` for a node that is itself what its endpoint stack reads (a subclass
+ * carrying the endpoint's stats and address: one object per endpoint, not two; issue 6).
+ */
+export const EP_SELF: unique symbol = Symbol("ep: the node itself");
+
+/**
+ * The node {@link endpointNode} makes: it counts its requests in flight. A subclass may carry
+ * what a shared endpoint stack reads of its endpoint (`ep: EP_SELF`).
+ */
+export class CountingNode implements EndpointNode {
   readonly id: string;
   readonly weight: number;
   outstanding = 0;
@@ -71,7 +82,7 @@ class Counting implements EndpointNode {
     this.id = opts.id;
     this.weight = opts.weight ?? 1;
     this.#call = opts.call;
-    this.#ep = opts.ep;
+    this.#ep = opts.ep === EP_SELF ? this : opts.ep;
     this.#hooks = opts.status !== undefined || opts.close !== undefined ? opts : undefined;
   }
 
@@ -140,5 +151,5 @@ class Counting implements EndpointNode {
  * ```
  */
 export function endpointNode(opts: EndpointNodeOptions): EndpointNode {
-  return new Counting(opts);
+  return new CountingNode(opts);
 }
