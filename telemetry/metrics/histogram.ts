@@ -391,11 +391,81 @@ export function addFrozen(m: LogCollapsingLowestDenseDDSketch, f: Frozen | null)
  */
 type Bins = number[] | Uint8Array | Uint16Array | Uint32Array;
 
-/** Zeroed bins of `n` keys, of the kind `like` is (a plain list stays a plain list). */
-function zerosLike(like: Bins, n: number): Bins {
+/** Bytes of one {@link BinSlab} chunk. */
+const SLAB_CHUNK = 64 * 1024;
+/** A slab's bins are a multiple of this many keys (so that freed bins fit later ones). */
+const SLAB_STEP = 32;
+
+/** The slab each slab chunk belongs to. */
+const slabOfChunk = new WeakMap<ArrayBufferLike, BinSlab>();
+
+/**
+ * 8-bit window-sketch bins of a registry's histograms, carved out of shared 64 KiB chunks
+ * (issue 6). A typed array of its own costs an `ArrayBuffer` object (~0.1 KiB), a backing store
+ * and V8's bookkeeping of it, more than the ~0.2 KiB of counts an endpoint's sketch holds; a view
+ * of a chunk costs only itself. Bins are rounded up to {@link SLAB_STEP} keys; bins a sketch no
+ * longer uses (replaced, or the sketch dropped) go back to a free list of their size and are
+ * zeroed when taken again. A histogram the registry drops copies its bins out first (see
+ * {@link detachHistogram}); a registry's slab goes with it. Package-internal.
+ */
+export class BinSlab {
+  #chunk: ArrayBuffer | null = null;
+  #used = 0;
+  /** Free bins by length. */
+  readonly #free = new Map<number, Uint8Array[]>();
+  /** Bins on a free list (a second `give` of them is a no-op). */
+  readonly #isFree = new WeakSet<Uint8Array>();
+
+  /** Zeroed bins of at least `n` keys (a multiple of {@link SLAB_STEP}). */
+  take(n: number): Uint8Array {
+    const size = Math.ceil(n / SLAB_STEP) * SLAB_STEP;
+    const reused = this.#free.get(size)?.pop();
+    if (reused !== undefined) {
+      this.#isFree.delete(reused);
+      return reused.fill(0);
+    }
+    let c = this.#chunk;
+    if (c === null || this.#used + size > SLAB_CHUNK) {
+      this.#chunk = c = new ArrayBuffer(SLAB_CHUNK);
+      slabOfChunk.set(c, this);
+      this.#used = 0;
+    }
+    const bins = new Uint8Array(c, this.#used, size);
+    this.#used += size;
+    return bins;
+  }
+
+  /** Takes back bins {@link take} gave, for the next that needs as many. */
+  give(bins: Uint8Array): void {
+    if (this.#isFree.has(bins)) return;
+    this.#isFree.add(bins);
+    let list = this.#free.get(bins.length);
+    if (list === undefined) this.#free.set(bins.length, list = []);
+    list.push(bins);
+  }
+}
+
+/** The slab `bins` were carved from, if any. */
+function slabOf(bins: Bins): BinSlab | undefined {
+  return bins instanceof Uint8Array ? slabOfChunk.get(bins.buffer) : undefined;
+}
+
+/** Gives `bins` back to their slab, if they came from one. */
+function release(bins: Bins): void {
+  slabOf(bins)?.give(bins as Uint8Array);
+}
+
+/**
+ * Zeroed bins of at least `n` keys, of the kind `like` is (a plain list stays a plain list):
+ * 8-bit ones from `like`'s slab, or from `slab` for a first layout.
+ */
+function zerosLike(like: Bins, n: number, slab?: BinSlab | null): Bins {
   if (like instanceof Uint32Array) return new Uint32Array(n);
   if (like instanceof Uint16Array) return new Uint16Array(n);
-  if (like instanceof Uint8Array || like.length === 0) return new Uint8Array(n);
+  if (like instanceof Uint8Array || like.length === 0) {
+    const from = like.length === 0 ? slab : slabOf(like);
+    return from ? from.take(n) : new Uint8Array(n);
+  }
   return new Array<number>(n).fill(0);
 }
 
@@ -408,8 +478,10 @@ function zerosLike(like: Bins, n: number): Bins {
 function roomFor(s: LogCollapsingLowestDenseDDSketch): void {
   const st = s.store as unknown as StoreFields;
   const b = st.bins;
-  if (b instanceof Uint8Array) st.bins = Uint16Array.from(b);
-  else if (b instanceof Uint16Array && s.count >= 0xffff) st.bins = Uint32Array.from(b);
+  if (b instanceof Uint8Array) {
+    st.bins = Uint16Array.from(b);
+    release(b);
+  } else if (b instanceof Uint16Array && s.count >= 0xffff) st.bins = Uint32Array.from(b);
 }
 
 /**
@@ -467,9 +539,10 @@ function resetStore(st: StoreFields): void {
     const keep = to - from + 1;
     if (n - keep > TRIM_SLACK && n > 2 * keep) {
       st.bins = zerosLike(bins, keep);
+      release(bins);
       st.offset += from;
       st.minKey = st.offset;
-      st.maxKey = st.offset + keep - 1;
+      st.maxKey = st.offset + st.bins.length - 1;
       return;
     }
   }
@@ -594,6 +667,8 @@ export interface HistogramConfig {
   readonly clock: Clock;
   /** Where the registry's histograms keep their per-sample numbers. */
   readonly arena: HotArena;
+  /** Where the registry's histograms' 8-bit sketch bins are carved from. */
+  readonly slab: BinSlab;
   readonly accuracy: number;
   readonly sliceMs: number;
   readonly slices: number;
@@ -620,6 +695,7 @@ export function histogramConfig(clock: Clock, o: HistogramOptions = {}): Histogr
   return Object.freeze({
     clock,
     arena: new HotArena(),
+    slab: new BinSlab(),
     accuracy: o.relativeAccuracy ?? 0.01,
     sliceMs: windowMs / slices,
     slices,
@@ -651,7 +727,12 @@ const PRESIZE_ABOVE = 35;
  * accepting them does not grow and re-centre the bins sample by sample (each step two new bin
  * arrays). Bins only: every quantile is unchanged (checked at load with {@link REUSE_SKETCHES}).
  */
-function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): void {
+function presize(
+  s: LogCollapsingLowestDenseDDSketch,
+  lo: number,
+  hi: number,
+  slab: BinSlab | null = null,
+): void {
   const m = s.mapping as unknown as { minPossible: number; key(v: number): number };
   const st = s.store as unknown as StoreFields;
   if (!(hi > m.minPossible) || st.count !== 0 || st.bins.length !== 0) return;
@@ -659,10 +740,20 @@ function presize(s: LogCollapsingLowestDenseDDSketch, lo: number, hi: number): v
   const last = m.key(hi) + PRESIZE_ABOVE;
   if (!(last - first < BIN_LIMIT)) return;
   // One array, laid out as `resetStore` leaves a store: the whole range in use, all zero.
-  st.bins = zerosLike(st.bins, last - first + 1);
+  st.bins = zerosLike(st.bins, last - first + 1, slab);
   st.offset = first;
   st.minKey = first;
-  st.maxKey = last;
+  st.maxKey = first + st.bins.length - 1;
+}
+
+/** A window sketch no histogram holds any more: its bins go back to their slab. */
+function dropSketch(s: LogCollapsingLowestDenseDDSketch): void {
+  const st = s.store as unknown as StoreFields;
+  if (slabOf(st.bins) === undefined) return;
+  release(st.bins);
+  st.bins = []; // never the slab's again, whatever still holds the sketch
+  st.minKey = Infinity;
+  st.maxKey = -Infinity;
 }
 
 /**
@@ -686,16 +777,21 @@ export function widen(s: LogCollapsingLowestDenseDDSketch, v: number): void {
   const last = k > to ? k + PRESIZE_ABOVE : to;
   if (st.isCollapsed || !(last - first < BIN_LIMIT)) {
     // The library collapses or grows the store: on the plain list it expects.
-    if (!Array.isArray(st.bins)) st.bins = Array.from(st.bins);
+    if (!Array.isArray(st.bins)) {
+      const typed = st.bins;
+      st.bins = Array.from(typed);
+      release(typed);
+    }
     return;
   }
   const old = st.bins, bins = zerosLike(old, last - first + 1), at = from - first;
   for (let i = 0; i < n; i++) bins[at + i] = old[i] as number;
   // Laid out as `resetStore` leaves a store: the whole range in use (the new bins are zero).
   st.bins = bins;
+  release(old);
   st.offset = first;
   st.minKey = first;
-  st.maxKey = last;
+  st.maxKey = first + bins.length - 1;
 }
 
 /**
@@ -922,6 +1018,16 @@ class SlidingHistogram implements Histogram {
   /** See {@link detachHistogram}. */
   detach(): void {
     if (!this.#pooled) return;
+    // Bins of their own: this histogram may go on taking samples, and its slab slots go back.
+    for (const sk of [this.#spare, ...this.#sketches()]) {
+      if (sk === null) continue;
+      const st = sk.store as unknown as StoreFields;
+      if (slabOf(st.bins) !== undefined) {
+        const from = st.bins;
+        st.bins = (from as Uint8Array).slice();
+        release(from);
+      }
+    }
     const own = this.#hot.slice(this.#off, this.#off + HOT_STRIDE);
     this.#cfg.arena.give(this.#hot, this.#off);
     this.#hot = own;
@@ -1031,7 +1137,7 @@ class SlidingHistogram implements Histogram {
             if (pmin < lo) lo = pmin;
             if (pmax > hi) hi = pmax;
           }
-          presize(sk, lo, hi);
+          presize(sk, lo, hi, this.#pooled ? this.#cfg.slab : null);
         }
       }
       for (const v of slice) put(sk, v, REUSE_SKETCHES);
@@ -1148,6 +1254,15 @@ class SlidingHistogram implements Histogram {
     return m;
   }
 
+  /** The sketches in the ring (the current slice's, if it has one). */
+  #sketches(): LogCollapsingLowestDenseDDSketch[] {
+    const r = this.#ring;
+    if (r === null || typeof r[0] === "number") return [];
+    return (r as Slice[]).filter((x): x is LogCollapsingLowestDenseDDSketch =>
+      x instanceof LogCollapsingLowestDenseDDSketch
+    );
+  }
+
   /** The window's slices in ring order (from the flat list: new per-slice lists). */
   #slices(): readonly Slice[] {
     const r = this.#ring;
@@ -1186,8 +1301,10 @@ class SlidingHistogram implements Histogram {
         REUSE_SKETCHES && ending instanceof LogCollapsingLowestDenseDDSketch
       ) {
         ring[cur] = steps < n ? freeze(ending) : null;
-        resetSketch(ending);
-        if (this.#spare === null) this.#spare = ending;
+        if (this.#spare === null) {
+          resetSketch(ending);
+          this.#spare = ending;
+        } else dropSketch(ending);
       }
       for (let k = 1; k <= Math.min(steps, n); k++) ring[(this.#epoch + k) % n] = null;
     }
@@ -1195,6 +1312,7 @@ class SlidingHistogram implements Histogram {
       // Every slice left the window: nothing to keep, not even a spare sketch or the buffer
       // (flushed before any rotation).
       this.#ring = null;
+      if (this.#spare !== null) dropSketch(this.#spare);
       this.#spare = null;
       this.#buffering = false;
     }

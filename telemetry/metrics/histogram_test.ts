@@ -3,8 +3,12 @@ import {
   addFrozen,
   addSamples,
   addSketch,
+  BinSlab,
   createHistogram,
+  detachHistogram,
   freeze,
+  histogramConfig,
+  histogramWith,
   HotArena,
   newSketch,
   resetSketch,
@@ -515,4 +519,51 @@ Deno.test("a registry's histogram it drops keeps its numbers; its arena slot goe
   other.add(2);
   assertEquals([other.totalCount, other.totalSum, other.snapshot().max], [31, 62, 2]);
   assertEquals([more.totalCount, more.totalSum], [1, 5]);
+});
+
+Deno.test("BinSlab reuses bins given back, zeroed, and ignores a second give", () => {
+  const slab = new BinSlab();
+  const a = slab.take(70); // rounded up to a multiple of 32 keys
+  assertEquals(a.length, 96);
+  a[5] = 9;
+  slab.give(a);
+  slab.give(a); // no-op: it must not be handed out twice
+  const b = slab.take(90), c = slab.take(90);
+  assert(b === a && c !== a, "the freed bins once, then new ones");
+  assertEquals(b[5], 0);
+  assert(b.buffer === c.buffer, "carved from one chunk");
+});
+
+Deno.test("registry histograms on a shared bin slab answer as histograms of their own", () => {
+  // Histograms of one registry (their sketch bins carved from one slab, freed and reused as
+  // slices rotate, bins widen and whole windows go idle) against the same samples in standalone
+  // histograms: a bin shared by two sketches would make their answers differ.
+  const clock = new FakeClock();
+  const config = histogramConfig(clock);
+  const random = rng(11);
+  const n = 40;
+  const pooled = Array.from({ length: n }, () => histogramWith(config));
+  const own = Array.from({ length: n }, () => createHistogram(clock));
+  for (let step = 0; step < 1000; step++) {
+    const i = Math.floor(random() * n);
+    // Bursts of a few to a few hundred samples, over a range that moves (bins widen and shrink).
+    const count = 1 + Math.floor(random() * (random() < 0.1 ? 400 : 30));
+    const scale = random() < 0.05 ? 5000 : 1 + random() * 20;
+    for (let k = 0; k < count; k++) {
+      const v = random() * scale;
+      pooled[i]!.add(v);
+      own[i]!.add(v);
+    }
+    // Time passes: within a slice, past a slice boundary, or past the whole window.
+    const r = random();
+    clock.advance(r < 0.7 ? 50 : r < 0.95 ? 31_000 : 130_000);
+    // Dropped by the registry: its bins leave the slab, and it goes on counting.
+    if (step % 50 === 25) detachHistogram(pooled[i]!);
+    if (step % 20 === 0) {
+      for (let j = 0; j < n; j++) {
+        assertEquals(pooled[j]!.snapshot(), own[j]!.snapshot(), `histogram ${j}, step ${step}`);
+      }
+    }
+  }
+  for (let j = 0; j < n; j++) assertEquals(pooled[j]!.snapshot(), own[j]!.snapshot());
 });
