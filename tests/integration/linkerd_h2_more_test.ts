@@ -350,3 +350,41 @@ Deno.test("linkerd H2DiagnosticTracerTest: TRACE passes through; Max-Forwards 0,
     await up.peer.kill();
   }
 });
+
+// Deno 2.9's node:http2 aborted a process with two h2 routers right after its first request
+// (nghttp2 `find_stream_on_goaway_func`, denoland/deno#36788) in 3–7 of 30 fresh processes; the
+// routers now share one plaintext Http2Server (router/http/h2/h2_server.ts). Each of these fresh
+// processes serves requests on both routers and must still be running afterwards.
+Deno.test("h2: fresh processes with two h2 routers serve both and keep running", async () => {
+  const up = await startPortPeer("h2-echo");
+  const router = (i: number) => `
+- protocol: h2
+  label: router${i}
+  dtab: /svc/dog => /$/inet/127.1/${up.port};
+  servers: [{port: 0}]`;
+  try {
+    for (let run = 0; run < 8; run++) {
+      const sy = await startSwitchyard(`admin: {port: 0}\nrouters:${router(0)}${router(1)}\n`);
+      let ended = false;
+      sy.exited.then(() => (ended = true));
+      try {
+        for (const [i, path] of ["/a", "/b", "/c"].entries()) {
+          const port = sy.ports[`router${i % 2}`]![0];
+          const out = await nghttp([
+            "-v",
+            "-H",
+            ":authority: dog",
+            `http://127.0.0.1:${port}${path}`,
+          ]);
+          assert(out.includes(":status: 200"), `run ${run} ${path}: ${out}`);
+        }
+        await new Promise((r) => setTimeout(r, 300)); // an abort follows the connection's close
+        assert(!ended, `run ${run}: the process ended while serving`);
+      } finally {
+        await sy.stop();
+      }
+    }
+  } finally {
+    await up.peer.kill();
+  }
+});

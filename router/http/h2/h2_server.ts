@@ -118,6 +118,32 @@ export type H2Handler = (
   info: { remoteAddr: Deno.NetAddr; clientCert?: string | undefined },
 ) => Promise<Response>;
 
+/** Marks a plaintext connection with the router (its `serveH2` call) whose front accepted it. */
+const OWNER = Symbol("h2 router of a socket");
+
+/** The process's plaintext `Http2Server`s, one per set of server SETTINGS. */
+const sharedPlain = new Map<string, http2.Http2Server>();
+
+/**
+ * The plaintext `Http2Server` of every h2 router with these SETTINGS: each router's `node:net`
+ * front hands it its connections, marked with {@link OWNER}, and each router takes only its own
+ * sessions and streams. Deno 2.9's `node:http2` aborted the process (nghttp2's
+ * `find_stream_on_goaway_func` assertion, denoland/deno#36788) right after the first request in
+ * 3–7 of 30 fresh processes with two h2 routers (4 of 30 with the second one idle), in none of 30
+ * with one; with one server shared by both, in none of 60. TLS routers keep a server each (it
+ * listens itself, with the router's certificate).
+ */
+function sharedPlainServer(settings: http2.Settings | undefined): http2.Http2Server {
+  const key = JSON.stringify(settings ?? {});
+  let sv = sharedPlain.get(key);
+  if (sv === undefined) {
+    sv = http2Module().createServer(settings ? { settings } : {});
+    sv.setMaxListeners(0);
+    sharedPlain.set(key, sv);
+  }
+  return sv;
+}
+
 /**
  * Serve HTTP/2 on `hostname:port`.
  *
@@ -147,13 +173,19 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       ...(opts.tls.versions ?? {}),
       ...(opts.settings ? { settings: opts.settings } : {}),
     })
-    : http2Module().createServer(opts.settings ? { settings: opts.settings } : {});
+    : sharedPlainServer(opts.settings);
+  // The shared plaintext server serves several routers: this one takes its own sockets' sessions
+  // (and every session of its own TLS server).
+  const owner = Symbol("h2 router");
+  const mine = (x: { socket?: unknown } | undefined) =>
+    opts.tls !== undefined || (x?.socket as Record<symbol, unknown> | undefined)?.[OWNER] === owner;
   const sessions = new Set<http2.Http2Session>();
   /** What new sessions expire by (`retune` changes it). */
   let session: H2ServeOptions = opts;
   // The client certificate of each mutual-TLS session, as `x-forwarded-client-cert` values.
   const clientCerts = new WeakMap<http2.Http2Session, string>();
-  server.on("session", (s: http2.Http2Session) => {
+  const onSession = (s: http2.Http2Session) => {
+    if (!mine(s)) return;
     sessions.add(s);
     if (opts.tls?.requireClientAuth) {
       const xfcc = peerCertHeader(s.socket as tls.TLSSocket);
@@ -166,14 +198,16 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       stopExpiry();
       sessions.delete(s);
       opts.onDisconnect?.();
+      detachIfDone();
     });
-  });
-  server.on("stream", (
+  };
+  const onStream = (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
     _flags: number,
     rawHeaders?: string[],
   ) => {
+    if (!mine(stream.session ?? undefined)) return;
     stream.on("error", () => {}); // resets by the client end the stream; nothing to report
     let req: Request;
     const ac = new AbortController();
@@ -204,15 +238,32 @@ export function serveH2(opts: H2ServeOptions, handler: H2Handler): H2Server {
       (rsp) => writeResponse(stream, rsp),
       (e: unknown) => stream.close(e instanceof ResetStream ? e.code : INTERNAL_ERROR),
     );
-  });
+  };
+  server.on("session", onSession);
+  server.on("stream", onStream);
+  // A shared server outlives this router: its handlers go once the listener closed and the
+  // router's last session ended (a retired router's sessions finish on it).
+  let listenerClosed = false;
+  const detachIfDone = () => {
+    if (!listenerClosed || sessions.size > 0 || opts.tls !== undefined) return;
+    server.off("session", onSession);
+    server.off("stream", onStream);
+  };
   // TLS: node:http2 listens itself (ALPN h2). Plaintext: a node:net front takes each
   // connection first, for prior knowledge and `Upgrade: h2c` alike (h2c_front.ts).
-  const listening = opts.tls
-    ? server
-    : netModule().createServer((sock) => acceptH2c(sock, (s) => server.emit("connection", s)));
+  const listening = opts.tls ? server : netModule().createServer((sock) =>
+    acceptH2c(sock, (s) => {
+      (s as unknown as Record<symbol, unknown>)[OWNER] = owner;
+      server.emit("connection", s);
+    })
+  );
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-  listening.once("close", () => resolveFinished());
+  listening.once("close", () => {
+    listenerClosed = true;
+    detachIfDone();
+    resolveFinished();
+  });
   // node binds asynchronously: `ready` settles when it listens (or cannot).
   const ready = new Promise<void>((resolve, reject) => {
     listening.once("listening", () => resolve());
