@@ -21,6 +21,12 @@
  *   connection limit  `hostConnectionPool.maxSize/maxWaiters`
  *   → transport (h1 client)
  *
+ * Each stack is composed once per router (the endpoint one once per client): what belongs to a
+ * logical name, a client or an endpoint (its stats, budget, retry or requeue policy, binding,
+ * balancer, address) is an object the request carries on `ctx` (`pathState`, `clientState`,
+ * `ep`), set by that name's, client's or endpoint's entry as the request enters the stack (issue
+ * 6: per-name closures were ~2 KiB each with 1000 names). A Filter reads it from there.
+ *
  * @module
  */
 import { diagnosticTracer } from "./http/diagnostic_tracer.ts";

@@ -1295,7 +1295,7 @@ class SlidingHistogram implements Histogram {
       const ring = r as Slice[];
       // The ending slice's sketch (only the current slice has one): frozen in its slot while
       // the slice stays in the window, then emptied to take the next slice that needs a sketch
-      // (see FrozenSlice). Every other slot holds a list or a frozen slice.
+      // (see `Frozen`). Every other slot holds a list or a frozen slice.
       const cur = this.#epoch % n, ending = ring[cur];
       if (
         REUSE_SKETCHES && ending instanceof LogCollapsingLowestDenseDDSketch
