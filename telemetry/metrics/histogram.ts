@@ -168,26 +168,35 @@ const RAW_SAMPLES = 16;
 
 /**
  * Samples a histogram with a sketch buffers before placing them (issue 6). Placing a sample
- * touches the ring, the slice's sketch, its store and bin array, and the `le` counts: with 1000
- * active services, whose histograms do not stay in the CPU's caches between two of their samples,
- * those were the largest per-request cost that grew with the number of services. The buffer is
- * in the histogram's {@link HotArena} slot; placing 14 samples at once touches the rest once. Readers (snapshot, state, buckets) and
- * the ring's rotation place the pending samples first, so every result is as if each had been
- * placed on arrival; the lifetime count and sum are updated on arrival.
+ * touches the ring, the slice's sketch, its bins and the `le` counts: with 1000 active services,
+ * whose histograms do not stay in the CPU's caches between two of their samples, those were the
+ * largest per-request cost that grew with the number of services. The buffer is in the
+ * histogram's {@link HotArena} slot; placing 12 samples at once touches the rest once. Readers
+ * (snapshot, state, buckets) and the ring's rotation place the pending samples first, so every
+ * result is as if each had been placed on arrival; the lifetime count and sum are updated on
+ * arrival.
  */
-const PENDING = 14;
+const PENDING = 12;
 
 /**
- * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, pending samples…]`
- * (128 bytes: two cache lines).
+ * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, pending samples…,
+ * its window sketch's numbers…]` (192 bytes: three cache lines).
  */
-const HOT_STRIDE = 16;
+const HOT_STRIDE = 24;
 /** Where, in a histogram's {@link HotArena} slot, the slice ends (`clock.mono()` time). */
 const HOT_NEXT = 0;
 /** Where, in the slot, the sum of samples since creation is. */
 const HOT_SUM = 1;
 /** Where, in the slot, the first of the {@link PENDING} samples not yet placed is. */
 const HOT_PEND = 2;
+/**
+ * Where, in the slot, the numbers of the histogram's window sketch are (see {@link mount}): the
+ * sketch's count, zero count, sum, min and max, then its store's count, offset, smallest and
+ * largest key in use and whether it collapsed (1) or not (0).
+ */
+const K_COUNT = HOT_PEND + PENDING, K_ZEROS = K_COUNT + 1, K_SUM = K_COUNT + 2;
+const K_MIN = K_COUNT + 3, K_MAX = K_COUNT + 4, K_SCOUNT = K_COUNT + 5, K_OFFSET = K_COUNT + 6;
+const K_MINKEY = K_COUNT + 7, K_MAXKEY = K_COUNT + 8, K_COLLAPSED = K_COUNT + 9;
 
 /**
  * The numbers every sample of a registry's histograms reads or writes, `HOT_STRIDE` doubles per
@@ -195,15 +204,16 @@ const HOT_PEND = 2;
  * box per double and, for the pending samples, a list and its elements: three objects, each a
  * cache miss per sample once 1000 services' histograms no longer stay in the CPU's caches
  * between two of their samples (`perf annotate` of `add` put three quarters of its time on
- * them). A slot is two adjacent cache lines of memory outside the JS heap, which the garbage
- * collector neither marks nor moves. A histogram the registry drops moves its numbers into a
+ * them). The window sketch's numbers are there too (see {@link mount}). A slot is three adjacent
+ * cache lines of memory outside the JS heap, which the garbage collector neither marks nor
+ * moves. A histogram the registry drops moves its numbers into a
  * private array and gives its slot back for the next one (see {@link detachHistogram}).
  */
 export class HotArena {
   /** The chunk slots are handed out from, and how many of its slots are taken. */
   #chunk: Float64Array | null = null;
   #used = 0;
-  /** Slots in the next chunk: 8, doubling up to 512 (64 KiB). */
+  /** Slots in the next chunk: 8, doubling up to 512 (96 KiB). */
   #next = 8;
   readonly #freeChunks: Float64Array[] = [];
   readonly #freeOffsets: number[] = [];
@@ -233,10 +243,18 @@ export class HotArena {
 }
 
 /**
- * A slice of the ring: its first samples as a list, then a sketch; once the slice has ended, its
- * sketch's counts frozen ({@link Frozen}); null while empty.
+ * A slice of the ring: its first samples as a list, then the histogram's window sketch
+ * ({@link LIVE}); once the slice has ended, that sketch's counts frozen ({@link Frozen}); null
+ * while empty.
  */
-type Slice = LogCollapsingLowestDenseDDSketch | number[] | Frozen | null;
+type Slice = typeof LIVE | number[] | Frozen | null;
+
+/**
+ * The ring slot of the slice the histogram's window sketch counts (only ever the current
+ * slice's): the sketch itself is numbers in the histogram's arena slot and its bins (see
+ * {@link mount}).
+ */
+const LIVE: unique symbol = Symbol("window sketch");
 
 /**
  * An ended slice's sketch, read-only, as its summary and its bins' counts (issue 6). A window
@@ -245,7 +263,7 @@ type Slice = LogCollapsingLowestDenseDDSketch | number[] | Frozen | null;
  * its first to its last non-empty key. The sketch itself is emptied and takes the next slice, so
  * a busy histogram keeps one sketch, not one per slice. A snapshot adds these counts into its
  * sketch key by key, as it adds a sketch's ({@link addFrozen}, {@link addSketch}): the same
- * result (checked at load with {@link REUSE_SKETCHES}).
+ * result (checked at load with {@link sketchLayoutHolds}).
  *
  * One string while every count fits 16 bits (a one-byte string while they fit 8: V8 stores
  * those a byte per character): the summary's six numbers as 8 characters each (their float64
@@ -491,19 +509,16 @@ function roomFor(s: LogCollapsingLowestDenseDDSketch): void {
 const MIN_KEYED = 1e-300;
 
 /**
- * One sample into a window sketch: with `laidOut` (the module's layouts are in use, see
- * {@link REUSE_SKETCHES}), a new extreme first widens the bins once ({@link widen}) and the
- * 255th and 65 535th samples make them wider ({@link roomFor}), so the library never grows typed
- * bins and never overflows them.
+ * One sample into a window sketch: a new extreme first widens the bins once ({@link widen}) and
+ * the 255th and 65 535th samples make them wider ({@link roomFor}), so the library never grows
+ * typed bins and never overflows them.
  */
-function put(sk: LogCollapsingLowestDenseDDSketch, v: number, laidOut: boolean): void {
-  if (laidOut) {
-    // Inside [min, max] the key is inside the bins, unless the minimum is a sample counted as
-    // zero (the store never saw it): then every sample is checked.
-    const min = sk.min;
-    if (!(v >= min && v <= sk.max && min > MIN_KEYED)) widen(sk, v);
-    if (sk.count >= 0xff) roomFor(sk);
-  }
+function put(sk: LogCollapsingLowestDenseDDSketch, v: number): void {
+  // Inside [min, max] the key is inside the bins, unless the minimum is a sample counted as
+  // zero (the store never saw it): then every sample is checked.
+  const min = sk.min;
+  if (!(v >= min && v <= sk.max && min > MIN_KEYED)) widen(sk, v);
+  if (sk.count >= 0xff) roomFor(sk);
   sk.accept(v);
 }
 
@@ -564,8 +579,8 @@ function resetStore(st: StoreFields): void {
  * slice that outlived a young-generation collection; with 1000 services that was most of what
  * V8 promoted). Every quantile of the reused sketch equals a new one's: bins outside the samples'
  * keys are zero, and a quantile walks the bins by count. Checked once at load
- * ({@link REUSE_SKETCHES}); a library whose fields differ gets new sketches instead. Package-internal
- * (exported for its test).
+ * ({@link sketchLayoutHolds}; the module does not load without it). Package-internal (exported
+ * for its test).
  */
 export function resetSketch(s: LogCollapsingLowestDenseDDSketch): void {
   resetStore(s.store as unknown as StoreFields);
@@ -669,6 +684,8 @@ export interface HistogramConfig {
   readonly arena: HotArena;
   /** Where the registry's histograms' 8-bit sketch bins are carved from. */
   readonly slab: BinSlab;
+  /** The sketch its histograms' window sketches are mounted on (see {@link mount}). */
+  readonly worker: LogCollapsingLowestDenseDDSketch;
   readonly accuracy: number;
   readonly sliceMs: number;
   readonly slices: number;
@@ -692,11 +709,13 @@ export function histogramConfig(clock: Clock, o: HistogramOptions = {}): Histogr
   if (bounds.some((b, i) => i > 0 && !(b > (bounds[i - 1] as number)))) {
     throw new RangeError(`histogram buckets must be ascending: ${bounds.join(",")}`);
   }
+  const accuracy = o.relativeAccuracy ?? 0.01;
   return Object.freeze({
     clock,
     arena: new HotArena(),
     slab: new BinSlab(),
-    accuracy: o.relativeAccuracy ?? 0.01,
+    worker: workerSketch(accuracy),
+    accuracy,
     sliceMs: windowMs / slices,
     slices,
     // The default is frozen and shared; a caller's array is copied (it could change later).
@@ -725,7 +744,7 @@ const PRESIZE_ABOVE = 35;
 /**
  * Sizes an empty sketch's bins once for samples in `[lo, hi]` and some room around them, so that
  * accepting them does not grow and re-centre the bins sample by sample (each step two new bin
- * arrays). Bins only: every quantile is unchanged (checked at load with {@link REUSE_SKETCHES}).
+ * arrays). Bins only: every quantile is unchanged (checked at load with {@link sketchLayoutHolds}).
  */
 function presize(
   s: LogCollapsingLowestDenseDDSketch,
@@ -746,16 +765,6 @@ function presize(
   st.maxKey = first + st.bins.length - 1;
 }
 
-/** A window sketch no histogram holds any more: its bins go back to their slab. */
-function dropSketch(s: LogCollapsingLowestDenseDDSketch): void {
-  const st = s.store as unknown as StoreFields;
-  if (slabOf(st.bins) === undefined) return;
-  release(st.bins);
-  st.bins = []; // never the slab's again, whatever still holds the sketch
-  st.minKey = Infinity;
-  st.maxKey = -Infinity;
-}
-
 /**
  * Lays a sketch's bins out anew, once, so that they take `v`, with the same room beyond it as
  * {@link presize} leaves (issue 6). The library extends a store a chunk of keys at a time when a
@@ -763,7 +772,7 @@ function dropSketch(s: LogCollapsingLowestDenseDDSketch): void {
  * ones; while a busy histogram's slice met its tail latencies those arrays were ~40% of what
  * outlived young collections under 1000-service load. Called only for a sample outside the
  * sketch's `[min, max]` (rare once a slice has seen its range). Bins only: every quantile is
- * unchanged (checked at load with {@link REUSE_SKETCHES}); a collapsed store, an empty one and a
+ * unchanged (checked at load with {@link sketchLayoutHolds}); a collapsed store, an empty one and a
  * range past {@link BIN_LIMIT} are left to the library. Package-internal (exported for its test).
  */
 export function widen(s: LogCollapsingLowestDenseDDSketch, v: number): void {
@@ -827,11 +836,97 @@ export function newSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
 }
 
 /**
- * Whether window sketches are reused across slices: {@link resetSketch} was checked once, at load,
- * to give a sketch that answers as a new one, on samples that make the reused store extend both
- * ways and re-centre. Package-internal (exported for its test).
+ * One sketch per accuracy that every window sketch of this module is mounted on in turn (issue 6).
+ * A histogram keeps its window sketch as numbers in its {@link HotArena} slot (`K_COUNT` …
+ * `K_COLLAPSED`) and its bins; to take samples, freeze, empty or be read, those are copied into
+ * this sketch ({@link mount}) and back ({@link unmount}). A sketch object of its own per
+ * histogram was the sketch, its store and five boxed doubles, ~0.25 KiB each: with 1000 services
+ * × 10 endpoints, 14 000 of them. The mount is one copy of ten numbers per {@link PENDING}
+ * samples, from the slot the samples were buffered in.
  */
-export const REUSE_SKETCHES: boolean = (() => {
+const workers = new Map<number, LogCollapsingLowestDenseDDSketch>();
+
+/** The sketch {@link mount} uses for `accuracy`. */
+function workerSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
+  let s = workers.get(accuracy);
+  if (s === undefined) workers.set(accuracy, s = newSketch(accuracy));
+  return s;
+}
+
+/** What an unmounted worker holds as bins (never written: nothing is added to it unmounted). */
+const UNMOUNTED: number[] = Object.freeze([]) as unknown as number[];
+
+/** Writes an empty window sketch's numbers into `hot` at `o` (its bins: a new plain list). */
+function emptyNumbers(hot: Float64Array, o: number): void {
+  hot.fill(0, o + K_COUNT, o + K_COLLAPSED + 1);
+  hot[o + K_MIN] = hot[o + K_MINKEY] = Infinity;
+  hot[o + K_MAX] = hot[o + K_MAXKEY] = -Infinity;
+}
+
+/**
+ * `w` (a worker, see {@link workers}) made the window sketch whose numbers are in `hot` at `o`
+ * and whose bins are `bins`. Package-internal (exported for its test).
+ */
+export function mount(
+  w: LogCollapsingLowestDenseDDSketch,
+  hot: Float64Array,
+  o: number,
+  bins: Bins,
+): LogCollapsingLowestDenseDDSketch {
+  const st = w.store as unknown as StoreFields;
+  st.bins = bins;
+  // Small integers as such: a field that once took a double stays one for every sketch.
+  st.count = smi(hot[o + K_SCOUNT] as number);
+  st.offset = smi(hot[o + K_OFFSET] as number);
+  st.minKey = hot[o + K_MINKEY] as number;
+  st.maxKey = hot[o + K_MAXKEY] as number;
+  st.isCollapsed = hot[o + K_COLLAPSED] !== 0;
+  w.count = smi(hot[o + K_COUNT] as number);
+  w.zeroCount = smi(hot[o + K_ZEROS] as number);
+  w.sum = hot[o + K_SUM] as number;
+  w.min = hot[o + K_MIN] as number;
+  w.max = hot[o + K_MAX] as number;
+  return w;
+}
+
+/**
+ * Writes the numbers of the sketch mounted on `w` back into `hot` at `o` (unless `save` is false:
+ * it was only read) and empties `w`; returns its bins (the library, `widen`, `roomFor` and
+ * `resetStore` may have replaced them). Package-internal (exported for its test).
+ */
+export function unmount(
+  w: LogCollapsingLowestDenseDDSketch,
+  hot: Float64Array,
+  o: number,
+  save = true,
+): Bins {
+  const st = w.store as unknown as StoreFields;
+  const bins = st.bins;
+  st.bins = UNMOUNTED;
+  if (save) {
+    hot[o + K_SCOUNT] = st.count;
+    hot[o + K_OFFSET] = st.offset;
+    hot[o + K_MINKEY] = st.minKey;
+    hot[o + K_MAXKEY] = st.maxKey;
+    hot[o + K_COLLAPSED] = st.isCollapsed ? 1 : 0;
+    hot[o + K_COUNT] = w.count;
+    hot[o + K_ZEROS] = w.zeroCount;
+    hot[o + K_SUM] = w.sum;
+    hot[o + K_MIN] = w.min;
+    hot[o + K_MAX] = w.max;
+  }
+  return bins;
+}
+
+/**
+ * Whether the library's sketches are what this module's window sketches rely on: checked once,
+ * at load, on samples that make a store extend both ways, re-centre, widen its typed bins and be
+ * trimmed. A reused sketch ({@link resetSketch}) answers as a new one, as do typed bins laid out
+ * by {@link presize} and {@link widen}, a frozen copy ({@link freeze}, {@link addFrozen}) and a
+ * sketch that lives as numbers between samples ({@link mount}, {@link unmount}: every field of
+ * its state is one of those numbers). Package-internal (exported for its test).
+ */
+export function sketchLayoutHolds(): boolean {
   try {
     const before = [3.1, 0.4, 12, 0.05, 250, 0, 7.5];
     const after = [0.2, 900, 1.7, 0, 0.01, 45, 45, 3000, 0.3];
@@ -851,12 +946,33 @@ export const REUSE_SKETCHES: boolean = (() => {
     }
     presize(sized, 1, 2);
     if (!((sized.store as unknown as StoreFields).bins instanceof Uint8Array)) return false;
-    for (const v of before) put(sized, v, true);
+    for (const v of before) put(sized, v);
     resetSketch(sized);
+    // The same as numbers and bins, mounted on a sketch that holds another in between.
+    const hot = new Float64Array(HOT_STRIDE);
+    emptyNumbers(hot, 0);
+    const w = newSketch(0.01), other = newSketch(0.01);
+    let bins: Bins = [];
+    presize(mount(w, hot, 0, bins), 1, 2);
+    bins = unmount(w, hot, 0);
+    const hot2 = new Float64Array(HOT_STRIDE);
+    emptyNumbers(hot2, 0);
+    let bins2: Bins = [];
+    for (const v of before) {
+      put(mount(w, hot, 0, bins), v);
+      bins = unmount(w, hot, 0);
+      // Another sketch mounted in between: nothing of it may leak into the next mount.
+      put(mount(w, hot2, 0, bins2), 100 * v + 1);
+      bins2 = unmount(w, hot2, 0);
+    }
+    resetSketch(mount(w, hot, 0, bins));
+    bins = unmount(w, hot, 0);
     const fresh = newSketch(0.01);
     for (const v of after) {
       reused.accept(v);
-      put(sized, v, true);
+      put(sized, v);
+      put(mount(w, hot, 0, bins), v);
+      bins = unmount(w, hot, 0);
       fresh.accept(v);
     }
     const b = sketchSnapshot(fresh);
@@ -865,12 +981,14 @@ export const REUSE_SKETCHES: boolean = (() => {
     // A frozen copy added into an empty sketch answers as the sketch it was frozen from.
     const thawed = newSketch(0.01);
     addFrozen(thawed, freeze(sized));
+    addSketch(other, mount(w, hot, 0, bins));
+    unmount(w, hot, 0, false);
     return same(sketchSnapshot(reused)) && same(sketchSnapshot(sized)) &&
-      same(sketchSnapshot(thawed));
+      same(sketchSnapshot(thawed)) && same(sketchSnapshot(other));
   } catch {
     return false;
   }
-})();
+}
 
 /** One scratch sketch per accuracy, emptied and refilled by every snapshot (see `snapshot`). */
 const scratches = new Map<number, LogCollapsingLowestDenseDDSketch>();
@@ -942,11 +1060,12 @@ const SPARSE_BUCKETS = 3;
  * are allocated on the first sample, and the default bounds are shared. A slice keeps its first
  * {@link RAW_SAMPLES} samples as a plain list and builds its sketch from them, in arrival order,
  * when one more arrives; a snapshot counts a list's samples as that sketch would (`addSamples`),
- * so every result is what the sketch would have given. A sketch holding a few latencies costs
- * ~1.3 KiB (store, bins, mapping), a list of them ~0.1 KiB: with 1000 services bound, most
- * histograms (per service, client, endpoint) hold a few samples per slice (issue 6). A busy one
- * keeps one more sketch, the last expired slice's, emptied for reuse (see {@link resetSketch}), and
- * a slice list grows in place (one growth to 17 slots) rather than by a new list per sample.
+ * so every result is what the sketch would have given. A list of a few latencies is ~0.1 KiB:
+ * with 1000 services bound, most histograms (per service, client, endpoint) hold a few samples
+ * per slice (issue 6). A busy one has one window sketch, its numbers in the arena slot and its
+ * bins in `#bins` ({@link mount}): the current slice's, or, once that slice ended and its counts
+ * were frozen, emptied for the next (see {@link resetSketch}). A slice list grows in place (one
+ * growth to 17 slots) rather than by a new list per sample.
  *
  * Before the ring exists, the window's first {@link RAW_SAMPLES} samples are one flat list of
  * `[epoch, ms, …]` (the slice a sample fell in and its value); the ring of per-slice lists is
@@ -962,13 +1081,14 @@ class SlidingHistogram implements Histogram {
   // object's first cache line or two (issue 6).
   /**
    * Its slot of the registry's {@link HotArena} (from `#off`; see `HOT_NEXT`, `HOT_SUM`,
-   * `HOT_PEND`), or an array of its own (a histogram made alone, or detached).
+   * `HOT_PEND`, `K_COUNT`), or an array of its own (a histogram made alone, or detached).
    */
   #hot: Float64Array;
   #off: number;
   /**
    * Whether samples are buffered (in the slot, from `HOT_PEND`; the first {@link #npend} are
    * pending, all of the current slice): from the histogram's first sketch (see {@link PENDING}).
+   * While it is, the histogram has a window sketch (`#bins` is not null).
    */
   #buffering = false;
   #npend = 0;
@@ -989,10 +1109,11 @@ class SlidingHistogram implements Histogram {
    */
   #buckets: number[] | null = null;
   /**
-   * A sketch of an expired slice, emptied for the next slice that needs one (see
-   * {@link resetSketch}); dropped when the whole window goes idle.
+   * The bins of the window sketch (its numbers are in the slot, from `K_COUNT`): the current
+   * slice's when its ring slot is {@link LIVE}, else emptied for the next slice that needs one;
+   * null while the histogram has none (dropped when the whole window goes idle).
    */
-  #spare: LogCollapsingLowestDenseDDSketch | null = null;
+  #bins: Bins | null = null;
   /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
   #epoch = 0;
 
@@ -1019,14 +1140,10 @@ class SlidingHistogram implements Histogram {
   detach(): void {
     if (!this.#pooled) return;
     // Bins of their own: this histogram may go on taking samples, and its slab slots go back.
-    for (const sk of [this.#spare, ...this.#sketches()]) {
-      if (sk === null) continue;
-      const st = sk.store as unknown as StoreFields;
-      if (slabOf(st.bins) !== undefined) {
-        const from = st.bins;
-        st.bins = (from as Uint8Array).slice();
-        release(from);
-      }
+    const bins = this.#bins;
+    if (bins !== null && slabOf(bins) !== undefined) {
+      this.#bins = (bins as Uint8Array).slice();
+      release(bins);
     }
     const own = this.#hot.slice(this.#off, this.#off + HOT_STRIDE);
     this.#cfg.arena.give(this.#hot, this.#off);
@@ -1052,23 +1169,47 @@ class SlidingHistogram implements Histogram {
     }
   }
 
-  /** Places the pending samples, in arrival order, in the current slice and the `le` counts. */
+  /** The window sketch, mounted on the worker (see {@link mount}); `#unmount` it after. */
+  #mount(): LogCollapsingLowestDenseDDSketch {
+    return mount(this.#cfg.worker, this.#hot, this.#off, this.#bins!);
+  }
+
+  /** Ends a {@link #mount}: the numbers back into the slot (unless only read), the bins kept. */
+  #unmount(save = true): void {
+    this.#bins = unmount(this.#cfg.worker, this.#hot, this.#off, save);
+  }
+
+  /**
+   * Places the pending samples, in arrival order, in the window sketch (the current slice's
+   * from now on) and the `le` counts: one mount for all of them.
+   */
   #flush(): void {
     const n = this.#npend;
     if (n === 0) return;
     this.#npend = 0;
     const hot = this.#hot, from = this.#off + HOT_PEND;
-    for (let i = 0; i < n; i++) this.#place(hot[from + i] as number);
+    const w = this.#mount();
+    for (let i = 0; i < n; i++) {
+      const ms = hot[from + i] as number;
+      put(w, ms);
+      this.#count(ms);
+    }
+    this.#unmount();
+    (this.#ring as Slice[])[this.#epoch % this.#cfg.slices] = LIVE;
   }
 
   /** One sample into the current slice and the lifetime `le` counts. */
   #place(ms: number): void {
-    const cfg = this.#cfg;
     const r = this.#ring;
     if (r === null) this.#ring = [this.#epoch, ms];
     else if (typeof r[0] === "number") this.#addFlat(r as number[], ms);
     else this.#addRing(r as Slice[], ms);
-    const b = cfg.bounds;
+    this.#count(ms);
+  }
+
+  /** One sample into the lifetime `le` counts. */
+  #count(ms: number): void {
+    const b = this.#cfg.bounds;
     let i = 0;
     while (i < b.length && ms > (b[i] as number)) i++;
     const counts = this.#buckets;
@@ -1093,56 +1234,46 @@ class SlidingHistogram implements Histogram {
   #addRing(ring: Slice[], ms: number): void {
     const cur = this.#epoch % this.#cfg.slices;
     const slice = ring[cur];
-    if (slice === null || slice === undefined) {
-      // A histogram that filled a sketch last slice will likely fill this one: start with it.
-      const spare = this.#spare;
-      if (spare === null) ring[cur] = [ms];
-      else {
-        this.#spare = null;
-        put(spare, ms, REUSE_SKETCHES);
-        ring[cur] = spare;
-      }
-    } else if (!Array.isArray(slice)) {
-      // A sketch: the current slice is never frozen (`#rotate` freezes the slice that ends, and
-      // the slot the ring moves to starts empty).
-      put(slice as LogCollapsingLowestDenseDDSketch, ms, REUSE_SKETCHES);
+    if (slice === LIVE || ((slice === null || slice === undefined) && this.#bins !== null)) {
+      // The window sketch: the current slice's, or emptied and waiting for it (a histogram that
+      // filled a sketch last slice will likely fill this one: start with it).
+      put(this.#mount(), ms);
+      this.#unmount();
+      ring[cur] = LIVE;
+    } else if (slice === null || slice === undefined) ring[cur] = [ms];
+    else if (!Array.isArray(slice)) {
+      throw new Error("a frozen slice in the current slot"); // `#rotate` moves off it first
     } else if (slice.length < RAW_SAMPLES) {
       // In place: the list's one growth (1 → 17 slots) holds every sample the slice keeps as a
       // list. A new exact-length list per sample (`concat`) outlived young collections, being
       // referenced from the ring (issue 6).
       slice.push(ms);
     } else {
-      let sk = this.#spare;
-      this.#spare = null;
-      if (sk === null) {
-        sk = this.#sketch();
-        if (REUSE_SKETCHES) {
-          let lo = ms, hi = ms;
-          for (const v of slice) {
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-          }
-          // Room for the range the slice before took too (the window's second slice has no
-          // expired sketch to reuse yet): its tail would otherwise widen the bins a few keys at
-          // a time, each step two new arrays that outlive young collections (issue 6).
-          const prev = ring[(cur + this.#cfg.slices - 1) % this.#cfg.slices];
-          if (prev && !Array.isArray(prev)) {
-            // A sketch (the ring's only sketch is the current slice's: never here) or frozen.
-            const pmin = prev instanceof LogCollapsingLowestDenseDDSketch
-              ? prev.min
-              : frozenMin(prev);
-            const pmax = prev instanceof LogCollapsingLowestDenseDDSketch
-              ? prev.max
-              : frozenMax(prev);
-            if (pmin < lo) lo = pmin;
-            if (pmax > hi) hi = pmax;
-          }
-          presize(sk, lo, hi, this.#pooled ? this.#cfg.slab : null);
-        }
+      // The histogram's first window sketch (a histogram that has one starts every slice with
+      // it, above), sized for these samples.
+      if (this.#bins !== null) release(this.#bins); // (none: it would have started the slice)
+      this.#bins = [];
+      emptyNumbers(this.#hot, this.#off);
+      let lo = ms, hi = ms;
+      for (const v of slice) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
-      for (const v of slice) put(sk, v, REUSE_SKETCHES);
-      put(sk, ms, REUSE_SKETCHES);
-      ring[cur] = sk;
+      // Room for the range the slice before took too (the window's second slice has no
+      // expired sketch to reuse yet): its tail would otherwise widen the bins a few keys at
+      // a time, each step two new arrays that outlive young collections (issue 6).
+      const prev = ring[(cur + this.#cfg.slices - 1) % this.#cfg.slices];
+      if (typeof prev === "string" || prev instanceof FrozenSlice) {
+        const pmin = frozenMin(prev), pmax = frozenMax(prev);
+        if (pmin < lo) lo = pmin;
+        if (pmax > hi) hi = pmax;
+      }
+      const w = this.#mount();
+      presize(w, lo, hi, this.#pooled ? this.#cfg.slab : null);
+      for (const v of slice) put(w, v);
+      put(w, ms);
+      this.#unmount();
+      ring[cur] = LIVE;
       // A histogram busy enough for a sketch buffers its samples from now on (see PENDING).
       this.#buffering = true;
     }
@@ -1176,8 +1307,7 @@ class SlidingHistogram implements Histogram {
   snapshot(): HistogramSnapshot {
     // Into the shared scratch sketch, emptied first: a render of every histogram (metrics.json,
     // Prometheus, the dashboard's summary) then allocates no sketch per histogram (issue 6).
-    const scratch = REUSE_SKETCHES ? scratchSketch(this.#cfg.accuracy) : null;
-    return sketchSnapshot(this.#merged(scratch));
+    return sketchSnapshot(this.#merged(scratchSketch(this.#cfg.accuracy)));
   }
 
   /** See {@link histogramState}. */
@@ -1239,7 +1369,8 @@ class SlidingHistogram implements Histogram {
     let m: LogCollapsingLowestDenseDDSketch | null = null;
     for (const s of this.#slices()) {
       if (s === null) continue;
-      if (Array.isArray(s) ? s.length === 0 : typeof s !== "string" && s.count === 0) continue;
+      if (Array.isArray(s) && s.length === 0) continue;
+      if (s === LIVE && this.#hot[this.#off + K_COUNT] === 0) continue;
       if (m === null) {
         if (into === null) m = this.#sketch();
         else {
@@ -1248,19 +1379,12 @@ class SlidingHistogram implements Histogram {
         }
       }
       if (Array.isArray(s)) addSamples(m, s);
-      else if (typeof s === "string" || s instanceof FrozenSlice) addFrozen(m, s);
-      else addSketch(m, s);
+      else if (s === LIVE) {
+        addSketch(m, this.#mount());
+        this.#unmount(false);
+      } else addFrozen(m, s);
     }
     return m;
-  }
-
-  /** The sketches in the ring (the current slice's, if it has one). */
-  #sketches(): LogCollapsingLowestDenseDDSketch[] {
-    const r = this.#ring;
-    if (r === null || typeof r[0] === "number") return [];
-    return (r as Slice[]).filter((x): x is LogCollapsingLowestDenseDDSketch =>
-      x instanceof LogCollapsingLowestDenseDDSketch
-    );
   }
 
   /** The window's slices in ring order (from the flat list: new per-slice lists). */
@@ -1293,30 +1417,34 @@ class SlidingHistogram implements Histogram {
     const r = this.#ring;
     if (r !== null && typeof r[0] !== "number") {
       const ring = r as Slice[];
-      // The ending slice's sketch (only the current slice has one): frozen in its slot while
-      // the slice stays in the window, then emptied to take the next slice that needs a sketch
-      // (see `Frozen`). Every other slot holds a list or a frozen slice.
-      const cur = this.#epoch % n, ending = ring[cur];
-      if (
-        REUSE_SKETCHES && ending instanceof LogCollapsingLowestDenseDDSketch
-      ) {
-        ring[cur] = steps < n ? freeze(ending) : null;
-        if (this.#spare === null) {
-          resetSketch(ending);
-          this.#spare = ending;
-        } else dropSketch(ending);
+      // The ending slice's window sketch: its counts frozen in its slot while the slice stays in
+      // the window (see `Frozen`), the sketch emptied to take the next slice that needs one.
+      // Every other slot holds a list or a frozen slice.
+      const cur = this.#epoch % n;
+      if (ring[cur] === LIVE) {
+        const w = this.#mount();
+        ring[cur] = steps < n ? freeze(w) : null;
+        resetSketch(w);
+        this.#unmount();
       }
       for (let k = 1; k <= Math.min(steps, n); k++) ring[(this.#epoch + k) % n] = null;
     }
     if (steps >= n) {
-      // Every slice left the window: nothing to keep, not even a spare sketch or the buffer
-      // (flushed before any rotation).
+      // Every slice left the window: nothing to keep, not even the sketch or the buffer (flushed
+      // before any rotation). Its bins go back to their slab.
       this.#ring = null;
-      if (this.#spare !== null) dropSketch(this.#spare);
-      this.#spare = null;
+      if (this.#bins !== null) release(this.#bins);
+      this.#bins = null;
       this.#buffering = false;
     }
     this.#epoch += steps;
     hot[next] = (hot[next] as number) + steps * sliceMs;
   }
+}
+
+if (!sketchLayoutHolds()) {
+  throw new Error(
+    "@datadog/sketches-js: its sketches are not what telemetry/metrics/histogram.ts relies on " +
+      "(written for 2.1.1, the version package.json pins)",
+  );
 }
