@@ -171,12 +171,12 @@ const RAW_SAMPLES = 16;
  * touches the ring, the slice's sketch, its bins and the `le` counts: with 1000 active services,
  * whose histograms do not stay in the CPU's caches between two of their samples, those were the
  * largest per-request cost that grew with the number of services. The buffer is in the
- * histogram's {@link HotArena} slot; placing 12 samples at once touches the rest once. Readers
+ * histogram's {@link HotArena} slot; placing 11 samples at once touches the rest once. Readers
  * (snapshot, state, buckets) and the ring's rotation place the pending samples first, so every
  * result is as if each had been placed on arrival; the lifetime count and sum are updated on
  * arrival.
  */
-const PENDING = 12;
+const PENDING = 11;
 
 /**
  * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, pending samples…,
@@ -197,6 +197,12 @@ const HOT_PEND = 2;
 const K_COUNT = HOT_PEND + PENDING, K_ZEROS = K_COUNT + 1, K_SUM = K_COUNT + 2;
 const K_MIN = K_COUNT + 3, K_MAX = K_COUNT + 4, K_SCOUNT = K_COUNT + 5, K_OFFSET = K_COUNT + 6;
 const K_MINKEY = K_COUNT + 7, K_MAXKEY = K_COUNT + 8, K_COLLAPSED = K_COUNT + 9;
+/**
+ * Where, in the slot, the place of the sketch's bins in their slab chunk is, when they are slab
+ * bins (`byteOffset × 65536 + length`; the histogram's `#bins` is then the chunk): -1 when
+ * `#bins` are bins of their own.
+ */
+const K_BINS = K_COUNT + 10;
 
 /**
  * The numbers every sample of a registry's histograms reads or writes, `HOT_STRIDE` doubles per
@@ -420,32 +426,40 @@ const slabOfChunk = new WeakMap<ArrayBufferLike, BinSlab>();
 /**
  * 8-bit window-sketch bins of a registry's histograms, carved out of shared 64 KiB chunks
  * (issue 6). A typed array of its own costs an `ArrayBuffer` object (~0.1 KiB), a backing store
- * and V8's bookkeeping of it, more than the ~0.2 KiB of counts an endpoint's sketch holds; a view
- * of a chunk costs only itself. Bins are rounded up to {@link SLAB_STEP} keys; bins a sketch no
- * longer uses (replaced, or the sketch dropped) go back to a free list of their size and are
- * zeroed when taken again. A histogram the registry drops copies its bins out first (see
- * {@link detachHistogram}); a registry's slab goes with it. Package-internal.
+ * and V8's bookkeeping of it, more than the ~0.2 KiB of counts an endpoint's sketch holds. A
+ * histogram keeps its slab bins as their chunk and place (see `K_BINS`) and makes a view of them
+ * only while its sketch is mounted; the slab keeps free bins as places too. Bins are rounded up
+ * to {@link SLAB_STEP} keys; bins a sketch no longer uses (replaced, or the sketch dropped) go
+ * back to a free list of their size and are zeroed when taken again. A histogram the registry
+ * drops copies its bins out first (see {@link detachHistogram}); a registry's slab goes with it.
+ * Package-internal.
  */
 export class BinSlab {
   #chunk: ArrayBuffer | null = null;
   #used = 0;
-  /** Free bins by length. */
-  readonly #free = new Map<number, Uint8Array[]>();
-  /** Bins on a free list (a second `give` of them is a no-op). */
-  readonly #isFree = new WeakSet<Uint8Array>();
+  /** Every chunk, in order: a free place is `index * SLAB_CHUNK + byte offset`. */
+  readonly #chunks: ArrayBuffer[] = [];
+  readonly #indexOf = new WeakMap<ArrayBuffer, number>();
+  /** Free places by length in keys. */
+  readonly #free = new Map<number, number[]>();
+  /** Places on a free list (a second `give` of the same bins is a no-op). */
+  readonly #isFree = new Set<number>();
 
   /** Zeroed bins of at least `n` keys (a multiple of {@link SLAB_STEP}). */
   take(n: number): Uint8Array {
     const size = Math.ceil(n / SLAB_STEP) * SLAB_STEP;
-    const reused = this.#free.get(size)?.pop();
-    if (reused !== undefined) {
-      this.#isFree.delete(reused);
-      return reused.fill(0);
+    const place = this.#free.get(size)?.pop();
+    if (place !== undefined) {
+      this.#isFree.delete(place);
+      const chunk = this.#chunks[Math.floor(place / SLAB_CHUNK)]!;
+      return new Uint8Array(chunk, place % SLAB_CHUNK, size).fill(0);
     }
     let c = this.#chunk;
     if (c === null || this.#used + size > SLAB_CHUNK) {
       this.#chunk = c = new ArrayBuffer(SLAB_CHUNK);
       slabOfChunk.set(c, this);
+      this.#indexOf.set(c, this.#chunks.length);
+      this.#chunks.push(c);
       this.#used = 0;
     }
     const bins = new Uint8Array(c, this.#used, size);
@@ -453,13 +467,16 @@ export class BinSlab {
     return bins;
   }
 
-  /** Takes back bins {@link take} gave, for the next that needs as many. */
+  /** Takes back bins {@link take} gave (any view of them), for the next that needs as many. */
   give(bins: Uint8Array): void {
-    if (this.#isFree.has(bins)) return;
-    this.#isFree.add(bins);
+    const index = this.#indexOf.get(bins.buffer as ArrayBuffer);
+    if (index === undefined) return;
+    const place = index * SLAB_CHUNK + bins.byteOffset;
+    if (this.#isFree.has(place)) return;
+    this.#isFree.add(place);
     let list = this.#free.get(bins.length);
     if (list === undefined) this.#free.set(bins.length, list = []);
-    list.push(bins);
+    list.push(place);
   }
 }
 
@@ -1109,11 +1126,12 @@ class SlidingHistogram implements Histogram {
    */
   #buckets: number[] | null = null;
   /**
-   * The bins of the window sketch (its numbers are in the slot, from `K_COUNT`): the current
-   * slice's when its ring slot is {@link LIVE}, else emptied for the next slice that needs one;
-   * null while the histogram has none (dropped when the whole window goes idle).
+   * The bins of the window sketch (its numbers are in the slot, from `K_COUNT`), or their slab
+   * chunk (`K_BINS` says where in it): the current slice's when its ring slot is {@link LIVE},
+   * else emptied for the next slice that needs one; null while the histogram has none (dropped
+   * when the whole window goes idle).
    */
-  #bins: Bins | null = null;
+  #bins: Bins | ArrayBuffer | null = null;
   /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
   #epoch = 0;
 
@@ -1140,9 +1158,10 @@ class SlidingHistogram implements Histogram {
   detach(): void {
     if (!this.#pooled) return;
     // Bins of their own: this histogram may go on taking samples, and its slab slots go back.
-    const bins = this.#bins;
-    if (bins !== null && slabOf(bins) !== undefined) {
+    if (this.#bins !== null && this.#hot[this.#off + K_BINS]! >= 0) {
+      const bins = this.#view();
       this.#bins = (bins as Uint8Array).slice();
+      this.#hot[this.#off + K_BINS] = -1;
       release(bins);
     }
     const own = this.#hot.slice(this.#off, this.#off + HOT_STRIDE);
@@ -1169,14 +1188,31 @@ class SlidingHistogram implements Histogram {
     }
   }
 
-  /** The window sketch, mounted on the worker (see {@link mount}); `#unmount` it after. */
-  #mount(): LogCollapsingLowestDenseDDSketch {
-    return mount(this.#cfg.worker, this.#hot, this.#off, this.#bins!);
+  /** The window sketch's bins (a new view of them, for slab bins). */
+  #view(): Bins {
+    const place = this.#hot[this.#off + K_BINS]!;
+    if (!(place >= 0)) return this.#bins as Bins;
+    return new Uint8Array(this.#bins as ArrayBuffer, Math.floor(place / 65536), place % 65536);
   }
 
-  /** Ends a {@link #mount}: the numbers back into the slot (unless only read), the bins kept. */
+  /** The window sketch, mounted on the worker (see {@link mount}); `#unmount` it after. */
+  #mount(): LogCollapsingLowestDenseDDSketch {
+    return mount(this.#cfg.worker, this.#hot, this.#off, this.#view());
+  }
+
+  /**
+   * Ends a {@link #mount}: the numbers back into the slot (unless only read), the bins kept (slab
+   * bins as their chunk and place: a view of each histogram's bins was ~0.1 KiB).
+   */
   #unmount(save = true): void {
-    this.#bins = unmount(this.#cfg.worker, this.#hot, this.#off, save);
+    const bins = unmount(this.#cfg.worker, this.#hot, this.#off, save);
+    if (bins instanceof Uint8Array && slabOf(bins) !== undefined) {
+      this.#bins = bins.buffer as ArrayBuffer;
+      this.#hot[this.#off + K_BINS] = bins.byteOffset * 65536 + bins.length;
+    } else {
+      this.#bins = bins;
+      this.#hot[this.#off + K_BINS] = -1;
+    }
   }
 
   /**
@@ -1251,9 +1287,10 @@ class SlidingHistogram implements Histogram {
     } else {
       // The histogram's first window sketch (a histogram that has one starts every slice with
       // it, above), sized for these samples.
-      if (this.#bins !== null) release(this.#bins); // (none: it would have started the slice)
+      if (this.#bins !== null) release(this.#view()); // (none: it would have started the slice)
       this.#bins = [];
       emptyNumbers(this.#hot, this.#off);
+      this.#hot[this.#off + K_BINS] = -1;
       let lo = ms, hi = ms;
       for (const v of slice) {
         if (v < lo) lo = v;
@@ -1433,7 +1470,7 @@ class SlidingHistogram implements Histogram {
       // Every slice left the window: nothing to keep, not even the sketch or the buffer (flushed
       // before any rotation). Its bins go back to their slab.
       this.#ring = null;
-      if (this.#bins !== null) release(this.#bins);
+      if (this.#bins !== null) release(this.#view());
       this.#bins = null;
       this.#buffering = false;
     }

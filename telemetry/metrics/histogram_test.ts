@@ -563,10 +563,15 @@ Deno.test("BinSlab reuses bins given back, zeroed, and ignores a second give", (
   a[5] = 9;
   slab.give(a);
   slab.give(a); // no-op: it must not be handed out twice
+  slab.give(new Uint8Array(a.buffer, a.byteOffset, a.length)); // nor through another view
   const b = slab.take(90), c = slab.take(90);
-  assert(b === a && c !== a, "the freed bins once, then new ones");
+  const same = (x: Uint8Array, y: Uint8Array) =>
+    x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.length === y.length;
+  assert(same(b, a) && !same(c, a), "the freed bins once, then new ones");
   assertEquals(b[5], 0);
   assert(b.buffer === c.buffer, "carved from one chunk");
+  slab.give(new Uint8Array(96)); // not the slab's: ignored
+  assert(slab.take(96).buffer === a.buffer, "only the slab's own bins are taken back");
 });
 
 Deno.test("registry histograms on a shared bin slab answer as histograms of their own", () => {
