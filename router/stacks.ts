@@ -54,6 +54,7 @@ import { rewriteHost } from "./http/rewrite_host.ts";
 import { setField } from "./http/response_fields.ts";
 import {
   accrualPolicyFactory,
+  accrualSpec,
   backoffFromConfig,
   classificationLabel,
   classifierFor,
@@ -61,7 +62,7 @@ import {
   concurrencyLimit,
   constantBackoff,
   DEFAULT_MAX_RETRIES_PER_REQUEST,
-  failureAccrual,
+  failureAccrualWith,
   hostConnectionPool,
   requestTimeout,
   type RequeuePolicy,
@@ -619,6 +620,16 @@ export function createStacks(deps: StackDeps): StackFactory {
       revivals.incr();
       deps.log.info("endpoint revived", { client: id, endpoint: n.id });
     };
+    const accrualShared = accrual
+      ? accrualSpec({
+        clock,
+        classifier: defaultClassifier,
+        classifierOf: ctxClassifier,
+        onMarkedDead,
+        onRevived,
+        onProbe,
+      })
+      : undefined;
     // Linkerd's DiagnosticTracer, at the endpoint level: one filter for the client's endpoints,
     // which names the endpoint the balancer picked for the attempt (`ctx.endpoint`; issue 6: a
     // filter, a closure and an info object per endpoint were ~0.2 KiB each).
@@ -726,15 +737,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA : GAUGES);
         return withFailFast(gauges, a, epScope);
       }
-      const node = failureAccrual(gauges, {
-        policy: accrual(),
-        clock,
-        classifier: defaultClassifier,
-        classifierOf: ctxClassifier,
-        onMarkedDead,
-        onRevived,
-        onProbe,
-      });
+      const node = failureAccrualWith(gauges, accrual(), accrualShared!);
       gauges.accrual = node;
       computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA_ACCRUAL : GAUGES_ACCRUAL);
       return withFailFast(node, a, epScope);
