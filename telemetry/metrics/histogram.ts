@@ -180,9 +180,9 @@ const PENDING = 11;
 
 /**
  * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, pending samples…,
- * its window sketch's numbers…]` (192 bytes: three cache lines).
+ * its window sketch's numbers…, its lifetime `le` counts…]` (256 bytes: four cache lines).
  */
-const HOT_STRIDE = 24;
+const HOT_STRIDE = 32;
 /** Where, in a histogram's {@link HotArena} slot, the slice ends (`clock.mono()` time). */
 const HOT_NEXT = 0;
 /** Where, in the slot, the sum of samples since creation is. */
@@ -203,6 +203,24 @@ const K_MINKEY = K_COUNT + 7, K_MAXKEY = K_COUNT + 8, K_COLLAPSED = K_COUNT + 9;
  * `#bins` are bins of their own.
  */
 const K_BINS = K_COUNT + 10;
+/**
+ * Where, in the slot, the lifetime counts per `le` bucket start: the last 8 doubles are
+ * {@link LE_SLOTS} 32-bit counts (read through a `Uint32Array` of the slot's chunk, see
+ * {@link countsView}).
+ */
+const HOT_LE = K_BINS + 1;
+/** `le` counts a slot holds (buckets and `+Inf`); more bounds keep a list of their own. */
+const LE_SLOTS = 2 * (HOT_STRIDE - HOT_LE);
+
+/** The `Uint32Array` over each arena chunk (or own slot), for its `le` counts. */
+const countViews = new WeakMap<Float64Array, Uint32Array>();
+
+/** The `Uint32Array` over `hot`'s buffer, made once per chunk. */
+function countsView(hot: Float64Array): Uint32Array {
+  let v = countViews.get(hot);
+  if (v === undefined) countViews.set(hot, v = new Uint32Array(hot.buffer));
+  return v;
+}
 
 /**
  * The numbers every sample of a registry's histograms reads or writes, `HOT_STRIDE` doubles per
@@ -210,16 +228,16 @@ const K_BINS = K_COUNT + 10;
  * box per double and, for the pending samples, a list and its elements: three objects, each a
  * cache miss per sample once 1000 services' histograms no longer stay in the CPU's caches
  * between two of their samples (`perf annotate` of `add` put three quarters of its time on
- * them). The window sketch's numbers are there too (see {@link mount}). A slot is three adjacent
- * cache lines of memory outside the JS heap, which the garbage collector neither marks nor
- * moves. A histogram the registry drops moves its numbers into a
+ * them). The window sketch's numbers and the lifetime `le` counts are there too (see
+ * {@link mount}, `HOT_LE`). A slot is four adjacent cache lines of memory outside the JS heap,
+ * which the garbage collector neither marks nor moves. A histogram the registry drops moves its numbers into a
  * private array and gives its slot back for the next one (see {@link detachHistogram}).
  */
 export class HotArena {
   /** The chunk slots are handed out from, and how many of its slots are taken. */
   #chunk: Float64Array | null = null;
   #used = 0;
-  /** Slots in the next chunk: 8, doubling up to 512 (96 KiB). */
+  /** Slots in the next chunk: 8, doubling up to 512 (128 KiB). */
   #next = 8;
   readonly #freeChunks: Float64Array[] = [];
   readonly #freeOffsets: number[] = [];
@@ -754,6 +772,15 @@ export function detachHistogram(h: Histogram): void {
   if (h instanceof SlidingHistogram) h.detach();
 }
 
+/**
+ * Sets a histogram's lifetime count of `le` bucket `i` (`+Inf` is the last), as if that many
+ * samples had landed there (the window and the totals are left alone). Package-internal, for
+ * its test: a count near 2³² is out of a test's reach otherwise.
+ */
+export function seedBucketCount(h: Histogram, i: number, count: number): void {
+  if (h instanceof SlidingHistogram) h.seedBucket(i, count);
+}
+
 /** Keys a new window sketch's bins reach below and above its first samples' keys (~×0.7, ×2). */
 const PRESIZE_BELOW = 16;
 const PRESIZE_ABOVE = 35;
@@ -1068,9 +1095,6 @@ export function addSamples(m: LogCollapsingLowestDenseDDSketch, samples: readonl
   m.max = hi;
 }
 
-/** Distinct `le` buckets a histogram counts as `[-(i + 1), count, …]` pairs before a full list. */
-const SPARSE_BUCKETS = 3;
-
 /**
  * Memory: a histogram costs nothing per slice until a sample lands in it. A ring slot holds
  * samples only while its slice has some (rotation empties the slot), the lifetime `le` counts
@@ -1118,13 +1142,13 @@ class SlidingHistogram implements Histogram {
    */
   #ring: Slice[] | number[] | null = null;
   /**
-   * Lifetime counts per `le` bucket (plus `+Inf`), non-cumulative; null until the first sample.
-   * Sparse while few buckets were hit (`[-(i + 1), count, …]`, at most {@link SPARSE_BUCKETS}
-   * pairs: most histograms of a 1000-service proxy see one or two buckets), then a full list.
-   * Plain arrays of small integers: a Float64Array carries an ArrayBuffer and a backing store
-   * (~0.4 KiB more).
+   * Lifetime counts per `le` bucket (plus `+Inf`), non-cumulative: 32-bit counts in the slot
+   * (this is the `Uint32Array` over its chunk; they start at `2 × (#off + HOT_LE)`), or a list of
+   * their own for more bounds than {@link LE_SLOTS} or once a count reached 2³² − 1. In the
+   * slot they cost no object: a list per histogram was ~0.12 KiB (1.7 MB with 1000 services ×
+   * 10 endpoints; issue 6), and one more cache line away from the rest.
    */
-  #buckets: number[] | null = null;
+  #buckets: Uint32Array | number[];
   /**
    * The bins of the window sketch (its numbers are in the slot, from `K_COUNT`), or their slab
    * chunk (`K_BINS` says where in it): the current slice's when its ring slot is {@link LIVE},
@@ -1147,11 +1171,20 @@ class SlidingHistogram implements Histogram {
     }
     this.#pooled = pooled;
     this.#hot[this.#off + HOT_NEXT] = cfg.clock.mono() + cfg.sliceMs;
+    const n = cfg.bounds.length + 1;
+    this.#buckets = n <= LE_SLOTS ? countsView(this.#hot) : new Array<number>(n).fill(0);
   }
 
   /** Sum of samples since creation. */
   get totalSum(): number {
     return this.#hot[this.#off + HOT_SUM] as number;
+  }
+
+  /** See {@link seedBucketCount}. */
+  seedBucket(i: number, count: number): void {
+    const b = this.#buckets;
+    if (b instanceof Uint32Array) b[2 * (this.#off + HOT_LE) + i] = count;
+    else b[i] = count;
   }
 
   /** See {@link detachHistogram}. */
@@ -1164,10 +1197,12 @@ class SlidingHistogram implements Histogram {
       this.#hot[this.#off + K_BINS] = -1;
       release(bins);
     }
+    // The slot's numbers, `le` counts included, move into an array of its own.
     const own = this.#hot.slice(this.#off, this.#off + HOT_STRIDE);
     this.#cfg.arena.give(this.#hot, this.#off);
     this.#hot = own;
     this.#off = 0;
+    if (this.#buckets instanceof Uint32Array) this.#buckets = countsView(own);
     this.#pooled = false;
   }
 
@@ -1249,20 +1284,15 @@ class SlidingHistogram implements Histogram {
     let i = 0;
     while (i < b.length && ms > (b[i] as number)) i++;
     const counts = this.#buckets;
-    if (counts === null) this.#buckets = [-(i + 1), 1];
-    else if (!((counts[0] as number) < 0)) (counts[i] as number)++;
+    if (!(counts instanceof Uint32Array)) (counts[i] as number)++;
     else {
-      const key = -(i + 1);
-      let k = 0;
-      while (k < counts.length && counts[k] !== key) k += 2;
-      if (k < counts.length) (counts[k + 1] as number)++;
-      // A spread, not `concat`: concat gives a list of small integers another array map than
-      // the literal's, and `add` then met two maps for the same field.
-      else if (counts.length < 2 * SPARSE_BUCKETS) this.#buckets = [...counts, key, 1];
+      const at = 2 * (this.#off + HOT_LE) + i;
+      if (counts[at] !== 0xffffffff) counts[at]!++;
       else {
-        const full = this.#counts();
-        (full[i] as number)++;
-        this.#buckets = full;
+        // 2³² − 1 samples in one bucket: the counts go on in a list of their own.
+        const own = this.#counts();
+        (own[i] as number)++;
+        this.#buckets = own;
       }
     }
   }
@@ -1382,14 +1412,10 @@ class SlidingHistogram implements Histogram {
 
   /** A new full list of the non-cumulative bucket counts. */
   #counts(): number[] {
-    // Built by `push`, so it has the array map of the sparse list (see `add`).
-    const out: number[] = [];
-    for (let i = this.#cfg.bounds.length; i >= 0; i--) out.push(0);
     const b = this.#buckets;
-    if (b === null) return out;
-    if (!((b[0] as number) < 0)) return b.slice();
-    for (let k = 0; k < b.length; k += 2) out[-(b[k] as number) - 1] = b[k + 1] as number;
-    return out;
+    if (!(b instanceof Uint32Array)) return b.slice();
+    const at = 2 * (this.#off + HOT_LE);
+    return Array.from(b.subarray(at, at + this.#cfg.bounds.length + 1));
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   HotArena,
   newSketch,
   resetSketch,
+  seedBucketCount,
   sketchLayoutHolds,
   sketchSnapshot,
   widen,
@@ -519,15 +520,15 @@ Deno.test("window sketches mounted in turn: histograms fed interleaved answer as
   }
 });
 
-Deno.test("HotArena hands out zeroed three-line slots and reuses the ones given back", () => {
+Deno.test("HotArena hands out zeroed four-line slots and reuses the ones given back", () => {
   const arena = new HotArena();
   const a = arena.take(), b = arena.take();
-  assert(a.chunk === b.chunk && b.offset - a.offset === 24, "adjacent slots of one chunk");
-  a.chunk.fill(7, a.offset, a.offset + 24);
+  assert(a.chunk === b.chunk && b.offset - a.offset === 32, "adjacent slots of one chunk");
+  a.chunk.fill(7, a.offset, a.offset + 32);
   arena.give(a.chunk, a.offset);
   const c = arena.take();
   assert(c.chunk === a.chunk && c.offset === a.offset, "the slot given back is taken next");
-  assertEquals([...c.chunk.subarray(c.offset, c.offset + 24)], new Array(24).fill(0));
+  assertEquals([...c.chunk.subarray(c.offset, c.offset + 32)], new Array(32).fill(0));
   for (let i = 0; i < 20; i++) arena.take(); // past the first chunk's 8 slots
 });
 
@@ -554,6 +555,37 @@ Deno.test("a registry's histogram it drops keeps its numbers; its arena slot goe
   other.add(2);
   assertEquals([other.totalCount, other.totalSum, other.snapshot().max], [31, 62, 2]);
   assertEquals([more.totalCount, more.totalSum], [1, 5]);
+});
+
+Deno.test("lifetime le counts: in the arena slot, past 2^32 - 1 in a list, more bounds in a list", () => {
+  const clock = new FakeClock();
+  const registry = createRegistry({ processStats: false, clock });
+  const a = registry.histogram(["rt", "a"], "x"), b = registry.histogram(["rt", "b"], "x");
+  for (const v of [0.5, 3, 3, 7000, 20_000]) a.add(v);
+  b.add(1.5);
+  // Cumulative, le inclusive: 1, 2, 5, 10, …, 5000, 10000, +Inf.
+  assertEquals(a.buckets().counts, [1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 5]);
+  assertEquals(b.buckets().counts, [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  // A count at the 32-bit limit: the next sample moves the counts into a list of their own.
+  seedBucketCount(a, 2, 0xffffffff - 2);
+  a.add(4);
+  a.add(4);
+  // Cumulative: the le=1 bucket's one sample, then le=5's 2³² − 1.
+  assertEquals(a.buckets().counts.slice(0, 4), [1, 1, 0x100000000, 0x100000000]);
+  a.add(4);
+  a.add(0.1);
+  assertEquals(a.buckets().counts.slice(0, 4), [2, 2, 0x100000002, 0x100000002]);
+  assertEquals(b.buckets().counts[1], 1, "the neighbour's counts untouched");
+  // Dropped by the registry: the counts move out of the slot with the rest.
+  registry.remove(["rt", "b"]);
+  registry.histogram(["rt", "c"], "x").add(1); // may take b's slot
+  b.add(30);
+  assertEquals(b.buckets().counts.slice(0, 6), [0, 1, 1, 1, 1, 2]); // 30 ≤ 50
+  // More bounds than a slot holds: a list from the start.
+  const many = createHistogram(clock, { bucketsMs: Array.from({ length: 20 }, (_, i) => i + 1) });
+  for (const v of [0.5, 2, 2, 19.5, 50]) many.add(v);
+  const c = many.buckets().counts;
+  assertEquals([c.length, c[0], c[1], c[18], c[19], c[20]], [21, 1, 3, 3, 4, 5]);
 });
 
 Deno.test("BinSlab reuses bins given back, zeroed, and ignores a second give", () => {
