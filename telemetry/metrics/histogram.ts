@@ -1113,8 +1113,12 @@ export function addSamples(m: LogCollapsingLowestDenseDDSketch, samples: readonl
  * built from it, in arrival order, when it would grow past that. A histogram that saw one request
  * is then one two-number list, a few requests one list of 19 slots (~0.2 KiB), not a ring and a
  * list per slice.
+ *
+ * Package-internal: exported as the base of a scope's request stats (request_stats.ts), which are
+ * their own latency histogram (one object per scope, not two; issue 6). Make one with
+ * {@link createHistogram} or {@link histogramWith}.
  */
-class SlidingHistogram implements Histogram {
+export class SlidingHistogram implements Histogram {
   get kind(): "histogram" {
     return "histogram";
   }

@@ -376,6 +376,8 @@ export interface CompactRegistry extends MetricsRegistry {
   register(node: ScopeNode, name: string, slot: Slot): void;
   /** A histogram with the registry's settings, registered nowhere (an owner's slot keeps it). */
   newHistogram(): Histogram;
+  /** The registry's histogram settings (for an owner that is its own histogram). */
+  readonly histogramSettings: HistogramConfig;
   /** The handle of a node's metric `i` (an owner's slot gets one, kept from then on). */
   handle(node: ScopeNode, i: number): Metric;
 }
@@ -532,6 +534,10 @@ class Registry implements CompactRegistry {
 
   newHistogram(): Histogram {
     return histogramWith(this.#histogram);
+  }
+
+  get histogramSettings(): HistogramConfig {
+    return this.#histogram;
   }
 
   handle(node: ScopeNode, i: number): Metric {

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Clock } from "../../router/core/clock.ts";
-import type { Histogram } from "./histogram.ts";
+import { type Histogram, SlidingHistogram } from "./histogram.ts";
 import {
   type CompactRegistry,
   compactRegistry,
@@ -194,8 +194,11 @@ interface Rare {
  * a scope costs no handle object per count (issue 6: five such scopes per bound service). Handles
  * (`requests`, `status(200)`, …) are made when asked for, and kept by the registry, so asking
  * twice, here or through `registry.counter()`, gives the same one. Recording is field updates.
+ * The stats are their own `request_latency_ms` histogram (a {@link SlidingHistogram} with the
+ * registry's settings): a histogram object per scope was ~0.12 KiB more and one more object to
+ * reach per request (issue 6: 13 000 scopes with 1000 services × 10 endpoints).
  */
-class CompactStats implements RequestStats, SlotOwner {
+class CompactStats extends SlidingHistogram implements RequestStats, SlotOwner {
   // What a request touches comes first: fields are laid out in this order (issue 6).
   #pending = 0;
   #requests = 0;
@@ -213,7 +216,6 @@ class CompactStats implements RequestStats, SlotOwner {
   #n0 = 0;
   #k1 = 0;
   #n1 = 0;
-  readonly latency: Histogram;
   /** `status/error`; -1 until its first record registers it. */
   #error = -1;
   readonly #registry: CompactRegistry;
@@ -238,6 +240,7 @@ class CompactStats implements RequestStats, SlotOwner {
   #computedNames: readonly string[] | undefined = undefined;
 
   constructor(registry: CompactRegistry, node: ScopeNode) {
+    super(registry.histogramSettings, true);
     this.#registry = registry;
     this.#clock = registry.clock;
     this.#node = node;
@@ -245,9 +248,13 @@ class CompactStats implements RequestStats, SlotOwner {
     registry.register(node, "requests", REQUESTS);
     registry.register(node, "success", SUCCESS);
     registry.register(node, "failures", FAILURES);
-    this.latency = registry.newHistogram();
     registry.register(node, "request_latency_ms", LATENCY);
     registry.register(node, "pending", PENDING);
+  }
+
+  /** `request_latency_ms`: these stats are their own latency histogram (see the class doc). */
+  get latency(): Histogram {
+    return this;
   }
 
   get requests(): Counter {
@@ -498,7 +505,7 @@ class CompactStats implements RequestStats, SlotOwner {
     this.#requests++;
     this.#success++;
     this.#recordStatus(status);
-    this.latency.add(ms, now);
+    this.add(ms, now);
     return ms;
   }
 
@@ -510,7 +517,7 @@ class CompactStats implements RequestStats, SlotOwner {
     this.#failures++;
     if (reason !== undefined) this.failure(reason).incr();
     this.#recordStatus(status);
-    this.latency.add(ms, now);
+    this.add(ms, now);
     return ms;
   }
 
@@ -518,7 +525,7 @@ class CompactStats implements RequestStats, SlotOwner {
     this.#requests++;
     this.#success++;
     this.#recordStatus(status);
-    this.latency.add(latencyMs, at);
+    this.add(latencyMs, at);
   }
 
   recordFailure(latencyMs: number, status: number, reason?: string, at?: number): void {
@@ -526,7 +533,7 @@ class CompactStats implements RequestStats, SlotOwner {
     this.#failures++;
     if (reason !== undefined) this.failure(reason).incr();
     this.#recordStatus(status);
-    this.latency.add(latencyMs, at);
+    this.add(latencyMs, at);
   }
 
   #recordStatus(code: number): void {
