@@ -199,8 +199,8 @@ const K_MIN = K_COUNT + 3, K_MAX = K_COUNT + 4, K_SCOUNT = K_COUNT + 5, K_OFFSET
 const K_MINKEY = K_COUNT + 7, K_MAXKEY = K_COUNT + 8, K_COLLAPSED = K_COUNT + 9;
 /**
  * Where, in the slot, the place of the sketch's bins in their slab chunk is, when they are slab
- * bins (`byteOffset × 65536 + length`; the histogram's `#bins` is then the chunk): -1 when
- * `#bins` are bins of their own.
+ * bins (`byteOffset × 65536 + length × 4 + log2(bytes per key)`; the histogram's `#bins` is then
+ * the chunk): -1 when `#bins` are bins of their own.
  */
 const K_BINS = K_COUNT + 10;
 /**
@@ -441,15 +441,31 @@ const SLAB_STEP = 32;
 /** The slab each slab chunk belongs to. */
 const slabOfChunk = new WeakMap<ArrayBufferLike, BinSlab>();
 
+/** Typed bins (8, 16 or 32 bits a key): what a slab hands out. */
+type TypedBins = Uint8Array | Uint16Array | Uint32Array;
+
+/** Bytes per key of typed bins ({@link TypedBins}). */
+type Width = 1 | 2 | 4;
+
+/** A view of `width`-byte keys: `length` keys from `byteOffset` of `buffer`. */
+function typedView(buffer: ArrayBuffer, byteOffset: number, length: number, width: Width): TypedBins {
+  return width === 1
+    ? new Uint8Array(buffer, byteOffset, length)
+    : width === 2
+    ? new Uint16Array(buffer, byteOffset, length)
+    : new Uint32Array(buffer, byteOffset, length);
+}
+
 /**
- * 8-bit window-sketch bins of a registry's histograms, carved out of shared 64 KiB chunks
- * (issue 6). A typed array of its own costs an `ArrayBuffer` object (~0.1 KiB), a backing store
- * and V8's bookkeeping of it, more than the ~0.2 KiB of counts an endpoint's sketch holds. A
- * histogram keeps its slab bins as their chunk and place (see `K_BINS`) and makes a view of them
- * only while its sketch is mounted; the slab keeps free bins as places too. Bins are rounded up
- * to {@link SLAB_STEP} keys; bins a sketch no longer uses (replaced, or the sketch dropped) go
- * back to a free list of their size and are zeroed when taken again. A histogram the registry
- * drops copies its bins out first (see {@link detachHistogram}); a registry's slab goes with it.
+ * Window-sketch bins of a registry's histograms (8, 16 or 32 bits a key), carved out of shared
+ * 64 KiB chunks (issue 6). A typed array of its own costs an `ArrayBuffer` object (~0.1 KiB), a
+ * backing store and V8's bookkeeping of it, more than the ~0.2 KiB of counts an endpoint's
+ * sketch holds. A histogram keeps its slab bins as their chunk and place (see `K_BINS`) and
+ * makes a view of them only while its sketch is mounted; the slab keeps free bins as places too.
+ * Bins are rounded up to {@link SLAB_STEP} keys (so every place is aligned for any width); bins
+ * a sketch no longer uses (replaced, or the sketch dropped) go back to a free list of their size
+ * in bytes and are zeroed when taken again, at any width. A histogram the registry drops copies
+ * its bins out first (see {@link detachHistogram}); a registry's slab goes with it.
  * Package-internal.
  */
 export class BinSlab {
@@ -458,68 +474,81 @@ export class BinSlab {
   /** Every chunk, in order: a free place is `index * SLAB_CHUNK + byte offset`. */
   readonly #chunks: ArrayBuffer[] = [];
   readonly #indexOf = new WeakMap<ArrayBuffer, number>();
-  /** Free places by length in keys. */
+  /** Free places by size in bytes. */
   readonly #free = new Map<number, number[]>();
   /** Places on a free list (a second `give` of the same bins is a no-op). */
   readonly #isFree = new Set<number>();
 
-  /** Zeroed bins of at least `n` keys (a multiple of {@link SLAB_STEP}). */
-  take(n: number): Uint8Array {
-    const size = Math.ceil(n / SLAB_STEP) * SLAB_STEP;
-    const place = this.#free.get(size)?.pop();
+  /**
+   * Zeroed bins of at least `n` keys (a multiple of {@link SLAB_STEP}; at most {@link BIN_LIMIT},
+   * see `typedZeros`) of `width` bytes each (default 1).
+   */
+  take(n: number, width: Width = 1): TypedBins {
+    const keys = Math.ceil(n / SLAB_STEP) * SLAB_STEP, bytes = keys * width;
+    const place = this.#free.get(bytes)?.pop();
     if (place !== undefined) {
       this.#isFree.delete(place);
       const chunk = this.#chunks[Math.floor(place / SLAB_CHUNK)]!;
-      return new Uint8Array(chunk, place % SLAB_CHUNK, size).fill(0);
+      return typedView(chunk, place % SLAB_CHUNK, keys, width).fill(0);
     }
     let c = this.#chunk;
-    if (c === null || this.#used + size > SLAB_CHUNK) {
+    if (c === null || this.#used + bytes > SLAB_CHUNK) {
       this.#chunk = c = new ArrayBuffer(SLAB_CHUNK);
       slabOfChunk.set(c, this);
       this.#indexOf.set(c, this.#chunks.length);
       this.#chunks.push(c);
       this.#used = 0;
     }
-    const bins = new Uint8Array(c, this.#used, size);
-    this.#used += size;
+    const bins = typedView(c, this.#used, keys, width);
+    this.#used += bytes;
     return bins;
   }
 
-  /** Takes back bins {@link take} gave (any view of them), for the next that needs as many. */
-  give(bins: Uint8Array): void {
+  /** Takes back bins {@link take} gave (any view of them), for the next that needs as many bytes. */
+  give(bins: TypedBins): void {
     const index = this.#indexOf.get(bins.buffer as ArrayBuffer);
     if (index === undefined) return;
     const place = index * SLAB_CHUNK + bins.byteOffset;
     if (this.#isFree.has(place)) return;
     this.#isFree.add(place);
-    let list = this.#free.get(bins.length);
-    if (list === undefined) this.#free.set(bins.length, list = []);
+    let list = this.#free.get(bins.byteLength);
+    if (list === undefined) this.#free.set(bins.byteLength, list = []);
     list.push(place);
   }
 }
 
 /** The slab `bins` were carved from, if any. */
 function slabOf(bins: Bins): BinSlab | undefined {
-  return bins instanceof Uint8Array ? slabOfChunk.get(bins.buffer) : undefined;
+  return Array.isArray(bins) ? undefined : slabOfChunk.get(bins.buffer);
 }
 
 /** Gives `bins` back to their slab, if they came from one. */
 function release(bins: Bins): void {
-  slabOf(bins)?.give(bins as Uint8Array);
+  if (!Array.isArray(bins)) slabOf(bins)?.give(bins);
+}
+
+/** Zeroed typed bins of at least `n` keys of `width` bytes: from `slab` when there is one. */
+function typedZeros(n: number, width: Width, slab: BinSlab | null | undefined): TypedBins {
+  if (slab && n <= BIN_LIMIT) return slab.take(n, width);
+  return width === 1 ? new Uint8Array(n) : width === 2 ? new Uint16Array(n) : new Uint32Array(n);
 }
 
 /**
  * Zeroed bins of at least `n` keys, of the kind `like` is (a plain list stays a plain list):
- * 8-bit ones from `like`'s slab, or from `slab` for a first layout.
+ * from `like`'s slab, or from `slab` for a first layout (8-bit).
  */
 function zerosLike(like: Bins, n: number, slab?: BinSlab | null): Bins {
-  if (like instanceof Uint32Array) return new Uint32Array(n);
-  if (like instanceof Uint16Array) return new Uint16Array(n);
-  if (like instanceof Uint8Array || like.length === 0) {
-    const from = like.length === 0 ? slab : slabOf(like);
-    return from ? from.take(n) : new Uint8Array(n);
-  }
-  return new Array<number>(n).fill(0);
+  if (Array.isArray(like) && like.length > 0) return new Array<number>(n).fill(0);
+  if (Array.isArray(like)) return typedZeros(n, 1, slab);
+  return typedZeros(n, like.BYTES_PER_ELEMENT as Width, slabOf(like));
+}
+
+/** `b`'s counts in zeroed bins of `width` bytes a key, from `b`'s slab if it came from one. */
+function wider(b: TypedBins, width: Width): TypedBins {
+  const w = typedZeros(b.length, width, slabOf(b));
+  w.set(b);
+  release(b);
+  return w;
 }
 
 /**
@@ -531,10 +560,8 @@ function zerosLike(like: Bins, n: number, slab?: BinSlab | null): Bins {
 function roomFor(s: LogCollapsingLowestDenseDDSketch): void {
   const st = s.store as unknown as StoreFields;
   const b = st.bins;
-  if (b instanceof Uint8Array) {
-    st.bins = Uint16Array.from(b);
-    release(b);
-  } else if (b instanceof Uint16Array && s.count >= 0xffff) st.bins = Uint32Array.from(b);
+  if (b instanceof Uint8Array) st.bins = wider(b, 2);
+  else if (b instanceof Uint16Array && s.count >= 0xffff) st.bins = wider(b, 4);
 }
 
 /**
@@ -1196,8 +1223,8 @@ export class SlidingHistogram implements Histogram {
     if (!this.#pooled) return;
     // Bins of their own: this histogram may go on taking samples, and its slab slots go back.
     if (this.#bins !== null && this.#hot[this.#off + K_BINS]! >= 0) {
-      const bins = this.#view();
-      this.#bins = (bins as Uint8Array).slice();
+      const bins = this.#view() as TypedBins;
+      this.#bins = bins.slice();
       this.#hot[this.#off + K_BINS] = -1;
       release(bins);
     }
@@ -1231,7 +1258,9 @@ export class SlidingHistogram implements Histogram {
   #view(): Bins {
     const place = this.#hot[this.#off + K_BINS]!;
     if (!(place >= 0)) return this.#bins as Bins;
-    return new Uint8Array(this.#bins as ArrayBuffer, Math.floor(place / 65536), place % 65536);
+    const low = place % 65536;
+    const width = (1 << (low & 3)) as Width;
+    return typedView(this.#bins as ArrayBuffer, Math.floor(place / 65536), low >> 2, width);
   }
 
   /** The window sketch, mounted on the worker (see {@link mount}); `#unmount` it after. */
@@ -1245,9 +1274,10 @@ export class SlidingHistogram implements Histogram {
    */
   #unmount(save = true): void {
     const bins = unmount(this.#cfg.worker, this.#hot, this.#off, save);
-    if (bins instanceof Uint8Array && slabOf(bins) !== undefined) {
+    if (!Array.isArray(bins) && slabOf(bins) !== undefined) {
       this.#bins = bins.buffer as ArrayBuffer;
-      this.#hot[this.#off + K_BINS] = bins.byteOffset * 65536 + bins.length;
+      const log2 = bins.BYTES_PER_ELEMENT >> 1; // 1, 2, 4 → 0, 1, 2
+      this.#hot[this.#off + K_BINS] = bins.byteOffset * 65536 + bins.length * 4 + log2;
     } else {
       this.#bins = bins;
       this.#hot[this.#off + K_BINS] = -1;

@@ -324,53 +324,63 @@ Deno.test("widen() lays a sketch's bins out once per new extreme and answers as 
   assert(store(widened).bins === before);
 });
 
-Deno.test("createHistogram() counts past 255 samples of one key in a slice (8-bit bins widen)", async () => {
-  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
-  const clock = new FakeClock();
-  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
-  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
-  // Slice by slice: 300 samples of one key (past 8 bits) and a spread; then 100 of them (the
-  // reused sketch's bins stay wide); then the window's last two slices are checked.
-  const counts = [300, 100, 600];
-  for (let slice = 0; slice < counts.length; slice++) {
-    if (slice > 0) clock.advance(30_000);
-    for (let i = 0; i < counts[slice]!; i++) h.add(2);
-    for (let i = 1; i <= 50; i++) h.add(i * 0.41);
-    if (slice === 0) continue;
-    for (let i = 0; i < counts[slice]!; i++) ref.accept(2);
-    for (let i = 1; i <= 50; i++) ref.accept(i * 0.41);
-  }
-  const s = h.snapshot(), r = sketchSnapshot(ref);
-  assertEquals(
-    [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
-    [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
-  );
-  // A wrapped 8-bit count (600 as 88) would have put the median among the spread.
-  assert(Math.abs(s.p50 - 2) < 0.02, `p50 ${s.p50}`);
-});
+for (const pooled of [false, true]) {
+  Deno.test(`createHistogram() counts past 255 samples of one key in a slice (8-bit bins widen)${pooled ? " (slab)" : ""}`, async () => {
+    const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+    const clock = new FakeClock();
+    const options = { windowMs: 60_000, slices: 2 };
+    const h = pooled
+      ? histogramWith(histogramConfig(clock, options))
+      : createHistogram(clock, options);
+    const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+    // Slice by slice: 300 samples of one key (past 8 bits) and a spread; then 100 of them (the
+    // reused sketch's bins stay wide); then the window's last two slices are checked.
+    const counts = [300, 100, 600];
+    for (let slice = 0; slice < counts.length; slice++) {
+      if (slice > 0) clock.advance(30_000);
+      for (let i = 0; i < counts[slice]!; i++) h.add(2);
+      for (let i = 1; i <= 50; i++) h.add(i * 0.41);
+      if (slice === 0) continue;
+      for (let i = 0; i < counts[slice]!; i++) ref.accept(2);
+      for (let i = 1; i <= 50; i++) ref.accept(i * 0.41);
+    }
+    const s = h.snapshot(), r = sketchSnapshot(ref);
+    assertEquals(
+      [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
+      [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
+    );
+    // A wrapped 8-bit count (600 as 88) would have put the median among the spread.
+    assert(Math.abs(s.p50 - 2) < 0.02, `p50 ${s.p50}`);
+  });
+}
 
-Deno.test("createHistogram() counts past 65 535 samples of one key in a slice (16-bit bins widen)", async () => {
-  const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
-  const clock = new FakeClock();
-  const h = createHistogram(clock, { windowMs: 60_000, slices: 2 });
-  const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
-  // One key past 16 bits, and a spread around it: in the first slice's sketch, then in the
-  // reused one of the next two (the window at the end holds the last two).
-  for (let slice = 0; slice < 3; slice++) {
-    if (slice > 0) clock.advance(30_000);
-    for (let i = 0; i < 70_000; i++) h.add(1);
-    for (let i = 1; i <= 200; i++) h.add(i * 0.37);
-    if (slice === 0) continue;
-    for (let i = 0; i < 70_000; i++) ref.accept(1);
-    for (let i = 1; i <= 200; i++) ref.accept(i * 0.37);
-  }
-  const s = h.snapshot(), r = sketchSnapshot(ref);
-  assertEquals(
-    [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
-    [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
-  );
-  assert(Math.abs(s.p50 - 1) < 0.01, `p50 ${s.p50}`);
-});
+for (const pooled of [false, true]) {
+  Deno.test(`createHistogram() counts past 65 535 samples of one key in a slice (16-bit bins widen)${pooled ? " (slab)" : ""}`, async () => {
+    const { LogCollapsingLowestDenseDDSketch } = await import("@datadog/sketches-js");
+    const clock = new FakeClock();
+    const options = { windowMs: 60_000, slices: 2 };
+    const h = pooled
+      ? histogramWith(histogramConfig(clock, options))
+      : createHistogram(clock, options);
+    const ref = new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: 0.01, binLimit: 2048 });
+    // One key past 16 bits, and a spread around it: in the first slice's sketch, then in the
+    // reused one of the next two (the window at the end holds the last two).
+    for (let slice = 0; slice < 3; slice++) {
+      if (slice > 0) clock.advance(30_000);
+      for (let i = 0; i < 70_000; i++) h.add(1);
+      for (let i = 1; i <= 200; i++) h.add(i * 0.37);
+      if (slice === 0) continue;
+      for (let i = 0; i < 70_000; i++) ref.accept(1);
+      for (let i = 1; i <= 200; i++) ref.accept(i * 0.37);
+    }
+    const s = h.snapshot(), r = sketchSnapshot(ref);
+    assertEquals(
+      [s.count, s.min, s.max, s.p50, s.p90, s.p99, s.p9990, s.p9999],
+      [r.count, r.min, r.max, r.p50, r.p90, r.p99, r.p9990, r.p9999],
+    );
+    assert(Math.abs(s.p50 - 1) < 0.01, `p50 ${s.p50}`);
+  });
+}
 
 Deno.test("window sketches share one frozen empty negative store", () => {
   const a = newSketch(0.01), b = newSketch(0.01);
@@ -597,13 +607,25 @@ Deno.test("BinSlab reuses bins given back, zeroed, and ignores a second give", (
   slab.give(a); // no-op: it must not be handed out twice
   slab.give(new Uint8Array(a.buffer, a.byteOffset, a.length)); // nor through another view
   const b = slab.take(90), c = slab.take(90);
-  const same = (x: Uint8Array, y: Uint8Array) =>
-    x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.length === y.length;
+  const same = (x: ArrayBufferView, y: ArrayBufferView) =>
+    x.buffer === y.buffer && x.byteOffset === y.byteOffset && x.byteLength === y.byteLength;
   assert(same(b, a) && !same(c, a), "the freed bins once, then new ones");
   assertEquals(b[5], 0);
   assert(b.buffer === c.buffer, "carved from one chunk");
   slab.give(new Uint8Array(96)); // not the slab's: ignored
   assert(slab.take(96).buffer === a.buffer, "only the slab's own bins are taken back");
+  // Wider keys: 48 16-bit keys round up to 64 (128 bytes), and take the bytes of 128 8-bit ones.
+  const d = slab.take(128);
+  d.fill(200);
+  slab.give(d);
+  const w = slab.take(48, 2);
+  assert(
+    w instanceof Uint16Array && w.length === 64 && same(w, d),
+    "the same bytes, 16 bits a key",
+  );
+  assertEquals([...w].every((x) => x === 0), true);
+  const q = slab.take(10, 4);
+  assert(q instanceof Uint32Array && q.length === 32 && q.byteOffset % 4 === 0, "aligned");
 });
 
 Deno.test("registry histograms on a shared bin slab answer as histograms of their own", () => {
