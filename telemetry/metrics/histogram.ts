@@ -171,24 +171,31 @@ const RAW_SAMPLES = 16;
  * touches the ring, the slice's sketch, its bins and the `le` counts: with 1000 active services,
  * whose histograms do not stay in the CPU's caches between two of their samples, those were the
  * largest per-request cost that grew with the number of services. The buffer is in the
- * histogram's {@link HotArena} slot; placing 11 samples at once touches the rest once. Readers
+ * histogram's {@link HotArena} slot; placing 8 samples at once touches the rest once. Readers
  * (snapshot, state, buckets) and the ring's rotation place the pending samples first, so every
  * result is as if each had been placed on arrival; the lifetime count and sum are updated on
  * arrival.
  */
-const PENDING = 11;
+const PENDING = 8;
 
 /**
- * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, pending samples…,
- * its window sketch's numbers…, its lifetime `le` counts…]` (256 bytes: four cache lines).
+ * Doubles a histogram keeps in a {@link HotArena}: `[nextRotate, totalSum, totalCount, epoch,
+ * pending, pending samples…, its window sketch's numbers…, its lifetime `le` counts…]` (256
+ * bytes: four cache lines). Numbers in the slot are no fields of the histogram object (issue 6).
  */
 const HOT_STRIDE = 32;
 /** Where, in a histogram's {@link HotArena} slot, the slice ends (`clock.mono()` time). */
 const HOT_NEXT = 0;
 /** Where, in the slot, the sum of samples since creation is. */
 const HOT_SUM = 1;
+/** Where, in the slot, the number of samples since creation is. */
+const HOT_COUNT = 2;
+/** Where, in the slot, the slices the ring has advanced since creation are. */
+const HOT_EPOCH = 3;
+/** Where, in the slot, the number of pending samples is. */
+const HOT_NPEND = 4;
 /** Where, in the slot, the first of the {@link PENDING} samples not yet placed is. */
-const HOT_PEND = 2;
+const HOT_PEND = 5;
 /**
  * Where, in the slot, the numbers of the histogram's window sketch are (see {@link mount}): the
  * sketch's count, zero count, sum, min and max, then its store's count, offset, smallest and
@@ -448,7 +455,12 @@ type TypedBins = Uint8Array | Uint16Array | Uint32Array;
 type Width = 1 | 2 | 4;
 
 /** A view of `width`-byte keys: `length` keys from `byteOffset` of `buffer`. */
-function typedView(buffer: ArrayBuffer, byteOffset: number, length: number, width: Width): TypedBins {
+function typedView(
+  buffer: ArrayBuffer,
+  byteOffset: number,
+  length: number,
+  width: Width,
+): TypedBins {
   return width === 1
     ? new Uint8Array(buffer, byteOffset, length)
     : width === 2
@@ -1157,16 +1169,7 @@ export class SlidingHistogram implements Histogram {
    */
   #hot: Float64Array;
   #off: number;
-  /**
-   * Whether samples are buffered (in the slot, from `HOT_PEND`; the first {@link #npend} are
-   * pending, all of the current slice): from the histogram's first sketch (see {@link PENDING}).
-   * While it is, the histogram has a window sketch (`#bins` is not null).
-   */
-  #buffering = false;
-  #npend = 0;
-  totalCount = 0;
   readonly #cfg: HistogramConfig;
-  #pooled: boolean;
   /**
    * One slot per slice (null while the slice has no samples); or, until more than
    * {@link RAW_SAMPLES} samples are in the window, a flat `[epoch, ms, …]` list; null while empty.
@@ -1187,8 +1190,6 @@ export class SlidingHistogram implements Histogram {
    * when the whole window goes idle).
    */
   #bins: Bins | ArrayBuffer | null = null;
-  /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
-  #epoch = 0;
 
   constructor(cfg: HistogramConfig, pooled: boolean) {
     this.#cfg = cfg;
@@ -1200,10 +1201,44 @@ export class SlidingHistogram implements Histogram {
       this.#hot = new Float64Array(HOT_STRIDE);
       this.#off = 0;
     }
-    this.#pooled = pooled;
     this.#hot[this.#off + HOT_NEXT] = cfg.clock.mono() + cfg.sliceMs;
     const n = cfg.bounds.length + 1;
     this.#buckets = n <= LE_SLOTS ? countsView(this.#hot) : new Array<number>(n).fill(0);
+  }
+
+  /** Samples since creation. */
+  get totalCount(): number {
+    return this.#hot[this.#off + HOT_COUNT] as number;
+  }
+
+  /** The clock the histogram reads. */
+  get clock(): Clock {
+    return this.#cfg.clock;
+  }
+
+  /** Whether its numbers are in a slot of its registry's arena (not detached, not alone). */
+  get #pooled(): boolean {
+    return this.#hot.length > HOT_STRIDE;
+  }
+
+  /**
+   * Pending samples: while the histogram has a window sketch (`#bins` is not null), samples are
+   * buffered in the slot, from `HOT_PEND`; the first `#npend` are pending, all of the current
+   * slice (see {@link PENDING}).
+   */
+  get #npend(): number {
+    return this.#hot[this.#off + HOT_NPEND] as number;
+  }
+  set #npend(n: number) {
+    this.#hot[this.#off + HOT_NPEND] = n;
+  }
+
+  /** Slices the ring has advanced since creation; the current slot is `#epoch % slices`. */
+  get #epoch(): number {
+    return this.#hot[this.#off + HOT_EPOCH] as number;
+  }
+  set #epoch(n: number) {
+    this.#hot[this.#off + HOT_EPOCH] = n;
   }
 
   /** Sum of samples since creation. */
@@ -1234,7 +1269,6 @@ export class SlidingHistogram implements Histogram {
     this.#hot = own;
     this.#off = 0;
     if (this.#buckets instanceof Uint32Array) this.#buckets = countsView(own);
-    this.#pooled = false;
   }
 
   add(ms: number, at?: number): void {
@@ -1245,12 +1279,14 @@ export class SlidingHistogram implements Histogram {
       this.#rotate(now);
     }
     if (!(ms > 0)) ms = 0;
-    this.totalCount++;
+    hot[off + HOT_COUNT] = (hot[off + HOT_COUNT] as number) + 1;
     hot[off + HOT_SUM] = (hot[off + HOT_SUM] as number) + ms;
-    if (!this.#buffering) this.#place(ms);
+    if (this.#bins === null) this.#place(ms); // no sketch: no buffering (see `#npend`)
     else {
-      hot[off + HOT_PEND + this.#npend++] = ms;
-      if (this.#npend === PENDING) this.#flush();
+      const n = hot[off + HOT_NPEND] as number;
+      hot[off + HOT_PEND + n] = ms;
+      hot[off + HOT_NPEND] = n + 1;
+      if (n + 1 === PENDING) this.#flush();
     }
   }
 
@@ -1373,10 +1409,9 @@ export class SlidingHistogram implements Histogram {
       presize(w, lo, hi, this.#pooled ? this.#cfg.slab : null);
       for (const v of slice) put(w, v);
       put(w, ms);
+      // A histogram busy enough for a sketch buffers its samples from now on (see `#npend`).
       this.#unmount();
       ring[cur] = LIVE;
-      // A histogram busy enough for a sketch buffers its samples from now on (see PENDING).
-      this.#buffering = true;
     }
   }
 
@@ -1531,8 +1566,7 @@ export class SlidingHistogram implements Histogram {
       // before any rotation). Its bins go back to their slab.
       this.#ring = null;
       if (this.#bins !== null) release(this.#view());
-      this.#bins = null;
-      this.#buffering = false;
+      this.#bins = null; // and no more buffering
     }
     this.#epoch += steps;
     hot[next] = (hot[next] as number) + steps * sliceMs;

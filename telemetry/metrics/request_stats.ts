@@ -219,7 +219,6 @@ class CompactStats extends SlidingHistogram implements RequestStats, SlotOwner {
   /** `status/error`; -1 until its first record registers it. */
   #error = -1;
   readonly #registry: CompactRegistry;
-  readonly #clock: Clock;
   readonly #node: ScopeNode;
   /**
    * The pairs after the first two, `[key, count, key, count, …]` (pair `p` at `2 * (p - 2)`). A
@@ -242,7 +241,6 @@ class CompactStats extends SlidingHistogram implements RequestStats, SlotOwner {
   constructor(registry: CompactRegistry, node: ScopeNode) {
     super(registry.histogramSettings, true);
     this.#registry = registry;
-    this.#clock = registry.clock;
     this.#node = node;
     node.owner = this;
     registry.register(node, "requests", REQUESTS);
@@ -495,11 +493,11 @@ class CompactStats extends SlidingHistogram implements RequestStats, SlotOwner {
 
   begin(): number {
     this.#pending++;
-    return this.#clock.mono();
+    return this.clock.mono();
   }
 
   endSuccess(start: number, status: number): number {
-    const now = this.#clock.mono();
+    const now = this.clock.mono();
     const ms = now - start;
     this.#pending--;
     this.#requests++;
@@ -510,7 +508,7 @@ class CompactStats extends SlidingHistogram implements RequestStats, SlotOwner {
   }
 
   endFailure(start: number, status: number, reason?: string): number {
-    const now = this.#clock.mono();
+    const now = this.clock.mono();
     const ms = now - start;
     this.#pending--;
     this.#requests++;
