@@ -85,6 +85,7 @@ import {
   createBalancer,
   type EndpointNodeOptions,
   EP_SELF,
+  type LazyNode,
   lazyNode,
 } from "../resilience/balancer/mod.ts";
 import {
@@ -656,14 +657,18 @@ export function createStacks(deps: StackDeps): StackFactory {
     );
     // The endpoints, in the namer's order: `current[i]` is `nodes[i]`'s address. No map keyed by
     // `host:port` is kept: a node's id string is made only when it is used (issue 6).
-    let nodes: Node[] = [];
+    let nodes: LazyNode[] = [];
     let current: Address[] = [];
-    /** Endpoints whose stacks (and metrics) were built, by `host:port`. */
-    const builtEndpoints = new Set<string>();
+    /**
+     * The `host:port` of the endpoints whose stacks (and metrics) were built, once the client is
+     * closed (its nodes go); until then its nodes say (`LazyNode.built`): a set of them per
+     * client was ~0.4 KiB (issue 6).
+     */
+    let closedBuilt: string[] = [];
     const lazySpec = { idOf: addrKey, make: buildNode };
     // An endpoint's stack, metrics and accrual are built on its first request (issue 6: with
     // 10 endpoints per service, most are never picked by a client that serves a few requests).
-    function makeNode(a: Address): Node {
+    function makeNode(a: Address): LazyNode {
       return lazyNode(a, a.weight, lazySpec);
     }
     // The endpoint's leaf: the upstream, or, for a `/$/io.buoyant.http.status/<code>` address,
@@ -680,7 +685,6 @@ export function createStacks(deps: StackDeps): StackFactory {
     }
     function buildNode(key: string, a: Address): Node {
       const epScope = endpointScope(router, id, key);
-      builtEndpoints.add(key);
       const epStats = scopeStats(registry, epScope);
       // Linkerd's clientSession.idleTimeMs: this client's connections close once idle that long.
       const idleMs = params.clientSession?.idleTimeMs;
@@ -773,10 +777,10 @@ export function createStacks(deps: StackDeps): StackFactory {
       if (addr.type !== "bound" && addr.type !== "neg") return; // pending/failed: keep last good
       const want = new Map<string, Address>();
       if (addr.type === "bound") { for (const a of addr.addrs) want.set(addrKey(a), a); }
-      const have = new Map<string, Node>();
+      const have = new Map<string, LazyNode>();
       for (let i = 0; i < current.length; i++) have.set(addrKey(current[i]!), nodes[i]!);
       const was = probation ? new Map(current.map((a, i) => [nodes[i]!, a])) : undefined;
-      const next = new Array<Node>(want.size); // exact length: `push` leaves spare slots
+      const next = new Array<LazyNode>(want.size); // exact length: `push` leaves spare slots
       let changed = have.size !== want.size;
       let i = 0;
       for (const [k, a] of want) {
@@ -797,7 +801,7 @@ export function createStacks(deps: StackDeps): StackFactory {
       // `enableProbation` (L1 load_balancer.md; Finagle's TrafficDistributor without eager
       // eviction): an endpoint gone from the namer stays in the pool while it is healthy
       // (`open`), and is dropped at a later update once it is not.
-      const kept: Node[] = [];
+      const kept: LazyNode[] = [];
       const keptAt: Address[] = [];
       for (const [k, n] of have) { // gone from the namer
         if (was !== undefined && n.status() === "open") {
@@ -808,7 +812,6 @@ export function createStacks(deps: StackDeps): StackFactory {
         n.close();
         removes.incr();
         registry.remove(endpointScope(router, id, k));
-        builtEndpoints.delete(k); // a pod that left: not kept for the life of the client
         changed = true;
       }
       current = kept.length === 0 ? [...want.values()] : [...want.values(), ...keptAt];
@@ -865,6 +868,7 @@ export function createStacks(deps: StackDeps): StackFactory {
         forgetters.delete(forget);
         const all = nodes;
         nodes = []; // `current` stays: the `connections` gauge still counts the pooled ones
+        closedBuilt = all.filter((n) => n.built !== undefined).map((n) => n.id);
         await Promise.allSettled(all.map((n) => n.close()));
         if (tls) await transport.close(graceMs); // its own; the others are shared
         // The scope's metrics stay: after a hot reload the new snapshot's client writes to the
@@ -872,8 +876,10 @@ export function createStacks(deps: StackDeps): StackFactory {
       },
       forget() {
         drop(scope);
-        for (const key of builtEndpoints) drop(endpointScope(router, id, key));
-        builtEndpoints.clear();
+        const built = [...closedBuilt];
+        for (const n of nodes) if (n.built !== undefined) built.push(n.id);
+        for (const key of built) drop(endpointScope(router, id, key));
+        closedBuilt = [];
         for (const dstStr of [...perService.keys()]) forget(dstStr);
       },
     };
