@@ -49,7 +49,7 @@ import {
   findSwitchyardError,
   Overloaded,
 } from "../router/core/errors.ts";
-import type { AccrualPolicy } from "./accrual_policy.ts";
+import type { AccrualPolicy, AccrualPolicyFactory } from "./accrual_policy.ts";
 import { classifyResponse, type ResponseClassifier } from "./classifier.ts";
 import { nonRetryable5XX } from "./classifiers.ts";
 import { upstreamSignal } from "./upstream_signal.ts";
@@ -142,11 +142,12 @@ class Accrual implements AccrualNode {
   markedDead = 0;
   revivals = 0;
   probes = 0;
-  readonly #policy: AccrualPolicy;
+  /** The policy, or its `untilFailure` factory until the first failure. */
+  #policy: AccrualPolicy | AccrualPolicyFactory;
   readonly #spec: AccrualSpec;
   #cancelTimer: (() => void) | undefined;
 
-  constructor(inner: Node, policy: AccrualPolicy, spec: AccrualSpec) {
+  constructor(inner: Node, policy: AccrualPolicy | AccrualPolicyFactory, spec: AccrualSpec) {
     this.inner = inner;
     this.#policy = policy;
     this.#spec = spec;
@@ -210,18 +211,23 @@ class Accrual implements AccrualNode {
   }
 
   #succeeded(): void {
+    const policy = this.#policy;
+    // No policy yet: nothing failed, and a fresh one's success changes nothing (`untilFailure`).
+    if (typeof policy === "function") return;
     if (this.state === "probeClosed") {
       this.revivals++;
-      this.#policy.revived();
+      policy.revived();
       this.state = "alive";
       this.#spec.onRevived?.(this);
     }
-    this.#policy.recordSuccess();
+    policy.recordSuccess();
   }
 
   #failed(): void {
     if (this.state !== "alive" && this.state !== "probeClosed") return;
-    const ms = this.#policy.markDeadOnFailure();
+    let policy = this.#policy;
+    if (typeof policy === "function") this.#policy = policy = policy();
+    const ms = policy.markDeadOnFailure();
     if (ms !== undefined) this.#markDead(ms);
     else if (this.state === "probeClosed") this.state = "probeOpen";
   }
@@ -277,7 +283,8 @@ export function failureAccrual(node: Node, opts: FailureAccrualOptions): Accrual
  * {@link failureAccrual} with settings a client's nodes share ({@link accrualSpec}).
  *
  * @param node the endpoint
- * @param policy its policy (fresh per node)
+ * @param policy its policy (fresh per node), or the factory of one: an `untilFailure` factory
+ *   makes the node's policy on its first failure, any other at once
  * @param spec the client's settings
  * @returns the wrapped node
  *
@@ -292,7 +299,7 @@ export function failureAccrual(node: Node, opts: FailureAccrualOptions): Accrual
  * const nodes = ["10.0.0.1:80", "10.0.0.2:80"].map((id) =>
  *   failureAccrualWith(
  *     endpointNode({ id, call: () => Promise.resolve(new Response()) }),
- *     newPolicy(),
+ *     newPolicy, // the factory: each node makes its policy on its first failure
  *     spec,
  *   )
  * );
@@ -300,8 +307,9 @@ export function failureAccrual(node: Node, opts: FailureAccrualOptions): Accrual
  */
 export function failureAccrualWith(
   node: Node,
-  policy: AccrualPolicy,
+  policy: AccrualPolicy | AccrualPolicyFactory,
   spec: AccrualSpec,
 ): AccrualNode {
-  return new Accrual(node, policy, spec);
+  const p = typeof policy === "function" && policy.untilFailure !== true ? policy() : policy;
+  return new Accrual(node, p, spec);
 }

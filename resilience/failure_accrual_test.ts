@@ -9,6 +9,7 @@ import {
 import type { Service } from "../router/core/service.ts";
 import {
   type AccrualPolicy,
+  accrualPolicyFactory,
   consecutiveFailures,
   successRate,
   successRateWindowed,
@@ -16,7 +17,12 @@ import {
 import { constantBackoff } from "./backoff.ts";
 import { endpointNode } from "./balancer/node.ts";
 import { classifierFor } from "./classifiers.ts";
-import { failureAccrual, type FailureAccrualOptions } from "./failure_accrual.ts";
+import {
+  accrualSpec,
+  failureAccrual,
+  type FailureAccrualOptions,
+  failureAccrualWith,
+} from "./failure_accrual.ts";
 import { req, switchable, testCtx } from "./_testing.ts";
 
 /** An endpoint whose answers the test switches: a status, or an error. */
@@ -311,4 +317,49 @@ Deno.test("failureAccrual() over an endpoint node counts each request out once: 
   release();
   await pending;
   assertEquals(inner.outstanding, 0);
+});
+
+Deno.test("failureAccrualWith() an untilFailure factory makes the policy on the first failure, with the same outcomes", async () => {
+  const clock = new FakeClock();
+  const base = accrualPolicyFactory({
+    kind: "io.l5d.consecutiveFailures",
+    failures: 3,
+    backoff: { kind: "constant", ms: 1000 },
+  }, clock)!;
+  assert(base.untilFailure === true, "consecutive failures: untilFailure");
+  let made = 0;
+  const counted = Object.assign(() => (made++, base()), { untilFailure: true });
+  const spec = accrualSpec({ clock });
+  const a = endpoint(), b = endpoint();
+  const lazy = failureAccrualWith(a.node, counted, spec);
+  const eager = failureAccrualWith(b.node, base(), spec);
+  const send = (n: typeof lazy) =>
+    n.call(req(), testCtx(clock)).then((r) => r.status, (e: Error) => e.name);
+  // Successes, failures in a row broken by a success, then three in a row; a failed probe; a
+  // good one.
+  const script = [200, 200, 500, 500, 200, 500, 500, 500, "wait", 500, "wait", 200, 500, 200];
+  const seen: string[][] = [];
+  for (const step of script) {
+    if (step === "wait") {
+      await clock.tick(1000);
+      continue;
+    }
+    a.ep.answer = b.ep.answer = step as number;
+    await send(lazy);
+    await send(eager);
+    seen.push([lazy.state, eager.state]);
+    if (seen.length === 2) assertEquals(made, 0, "no policy while it only succeeds");
+  }
+  for (const [l, e] of seen) assertEquals(l, e);
+  assertEquals([lazy.markedDead, lazy.revivals, lazy.probes], [
+    eager.markedDead,
+    eager.revivals,
+    eager.probes,
+  ]);
+  assertEquals([lazy.markedDead, lazy.revivals], [1, 1]);
+  assertEquals(made, 1, "one policy, made on the first failure");
+  // A factory that is not untilFailure is called at once.
+  let eagerMade = 0;
+  failureAccrualWith(endpoint().node, () => (eagerMade++, base()), spec);
+  assertEquals(eagerMade, 1);
 });

@@ -741,7 +741,8 @@ export function createStacks(deps: StackDeps): StackFactory {
         computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA : GAUGES);
         return withFailFast(gauges, a, epScope);
       }
-      const node = failureAccrualWith(gauges, accrual(), accrualShared!);
+      // The factory: a consecutive-failures policy is made on the endpoint's first failure.
+      const node = failureAccrualWith(gauges, accrual, accrualShared!);
       gauges.accrual = node;
       computedGauges(registry, epScope, gauges, ewma ? GAUGES_EWMA_ACCRUAL : GAUGES_ACCRUAL);
       return withFailFast(node, a, epScope);
