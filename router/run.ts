@@ -18,7 +18,7 @@ import {
 } from "./config/reload.ts";
 import { configDependencies } from "./snapshot.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { startHeapTrimmer } from "../telemetry/metrics/mod.ts";
+import { startHeapTrimmer, startMallocTrimmer } from "../telemetry/metrics/mod.ts";
 import { pageOutExecutable } from "../telemetry/metrics/page_out.ts";
 import type { ServeWorkersOptions } from "./workers/serve.ts";
 // `demo`'s sample apps and `--workers` load only when asked for, and the config parser never
@@ -52,8 +52,13 @@ async function runUntilStopped(linker: Linker, log: Logger): Promise<void> {
   });
   // How many times it collected (1: start-up's): a benchmark reads memory after the first.
   linker.registry.gauge(["process"], "heap_trims", () => trimmer.trims);
+  // And the C heap: what V8's background threads freed goes back to the OS after start-up, as
+  // the process goes quiet, and every 10 s under traffic (telemetry/metrics/malloc_trim.ts).
+  const mallocTrimmer = startMallocTrimmer({ activity: () => linker.accepted() });
+  linker.registry.gauge(["process"], "malloc_trims", () => mallocTrimmer.trims);
   await linker.finished;
   trimmer.stop();
+  mallocTrimmer.stop();
   off();
   keep();
 }

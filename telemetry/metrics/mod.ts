@@ -94,3 +94,9 @@ export {
   startHeapTrimmer,
   v8Collector,
 } from "./heap_trim.ts";
+export {
+  mallocTrim,
+  type MallocTrimmer,
+  type MallocTrimOptions,
+  startMallocTrimmer,
+} from "./malloc_trim.ts";

@@ -219,6 +219,35 @@ async function readHead(c: Deno.Conn, ms = 10_000): Promise<string> {
   return text;
 }
 
+// telemetry/metrics/malloc_trim.ts: glibc's free memory goes back to the OS after start-up and
+// each time the process goes quiet after traffic, counted on `process/malloc_trims`.
+Deno.test("cli: serve trims the C heap after start-up and again once traffic stops", async () => {
+  const up = startUpstream("web");
+  const sy = await startSwitchyard(`
+admin: {ip: 127.0.0.1, port: 0}
+routers:
+- protocol: http
+  dtab: /svc => /$/inet/127.0.0.1/${up.port};
+  servers: [{ip: 127.0.0.1, port: 0}]
+`);
+  const trims = async () => Number((await adminMetrics(sy.admin))["process/malloc_trims"] ?? 0);
+  try {
+    assert(await eventually(async () => (await trims()) >= 1, 10_000), "a start-up trim");
+    const before = await trims();
+    for (let i = 0; i < 20; i++) {
+      assertEquals((await curl(["-H", "Host: web", `http://${sy.proxy()}/`])).status, 200);
+    }
+    // The admin's own requests are not proxied requests: the process is quiet after the burst.
+    assert(await eventually(async () => (await trims()) > before, 10_000), "a trim once quiet");
+    const settled = await trims();
+    await new Promise((r) => setTimeout(r, 2500));
+    assertEquals(await trims(), settled, "an idle process is not trimmed again");
+  } finally {
+    await sy.stop();
+    await up.close();
+  }
+});
+
 Deno.test("cli: SIGTERM exits within shutdownGraceMs despite a hung request and a tunnel", async () => {
   // An upstream that accepts and never answers: a request to it waits (no timeout configured),
   // and a CONNECT tunnel to it stays open. Both held the process after SIGTERM.
