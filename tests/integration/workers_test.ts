@@ -93,6 +93,14 @@ Deno.test("serve --workers 2: both serve, metrics add up exactly, reload reaches
     for (let i = 0; i < 20; i++) assertEquals((await get(sy.proxy())).name, "b");
     const after = await json(`${sy.admin}/admin/metrics.json`);
     assertEquals(after["switchyard/config_reloads"], 1);
+    // The main trims glibc's free memory (every worker thread's arena), from its first second on.
+    assert(
+      await eventually(async () => {
+        const t = (await json(`${sy.admin}/admin/metrics.json`))["process/malloc_trims"];
+        return typeof t === "number" && t >= 1;
+      }, 5000),
+      "process/malloc_trims",
+    );
     const d2 = await curl([`${sy.admin}/delegator.json?namespace=outgoing&path=/svc/x`]);
     assertStringIncludes(d2.body, `"port":${b.port}`);
 
