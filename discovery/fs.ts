@@ -76,6 +76,8 @@ export interface FsNamerOptions {
   readonly watch?: boolean;
   /** Larger files are `failed` (Linkerd: 500 KB), default 512000 bytes. */
   readonly maxFileBytes?: number;
+  /** Reads a file's text (default `Deno.readTextFile`); for tests. */
+  readonly readText?: (path: string) => Promise<string>;
 }
 
 export type { FsDirState };
@@ -139,6 +141,13 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
   /** When the last scan that stat'ed every file ended (`monoNow()`). */
   let scannedAt = -Infinity;
   const maxFileBytes = opts.maxFileBytes ?? 512_000;
+  const readText = opts.readText ?? ((path: string) => Deno.readTextFile(path));
+  /**
+   * A file the last scan could not read for a limit of this process (out of file descriptors or
+   * memory): the next poll scans, even with the watch alive (else its name would wait for the
+   * next full poll, `fullPollMs`, or an event).
+   */
+  let unread = false;
   const setTimer = timerFor(clock);
   const shape: MutableVar<Shape> = mutableVar<Shape>(undefined);
   const addrs = new Map<string, MutableVar<Addr>>(); // one per file name, for the namer's life
@@ -209,12 +218,15 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
       next = { stamp: f.stamp, error: `${f.size} bytes is over the ${maxFileBytes}-byte limit` };
     } else {
       try {
-        next = { stamp: f.stamp, text: await Deno.readTextFile(f.abs) };
+        next = { stamp: f.stamp, text: await readText(f.abs) };
       } catch (e: unknown) {
         if (e instanceof Deno.errors.NotFound) return false;
         // Out of file descriptors (or memory) here, not a bad file: the name keeps what it had,
-        // and with no stamp recorded the next scan (a poll at the latest) reads it again.
-        if (isLocalResourceLimit(e)) return true;
+        // and with no stamp recorded the next scan (the next poll: `unread`) reads it again.
+        if (isLocalResourceLimit(e)) {
+          unread = true;
+          return true;
+        }
         next = { stamp: f.stamp, error: e instanceof Error ? e.message : String(e) };
       }
     }
@@ -263,6 +275,7 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
     for (const e of result.files) {
       if (full || contents.get(e[0])?.stamp !== e[1].stamp) stale.push(e);
     }
+    unread = false;
     await eachLimited(stale, async ([key, f]) => {
       if (!await readFile(key, f)) vanished.push(key);
     });
@@ -370,10 +383,11 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
 
   /**
    * A poll: with the watch alive and the root where it was, nothing until `fullPollMs` has
-   * passed since the last full scan; otherwise a stat scan (see `scan`).
+   * passed since the last full scan (unless a file could not be read, `unread`); otherwise a stat
+   * scan (see `scan`).
    */
   async function poll(): Promise<void> {
-    if (watch?.alive && rootId !== undefined && monoNow() - scannedAt < fullPollMs) {
+    if (!unread && watch?.alive && rootId !== undefined && monoNow() - scannedAt < fullPollMs) {
       const id = await rootIdOf(rootDir).catch(() => undefined);
       if (id === rootId && watch?.alive) return;
     }

@@ -238,6 +238,27 @@ Deno.test("createFsNamer() falls back to polling when watching is off", async ()
   );
 });
 
+Deno.test("createFsNamer() reads a file again at the next poll after a local limit (out of fds)", async () => {
+  let refusals = 1;
+  const readText = (path: string) => {
+    if (refusals > 0 && path.endsWith("/hello")) {
+      refusals--;
+      return Promise.reject(new Error("Too many open files (os error 24)"));
+    }
+    return Deno.readTextFile(path);
+  };
+  // A live watch and a full poll far away: only the poll after the refusal can read it.
+  await withFs({ readText, pollMs: 100, fullPollMs: 3_600_000 }, async (dir) => {
+    await write(`${dir}/hello`, "127.0.0.1 8080\n");
+  }, async (fs) => {
+    const b = boundOf(lookup(fs, ["hello"]));
+    assertEquals(b.addr.get().type, "pending", "not read yet: no addresses, no failure");
+    await waitFor(b.addr, (a) => a.type === "bound", 3000, "the read at the next poll");
+    assertEquals(b.addr.get(), boundAddr([address("127.0.0.1", 8080)]));
+    assertEquals(refusals, 0);
+  });
+});
+
 Deno.test("createFsNamer() fails lookups while rootDir is missing and recovers", async () => {
   const parent = await Deno.makeTempDir({ prefix: "switchyard_fs_" });
   const root = `${parent}/disco`;
