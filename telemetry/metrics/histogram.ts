@@ -788,7 +788,7 @@ export function histogramConfig(clock: Clock, o: HistogramOptions = {}): Histogr
     clock,
     arena: new HotArena(),
     slab: new BinSlab(),
-    worker: workerSketch(accuracy),
+    worker: sketchFor(workers, accuracy),
     accuracy,
     sliceMs: windowMs / slices,
     slices,
@@ -929,10 +929,13 @@ export function newSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
  */
 const workers = new Map<number, LogCollapsingLowestDenseDDSketch>();
 
-/** The sketch {@link mount} uses for `accuracy`. */
-function workerSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
-  let s = workers.get(accuracy);
-  if (s === undefined) workers.set(accuracy, s = newSketch(accuracy));
+/** The sketch of `accuracy` in `cache` (a module-wide one per accuracy), made on first use. */
+function sketchFor(
+  cache: Map<number, LogCollapsingLowestDenseDDSketch>,
+  accuracy: number,
+): LogCollapsingLowestDenseDDSketch {
+  let s = cache.get(accuracy);
+  if (s === undefined) cache.set(accuracy, s = newSketch(accuracy));
   return s;
 }
 
@@ -944,6 +947,7 @@ function emptyNumbers(hot: Float64Array, o: number): void {
   hot.fill(0, o + K_COUNT, o + K_COLLAPSED + 1);
   hot[o + K_MIN] = hot[o + K_MINKEY] = Infinity;
   hot[o + K_MAX] = hot[o + K_MAXKEY] = -Infinity;
+  hot[o + K_BINS] = -1; // the bins: of their own (a new plain list)
 }
 
 /**
@@ -1075,12 +1079,6 @@ export function sketchLayoutHolds(): boolean {
 
 /** One scratch sketch per accuracy, emptied and refilled by every snapshot (see `snapshot`). */
 const scratches = new Map<number, LogCollapsingLowestDenseDDSketch>();
-
-function scratchSketch(accuracy: number): LogCollapsingLowestDenseDDSketch {
-  let s = scratches.get(accuracy);
-  if (s === undefined) scratches.set(accuracy, s = newSketch(accuracy));
-  return s;
-}
 
 /**
  * Adds `src` to `m` as `m.merge(src)` does (the same count per key, then the summary stats), bin
@@ -1390,7 +1388,6 @@ export class SlidingHistogram implements Histogram {
       if (this.#bins !== null) release(this.#view()); // (none: it would have started the slice)
       this.#bins = [];
       emptyNumbers(this.#hot, this.#off);
-      this.#hot[this.#off + K_BINS] = -1;
       let lo = ms, hi = ms;
       for (const v of slice) {
         if (v < lo) lo = v;
@@ -1443,7 +1440,7 @@ export class SlidingHistogram implements Histogram {
   snapshot(): HistogramSnapshot {
     // Into the shared scratch sketch, emptied first: a render of every histogram (metrics.json,
     // Prometheus, the dashboard's summary) then allocates no sketch per histogram (issue 6).
-    return sketchSnapshot(this.#merged(scratchSketch(this.#cfg.accuracy)));
+    return sketchSnapshot(this.#merged(sketchFor(scratches, this.#cfg.accuracy)));
   }
 
   /** See {@link histogramState}. */

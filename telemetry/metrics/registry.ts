@@ -374,8 +374,6 @@ export interface CompactRegistry extends MetricsRegistry {
   node(scope: Scope): ScopeNode;
   /** Appends a metric to a node (the caller checked the name is free). */
   register(node: ScopeNode, name: string, slot: Slot): void;
-  /** A histogram with the registry's settings, registered nowhere (an owner's slot keeps it). */
-  newHistogram(): Histogram;
   /** The registry's histogram settings (for an owner that is its own histogram). */
   readonly histogramSettings: HistogramConfig;
   /** The handle of a node's metric `i` (an owner's slot gets one, kept from then on). */
@@ -530,10 +528,6 @@ class Registry implements CompactRegistry {
     }
     // A node `remove()` dropped still takes an owner's new codes, unrendered and uncounted.
     if (this.#scopes.get(node.key) === node) this.#size++;
-  }
-
-  newHistogram(): Histogram {
-    return histogramWith(this.#histogram);
   }
 
   get histogramSettings(): HistogramConfig {
