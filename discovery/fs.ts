@@ -346,6 +346,10 @@ export function createFsNamer(opts: FsNamerOptions): FsNamer {
     const w = watchDir(rootDir, () => void runScan(true), { ...tuning, onEvent: recordEvent });
     if (!w.alive) return;
     watch = w;
+    // A change between the reads of the scan that got here and the watch's start has no event,
+    // and with the watch alive a poll would not look until `fullPollMs`: one stat scan now that
+    // the watch is on sees it (it re-reads only files whose stamp changed).
+    void runScan(false);
     // A rootDir reached through symlinks (a ConfigMap item directory, `disco -> ..data/disco`)
     // is watched where they pointed; re-pointing one is seen only where it lives: then rescan
     // and watch the new target.
