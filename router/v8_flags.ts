@@ -4,12 +4,19 @@
  * benchmark and the black-box tests; the V8 flags are baked into the binary by `deno task
  * compile`. `v8_flags_test.ts` keeps those places in step.
  *
- * `--max-semi-space-size=4` (MiB): V8 grows the young generation up to 16 MiB per semi-space
+ * `--max-semi-space-size=8` (MiB): V8 grows the young generation up to 16 MiB per semi-space
  * (×3 with the new large-object space) under a high allocation rate, which a proxy under load
  * has: that young generation was most of the RSS under load (issue 6). Measured on the 2-vCPU
  * bench box, c=64, 12-byte body, 3 alternated runs each: peak RSS 167–183 MiB by default,
  * 125–136 MiB at 4 MiB, with CPU per request within the run-to-run noise (53 vs 55 µs median).
  * 2 MiB is too small: survivors spill into the old generation and p99 grows to 20–30 ms.
+ * 4 MiB became too small once a request cost ~30 µs and ~13 KB: a young collection every ~240
+ * requests promoted ~24 KB of requests still in flight each time, and the old generation then
+ * needed a full (incremental) collection every ~0.6 s (`--trace-gc`, one service, c=64). At 8
+ * MiB a young collection comes every ~490 requests, promotes ~1 KB, and no full collection ran
+ * in 5 s; CPU per request 34.0 → 31.0 µs (medians of 8 alternated 5 s runs; 16 MiB: 31.3), peak
+ * RSS +0–3 MiB, idle RSS and the 1 GiB streams' RSS unchanged (`deno task bench --idle
+ * --stream`, two alternated runs each).
  *
  * `--no-memory-reducer`: V8's memory reducer runs a memory-reducing full collection a few seconds
  * after allocation slows down, and a full collection of an idle isolate discards the JIT's
@@ -45,8 +52,8 @@
  * ```ts
  * import { runFlags, V8_FLAGS, v8FlagsArg } from "./v8_flags.ts";
  * V8_FLAGS.length; // 3
- * v8FlagsArg(); // "--v8-flags=--max-semi-space-size=4,--no-memory-reducer,--max-old-space-size=1024"
- * runFlags(); // ["--no-code-cache", "--v8-flags=--max-semi-space-size=4,--no-memory-reducer,--max-old-space-size=1024"]
+ * v8FlagsArg(); // "--v8-flags=--max-semi-space-size=8,--no-memory-reducer,--max-old-space-size=1024"
+ * runFlags(); // ["--no-code-cache", "--v8-flags=--max-semi-space-size=8,--no-memory-reducer,--max-old-space-size=1024"]
  * ```
  *
  * @module
@@ -54,7 +61,7 @@
 
 /** The flags, one per entry. */
 export const V8_FLAGS: readonly string[] = [
-  "--max-semi-space-size=4",
+  "--max-semi-space-size=8",
   "--no-memory-reducer",
   "--max-old-space-size=1024",
 ];

@@ -10,7 +10,7 @@
  * the CPU's caches. The difference is what the scale run's CPU ratio shows in user space.
  *
  * Run: `npx deno bench -A bench/micro/names_bench.ts` (one name is the baseline of the group), or
- * `npx deno run -A --v8-flags=--max-semi-space-size=4,--no-memory-reducer,--max-old-space-size=1024
+ * `npx deno run -A --v8-flags=--max-semi-space-size=8,--no-memory-reducer,--max-old-space-size=1024
  * bench/micro/names_bench.ts --pairs 4` for CPU µs per request (utime + stime of the process)
  * over alternated passes of 100 000 requests and their ratios; `--names N` to change the count,
  * `--only one|all` for passes of one kind (to profile with `--cpu-prof`).

@@ -12,7 +12,7 @@ Deno.test("compile: arguments embed the worker entry, bake the V8 flags and name
   assertEquals(host.slice(-3), ["--output", "dist/switchyard", "main.ts"]);
   assertStringIncludes(host.join(" "), "--include router/workers/worker_main.ts");
   assertStringIncludes(host.join(" "), v8FlagsArg());
-  assertStringIncludes(v8FlagsArg(), "--max-semi-space-size=4");
+  assertStringIncludes(v8FlagsArg(), "--max-semi-space-size=8");
   assertStringIncludes(v8FlagsArg(), "--no-memory-reducer");
   assert(!host.includes("--target"));
   const arm = compileArgs("dist/switchyard-linux-arm64", "aarch64-unknown-linux-gnu");
