@@ -291,6 +291,8 @@ function line(r: RunRecord): string {
       f(r.proxy_cpu_us_per_req, 1)
     }µs/req ` +
     `rss ${r.peak_rss_kib === null ? "-" : (r.peak_rss_kib / 1024).toFixed(1)}MiB ` +
-    `err ${r.errors} others ${f(r.foreign_cpu_pct)}%${r.contaminated ? " (disturbed)" : ""}` +
+    `err ${r.errors} others ${f(r.foreign_cpu_pct)}% steal ${f(r.steal_cpu_pct ?? 0)}%${
+      r.contaminated ? " (disturbed)" : ""
+    }` +
     `${r.failed ? ` FAILED ${r.failed}` : ""}`;
 }

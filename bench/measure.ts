@@ -1,8 +1,9 @@
 /**
  * One measured run: wrk against one target while the harness reads the proxy's CPU ticks
  * (utime + stime over its process tree, before/after), samples its RSS, and estimates how much
- * CPU *other* tenants of the machine used meanwhile (machine busy ticks minus ours), so a run
- * disturbed by someone else can be flagged and redone.
+ * CPU *other* tenants of the machine used meanwhile (machine busy ticks minus ours, and the
+ * hypervisor's steal time: CPU other VMs took from this VM's vCPUs), so a run disturbed by someone
+ * else can be flagged and redone.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { Procs } from "./procs.ts";
 import {
   processTicks,
   sampleRss,
+  type SystemTicks,
   systemTicks,
   sysTicksOf,
   ticksOf,
@@ -62,6 +64,11 @@ export interface RunRecord extends Omit<WrkResult, "wrk_cpu_s"> {
   readonly foreign_cpu_pct: number;
   /** irq + softirq time during the run (not charged to any process), % of one core. */
   readonly irq_cpu_pct: number;
+  /**
+   * The hypervisor's steal time during the run (CPU other VMs took from this VM's vCPUs), % of one
+   * core; absent in older results.
+   */
+  readonly steal_cpu_pct?: number;
   /** Peak RSS of the proxy's process tree, KiB; null for direct. */
   readonly peak_rss_kib: number | null;
   readonly contaminated: boolean;
@@ -79,8 +86,43 @@ export interface MeasureEnv {
   readonly loadCpus: string | undefined;
   /** Host header sent to every target. */
   readonly host: string;
-  /** Above this much foreign CPU (% of a core) a run is `contaminated`. */
+  /** Above this much foreign CPU and steal time together (% of a core) a run is `contaminated`. */
   readonly foreignMaxPct: number;
+}
+
+/**
+ * What others took of the machine's CPU between two readings, % of one core: `foreign`, their
+ * processes' (machine busy ticks minus this harness's processes' and wrk's), and `steal`, the
+ * hypervisor's steal time (other VMs on this VM's vCPUs, which no process of ours is charged for
+ * and which slows every process here).
+ *
+ * @param s0 machine ticks before
+ * @param s1 machine ticks after
+ * @param oursTicks ticks of this harness's processes in between
+ * @param wrkCpuS wrk's CPU seconds in between (wrk is not a child the harness can see)
+ * @param clk clock ticks per second
+ * @param elapsedS seconds in between
+ * @returns both, each at least 0
+ * @example
+ * ```ts
+ * import { othersCpu } from "./measure.ts";
+ * const t = (busy: number, steal: number) => ({ busy, irq: 0, steal, total: 0 });
+ * othersCpu(t(1000, 10), t(1600, 110), 400, 1, 100, 5); // { foreign: 20, steal: 20 }
+ * ```
+ */
+export function othersCpu(
+  s0: SystemTicks,
+  s1: SystemTicks,
+  oursTicks: number,
+  wrkCpuS: number,
+  clk: number,
+  elapsedS: number,
+): { foreign: number; steal: number } {
+  const pct = (ticks: number) => ticks / clk / elapsedS * 100;
+  return {
+    foreign: Math.max(0, pct(s1.busy - s0.busy - oursTicks) - wrkCpuS / elapsedS * 100),
+    steal: Math.max(0, pct(s1.steal - s0.steal)),
+  };
 }
 
 /** Ticks of every process we started (and of this harness) right now. */
@@ -122,7 +164,7 @@ export async function measureRun(
   const clk = env.clk;
   const pct = (ticks: number) => ticks / clk / elapsed * 100;
   const wrkCpu = w instanceof Error ? 0 : w.wrk_cpu_s;
-  const foreign = Math.max(0, pct(s1.busy - s0.busy - (us1 - us0)) - wrkCpu / elapsed * 100);
+  const { foreign, steal } = othersCpu(s0, s1, us1 - us0, wrkCpu, clk, elapsed);
   const base = {
     target: t.name,
     body: o.body,
@@ -135,8 +177,9 @@ export async function measureRun(
     wrk_cpu_pct: wrkCpu / elapsed * 100,
     foreign_cpu_pct: foreign,
     irq_cpu_pct: pct(s1.irq - s0.irq),
+    steal_cpu_pct: steal,
     peak_rss_kib: peak,
-    contaminated: foreign > env.foreignMaxPct,
+    contaminated: foreign + steal > env.foreignMaxPct,
   };
   if (w instanceof Error) {
     return {
@@ -179,9 +222,10 @@ export async function measureRun(
 }
 
 /**
- * Wait (at most `maxWaitMs`) until other tenants use at most `quietPct`% of a core over 1 s.
+ * Wait (at most `maxWaitMs`) until other tenants use at most `quietPct`% of a core over 1 s: their
+ * processes and the hypervisor's steal time together (see {@link othersCpu}).
  *
- * @returns the foreign CPU % measured last
+ * @returns the others' CPU % measured last
  */
 export async function quietWait(
   procs: Procs,
@@ -196,7 +240,8 @@ export async function quietWait(
     await new Promise((r) => setTimeout(r, 1000));
     const s1 = systemTicks(), u1 = ourTicks(procs);
     const secs = (performance.now() - t0) / 1000;
-    last = Math.max(0, (s1.busy - s0.busy - (u1 - u0)) / clk / secs * 100);
+    const o = othersCpu(s0, s1, u1 - u0, 0, clk, secs);
+    last = o.foreign + o.steal;
     if (last <= quietPct) return last;
   } while (performance.now() < end);
   return last;

@@ -81,7 +81,11 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     .option("--warmup <s>", "warm-up seconds per target, body and connection count", int)
     .option("--no-pin", "do not pin the proxy and the load generator to different CPUs")
     .option("--attempts <n>", "attempts per run when other tenants disturb it", int)
-    .option("--foreign-max <pct>", "others' CPU (% of a core) above which a run is redone", int)
+    .option(
+      "--foreign-max <pct>",
+      "others' CPU and steal time (% of a core) above which a run is redone",
+      int,
+    )
     .option("--max-minutes <m>", "stop starting new matrix runs after this long", int)
     .option("--stream-bytes <n>", "bytes per streaming direction", int)
     .option("--services <n>", "services in the scale run", int)

@@ -30,6 +30,8 @@ export interface Cell {
   readonly proxy_cpu_pct: number | null;
   readonly peak_rss_mib: number | null;
   readonly foreign_cpu_pct_max: number | null;
+  /** The hypervisor's steal time, the most of any run used (% of a core); null in older results. */
+  readonly steal_cpu_pct_max: number | null;
   readonly errors: number;
   /** rps ÷ nginx's rps in the same body/conns. */
   readonly x_nginx: number | null;
@@ -118,6 +120,7 @@ export function summarize(records: readonly RunRecord[]): Cell[] {
       proxy_cpu_pct: median(rs.map((r) => r.proxy_cpu_pct)),
       peak_rss_mib: rss === null ? null : rss / 1024,
       foreign_cpu_pct_max: maxOf(rs.map((r) => r.foreign_cpu_pct)),
+      steal_cpu_pct_max: maxOf(rs.map((r) => r.steal_cpu_pct ?? null)),
       errors: rs.reduce((a, r) => a + r.errors, 0),
     });
   }

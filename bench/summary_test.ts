@@ -72,6 +72,16 @@ Deno.test("summarize() takes medians and computes ratios against nginx, HAProxy 
   assertEquals([d.added_p50_us, d.proxy_cpu_us_per_req, d.peak_rss_mib], [null, null, null]);
 });
 
+Deno.test("summarize() keeps the most steal time of a cell's runs, null for results without it", () => {
+  const cells = summarize([
+    rec("nginx", 64, 60_000, { steal_cpu_pct: 2 }),
+    rec("nginx", 64, 61_000, { rep: 2, steal_cpu_pct: 7 }),
+    rec("haproxy", 64, 50_000),
+  ]);
+  assertEquals(cellOf(cells, "nginx", "small", 64)!.steal_cpu_pct_max, 7);
+  assertEquals(cellOf(cells, "haproxy", "small", 64)!.steal_cpu_pct_max, null);
+});
+
 Deno.test("summarize() drops disturbed runs when the cell has clean ones, keeps them otherwise", () => {
   const cells = summarize([
     rec("nginx", 16, 10_000, { contaminated: true }),
