@@ -2,8 +2,10 @@
  * Per-request cost through a whole router snapshot with requests rotating over 1 name vs over
  * 1000 names (10 endpoints each in the `io.l5d.fs` namer), the transport replaced by an
  * in-memory answer: the user-space half of the scale run's "per-request cost does not grow with
- * the number of services" (issue 6), without sockets, nginx or wrk. Measured in the thirteenth
- * session: 7.0–7.9 µs per request over one name, 17.1–19.9 over 1000 (2.4–2.5×).
+ * the number of services" (issue 6), without sockets, nginx or wrk. Measured in the twenty-ninth
+ * session, with requests and responses built as the engines build them (`_snapshot.ts`):
+ * 4.7–5.3 µs per request over one name, 10.8–11.4 over 1000 (2.15–2.38×). The thirteenth
+ * session's 7.0–7.9 and 17.1–19.9 µs included `new Request`, `new Response` and reading the body.
  *
  * Every name has its own path stack, client, balancer and endpoint stacks, stats and budgets, so
  * a request over 1000 names touches state no recent request touched; over one name it stays in

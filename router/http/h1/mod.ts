@@ -26,6 +26,7 @@ export type {
   H1Request,
 } from "./h1_client.ts";
 export type { Dial } from "./_pool.ts";
+export { makeResponse } from "./_response_internals.ts";
 export {
   findHeadEnd,
   isHttp10Response,

@@ -30,3 +30,5 @@ export { type RequestParts, requestParts } from "./request_parts.ts";
 export { pipe, takeConnection } from "./tunnel.ts";
 export type { TakenConnection } from "./tunnel.ts";
 export { HttpReject } from "./request_head.ts";
+export type { RequestHead } from "./request_head.ts";
+export { buildRequest } from "./build_request.ts";
