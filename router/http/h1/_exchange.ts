@@ -12,7 +12,7 @@
  * @module
  */
 import { responseBytes } from "../raw/response_bytes.ts";
-import { recyclableBodies, streamChunks } from "../raw/chunk_pool.ts";
+import { recyclableBodies, smallBodies, streamChunks } from "../raw/chunk_pool.ts";
 import { BadRequest, findSwitchyardError, UpstreamError } from "../../core/errors.ts";
 import { offAbort, onAbort } from "../../core/abort.ts";
 import { ChunkedDecoder } from "./chunked.ts";
@@ -28,7 +28,7 @@ import {
   writeStreamBody,
 } from "./_request.ts";
 import { type BodyReader, EofReader, LengthReader } from "./_response_body.ts";
-import { makeResponse } from "./_response_internals.ts";
+import { makeResponse, makeViewResponse } from "./_response_internals.ts";
 import {
   findHeadEnd,
   markHttp10Response,
@@ -290,12 +290,18 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
   /** A response whose `cl`-byte body is in the buffer. */
   #small(h: ResponseHead, cl: number): Response {
     const c = this.#c;
-    // The raw front end writes registered bytes straight to the client (no body stream).
-    // A copy out of the connection buffer, which is free for the next exchange; the response
-    // takes it as its static body as is (the fallback `new Response` copies it once more).
-    const bytes = cl === 0 ? null : c.buf.slice(c.s, c.s + cl);
-    const res = makeResponse(h.status, h.reason, h.headers, bytes);
-    if (bytes !== null) responseBytes.set(res, bytes);
+    // The raw front end writes registered bytes straight to the client (no body stream). A
+    // copy out of the connection buffer, which is free for the next exchange, into a pooled
+    // buffer the raw engine gives back once it has copied the bytes out (`smallBodies`); the
+    // response's own body is made from them only if something reads it (`makeViewResponse`).
+    let res: Response;
+    if (cl === 0) res = makeResponse(h.status, h.reason, h.headers, null);
+    else {
+      const bytes = smallBodies.take(cl);
+      bytes.set(c.buf.subarray(c.s, c.s + cl));
+      res = makeViewResponse(h.status, h.reason, h.headers, bytes);
+      responseBytes.set(res, bytes);
+    }
     c.s += cl;
     this.#responseDone(h.keepAlive);
     return res;

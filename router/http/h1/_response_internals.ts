@@ -185,6 +185,21 @@ function build(
   return rsp;
 }
 
+/**
+ * {@link build} with `bytes` as the response's lazy static body, which Deno turns into an inner
+ * body (from a copy) only when something reads the body through the web API.
+ */
+function buildView(
+  status: number,
+  statusText: string,
+  headers: [string, string][],
+  bytes: Uint8Array,
+): Response {
+  const rsp = build(status, statusText, headers, null);
+  (rsp as unknown as Bag)[S_LAZY_BODY] = bytes;
+  return rsp;
+}
+
 /** The header list of a response {@link build} made whose `Headers` do not exist yet, or null. */
 function headerListOf(rsp: Response): [string, string][] | null {
   const r = rsp as unknown as Bag;
@@ -306,6 +321,38 @@ function listEdits(): boolean {
   return headerListOf(new Response(null)) === null;
 }
 
+/**
+ * A response {@link buildView} made behaves as `new Response(copy of the bytes)` once anything
+ * reads its body through the web API: Deno's `materializeLazyStaticBody` makes the inner body
+ * then, from a copy of the view (so the view's memory may be reused afterwards), and the public
+ * properties, the inner state and a clone match the public constructor's. Synchronous: reading
+ * `bodyUsed` (as `picture` does first) materializes the body.
+ */
+function sameView(): boolean {
+  const backing = new Uint8Array(64).fill(120);
+  backing.set([97, 98, 99], 10);
+  const view = backing.subarray(10, 13);
+  const fast = buildView(200, "OK", headList(false), view);
+  if ((fast as unknown as Bag)[S_LAZY_BODY] !== view || innerOf(fast).body !== null) return false;
+  const slow = new Response(new Uint8Array([97, 98, 99]), {
+    status: 200,
+    statusText: "OK",
+    headers: headList(true),
+  });
+  if (picture(fast) !== picture(slow)) return false; // materialized now
+  if ((fast as unknown as Bag)[S_LAZY_BODY] !== null) return false;
+  // The inner body's source is a copy of exactly the viewed bytes: reusing the view's memory
+  // changes nothing.
+  const made = innerOf(fast).body?.source;
+  if (!(made instanceof Uint8Array) || made.buffer === backing.buffer) return false;
+  if (made.byteOffset !== 0 || made.byteLength !== 3 || made.buffer.byteLength !== 3) return false;
+  backing.fill(0);
+  if (made.join() !== "97,98,99") return false;
+  const again = buildView(200, "OK", headList(false), new Uint8Array(backing.buffer, 20, 2));
+  const twin = again.clone();
+  return picture(again) === picture(twin) && innerOf(twin).body !== innerOf(again).body;
+}
+
 function selfTest(): boolean {
   if (FOUND === null) return false;
   try {
@@ -314,7 +361,7 @@ function selfTest(): boolean {
       sameCase(404, "", () => enc.encode("n\xf6")) &&
       sameCase(503, "Service Unavailable", () => new ReadableStream<Uint8Array>()) &&
       sameCase(204, "No Content", () => null) &&
-      sameCase(200, "OK", () => null);
+      sameCase(200, "OK", () => null) && sameView();
   } catch {
     return false;
   }
@@ -350,6 +397,34 @@ export function makeResponse(
 ): Response {
   if (enabled) return build(status, statusText, headers, body);
   return new Response(body as BodyInit | null, { status, statusText, headers });
+}
+
+/**
+ * A response whose static body is `bytes`, which may be a view on memory the caller reuses once
+ * the raw engine has written the response (the small-body pool, `raw/chunk_pool.ts`): on the
+ * fast path the bytes are the response's lazy static body, copied into a body of its own only if
+ * something reads the body through the web API (`text()`, `arrayBuffer()`, `body`, `clone()`,
+ * `Deno.serve`); else `new Response` copies them at once. Register `bytes` with `responseBytes`
+ * for the raw engine, which reads them without touching the body.
+ *
+ * @param status the status code, 200–599
+ * @param statusText the reason phrase as sent
+ * @param headers the header list, repeated names apart (handed over, as {@link makeResponse})
+ * @param bytes the body bytes
+ * @returns the response
+ * @example
+ * ```ts ignore
+ * const rsp = makeViewResponse(200, "OK", [["content-length", "3"]], pooled.subarray(0, 3));
+ * ```
+ */
+export function makeViewResponse(
+  status: number,
+  statusText: string,
+  headers: [string, string][],
+  bytes: Uint8Array,
+): Response {
+  if (enabled) return buildView(status, statusText, headers, bytes);
+  return new Response(bytes as BodyInit, { status, statusText, headers });
 }
 
 /**

@@ -16,7 +16,12 @@ import { assert, assertEquals, assertStringIncludes } from "../../../tests/suppo
 import { serveRaw } from "../raw/raw_server.ts";
 import { rawExchange } from "../raw/_test_util.ts";
 import { responseBytes } from "../raw/response_bytes.ts";
-import { fastResponsesAvailable, makeResponse, setFastResponses } from "./_response_internals.ts";
+import {
+  fastResponsesAvailable,
+  makeResponse,
+  makeViewResponse,
+  setFastResponses,
+} from "./_response_internals.ts";
 import { cannedServer, rawServer, RequestReader, writeAll } from "./_test_util.ts";
 import { createH1Client } from "./h1_client.ts";
 
@@ -396,3 +401,25 @@ for (const [name, fast] of [["new Response", false], ["fast", true]] as const) {
     },
   });
 }
+
+Deno.test("makeViewResponse() reads as a copy of the viewed bytes, made when the body is read", async () => {
+  for (const fast of [true, false]) {
+    const was = setFastResponses(fast);
+    try {
+      const backing = enc.encode("..hello..");
+      const rsp = makeViewResponse(200, "OK", head(), backing.subarray(2, 7));
+      assertEquals([rsp.status, rsp.headers.get("x-latin"), rsp.bodyUsed], [200, "caf\xe9", false]);
+      const twin = rsp.clone(); // made from the bytes as they are now
+      backing.fill(0); // the owner reuses its memory: what was read before keeps its bytes
+      assertEquals([await rsp.text(), await twin.text()], ["hello", "hello"]);
+      // Untouched until read: reading later sees the memory as it is then (the pool's contract).
+      const late = new Uint8Array([1, 2, 3, 4]);
+      const lazy = makeViewResponse(200, "OK", [], late.subarray(1, 3));
+      late[1] = 9;
+      const got = new Uint8Array(await lazy.arrayBuffer());
+      assertEquals([...got], fast ? [9, 3] : [2, 3]);
+    } finally {
+      setFastResponses(was);
+    }
+  }
+});

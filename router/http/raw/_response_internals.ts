@@ -74,7 +74,16 @@ function read(rsp: Response): ResponseParts | null {
     }
     return null;
   }
-  if (r[LAZY_BODY] != null || r[LAZY_TYPE] != null) return null;
+  const lazy = r[LAZY_BODY];
+  if (lazy != null || r[LAZY_TYPE] != null) {
+    // A lazy byte body and no lazy content type (the upstream client's `makeViewResponse`): the
+    // bytes as they are, the header list as it is (the body would be made from them unchanged).
+    if (!(lazy instanceof Uint8Array) || r[LAZY_TYPE] != null) return null;
+    const i = r[RESPONSE] as Inner | undefined;
+    if (i === undefined || !Array.isArray(i.headerList) || i.body !== null) return null;
+    if (i.bodyDecoded === true) return null;
+    return { headers: i.headerList as [string, string][], body: lazy };
+  }
   const i = r[RESPONSE] as Inner | undefined;
   if (i === undefined || !Array.isArray(i.headerList) || i.bodyDecoded === true) return null;
   const headers = i.headerList as [string, string][];
@@ -99,6 +108,21 @@ function same(a: ResponseParts | null, headers: [string, string][], body: unknow
   return a.body === body;
 }
 
+/** A response whose lazy static body is bytes: peeked as they are, and as the web API reads it. */
+function lazyBytes(): boolean {
+  const rsp = new Response(null, { status: 200, headers: [["X-C", "3"]] });
+  const i = (rsp as unknown as Bag)[RESPONSE] as Inner;
+  const backing = new Uint8Array([0, 1, 2, 3, 4]);
+  const view = backing.subarray(1, 4);
+  (rsp as unknown as Bag)[LAZY_BODY] = view;
+  i.body = null;
+  const peeked = read(rsp);
+  if (peeked === null || peeked.body !== view || !same(peeked, [["X-C", "3"]], view)) return false;
+  // The web API's body is made from exactly these bytes (a copy), after which the peek says so.
+  const bodyBytes = (rsp as unknown as { body: unknown }).body !== null;
+  return bodyBytes && (rsp as unknown as Bag)[LAZY_BODY] === null && read(rsp)?.body !== view;
+}
+
 function selfTest(): boolean {
   if (S === null) return false;
   try {
@@ -120,7 +144,7 @@ function selfTest(): boolean {
         "e",
       ) &&
       same(read(touched), [["Content-Type", "text/plain;charset=UTF-8"], ["x-a", "1"]], "x") &&
-      read(streamed)?.body === undefined;
+      read(streamed)?.body === undefined && lazyBytes();
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../../tests/support/assert.ts";
-import { createChunkPool, streamChunks } from "./chunk_pool.ts";
+import { createChunkPool, smallBodies, streamChunks } from "./chunk_pool.ts";
 import { start } from "./_test_util.ts";
 import { createH1Client } from "../h1/h1_client.ts";
 
@@ -121,5 +121,58 @@ Deno.test("serveRaw() writes a lone stream chunk larger than its copy limit", as
     assertEquals(got.every((x) => x === 65), true);
   } finally {
     await srv.shutdown();
+  }
+});
+
+Deno.test("createChunkPool(…, poolBelowMin) hands a small piece a buffer of the smallest class", () => {
+  const pool = createChunkPool(4096, 2, 64, true);
+  const a = pool.take(12);
+  assertEquals([a.length, a.byteOffset, a.buffer.byteLength], [12, 0, 64]);
+  pool.give(a);
+  assertEquals(pool.free, 1);
+  const b = pool.take(40);
+  assert(b.buffer === a.buffer, "the same memory again");
+  assertEquals([pool.take(65).buffer.byteLength, pool.take(4097).buffer.byteLength], [128, 4097]);
+});
+
+Deno.test("serveRaw() gives a small upstream body's pooled buffer back, and each body stays its own", async () => {
+  // Each answer a different 5-byte body: a buffer given back too early, or a body read from a
+  // reused buffer, would show another request's bytes.
+  let n = 0;
+  const up = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(String(n++ % 10).repeat(5)),
+  );
+  const client = createH1Client();
+  const early: Response[] = []; // responses the raw engine never writes: read after the others
+  const srv = start(async (req) => {
+    const rsp = await client.request("127.0.0.1", up.addr.port, {
+      method: "GET",
+      target: "/",
+      headers: [["host", "up"]],
+      body: null,
+    });
+    if (new URL(req.url).pathname === "/keep") {
+      early.push(rsp);
+      return new Response("kept");
+    }
+    return rsp;
+  });
+  try {
+    const keptBodies: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const keep = i % 4 === 0;
+      const got = await (await fetch(`http://127.0.0.1:${srv.addr.port}/${keep ? "keep" : ""}`))
+        .text();
+      if (keep) keptBodies.push(String(i % 10).repeat(5));
+      else assertEquals(got, String(i % 10).repeat(5), `request ${i}`);
+    }
+    // The written ones went back to the pool; the kept ones still read their own bytes.
+    assert(smallBodies.free >= 1, "the written bodies' buffers were given back");
+    assertEquals(await Promise.all(early.map((r) => r.text())), keptBodies);
+  } finally {
+    await srv.shutdown();
+    await client.close();
+    await up.shutdown();
   }
 });

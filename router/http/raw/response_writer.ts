@@ -22,7 +22,7 @@
 import { encodeLatin1, latin1Bytes, putBytes, putField } from "../h1/_bytes.ts";
 import type { ServerConn } from "./_conn.ts";
 import { responseBytes } from "./response_bytes.ts";
-import { type ChunkPool, recyclableBodies } from "./chunk_pool.ts";
+import { type ChunkPool, recyclableBodies, smallBodies } from "./chunk_pool.ts";
 import { reasonPhrase } from "./reason_phrase.ts";
 import { peekResponse, utf8 } from "./_response_internals.ts";
 import { type BodyTrailers, bodyTrailers } from "../../core/trailers.ts";
@@ -149,7 +149,11 @@ export function writeResponse(
 
   if (bytes !== undefined) {
     o = putField(c, o, "content-length", String(bytes.length));
-    return written(c.write(endHead(c, o, keep, t.minor, bytes.length, bytes)), keep);
+    const out = endHead(c, o, keep, t.minor, bytes.length, bytes);
+    // Copied into the scratch with the head: the upstream client's pooled buffer goes back now
+    // (`give` ignores any other buffer).
+    if (bytes.length <= COPY_LIMIT) smallBodies.give(bytes);
+    return written(c.write(out), keep);
   }
   const body = noBody ? null : rsp.body;
   if (body === null) {
