@@ -13,7 +13,9 @@
  * list, an `InnerBody`). Headers are built lazily on first `rsp.headers` from the inner list with
  * guard `"response"`, so filters can `set`/`append`/`delete` them and `Deno.serve` and the raw
  * engine's writer both send the edited list. A static body is an `InnerBody` around the bytes
- * exactly as `extractBody` makes it (without the copy); a stream body is the very stream.
+ * exactly as `extractBody` makes it (without the copy); a stream body is the very stream. A
+ * response of {@link makeViewResponse} keeps its bytes as Deno's lazy static body instead, which
+ * Deno turns into an `InnerBody` from a copy when the body is first read through the web API.
  *
  * What differs from `new Response` on purpose, and is not observable through the web API:
  * - the "serve fast" fields and the native response stay unset, so `Deno.serve` sends it through
