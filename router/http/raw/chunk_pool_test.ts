@@ -176,3 +176,16 @@ Deno.test("serveRaw() gives a small upstream body's pooled buffer back, and each
     await up.shutdown();
   }
 });
+
+Deno.test("createChunkPool() ignores another pool's buffers and detached ones", () => {
+  const a = createChunkPool(64, 4, 64), b = createChunkPool(64, 4, 64);
+  const piece = a.take(64);
+  b.give(piece); // not b's
+  assertEquals([a.free, b.free], [0, 0]);
+  a.give(piece);
+  assertEquals(a.free, 1);
+  const moved = a.take(64);
+  structuredClone(moved.buffer, { transfer: [moved.buffer] }); // detaches it
+  a.give(moved);
+  assertEquals(a.free, 0); // dropped: nothing to hand out again
+});
