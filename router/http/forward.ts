@@ -245,6 +245,7 @@ function send(
   version: string,
   body: Request["body"] | Uint8Array,
 ): Promise<Response> {
+  const parts = requestParts.get(req);
   return client.request(host, port, {
     method: req.method,
     target: ctx.target,
@@ -257,9 +258,11 @@ function send(
     onConnect: opts.onConnect,
     headLimits: opts.headLimits,
     // An h2 request stream's trailers go on after its body (h2 upstreams).
-    trailers: version === "2.0" ? requestParts.get(req)?.trailers : undefined,
+    trailers: version === "2.0" ? parts?.trailers : undefined,
     // 1xx answers (e.g. 103 Early Hints) go on to a raw-engine HTTP/1.1 client (RFC 9110 §15.2)
-    onInterim: requestParts.get(req)?.interim,
+    onInterim: parts?.interim,
+    // The raw engine writes a small body from the client's pooled buffer and gives it back.
+    pooledBody: parts?.rawEngine === true,
     // h2 upstreams: the service's classification wait and response buffer (path stack).
     classificationTimeoutMs: ctx.classificationTimeoutMs >= 0
       ? ctx.classificationTimeoutMs

@@ -80,6 +80,14 @@ export interface H1Request {
   /** Called when this request opens a new connection (Finagle's client `connects` counter). */
   onConnect?: (() => void) | undefined;
   /**
+   * The response goes to a front end that writes a small body from its registered bytes and
+   * then gives their buffer back (the raw engine, `raw/response_writer.ts`): a small body is
+   * read into a buffer of the small-body pool (`raw/chunk_pool.ts` `smallBodies`) and is the
+   * response's lazy body (`makeViewResponse`). Otherwise (`Deno.serve`, h2, any other caller) it
+   * is a copy of its own, as a static body.
+   */
+  pooledBody?: boolean | undefined;
+  /**
    * Refuse a response whose status line or header section is over these (a router's
    * `maxInitialLineKB`/`maxHeadersKB`) with an `UpstreamError`; the connection is closed.
    */
@@ -262,10 +270,12 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     const onStale = (e: StaleConnection) => retryStale(e, host, port, key, signal, p, req, hl);
     if (!(got instanceof Conn)) {
       return got.then((c) =>
-        new Exchange(c, pool, key, limits, signal, hl, req.onInterim).run(p, onStale)
+        new Exchange(c, pool, key, limits, signal, hl, req.onInterim, req.pooledBody === true)
+          .run(p, onStale)
       );
     }
-    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim).run(p, onStale);
+    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim, req.pooledBody === true)
+      .run(p, onStale);
   }
 
   /** A reused connection died before answering: once more on a fresh one, when replayable. */
@@ -282,7 +292,16 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     if (!e.replayable) throw e.error;
     const fresh = await pool.acquire(host, port, signal, true, req.onConnect, key);
     try {
-      const x = new Exchange(fresh, pool, key, limits, signal, headLimits, req.onInterim);
+      const x = new Exchange(
+        fresh,
+        pool,
+        key,
+        limits,
+        signal,
+        headLimits,
+        req.onInterim,
+        req.pooledBody === true,
+      );
       return await x.run(p);
     } catch (e2: unknown) {
       throw e2 instanceof StaleConnection ? e2.error : e2;

@@ -113,7 +113,15 @@ export function buildRequest(
   const absolute = h.form === "absolute";
   const asterisk = h.form === "asterisk" ||
     (absolute && method === "OPTIONS" && EMPTY_PATH.test(h.target));
-  requestParts.set(req, { url: parsed, headers, minor: h.minor, absolute, asterisk, interim });
+  requestParts.set(req, {
+    url: parsed,
+    headers,
+    minor: h.minor,
+    absolute,
+    asterisk,
+    interim,
+    rawEngine: true,
+  });
   return req;
 }
 

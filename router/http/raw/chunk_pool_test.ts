@@ -2,6 +2,7 @@ import { assert, assertEquals } from "../../../tests/support/assert.ts";
 import { createChunkPool, smallBodies, streamChunks } from "./chunk_pool.ts";
 import { start } from "./_test_util.ts";
 import { createH1Client } from "../h1/h1_client.ts";
+import { responseBytes } from "./response_bytes.ts";
 
 Deno.test("createChunkPool() hands a given-back buffer out again, a view is enough", () => {
   const pool = createChunkPool(4096, 2, 1024);
@@ -151,6 +152,7 @@ Deno.test("serveRaw() gives a small upstream body's pooled buffer back, and each
       target: "/",
       headers: [["host", "up"]],
       body: null,
+      pooledBody: true, // as the router's forwarding asks for raw-engine requests
     });
     if (new URL(req.url).pathname === "/keep") {
       early.push(rsp);
@@ -188,4 +190,31 @@ Deno.test("createChunkPool() ignores another pool's buffers and detached ones", 
   structuredClone(moved.buffer, { transfer: [moved.buffer] }); // detaches it
   a.give(moved);
   assertEquals(a.free, 0); // dropped: nothing to hand out again
+});
+
+Deno.test("h1 client: a small body is a pooled view only when asked, else a buffer of its own", async () => {
+  const up = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("hello"),
+  );
+  const client = createH1Client();
+  try {
+    const get = (pooledBody: boolean) =>
+      client.request("127.0.0.1", up.addr.port, {
+        method: "GET",
+        target: "/",
+        headers: [["host", "up"]],
+        body: null,
+        pooledBody,
+      });
+    const own = responseBytes.get(await get(false))!;
+    assertEquals([own.length, own.buffer.byteLength], [5, 5]);
+    const pooledRsp = await get(true);
+    const pooled = responseBytes.get(pooledRsp)!;
+    assertEquals([pooled.length, pooled.buffer.byteLength], [5, 64]);
+    assertEquals(await pooledRsp.text(), "hello");
+  } finally {
+    await client.close();
+    await up.shutdown();
+  }
 });

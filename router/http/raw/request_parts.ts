@@ -26,6 +26,11 @@ export interface RequestParts {
   readonly headers: [string, string][];
   /** HTTP/1.minor of the request line (absent: 1). */
   readonly minor?: number;
+  /**
+   * The request came in on the raw engine, which writes a small response body from its
+   * registered bytes and gives their pooled buffer back (`H1Request.pooledBody`).
+   */
+  readonly rawEngine?: boolean;
   /** 2 for a request that came over HTTP/2 (an h2 router's listener); absent: 1. */
   readonly major?: number;
   /** The request line's target was absolute-form (`GET http://hello/ HTTP/1.1`). */
