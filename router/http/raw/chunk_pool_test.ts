@@ -46,6 +46,21 @@ Deno.test("createChunkPool() ignores foreign and twice-given buffers and keeps a
   assert(new Set([pool.take(16).buffer, pool.take(16).buffer, pool.take(16).buffer]).size === 3);
 });
 
+/** `GET /` to the upstream on `port` through `client` (a raw-engine request's pool use with `pooledBody`). */
+function getUp(
+  client: ReturnType<typeof createH1Client>,
+  port: number,
+  pooledBody = false,
+): Promise<Response> {
+  return client.request("127.0.0.1", port, {
+    method: "GET",
+    target: "/",
+    headers: [["host", "up"]],
+    body: null,
+    pooledBody,
+  });
+}
+
 /** An upstream whose body is `blocks` 64 KiB blocks, block i filled with byte i. */
 function blockUpstream(blocks: number): Deno.HttpServer<Deno.NetAddr> {
   const body = new Uint8Array(blocks * 65536);
@@ -68,12 +83,7 @@ Deno.test("serveRaw() recycles an upstream body's chunks, and never a tee()d bod
   const kept: Uint8Array[] = []; // chunks of the tee()d branch, held without copying
   let teeRead: Promise<void> | undefined;
   const srv = start(async (req) => {
-    const rsp = await client.request("127.0.0.1", up.addr.port, {
-      method: "GET",
-      target: "/",
-      headers: [["host", "up"]],
-      body: null,
-    });
+    const rsp = await getUp(client, up.addr.port);
     if (new URL(req.url).pathname !== "/tee") return rsp; // straight through: recycled
     const [mine, other] = rsp.body!.tee();
     teeRead = (async () => {
@@ -147,13 +157,8 @@ Deno.test("serveRaw() gives a small upstream body's pooled buffer back, and each
   const client = createH1Client();
   const early: Response[] = []; // responses the raw engine never writes: read after the others
   const srv = start(async (req) => {
-    const rsp = await client.request("127.0.0.1", up.addr.port, {
-      method: "GET",
-      target: "/",
-      headers: [["host", "up"]],
-      body: null,
-      pooledBody: true, // as the router's forwarding asks for raw-engine requests
-    });
+    // pooled, as the router's forwarding asks for raw-engine requests
+    const rsp = await getUp(client, up.addr.port, true);
     if (new URL(req.url).pathname === "/keep") {
       early.push(rsp);
       return new Response("kept");
@@ -199,17 +204,9 @@ Deno.test("h1 client: a small body is a pooled view only when asked, else a buff
   );
   const client = createH1Client();
   try {
-    const get = (pooledBody: boolean) =>
-      client.request("127.0.0.1", up.addr.port, {
-        method: "GET",
-        target: "/",
-        headers: [["host", "up"]],
-        body: null,
-        pooledBody,
-      });
-    const own = responseBytes.get(await get(false))!;
+    const own = responseBytes.get(await getUp(client, up.addr.port))!;
     assertEquals([own.length, own.buffer.byteLength], [5, 5]);
-    const pooledRsp = await get(true);
+    const pooledRsp = await getUp(client, up.addr.port, true);
     const pooled = responseBytes.get(pooledRsp)!;
     assertEquals([pooled.length, pooled.buffer.byteLength], [5, 64]);
     assertEquals(await pooledRsp.text(), "hello");
