@@ -37,25 +37,13 @@
  */
 
 import { setImmediate } from "node:timers";
+import { coreFn } from "./_runtime_core.ts";
 
 /** Read into `buf` (never empty); resolves to the byte count, 0 at end of stream. */
 export type SocketRead = (buf: Uint8Array) => Promise<number>;
 
 type OpRead = (rid: number, buf: Uint8Array) => Promise<number>;
 type OpWriteAll = (rid: number, buf: Uint8Array) => Promise<unknown>;
-
-function coreFn(name: string): unknown {
-  try {
-    const d = Deno as unknown as Record<symbol, { core?: Record<string, unknown> } | undefined> & {
-      internal?: symbol;
-    };
-    const internal = d.internal;
-    const f = internal === undefined ? undefined : d[internal]?.core?.[name];
-    return typeof f === "function" ? f : null;
-  } catch {
-    return null;
-  }
-}
 
 function findOpRead(): OpRead | null {
   return coreFn("read") as OpRead | null;

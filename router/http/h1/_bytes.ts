@@ -10,6 +10,8 @@
  * @module
  */
 
+import { coreFn } from "../_runtime_core.ts";
+
 /**
  * `String.prototype.charCodeAt`, called as `charCodeAt.call(s, i)` by the per-request loops
  * (issue 6). Header strings come in several representations (sequential, sliced, cons,
@@ -66,13 +68,8 @@ const utf8 = new TextDecoder();
 const asciiDecode: (b: Uint8Array) => string = (() => {
   const fallback = (b: Uint8Array) => utf8.decode(b);
   try {
-    const d = Deno as unknown as Record<symbol, { core?: { decode?: unknown } } | undefined> & {
-      internal?: symbol;
-    };
-    const internal = d.internal;
-    const op = internal === undefined ? undefined : d[internal]?.core?.decode;
-    if (typeof op !== "function") return fallback;
-    const decode = op as (b: Uint8Array) => string;
+    const decode = coreFn("decode") as ((b: Uint8Array) => string) | null;
+    if (decode === null) return fallback;
     const sample = new Uint8Array(40);
     for (let i = 0; i < 40; i++) sample[i] = 32 + ((i * 7) % 95);
     const view = sample.subarray(3, 37);
