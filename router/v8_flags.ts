@@ -18,6 +18,16 @@
  * RSS +0–3 MiB, idle RSS and the 1 GiB streams' RSS unchanged (`deno task bench --idle
  * --stream`, two alternated runs each).
  *
+ * Not set: `--min-semi-space-size=8`. V8 sizes the young generation by the allocation rate since
+ * the last young collection, and the first one after ~20 s of quiet (10 s was not enough here)
+ * shrinks the 8 MiB semi-space to ~1 MiB; the burst that follows runs with young collections every
+ * 3–7 ms instead of ~15 and one full collection to grow it back. At c=16 on the 2-vCPU bench
+ * box, 1 s runs right after 20 s idle had p99 4.8–8.1 ms by default and 0.81–1.10 ms with the
+ * flag (5 s runs: 0.85–1.16 against 0.85–0.93 ms). But a process that served traffic and went
+ * idle then keeps the whole young generation: `deno task bench --idle` read 65.2 MiB after 1000
+ * requests and a 3 s rest, against 55.1–55.5 without the flag, past the 60 MB idle goal (issue
+ * 6). The benchmark's own runs come ~12 s apart: its c=16 cells did not change either way.
+ *
  * `--no-memory-reducer`: V8's memory reducer runs a memory-reducing full collection a few seconds
  * after allocation slows down, and a full collection of an idle isolate discards the JIT's
  * optimized code of the hot path: the next burst runs ~3 s at 60–85% of the throughput with p99
