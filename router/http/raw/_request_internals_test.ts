@@ -411,3 +411,32 @@ for (const [name, make] of [["old new Request()", oldBuild], ["new fast", newBui
 Deno.bench("copy of the head's header list (in every case above)", { group: "construct" }, () => {
   benchHead();
 });
+
+Deno.test("buildRequest() reuses the last origin-form URL only for the same Host and target", async () => {
+  const { requestParts } = await import("./request_parts.ts");
+  const urlOf = (text: string) => {
+    const req = buildRequest(head(text), null, new AbortController().signal, HOST_DEFAULT);
+    return { req, url: requestParts.get(req)!.url };
+  };
+  const a = urlOf("GET /p?q=1 HTTP/1.1\nHost: svc\n");
+  const b = urlOf("GET /p?q=1 HTTP/1.1\nHost: svc\n");
+  assert(b.url === a.url, "same Host and target: the parsed URL is reused");
+  assertEquals([a.req.url, b.req.url], ["http://svc/p?q=1", "http://svc/p?q=1"]);
+  // Another Host, another target, no Host, or another form: a URL of its own.
+  const c = urlOf("GET /p?q=1 HTTP/1.1\nHost: other\n");
+  assertEquals([c.req.url, c.url.host], ["http://other/p?q=1", "other"]);
+  const d = urlOf("GET /p?q=2 HTTP/1.1\nHost: other\n");
+  assertEquals([d.req.url, d.url.search], ["http://other/p?q=2", "?q=2"]);
+  const e = urlOf("GET /p?q=2 HTTP/1.1\n");
+  assertEquals(e.req.url, "http://localhost:4140/p?q=2");
+  const f = urlOf("GET http://abs/p?q=2 HTTP/1.1\nHost: localhost:4140\n");
+  assertEquals([f.req.url, f.url.host], ["http://abs/p?q=2", "abs"]);
+  // The absolute-form request did not replace the cached origin-form URL.
+  const g = urlOf("GET /p?q=2 HTTP/1.1\n");
+  assert(g.url === e.url);
+  assertEquals([a.url.href, c.url.href, d.url.href], [
+    "http://svc/p?q=1",
+    "http://other/p?q=1",
+    "http://other/p?q=2",
+  ]);
+});

@@ -37,6 +37,19 @@ import type { RequestHead } from "./request_head.ts";
 import { requestParts } from "./request_parts.ts";
 import { requestWithMethod } from "../../core/request_method.ts";
 
+/**
+ * The last origin-form request's Host, target and parsed URL. A client's requests on a connection
+ * (and a load of many connections) mostly repeat the URL. Reusing its parse took the in-process
+ * router harness from 5.10 to 4.92 µs a request (medians of 5 alternated pairs, none slower;
+ * issue 6). The URL is shared by every request that reuses it, as `req.url` strings are: router
+ * code reads a request's URL (`RequestParts.url`, `ctx.url`) and never changes it.
+ */
+const last: { host: string; target: string; url: URL } = {
+  host: "",
+  target: "",
+  url: new URL("http://localhost/"),
+};
+
 /** An absolute-form target without path or query (`http://hello`, `http://hello:80`). */
 const EMPTY_PATH = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*$/i;
 
@@ -89,22 +102,33 @@ export function buildRequest(
   hostDefault: string,
   interim?: (status: number, headers: [string, string][]) => void,
 ): Request {
-  let url: string;
-  switch (h.form) {
-    case "origin":
-      url = `http://${h.host || hostDefault}${h.target}`;
-      break;
-    case "absolute":
-      url = h.target;
-      break;
-    case "authority":
-      url = `http://${h.target}`;
-      break;
-    default:
-      url = `http://${h.host || hostDefault}/*`;
+  let parsed: URL;
+  const host = h.host || hostDefault;
+  if (h.form === "origin" && host === last.host && h.target === last.target) {
+    parsed = last.url; // the same origin-form URL as the last request's (see `last`)
+  } else {
+    let url: string;
+    switch (h.form) {
+      case "origin":
+        url = `http://${host}${h.target}`;
+        break;
+      case "absolute":
+        url = h.target;
+        break;
+      case "authority":
+        url = `http://${h.target}`;
+        break;
+      default:
+        url = `http://${host}/*`;
+    }
+    parsed = new URL(url);
+    if (h.form === "origin") {
+      last.host = host;
+      last.target = h.target;
+      last.url = parsed;
+    }
   }
   const method = normaliseMethod(h.method);
-  const parsed = new URL(url);
   const href = parsed.href;
   const headers = h.headers;
   for (const pair of headers) pair[0] = pair[0].toLowerCase();

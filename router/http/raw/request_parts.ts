@@ -20,7 +20,10 @@ import type { TrailerBox } from "../../core/trailers.ts";
 
 /** A request's URL and header list as parsed off the wire. */
 export interface RequestParts {
-  /** `new URL(req.url)`. */
+  /**
+   * `new URL(req.url)`. Read it, never change it: the raw engine gives requests with the same
+   * origin-form Host and target one URL object (`build_request.ts`).
+   */
   readonly url: URL;
   /** The header fields in wire order, names lower-cased, repeats not combined. */
   readonly headers: [string, string][];
