@@ -304,14 +304,16 @@ export class Exchange implements UnderlyingDefaultSource<Uint8Array> {
     // the static one.
     let res: Response;
     if (cl === 0) res = makeResponse(h.status, h.reason, h.headers, null);
-    else if (this.#pooled) {
-      const bytes = smallBodies.take(cl);
-      bytes.set(c.buf.subarray(c.s, c.s + cl));
-      res = makeViewResponse(h.status, h.reason, h.headers, bytes);
-      responseBytes.set(res, bytes);
-    } else {
-      const bytes = c.buf.slice(c.s, c.s + cl);
-      res = makeResponse(h.status, h.reason, h.headers, bytes);
+    else {
+      let bytes: Uint8Array<ArrayBuffer>;
+      if (this.#pooled) {
+        bytes = smallBodies.take(cl);
+        bytes.set(c.buf.subarray(c.s, c.s + cl));
+        res = makeViewResponse(h.status, h.reason, h.headers, bytes);
+      } else {
+        bytes = c.buf.slice(c.s, c.s + cl);
+        res = makeResponse(h.status, h.reason, h.headers, bytes);
+      }
       responseBytes.set(res, bytes);
     }
     c.s += cl;

@@ -266,16 +266,15 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     } catch (e: unknown) {
       return Promise.reject(e);
     }
-    const hl = req.headLimits;
-    const onStale = (e: StaleConnection) => retryStale(e, host, port, key, signal, p, req, hl);
-    if (!(got instanceof Conn)) {
-      return got.then((c) =>
-        new Exchange(c, pool, key, limits, signal, hl, req.onInterim, req.pooledBody === true)
-          .run(p, onStale)
-      );
-    }
-    return new Exchange(got, pool, key, limits, signal, hl, req.onInterim, req.pooledBody === true)
-      .run(p, onStale);
+    const onStale = (e: StaleConnection) => retryStale(e, host, port, key, p, req);
+    if (!(got instanceof Conn)) return got.then((c) => exchangeOn(c, key, req).run(p, onStale));
+    return exchangeOn(got, key, req).run(p, onStale);
+  }
+
+  /** The exchange of `req` on `c` (`key`: its `host:port`). */
+  function exchangeOn(c: Conn, key: string, req: H1Request): Exchange {
+    const pooled = req.pooledBody === true;
+    return new Exchange(c, pool, key, limits, req.signal, req.headLimits, req.onInterim, pooled);
   }
 
   /** A reused connection died before answering: once more on a fresh one, when replayable. */
@@ -284,25 +283,13 @@ export function createH1Client(opts: H1ClientOptions = {}): H1Client {
     host: string,
     port: number,
     key: string,
-    signal: AbortSignal | undefined,
     p: PreparedRequest,
     req: H1Request,
-    headLimits: ResponseHeadLimits | undefined,
   ): Promise<Response> {
     if (!e.replayable) throw e.error;
-    const fresh = await pool.acquire(host, port, signal, true, req.onConnect, key);
+    const fresh = await pool.acquire(host, port, req.signal, true, req.onConnect, key);
     try {
-      const x = new Exchange(
-        fresh,
-        pool,
-        key,
-        limits,
-        signal,
-        headLimits,
-        req.onInterim,
-        req.pooledBody === true,
-      );
-      return await x.run(p);
+      return await exchangeOn(fresh, key, req).run(p);
     } catch (e2: unknown) {
       throw e2 instanceof StaleConnection ? e2.error : e2;
     }
